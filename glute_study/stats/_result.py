@@ -1,0 +1,119 @@
+"""The result every analysis returns, and the APA number formats its sentences use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Columns every result table starts with, in this order.
+TABLE_COLUMNS = ("term", "estimate", "ci_low", "ci_high", "p_value")
+
+
+@dataclass(eq=False)
+class Result:
+    """What an analysis returns.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Tidy, one row per term or contrast; always starts with ``term, estimate, ci_low,
+        ci_high, p_value`` and may carry model-specific columns after them.
+    text : str
+        APA-style sentences for the key results, ready to paste.
+    diagnostics : dict
+        The checks that matter for the model (dispersion, convergence, events per parameter...).
+    model : object or None
+        The underlying fitted object (statsmodels results, ...), where one exists.
+    name : str
+        A short name for the analysis, used in reports.
+    """
+
+    table: pd.DataFrame
+    text: str
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    model: Any = None
+    name: str = "result"
+
+    def __post_init__(self) -> None:
+        self.table = tidy_table(self.table)
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            return f"<{self.name}>\n{self.table.to_string(index=False)}\n\n{self.text}"
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return f"<p><b>{self.name}</b></p>{self.table.to_html(index=False)}<p>{self.text}</p>"
+
+
+def tidy_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Put the standard columns first, check they are all there, reset the index.
+
+    Examples
+    --------
+    >>> t = tidy_table(pd.DataFrame({"p_value": [0.5], "term": ["x"], "estimate": [1.0],
+    ...                              "ci_low": [0.5], "ci_high": [2.0], "se": [0.1]}))
+    >>> list(t.columns)
+    ['term', 'estimate', 'ci_low', 'ci_high', 'p_value', 'se']
+    """
+    missing = [c for c in TABLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"result table lacks the standard columns {missing}")
+    rest = [c for c in table.columns if c not in TABLE_COLUMNS]
+    out = table[list(TABLE_COLUMNS) + rest].reset_index(drop=True)
+    out["term"] = out["term"].astype(str)
+    for col in TABLE_COLUMNS[1:]:
+        out[col] = out[col].astype(float)
+    return out
+
+
+def format_p(p: float) -> str:
+    """Format a p-value the APA way: three decimals, no leading zero, ``p < .001`` below that.
+
+    Examples
+    --------
+    >>> format_p(0.0109)
+    'p = .011'
+    >>> format_p(0.00002)
+    'p < .001'
+    >>> format_p(0.5)
+    'p = .500'
+    >>> format_p(0.99995)
+    'p > .999'
+    """
+    if p is None or not np.isfinite(p):
+        return "p not available"
+    if p < 0.001:
+        return "p < .001"
+    if p > 0.999:
+        return "p > .999"
+    return "p = " + f"{p:.3f}".lstrip("0")
+
+
+def format_number(x: float, digits: int = 2) -> str:
+    """Format a number with a fixed count of decimals; a true minus sign is left to LaTeX.
+
+    Examples
+    --------
+    >>> format_number(1.0912)
+    '1.09'
+    >>> format_number(float("nan"))
+    'NA'
+    """
+    if x is None or not np.isfinite(x):
+        return "NA"
+    return f"{x:.{digits}f}"
+
+
+def format_ci(low: float, high: float, digits: int = 2, level: float = 0.95) -> str:
+    """Format a confidence interval as in APA: ``95 % CI 1.02 to 1.17``.
+
+    Examples
+    --------
+    >>> format_ci(1.0213, 1.1702)
+    '95 % CI 1.02 to 1.17'
+    """
+    pct = f"{level * 100:g}"
+    return f"{pct} % CI {format_number(low, digits)} to {format_number(high, digits)}"
