@@ -1,0 +1,5 @@
+"""Doctests run headless."""
+
+import matplotlib
+
+matplotlib.use("Agg")

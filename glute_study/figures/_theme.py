@@ -1,0 +1,73 @@
+"""The one theme every figure uses: Okabe-Ito colours, fonts of at least 7 pt, journal widths."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+#: Okabe & Ito (2008) colour-blind-safe palette, black last.
+PALETTE = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+#: Journal column widths in millimetres.
+SINGLE_COLUMN_MM = 85.0
+DOUBLE_COLUMN_MM = 174.0
+MIN_FONT_PT = 7.0
+
+_RC = {
+    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "legend.title_fontsize": 7,
+    "figure.titlesize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "lines.linewidth": 1.2,
+    "svg.hashsalt": "glute_study",  # stable element ids: the same figure gives the same bytes
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+}
+
+
+def set_theme() -> None:
+    """Apply the glute_study theme to matplotlib (and so to seaborn) for this session.
+
+    Examples
+    --------
+    >>> set_theme()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["font.size"] >= MIN_FONT_PT
+    True
+    """
+    mpl.rcParams.update(_RC)
+
+
+def get_ax(ax=None, *, width_mm: float = SINGLE_COLUMN_MM, aspect: float = 0.75):
+    """Return ``ax``, or a new Axes on a figure one journal column wide.
+
+    Examples
+    --------
+    >>> ax = get_ax()
+    >>> round(ax.figure.get_figwidth() * 25.4)
+    85
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    if ax is not None:
+        return ax
+    set_theme()
+    width_in = width_mm / 25.4
+    _, ax = plt.subplots(figsize=(width_in, width_in * aspect), layout="constrained")
+    return ax
