@@ -26,7 +26,7 @@ __all__ = ["run_tasks", "spawn_seeds"]
 
 
 def spawn_seeds(seed: int | None, n: int) -> list[int]:
-    """Derive ``n`` independent task seeds from one ``seed`` with :class:`numpy.random.SeedSequence`.
+    """Derive ``n`` independent task seeds from ``seed`` with :class:`numpy.random.SeedSequence`.
 
     The same ``seed`` always gives the same list; ``None`` draws fresh entropy.
 
