@@ -1,0 +1,474 @@
+"""Reliability and agreement of repeated strength tests: ICC, SEM, MDC, CV, Bland-Altman.
+
+Three steps, each a function:
+
+1. :func:`participant_values` reduces trial-level data to one value per participant, session and
+   side with a stated rule (best trial, mean of trials, ...).
+2. :func:`reliability` takes one value per subject and session (test-retest) and returns the six
+   Shrout-Fleiss intraclass correlations with their F tests and 95 % intervals, the standard error
+   of measurement, the minimal detectable change, the typical error as a coefficient of variation,
+   the smallest worthwhile change and a check for systematic bias between sessions.
+3. :func:`bland_altman` compares two methods (or two sessions): bias, 95 % limits of agreement with
+   their confidence intervals, and a test for proportional bias.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from .._checks import check_one_of, require_columns
+from ..errors import GluteStudyWarning, InputError
+from ._result import Result, format_ci, format_number, format_p
+
+__all__ = ["bland_altman", "participant_values", "reliability"]
+
+_RULES = {
+    "best": "max",
+    "max": "max",
+    "min": "min",
+    "mean": "mean",
+    "median": "median",
+    "first": "first",
+    "last": "last",
+}
+
+#: Shrout & Fleiss (1979) form -> McGraw & Wong (1996) name and a plain description.
+ICC_FORMS = {
+    "ICC1": ("ICC(1)", "one-way random effects, single measurement"),
+    "ICC2": ("ICC(A,1)", "two-way random effects, absolute agreement, single measurement"),
+    "ICC3": ("ICC(C,1)", "two-way mixed effects, consistency, single measurement"),
+    "ICC1k": ("ICC(k)", "one-way random effects, mean of k measurements"),
+    "ICC2k": ("ICC(A,k)", "two-way random effects, absolute agreement, mean of k measurements"),
+    "ICC3k": ("ICC(C,k)", "two-way mixed effects, consistency, mean of k measurements"),
+}
+
+
+def participant_values(data, *, by=("participant_id", "session", "side"), value="value",
+                       rule="best", trial="trial"):
+    """Reduce trial-level measurements to one value per group by a stated rule.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Trial-level data, one row per trial (e.g. the ``strength`` table).
+    by : sequence of str
+        Columns that identify one participant value (participant, session, side, ...).
+    value : str
+        Column with the measured value.
+    rule : {"best", "max", "min", "mean", "median", "first", "last"}
+        How trials are combined. ``"best"`` is the largest value (strength tests); ``"first"``
+        and ``"last"`` follow the order of the ``trial`` column.
+    trial : str
+        Column with the trial number (used for ordering and counting).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``value`` and ``n_trials``; ``.attrs["rule"]`` states the rule.
+        Missing values are skipped; a group with no value keeps NaN.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"participant_id": ["a"] * 3 + ["b"] * 3, "trial": [1, 2, 3] * 2,
+    ...                    "value": [100.0, 110.0, 105.0, 90.0, float("nan"), 95.0]})
+    >>> participant_values(df, by=["participant_id"], rule="best")
+      participant_id  value  n_trials
+    0              a  110.0         3
+    1              b   95.0         2
+    >>> participant_values(df, by=["participant_id"], rule="mean").attrs["rule"]
+    'mean of trials'
+    """
+    check_one_of("rule", rule, list(_RULES))
+    by = [by] if isinstance(by, str) else list(by)
+    cols = [*by, value] + ([trial] if trial in data.columns else [])
+    require_columns(data, [*by, value], where="the trial data")
+    df = data[cols].copy()
+    if not pd.api.types.is_numeric_dtype(df[value]):
+        raise InputError(f"column {value!r} must be numeric; found dtype {df[value].dtype}.")
+    if trial in df.columns:
+        df = df.sort_values([*by, trial], kind="stable")
+    grouped = df.groupby(by, sort=True, dropna=False)[value]
+    how = _RULES[rule]
+    if how in ("first", "last"):
+        # groupby first/last skip NaN, which is what "first valid trial" means.
+        out = getattr(grouped, how)()
+    else:
+        out = grouped.agg(how)
+    result = out.to_frame(value)
+    result["n_trials"] = grouped.count().astype(int)
+    result = result.reset_index()
+    label = {"max": "best (largest) trial", "min": "smallest trial", "mean": "mean of trials",
+             "median": "median of trials", "first": "first valid trial",
+             "last": "last valid trial"}[how]
+    result.attrs["rule"] = label
+    return result
+
+
+def _wide(data, subject, session, value):
+    """Subject x session matrix; drop incomplete subjects with a warning."""
+    require_columns(data, [subject, session, value], where="the reliability data")
+    df = data[[subject, session, value]]
+    if not pd.api.types.is_numeric_dtype(df[value]):
+        raise InputError(f"column {value!r} must be numeric; found dtype {df[value].dtype}.")
+    dup = df.duplicated([subject, session])
+    if dup.any():
+        first = df.loc[dup, [subject, session]].iloc[0].tolist()
+        raise InputError(
+            f"{int(dup.sum())} rows repeat a ({subject}, {session}) pair, e.g. {first}; "
+            "reliability needs one value per subject and session. Combine trials first with "
+            "participant_values(data, by=[subject, session], rule='best' or 'mean')."
+        )
+    wide = df.pivot(index=subject, columns=session, values=value).sort_index(axis=1)
+    complete = wide.dropna()
+    dropped = len(wide) - len(complete)
+    if dropped:
+        warnings.warn(
+            f"{dropped} of {len(wide)} subjects lack a value in some session and were left "
+            "out (the ANOVA-based ICC needs complete data).",
+            GluteStudyWarning,
+            stacklevel=3,
+        )
+    n, k = complete.shape
+    if k < 2:
+        raise InputError(f"reliability needs at least 2 sessions in {session!r}; found {k}.")
+    if n < 3:
+        raise InputError(f"reliability needs at least 3 complete subjects; found {n}.")
+    return complete, dropped
+
+
+def _mean_squares(x):
+    """Two-way ANOVA mean squares (subjects, sessions, residual, within) of an n x k array."""
+    n, k = x.shape
+    grand = x.mean()
+    ss_r = k * np.sum((x.mean(axis=1) - grand) ** 2)
+    ss_c = n * np.sum((x.mean(axis=0) - grand) ** 2)
+    ss_t = np.sum((x - grand) ** 2)
+    ss_e = ss_t - ss_r - ss_c
+    msr = ss_r / (n - 1)
+    msc = ss_c / (k - 1)
+    mse = ss_e / ((n - 1) * (k - 1))
+    msw = (ss_c + ss_e) / (n * (k - 1))
+    return msr, msc, mse, msw
+
+
+def _icc_table(x, level):
+    """The six Shrout-Fleiss ICCs with F tests and CIs (the psych::ICC formulas)."""
+    n, k = x.shape
+    msr, msc, mse, msw = _mean_squares(x)
+    a = (1 - level) / 2
+    icc = {
+        "ICC1": (msr - msw) / (msr + (k - 1) * msw),
+        "ICC2": (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n),
+        "ICC3": (msr - mse) / (msr + (k - 1) * mse),
+        "ICC1k": (msr - msw) / msr,
+        "ICC2k": (msr - mse) / (msr + (msc - mse) / n),
+        "ICC3k": (msr - mse) / msr,
+    }
+    f1, df1n, df1d = msr / msw, n - 1, n * (k - 1)
+    f3, df3n, df3d = msr / mse, n - 1, (n - 1) * (k - 1)
+    p1 = stats.f.sf(f1, df1n, df1d)
+    p3 = stats.f.sf(f3, df3n, df3d)
+    f1l = f1 / stats.f.ppf(1 - a, df1n, df1d)
+    f1u = f1 * stats.f.ppf(1 - a, df1d, df1n)
+    f3l = f3 / stats.f.ppf(1 - a, df3n, df3d)
+    f3u = f3 * stats.f.ppf(1 - a, df3d, df3n)
+    # ICC(A,1): Satterthwaite-type df for the interval (McGraw & Wong 1996, Table 7).
+    i2, fj = icc["ICC2"], msc / mse
+    vn = (k - 1) * (n - 1) * (k * i2 * fj + n * (1 + (k - 1) * i2) - k * i2) ** 2
+    vd = (n - 1) * k**2 * i2**2 * fj**2 + (n * (1 + (k - 1) * i2) - k * i2) ** 2
+    v = vn / vd
+    fu2 = stats.f.ppf(1 - a, n - 1, v)
+    fl2 = stats.f.ppf(1 - a, v, n - 1)
+    denom = k * msc + (k * n - k - n) * mse
+    l2 = n * (msr - fu2 * mse) / (fu2 * denom + n * msr)
+    u2 = n * (fl2 * msr - mse) / (denom + n * fl2 * msr)
+    ci = {
+        "ICC1": ((f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1)),
+        "ICC2": (l2, u2),
+        "ICC3": ((f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1)),
+        "ICC1k": (1 - 1 / f1l, 1 - 1 / f1u),
+        "ICC2k": (l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
+        "ICC3k": (1 - 1 / f3l, 1 - 1 / f3u),
+    }
+    ftest = {"ICC1": (f1, df1n, df1d, p1), "ICC1k": (f1, df1n, df1d, p1)}
+    for form in ("ICC2", "ICC3", "ICC2k", "ICC3k"):
+        ftest[form] = (f3, df3n, df3d, p3)
+    rows = []
+    for form, (mw, _) in ICC_FORMS.items():
+        f, d1, d2, p = ftest[form]
+        rows.append({"term": form, "estimate": icc[form], "ci_low": ci[form][0],
+                     "ci_high": ci[form][1], "p_value": p, "mcgraw_wong": mw,
+                     "statistic": f, "df1": float(d1), "df2": float(d2)})
+    return pd.DataFrame(rows), {"msr": msr, "msc": msc, "mse": mse, "msw": msw}
+
+
+def _bias_row(x, sessions):
+    """Systematic bias across sessions: paired t for two, repeated-measures ANOVA for more."""
+    n, k = x.shape
+    if k == 2:
+        res = stats.ttest_rel(x[:, 1], x[:, 0])
+        d = x[:, 1] - x[:, 0]
+        ci = res.confidence_interval(0.95)
+        return {"term": f"bias: session {sessions[1]} - session {sessions[0]}",
+                "estimate": d.mean(), "ci_low": ci.low, "ci_high": ci.high,
+                "p_value": res.pvalue, "mcgraw_wong": "", "statistic": res.statistic,
+                "df1": float(n - 1), "df2": np.nan}
+    _, msc, mse, _ = _mean_squares(x)
+    f = msc / mse
+    d1, d2 = k - 1, (n - 1) * (k - 1)
+    means = x.mean(axis=0)
+    return {"term": "bias: range of session means", "estimate": means.max() - means.min(),
+            "ci_low": np.nan, "ci_high": np.nan, "p_value": stats.f.sf(f, d1, d2),
+            "mcgraw_wong": "", "statistic": f, "df1": float(d1), "df2": float(d2)}
+
+
+def reliability(data, *, subject="participant_id", session="session", value="value",
+                form="ICC3", level=0.95):
+    """Test-retest reliability: six ICC forms, SEM, MDC95, CV %, SWC and systematic bias.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long data, one row per subject and session (combine trials first with
+        :func:`participant_values`).
+    subject, session, value : str
+        Columns naming the subject, the session (or rater/occasion) and the measured value.
+    form : {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}
+        The ICC reported in ``.text`` and used for nothing else (every form is in ``.table``).
+        ICC3 = ICC(C,1) is the usual test-retest choice when sessions are fixed occasions;
+        use ICC2 = ICC(A,1) when a learning effect should count as error.
+    level : float
+        Confidence level of the ICC intervals.
+
+    Returns
+    -------
+    Result
+        ``.table`` rows: the six ICCs (``mcgraw_wong`` name, F ``statistic``, ``df1``, ``df2``
+        and the F-test p against ICC = 0), ``SEM``, ``MDC95``, ``CV_pct``, ``SWC`` and a
+        systematic-bias row. ``.diagnostics`` holds the mean squares, the session means, ``n``,
+        ``k``, the number of dropped subjects and the wide data (``"wide"``) for plotting.
+
+    Notes
+    -----
+    With :math:`MS_R` (subjects), :math:`MS_C` (sessions), :math:`MS_E` (residual) and
+    :math:`MS_W = (SS_C + SS_E) / (n(k-1))` from the two-way ANOVA (Shrout & Fleiss 1979):
+
+    - ICC1 = (MS_R - MS_W) / (MS_R + (k-1) MS_W)
+    - ICC2 = (MS_R - MS_E) / (MS_R + (k-1) MS_E + k (MS_C - MS_E) / n)
+    - ICC3 = (MS_R - MS_E) / (MS_R + (k-1) MS_E), and the k forms for the mean of k sessions.
+
+    Intervals follow McGraw & Wong (1996) exactly as ``psych::ICC(lmer = FALSE)``.
+    SEM = sqrt(MS_E) (Weir 2005); MDC95 = 1.96 x sqrt(2) x SEM. CV % is Hopkins' (2000) typical
+    error on the log scale, 100 (exp(sqrt(MS_E of log values)) - 1), and needs positive values.
+    SWC = 0.2 x between-subject SD, the SD being the root mean of the per-session variances.
+    Systematic bias: paired t test (two sessions; estimate = mean difference) or the
+    repeated-measures ANOVA F test of sessions (more sessions; estimate = range of the session
+    means). Subjects lacking any session are dropped with a :class:`GluteStudyWarning`.
+
+    References
+    ----------
+    Shrout PE, Fleiss JL (1979) Psychol Bull 86:420. McGraw KO, Wong SP (1996) Psychol Methods
+    1:30. Weir JP (2005) J Strength Cond Res 19:231. Hopkins WG (2000) Sports Med 30:1.
+    Koo TK, Li MY (2016) J Chiropr Med 15:155.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"participant_id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+    ...                    "session": [1, 2] * 5,
+    ...                    "value": [2.1, 2.2, 2.8, 2.7, 1.9, 2.1, 3.2, 3.1, 2.5, 2.6]})
+    >>> res = reliability(df)
+    >>> res.table[["term", "estimate"]].head(3).round(3)
+       term  estimate
+    0  ICC1     0.963
+    1  ICC2     0.963
+    2  ICC3     0.959
+    >>> print(res.text)  # doctest: +ELLIPSIS
+    Test-retest reliability was ICC(C,1) = 0.96 (95 % CI 0.66 to 1.00, n = 5, k = 2 sessions); ...
+    """
+    check_one_of("form", form, list(ICC_FORMS))
+    if not 0 < level < 1:
+        raise InputError(f"`level` must be between 0 and 1; got {level!r}.")
+    wide, dropped = _wide(data, subject, session, value)
+    x = wide.to_numpy(dtype=float)
+    n, k = x.shape
+    table, ms = _icc_table(x, level)
+    sem = np.sqrt(ms["mse"])
+    mdc = stats.norm.ppf(0.975) * np.sqrt(2) * sem
+    if np.all(x > 0):
+        cv = 100 * (np.exp(np.sqrt(_mean_squares(np.log(x))[2])) - 1)
+    else:
+        cv = np.nan
+    between_sd = np.sqrt(np.mean(x.var(axis=0, ddof=1)))
+    swc = 0.2 * between_sd
+    extra = [("SEM", sem), ("MDC95", mdc), ("CV_pct", cv), ("SWC", swc)]
+    rows = [{"term": t, "estimate": e, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+             "mcgraw_wong": "", "statistic": np.nan, "df1": np.nan, "df2": np.nan}
+            for t, e in extra]
+    rows.append(_bias_row(x, list(wide.columns)))
+    table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+
+    row = table.set_index("term").loc[form]
+    bias = rows[-1]
+    if k == 2:
+        bias_txt = (f"the mean change between sessions was {format_number(bias['estimate'])} "
+                    f"({format_ci(bias['ci_low'], bias['ci_high'])}, {format_p(bias['p_value'])})")
+    else:
+        bias_txt = (f"session means differed by at most {format_number(bias['estimate'])} "
+                    f"(F({bias['df1']:.0f}, {bias['df2']:.0f}) = "
+                    f"{format_number(bias['statistic'])}, {format_p(bias['p_value'])})")
+    cv_txt = f", CV {format_number(cv, 1)} %" if np.isfinite(cv) else ""
+    text = (
+        f"Test-retest reliability was {row['mcgraw_wong']} = {format_number(row['estimate'])} "
+        f"({format_ci(row['ci_low'], row['ci_high'], level=level)}, n = {n}, k = {k} sessions); "
+        f"SEM {format_number(sem)}, MDC95 {format_number(mdc)}{cv_txt}, smallest worthwhile "
+        f"change {format_number(swc)}; {bias_txt}."
+    )
+    diagnostics = {
+        "n": n, "k": k, "dropped_subjects": dropped, **ms,
+        "session_means": pd.Series(x.mean(axis=0), index=wide.columns, name=value),
+        "between_subject_sd": between_sd, "form": form, "level": level, "wide": wide,
+    }
+    return Result(table=table, text=text, diagnostics=diagnostics, model=None,
+                  name="reliability")
+
+
+def _pairs_from_long(data, subject, method, value):
+    require_columns(data, [subject, method, value], where="the agreement data")
+    levels = sorted(pd.unique(data[method].dropna()))
+    if len(levels) != 2:
+        raise InputError(
+            f"bland_altman compares exactly 2 levels of {method!r}; found {len(levels)}: "
+            f"{levels!r}. Filter the data to the two methods or sessions to compare."
+        )
+    if data.duplicated([subject, method]).any():
+        raise InputError(
+            f"some ({subject}, {method}) pairs occur more than once; combine trials first "
+            "with participant_values()."
+        )
+    wide = data.pivot(index=subject, columns=method, values=value)
+    return wide[levels[0]], wide[levels[1]], str(levels[0]), str(levels[1])
+
+
+def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
+                 ci_method="exact"):
+    """Agreement of two methods or sessions: bias, 95 % limits of agreement and their CIs.
+
+    Give either two wide columns ``x`` and ``y`` (difference = y - x), or long data with
+    ``subject``, ``method`` (a column with exactly two levels: methods or sessions) and
+    ``value``; then ``x`` is the first level in sorted order and ``y`` the second.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    x, y : str, optional
+        Wide form: columns holding the two measurements of each subject.
+    subject, method, value : str, optional
+        Long form: subject id, the two-level method/session column, and the measurement.
+    ci_method : {"exact", "approximate"}
+        Intervals for the limits of agreement: ``"exact"`` uses the non-central t distribution
+        (Carkeet 2015); ``"approximate"`` the Bland & Altman (1999) standard error
+        s sqrt(1/n + z^2 / (2(n-1))) with a t quantile.
+
+    Returns
+    -------
+    Result
+        ``.table`` rows ``bias`` (mean difference, t-based CI, one-sample t-test p),
+        ``loa_lower``, ``loa_upper`` (bias -/+ 1.96 SD with their CIs) and
+        ``proportional_bias`` (slope of the difference on the pair mean, OLS, with CI and p);
+        extra columns ``se`` and ``n``. ``.diagnostics["pairs"]`` holds the mean and
+        difference of each pair (for :func:`glute_study.figures.agreement.bland_altman_plot`),
+        plus ``sd_diff``, the normality p (Shapiro-Wilk) of the differences, labels and
+        the number of incomplete pairs dropped. ``.model`` is the proportional-bias OLS fit.
+
+    References
+    ----------
+    Bland JM, Altman DG (1999) Stat Methods Med Res 8:135. Carkeet A (2015) Optom Vis Sci
+    92:e71.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"hhd": [100.0, 120, 140, 160, 180, 200],
+    ...                    "iso": [104.0, 121, 147, 163, 186, 203]})
+    >>> res = bland_altman(df, x="hhd", y="iso")
+    >>> res.table[["term", "estimate"]].round(2)
+                    term  estimate
+    0               bias      4.00
+    1          loa_lower     -0.28
+    2          loa_upper      8.28
+    3  proportional_bias      0.01
+    """
+    check_one_of("ci_method", ci_method, ["exact", "approximate"])
+    if x is not None or y is not None:
+        if x is None or y is None:
+            raise InputError("give both `x` and `y` (wide form), or subject/method/value.")
+        require_columns(data, [x, y], where="the agreement data")
+        a, b, xl, yl = data[x], data[y], x, y
+    else:
+        if subject is None or method is None or value is None:
+            raise InputError(
+                "bland_altman needs `x` and `y` (two columns) or `subject`, `method` and "
+                "`value` (long data with two methods or sessions)."
+            )
+        a, b, xl, yl = _pairs_from_long(data, subject, method, value)
+    a = pd.to_numeric(a, errors="raise").astype(float)
+    b = pd.to_numeric(b, errors="raise").astype(float)
+    ok = a.notna() & b.notna()
+    dropped = int((~ok).sum())
+    if dropped:
+        warnings.warn(f"{dropped} pairs with a missing value were left out.",
+                      GluteStudyWarning, stacklevel=2)
+    a, b = a[ok].to_numpy(), b[ok].to_numpy()
+    n = len(a)
+    if n < 3:
+        raise InputError(f"bland_altman needs at least 3 complete pairs; found {n}.")
+    d = b - a
+    m = (a + b) / 2
+    bias, sd = d.mean(), d.std(ddof=1)
+    z = stats.norm.ppf(0.975)
+    tq = stats.t.ppf(0.975, n - 1)
+    se_bias = sd / np.sqrt(n)
+    loa = (bias - z * sd, bias + z * sd)
+    if ci_method == "exact":
+        nc = stats.nct(n - 1, z * np.sqrt(n))
+        t_lo, t_hi = nc.ppf(0.025), nc.ppf(0.975)
+        ci_lower = (bias - sd * t_hi / np.sqrt(n), bias - sd * t_lo / np.sqrt(n))
+        ci_upper = (bias + sd * t_lo / np.sqrt(n), bias + sd * t_hi / np.sqrt(n))
+        se_loa = np.nan
+    else:
+        se_loa = sd * np.sqrt(1 / n + z**2 / (2 * (n - 1)))
+        ci_lower = (loa[0] - tq * se_loa, loa[0] + tq * se_loa)
+        ci_upper = (loa[1] - tq * se_loa, loa[1] + tq * se_loa)
+    p_bias = 2 * stats.t.sf(abs(bias / se_bias), n - 1) if se_bias > 0 else np.nan
+
+    ols = sm.OLS(d, sm.add_constant(m)).fit()
+    slope, slope_se = ols.params[1], ols.bse[1]
+    slope_ci = ols.conf_int(0.05)[1]
+    table = pd.DataFrame({
+        "term": ["bias", "loa_lower", "loa_upper", "proportional_bias"],
+        "estimate": [bias, loa[0], loa[1], slope],
+        "ci_low": [bias - tq * se_bias, ci_lower[0], ci_upper[0], slope_ci[0]],
+        "ci_high": [bias + tq * se_bias, ci_lower[1], ci_upper[1], slope_ci[1]],
+        "p_value": [p_bias, np.nan, np.nan, ols.pvalues[1]],
+        "se": [se_bias, se_loa, se_loa, slope_se],
+        "n": [float(n)] * 4,
+    })
+    pairs = pd.DataFrame({"mean": m, "difference": d})
+    shapiro_p = stats.shapiro(d).pvalue if n >= 3 else np.nan
+    text = (
+        f"The mean difference ({yl} minus {xl}) was {format_number(bias)} "
+        f"({format_ci(table.ci_low[0], table.ci_high[0])}, {format_p(p_bias)}, n = {n}); "
+        f"the 95 % limits of agreement were {format_number(loa[0])} "
+        f"({format_ci(*ci_lower)}) to {format_number(loa[1])} ({format_ci(*ci_upper)}). "
+        f"The difference changed by {format_number(slope, 3)} per unit of the pair mean "
+        f"({format_ci(*slope_ci, digits=3)}, {format_p(ols.pvalues[1])})."
+    )
+    diagnostics = {"pairs": pairs, "sd_diff": sd, "n": n, "dropped_pairs": dropped,
+                   "x_label": xl, "y_label": yl, "ci_method": ci_method,
+                   "shapiro_p": shapiro_p}
+    return Result(table=table, text=text, diagnostics=diagnostics, model=ols,
+                  name="bland_altman")
