@@ -1,0 +1,875 @@
+"""Read REDCap exports (raw CSV + data dictionary) and map them onto the study tables.
+
+A REDCap "CSV (raw data)" export holds one row per record (per event, per repeat instance) and one
+column per field; the data dictionary says which form each field belongs to, its type and its
+choices. :func:`read_redcap` uses the dictionary to give every column its type:
+
+========================  ====================================================================
+field type                becomes
+========================  ====================================================================
+radio, dropdown           categorical of the choice *labels* (``1, Hamstring | 2, Calf``)
+yesno, truefalse          nullable boolean
+checkbox                  one nullable boolean column per ``field___code``, and a long table
+                          of ticked choices (:attr:`RedcapExport.checked`)
+text (integer)            nullable integer
+text (number*), calc,     float; a decimal comma (``1,5``) is read as a decimal point
+slider
+text (date_*/datetime_*)  datetime (REDCap writes raw dates as ``YYYY-MM-DD``)
+anything else             text
+``<form>_complete``       categorical ``incomplete`` / ``unverified`` / ``complete`` (0/1/2)
+========================  ====================================================================
+
+Rows of repeating instruments (``redcap_repeat_instrument`` set) go to their own long table, one
+per instrument; ``redcap_event_name`` (longitudinal projects) is kept as a column everywhere.
+
+Which form data are kept (``keep=``), judged per row and per form from ``<form>_complete``:
+
+* ``"started"`` (default): everything, except that a form whose status is *incomplete* and in
+  which nothing was entered (every field empty, every checkbox unticked) is treated as *not
+  started*: its checkboxes become missing instead of "unticked" (REDCap exports 0 for them).
+* ``"all"``: everything, as exported.
+* ``"unverified"``: forms marked unverified or complete; data of incomplete forms become missing
+  (rows of a repeating instrument are dropped).
+* ``"complete"``: only forms marked complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_one_of
+from ..errors import GluteStudyError, GluteStudyWarning, InputError
+
+__all__ = [
+    "RedcapExport",
+    "RedcapFormatError",
+    "read_redcap",
+    "redcap_to_study",
+]
+
+_SPECIAL = (
+    "redcap_event_name",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+    "redcap_survey_identifier",
+)
+_STATUS = {"0": "incomplete", "1": "unverified", "2": "complete"}
+_KEEP = ("started", "all", "unverified", "complete")
+_MISSING = {"", "na", "n/a", "nan", "null"}
+
+# Dictionary headers as exported by the web interface, and as returned by the API.
+_DICT_COLUMNS = {
+    "field_name": ("variable / field name", "field_name"),
+    "form_name": ("form name", "form_name"),
+    "field_type": ("field type", "field_type"),
+    "field_label": ("field label", "field_label"),
+    "choices": ("choices, calculations, or slider labels", "select_choices_or_calculations"),
+    "validation": ("text validation type or show slider number",
+                   "text_validation_type_or_show_slider_number"),
+}
+
+
+class RedcapFormatError(GluteStudyError, ValueError):
+    """A REDCap export or dictionary does not read: names the file, line, column and value."""
+
+
+@dataclass
+class RedcapExport:
+    """A REDCap export read with its data dictionary.
+
+    Attributes
+    ----------
+    records : pandas.DataFrame
+        One row per record (and per event in a longitudinal project) with the fields of the
+        non-repeating forms, typed and decoded; the record id column comes first.
+    repeating : dict of str to pandas.DataFrame
+        One long table per repeating instrument: record id, ``redcap_event_name`` (if any),
+        ``redcap_repeat_instance``, then the instrument's fields and its ``<form>_complete``.
+    checked : pandas.DataFrame
+        Ticked checkbox choices, long: record id, ``redcap_event_name``, ``form``,
+        ``redcap_repeat_instance``, ``field``, ``code``, ``label``.
+    dictionary : pandas.DataFrame
+        The data dictionary with normalised column names (``field_name``, ``form_name``,
+        ``field_type``, ``field_label``, ``choices``, ``validation``).
+    id_column : str
+        Name of the record id column (the first field of the dictionary).
+    source : str
+        The data file read.
+    notes : list of str
+        What was noticed while reading (encoding, decimal commas, unknown columns).
+    """
+
+    records: pd.DataFrame
+    repeating: dict[str, pd.DataFrame]
+    checked: pd.DataFrame
+    dictionary: pd.DataFrame
+    id_column: str
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def forms(self) -> list[str]:
+        """Form (instrument) names in dictionary order."""
+        return list(dict.fromkeys(self.dictionary["form_name"]))
+
+    def form(self, name: str) -> pd.DataFrame:
+        """Return the data of one form, wherever it lives (main table or repeating table).
+
+        Rows in which every field of the form is empty are left out. The record id,
+        ``redcap_event_name`` and ``redcap_repeat_instance`` columns come first when present.
+        """
+        check_one_of("form", name, self.forms)
+        if name in self.repeating:
+            return self.repeating[name].copy()
+        keys = [c for c in (self.id_column, *_SPECIAL) if c in self.records.columns]
+        cols = [c for c in self.records.columns if c not in keys
+                and _form_of_column(c, self.dictionary) == name]
+        data = self.records[keys + cols]
+        fields = [c for c in cols if c != f"{name}_complete"]
+        has = data[fields].notna().any(axis=1) if fields else pd.Series(False, index=data.index)
+        return data[has].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- text helpers
+
+
+def _decode(data: bytes, path: Path, notes: list[str]) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data[:4096]:
+        raise RedcapFormatError(f"{path}: holds binary data, not text; expected a REDCap CSV "
+                                "export (Data Exports > CSV / Microsoft Excel (raw data)).")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        notes.append(f"{path.name}: not UTF-8 (first odd byte on line {line}); read as "
+                     "Windows-1252/Latin-1")
+        return data.decode("cp1252", errors="replace")
+
+
+def _read_csv_rows(path: Path, notes: list[str]) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, data rows and the line on which each row starts (1-based)."""
+    path = Path(path)
+    if not path.is_file():
+        raise RedcapFormatError(f"{path}: no such file.")
+    text = _decode(path.read_bytes(), path, notes)
+    if not text.strip():
+        raise RedcapFormatError(f"{path}: the file is empty; expected a header row of field "
+                                "names and one row per record.")
+    first = next(ln for ln in text.splitlines() if ln.strip())
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|", "^")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for record in reader:
+            line = start
+            start = reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = [h.strip() for h in record]
+                continue
+            if len(record) != len(header):
+                if len(record) < len(header) and start > len(text.splitlines()):
+                    what = "the file looks truncated (cut off while writing or copying)"
+                else:
+                    what = "a quote or delimiter may be misplaced"
+                raise RedcapFormatError(
+                    f"{path}, line {line}: {len(record)} fields where the header has "
+                    f"{len(header)}; {what}. Re-export the file from REDCap.")
+            rows.append(record)
+            lines.append(line)
+    except csv.Error as err:
+        raise RedcapFormatError(f"{path}, line {start}: the CSV cannot be parsed ({err}); "
+                                "expected well-formed CSV (check unbalanced quotes).") from None
+    if header is None:  # only blank lines and delimiters
+        raise RedcapFormatError(f"{path}: the file holds no header row; expected field names.")
+    return header, rows, lines
+
+
+# ----------------------------------------------------------------------------- dictionary
+
+
+def _read_dictionary(path: Path, notes: list[str]) -> pd.DataFrame:
+    header, rows, lines = _read_csv_rows(path, notes)
+    low = [h.strip().lower() for h in header]
+    index = {}
+    for key, names in _DICT_COLUMNS.items():
+        found = [low.index(n) for n in names if n in low]
+        if not found and key not in ("field_label", "validation"):
+            raise RedcapFormatError(
+                f"{path}, line 1: no column '{names[0]}' ; this does not look like a REDCap data "
+                "dictionary (expected the 18 columns of Project Setup > Data Dictionary > "
+                f"Download, starting 'Variable / Field Name, Form Name, ...'; found: "
+                f"{', '.join(header[:6])}...).")
+        index[key] = found[0] if found else None
+    out = {k: [("" if i is None else r[i].strip()) for r in rows] for k, i in index.items()}
+    frame = pd.DataFrame(out)
+    frame["line"] = lines
+    frame["field_type"] = frame["field_type"].str.lower()
+    frame["validation"] = frame["validation"].str.lower()
+    if frame.empty:
+        raise RedcapFormatError(f"{path}: the dictionary lists no fields.")
+    dup = frame[frame["field_name"].duplicated(keep=False)]
+    if not dup.empty:
+        name = dup["field_name"].iloc[0]
+        at = ", ".join(str(x) for x in dup["line"])
+        raise RedcapFormatError(f"{path}, lines {at}: field '{name}' is listed twice; each "
+                                "field name must be unique.")
+    frame["choice_map"] = [
+        _parse_choices(path, ln, name, ftype, text)
+        for ln, name, ftype, text in zip(frame["line"], frame["field_name"],
+                                         frame["field_type"], frame["choices"])
+    ]
+    return frame
+
+
+def _parse_choices(path: Path, line: int, name: str, ftype: str, text: str) -> dict[str, str]:
+    if ftype == "yesno":
+        return {"1": "Yes", "0": "No"}
+    if ftype == "truefalse":
+        return {"1": "True", "0": "False"}
+    if ftype not in ("radio", "dropdown", "checkbox"):
+        return {}
+    choices: dict[str, str] = {}
+    for part in text.split("|"):
+        if not part.strip():
+            continue
+        code, sep, label = part.partition(",")
+        if not sep:
+            raise RedcapFormatError(
+                f"{path}, line {line}, column 'Choices, Calculations, OR Slider Labels': choice "
+                f"'{part.strip()}' of field '{name}' has no comma; expected 'code, label' pairs "
+                "separated by '|', e.g. '1, Hamstring | 2, Calf'.")
+        choices[code.strip()] = label.strip()
+    if not choices:
+        raise RedcapFormatError(f"{path}, line {line}: {ftype} field '{name}' lists no choices; "
+                                "expected 'code, label' pairs separated by '|'.")
+    return choices
+
+
+def _checkbox_code(code: str) -> str:
+    """How REDCap spells a choice code inside a checkbox column name."""
+    return re.sub(r"[^a-z0-9_]", "_", code.lower())
+
+
+def _form_of_column(col: str, dictionary: pd.DataFrame) -> str | None:
+    forms = dict(zip(dictionary["field_name"], dictionary["form_name"]))
+    if col in forms:
+        return forms[col]
+    if "___" in col and col.split("___")[0] in forms:
+        return forms[col.split("___")[0]]
+    for suffix in ("_complete", "_timestamp"):
+        if col.endswith(suffix) and col[: -len(suffix)] in set(dictionary["form_name"]):
+            return col[: -len(suffix)]
+    return None
+
+
+# ----------------------------------------------------------------------------- converters
+
+
+class _Cell(Exception):
+    def __init__(self, row: int, value: str, expected: str) -> None:
+        super().__init__(value)
+        self.row, self.value, self.expected = row, value, expected
+
+
+def _is_missing(value: str) -> bool:
+    return value.strip().lower() in _MISSING
+
+
+def _number(values: list[str], *, integer: bool, notes: set[str]) -> pd.Series:
+    out = np.full(len(values), np.nan)
+    for i, raw in enumerate(values):
+        v = raw.strip()
+        if _is_missing(v):
+            continue
+        if re.fullmatch(r"[-+]?\d+,\d+", v):
+            notes.add("decimal commas read as decimal points")
+            v = v.replace(",", ".")
+        try:
+            out[i] = float(v)
+        except ValueError:
+            kind = "a whole number" if integer else "a number"
+            raise _Cell(i, raw, kind) from None
+        if integer and not float(out[i]).is_integer():
+            raise _Cell(i, raw, "a whole number")
+    if integer:
+        return pd.Series(out).round().astype("Int64")
+    return pd.Series(out, dtype="float64")
+
+
+def _datetime(values: list[str]) -> pd.Series:
+    out = []
+    for i, raw in enumerate(values):
+        v = raw.strip()
+        if _is_missing(v):
+            out.append(pd.NaT)
+            continue
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?", v):
+            raise _Cell(i, raw, "a date as YYYY-MM-DD (or YYYY-MM-DD HH:MM), as REDCap raw "
+                        "exports write it")
+        try:
+            out.append(pd.Timestamp(v))
+        except ValueError:
+            raise _Cell(i, raw, "a real calendar date") from None
+    return pd.Series(pd.to_datetime(pd.Series(out, dtype=object)), dtype="datetime64[ns]")
+
+
+def _coded(values: list[str], choices: dict[str, str], *, boolean: bool) -> pd.Series:
+    labels = []
+    for i, raw in enumerate(values):
+        v = raw.strip()
+        if _is_missing(v):
+            labels.append(None)
+        elif v in choices:
+            labels.append(choices[v])
+        else:
+            shown = ", ".join(f"{k} ({lab})" for k, lab in choices.items())
+            raise _Cell(i, raw, f"one of the codes {shown}")
+    if boolean:
+        return pd.Series([None if x is None else x in ("Yes", "True") for x in labels],
+                         dtype="boolean")
+    return pd.Series(pd.Categorical(labels, categories=list(dict.fromkeys(choices.values()))))
+
+
+def _checkbox(values: list[str]) -> pd.Series:
+    out = []
+    for i, raw in enumerate(values):
+        v = raw.strip()
+        if _is_missing(v):
+            out.append(None)
+        elif v in ("0", "1"):
+            out.append(v == "1")
+        else:
+            raise _Cell(i, raw, "0 or 1 (a checkbox column of a raw export)")
+    return pd.Series(out, dtype="boolean")
+
+
+def _status(values: list[str]) -> pd.Series:
+    out = []
+    for i, raw in enumerate(values):
+        v = raw.strip()
+        if _is_missing(v):
+            out.append(None)
+        elif v in _STATUS:
+            out.append(_STATUS[v])
+        else:
+            raise _Cell(i, raw, "0, 1 or 2 (incomplete, unverified, complete)")
+    return pd.Series(pd.Categorical(out, categories=list(_STATUS.values())))
+
+
+def _text(values: list[str]) -> pd.Series:
+    return pd.Series([None if _is_missing(v) else v for v in values], dtype="string")
+
+
+def _convert(kind: str, info: Any, values: list[str], notes: set[str]) -> pd.Series:
+    if kind == "status":
+        return _status(values)
+    if kind == "checkbox":
+        return _checkbox(values)
+    if kind == "instance":
+        return _number(values, integer=True, notes=notes)
+    if kind in ("special", "unknown", "timestamp"):
+        return _text(values)
+    ftype, validation, choices = info
+    if ftype in ("radio", "dropdown"):
+        return _coded(values, choices, boolean=False)
+    if ftype in ("yesno", "truefalse"):
+        return _coded(values, choices, boolean=True)
+    if ftype in ("calc", "slider"):
+        return _number(values, integer=False, notes=notes)
+    if ftype == "text":
+        if validation == "integer":
+            return _number(values, integer=True, notes=notes)
+        if validation.startswith("number"):
+            return _number(values, integer=False, notes=notes)
+        if validation.startswith(("date_", "datetime_")):
+            return _datetime(values)
+    return _text(values)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_redcap(
+    data_csv: str | Path,
+    dictionary_csv: str | Path,
+    *,
+    keep: str = "started",
+) -> RedcapExport:
+    """Read a REDCap raw CSV export with its data dictionary.
+
+    Parameters
+    ----------
+    data_csv : str or Path
+        The export (*Data Exports > CSV / Microsoft Excel (raw data)*), e.g.
+        ``GluteStudy_DATA_2026-11-20_1015.csv``. Comma, semicolon or tab delimited; UTF-8 (with
+        or without BOM) or Latin-1; decimal commas are accepted in number fields.
+    dictionary_csv : str or Path
+        The project's data dictionary (*Project Setup > Data Dictionary > Download*).
+    keep : {"started", "all", "unverified", "complete"}
+        Which form data to keep, judged per row and form from ``<form>_complete``; see the
+        module docstring.
+
+    Returns
+    -------
+    RedcapExport
+        ``.records`` (non-repeating forms), ``.repeating`` (one long table per repeating
+        instrument), ``.checked`` (ticked checkbox choices, long), ``.form(name)``.
+
+    Raises
+    ------
+    RedcapFormatError
+        The file is empty, truncated, not a raw export of this dictionary, holds a record twice,
+        or a value does not fit its field (the message names file, line, column and value).
+
+    Notes
+    -----
+    The record id column is the first field of the dictionary, whatever it is called (REDCap
+    always exports it first); if the export's first column has another name, that column is
+    used and a note is kept. Duplicated rows (same record, event, instrument and instance) are an
+    error, since a silent choice between them could change a count.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "dict.csv").write_text(
+    ...     '"Variable / Field Name","Form Name","Field Type","Field Label",'
+    ...     '"Choices, Calculations, OR Slider Labels",'
+    ...     '"Text Validation Type OR Show Slider Number"\\n'
+    ...     'athlete,diary,text,"Athlete",,\\n'
+    ...     'muscle,diary,radio,"Muscle","1, Hamstring | 2, Calf",\\n'
+    ...     'minutes,diary,text,"Minutes",,number\\n')
+    >>> _ = (folder / "data.csv").write_text(
+    ...     "athlete,redcap_repeat_instrument,redcap_repeat_instance,muscle,minutes,"
+    ...     "diary_complete\\n"
+    ...     'A1,diary,1,1,"1,5",2\\n'
+    ...     "A1,diary,2,2,3,0\\n")
+    >>> export = read_redcap(folder / "data.csv", folder / "dict.csv")
+    >>> export.repeating["diary"]
+      athlete  redcap_repeat_instance     muscle  minutes diary_complete
+    0      A1                       1  Hamstring      1.5       complete
+    1      A1                       2       Calf      3.0     incomplete
+    >>> read_redcap(folder / "data.csv", folder / "dict.csv", keep="complete").repeating["diary"]
+      athlete  redcap_repeat_instance     muscle  minutes diary_complete
+    0      A1                       1  Hamstring      1.5       complete
+    """
+    check_one_of("keep", keep, _KEEP)
+    data_csv, dictionary_csv = Path(data_csv), Path(dictionary_csv)
+    notes: list[str] = []
+    dictionary = _read_dictionary(dictionary_csv, notes)
+    header, rows, lines = _read_csv_rows(data_csv, notes)
+    if not rows:
+        raise RedcapFormatError(f"{data_csv}: the export has a header but no records.")
+    if header and header[0].lower() == "variable / field name":
+        raise RedcapFormatError(f"{data_csv}: this is a data dictionary, not a data export; "
+                                "pass the export first and the dictionary second.")
+    id_column = dictionary["field_name"].iloc[0]
+    if id_column not in header:
+        notes.append(f"record id '{id_column}' of the dictionary not in the export; used the "
+                     f"first column '{header[0]}'")
+        id_column = header[0]
+    dup = [h for h in header if header.count(h) > 1]
+    if dup:
+        raise RedcapFormatError(f"{data_csv}, line 1: column '{dup[0]}' appears twice.")
+
+    kinds = _classify(header, dictionary, id_column)
+    unknown = [c for c, (k, _) in kinds.items() if k == "unknown"]
+    if len(unknown) > max(1, (len(header) - 1) // 2):
+        raise RedcapFormatError(
+            f"{data_csv}, line 1: {len(unknown)} of {len(header)} columns are not fields of the "
+            f"dictionary {dictionary_csv.name} (e.g. {', '.join(repr(u) for u in unknown[:3])}); "
+            "expected a *raw* REDCap export of this project (not the 'labels' export, and not "
+            "another project's or device's file).")
+    if unknown:
+        notes.append(f"columns not in the dictionary kept as text: {', '.join(unknown)}")
+        warnings.warn(f"{data_csv.name}: columns not in the data dictionary kept as text: "
+                      f"{', '.join(unknown)}", GluteStudyWarning, stacklevel=2)
+
+    _check_duplicates(data_csv, header, rows, lines, id_column)
+
+    flags: set[str] = set()
+    columns = {}
+    for j, col in enumerate(header):
+        kind, info = kinds[col]
+        values = [r[j] for r in rows]
+        try:
+            columns[col] = _convert(kind, info, values, flags) if col != id_column \
+                else _text(values).str.strip()
+        except _Cell as cell:
+            raise RedcapFormatError(
+                f"{data_csv}, line {lines[cell.row]}, column '{col}': value '{cell.value}' is "
+                f"not {cell.expected}.") from None
+    notes.extend(sorted(flags))
+    frame = pd.DataFrame(columns)
+    if frame[id_column].isna().any():
+        at = lines[int(np.flatnonzero(frame[id_column].isna().to_numpy())[0])]
+        raise RedcapFormatError(f"{data_csv}, line {at}, column '{id_column}': the record id is "
+                                "empty; every row needs one.")
+    _apply_keep(frame, kinds, dictionary, keep)
+    records, repeating = _split(frame, kinds, dictionary, id_column, keep)
+    checked = _checked(records, repeating, kinds, dictionary, id_column)
+    return RedcapExport(records, repeating, checked, dictionary.drop(columns="line"), id_column,
+                        str(data_csv), notes)
+
+
+def _classify(header: list[str], dictionary: pd.DataFrame,
+              id_column: str) -> dict[str, tuple[str, Any]]:
+    info = {n: (t, v, c) for n, t, v, c in zip(dictionary["field_name"], dictionary["field_type"],
+                                                 dictionary["validation"],
+                                                 dictionary["choice_map"])}
+    forms = set(dictionary["form_name"])
+    kinds: dict[str, tuple[str, Any]] = {}
+    for col in header:
+        if col == id_column:
+            kinds[col] = ("id", None)
+        elif col == "redcap_repeat_instance":
+            kinds[col] = ("instance", None)
+        elif col in _SPECIAL:
+            kinds[col] = ("special", None)
+        elif col in info:
+            kinds[col] = ("field", info[col])
+        elif "___" in col and info.get(col.split("___")[0], ("",))[0] == "checkbox":
+            name, code = col.split("___", 1)
+            codes = {_checkbox_code(k): (k, lab) for k, lab in info[name][2].items()}
+            kinds[col] = ("checkbox", codes[code]) if code in codes else ("unknown", None)
+        elif col.endswith("_complete") and col[: -len("_complete")] in forms:
+            kinds[col] = ("status", None)
+        elif col.endswith("_timestamp") and col[: -len("_timestamp")] in forms:
+            kinds[col] = ("timestamp", None)
+        else:
+            kinds[col] = ("unknown", None)
+    return kinds
+
+
+def _check_duplicates(path: Path, header: list[str], rows: list[list[str]], lines: list[int],
+                      id_column: str) -> None:
+    key_cols = [header.index(c) for c in (id_column, "redcap_event_name",
+                                          "redcap_repeat_instrument", "redcap_repeat_instance")
+                if c in header]
+    seen: dict[tuple[str, ...], int] = {}
+    for row, line in zip(rows, lines):
+        key = tuple(row[j].strip() for j in key_cols)
+        if key in seen:
+            names = ", ".join(f"{header[j]}={row[j].strip() or '(empty)'}" for j in key_cols)
+            raise RedcapFormatError(
+                f"{path}, line {line}: record {names} appears again (first on line {seen[key]}); "
+                "expected one row per record, event and repeat instance. Remove the duplicate "
+                "or re-export.")
+        seen[key] = line
+
+
+def _form_columns(kinds: dict[str, tuple[str, Any]], dictionary: pd.DataFrame) -> dict[str, list]:
+    out: dict[str, list[str]] = {f: [] for f in dict.fromkeys(dictionary["form_name"])}
+    for col, (kind, _) in kinds.items():
+        if kind in ("field", "checkbox", "status", "timestamp"):
+            form = _form_of_column(col, dictionary)
+            if form is not None:
+                out[form].append(col)
+    return out
+
+
+def _apply_keep(frame: pd.DataFrame, kinds: dict[str, tuple[str, Any]],
+                dictionary: pd.DataFrame, keep: str) -> None:
+    if keep == "all":
+        return
+    for form, cols in _form_columns(kinds, dictionary).items():
+        status_col = f"{form}_complete"
+        data_cols = [c for c in cols if kinds[c][0] in ("field", "checkbox")]
+        if status_col not in frame.columns or not data_cols:
+            continue
+        status = frame[status_col].astype("object")
+        if keep == "started":
+            boxes = [c for c in data_cols if kinds[c][0] == "checkbox"]
+            other = [c for c in data_cols if kinds[c][0] == "field"]
+            entered = frame[other].notna().any(axis=1) if other else False
+            ticked = frame[boxes].fillna(False).any(axis=1) if boxes else False
+            drop = (status.isna() | (status == "incomplete")) & ~entered & ~ticked
+            for c in boxes:
+                frame.loc[drop.to_numpy(), c] = pd.NA
+            continue
+        allowed = ("unverified", "complete") if keep == "unverified" else ("complete",)
+        drop = ~status.isin(allowed)
+        for c in data_cols:
+            frame.loc[drop.to_numpy(), c] = pd.NA
+
+
+def _split(frame: pd.DataFrame, kinds: dict[str, tuple[str, Any]], dictionary: pd.DataFrame,
+           id_column: str, keep: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    form_cols = _form_columns(kinds, dictionary)
+    keys = [c for c in (id_column, "redcap_event_name") if c in frame.columns]
+    repeating: dict[str, pd.DataFrame] = {}
+    if "redcap_repeat_instrument" in frame.columns:
+        instrument = frame["redcap_repeat_instrument"]
+        is_repeat = instrument.notna().to_numpy()
+        for name in dict.fromkeys(instrument[is_repeat]):
+            if name not in form_cols:
+                continue  # kept in the main table; _checked reports nothing for it
+            part = frame.loc[(instrument == name).fillna(False).to_numpy(dtype=bool),
+                             [*keys, "redcap_repeat_instance", *form_cols[name]]]
+            data_cols = [c for c in form_cols[name] if kinds[c][0] in ("field", "checkbox")]
+            if keep in ("unverified", "complete") and data_cols:
+                part = part[part[data_cols].notna().any(axis=1)]
+            repeating[name] = part.reset_index(drop=True)
+        main = frame.loc[~is_repeat]
+    else:
+        main = frame
+    drop = [c for name in repeating for c in form_cols[name]
+            if main[c].isna().all()]
+    extra = [c for c in ("redcap_repeat_instrument", "redcap_repeat_instance")
+             if c in main.columns and main[c].isna().all()]
+    records = main.drop(columns=drop + extra).reset_index(drop=True)
+    return records, repeating
+
+
+def _checked(records: pd.DataFrame, repeating: dict[str, pd.DataFrame],
+             kinds: dict[str, tuple[str, Any]], dictionary: pd.DataFrame,
+             id_column: str) -> pd.DataFrame:
+    out = []
+    for table in (records, *repeating.values()):
+        for col in table.columns:
+            if kinds.get(col, ("",))[0] != "checkbox":
+                continue
+            code, label = kinds[col][1]
+            ticked = table[table[col].fillna(False).to_numpy(dtype=bool)]
+            for _, row in ticked.iterrows():
+                out.append({
+                    id_column: row[id_column],
+                    "redcap_event_name": row.get("redcap_event_name", pd.NA),
+                    "form": _form_of_column(col, dictionary),
+                    "redcap_repeat_instance": row.get("redcap_repeat_instance", pd.NA),
+                    "field": col.split("___")[0],
+                    "code": code,
+                    "label": label,
+                })
+    columns = [id_column, "redcap_event_name", "form", "redcap_repeat_instance", "field", "code",
+               "label"]
+    result = pd.DataFrame(out, columns=columns)
+    result["redcap_repeat_instance"] = result["redcap_repeat_instance"].astype("Int64")
+    return result
+
+
+# ----------------------------------------------------------------------------- mapping
+
+
+_SPEC_KEYS = {"field", "value", "scale", "map", "as"}
+_AS = ("year", "date", "datetime", "bool", "code", "str", "int", "float")
+
+
+def _load_mapping(mapping: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    import yaml
+
+    if isinstance(mapping, Mapping):
+        return dict(mapping), "the mapping"
+    path = Path(mapping)
+    if not path.is_file():
+        raise InputError(f"mapping file {path} not found; start from the template "
+                         "glute_study/io/templates/redcap_mapping.yaml.")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}{where}: not valid YAML ({getattr(err, 'problem', err)}).") \
+            from None
+    if not isinstance(loaded, dict):
+        raise InputError(f"{path}: expected a YAML mapping with a 'tables' key; got "
+                         f"{type(loaded).__name__}.")
+    return loaded, str(path)
+
+
+def redcap_to_study(
+    export: RedcapExport,
+    mapping: str | Path | Mapping[str, Any],
+) -> dict[str, pd.DataFrame]:
+    """Turn a REDCap export into study tables with a small YAML mapping.
+
+    Parameters
+    ----------
+    export : RedcapExport
+        As returned by :func:`read_redcap`.
+    mapping : str, Path or dict
+        A YAML file (or the dict it holds). Keys:
+
+        ``participant_id`` (optional)
+            ``{prefix: "GS-"}``: the study id is the prefix plus the record id.
+        ``tables`` (required)
+            For each study table (``participants``, ``sitting``, ``exposure``, ``cramps``,
+            ``strength``, ``activation``): ``form`` (the REDCap instrument), ``columns`` (study
+            column -> source), optional ``where`` (``{field: value or [values]}``, rows to
+            keep, compared with the decoded labels).
+
+        A source is a field name, or a dict with ``field`` (a field of the form, or
+        ``redcap_repeat_instance`` / ``redcap_event_name``) or ``value`` (a constant), and
+        optionally ``scale`` (multiply numbers), ``map`` (``{label: value}``) and ``as``
+        (``year``, ``date``, ``datetime``, ``bool``, ``code``, ``str``, ``int``, ``float``).
+        Category columns of the codebook get their labels turned into codes (``Semi
+        professional`` -> ``semi_professional``) and boolean columns accept ``Yes``/``No``
+        without being told.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One table per mapped study table, columns in codebook order, ``participant_id`` first.
+        Types are not validated here; :func:`glute_study.load_study` does that.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "dict.csv").write_text(
+    ...     '"Variable / Field Name","Form Name","Field Type","Field Label",'
+    ...     '"Choices, Calculations, OR Slider Labels",'
+    ...     '"Text Validation Type OR Show Slider Number"\\n'
+    ...     'athlete,diary,text,"Athlete",,\\n'
+    ...     'when,diary,text,"Start",,datetime_ymd\\n'
+    ...     'muscle,diary,radio,"Muscle","1, Hamstring | 2, Calf",\\n'
+    ...     'minutes,diary,text,"Minutes",,number\\n'
+    ...     'stopped,diary,yesno,"Stopped playing",,\\n')
+    >>> _ = (folder / "data.csv").write_text(
+    ...     "athlete,redcap_repeat_instrument,redcap_repeat_instance,when,muscle,minutes,stopped,"
+    ...     "diary_complete\\n"
+    ...     "7,diary,1,2026-03-01 18:20,1,1.5,1,2\\n")
+    >>> export = read_redcap(folder / "data.csv", folder / "dict.csv")
+    >>> tables = redcap_to_study(export, {
+    ...     "participant_id": {"prefix": "P"},
+    ...     "tables": {"cramps": {"form": "diary", "columns": {
+    ...         "datetime": "when", "muscle": "muscle", "stopped_play": "stopped",
+    ...         "duration_s": {"field": "minutes", "scale": 60}}}}})
+    >>> tables["cramps"]
+      participant_id            datetime     muscle  duration_s  stopped_play
+    0             P7 2026-03-01 18:20:00  hamstring        90.0          True
+    """
+    from ..codebook import CODEBOOK
+
+    spec, where = _load_mapping(mapping)
+    unknown = set(spec) - {"version", "participant_id", "tables"}
+    if unknown:
+        raise InputError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}; "
+                         "allowed: version, participant_id, tables.")
+    tables = spec.get("tables")
+    if not isinstance(tables, dict) or not tables:
+        raise InputError(f"{where}: needs a 'tables' mapping (study table -> form and columns).")
+    prefix = str((spec.get("participant_id") or {}).get("prefix", ""))
+    out: dict[str, pd.DataFrame] = {}
+    for name, tspec in tables.items():
+        if name not in CODEBOOK:
+            raise InputError(f"{where}: tables.{name} is not a study table; use one of "
+                             f"{', '.join(CODEBOOK)}.")
+        if not isinstance(tspec, dict) or "form" not in tspec or "columns" not in tspec:
+            raise InputError(f"{where}: tables.{name} needs 'form' and 'columns'.")
+        bad = set(tspec) - {"form", "columns", "where"}
+        if bad:
+            raise InputError(f"{where}: tables.{name} has unknown key(s) "
+                             f"{', '.join(sorted(bad))}; allowed: form, columns, where.")
+        form = tspec["form"]
+        if form not in export.forms:
+            raise InputError(f"{where}: tables.{name}.form '{form}' is not a form of the export "
+                             f"(forms: {', '.join(export.forms)}).")
+        data = export.form(form)
+        for fld, wanted in (tspec.get("where") or {}).items():
+            _require_field(data, fld, f"{where}: tables.{name}.where")
+            wanted = wanted if isinstance(wanted, list) else [wanted]
+            data = data[data[fld].astype("object").isin(wanted).to_numpy()]
+        table = CODEBOOK[name]
+        result = {"participant_id": prefix + data[export.id_column].astype(str)}
+        for col, source in tspec["columns"].items():
+            if col not in table.names:
+                raise InputError(f"{where}: tables.{name}.columns.{col} is not a column of "
+                                 f"{name}; use one of {', '.join(table.names)}.")
+            series = _source(data, source, f"{where}: tables.{name}.columns.{col}")
+            result[col] = _to_codebook(series, table.column(col))
+        frame = pd.DataFrame(result).reset_index(drop=True)
+        out[name] = frame[[c for c in table.names if c in frame.columns]]
+    return out
+
+
+def _require_field(data: pd.DataFrame, fld: str, where: str) -> None:
+    if fld not in data.columns:
+        raise InputError(f"{where}: field '{fld}' is not in this form (fields: "
+                         f"{', '.join(map(str, data.columns))}).")
+
+
+def _source(data: pd.DataFrame, source: Any, where: str) -> pd.Series:
+    if isinstance(source, str):
+        source = {"field": source}
+    if not isinstance(source, dict):
+        raise InputError(f"{where}: expected a field name or a dict with 'field' or 'value'; got "
+                         f"{source!r}.")
+    bad = set(source) - _SPEC_KEYS
+    if bad or ("field" in source) == ("value" in source):
+        raise InputError(f"{where}: give exactly one of 'field' or 'value', plus optional "
+                         f"'scale', 'map', 'as'; got keys {', '.join(sorted(source))}.")
+    if "value" in source:
+        series = pd.Series([source["value"]] * len(data), index=data.index, dtype="object")
+    else:
+        _require_field(data, source["field"], where)
+        series = data[source["field"]]
+    if "map" in source:
+        mapping = source["map"]
+        series = series.astype("object").map(lambda v: mapping.get(v, v) if pd.notna(v) else v)
+    if "scale" in source:
+        series = pd.to_numeric(series, errors="raise") * float(source["scale"])
+    if "as" in source:
+        check_one_of(f"{where}.as", source["as"], _AS)
+        series = _as(series, source["as"])
+    return series
+
+
+def _snake(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return value
+    return re.sub(r"[^a-z0-9]+", "_", str(value).strip().lower()).strip("_")
+
+
+def _as(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "year":
+        return pd.to_datetime(series).dt.year.astype("Int64")
+    if kind == "date":
+        return pd.to_datetime(series).dt.normalize()
+    if kind == "datetime":
+        return pd.to_datetime(series)
+    if kind == "bool":
+        truth = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+        return series.astype("object").map(
+            lambda v: truth.get(str(v).strip().lower(), v) if pd.notna(v) else pd.NA
+        ).astype("boolean")
+    if kind == "code":
+        return series.astype("object").map(_snake)
+    if kind == "int":
+        return pd.to_numeric(series).round().astype("Int64")
+    if kind == "float":
+        return pd.to_numeric(series).astype("float64")
+    return series.astype("object").map(lambda v: str(v) if pd.notna(v) else v)
+
+
+def _to_codebook(series: pd.Series, column: Any) -> pd.Series:
+    if column.dtype == "category":
+        return _as(series, "code")
+    if column.dtype == "boolean" and not pd.api.types.is_bool_dtype(series):
+        return _as(series, "bool")
+    if column.dtype == "date" and pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.normalize()
+    if column.dtype == "string" and not pd.api.types.is_string_dtype(series):
+        return _as(series, "str")
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.astype("object")
+    return series
