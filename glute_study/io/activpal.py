@@ -1,0 +1,349 @@
+"""activPAL event exports: the classic Events CSV and the extended EventsEx CSV.
+
+Classic Events CSV (PALanalysis / PALbatch)::
+
+    "Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary ...)",
+    "CumulativeStepCount","Activity Score (MET.h)",...
+
+EventsEx (PALbatch): a first line ``sep=;``, then optionally metadata lines, then a semicolon
+header (``Time;Time(approx);Data Count;Event Type;Duration (s);Waking Day;Cumulative Step
+Count;...``); rows end in ``;`` and may use a decimal comma.
+
+``Time`` is days since 1899-12-30 on the device's local clock (no time zone); it is rounded to
+the second. Activity codes are decimals: 0 sedentary, 1 standing, 2 stepping, 2.1 cycling,
+3 / 3.1 / 3.2 lying (3.1 primary = in bed, 3.2 secondary), 4 non-wear, 5 seated transport.
+``CumulativeStepCount`` in the classic export counts strides (steps = 2 x strides); it is kept as
+written, in ``cumulative_step_count``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ._text import TextFile, parse_numbers, read_text, sniff_decimal
+from .daily import daily_sitting
+
+__all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]
+
+#: activPAL activity codes and their meaning.
+ACTIVPAL_CODES = {
+    0.0: "sedentary",
+    1.0: "standing",
+    2.0: "stepping",
+    2.1: "cycling",
+    3.0: "lying",
+    3.1: "primary lying (in bed)",
+    3.2: "secondary lying",
+    4.0: "non-wear",
+    5.0: "seated transport",
+}
+
+_EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
+
+# normalised header name -> (output column, how to match: "eq" or "prefix")
+_COLUMNS = {
+    "time": ("time", "eq"),
+    "datacount": ("data_count", "prefix"),
+    "interval": ("duration_s", "prefix"),
+    "duration": ("duration_s", "prefix"),
+    "activitycode": ("activity_code", "prefix"),
+    "eventtype": ("activity_code", "prefix"),
+    "cumulativestepcount": ("cumulative_step_count", "prefix"),
+    "activityscore": ("met_h", "prefix"),
+    "wakingday": ("waking_day", "prefix"),
+}
+_REQUIRED = ("time", "duration_s", "activity_code")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _split(line: str, sep: str) -> list[str]:
+    # csv handles quoted names that contain the delimiter (the classic ActivityCode header does).
+    fields = next(csv.reader([line], delimiter=sep), [])
+    return [f.strip().strip('"').strip() for f in fields]
+
+
+def _match_columns(fields: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, name in enumerate(fields):
+        key = _norm(name)
+        for pattern, (out, how) in _COLUMNS.items():
+            hit = key == pattern if how == "eq" else key.startswith(pattern)
+            if hit and out not in found:
+                found[out] = i
+                break
+    return found
+
+
+def _find_header(text: TextFile, start: int, sep: str) -> tuple[int, dict[str, int]]:
+    for i in range(start, min(len(text.lines), start + 60)):
+        cols = _match_columns(_split(text.lines[i], sep))
+        if "time" in cols and "activity_code" in cols:
+            return i, cols
+    first = text.lines[0]
+    if "ActiGraph" in first:
+        raise text.error(
+            "this is an ActiGraph epoch file, not an activPAL events export; read it with "
+            "read_actigraph.",
+            line=1,
+        )
+    raise text.error(
+        "no activPAL events header found: expected a 'Time' column and an 'ActivityCode ...' "
+        "(classic Events CSV) or 'Event Type' (EventsEx) column within the first 60 lines. "
+        "Export the Events (or EventsEx) CSV from PALanalysis/PALbatch.",
+        line=start + 1,
+    )
+
+
+def read_activpal(path: str | Path) -> pd.DataFrame:
+    """Read an activPAL Events or EventsEx CSV into one row per event.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export. UTF-8 (with or without BOM) and Windows-1252/latin-1 are accepted; a
+        semicolon file may use a decimal comma.
+
+    Returns
+    -------
+    DataFrame
+        ``start`` and ``end`` (datetime64, device local clock; start rounded to the second),
+        ``duration_s`` (float), ``activity_code`` (float, see :data:`ACTIVPAL_CODES`), and, where
+        the file has them, ``data_count``, ``cumulative_step_count`` (as written: strides in the
+        classic export), ``met_h`` and ``waking_day``. ``.attrs`` holds ``path``, ``format``
+        ("events" or "eventsex"), ``encoding``, ``decimal`` and any ``metadata`` lines.
+
+    Raises
+    ------
+    FileFormatError
+        Empty, truncated or non-activPAL files, non-numeric fields, times that go backwards;
+        the message names the file and the line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "P01_EventsEx.csv"
+    >>> _ = p.write_text(
+    ...     "sep=;\\n"
+    ...     "Time;Time(approx);Data Count;Event Type;Duration (s);Waking Day;"
+    ...     "Cumulative Step Count;\\n"
+    ...     "45292,5;2024-01-01 12:00:00;0;0;1800,5;1;0;\\n"
+    ...     "45292,520833333;2024-01-01 12:30:00;18005;2;60;1;30;\\n")
+    >>> ev = read_activpal(p)
+    >>> ev[["start", "duration_s", "activity_code", "cumulative_step_count"]]
+                    start  duration_s  activity_code  cumulative_step_count
+    0 2024-01-01 12:00:00      1800.5            0.0                    0.0
+    1 2024-01-01 12:30:00        60.0            2.0                   30.0
+    >>> ev.attrs["format"], ev.attrs["decimal"]
+    ('eventsex', ',')
+    """
+    text = read_text(path)
+    first = text.lines[0].strip().strip('"')
+    metadata: list[str] = []
+    if first.lower().startswith("sep="):
+        sep = first[4:5] or ";"
+        fmt = "eventsex"
+        header_i, cols = _find_header(text, 1, sep)
+        metadata = [ln for ln in text.lines[1:header_i] if ln.strip(sep + " ")]
+    else:
+        sep = ";" if first.count(";") > first.count(",") else ","
+        header_i, cols = _find_header(text, 0, sep)
+        fmt = "events"
+        metadata = [ln for ln in text.lines[:header_i] if ln.strip(sep + " ")]
+    header = _split(text.lines[header_i], sep)
+    data_first = header_i + 2  # 1-based file line of the first event
+    if len(text.lines) < data_first:
+        raise text.error(
+            "the file has a header but no events (empty recording?).", line=header_i + 1
+        )
+    decimal = "."
+    if sep != ",":
+        probe = [f for ln in text.lines[header_i + 1 : header_i + 51] for f in ln.split(sep)]
+        try:
+            decimal = sniff_decimal(probe)
+        except ValueError as exc:
+            raise text.error(f"{exc}; export with one decimal mark.", line=data_first) from None
+    want = sorted(cols.values())
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text.text_from(data_first)),
+            sep=sep,
+            header=None,
+            usecols=want,
+            decimal=decimal,
+            index_col=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        line = _parser_line(str(exc))
+        raise text.error(
+            f"cannot be read as a {sep!r}-delimited table ({_short(exc)}).",
+            line=None if line is None else data_first + line - 1,
+        ) from None
+    out: dict[str, np.ndarray] = {}
+    n = len(raw)
+    for name, pos in cols.items():
+        column = raw[pos] if pos in raw.columns else pd.Series([np.nan] * n)
+        label = header[pos] if pos < len(header) else name
+        out[name] = parse_numbers(
+            column, text=text, column=label, first_line=data_first, decimal=decimal
+        )
+    for name in _REQUIRED:
+        missing = np.isnan(out[name])
+        if missing.any():
+            i = int(np.flatnonzero(missing)[0])
+            raise text.error(
+                f"no value in column {header[cols[name]]!r} "
+                f"({'truncated file?' if i == n - 1 else 'empty field'}); every event needs "
+                "Time, its duration and its activity code.",
+                line=data_first + i,
+            )
+    if (out["duration_s"] < 0).any():
+        i = int(np.flatnonzero(out["duration_s"] < 0)[0])
+        raise text.error(
+            f"negative event duration {out['duration_s'][i]:g} s.", line=data_first + i
+        )
+    seconds = np.round(out.pop("time") * 86400.0).astype(np.int64)
+    back = np.flatnonzero(np.diff(seconds) < 0)
+    if back.size:
+        i = int(back[0]) + 1
+        raise text.error(
+            "event times go backwards here: two recordings appended to one file? Split them "
+            "into separate files.",
+            line=data_first + i,
+        )
+    start = (_EXCEL_EPOCH + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
+    duration = out.pop("duration_s")
+    end = start + np.round(duration * 1e9).astype("timedelta64[ns]")
+    events = pd.DataFrame({"start": start, "end": end, "duration_s": duration})
+    events["activity_code"] = np.round(out.pop("activity_code"), 3)
+    for name in ("data_count", "cumulative_step_count", "met_h", "waking_day"):
+        if name in out:
+            events[name] = out[name]
+    events.attrs.update(
+        path=str(text.path),
+        format=fmt,
+        encoding=text.encoding,
+        decimal=decimal,
+        metadata=metadata,
+        step_count_unit="strides" if fmt == "events" else "as exported",
+    )
+    return events
+
+
+def _parser_line(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[-1][:160]
+
+
+def sitting_summary(
+    events: pd.DataFrame,
+    *,
+    participant_id: object = None,
+    valid_day: float = 10.0,
+    sitting_codes: Sequence[float] = (0.0, 5.0),
+    in_bed_codes: Sequence[float] = (3.1,),
+    nonwear_codes: Sequence[float] = (4.0,),
+) -> pd.DataFrame:
+    """Daily sitting from activPAL events: one row per participant-day.
+
+    Each event gets a posture state from its activity code, by these changeable rules:
+    ``sitting_codes`` are sitting (default sedentary 0 and seated transport 5);
+    ``in_bed_codes`` are time in bed (default primary lying 3.1), outside waking wear;
+    ``nonwear_codes`` are non-wear (default 4); standing 1, stepping 2 and cycling 2.1 are
+    upright; lying 3 and 3.2 are lying awake; any other listed code (e.g. 5 when it is not
+    sitting) is "other" waking time. The daily table is then made by
+    :func:`glute_study.io.daily.daily_sitting` (events split at midnight, prolonged bouts >= 30
+    and >= 60 min, breaks = sitting followed directly by upright).
+
+    Parameters
+    ----------
+    events : DataFrame
+        From :func:`read_activpal` (columns ``start``, ``duration_s``, ``activity_code``).
+    participant_id : object, optional
+        Written to ``participant_id``.
+    valid_day : float
+        Minimum waking wear hours for a valid day (10; use 20 for a 24-h wear protocol without
+        sleep classification).
+    sitting_codes, in_bed_codes, nonwear_codes : sequence of float
+        The code rules above.
+
+    Returns
+    -------
+    DataFrame
+        The daily table (see :data:`glute_study.io.daily.DAILY_COLUMNS`) with the rules in
+        ``.attrs["rule"]``.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({
+    ...     "start": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 10:00",
+    ...                              "2024-01-01 10:05"]),
+    ...     "duration_s": [7200.0, 300.0, 1200.0], "activity_code": [0.0, 2.0, 0.0]})
+    >>> day = sitting_summary(ev, participant_id="P01", valid_day=2)
+    >>> day[["participant_id", "sitting_h", "prolonged_sitting_h", "breaks", "valid_day"]]
+      participant_id  sitting_h  prolonged_sitting_h  breaks  valid_day
+    0            P01   2.333333                  2.0       1       True
+    """
+    from .._checks import require_columns
+
+    require_columns(events, ["start", "duration_s", "activity_code"], where="activPAL events")
+    codes = np.round(events["activity_code"].to_numpy(dtype=float), 3)
+    rules: list[tuple[str, Sequence[float]]] = [
+        ("sitting", sitting_codes),
+        ("in_bed", in_bed_codes),
+        ("nonwear", nonwear_codes),
+        ("upright", (1.0, 2.0, 2.1)),
+        ("lying", (3.0, 3.1, 3.2)),
+        ("other", tuple(ACTIVPAL_CODES)),
+    ]
+    state = np.full(len(codes), "", dtype=object)
+    for name, listed in rules:
+        hit = np.isin(codes, np.round(np.asarray(listed, dtype=float), 3)) & (state == "")
+        state[hit] = name
+    if (state == "").any():
+        bad = sorted(set(codes[state == ""].tolist()))
+        raise InputError(
+            f"activPAL activity codes {bad} are not known (known: {_codes(ACTIVPAL_CODES)}); "
+            "add them to sitting_codes, in_bed_codes or nonwear_codes, or fix the file."
+        )
+    intervals = pd.DataFrame(
+        {"start": events["start"], "duration_s": events["duration_s"], "state": state}
+    )
+    rule = (
+        f"activPAL: sitting = codes {_codes(sitting_codes)}; in bed = codes "
+        f"{_codes(in_bed_codes)}; non-wear = codes {_codes(nonwear_codes)}; upright = standing, "
+        "stepping, cycling; lying 3/3.2 = lying awake."
+    )
+    path = events.attrs.get("path")
+    daily = daily_sitting(
+        intervals, participant_id=participant_id, instrument="activpal", valid_day=valid_day,
+        tolerance_s=1.5, rule=rule,
+    )
+    daily.attrs["rules"].update(
+        sitting_codes=list(sitting_codes), in_bed_codes=list(in_bed_codes),
+        nonwear_codes=list(nonwear_codes),
+    )
+    if path:
+        daily.attrs["path"] = path
+    return daily
+
+
+def _codes(codes: Sequence[float]) -> str:
+    return ", ".join(f"{c:g}" for c in codes) or "none"
+
