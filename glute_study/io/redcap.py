@@ -48,11 +48,11 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of
-from ..errors import GluteStudyError, GluteStudyWarning, InputError
+from ..errors import GluteStudyWarning, InputError
+from ._text import FileFormatError, read_text
 
 __all__ = [
     "RedcapExport",
-    "RedcapFormatError",
     "read_redcap",
     "redcap_to_study",
 ]
@@ -78,10 +78,6 @@ _DICT_COLUMNS = {
     "validation": ("text validation type or show slider number",
                    "text_validation_type_or_show_slider_number"),
 }
-
-
-class RedcapFormatError(GluteStudyError, ValueError):
-    """A REDCap export or dictionary does not read: names the file, line, column and value."""
 
 
 @dataclass
@@ -144,30 +140,12 @@ class RedcapExport:
 # ----------------------------------------------------------------------------- text helpers
 
 
-def _decode(data: bytes, path: Path, notes: list[str]) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data[:4096]:
-        raise RedcapFormatError(f"{path}: holds binary data, not text; expected a REDCap CSV "
-                                "export (Data Exports > CSV / Microsoft Excel (raw data)).")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        notes.append(f"{path.name}: not UTF-8 (first odd byte on line {line}); read as "
-                     "Windows-1252/Latin-1")
-        return data.decode("cp1252", errors="replace")
-
-
 def _read_csv_rows(path: Path, notes: list[str]) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, data rows and the line on which each row starts (1-based)."""
-    path = Path(path)
-    if not path.is_file():
-        raise RedcapFormatError(f"{path}: no such file.")
-    text = _decode(path.read_bytes(), path, notes)
-    if not text.strip():
-        raise RedcapFormatError(f"{path}: the file is empty; expected a header row of field "
-                                "names and one row per record.")
+    source = read_text(path)
+    if source.encoding == "cp1252":
+        notes.append(f"{source.path.name}: not UTF-8; read as Windows-1252/Latin-1")
+    text = "\n".join(source.lines) + "\n"
     first = next(ln for ln in text.splitlines() if ln.strip())
     counts = {d: first.count(d) for d in (",", ";", "\t", "|", "^")}
     delimiter = max(counts, key=lambda d: counts[d])
@@ -190,16 +168,17 @@ def _read_csv_rows(path: Path, notes: list[str]) -> tuple[list[str], list[list[s
                     what = "the file looks truncated (cut off while writing or copying)"
                 else:
                     what = "a quote or delimiter may be misplaced"
-                raise RedcapFormatError(
-                    f"{path}, line {line}: {len(record)} fields where the header has "
+                raise FileFormatError(
+                    path, line=line,
+                    message=f"{len(record)} fields where the header has "
                     f"{len(header)}; {what}. Re-export the file from REDCap.")
             rows.append(record)
             lines.append(line)
     except csv.Error as err:
-        raise RedcapFormatError(f"{path}, line {start}: the CSV cannot be parsed ({err}); "
+        raise FileFormatError(path, line=start, message=f"the CSV cannot be parsed ({err}); "
                                 "expected well-formed CSV (check unbalanced quotes).") from None
     if header is None:  # only blank lines and delimiters
-        raise RedcapFormatError(f"{path}: the file holds no header row; expected field names.")
+        raise FileFormatError(path, "the file holds no header row; expected field names.")
     return header, rows, lines
 
 
@@ -213,8 +192,9 @@ def _read_dictionary(path: Path, notes: list[str]) -> pd.DataFrame:
     for key, names in _DICT_COLUMNS.items():
         found = [low.index(n) for n in names if n in low]
         if not found and key not in ("field_label", "validation"):
-            raise RedcapFormatError(
-                f"{path}, line 1: no column '{names[0]}' ; this does not look like a REDCap data "
+            raise FileFormatError(
+                path, line=1,
+                message=f"no column '{names[0]}' ; this does not look like a REDCap data "
                 "dictionary (expected the 18 columns of Project Setup > Data Dictionary > "
                 f"Download, starting 'Variable / Field Name, Form Name, ...'; found: "
                 f"{', '.join(header[:6])}...).")
@@ -225,12 +205,12 @@ def _read_dictionary(path: Path, notes: list[str]) -> pd.DataFrame:
     frame["field_type"] = frame["field_type"].str.lower()
     frame["validation"] = frame["validation"].str.lower()
     if frame.empty:
-        raise RedcapFormatError(f"{path}: the dictionary lists no fields.")
+        raise FileFormatError(path, "the dictionary lists no fields.")
     dup = frame[frame["field_name"].duplicated(keep=False)]
     if not dup.empty:
         name = dup["field_name"].iloc[0]
         at = ", ".join(str(x) for x in dup["line"])
-        raise RedcapFormatError(f"{path}, lines {at}: field '{name}' is listed twice; each "
+        raise FileFormatError(path, f"lines {at}: field '{name}' is listed twice; each "
                                 "field name must be unique.")
     frame["choice_map"] = [
         _parse_choices(path, ln, name, ftype, text)
@@ -253,13 +233,14 @@ def _parse_choices(path: Path, line: int, name: str, ftype: str, text: str) -> d
             continue
         code, sep, label = part.partition(",")
         if not sep:
-            raise RedcapFormatError(
-                f"{path}, line {line}, column 'Choices, Calculations, OR Slider Labels': choice "
+            raise FileFormatError(
+                path, line=line,
+                message=f"column 'Choices, Calculations, OR Slider Labels': choice "
                 f"'{part.strip()}' of field '{name}' has no comma; expected 'code, label' pairs "
                 "separated by '|', e.g. '1, Hamstring | 2, Calf'.")
         choices[code.strip()] = label.strip()
     if not choices:
-        raise RedcapFormatError(f"{path}, line {line}: {ftype} field '{name}' lists no choices; "
+        raise FileFormatError(path, line=line, message=f"{ftype} field '{name}' lists no choices; "
                                 "expected 'code, label' pairs separated by '|'.")
     return choices
 
@@ -436,7 +417,7 @@ def read_redcap(
 
     Raises
     ------
-    RedcapFormatError
+    FileFormatError
         The file is empty, truncated, not a raw export of this dictionary, holds a record twice,
         or a value does not fit its field (the message names file, line, column and value).
 
@@ -478,9 +459,9 @@ def read_redcap(
     dictionary = _read_dictionary(dictionary_csv, notes)
     header, rows, lines = _read_csv_rows(data_csv, notes)
     if not rows:
-        raise RedcapFormatError(f"{data_csv}: the export has a header but no records.")
+        raise FileFormatError(data_csv, "the export has a header but no records.")
     if header and header[0].lower() == "variable / field name":
-        raise RedcapFormatError(f"{data_csv}: this is a data dictionary, not a data export; "
+        raise FileFormatError(data_csv, "this is a data dictionary, not a data export; "
                                 "pass the export first and the dictionary second.")
     id_column = dictionary["field_name"].iloc[0]
     if id_column not in header:
@@ -489,13 +470,14 @@ def read_redcap(
         id_column = header[0]
     dup = [h for h in header if header.count(h) > 1]
     if dup:
-        raise RedcapFormatError(f"{data_csv}, line 1: column '{dup[0]}' appears twice.")
+        raise FileFormatError(data_csv, line=1, message=f"column '{dup[0]}' appears twice.")
 
     kinds = _classify(header, dictionary, id_column)
     unknown = [c for c, (k, _) in kinds.items() if k == "unknown"]
     if len(unknown) > max(1, (len(header) - 1) // 2):
-        raise RedcapFormatError(
-            f"{data_csv}, line 1: {len(unknown)} of {len(header)} columns are not fields of the "
+        raise FileFormatError(
+            data_csv, line=1,
+            message=f"{len(unknown)} of {len(header)} columns are not fields of the "
             f"dictionary {dictionary_csv.name} (e.g. {', '.join(repr(u) for u in unknown[:3])}); "
             "expected a *raw* REDCap export of this project (not the 'labels' export, and not "
             "another project's or device's file).")
@@ -515,14 +497,14 @@ def read_redcap(
             columns[col] = _convert(kind, info, values, flags) if col != id_column \
                 else _text(values).str.strip()
         except _Cell as cell:
-            raise RedcapFormatError(
-                f"{data_csv}, line {lines[cell.row]}, column '{col}': value '{cell.value}' is "
+            raise FileFormatError(
+                data_csv, line=lines[cell.row], message=f"column '{col}': value '{cell.value}' is "
                 f"not {cell.expected}.") from None
     notes.extend(sorted(flags))
     frame = pd.DataFrame(columns)
     if frame[id_column].isna().any():
         at = lines[int(np.flatnonzero(frame[id_column].isna().to_numpy())[0])]
-        raise RedcapFormatError(f"{data_csv}, line {at}, column '{id_column}': the record id is "
+        raise FileFormatError(data_csv, line=at, message=f"column '{id_column}': the record id is "
                                 "empty; every row needs one.")
     _apply_keep(frame, kinds, dictionary, keep)
     records, repeating = _split(frame, kinds, dictionary, id_column, keep)
@@ -570,8 +552,9 @@ def _check_duplicates(path: Path, header: list[str], rows: list[list[str]], line
         key = tuple(row[j].strip() for j in key_cols)
         if key in seen:
             names = ", ".join(f"{header[j]}={row[j].strip() or '(empty)'}" for j in key_cols)
-            raise RedcapFormatError(
-                f"{path}, line {line}: record {names} appears again (first on line {seen[key]}); "
+            raise FileFormatError(
+                path, line=line,
+                message=f"record {names} appears again (first on line {seen[key]}); "
                 "expected one row per record, event and repeat instance. Remove the duplicate "
                 "or re-export.")
         seen[key] = line
