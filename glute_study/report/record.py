@@ -1,0 +1,217 @@
+"""How a notebook hands its figures, tables and sentences to the report.
+
+A notebook calls :func:`start` once with its output folder, then :func:`record` for each thing
+that belongs in the report. Figures go to ``figures/`` (SVG, PDF, PNG, TIFF), tables to
+``tables/`` (CSV, LaTeX, Word), and sentences to a small record file that the report runner reads
+to write ``methods.md``, ``results.md`` and ``index.html``. With an empty output folder (the
+notebook opened by hand in JupyterLab) nothing is written and :func:`record` does nothing, so the
+same notebook runs unchanged in both places.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..errors import InputError
+from ..figures.save import save_figure
+from ..stats._result import Result
+from .tables import apa_table, save_table
+
+__all__ = ["Recorder", "record", "start"]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+#: Where each notebook's records live inside a report folder (not committed: see reports/README).
+RECORDS_DIR = Path("_cache") / "records"
+
+
+@dataclass
+class Recorder:
+    """Collects what one notebook contributes to a report.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report folder; ``""`` records nothing (interactive use).
+    notebook : str
+        The notebook's file stem, e.g. ``"04_cramp_incidence"``; its leading number prefixes
+        every file it writes (``tables/04_rates.csv``).
+    """
+
+    out_dir: str | Path
+    notebook: str
+    entries: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.notebook, str) or not self.notebook:
+            raise InputError(f"`notebook` must be the notebook's file stem; got {self.notebook!r}.")
+        self.prefix = self.notebook.split("_", 1)[0]
+        self.out = Path(self.out_dir) if str(self.out_dir) else None
+        if self.out is not None:
+            self._save()
+
+    @property
+    def records_path(self) -> Path | None:
+        """The JSON file this notebook's records go to (``None`` when recording is off)."""
+        return None if self.out is None else self.out / RECORDS_DIR / f"{self.notebook}.json"
+
+    def _save(self) -> None:
+        path = self.records_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = {"notebook": self.notebook, "entries": self.entries}
+        path.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    def record(
+        self,
+        obj: Result | pd.DataFrame | Figure | Axes | str,
+        *,
+        name: str,
+        caption: str = "",
+        methods: str = "",
+        note: str = "",
+        width: str | float = "single",
+    ) -> None:
+        """Add a result, table, figure or paragraph to the report; see :func:`record`."""
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise InputError(
+                "`name` must be lower-case letters, digits and underscores (it names files); "
+                f"got {name!r}."
+            )
+        if any(e["name"] == name for e in self.entries):
+            raise InputError(f"{self.notebook} already recorded something named {name!r}.")
+        if isinstance(obj, Axes):
+            obj = obj.figure
+        entry = {"name": name, "caption": caption, "methods": methods, "note": note,
+                 "text": "", "files": [], "html": ""}
+        stem = f"{self.prefix}_{name}"
+        if isinstance(obj, Result):
+            entry.update(kind="result", text=obj.text)
+            table = obj.table
+        elif isinstance(obj, pd.DataFrame):
+            entry["kind"] = "table"
+            table = obj
+        elif isinstance(obj, Figure):
+            entry["kind"] = "figure"
+            table = None
+        elif isinstance(obj, str):
+            entry.update(kind="text", text=obj)
+            table = None
+        else:
+            raise InputError(
+                "record() takes a Result, a DataFrame, a matplotlib Figure or Axes, or a str; "
+                f"got {type(obj).__name__}."
+            )
+        if table is not None:
+            entry["html"] = apa_table(table).to_html(index=False, border=0, classes="apa")
+        if self.out is None:
+            return
+        if table is not None:
+            number = f"{int(self.prefix)}.{sum(e['kind'] != 'figure' for e in self.entries) + 1}" \
+                if self.prefix.isdigit() else ""
+            paths = save_table(table, self.out / "tables" / stem, caption=caption, note=note,
+                               number=number)
+            entry["files"] = [p.relative_to(self.out).as_posix() for p in paths]
+        elif entry["kind"] == "figure":
+            paths = save_figure(obj, self.out / "figures" / stem, width=width)
+            entry["files"] = [p.relative_to(self.out).as_posix() for p in paths]
+        self.entries.append(entry)
+        self._save()
+        _leave_marker(self.notebook, name, entry["files"])
+
+
+def _leave_marker(notebook: str, name: str, files: list[str]) -> None:
+    """Leave an output in the running notebook that tells index.html where this entry goes."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return
+    if get_ipython() is None:
+        return
+    from .writers import RECORD_MIME
+
+    shown = ", ".join(files) if files else "results.md"
+    display({RECORD_MIME: {"notebook": notebook, "name": name},
+             "text/plain": f"[recorded {name!r}: {shown}]"}, raw=True)
+
+
+_CURRENT: list[Recorder] = []
+
+
+def start(out_dir: str | Path, *, notebook: str) -> Recorder:
+    """Begin recording one notebook's contributions into the report folder ``out_dir``.
+
+    Call it once near the top of the notebook, after the parameters cell. Starting again
+    forgets what the notebook recorded before (so re-running a notebook replaces its records).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report folder (the ``out_dir`` parameter); ``""`` turns recording off.
+    notebook : str
+        The notebook's file stem, e.g. ``"04_cramp_incidence"``.
+
+    Returns
+    -------
+    Recorder
+        The recorder that :func:`record` now writes to.
+
+    Examples
+    --------
+    >>> rec = start("", notebook="01_data_quality")
+    >>> rec.records_path is None
+    True
+    """
+    rec = Recorder(out_dir, notebook=notebook)
+    _CURRENT[:] = [rec]
+    return rec
+
+
+def record(
+    obj: Result | pd.DataFrame | Figure | Axes | str,
+    *,
+    name: str,
+    caption: str = "",
+    methods: str = "",
+    note: str = "",
+    width: str | float = "single",
+) -> None:
+    """Add a result, table, figure or paragraph to the report being built.
+
+    A :class:`~glute_study.stats.Result` gives a table (CSV, LaTeX, Word) and its ``.text``
+    sentences for ``results.md``; a DataFrame gives a table; a Figure or Axes gives the figure
+    files; a ``str`` gives a results paragraph.
+
+    Parameters
+    ----------
+    obj : Result, DataFrame, Figure, Axes or str
+        What to record.
+    name : str
+        Short snake_case name, unique within the notebook; it names the files.
+    caption : str
+        Title of the table or figure.
+    methods : str
+        A methods sentence for ``methods.md`` (how this result was obtained).
+    note : str
+        A note printed below the table.
+    width : {'single', 'double'} or float
+        Journal width of a figure, in columns or millimetres.
+
+    Examples
+    --------
+    >>> _ = start("", notebook="04_cramp_incidence")
+    >>> record("Cramps were rare.", name="summary")
+    """
+    if not _CURRENT:
+        raise InputError(
+            "record() was called before start(); call "
+            "`glute_study.report.start(out_dir, notebook=...)` once at the top of the notebook."
+        )
+    _CURRENT[0].record(obj, name=name, caption=caption, methods=methods, note=note, width=width)

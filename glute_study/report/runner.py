@@ -1,0 +1,371 @@
+"""Run the study notebooks headless into one reproducible, cached, journal-ready report.
+
+A report folder holds, for each notebook, the executed ``NN_name.ipynb`` and ``NN_name.html``;
+``figures/`` and ``tables/`` with what the notebooks recorded; ``methods.md``, ``results.md``,
+``index.html`` and ``provenance.json``; and ``_cache/`` (not committed) with the records and the
+cache keys. A notebook runs again only when its cache key changes: the SHA-256 of its source, of
+the parameters, of the input data files and of the package code.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import GluteStudyError, InputError
+from .params import PARAMETERS, check_parameters
+from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
+from .record import RECORDS_DIR
+from .writers import NotebookReport, write_index, write_methods, write_results
+
+__all__ = ["NOTEBOOKS_DIR", "ReportError", "RunSummary", "find_notebooks", "run_report"]
+
+#: The study notebooks shipped with the project.
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+
+#: Kernel the notebooks run in: the ``python3`` kernel of the Python running the report.
+KERNEL_NAME = "python3"
+
+KEYS_DIR = Path("_cache") / "keys"
+
+
+class ReportError(GluteStudyError):
+    """A notebook failed while the report ran; the message names the notebook and the cell."""
+
+
+@dataclass
+class RunSummary:
+    """What :func:`run_report` did: the folder, and which notebooks ran or came from the cache."""
+
+    out: Path
+    executed: list[str]
+    cached: list[str]
+
+    def __str__(self) -> str:
+        return (f"report written to {self.out}: {len(self.executed)} notebook(s) executed, "
+                f"{len(self.cached)} from cache")
+
+
+def find_notebooks(
+    notebooks_dir: str | Path | None = None, *, only: Sequence[str] | None = None
+) -> list[Path]:
+    """The numbered notebooks ``NN_name.ipynb`` of ``notebooks_dir``, in order.
+
+    Parameters
+    ----------
+    notebooks_dir : str or Path, optional
+        Folder of the notebooks (the project's ``notebooks/`` by default).
+    only : sequence of str, optional
+        Numbers or stems to keep, e.g. ``["04", "05"]``; an unknown one is an error.
+
+    Examples
+    --------
+    >>> [p.stem[:2] for p in find_notebooks(only=["01", "04"])]
+    ['01', '04']
+    """
+    folder = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
+    if not folder.is_dir():
+        raise InputError(f"notebook folder {folder} does not exist.")
+    found = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    if not only:
+        return found
+    keep = []
+    for want in only:
+        want = want.strip()
+        match = [p for p in found if p.stem == want or p.stem.split("_", 1)[0] == want]
+        if not match:
+            have = ", ".join(p.stem for p in found)
+            raise InputError(f"--only {want!r} matches no notebook; there are: {have}.")
+        keep += [m for m in match if m not in keep]
+    return sorted(keep)
+
+
+def _parameters_cell(nb: dict[str, Any], path: Path) -> tuple[int, list[str]]:
+    """Index of the cell tagged ``parameters`` and the names it assigns."""
+    for i, cell in enumerate(nb["cells"]):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            tree = ast.parse(cell["source"] if isinstance(cell["source"], str)
+                             else "".join(cell["source"]))
+            names = []
+            for node in tree.body:
+                targets = node.targets if isinstance(node, ast.Assign) else (
+                    [node.target] if isinstance(node, ast.AnnAssign) else [])
+                names += [t.id for t in targets if isinstance(t, ast.Name)]
+            unknown = [n for n in names if n not in PARAMETERS]
+            if unknown:
+                raise InputError(
+                    f"{path.name}: the parameters cell sets {unknown}, which are not report "
+                    f"parameters; use names from glute_study.report.PARAMETERS."
+                )
+            return i, names
+    raise InputError(f"{path.name} has no cell tagged 'parameters'; tag the cell that sets them.")
+
+
+def _injected_source(names: list[str], values: Mapping[str, Any]) -> str:
+    lines = ["# Parameters injected by glute-study report"]
+    lines += [f"{name} = {values[name]!r}" for name in names]
+    return "\n".join(lines) + "\n"
+
+
+def _cache_key(nb_bytes: bytes, values: Mapping[str, Any], inputs: Mapping[str, str],
+               code: str) -> str:
+    body = json.dumps({"notebook": hashlib.sha256(nb_bytes).hexdigest(), "parameters": values,
+                       "inputs": dict(sorted(inputs.items())), "code": code, "kernel":
+                       sys.executable}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _is_cached(out: Path, stem: str, key: str) -> bool:
+    key_file = out / KEYS_DIR / f"{stem}.json"
+    records = out / RECORDS_DIR / f"{stem}.json"
+    needed = [out / f"{stem}.ipynb", out / f"{stem}.html", key_file, records]
+    if not all(p.is_file() for p in needed):
+        return False
+    if json.loads(key_file.read_text())["key"] != key:
+        return False
+    entries = json.loads(records.read_text())["entries"]
+    return all((out / f).is_file() for e in entries for f in e["files"])
+
+
+def _clear_outputs_of(out: Path, stem: str) -> None:
+    prefix = stem.split("_", 1)[0] + "_"
+    for sub in ("figures", "tables"):
+        for p in (out / sub).glob(prefix + "*"):
+            p.unlink()
+    for p in (out / KEYS_DIR / f"{stem}.json", out / RECORDS_DIR / f"{stem}.json",
+              out / f"{stem}.ipynb", out / f"{stem}.html"):
+        p.unlink(missing_ok=True)
+
+
+@dataclass
+class _Job:
+    path: Path
+    out: Path
+    values: dict[str, Any]
+    key: str
+
+
+def _failure_message(nb: Any, job: _Job, error: BaseException) -> str:
+    code_number = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            code_number += 1
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                first = cell.source.strip().splitlines()[:1]
+                return (
+                    f"notebook {job.path.name} failed in cell {i + 1} (code cell {code_number}, "
+                    f"starting {first[0] if first else ''!r}): {output.get('ename')}: "
+                    f"{output.get('evalue')}. The partly executed notebook is kept at "
+                    f"{job.out / job.path.name}."
+                )
+    return (f"notebook {job.path.name} failed: {type(error).__name__}: {error}. The partly "
+            f"executed notebook is kept at {job.out / job.path.name}.")
+
+
+def _execute(job: _Job, stop: threading.Event) -> str | None:
+    """Run one notebook; return None on success, else the failure message."""
+    if stop.is_set():
+        return "skipped"
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    stem = job.path.stem
+    _clear_outputs_of(job.out, stem)
+    nb = nbformat.read(job.path, as_version=4)
+    index, names = _parameters_cell(nb, job.path)
+    injected = nbformat.v4.new_code_cell(_injected_source(names, job.values))
+    injected.metadata["tags"] = ["injected-parameters"]
+    injected.id = "injected-parameters"
+    nb.cells.insert(index + 1, injected)
+    client = NotebookClient(
+        nb, kernel_name=KERNEL_NAME, timeout=900, record_timing=False,
+        resources={"metadata": {"path": str(job.path.parent)}},
+    )
+    message = None
+    try:
+        client.execute(env=_kernel_env())
+    except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as error:
+        message = _failure_message(nb, job, error)
+    nbformat.write(nb, job.out / f"{stem}.ipynb")
+    if message is None:
+        _write_notebook_html(nb, job.out / f"{stem}.html")
+        write_json({"key": job.key}, job.out / KEYS_DIR / f"{stem}.json")
+    return message
+
+
+def _kernel_env() -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env.update({"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                "SOURCE_DATE_EPOCH": "0", "TQDM_DISABLE": "1"})
+    return env
+
+
+def _write_notebook_html(nb: Any, path: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter()
+    body, _ = exporter.from_notebook_node(nb)
+    path.write_text(body, encoding="utf-8")
+
+
+def _progress_bar(total: int, progress: bool | None, desc: str):
+    from tqdm.auto import tqdm
+
+    disable = (not sys.stderr.isatty()) if progress is None else not progress
+    return tqdm(total=total, desc=desc, unit="notebook", disable=disable)
+
+
+def _data_sentence(values: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
+    from .. import __version__
+
+    if values["study_dir"]:
+        return (f"Data were read from the study folder `{Path(values['study_dir']).name}` "
+                f"({len(inputs)} files; their SHA-256 hashes are listed in provenance.json).")
+    return (f"The demonstration cohort was simulated with glute_study {__version__} "
+            f"(scenario '{values['scenario']}', n = {values['n']} participants, seed "
+            f"{values['seed']}); every effect in it is an assumption set by the simulator, "
+            f"not an empirical finding.")
+
+
+def _software_sentence() -> str:
+    v = package_versions()
+    shown = ", ".join(f"{k} {v[k]}" for k in ("numpy", "scipy", "pandas", "statsmodels",
+                                                 "matplotlib") if k in v)
+    return (f"Analyses were run in Python {v['python']} ({shown}) and assembled into this "
+            f"report by glute_study {v['glute_study']}; provenance.json records the input "
+            f"hashes, parameters, seeds and git commit.")
+
+
+def run_report(
+    out: str | Path,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    only: Sequence[str] | None = None,
+    force: bool = False,
+    notebooks_dir: str | Path | None = None,
+    progress: bool | None = None,
+) -> RunSummary:
+    """Execute the study notebooks into the report folder ``out``.
+
+    Parameters are checked before anything runs. Independent notebooks run two at a time, each
+    in its own kernel. A notebook whose cache key (its source, the parameters, the input data
+    hashes and the package code hash) is unchanged is not run again unless ``force``. A failing
+    notebook stops the report (the ones already running finish): the partly executed notebook
+    is kept and :class:`ReportError` names the notebook and the cell.
+
+    Parameters
+    ----------
+    out : str or Path
+        Report folder, e.g. ``reports/demo``; created when missing.
+    parameters : mapping, optional
+        Report parameters (see :data:`~glute_study.report.PARAMETERS`); strings are converted.
+    only : sequence of str, optional
+        Notebook numbers or stems to run, e.g. ``["04", "05"]`` (all by default).
+    force : bool
+        Run every selected notebook even when its cached outputs are up to date.
+    notebooks_dir : str or Path, optional
+        Folder of the notebooks (the project's ``notebooks/`` by default).
+    progress : bool or None
+        Show a progress bar; ``None`` shows one only on an interactive terminal.
+
+    Returns
+    -------
+    RunSummary
+        The folder and the notebooks executed and taken from the cache.
+
+    Raises
+    ------
+    InputError
+        For an unknown or ill-typed parameter, or an unknown notebook in ``only``.
+    ReportError
+        When a notebook fails.
+
+    Examples
+    --------
+    >>> run_report("reports/x", parameters={"sed": 1})
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: unknown parameter 'sed' (did you mean 'seed'?); known: ...
+    """
+    values = check_parameters(dict(parameters or {}))
+    paths = find_notebooks(notebooks_dir, only=only)
+    if not paths:
+        raise InputError(f"no notebooks named NN_name.ipynb in {notebooks_dir or NOTEBOOKS_DIR}.")
+    out = Path(out).resolve()
+    values["out_dir"] = str(out)
+    if values["study_dir"]:
+        values["study_dir"] = str(Path(values["study_dir"]).resolve())
+    for path in paths:  # check every parameters cell before running anything
+        _parameters_cell(json.loads(path.read_text(encoding="utf-8")), path)
+
+    inputs = file_hashes(values["study_dir"] or None)
+    code = code_hash()
+    out.mkdir(parents=True, exist_ok=True)
+    jobs, cached = [], []
+    for path in paths:
+        key = _cache_key(path.read_bytes(), values, inputs, code)
+        if not force and _is_cached(out, path.stem, key):
+            cached.append(path.stem)
+        else:
+            jobs.append(_Job(path=path, out=out, values=values, key=key))
+
+    failures = _run_jobs(jobs, progress=progress)
+    if failures:
+        raise ReportError(failures[0] if len(failures) == 1 else
+                          f"{len(failures)} notebooks failed:\n" + "\n".join(failures))
+
+    reports = [NotebookReport.load(out, p.stem) for p in paths]
+    notebooks = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    write_methods(reports, out / "methods.md", data=_data_sentence(values, inputs),
+                  software=_software_sentence())
+    write_results(reports, out / "results.md")
+    shown = {k: v for k, v in values.items() if k != "out_dir"}
+    write_index(reports, out / "index.html", title=f"glute_study report: {out.name}",
+                summary="Parameters: " + ", ".join(f"{k} = {v!r}" for k, v in shown.items()))
+    write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks,
+                          command=sys.argv if sys.argv and sys.argv[0] else None),
+               out / "provenance.json")
+    _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})
+    return RunSummary(out=out, executed=[j.path.stem for j in jobs], cached=cached)
+
+
+def _run_jobs(jobs: list[_Job], *, progress: bool | None) -> list[str]:
+    if not jobs:
+        return []
+    stop = threading.Event()
+    failures = []
+    bar = _progress_bar(len(jobs), progress, "notebooks")
+    try:
+        with ThreadPoolExecutor(max_workers=min(2, len(jobs))) as pool:
+            futures = {pool.submit(_execute, job, stop): job for job in jobs}
+            for future in as_completed(futures):
+                message = future.result()
+                if message and message != "skipped":
+                    failures.append(message)
+                    stop.set()
+                bar.set_postfix_str(futures[future].path.stem, refresh=False)
+                bar.update()
+    finally:
+        bar.close()
+    return sorted(failures)
+
+
+def _prune_stale(out: Path, known: set[str]) -> None:
+    """Remove the executed copies of notebooks that no longer exist in the notebook folder."""
+    for path in out.glob("[0-9][0-9]_*.ipynb"):
+        if path.stem not in known:
+            for stale in (path, path.with_suffix(".html"), out / KEYS_DIR / f"{path.stem}.json",
+                          out / RECORDS_DIR / f"{path.stem}.json"):
+                stale.unlink(missing_ok=True)

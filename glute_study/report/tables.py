@@ -1,0 +1,285 @@
+"""Export result tables as CSV, LaTeX and Word in APA style, byte-reproducibly.
+
+The CSV keeps the numbers (rounded to 10 significant digits, so that diffs show real changes
+only); the LaTeX and Word versions show them as a journal would print them: estimates and
+intervals to ``digits`` decimals, the interval as ``[low, high]``, p-values without a leading
+zero (``.011``, ``< .001``), horizontal rules only.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..stats._result import Result, format_number
+
+__all__ = ["TABLE_FORMATS", "apa_table", "save_table"]
+
+#: The file types :func:`save_table` writes, in order.
+TABLE_FORMATS = ("csv", "tex", "docx")
+
+_LABELS = {
+    "term": "Term",
+    "estimate": "Estimate",
+    "p_value": "p",
+    "se": "SE",
+    "n": "n",
+    "df": "df",
+    "ci": "95 % CI",
+}
+
+
+def _label(column: str) -> str:
+    if column in _LABELS:
+        return _LABELS[column]
+    text = str(column).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _apa_p(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return ""
+    if p < 0.001:
+        return "< .001"
+    if p > 0.999:
+        return "> .999"
+    return f"{p:.3f}".lstrip("0")
+
+
+def _format_column(values: pd.Series, digits: int) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.map(lambda v: "yes" if v else "no")
+    if pd.api.types.is_integer_dtype(values):
+        return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
+    if pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        if len(whole) and np.all(np.isfinite(whole)) and np.all(whole == np.round(whole)) and (
+            np.abs(whole) < 1e15
+        ).all():
+            return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
+        return values.map(lambda v: "" if pd.isna(v) else format_number(float(v), digits))
+    return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                      else str(v))
+
+
+def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
+    """Return ``table`` as strings laid out the APA way, ready to print.
+
+    A result table's ``ci_low`` and ``ci_high`` become one ``95 % CI`` column ``[low, high]``;
+    ``p_value`` becomes ``p`` without a leading zero; snake_case names become readable labels;
+    missing values become empty cells.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or Result
+        A result (its ``.table`` is used) or any tidy DataFrame.
+    digits : int
+        Decimals shown for non-integer numbers (p-values always get three).
+
+    Returns
+    -------
+    pandas.DataFrame
+        String cells with printable column labels.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["sitting_h_day"], "estimate": [1.0912], "ci_low": [1.0213],
+    ...                   "ci_high": [1.1702], "p_value": [0.0109], "n": [400]})
+    >>> apa_table(t).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'Term': 'sitting_h_day', 'Estimate': '1.09', '95 % CI': '[1.02, 1.17]', 'p': '.011',
+     'n': '400'}
+    """
+    if isinstance(table, Result):
+        table = table.table
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(
+            f"a table must be a pandas DataFrame or a Result; got {type(table).__name__}."
+        )
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 6:
+        raise InputError(f"`digits` must be a whole number from 0 to 6; got {digits!r}.")
+    data = table.reset_index(drop=True)
+    out = {}
+    has_ci = "ci_low" in data.columns and "ci_high" in data.columns
+    for col in data.columns:
+        if has_ci and col == "ci_high":
+            continue
+        if has_ci and col == "ci_low":
+            low = _format_column(data["ci_low"].astype(float), digits)
+            high = _format_column(data["ci_high"].astype(float), digits)
+            out[_LABELS["ci"]] = [f"[{a}, {b}]" if a and b else "" for a, b in zip(low, high)]
+        elif col == "p_value":
+            out[_label(col)] = [_apa_p(float(p)) if pd.notna(p) else "" for p in data[col]]
+        else:
+            out[_label(col)] = list(_format_column(data[col], digits))
+    return pd.DataFrame(out, columns=list(out))
+
+
+_TEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _tex(text: str) -> str:
+    text = re.sub(r"[\\&%$#_{}~^]", lambda m: _TEX_ESCAPES[m.group()], str(text))
+    return text.replace("< ", "$<$ ").replace("> ", "$>$ ")
+
+
+def _latex(apa: pd.DataFrame, caption: str, note: str, label: str) -> str:
+    numeric = [i > 0 for i in range(apa.shape[1])]
+    spec = "".join("r" if num else "l" for num in numeric)
+    lines = [
+        r"\begin{table}[htbp]",
+        r"\centering",
+        rf"\caption{{{_tex(caption)}}}" if caption else "",
+        rf"\label{{tab:{label}}}",
+        rf"\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+        " & ".join(
+            rf"\textit{{{_tex(c)}}}" if c in ("p", "n", "SE", "df") else _tex(c)
+            for c in apa.columns
+        ) + r" \\",
+        r"\midrule",
+    ]
+    for row in apa.itertuples(index=False):
+        lines.append(" & ".join(_tex(v) for v in row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if note:
+        lines.append(rf"\par\smallskip\parbox{{\linewidth}}{{\small\textit{{Note.}} {_tex(note)}}}")
+    lines.append(r"\end{table}")
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def _set_border(cell, **edges: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        tc_pr.append(borders)
+    for edge, size in edges.items():
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "single")
+        element.set(qn("w:sz"), size)
+        element.set(qn("w:space"), "0")
+        element.set(qn("w:color"), "000000")
+        borders.append(element)
+
+
+def _docx_bytes(apa: pd.DataFrame, caption: str, note: str, number: str) -> bytes:
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    document = docx.Document()
+    style = document.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(11)
+    head = document.add_paragraph()
+    head.add_run(f"Table {number}".strip()).bold = True
+    if caption:
+        document.add_paragraph().add_run(caption).italic = True
+    grid = document.add_table(rows=apa.shape[0] + 1, cols=apa.shape[1])
+    for j, column in enumerate(apa.columns):
+        cell = grid.cell(0, j)
+        run = cell.paragraphs[0].add_run(str(column))
+        run.italic = column in ("p", "n", "SE", "df")
+        _set_border(cell, top="8", bottom="4")
+    for i, row in enumerate(apa.itertuples(index=False), start=1):
+        for j, value in enumerate(row):
+            cell = grid.cell(i, j)
+            cell.paragraphs[0].add_run(str(value))
+            if j > 0:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if i == apa.shape[0]:
+                _set_border(cell, bottom="8")
+    if note:
+        par = document.add_paragraph()
+        par.add_run("Note. ").italic = True
+        par.add_run(note)
+    raw = io.BytesIO()
+    document.save(raw)
+    return _stable_zip(raw.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """Rewrite a zip archive with fixed member dates, so equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def save_table(
+    table: pd.DataFrame | Result,
+    path_stem: str | Path,
+    *,
+    caption: str = "",
+    note: str = "",
+    digits: int = 2,
+    number: str = "",
+) -> list[Path]:
+    """Write a result table as CSV, LaTeX (booktabs) and Word (.docx), APA style.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or Result
+        A result (its ``.table`` is written) or any tidy DataFrame.
+    path_stem : str or Path
+        File path without extension; ``tables/rates`` writes ``tables/rates.csv``, ``.tex``
+        and ``.docx``. Missing folders are created.
+    caption : str
+        Table title (printed in italics above the Word table; ``\\caption`` in LaTeX).
+    note : str
+        A general note printed below the table after *Note.*
+    digits : int
+        Decimals shown in the LaTeX and Word versions (the CSV keeps 10 significant digits).
+    number : str
+        Table number for the Word version ("1", "S2", ...).
+
+    Returns
+    -------
+    list of Path
+        The files written: ``.csv``, ``.tex``, ``.docx``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> t = pd.DataFrame({"term": ["glute_nm_kg"], "estimate": [0.81], "ci_low": [0.70],
+    ...                   "ci_high": [0.94], "p_value": [0.004]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = save_table(t, f"{tmp}/irr", caption="Cramp rate ratios")
+    ...     print([p.name for p in paths])
+    ...     print(paths[1].read_text().splitlines()[8])
+    ['irr.csv', 'irr.tex', 'irr.docx']
+    glute\\_nm\\_kg & 0.81 & [0.70, 0.94] & .004 \\\\
+    """
+    raw = table.table if isinstance(table, Result) else table
+    apa = apa_table(raw, digits=digits)
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_name(stem.name + "." + ext) for ext in TABLE_FORMATS]
+    raw.to_csv(paths[0], index=False, float_format="%.10g", lineterminator="\n")
+    paths[1].write_text(_latex(apa, caption, note, stem.name), encoding="utf-8")
+    paths[2].write_bytes(_docx_bytes(apa, caption, note, number))
+    return paths

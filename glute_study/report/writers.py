@@ -1,0 +1,279 @@
+"""Write the report's reader-facing files from the executed notebooks and their records.
+
+* ``methods.md`` and ``results.md``: the methods sentences and the result sentences each notebook
+  recorded, in notebook order, with the tables and figures they refer to;
+* ``index.html``: one page with the narrative of every notebook (its markdown cells), the
+  recorded figures and tables where the notebook recorded them, and the code folded away, with
+  links to each executed notebook (``.ipynb`` and ``.html``) and to every file of the report.
+
+Everything is built from files on disk and contains no dates, so equal inputs give equal bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NotebookReport", "write_index", "write_methods", "write_results"]
+
+#: MIME type of the marker :func:`glute_study.report.record` leaves in a notebook's outputs.
+RECORD_MIME = "application/vnd.glute-study.record+json"
+
+
+@dataclass
+class NotebookReport:
+    """What the writers need to know about one executed notebook."""
+
+    stem: str
+    title: str
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    cells: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return self.stem.split("_", 1)[0]
+
+    @classmethod
+    def load(cls, out: Path, stem: str) -> NotebookReport:
+        """Read the executed notebook ``out/stem.ipynb`` and its records."""
+        from .record import RECORDS_DIR
+
+        nb = json.loads((out / f"{stem}.ipynb").read_text(encoding="utf-8"))
+        records_path = out / RECORDS_DIR / f"{stem}.json"
+        entries = []
+        if records_path.is_file():
+            entries = json.loads(records_path.read_text(encoding="utf-8"))["entries"]
+        return cls(stem=stem, title=notebook_title(nb, stem), entries=entries, cells=nb["cells"])
+
+
+def notebook_title(nb: dict[str, Any], stem: str) -> str:
+    """The first markdown heading of a notebook, else its file stem.
+
+    Examples
+    --------
+    >>> notebook_title({"cells": [{"cell_type": "markdown", "source": "# 04 Cramps\\ntext"}]}, "x")
+    '04 Cramps'
+    >>> notebook_title({"cells": []}, "04_cramp_incidence")
+    '04_cramp_incidence'
+    """
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in _source(cell).splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return stem
+
+
+def _source(cell: dict[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _labels(reports: list[NotebookReport]) -> dict[tuple[str, str], str]:
+    """Number the tables and figures of each notebook: Table 4.1, Figure 4.1, ..."""
+    out = {}
+    for rep in reports:
+        number = str(int(rep.prefix)) if rep.prefix.isdigit() else rep.prefix
+        tables = figures = 0
+        for e in rep.entries:
+            if e["kind"] in ("result", "table"):
+                tables += 1
+                out[(rep.stem, e["name"])] = f"Table {number}.{tables}"
+            elif e["kind"] == "figure":
+                figures += 1
+                out[(rep.stem, e["name"])] = f"Figure {number}.{figures}"
+    return out
+
+
+def write_results(reports: list[NotebookReport], path: Path) -> Path:
+    """Write ``results.md``: each notebook's result sentences, tables and figures, in order."""
+    labels = _labels(reports)
+    lines = ["# Results", ""]
+    for rep in reports:
+        lines += [f"## {rep.title}", ""]
+        if not rep.entries:
+            lines += ["No results were recorded by this notebook.", ""]
+        for e in rep.entries:
+            label = labels.get((rep.stem, e["name"]))
+            if e["text"]:
+                lines += [e["text"].strip(), ""]
+            if label:
+                first = next((f for f in e["files"] if f.endswith((".csv", ".svg"))), "")
+                caption = f" {e['caption']}." if e["caption"] else ""
+                link = f" ([{first}]({first}))" if first else ""
+                lines += [f"*{label}.*{caption}{link}", ""]
+    return _write(path, lines)
+
+
+def write_methods(reports: list[NotebookReport], path: Path, *, data: str, software: str) -> Path:
+    """Write ``methods.md``: data source, each notebook's methods sentences, software."""
+    lines = ["# Methods", "", "## Data", "", data.strip(), "", "## Statistical analysis", ""]
+    for rep in reports:
+        sentences = []
+        for e in rep.entries:
+            text = e.get("methods", "").strip()
+            if text and text not in sentences:
+                sentences.append(text)
+        if sentences:
+            lines += [f"### {rep.title}", "", " ".join(sentences), ""]
+    lines += ["## Software", "", software.strip(), ""]
+    return _write(path, lines)
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    text = "\n".join(lines).rstrip() + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+_CSS = """
+body{font-family:Georgia,'Times New Roman',serif;max-width:52rem;margin:2rem auto;padding:0 1rem;
+line-height:1.45;color:#111}
+h1,h2,h3{font-family:Helvetica,Arial,sans-serif}
+nav ul{columns:2}
+figure{margin:1.2rem 0}figure img{max-width:100%;height:auto}
+figcaption,.files{font-size:.9rem;color:#333}
+table.apa{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
+table.apa th,table.apa td{padding:.15rem .6rem;text-align:right}
+table.apa th:first-child,table.apa td:first-child{text-align:left}
+table.apa thead th{border-top:2px solid #000;border-bottom:1px solid #000}
+table.apa tbody tr:last-child td{border-bottom:2px solid #000}
+details.code{margin:.4rem 0;font-size:.85rem}
+details.code pre{background:#f4f4f4;padding:.5rem;overflow-x:auto}
+.result-text{background:#f7f9fc;border-left:3px solid #0072B2;padding:.3rem .8rem}
+.notebook-links a{margin-right:1rem}
+"""
+
+
+def _markdown(text: str) -> str:
+    import mistune
+
+    return mistune.html(text)
+
+
+def _entry_html(out_entry: dict[str, Any], label: str) -> str:
+    e = out_entry
+    files = " ".join(
+        f'<a href="{html.escape(f)}">{html.escape(Path(f).suffix.lstrip("."))}</a>'
+        for f in e["files"]
+    )
+    caption = html.escape(e.get("caption", ""))
+    parts = []
+    if e["kind"] == "figure":
+        svg = next((f for f in e["files"] if f.endswith(".svg")), "")
+        if svg:
+            parts.append(
+                f'<figure id="{html.escape(e["name"])}"><img src="{html.escape(svg)}" '
+                f'alt="{caption or html.escape(e["name"])}"><figcaption><b>{label}.</b> '
+                f'{caption} <span class="files">{files}</span></figcaption></figure>'
+            )
+    elif e["kind"] in ("result", "table"):
+        parts.append(
+            f'<div class="table" id="{html.escape(e["name"])}"><p><b>{label}.</b> '
+            f'<i>{caption}</i> <span class="files">{files}</span></p>{e["html"]}'
+        )
+        if e.get("note"):
+            parts.append(f"<p class='files'><i>Note.</i> {html.escape(e['note'])}</p>")
+        parts.append("</div>")
+    if e.get("text"):
+        parts.append(f'<p class="result-text">{html.escape(e["text"])}</p>')
+    return "\n".join(parts)
+
+
+def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> str:
+    by_name = {e["name"]: e for e in rep.entries}
+    shown: set[str] = set()
+    parts = [
+        f'<section id="nb-{html.escape(rep.stem)}">',
+        f'<p class="notebook-links">Notebook: <a href="{html.escape(rep.stem)}.html">'
+        f'{html.escape(rep.stem)}.html</a> <a href="{html.escape(rep.stem)}.ipynb">'
+        f"{html.escape(rep.stem)}.ipynb</a></p>",
+    ]
+    for cell in rep.cells:
+        if cell["cell_type"] == "markdown":
+            parts.append(_markdown(_source(cell)))
+            continue
+        if cell["cell_type"] != "code":
+            continue
+        code = _source(cell).strip()
+        if code:
+            parts.append(
+                f'<details class="code"><summary>code</summary><pre><code>{html.escape(code)}'
+                "</code></pre></details>"
+            )
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if RECORD_MIME in data:
+                name = data[RECORD_MIME].get("name", "")
+                if name in by_name and name not in shown:
+                    shown.add(name)
+                    parts.append(_entry_html(by_name[name], labels.get((rep.stem, name), "")))
+            elif output.get("output_type") == "error":
+                parts.append(f"<pre>{html.escape(output.get('ename', ''))}: "
+                             f"{html.escape(output.get('evalue', ''))}</pre>")
+            elif "text/markdown" in data:
+                parts.append(_markdown(_source({"source": data["text/markdown"]})))
+    for e in rep.entries:  # anything recorded without a marker (e.g. from a helper function)
+        if e["name"] not in shown:
+            parts.append(_entry_html(e, labels.get((rep.stem, e["name"]), "")))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def write_index(
+    reports: list[NotebookReport], path: Path, *, title: str, summary: str
+) -> Path:
+    """Write ``index.html``: the readable report, code folded away, links to every file."""
+    labels = _labels(reports)
+    nav = "\n".join(
+        f'<li><a href="#nb-{html.escape(r.stem)}">{html.escape(r.title)}</a></li>'
+        for r in reports
+    )
+    body = "\n".join(_notebook_html(r, labels) for r in reports)
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header>
+<h1>{html.escape(title)}</h1>
+<p>{html.escape(summary)}</p>
+<p class="files"><a href="methods.md">methods.md</a> <a href="results.md">results.md</a>
+<a href="provenance.json">provenance.json</a></p>
+<nav><ul>
+{nav}
+</ul></nav>
+</header>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def write_matrix_index(folders: list[tuple[str, str]], path: Path, *, title: str) -> Path:
+    """Write a small ``index.html`` linking the reports of a ``--matrix`` run.
+
+    ``folders`` holds (relative folder, description) pairs.
+    """
+    items = "\n".join(
+        f'<li><a href="{html.escape(f)}/index.html">{html.escape(desc)}</a></li>'
+        for f, desc in folders
+    )
+    page = (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n<ul>\n{items}\n</ul>\n</body>\n</html>\n"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
