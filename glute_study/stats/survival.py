@@ -1,0 +1,711 @@
+"""Time to first cramp: event times, Kaplan-Meier curves with the log-rank test, Cox models.
+
+The three public functions follow one another::
+
+    times = first_cramp_times(participants, exposure, cramps, scale="exposure")
+    data = times.merge(analysis_table, on="participant_id")
+    kaplan_meier(data, time="time", event="event", group="arm")
+    cox_model(data, ["sitting_h_day", "prior_cramps"], time="time", event="event")
+
+Every number is checked against R ``survival`` (``survfit``, ``survdiff``, ``coxph``,
+``cox.zph``); the R script and its stored output live in ``tests/reference/survival/``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._checks import check_one_of, require_columns
+from ..errors import FitWarning, InputError
+from ._result import Result, format_ci, format_number, format_p
+
+__all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan_meier"]
+
+_Z95 = stats.norm.ppf(0.975)
+#: Tolerance R's ``survmean`` uses to decide that a curve sits exactly on 0.5.
+_R_TOL = np.sqrt(np.finfo(float).eps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Event times
+# ---------------------------------------------------------------------------------------------
+
+
+def first_cramp_times(
+    participants: pd.DataFrame,
+    exposure: pd.DataFrame,
+    cramps: pd.DataFrame,
+    *,
+    muscle: str | None = "hamstring",
+    scale: str = "calendar",
+) -> pd.DataFrame:
+    """Time from the start of follow-up to each participant's first cramp, or to censoring.
+
+    Parameters
+    ----------
+    participants : DataFrame
+        The codebook ``participants`` table (``participant_id``, ``follow_up_start``,
+        ``follow_up_end``).
+    exposure : DataFrame
+        The ``exposure`` table (``participant_id``, ``session_id``, ``date``, ``duration_min``).
+        Needed for ``scale="exposure"``; an optional ``start_time`` column (session start
+        date-time) lets a cramp count only the part of its session played before it.
+    cramps : DataFrame
+        The ``cramps`` table (``participant_id``, ``datetime``, ``session_id``, ``muscle``).
+    muscle : str or None
+        Count only cramps of this muscle (``"hamstring"``, ``"calf"``, ...); None counts any.
+    scale : {"calendar", "exposure"}
+        The time scale.
+
+    Returns
+    -------
+    DataFrame
+        One row per participant: ``participant_id``, ``time``, ``event`` (1 = a cramp, 0 =
+        censored). Participants without a follow-up start or end get NaN ``time`` and
+        ``event``; :func:`kaplan_meier` and :func:`cox_model` leave them out and count them.
+
+    Notes
+    -----
+    Follow-up runs from 00:00 of ``follow_up_start`` to 24:00 of ``follow_up_end``; cramps
+    outside that window are ignored.
+
+    * ``scale="calendar"``: ``time`` is days since 00:00 of ``follow_up_start``, with the
+      fraction of the day the cramp's ``datetime`` gives (a cramp recorded with a date only
+      counts at 00:00 of that day). Censoring time: the number of follow-up days,
+      ``follow_up_end - follow_up_start + 1``.
+    * ``scale="exposure"``: ``time`` is cumulative exposure hours. Sessions inside follow-up
+      are ordered by ``date`` then ``session_id``; the cramp's session is found by
+      ``session_id``. Hours of every earlier session count in full; of the cramp's own
+      session, the hours from its ``start_time`` to the cramp when ``exposure`` has a
+      ``start_time`` column (clipped to 0..duration), else the whole session. A cramp whose
+      ``session_id`` is missing or unknown counts at the end of all sessions on or before its
+      date.
+      Censoring time: total exposure hours in follow-up (0 for a participant with no
+      sessions).
+
+    Examples
+    --------
+    >>> participants = pd.DataFrame({
+    ...     "participant_id": ["a", "b"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-01", "2025-01-01"]),
+    ...     "follow_up_end": pd.to_datetime(["2025-01-10", "2025-01-10"])})
+    >>> exposure = pd.DataFrame({
+    ...     "participant_id": ["a", "a", "b"], "session_id": ["s1", "s2", "s3"],
+    ...     "date": pd.to_datetime(["2025-01-02", "2025-01-04", "2025-01-03"]),
+    ...     "duration_min": [90, 60, 120]})
+    >>> cramps = pd.DataFrame({
+    ...     "participant_id": ["a"], "datetime": pd.to_datetime(["2025-01-04 18:00"]),
+    ...     "session_id": ["s2"], "muscle": ["hamstring"]})
+    >>> first_cramp_times(participants, exposure, cramps, scale="calendar")
+      participant_id  time  event
+    0              a  3.75    1.0
+    1              b 10.00    0.0
+    >>> first_cramp_times(participants, exposure, cramps, scale="exposure")
+      participant_id  time  event
+    0              a   2.5    1.0
+    1              b   2.0    0.0
+    """
+    check_one_of("scale", scale, ["calendar", "exposure"])
+    require_columns(
+        participants, ["participant_id", "follow_up_start", "follow_up_end"], where="participants"
+    )
+    require_columns(cramps, ["participant_id", "datetime", "muscle"], where="cramps")
+    if scale == "exposure":
+        require_columns(
+            exposure, ["participant_id", "session_id", "date", "duration_min"], where="exposure"
+        )
+
+    people = participants[["participant_id", "follow_up_start", "follow_up_end"]].copy()
+    people["fu_start"] = pd.to_datetime(people["follow_up_start"]).dt.normalize()
+    people["fu_end"] = pd.to_datetime(people["follow_up_end"]).dt.normalize() + pd.Timedelta(days=1)
+    bad = people["fu_end"] <= people["fu_start"]
+    if bad.any():
+        ids = ", ".join(map(str, people.loc[bad, "participant_id"].head(5)))
+        raise InputError(
+            f"follow_up_end is before follow_up_start for participant(s) {ids}; "
+            "fix the dates in the participants table."
+        )
+
+    events = cramps.copy()
+    if muscle is not None:
+        events = events[events["muscle"] == muscle]
+    events = events.assign(datetime=pd.to_datetime(events["datetime"]))
+    events = events.merge(people[["participant_id", "fu_start", "fu_end"]], on="participant_id")
+    inside = (events["datetime"] >= events["fu_start"]) & (events["datetime"] < events["fu_end"])
+    events = events[inside]
+
+    if scale == "calendar":
+        first = events.groupby("participant_id")["datetime"].min()
+        out = people[["participant_id"]].copy()
+        first_dt = out["participant_id"].map(first)
+        cramp_days = (first_dt - people["fu_start"]) / pd.Timedelta(days=1)
+        follow_days = (people["fu_end"] - people["fu_start"]) / pd.Timedelta(days=1)
+        out["time"] = np.where(first_dt.notna(), cramp_days, follow_days)
+        out["event"] = first_dt.notna().astype(float)
+    else:
+        out = _exposure_times(people, exposure, events)
+    missing = people["fu_start"].isna().to_numpy() | people["fu_end"].isna().to_numpy()
+    out.loc[missing, ["time", "event"]] = np.nan
+    return out.reset_index(drop=True)
+
+
+def _exposure_times(people: pd.DataFrame, exposure: pd.DataFrame, events: pd.DataFrame):
+    """Cumulative exposure hours to the first cramp (rules in :func:`first_cramp_times`)."""
+    ses = exposure.copy()
+    ses["date"] = pd.to_datetime(ses["date"]).dt.normalize()
+    ses = ses.merge(people[["participant_id", "fu_start", "fu_end"]], on="participant_id")
+    ses = ses[(ses["date"] >= ses["fu_start"]) & (ses["date"] < ses["fu_end"])]
+    ses = ses.sort_values(["participant_id", "date", "session_id"], kind="stable")
+    ses["hours"] = ses["duration_min"].astype(float) / 60.0
+    if ses["hours"].lt(0).any():
+        raise InputError("exposure has negative duration_min; durations must be >= 0 minutes.")
+    ses["cum_end"] = ses.groupby("participant_id")["hours"].cumsum()
+    ses["cum_before"] = ses["cum_end"] - ses["hours"]
+    if "start_time" in ses.columns:
+        ses["start_time"] = pd.to_datetime(ses["start_time"])
+
+    cramp_hours = []
+    by_person = dict(tuple(ses.groupby("participant_id")))
+    for row in events.itertuples(index=False):
+        mine = by_person.get(row.participant_id)
+        if mine is None or mine.empty:
+            cramp_hours.append(0.0)
+            continue
+        sid = getattr(row, "session_id", None)
+        match = mine[mine["session_id"] == sid] if sid is not None and pd.notna(sid) else mine[:0]
+        if match.empty:
+            day = row.datetime.normalize()
+            upto = mine[mine["date"] <= day]
+            cramp_hours.append(float(upto["cum_end"].iloc[-1]) if len(upto) else 0.0)
+            continue
+        s = match.iloc[0]
+        within = s["hours"]
+        began = s.get("start_time", pd.NaT)
+        if pd.notna(began):
+            played = (row.datetime - began) / pd.Timedelta(hours=1)
+            within = float(np.clip(played, 0.0, s["hours"]))
+        cramp_hours.append(float(s["cum_before"] + within))
+    events = events.assign(cum_h=cramp_hours)
+    first = events.groupby("participant_id")["cum_h"].min()
+    total = ses.groupby("participant_id")["hours"].sum()
+    out = people[["participant_id"]].copy()
+    has_event = out["participant_id"].isin(first.index)
+    out["time"] = np.where(
+        has_event,
+        out["participant_id"].map(first),
+        out["participant_id"].map(total).fillna(0.0),
+    ).astype(float)
+    out["event"] = has_event.astype(float)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Kaplan-Meier and log-rank
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KaplanMeierFit:
+    """The fitted Kaplan-Meier curves behind a :func:`kaplan_meier` result.
+
+    Attributes
+    ----------
+    curve : DataFrame
+        One row per group and distinct time: ``group, time, n_risk, n_event, n_censor, surv,
+        std_err`` (standard error of the survival, as R ``summary.survfit``), ``ci_low``,
+        ``ci_high``.
+    medians : DataFrame
+        ``group, n, events, median, ci_low, ci_high``.
+    logrank : dict or None
+        ``chisq, df, p_value`` of the log-rank test (None with fewer than two groups).
+    time, event, group : str or None
+        The column names used.
+    """
+
+    curve: pd.DataFrame
+    medians: pd.DataFrame
+    logrank: dict | None
+    time: str
+    event: str
+    group: str | None = None
+
+
+def _km_one(t: np.ndarray, e: np.ndarray, level_z: float = _Z95) -> pd.DataFrame:
+    """Kaplan-Meier table at every distinct time, Greenwood variance, log CIs (R's default)."""
+    times, inv = np.unique(t, return_inverse=True)
+    n_event = np.bincount(inv, weights=e, minlength=len(times))
+    n_total = np.bincount(inv, minlength=len(times)).astype(float)
+    n_risk = n_total[::-1].cumsum()[::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - n_event / n_risk)
+        green = np.cumsum(np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0))
+        se_log = np.sqrt(green)
+        low = surv * np.exp(-level_z * se_log)
+        high = np.minimum(surv * np.exp(level_z * se_log), 1.0)
+        std_err = surv * se_log
+    dead = surv <= 0
+    low[dead] = np.nan
+    high[dead] = np.nan
+    return pd.DataFrame(
+        {
+            "time": times,
+            "n_risk": n_risk,
+            "n_event": n_event,
+            "n_censor": n_total - n_event,
+            "surv": surv,
+            "std_err": np.where(dead, np.nan, std_err),
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
+
+
+def _minmin(y: np.ndarray, x: np.ndarray, tol: float = _R_TOL) -> float:
+    """First time a curve is at or below 0.5, by R ``survival:::survmean``'s rule.
+
+    When the curve sits exactly on 0.5 (within ``tol``) and drops later, the midpoint between
+    that time and the time it drops is returned, as in ``print(survfit(...))``.
+    """
+    y = np.asarray(y, dtype=float)
+    keep = ~np.isnan(y) & (y < 0.5 + tol)
+    if not keep.any():
+        return np.nan
+    x, y = np.asarray(x, float)[keep], y[keep]
+    if abs(y[0] - 0.5) < tol and (y < y[0]).any():
+        return (x[0] + x[np.flatnonzero(y < y[0])[0]]) / 2
+    return float(x[0])
+
+
+def _median_row(curve: pd.DataFrame) -> tuple[float, float, float]:
+    """Median survival time and its CI (where the CI curves reach 0.5), as R ``survfit``."""
+    x = curve["time"].to_numpy()
+    return (_minmin(curve["surv"].to_numpy(), x), _minmin(curve["ci_low"].to_numpy(), x),
+            _minmin(curve["ci_high"].to_numpy(), x))
+
+
+def _logrank(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> dict:
+    """The k-group log-rank test (R ``survdiff`` with rho = 0)."""
+    levels, gi = np.unique(g, return_inverse=True)
+    k = len(levels)
+    ev_times = np.unique(t[e == 1])
+    obs = np.zeros(k)
+    exp_ = np.zeros(k)
+    var = np.zeros((k, k))
+    for s in ev_times:
+        at_risk = t >= s
+        died = (t == s) & (e == 1)
+        n_g = np.bincount(gi[at_risk], minlength=k).astype(float)
+        d_g = np.bincount(gi[died], minlength=k).astype(float)
+        n, d = n_g.sum(), d_g.sum()
+        obs += d_g
+        exp_ += d * n_g / n
+        if n > 1:
+            frac = n_g / n
+            var += d * (n - d) / (n - 1) * (np.diag(frac) - np.outer(frac, frac))
+    diff = (obs - exp_)[:-1]
+    chisq = float(diff @ np.linalg.solve(var[:-1, :-1], diff))
+    return {
+        "chisq": chisq,
+        "df": k - 1,
+        "p_value": float(stats.chi2.sf(chisq, k - 1)),
+        "observed": dict(zip(levels, obs)),
+        "expected": dict(zip(levels, exp_)),
+    }
+
+
+def _complete(data: pd.DataFrame, cols: Sequence[str], *, time: str, event: str):
+    """Complete cases of ``cols``, with checked ``time`` (>= 0) and ``event`` (0/1)."""
+    require_columns(data, list(cols), where="data")
+    used = data[list(cols)].dropna()
+    dropped = len(data) - len(used)
+    t = pd.to_numeric(used[time], errors="coerce").to_numpy(float)
+    e = pd.to_numeric(used[event], errors="coerce").to_numpy(float)
+    if np.isnan(t).any() or (t < 0).any():
+        raise InputError(f"column {time!r} must hold non-negative numbers of days or hours.")
+    if not np.isin(e, [0.0, 1.0]).all():
+        found = sorted(set(np.unique(e)) - {0.0, 1.0})[:5]
+        raise InputError(f"column {event!r} must be 0 (censored) or 1 (event); found {found}.")
+    if len(used) == 0:
+        raise InputError("no complete rows are left for the survival analysis.")
+    return used, t, e, dropped
+
+
+def kaplan_meier(
+    data: pd.DataFrame, *, time: str, event: str, group: str | None = None
+) -> Result:
+    """Kaplan-Meier survival curves, median times with CIs, and the log-rank test.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per participant.
+    time : str
+        Column of follow-up times (days or exposure hours).
+    event : str
+        Column of event indicators: 1 = event (first cramp), 0 = censored.
+    group : str, optional
+        Column defining the groups to compare (e.g. ``"arm"``).
+
+    Returns
+    -------
+    Result
+        ``.table``: one row per group with the median time (``estimate``) and its 95 % CI,
+        plus ``n`` and ``events``; with a group, a last row ``log_rank`` whose ``statistic``
+        is the chi-square (``estimate`` NaN) and ``p_value`` its p. ``.model`` is a
+        :class:`KaplanMeierFit` whose ``curve`` holds the full survival table.
+
+    Notes
+    -----
+    The survival estimate is the product-limit estimator; its variance is Greenwood's, and
+    the 95 % pointwise intervals are on the log scale, ``S exp(+-1.96 se(log S))`` with the
+    upper limit capped at 1 -- R ``survfit``'s default ``conf.type = "log"``. The median is the
+    first time the curve reaches 0.5 (when it sits exactly on 0.5, the midpoint between that
+    time and the time it drops below) and its CI the times the lower and upper CI limits
+    reach 0.5: the rules of R ``print(survfit(...))`` and ``summary(fit)$table`` (R's
+    ``quantile()`` treats a curve that ends flat on 0.5 differently).
+    The log-rank test is R ``survdiff`` with ``rho = 0``. Rows with a missing time, event or
+    group are left out; their count is ``diagnostics["n_excluded"]``.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"time": [2, 3, 3, 5, 8, 9, 12, 15],
+    ...                      "event": [1, 1, 0, 1, 1, 0, 1, 0],
+    ...                      "arm": ["a", "b"] * 4})
+    >>> res = kaplan_meier(data, time="time", event="event", group="arm")
+    >>> res.table[["term", "estimate", "n", "events", "p_value"]]
+           term  estimate  n  events   p_value
+    0         a       8.0  4       3       NaN
+    1         b       5.0  4       2       NaN
+    2  log_rank       NaN  8       5  0.545707
+    """
+    cols = [time, event] + ([group] if group is not None else [])
+    used, t, e, dropped = _complete(data, cols, time=time, event=event)
+    if group is None:
+        labels = np.array(["all"] * len(used), dtype=object)
+        levels = ["all"]
+    else:
+        labels = used[group].astype(str).to_numpy()
+        levels = list(pd.unique(pd.Series(sorted(set(labels)))))
+
+    curves, rows = [], []
+    for lev in levels:
+        m = labels == lev
+        c = _km_one(t[m], e[m])
+        c.insert(0, "group", lev)
+        curves.append(c)
+        med, low, high = _median_row(c)
+        rows.append(
+            {"term": lev, "estimate": med, "ci_low": low, "ci_high": high, "p_value": np.nan,
+             "n": int(m.sum()), "events": int(e[m].sum()), "statistic": np.nan, "df": np.nan}
+        )
+    curve = pd.concat(curves, ignore_index=True)
+    medians = pd.DataFrame(rows)[["term", "n", "events", "estimate", "ci_low", "ci_high"]]
+    medians = medians.rename(columns={"term": "group", "estimate": "median"})
+    lr = None
+    if len(levels) > 1:
+        lr = _logrank(t, e, labels)
+        rows.append(
+            {"term": "log_rank", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+             "p_value": lr["p_value"], "n": len(used), "events": int(e.sum()),
+             "statistic": lr["chisq"], "df": lr["df"]}
+        )
+    table = pd.DataFrame(rows)
+    table["n"] = table["n"].astype(int)
+    table["events"] = table["events"].astype(int)
+
+    parts = []
+    for r in rows[: len(levels)]:
+        who = "" if group is None else f" in {r['term']}"
+        if np.isfinite(r["estimate"]):
+            parts.append(
+                f"median time to event{who} {format_number(r['estimate'], 1)} "
+                f"({format_ci(r['ci_low'], r['ci_high'], 1)}; {r['events']} events in "
+                f"{r['n']})"
+            )
+        else:
+            parts.append(f"median time to event{who} not reached ({r['events']} events in "
+                         f"{r['n']})")
+    text = "Kaplan-Meier " + "; ".join(parts) + "."
+    if lr is not None:
+        text += (f" Log-rank test: chi2({lr['df']}) = {format_number(lr['chisq'])}, "
+                 f"{format_p(lr['p_value'])}.")
+    diagnostics = {"n": len(used), "events": int(e.sum()), "n_excluded": dropped,
+                   "conf_type": "log", "variance": "greenwood"}
+    if lr is not None:
+        diagnostics["observed"] = lr["observed"]
+        diagnostics["expected"] = lr["expected"]
+    fit = KaplanMeierFit(curve=curve, medians=medians, logrank=None if lr is None else
+                         {k: lr[k] for k in ("chisq", "df", "p_value")}, time=time, event=event,
+                         group=group)
+    return Result(table, text, diagnostics=diagnostics, model=fit, name="kaplan_meier")
+
+
+# ---------------------------------------------------------------------------------------------
+# Cox proportional hazards
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CoxFit:
+    """The fitted Cox model behind a :func:`cox_model` result.
+
+    Attributes
+    ----------
+    results : statsmodels PHRegResults
+        The statsmodels fit (coefficients on the log-hazard scale).
+    ph_test : DataFrame
+        Schoenfeld-residual score tests: ``term, chisq, df, p_value`` per formula term and a
+        ``GLOBAL`` row.
+    design_terms : dict
+        Formula term -> the coefficient names it spans.
+    """
+
+    results: object
+    ph_test: pd.DataFrame
+    design_terms: dict = field(default_factory=dict)
+
+
+def _rhs(formula_or_covariates: str | Sequence[str]) -> str:
+    if isinstance(formula_or_covariates, str):
+        rhs = formula_or_covariates.split("~", 1)[-1].strip()
+    else:
+        cols = list(formula_or_covariates)
+        if not cols:
+            raise InputError("cox_model needs at least one covariate; got none.")
+        rhs = " + ".join(cols)
+    if not rhs:
+        raise InputError("the Cox formula has no covariates after '~'.")
+    return rhs
+
+
+def _score_info_at(t, e, x, eta, g, efron):
+    """Score of ``x * g(t)`` and the information of ``[x, x * g(t)]`` at fixed ``eta``.
+
+    The computation of R ``survival``'s C routine ``zph1``: with the log hazard fixed at the
+    Cox fit, the time-varying terms ``x g(t)`` are added with coefficient 0. Ties follow
+    Efron (or Breslow) exactly as in the fit.
+    """
+    n, p = x.shape
+    w = np.exp(eta - eta.max())
+    order = np.argsort(-t, kind="stable")
+    ts, xs, ws = t[order], x[order], w[order]
+    s0 = np.cumsum(ws)
+    s1 = np.cumsum(ws[:, None] * xs, axis=0)
+    s2 = np.cumsum(ws[:, None, None] * xs[:, :, None] * xs[:, None, :], axis=0)
+    u2 = np.zeros(p)
+    i11 = np.zeros((p, p))
+    i12 = np.zeros((p, p))
+    i22 = np.zeros((p, p))
+    for s in np.unique(t[e == 1]):
+        last = np.searchsorted(-ts, -s, side="right") - 1  # last index with ts >= s
+        died = (t == s) & (e == 1)
+        d = int(died.sum())
+        wd, xd = w[died], x[died]
+        d0, d1 = wd.sum(), wd @ xd
+        d2 = (wd[:, None] * xd).T @ xd
+        score = xd.sum(axis=0)
+        info = np.zeros((p, p))
+        for r in range(d):
+            f = r / d if efron else 0.0
+            a0 = s0[last] - f * d0
+            a1 = s1[last] - f * d1
+            a2 = s2[last] - f * d2
+            mean = a1 / a0
+            score = score - mean
+            info = info + a2 / a0 - np.outer(mean, mean)
+        gk = g[np.flatnonzero(died)[0]]
+        u2 += gk * score
+        i11 += info
+        i12 += gk * info
+        i22 += gk * gk * info
+    imat = np.block([[i11, i12], [i12.T, i22]])
+    return u2, imat
+
+
+def _km_transform(t: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """1 - S(t-) of the pooled Kaplan-Meier curve: cox.zph's ``transform = "km"``."""
+    c = _km_one(t, e)
+    idx = np.searchsorted(c["time"].to_numpy(), t, side="left")  # number of times < t
+    return 1.0 - np.r_[1.0, c["surv"].to_numpy()][idx]
+
+
+def _zph(t, e, x, eta, terms: dict[str, list[int]], efron: bool) -> pd.DataFrame:
+    """Schoenfeld-residual score tests of proportional hazards, as R ``cox.zph``."""
+    tt = _km_transform(t, e)
+    g = tt - tt[e == 1].mean()
+    u2, imat = _score_info_at(t, e, x, eta, g, efron)
+    p = x.shape[1]
+    rows = []
+    for name, cols in terms.items():
+        kk = list(range(p)) + [p + j for j in cols]
+        u = np.r_[np.zeros(p), u2[cols]]
+        chisq = float(np.linalg.solve(imat[np.ix_(kk, kk)], u) @ u)
+        rows.append((name, chisq, len(cols)))
+    u = np.r_[np.zeros(p), u2]
+    rows.append(("GLOBAL", float(np.linalg.solve(imat, u) @ u), p))
+    out = pd.DataFrame(rows, columns=["term", "chisq", "df"])
+    out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
+    return out
+
+
+def cox_model(
+    data: pd.DataFrame,
+    formula_or_covariates: str | Sequence[str],
+    *,
+    time: str,
+    event: str,
+    ties: str = "efron",
+) -> Result:
+    """Cox proportional-hazards model with hazard ratios and a Schoenfeld-residual PH check.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per participant.
+    formula_or_covariates : str or sequence of str
+        The right-hand side of a patsy formula (``"sitting_h_day + C(arm)"``, a leading
+        ``~`` is allowed) or a list of column names. Text columns become treatment-coded
+        factors.
+    time, event : str
+        Columns of follow-up time and event indicator (1 = event, 0 = censored).
+    ties : {"efron", "breslow"}
+        Handling of tied event times (R ``coxph``'s default is Efron).
+
+    Returns
+    -------
+    Result
+        ``.table``: one row per coefficient (``term`` as the formula names it) with the
+        hazard ratio, its Wald 95 % CI and p, and ``coef``, ``se``, ``z``. ``.diagnostics``
+        holds ``ph_test`` (the proportional-hazards tests), ``events``, ``events_per_parameter``,
+        ``log_likelihood``. ``.model`` is a :class:`CoxFit`.
+
+    Warns
+    -----
+    FitWarning
+        With fewer than 10 events per coefficient, when the fit did not converge, and when
+        the global proportional-hazards test has p < .05.
+
+    Notes
+    -----
+    The model is fitted by statsmodels ``PHReg``. The proportional-hazards check is the score
+    test of R ``survival`` (>= 3.0) ``cox.zph`` with its defaults ``transform = "km"``,
+    ``terms = TRUE``: each term ``x`` is joined by ``x g(t)``, where ``g`` is one minus the
+    left-continuous pooled Kaplan-Meier curve, centred on its mean over events, and the score
+    for the new coefficients at 0 (with the Cox coefficients at their estimates) is referred to
+    chi-square with one degree of freedom per column of the term; the ``GLOBAL`` row tests all
+    of them together.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(7)
+    >>> x = rng.normal(size=80)
+    >>> data = pd.DataFrame({"time": np.round(rng.exponential(10 / np.exp(0.5 * x)), 1),
+    ...                      "event": (rng.uniform(size=80) < 0.8).astype(int), "x": x})
+    >>> res = cox_model(data, ["x"], time="time", event="event")
+    >>> res.table[["term", "estimate", "ci_low", "ci_high"]].round(3)
+      term  estimate  ci_low  ci_high
+    0    x     1.668    1.24    2.244
+    >>> res.diagnostics["ph_test"]["term"].tolist()
+    ['x', 'GLOBAL']
+    """
+    import patsy
+    from statsmodels.duration.hazard_regression import PHReg
+
+    check_one_of("ties", ties, ["efron", "breslow"])
+    rhs = _rhs(formula_or_covariates)
+    require_columns(data, [time, event], where="data")
+    # built with an intercept, then dropped, so that every factor is treatment coded as in R
+    try:
+        full = patsy.dmatrix(rhs, data, return_type="dataframe", NA_action="drop")
+    except patsy.PatsyError as err:
+        raise InputError(f"the Cox formula {rhs!r} cannot be built from the data: {err}") from err
+    design = full.drop(columns="Intercept", errors="ignore")
+    info = full.design_info
+    terms = {}
+    for term_name, sl in info.term_name_slices.items():
+        if term_name == "Intercept":
+            continue
+        terms[term_name] = [i - 1 for i in range(sl.start, sl.stop)]
+    used, t, e, dropped = _complete(data.loc[design.index], [time, event], time=time, event=event)
+    design = design.loc[used.index]
+    dropped = len(data) - len(design)
+    x = design.to_numpy(float)
+    p = x.shape[1]
+    if np.linalg.matrix_rank(x - x.mean(axis=0)) < p:
+        raise InputError(
+            f"the Cox design for {rhs!r} has collinear or constant columns; drop or merge them."
+        )
+    n_events = int(e.sum())
+    if n_events == 0:
+        raise InputError("there are no events; a Cox model needs at least one.")
+
+    model = PHReg(t, x, status=e, ties=ties)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = model.fit(method="newton", maxiter=200, gtol=1e-10)
+    converged = bool(getattr(res, "mle_retvals", {}).get("converged", True))
+    beta = np.asarray(res.params, float)
+    se = np.asarray(res.bse, float)
+    z = beta / se
+    pval = 2 * stats.norm.sf(np.abs(z))
+    names = list(design.columns)
+    table = pd.DataFrame(
+        {
+            "term": names,
+            "estimate": np.exp(beta),
+            "ci_low": np.exp(beta - _Z95 * se),
+            "ci_high": np.exp(beta + _Z95 * se),
+            "p_value": pval,
+            "coef": beta,
+            "se": se,
+            "z": z,
+        }
+    )
+    eta = x @ beta
+    ph = _zph(t, e, x - x.mean(axis=0), eta - eta.mean(), terms, efron=ties == "efron")
+
+    epp = n_events / p
+    if epp < 10:
+        warnings.warn(
+            f"the Cox model has {n_events} events for {p} coefficients ({epp:.1f} per "
+            "coefficient, under 10): hazard ratios may be biased and CIs too narrow; use fewer "
+            "covariates.", FitWarning, stacklevel=2)
+    if not converged or not np.all(np.isfinite(se)):
+        msgs = "; ".join(str(w.message) for w in caught)
+        warnings.warn(f"the Cox model did not converge ({msgs or 'no message'}); a hazard "
+                      "ratio may be infinite (monotone likelihood).", FitWarning, stacklevel=2)
+    glob = ph.iloc[-1]
+    if glob["p_value"] < 0.05:
+        warnings.warn(
+            f"proportional hazards look violated (Schoenfeld global test chi2({int(glob['df'])})"
+            f" = {glob['chisq']:.2f}, p = {glob['p_value']:.3g}); hazard ratios are averages "
+            "over time.", FitWarning, stacklevel=2)
+
+    sentences = [
+        f"{r.term}: HR {format_number(r.estimate)}, {format_ci(r.ci_low, r.ci_high)}, "
+        f"{format_p(r.p_value)}."
+        for r in table.itertuples()
+    ]
+    text = (f"Cox proportional-hazards model ({len(design)} participants, {n_events} events, "
+            f"{ties} ties): " + " ".join(sentences) +
+            f" Schoenfeld-residual test of proportional hazards: global chi2({int(glob['df'])}) "
+            f"= {format_number(glob['chisq'])}, {format_p(glob['p_value'])}.")
+    diagnostics = {
+        "n": len(design),
+        "n_excluded": dropped,
+        "events": n_events,
+        "events_per_parameter": epp,
+        "log_likelihood": float(res.llf),
+        "converged": converged,
+        "ties": ties,
+        "ph_test": ph,
+    }
+    fit = CoxFit(results=res, ph_test=ph,
+                 design_terms={k: [names[i] for i in v] for k, v in terms.items()})
+    return Result(table, text, diagnostics=diagnostics, model=fit, name="cox_model")

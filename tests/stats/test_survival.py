@@ -1,0 +1,264 @@
+"""Time to first cramp: checked against R survival 3.5-3 (tests/reference/survival/survival.R).
+
+Tolerance: 1e-5 relative (rtol=1e-5) for every estimate, standard error, interval and test
+statistic, as the issue asks; counts are compared exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from glute_study.errors import FitWarning, InputError
+from glute_study.stats.survival import cox_model, first_cramp_times, kaplan_meier
+
+REF = Path(__file__).resolve().parents[1] / "reference" / "survival"
+RTOL = 1e-5
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return pd.read_csv(REF / "data.csv")
+
+
+# ---------------------------------------------------------------- Kaplan-Meier and log-rank
+
+
+def test_km_curve_matches_survfit(data):
+    res = kaplan_meier(data, time="time", event="event", group="group")
+    ref = pd.read_csv(REF / "km_curve.csv")  # summary(survfit(...), censored = TRUE)
+    mine = res.model.curve
+    assert list(mine["group"]) == list(ref["group"])
+    assert_allclose(mine["time"], ref["time"], rtol=RTOL)
+    assert_allclose(mine["n_risk"], ref["n_risk"], rtol=0)
+    assert_allclose(mine["n_event"], ref["n_event"], rtol=0)
+    assert_allclose(mine["n_censor"], ref["n_censor"], rtol=0)
+    assert_allclose(mine["surv"], ref["surv"], rtol=RTOL)
+    assert_allclose(mine["std_err"], ref["std_err"], rtol=RTOL)
+    assert_allclose(mine["ci_low"], ref["lower"], rtol=RTOL)
+    assert_allclose(mine["ci_high"], ref["upper"], rtol=RTOL)
+
+
+def test_km_ungrouped_curve_matches_survfit(data):
+    res = kaplan_meier(data, time="time", event="event")
+    ref = pd.read_csv(REF / "km_curve_all.csv")  # survfit(Surv(time, event) ~ 1)
+    curve = res.model.curve
+    assert_allclose(curve["surv"], ref["surv"], rtol=RTOL)
+    assert_allclose(curve["ci_low"], ref["lower"], rtol=RTOL)
+    assert_allclose(curve["ci_high"], ref["upper"], rtol=RTOL)
+    assert list(res.table["term"]) == ["all"]
+    assert "Log-rank" not in res.text
+
+
+def test_km_medians_and_logrank_match_r(data):
+    res = kaplan_meier(data, time="time", event="event", group="group")
+    med = pd.read_csv(REF / "km_median.csv")  # summary(km)$table
+    tab = res.table.set_index("term")
+    for row in med.itertuples():
+        assert tab.loc[row.group, "n"] == row.n
+        assert tab.loc[row.group, "events"] == row.events
+        assert tab.loc[row.group, "estimate"] == pytest.approx(row.median, rel=RTOL)
+        assert tab.loc[row.group, "ci_low"] == pytest.approx(row.lcl, rel=RTOL)
+        assert tab.loc[row.group, "ci_high"] == pytest.approx(row.ucl, rel=RTOL)
+    lr = pd.read_csv(REF / "logrank.csv").iloc[0]  # survdiff(Surv(time, event) ~ group)
+    assert tab.loc["log_rank", "statistic"] == pytest.approx(lr["chisq"], rel=RTOL)
+    assert tab.loc["log_rank", "df"] == lr["df"]
+    assert tab.loc["log_rank", "p_value"] == pytest.approx(lr["p"], rel=RTOL)
+    assert "Log-rank test: chi2(1) = 10.61, p = .001." in res.text
+
+
+def test_logrank_three_groups_matches_survdiff(data):
+    d = data.assign(g3=np.where(data["group"] == "control", "control." + data["sex"],
+                                "glute_training.female"))
+    res = kaplan_meier(d, time="time", event="event", group="g3")
+    lr = pd.read_csv(REF / "logrank3.csv").iloc[0]
+    row = res.table.set_index("term").loc["log_rank"]
+    assert row["statistic"] == pytest.approx(lr["chisq"], rel=RTOL)
+    assert row["df"] == 2
+    assert row["p_value"] == pytest.approx(lr["p"], rel=RTOL)
+
+
+def test_km_median_on_flat_half_follows_print_survfit():
+    # R: print(survfit(Surv(time, event) ~ arm, d)) gives medians 8 (a) and 5 (b),
+    # LCL 2 and 3, UCL NA; survdiff chisq 0.3650636
+    d = pd.DataFrame({"time": [2, 3, 3, 5, 8, 9, 12, 15], "event": [1, 1, 0, 1, 1, 0, 1, 0],
+                      "arm": ["a", "b"] * 4})
+    tab = kaplan_meier(d, time="time", event="event", group="arm").table.set_index("term")
+    assert tab.loc["a", "estimate"] == 8 and tab.loc["b", "estimate"] == 5
+    assert tab.loc["a", "ci_low"] == 2 and tab.loc["b", "ci_low"] == 3
+    assert np.isnan(tab.loc["a", "ci_high"]) and np.isnan(tab.loc["b", "ci_high"])
+    assert tab.loc["log_rank", "statistic"] == pytest.approx(0.3650636, rel=1e-6)
+
+
+def test_km_drops_missing_rows_and_counts_them(data):
+    d = data.copy()
+    d.loc[:4, "time"] = np.nan
+    res = kaplan_meier(d, time="time", event="event", group="group")
+    assert res.diagnostics["n_excluded"] == 5
+    assert res.table["n"].iloc[-1] == len(data) - 5
+
+
+def test_km_rejects_bad_event_codes(data):
+    with pytest.raises(InputError, match="must be 0 .censored. or 1"):
+        kaplan_meier(data.assign(event=data["event"] * 2), time="time", event="event")
+
+
+# ---------------------------------------------------------------- Cox model and cox.zph
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_cox_matches_coxph(data, ties):
+    res = cox_model(data, "sitting_h_day + group + sex", time="time", event="event", ties=ties)
+    ref = pd.read_csv(REF / f"cox_{ties}.csv")  # summary(coxph(..., ties = ties))
+    tab = res.table
+    assert list(tab["term"]) == ["group[T.glute_training]", "sex[T.male]", "sitting_h_day"]
+    # patsy puts factors first; line the rows up with R's names
+    order = {"group[T.glute_training]": "groupglute_training", "sex[T.male]": "sexmale",
+             "sitting_h_day": "sitting_h_day"}
+    ref = ref.set_index("term").loc[[order[t] for t in tab["term"]]]
+    assert_allclose(tab["coef"], ref["coef"], rtol=RTOL)
+    assert_allclose(tab["estimate"], ref["hr"], rtol=RTOL)
+    assert_allclose(tab["se"], ref["se"], rtol=RTOL)
+    assert_allclose(tab["z"], ref["z"], rtol=RTOL)
+    assert_allclose(tab["p_value"], ref["p"], rtol=RTOL)
+    assert_allclose(tab["ci_low"], ref["lower"], rtol=RTOL)
+    assert_allclose(tab["ci_high"], ref["upper"], rtol=RTOL)
+    loglik = pd.read_csv(REF / f"cox_{ties}_loglik.csv")["loglik"].iloc[0]
+    assert res.diagnostics["log_likelihood"] == pytest.approx(loglik, rel=RTOL)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_ph_test_matches_cox_zph(data, ties):
+    res = cox_model(data, ["sitting_h_day", "group", "sex"], time="time", event="event",
+                    ties=ties)
+    ref = pd.read_csv(REF / f"zph_{ties}.csv").set_index("term")  # cox.zph(fit)
+    ph = res.diagnostics["ph_test"].set_index("term")
+    names = {"sitting_h_day": "sitting_h_day", "group": "group", "sex": "sex",
+             "GLOBAL": "GLOBAL"}
+    for mine, theirs in names.items():
+        assert ph.loc[mine, "chisq"] == pytest.approx(ref.loc[theirs, "chisq"], rel=RTOL)
+        assert ph.loc[mine, "df"] == ref.loc[theirs, "df"]
+        assert ph.loc[mine, "p_value"] == pytest.approx(ref.loc[theirs, "p"], rel=RTOL)
+
+
+def test_cox_text_and_diagnostics(data):
+    res = cox_model(data, "~ sitting_h_day + group + sex", time="time", event="event")
+    assert res.diagnostics["events"] == 106
+    assert res.diagnostics["events_per_parameter"] == pytest.approx(106 / 3)
+    # R (cox_efron.csv): exp(coef) 1.2192, 95 % CI 1.0754 to 1.3823, p = 0.00197
+    assert "sitting_h_day: HR 1.22, 95 % CI 1.08 to 1.38, p = .002." in res.text
+    assert "global chi2(3) = 4.98, p = .174" in res.text
+
+
+def test_cox_warns_on_few_events(data):
+    small = data.iloc[:25]
+    with pytest.warns(FitWarning, match="under 10"):
+        cox_model(small, ["sitting_h_day", "group", "sex"], time="time", event="event")
+
+
+def test_cox_warns_when_ph_fails():
+    # hazard ratio of the group flips over time: strong PH violation
+    rng = np.random.default_rng(3)
+    n = 400
+    g = np.repeat([0, 1], n // 2)
+    early = rng.exponential(np.where(g == 1, 2.0, 20.0))
+    late = 5 + rng.exponential(np.where(g == 1, 40.0, 2.0))
+    t = np.where(early < 5, early, late)
+    d = pd.DataFrame({"time": t, "event": 1, "g": g})
+    with pytest.warns(FitWarning, match="proportional hazards look violated"):
+        res = cox_model(d, ["g"], time="time", event="event")
+    assert res.diagnostics["ph_test"]["p_value"].iloc[-1] < 0.001
+
+
+def test_cox_rejects_constant_column(data):
+    with pytest.raises(InputError, match="collinear or constant"):
+        cox_model(data.assign(k=1.0), ["sitting_h_day", "k"], time="time", event="event")
+
+
+def test_cox_rejects_bad_ties(data):
+    with pytest.raises(InputError, match="`ties` must be one of"):
+        cox_model(data, ["sitting_h_day"], time="time", event="event", ties="exact")
+
+
+# ---------------------------------------------------------------- first_cramp_times
+
+
+@pytest.fixture
+def tables():
+    participants = pd.DataFrame({
+        "participant_id": ["p1", "p2", "p3", "p4"],
+        "follow_up_start": pd.to_datetime(["2025-03-01"] * 3 + [None]),
+        "follow_up_end": pd.to_datetime(["2025-03-31"] * 3 + [None]),
+    })
+    exposure = pd.DataFrame({
+        "participant_id": ["p1", "p1", "p1", "p2", "p2", "p3"],
+        "session_id": ["a", "b", "c", "d", "e", "f"],
+        "date": pd.to_datetime(["2025-03-02", "2025-03-05", "2025-03-09", "2025-03-03",
+                                "2025-03-10", "2025-04-02"]),
+        "duration_min": [60, 90, 120, 75, 45, 60],
+    })
+    cramps = pd.DataFrame({
+        "participant_id": ["p1", "p1", "p2", "p2", "p3"],
+        "datetime": pd.to_datetime(["2025-03-05 17:30", "2025-03-09 10:00",
+                                    "2025-03-10 19:00", "2025-03-03 18:00",
+                                    "2025-04-02 10:00"]),
+        "session_id": ["b", "c", None, "d", "f"],
+        "muscle": ["hamstring", "hamstring", "hamstring", "calf", "hamstring"],
+    })
+    return participants, exposure, cramps
+
+
+def test_calendar_times(tables):
+    out = first_cramp_times(*tables, scale="calendar").set_index("participant_id")
+    # p1: first hamstring cramp 4 days 17.5 h after 00:00 on 1 March
+    assert out.loc["p1", "time"] == pytest.approx(4 + 17.5 / 24)
+    assert out.loc["p1", "event"] == 1
+    # p2: hamstring cramp on 10 March at 19:00; the calf cramp on 3 March does not count
+    assert out.loc["p2", "time"] == pytest.approx(9 + 19 / 24)
+    # p3: the cramp falls after follow-up: censored at 31 days
+    assert out.loc["p3", "time"] == 31 and out.loc["p3", "event"] == 0
+    assert np.isnan(out.loc["p4", "time"]) and np.isnan(out.loc["p4", "event"])
+
+
+def test_calendar_any_muscle(tables):
+    out = first_cramp_times(*tables, muscle=None).set_index("participant_id")
+    assert out.loc["p2", "time"] == pytest.approx(2 + 18 / 24)
+
+
+def test_exposure_times_whole_session(tables):
+    out = first_cramp_times(*tables, scale="exposure").set_index("participant_id")
+    # p1: 1 h (session a) + the whole of session b (1.5 h): no start time known
+    assert out.loc["p1", "time"] == pytest.approx(2.5)
+    # p2: cramp without a session id on 10 March: end of all sessions to that day, 1.25 + 0.75
+    assert out.loc["p2", "time"] == pytest.approx(2.0)
+    # p3: the only session is after follow-up; censored at 0 h of exposure
+    assert out.loc["p3", "time"] == 0 and out.loc["p3", "event"] == 0
+
+
+def test_exposure_times_with_session_start(tables):
+    participants, exposure, cramps = tables
+    exposure = exposure.assign(start_time=pd.to_datetime(exposure["date"]) + pd.Timedelta(
+        hours=17))
+    out = first_cramp_times(participants, exposure, cramps, scale="exposure")
+    out = out.set_index("participant_id")
+    # p1: 1 h + 0.5 h of session b (started 17:00, cramp 17:30)
+    assert out.loc["p1", "time"] == pytest.approx(1.5)
+    # p2 censoring is unchanged by start times: no session id on its cramp
+    assert out.loc["p2", "time"] == pytest.approx(2.0)
+
+
+def test_exposure_censoring_is_total_hours(tables):
+    participants, exposure, cramps = tables
+    out = first_cramp_times(participants, exposure, cramps.iloc[:0], scale="exposure")
+    assert out.set_index("participant_id").loc["p1", "time"] == pytest.approx(4.5)
+
+
+def test_first_cramp_times_rejects_reversed_follow_up(tables):
+    participants, exposure, cramps = tables
+    participants = participants.assign(follow_up_end=pd.to_datetime(["2025-02-01"] * 4))
+    with pytest.raises(InputError, match="follow_up_end is before follow_up_start"):
+        first_cramp_times(participants, exposure, cramps)
