@@ -1,0 +1,655 @@
+"""ActiGraph exports: the ActiLife epoch CSV and the AGD (SQLite) file, non-wear and daily sitting.
+
+Epoch CSV: ten header lines (``------------ Data File Created By ActiGraph ... date format
+M/d/yyyy ...``, ``Start Time``, ``Start Date``, ``Epoch Period (hh:mm:ss)``, ``... Mode = 61``,
+often padded with trailing commas), then, optionally, a column-name row, then one row per
+epoch. Without column names, the columns follow the mode number, read as bits: axis1 always,
+then axis2 (bit 4), axis3 (bit 8), steps (bit 1), heart rate (bit 2), lux (bit 16) and the four
+inclinometer columns (bit 32); so mode 13 is axis1-3 + steps and mode 61 adds lux and the
+inclinometer. The column count is checked against the mode.
+
+AGD: an SQLite file with ``settings(settingName, settingValue)`` and ``data(dataTimestamp, axis1,
+...)``; timestamps are .NET ticks (100 ns since 0001-01-01, device local clock).
+
+Timestamps are the device's local clock without a time zone, as ActiLife writes them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_one_of, require_columns
+from ..errors import GluteStudyWarning, InputError, StudyReadError
+from ._text import FileFormatError, TextFile, read_text
+from .daily import daily_sitting
+
+__all__ = ["actigraph_daily", "nonwear", "read_actigraph"]
+
+_TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000
+_INCLINE = ("incline_off", "incline_standing", "incline_sitting", "incline_lying")
+_NAME_MAP = {
+    "axis1": "axis1",
+    "axis2": "axis2",
+    "axis3": "axis3",
+    "steps": "steps",
+    "hr": "hr",
+    "heartrate": "hr",
+    "lux": "lux",
+    "inclineoff": "incline_off",
+    "inclinometeroff": "incline_off",
+    "inclinestanding": "incline_standing",
+    "inclinometerstanding": "incline_standing",
+    "inclinesitting": "incline_sitting",
+    "inclinometersitting": "incline_sitting",
+    "inclinelying": "incline_lying",
+    "inclinometerlying": "incline_lying",
+    "vectormagnitude": "vector_magnitude",
+    "date": "date",
+    "time": "time",
+    "datatimestamp": "timestamp",
+    "timestamp": "timestamp",
+}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def mode_columns(mode: int) -> list[str]:
+    """Return the epoch columns an ActiGraph mode number implies, in file order.
+
+    Examples
+    --------
+    >>> mode_columns(13)
+    ['axis1', 'axis2', 'axis3', 'steps']
+    >>> mode_columns(61)[-5:]
+    ['lux', 'incline_off', 'incline_standing', 'incline_sitting', 'incline_lying']
+    """
+    cols = ["axis1"]
+    if mode & 4:
+        cols.append("axis2")
+    if mode & 8:
+        cols.append("axis3")
+    if mode & 1:
+        cols.append("steps")
+    if mode & 2:
+        cols.append("hr")
+    if mode & 16:
+        cols.append("lux")
+    if mode & 32:
+        cols.extend(_INCLINE)
+    return cols
+
+
+def read_actigraph(path: str | Path) -> pd.DataFrame:
+    """Read an ActiGraph epoch CSV or AGD file into one row per epoch.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ActiLife epoch ``.csv`` (10-line header, with or without a column-name row) or an
+        ``.agd`` file (recognised by its SQLite signature, whatever its extension).
+
+    Returns
+    -------
+    DataFrame
+        ``timestamp`` (datetime64, device local clock), ``axis1``, ``axis2``, ``axis3``,
+        ``steps``, and ``lux``, ``incline_off``, ``incline_standing``, ``incline_sitting``,
+        ``incline_lying`` (seconds per epoch) where the mode records them. ``.attrs`` holds
+        ``path``, ``format`` ("csv" or "agd"), ``epoch_s``, ``mode``, ``serial``, ``start`` and
+        ``settings`` (the header lines or the AGD settings table, as text).
+
+    Raises
+    ------
+    FileFormatError
+        Not an ActiGraph file, a header that cannot be read, a column count that disagrees with
+        the mode, a declared date format that the written dates contradict beyond repair, or a
+        non-numeric epoch; the message names the file and line.
+
+    Warns
+    -----
+    GluteStudyWarning
+        When the declared date format contradicts the dates written but the other day/month
+        order reads them consistently (that order is then used, and recorded in ``.attrs``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> header = [
+    ...     "------------ Data File Created By ActiGraph GT3X ActiLife v6 Firmware v1 "
+    ...     "date format d/M/yyyy Filter Normal -----------",
+    ...     "Serial Number: MOS0000", "Start Time 23:59:00", "Start Date 31/12/2023",
+    ...     "Epoch Period (hh:mm:ss) 00:00:30", "Download Time 10:00:00",
+    ...     "Download Date 2/1/2024", "Current Memory Address: 0",
+    ...     "Current Battery Voltage: 4.1     Mode = 13", "-" * 50]
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "P01.csv"
+    >>> _ = p.write_text("\\n".join(header + ["5,0,1,0", "120,40,9,3", "0,0,0,0"]) + "\\n")
+    >>> ep = read_actigraph(p)
+    >>> ep
+                timestamp  axis1  axis2  axis3  steps
+    0 2023-12-31 23:59:00      5      0      1      0
+    1 2023-12-31 23:59:30    120     40      9      3
+    2 2024-01-01 00:00:00      0      0      0      0
+    >>> ep.attrs["epoch_s"], ep.attrs["mode"], ep.attrs["date_format"]
+    (30.0, 13, 'd/M/yyyy')
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(16)
+    except FileNotFoundError:
+        raise StudyReadError(f"{path}: no such file. Check the path and the file name.") from None
+    except OSError as exc:
+        raise StudyReadError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if magic.startswith(b"SQLite format 3"):
+        return _read_agd(path)
+    return _read_epoch_csv(read_text(path))
+
+
+# --------------------------------------------------------------------------------------- AGD
+def _read_agd(path: Path) -> pd.DataFrame:
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise FileFormatError(path, f"cannot be opened as an AGD (SQLite) file ({exc}).") from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"settings", "data"} <= tables:
+            raise FileFormatError(
+                path,
+                "is an SQLite file without the 'settings' and 'data' tables of an ActiGraph AGD "
+                f"(it has: {', '.join(sorted(tables)) or 'no tables'}).",
+            )
+        settings = dict(con.execute("SELECT settingName, settingValue FROM settings").fetchall())
+        data = pd.read_sql_query("SELECT * FROM data ORDER BY dataTimestamp", con)
+    except sqlite3.DatabaseError as exc:
+        raise FileFormatError(path, f"the AGD database is damaged or truncated ({exc}).") from None
+    finally:
+        con.close()
+    settings = {str(k): "" if v is None else str(v) for k, v in settings.items()}
+    decimal = settings.get("decimal", ".") or "."
+
+    def number(name: str) -> float:
+        raw = settings.get(name, "")
+        try:
+            return float(raw.replace(decimal, ".")) if raw else float("nan")
+        except ValueError:
+            raise FileFormatError(
+                path, f"AGD setting {name!r} is {raw!r}, not a number (decimal mark {decimal!r})."
+            ) from None
+
+    epoch_s = number("epochlength")
+    if not epoch_s > 0:
+        raise FileFormatError(path, "the AGD settings have no positive 'epochlength'.")
+    rename = {c: _NAME_MAP.get(_norm(c), c) for c in data.columns}
+    data = data.rename(columns=rename)
+    ticks = data.pop("timestamp").to_numpy(dtype=np.int64)
+    stamps = ((ticks - _TICKS_AT_UNIX_EPOCH) * 100).astype("datetime64[ns]")
+    out = pd.DataFrame({"timestamp": stamps})
+    for col in data.columns:
+        out[col] = _as_counts(data[col].to_numpy(dtype=float))
+    mode = int(number("modenumber")) if settings.get("modenumber") else None
+    start_ticks = settings.get("startdatetime")
+    out.attrs.update(
+        path=str(path),
+        format="agd",
+        epoch_s=float(epoch_s),
+        mode=mode,
+        serial=settings.get("deviceserial"),
+        start=str(_ticks(int(start_ticks))) if start_ticks else None,
+        decimal=decimal,
+        settings=settings,
+    )
+    return out
+
+
+def _ticks(t: int) -> pd.Timestamp:
+    return pd.Timestamp((t - _TICKS_AT_UNIX_EPOCH) * 100)
+
+
+def _as_counts(values: np.ndarray) -> np.ndarray:
+    if np.isfinite(values).all() and (values == np.round(values)).all():
+        return values.astype(np.int64)
+    return values
+
+
+# -------------------------------------------------------------------------------- epoch CSV
+_DOTNET = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "M": "%m", "dd": "%d", "d": "%d"}
+
+
+def _strptime_format(dotnet: str) -> str:
+    return re.sub(r"yyyy|yy|MM|M|dd|d", lambda m: _DOTNET[m.group(0)], dotnet)
+
+
+def _swap_day_month(dotnet: str) -> str:
+    return re.sub(r"M+|d+", lambda m: ("d" if m.group(0)[0] == "M" else "M") * len(m.group(0)),
+                  dotnet)
+
+
+def _header_value(text: TextFile, i: int, label: str) -> str:
+    line = text.lines[i].split(",")[0].strip()
+    if not line.lower().startswith(label.lower()):
+        raise text.error(
+            f"expected the ActiLife header line {label!r} here; found {line[:60]!r}. Export the "
+            "epoch CSV from ActiLife with its 10-line header.",
+            line=i + 1,
+        )
+    return line[len(label) :].strip(" :")
+
+
+def _parse_date(value: str, dotnet: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, _strptime_format(dotnet))
+    except ValueError:
+        return None
+
+
+def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
+    first = text.lines[0]
+    if "actigraph" not in first.lower() or "data file created by" not in first.lower():
+        if first.lstrip('"').lower().startswith(("time", "sep=")):
+            hint = "it looks like an activPAL events export; read it with read_activpal."
+        else:
+            hint = "expected the ActiLife header '------------ Data File Created By ActiGraph ...'."
+        raise text.error(f"not an ActiGraph epoch CSV: {hint}", line=1)
+    if len(text.lines) < 10:
+        raise text.error(
+            f"the ActiLife header has {len(text.lines)} lines; expected 10 (truncated file?).",
+            line=len(text.lines),
+        )
+    m = re.search(r"date format\s+(\S+)", first)
+    declared = m.group(1) if m else "M/d/yyyy"
+    serial = _header_value(text, 1, "Serial Number")
+    start_time = _header_value(text, 2, "Start Time")
+    start_date = _header_value(text, 3, "Start Date")
+    epoch_txt = _header_value(text, 4, "Epoch Period (hh:mm:ss)")
+    download_date = _header_value(text, 6, "Download Date")
+    m = re.search(r"Mode\s*=\s*(\d+)", text.lines[8])
+    if not m:
+        raise text.error("no 'Mode = <number>' on the ActiLife header line.", line=9)
+    mode = int(m.group(1))
+    try:
+        h, mi, s = (int(x) for x in epoch_txt.split(":"))
+        epoch_s = float(h * 3600 + mi * 60 + s)
+        clock = datetime.strptime(start_time, "%H:%M:%S").time()
+    except ValueError:
+        raise text.error(
+            f"cannot read the epoch period {epoch_txt!r} or start time {start_time!r} "
+            "(expected hh:mm:ss).",
+            line=5,
+        ) from None
+    if epoch_s <= 0:
+        raise text.error("the epoch period is zero.", line=5)
+
+    fmt, start_day = _check_date_format(text, declared, start_date, download_date)
+
+    body = 10
+    names_row = body < len(text.lines) and re.search(r"[A-Za-z]", text.lines[body].split(",")[0])
+    if names_row:
+        raw_names = [f.strip().strip('"') for f in text.lines[body].split(",")]
+        names = [_NAME_MAP.get(_norm(n), _norm(n)) if n else "" for n in raw_names]
+        body += 1
+    else:
+        names = mode_columns(mode)
+    first_data = body + 1
+    if len(text.lines) < first_data:
+        raise text.error("the header is complete but there are no epochs.", line=body)
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text.text_from(first_data)), header=None, index_col=False, dtype=str,
+            keep_default_na=False, engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise text.error(f"epoch rows cannot be read ({str(exc).strip()[:120]}).") from None
+    width = _row_width(raw)
+    if not names_row and width != len(names):
+        raise text.error(
+            f"{width} columns per epoch, but Mode = {mode} implies {len(names)} "
+            f"({', '.join(names)}). Was the file edited, or exported with other columns?",
+            line=first_data,
+        )
+    raw = raw.iloc[:, : len(names)]
+    raw.columns = range(raw.shape[1])
+    out: dict[str, object] = {}
+    n = len(raw)
+    for j, name in enumerate(names):
+        if not name or name in ("date", "time"):
+            continue
+        col = raw[j].str.strip()
+        empty = col == ""
+        if empty.any():
+            i = int(np.flatnonzero(empty.to_numpy())[0])
+            what = "truncated file?" if i == n - 1 else "empty field"
+            raise text.error(f"no value for {name} ({what}).", line=first_data + i)
+        values = pd.to_numeric(col, errors="coerce")
+        if values.isna().any():
+            i = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise text.error(f"{name} is {col.iloc[i]!r}, not a number.", line=first_data + i)
+        out[name] = _as_counts(values.to_numpy(dtype=float))
+    start = pd.Timestamp(datetime.combine(start_day.date(), clock))
+    stamps = start + pd.to_timedelta(np.arange(n) * epoch_s, unit="s")
+    if "date" in names and "time" in names:
+        written = pd.to_datetime(
+            raw[names.index("date")].str.strip() + " " + raw[names.index("time")].str.strip(),
+            format=_strptime_format(fmt) + " %H:%M:%S",
+            errors="coerce",
+        )
+        wrong = (written != stamps).to_numpy()
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            raise text.error(
+                f"the date/time written ({raw[names.index('date')].iloc[i]} "
+                f"{raw[names.index('time')].iloc[i]}) is not start + epochs ({stamps[i]}) with "
+                f"date format {fmt}; the epochs are not contiguous or the date format is wrong.",
+                line=first_data + i,
+            )
+    frame = pd.DataFrame({"timestamp": stamps.to_numpy(), **out})
+    frame.attrs.update(
+        path=str(text.path),
+        format="csv",
+        epoch_s=epoch_s,
+        mode=mode,
+        serial=serial,
+        start=str(start),
+        date_format=fmt,
+        declared_date_format=declared,
+        encoding=text.encoding,
+        settings=text.lines[:10],
+    )
+    return frame
+
+
+def _row_width(raw: pd.DataFrame) -> int:
+    # Trailing padding commas give empty columns at the right; ignore them.
+    width = raw.shape[1]
+    while width > 0 and (raw[raw.columns[width - 1]].str.strip() == "").all():
+        width -= 1
+    return width
+
+
+def _check_date_format(
+    text: TextFile, declared: str, start: str, download: str
+) -> tuple[str, datetime]:
+    """Check the declared date format against the dates written; return (format, start date)."""
+
+    def consistent(fmt: str) -> datetime | None:
+        s, d = _parse_date(start, fmt), _parse_date(download, fmt)
+        if s is None or (download and d is None):
+            return None
+        if d is not None and d < s:
+            return None
+        return s
+
+    got = consistent(declared)
+    if got is not None:
+        return declared, got
+    other = _swap_day_month(declared)
+    alt = consistent(other)
+    if alt is None:
+        raise text.error(
+            f"the header declares date format {declared}, but Start Date {start!r} and "
+            f"Download Date {download!r} cannot be read with it (or download precedes start), "
+            f"nor with {other}. Fix the header's dates or the 'date format'.",
+            line=4,
+        )
+    warnings.warn(
+        f"{text.path.name}: the header declares date format {declared}, but the dates written "
+        f"(Start Date {start}, Download Date {download}) only make sense as {other}; "
+        f"using {other}.",
+        GluteStudyWarning,
+        stacklevel=3,
+    )
+    return other, alt
+
+
+# --------------------------------------------------------------------------------- non-wear
+_NONWEAR_DEFAULTS = {
+    "choi": {"min_period_min": 90, "spike_tolerance_min": 2, "window_min": 30, "axis": "axis1"},
+    "troiano": {
+        "min_period_min": 60,
+        "spike_tolerance_min": 2,
+        "spike_stoplevel": 100,
+        "axis": "axis1",
+    },
+}
+
+
+def _minute_counts(epochs: pd.DataFrame, axis: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    require_columns(epochs, ["timestamp", axis], where="the ActiGraph epochs")
+    epoch_s = _epoch_seconds(epochs)
+    if epoch_s > 60 or 60 % epoch_s:
+        raise InputError(
+            f"non-wear needs epochs that divide a minute (1-60 s); these are {epoch_s:g} s."
+        )
+    ts = pd.to_datetime(epochs["timestamp"])
+    minute = ts.dt.floor("min")
+    per_min = epochs[axis].groupby(minute.to_numpy()).sum()
+    full = pd.date_range(per_min.index.min(), per_min.index.max(), freq="min")
+    per_min = per_min.reindex(full)  # minutes without epochs stay NaN
+    return full, per_min.to_numpy(dtype=float)
+
+
+def _epoch_seconds(epochs: pd.DataFrame) -> float:
+    if "epoch_s" in epochs.attrs:
+        return float(epochs.attrs["epoch_s"])
+    ts = pd.to_datetime(epochs["timestamp"])
+    steps = np.diff(ts.to_numpy().astype("datetime64[ns]").astype(np.int64)) / 1e9
+    if steps.size == 0:
+        raise InputError("cannot tell the epoch length from one epoch; set .attrs['epoch_s'].")
+    return float(np.median(steps))
+
+
+def _runs(flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start index, length and value of each run of equal values in a boolean array."""
+    change = np.flatnonzero(np.diff(flag.astype(np.int8))) + 1
+    starts = np.r_[0, change]
+    lengths = np.diff(np.r_[starts, flag.size])
+    return starts, lengths, flag[starts]
+
+
+def nonwear_minutes(counts: np.ndarray, *, method: str = "choi", **params) -> np.ndarray:
+    """Return a boolean array, True for each non-wear minute of per-minute ``counts``.
+
+    This is the algorithm behind :func:`nonwear`, on a plain array (NaN = no data = non-wear).
+
+    Examples
+    --------
+    >>> c = np.r_[np.full(40, 50), np.zeros(45), [7, 3], np.zeros(45), np.full(10, 50)]
+    >>> int(nonwear_minutes(c, method="choi").sum())  # 45 + 2 + 45 minutes, spike allowed
+    92
+    >>> int(nonwear_minutes(c, method="troiano").sum())
+    92
+    """
+    check_one_of("method", method, list(_NONWEAR_DEFAULTS))
+    p = {**_NONWEAR_DEFAULTS[method], **params}
+    unknown = set(params) - set(_NONWEAR_DEFAULTS[method])
+    if unknown:
+        raise InputError(
+            f"{method} non-wear has no parameter {', '.join(sorted(unknown))}; its parameters are "
+            f"{', '.join(_NONWEAR_DEFAULTS[method])}."
+        )
+    counts = np.asarray(counts, dtype=float)
+    missing = np.isnan(counts)
+    zero = (counts == 0) | missing
+    starts, lengths, values = _runs(zero)
+    allowed = np.zeros(len(starts), dtype=bool)
+    for k in np.flatnonzero(~values):
+        if k == 0 or k == len(starts) - 1 or lengths[k] > p["spike_tolerance_min"]:
+            continue
+        seg = counts[starts[k] : starts[k] + lengths[k]]
+        if method == "choi":
+            ok = lengths[k - 1] >= p["window_min"] and lengths[k + 1] >= p["window_min"]
+        else:
+            ok = bool((seg <= p["spike_stoplevel"]).all())
+        allowed[k] = ok
+    merged = zero.copy()
+    for k in np.flatnonzero(allowed):
+        merged[starts[k] : starts[k] + lengths[k]] = True
+    out = missing.copy()
+    m_starts, m_lengths, m_values = _runs(merged)
+    for s, n, v in zip(m_starts, m_lengths, m_values):
+        if v and n >= p["min_period_min"]:
+            out[s : s + n] = True
+    return out
+
+
+def nonwear(epochs: pd.DataFrame, *, method: str = "choi", **params) -> pd.DataFrame:
+    """Find wear and non-wear periods in ActiGraph epochs (Choi 2011 or Troiano 2008).
+
+    Epochs are summed into clock minutes of the chosen axis (vertical ``axis1`` by default).
+
+    * **Choi et al. (2011)**: non-wear is a period of at least ``min_period_min`` = 90
+      consecutive minutes of zero counts, allowing interruptions of up to
+      ``spike_tolerance_min`` = 2 minutes of non-zero counts when the ``window_min`` = 30
+      minutes up- and downstream of the interruption are all zero.
+    * **Troiano et al. (2008)**: non-wear is a period of at least ``min_period_min`` = 60
+      consecutive minutes of zero counts, allowing up to ``spike_tolerance_min`` = 2
+      consecutive minutes with counts of 1 to ``spike_stoplevel`` = 100 between zero minutes.
+
+    Minutes with no epoch at all (gaps in the recording) are non-wear.
+
+    Parameters
+    ----------
+    epochs : DataFrame
+        From :func:`read_actigraph` (``timestamp`` and the count column).
+    method : {"choi", "troiano"}
+        The algorithm.
+    **params
+        Override the published parameters named above, and ``axis`` (the count column).
+
+    Returns
+    -------
+    DataFrame
+        ``start``, ``end`` (exclusive) and ``wear`` (bool), one row per period, covering the
+        recording; ``.attrs`` holds ``method`` and ``params``.
+
+    References
+    ----------
+    Choi L, Liu Z, Matthews CE, Buchowski MS. Validation of accelerometer wear and nonwear time
+    classification algorithm. Med Sci Sports Exerc. 2011;43(2):357-364.
+    Troiano RP, Berrigan D, Dodd KW, et al. Physical activity in the United States measured by
+    accelerometer. Med Sci Sports Exerc. 2008;40(1):181-188.
+
+    Examples
+    --------
+    >>> counts = np.r_[np.full(30, 200), np.zeros(100), np.full(30, 200)]
+    >>> ep = pd.DataFrame({"timestamp": pd.date_range("2024-01-01 08:00", periods=160,
+    ...                                               freq="min"), "axis1": counts})
+    >>> nonwear(ep, method="choi")
+                    start                 end   wear
+    0 2024-01-01 08:00:00 2024-01-01 08:30:00   True
+    1 2024-01-01 08:30:00 2024-01-01 10:10:00  False
+    2 2024-01-01 10:10:00 2024-01-01 10:40:00   True
+    """
+    check_one_of("method", method, list(_NONWEAR_DEFAULTS))
+    axis = params.get("axis", "axis1")
+    minutes, counts = _minute_counts(epochs, axis)
+    off = nonwear_minutes(counts, method=method, **params)
+    starts, lengths, values = _runs(off)
+    start = minutes[starts]
+    end = minutes[starts] + pd.to_timedelta(lengths, unit="min")
+    out = pd.DataFrame({"start": start, "end": end, "wear": ~values})
+    out.attrs.update(method=method, params={**_NONWEAR_DEFAULTS[method], **params})
+    return out
+
+
+# -------------------------------------------------------------------------------- daily table
+def actigraph_daily(
+    epochs: pd.DataFrame,
+    *,
+    participant_id: object = None,
+    posture: str = "counts",
+    nonwear_method: str | None = "choi",
+    valid_day: float = 10.0,
+    cutpoint: float = 100.0,
+) -> pd.DataFrame:
+    """Daily sitting from ActiGraph epochs: the same daily table as activPAL.
+
+    Each epoch gets a state:
+
+    * non-wear where :func:`nonwear` (``nonwear_method``, published parameters) says so;
+    * ``posture="counts"``: sitting ("sedentary") when ``axis1`` is below ``cutpoint`` counts
+      per minute scaled to the epoch length (100 cpm = 16.7 counts per 10-s epoch); else
+      upright. This is intensity, not posture.
+    * ``posture="inclinometer"`` (mode 61 files): the inclinometer state holding most seconds of
+      the epoch (ties go to sitting, then standing, lying, off); "off" is non-wear.
+
+    A hip-worn ActiGraph does not detect sleep, so waking wear is all wear time: use a
+    waking-wear protocol, or remove time in bed first.
+
+    Parameters
+    ----------
+    epochs : DataFrame
+        From :func:`read_actigraph`.
+    participant_id : object, optional
+        Written to ``participant_id``.
+    posture : {"counts", "inclinometer"}
+        How sitting is found.
+    nonwear_method : {"choi", "troiano"} or None
+        The non-wear algorithm; None treats every epoch as worn.
+    valid_day : float
+        Minimum wear hours for a valid day (10 h).
+    cutpoint : float
+        Sedentary cut-point in counts per minute on axis1 (100).
+
+    Returns
+    -------
+    DataFrame
+        The daily table (:data:`glute_study.io.daily.DAILY_COLUMNS`), rules in ``.attrs``.
+
+    Examples
+    --------
+    >>> counts = np.r_[np.zeros(100), np.full(60, 500), np.full(40, 50)]
+    >>> ep = pd.DataFrame({"timestamp": pd.date_range("2024-01-01 08:00", periods=200,
+    ...                                               freq="min"), "axis1": counts})
+    >>> d = actigraph_daily(ep, participant_id="A1", valid_day=1)
+    >>> d[["sitting_h", "upright_h", "nonwear_h", "wear_h", "breaks", "valid_day"]].round(3)
+       sitting_h  upright_h  nonwear_h  wear_h  breaks  valid_day
+    0      0.667        1.0      1.667   1.667       0       True
+    """
+    check_one_of("posture", posture, ["counts", "inclinometer"])
+    if nonwear_method is not None:
+        check_one_of("nonwear_method", nonwear_method, list(_NONWEAR_DEFAULTS))
+    require_columns(epochs, ["timestamp", "axis1"], where="the ActiGraph epochs")
+    epoch_s = _epoch_seconds(epochs)
+    n = len(epochs)
+    if posture == "counts":
+        threshold = cutpoint * epoch_s / 60.0
+        state = np.where(epochs["axis1"].to_numpy(dtype=float) < threshold, "sitting", "upright")
+        how = f"sitting = axis1 < {cutpoint:g} counts/min ({threshold:.3g} per {epoch_s:g}-s epoch)"
+    else:
+        require_columns(epochs, list(_INCLINE), where="the ActiGraph epochs (inclinometer)")
+        secs = epochs[["incline_sitting", "incline_standing", "incline_lying", "incline_off"]]
+        pick = np.argmax(secs.to_numpy(dtype=float), axis=1)
+        state = np.array(["sitting", "upright", "lying", "nonwear"], dtype=object)[pick]
+        how = "sitting = inclinometer sitting for most of the epoch"
+    state = np.asarray(state, dtype=object)
+    if nonwear_method is not None and n:
+        periods = nonwear(epochs, method=nonwear_method)
+        minute = pd.to_datetime(epochs["timestamp"]).dt.floor("min").to_numpy()
+        off = np.zeros(n, dtype=bool)
+        for row in periods.loc[~periods["wear"]].itertuples():
+            off |= (minute >= row.start.to_datetime64()) & (minute < row.end.to_datetime64())
+        state[off] = "nonwear"
+        how += f"; non-wear by {nonwear_method} ({periods.attrs['params']})"
+    intervals = pd.DataFrame(
+        {"start": epochs["timestamp"], "duration_s": np.full(n, epoch_s), "state": state}
+    )
+    daily = daily_sitting(
+        intervals,
+        participant_id=participant_id,
+        instrument="actigraph",
+        valid_day=valid_day,
+        rule=f"ActiGraph: {how}; no sleep detection (waking wear = wear).",
+    )
+    daily.attrs["rules"].update(posture=posture, nonwear=nonwear_method, cutpoint_cpm=cutpoint)
+    return daily
