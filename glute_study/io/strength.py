@@ -1,0 +1,378 @@
+"""Strength tests: a tidy template, vendor (VALD-style) exports, torque, Nm/kg and asymmetry.
+
+Two inputs are accepted by :func:`read_strength`:
+
+* **The tidy template** (``glute_study/io/templates/strength_template.csv``): one row per trial,
+  ``participant_id, date, test, side, trial, force_n, lever_arm_m``; optional ``session``,
+  ``torque_nm`` (instead of force, e.g. isokinetic peak torque) and ``reps`` (single-leg bridge).
+* **A VALD-style export** (ForceFrame / DynaMo-like): one row per repetition with both legs,
+  ``Name, Date UTC, Time UTC, Device, Test, L Max Force (N), R Max Force (N),
+  Max Imbalance (%), L Max Torque (Nm), R Max Torque (Nm)``. Each row becomes one left and one
+  right trial; trials are numbered by ``Time UTC`` within participant, day and test.
+
+:func:`strength_rows` turns either into rows of the codebook ``strength`` table, and
+:func:`strength_summary` derives the participant values with the stated rules:
+
+* torque (Nm) = force at the pad (N) x lever arm (m, pad to hip joint); a value already in Nm
+  is used as it is; bridge repetitions stay repetitions;
+* per side, the **best** (largest) trial by default (``rule="mean"``: mean of the trials);
+* Nm/kg = torque / body mass (kg), body mass joined from the participants table;
+* side asymmetry % = (stronger - weaker) / stronger x 100 (VALD's "imbalance"); the weaker side
+  is named.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_one_of, require_columns
+from ..errors import InputError
+from ._text import parse_numbers, read_text, sniff_delimiter
+
+__all__ = [
+    "TEMPLATE_COLUMNS",
+    "read_strength",
+    "strength_rows",
+    "strength_summary",
+]
+
+#: Columns of the tidy strength template, in order.
+TEMPLATE_COLUMNS = ("participant_id", "date", "test", "side", "trial", "force_n", "lever_arm_m")
+_TESTS = ("hhd_hip_extension", "isokinetic_hip_extension", "single_leg_bridge")
+_VALD = ("Name", "Date UTC", "Test", "L Max Force (N)", "R Max Force (N)")
+_SIDES = {"l": "left", "left": "left", "r": "right", "right": "right"}
+
+
+def _cells(path: str | Path) -> tuple[object, list[str], list[list[str]], str]:
+    import csv
+    import io
+
+    text = read_text(path)
+    try:
+        delimiter = sniff_delimiter(text.lines[:10])
+    except ValueError:
+        delimiter = ","
+    rows = list(csv.reader(io.StringIO("\n".join(text.lines)), delimiter=delimiter))
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    for i, row in enumerate(body):
+        if len(row) != len(header):
+            raise text.error(f"{len(row)} fields where the header has {len(header)}; the file "
+                             "looks truncated or a delimiter is misplaced.", line=i + 2)
+    decimal = "," if delimiter != "," and any(
+        re.fullmatch(r"-?\d+,\d+", c.strip()) for r in body[:50] for c in r) else "."
+    return text, header, body, decimal
+
+
+def _test_code(value: str, test: str | None) -> str:
+    if test is not None:
+        return test
+    code = re.sub(r"[^a-z0-9]+", "_", str(value).strip().lower()).strip("_")
+    if code in _TESTS:
+        return code
+    if "bridge" in code:
+        return "single_leg_bridge"
+    if "isokinetic" in code and "hip" in code:
+        return "isokinetic_hip_extension"
+    if "hip" in code and "ext" in code:
+        return "hhd_hip_extension"
+    raise InputError(f"strength test {value!r} is not one of {', '.join(_TESTS)}; pass "
+                     "test='hhd_hip_extension' (or another) to say which test the file holds.")
+
+
+def read_strength(
+    path: str | Path,
+    *,
+    test: str | None = None,
+    lever_arm_m: float | None = None,
+) -> pd.DataFrame:
+    """Read a strength file (tidy template or VALD-style export) into one row per trial.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV (comma, semicolon or tab; a decimal comma is accepted with ``;``).
+    test : str, optional
+        The codebook test for every row (``hhd_hip_extension``, ``isokinetic_hip_extension``,
+        ``single_leg_bridge``); by default read from the file's ``test``/``Test`` column.
+    lever_arm_m : float, optional
+        Pad-to-hip-joint distance for rows that have none (vendor exports do not carry it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``participant_id, date, test, side, trial, force_n, lever_arm_m, torque_nm, reps`` and
+        ``session`` when the file gives it; ``.attrs["format"]`` is ``"template"`` or
+        ``"vald"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "vald.csv"
+    >>> _ = p.write_text(
+    ...     "Name,Date UTC,Time UTC,Device,Test,L Max Force (N),R Max Force (N),"
+    ...     "Max Imbalance (%)\\n"
+    ...     "P01,2026-03-02,09:01:10,ForceFrame,Hip Extension,400,440,9.1\\n"
+    ...     "P01,2026-03-02,09:02:05,ForceFrame,Hip Extension,420,430,2.3\\n")
+    >>> read_strength(p, lever_arm_m=0.45)[["participant_id", "side", "trial", "force_n"]]
+      participant_id   side  trial  force_n
+    0            P01   left      1    400.0
+    1            P01   left      2    420.0
+    2            P01  right      1    440.0
+    3            P01  right      2    430.0
+    """
+    if test is not None:
+        check_one_of("test", test, _TESTS)
+    text, header, body, decimal = _cells(path)
+    if all(c in header for c in _VALD):
+        out = _from_vald(text, header, body, decimal, test)
+        fmt = "vald"
+    elif all(c in header for c in ("participant_id", "date", "side")):
+        out = _from_template(text, header, body, decimal, test)
+        fmt = "template"
+    else:
+        raise text.error(
+            "not a strength file this reader knows: expected the tidy template columns "
+            f"{', '.join(TEMPLATE_COLUMNS)} or a VALD-style export with {', '.join(_VALD)}; "
+            f"found: {', '.join(header[:8])}.", line=1)
+    if lever_arm_m is not None:
+        out["lever_arm_m"] = out["lever_arm_m"].fillna(float(lever_arm_m))
+    out.attrs["format"] = fmt
+    out.attrs["source"] = str(text.path)
+    return out
+
+
+def _column(text: object, header: list[str], body: list[list[str]], name: str,
+            decimal: str) -> np.ndarray:
+    j = header.index(name)
+    return parse_numbers([r[j] for r in body], text=text, column=name, first_line=2,
+                         decimal=decimal)
+
+
+def _dates(text: object, header: list[str], body: list[list[str]], name: str) -> pd.Series:
+    j = header.index(name)
+    values = pd.to_datetime(pd.Series([r[j].strip() for r in body]), errors="coerce",
+                            format="mixed", dayfirst=False)
+    bad = np.flatnonzero(values.isna().to_numpy())
+    if bad.size:
+        raise text.error(f"column {name!r} holds {body[bad[0]][j]!r}, not a date (expected "
+                         "YYYY-MM-DD).", line=int(bad[0]) + 2)
+    return values.dt.normalize()
+
+
+def _from_vald(text, header, body, decimal, test) -> pd.DataFrame:
+    base = pd.DataFrame({
+        "participant_id": [r[header.index("Name")].strip() for r in body],
+        "date": _dates(text, header, body, "Date UTC"),
+        "time": [r[header.index("Time UTC")].strip() if "Time UTC" in header else "" for r in body],
+        "test": [_test_code(r[header.index("Test")], test) for r in body],
+        "_line": np.arange(len(body)) + 2,
+    })
+    base = base.sort_values(["participant_id", "date", "test", "time", "_line"], kind="stable")
+    base["trial"] = base.groupby(["participant_id", "date", "test"]).cumcount() + 1
+    parts = []
+    for prefix, side in (("L", "left"), ("R", "right")):
+        part = base.copy()
+        part["side"] = side
+        part["force_n"] = _column(text, header, body, f"{prefix} Max Force (N)", decimal)[
+            part.index]
+        torque = f"{prefix} Max Torque (Nm)"
+        part["torque_nm"] = (_column(text, header, body, torque, decimal)[part.index]
+                             if torque in header else np.nan)
+        parts.append(part)
+    out = pd.concat(parts).sort_values(["participant_id", "date", "test", "side", "trial"],
+                                       kind="stable")
+    if "Max Imbalance (%)" in header:
+        _check_imbalance(text, header, body, decimal)
+    out["lever_arm_m"] = np.nan
+    out["reps"] = np.nan
+    cols = ["participant_id", "date", "test", "side", "trial", "force_n", "lever_arm_m",
+            "torque_nm", "reps"]
+    return out[cols].reset_index(drop=True)
+
+
+def _check_imbalance(text, header, body, decimal) -> None:
+    """The vendor's imbalance must match ours: a mismatch means swapped or shifted columns."""
+    left = _column(text, header, body, "L Max Force (N)", decimal)
+    right = _column(text, header, body, "R Max Force (N)", decimal)
+    theirs = _column(text, header, body, "Max Imbalance (%)", decimal)
+    ours = 100 * np.abs(left - right) / np.maximum(left, right)
+    bad = np.flatnonzero(np.abs(np.abs(theirs) - ours) > 1.0)
+    if bad.size:
+        i = int(bad[0])
+        raise text.error(
+            f"'Max Imbalance (%)' is {theirs[i]:g} but the forces {left[i]:g} N (left) and "
+            f"{right[i]:g} N (right) give {ours[i]:.1f} %; the columns look shifted or mixed "
+            "up. Check the export.", line=i + 2)
+
+
+def _from_template(text, header, body, decimal, test) -> pd.DataFrame:
+    n = len(body)
+
+    def num(name: str) -> np.ndarray:
+        return _column(text, header, body, name, decimal) if name in header else np.full(n, np.nan)
+
+    sides = []
+    j = header.index("side")
+    for i, r in enumerate(body):
+        side = _SIDES.get(r[j].strip().lower())
+        if side is None:
+            raise text.error(f"column 'side' holds {r[j]!r}; expected left or right (L/R).",
+                             line=i + 2)
+        sides.append(side)
+    tests = ([_test_code(r[header.index("test")], test) for r in body] if "test" in header
+             else [_test_code("", test)] * n)
+    out = pd.DataFrame({
+        "participant_id": [r[header.index("participant_id")].strip() for r in body],
+        "date": _dates(text, header, body, "date"),
+        "test": tests,
+        "side": sides,
+        "trial": num("trial"),
+        "force_n": num("force_n"),
+        "lever_arm_m": num("lever_arm_m"),
+        "torque_nm": num("torque_nm"),
+        "reps": num("reps"),
+    })
+    if "session" in header:
+        out.insert(2, "session", num("session"))
+    if np.isnan(out["trial"]).any():
+        out["trial"] = out.groupby(["participant_id", "date", "test", "side"]).cumcount() + 1
+    none = out[["force_n", "torque_nm", "reps"]].isna().all(axis=1).to_numpy()
+    if none.any():
+        raise text.error("the row has no result; fill force_n (N), torque_nm (Nm) or reps.",
+                         line=int(np.flatnonzero(none)[0]) + 2)
+    dup = out.duplicated(["participant_id", "date", "test", "side", "trial"], keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise text.error("the same participant, date, test, side and trial appears twice; "
+                         "number the trials or remove the duplicate.", line=i + 2)
+    out["trial"] = out["trial"].astype(int)
+    return out
+
+
+def strength_rows(trials: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the codebook ``strength`` table from :func:`read_strength` output.
+
+    ``value``/``unit`` is the force in N when given (with ``lever_arm_m``), else the torque in
+    Nm, else repetitions. ``session`` is kept when given, else numbered by date within each
+    participant (1 = first test day).
+
+    Examples
+    --------
+    >>> trials = pd.DataFrame({"participant_id": ["P1", "P1"],
+    ...     "date": pd.to_datetime(["2026-03-02", "2026-05-30"]), "test": "hhd_hip_extension",
+    ...     "side": "left", "trial": 1, "force_n": [400.0, 450.0], "lever_arm_m": 0.45,
+    ...     "torque_nm": np.nan, "reps": np.nan})
+    >>> strength_rows(trials)[["participant_id", "session", "value", "unit", "lever_arm_m"]]
+      participant_id  session  value unit  lever_arm_m
+    0             P1        1  400.0    N         0.45
+    1             P1        2  450.0    N         0.45
+    """
+    require_columns(trials, ["participant_id", "date", "test", "side", "trial"],
+                    where="the strength trials")
+    out = trials.copy()
+    for col in ("force_n", "torque_nm", "reps", "lever_arm_m"):
+        if col not in out:
+            out[col] = np.nan
+    if "session" not in out:
+        out["session"] = out.groupby("participant_id")["date"].rank(method="dense")
+    out["session"] = out["session"].astype(int)
+    force = out["force_n"].notna()
+    torque = ~force & out["torque_nm"].notna()
+    out["value"] = np.where(force, out["force_n"], np.where(torque, out["torque_nm"],
+                                                             out["reps"]))
+    out["unit"] = np.where(force, "N", np.where(torque, "Nm", "reps"))
+    missing_arm = force & out["lever_arm_m"].isna()
+    if missing_arm.any():
+        pid = out.loc[missing_arm, "participant_id"].iloc[0]
+        raise InputError(f"force in N without a lever arm (participant {pid}); torque needs "
+                         "force x lever arm: fill lever_arm_m, or pass lever_arm_m= to "
+                         "read_strength.")
+    out.loc[~force, "lever_arm_m"] = np.nan
+    cols = ["participant_id", "date", "session", "test", "side", "trial", "value", "unit",
+            "lever_arm_m"]
+    return out[cols].sort_values(["participant_id", "session", "test", "side", "trial"],
+                                 kind="stable").reset_index(drop=True)
+
+
+def strength_summary(
+    strength: pd.DataFrame,
+    participants: pd.DataFrame | None = None,
+    *,
+    rule: str = "best",
+) -> pd.DataFrame:
+    """Participant values per session and test: torque per side, Nm/kg and asymmetry.
+
+    Parameters
+    ----------
+    strength : pandas.DataFrame
+        Codebook ``strength`` rows (from :func:`strength_rows` or a study).
+    participants : pandas.DataFrame, optional
+        With ``participant_id`` and ``body_mass_kg``, for Nm/kg.
+    rule : {"best", "mean"}
+        How trials of one side are combined: the best (largest) trial, or their mean.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``participant_id, session, date, test, unit, left, right, mean_of_sides, left_nm_kg,
+        right_nm_kg, nm_kg, asymmetry_pct, weaker_side, trials_left, trials_right, rule``.
+        ``left``/``right`` are torques in Nm (repetitions for the bridge); the ``nm_kg``
+        columns are missing for repetitions or without body mass.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"participant_id": "P1", "date": pd.Timestamp("2026-03-02"),
+    ...     "session": 1, "test": "hhd_hip_extension", "side": ["left"] * 2 + ["right"] * 2,
+    ...     "trial": [1, 2, 1, 2], "value": [400.0, 420.0, 440.0, 430.0], "unit": "N",
+    ...     "lever_arm_m": 0.5})
+    >>> people = pd.DataFrame({"participant_id": ["P1"], "body_mass_kg": [80.0]})
+    >>> s = strength_summary(rows, people)
+    >>> s[["left", "right", "nm_kg", "asymmetry_pct", "weaker_side"]].round(3)
+        left  right    nm_kg  asymmetry_pct weaker_side
+    0  210.0  220.0  2.688          4.545        left
+    """
+    check_one_of("rule", rule, ("best", "mean"))
+    require_columns(strength, ["participant_id", "date", "session", "test", "side", "trial",
+                               "value", "unit"], where="the strength table")
+    data = strength.copy()
+    arm = data.get("lever_arm_m", np.nan)
+    is_n = data["unit"] == "N"
+    data["result"] = np.where(is_n, data["value"] * arm, data["value"])
+    data["result_unit"] = np.where(data["unit"] == "reps", "reps", "Nm")
+    keys = ["participant_id", "session", "test"]
+    agg = "max" if rule == "best" else "mean"
+    sides = data.groupby([*keys, "side"])["result"].agg([agg, "count"]).unstack("side")
+    out = pd.DataFrame(index=sides.index)
+    for side in ("left", "right"):
+        out[side] = sides[(agg, side)] if (agg, side) in sides.columns else np.nan
+        out[f"trials_{side}"] = (sides[("count", side)].fillna(0).astype(int)
+                                 if ("count", side) in sides.columns else 0)
+    first = data.groupby(keys).agg(date=("date", "min"), unit=("result_unit", "first"))
+    out = out.join(first).reset_index()
+    out["mean_of_sides"] = out[["left", "right"]].mean(axis=1)
+    stronger = out[["left", "right"]].max(axis=1)
+    weaker = out[["left", "right"]].min(axis=1)
+    out["asymmetry_pct"] = 100 * (stronger - weaker) / stronger
+    out["weaker_side"] = np.where(out["left"] < out["right"], "left",
+                                  np.where(out["right"] < out["left"], "right", None))
+    out.loc[out[["left", "right"]].isna().any(axis=1), "weaker_side"] = None
+    mass = np.nan
+    if participants is not None:
+        require_columns(participants, ["participant_id", "body_mass_kg"], where="participants")
+        mass = out["participant_id"].map(
+            participants.set_index("participant_id")["body_mass_kg"]).astype(float)
+    torque = out["unit"] == "Nm"
+    for col, src in (("left_nm_kg", "left"), ("right_nm_kg", "right"),
+                     ("nm_kg", "mean_of_sides")):
+        out[col] = np.where(torque, out[src] / mass, np.nan)
+    out["rule"] = f"{rule} trial per side" if rule == "best" else "mean of trials per side"
+    cols = ["participant_id", "session", "date", "test", "unit", "left", "right",
+            "mean_of_sides", "left_nm_kg", "right_nm_kg", "nm_kg", "asymmetry_pct",
+            "weaker_side", "trials_left", "trials_right", "rule"]
+    return out[cols]
+
