@@ -1,0 +1,472 @@
+"""Analysis of the randomised glute-training trial: ANCOVA, rate ratio, pre/post mixed ANOVA.
+
+- :func:`trial_effect`: the recommended analysis of a continuous outcome (post-test adjusted for
+  baseline, ANCOVA), with emmeans-style adjusted means per arm, their difference and Hedges' g.
+- :func:`trial_rate_effect`: cramp counts over unequal exposure, negative binomial with the
+  log-exposure offset, incidence rate ratio between arms.
+- :func:`pre_post_anova`: the arm x time mixed ANOVA that many readers still expect to see.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import patsy
+import pingouin as pg
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+
+from .._checks import require_columns
+from ..errors import FitWarning, GluteStudyWarning, InputError
+from ._result import Result, format_ci, format_number, format_p
+
+__all__ = ["pre_post_anova", "trial_effect", "trial_rate_effect"]
+
+
+def _q(name: str) -> str:
+    """Quote a column name for a patsy formula."""
+    return f'Q("{name}")'
+
+
+def _arms(data, arm, reference):
+    levels = sorted(pd.unique(data[arm].dropna()).tolist(), key=str)
+    if len(levels) < 2:
+        raise InputError(f"column {arm!r} must hold at least 2 arms; found {levels!r}.")
+    if reference is None:
+        reference = levels[0]
+    elif reference not in levels:
+        raise InputError(f"`reference` arm {reference!r} is not in {arm!r}; arms are {levels!r}.")
+    return [reference] + [lv for lv in levels if lv != reference]
+
+
+def _complete(data, cols, where):
+    require_columns(data, cols, where=where)
+    df = data[list(cols)]
+    keep = df.notna().all(axis=1)
+    dropped = int((~keep).sum())
+    if dropped:
+        missing = [c for c in cols if df[c].isna().any()]
+        warnings.warn(
+            f"{dropped} of {len(df)} rows have a missing value (in {', '.join(missing)}) and "
+            "were left out of the trial analysis.",
+            GluteStudyWarning,
+            stacklevel=3,
+        )
+    return df[keep].copy(), dropped
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+
+
+def _hedges_j(df: float) -> float:
+    """Hedges (1981) exact correction: Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))."""
+    return float(np.exp(special.gammaln(df / 2) - np.log(np.sqrt(df / 2))
+                        - special.gammaln((df - 1) / 2)))
+
+
+def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference=None):
+    """ANCOVA of a post-test outcome: adjusted means per arm, their difference and Hedges' g.
+
+    Fits ``outcome ~ arm + baseline + covariates`` by ordinary least squares. Adjusted means
+    follow ``emmeans``: numeric covariates (and the baseline) are held at their sample mean and
+    categorical covariates are averaged over their levels with equal weights. Each non-reference
+    arm is contrasted with the reference arm (t test with the residual degrees of freedom).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per participant.
+    outcome, baseline : str
+        Post-test outcome and its baseline value.
+    arm : str
+        Column with the randomised arm.
+    covariates : sequence of str
+        Further adjustment covariates (numeric, or categorical/bool treated as factors).
+    reference : str, optional
+        Control arm; defaults to the first arm in sorted order.
+
+    Returns
+    -------
+    Result
+        ``.table`` rows: ``mean[<arm>]`` (adjusted mean of each arm), ``<arm> - <reference>``
+        (difference in adjusted means) and ``hedges_g[<arm>]``; extra columns ``kind``
+        (``adjusted_mean``, ``difference``, ``hedges_g``), ``se``, ``df``, ``n``.
+        ``.model`` is the statsmodels OLS fit; ``.diagnostics`` has ``n``, ``dropped``,
+        the arm sizes, the baseline x arm interaction p (homogeneity of slopes) and the
+        Shapiro-Wilk p of the residuals.
+
+    Notes
+    -----
+    Hedges' g = J x (adjusted difference) / s_p, where s_p is the pooled within-arm SD of the
+    outcome and J the exact correction with n1 + n2 - 2 df; its CI is the normal approximation
+    g +/- 1.96 sqrt((n1 + n2) / (n1 n2) + g^2 / (2 (n1 + n2))) (Hedges & Olkin 1985).
+
+    References
+    ----------
+    Vickers AJ, Altman DG (2001) BMJ 323:1123. Hedges LV, Olkin I (1985) Statistical Methods for
+    Meta-Analysis. Lenth R (2024) emmeans: Estimated Marginal Means.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"arm": np.repeat(["control", "glute_training"], 20),
+    ...                    "pre": rng.normal(2.5, 0.4, 40)})
+    >>> df["post"] = 0.3 + 0.9 * df.pre + 0.3 * (df.arm == "glute_training") + rng.normal(
+    ...     0, 0.2, 40)
+    >>> res = trial_effect(df, outcome="post", baseline="pre", arm="arm")
+    >>> res.table[["term", "estimate"]].round(2)
+                           term  estimate
+    0             mean[control]      2.52
+    1      mean[glute_training]      2.82
+    2  glute_training - control      0.30
+    3  hedges_g[glute_training]      0.75
+    """
+    covariates = list(covariates)
+    cols = [outcome, baseline, arm, *covariates]
+    df, dropped = _complete(data, cols, "the trial data")
+    for c in (outcome, baseline):
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise InputError(f"column {c!r} must be numeric; found dtype {df[c].dtype}.")
+    arms = _arms(df, arm, reference)
+    ref = arms[0]
+    cat = [c for c in covariates if _is_categorical(df[c])]
+    rhs = [f"C({_q(arm)}, Treatment({ref!r}))", _q(baseline)]
+    rhs += [f"C({_q(c)})" if c in cat else _q(c) for c in covariates]
+    formula = f"{_q(outcome)} ~ " + " + ".join(rhs)
+    yd, Xd = patsy.dmatrices(formula, df, return_type="dataframe")
+    fit = sm.OLS(yd, Xd).fit()
+    if fit.df_resid < 1:
+        raise InputError(f"too few participants ({len(df)}) for {len(fit.params)} parameters.")
+
+    # emmeans reference grid: numeric at means, every level of each factor, equal weights.
+    grid = pd.DataFrame({arm: arms})
+    for c in [baseline, *covariates]:
+        vals = sorted(pd.unique(df[c]).tolist(), key=str) if c in cat else [df[c].mean()]
+        grid = grid.merge(pd.DataFrame({c: vals}), how="cross")
+    design = Xd.design_info
+    Xg = np.asarray(patsy.build_design_matrices([design], grid)[0])
+    beta, cov, dfr = fit.params.to_numpy(), fit.cov_params().to_numpy(), fit.df_resid
+    tq = stats.t.ppf(0.975, dfr)
+    L = {a: Xg[(grid[arm] == a).to_numpy()].mean(axis=0) for a in arms}
+    rows = []
+    sizes = df[arm].value_counts()
+    for a in arms:
+        est, se = L[a] @ beta, np.sqrt(L[a] @ cov @ L[a])
+        rows.append({"term": f"mean[{a}]", "estimate": est, "ci_low": est - tq * se,
+                     "ci_high": est + tq * se, "p_value": np.nan, "kind": "adjusted_mean",
+                     "se": se, "df": dfr, "n": float(sizes[a])})
+    y = df[outcome].to_numpy(dtype=float)
+    g_rows, sentences = [], []
+    for a in arms[1:]:
+        c = L[a] - L[ref]
+        est, se = c @ beta, np.sqrt(c @ cov @ c)
+        p = 2 * stats.t.sf(abs(est / se), dfr)
+        rows.append({"term": f"{a} - {ref}", "estimate": est, "ci_low": est - tq * se,
+                     "ci_high": est + tq * se, "p_value": p, "kind": "difference", "se": se,
+                     "df": dfr, "n": float(sizes[a] + sizes[ref])})
+        ya, yr = y[(df[arm] == a).to_numpy()], y[(df[arm] == ref).to_numpy()]
+        n1, n2 = len(yr), len(ya)
+        sp = np.sqrt(((n1 - 1) * yr.var(ddof=1) + (n2 - 1) * ya.var(ddof=1)) / (n1 + n2 - 2))
+        g = _hedges_j(n1 + n2 - 2) * est / sp
+        se_g = np.sqrt((n1 + n2) / (n1 * n2) + g**2 / (2 * (n1 + n2)))
+        z = stats.norm.ppf(0.975)
+        g_rows.append({"term": f"hedges_g[{a}]", "estimate": g, "ci_low": g - z * se_g,
+                       "ci_high": g + z * se_g, "p_value": p, "kind": "hedges_g", "se": se_g,
+                       "df": np.nan, "n": float(n1 + n2)})
+        sentences.append(
+            f"Adjusted for baseline {baseline}"
+            + (f" and {', '.join(covariates)}" if covariates else "")
+            + f", {outcome} in the {a} arm differed from {ref} by {format_number(est)} "
+            f"({format_ci(est - tq * se, est + tq * se)}, t({dfr:.0f}) = "
+            f"{format_number(est / se)}, {format_p(p)}; Hedges' g = {format_number(g)}, "
+            f"{format_ci(g - z * se_g, g + z * se_g)})."
+        )
+    table = pd.DataFrame(rows + g_rows)
+    inter = sm.OLS(*patsy.dmatrices(
+        f"{formula} + C({_q(arm)}, Treatment({ref!r})):{_q(baseline)}", df,
+        return_type="dataframe")).fit()
+    slopes_p = float(sm.stats.anova_lm(fit, inter).iloc[1]["Pr(>F)"])
+    diagnostics = {
+        "n": len(df), "dropped": dropped, "arm_sizes": sizes.to_dict(), "reference": ref,
+        "formula": formula, "slopes_homogeneity_p": slopes_p,
+        "residual_shapiro_p": float(stats.shapiro(fit.resid).pvalue) if len(df) >= 3 else np.nan,
+    }
+    if slopes_p < 0.05:
+        warnings.warn(
+            f"the baseline slope differs between arms (interaction p = {slopes_p:.3f}); the "
+            "ANCOVA difference depends on the baseline value. Report the interaction too.",
+            FitWarning,
+            stacklevel=2,
+        )
+    return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics, model=fit,
+                  name="trial_effect")
+
+
+def _negbin_offset(y, X, offset):
+    """Negative binomial (NB2) ML fit with an offset, returned as the GLM at the ML dispersion.
+
+    The dispersion alpha = 1 / theta is estimated by maximum likelihood (as MASS::glm.nb): the
+    profile log-likelihood over log(alpha) is maximised first (robust near alpha = 0), then the
+    joint ML is polished by Newton steps. The coefficients and standard errors come from the
+    GLM with alpha fixed at its ML value, whose expected-information covariance is the one
+    ``summary(glm.nb(...))`` reports. Returns ``(glm, alpha, se_alpha, loglik)``.
+    """
+    def fit_at(log_alpha, start=None):
+        fam = sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha)))
+        return sm.GLM(y, X, family=fam, offset=offset).fit(start_params=start, tol=1e-12,
+                                                            maxiter=200)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence is checked below, not trusted blindly
+        prof = optimize.minimize_scalar(lambda la: -fit_at(la).llf, bounds=(-20.0, 6.0),
+                                        method="bounded", options={"xatol": 1e-9})
+        log_alpha = float(prof.x)
+        nb = sm.NegativeBinomial(y, X, offset=offset, loglike_method="nb2")
+        if log_alpha > -15:
+            start = np.append(np.asarray(fit_at(log_alpha).params), np.exp(log_alpha))
+            ml = nb.fit(start_params=start, method="newton", maxiter=100, disp=False,
+                        tol=1e-12)
+            ml_alpha = float(np.asarray(ml.params)[-1])
+            if ml.mle_retvals.get("converged", False) and np.isfinite(ml_alpha) and ml_alpha > 0:
+                log_alpha = float(np.log(ml_alpha))
+    alpha = float(np.exp(log_alpha))
+    if log_alpha <= -15:
+        warnings.warn(
+            "the negative binomial dispersion is at its boundary (alpha ~ 0): the counts show "
+            "no over-dispersion and the model reduces to Poisson; theta is not estimable.",
+            FitWarning,
+            stacklevel=3,
+        )
+    glm = fit_at(log_alpha)
+    if not glm.converged or not np.all(np.isfinite(glm.bse)):
+        raise InputError("the negative binomial fit did not converge; check the counts and "
+                         "exposure (all zeros in an arm, or a tiny sample).")
+    hess = nb.hessian(np.append(np.asarray(glm.params), alpha))
+    try:
+        var_alpha = float(np.linalg.inv(-hess)[-1, -1])
+    except np.linalg.LinAlgError:
+        var_alpha = np.nan
+    se_alpha = float(np.sqrt(var_alpha)) if var_alpha > 0 else np.nan
+    return glm, alpha, se_alpha, float(glm.llf)
+
+
+def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), reference=None):
+    """Incidence rate ratio between trial arms: negative binomial with a log-exposure offset.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per participant.
+    events : str
+        Count of events (e.g. ``hamstring_cramps``).
+    exposure : str
+        Exposure hours; ``log(exposure)`` enters as an offset. Must be positive.
+    arm : str
+        Randomised arm.
+    covariates : sequence of str
+        Adjustment covariates (numeric, or categorical/bool as factors).
+    reference : str, optional
+        Control arm; defaults to the first arm in sorted order.
+
+    Returns
+    -------
+    Result
+        ``.table``: one row per coefficient, ``term`` named as in the formula (``Intercept``,
+        ``arm[T.glute_training]``, covariates), ``estimate`` the IRR (the Intercept row is the
+        rate per exposure hour in the reference arm) with Wald 95 % CI and p; extra columns
+        ``coef``, ``se``. ``.diagnostics``: ``theta`` (= 1/alpha, as MASS reports it) and its
+        SE, ``alpha``, log-likelihood, events and exposure per arm, rates per 1000 h.
+        ``.model`` is the statsmodels GLM at the ML dispersion.
+
+    Notes
+    -----
+    The estimates and standard errors equal ``MASS::glm.nb(events ~ arm + ... +
+    offset(log(exposure)))``; the intervals are Wald intervals (R: ``confint.default``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(7)
+    >>> df = pd.DataFrame({"arm": np.repeat(["control", "glute_training"], 100),
+    ...                    "exposure_h": rng.uniform(50, 150, 200)})
+    >>> mu = df.exposure_h / 100 * np.where(df.arm == "glute_training", 0.8, 1.4)
+    >>> df["cramps"] = rng.poisson(rng.gamma(2.0, mu / 2.0))
+    >>> res = trial_rate_effect(df, events="cramps", exposure="exposure_h")
+    >>> print(res.table.loc[1, "term"], round(res.table.loc[1, "estimate"], 2))
+    arm[T.glute_training] 0.42
+    """
+    covariates = list(covariates)
+    cols = [events, exposure, arm, *covariates]
+    df, dropped = _complete(data, cols, "the trial data")
+    if not pd.api.types.is_numeric_dtype(df[events]) or (df[events] < 0).any() or (
+            df[events] % 1 != 0).any():
+        raise InputError(f"column {events!r} must hold non-negative whole counts.")
+    if not pd.api.types.is_numeric_dtype(df[exposure]) or (df[exposure] <= 0).any():
+        bad = int((pd.to_numeric(df[exposure], errors="coerce") <= 0).sum())
+        raise InputError(
+            f"column {exposure!r} must be positive exposure time; {bad} rows are zero or "
+            "negative. Drop participants without exposure before the analysis."
+        )
+    arms = _arms(df, arm, reference)
+    ref = arms[0]
+    cat = [c for c in covariates if _is_categorical(df[c])]
+    parts = [pd.Series(1.0, index=df.index, name="Intercept")]
+    for a in arms[1:]:
+        parts.append((df[arm] == a).astype(float).rename(f"{arm}[T.{a}]"))
+    for c in covariates:
+        if c in cat:
+            levels = sorted(pd.unique(df[c]).tolist(), key=str)
+            for lv in levels[1:]:
+                parts.append((df[c] == lv).astype(float).rename(f"{c}[T.{lv}]"))
+        else:
+            parts.append(df[c].astype(float).rename(c))
+    X = pd.concat(parts, axis=1)
+    y = df[events].to_numpy(dtype=float)
+    offset = np.log(df[exposure].to_numpy(dtype=float))
+    epp = y.sum() / X.shape[1]
+    if epp < 10:
+        warnings.warn(
+            f"only {y.sum():.0f} events for {X.shape[1]} parameters (fewer than 10 per "
+            "parameter): estimates and intervals may be unstable.",
+            FitWarning,
+            stacklevel=2,
+        )
+    glm, alpha, se_alpha, llf = _negbin_offset(y, X, offset)
+    coef, se = glm.params.to_numpy(), glm.bse.to_numpy()
+    z = stats.norm.ppf(0.975)
+    p = 2 * stats.norm.sf(np.abs(coef / se))
+    table = pd.DataFrame({"term": list(X.columns), "estimate": np.exp(coef),
+                          "ci_low": np.exp(coef - z * se), "ci_high": np.exp(coef + z * se),
+                          "p_value": p, "coef": coef, "se": se})
+    by_arm = df.groupby(arm)[[events, exposure]].sum()
+    by_arm["rate_per_1000h"] = by_arm[events] / by_arm[exposure] * 1000
+    diagnostics = {
+        "n": len(df), "dropped": dropped, "reference": ref, "alpha": alpha,
+        "theta": 1 / alpha, "theta_se": se_alpha / alpha**2, "loglik": llf,
+        "events_per_parameter": float(epp), "by_arm": by_arm,
+    }
+    sentences = []
+    for i, a in enumerate(arms[1:], start=1):
+        r = table.iloc[i]
+        change = (1 - r.estimate) * 100
+        word = "lower" if change > 0 else "higher"
+        sentences.append(
+            f"The {events} rate in the {a} arm was {format_number(abs(change), 0)} % {word} "
+            f"than in {ref} (IRR {format_number(r.estimate)}, "
+            f"{format_ci(r.ci_low, r.ci_high)}, {format_p(r.p_value)}; negative binomial with "
+            f"log {exposure} offset"
+            + (f", adjusted for {', '.join(covariates)}" if covariates else "") + ")."
+        )
+    return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics, model=glm,
+                  name="trial_rate_effect")
+
+
+def _np2_ci(f, df1, df2, level=0.95):
+    """CI of partial eta squared by inverting the non-central F (Steiger 2004)."""
+
+    def lam(prob):
+        def g(nc):
+            return stats.ncf.cdf(f, df1, df2, nc) - prob if nc > 0 else stats.f.cdf(
+                f, df1, df2) - prob
+
+        if g(0.0) < 0:
+            return 0.0
+        hi = max(10.0, 10 * f * df1)
+        while g(hi) > 0:
+            hi *= 2
+        return optimize.brentq(g, 0.0, hi, xtol=1e-12, rtol=1e-12)
+
+    a = (1 - level) / 2
+    lo, up = lam(1 - a), lam(a)
+    return lo / (lo + df1 + df2 + 1), up / (up + df1 + df2 + 1)
+
+
+def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm",
+                   value="value"):
+    """Mixed ANOVA of a repeated outcome: arm (between) x time (within).
+
+    Parameters
+    ----------
+    long_data : pandas.DataFrame
+        One row per participant and time point.
+    subject, time, arm, value : str
+        Columns with the participant id, the time point (e.g. pre/post), the arm and the value.
+
+    Returns
+    -------
+    Result
+        ``.table`` rows ``arm``, ``time`` and ``arm:time`` (named after the columns);
+        ``estimate`` is partial eta squared with a 95 % CI from the non-central F
+        (Steiger 2004); extra columns ``f``, ``df1``, ``df2``, ``ss``, ``ms``, ``eps``
+        (Greenhouse-Geisser epsilon, 1 for two time points). ``.model`` is the pingouin table.
+        Subjects missing a time point are dropped with a warning.
+
+    Notes
+    -----
+    Computed with ``pingouin.mixed_anova``; equals R ``aov(value ~ arm * time +
+    Error(subject / time))`` for complete data. For a two-arm pre/post design the ANCOVA of
+    :func:`trial_effect` is the more powerful and recommended primary analysis.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> pre = rng.normal(2.5, 0.4, 30)
+    >>> arm = np.repeat(["control", "training"], 15)
+    >>> post = pre + 0.3 * (arm == "training") + rng.normal(0, 0.2, 30)
+    >>> long = pd.DataFrame({"participant_id": np.tile(np.arange(30), 2),
+    ...                      "arm": np.tile(arm, 2), "time": np.repeat(["pre", "post"], 30),
+    ...                      "value": np.concatenate([pre, post])})
+    >>> res = pre_post_anova(long)
+    >>> res.table[["term", "f", "df1", "df2"]].round(2)
+           term      f  df1   df2
+    0       arm   0.48  1.0  28.0
+    1      time  29.38  1.0  28.0
+    2  arm:time  21.79  1.0  28.0
+    """
+    cols = [subject, time, arm, value]
+    require_columns(long_data, cols, where="the long trial data")
+    df = long_data[cols].dropna()
+    n_time = df[time].nunique()
+    if n_time < 2:
+        raise InputError(f"column {time!r} must hold at least 2 time points; found {n_time}.")
+    if df.duplicated([subject, time]).any():
+        raise InputError(f"some ({subject}, {time}) pairs occur more than once; give one value "
+                         "per participant and time point.")
+    counts = df.groupby(subject)[time].nunique()
+    incomplete = counts.index[counts < n_time]
+    if len(incomplete):
+        warnings.warn(
+            f"{len(incomplete)} participants lack a value at some time point and were left out "
+            "of the mixed ANOVA.",
+            GluteStudyWarning,
+            stacklevel=2,
+        )
+        df = df[~df[subject].isin(incomplete)]
+    if df.groupby(subject)[arm].nunique().max() > 1:
+        raise InputError(f"{arm!r} changes within a participant; it must be a between factor.")
+    aov = pg.mixed_anova(data=df, dv=value, within=time, subject=subject, between=arm,
+                         correction=True)
+    rows = []
+    for _, r in aov.iterrows():
+        term = {arm: arm, time: time, "Interaction": f"{arm}:{time}"}[r["Source"]]
+        f, d1, d2 = float(r["F"]), float(r["DF1"]), float(r["DF2"])
+        lo, hi = _np2_ci(f, d1, d2)
+        eps = float(r["eps"]) if "eps" in r and pd.notna(r["eps"]) else 1.0
+        rows.append({"term": term, "estimate": float(r["np2"]), "ci_low": lo, "ci_high": hi,
+                     "p_value": float(r["p_unc"] if "p_unc" in r else r["p-unc"]),
+                     "f": f, "df1": d1, "df2": d2, "ss": float(r["SS"]), "ms": float(r["MS"]),
+                     "eps": eps})
+    table = pd.DataFrame(rows)
+    it = table.iloc[2]
+    means = df.groupby([arm, time])[value].mean().unstack()
+    text = (
+        f"In the {arm} x {time} mixed ANOVA, the interaction was F({it.df1:.0f}, {it.df2:.0f}) "
+        f"= {format_number(it.f)}, {format_p(it.p_value)}, partial eta squared = "
+        f"{format_number(it.estimate)} ({format_ci(it.ci_low, it.ci_high)})."
+    )
+    diagnostics = {"n": int(df[subject].nunique()), "dropped_subjects": len(incomplete),
+                   "cell_means": means}
+    return Result(table=table, text=text, diagnostics=diagnostics, model=aov,
+                  name="pre_post_anova")
