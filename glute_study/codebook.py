@@ -1,0 +1,372 @@
+"""The codebook: the one source of truth for study tables, columns, types, units and ranges.
+
+Every loader, validator, simulator and the generated codebook page read these definitions; nothing
+else in the package spells a column's type or range. A study is a folder with one file per table
+(``participants.csv``, ``sitting.csv``, ...; ``.xlsx`` and ``.parquet`` also work).
+
+Ranges come in two strengths. ``minimum``/``maximum`` are hard limits: a value outside is an
+error (sitting over 24 h a day cannot be). ``warn_below``/``warn_above`` are plausibility limits: a
+value outside is kept but reported as a warning, with a hint where a unit mix-up is the likely
+cause (body mass in pounds, force in kilogram-force).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CODEBOOK",
+    "DEVICE_INSTRUMENTS",
+    "HAMSTRING_MUSCLES",
+    "Column",
+    "Table",
+    "codebook_markdown",
+]
+
+#: Column types understood by the loader.
+DTYPES = ("string", "category", "integer", "number", "boolean", "date", "datetime")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a study table.
+
+    Parameters
+    ----------
+    name : str
+        Column name, snake_case, spelled the same in every table.
+    dtype : str
+        One of ``string, category, integer, number, boolean, date, datetime``.
+    description : str
+        What the column holds, for the codebook page.
+    unit : str, optional
+        Unit of measurement (``h``, ``kg``, ``N``...).
+    required : bool
+        Whether the column must be present in the file.
+    nullable : bool
+        Whether a value may be missing (empty, ``NA``).
+    allowed : tuple of str, optional
+        Allowed values of a ``category`` column (matched case-insensitively, stored as spelled
+        here).
+    minimum, maximum : float, optional
+        Hard limits: a value outside is an error.
+    warn_below, warn_above : float, optional
+        Plausibility limits: a value outside is a warning.
+    hint : str, optional
+        What a value outside the plausibility limits most likely means.
+    """
+
+    name: str
+    dtype: str
+    description: str
+    unit: str | None = None
+    required: bool = True
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    warn_below: float | None = None
+    warn_above: float | None = None
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise ValueError(f"column {self.name}: dtype {self.dtype!r} is not one of {DTYPES}")
+        if (self.dtype == "category") != (self.allowed is not None):
+            raise ValueError(f"column {self.name}: category columns, and only they, list `allowed`")
+
+    def expected(self) -> str:
+        """Describe, in words, what a valid value of this column looks like."""
+        kinds = {
+            "string": "text",
+            "integer": "a whole number",
+            "number": "a number",
+            "boolean": "true/false (also yes/no, 1/0)",
+            "date": "a date as YYYY-MM-DD",
+            "datetime": "a date and time as YYYY-MM-DD HH:MM[:SS]",
+        }
+        if self.dtype == "category":
+            text = "one of " + ", ".join(self.allowed or ())
+        else:
+            text = kinds[self.dtype]
+        if self.minimum is not None and self.maximum is not None:
+            text += f" from {self.minimum:g} to {self.maximum:g}"
+        elif self.minimum is not None:
+            text += f" of at least {self.minimum:g}"
+        elif self.maximum is not None:
+            text += f" of at most {self.maximum:g}"
+        if self.unit:
+            text += f" ({self.unit})"
+        return text
+
+
+@dataclass(frozen=True)
+class Table:
+    """One study table: its columns, key and whether a study must have it."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = False
+    rules: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name} has no column {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in codebook order."""
+        return [c.name for c in self.columns]
+
+
+_PID = Column("participant_id", "string", "Participant identifier, the same in every table.")
+_SIDE = ("left", "right")
+DEVICE_INSTRUMENTS = ("activpal", "axivity", "thigh_accelerometer", "actigraph")
+"""Device instruments for sitting, in order of preference (thigh-worn posture first)."""
+HAMSTRING_MUSCLES = ("biceps_femoris", "semitendinosus", "semimembranosus", "hamstrings")
+"""Muscles counted as hamstrings when onsets are compared with the gluteus maximus."""
+
+PARTICIPANTS = Table(
+    "participants",
+    "One row per enrolled participant: demographics, history and follow-up window.",
+    (
+        _PID,
+        Column("sex", "category", "Sex.", allowed=("female", "male"), nullable=True),
+        Column("age", "number", "Age at the start of follow-up.", "years", required=False,
+               nullable=True, minimum=10, maximum=100, warn_below=14, warn_above=70),
+        Column("birth_year", "integer", "Year of birth, used when age is missing.", required=False,
+               nullable=True, minimum=1900, maximum=2030),
+        Column("height_cm", "number", "Standing height.", "cm", nullable=True, minimum=100,
+               maximum=250, warn_below=140, warn_above=215,
+               hint="a height under 3 looks like metres: multiply by 100"),
+        Column("body_mass_kg", "number", "Body mass.", "kg", nullable=True, minimum=25, maximum=300,
+               warn_below=40, warn_above=150,
+               hint="a body mass above 150 looks like pounds: divide by 2.2046"),
+        Column("sport", "string", "Main sport.", nullable=True),
+        Column("level", "category", "Competitive level.", nullable=True,
+               allowed=("recreational", "amateur", "semi_professional", "professional", "elite")),
+        Column("dominant_side", "category", "Dominant (kicking) leg.", allowed=_SIDE,
+               nullable=True),
+        Column("prior_cramps", "boolean", "Any exercise-associated cramp before follow-up.",
+               nullable=True),
+        Column("prior_hamstring_injury", "boolean", "Any hamstring injury before follow-up.",
+               nullable=True),
+        Column("follow_up_start", "date", "First day of cramp and exposure follow-up."),
+        Column("follow_up_end", "date", "Last day of cramp and exposure follow-up."),
+        Column("arm", "string", "Randomised arm in a trial; empty in an observational cohort.",
+               required=False, nullable=True),
+    ),
+    key=("participant_id",),
+    required=True,
+    rules=("follow_up_end is on or after follow_up_start",
+           "age is given, or birth_year to derive it"),
+)
+
+SITTING = Table(
+    "sitting",
+    "One row per participant, day and instrument: daily sitting from a device or self-report.",
+    (
+        _PID,
+        Column("date", "date", "Calendar day (device) or the day the questionnaire was filled."),
+        Column("instrument", "category", "How sitting was measured.",
+               allowed=(*DEVICE_INSTRUMENTS, "self_report")),
+        Column("sitting_h", "number", "Sitting (waking) time on the day.", "h", minimum=0,
+               maximum=24, warn_above=18),
+        Column("prolonged_sitting_h", "number", "Sitting in bouts of 30 min or longer.", "h",
+               nullable=True, minimum=0, maximum=24),
+        Column("sitting_bouts", "integer", "Number of sitting bouts.", nullable=True, minimum=0,
+               maximum=1000),
+        Column("breaks", "integer", "Sit-to-upright transitions.", nullable=True, minimum=0,
+               maximum=1000),
+        Column("wear_h", "number", "Waking wear time of the device.", "h", nullable=True,
+               minimum=0, maximum=24),
+        Column("valid_day", "boolean", "Whether the day meets the wear rule (device days).",
+               nullable=True),
+    ),
+    key=("participant_id", "date", "instrument"),
+    rules=("prolonged_sitting_h is at most sitting_h", "sitting_h is at most wear_h (warning)"),
+)
+
+STRENGTH = Table(
+    "strength",
+    "One row per trial of a strength test: participant, session, test, side and trial.",
+    (
+        _PID,
+        Column("date", "date", "Day of the test session."),
+        Column("session", "integer", "Test session number (1 = first).", minimum=1, maximum=100),
+        Column("test", "category", "Strength test.",
+               allowed=("hhd_hip_extension", "isokinetic_hip_extension", "single_leg_bridge")),
+        Column("side", "category", "Leg tested.", allowed=_SIDE),
+        Column("trial", "integer", "Trial number within session, test and side.", minimum=1,
+               maximum=20),
+        Column("value", "number", "Result of the trial, in `unit`.", minimum=0, maximum=5000),
+        Column("unit", "category", "Unit of `value`: N (force at the pad), Nm (torque) or reps.",
+               allowed=("N", "Nm", "reps")),
+        Column("lever_arm_m", "number", "Pad-to-hip-joint distance, needed when unit is N.", "m",
+               nullable=True, minimum=0.05, maximum=1.5, warn_below=0.2, warn_above=0.6,
+               hint="a lever arm over 1.5 looks like centimetres: divide by 100"),
+    ),
+    key=("participant_id", "session", "test", "side", "trial"),
+    rules=("unit matches the test (hhd: N or Nm; isokinetic: Nm; bridge: reps)",
+           "lever_arm_m is given when unit is N",
+           "hip-extension force under 60 N looks like kilogram-force (warning)"),
+)
+
+ACTIVATION = Table(
+    "activation",
+    "One row per muscle and trial of an EMG task: onset latency and amplitude.",
+    (
+        _PID,
+        Column("date", "date", "Day of the EMG session."),
+        Column("session", "integer", "EMG session number (1 = first).", minimum=1, maximum=100),
+        Column("task", "string", "Task, e.g. prone_hip_extension or hip_thrust."),
+        Column("muscle", "string", "Muscle, e.g. gluteus_maximus, biceps_femoris, semitendinosus."),
+        Column("trial", "integer", "Trial number (1 when absent).", required=False, minimum=1,
+               maximum=100),
+        Column("onset_ms", "number", "Onset latency relative to the movement cue.", "ms",
+               nullable=True, minimum=-2000, maximum=5000),
+        Column("amplitude_pct_mvic", "number", "Amplitude as % of maximal voluntary contraction.",
+               "%MVIC", nullable=True, minimum=0, maximum=1000, warn_above=250),
+    ),
+    key=("participant_id", "session", "task", "muscle", "trial"),
+)
+
+EXPOSURE = Table(
+    "exposure",
+    "One row per training or match session a participant took part in.",
+    (
+        _PID,
+        Column("session_id", "string", "Session identifier, unique within a participant."),
+        Column("date", "date", "Day of the session."),
+        Column("session_type", "category", "Kind of session.",
+               allowed=("training", "match", "other")),
+        Column("duration_min", "number", "Time the participant was exposed.", "min",
+               minimum=0, maximum=1440, warn_above=300),
+    ),
+    key=("participant_id", "session_id"),
+    rules=("duration_min is positive", "the date lies inside the participant's follow-up"),
+)
+
+CRAMPS = Table(
+    "cramps",
+    "One row per exercise-associated muscle cramp.",
+    (
+        _PID,
+        Column("datetime", "datetime", "When the cramp started (local clock)."),
+        Column("session_id", "string", "Exposure session in which it happened, if any.",
+               nullable=True),
+        Column("muscle", "category", "Muscle group.",
+               allowed=("hamstring", "calf", "quadriceps", "other")),
+        Column("side", "category", "Side.", allowed=(*_SIDE, "both"), nullable=True),
+        Column("severity", "integer", "Self-rated severity.", "0-10", nullable=True, minimum=0,
+               maximum=10),
+        Column("duration_s", "number", "How long the cramp lasted.", "s", nullable=True,
+               minimum=0, maximum=86400, warn_above=3600),
+        Column("stopped_play", "boolean", "Whether the participant had to stop.", nullable=True),
+    ),
+    key=("participant_id", "datetime", "muscle", "side"),
+    rules=("session_id, when given, exists in exposure for the participant",
+           "the cramp lies inside the participant's follow-up"),
+)
+
+#: Every study table, in loading order.
+CODEBOOK: dict[str, Table] = {
+    t.name: t for t in (PARTICIPANTS, SITTING, STRENGTH, ACTIVATION, EXPOSURE, CRAMPS)
+}
+
+#: Columns of :meth:`glute_study.Study.analysis_table`, with how each is derived.
+ANALYSIS_COLUMNS: dict[str, str] = {
+    "participant_id": "participants.participant_id",
+    "sex": "participants.sex",
+    "age": "participants.age, else year of follow_up_start minus birth_year",
+    "height_cm": "participants.height_cm",
+    "body_mass_kg": "participants.body_mass_kg",
+    "sport": "participants.sport",
+    "level": "participants.level",
+    "prior_cramps": "participants.prior_cramps as 0/1",
+    "prior_hamstring_injury": "participants.prior_hamstring_injury as 0/1",
+    "arm": "participants.arm (missing outside a trial)",
+    "follow_up_days": "follow_up_end - follow_up_start + 1",
+    "sitting_instrument": "the preferred device with data: activpal, axivity, "
+    "thigh_accelerometer, then actigraph",
+    "sitting_days": "number of valid days of that device",
+    "sitting_h_day": "mean sitting_h over valid device days (missing below min_valid_days)",
+    "prolonged_sitting_h_day": "mean prolonged_sitting_h over the same days",
+    "breaks_per_sitting_h": "sum of breaks / sum of sitting_h over the same days",
+    "self_report_sitting_h_day": "mean sitting_h of self_report rows",
+    "glute_nm_kg": "hhd_hip_extension at the baseline session (the first on or before "
+    "follow_up_start): torque per trial (value x lever_arm_m for N, value for Nm), best trial "
+    "per side, mean of the sides, divided by body_mass_kg",
+    "glute_nm_kg_post": "the same rule at the last session after follow_up_start",
+    "bridge_reps": "single_leg_bridge at the baseline session: best trial per side, mean of sides",
+    "glute_onset_delay_ms": "prone_hip_extension at the first EMG session: per trial, "
+    "gluteus_maximus onset minus the mean onset of the hamstring muscles; mean over trials",
+    "glute_pct_mvic": "mean gluteus_maximus amplitude_pct_mvic in that task and session",
+    "exposure_h": "sum of duration_min / 60 of sessions inside follow-up (missing when none)",
+    "sessions": "number of those sessions",
+    "cramps": "cramps inside follow-up (missing when there is no exposure)",
+    "hamstring_cramps": "hamstring cramps inside follow-up (missing when there is no exposure)",
+}
+
+
+def codebook_markdown() -> str:
+    """Render the codebook as a Markdown page for people.
+
+    Examples
+    --------
+    >>> page = codebook_markdown()
+    >>> page.splitlines()[0]
+    '# glute_study codebook'
+    >>> "| sitting_h | number | h |" in page
+    True
+    """
+    lines = [
+        "# glute_study codebook",
+        "",
+        "Generated by `glute-study codebook` from `glute_study/codebook.py`, the single source of",
+        "truth. A study is a folder with one file per table, named after the table (`.csv`,",
+        "`.xlsx` or `.parquet`). Missing values: empty, `NA`, `N/A`, `NaN`, `null` or `.`.",
+        "Hard limits are errors; plausibility limits are warnings.",
+        "",
+    ]
+    for table in CODEBOOK.values():
+        need = "required" if table.required else "optional"
+        lines += [f"## {table.name} ({need})", "", table.description, "",
+                  f"Key (unique per row): {', '.join(table.key)}.", ""]
+        lines += ["| column | type | unit | required | missing allowed | allowed values / range |"
+                  " plausible range |",
+                  "|---|---|---|---|---|---|---|"]
+        for c in table.columns:
+            if c.allowed:
+                allowed = ", ".join(c.allowed)
+            else:
+                allowed = _range(c.minimum, c.maximum)
+            plausible = _range(c.warn_below, c.warn_above)
+            lines.append(
+                f"| {c.name} | {c.dtype} | {c.unit or ''} | {'yes' if c.required else 'no'} | "
+                f"{'yes' if c.nullable else 'no'} | {allowed} | {plausible} |"
+            )
+        if table.rules:
+            lines += ["", "Rules: " + "; ".join(table.rules) + "."]
+        lines.append("")
+    lines += ["## Analysis table", "",
+              "`Study.analysis_table()` gives one row per participant. Missing measurements stay",
+              "missing, never zero; what it leaves out is listed in `Study.exclusions`.", "",
+              "| column | derivation |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in ANALYSIS_COLUMNS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is None and high is None:
+        return ""
+    if low is None:
+        return f"<= {high:g}"
+    if high is None:
+        return f">= {low:g}"
+    return f"{low:g} to {high:g}"

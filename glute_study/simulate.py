@@ -1,0 +1,612 @@
+"""Simulate cohorts with a known truth: the causal model behind the demo data and study planning.
+
+The model (every number is an assumption the user can change; defaults follow
+``shared/DOMAIN.md`` and are labelled *derived* or *guessed* in :class:`Effects`)::
+
+    age, sex ──────────────┬──────────────┬────────────────────────┐
+                           v              v                        v
+    sitting (true h/day) ──> glute strength (Nm/kg) ──> hamstring-cramp rate per exposure hour
+           │                 glute onset delay (ms)            ^    ^     ^
+           └────────────── direct path (off by default) ───────┘    │     │
+    prior cramps, prior hamstring injury ───────────────────────────┘     │
+    randomised glute training (optional trial arm) ── total effect ───────┘
+
+* True daily sitting varies between athletes; each monitored day adds day-to-day noise (single-day
+  ICC 0.35) and some days are too short to be valid, so the measured mean is noisy, as in a real
+  study. Self-report is device sitting minus about 2 h plus noise (r about 0.3 with the device).
+* Glute strength is measured with a hand-held dynamometer: force at the pad over a lever arm,
+  three trials per side, trial-to-trial CV 6 %, two baseline sessions (test-retest) and a post-test
+  in a trial.
+* Cramp counts are negative binomial: Poisson given a gamma frailty shared by hamstring and other
+  muscles, with the participant's exposure hours as the time at risk. Each cramp falls in one of
+  the participant's sessions (chance proportional to its duration) at a uniform time within it.
+* ``scenario="null"`` removes every arrow of the claim (sitting -> glute, sitting -> onset,
+  glute -> cramps, sitting -> cramps, training -> glute, training -> cramps); age, sex and cramp
+  history keep their effects, as they do in the literature.
+
+:func:`simulate_study` writes every codebook table; :func:`draw_cohorts` draws many cohorts at
+once at participant level (the analysis-table variables) for power calculations, from the same
+model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_one_of
+from .errors import InputError
+from .study import Study
+
+__all__ = ["Effects", "draw_cohorts", "simulate_study"]
+
+SCENARIOS = ("hypothesis", "null")
+_WEEKS = 24
+_DAYS = 7
+_TRAINING_DAYS = (1, 3, 0, 2, 4)  # Tue, Thu, Mon, Wed, Fri (first k are used)
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_START = pd.Timestamp("2025-01-06")  # a Monday
+_DROPOUT = 0.02  # guessed: share who withdraw before follow-up starts (no exposure, no cramps)
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Every assumption of the causal model, with its default and where the default comes from.
+
+    "derived" = from a published figure quoted in DOMAIN.md; "guessed" = no published figure,
+    a placeholder to be replaced by the user's own assumption.
+    """
+
+    # sitting (derived: athletes sit about 9 +/- 1.5 h/day; single-day ICC about 0.35)
+    sitting_mean_h: float = 9.0
+    sitting_sd_h: float = 1.5
+    sitting_day_icc: float = 0.35
+    self_report_bias_h: float = -2.0  # derived: self-report about 2 h/day under the device
+    self_report_r: float = 0.3  # derived: r 0.15-0.37 with device sitting
+    # glute strength (guessed placeholder 2.5 +/- 0.5 Nm/kg; derived trial CV 5-8 %)
+    glute_mean_nm_kg: float = 2.5
+    glute_sd_nm_kg: float = 0.5
+    glute_trial_cv: float = 0.06
+    bridge_mean_reps: float = 30.0  # derived: 27-34 reps
+    bridge_sd_reps: float = 8.0
+    bridge_icc: float = 0.7  # derived: ICC 0.68-0.75
+    onset_delay_mean_ms: float = 100.0  # derived: glute onset about 100 ms after hamstrings
+    onset_delay_sd_ms: float = 110.0  # derived: SD 80-140 ms
+    # cramps (derived: about 1.2-1.5 episodes a season, about 50 % with none; guessed split)
+    hamstring_rate_per_1000h: float = 3.0  # reference athlete: 25 y, female, no history
+    other_rate_per_1000h: float = 2.3
+    dispersion_theta: float = 0.8  # negative-binomial shape (smaller = more over-dispersed)
+    rr_prior_cramps: float = 3.0  # derived: OR 3-11 for previous cramping
+    rr_prior_injury: float = 1.5  # guessed
+    rr_male: float = 1.2  # guessed direction from the literature
+    rr_age_per_10y: float = 1.1  # guessed
+    # the claim under test (hypothesis values; the null scenario sets each to "no effect")
+    sitting_on_glute_nm_kg_per_h: float = -0.08  # guessed
+    sitting_on_onset_ms_per_h: float = 10.0  # guessed
+    rr_glute_deficit_per_sd: float = 1.2  # derived-ish: about 1.2 per SD of deficit
+    rr_sitting_direct_per_h: float = 1.0  # guessed: no path that bypasses the glutes
+    rr_training: float = 0.8  # derived-ish: about 0.8 for glute training on cramps
+    training_gain_nm_kg: float = 0.25  # guessed
+
+    @classmethod
+    def for_scenario(cls, scenario: str, **overrides: float) -> Effects:
+        """The defaults of ``scenario`` with ``overrides`` applied.
+
+        Examples
+        --------
+        >>> Effects.for_scenario("null").rr_glute_deficit_per_sd
+        1.0
+        >>> Effects.for_scenario("null", rr_training=0.7).rr_training
+        0.7
+        """
+        check_one_of("scenario", scenario, SCENARIOS)
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise InputError(f"unknown effect(s) {unknown}; known: {sorted(names)}")
+        base = cls()
+        if scenario == "null":
+            base = replace(base, sitting_on_glute_nm_kg_per_h=0.0, sitting_on_onset_ms_per_h=0.0,
+                           rr_glute_deficit_per_sd=1.0, rr_sitting_direct_per_h=1.0,
+                           rr_training=1.0, training_gain_nm_kg=0.0)
+        effects = replace(base, **{k: float(v) for k, v in overrides.items()})
+        effects.check()
+        return effects
+
+    def check(self) -> None:
+        """Raise :class:`InputError` for values the model cannot use."""
+        positive = ("sitting_sd_h", "glute_mean_nm_kg", "glute_sd_nm_kg", "bridge_sd_reps",
+                    "onset_delay_sd_ms", "hamstring_rate_per_1000h", "other_rate_per_1000h",
+                    "dispersion_theta", "rr_prior_cramps", "rr_prior_injury", "rr_male",
+                    "rr_age_per_10y", "rr_glute_deficit_per_sd", "rr_sitting_direct_per_h",
+                    "rr_training")
+        for name in positive:
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise InputError(f"effect `{name}` must be a positive number; got {value!r}.")
+        for name in ("sitting_day_icc", "self_report_r", "bridge_icc"):
+            value = getattr(self, name)
+            if not 0 < value <= 1:
+                raise InputError(f"effect `{name}` must be in (0, 1]; got {value!r}.")
+        if not 0 <= self.glute_trial_cv < 0.5:
+            raise InputError(f"effect `glute_trial_cv` must be in [0, 0.5); got "
+                             f"{self.glute_trial_cv!r}.")
+
+    def truth(self) -> dict[str, float]:
+        """The effects an analysis should recover, on the scales the models report.
+
+        ``irr_glute_per_nm_kg``: hamstring-cramp rate ratio per 1 Nm/kg more baseline glute
+        strength, given sitting, age, sex, prior cramps and prior hamstring injury.
+        ``irr_sitting_per_h``: total rate ratio per 1 h/day more true sitting (through the glutes
+        and any direct path), given age, sex, prior cramps and prior injury. Measured sitting is
+        a noisy mean of a few days, so a regression on it is slightly attenuated towards 1.
+        ``irr_training``: rate ratio of the training arm against control.
+        """
+        log_per_nm_kg = -math.log(self.rr_glute_deficit_per_sd) / self.glute_sd_nm_kg
+        return {
+            "irr_glute_per_nm_kg": math.exp(log_per_nm_kg),
+            "irr_sitting_per_h": math.exp(self.sitting_on_glute_nm_kg_per_h * log_per_nm_kg)
+            * self.rr_sitting_direct_per_h,
+            "irr_training": self.rr_training,
+            "glute_per_sitting_h": self.sitting_on_glute_nm_kg_per_h,
+            "onset_per_sitting_h": self.sitting_on_onset_ms_per_h,
+            "training_gain_nm_kg": self.training_gain_nm_kg,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# The model, vectorised over a leading replicate axis
+
+
+def _participants(rng: np.random.Generator, shape: tuple[int, int], fx: Effects, trial: bool):
+    """Participant-level draws (true values), each of ``shape = (reps, n)``."""
+    reps, n = shape
+    male = rng.random(shape) < 0.5
+    age = np.floor(np.clip(rng.normal(25.0, 5.0, shape), 18, 40))
+    prior = rng.random(shape) < np.clip(0.30 + 0.01 * (age - 25), 0.05, 0.9)
+    injury = rng.random(shape) < 0.2
+    mass = np.round(np.clip(np.where(male, rng.normal(80, 9, shape), rng.normal(65, 7, shape)),
+                            45, 130), 1)
+    height = np.round(np.where(male, rng.normal(181, 7, shape), rng.normal(168, 6, shape)), 1)
+    sitting = np.clip(fx.sitting_mean_h + 0.03 * (age - 25) + 0.3 * (male - 0.5)
+                      + rng.normal(0, fx.sitting_sd_h, shape), 4, 14)
+    glute = np.maximum(0.5, fx.glute_mean_nm_kg
+                       + fx.sitting_on_glute_nm_kg_per_h * (sitting - fx.sitting_mean_h)
+                       + 0.1 * (male - 0.5) + rng.normal(0, fx.glute_sd_nm_kg, shape))
+    if trial:
+        arm = (np.argsort(rng.random(shape), axis=1) < n // 2).astype(float)
+    else:
+        arm = np.zeros(shape)
+    glute_post = np.maximum(0.5, glute + fx.training_gain_nm_kg * arm + rng.normal(0, 0.1, shape))
+    delay = (fx.onset_delay_mean_ms + fx.sitting_on_onset_ms_per_h * (sitting - fx.sitting_mean_h)
+             + rng.normal(0, fx.onset_delay_sd_ms, shape))
+    z_glute = (glute - fx.glute_mean_nm_kg) / fx.glute_sd_nm_kg
+    icc = fx.bridge_icc
+    bridge = fx.bridge_mean_reps + fx.bridge_sd_reps * math.sqrt(icc) * (
+        0.4 * z_glute + math.sqrt(1 - 0.16) * rng.normal(0, 1, shape))
+    lever = np.round(rng.normal(0.38, 0.025, shape) + 0.02 * male, 3)
+    return {"male": male.astype(float), "age": age, "prior_cramps": prior.astype(float),
+            "prior_injury": injury.astype(float), "body_mass_kg": mass, "height_cm": height,
+            "sitting_true": sitting, "glute_true": glute, "glute_post_true": glute_post,
+            "arm": arm, "delay_true": delay, "bridge_true": bridge, "lever_arm_m": lever}
+
+
+def _sitting_days(rng, shape, fx: Effects, sitting_true):
+    """Seven monitored days: waking wear, device sitting, valid-day flag (wear >= 10 h)."""
+    days = (*shape, _DAYS)
+    short = rng.random(days) < 0.12
+    wear = np.where(short, rng.uniform(4, 10, days), np.clip(rng.normal(15.5, 1.0, days), 10, 18))
+    sd_within = fx.sitting_sd_h * math.sqrt((1 - fx.sitting_day_icc) / fx.sitting_day_icc)
+    day = np.clip(sitting_true[..., None] + rng.normal(0, sd_within, days), 1, 16)
+    day = np.minimum(day * np.minimum(1.0, wear / 15.5), wear - 0.5)
+    no_device = rng.random(shape) < 0.03
+    return np.round(wear, 4), np.round(day, 4), wear >= 10, no_device
+
+
+def _self_report(rng, shape, fx: Effects, sitting_true):
+    r = fx.self_report_r
+    sd_noise = fx.sitting_sd_h * math.sqrt(1 / r**2 - 1)
+    value = np.round(np.clip(sitting_true + fx.self_report_bias_h
+                             + rng.normal(0, sd_noise, shape), 0, 16) * 2) / 2
+    missing = rng.random(shape) < 0.05
+    return value, missing
+
+
+def _hhd_forces(rng, glute, mass, lever, fx: Effects):
+    """Force (N) for 2 sides x 3 trials of one session, shape (reps, n, 2, 3)."""
+    shape = glute.shape
+    side = rng.normal(0, 0.05, (*shape, 2))
+    trial = rng.normal(0, fx.glute_trial_cv, (*shape, 2, 3))
+    torque = (glute * mass)[..., None, None] * (1 + side)[..., None] * (1 + trial)
+    return np.round(torque / lever[..., None, None], 1)
+
+
+def _glute_from_forces(force, lever, mass):
+    """The analysis rule: best trial per side, mean of the sides, per kg."""
+    return (force * lever[..., None, None]).max(axis=-1).mean(axis=-1) / mass
+
+
+def _bridge_reps(rng, bridge_true, fx: Effects, gain):
+    noise = fx.bridge_sd_reps * math.sqrt(1 - fx.bridge_icc)
+    shape = bridge_true.shape
+    return np.round(np.clip((bridge_true + gain)[..., None] + rng.normal(0, noise, (*shape, 2)),
+                            0, 100))
+
+
+def _cramp_rates(p: dict, fx: Effects):
+    """Hamstring and other-muscle cramp rates per exposure hour (before the frailty)."""
+    common = (math.log(fx.rr_prior_cramps) * p["prior_cramps"]
+              + math.log(fx.rr_male) * p["male"]
+              + math.log(fx.rr_age_per_10y) * (p["age"] - 25) / 10)
+    deficit = -(p["glute_true"] - fx.glute_mean_nm_kg) / fx.glute_sd_nm_kg
+    hamstring = np.exp(math.log(fx.hamstring_rate_per_1000h / 1000) + common
+                       + math.log(fx.rr_prior_injury) * p["prior_injury"]
+                       + math.log(fx.rr_glute_deficit_per_sd) * deficit
+                       + math.log(fx.rr_sitting_direct_per_h) * (p["sitting_true"]
+                                                                 - fx.sitting_mean_h)
+                       + math.log(fx.rr_training) * p["arm"])
+    other = np.exp(math.log(fx.other_rate_per_1000h / 1000) + common)
+    return hamstring, other
+
+
+def _training_plan(rng, shape):
+    per_week = rng.integers(2, 6, shape)
+    mean_minutes = rng.choice(np.array([60, 75, 90, 105, 120]), shape)
+    return per_week, mean_minutes
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
+                 scenario: str = "hypothesis", trial: bool = False,
+                 **effects: float) -> dict[str, np.ndarray]:
+    """Draw ``reps`` cohorts of ``n`` participants at once, at the level of the analysis table.
+
+    The same causal model as :func:`simulate_study`, without writing the long tables: sitting is
+    the mean of the valid days of seven monitored days, glute strength follows the analysis rule
+    on simulated trials, exposure hours are the total of the simulated sessions (drawn as sums;
+    session lengths are not rounded to 5 min here) and cramp counts are negative binomial.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Arrays of shape ``(reps, n)``: ``sitting_h_day`` (NaN without a device or with fewer than
+        4 valid days), ``self_report_sitting_h_day``, ``glute_nm_kg``, ``glute_nm_kg_post``,
+        ``glute_onset_delay_ms``, ``age``, ``male``, ``prior_cramps``, ``prior_hamstring_injury``,
+        ``arm`` (0/1), ``exposure_h``, ``cramps``, ``hamstring_cramps`` (the last three NaN for
+        the 2 % who withdraw before follow-up, as in :func:`simulate_study`).
+
+    Examples
+    --------
+    >>> d = draw_cohorts(50, reps=3, seed=1)
+    >>> d["hamstring_cramps"].shape
+    (3, 50)
+    >>> again = draw_cohorts(50, reps=3, seed=1)["exposure_h"]
+    >>> bool(np.array_equal(d["exposure_h"], again, equal_nan=True))
+    True
+    """
+    fx = Effects.for_scenario(scenario, **effects)
+    _check_size(n, reps)
+    rng = np.random.default_rng(seed)
+    shape = (reps, n)
+    p = _participants(rng, shape, fx, trial)
+    wear, day, valid, no_device = _sitting_days(rng, shape, fx, p["sitting_true"])
+    count = valid.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_day = np.where(valid, day, 0).sum(axis=-1) / count
+    sitting = np.where((count >= 4) & ~no_device, mean_day, np.nan)
+    self_report, sr_missing = _self_report(rng, shape, fx, p["sitting_true"])
+    glute = _glute_from_forces(_hhd_forces(rng, p["glute_true"], p["body_mass_kg"],
+                                           p["lever_arm_m"], fx), p["lever_arm_m"],
+                               p["body_mass_kg"])
+    glute_post = _glute_from_forces(_hhd_forces(rng, p["glute_post_true"], p["body_mass_kg"],
+                                                p["lever_arm_m"], fx), p["lever_arm_m"],
+                                    p["body_mass_kg"])
+    delay = p["delay_true"] + rng.normal(0, 25, (*shape, 3)).mean(axis=-1)
+    per_week, minutes = _training_plan(rng, shape)
+    n_train = rng.binomial(_WEEKS * per_week, 0.9)
+    n_match = rng.binomial(_WEEKS, 0.75, shape)
+    total_min = (n_train * minutes + 10 * np.sqrt(n_train) * rng.normal(0, 1, shape)
+                 + 90 * n_match)
+    exposure_h = total_min / 60
+    ham_rate, other_rate = _cramp_rates(p, fx)
+    frailty = rng.gamma(fx.dispersion_theta, 1 / fx.dispersion_theta, shape)
+    ham = rng.poisson(ham_rate * exposure_h * frailty).astype(float)
+    other = rng.poisson(other_rate * exposure_h * frailty).astype(float)
+    dropout = rng.random(shape) < _DROPOUT
+    exposure_h, ham, other = (np.where(dropout, np.nan, a) for a in (exposure_h, ham, other))
+    return {
+        "sitting_h_day": sitting,
+        "self_report_sitting_h_day": np.where(sr_missing, np.nan, self_report),
+        "glute_nm_kg": glute,
+        "glute_nm_kg_post": glute_post if trial else np.full(shape, np.nan),
+        "glute_onset_delay_ms": delay,
+        "age": p["age"], "male": p["male"], "prior_cramps": p["prior_cramps"],
+        "prior_hamstring_injury": p["prior_injury"], "arm": p["arm"],
+        "exposure_h": exposure_h, "cramps": ham + other, "hamstring_cramps": ham,
+    }
+
+
+def _check_size(n: int, reps: int = 1) -> None:
+    if not isinstance(n, int | np.integer) or n < 2:
+        raise InputError(f"`n` must be a whole number of participants of at least 2; got {n!r}.")
+    if not isinstance(reps, int | np.integer) or reps < 1:
+        raise InputError(f"`reps` must be a positive whole number; got {reps!r}.")
+
+
+def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hypothesis",
+                   trial: bool = True, **effects: float) -> Study:
+    """Simulate a whole study, every codebook table, from the documented causal model.
+
+    Parameters
+    ----------
+    n : int, default 400
+        Participants.
+    seed : int, optional
+        Seed of the random generator: the same seed gives the same study, byte for byte when
+        saved. ``None`` draws fresh entropy.
+    scenario : {"hypothesis", "null"}
+        ``"hypothesis"`` uses the assumed effects of the claim; ``"null"`` sets every arrow of
+        the claim to no effect.
+    trial : bool, default True
+        Randomise half the participants to glute training (arm ``glute_training``, the rest
+        ``control``) with a post-test at the end of follow-up.
+    **effects
+        Overrides of any field of :class:`Effects` (for example ``rr_glute_deficit_per_sd=1.5``).
+
+    Returns
+    -------
+    Study
+        With ``study.truth`` holding the scenario, the seed, every effect and the derived
+        rate ratios the analyses should recover.
+
+    Examples
+    --------
+    >>> study = simulate_study(n=20, seed=3, scenario="null")
+    >>> study.truth["irr_glute_per_nm_kg"]
+    1.0
+    >>> sorted(study.tables)[:3]
+    ['activation', 'cramps', 'exposure']
+    """
+    fx = Effects.for_scenario(scenario, **effects)
+    _check_size(n)
+    rng = np.random.default_rng(seed)
+    shape = (1, n)
+    p = {k: v[0] for k, v in _participants(rng, shape, fx, trial).items()}
+    wear, day, valid, no_device = (a[0] for a in _sitting_days(rng, shape, fx,
+                                                               p["sitting_true"][None]))
+    self_report, sr_missing = (a[0] for a in _self_report(rng, shape, fx, p["sitting_true"][None]))
+    ids = np.array([f"P{i + 1:0{max(3, len(str(n)))}d}" for i in range(n)], dtype=object)
+    start = _START + pd.to_timedelta(7 * rng.integers(0, 8, n), unit="D")
+    end = start + pd.Timedelta(days=_WEEKS * 7 - 1)
+    participants = pd.DataFrame({
+        "participant_id": ids,
+        "sex": np.where(p["male"] == 1, "male", "female").astype(object),
+        "age": p["age"],
+        "birth_year": pd.array(start.year - p["age"].astype(int), dtype="Int64"),
+        "height_cm": p["height_cm"],
+        "body_mass_kg": p["body_mass_kg"],
+        "sport": rng.choice(np.array(["football", "rugby", "basketball", "athletics"],
+                                     dtype=object), n, p=[0.5, 0.25, 0.15, 0.1]),
+        "level": rng.choice(np.array(["amateur", "semi_professional", "professional"],
+                                     dtype=object), n, p=[0.6, 0.3, 0.1]),
+        "dominant_side": np.where(rng.random(n) < 0.8, "right", "left").astype(object),
+        "prior_cramps": pd.array(p["prior_cramps"] == 1, dtype="boolean"),
+        "prior_hamstring_injury": pd.array(p["prior_injury"] == 1, dtype="boolean"),
+        "follow_up_start": start.to_numpy(),
+        "follow_up_end": end.to_numpy(),
+        "arm": (np.where(p["arm"] == 1, "glute_training", "control").astype(object) if trial
+                else np.full(n, np.nan, dtype=object)),
+    })
+    sitting = _sitting_table(rng, ids, start, wear, day, valid, no_device, self_report, sr_missing)
+    strength = _strength_table(rng, ids, start, end, p, fx, trial)
+    activation = _activation_table(rng, ids, start, p)
+    exposure = _exposure_table(rng, ids, start)
+    dropout = rng.random(n) < _DROPOUT
+    exposure = exposure[~exposure["participant_id"].isin(ids[dropout])].reset_index(drop=True)
+    ham_rate, other_rate = _cramp_rates({k: v for k, v in p.items()}, fx)
+    hours = exposure.groupby("participant_id", sort=False)["duration_min"].sum().reindex(ids)
+    exposure_h = hours.fillna(0).to_numpy(dtype=float) / 60
+    frailty = rng.gamma(fx.dispersion_theta, 1 / fx.dispersion_theta, n)
+    ham = rng.poisson(ham_rate * exposure_h * frailty)
+    other = rng.poisson(other_rate * exposure_h * frailty)
+    cramps = _cramps_table(rng, ids, exposure, ham, other)
+    truth = {"scenario": scenario, "seed": seed, "n": n, "trial": trial,
+             "effects": asdict(fx), **fx.truth(),
+             "adjust_for": ["age", "sex", "prior_cramps", "prior_hamstring_injury"],
+             "note": "Every effect is an assumption of the simulator, not a finding."}
+    metadata = {"name": f"simulated ({scenario}, n={n}, seed={seed})", "truth": truth}
+    tables = {"participants": participants, "sitting": sitting, "strength": strength,
+              "activation": activation, "exposure": exposure, "cramps": cramps}
+    return Study.from_tables(tables, metadata=metadata)
+
+
+def _sitting_table(rng, ids, start, wear, day, valid, no_device, self_report, sr_missing):
+    n = len(ids)
+    prolonged_share = rng.uniform(0.40, 0.75, n)[:, None]  # derived: 40-75 % of sitting
+    breaks_per_h = rng.uniform(2.0, 4.0, n)[:, None]  # derived: about 3 per sitting hour
+    bout_h = rng.uniform(0.3, 0.6, n)[:, None]  # guessed: mean sitting-bout length
+    # the device week starts 14 days before follow-up
+    dates = (start.to_numpy()[:, None] - np.timedelta64(14, "D")
+             + np.arange(_DAYS) * np.timedelta64(1, "D"))
+    keep = ~no_device
+    device = pd.DataFrame({
+        "participant_id": np.repeat(ids[keep], _DAYS),
+        "date": dates[keep].ravel(),
+        "instrument": "activpal",
+        "sitting_h": day[keep].ravel(),
+        "prolonged_sitting_h": np.round(day * prolonged_share, 4)[keep].ravel(),
+        "sitting_bouts": np.round(day / bout_h)[keep].ravel().astype(int),
+        "breaks": np.round(day * breaks_per_h)[keep].ravel().astype(int),
+        "wear_h": wear[keep].ravel(),
+        "valid_day": valid[keep].ravel(),
+    })
+    has = ~sr_missing
+    report = pd.DataFrame({
+        "participant_id": ids[has],
+        "date": (start.to_numpy() - np.timedelta64(14, "D"))[has],
+        "instrument": "self_report",
+        "sitting_h": self_report[has],
+    })
+    out = pd.concat([device, report], ignore_index=True)
+    order = np.lexsort((out["instrument"].to_numpy(), out["date"].to_numpy(),
+                        pd.Index(ids).get_indexer(out["participant_id"])))
+    out = out.iloc[order].reset_index(drop=True)
+    out["sitting_bouts"] = out["sitting_bouts"].astype("Int64")
+    out["breaks"] = out["breaks"].astype("Int64")
+    out["valid_day"] = out["valid_day"].astype("boolean")
+    for col in ("prolonged_sitting_h", "wear_h"):
+        out[col] = out[col].astype(float)
+    return out
+
+
+def _strength_table(rng, ids, start, end, p, fx: Effects, trial: bool):
+    sessions = [(1, start - pd.Timedelta(days=7), p["glute_true"], 0.0),
+                (2, start - pd.Timedelta(days=3), p["glute_true"], 0.0)]
+    if trial:
+        sessions.append((3, end, p["glute_post_true"], 3.0 * p["arm"]))
+    frames = []
+    for session, date, glute, gain in sessions:
+        force = _hhd_forces(rng, glute[None], p["body_mass_kg"][None], p["lever_arm_m"][None],
+                            fx)[0]
+        reps = _bridge_reps(rng, p["bridge_true"][None], fx, np.asarray(gain)[None])[0]
+        n = len(ids)
+        hhd = pd.DataFrame({
+            "participant_id": np.repeat(ids, 6), "date": np.repeat(date.to_numpy(), 6),
+            "session": session, "test": "hhd_hip_extension",
+            "side": np.tile(np.repeat(["left", "right"], 3), n), "trial": np.tile([1, 2, 3], 2 * n),
+            "value": force.reshape(-1), "unit": "N",
+            "lever_arm_m": np.repeat(p["lever_arm_m"], 6),
+        })
+        bridge = pd.DataFrame({
+            "participant_id": np.repeat(ids, 2), "date": np.repeat(date.to_numpy(), 2),
+            "session": session, "test": "single_leg_bridge",
+            "side": np.tile(["left", "right"], n), "trial": 1, "value": reps.reshape(-1),
+            "unit": "reps", "lever_arm_m": np.nan,
+        })
+        frames += [hhd, bridge]
+    out = pd.concat(frames, ignore_index=True)
+    person = pd.Index(ids).get_indexer(out["participant_id"])
+    order = np.lexsort((out["trial"].to_numpy(), out["side"].to_numpy(), out["test"].to_numpy(),
+                        out["session"].to_numpy(), person))
+    out = out.iloc[order].reset_index(drop=True)
+    for col in ("session", "trial"):
+        out[col] = out[col].astype("Int64")
+    for col in ("side", "test", "unit", "participant_id"):
+        out[col] = out[col].astype(object)
+    return out
+
+
+def _activation_table(rng, ids, start, p):
+    n = len(ids)
+    has = rng.random(n) < 0.5
+    ham = rng.normal(250, 40, n)[:, None, None] + rng.normal(0, 20, (n, 3, 2))  # trials x muscles
+    glute = ham.mean(axis=-1) + p["delay_true"][:, None] + rng.normal(0, 25, (n, 3))
+    z_glute = (p["glute_true"][:, None] - 2.5) / 0.5
+    amp_glute = np.clip(40 + 5 * z_glute + rng.normal(0, 12, (n, 3)), 5, 150)
+    amp_ham = np.clip(rng.normal(45, 12, (n, 3, 2)), 5, 150)
+    onset = np.concatenate([glute[..., None], ham], axis=-1)  # (n, 3 trials, 3 muscles)
+    amp = np.concatenate([amp_glute[..., None], amp_ham], axis=-1)
+    muscles = np.array(["gluteus_maximus", "biceps_femoris", "semitendinosus"], dtype=object)
+    sel = np.flatnonzero(has)
+    k = len(sel)
+    return pd.DataFrame({
+        "participant_id": np.repeat(ids[sel], 9),
+        "date": np.repeat((start - pd.Timedelta(days=7)).to_numpy()[sel], 9),
+        "session": pd.array(np.ones(9 * k, dtype=int), dtype="Int64"),
+        "task": "prone_hip_extension",
+        "muscle": np.tile(muscles, 3 * k),
+        "trial": pd.array(np.tile(np.repeat([1, 2, 3], 3), k), dtype="Int64"),
+        "onset_ms": np.round(onset[sel].reshape(-1)),
+        "amplitude_pct_mvic": np.round(amp[sel].reshape(-1), 1),
+    }).astype({"task": object})
+
+
+def _exposure_table(rng, ids, start):
+    n = len(ids)
+    per_week, minutes = _training_plan(rng, (n,))
+    slots = np.array(_TRAINING_DAYS)
+    planned = np.arange(5)[None, :] < per_week[:, None]  # (n, 5) which weekday slots are used
+    attend = rng.random((n, _WEEKS, 5)) < 0.9
+    length = np.clip(np.round((minutes[:, None, None] + rng.normal(0, 10, (n, _WEEKS, 5))) / 5)
+                     * 5, 30, 180)
+    match = rng.random((n, _WEEKS)) < 0.75
+    rows_p, rows_w, rows_d, rows_min, rows_type = [], [], [], [], []
+    train = planned[:, None, :] & attend
+    pi, wi, si = np.nonzero(train)
+    rows_p.append(pi)
+    rows_w.append(wi)
+    rows_d.append(slots[si])
+    rows_min.append(length[pi, wi, si])
+    rows_type.append(np.full(len(pi), "training", dtype=object))
+    pm, wm = np.nonzero(match)
+    rows_p.append(pm)
+    rows_w.append(wm)
+    rows_d.append(np.full(len(pm), 5))
+    rows_min.append(np.full(len(pm), 90.0))
+    rows_type.append(np.full(len(pm), "match", dtype=object))
+    pidx, week, dow = (np.concatenate(a) for a in (rows_p, rows_w, rows_d))
+    order = np.lexsort((dow, week, pidx))
+    pidx, week, dow = pidx[order], week[order], dow[order]
+    names = np.array(_DAY_NAMES, dtype=object)
+    session_id = np.char.add(np.char.add("w", np.char.zfill((week + 1).astype(str), 2)),
+                             np.char.add("-", names[dow].astype(str)))
+    return pd.DataFrame({
+        "participant_id": ids[pidx],
+        "session_id": session_id.astype(object),
+        "date": start.to_numpy()[pidx] + (7 * week + dow) * np.timedelta64(1, "D"),
+        "session_type": np.concatenate(rows_type)[order],
+        "duration_min": np.concatenate(rows_min)[order].astype(float),
+    })
+
+
+def _cramps_table(rng, ids, exposure, ham, other):
+    pidx = pd.Index(ids).get_indexer(exposure["participant_id"])
+    first = np.searchsorted(pidx, np.arange(len(ids)))
+    last = np.searchsorted(pidx, np.arange(len(ids)), side="right")
+    duration = exposure["duration_min"].to_numpy()
+    records = []
+    for i in range(len(ids)):
+        total = ham[i] + other[i]
+        if total == 0 or last[i] == first[i]:
+            continue
+        weights = duration[first[i]:last[i]] / duration[first[i]:last[i]].sum()
+        picks = first[i] + rng.choice(last[i] - first[i], size=total, p=weights)
+        muscles = np.array(["hamstring"] * ham[i]
+                           + list(rng.choice(["calf", "quadriceps", "other"], size=other[i],
+                                             p=[0.6, 0.25, 0.15])), dtype=object)
+        records.append((picks, muscles))
+    if not records:
+        picks = np.array([], dtype=int)
+        muscles = np.array([], dtype=object)
+    else:
+        picks = np.concatenate([r[0] for r in records])
+        muscles = np.concatenate([r[1] for r in records])
+    k = len(picks)
+    sessions = exposure.iloc[picks]
+    start_hour = np.where(sessions["session_type"].to_numpy() == "match", 15, 18)
+    offset_s = np.floor(rng.random(k) * sessions["duration_min"].to_numpy() * 60)
+    when = (sessions["date"].to_numpy() + start_hour * np.timedelta64(1, "h")
+            + offset_s.astype("int64") * np.timedelta64(1, "s"))
+    out = pd.DataFrame({
+        "participant_id": sessions["participant_id"].to_numpy(),
+        "datetime": when.astype("datetime64[ns]"),
+        "session_id": sessions["session_id"].to_numpy(),
+        "muscle": muscles,
+        "side": rng.choice(np.array(["left", "right", "both"], dtype=object), k,
+                           p=[0.45, 0.45, 0.1]),
+        "severity": pd.array(1 + rng.binomial(9, 0.45, k), dtype="Int64"),
+        "duration_s": np.round(np.exp(rng.normal(math.log(90), 0.7, k))),
+        "stopped_play": pd.array(rng.random(k) < 0.35, dtype="boolean"),
+    })
+    # two cramps of one muscle and side in the same second would be one event: nudge by 1 s
+    dup = out.duplicated(["participant_id", "datetime", "muscle", "side"])
+    out.loc[dup, "datetime"] += pd.Timedelta(seconds=1)
+    order = np.lexsort((out["muscle"].to_numpy(), out["datetime"].to_numpy(),
+                        pd.Index(ids).get_indexer(out["participant_id"])))
+    return out.iloc[order].reset_index(drop=True)

@@ -1,0 +1,338 @@
+"""The Study: validated tables in, one analysis table out, nothing dropped without a reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import measures
+from .codebook import ANALYSIS_COLUMNS, CODEBOOK
+from .errors import StudyReadError
+from .validate import (
+    ValidationError,
+    check_tables,
+    conform,
+    empty_table,
+    folder_problem,
+    read_study_folder,
+)
+
+__all__ = ["Study", "load_study"]
+
+METADATA_FILE = "study.json"
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate every table of a study folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder holding ``participants.csv`` and any of ``sitting``, ``strength``,
+        ``activation``, ``exposure`` and ``cramps`` (``.csv``, ``.xlsx`` or ``.parquet``), and
+        optionally ``study.json`` (name, notes and, for simulated studies, the true effects).
+
+    Returns
+    -------
+    Study
+        The validated study; its warnings are in ``study.problems``.
+
+    Raises
+    ------
+    StudyReadError
+        When the folder does not exist or is not a folder.
+    ValidationError
+        When any table has errors; ``err.problems`` lists every problem (errors and warnings)
+        with file, line, column, value and what was expected.
+
+    Examples
+    --------
+    >>> study = load_study("datasets/demo")
+    >>> len(study.participants)
+    400
+    >>> load_study("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.StudyReadError: study folder not found: no/such/folder
+    """
+    folder = Path(path)
+    problem = folder_problem(folder)
+    if problem:
+        raise StudyReadError(problem)
+    metadata = _read_metadata(folder)
+    tables, lines, problems, files = read_study_folder(folder)
+    if (problems["severity"] == "error").any():
+        raise ValidationError(problems)
+    return Study(tables, problems=problems, lines=lines, metadata=metadata, source=folder,
+                 files={n: p.name for n, p in files.items()})
+
+
+def _read_metadata(folder: Path) -> dict[str, Any]:
+    path = folder / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise StudyReadError(f"{path}: not valid JSON ({err}); fix or delete the file") from None
+    if not isinstance(meta, dict):
+        raise StudyReadError(f"{path}: expected a JSON object with keys such as 'name'")
+    return meta
+
+
+class Study:
+    """A validated study: typed codebook tables plus what the analysis needs to know about them.
+
+    Build one with :func:`load_study`, :func:`glute_study.simulate_study` or
+    :meth:`Study.from_tables`.
+
+    Attributes
+    ----------
+    tables : dict of str to DataFrame
+        One typed frame per codebook table (empty frames for tables the study does not have).
+    problems : DataFrame
+        Warnings found when the study was checked (errors stop loading).
+    truth : dict or None
+        For a simulated study, the values that generated it.
+    metadata : dict
+        Contents of ``study.json``.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame], *, problems: pd.DataFrame | None = None,
+                 lines: dict[str, np.ndarray] | None = None, metadata: dict | None = None,
+                 source: Path | None = None, files: dict[str, str] | None = None) -> None:
+        self.tables = {n: tables.get(n, empty_table(t)) for n, t in CODEBOOK.items()}
+        self.lines = {n: (lines or {}).get(n, np.arange(2, len(self.tables[n]) + 2))
+                      for n in CODEBOOK}
+        self.files = {n: (files or {}).get(n, f"{n}.csv") for n in CODEBOOK}
+        self.problems = problems if problems is not None else check_tables(self.tables)
+        self.metadata = dict(metadata or {})
+        self.source = source
+        self._cache: dict[Any, Any] = {}
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame], *, metadata: dict | None = None) -> Study:
+        """Check already-typed tables (as a Study holds them) and build a Study.
+
+        Raises :class:`ValidationError` when the tables break a codebook rule.
+        """
+        tables = {n: conform(tables[n], t) for n, t in CODEBOOK.items() if n in tables}
+        problems = check_tables(tables)
+        if (problems["severity"] == "error").any():
+            raise ValidationError(problems)
+        return cls(tables, problems=problems, metadata=metadata)
+
+    # -- the tables -----------------------------------------------------------------------
+    participants = property(lambda self: self.tables["participants"], doc="participants table")
+    sitting = property(lambda self: self.tables["sitting"], doc="sitting table")
+    strength = property(lambda self: self.tables["strength"], doc="strength table")
+    activation = property(lambda self: self.tables["activation"], doc="activation table")
+    exposure = property(lambda self: self.tables["exposure"], doc="exposure table")
+    cramps = property(lambda self: self.tables["cramps"], doc="cramps table")
+
+    @property
+    def truth(self) -> dict | None:
+        """The generating values of a simulated study (``None`` for real data)."""
+        return self.metadata.get("truth")
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """The problems of severity ``warning``."""
+        return self.problems[self.problems["severity"] == "warning"].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{n}={len(t)}" for n, t in self.tables.items())
+        name = self.metadata.get("name", "study")
+        return f"<Study {name!r}: {sizes}; {len(self.warnings)} warning(s)>"
+
+    # -- derived tables -------------------------------------------------------------------
+    def _derive(self, min_valid_days: int):
+        key = ("derive", min_valid_days)
+        if key not in self._cache:
+            self._cache[key] = _derive(self, min_valid_days)
+        return self._cache[key]
+
+    def analysis_table(self, *, min_valid_days: int = 4) -> pd.DataFrame:
+        """One row per participant with the measures each analysis needs.
+
+        The rule behind each column is in :data:`glute_study.codebook.ANALYSIS_COLUMNS` (and on
+        the codebook page). In short: ``sitting_h_day`` is the mean of valid days of the preferred
+        device (missing below ``min_valid_days``); ``glute_nm_kg`` is the baseline hand-held
+        dynamometer hip-extension torque, best trial per side, mean of the sides, per kg of body
+        mass; ``exposure_h``, ``cramps`` and ``hamstring_cramps`` count only follow-up. Missing
+        measurements stay missing, never zero. What is left out is in :attr:`exclusions`.
+
+        Parameters
+        ----------
+        min_valid_days : int, default 4
+            Fewest valid device days for a participant's sitting to be used.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> table = simulate_study(n=30, seed=1).analysis_table()
+        >>> table.shape[0]
+        30
+        >>> {"sitting_h_day", "glute_nm_kg", "exposure_h", "hamstring_cramps"} <= set(table)
+        True
+        """
+        return self._derive(min_valid_days)[0].copy()
+
+    def exclusions_for(self, *, min_valid_days: int = 4) -> pd.DataFrame:
+        """The rows and participants :meth:`analysis_table` leaves out, each with its reason."""
+        return self._derive(min_valid_days)[1].copy()
+
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        """What the analysis table (with default rules) leaves out: ``table, line,
+        participant_id, reason``."""
+        return self.exclusions_for()
+
+    def flow(self, *, min_valid_days: int = 4) -> pd.DataFrame:
+        """CONSORT-style counts: enrolled, with each kind of data, analysed.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> simulate_study(n=30, seed=1).flow()["stage"].tolist()[0]
+        'enrolled'
+        """
+        table = self.analysis_table(min_valid_days=min_valid_days)
+        enrolled = len(table)
+        has_exposure = table["exposure_h"].notna()
+        has_sitting = table["sitting_h_day"].notna()
+        has_glute = table["glute_nm_kg"].notna()
+        analysed = has_exposure & has_sitting & has_glute
+        rows = [
+            ("enrolled", enrolled, ""),
+            ("with exposure in follow-up", int(has_exposure.sum()), "no exposure recorded"),
+            ("with device sitting", int(has_sitting.sum()),
+             f"fewer than {min_valid_days} valid device days"),
+            ("with baseline glute strength", int(has_glute.sum()),
+             "no usable hip-extension test or body mass"),
+            ("analysed (all three)", int(analysed.sum()), "any of the above missing"),
+        ]
+        return pd.DataFrame([(s, n, enrolled - n if i else 0, r) for i, (s, n, r) in
+                             enumerate(rows)], columns=["stage", "n", "excluded", "reason"])
+
+    def session_table(self) -> pd.DataFrame:
+        """One row per exposure session inside follow-up, with its cramps and the participant's
+        covariates from :meth:`analysis_table`.
+
+        Cramps without a ``session_id`` are not in this table (they are in the participant
+        counts of the analysis table).
+        """
+        table = self.analysis_table()
+        window = self.participants.set_index("participant_id")
+        expo = self.exposure
+        joined = window.reindex(expo["participant_id"])
+        inside = ((expo["date"].to_numpy() >= joined["follow_up_start"].to_numpy())
+                  & (expo["date"].to_numpy() <= joined["follow_up_end"].to_numpy()))
+        sessions = expo[inside].copy()
+        sessions["exposure_h"] = sessions["duration_min"] / 60.0
+        cramps = self.cramps[self.cramps["session_id"].notna().to_numpy()]
+        count = cramps.groupby(["participant_id", "session_id"]).size()
+        ham = cramps[cramps["muscle"].eq("hamstring").to_numpy()].groupby(
+            ["participant_id", "session_id"]).size()
+        key = pd.MultiIndex.from_frame(sessions[["participant_id", "session_id"]])
+        sessions["cramps"] = count.reindex(key, fill_value=0).to_numpy(dtype=float)
+        sessions["hamstring_cramps"] = ham.reindex(key, fill_value=0).to_numpy(dtype=float)
+        covariates = table.drop(columns=["exposure_h", "sessions", "cramps", "hamstring_cramps"])
+        out = sessions.merge(covariates, on="participant_id", how="left")
+        return out.sort_values(["participant_id", "date", "session_id"], kind="stable") \
+            .reset_index(drop=True)
+
+    # -- saving ---------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the study as a folder of CSV files (and ``study.json``) that loads back equal.
+
+        Returns the folder.
+        """
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, table in CODEBOOK.items():
+            frame = self.tables[name]
+            if frame.empty and not table.required:
+                (folder / f"{name}.csv").unlink(missing_ok=True)
+                continue
+            (folder / f"{name}.csv").write_text(_csv_text(frame, name), encoding="utf-8",
+                                                newline="")
+        meta = folder / METADATA_FILE
+        if self.metadata:
+            meta.write_text(json.dumps(self.metadata, indent=2, sort_keys=True) + "\n",
+                            encoding="utf-8")
+        else:
+            meta.unlink(missing_ok=True)
+        return folder
+
+    def equals(self, other: object) -> bool:
+        """Whether two studies hold equal tables and metadata."""
+        if not isinstance(other, Study):
+            return False
+        return self.metadata == other.metadata and all(
+            self.tables[n].reset_index(drop=True).equals(other.tables[n].reset_index(drop=True))
+            for n in CODEBOOK)
+
+    __eq__ = equals
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _csv_text(frame: pd.DataFrame, name: str) -> str:
+    out = pd.DataFrame(index=frame.index)
+    for col in CODEBOOK[name].columns:
+        values = frame[col.name]
+        if col.dtype == "date":
+            values = values.dt.strftime("%Y-%m-%d")
+        elif col.dtype == "datetime":
+            values = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif col.dtype == "boolean":
+            values = values.map({True: "true", False: "false"}, na_action="ignore")
+        out[col.name] = values
+    return out.to_csv(index=False, lineterminator="\n", na_rep="")
+
+
+def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    parts = study.participants
+    base = pd.DataFrame({
+        "participant_id": parts["participant_id"],
+        "sex": parts["sex"],
+        "age": parts["age"].where(
+            parts["age"].notna(),
+            parts["follow_up_start"].dt.year - parts["birth_year"].astype("float64")),
+        "height_cm": parts["height_cm"],
+        "body_mass_kg": parts["body_mass_kg"],
+        "sport": parts["sport"],
+        "level": parts["level"],
+        "prior_cramps": parts["prior_cramps"].astype("Float64").astype(float),
+        "prior_hamstring_injury": parts["prior_hamstring_injury"].astype("Float64").astype(float),
+        "arm": parts["arm"],
+        "follow_up_days": ((parts["follow_up_end"] - parts["follow_up_start"]).dt.days + 1)
+        .astype(float),
+    }).set_index("participant_id")
+    sit, ex_sit = measures.sitting_measures(study.sitting, study.lines["sitting"],
+                                            min_valid_days=min_valid_days)
+    strength, ex_str = measures.strength_measures(study.strength, study.lines["strength"], parts)
+    activation = measures.activation_measures(study.activation)
+    expo, ex_expo = measures.exposure_measures(parts, study.exposure, study.lines["exposure"],
+                                               study.cramps, study.lines["cramps"])
+    table = base.join([sit, strength, activation, expo])
+    missing_expo = table["exposure_h"].isna().to_numpy()
+    ex_part = measures._exclusions("participants", parts, study.lines["participants"],
+                                   missing_expo, "no exposure inside follow-up: left out of "
+                                   "rate analyses (exposure_h and cramps missing)")
+    no_mass = (parts["body_mass_kg"].isna() & parts["participant_id"].isin(
+        study.strength.loc[study.strength["test"].eq("hhd_hip_extension"), "participant_id"]
+    )).to_numpy()
+    ex_mass = measures._exclusions("participants", parts, study.lines["participants"], no_mass,
+                                   "body mass missing: glute_nm_kg cannot be normalised")
+    order = list(ANALYSIS_COLUMNS)
+    for col in order:
+        if col not in table.columns and col != "participant_id":
+            table[col] = np.nan
+    table = table.reset_index()[order]
+    exclusions = measures._concat([ex_part, ex_mass, ex_sit, ex_str, ex_expo])
+    return table, exclusions.reset_index(drop=True)

@@ -1,0 +1,538 @@
+"""Check study tables against the codebook and collect every problem in one tidy table.
+
+All problems are found in one pass. Each row of the problems table names the file, the line in
+that file, the column, the value found and what was expected; ``severity`` separates errors (the
+study cannot be analysed as it is) from warnings (suspicious but allowed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._read import TABLE_SUFFIXES, FileProblem, RawTable, read_raw
+from .codebook import CODEBOOK, Column, Table
+from .errors import GluteStudyError
+
+__all__ = [
+    "PROBLEM_COLUMNS", "ValidationError", "check_tables", "conform", "read_study_folder",
+]
+
+PROBLEM_COLUMNS = ["severity", "table", "file", "line", "column", "value", "expected", "rule"]
+MISSING = {"", "na", "n/a", "nan", "null", "none", "."}
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+
+
+class ValidationError(GluteStudyError, ValueError):
+    """A study has errors. ``problems`` holds all of them (and the warnings) as a tidy table."""
+
+    def __init__(self, problems: pd.DataFrame) -> None:
+        self.problems = problems
+        errors = problems[problems["severity"] == "error"]
+        super().__init__(
+            f"the study has {len(errors)} error(s); first: {_describe(errors.iloc[0])}"
+            if len(errors) else "the study has errors"
+        )
+
+    def __str__(self) -> str:
+        errors = self.problems[self.problems["severity"] == "error"]
+        head = [_describe(row) for _, row in errors.head(10).iterrows()]
+        more = f"\n  ... and {len(errors) - 10} more (see .problems)" if len(errors) > 10 else ""
+        return f"the study has {len(errors)} error(s):\n  " + "\n  ".join(head) + more
+
+
+def _describe(row: pd.Series) -> str:
+    where = str(row["file"])
+    if pd.notna(row["line"]):
+        where += f", line {int(row['line'])}"
+    if row["column"]:
+        where += f", column {row['column']}"
+    found = f": found {row['value']!r}" if row["value"] != "" else ""
+    return f"{where}{found}; expected {row['expected']}"
+
+
+@dataclass
+class _Problems:
+    rows: list[dict] = field(default_factory=list)
+
+    def add(self, severity: str, table: str, file: str, line: int | None, column: str,
+            value: object, expected: str, rule: str) -> None:
+        self.rows.append({
+            "severity": severity, "table": table, "file": file,
+            "line": line, "column": column, "value": _show(value),
+            "expected": expected, "rule": rule,
+        })
+
+    def frame(self) -> pd.DataFrame:
+        out = pd.DataFrame(self.rows, columns=PROBLEM_COLUMNS)
+        out["line"] = out["line"].astype("Int64")
+        return out
+
+
+def _show(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat(sep=" ")
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a folder
+
+
+def read_study_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray],
+                                             pd.DataFrame, dict[str, Path]]:
+    """Read and check every table file of a study folder.
+
+    Returns the typed tables, the file line of each row, the problems table and the file of each
+    table. Errors are in the problems table; this function never raises for bad data.
+    """
+    problems = _Problems()
+    files = _find_files(folder, problems)
+    raws: dict[str, RawTable] = {}
+    for name, path in files.items():
+        try:
+            raws[name] = read_raw(path, name)
+        except FileProblem as err:
+            problems.add("error", name, path.name, err.line, "", "", err.expected or str(err),
+                         f"file: {err}")
+            continue
+        for note in raws[name].notes:
+            problems.add("warning", name, path.name, None, "", "", "UTF-8 text",
+                         f"encoding: {note}")
+    tables, lines = {}, {}
+    for name, table in CODEBOOK.items():
+        if name in raws:
+            tables[name], lines[name] = _convert(raws[name], table, problems)
+        else:
+            if table.required and name not in files:
+                problems.add("error", name, f"{name}.csv", None, "", "",
+                             f"a file {name}.csv (or .xlsx, .parquet) in {folder}",
+                             "required table missing")
+            tables[name], lines[name] = empty_table(table), np.array([], dtype=np.int64)
+    _check(tables, lines, {n: p.name for n, p in files.items()}, problems)
+    return tables, lines, problems.frame(), files
+
+
+def _find_files(folder: Path, problems: _Problems) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        stem, suffix = path.stem.lower(), path.suffix.lower()
+        if stem in CODEBOOK:
+            if suffix not in TABLE_SUFFIXES:
+                problems.add("error", stem, path.name, None, "", "",
+                             "a .csv, .xlsx or .parquet file", f"unknown file type '{suffix}'")
+            elif stem in found:
+                problems.add("error", stem, path.name, None, "", "",
+                             f"one file per table (also found {found[stem].name})",
+                             "two files for one table")
+            else:
+                found[stem] = path
+        elif suffix in (".csv", ".xlsx", ".parquet", ".tsv"):
+            problems.add("warning", "", path.name, None, "", "",
+                         "a file named after a table: " + ", ".join(CODEBOOK),
+                         "not a study table; ignored")
+    return found
+
+
+def empty_table(table: Table) -> pd.DataFrame:
+    """An empty frame with the table's columns and dtypes."""
+    return pd.DataFrame({c.name: pd.Series([], dtype=_pandas_dtype(c)) for c in table.columns})
+
+
+def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Return ``frame`` with the table's columns, in codebook order, in the codebook dtypes.
+
+    Columns the frame lacks are added as missing (``trial`` as 1); extra columns are dropped.
+    """
+    out = {}
+    for col in table.columns:
+        if col.name in frame:
+            values = frame[col.name]
+        elif col.name == "trial":
+            values = pd.Series(1, index=frame.index)
+        else:
+            values = pd.Series(None, index=frame.index, dtype=object)
+        dtype = _pandas_dtype(col)
+        if dtype == "object":
+            values = values.astype(object).where(values.notna(), np.nan)
+        elif dtype == "datetime64[ns]":
+            values = pd.to_datetime(values).astype(dtype)
+        else:
+            values = values.astype(dtype)
+        out[col.name] = values.to_numpy() if dtype == "object" else values.array
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def _pandas_dtype(col: Column) -> str:
+    return {"string": "object", "category": "object", "integer": "Int64", "number": "float64",
+            "boolean": "boolean", "date": "datetime64[ns]", "datetime": "datetime64[ns]"}[col.dtype]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cell conversion
+
+
+def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataFrame, np.ndarray]:
+    file = raw.path.name
+    header = [str(h).replace("\ufeff", "").strip().lower().replace(" ", "_") for h in raw.header]
+    index: dict[str, int] = {}
+    for pos, name in enumerate(header):
+        if name in index:
+            problems.add("error", table.name, file, 1, name, name, "each column name once",
+                         "duplicate column")
+        elif name in table.names:
+            index[name] = pos
+        elif name:
+            problems.add("warning", table.name, file, 1, name, name,
+                         "a codebook column: " + ", ".join(table.names),
+                         "unknown column; ignored")
+    for col in table.columns:
+        if col.required and col.name not in index:
+            problems.add("error", table.name, file, 1, col.name, "",
+                         f"a column '{col.name}' ({col.expected()})", "required column missing")
+    width = len(header)
+    rows, lines = [], []
+    for row, line in zip(raw.rows, raw.lines):
+        if len(row) != width:
+            problems.add("error", table.name, file, line, "", f"{len(row)} fields",
+                         f"{width} fields, as in the header", "wrong number of fields")
+            row = (list(row) + [None] * width)[:width]
+        rows.append(row)
+        lines.append(line)
+    data = {}
+    for col in table.columns:
+        if col.name in index:
+            cells = [r[index[col.name]] for r in rows]
+            data[col.name] = _convert_column(cells, lines, col, table, file, raw.decimal_comma,
+                                             problems)
+        elif col.name == "trial":
+            data[col.name] = pd.array([1] * len(rows), dtype="Int64")
+        else:
+            data[col.name] = pd.Series([None] * len(rows), dtype=_pandas_dtype(col)).array
+    frame = pd.DataFrame(data)
+    return frame, np.asarray(lines, dtype=np.int64)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip().lower() in MISSING
+
+
+def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_comma: bool,
+                    problems: _Problems):
+    out: list[object] = []
+    for value, line in zip(cells, lines):
+        if _is_missing(value):
+            if not col.nullable:
+                problems.add("error", table.name, file, line, col.name, "",
+                             col.expected() + " (it may not be missing)", "missing value")
+            out.append(None)
+            continue
+        parsed = _parse(value, col, decimal_comma)
+        if parsed is _BAD:
+            problems.add("error", table.name, file, line, col.name, value, col.expected(),
+                         f"not {col.dtype}")
+            out.append(None)
+            continue
+        if isinstance(parsed, float | int) and not isinstance(parsed, bool):
+            _check_range(parsed, value, line, col, table, file, problems)
+        out.append(parsed)
+    dtype = _pandas_dtype(col)
+    if dtype == "datetime64[ns]":
+        return pd.to_datetime(pd.Series(out, dtype=object)).astype("datetime64[ns]").array
+    if dtype == "object":
+        return pd.Series(out, dtype=object).where(pd.notna(pd.Series(out, dtype=object)),
+                                                  np.nan).array
+    if dtype == "float64":
+        return np.array([np.nan if v is None else v for v in out], dtype=float)
+    return pd.array(out, dtype=dtype)
+
+
+class _Bad:
+    pass
+
+
+_BAD = _Bad()
+
+
+def _parse(value: object, col: Column, decimal_comma: bool):
+    kind = col.dtype
+    if kind in ("string", "category"):
+        text = _text(value)
+        if kind == "string":
+            return text
+        for allowed in col.allowed or ():
+            if text.lower() == allowed.lower():
+                return allowed
+        return _BAD
+    if kind in ("number", "integer"):
+        number = _number(value, decimal_comma)
+        if number is None:
+            return _BAD
+        if kind == "integer":
+            if not float(number).is_integer() or abs(number) > 2**53:
+                return _BAD
+            return int(number)
+        return float(number)
+    if kind == "boolean":
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+        text = _text(value).lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        return _BAD
+    if kind == "date":
+        return _date(value)
+    return _datetime(value)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _number(value: object, decimal_comma: bool) -> float | None:
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    text = str(value).strip()
+    if decimal_comma and _COMMA_NUMBER.match(text):
+        text = text.replace(",", ".")
+    if not _NUMBER.match(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
+def _date(value: object):
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        ts = pd.Timestamp(value)
+        return ts if ts == ts.normalize() else _BAD
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    match = _DATE.match(str(value).strip())
+    if not match:
+        return _BAD
+    try:
+        return pd.Timestamp(dt.date(*map(int, match.groups())))
+    except (ValueError, OverflowError):
+        return _BAD
+
+
+def _datetime(value: object):
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return pd.Timestamp(value).floor("s")
+    text = str(value).strip()
+    match = _DATETIME.match(text)
+    if not match:
+        return _BAD
+    y, mo, d, h, mi, s = match.groups()
+    try:
+        return pd.Timestamp(dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0)))
+    except (ValueError, OverflowError):
+        return _BAD
+
+
+def _check_range(number, value, line, col: Column, table: Table, file: str,
+                 problems: _Problems) -> None:
+    if (col.minimum is not None and number < col.minimum) or (
+        col.maximum is not None and number > col.maximum
+    ):
+        problems.add("error", table.name, file, line, col.name, value, col.expected(),
+                     "out of range" + (f" ({col.hint})" if col.hint else ""))
+    elif (col.warn_below is not None and number < col.warn_below) or (
+        col.warn_above is not None and number > col.warn_above
+    ):
+        low = "" if col.warn_below is None else f"{col.warn_below:g}"
+        high = "" if col.warn_above is None else f"{col.warn_above:g}"
+        span = f"{low} to {high}" if low and high else (f"at least {low}" if low else
+                                                         f"at most {high}")
+        problems.add("warning", table.name, file, line, col.name, value,
+                     f"a plausible value, {span}" + (f" {col.unit}" if col.unit else ""),
+                     "implausible value" + (f": {col.hint}" if col.hint else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules across rows and tables
+
+
+def check_tables(tables: dict[str, pd.DataFrame], *, files: dict[str, str] | None = None,
+                 lines: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Check typed study tables (as a :class:`~glute_study.Study` holds them) and return problems.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Typed tables keyed by codebook name.
+    files, lines : dict, optional
+        File names and per-row line numbers to name in the problems; by default ``<table>.csv``
+        and the line each row would have in a CSV written by :meth:`Study.save`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The problems table (columns :data:`PROBLEM_COLUMNS`); empty when nothing is wrong.
+    """
+    problems = _Problems()
+    full = {name: tables.get(name, empty_table(t)) for name, t in CODEBOOK.items()}
+    files = {n: (files or {}).get(n, f"{n}.csv") for n in CODEBOOK}
+    lines = {n: (lines or {}).get(n, np.arange(2, len(full[n]) + 2)) for n in CODEBOOK}
+    for name, table in CODEBOOK.items():
+        frame = full[name]
+        for col in (c for c in table.columns if not c.nullable):
+            for i in np.flatnonzero(frame[col.name].isna().to_numpy()):
+                problems.add("error", name, files[name], int(lines[name][i]), col.name, "",
+                             col.expected() + " (it may not be missing)", "missing value")
+    _check(full, lines, files, problems)
+    return problems.frame()
+
+
+def _check(tables, lines, files, problems: _Problems) -> None:
+    """Row and cross-table rules; ``files`` maps table names to file names."""
+    def add(severity, name, idx, column, value, expected, rule):
+        file = files.get(name, f"{name}.csv")
+        problems.add(severity, name, file, int(lines[name][idx]), column, value, expected, rule)
+
+    for name, table in CODEBOOK.items():
+        _check_keys(tables[name], table, lines[name], lambda *a, n=name: add(a[0], n, *a[1:]))
+
+    parts = tables["participants"]
+    known = set(parts["participant_id"].dropna())
+    for name in CODEBOOK:
+        if name == "participants":
+            continue
+        ids = tables[name]["participant_id"]
+        for i in np.flatnonzero((~ids.isin(known) & ids.notna()).to_numpy()):
+            add("error", name, i, "participant_id", ids.iloc[i],
+                "a participant_id listed in participants", "unknown participant")
+
+    start, end = parts["follow_up_start"], parts["follow_up_end"]
+    for i in np.flatnonzero((end < start).to_numpy()):
+        add("error", "participants", i, "follow_up_end", end.iloc[i],
+            f"a date on or after follow_up_start ({start.iloc[i].date()})", "follow-up ends early")
+    if "age" in parts and "birth_year" in parts:
+        for i in np.flatnonzero((parts["age"].isna() & parts["birth_year"].isna()).to_numpy()):
+            add("warning", "participants", i, "age", "", "age, or birth_year to derive it",
+                "age unknown")
+
+    sit = tables["sitting"]
+    over = (sit["prolonged_sitting_h"] > sit["sitting_h"] + 1e-9).to_numpy()
+    for i in np.flatnonzero(over):
+        add("error", "sitting", i, "prolonged_sitting_h", sit["prolonged_sitting_h"].iloc[i],
+            f"at most sitting_h ({sit['sitting_h'].iloc[i]:g} h)", "prolonged exceeds total")
+    over = (sit["sitting_h"] > sit["wear_h"] + 1e-9).to_numpy()
+    for i in np.flatnonzero(over):
+        add("warning", "sitting", i, "sitting_h", sit["sitting_h"].iloc[i],
+            f"at most wear_h ({sit['wear_h'].iloc[i]:g} h)", "sitting exceeds wear time")
+
+    _check_strength(tables["strength"], lambda *a: add(a[0], "strength", *a[1:]))
+
+    expo = tables["exposure"]
+    for i in np.flatnonzero((expo["duration_min"] <= 0).to_numpy()):
+        add("error", "exposure", i, "duration_min", expo["duration_min"].iloc[i],
+            "a positive duration (min): a session without exposure time should not be listed",
+            "non-positive exposure")
+    window = parts.drop_duplicates("participant_id").set_index("participant_id")[
+        ["follow_up_start", "follow_up_end"]]
+    for name, col in (("exposure", "date"), ("cramps", "datetime")):
+        frame = tables[name]
+        joined = window.reindex(frame["participant_id"])
+        day = frame[col].dt.normalize().to_numpy()
+        outside = (day < joined["follow_up_start"].to_numpy()) | (
+            day > joined["follow_up_end"].to_numpy())
+        for i in np.flatnonzero(outside):
+            s, e = joined["follow_up_start"].iloc[i], joined["follow_up_end"].iloc[i]
+            add("warning", name, i, col, frame[col].iloc[i],
+                f"a date inside follow-up, {s.date()} to {e.date()} (left out of analyses)",
+                "outside follow-up")
+
+    cramps = tables["cramps"]
+    sessions = expo.drop_duplicates(["participant_id", "session_id"]).set_index(
+        ["participant_id", "session_id"])["date"]
+    has_session = cramps["session_id"].notna().to_numpy()
+    keys = pd.MultiIndex.from_arrays([cramps["participant_id"], cramps["session_id"]])
+    session_day = sessions.reindex(keys).to_numpy()
+    for i in np.flatnonzero(has_session):
+        if pd.isna(session_day[i]):
+            add("error", "cramps", i, "session_id", cramps["session_id"].iloc[i],
+                "a session_id of this participant in exposure", "unknown session")
+        elif cramps["datetime"].iloc[i].normalize() != pd.Timestamp(session_day[i]):
+            add("warning", "cramps", i, "datetime", cramps["datetime"].iloc[i],
+                f"a time on the session's day ({pd.Timestamp(session_day[i]).date()})",
+                "cramp not on its session's day")
+
+
+def _check_keys(frame: pd.DataFrame, table: Table, lines: np.ndarray, add) -> None:
+    if frame.empty:
+        return
+    key = frame[list(table.key)]
+    dup = key.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
+    first = {}
+    for i, row in enumerate(key.itertuples(index=False)):
+        first.setdefault(tuple(row), i)
+    for i in np.flatnonzero(dup):
+        row = tuple(key.iloc[i])
+        add("error", i, table.key[-1], ", ".join(_show(v) for v in row),
+            f"a unique ({', '.join(table.key)}); the same key is on line "
+            f"{int(lines[first[row]])}", "duplicate key")
+
+
+_TEST_UNITS = {"hhd_hip_extension": ("N", "Nm"), "isokinetic_hip_extension": ("Nm", "N"),
+               "single_leg_bridge": ("reps",)}
+
+
+def _check_strength(frame: pd.DataFrame, add) -> None:
+    for i, (test, unit, value, arm) in enumerate(
+        zip(frame["test"], frame["unit"], frame["value"], frame["lever_arm_m"])
+    ):
+        if not isinstance(test, str) or not isinstance(unit, str):
+            continue
+        if unit not in _TEST_UNITS[test]:
+            add("error", i, "unit", unit, f"{' or '.join(_TEST_UNITS[test])} for {test}",
+                "unit does not fit the test")
+        elif unit == "N" and pd.isna(arm):
+            add("warning", i, "lever_arm_m", "",
+                "the lever arm in m, to turn force into torque (trial left out of glute_nm_kg)",
+                "lever arm missing")
+        if test == "hhd_hip_extension" and unit == "N" and pd.notna(value) and value < 60:
+            add("warning", i, "value", value,
+                "a hip-extension force of 60 N or more: under that looks like kilogram-force "
+                "(multiply by 9.81)", "force looks like kgf")
+        if unit == "reps" and pd.notna(value) and not float(value).is_integer():
+            add("error", i, "value", value, "a whole number of repetitions", "not whole reps")
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a study folder, or ``None`` when it can."""
+    if not path.exists():
+        return f"study folder not found: {path}"
+    if not path.is_dir():
+        return (f"{path} is a file, not a study folder: put participants.csv and the other "
+                "tables in one folder and pass the folder")
+    return None
