@@ -94,6 +94,8 @@ def qc_report(
 
     sitting = tables.get("sitting")
     if sitting is not None and not sitting.empty:
+        sitting = sitting.assign(**{c: sitting.get(c, d) for c, d in (
+            ("instrument", ""), ("valid_day", False), ("wear_h", np.nan), ("sitting_h", np.nan))})
         dev = sitting[sitting["instrument"].astype(str) != "self_report"].copy()
         dev["participant_id"] = dev["participant_id"].astype(str)
         valid = dev[dev["valid_day"].fillna(False).astype(bool)]
