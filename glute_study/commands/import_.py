@@ -24,8 +24,8 @@ are merged field by field (new non-empty values win). Every imported file and it
 logged in ``import_log.csv``; the QC report (``qc_report.csv``, ``qc_report.md``,
 ``qc_report.html``) is rewritten for the whole folder from the tables and that log. Tables are
 written before validation, so that a validation error (its message names file, line, column and
-value) can be fixed in place. Finally the folder is validated with :func:`glute_study.load_study` when it
-has a participants table.
+value) can be fixed in place. Finally the folder is validated with
+:func:`glute_study.load_study` when it has a participants table.
 """
 
 from __future__ import annotations
