@@ -11,10 +11,11 @@ From Python or the command line (``glute-study report``)::
     report.run_report("reports/demo", parameters={"seed": 1})
 """
 
+from .data import open_study
 from .params import PARAMETERS, check_parameters
 from .record import Recorder, record, start
 from .runner import ReportError, RunSummary, find_notebooks, run_report
-from .tables import apa_table, save_table
+from .tables import apa_table, save_table, table_one
 
 __all__ = [
     "PARAMETERS",
@@ -24,8 +25,10 @@ __all__ = [
     "apa_table",
     "check_parameters",
     "find_notebooks",
+    "open_study",
     "record",
     "run_report",
     "save_table",
     "start",
+    "table_one",
 ]

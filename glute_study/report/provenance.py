@@ -165,6 +165,7 @@ def provenance(
 def write_json(data: Any, path: str | Path) -> Path:
     """Write ``data`` as sorted, indented JSON ending in a newline (stable bytes)."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n",
                     encoding="utf-8")
     return path

@@ -13,6 +13,7 @@ import ast
 import hashlib
 import json
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -187,15 +188,23 @@ def _execute(job: _Job, stop: threading.Event) -> str | None:
     injected.metadata["tags"] = ["injected-parameters"]
     injected.id = "injected-parameters"
     nb.cells.insert(index + 1, injected)
-    client = NotebookClient(
-        nb, kernel_name=KERNEL_NAME, timeout=900, record_timing=False,
-        resources={"metadata": {"path": str(job.path.parent)}},
-    )
+    from traitlets.config import Config
+
     message = None
-    try:
-        client.execute(env=_kernel_env())
-    except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as error:
-        message = _failure_message(nb, job, error)
+    # IPC sockets in a private, short-named folder: no TCP ports to race for, nothing on the
+    # network (and socket paths stay under the 107-character limit).
+    with tempfile.TemporaryDirectory(prefix="gs-kernel-") as sockets:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(sockets) / "k")
+        client = NotebookClient(
+            nb, config=config, kernel_name=KERNEL_NAME, timeout=900, record_timing=False,
+            resources={"metadata": {"path": str(job.path.parent)}},
+        )
+        try:
+            client.execute(env=_kernel_env())
+        except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as error:
+            message = _failure_message(nb, job, error)
     nbformat.write(nb, job.out / f"{stem}.ipynb")
     if message is None:
         _write_notebook_html(nb, job.out / f"{stem}.html")
@@ -228,12 +237,11 @@ def _progress_bar(total: int, progress: bool | None, desc: str):
 
 
 def _data_sentence(values: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
-    from .. import __version__
-
+    version = package_versions()["glute_study"]
     if values["study_dir"]:
         return (f"Data were read from the study folder `{Path(values['study_dir']).name}` "
                 f"({len(inputs)} files; their SHA-256 hashes are listed in provenance.json).")
-    return (f"The demonstration cohort was simulated with glute_study {__version__} "
+    return (f"The demonstration cohort was simulated with glute_study {version} "
             f"(scenario '{values['scenario']}', n = {values['n']} participants, seed "
             f"{values['seed']}); every effect in it is an assumption set by the simulator, "
             f"not an empirical finding.")

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import InputError
 from ..stats._result import Result, format_number
 
-__all__ = ["TABLE_FORMATS", "apa_table", "save_table"]
+__all__ = ["TABLE_FORMATS", "apa_table", "save_table", "table_one"]
 
 #: The file types :func:`save_table` writes, in order.
 TABLE_FORMATS = ("csv", "tex", "docx")
@@ -283,3 +283,92 @@ def save_table(
     paths[1].write_text(_latex(apa, caption, note, stem.name), encoding="utf-8")
     paths[2].write_bytes(_docx_bytes(apa, caption, note, number))
     return paths
+
+
+def table_one(
+    data: pd.DataFrame,
+    *,
+    by: str | None = None,
+    columns: list[str] | None = None,
+    digits: int = 1,
+) -> pd.DataFrame:
+    """Table 1: participant characteristics overall and by group, one row per variable or level.
+
+    Numbers are shown as *mean (SD)* with the count of missing values noted, yes/no and text
+    columns as *n (%)* of the non-missing values of the column. Missing values are never counted
+    as zeros.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per participant (e.g. ``Study.analysis_table()``).
+    by : str, optional
+        Column defining the groups (e.g. ``"arm"`` or ``"sex"``); its missing or empty values
+        are left out of the group columns but kept in ``overall``.
+    columns : list of str, optional
+        Variables to describe (all but ``by`` and ``participant_id`` by default).
+    digits : int
+        Decimals of means and SDs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``variable``, ``level`` (empty for numbers), ``overall``, then one per group,
+        then ``missing`` (count of missing values overall).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["a", "a", "b", "b"], "age": [20.0, 22.0, 30.0, None],
+    ...                    "sex": ["female", "male", "male", "male"]})
+    >>> table_one(df, by="arm")  # doctest: +NORMALIZE_WHITESPACE
+      variable   level       overall            a             b  missing
+    0        n                    4            2             2        0
+    1      age          24.0 (5.3)   21.0 (1.4)  30.0 (NA)         1
+    2      sex  female    1 (25.0%)    1 (50.0%)     0 (0.0%)         0
+    3      sex    male    3 (75.0%)    1 (50.0%)   2 (100.0%)         0
+    """
+    from .._checks import require_columns
+
+    if by is not None:
+        require_columns(data, [by], where="the data for Table 1")
+    columns = list(columns) if columns is not None else [
+        c for c in data.columns if c not in (by, "participant_id")]
+    require_columns(data, columns, where="the data for Table 1")
+    groups: list[tuple[str, pd.DataFrame]] = [("overall", data)]
+    if by is not None:
+        keep = data[by].notna() & (data[by].astype(str) != "")
+        groups += [(str(g), part) for g, part in data[keep].groupby(by, sort=True)]
+
+    def mean_sd(x: pd.Series) -> str:
+        x = x.dropna().astype(float)
+        if x.empty:
+            return "NA"
+        sd = format_number(x.std(ddof=1), digits) if len(x) > 1 else "NA"
+        return f"{format_number(x.mean(), digits)} ({sd})"
+
+    rows = [{"variable": "n", "level": "",
+             **{name: str(len(part)) for name, part in groups}, "missing": 0}]
+    for col in columns:
+        values = data[col]
+        binary = pd.api.types.is_bool_dtype(values) or (
+            pd.api.types.is_numeric_dtype(values) and set(values.dropna().unique()) <= {0, 1}
+            and values.notna().any())
+        if pd.api.types.is_numeric_dtype(values) and not binary:
+            rows.append({"variable": col, "level": "",
+                         **{name: mean_sd(part[col]) for name, part in groups},
+                         "missing": int(values.isna().sum())})
+            continue
+        levels = [1] if binary else sorted(values.dropna().astype(str).unique())
+        for level in levels:
+            cells = {}
+            for name, part in groups:
+                present = part[col].dropna()
+                hits = int((present.astype(float) == 1).sum()) if binary else int(
+                    (present.astype(str) == level).sum())
+                pct = 100 * hits / len(present) if len(present) else float("nan")
+                cells[name] = f"{hits} ({format_number(pct, 1)}%)"
+            rows.append({"variable": col, "level": "yes" if binary else level, **cells,
+                         "missing": int(values.isna().sum())})
+    out = pd.DataFrame(rows)
+    order = ["variable", "level"] + [name for name, _ in groups] + ["missing"]
+    return out[order]

@@ -1,0 +1,67 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 Explorer
+#
+# Pick an exposure, an outcome and a grouping; the plot and a simple model update. Open this
+# notebook in JupyterLab for the widgets; a headless run shows the default choice only.
+
+# %% tags=["parameters"]
+study_dir = ""  # study folder; "" simulates the demo cohort
+out_dir = ""  # report folder; "" records nothing (interactive use)
+seed = 1
+n = 400
+scenario = "hypothesis"
+
+# %%
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import statsmodels.formula.api as smf
+from IPython.display import display
+
+from glute_study import report
+from glute_study.figures import get_ax
+
+study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
+data = study.analysis_table()
+numeric = [c for c in data.select_dtypes("number").columns if data[c].notna().any()]
+groupings = ["(none)"] + [c for c in ["sex", "arm", "sport", "level"] if c in data.columns]
+
+# %%
+def explore(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
+    """Scatter of outcome against exposure, by group, with a least-squares line and its slope."""
+    ax = get_ax(aspect=0.8)
+    groups = [("all", data)] if grouping == "(none)" else list(data.groupby(grouping))
+    for label, part in groups:
+        ax.scatter(part[exposure], part[outcome], s=6, alpha=0.5, label=str(label))
+    ax.set_xlabel(exposure)
+    ax.set_ylabel(outcome)
+    if grouping != "(none)":
+        ax.legend(frameon=False, title=grouping)
+    fit = smf.ols(f"{outcome} ~ {exposure}", data=data[[exposure, outcome]].dropna()).fit()
+    low, high = fit.conf_int().loc[exposure]
+    ax.set_title(f"slope {fit.params[exposure]:.3f} (95 % CI {low:.3f} to {high:.3f}), "
+                 f"n = {int(fit.nobs)}")
+    plt.show()
+
+
+controls = widgets.interactive(
+    explore,
+    exposure=widgets.Dropdown(options=numeric, value="sitting_h_day", description="exposure"),
+    outcome=widgets.Dropdown(options=numeric, value="glute_nm_kg", description="outcome"),
+    grouping=widgets.Dropdown(options=groupings, value="(none)", description="grouping"),
+)
+display(controls)

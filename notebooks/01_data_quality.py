@@ -1,0 +1,90 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 Data quality
+#
+# Who was recruited, who was excluded and why (a CONSORT-style flow), and the participants'
+# characteristics by group (Table 1). Missing values stay missing: they are counted, never
+# filled with zeros.
+
+# %% tags=["parameters"]
+study_dir = ""  # study folder; "" simulates the demo cohort
+out_dir = ""  # report folder; "" records nothing (interactive use)
+seed = 1
+n = 400
+scenario = "hypothesis"
+
+# %%
+from glute_study import report
+
+report.start(out_dir, notebook="01_data_quality")
+study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
+data = study.analysis_table()
+
+# %% [markdown]
+# ## Participant flow
+#
+# Each step of the flow says how many participants (or records) remained and how many were
+# excluded, with the reason.
+
+# %%
+flow = study.flow()
+report.record(flow, name="flow", caption="Participant flow",
+              methods="Exclusions were applied in a fixed, scripted order and counted at each "
+                      "step (CONSORT-style flow).")
+flow
+
+# %%
+exclusions = study.exclusions
+report.record(exclusions.reset_index(drop=True), name="exclusions",
+              caption="Records excluded, with the reason")
+exclusions.head(20)
+
+# %% [markdown]
+# ## Table 1
+#
+# Characteristics overall and by trial arm (by sex when the study has no trial).
+
+# %%
+group = "arm" if data["arm"].fillna("").astype(str).ne("").any() else "sex"
+columns = [c for c in ["sex", "age", "height_cm", "body_mass_kg", "sport", "level",
+                       "prior_cramps", "prior_hamstring_injury", "sitting_h_day",
+                       "sitting_days", "self_report_sitting_h_day", "glute_nm_kg",
+                       "bridge_reps", "exposure_h", "cramps", "hamstring_cramps"]
+           if c in data.columns and c != group]
+table1 = report.table_one(data, by=group, columns=columns)
+report.record(table1, name="table1", caption=f"Participant characteristics by {group}",
+              note="Mean (SD) for numbers, n (%) of non-missing values for categories; "
+                   "'missing' counts missing values overall.",
+              methods="Participant characteristics are described as mean (SD) or n (%).")
+table1
+
+# %% [markdown]
+# ## Missing data
+#
+# The share of participants with each analysis variable missing.
+
+# %%
+import matplotlib.pyplot as plt
+
+from glute_study.figures import get_ax
+
+missing = data[columns].isna().mean().sort_values() * 100
+ax = get_ax(aspect=0.9)
+ax.barh(missing.index, missing.to_numpy())
+ax.set_xlabel("Participants with the value missing (%)")
+report.record(ax, name="missing", caption="Missing values per analysis variable")
+plt.show()
