@@ -70,10 +70,19 @@ class FileFormatError(GluteStudyError, ValueError):
     def __init__(self, path: str | Path, message: str, *, line: int | None = None) -> None:
         self.path = str(path)
         self.line = line
+        self.message = message
         where = Path(self.path).name if self.path else "<input>"
         if line is not None:
             where = f"{where}, line {line}"
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):
+        # rebuild from the original parts, so the error survives a trip between processes
+        return (_rebuild_error, (type(self), self.path, self.message, self.line))
+
+
+def _rebuild_error(cls, path, message, line):
+    return cls(path, message, line=line)
 
 
 @dataclass(frozen=True)

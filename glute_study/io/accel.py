@@ -1,0 +1,548 @@
+"""Raw thigh-worn accelerometry (time, x, y, z in g): posture from thigh inclination, in chunks.
+
+A sensor on the front of the thigh sees gravity along the thigh's long axis when the person
+stands (the long axis is near vertical) and across it when they sit or lie (the thigh is near
+horizontal). Per epoch (1 s by default) the mean acceleration vector gives the inclination of the
+long axis from vertical; above ``sitting_angle_deg`` (45 degrees) the epoch is sitting/lying,
+otherwise upright. A change of posture is accepted only when the new posture lasts at least
+``min_bout_s`` (10 s); shorter changes keep the previous posture. Non-wear is a run of at least
+``nonwear_min`` (90) minutes in which every minute has a standard deviation below
+:data:`NONWEAR_SD_G` (13 mg) on at least two of the three axes.
+
+Files are read in chunks (Parquet row batches or CSV chunks), and each chunk is reduced to
+per-epoch sums at once, so a week at 100 Hz (60 M samples) runs in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_one_of
+from ..errors import InputError, StudyReadError
+from ._text import FileFormatError, decode_bytes, sniff_decimal, sniff_delimiter
+from .daily import daily_sitting
+
+__all__ = ["NONWEAR_SD_G", "accel_daily", "iter_accel", "read_accel", "thigh_posture"]
+
+#: Standard deviation (g) under which an axis counts as still, for non-wear.
+NONWEAR_SD_G = 0.013
+
+_CHUNK_ROWS = 2_000_000
+_TIME_NAMES = ("time", "timestamp", "datetime", "time_s")
+
+
+@dataclass
+class _Chunk:
+    """Raw samples of one chunk: int64 ns times and float64 axes, plus where they came from."""
+
+    t: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    first_line: int | None = None  # 1-based file line of the first row (text files)
+    first_row: int = 0  # 0-based row of the first sample in the whole input
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"time_ns": self.t, "x": self.x, "y": self.y, "z": self.z})
+
+
+def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
+    lower = {str(n).strip().lower(): str(n) for n in names}
+    found = {}
+    for want, options in (("time", _TIME_NAMES), ("x", ("x",)), ("y", ("y",)), ("z", ("z",))):
+        hit = next((lower[o] for o in options if o in lower), None)
+        if hit is None:
+            raise FileFormatError(
+                path,
+                f"no {want!r} column; expected columns time, x, y, z (acceleration in g); "
+                f"found: {', '.join(map(str, names))}.",
+                line=1 if str(path).lower().endswith((".csv", ".txt", ".gz")) else None,
+            )
+        found[want] = hit
+    return found
+
+
+def _time_ns(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Times as int64 nanoseconds: datetimes as they are, numbers as seconds since 1970."""
+    s = pd.Series(values, copy=False)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_localize(None)
+    if s.dtype.kind == "M":
+        return s.to_numpy("datetime64[ns]").astype(np.int64)
+    if s.dtype.kind in "iuf":
+        return np.round(s.to_numpy(dtype=float) * 1e9).astype(np.int64)
+    parsed = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    if parsed.isna().any():
+        raise ValueError(int(np.flatnonzero(parsed.isna().to_numpy())[0]))
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.to_numpy("datetime64[ns]").astype(np.int64)
+
+
+def iter_accel(path: str | Path, *, chunk_rows: int = _CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Yield a raw accelerometry file in chunks of ``time_ns`` (int64), ``x``, ``y``, ``z``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A Parquet file (``.parquet``/``.pq``) or a delimited text file (``.csv``, ``.txt``,
+        optionally ``.gz``) with columns time, x, y, z. ``time`` holds datetimes (device local
+        clock) or numbers (seconds since 1970-01-01); x, y, z are in g.
+    chunk_rows : int
+        Rows per chunk.
+
+    Yields
+    ------
+    DataFrame
+        ``time_ns``, ``x``, ``y``, ``z``, with ``.attrs["first_line"]`` (the 1-based file line of
+        the chunk's first row, for text files).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "thigh.csv"
+    >>> _ = p.write_text("time,x,y,z\\n0,1,0,0\\n0.01,0.99,0.01,0\\n0.02,1,0,0.02\\n")
+    >>> [len(c) for c in iter_accel(p, chunk_rows=2)]
+    [2, 1]
+    """
+    for chunk in _iter_file(path, chunk_rows):
+        frame = chunk.frame()
+        frame.attrs.update(first_line=chunk.first_line, first_row=chunk.first_row)
+        yield frame
+
+
+def _iter_file(path: str | Path, chunk_rows: int = _CHUNK_ROWS) -> Iterator[_Chunk]:
+    path = Path(path)
+    if not path.is_file():
+        raise StudyReadError(f"{path}: no such file. Check the path and the file name.")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        yield from _iter_parquet(path, chunk_rows)
+    else:
+        yield from _iter_csv(path, chunk_rows)
+
+
+def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[_Chunk]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path, memory_map=True)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise FileFormatError(path, f"cannot be read as Parquet ({exc}).") from None
+    cols = _find_columns(pf.schema_arrow.names, path)
+    row = 0
+    for batch in pf.iter_batches(batch_size=chunk_rows, columns=list(cols.values())):
+        tcol = batch.column(cols["time"])
+        try:
+            if pa.types.is_timestamp(tcol.type) and tcol.type.unit == "ns" and not tcol.null_count:
+                tns = tcol.to_numpy().view(np.int64)
+            else:
+                tns = _time_ns(tcol.to_pandas())
+        except ValueError as exc:
+            raise FileFormatError(path, f"row {row + exc.args[0] + 1}: unreadable time.") from None
+        xyz = [
+            batch.column(cols[a]).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+            for a in "xyz"
+        ]
+        yield _Chunk(tns, *xyz, first_line=None, first_row=row)
+        row += len(tns)
+
+
+def _iter_csv(path: Path, chunk_rows: int) -> Iterator[_Chunk]:
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if path.suffix.lower() == ".gz":
+        import gzip
+
+        with gzip.open(path, "rb") as fh:
+            head = fh.read(65536)
+    if not head.strip():
+        raise FileFormatError(path, "the file is empty; expected columns time, x, y, z.")
+    text, encoding = decode_bytes(head, path)
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if len(lines) > 2 and not text.endswith("\n"):
+        lines = lines[:-1]
+    try:
+        sep = sniff_delimiter(lines[:10])
+    except ValueError:
+        raise FileFormatError(
+            path, "cannot tell the field delimiter (tried , ; and tab).", line=1
+        ) from None
+    decimal = "."
+    if sep != ",":
+        try:
+            decimal = sniff_decimal([f for ln in lines[1:] for f in ln.split(sep)])
+        except ValueError as exc:
+            raise FileFormatError(path, f"{exc}.", line=2) from None
+    header = [h.strip().strip('"') for h in lines[0].split(sep)]
+    cols = _find_columns(header, path)
+    reader = pd.read_csv(
+        path,
+        sep=sep,
+        decimal=decimal,
+        usecols=list(cols.values()),
+        chunksize=chunk_rows,
+        encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+        engine="c",
+    )
+    line = 2
+    try:
+        for chunk in reader:
+            try:
+                tns = _time_ns(chunk[cols["time"]])
+            except ValueError as exc:
+                i = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+                bad = chunk[cols["time"]].iloc[i]
+                raise FileFormatError(path, f"time {bad!r} is not a date-time or a number.",
+                                      line=line + i) from None
+            out = {}
+            for axis in "xyz":
+                values = pd.to_numeric(chunk[cols[axis]], errors="coerce").to_numpy(dtype=float)
+                if np.isnan(values).any():
+                    i = int(np.flatnonzero(np.isnan(values))[0])
+                    raise FileFormatError(
+                        path,
+                        f"{axis} is {chunk[cols[axis]].iloc[i]!r}, not a number "
+                        f"({'truncated file?' if i == len(values) - 1 else 'bad field'}).",
+                        line=line + i,
+                    )
+                out[axis] = values
+            yield _Chunk(tns, out["x"], out["y"], out["z"], first_line=line, first_row=line - 2)
+            line += len(tns)
+    except pd.errors.ParserError as exc:
+        raise FileFormatError(path, f"cannot be read as a table ({str(exc).strip()[:120]}).") \
+            from None
+
+
+def read_accel(path: str | Path) -> pd.DataFrame:
+    """Read a whole raw accelerometry file into ``time`` (datetime64), ``x``, ``y``, ``z``.
+
+    For long recordings prefer :func:`accel_daily` / :func:`thigh_posture` with the path, which
+    read in chunks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "thigh.csv"
+    >>> _ = p.write_text("time;x;y;z\\n2024-01-01 10:00:00;0,98;0,1;0\\n"
+    ...                  "2024-01-01 10:00:00.01;0,97;0,1;0\\n")
+    >>> read_accel(p)
+                         time     x    y    z
+    0 2024-01-01 10:00:00.000  0.98  0.1  0.0
+    1 2024-01-01 10:00:00.010  0.97  0.1  0.0
+    """
+    chunks = list(_iter_file(path))
+    return pd.DataFrame(
+        {
+            "time": np.concatenate([c.t for c in chunks]).astype("datetime64[ns]"),
+            "x": np.concatenate([c.x for c in chunks]),
+            "y": np.concatenate([c.y for c in chunks]),
+            "z": np.concatenate([c.z for c in chunks]),
+        }
+    )
+
+
+def _chunks_of(samples: object) -> tuple[Iterable[_Chunk], str]:
+    if isinstance(samples, (str, Path)):
+        return _iter_file(samples), str(samples)
+    if isinstance(samples, pd.DataFrame):
+        cols = _find_columns(samples.columns, "")
+        try:
+            tns = _time_ns(samples[cols["time"]])
+        except ValueError as exc:
+            raise InputError(f"row {exc.args[0]}: the time is not a date-time or number.") \
+                from None
+        axes = [samples[cols[a]].to_numpy(dtype=np.float64) for a in "xyz"]
+        return _slices(tns, axes), ""
+    raise InputError(
+        f"samples must be a DataFrame (time, x, y, z) or a file path; got {type(samples).__name__}."
+    )
+
+
+def _slices(t: np.ndarray, axes: list[np.ndarray]) -> Iterator[_Chunk]:
+    for a in range(0, t.size, _CHUNK_ROWS):
+        b = a + _CHUNK_ROWS
+        yield _Chunk(t[a:b], axes[0][a:b], axes[1][a:b], axes[2][a:b], first_row=a)
+
+
+class _EpochSums:
+    """Per-epoch sums of x, y, z, their squares and the sample count, built chunk by chunk.
+
+    Scratch buffers are reused across chunks so that each chunk costs a few passes over memory
+    and no large allocations.
+    """
+
+    def __init__(self, epoch_ns: int, path: str) -> None:
+        self.epoch_ns = epoch_ns
+        self.path = path
+        self.last_idx: int | None = None
+        self.checked_units = False
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self._ibuf = np.empty(0, dtype=np.int64)
+        self._fbuf = np.empty(0, dtype=np.float64)
+
+    def add(self, chunk: _Chunk) -> None:
+        t = chunk.t
+        n = t.size
+        if n == 0:
+            return
+        axes = [np.ascontiguousarray(a, dtype=np.float64) for a in (chunk.x, chunk.y, chunk.z)]
+        if not self.checked_units:
+            head = np.sqrt(sum(a[:1000] ** 2 for a in axes))
+            if abs(np.median(head) - 9.81) < 2:
+                raise self._error(
+                    chunk, 0, "accelerations look like m/s^2 (|a| near 9.8); expected g: divide "
+                    "by 9.81"
+                )
+            self.checked_units = True
+        if self._ibuf.size < n:
+            self._ibuf = np.empty(n, dtype=np.int64)
+            self._fbuf = np.empty(n, dtype=np.float64)
+        idx = np.floor_divide(t, self.epoch_ns, out=self._ibuf[:n])
+        bounds = np.flatnonzero(idx[1:] != idx[:-1])
+        bounds += 1
+        bounds = np.r_[0, bounds]
+        eidx = idx[bounds]
+        back = np.flatnonzero(np.diff(eidx) < 0)
+        if back.size or (self.last_idx is not None and eidx[0] < self.last_idx):
+            i = int(bounds[back[0] + 1]) if back.size else 0
+            raise self._error(
+                chunk, i,
+                "time goes backwards (overlapping or appended recordings?); split the file",
+            )
+        self.last_idx = int(eidx[-1])
+        sums = np.empty((bounds.size, 7))
+        sq = self._fbuf[:n]
+        for j, a in enumerate(axes):
+            sums[:, j] = np.add.reduceat(a, bounds)
+            np.multiply(a, a, out=sq)
+            sums[:, 3 + j] = np.add.reduceat(sq, bounds)
+        sums[:, 6] = np.diff(np.r_[bounds, n])
+        if np.isnan(sums[:, :3]).any():
+            bad = np.isnan(axes[0]) | np.isnan(axes[1]) | np.isnan(axes[2])
+            raise self._error(chunk, int(np.flatnonzero(bad)[0]), "missing acceleration value")
+        self.parts.append((eidx.copy(), sums))
+
+    def _error(self, chunk: _Chunk, i: int, what: str) -> Exception:
+        first = chunk.first_line
+        if self.path:
+            line = None if first is None else first + i
+            extra = "" if first is not None else f" (data row {chunk.first_row + i + 1})"
+            return FileFormatError(self.path, f"{what}{extra}.", line=line)
+        return InputError(f"row {chunk.first_row + i}: {what}.")
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.parts:
+            raise InputError("the accelerometry holds no samples.")
+        idx = np.concatenate([p[0] for p in self.parts])
+        sums = np.concatenate([p[1] for p in self.parts])
+        # an epoch cut by a chunk boundary appears twice, consecutively: add the halves
+        keep = np.r_[True, idx[1:] != idx[:-1]]
+        starts = np.flatnonzero(keep)
+        return idx[keep], np.add.reduceat(sums, starts, axis=0)
+
+
+def thigh_posture(
+    samples: pd.DataFrame | str | Path,
+    *,
+    epoch_s: float = 1.0,
+    long_axis: str = "x",
+    sitting_angle_deg: float = 45.0,
+    min_bout_s: float = 10.0,
+    nonwear_min: float | None = 90.0,
+) -> pd.DataFrame:
+    """Classify thigh posture per epoch from raw acceleration (see the module docstring).
+
+    Parameters
+    ----------
+    samples : DataFrame or path
+        Columns time, x, y, z (g), or a CSV/Parquet file read in chunks.
+    epoch_s : float
+        Epoch length in seconds (it must divide 60).
+    long_axis : {"x", "y", "z"}
+        The sensor axis along the thigh.
+    sitting_angle_deg : float
+        Inclination of the long axis from vertical above which the epoch is sitting/lying.
+    min_bout_s : float
+        Shortest accepted posture change; shorter ones keep the previous posture.
+    nonwear_min : float or None
+        Minimum still minutes for non-wear; None marks every epoch as worn.
+
+    Returns
+    -------
+    DataFrame
+        One row per recorded epoch: ``start``, ``duration_s``, ``inclination_deg``, ``n``
+        (samples), ``state`` ("sitting" = sitting or lying, "upright" or "nonwear");
+        ``.attrs["rule"]`` states the rule.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 60, 0.02)                          # 60 s at 50 Hz
+    >>> sitting = (t >= 20) & (t < 50)                       # thigh horizontal for 30 s
+    >>> x = np.where(sitting, 0.05, 0.98)
+    >>> z = np.where(sitting, 0.99, 0.10)
+    >>> raw = pd.DataFrame({"time": t, "x": x, "y": 0.0, "z": z})
+    >>> ep = thigh_posture(raw, nonwear_min=None)
+    >>> ep.groupby("state")["duration_s"].sum()
+    state
+    sitting    30.0
+    upright    30.0
+    Name: duration_s, dtype: float64
+    """
+    check_one_of("long_axis", long_axis, ["x", "y", "z"])
+    if not (0 < epoch_s <= 60 and (60 / epoch_s).is_integer()):
+        raise InputError(f"`epoch_s` must divide 60 seconds (1, 2, 5, 10, ...); got {epoch_s}.")
+    chunks, path = _chunks_of(samples)
+    acc = _EpochSums(int(round(epoch_s * 1e9)), path)
+    for chunk in chunks:
+        acc.add(chunk)
+    idx, sums = acc.result()
+    n = sums[:, 6]
+    mean = sums[:, 0:3] / n[:, None]
+    var = np.maximum(sums[:, 3:6] / n[:, None] - mean**2, 0.0)
+    norm = np.linalg.norm(mean, axis=1)
+    along = np.abs(mean[:, "xyz".index(long_axis)])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        incl = np.degrees(np.arccos(np.clip(along / norm, 0.0, 1.0)))
+    raw_sit = incl > sitting_angle_deg
+    min_epochs = int(np.ceil(min_bout_s / epoch_s))
+    sit = _hysteresis(raw_sit, idx, min_epochs)
+    state = np.where(sit, "sitting", "upright").astype(object)
+    rule = (
+        f"thigh accelerometer: {epoch_s:g}-s epochs; sitting/lying when the {long_axis} axis is "
+        f"more than {sitting_angle_deg:g} deg from vertical; posture changes shorter than "
+        f"{min_bout_s:g} s ignored"
+    )
+    if nonwear_min is not None:
+        off = _still_nonwear(idx, sums, epoch_s, nonwear_min)
+        state[off] = "nonwear"
+        rule += (
+            f"; non-wear = >= {nonwear_min:g} min with every minute's SD < "
+            f"{NONWEAR_SD_G * 1000:g} mg on >= 2 axes"
+        )
+    out = pd.DataFrame(
+        {
+            "start": (idx * acc.epoch_ns).astype("datetime64[ns]"),
+            "duration_s": np.full(idx.size, float(epoch_s)),
+            "inclination_deg": incl,
+            "sd_g": np.sqrt(var).max(axis=1),
+            "n": n.astype(np.int64),
+            "state": state,
+        }
+    )
+    out.attrs["rule"] = rule + "."
+    return out
+
+
+def _hysteresis(raw: np.ndarray, idx: np.ndarray, min_epochs: int) -> np.ndarray:
+    """Accept a change of posture only if it lasts ``min_epochs``; gaps restart the sequence."""
+    if raw.size == 0 or min_epochs <= 1:
+        return raw
+    new = np.r_[True, (raw[1:] != raw[:-1]) | (np.diff(idx) != 1)]
+    gap_start = np.r_[True, np.diff(idx) != 1]
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.r_[starts, raw.size])
+    values = raw[starts]
+    fresh = gap_start[starts]
+    kept = values.copy()
+    cur = values[0]
+    for k in range(starts.size):
+        if fresh[k] or (values[k] != cur and lengths[k] >= min_epochs):
+            cur = values[k]
+        kept[k] = cur
+    return np.repeat(kept, lengths)
+
+
+def _still_nonwear(idx: np.ndarray, sums: np.ndarray, epoch_s: float, minutes: float) -> np.ndarray:
+    per_min = int(round(60 / epoch_s))
+    minute = idx // per_min
+    cut = np.r_[True, minute[1:] != minute[:-1]]
+    starts = np.flatnonzero(cut)
+    msum = np.add.reduceat(sums, starts, axis=0)
+    n = msum[:, 6:7]
+    sd = np.sqrt(np.maximum(msum[:, 3:6] / n - (msum[:, 0:3] / n) ** 2, 0.0))
+    still = (sd < NONWEAR_SD_G).sum(axis=1) >= 2
+    mins = minute[starts]
+    new = np.r_[True, (still[1:] != still[:-1]) | (np.diff(mins) != 1)]
+    rs = np.flatnonzero(new)
+    rl = np.diff(np.r_[rs, still.size])
+    off_min = np.zeros(still.size, dtype=bool)
+    for s, length in zip(rs, rl):
+        if still[s] and length >= minutes:
+            off_min[s : s + length] = True
+    return np.repeat(off_min, np.diff(np.r_[starts, idx.size]))
+
+
+def accel_daily(
+    samples: pd.DataFrame | str | Path,
+    *,
+    participant_id: object = None,
+    valid_day: float = 10.0,
+    instrument: str = "thigh_accelerometer",
+    **posture: object,
+) -> pd.DataFrame:
+    """Daily sitting from raw thigh accelerometry: the same daily table as activPAL.
+
+    Posture comes from :func:`thigh_posture` (``**posture`` passes its options); sitting
+    includes lying (inclination cannot tell them apart), and there is no sleep detection, so
+    waking wear is all wear time.
+
+    Parameters
+    ----------
+    samples : DataFrame or path
+        time, x, y, z in g, or a CSV/Parquet file (read in chunks).
+    participant_id : object, optional
+        Written to ``participant_id``.
+    valid_day : float
+        Minimum wear hours for a valid day.
+    instrument : str
+        Written to ``instrument`` (e.g. "axivity").
+    **posture
+        ``epoch_s``, ``long_axis``, ``sitting_angle_deg``, ``min_bout_s``, ``nonwear_min``.
+
+    Returns
+    -------
+    DataFrame
+        The daily table (:data:`glute_study.io.daily.DAILY_COLUMNS`), rules in ``.attrs``.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 3600, 0.1)                   # one hour at 10 Hz
+    >>> sit = t < 2400                                 # 40 min sitting, then 20 min upright
+    >>> raw = pd.DataFrame({"time": t, "x": np.where(sit, 0.0, 1.0), "y": 0.02,
+    ...                     "z": np.where(sit, 1.0, 0.0)})
+    >>> d = accel_daily(raw, participant_id="T1", valid_day=0.5, nonwear_min=None)
+    >>> d[["sitting_h", "prolonged_sitting_h", "sitting_bouts", "breaks", "wear_h"]].round(3)
+       sitting_h  prolonged_sitting_h  sitting_bouts  breaks  wear_h
+    0      0.667                0.667              1       1     1.0
+    """
+    unknown = set(posture) - {"epoch_s", "long_axis", "sitting_angle_deg", "min_bout_s",
+                              "nonwear_min"}
+    if unknown:
+        raise InputError(f"accel_daily got unknown options: {', '.join(sorted(unknown))}.")
+    epochs = thigh_posture(samples, **posture)  # type: ignore[arg-type]
+    # collapse runs of one state into intervals before the daily summary
+    st = epochs["state"].to_numpy()
+    start_ns = epochs["start"].to_numpy().astype(np.int64)
+    dur = epochs["duration_s"].to_numpy()
+    end_ns = start_ns + np.round(dur * 1e9).astype(np.int64)
+    new = np.r_[True, (st[1:] != st[:-1]) | (start_ns[1:] != end_ns[:-1])]
+    first = np.flatnonzero(new)
+    intervals = pd.DataFrame(
+        {
+            "start": start_ns[first].astype("datetime64[ns]"),
+            "duration_s": np.add.reduceat(dur, first) if first.size else dur[:0],
+            "state": st[first],
+        }
+    )
+    daily = daily_sitting(
+        intervals, participant_id=participant_id, instrument=instrument, valid_day=valid_day,
+        rule=epochs.attrs["rule"] + " No sleep detection (waking wear = wear).",
+    )
+    return daily
+
