@@ -152,7 +152,7 @@ def _rate(time: np.ndarray, text: TextFile, first_line: int) -> float:
 
 def _read_tidy(text: TextFile) -> pd.DataFrame:
     try:
-        delimiter = sniff_delimiter(text.lines[:20])
+        delimiter = sniff_delimiter(text.lines[:1])
     except ValueError:
         raise text.error("the first lines do not split into the same number of fields; expected "
                          "a tidy CSV (time_s, then one column per muscle).", line=1) from None
@@ -177,12 +177,7 @@ def _muscle_from_name(name: str) -> str | None:
     low = name.lower()
     for pattern, muscle in _MUSCLE_WORDS:
         if re.search(pattern, low):
-            side = ""
-            if re.search(r"(\b|_)(r|right)\b", low):
-                side = "_right"
-            elif re.search(r"(\b|_)(l|left)\b", low):
-                side = "_left"
-            return muscle + side
+            return muscle
     return None
 
 
@@ -208,7 +203,7 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
     start = label_row + 1
     rate_hz = None
     while start < len(split) and not _numeric_row(split[start]):
-        found = re.findall(r"([\d.,]+)\s*Hz", text.lines[start])
+        found = re.findall(r"(\d+(?:[.,]\d+)?)\s*Hz", text.lines[start])
         if found:
             rate_hz = float(found[0].replace(",", "."))
         start += 1
