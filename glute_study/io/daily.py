@@ -25,13 +25,17 @@ intervals are an error. The rules used are returned in ``.attrs["rule"]`` (a sen
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
-from ..errors import InputError
+from ..errors import InputError, StudyReadError
 
-__all__ = ["DAILY_COLUMNS", "STATES", "daily_sitting"]
+__all__ = ["DAILY_COLUMNS", "STATES", "DeviceImport", "daily_sitting", "import_device_folder"]
 
 #: Posture states of an interval, in the order of their integer codes.
 STATES = ("sitting", "upright", "lying", "other", "in_bed", "nonwear")
@@ -229,3 +233,213 @@ def daily_sitting(
 
 def _fmt(seconds: float) -> str:
     return str(pd.Timestamp(round(seconds * 1e9)))
+
+
+# ------------------------------------------------------------------------------ many files
+_READERS = {
+    "activpal": (".csv",),
+    "actigraph": (".csv", ".agd"),
+    "accel": (".csv", ".parquet", ".pq", ".gz"),
+}
+
+
+@dataclass
+class DeviceImport:
+    """The result of :func:`import_device_folder`.
+
+    Attributes
+    ----------
+    daily : DataFrame
+        The daily tables of every file read, stacked, with a ``file`` column.
+    files : DataFrame
+        One row per file: ``file``, ``participant_id``, ``reader``, ``start``, ``end``,
+        ``days``, ``valid_days``, ``mean_wear_h``, ``error`` (None when the file was read).
+    """
+
+    daily: pd.DataFrame
+    files: pd.DataFrame
+
+
+def _import_one(task: tuple[str, str, object, dict]) -> dict:
+    path, reader, pid, options = task
+    from ..errors import GluteStudyError
+
+    try:
+        if reader == "activpal":
+            from .activpal import read_activpal, sitting_summary
+
+            events = read_activpal(path)
+            daily = sitting_summary(events, participant_id=pid, **options)
+            start, end = events["start"].iloc[0], events["end"].max()
+        elif reader == "actigraph":
+            from .actigraph import actigraph_daily, read_actigraph
+
+            epochs = read_actigraph(path)
+            daily = actigraph_daily(epochs, participant_id=pid, **options)
+            step = pd.Timedelta(seconds=epochs.attrs["epoch_s"])
+            start, end = epochs["timestamp"].iloc[0], epochs["timestamp"].iloc[-1] + step
+        else:
+            from .accel import accel_daily
+
+            daily = accel_daily(path, participant_id=pid, **options)
+            start, end = daily["date"].iloc[0], daily["date"].iloc[-1] + pd.Timedelta(days=1)
+    except GluteStudyError as exc:
+        return {"file": path, "participant_id": pid, "error": str(exc), "exc": exc, "daily": None}
+    return {"file": path, "participant_id": pid, "error": None, "daily": daily,
+            "start": start, "end": end}
+
+
+def import_device_folder(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    reader: str = "activpal",
+    executor: object = None,
+    id_pattern: str | Callable[[Path], object] = r"^[^_\s.-]+",
+    options: dict | None = None,
+    errors: str = "raise",
+) -> DeviceImport:
+    """Import many device files in parallel into one daily sitting table.
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        Files, or folders whose files with the reader's extensions are taken (sorted by name).
+    reader : {"activpal", "actigraph", "accel"}
+        Which device the files come from (``.csv`` for activPAL; ``.csv``/``.agd`` for ActiGraph;
+        ``.csv``/``.parquet`` for raw thigh accelerometry).
+    executor : None, str, Client or Executor
+        Where to run, as in :func:`glute_study.parallel.run_tasks` (local processes by default,
+        ``"serial"``, or a Dask scheduler address).
+    id_pattern : str or callable
+        A regular expression whose first match in the file name (or group 1, if it has one) is
+        the participant id, or a function of the path. The default takes the name up to the
+        first ``_``, space, ``.`` or ``-``.
+    options : dict, optional
+        Keyword options for the daily summary (:func:`~glute_study.io.activpal.sitting_summary`,
+        :func:`~glute_study.io.actigraph.actigraph_daily` or
+        :func:`~glute_study.io.accel.accel_daily`), e.g. ``{"valid_day": 20}``.
+    errors : {"raise", "record"}
+        On a bad file or overlapping recordings: raise the first error, or record it in
+        ``files["error"]`` and carry on without that file's days.
+
+    Returns
+    -------
+    DeviceImport
+        ``.daily`` (stacked daily tables with a ``file`` column) and ``.files`` (one row per file).
+
+    Raises
+    ------
+    FileFormatError
+        With ``errors="raise"``: the first unreadable file, or two recordings of one
+        participant that overlap in time (both files named).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> head = '"Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary)"\\n'
+    >>> for pid, t0 in [("P01", 45292.0), ("P02", 45293.0)]:
+    ...     rows = [f"{t0 + i / 24:.10f},0,3600,{i % 2}" for i in range(24)]
+    ...     _ = (folder / f"{pid}_events.csv").write_text(head + "\\n".join(rows) + "\\n")
+    >>> out = import_device_folder(folder, executor="serial")
+    >>> out.files[["participant_id", "days", "valid_days", "error"]]
+      participant_id  days  valid_days error
+    0            P01     1           1  None
+    1            P02     1           1  None
+    >>> out.daily[["participant_id", "sitting_h", "breaks"]]
+      participant_id  sitting_h  breaks
+    0            P01       12.0      12
+    1            P02       12.0      12
+    """
+    import re
+
+    from .._checks import check_one_of
+    from ..parallel import run_tasks
+
+    check_one_of("reader", reader, list(_READERS))
+    check_one_of("errors", errors, ["raise", "record"])
+    files = _expand(paths, _READERS[reader])
+    if not files:
+        raise InputError(
+            f"no {reader} files ({', '.join(_READERS[reader])}) found in {paths!s}."
+        )
+
+    def pid_of(p: Path) -> object:
+        if callable(id_pattern):
+            return id_pattern(p)
+        m = re.search(id_pattern, p.name)
+        if not m:
+            raise InputError(f"`id_pattern` {id_pattern!r} does not match file name {p.name!r}.")
+        return m.group(1) if m.groups() else m.group(0)
+
+    tasks = [(str(p), reader, pid_of(p), dict(options or {})) for p in files]
+    results = run_tasks(_import_one, tasks, executor=executor, desc=f"import {reader}")
+    if errors == "raise":
+        first = next((r for r in results if r["error"]), None)
+        if first is not None:
+            raise first["exc"]
+    _flag_overlaps(results, errors)
+    rows, tables = [], []
+    for r in results:
+        d = r["daily"]
+        ok = d is not None and r["error"] is None
+        rows.append(
+            {
+                "file": r["file"],
+                "participant_id": r["participant_id"],
+                "reader": reader,
+                "start": r.get("start") if ok else pd.NaT,
+                "end": r.get("end") if ok else pd.NaT,
+                "days": len(d) if ok else 0,
+                "valid_days": int(d["valid_day"].sum()) if ok else 0,
+                "mean_wear_h": float(d["wear_h"].mean()) if ok and len(d) else float("nan"),
+                "error": r["error"],
+            }
+        )
+        if ok:
+            tables.append(d.assign(file=r["file"]))
+    daily = (
+        pd.concat(tables, ignore_index=True)
+        if tables
+        else pd.DataFrame(columns=[*DAILY_COLUMNS, "file"])
+    )
+    if tables:
+        daily.attrs.update(rule=tables[0].attrs.get("rule", ""), rules=tables[0].attrs.get("rules"))
+    return DeviceImport(daily=daily, files=pd.DataFrame(rows))
+
+
+def _expand(paths: object, suffixes: tuple[str, ...]) -> list[Path]:
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)  # type: ignore[arg-type]
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(
+                sorted(f for f in p.iterdir() if f.is_file() and f.name.lower().endswith(suffixes))
+            )
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise StudyReadError(f"{p}: no such file or folder.")
+    return out
+
+
+def _flag_overlaps(results: list[dict], errors: str) -> None:
+    from ._text import FileFormatError
+
+    by_pid: dict[object, list[dict]] = {}
+    for r in results:
+        if r["error"] is None:
+            by_pid.setdefault(r["participant_id"], []).append(r)
+    for pid, recs in by_pid.items():
+        recs.sort(key=lambda r: r["start"])
+        for a, b in zip(recs, recs[1:]):
+            if b["start"] < a["end"]:
+                msg = (
+                    f"participant {pid}: this recording ({b['start']} to {b['end']}) overlaps "
+                    f"{Path(a['file']).name} ({a['start']} to {a['end']}); a duplicated or "
+                    "overlapping recording. Remove one, or give them different participant ids."
+                )
+                if errors == "raise":
+                    raise FileFormatError(b["file"], msg)
+                b["error"] = msg
