@@ -1,0 +1,207 @@
+"""REDCap exports: real samples (REDCapR test projects), the example project, mapping, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from glute_study.errors import GluteStudyError, GluteStudyWarning, InputError
+from glute_study.io.redcap import read_redcap, redcap_to_study
+
+DATA = Path(__file__).parent / "data"
+TEMPLATES = Path(__file__).parents[2] / "glute_study" / "io" / "templates"
+EXPORT = DATA / "redcap_glute_data.csv"
+DICTIONARY = TEMPLATES / "redcap_dictionary.csv"
+MAPPING = TEMPLATES / "redcap_mapping.yaml"
+
+
+def _sample(samples: Path, name: str) -> tuple[Path, Path]:
+    folder = samples / "redcap" / name
+    if not folder.is_dir():
+        pytest.skip(f"REDCap sample not found at {folder}")
+    return folder / "data.csv", folder / "dictionary.csv"
+
+
+# ----------------------------------------------------------------------------- real samples
+
+
+def test_checkbox_sample_booleans_labels_and_status(samples):
+    export = read_redcap(*_sample(samples, "checkboxes-1"))
+    rec = export.records.set_index("record_id")
+    assert export.id_column == "record_id"
+    assert str(rec["check_one___1"].dtype) == "boolean"
+    assert rec.loc["1", "check_one___1"] == True  # noqa: E712
+    assert rec["check_two___a"].tolist()[:3] == [True, False, False]
+    assert rec["form_2_complete"].tolist() == ["complete", "incomplete", "complete", "incomplete"]
+    # record 4: form_2 incomplete and nothing ticked or written -> "not started": missing, not 0
+    assert rec.loc["4", ["check_one___1", "check_two___e"]].isna().all()
+    # record 2 ticked boxes of check_two, so its unticked boxes are real "no" answers
+    assert rec.loc["2", "check_one___1"] == False  # noqa: E712 (a pandas boolean scalar)
+    ticked = export.checked
+    assert ticked.groupby("record_id")["label"].apply(list).to_dict() == {
+        "1": ["one", "A", "C"], "2": ["B", "D"], "3": ["one", "two", "three", "four"]}
+
+
+def test_keep_all_keeps_raw_zeros(samples):
+    export = read_redcap(*_sample(samples, "checkboxes-1"), keep="all")
+    rec = export.records.set_index("record_id")
+    assert rec.loc["4", "check_one___1"] == False  # noqa: E712
+
+
+def test_keep_complete_masks_incomplete_forms(samples):
+    export = read_redcap(*_sample(samples, "checkboxes-1"), keep="complete")
+    rec = export.records.set_index("record_id")
+    assert rec.loc["2", ["check_two___b", "desired_result"]].isna().all()
+    assert rec.loc["1", "check_two___a"] == True  # noqa: E712
+
+
+def test_repeating_instrument_sample(samples):
+    export = read_redcap(*_sample(samples, "repeating-instruments"))
+    rec = export.records
+    assert rec["record_id"].tolist() == ["1", "2"]
+    assert rec["sex"].tolist() == ["Female", "Male"]
+    assert rec["ethnicity"].tolist() == ["NOT Hispanic or Latino", "Hispanic or Latino"]
+    assert rec["race"].tolist() == ["White", "Unknown / Not Reported"]
+    assert rec["dob"].tolist() == [pd.Timestamp("2010-10-14"), pd.Timestamp("2010-02-02")]
+    assert "bp_systolic" not in rec.columns
+    bp = export.repeating["bp"]
+    assert bp["record_id"].tolist() == ["1", "1", "1", "2"]
+    assert bp["redcap_repeat_instance"].tolist() == [1, 2, 3, 1]
+    assert bp["bp_systolic"].tolist() == [110, 111, 112, 114]
+    assert str(bp["bp_systolic"].dtype) == "Int64"
+    assert bp["date_bp"].iloc[-1] == pd.Timestamp("2004-04-04")
+    assert export.form("bp").equals(bp)
+
+
+# ----------------------------------------------------------------------------- example project
+
+
+def test_example_project_maps_onto_study_tables():
+    tables = redcap_to_study(read_redcap(EXPORT, DICTIONARY), MAPPING)
+    assert set(tables) == {"participants", "sitting", "exposure", "cramps"}
+    people = tables["participants"].set_index("participant_id")
+    assert people.loc["101", ["sex", "level", "dominant_side", "arm"]].tolist() == [
+        "male", "semi_professional", "right", "glute_training"]
+    assert people.loc["101", "birth_year"] == 1998
+    assert pd.isna(people.loc["103", "height_cm"]) and pd.isna(people.loc["103", "prior_cramps"])
+    cramps = tables["cramps"]
+    assert cramps["muscle"].tolist() == ["hamstring", "calf"]
+    assert cramps["duration_s"].tolist() == [90.0, 30.0]  # minutes x 60
+    assert cramps["stopped_play"].tolist() == [True, False]
+    assert cramps["datetime"].iloc[0] == pd.Timestamp("2026-03-07 16:40")
+    exposure = tables["exposure"]
+    assert exposure["session_type"].tolist() == ["training", "match", "training", "training"]
+    assert exposure["session_id"].tolist() == ["1", "2", "1", "2"]
+    sitting = tables["sitting"]
+    assert sitting["instrument"].unique().tolist() == ["self_report"]
+    assert sitting["sitting_h"].tolist() == [7.5, 9.0]
+
+
+def test_where_filter_and_prefix():
+    mapping = {"participant_id": {"prefix": "GS-"}, "tables": {"exposure": {
+        "form": "training_log", "where": {"tl_type": "Match"},
+        "columns": {"session_id": {"field": "redcap_repeat_instance", "as": "str"},
+                    "date": "tl_date", "session_type": "tl_type", "duration_min": "tl_minutes"}}}}
+    out = redcap_to_study(read_redcap(EXPORT, DICTIONARY), mapping)["exposure"]
+    assert out["participant_id"].tolist() == ["GS-101"]
+    assert out["duration_min"].tolist() == [95]
+
+
+def test_keep_complete_drops_incomplete_repeat_rows():
+    export = read_redcap(EXPORT, DICTIONARY, keep="complete")
+    assert len(export.repeating["cramp_diary"]) == 1  # the incomplete diary entry of 102 goes
+    assert len(export.repeating["training_log"]) == 3  # the unverified session goes
+    assert len(read_redcap(EXPORT, DICTIONARY, keep="unverified").repeating["training_log"]) == 4
+
+
+def test_semicolon_decimal_comma_bom_and_latin1_read_the_same(tmp_path):
+    text = EXPORT.read_text(encoding="utf-8").replace("Football", "Fußball")
+    rows = [line.split(",") for line in text.splitlines()]
+    semi = "\n".join(";".join(cell.replace(".", ",") if cell.replace(".", "").isdigit()
+                              else cell for cell in row) for row in rows) + "\n"
+    assert "181,5" in semi and "78,2" in semi
+    (tmp_path / "latin1.csv").write_bytes(semi.encode("latin-1"))
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    plain = read_redcap(tmp_path / "bom.csv", DICTIONARY)
+    latin = read_redcap(tmp_path / "latin1.csv", DICTIONARY)
+    assert plain.records["dem_sport"].iloc[0] == "Fußball"
+    pd.testing.assert_frame_equal(plain.records, latin.records)
+    for name in plain.repeating:
+        pd.testing.assert_frame_equal(plain.repeating[name], latin.repeating[name])
+    assert any("Latin-1" in n for n in latin.notes)
+    assert any("decimal comma" in n for n in latin.notes)
+
+
+def test_renamed_record_id_column_is_found(tmp_path):
+    text = EXPORT.read_text().replace("record_id,", "participant_code,", 1)
+    (tmp_path / "d.csv").write_text(text)
+    export = read_redcap(tmp_path / "d.csv", DICTIONARY)
+    assert export.id_column == "participant_code"
+    assert export.records["participant_code"].tolist() == ["101", "102", "103"]
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def _lines() -> list[str]:
+    return EXPORT.read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda ls: [], "empty"),
+        (lambda ls: ls[:6] + [ls[6][:30]],
+         r"line 7: \d+ fields where the header has 35.*truncated"),
+        (lambda ls: ls + [ls[3]], "line 13: record record_id=101.*appears again.*line 4"),
+        (lambda ls: [ls[0], ls[1].replace(",2,1998-04-02", ",7,1998-04-02")] + ls[2:],
+         r"line 2: column 'dem_sex': value '7' is not one of the codes 1 \(Female\), 2 \(Male\)"),
+        (lambda ls: [ls[0], ls[1].replace("181.5", "tall")] + ls[2:],
+         "line 2: column 'dem_height_cm': value 'tall' is not a number"),
+        (lambda ls: [ls[0], ls[1].replace("1998-04-02", "02/04/1998")] + ls[2:],
+         "line 2: column 'dem_dob'.*YYYY-MM-DD"),
+    ],
+)
+def test_bad_exports_name_file_line_column_value(tmp_path, edit, match):
+    path = tmp_path / "GluteStudy_DATA_2026-11-20_1015.csv"
+    lines = edit(_lines())
+    path.write_text("\n".join(lines) + ("\n" if lines else ""))
+    with pytest.raises(GluteStudyError, match=match) as info:
+        read_redcap(path, DICTIONARY)
+    assert str(info.value).startswith("GluteStudy_DATA_2026-11-20_1015.csv")
+
+
+def test_wrong_file_and_swapped_arguments(samples):
+    activpal = samples / "activpal" / "Test_Events.csv"
+    with pytest.raises(GluteStudyError, match="not fields of the dictionary"):
+        read_redcap(activpal, DICTIONARY)
+    with pytest.raises(GluteStudyError, match="data dictionary, not a data export"):
+        read_redcap(DICTIONARY, DICTIONARY)
+    with pytest.raises(GluteStudyError, match="does not look like a REDCap data dictionary"):
+        read_redcap(EXPORT, EXPORT)
+
+
+def test_unknown_column_warns_and_is_kept(tmp_path):
+    lines = _lines()
+    lines = [lines[0] + ",site_note"] + [ln + "," for ln in lines[1:]]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    with pytest.warns(GluteStudyWarning, match="site_note"):
+        export = read_redcap(tmp_path / "d.csv", DICTIONARY)
+    assert "site_note" in export.records.columns
+
+
+def test_mapping_mistakes_are_explained(tmp_path):
+    export = read_redcap(EXPORT, DICTIONARY)
+    with pytest.raises(InputError, match="tables.injuries is not a study table"):
+        redcap_to_study(export, {"tables": {"injuries": {"form": "cramp_diary", "columns": {}}}})
+    with pytest.raises(InputError, match="field 'cr_when' is not in this form"):
+        redcap_to_study(export, {"tables": {"cramps": {"form": "cramp_diary",
+                                                       "columns": {"datetime": "cr_when"}}}})
+    with pytest.raises(InputError, match="form 'diary' is not a form"):
+        redcap_to_study(export, {"tables": {"cramps": {"form": "diary", "columns": {}}}})
+    bad = tmp_path / "m.yaml"
+    bad.write_text("tables:\n  cramps: [unclosed\n")
+    with pytest.raises(InputError, match="m.yaml, line .*not valid YAML"):
+        redcap_to_study(export, bad)
