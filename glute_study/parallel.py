@@ -7,6 +7,8 @@ seed, so a result never depends on which executor ran it or on how many workers 
 
 * ``None`` or ``"processes"``: local worker processes (the default);
 * ``"serial"``: run in this process, one task after another (small jobs, debugging);
+* ``"threads"``: a pool of threads in this process (NumPy-heavy tasks that release the GIL, such
+  as the batched fitting kernels, without the start-up cost of processes);
 * a scheduler address such as ``"tcp://10.0.0.5:8786"``: a running ``dask.distributed`` cluster;
 * a ``dask.distributed.Client``;
 * any :class:`concurrent.futures.Executor`, used as it is.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -57,6 +59,9 @@ def _open_executor(executor: Any):
         ctx = multiprocessing.get_context("spawn" if os.name == "nt" else "forkserver")
         with ProcessPoolExecutor(max_workers=_workers(), mp_context=ctx) as pool:
             yield pool
+    elif executor == "threads":
+        with ThreadPoolExecutor(max_workers=_workers()) as pool:
+            yield pool
     elif isinstance(executor, Executor):
         yield executor
     elif isinstance(executor, str) and "://" in executor:
@@ -68,7 +73,7 @@ def _open_executor(executor: Any):
         yield executor.get_executor()
     else:
         raise InputError(
-            "`executor` must be None, 'processes', 'serial', a scheduler address like "
+            "`executor` must be None, 'processes', 'serial', 'threads', a scheduler address like "
             f"'tcp://host:8786', a dask Client or a concurrent.futures Executor; got {executor!r}."
         )
 

@@ -1,0 +1,683 @@
+"""Causal mediation for rate outcomes: does sitting raise the cramp rate *through* the glutes?
+
+:func:`mediation` fits a mediator model (linear, or logistic for a 0/1 mediator) and an outcome
+model (negative binomial, Poisson, linear or logistic; with the log-exposure offset for counts) and
+computes, by the g-formula, the natural direct, natural indirect and total effects of moving ``x``
+from ``x0`` to ``x1``:
+
+* total effect: ``E[Y(x1, M(x1))]`` vs ``E[Y(x0, M(x0))]``;
+* natural direct effect (pure): ``E[Y(x1, M(x0))]`` vs ``E[Y(x0, M(x0))]``;
+* natural indirect effect (total): ``E[Y(x1, M(x1))]`` vs ``E[Y(x1, M(x0))]``,
+
+where ``E[Y(x, M(x*))]`` averages the outcome model over the mediator distribution the mediator
+model gives at ``x*`` and over the observed covariates and exposures. For counts it is the
+marginal rate per 1000 h of exposure: expected events summed over athletes, divided by their
+summed exposure hours, times 1000 (the sports-injury convention). The rate-ratio scale divides
+these rates; the ``per_1000_h`` scale subtracts them. The integral over a normal mediator is done
+in closed form for the log and identity links (``E[exp(b M)] = exp(b mu + b^2 sigma^2 / 2)``) and
+by Gauss-Hermite quadrature for the logit link; a 0/1 mediator is summed over its two values.
+
+Intervals come from a nonparametric bootstrap in which every replicate is a vector of frequency
+weights over the rows (whole clusters with ``cluster=``), so the exposure offset travels with its
+rows, and all replicates are fitted at once by :func:`glute_study.stats._kernels.fit_batch`. The
+dispersion of a negative-binomial outcome is re-estimated in every replicate. BCa intervals use a
+jackknife (leave one row, or one cluster, out) fitted the same batched way.
+
+Assumptions (none of them testable from these data): no unmeasured confounding of x-y, x-m and
+m-y given the covariates, and no m-y confounder affected by x. The sensitivity analysis in the
+result says how strong an unmeasured m-y confounder would need to be.
+
+References
+----------
+Imai, K., Keele, L. & Tingley, D. (2010). A general approach to causal mediation analysis.
+*Psychological Methods*, 15, 309-334.
+Imai, K., Keele, L. & Yamamoto, T. (2010). Identification, inference and sensitivity analysis for
+causal mediation effects. *Statistical Science*, 25, 51-71.
+VanderWeele, T. J. (2015). *Explanation in Causal Inference*. Oxford University Press.
+Smith, L. H. & VanderWeele, T. J. (2019). Mediational E-values. *Epidemiology*, 30, 835-837.
+Efron, B. (1987). Better bootstrap confidence intervals. *JASA*, 82, 171-185.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from .._checks import check_one_of, require_columns
+from ..errors import FitWarning, GluteStudyWarning, InputError
+from ..parallel import run_tasks, spawn_seeds
+from ._kernels import BatchFit, fit_batch
+from ._result import Result, format_ci, format_number, format_p
+
+__all__ = ["mediation"]
+
+#: Bootstrap replicates per task; fixed so results do not depend on the executor.
+CHUNK = 250
+_FAMILIES = ("negbin", "poisson", "gaussian", "logistic")
+_LEVEL = 0.95
+_GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
+_GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
+
+# columns of the per-replicate estimates array
+_A, _B, _CP, _NDE_R, _NIE_R, _TE_R, _NDE_D, _NIE_D, _TE_D, _PM = range(10)
+_N_Q = 10
+_IKT = slice(10, 14)  # gaussian outcome and mediator: beta2 (= a), sigma1, sigma2, rho_tilde
+
+
+@dataclass(frozen=True, eq=False)
+class _Problem:
+    """Everything a bootstrap task needs: arrays only, so it pickles small and fast."""
+
+    Xm: np.ndarray  # mediator design: 1, x, covariates
+    m: np.ndarray
+    Xy: np.ndarray  # outcome design: 1, x, m, covariates
+    y: np.ndarray
+    offset: np.ndarray
+    exposure: np.ndarray  # ones without exposure
+    family: str
+    binary_m: bool
+    x0: float
+    x1: float
+    ikt: bool
+    units: np.ndarray | None  # cluster code of each row, or None for rows
+    n_units: int
+    rate_scale: float  # 1000 (per 1000 h) with an exposure, else 1
+    start_m: BatchFit | None = None
+    start_y: BatchFit | None = None
+
+
+# ------------------------------------------------------------------------------------------------
+# estimates for a batch of weight vectors
+# ------------------------------------------------------------------------------------------------
+def _estimates(prob: _Problem, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-replicate quantities (B, Q) and convergence flags (B,) for weights ``w`` (B, n)."""
+    mfam = "logistic" if prob.binary_m else "gaussian"
+    fm = fit_batch(prob.Xm, prob.m, family=mfam, weights=w, start=prob.start_m, cov=False)
+    fy = fit_batch(prob.Xy, prob.y, family=prob.family, offset=prob.offset, weights=w,
+                   start=prob.start_y, cov=False)
+    B = max(fm.coef.shape[0], fy.coef.shape[0])
+    ww = np.ones((B, prob.Xm.shape[0])) if w is None else np.broadcast_to(w, (B, prob.Xm.shape[0]))
+    alpha, beta = fm.coef, fy.coef
+    a, b, cp = alpha[:, 1], beta[:, 2], beta[:, 1]
+    # covariate part of each linear predictor (x and m terms taken out)
+    Xc = np.delete(prob.Xm, 1, axis=1)  # 1, covariates
+    lin_y = np.delete(beta, [1, 2], axis=1) @ Xc.T  # (B, n)
+    lin_m = np.delete(alpha, 1, axis=1) @ Xc.T
+    x0, x1 = prob.x0, prob.x1
+
+    wt = ww * prob.exposure
+    sum_wt = wt.sum(axis=1)
+    cache = {}
+
+    def base() -> np.ndarray:
+        """sum_i w_i t_i exp(covariate part of both models) / sum_i w_i t_i (log link)."""
+        if "base" not in cache:
+            cache["base"] = np.einsum("bn,bn->b", wt, np.exp(lin_y + b[:, None] * lin_m)) / sum_wt
+        return cache["base"]
+
+    def mean_y(x: float, xs: float) -> np.ndarray:
+        """E[Y(x, M(xs))] per unit of exposure, averaged with weights w."""
+        if not prob.binary_m and prob.family in ("negbin", "poisson"):
+            # log link: x, x* and the mediator variance factor out of the sum
+            return base() * np.exp(cp * x + b * a * xs + 0.5 * b * b * fm.scale)
+        eta = lin_y + (cp * x)[:, None]
+        if prob.binary_m:
+            pm = special.expit(lin_m + (a * xs)[:, None])
+            if prob.family == "gaussian":
+                per = eta + b[:, None] * pm
+            elif prob.family == "logistic":
+                per = (1 - pm) * special.expit(eta) + pm * special.expit(eta + b[:, None])
+            else:
+                per = np.exp(eta) * (1 - pm + pm * np.exp(b)[:, None])
+        else:
+            mu_m = lin_m + (a * xs)[:, None]
+            if prob.family == "gaussian":
+                per = eta + b[:, None] * mu_m
+            else:
+                sd = np.sqrt(fm.scale)[:, None, None]
+                nodes = (mu_m[:, :, None] + sd * _GH_NODES) * b[:, None, None]
+                per = special.expit(eta[:, :, None] + nodes) @ _GH_WEIGHTS
+        return np.einsum("bn,bn->b", wt, per) / sum_wt
+
+    m00, m10, m11 = mean_y(x0, x0), mean_y(x1, x0), mean_y(x1, x1)
+    scale = prob.rate_scale
+    out = np.full((B, _N_Q + (4 if prob.ikt else 0)), np.nan)
+    out[:, _A], out[:, _B], out[:, _CP] = a, b, cp
+    if prob.family != "gaussian":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[:, _NDE_R], out[:, _NIE_R], out[:, _TE_R] = m10 / m00, m11 / m10, m11 / m00
+    out[:, _NDE_D] = scale * (m10 - m00)
+    out[:, _NIE_D] = scale * (m11 - m10)
+    out[:, _TE_D] = scale * (m11 - m00)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, _PM] = out[:, _NIE_D] / out[:, _TE_D]
+    if prob.ikt:
+        out[:, _IKT] = _ikt_parts(prob, ww, alpha, a)
+    ok = fm.converged & fy.converged & np.isfinite(out[:, [_A, _B, _CP, _TE_D]]).all(axis=1)
+    return out, ok
+
+
+def _ikt_parts(prob: _Problem, w: np.ndarray, alpha: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Imai-Keele-Yamamoto pieces (linear outcome and mediator): a, sigma1, sigma2, rho~."""
+    Xr = prob.Xm  # reduced outcome model: y ~ x + covariates
+    fr = fit_batch(Xr, prob.y, family="gaussian", weights=w, cov=False)
+    e1 = prob.y - fr.coef @ Xr.T
+    e2 = prob.m - alpha @ Xr.T
+    sw = w.sum(axis=1)
+    s11 = np.einsum("bn,bn->b", w, e1 * e1) / sw
+    s22 = np.einsum("bn,bn->b", w, e2 * e2) / sw
+    s12 = np.einsum("bn,bn->b", w, e1 * e2) / sw
+    return np.column_stack([a, np.sqrt(s11), np.sqrt(s22), s12 / np.sqrt(s11 * s22)])
+
+
+def _ikt_indirect(parts: np.ndarray, rho: np.ndarray, delta: float) -> np.ndarray:
+    """ACME(rho) of Imai, Keele & Yamamoto (2010, Theorem 2) times the contrast ``delta``."""
+    beta2, s1, s2, rt = (parts[..., i, None] for i in range(4))
+    root = np.sqrt(np.clip((1 - rt**2) / (1 - rho**2), 0, None))
+    return delta * beta2 * s1 / s2 * (rt - rho * root)
+
+
+# ------------------------------------------------------------------------------------------------
+# bootstrap and jackknife tasks
+# ------------------------------------------------------------------------------------------------
+def _resample_counts(seed: int, size: int, n_units: int) -> np.ndarray:
+    """Bootstrap counts of each unit (row or cluster) for ``size`` replicates, from ``seed``.
+
+    Replicate ``r`` draws the units ``_resample_indices(seed, size, n_units)[r]``; the count of a
+    unit is how often it was drawn, i.e. its frequency weight.
+    """
+    idx = _resample_indices(seed, size, n_units)
+    flat = (np.arange(size)[:, None] * n_units + idx).ravel()
+    return np.bincount(flat, minlength=size * n_units).reshape(size, n_units).astype(float)
+
+
+def _resample_indices(seed: int, size: int, n_units: int) -> np.ndarray:
+    """The units drawn with replacement, shape (size, n_units)."""
+    return np.random.default_rng(seed).integers(0, n_units, size=(size, n_units))
+
+
+def _unit_weights(prob: _Problem, counts: np.ndarray) -> np.ndarray:
+    return counts if prob.units is None else counts[:, prob.units]
+
+
+def _task(task: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """One bootstrap chunk (``("boot", problem, seed, size)``) or jackknife chunk."""
+    kind, prob, first, size = task
+    if kind == "boot":
+        counts = _resample_counts(first, size, prob.n_units)
+    else:  # leave units first .. first + size - 1 out, one at a time
+        counts = np.ones((size, prob.n_units))
+        counts[np.arange(size), first + np.arange(size)] = 0.0
+    return _estimates(prob, _unit_weights(prob, counts))
+
+
+# ------------------------------------------------------------------------------------------------
+# intervals
+# ------------------------------------------------------------------------------------------------
+def _percentile(boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = np.full(boot.shape[1], np.nan), np.full(boot.shape[1], np.nan)
+    for q in range(boot.shape[1]):
+        col = boot[:, q][np.isfinite(boot[:, q])]
+        if col.size:
+            lo[q], hi[q] = np.quantile(col, [(1 - level) / 2, (1 + level) / 2])
+    return lo, hi
+
+
+def _bca(boot: np.ndarray, est: np.ndarray, jack: np.ndarray, level: float):
+    """BCa limits per column: bias correction from the bootstrap, acceleration from a jackknife."""
+    lo, hi = np.full(est.shape, np.nan), np.full(est.shape, np.nan)
+    z = stats.norm.ppf([(1 - level) / 2, (1 + level) / 2])
+    for q in range(est.shape[0]):
+        col = boot[:, q]
+        col = col[np.isfinite(col)]
+        if col.size < 10 or not np.isfinite(est[q]):
+            continue
+        prop = (np.sum(col < est[q]) + 0.5 * np.sum(col == est[q])) / col.size
+        prop = min(max(prop, 1.0 / (col.size + 1)), col.size / (col.size + 1))
+        z0 = stats.norm.ppf(prop)
+        jq = jack[:, q][np.isfinite(jack[:, q])]
+        d = jq.mean() - jq
+        denom = 6.0 * np.sum(d * d) ** 1.5
+        acc = np.sum(d**3) / denom if denom > 0 else 0.0
+        adj = stats.norm.cdf(z0 + (z0 + z) / (1 - acc * (z0 + z)))
+        lo[q], hi[q] = np.quantile(col, adj)
+    return lo, hi
+
+
+def _boot_p(boot: np.ndarray, null: float) -> float:
+    col = boot[np.isfinite(boot)]
+    if col.size == 0:
+        return float("nan")
+    below = (np.sum(col <= null) + 1) / (col.size + 1)
+    above = (np.sum(col >= null) + 1) / (col.size + 1)
+    return float(min(1.0, 2 * min(below, above)))
+
+
+# ------------------------------------------------------------------------------------------------
+# input checks and design
+# ------------------------------------------------------------------------------------------------
+def _numeric(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    s = frame[col]
+    if s.dtype == bool:
+        return s.to_numpy(dtype=float)
+    if not pd.api.types.is_numeric_dtype(s):
+        raise InputError(f"{role} {col!r} must be numeric; found {s.dtype} values "
+                         f"such as {s.iloc[0]!r}.")
+    return s.to_numpy(dtype=float)
+
+
+def _covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list]:
+    """Numeric and 0/1 covariates as they are; text or categorical ones as dummies (first level
+    is the reference)."""
+    cols, names = [], []
+    for c in covariates:
+        s = frame[c]
+        if s.dtype == bool or pd.api.types.is_numeric_dtype(s):
+            cols.append(s.to_numpy(dtype=float))
+            names.append(c)
+        else:
+            levels = sorted(pd.unique(s.astype(str)))
+            for lev in levels[1:]:
+                cols.append((s.astype(str) == lev).to_numpy(dtype=float))
+                names.append(f"{c}[{lev}]")
+    if not cols:
+        return np.empty((len(frame), 0)), names
+    Xc = np.column_stack(cols)
+    const = [n for n, v in zip(names, Xc.T) if np.ptp(v) == 0]
+    if const:
+        raise InputError(f"covariate(s) {const} take a single value in the complete rows; "
+                         "drop them from `covariates`.")
+    return Xc, names
+
+
+def _default_contrast(xv: np.ndarray) -> tuple[tuple[float, float], str]:
+    values = np.unique(xv)
+    if values.size == 2:
+        return (float(values[0]), float(values[1])), "the two observed levels"
+    q1, q3 = np.quantile(xv, [0.25, 0.75])
+    if q3 <= q1:
+        q1, q3 = float(values[0]), float(values[-1])
+        return (q1, q3), "the observed minimum and maximum"
+    return (float(q1), float(q3)), "the interquartile range (25th to 75th percentile)"
+
+
+# ------------------------------------------------------------------------------------------------
+# public function
+# ------------------------------------------------------------------------------------------------
+def mediation(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    m: str,
+    y: str,
+    covariates: Sequence[str] = (),
+    exposure: str | None = None,
+    family: str = "negbin",
+    contrast: tuple[float, float] | None = None,
+    n_boot: int = 5000,
+    ci: str = "bca",
+    cluster: str | None = None,
+    seed: int | None = None,
+    executor: Any = None,
+) -> Result:
+    """Natural direct and indirect effects of ``x`` on a rate (or other) outcome through ``m``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per athlete (or per session, with ``cluster=``), e.g. ``Study.analysis_table()``.
+    x : str
+        Exposure of interest (e.g. ``"sitting_h_day"``); numeric or 0/1.
+    m : str
+        Mediator (e.g. ``"glute_nm_kg"``): numeric (linear model) or 0/1 (logistic model).
+    y : str
+        Outcome: event counts for ``negbin``/``poisson``, 0/1 for ``logistic``, numeric for
+        ``gaussian``.
+    covariates : sequence of str
+        Confounders adjusted for in both models; text columns become dummy variables.
+    exposure : str, optional
+        Exposure hours; ``log(exposure)`` is the offset of a count outcome, it is resampled with
+        its rows, and rates are reported per 1000 h. Without it, counts are per athlete.
+    family : {"negbin", "poisson", "gaussian", "logistic"}
+        Outcome model. ``negbin`` re-estimates its dispersion in every bootstrap replicate.
+    contrast : (float, float), optional
+        ``(x0, x1)`` in the units of ``x``. Default: the two levels of a binary ``x``, else its
+        interquartile range; the contrast used is stated in ``.text``.
+    n_boot : int
+        Bootstrap replicates (at least 100; 5000 for publication).
+    ci : {"bca", "percentile"}
+        Bootstrap interval. BCa (bias-corrected and accelerated) is second-order accurate.
+    cluster : str, optional
+        Column identifying participants (or teams) whose rows are resampled together.
+    seed : int, optional
+        Seed of the bootstrap; the same seed gives the same result on any executor.
+    executor : None, str, dask Client or Executor
+        Where bootstrap chunks run (see :mod:`glute_study.parallel`); ``None`` uses threads in
+        this process, ``"tcp://host:8786"`` a Dask cluster.
+
+    Returns
+    -------
+    Result
+        ``.table`` with one row per quantity: ``term`` is ``a`` (x -> m), ``b`` (m -> y),
+        ``direct`` (c', and the natural direct effect), ``indirect``, ``total`` and
+        ``proportion_mediated``; ``scale`` is ``coefficient`` (model coefficients, per unit),
+        ``rate_ratio`` and ``per_1000_h`` (count outcomes with exposure; ``per_athlete``
+        without), ``risk_ratio``/``risk_difference`` (logistic), ``difference`` (gaussian) or
+        ``proportion``. Extra columns: ``se`` (bootstrap SD) and ``label``. ``.diagnostics``
+        holds the contrast, fits, bootstrap draws, the number of failed replicates and a
+        ``sensitivity`` table (E-values, or the Imai-Keele-Yamamoto rho grid for a linear
+        outcome) that :func:`glute_study.figures.mediation.mediation_sensitivity_plot` draws.
+
+    Raises
+    ------
+    InputError
+        Missing columns; a constant or all-missing mediator or exposure; an outcome that is not a
+        count for a count family; zero or negative exposure; fewer than 10 clusters; an empty
+        contrast.
+
+    Warns
+    -----
+    GluteStudyWarning
+        Rows dropped for missing values; a contrast outside the observed range of ``x``.
+    FitWarning
+        More than 1 % of bootstrap replicates failed to converge (they are left out).
+
+    Notes
+    -----
+    Bootstrap p-values are two-sided: twice the smaller share of replicates on either side of
+    the null (0 for coefficients and differences, 1 for ratios). The proportion mediated is
+    ``indirect / total`` on the absolute scale and is only meaningful when both have the same
+    sign.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(7)
+    >>> n = 300
+    >>> df = pd.DataFrame({"sitting": rng.normal(9, 1.5, n), "age": rng.normal(25, 4, n),
+    ...                    "hours": rng.uniform(60, 200, n)})
+    >>> df["glute"] = 2.5 - 0.1 * (df.sitting - 9) + rng.normal(0, 0.4, n)
+    >>> rate = df.hours / 1000 * np.exp(np.log(8) - 0.6 * (df.glute - 2.5))
+    >>> df["cramps"] = rng.negative_binomial(1.5, 1.5 / (1.5 + rate))
+    >>> res = mediation(df, x="sitting", m="glute", y="cramps", covariates=["age"],
+    ...                 exposure="hours", n_boot=200, seed=1, executor="serial")
+    >>> print(res.table.iloc[3:6, [0, 1, 2, 3, 5]].round(2).to_string(index=False))
+        term  estimate  ci_low  ci_high      scale
+      direct      0.96    0.75     1.20 rate_ratio
+    indirect      1.26    1.16     1.38 rate_ratio
+       total      1.20    0.97     1.49 rate_ratio
+    """
+    check_one_of("family", family, _FAMILIES)
+    check_one_of("ci", ci, ("bca", "percentile"))
+    if not isinstance(n_boot, int | np.integer) or n_boot < 100:
+        raise InputError(f"`n_boot` must be a whole number of at least 100; got {n_boot!r}.")
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    if family in ("gaussian", "logistic") and exposure is not None:
+        raise InputError(f"`exposure` is an offset for count outcomes; family {family!r} "
+                         "has none. Use family='negbin' or 'poisson', or drop `exposure`.")
+    used = [x, m, y, *covariates] + [c for c in (exposure, cluster) if c is not None]
+    require_columns(data, used, where="`data`")
+    if len(set(used)) != len(used):
+        raise InputError(f"x, m, y, covariates, exposure and cluster must be different columns; "
+                         f"got {used}.")
+    if data[m].notna().sum() == 0:
+        raise InputError(f"mediator {m!r} has no values (all missing).")
+    frame = data[used]
+    miss = frame.isna()
+    if miss.any().any():
+        detail = ", ".join(f"{c}: {int(v)}" for c, v in miss.sum().items() if v)
+        warnings.warn(f"mediation: dropped {int(miss.any(axis=1).sum())} of {len(frame)} rows with "
+                      f"missing values ({detail}).", GluteStudyWarning, stacklevel=2)
+        frame = frame.loc[~miss.any(axis=1)]
+    if len(frame) < 10:
+        raise InputError(f"mediation needs at least 10 complete rows; found {len(frame)}.")
+    xv, mv, yv = (_numeric(frame, c, r) for c, r in ((x, "x"), (m, "mediator"), (y, "outcome")))
+    if np.ptp(mv) == 0:
+        raise InputError(f"mediator {m!r} is constant ({mv[0]:g}) in the complete rows; it cannot "
+                         "carry an effect.")
+    if np.ptp(xv) == 0:
+        raise InputError(f"x {x!r} is constant ({xv[0]:g}) in the complete rows.")
+    if family in ("negbin", "poisson") and ((yv < 0).any() or (yv != np.round(yv)).any()):
+        bad = yv[(yv < 0) | (yv != np.round(yv))][0]
+        raise InputError(f"outcome {y!r} must hold non-negative whole counts for family "
+                         f"{family!r}; found {bad:g}. Use family='gaussian' for a measurement.")
+    if family == "logistic" and not np.isin(yv, (0, 1)).all():
+        raise InputError(f"outcome {y!r} must be coded 0/1 for family 'logistic'.")
+    if exposure is not None:
+        ev = _numeric(frame, exposure, "exposure")
+        if (ev <= 0).any():
+            raise InputError(f"exposure {exposure!r} must be positive; found {int((ev <= 0).sum())}"
+                             f" rows with zero or negative hours (e.g. {ev[ev <= 0][0]:g}). Remove "
+                             "athletes without exposure or correct their hours.")
+    else:
+        ev = np.ones(len(frame))
+    binary_m = bool(np.isin(mv, (0, 1)).all())
+    Xc, cov_names = _covariate_matrix(frame, covariates)
+    one = np.ones((len(frame), 1))
+    Xm = np.column_stack([one, xv, Xc])
+    Xy = np.column_stack([one, xv, mv, Xc])
+
+    rule = "as given"
+    if contrast is None:
+        contrast, rule = _default_contrast(xv)
+    try:
+        x0, x1 = (float(v) for v in contrast)
+    except (TypeError, ValueError):
+        raise InputError(f"`contrast` must be two numbers (x0, x1); got {contrast!r}.") from None
+    if x0 == x1:
+        raise InputError(f"`contrast` must compare two different values of {x!r}; got {contrast}.")
+    if min(x0, x1) < xv.min() or max(x0, x1) > xv.max():
+        warnings.warn(f"contrast {x0:g} -> {x1:g} lies outside the observed range of {x!r} "
+                      f"({xv.min():g} to {xv.max():g}); the effects are extrapolated.",
+                      GluteStudyWarning, stacklevel=2)
+
+    units, n_units = None, len(frame)
+    if cluster is not None:
+        codes, uniq = pd.factorize(frame[cluster])
+        units, n_units = codes.astype(np.intp), len(uniq)
+        if n_units < 10:
+            raise InputError(f"a cluster bootstrap needs at least 10 clusters; {cluster!r} has "
+                             f"{n_units}. Drop `cluster=` or pool more participants.")
+
+    ikt = family == "gaussian" and not binary_m
+    prob = _Problem(Xm, mv, Xy, yv, np.log(ev), ev, family, binary_m, x0, x1, ikt, units, n_units,
+                    1000.0 if exposure is not None else 1.0)
+    full_m = fit_batch(Xm, mv, family="logistic" if binary_m else "gaussian")
+    full_y = fit_batch(Xy, yv, family=family, offset=prob.offset)
+    if not (full_m.converged.all() and full_y.converged.all()):
+        warnings.warn("mediation: the full-data model fit did not converge; the estimates are not "
+                      "trustworthy.", FitWarning, stacklevel=2)
+    prob = replace(prob, start_m=full_m, start_y=full_y)
+    est, _ = _estimates(prob, None)
+    est = est[0]
+
+    # bootstrap in fixed chunks with spawned seeds; jackknife in fixed chunks
+    sizes = [min(CHUNK, n_boot - i) for i in range(0, n_boot, CHUNK)]
+    seeds = spawn_seeds(seed, len(sizes))
+    tasks = [("boot", prob, s, k) for s, k in zip(seeds, sizes)]
+    if ci == "bca":
+        tasks += [("jack", prob, i, min(CHUNK, n_units - i)) for i in range(0, n_units, CHUNK)]
+    out = run_tasks(_task, tasks, executor="threads" if executor is None else executor,
+                    desc="mediation bootstrap")
+    boot = np.concatenate([o[0] for o in out[: len(sizes)]])
+    ok = np.concatenate([o[1] for o in out[: len(sizes)]])
+    n_failed = int((~ok).sum())
+    if n_failed > 0.01 * n_boot:
+        warnings.warn(f"mediation: {n_failed} of {n_boot} bootstrap replicates did not converge "
+                      "and were left out.", FitWarning, stacklevel=2)
+    boot_ok = boot[ok]
+    if ci == "bca":
+        jack = np.concatenate([o[0] for o in out[len(sizes):]])
+        lo, hi = _bca(boot_ok, est, jack, _LEVEL)
+    else:
+        jack = None
+        lo, hi = _percentile(boot_ok, _LEVEL)
+
+    table = _table(est, boot_ok, lo, hi, family, exposure is not None, x, m, y)
+    contrast_info = {"x0": x0, "x1": x1, "rule": rule}
+    sens = _sensitivity(prob, est, boot_ok, lo, hi)
+    text = _text(table, sens, x=x, m=m, y=y, family=family, contrast=contrast_info, ci=ci,
+                 n_boot=n_boot, cluster=cluster, n=len(frame), n_units=n_units,
+                 same_time=_same_time(data, x, m))
+    diagnostics = {
+        "n": len(frame),
+        "n_boot": n_boot,
+        "n_failed": n_failed,
+        "contrast": contrast_info,
+        "ci": ci,
+        "mediator_model": "logistic" if binary_m else "linear",
+        "outcome_family": family,
+        "covariates": cov_names,
+        "theta": float(full_y.theta[0]),
+        "n_clusters": n_units if cluster else None,
+        "sensitivity": sens,
+        "bootstrap": boot,
+        "bootstrap_ok": ok,
+        "jackknife": jack,
+    }
+    return Result(table, text, diagnostics, model={"mediator": full_m, "outcome": full_y},
+                  name="mediation")
+
+
+# ------------------------------------------------------------------------------------------------
+# table, sensitivity and text
+# ------------------------------------------------------------------------------------------------
+def _scales(family: str, has_exposure: bool) -> tuple[str | None, str]:
+    if family == "gaussian":
+        return None, "difference"
+    if family == "logistic":
+        return "risk_ratio", "risk_difference"
+    return "rate_ratio", "per_1000_h" if has_exposure else "per_athlete"
+
+
+def _table(est, boot, lo, hi, family, has_exposure, x, m, y) -> pd.DataFrame:
+    ratio, diff = _scales(family, has_exposure)
+    link = {"gaussian": "per unit", "logistic": "log odds ratio per unit"}.get(
+        family, "log rate ratio per unit")
+    rows = [
+        (_A, "a", "coefficient", f"a: {x} -> {m} (per unit of {x})", 0.0),
+        (_B, "b", "coefficient", f"b: {m} -> {y} ({link} of {m})", 0.0),
+        (_CP, "direct", "coefficient", f"c': {x} -> {y} given {m} ({link} of {x})", 0.0),
+    ]
+    if ratio:
+        rows += [(_NDE_R, "direct", ratio, "natural direct effect", 1.0),
+                 (_NIE_R, "indirect", ratio, "natural indirect effect", 1.0),
+                 (_TE_R, "total", ratio, "total effect", 1.0)]
+    rows += [(_NDE_D, "direct", diff, "natural direct effect", 0.0),
+             (_NIE_D, "indirect", diff, "natural indirect effect", 0.0),
+             (_TE_D, "total", diff, "total effect", 0.0),
+             (_PM, "proportion_mediated", "proportion", "indirect / total", None)]
+    recs = []
+    for q, term, scale, label, null in rows:
+        recs.append({"term": term, "estimate": est[q], "ci_low": lo[q], "ci_high": hi[q],
+                     "p_value": np.nan if null is None else _boot_p(boot[:, q], null),
+                     "scale": scale, "se": float(np.nanstd(boot[:, q], ddof=1)), "label": label})
+    return pd.DataFrame.from_records(recs)
+
+
+def _evalue(rr: float) -> float:
+    """VanderWeele-Ding E-value of a risk (rate) ratio; 1 when the ratio is 1 or missing."""
+    if not np.isfinite(rr) or rr <= 0:
+        return float("nan")
+    rr = rr if rr >= 1 else 1.0 / rr
+    return float(rr + math.sqrt(rr * (rr - 1.0)))
+
+
+def _sensitivity(prob: _Problem, est, boot, lo, hi) -> pd.DataFrame:
+    """The indirect effect under growing unmeasured mediator-outcome confounding."""
+    if prob.ikt:
+        rho = np.round(np.linspace(-0.9, 0.9, 37), 10)
+        delta = prob.x1 - prob.x0
+        point = _ikt_indirect(est[_IKT][None, :], rho, delta)[0]
+        draws = _ikt_indirect(boot[:, _IKT], rho, delta)
+        low, high = np.nanquantile(draws, [(1 - _LEVEL) / 2, (1 + _LEVEL) / 2], axis=0)
+        out = pd.DataFrame({"parameter": "rho", "value": rho, "indirect": point,
+                            "ci_low": low, "ci_high": high})
+        out.attrs["null"] = 0.0
+        return out
+    if prob.family == "gaussian":  # binary mediator with a linear outcome: no method here
+        out = pd.DataFrame(columns=["parameter", "value", "indirect", "ci_low", "ci_high"])
+        out.attrs["null"] = 0.0
+        return out
+    rr, rl, rh = est[_NIE_R], lo[_NIE_R], hi[_NIE_R]
+    e_point = _evalue(rr)
+    top = max(3.0, 1.25 * e_point if np.isfinite(e_point) else 3.0)
+    gamma = np.linspace(1.0, top, 41)
+    bias = gamma * gamma / (2 * gamma - 1)  # Ding & VanderWeele bounding factor, RR_UM = RR_UY
+    toward = 1.0 / bias if rr >= 1 else bias
+    out = pd.DataFrame({"parameter": "confounder_rr", "value": gamma, "indirect": rr * toward,
+                        "ci_low": rl * toward, "ci_high": rh * toward})
+    out.attrs["null"] = 1.0
+    out.attrs["e_value"] = e_point
+    crosses = (rl <= 1 <= rh) if np.isfinite(rl) and np.isfinite(rh) else True
+    near = rl if rr >= 1 else rh
+    out.attrs["e_value_ci"] = 1.0 if crosses else _evalue(near)
+    return out
+
+
+def _same_time(data: pd.DataFrame, x: str, m: str) -> bool:
+    """True unless ``data.attrs['measured_at']`` shows ``x`` measured before ``m``."""
+    when = data.attrs.get("measured_at", {}) if hasattr(data, "attrs") else {}
+    try:
+        return not (x in when and m in when and pd.Timestamp(when[x]) < pd.Timestamp(when[m]))
+    except (TypeError, ValueError):
+        return True
+
+
+def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, cluster, n, n_units,
+          same_time) -> str:
+    def row(term, scale):
+        r = table[(table.term == term) & (table.scale == scale)]
+        return r.iloc[0] if len(r) else None
+
+    ratio, diff = _scales(family, "per_1000_h" in set(table.scale))
+    lab = {"rate_ratio": "RR", "risk_ratio": "risk ratio"}.get(ratio, "")
+    unit = {"per_1000_h": " per 1000 h", "per_athlete": " per athlete"}.get(diff, "")
+    citxt = "BCa" if ci == "bca" else "percentile"
+    boot_units = f"{n_units} clusters of {cluster!r}" if cluster else f"{n} rows"
+    parts = [f"Mediation of the effect of {x} on {y} through {m} ({family} outcome model, "
+             f"n = {n}), comparing {x} = {contrast['x0']:.3g} with {x} = {contrast['x1']:.3g} "
+             f"({contrast['rule']}); {citxt} 95 % intervals from {n_boot} bootstrap replicates "
+             f"resampling {boot_units}."]
+    for term, name in (("indirect", "Natural indirect effect"), ("direct", "natural direct "
+                                                                 "effect"), ("total",
+                                                                             "total effect")):
+        bits = []
+        if ratio:
+            r = row(term, ratio)
+            bits.append(f"{lab} {format_number(r.estimate)}, "
+                        f"{format_ci(r.ci_low, r.ci_high)}, {format_p(r.p_value)}")
+        d = row(term, diff)
+        bits.append(f"{format_number(d.estimate)}{unit}, {format_ci(d.ci_low, d.ci_high)}")
+        parts.append(f"{name[0].upper() + name[1:]}: " + "; ".join(bits) + ".")
+    pm = row("proportion_mediated", "proportion")
+    parts.append(f"Proportion mediated {format_number(pm.estimate)} "
+                 f"({format_ci(pm.ci_low, pm.ci_high)}); meaningful only when the direct and "
+                 "indirect effects share a sign.")
+    if sens.attrs.get("e_value") is not None and len(sens):
+        parts.append(
+            f"Sensitivity: an unmeasured confounder of {m} and {y} would need to be associated "
+            f"with both by a rate ratio of {format_number(sens.attrs['e_value'])} (E-value; "
+            f"{format_number(sens.attrs['e_value_ci'])} to move the confidence limit to 1), "
+            "over and above the covariates, to explain the indirect effect away.")
+    elif len(sens):
+        point = sens["indirect"].to_numpy()
+        rho = sens["value"].to_numpy()
+        sign = np.sign(point[np.argmin(np.abs(rho))])
+        flips = rho[np.sign(point) != sign]
+        at = flips[np.argmin(np.abs(flips))] if flips.size else None
+        where = (f"a correlation of rho = {at:.2f}" if at is not None
+                 else "no correlation within -0.9 to 0.9")
+        parts.append(f"Sensitivity (Imai-Keele-Yamamoto): {where} between the errors of the "
+                     f"{m} and {y} models would make the indirect effect change sign.")
+    if same_time:
+        parts.append(f"Caution: {x} and {m} appear to have been measured over the same period, "
+                     f"so the order {x} -> {m} is assumed, not observed; reverse causation or a "
+                     "shared cause would produce the same pattern.")
+    return " ".join(parts)
