@@ -1,0 +1,594 @@
+"""Associations along the chain: sitting vs glute strength, and the sitting -> cramp dose-response.
+
+* :func:`partial_correlation`: Pearson or Spearman correlation of two columns adjusted for
+  covariates, with its t test and Fisher-z interval.
+* :func:`sitting_strength`: that partial correlation for device and self-reported sitting
+  separately (the two are different variables; never pool them).
+* :func:`dose_response`: a negative-binomial model of the cramp rate on a natural cubic spline
+  of sitting, its predicted rate per 1000 h with CIs, and a test of non-linearity.
+
+Every number is checked against R (``lm`` residuals, ``MASS::glm.nb``, ``splines::ns``); the
+script and stored output are in ``tests/reference/associations/``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import interpolate, optimize, special, stats
+
+from .._checks import check_one_of, require_columns
+from ..errors import FitWarning, InputError
+from ._result import Result, format_ci, format_number, format_p
+
+__all__ = [
+    "DoseResponseFit",
+    "dose_response",
+    "natural_spline_basis",
+    "partial_correlation",
+    "sitting_strength",
+]
+
+_Z95 = stats.norm.ppf(0.975)
+
+#: The two sitting variables of the analysis table, by instrument.
+SITTING_COLUMNS = {"device": "sitting_h_day", "self_report": "self_report_sitting_h_day"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Partial correlation
+# ---------------------------------------------------------------------------------------------
+
+
+def _covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
+    """Intercept plus covariates; text or categorical columns are treatment coded as in R."""
+    cols = [np.ones(len(frame))]
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            cols.append(s.to_numpy(float))
+        else:
+            levels = sorted(s.astype(str).unique())
+            for lev in levels[1:]:
+                cols.append((s.astype(str) == lev).to_numpy(float))
+    return np.column_stack(cols)
+
+
+def _residuals(v: np.ndarray, design: np.ndarray) -> np.ndarray:
+    beta, *_ = np.linalg.lstsq(design, v, rcond=None)
+    return v - design @ beta
+
+
+def partial_correlation(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    covariates: Sequence[str] = (),
+    method: str = "pearson",
+) -> Result:
+    """Correlation between ``x`` and ``y`` adjusted for ``covariates``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per participant; rows missing any of the columns used are left out.
+    x, y : str
+        The two columns to correlate.
+    covariates : sequence of str
+        Columns to adjust for; text columns (``sex``, ``sport``) are dummy coded with the first
+        level (in sorted order) as reference.
+    method : {"pearson", "spearman"}
+        Spearman ranks every numeric column (ties get their average rank) before the same
+        computation.
+
+    Returns
+    -------
+    Result
+        ``.table`` with one row: ``term`` (``"x ~ y"``), the partial correlation
+        (``estimate``) with its 95 % CI and p, plus ``n``, ``df``, ``statistic`` (t),
+        ``method`` and ``covariates``.
+
+    Notes
+    -----
+    The partial correlation is the Pearson correlation of the residuals of ``x`` and ``y``
+    regressed (least squares with an intercept) on the ``k`` covariate columns. Its test is
+    ``t = r sqrt(df / (1 - r^2))`` on ``df = n - 2 - k`` degrees of freedom, and the CI is
+    Fisher's: ``tanh(atanh(r) +- 1.96 / sqrt(n - 3 - k))``. This is what R gives from
+    ``cor()`` of ``lm`` residuals (and ``ppcor::pcor.test``), and what pingouin's
+    ``partial_corr`` computes.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> age = rng.normal(25, 4, 200)
+    >>> sitting = 9 + 0.05 * age + rng.normal(0, 1.5, 200)
+    >>> strength = 2.5 - 0.1 * sitting + rng.normal(0, 0.4, 200)
+    >>> df = pd.DataFrame({"sitting": sitting, "strength": strength, "age": age})
+    >>> res = partial_correlation(df, x="sitting", y="strength", covariates=["age"])
+    >>> res.table[["term", "estimate", "ci_low", "ci_high", "n", "df"]].round(3)
+                     term  estimate  ci_low  ci_high    n   df
+    0  sitting ~ strength    -0.477  -0.578   -0.362  200  197
+    """
+    check_one_of("method", method, ["pearson", "spearman"])
+    covariates = list(covariates)
+    cols = [x, y, *covariates]
+    require_columns(data, cols, where="data")
+    if len(set(cols)) != len(cols):
+        raise InputError(f"x, y and covariates must be different columns; got {cols}.")
+    frame = data[cols].dropna()
+    n, k_design = len(frame), _covariate_matrix(frame, covariates).shape[1] - 1
+    if n - 3 - k_design < 1:
+        raise InputError(
+            f"partial correlation of {x!r} and {y!r} needs more than {k_design + 3} complete "
+            f"rows; found {n}. Drop covariates or add data."
+        )
+    for c in (x, y):
+        if not pd.api.types.is_numeric_dtype(frame[c]):
+            raise InputError(f"column {c!r} must be numeric; found {frame[c].dtype}.")
+    if method == "spearman":
+        frame = frame.copy()
+        for c in cols:
+            if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
+                frame[c]
+            ):
+                frame[c] = stats.rankdata(frame[c])
+    design = _covariate_matrix(frame, covariates)
+    k = design.shape[1] - 1
+    rx = _residuals(frame[x].to_numpy(float), design)
+    ry = _residuals(frame[y].to_numpy(float), design)
+    if np.allclose(rx, 0) or np.allclose(ry, 0):
+        raise InputError(f"{x!r} or {y!r} is constant once the covariates are accounted for.")
+    r = float(np.corrcoef(rx, ry)[0, 1])
+    df = n - 2 - k
+    t = r * np.sqrt(df / (1 - r**2)) if abs(r) < 1 else np.sign(r) * np.inf
+    p = float(2 * stats.t.sf(abs(t), df))
+    se_z = 1 / np.sqrt(n - 3 - k)
+    with np.errstate(divide="ignore"):
+        z = np.arctanh(r)
+    low, high = np.tanh(z - _Z95 * se_z), np.tanh(z + _Z95 * se_z)
+    table = pd.DataFrame(
+        {"term": [f"{x} ~ {y}"], "estimate": [r], "ci_low": [low], "ci_high": [high],
+         "p_value": [p], "n": [n], "df": [df], "statistic": [t], "method": [method],
+         "covariates": [", ".join(covariates)]}
+    )
+    symbol = "r" if method == "pearson" else "r_s"
+    adj = f" adjusted for {', '.join(covariates)}" if covariates else ""
+    text = (f"The {'partial ' if covariates else ''}{method.capitalize()} correlation between "
+            f"{x} and {y}{adj} was {symbol}({df}) = {format_number(r)} "
+            f"({format_ci(low, high)}, {format_p(p)}; n = {n}).")
+    diagnostics = {"n": n, "n_excluded": len(data) - n, "covariate_columns": k}
+    return Result(table, text, diagnostics=diagnostics, name="partial_correlation")
+
+
+def sitting_strength(
+    data: pd.DataFrame,
+    *,
+    strength: str = "glute_nm_kg",
+    covariates: Sequence[str] = ("age", "sex"),
+    method: str = "pearson",
+) -> Result:
+    """Partial correlation of glute strength with device and with self-reported sitting.
+
+    Device-measured (``sitting_h_day``) and self-reported (``self_report_sitting_h_day``)
+    sitting are different variables (they correlate only about 0.15-0.37), so each gets its
+    own row; they are never pooled.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis table (one row per participant).
+    strength : str
+        The strength or activation column (``glute_nm_kg``, ``bridge_reps``, ...).
+    covariates : sequence of str
+        Columns to adjust for.
+    method : {"pearson", "spearman"}
+        As in :func:`partial_correlation`.
+
+    Returns
+    -------
+    Result
+        ``.table`` with one row per instrument (``instrument`` = ``device`` /
+        ``self_report``), columns as in :func:`partial_correlation`. An instrument whose column
+        is absent or has too few complete rows gets a row of NaN and a sentence saying so.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> device = rng.normal(9, 1.5, 150)
+    >>> df = pd.DataFrame({
+    ...     "sitting_h_day": device,
+    ...     "self_report_sitting_h_day": device - 2 + rng.normal(0, 2.5, 150),
+    ...     "glute_nm_kg": 2.5 - 0.08 * device + rng.normal(0, 0.4, 150),
+    ...     "age": rng.normal(25, 4, 150), "sex": rng.choice(["female", "male"], 150)})
+    >>> res = sitting_strength(df)
+    >>> res.table[["instrument", "term", "estimate", "n"]].round(3)
+        instrument                                     term  estimate    n
+    0       device              sitting_h_day ~ glute_nm_kg    -0.268  150
+    1  self_report  self_report_sitting_h_day ~ glute_nm_kg    -0.090  150
+    """
+    rows, texts = [], []
+    for instrument, col in SITTING_COLUMNS.items():
+        try:
+            res = partial_correlation(data, x=col, y=strength, covariates=covariates,
+                                      method=method)
+        except InputError as err:
+            if col == strength or strength not in data.columns:
+                raise
+            row = {"term": f"{col} ~ {strength}", "estimate": np.nan, "ci_low": np.nan,
+                   "ci_high": np.nan, "p_value": np.nan, "n": 0, "df": np.nan,
+                   "statistic": np.nan, "method": method, "covariates": ", ".join(covariates)}
+            rows.append(pd.DataFrame([row]).assign(instrument=instrument))
+            texts.append(f"{instrument.replace('_', '-')} sitting: not available ({err})")
+            continue
+        rows.append(res.table.assign(instrument=instrument))
+        texts.append(f"{instrument.replace('_', '-').capitalize()} sitting: " + res.text)
+    table = pd.concat(rows, ignore_index=True)
+    table["n"] = table["n"].astype(int)
+    return Result(table, " ".join(texts), diagnostics={"strength": strength},
+                  name="sitting_strength")
+
+
+# ---------------------------------------------------------------------------------------------
+# Natural cubic spline (R splines::ns)
+# ---------------------------------------------------------------------------------------------
+
+
+def _ns_knots(x: np.ndarray, df: int) -> tuple[np.ndarray, tuple[float, float]]:
+    """Interior knots at equally spaced quantiles (R type 7) and boundary knots at the range."""
+    n_inner = df - 1
+    probs = np.linspace(0, 1, n_inner + 2)[1:-1]
+    return np.quantile(x, probs), (float(np.min(x)), float(np.max(x)))
+
+
+def natural_spline_basis(
+    x, *, knots: Sequence[float], boundary_knots: tuple[float, float]
+) -> np.ndarray:
+    """The natural cubic spline basis of R ``splines::ns(x, knots=, Boundary.knots=)``.
+
+    Without an intercept column, as R's default; beyond the boundary knots the basis continues
+    linearly, as in R.
+
+    Parameters
+    ----------
+    x : array_like
+        Values to evaluate at.
+    knots : sequence of float
+        Interior knots.
+    boundary_knots : (float, float)
+        Lower and upper boundary knots.
+
+    Returns
+    -------
+    ndarray of shape (len(x), len(knots) + 1)
+
+    Notes
+    -----
+    Follows R's construction: the cubic B-spline basis on the knots (boundary knots repeated
+    four times) without its first column, projected by the QR decomposition of the second
+    derivatives at the two boundary knots onto the functions whose second derivative vanishes
+    there. The columns equal R's (tests compare them to 1e-10).
+
+    Examples
+    --------
+    >>> natural_spline_basis([0.0, 2.5, 5.0], knots=[2.0, 3.0], boundary_knots=(0.0, 5.0)).round(4)
+    array([[ 0.    ,  0.    ,  0.    ],
+           [ 0.2905,  0.5029, -0.2934],
+           [-0.1579,  0.3947,  0.7632]])
+    """
+    x = np.asarray(x, dtype=float)
+    lo, hi = boundary_knots
+    t = np.sort(np.r_[[lo] * 4, np.asarray(knots, float), [hi] * 4])
+    n_basis = len(t) - 4
+    eye = np.eye(n_basis)
+    splines = [interpolate.BSpline(t, eye[i], 3, extrapolate=True) for i in range(n_basis)]
+
+    def design(v, nu=0):
+        return np.column_stack([s(v, nu=nu) for s in splines])[:, 1:]
+
+    inside = np.clip(x, lo, hi)
+    basis = design(inside)
+    below, above = x < lo, x > hi
+    if below.any():
+        basis[below] = design(np.array([lo]))[0] + np.outer(x[below] - lo,
+                                                            design(np.array([lo]), nu=1)[0])
+    if above.any():
+        basis[above] = design(np.array([hi]))[0] + np.outer(x[above] - hi,
+                                                            design(np.array([hi]), nu=1)[0])
+    const = design(np.array([lo, hi]), nu=2)
+    q, _ = np.linalg.qr(const.T, mode="complete")
+    return basis @ q[:, 2:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Negative binomial fit (as MASS::glm.nb)
+# ---------------------------------------------------------------------------------------------
+
+
+def _nb_loglik(y, mu, theta) -> float:
+    return float(np.sum(special.gammaln(y + theta) - special.gammaln(theta)
+                        - special.gammaln(y + 1) + theta * np.log(theta / (theta + mu))
+                        + y * np.log(mu / (theta + mu))))
+
+
+def _theta_ml(y, mu) -> tuple[float, bool]:
+    """ML estimate of the NB size ``theta`` given the means (MASS ``theta.ml``)."""
+
+    def score(log_theta):
+        th = np.exp(log_theta)
+        return np.sum(special.digamma(th + y) - special.digamma(th) + np.log(th) + 1
+                      - np.log(th + mu) - (y + th) / (mu + th))
+
+    lo, hi = np.log(1e-4), np.log(1e6)
+    if score(hi) > 0:
+        return float(np.exp(hi)), True
+    if score(lo) < 0:
+        return float(np.exp(lo)), True
+    return float(np.exp(optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-14))), False
+
+
+@dataclass
+class _NBFit:
+    params: np.ndarray
+    cov: np.ndarray
+    theta: float
+    loglik: float
+    names: list[str]
+    at_boundary: bool
+    converged: bool
+    results: object = None
+
+
+def _fit_nb(y, X, offset, names) -> _NBFit:
+    """Alternate IRLS for the coefficients and ML for theta until both settle (as glm.nb)."""
+    import statsmodels.api as sm
+
+    X = pd.DataFrame(X, columns=list(names))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pois = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12)
+    mu = pois.mu
+    theta, boundary = _theta_ml(y, mu)
+    params = np.asarray(pois.params)
+    old_ll, converged = -np.inf, False
+    res = None
+    for _ in range(100):
+        fam = sm.families.NegativeBinomial(alpha=1 / theta)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.GLM(y, X, family=fam, offset=offset).fit(start_params=params, tol=1e-12,
+                                                             maxiter=200)
+        params = np.asarray(res.params)
+        theta_new, boundary = _theta_ml(y, res.mu)
+        ll = _nb_loglik(y, res.mu, theta_new)
+        done = abs(theta_new - theta) <= 1e-10 * theta and abs(ll - old_ll) < 1e-10
+        theta, old_ll = theta_new, ll
+        if done:
+            converged = True
+            break
+    fam = sm.families.NegativeBinomial(alpha=1 / theta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.GLM(y, X, family=fam, offset=offset).fit(start_params=params, tol=1e-13,
+                                                         maxiter=200)
+    return _NBFit(params=np.asarray(res.params), cov=np.asarray(res.cov_params()),
+                  theta=theta, loglik=_nb_loglik(y, res.mu, theta), names=list(names),
+                  at_boundary=boundary, converged=converged, results=res)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dose-response
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DoseResponseFit:
+    """The fitted models behind a :func:`dose_response` result.
+
+    Attributes
+    ----------
+    curve : DataFrame
+        ``x, rate, ci_low, ci_high``: the predicted rate per 1000 exposure hours on a 50-point
+        grid over the observed range of the exposure, other covariates at their means.
+    observed : DataFrame
+        ``x, events, exposure``: the data the models were fitted to (for a rug or binned rates).
+    knots : ndarray
+        Boundary and interior knots of the spline (lower, interior..., upper).
+    spline, linear : statsmodels GLM results
+        The negative-binomial fits with the spline and with a straight line (theta fixed at
+        its ML estimate, as ``glm.nb`` reports).
+    exposure_col, events : str
+        The column names.
+    """
+
+    curve: pd.DataFrame
+    observed: pd.DataFrame
+    knots: np.ndarray
+    spline: object
+    linear: object
+    exposure_col: str
+    events: str
+    thetas: dict = field(default_factory=dict)
+
+
+def dose_response(
+    data: pd.DataFrame,
+    *,
+    exposure_col: str = "sitting_h_day",
+    events: str = "hamstring_cramps",
+    offset: str = "exposure_h",
+    df: int = 3,
+    covariates: Sequence[str] = (),
+) -> Result:
+    """Dose-response of the cramp rate on sitting: negative binomial with a natural spline.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis table (one row per participant).
+    exposure_col : str
+        The dose (daily sitting hours).
+    events : str
+        Event counts (cramps).
+    offset : str
+        Exposure hours; the model uses ``log(offset)`` as an offset, so rates are per hour
+        (reported per 1000 h). Must be positive.
+    df : int
+        Degrees of freedom of the natural cubic spline (``df - 1`` interior knots), >= 2.
+    covariates : sequence of str
+        Adjustment columns (text columns are dummy coded).
+
+    Returns
+    -------
+    Result
+        ``.table`` has three rows: ``exposure_col`` -- the rate ratio (IRR) per unit from the
+        linear model, with Wald CI and p; ``ns(exposure_col, df=3)`` -- the likelihood-ratio
+        test of any association (spline model against the model without the exposure);
+        ``non_linearity`` -- the likelihood-ratio test of the spline against the straight
+        line. Extra columns ``model``, ``statistic`` (z or LR chi-square) and ``df``.
+        ``.model`` is a :class:`DoseResponseFit` with the predicted curve.
+
+    Warns
+    -----
+    FitWarning
+        When the dispersion estimate sits at its boundary (no overdispersion: theta -> inf)
+        or a fit does not converge.
+
+    Notes
+    -----
+    The spline is R's ``splines::ns(x, df=df)``: interior knots at the equally spaced
+    quantiles of the exposure (R's type 7), boundary knots at its range, basis built as in R
+    (see :func:`natural_spline_basis`). The negative-binomial models are fitted as
+    ``MASS::glm.nb``: IRLS for the coefficients alternating with the ML estimate of theta;
+    standard errors hold theta fixed. The curve's 95 % CIs are Wald intervals on the log
+    scale. Likelihood-ratio tests compare fits that each estimate their own theta (R
+    ``anova()`` on ``glm.nb`` fits).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(4)
+    >>> sitting = rng.normal(9, 1.5, 300)
+    >>> hours = rng.uniform(60, 200, 300)
+    >>> cramps = rng.poisson(rng.gamma(2.0, 0.004 * hours * np.exp(0.2 * (sitting - 9)) / 2))
+    >>> df = pd.DataFrame({"sitting_h_day": sitting, "hamstring_cramps": cramps,
+    ...                    "exposure_h": hours})
+    >>> res = dose_response(df)
+    >>> res.table[["term", "estimate", "p_value", "statistic", "df"]].round(3)
+                          term  estimate  p_value  statistic   df
+    0            sitting_h_day     1.276    0.000      3.978  NaN
+    1  ns(sitting_h_day, df=3)       NaN    0.001     16.005  3.0
+    2            non_linearity       NaN    0.916      0.176  2.0
+    >>> res.model.curve.shape
+    (50, 4)
+    """
+    import patsy
+
+    covariates = list(covariates)
+    if not isinstance(df, int | np.integer) or df < 2:
+        raise InputError(f"`df` must be an integer >= 2 (df = 1 is the linear model); got {df!r}.")
+    cols = [exposure_col, events, offset, *covariates]
+    require_columns(data, cols, where="data")
+    frame = data[cols].dropna()
+    if len(frame) < df + len(covariates) + 5:
+        raise InputError(f"dose_response needs more complete rows than {len(frame)} for a "
+                         f"spline with df = {df}; add data or lower df.")
+    y = frame[events].to_numpy(float)
+    if (y < 0).any() or not np.allclose(y, np.round(y)):
+        raise InputError(f"column {events!r} must hold non-negative whole counts.")
+    hours = frame[offset].to_numpy(float)
+    if (hours <= 0).any():
+        bad = int((hours <= 0).sum())
+        raise InputError(f"column {offset!r} has {bad} non-positive exposure value(s); a rate "
+                         "needs positive exposure hours. Drop those rows or fix the exposure.")
+    x = frame[exposure_col].to_numpy(float)
+    inner, boundary = _ns_knots(x, df)
+    basis = natural_spline_basis(x, knots=inner, boundary_knots=boundary)
+    if covariates:
+        cov = patsy.dmatrix(" + ".join(f"Q('{c}')" for c in covariates), frame,
+                            return_type="dataframe")
+        cov = cov.drop(columns="Intercept")
+        cov.columns = [c.replace("Q('", "").replace("')", "") for c in cov.columns]
+        cmat = cov.to_numpy(float)
+        cnames = list(cov.columns)
+    else:
+        cmat, cnames = np.empty((len(frame), 0)), []
+    one = np.ones((len(frame), 1))
+    spline_names = [f"ns({exposure_col}, df={df})[{i + 1}]" for i in range(df)]
+    log_off = np.log(hours)
+    fit_s = _fit_nb(y, np.hstack([one, basis, cmat]), log_off,
+                    ["Intercept", *spline_names, *cnames])
+    fit_l = _fit_nb(y, np.hstack([one, x[:, None], cmat]), log_off,
+                    ["Intercept", exposure_col, *cnames])
+    fit_0 = _fit_nb(y, np.hstack([one, cmat]), log_off, ["Intercept", *cnames])
+    for name, f in (("spline", fit_s), ("linear", fit_l), ("reduced", fit_0)):
+        if f.at_boundary:
+            warnings.warn(f"the {name} negative-binomial fit has its dispersion at the boundary "
+                          f"(theta = {f.theta:.3g}): the counts show no overdispersion, so a "
+                          "Poisson model fits as well.", FitWarning, stacklevel=2)
+        if not f.converged:
+            warnings.warn(f"the {name} negative-binomial fit did not converge.", FitWarning,
+                          stacklevel=2)
+
+    b, se = fit_l.params[1], np.sqrt(fit_l.cov[1, 1])
+    z = b / se
+    lr_all = 2 * (fit_s.loglik - fit_0.loglik)
+    lr_nl = 2 * (fit_s.loglik - fit_l.loglik)
+    p_all, p_nl = stats.chi2.sf(lr_all, df), stats.chi2.sf(lr_nl, df - 1)
+    table = pd.DataFrame({
+        "term": [exposure_col, f"ns({exposure_col}, df={df})", "non_linearity"],
+        "estimate": [np.exp(b), np.nan, np.nan],
+        "ci_low": [np.exp(b - _Z95 * se), np.nan, np.nan],
+        "ci_high": [np.exp(b + _Z95 * se), np.nan, np.nan],
+        "p_value": [2 * stats.norm.sf(abs(z)), p_all, p_nl],
+        "model": ["linear", "spline vs none", "spline vs linear"],
+        "statistic": [z, lr_all, lr_nl],
+        "df": [np.nan, df, df - 1],
+    })
+
+    grid = np.linspace(boundary[0], boundary[1], 50)
+    xg = np.hstack([np.ones((50, 1)), natural_spline_basis(grid, knots=inner,
+                                                           boundary_knots=boundary),
+                    np.tile(cmat.mean(axis=0), (50, 1))])
+    eta = xg @ fit_s.params + np.log(1000.0)
+    se_eta = np.sqrt(np.einsum("ij,jk,ik->i", xg, fit_s.cov, xg))
+    curve = pd.DataFrame({"x": grid, "rate": np.exp(eta),
+                          "ci_low": np.exp(eta - _Z95 * se_eta),
+                          "ci_high": np.exp(eta + _Z95 * se_eta)})
+
+    irr = table.loc[0]
+    pct = (irr["estimate"] - 1) * 100
+    direction = "higher" if pct >= 0 else "lower"
+    adj = f", adjusted for {', '.join(covariates)}," if covariates else ""
+    text = (f"Each additional unit of {exposure_col}{adj} was associated with a "
+            f"{format_number(abs(pct), 0)} % {direction} {events} rate "
+            f"(IRR {format_number(irr['estimate'])}, {format_ci(irr['ci_low'], irr['ci_high'])},"
+            f" {format_p(irr['p_value'])}). A natural spline (df = {df}) showed "
+            f"{'evidence' if p_nl < 0.05 else 'no clear evidence'} of a non-linear "
+            f"dose-response (likelihood-ratio chi2({df - 1}) = {format_number(lr_nl)}, "
+            f"{format_p(p_nl)}).")
+    diagnostics = {
+        "n": len(frame),
+        "n_excluded": len(data) - len(frame),
+        "events": int(y.sum()),
+        "exposure_hours": float(hours.sum()),
+        "knots": np.r_[boundary[0], inner, boundary[1]],
+        "theta_spline": fit_s.theta,
+        "theta_linear": fit_l.theta,
+        "loglik_spline": fit_s.loglik,
+        "loglik_linear": fit_l.loglik,
+        "loglik_reduced": fit_0.loglik,
+        "aic_spline": -2 * fit_s.loglik + 2 * (len(fit_s.params) + 1),
+        "aic_linear": -2 * fit_l.loglik + 2 * (len(fit_l.params) + 1),
+    }
+    fit = DoseResponseFit(
+        curve=curve,
+        observed=pd.DataFrame({"x": x, "events": y, "exposure": hours}),
+        knots=diagnostics["knots"], spline=fit_s.results, linear=fit_l.results,
+        exposure_col=exposure_col, events=events,
+        thetas={"spline": fit_s.theta, "linear": fit_l.theta, "reduced": fit_0.theta},
+    )
+    return Result(table, text, diagnostics=diagnostics, model=fit, name="dose_response")
