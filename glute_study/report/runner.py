@@ -216,6 +216,9 @@ def _kernel_env() -> dict[str, str]:
     import os
 
     env = dict(os.environ)
+    # The kernel imports the very glute_study this runner hashed for the cache key.
+    source = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([source, *filter(None, [env.get("PYTHONPATH")])])
     env.update({"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
                 "SOURCE_DATE_EPOCH": "0", "TQDM_DISABLE": "1"})
     return env
