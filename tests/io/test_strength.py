@@ -1,0 +1,130 @@
+"""Strength files: template, VALD-style export, codebook rows, and summaries checked against R."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.errors import GluteStudyError, InputError
+from glute_study.io.strength import (
+    TEMPLATE_COLUMNS,
+    read_strength,
+    strength_rows,
+    strength_summary,
+)
+
+HERE = Path(__file__).parent
+VALD = HERE / "data" / "strength_vald.csv"
+TEMPLATE = HERE.parents[1] / "glute_study" / "io" / "templates" / "strength_template.csv"
+REFERENCE = HERE.parent / "reference" / "strength" / "strength_summary.csv"
+PEOPLE = pd.DataFrame({"participant_id": ["P001", "P002"], "body_mass_kg": [80.0, 72.5]})
+
+
+def test_template_columns_match_the_shipped_template():
+    header = TEMPLATE.read_text().splitlines()[0].split(",")
+    assert all(c in header for c in TEMPLATE_COLUMNS)
+
+
+def test_vald_export_becomes_one_row_per_side_and_trial():
+    trials = read_strength(VALD, lever_arm_m=0.45)
+    assert trials.attrs["format"] == "vald"
+    assert len(trials) == 12
+    p1 = trials[(trials["participant_id"] == "P001") & (trials["date"] == "2026-03-02")]
+    # trials numbered by Time UTC, whatever the row order of the file
+    left = p1[p1["side"] == "left"].sort_values("trial")
+    assert left["force_n"].tolist() == [402.0, 415.0, 409.0]
+    assert set(trials["test"]) == {"hhd_hip_extension"}
+
+
+@pytest.mark.parametrize("rule", ["best", "mean"])
+def test_summary_matches_r_reference(rule):
+    # Reference: tests/reference/strength/strength_summary.R (base R aggregate/reshape).
+    ref = pd.read_csv(REFERENCE)
+    ref = ref[ref["rule"] == rule].reset_index(drop=True)
+    rows = strength_rows(read_strength(VALD, lever_arm_m=0.45))
+    got = strength_summary(rows, PEOPLE, rule=rule)
+    assert got["participant_id"].tolist() == ref["participant_id"].tolist()
+    assert got["date"].dt.strftime("%Y-%m-%d").tolist() == ref["date"].tolist()
+    for col in ("left", "right", "nm_kg", "asymmetry_pct"):
+        # R printed 15 significant digits; floating-point agreement to 1e-12 relative
+        np.testing.assert_allclose(got[col], ref[col], rtol=1e-12, err_msg=col)
+
+
+def test_rows_number_sessions_by_date_and_keep_units():
+    rows = strength_rows(read_strength(VALD, lever_arm_m=0.45))
+    assert rows.loc[rows["participant_id"] == "P001", "session"].unique().tolist() == [1, 2]
+    assert set(rows["unit"]) == {"N"}
+    template = strength_rows(read_strength(TEMPLATE))
+    assert template["unit"].value_counts().to_dict() == {"N": 4, "Nm": 2, "reps": 2}
+    assert template.loc[template["unit"] != "N", "lever_arm_m"].isna().all()
+
+
+def test_summary_of_template_units_and_weaker_side():
+    summary = strength_summary(strength_rows(read_strength(TEMPLATE)),
+                               pd.DataFrame({"participant_id": ["P001"], "body_mass_kg": [80.0]}))
+    s = summary.set_index("test")
+    # hhd: best left 415 N x 0.46 m = 190.9 Nm, best right 431 x 0.46 = 198.26 Nm
+    assert s.loc["hhd_hip_extension", "left"] == pytest.approx(190.9, rel=1e-12)
+    assert s.loc["hhd_hip_extension", "right"] == pytest.approx(198.26, rel=1e-12)
+    assert s.loc["isokinetic_hip_extension", "nm_kg"] == pytest.approx(192.25 / 80, rel=1e-12)
+    assert np.isnan(s.loc["single_leg_bridge", "nm_kg"])  # repetitions are not torque
+    assert s.loc["single_leg_bridge", "asymmetry_pct"] == pytest.approx(300 / 34, rel=1e-12)
+    assert s["weaker_side"].tolist() == ["left", "left", "left"]
+
+
+def test_force_without_lever_arm_is_refused():
+    with pytest.raises(InputError, match="lever_arm_m"):
+        strength_rows(read_strength(VALD))
+
+
+def test_semicolon_decimal_comma(tmp_path):
+    text = TEMPLATE.read_text().replace(",", ";").replace("0.46", "0,46").replace("188.5", "188,5")
+    (tmp_path / "t.csv").write_text(text, encoding="latin-1")
+    a, b = read_strength(TEMPLATE), read_strength(tmp_path / "t.csv")
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("", "empty"),
+        ("participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+         "P1,2026-03-02,hhd_hip_extension,left,1,400,0.45\n"
+         "P1,2026-03-02,hhd_hip_extension,left\n", "line 3.*truncated"),
+        ("participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+         "P1,2026-03-02,hhd_hip_extension,middle,1,400,0.45\n", "line 2.*'middle'.*left or right"),
+        ("participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+         "P1,2026-03-02,hhd_hip_extension,left,1,400 N,0.45\n", "line 2.*'400 N', not a number"),
+        ("participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+         "P1,2026-03-02,hhd_hip_extension,left,1,400,0.45\n"
+         "P1,2026-03-02,hhd_hip_extension,left,1,410,0.45\n", "line 3.*appears twice"),
+        ("participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+         "P1,02.03.2026x,hhd_hip_extension,left,1,400,0.45\n", "line 2.*not a date"),
+        ("Name,Date UTC,Time UTC,Test,L Max Force (N),R Max Force (N),Max Imbalance (%)\n"
+         "P1,2026-03-02,09:00,Hip Extension,400,440,30\n", "line 2.*shifted"),
+        ('"Time","DataCount (samples)","Interval (s)"\n43428.4,0,12.5\n',
+         "not a strength file"),
+    ],
+)
+def test_bad_files_name_file_and_line(tmp_path, content, match):
+    path = tmp_path / "dyn.csv"
+    path.write_text(content)
+    with pytest.raises(GluteStudyError, match=match) as info:
+        read_strength(path)
+    assert str(info.value).startswith("dyn.csv")
+
+
+def test_unknown_test_name_asks_for_test(tmp_path):
+    path = tmp_path / "nordic.csv"
+    path.write_text(VALD.read_text().replace("Hip Extension", "Nordic Curl"))
+    with pytest.raises(InputError, match="'Nordic Curl'.*pass test="):
+        read_strength(path)
+    assert set(read_strength(path, test="hhd_hip_extension")["test"]) == {"hhd_hip_extension"}
+
+
+def test_test_override_is_checked():
+    with pytest.raises(InputError, match="`test` must be one of"):
+        read_strength(VALD, test="nordic")
