@@ -409,9 +409,9 @@ def mediation(
     ...                 exposure="hours", n_boot=200, seed=1, executor="serial")
     >>> print(res.table.iloc[3:6, [0, 1, 2, 3, 5]].round(2).to_string(index=False))
         term  estimate  ci_low  ci_high      scale
-      direct      0.96    0.75     1.20 rate_ratio
-    indirect      1.26    1.16     1.38 rate_ratio
-       total      1.20    0.97     1.49 rate_ratio
+      direct      0.82    0.67     0.96 rate_ratio
+    indirect      1.26    1.14     1.37 rate_ratio
+       total      1.03    0.87     1.26 rate_ratio
     """
     check_one_of("family", family, _FAMILIES)
     check_one_of("ci", ci, ("bca", "percentile"))
