@@ -98,7 +98,9 @@ def qc_report(
             ("instrument", ""), ("valid_day", False), ("wear_h", np.nan), ("sitting_h", np.nan))})
         dev = sitting[sitting["instrument"].astype(str) != "self_report"].copy()
         dev["participant_id"] = dev["participant_id"].astype(str)
-        valid = dev[dev["valid_day"].fillna(False).astype(bool)]
+        flag = dev["valid_day"].astype("object").map(lambda v: v is True or v == 1
+                                                    or str(v).lower() == "true")
+        valid = dev[flag.to_numpy(dtype=bool)]
         out["device_days"] = out["participant_id"].map(dev.groupby("participant_id").size())
         out["valid_days"] = out["participant_id"].map(valid.groupby("participant_id").size())
         wear = valid.groupby("participant_id")["wear_h"].mean()

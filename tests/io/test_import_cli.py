@@ -1,0 +1,148 @@
+"""`glute-study import`: sources into a study folder, merging, QC report, validation, bad input."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.commands import import_
+from glute_study.errors import GluteStudyError
+from glute_study.io.emg import synthetic_emg
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE.parents[1] / "glute_study" / "io" / "templates"
+
+
+def _run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="glute-study")
+    import_.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["import", *argv])
+    return args.func(args)
+
+
+def _redcap(out: Path) -> int:
+    return _run("redcap", str(HERE / "data" / "redcap_glute_data.csv"),
+                str(TEMPLATES / "redcap_dictionary.csv"), "--mapping",
+                str(TEMPLATES / "redcap_mapping.yaml"), "--out", str(out))
+
+
+def test_redcap_import_writes_a_valid_study_and_qc(tmp_path, capsys):
+    assert _redcap(tmp_path / "study") == 0
+    folder = tmp_path / "study"
+    for name in ("participants", "sitting", "exposure", "cramps"):
+        assert (folder / f"{name}.csv").exists()
+    printed = capsys.readouterr().out
+    assert "validated" in printed and "no errors" in printed
+    qc = pd.read_csv(folder / "qc_report.csv", dtype={"participant_id": str})
+    assert qc["participant_id"].tolist() == ["101", "102", "103"]
+    assert qc["exposure_sessions"].tolist() == [2, 2, 0]
+    assert (folder / "qc_report.md").read_text().startswith("# Import QC")
+    assert "<table" in (folder / "qc_report.html").read_text()
+
+    from glute_study import load_study
+
+    study = load_study(folder)
+    assert len(study.participants) == 3
+    assert study.cramps["muscle"].tolist() == ["hamstring", "calf"]
+
+
+def test_reimport_replaces_rows_instead_of_duplicating(tmp_path, capsys):
+    _redcap(tmp_path / "s")
+    _redcap(tmp_path / "s")
+    assert "4 replaced" in capsys.readouterr().out  # the 4 exposure sessions
+    assert len(pd.read_csv(tmp_path / "s" / "exposure.csv")) == 4
+    assert len(pd.read_csv(tmp_path / "s" / "participants.csv")) == 3
+
+
+def test_strength_and_emg_merge_into_the_same_study(tmp_path):
+    folder = tmp_path / "s"
+    _redcap(folder)
+    strength = tmp_path / "dyn.csv"
+    text = (HERE / "data" / "strength_vald.csv").read_text()
+    strength.write_text(text.replace("P001", "101").replace("P002", "102"))
+    assert _run("strength", str(strength), "--lever-arm-m", "0.45", "--out", str(folder)) == 0
+    t = np.arange(5000) / 2000
+    for name, glute in (("mvic.csv", 0.6), ("phe.csv", 1.1)):
+        pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=glute, seed=1),
+                      "biceps_femoris": synthetic_emg(onset_s=1.0, seed=2)}
+                     ).to_csv(tmp_path / name, index=False)
+    pd.DataFrame({"path": ["mvic.csv", "phe.csv"], "participant_id": "101",
+                  "date": "2026-03-02", "task": ["mvic", "prone_hip_extension"],
+                  "cue_s": [0.0, 1.0]}).to_csv(tmp_path / "manifest.csv", index=False)
+    assert _run("emg", str(tmp_path / "manifest.csv"), "--out", str(folder)) == 0
+
+    from glute_study import load_study
+
+    study = load_study(folder)
+    assert len(study.strength) == 12
+    assert len(study.activation) == 2
+    qc = pd.read_csv(folder / "qc_report.csv", dtype={"participant_id": str})
+    row = qc.set_index("participant_id").loc["101"]
+    assert row["strength_trials"] == 8 and row["emg_trials"] == 2
+    assert set(row["sources"].split(", ")) == {"redcap", "strength", "emg"}
+
+
+def test_activpal_sample_folder(samples, tmp_path):
+    source = samples / "activpal" / "Test_Events.csv"
+    if not source.exists():
+        pytest.skip(f"activPAL sample not found at {source}")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(source, inbox / "P7_events.csv")  # a copy in a temporary folder, not the repo
+    assert _run("activpal", str(inbox), "--out", str(tmp_path / "s")) == 0
+    sitting = pd.read_csv(tmp_path / "s" / "sitting.csv")
+    assert set(sitting["participant_id"]) == {"P7"}
+    assert set(sitting["instrument"]) == {"activpal"}
+    qc = pd.read_csv(tmp_path / "s" / "qc_report.csv")
+    assert qc.loc[0, "device_days"] == len(sitting)
+    # the same recording under a second name is an overlapping recording: refused
+    shutil.copy(source, inbox / "P7_again.csv")
+    with pytest.raises(GluteStudyError, match="P7 has two recordings covering"):
+        _run("activpal", str(inbox), "--out", str(tmp_path / "s2"), "--scheduler", "serial")
+    assert not (tmp_path / "s2").exists()
+
+
+def test_bad_device_file_stops_or_is_skipped(samples, tmp_path):
+    source = samples / "activpal" / "Test_Events.csv"
+    if not source.exists():
+        pytest.skip(f"activPAL sample not found at {source}")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(source, inbox / "P1_events.csv")
+    lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+    (inbox / "P2_events.csv").write_text("\n".join(lines[:50] + [lines[50][:12]]) + "\n")
+    (inbox / "P3_events.csv").write_text("")
+    with pytest.raises(GluteStudyError, match="P2_events.csv|P3_events.csv"):
+        _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial")
+    assert _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial",
+                "--skip-bad") == 0
+    qc = pd.read_csv(tmp_path / "s" / "qc_report.csv").set_index("participant_id")
+    assert qc.loc["P3", "status"] == "check"
+    assert "not imported" in qc.loc["P3", "messages"] and "empty" in qc.loc["P3", "messages"]
+
+
+def test_user_mistakes_are_one_line_errors(tmp_path):
+    with pytest.raises(GluteStudyError, match="needs --mapping"):
+        _run("redcap", str(HERE / "data" / "redcap_glute_data.csv"),
+             str(TEMPLATES / "redcap_dictionary.csv"), "--out", str(tmp_path / "s"))
+    with pytest.raises(GluteStudyError, match="two inputs"):
+        _run("redcap", str(HERE / "data" / "redcap_glute_data.csv"), "--mapping", "m.yaml",
+             "--out", str(tmp_path / "s"))
+    with pytest.raises(GluteStudyError, match="no such file or folder"):
+        _run("strength", str(tmp_path / "nothing.csv"), "--out", str(tmp_path / "s"))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(GluteStudyError, match="is a file"):
+        _run("strength", str(TEMPLATES / "strength_template.csv"), "--out",
+             str(tmp_path / "file"))
+
+
+def test_validation_errors_are_reported(tmp_path):
+    _redcap(tmp_path / "s")
+    # strength for participants that the study does not know: validation names them
+    with pytest.raises(GluteStudyError, match="strength.csv, line 2.*P001"):
+        _run("strength", str(TEMPLATES / "strength_template.csv"), "--out", str(tmp_path / "s"))

@@ -1,0 +1,66 @@
+"""The per-participant import QC report and its Markdown/HTML rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.errors import InputError
+from glute_study.io.qc import QC_COLUMNS, qc_report, render_qc
+
+
+@pytest.fixture
+def tables() -> dict[str, pd.DataFrame]:
+    sitting = pd.DataFrame({
+        "participant_id": ["A"] * 5 + ["B"] * 2 + ["A"],
+        "date": list(pd.date_range("2026-03-02", periods=5)) + list(
+            pd.date_range("2026-03-02", periods=2)) + [pd.Timestamp("2026-03-02")],
+        "instrument": ["activpal"] * 7 + ["self_report"],
+        "sitting_h": [9.0, 8.0, 10.0, 7.0, 2.0, 11.0, 12.0, 6.0],
+        "wear_h": [15.0, 14.0, 16.0, 13.0, 4.0, 15.0, 5.0, np.nan],
+        "valid_day": [True, True, True, True, False, True, False, pd.NA],
+    })
+    strength = pd.DataFrame({"participant_id": ["A", "A", "C"]})
+    cramps = pd.DataFrame({"participant_id": ["B"]})
+    return {"sitting": sitting, "strength": strength, "cramps": cramps}
+
+
+def test_counts_and_means_by_hand(tables):
+    files = pd.DataFrame({"participant_id": ["A", "A", "B"], "source": ["activpal", "strength",
+                                                                        "activpal"],
+                          "file": ["A.csv", "dyn.csv", "B.csv"], "warning": ["", "", ""]})
+    qc = qc_report(tables, files=files).set_index("participant_id")
+    assert list(qc.reset_index().columns) == list(QC_COLUMNS)
+    assert qc.index.tolist() == ["A", "B", "C"]
+    assert qc.loc["A", ["files", "device_days", "valid_days", "self_report_days",
+                        "strength_trials"]].tolist() == [2, 5, 4, 1, 2]
+    assert qc.loc["A", "sources"] == "activpal, strength"
+    # mean wear and sitting over A's 4 valid days: (15+14+16+13)/4, (9+8+10+7)/4
+    assert qc.loc["A", "wear_h_valid_day"] == pytest.approx(14.5, rel=1e-12)
+    assert qc.loc["A", "sitting_h_valid_day"] == pytest.approx(8.5, rel=1e-12)
+    assert qc.loc["A", "status"] == "ok"
+    assert qc.loc["B", "status"] == "check"  # 1 valid day < 4
+    assert "1 valid device day(s)" in qc.loc["B", "messages"]
+    assert qc.loc["B", "cramps"] == 1
+    assert qc.loc["C", "status"] == "ok" and qc.loc["C", "device_days"] == 0  # no device: no rule
+
+
+def test_file_warnings_flag_the_participant(tables):
+    files = pd.DataFrame({"participant_id": ["A"], "source": ["activpal"], "file": ["A.csv"],
+                          "warning": ["not UTF-8; read as Windows-1252"]})
+    qc = qc_report(tables, files=files, min_valid_days=1).set_index("participant_id")
+    assert qc.loc["A", "status"] == "check"
+    assert qc.loc["A", "messages"] == "A.csv: not UTF-8; read as Windows-1252"
+    assert qc.loc["B", "status"] == "ok"
+
+
+def test_render_markdown_and_html(tables):
+    qc = qc_report(tables)
+    md = render_qc(qc, title="Week 1")
+    assert md.startswith("# Week 1\n")
+    assert "| A | 0 |  | 5 | 4 | 14.5 | 8.5 |" in md
+    page = render_qc(qc, format="html")
+    assert page.count('<tr class="check">') == 1
+    with pytest.raises(InputError, match="`format` must be one of"):
+        render_qc(qc, format="pdf")
