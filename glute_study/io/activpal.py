@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._text import TextFile, parse_numbers, read_text, sniff_decimal
+from ._text import (
+    _COMMA_NUMBER,
+    _DOT_NUMBER,
+    TextFile,
+    parse_numbers,
+    read_text,
+    sniff_decimal,
+)
 from .daily import daily_sitting
 
 __all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]
@@ -71,6 +78,23 @@ def _split(line: str, sep: str) -> list[str]:
     # csv handles quoted names that contain the delimiter (the classic ActivityCode header does).
     fields = next(csv.reader([line], delimiter=sep), [])
     return [f.strip().strip('"').strip() for f in fields]
+
+
+def _first_mixed_line(lines: list[str], sep: str) -> int:
+    """Index of the first line whose decimal mark contradicts itself or the lines above."""
+    seen_comma = seen_dot = False
+    for k, line in enumerate(lines):
+        fields = [f.strip() for f in line.split(sep)]
+        comma = any(_COMMA_NUMBER.match(f) for f in fields)
+        dot = any(_DOT_NUMBER.match(f) for f in fields)
+        if (comma and (dot or seen_dot)) or (dot and seen_comma):
+            return k
+        seen_comma, seen_dot = seen_comma or comma, seen_dot or dot
+    return 0
+
+
+def _width(fields: list[str]) -> int:
+    return len(fields) - 1 if fields and fields[-1] == "" else len(fields)
 
 
 def _match_columns(fields: list[str]) -> dict[str, int]:
@@ -168,11 +192,15 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         )
     decimal = "."
     if sep != ",":
-        probe = [f for ln in text.lines[header_i + 1 : header_i + 51] for f in ln.split(sep)]
+        probe = text.lines[header_i + 1 : header_i + 51]
         try:
-            decimal = sniff_decimal(probe)
+            decimal = sniff_decimal([f for ln in probe for f in ln.split(sep)])
         except ValueError as exc:
-            raise text.error(f"{exc}; export with one decimal mark.", line=data_first) from None
+            k = _first_mixed_line(probe, sep)
+            raise text.error(
+                f"{exc}; this line differs from the lines above. Export with one decimal mark.",
+                line=data_first + k,
+            ) from None
     want = sorted(cols.values())
     try:
         raw = pd.read_csv(
@@ -199,14 +227,21 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         out[name] = parse_numbers(
             column, text=text, column=label, first_line=data_first, decimal=decimal
         )
-    for name in _REQUIRED:
+    n_last, n_head = _width(_split(text.lines[-1], sep)), _width(header)
+    if n_last < n_head:
+        raise text.error(
+            f"the last line has {n_last} fields where the header has {n_head}: the file is "
+            "truncated. Export it again.",
+            line=len(text.lines),
+        )
+    for name in out:
         missing = np.isnan(out[name])
         if missing.any():
             i = int(np.flatnonzero(missing)[0])
             raise text.error(
                 f"no value in column {header[cols[name]]!r} "
-                f"({'truncated file?' if i == n - 1 else 'empty field'}); every event needs "
-                "Time, its duration and its activity code.",
+                f"({'truncated file?' if i == n - 1 else 'empty field'}); every event needs a "
+                "number there.",
                 line=data_first + i,
             )
     if (out["duration_s"] < 0).any():

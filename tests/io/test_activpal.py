@@ -1,0 +1,197 @@
+"""activPAL events: the real classic export, a synthetic EventsEx file, and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.errors import GluteStudyError, InputError, StudyReadError
+from glute_study.io import FileFormatError, read_activpal, sitting_summary
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = Path(__file__).parents[1] / "reference" / "io"
+
+HEADER = (
+    '"Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary 1=standing '
+    '2=stepping 3.1=primary lying, 3.2=secondary lying 4=non-wear)","CumulativeStepCount"'
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "P01_events.csv", encoding="utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ------------------------------------------------------------------------------ real sample
+@pytest.fixture
+def test_events(samples: Path) -> Path:
+    path = samples / "activpal" / "Test_Events.csv"
+    if not path.is_file():
+        pytest.skip(f"sample {path} not found")
+    return path
+
+
+def test_sample_reads_with_times_codes_and_columns(test_events):
+    ev = read_activpal(test_events)
+    assert len(ev) == 14219  # 14220 lines minus the header
+    assert list(ev.columns[:4]) == ["start", "end", "duration_s", "activity_code"]
+    # first row: 43428.3953935185 days after 1899-12-30, rounded to the second
+    assert ev["start"].iloc[0] == pd.Timestamp("2018-11-24 09:29:22")
+    assert ev["duration_s"].iloc[0] == 50.1
+    # codes are decimals: 3.1 and 3.2 survive as such
+    assert set(ev["activity_code"].unique()) == {0.0, 1.0, 2.0, 3.1, 3.2}
+    assert ev["cumulative_step_count"].iloc[-1] == 13761
+    assert ev.attrs["format"] == "events"
+
+
+def test_sample_daily_sitting_equals_sedentary_event_time_to_the_second(test_events):
+    ev = read_activpal(test_events)
+    daily = sitting_summary(ev, participant_id="T")
+    sedentary_s = ev.loc[ev["activity_code"] == 0, "duration_s"].sum()
+    # exact to the second (float sums of tenths of a second: allow 1 ms)
+    assert daily["sitting_h"].sum() * 3600 == pytest.approx(sedentary_s, abs=1e-3)
+    assert sedentary_s == pytest.approx(78445.0, abs=1e-6)
+
+
+def test_sample_daily_table_matches_the_r_reference(test_events):
+    # Reference: tests/reference/io/activpal_daily.R (base R, written from the stated rules).
+    ref = pd.read_csv(REFERENCE / "activpal_daily.csv")
+    daily = sitting_summary(read_activpal(test_events), participant_id="T")
+    assert daily["date"].dt.strftime("%Y-%m-%d").tolist() == ref["date"].tolist()
+    for col in ("sitting_h", "prolonged_sitting_h", "prolonged_sitting_60_h", "wear_h"):
+        # tolerance 1e-5 h (0.04 s): R and numpy sum the same tenths of seconds in other orders
+        np.testing.assert_allclose(daily[col], ref[col], atol=1e-5, err_msg=col)
+    assert daily["sitting_bouts"].tolist() == ref["sitting_bouts"].tolist()
+    assert daily["breaks"].tolist() == ref["breaks"].tolist()
+    # the codebook sitting columns come first
+    assert list(daily.columns[:9]) == [
+        "participant_id", "date", "instrument", "sitting_h", "prolonged_sitting_h",
+        "sitting_bouts", "breaks", "wear_h", "valid_day",
+    ]
+    assert "split at midnight" in daily.attrs["rule"]
+
+
+# ------------------------------------------------------------------------- synthetic EventsEx
+def test_eventsex_with_preamble_latin1_and_decimal_comma():
+    ev = read_activpal(DATA / "eventsex_preamble_latin1.csv")
+    assert ev.attrs["format"] == "eventsex"
+    assert ev.attrs["encoding"] == "cp1252"
+    assert ev.attrs["decimal"] == ","
+    assert ev.attrs["metadata"][0].startswith("Probandin: Müller")
+    assert ev["duration_s"].tolist() == [2400, 300.5, 120, 4000, 1800, 59.5, 45000, 900, 600]
+    assert ev["activity_code"].tolist() == [0, 1, 2, 0, 5, 1, 3.1, 0, 4]
+    assert ev["start"].iloc[0] == pd.Timestamp("2024-01-01 12:00:00")
+    assert ev["waking_day"].eq(1).all()
+
+
+def test_eventsex_daily_summary_known_by_construction():
+    # 12:00 sit 40 min | up 5 min | step 2 min | sit 4000 s + transport 1800 s (one bout) |
+    # up 59.5 s | in bed 45000 s (14:24:40 -> 02:54:40) | sit 900 s | non-wear 600 s.
+    daily = sitting_summary(read_activpal(DATA / "eventsex_preamble_latin1.csv"))
+    d1, d2 = daily.iloc[0], daily.iloc[1]
+    assert d1["sitting_h"] == pytest.approx((2400 + 5800) / 3600)
+    assert d1["prolonged_sitting_h"] == pytest.approx((2400 + 5800) / 3600)
+    assert d1["prolonged_sitting_60_h"] == pytest.approx(5800 / 3600)
+    assert (d1["sitting_bouts"], d1["breaks"]) == (2, 2)
+    assert d1["wear_h"] == pytest.approx(8680 / 3600)
+    assert d1["in_bed_h"] == pytest.approx((86400 - 14 * 3600 - 24 * 60 - 40) / 3600)
+    assert d2["in_bed_h"] == pytest.approx((2 * 3600 + 54 * 60 + 40) / 3600)
+    # the last bout ends in non-wear: not a break
+    assert (d2["sitting_bouts"], d2["breaks"], d2["sitting_h"]) == (1, 0, 0.25)
+    assert d2["nonwear_h"] == pytest.approx(600 / 3600)
+
+
+def test_seated_transport_rule_is_changeable():
+    ev = read_activpal(DATA / "eventsex_preamble_latin1.csv")
+    daily = sitting_summary(ev, sitting_codes=(0,))
+    assert daily["sitting_h"].iloc[0] == pytest.approx((2400 + 4000) / 3600)
+    assert daily["other_h"].iloc[0] == pytest.approx(1800 / 3600)
+    assert daily.attrs["rules"]["sitting_codes"] == [0]
+
+
+def test_valid_day_threshold():
+    ev = pd.DataFrame({
+        "start": pd.to_datetime(["2024-03-01 07:00", "2024-03-02 07:00"]),
+        "duration_s": [10 * 3600.0, 9.5 * 3600],
+        "activity_code": [1.0, 1.0],
+    })
+    assert sitting_summary(ev)["valid_day"].tolist() == [True, False]
+    assert sitting_summary(ev, valid_day=9)["valid_day"].tolist() == [True, True]
+
+
+def test_unknown_code_is_an_error():
+    ev = pd.DataFrame({"start": pd.to_datetime(["2024-03-01 07:00"]), "duration_s": [60.0],
+                       "activity_code": [7.0]})
+    with pytest.raises(InputError, match=r"codes \[7.0\] are not known"):
+        sitting_summary(ev)
+
+
+# ------------------------------------------------------------------------------- bad input
+def test_utf8_bom_and_truncated_last_line_names_the_line():
+    with pytest.raises(FileFormatError, match=r"activpal_truncated_bom.csv, line 4: .*truncated"):
+        read_activpal(DATA / "activpal_truncated_bom.csv")
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(FileFormatError, match="P01_events.csv: the file is empty"):
+        read_activpal(write(tmp_path, "\n\n"))
+
+
+def test_header_only(tmp_path):
+    with pytest.raises(FileFormatError, match="line 1: the file has a header but no events"):
+        read_activpal(write(tmp_path, HEADER + "\n"))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(StudyReadError, match="no such file"):
+        read_activpal(tmp_path / "absent.csv")
+
+
+def test_actigraph_file_is_recognised(samples):
+    with pytest.raises(FileFormatError, match="line 1: this is an ActiGraph epoch file"):
+        read_activpal(samples / "actigraph" / "ActiGraph13.csv")
+
+
+def test_binary_file(samples):
+    with pytest.raises(FileFormatError, match="binary file"):
+        read_activpal(samples / "actigraph" / "GT3XPlus-RawData-Day01.agd")
+
+
+def test_not_a_number_names_line_and_column(tmp_path):
+    text = HEADER + "\n45292.5,0,60,0,0\n45292.6,0,6O,1,0\n"
+    with pytest.raises(FileFormatError, match=r"line 3: column 'Interval \(s\)' holds '6O'"):
+        read_activpal(write(tmp_path, text))
+
+
+def test_decimal_comma_in_a_comma_file_is_explained(tmp_path):
+    text = HEADER.replace(",", ";").replace("lying; 3.2", "lying, 3.2") + "\n"
+    text += "45292.5;0;60.5;0;0\n45292.6;0;60,5;1;0\n"
+    with pytest.raises(FileFormatError, match=r"line 3: .*both a decimal comma and a decimal"):
+        read_activpal(write(tmp_path, text))
+
+
+def test_latin1_classic_file_reads(tmp_path):
+    text = "Export: Jürgen\n" + HEADER + "\n45292.5,0,60,0,0\n45292.5006944444,600,30,2,1\n"
+    ev = read_activpal(write(tmp_path, text, encoding="latin-1"))
+    assert ev.attrs["encoding"] == "cp1252"
+    assert ev["activity_code"].tolist() == [0.0, 2.0]
+    assert ev.attrs["metadata"] == ["Export: Jürgen"]
+
+
+def test_times_going_backwards_suggest_appended_recordings(tmp_path):
+    text = HEADER + "\n45292.5,0,60,0,0\n45292.6,0,60,1,0\n45292.4,0,60,1,0\n"
+    with pytest.raises(FileFormatError, match="line 4: event times go backwards"):
+        read_activpal(write(tmp_path, text))
+
+
+def test_file_without_activity_column(tmp_path):
+    with pytest.raises(FileFormatError, match="no activPAL events header"):
+        read_activpal(write(tmp_path, "Time,x,y\n1,2,3\n"))
+
+
+def test_errors_are_glute_study_errors():
+    assert issubclass(FileFormatError, GluteStudyError)
