@@ -141,8 +141,11 @@ class Effects:
         ``irr_glute_per_nm_kg``: hamstring-cramp rate ratio per 1 Nm/kg more baseline glute
         strength, given sitting, age, sex, prior cramps and prior hamstring injury.
         ``irr_sitting_per_h``: total rate ratio per 1 h/day more true sitting (through the glutes
-        and any direct path), given age, sex, prior cramps and prior injury. Measured sitting is
-        a noisy mean of a few days, so a regression on it is slightly attenuated towards 1.
+        and any direct path), given age, sex, prior cramps and prior injury.
+        Both are structural values of the true exposures. Measured sitting is a noisy mean of a
+        few days and measured strength carries dynamometer error (test-retest ICC about 0.95),
+        so regressions on the measured values are attenuated towards 1, a little for strength
+        (about 5 % on the log scale) and more for sitting, exactly as in a real study.
         ``irr_training``: rate ratio of the training arm against control.
         """
         log_per_nm_kg = -math.log(self.rr_glute_deficit_per_sd) / self.glute_sd_nm_kg
