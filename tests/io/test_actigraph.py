@@ -1,0 +1,317 @@
+"""ActiGraph: real epoch CSVs and AGD, synthetic variants, non-wear and the daily table."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.errors import GluteStudyWarning, InputError
+from glute_study.io import FileFormatError, actigraph_daily, nonwear, read_actigraph
+from glute_study.io.actigraph import mode_columns, nonwear_minutes
+
+DATA = Path(__file__).parent / "data"
+TICKS_1970 = 621_355_968_000_000_000
+
+
+def header(*, fmt="M/d/yyyy", start_date="1/15/2024", download="1/22/2024", mode=13,
+           epoch="00:01:00", pad=",,,"):
+    lines = [
+        f"------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.3 Firmware v3.2.1 "
+        f"date format {fmt} Filter Normal -----------",
+        "Serial Number: NEO1F00000",
+        "Start Time 08:00:00",
+        f"Start Date {start_date}",
+        f"Epoch Period (hh:mm:ss) {epoch}",
+        "Download Time 09:00:00",
+        f"Download Date {download}",
+        "Current Memory Address: 0",
+        f"Current Battery Voltage: 4.10     Mode = {mode}",
+        "-" * 50,
+    ]
+    return [ln + pad for ln in lines]
+
+
+def write(tmp_path: Path, lines: list[str], name="A01.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def minute_epochs(counts, start="2024-01-15 08:00", **extra) -> pd.DataFrame:
+    ep = pd.DataFrame({"timestamp": pd.date_range(start, periods=len(counts), freq="min"),
+                       "axis1": np.asarray(counts, dtype=float), **extra})
+    ep.attrs["epoch_s"] = 60.0
+    return ep
+
+
+# ---------------------------------------------------------------------------- real samples
+def test_agd_reads_to_exactly_the_tidy_csv(samples):
+    folder = samples / "actigraph"
+    got = read_actigraph(folder / "GT3XPlus-RawData-Day01.agd")
+    want = pd.read_csv(folder / "GT3XPlus-RawData-Day01.csv")
+    # The tidy CSV writes the device clock with a 'Z'; ActiGraph clocks carry no zone.
+    want["timestamp"] = pd.to_datetime(want["timestamp"]).dt.tz_localize(None)
+    want = want.rename(columns={f"incline{k}": f"incline_{k}"
+                                for k in ("off", "standing", "sitting", "lying")})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.attrs["epoch_s"] == 10.0
+    assert got.attrs["mode"] == 61
+    assert got.attrs["serial"] == "NEO1DXXXXXXXX"
+    assert got.attrs["settings"]["epochcount"] == "8999"
+
+
+def test_epoch_csv_mode_13_without_column_names(samples):
+    ep = read_actigraph(samples / "actigraph" / "ActiGraph13.csv")
+    assert list(ep.columns) == ["timestamp", "axis1", "axis2", "axis3", "steps"]
+    assert len(ep) == 990
+    assert ep["timestamp"].iloc[0] == pd.Timestamp("2013-08-26 09:00:00")
+    assert ep["timestamp"].iloc[-1] == pd.Timestamp("2013-08-26 09:00:00") + 989 * pd.Timedelta(
+        seconds=15
+    )
+    assert ep.iloc[-1, 1:].tolist() == [36, 66, 86, 0]  # the file's last line: 36,66,86,0
+    assert ep.attrs["epoch_s"] == 15.0
+    assert ep.attrs["mode"] == 13
+    assert ep.attrs["date_format"] == "M/d/yyyy"
+
+
+def test_epoch_csv_mode_61_has_lux_and_inclinometer(samples):
+    ep = read_actigraph(samples / "actigraph" / "ActiGraph61.csv")
+    assert list(ep.columns) == ["timestamp", *mode_columns(61)]
+    assert ep["timestamp"].iloc[0] == pd.Timestamp("2016-08-15 21:35:00")
+    assert ep.iloc[0, 1:].tolist() == [325, 85, 176, 2, 0, 0, 5, 0, 0]
+    incline = ep[["incline_off", "incline_standing", "incline_sitting", "incline_lying"]]
+    assert (incline.sum(axis=1) == 5).all()  # seconds per 5-s epoch
+
+
+def test_mode_columns():
+    assert mode_columns(13) == ["axis1", "axis2", "axis3", "steps"]
+    assert mode_columns(61) == ["axis1", "axis2", "axis3", "steps", "lux", "incline_off",
+                                "incline_standing", "incline_sitting", "incline_lying"]
+    assert mode_columns(0) == ["axis1"]
+
+
+# ------------------------------------------------------------------------------ synthetic
+def test_column_name_row_and_date_format_contradicting_the_header():
+    # Header says M/d/yyyy but writes 31/12/2023; the Date column confirms d/M/yyyy.
+    with pytest.warns(GluteStudyWarning, match="only make sense as d/M/yyyy"):
+        ep = read_actigraph(DATA / "actigraph_names_dmy.csv")
+    assert ep["timestamp"].tolist() == list(pd.date_range("2023-12-31 23:58", periods=4,
+                                                          freq="min"))
+    assert ep["axis1"].tolist() == [10, 250, 0, 40]
+    assert ep.attrs["date_format"] == "d/M/yyyy"
+    assert ep.attrs["declared_date_format"] == "M/d/yyyy"
+
+
+def test_ambiguous_dates_follow_the_declared_format(tmp_path):
+    lines = header(fmt="d/M/yyyy", start_date="2/1/2024", download="9/1/2024") + ["1,2,3,0"]
+    ep = read_actigraph(write(tmp_path, lines))
+    assert ep["timestamp"].iloc[0] == pd.Timestamp("2024-01-02 08:00")
+
+
+def test_download_before_start_reveals_the_swapped_format(tmp_path):
+    # as declared M/d: start 10 Mar, download 11 Feb (before it); as d/M: 3 Oct, 2 Nov
+    lines = header(fmt="M/d/yyyy", start_date="3/10/2024", download="2/11/2024") + ["1,2,3,0"]
+    with pytest.warns(GluteStudyWarning, match="using d/M/yyyy"):
+        ep = read_actigraph(write(tmp_path, lines))
+    assert ep["timestamp"].iloc[0] == pd.Timestamp("2024-10-03 08:00")
+
+
+def test_written_dates_that_disagree_with_the_epochs_name_the_line(tmp_path):
+    lines = header(pad="") + ["Date,Time,Axis1,Axis2,Axis3,Steps",
+                              "1/15/2024,08:00:00,1,2,3,0", "1/15/2024,08:05:00,1,2,3,0"]
+    with pytest.raises(FileFormatError, match=r"A01.csv, line 13: the date/time written"):
+        read_actigraph(write(tmp_path, lines))
+
+
+def test_unreadable_dates(tmp_path):
+    lines = header(start_date="2024-01-15", download="2024-01-22") + ["1,2,3,0"]
+    with pytest.raises(FileFormatError, match="line 4: the header declares date format M/d/yyyy"):
+        read_actigraph(write(tmp_path, lines))
+
+
+def test_columns_disagreeing_with_mode(tmp_path):
+    with pytest.raises(FileFormatError, match=r"line 11: 4 columns per epoch, but Mode = 61"):
+        read_actigraph(write(tmp_path, header(mode=61) + ["1,2,3,0", "4,5,6,0"]))
+
+
+def test_truncated_epoch_row(tmp_path):
+    with pytest.raises(FileFormatError, match=r"line 12: no value for axis3 \(truncated file\?\)"):
+        read_actigraph(write(tmp_path, header() + ["1,2,3,0", "4,5"]))
+
+
+def test_truncated_header(tmp_path):
+    with pytest.raises(FileFormatError, match="header has 4 lines; expected 10"):
+        read_actigraph(write(tmp_path, header()[:4]))
+
+
+def test_not_a_number(tmp_path):
+    with pytest.raises(FileFormatError, match=r"line 12: axis2 is 'x', not a number"):
+        read_actigraph(write(tmp_path, header() + ["1,2,3,0", "4,x,6,0"]))
+
+
+def test_activpal_file_is_recognised(samples):
+    with pytest.raises(FileFormatError, match="line 1: not an ActiGraph epoch CSV: it looks like "
+                                              "an activPAL"):
+        read_actigraph(samples / "activpal" / "Test_Events.csv")
+
+
+def make_agd(path: Path, *, decimal=".", rows=3, with_data=True) -> Path:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE settings (settingID INTEGER PRIMARY KEY, settingName VARCHAR(64), "
+                "settingValue VARCHAR(8192))")
+    start = int(np.datetime64("2024-02-01T10:00:00", "ns").astype(np.int64) // 100) + TICKS_1970
+    mass = "70,5" if decimal == "," else "70.5"
+    settings = [("decimal", decimal), ("epochlength", "60"), ("modenumber", "13"),
+                ("deviceserial", "MOS2E00000"), ("startdatetime", str(start)), ("mass", mass),
+                ("culturename", "Deutsch (Deutschland)")]
+    con.executemany("INSERT INTO settings (settingName, settingValue) VALUES (?, ?)", settings)
+    if with_data:
+        con.execute("CREATE TABLE data (dataTimestamp INTEGER, axis1 REAL, axis2 REAL, "
+                    "axis3 REAL, steps REAL)")
+        con.executemany("INSERT INTO data VALUES (?, ?, ?, ?, ?)",
+                        [(start + i * 600_000_000, 10.0 * i, 1.0, 2.0, 0.0) for i in range(rows)])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_agd_with_decimal_comma_settings(tmp_path):
+    ep = read_actigraph(make_agd(tmp_path / "B01.agd", decimal=","))
+    assert ep["timestamp"].tolist() == list(pd.date_range("2024-02-01 10:00", periods=3,
+                                                          freq="min"))
+    assert ep["axis1"].tolist() == [0, 10, 20]
+    assert ep.attrs["decimal"] == ","
+    assert ep.attrs["settings"]["mass"] == "70,5"
+    assert ep.attrs["start"] == "2024-02-01 10:00:00"
+
+
+def test_agd_without_data_table(tmp_path):
+    with pytest.raises(FileFormatError, match="without the 'settings' and 'data' tables"):
+        read_actigraph(make_agd(tmp_path / "B02.agd", with_data=False))
+
+
+def test_truncated_agd(tmp_path):
+    good = make_agd(tmp_path / "B03.agd", rows=5000)
+    bad = tmp_path / "B04.agd"
+    bad.write_bytes(good.read_bytes()[:6000])
+    with pytest.raises(FileFormatError, match="B04.agd: the AGD database is damaged or truncated"):
+        read_actigraph(bad)
+
+
+# ------------------------------------------------------------------- non-wear by construction
+@pytest.mark.parametrize(("zeros", "method", "off"), [
+    (89, "choi", 0), (90, "choi", 90), (59, "troiano", 0), (60, "troiano", 60),
+])
+def test_minimum_period(zeros, method, off):
+    counts = np.r_[np.full(20, 500), np.zeros(zeros), np.full(20, 500)]
+    got = nonwear_minutes(counts, method=method)
+    assert got.sum() == off
+    if off:
+        assert got[20:20 + zeros].all()
+
+
+def test_choi_spike_needs_30_zero_minutes_up_and_downstream():
+    spike = [120, 3000]  # a 2-minute interruption of any size
+    ok = np.r_[np.full(10, 500), np.zeros(30), spike, np.zeros(60), np.full(10, 500)]
+    assert nonwear_minutes(ok, method="choi").sum() == 92
+    short_up = np.r_[np.full(10, 500), np.zeros(29), spike, np.zeros(61), np.full(10, 500)]
+    # without the spike allowance: 61 zero minutes < 90 -> all worn
+    assert nonwear_minutes(short_up, method="choi").sum() == 0
+    long_spike = np.r_[np.full(10, 500), np.zeros(45), [5, 5, 5], np.zeros(45), np.full(10, 500)]
+    assert nonwear_minutes(long_spike, method="choi").sum() == 0
+    # a changed window makes the first case fail
+    assert nonwear_minutes(ok, method="choi", window_min=31).sum() == 0
+
+
+def test_troiano_allows_two_minutes_up_to_100_counts():
+    base = [np.full(10, 500), np.zeros(30), None, np.zeros(30), np.full(10, 500)]
+
+    def run(spike):
+        base[2] = np.asarray(spike, dtype=float)
+        return nonwear_minutes(np.concatenate(base), method="troiano").sum()
+
+    assert run([100, 1]) == 62
+    assert run([101]) == 0  # above the stop level
+    assert run([50, 50, 50]) == 0  # three minutes
+    assert run([50, 50, 50]) == 0
+    assert nonwear_minutes(np.concatenate(base[:2] + [np.array([50, 50, 50])] + base[3:]),
+                           method="troiano", spike_tolerance_min=3).sum() == 63
+
+
+def test_nonwear_periods_from_sub_minute_epochs():
+    # 15-s epochs: 100 zero minutes between worn hours; one 15-s epoch of 3 counts in minute 50
+    per_min = np.r_[np.full(60, 400), np.zeros(100), np.full(60, 400)]
+    counts = np.repeat(per_min / 4, 4)
+    counts[4 * (60 + 50) + 2] = 3
+    ep = pd.DataFrame({"timestamp": pd.date_range("2024-01-15 08:00", periods=counts.size,
+                                                  freq="15s"), "axis1": counts})
+    choi = nonwear(ep, method="choi")
+    assert choi["wear"].tolist() == [True, False, True]
+    assert choi["start"].iloc[1] == pd.Timestamp("2024-01-15 09:00")
+    assert choi["end"].iloc[1] == pd.Timestamp("2024-01-15 10:40")
+    troiano = nonwear(ep, method="troiano")
+    assert troiano["wear"].tolist() == [True, False, True]
+    assert troiano.attrs["params"]["min_period_min"] == 60
+
+
+def test_nonwear_bad_arguments():
+    ep = minute_epochs(np.zeros(5))
+    with pytest.raises(InputError, match="`method` must be one of 'choi', 'troiano'"):
+        nonwear(ep, method="hecht")
+    with pytest.raises(InputError, match="choi non-wear has no parameter spike_stoplevel"):
+        nonwear(ep, method="choi", spike_stoplevel=50)
+
+
+# -------------------------------------------------------------------------------- daily
+def test_daily_counts_sedentary_scaled_to_epoch_length():
+    # 10-s epochs: 100 cpm = 16.67 counts per epoch. 16 -> sedentary, 17 -> not.
+    counts = np.r_[np.full(360, 16), np.full(360, 17), np.full(360, 16)]
+    ep = pd.DataFrame({"timestamp": pd.date_range("2024-01-15 08:00", periods=counts.size,
+                                                  freq="10s"), "axis1": counts})
+    ep.attrs["epoch_s"] = 10.0
+    d = actigraph_daily(ep, valid_day=2)
+    assert d["sitting_h"].iloc[0] == pytest.approx(2.0)
+    assert d["upright_h"].iloc[0] == pytest.approx(1.0)
+    assert (d["sitting_bouts"].iloc[0], d["breaks"].iloc[0]) == (2, 1)
+    assert d["prolonged_sitting_60_h"].iloc[0] == pytest.approx(2.0)
+    assert d["valid_day"].iloc[0]
+    assert "16.7 per 10-s epoch" in d.attrs["rule"]
+
+
+def test_daily_inclinometer_and_nonwear_by_construction():
+    n = 300
+    zeros = np.zeros(n, dtype=int)
+    sit = np.r_[np.full(100, 60), np.zeros(100), np.full(100, 0)].astype(int)
+    stand = np.r_[np.zeros(100), np.full(100, 60), np.zeros(100)].astype(int)
+    counts = np.r_[np.full(200, 50), np.zeros(100)]  # last 100 min: zero counts -> non-wear
+    ep = minute_epochs(counts, incline_off=zeros, incline_standing=stand,
+                       incline_sitting=sit, incline_lying=np.r_[np.zeros(200), np.full(100, 60)])
+    d = actigraph_daily(ep, posture="inclinometer", nonwear_method="choi", valid_day=3)
+    row = d.iloc[0]
+    assert row["sitting_h"] == pytest.approx(100 / 60)
+    assert row["upright_h"] == pytest.approx(100 / 60)
+    assert row["nonwear_h"] == pytest.approx(100 / 60)
+    assert row["lying_h"] == 0
+    assert (row["breaks"], row["valid_day"]) == (1, True)
+    nowear = actigraph_daily(ep, posture="inclinometer", nonwear_method=None)
+    assert nowear["lying_h"].iloc[0] == pytest.approx(100 / 60)
+
+
+def test_daily_on_the_agd_sample_is_consistent(samples):
+    ep = read_actigraph(samples / "actigraph" / "GT3XPlus-RawData-Day01.agd")
+    d = actigraph_daily(ep, posture="counts")
+    total_h = len(ep) * 10 / 3600
+    assert d["recorded_h"].sum() == pytest.approx(total_h)
+    periods = nonwear(ep, method="choi")
+    off_h = ((periods["end"] - periods["start"]).dt.total_seconds()[~periods["wear"]]).sum() / 3600
+    assert d["nonwear_h"].sum() == pytest.approx(off_h, abs=1 / 360)
+
+
+def test_inclinometer_needs_its_columns(samples):
+    ep = read_actigraph(samples / "actigraph" / "ActiGraph13.csv")
+    with pytest.raises(InputError, match="has no columns 'incline_off'"):
+        actigraph_daily(ep, posture="inclinometer")
