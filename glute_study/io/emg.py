@@ -8,9 +8,12 @@ Inputs
   collection length), a row of sensor names (one per channel group), a row of channel labels
   with a time column before each channel (``X [s]`` or ``... Time Series (s)``, then
   ``EMG 1 (mV)``), an optional sampling-rate row (``2148.1481 Hz``), then the samples. Comma or
-  semicolon delimited (a semicolon export uses a decimal comma). Only the EMG channels are kept;
-  they are named after their sensor (``Glute Max R (12345)`` -> ``gluteus_maximus`` when the name
-  says which muscle it is) unless ``muscles=`` names them.
+  semicolon delimited (a semicolon export uses a decimal comma). EMGworks-style labels
+  (``X[s], R GLUTEUS MAXIMUS: EMG 1``) without sensor or rate rows are read too. Only the EMG
+  channels are kept; they are named after their sensor or label (``Glute Max R (12345)`` ->
+  ``gluteus_maximus`` when the name says which muscle it is, else ``EMG 1``) unless ``muscles=``
+  names them. Channels sampled at another rate are interpolated onto the first EMG channel's
+  time axis.
 
 Onset detection (both return the onset in seconds on the file's time axis, or NaN)
 ------------------------------------------------------------------------------------
@@ -71,6 +74,8 @@ _MUSCLE_WORDS = (
     (r"hamstring", "hamstrings"),
     (r"erector|\bes\b", "erector_spinae"),
 )
+_EMG_LABEL = re.compile(r"\bEMG")
+_TIME_LABEL = re.compile(r"x\s*\[\s*s\s*\]|time", re.IGNORECASE)
 _HAMSTRINGS = ("biceps_femoris", "semitendinosus", "semimembranosus", "hamstrings")
 
 
@@ -111,9 +116,8 @@ def read_emg(path: str | Path, *, muscles: Mapping[str, str] | None = None) -> p
     (1000.0, ['time_s', 'gluteus_maximus', 'biceps_femoris'])
     """
     text = read_text(path)
-    head = [ln for ln in text.lines[:40]]
-    label_row = next((i for i, ln in enumerate(head)
-                      if re.search(r"\bEMG\s*\d*.*\(\s*(m|µ|u)?V\s*\)", ln)), None)
+    label_row = next((i for i, ln in enumerate(text.lines[:40])
+                      if _EMG_LABEL.search(ln) and _TIME_LABEL.search(ln)), None)
     first = text.lines[0].strip().lstrip('"').lower()
     if first.startswith("time_s"):
         frame = _read_tidy(text)
@@ -189,7 +193,7 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
     split = [[c.strip().strip('"').strip() for c in ln.split(delimiter)] for ln in text.lines]
     labels = split[label_row]
     emg_cols = [j for j, lab in enumerate(labels)
-                if re.search(r"\bEMG\b.*\(\s*(m|µ|u)?V\s*\)", lab)]
+                if _EMG_LABEL.search(lab) and not _TIME_LABEL.search(lab)]
     # sensor names: the nearest row above the labels with text at the channel-group columns
     sensors = [""] * len(labels)
     for i in range(label_row - 1, max(-1, label_row - 4), -1):
@@ -217,7 +221,7 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
     time = None
     for j in emg_cols:
         tcol = j - 1
-        if tcol < 0 or not re.search(r"x\s*\[s\]|time", labels[tcol], re.IGNORECASE):
+        if tcol < 0 or not _TIME_LABEL.search(labels[tcol]):
             raise text.error(f"channel '{labels[j]}' has no time column before it; expected "
                              "'X [s]' or '... Time Series (s)' then the channel.",
                              line=label_row + 1)
@@ -240,7 +244,7 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
         elif t.size != time.size or not np.allclose(t, time, atol=0.5 / rate):
             values = np.interp(time, t, values, left=np.nan, right=np.nan)
         label = re.sub(r"\s*\(.*\)\s*$", "", labels[j]).strip()  # "EMG 1 (mV)" -> "EMG 1"
-        label = label.split(":")[-1].strip() or label
+        label = label.split(":")[-1].strip() or label  # "R GLUTEUS MAX: EMG 1" -> "EMG 1"
         name = _muscle_from_name(sensors[j]) or _muscle_from_name(labels[j]) or label
         if name in channels:
             name = f"{name}_{label.replace(' ', '_').lower()}"

@@ -154,14 +154,21 @@ def _column(text: object, header: list[str], body: list[list[str]], name: str,
 
 
 def _dates(text: object, header: list[str], body: list[list[str]], name: str) -> pd.Series:
+    """ISO dates only: 02/03/2026 could be 2 March or 3 February, so it is refused, not guessed."""
     j = header.index(name)
-    values = pd.to_datetime(pd.Series([r[j].strip() for r in body]), errors="coerce",
-                            format="mixed", dayfirst=False)
+    cells = [r[j].strip() for r in body]
+    for i, cell in enumerate(cells):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?", cell):
+            raise text.error(f"column {name!r} holds {cell!r}, not a date as YYYY-MM-DD (a date "
+                             "like 02/03/2026 is ambiguous: re-save the dates as ISO).",
+                             line=i + 2)
+    values = pd.to_datetime(pd.Series([c[:10] for c in cells]), errors="coerce",
+                            format="%Y-%m-%d")
     bad = np.flatnonzero(values.isna().to_numpy())
     if bad.size:
-        raise text.error(f"column {name!r} holds {body[bad[0]][j]!r}, not a date (expected "
-                         "YYYY-MM-DD).", line=int(bad[0]) + 2)
-    return values.dt.normalize()
+        raise text.error(f"column {name!r} holds {cells[bad[0]]!r}, not a calendar date.",
+                         line=int(bad[0]) + 2)
+    return values
 
 
 def _from_vald(text, header, body, decimal, test) -> pd.DataFrame:

@@ -94,6 +94,25 @@ def test_read_trigno_semicolon_decimal_comma(tmp_path):
     np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=0, atol=0)
 
 
+def test_read_emgworks_style_labels_without_sensor_or_rate_rows(tmp_path):
+    lines = (DATA / "emg_trigno.csv").read_text().splitlines()
+    labels = "X[s],R GLUTEUS MAXIMUS: EMG 1,X[s],ACC X 1,X[s],R BICEPS FEMORIS: EMG 2"
+    (tmp_path / "w.csv").write_text("\n".join([*lines[:3], labels, *lines[7:]]) + "\n")
+    a = read_emg(DATA / "emg_trigno.csv")
+    b = read_emg(tmp_path / "w.csv")
+    assert list(b.columns) == ["time_s", "gluteus_maximus", "biceps_femoris"]
+    assert b.attrs["sampling_rate_hz"] == 1000.0  # from the time column
+    np.testing.assert_array_equal(b.to_numpy(), a.to_numpy())
+
+
+def test_unnamed_channels_keep_their_label(tmp_path):
+    lines = (DATA / "emg_trigno.csv").read_text().splitlines()
+    (tmp_path / "u.csv").write_text("\n".join([*lines[:4], "Sensor 1,,,,Sensor 2,", *lines[5:]])
+                                    + "\n")
+    emg = read_emg(tmp_path / "u.csv", muscles={"EMG 1": "gluteus_maximus"})
+    assert list(emg.columns) == ["time_s", "gluteus_maximus", "EMG 2"]
+
+
 def test_channel_rename_and_unknown_channel(tmp_path):
     p = tmp_path / "t.csv"
     pd.DataFrame({"time_s": np.arange(10) / 1000, "ch1": np.ones(10)}).to_csv(p, index=False)

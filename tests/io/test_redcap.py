@@ -205,3 +205,31 @@ def test_mapping_mistakes_are_explained(tmp_path):
     bad.write_text("tables:\n  cramps: [unclosed\n")
     with pytest.raises(InputError, match="m.yaml, line .*not valid YAML"):
         redcap_to_study(export, bad)
+
+
+def test_longitudinal_events_and_repeating_events(tmp_path):
+    # A longitudinal project: demographics at baseline; the sitting questionnaire at baseline and
+    # follow-up (a repeating *event* in the follow-up arm: instrument empty, instance set).
+    header = ("record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,"
+              "dem_sex,demographics_complete,sq_date,sq_weekday_sitting_h,sq_domains___1,"
+              "sq_domains___2,sq_domains___3,sq_domains___4,sitting_questionnaire_complete")
+    rows = [
+        "1,baseline_arm_1,,,1,2,2026-03-02,8,0,1,0,0,2",
+        "1,followup_arm_1,,1,,,2026-04-02,7,0,0,0,0,2",
+        "1,followup_arm_1,,2,,,2026-05-02,6.5,0,0,0,0,1",
+        "2,baseline_arm_1,,,2,2,2026-03-03,9,1,0,0,0,2",
+    ]
+    (tmp_path / "d.csv").write_text("\n".join([header, *rows]) + "\n")
+    export = read_redcap(tmp_path / "d.csv", DICTIONARY)
+    rec = export.records
+    assert rec["redcap_event_name"].tolist() == ["baseline_arm_1", "followup_arm_1",
+                                                 "followup_arm_1", "baseline_arm_1"]
+    assert rec["redcap_repeat_instance"].isna().tolist() == [True, False, False, True]
+    assert rec["redcap_repeat_instance"].dropna().tolist() == [1, 2]
+    sq = export.form("sitting_questionnaire")
+    assert sq["sq_weekday_sitting_h"].tolist() == [8.0, 7.0, 6.5, 9.0]
+    assert export.form("demographics")["dem_sex"].tolist() == ["Female", "Male"]
+    # a duplicated event row is refused, naming both lines
+    (tmp_path / "dup.csv").write_text("\n".join([header, *rows, rows[1]]) + "\n")
+    with pytest.raises(GluteStudyError, match="line 6: .*redcap_event_name=followup_arm_1.*line 3"):
+        read_redcap(tmp_path / "dup.csv", DICTIONARY)

@@ -102,7 +102,9 @@ def test_semicolon_decimal_comma(tmp_path):
          "P1,2026-03-02,hhd_hip_extension,left,1,400,0.45\n"
          "P1,2026-03-02,hhd_hip_extension,left,1,410,0.45\n", "line 3.*appears twice"),
         ("participant_id,date,test,side,trial,force_n,lever_arm_m\n"
-         "P1,02.03.2026x,hhd_hip_extension,left,1,400,0.45\n", "line 2.*not a date"),
+         "P1,02/03/2026,hhd_hip_extension,left,1,400,0.45\n", "line 2.*ambiguous"),
+        ("participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+         "P1,2026-02-30,hhd_hip_extension,left,1,400,0.45\n", "line 2.*not a calendar date"),
         ("Name,Date UTC,Time UTC,Test,L Max Force (N),R Max Force (N),Max Imbalance (%)\n"
          "P1,2026-03-02,09:00,Hip Extension,400,440,30\n", "line 2.*shifted"),
         ('"Time","DataCount (samples)","Interval (s)"\n43428.4,0,12.5\n',
