@@ -1,5 +1,5 @@
 # Reference values for tests/stats/test_associations.py.
-# Run from this folder: Rscript associations.R  (reads data.csv, writes the *.csv outputs)
+# Run from this folder: Rscript associations.R  (reads data.csv from make_associations_data.py, writes the *.csv outputs)
 library(MASS)
 library(splines)
 options(digits = 15)

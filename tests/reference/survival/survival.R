@@ -1,5 +1,5 @@
 # Reference values for tests/stats/test_survival.py (R survival 3.x).
-# Run from this folder: Rscript survival.R  (reads data.csv, writes the *.csv outputs)
+# Run from this folder: Rscript survival.R  (reads data.csv from make_survival_data.py, writes the *.csv outputs)
 library(survival)
 d <- read.csv("data.csv")
 d$group <- factor(d$group)

@@ -1,0 +1,71 @@
+"""Kaplan-Meier curves of time to first cramp, drawn from a :func:`kaplan_meier` result."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ._theme import PALETTE, get_ax
+
+__all__ = ["km_plot"]
+
+
+def km_plot(result, *, ci: bool = True, ax=None):
+    """Draw Kaplan-Meier step curves, one per group, with censoring marks and 95 % CI bands.
+
+    Parameters
+    ----------
+    result : Result
+        What :func:`glute_study.stats.survival.kaplan_meier` returned.
+    ci : bool
+        Shade the pointwise 95 % confidence band (log scale, as in the result).
+    ax : matplotlib Axes, optional
+        Where to draw; a new one-column figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Each group's curve is a line labelled ``"<group> (n = N)"``; censored times are ``|``
+        markers on the curve (their line is labelled ``"_censored <group>"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from glute_study.stats.survival import kaplan_meier
+    >>> data = pd.DataFrame({"time": [2, 3, 3, 5, 8, 9, 12, 15],
+    ...                      "event": [1, 1, 0, 1, 1, 0, 1, 0], "arm": ["a", "b"] * 4})
+    >>> ax = km_plot(kaplan_meier(data, time="time", event="event", group="arm"))
+    >>> [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    ['a (n = 4)', 'b (n = 4)']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    fit = getattr(result, "model", None)
+    curve = getattr(fit, "curve", None)
+    if curve is None or "surv" not in getattr(curve, "columns", []):
+        raise InputError(
+            "km_plot needs the result of glute_study.stats.survival.kaplan_meier; got "
+            f"{type(result).__name__} without a Kaplan-Meier curve."
+        )
+    ax = get_ax(ax)
+    ns = result.table.set_index("term")["n"]
+    for i, (group, g) in enumerate(curve.groupby("group", sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        t = np.r_[0.0, g["time"].to_numpy()]
+        s = np.r_[1.0, g["surv"].to_numpy()]
+        n = int(ns[group])
+        label = f"{group} (n = {n})" if fit.group is not None else f"n = {n}"
+        ax.step(t, s, where="post", color=colour, label=label)
+        if ci:
+            low = np.r_[1.0, g["ci_low"].to_numpy()]
+            high = np.r_[1.0, g["ci_high"].to_numpy()]
+            ax.fill_between(t, low, high, step="post", color=colour, alpha=0.2, linewidth=0)
+        cens = g[g["n_censor"] > 0]
+        ax.plot(cens["time"], cens["surv"], linestyle="none", marker="|", markersize=5,
+                color=colour, label=f"_censored {group}")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(fit.time)
+    ax.set_ylabel("Proportion without a cramp")
+    if fit.group is not None:
+        ax.legend(title=fit.group, frameon=False)
+    return ax
