@@ -168,7 +168,7 @@ def _iter_csv(path: Path, chunk_rows: int) -> Iterator[_Chunk]:
     if len(lines) > 2 and not text.endswith("\n"):
         lines = lines[:-1]
     try:
-        sep = sniff_delimiter(lines[:10])
+        sep = sniff_delimiter(lines[:2])
     except ValueError:
         raise FileFormatError(
             path, "cannot tell the field delimiter (tried , ; and tab).", line=1
@@ -191,32 +191,38 @@ def _iter_csv(path: Path, chunk_rows: int) -> Iterator[_Chunk]:
         engine="c",
     )
     line = 2
+    with reader:
+        try:
+            for chunk in reader:
+                yield _csv_chunk(chunk, cols, path, line)
+                line += len(chunk)
+        except pd.errors.ParserError as exc:
+            raise FileFormatError(
+                path, f"cannot be read as a table ({str(exc).strip()[:120]})."
+            ) from None
+
+
+def _csv_chunk(chunk: pd.DataFrame, cols: dict[str, str], path: Path, line: int) -> _Chunk:
     try:
-        for chunk in reader:
-            try:
-                tns = _time_ns(chunk[cols["time"]])
-            except ValueError as exc:
-                i = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-                bad = chunk[cols["time"]].iloc[i]
-                raise FileFormatError(path, f"time {bad!r} is not a date-time or a number.",
-                                      line=line + i) from None
-            out = {}
-            for axis in "xyz":
-                values = pd.to_numeric(chunk[cols[axis]], errors="coerce").to_numpy(dtype=float)
-                if np.isnan(values).any():
-                    i = int(np.flatnonzero(np.isnan(values))[0])
-                    raise FileFormatError(
-                        path,
-                        f"{axis} is {chunk[cols[axis]].iloc[i]!r}, not a number "
-                        f"({'truncated file?' if i == len(values) - 1 else 'bad field'}).",
-                        line=line + i,
-                    )
-                out[axis] = values
-            yield _Chunk(tns, out["x"], out["y"], out["z"], first_line=line, first_row=line - 2)
-            line += len(tns)
-    except pd.errors.ParserError as exc:
-        raise FileFormatError(path, f"cannot be read as a table ({str(exc).strip()[:120]}).") \
-            from None
+        tns = _time_ns(chunk[cols["time"]])
+    except ValueError as exc:
+        i = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+        bad = chunk[cols["time"]].iloc[i]
+        raise FileFormatError(
+            path, f"time {bad!r} is not a date-time or a number.", line=line + i
+        ) from None
+    out = {}
+    for axis in "xyz":
+        column = chunk[cols[axis]]
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        if np.isnan(values).any():
+            i = int(np.flatnonzero(np.isnan(values))[0])
+            raw = column.iloc[i]
+            what = f"no {axis} value" if pd.isna(raw) else f"{axis} is {raw!r}, not a number"
+            where = "truncated file?" if i == len(values) - 1 else "bad field"
+            raise FileFormatError(path, f"{what} ({where}).", line=line + i)
+        out[axis] = values
+    return _Chunk(tns, out["x"], out["y"], out["z"], first_line=line, first_row=line - 2)
 
 
 def read_accel(path: str | Path) -> pd.DataFrame:
@@ -399,8 +405,12 @@ def thigh_posture(
         raise InputError(f"`epoch_s` must divide 60 seconds (1, 2, 5, 10, ...); got {epoch_s}.")
     chunks, path = _chunks_of(samples)
     acc = _EpochSums(int(round(epoch_s * 1e9)), path)
-    for chunk in chunks:
-        acc.add(chunk)
+    try:
+        for chunk in chunks:
+            acc.add(chunk)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()  # release the file at once, also when a chunk is refused
     idx, sums = acc.result()
     n = sums[:, 6]
     mean = sums[:, 0:3] / n[:, None]

@@ -1,0 +1,168 @@
+"""Raw thigh accelerometry: inclination posture known by construction, chunking, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.errors import InputError
+from glute_study.io import FileFormatError, accel_daily, iter_accel, read_accel, thigh_posture
+from glute_study.io import accel as accel_module
+
+T0 = pd.Timestamp("2024-05-06 22:00:00")
+
+
+def signal(angles_deg, *, hz=10, seed=1, noise=0.02, start=T0) -> pd.DataFrame:
+    """Samples whose long (x) axis is ``angle`` degrees from vertical, one angle per second."""
+    rng = np.random.default_rng(seed)
+    theta = np.radians(np.repeat(np.asarray(angles_deg, dtype=float), hz))
+    n = theta.size
+    return pd.DataFrame({
+        "time": start + pd.to_timedelta(np.arange(n) / hz, unit="s"),
+        "x": np.cos(theta) + rng.normal(0, noise, n),
+        "y": rng.normal(0, noise, n),
+        "z": np.sin(theta) + rng.normal(0, noise, n),
+    })
+
+
+def test_inclination_threshold_known_by_construction():
+    angles = [20] * 30 + [44] * 30 + [46] * 30 + [85] * 30
+    ep = thigh_posture(signal(angles, noise=0.0), nonwear_min=None, min_bout_s=1)
+    np.testing.assert_allclose(ep["inclination_deg"], angles, atol=1e-9)  # exact geometry
+    assert ep["state"].tolist() == ["upright"] * 60 + ["sitting"] * 60
+    assert ep["duration_s"].eq(1.0).all()
+    assert ep["start"].iloc[0] == T0
+
+
+def test_upside_down_sensor_gives_the_same_posture():
+    up = signal([10] * 20 + [80] * 20, noise=0.0)
+    down = up.assign(x=-up["x"])
+    a = thigh_posture(up, nonwear_min=None)
+    b = thigh_posture(down, nonwear_min=None)
+    assert a["state"].tolist() == b["state"].tolist()
+
+
+def test_minimum_bout_keeps_the_previous_posture():
+    angles = [10] * 60 + [80] * 9 + [10] * 60 + [80] * 10 + [10] * 60
+    ep = thigh_posture(signal(angles), nonwear_min=None, min_bout_s=10)
+    sitting = ep["state"].eq("sitting").to_numpy()
+    assert sitting.sum() == 10  # the 9-s excursion is ignored, the 10-s one kept
+    assert sitting[129:139].all()
+    assert "shorter than 10 s ignored" in ep.attrs["rule"]
+
+
+def test_still_sensor_is_nonwear_after_90_minutes():
+    angles = [80] * (89 * 60)
+    worn = thigh_posture(signal(angles, hz=2, noise=0.0), min_bout_s=1)
+    assert worn["state"].eq("sitting").all()  # 89 still minutes: still worn
+    off = thigh_posture(signal([80] * (91 * 60), hz=2, noise=0.0), min_bout_s=1)
+    assert off["state"].eq("nonwear").all()
+    moving = thigh_posture(signal([80] * (91 * 60), hz=2, noise=0.05), min_bout_s=1)
+    assert moving["state"].eq("sitting").all()
+
+
+def test_matches_a_plain_pandas_computation():
+    raw = signal(np.r_[np.full(100, 15.0), np.linspace(15, 90, 200), np.full(100, 70.0)])
+    ep = thigh_posture(raw, nonwear_min=None, min_bout_s=1)
+    # Independent reference: pandas groupby on the floored second, then the arccos formula.
+    g = raw.groupby(raw["time"].dt.floor("s"))[["x", "y", "z"]].mean()
+    ref = np.degrees(np.arccos(np.abs(g["x"]) / np.sqrt((g**2).sum(axis=1))))
+    np.testing.assert_allclose(ep["inclination_deg"], ref.to_numpy(), rtol=0, atol=1e-9)
+    assert ep["start"].tolist() == list(g.index)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_files_read_in_chunks_give_the_in_memory_answer(tmp_path, monkeypatch, suffix):
+    raw = signal([10] * 50 + [80] * 50 + [30] * 50, hz=25)
+    path = tmp_path / f"thigh{suffix}"
+    if suffix == ".csv":
+        raw.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f")
+    else:
+        raw.to_parquet(path, index=False)
+    whole = thigh_posture(raw, nonwear_min=None)
+    monkeypatch.setattr(accel_module, "_CHUNK_ROWS", 333)  # epochs cut across chunks
+    chunked = thigh_posture(path, nonwear_min=None)
+    pd.testing.assert_frame_equal(chunked, whole, check_exact=False, rtol=1e-12)
+    assert [len(c) for c in iter_accel(path, chunk_rows=1000)] == [1000, 1000, 1000, 750]
+
+
+def test_semicolon_csv_with_decimal_comma_and_seconds(tmp_path):
+    path = tmp_path / "thigh.csv"
+    path.write_text("time;x;y;z\n0;0,99;0;0,1\n0,5;0,98;0;0,1\n1;0,1;0;0,99\n1,5;0,1;0;0,99\n")
+    got = read_accel(path)
+    assert got["x"].tolist() == [0.99, 0.98, 0.1, 0.1]
+    assert got["time"].iloc[3] == pd.Timestamp("1970-01-01 00:00:01.5")
+    ep = thigh_posture(path, nonwear_min=None, min_bout_s=1)
+    assert ep["state"].tolist() == ["upright", "sitting"]
+
+
+def test_daily_split_at_midnight():
+    # 22:00 -> 01:00: 1 h upright, then 2 h sitting across midnight, ending the recording.
+    raw = signal([10] * 3600 + [80] * 7200, hz=1)
+    d = accel_daily(raw, participant_id="X1", valid_day=1)
+    assert d["date"].tolist() == [pd.Timestamp("2024-05-06"), pd.Timestamp("2024-05-07")]
+    np.testing.assert_allclose(d["sitting_h"], [1.0, 1.0])
+    np.testing.assert_allclose(d["prolonged_sitting_60_h"], [1.0, 1.0])  # judged on the whole bout
+    assert d["sitting_bouts"].tolist() == [1, 0]
+    assert d["breaks"].tolist() == [0, 0]
+    assert d["instrument"].eq("thigh_accelerometer").all()
+    assert "45 deg from vertical" in d.attrs["rule"]
+
+
+# ------------------------------------------------------------------------------ bad input
+def test_time_going_backwards_names_the_line(tmp_path):
+    path = tmp_path / "thigh.csv"
+    path.write_text("time,x,y,z\n0,1,0,0\n1,1,0,0\n2,1,0,0\n1.5,1,0,0\n")
+    with pytest.raises(FileFormatError, match="thigh.csv, line 5: time goes backwards"):
+        thigh_posture(path)
+
+
+def test_missing_value_names_the_line(tmp_path):
+    path = tmp_path / "thigh.csv"
+    path.write_text("time,x,y,z\n0,1,0,0\n1,1,,0\n2,1,0,0\n")
+    with pytest.raises(FileFormatError, match=r"thigh.csv, line 3: no y value \(bad field\)"):
+        thigh_posture(path)
+
+
+def test_truncated_last_line(tmp_path):
+    path = tmp_path / "thigh.csv"
+    path.write_text("time,x,y,z\n0,1,0,0\n1,1,0,0\n2,1\n")
+    with pytest.raises(FileFormatError, match=r"line 4: no y value \(truncated file\?\)"):
+        thigh_posture(path)
+
+
+def test_units_in_metres_per_second_squared(tmp_path):
+    raw = signal([10] * 5)
+    raw[["x", "y", "z"]] *= 9.81
+    with pytest.raises(InputError, match=r"look like m/s\^2"):
+        thigh_posture(raw)
+
+
+def test_missing_columns_and_empty_file(tmp_path):
+    path = tmp_path / "thigh.csv"
+    path.write_text("t,ax,ay,az\n0,1,0,0\n")
+    with pytest.raises(FileFormatError, match="line 1: no 'time' column"):
+        thigh_posture(path)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(FileFormatError, match="empty.csv: the file is empty"):
+        read_accel(empty)
+
+
+def test_bad_options():
+    raw = signal([10] * 5)
+    with pytest.raises(InputError, match="`long_axis` must be one of"):
+        thigh_posture(raw, long_axis="w")
+    with pytest.raises(InputError, match="must divide 60 seconds"):
+        thigh_posture(raw, epoch_s=7)
+    with pytest.raises(InputError, match="unknown options: angle"):
+        accel_daily(raw, angle=30)
+
+
+def test_parquet_damaged(tmp_path):
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(FileFormatError, match="bad.parquet: cannot be read as Parquet"):
+        thigh_posture(path)
+
