@@ -143,7 +143,12 @@ class _Design:
 
     def take(self, rows: np.ndarray) -> _Design:
         """The design of a subset of the models (itself when shared)."""
-        return self if self.shared else _Design(self.X[rows])
+        if self.shared:
+            return self
+        new = object.__new__(_Design)
+        new.X, new.XX, new.shared = self.X[rows], self.XX[rows], False
+        new.p, new.iu = self.p, self.iu
+        return new
 
     def eta(self, beta: np.ndarray) -> np.ndarray:
         """``X beta`` for every model: (B, n)."""
@@ -274,7 +279,7 @@ def fit_batch(
     weights: np.ndarray | None = None,
     start: BatchFit | np.ndarray | None = None,
     cov: bool = True,
-    tol: float = 1e-10,
+    tol: float = 1e-8,
     max_iter: int = 100,
 ) -> BatchFit:
     """Fit a batch of GLMs of one family, vectorised over models.
@@ -299,7 +304,9 @@ def fit_batch(
     cov : bool
         Also return the covariance of the coefficients.
     tol : float
-        Convergence when every parameter's Newton step is below ``tol * (1 + |value|)``.
+        Convergence when every parameter's Newton step is below ``tol * (1 + |value|)``; the
+        step is then still applied, and as Newton converges quadratically the answer is then
+        accurate to about ``tol**2``.
     max_iter : int
         Newton steps at most (for ``negbin``, for the Poisson start and then the joint fit).
 
@@ -353,11 +360,13 @@ def fit_batch(
         raise InputError("family 'logistic' needs `y` coded 0/1.")
     design = _Design(X)
     beta0, theta0 = _start_values(start, B, X.shape[-1])
-    if family == "gaussian":
-        return _fit_gaussian(design, y, off, w, B, cov)
-    if family in ("logistic", "poisson"):
-        return _fit_canonical(design, y, off, w, B, family, cov, tol, max_iter, beta0)
-    return _fit_negbin(design, y, off, w, B, cov, tol, max_iter, beta0, theta0)
+    # Trial steps may overflow exp(); they get a log-likelihood of -inf or NaN and are halved.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if family == "gaussian":
+            return _fit_gaussian(design, y, off, w, B, cov)
+        if family in ("logistic", "poisson"):
+            return _fit_canonical(design, y, off, w, B, family, cov, tol, max_iter, beta0)
+        return _fit_negbin(design, y, off, w, B, cov, tol, max_iter, beta0, theta0)
 
 
 def _start_values(start, B: int, p: int):
@@ -525,12 +534,10 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
     ll, parts = _nb_eval(design, y, off, w, wy, counts, beta, phi)
     converged = np.zeros(B, bool)
     active = np.arange(B)
+    # Work only on the models still moving (the "a" arrays): converged ones are left as they are.
+    sub, ya, oa, wa, wya, ca = design, y, off, w, wy, counts
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - it is reported
-        # Work only on the models still moving: converged ones are left as they are.
-        sub = design.take(active)
-        ya, oa, wa, wya = _take(y, active), _take(off, active), w[active], wy[active]
-        ca = counts.take(active)
         step, _ = _nb_step(sub, ya, wa, parts)
         b_old, p_old, ll_old = beta[active], phi[active], ll[active]
         b_new = b_old + step[:, :-1]
@@ -556,10 +563,14 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
         beta[active], phi[active], ll[active] = b_new, p_new, ll_new
         converged[active[small]] = True
         keep = ~small
-        active = active[keep]
-        if active.size == 0:
+        if not keep.any():
             break
-        parts = tuple(np.asarray(part)[keep] for part in parts_new)
+        parts = parts_new
+        if not keep.all():
+            active = active[keep]
+            parts = tuple(part[keep] for part in parts_new)
+            sub, ya, oa, ca = sub.take(keep), _take(ya, keep), _take(oa, keep), ca.take(keep)
+            wa, wya = wa[keep], wya[keep]
     theta = np.exp(phi)
     covm = None
     if want_cov:
