@@ -1,0 +1,169 @@
+"""The shared daily sitting summary and the parallel folder import."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.errors import InputError, StudyReadError
+from glute_study.io import FileFormatError, daily_sitting, import_device_folder
+from glute_study.io.daily import DAILY_COLUMNS
+
+HEADER = '"Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary)"\n'
+
+
+def intervals(*rows, start="2024-01-01 20:00") -> pd.DataFrame:
+    """rows: (state, seconds), laid end to end from ``start``."""
+    states = [r[0] for r in rows]
+    dur = np.array([r[1] for r in rows], dtype=float)
+    t = pd.Timestamp(start) + pd.to_timedelta(np.r_[0, np.cumsum(dur)[:-1]], unit="s")
+    return pd.DataFrame({"start": t, "duration_s": dur, "state": states})
+
+
+def test_columns_and_codebook_order():
+    d = daily_sitting(intervals(("sitting", 60)), instrument="activpal")
+    assert tuple(d.columns) == DAILY_COLUMNS
+    assert d["sitting_bouts"].dtype == np.int64
+    assert d["valid_day"].dtype == bool
+
+
+def test_bout_across_midnight_is_prolonged_on_both_days():
+    # 23:40 -> 00:20 sitting (40 min), then upright: each day has 20 min of prolonged sitting.
+    d = daily_sitting(intervals(("sitting", 2400), ("upright", 600), start="2024-01-01 23:40"),
+                      instrument="x", valid_day=0)
+    np.testing.assert_allclose(d["sitting_h"], [1 / 3, 1 / 3])
+    np.testing.assert_allclose(d["prolonged_sitting_h"], [1 / 3, 1 / 3])
+    np.testing.assert_allclose(d["prolonged_sitting_60_h"], [0, 0])
+    assert d["sitting_bouts"].tolist() == [1, 0]  # counted on the start day
+    assert d["breaks"].tolist() == [0, 1]  # counted when it happens
+    np.testing.assert_allclose(d["breaks_per_sitting_h"], [0, 3])
+
+
+def test_short_bouts_are_not_prolonged_and_breaks_need_upright():
+    d = daily_sitting(
+        intervals(("sitting", 1799), ("upright", 60), ("sitting", 1800), ("lying", 600),
+                  ("sitting", 3600), ("nonwear", 60), ("sitting", 100), ("upright", 10)),
+        instrument="x",
+    )
+    row = d.iloc[0]
+    assert row["sitting_h"] == pytest.approx((1799 + 1800 + 3600 + 100) / 3600)
+    assert row["prolonged_sitting_h"] == pytest.approx((1800 + 3600) / 3600)
+    assert row["prolonged_sitting_60_h"] == pytest.approx(1.0)
+    assert (row["sitting_bouts"], row["breaks"]) == (4, 2)
+    assert row["wear_h"] == pytest.approx((1799 + 60 + 1800 + 600 + 3600 + 100 + 10) / 3600)
+    assert row["lying_h"] == pytest.approx(600 / 3600)
+
+
+def test_a_gap_in_the_recording_ends_a_bout_without_a_break():
+    iv = pd.concat([intervals(("sitting", 1200)),
+                    intervals(("sitting", 1200), ("upright", 60), start="2024-01-01 20:30")])
+    d = daily_sitting(iv, instrument="x")
+    assert (d["sitting_bouts"].iloc[0], d["breaks"].iloc[0]) == (2, 1)
+    assert d["prolonged_sitting_h"].iloc[0] == 0  # two 20-min bouts, not one of 40
+
+
+def test_days_without_data_are_listed_as_empty_invalid_days():
+    iv = pd.concat([intervals(("upright", 36000), start="2024-01-01 08:00"),
+                    intervals(("upright", 36000), start="2024-01-03 08:00")])
+    d = daily_sitting(iv, instrument="x")
+    assert d["date"].dt.day.tolist() == [1, 2, 3]
+    assert d["valid_day"].tolist() == [True, False, True]
+    assert d["recorded_h"].tolist() == [10.0, 0.0, 10.0]
+    assert np.isnan(d["breaks_per_sitting_h"]).all()
+
+
+def test_overlapping_intervals_are_an_error():
+    iv = pd.concat([intervals(("sitting", 3600)), intervals(("upright", 60),
+                                                           start="2024-01-01 20:30")])
+    with pytest.raises(InputError, match="posture intervals overlap: one starting 2024-01-01 "
+                                         "20:30:00 begins before"):
+        daily_sitting(iv, instrument="x")
+
+
+def test_bad_states_and_durations():
+    with pytest.raises(InputError, match="found standing"):
+        daily_sitting(intervals(("standing", 60)), instrument="x")
+    bad = intervals(("sitting", 60)).assign(duration_s=-1.0)
+    with pytest.raises(InputError, match="non-negative duration_s"):
+        daily_sitting(bad, instrument="x")
+
+
+def test_empty_intervals_give_an_empty_table_with_the_rule():
+    d = daily_sitting(intervals(("sitting", 1)).iloc[:0], instrument="x")
+    assert d.empty and "valid day" in d.attrs["rule"]
+
+
+# ---------------------------------------------------------------------------- many files
+def activpal_file(folder: Path, name: str, first_day: float, hours: int = 24) -> Path:
+    rows = [f"{first_day + i / 24:.10f},0,3600,{i % 2}" for i in range(hours)]
+    path = folder / name
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    return path
+
+
+def test_folder_import_with_an_executor(tmp_path):
+    for k in range(4):
+        activpal_file(tmp_path, f"P0{k}_week.csv", 45292.0 + k)
+    with ThreadPoolExecutor(2) as pool:
+        out = import_device_folder(tmp_path, executor=pool, options={"valid_day": 20})
+    assert out.files["participant_id"].tolist() == ["P00", "P01", "P02", "P03"]
+    assert out.files["error"].isna().all()
+    assert out.files["valid_days"].tolist() == [1, 1, 1, 1]
+    assert out.daily["sitting_h"].tolist() == [12.0] * 4
+    assert out.daily["file"].str.endswith("_week.csv").all()
+    assert "valid day = waking wear >= 20 h" in out.daily.attrs["rule"]
+
+
+def test_bad_file_raises_or_is_recorded(tmp_path):
+    activpal_file(tmp_path, "P01.csv", 45292.0)
+    (tmp_path / "P02.csv").write_text(HEADER + "45292.0,0,60,0\n45292.1,0,6O,1\n")
+    with pytest.raises(FileFormatError, match="P02.csv, line 3: column 'Interval"):
+        import_device_folder(tmp_path, executor="serial")
+    out = import_device_folder(tmp_path, executor="serial", errors="record")
+    assert out.files["error"].notna().tolist() == [False, True]
+    assert out.daily["participant_id"].unique().tolist() == ["P01"]
+
+
+def test_overlapping_recordings_of_one_participant(tmp_path):
+    activpal_file(tmp_path, "P01_a.csv", 45292.0)
+    activpal_file(tmp_path, "P01_b.csv", 45292.5)
+    activpal_file(tmp_path, "P02_a.csv", 45292.5)
+    with pytest.raises(FileFormatError, match="P01_b.csv: participant P01: this recording .* "
+                                              "overlaps P01_a.csv"):
+        import_device_folder(tmp_path, executor="serial")
+    out = import_device_folder(tmp_path, executor="serial", errors="record")
+    assert out.files["error"].notna().tolist() == [False, True, False]
+    assert sorted(out.daily["file"].map(lambda f: Path(f).name).unique()) == ["P01_a.csv",
+                                                                               "P02_a.csv"]
+
+
+def test_actigraph_and_accel_folders(samples, tmp_path):
+    out = import_device_folder(
+        [samples / "actigraph" / "ActiGraph13.csv", samples / "actigraph" / "ActiGraph61.csv"],
+        reader="actigraph", executor="serial", id_pattern=lambda p: p.stem,
+        options={"valid_day": 1},
+    )
+    assert out.files["participant_id"].tolist() == ["ActiGraph13", "ActiGraph61"]
+    assert out.files["error"].isna().all()
+    assert set(out.daily["instrument"]) == {"actigraph"}
+    raw = pd.DataFrame({"time": np.arange(0, 600, 0.5), "x": 0.0, "y": 0.02, "z": 1.0})
+    raw.to_parquet(tmp_path / "T9_thigh.parquet")
+    acc = import_device_folder(tmp_path, reader="accel", executor="serial",
+                               options={"nonwear_min": None})
+    assert acc.daily["sitting_h"].tolist() == [pytest.approx(600 / 3600)]
+
+
+def test_folder_arguments(tmp_path):
+    with pytest.raises(InputError, match="no activpal files"):
+        import_device_folder(tmp_path)
+    with pytest.raises(StudyReadError, match="no such file or folder"):
+        import_device_folder(tmp_path / "absent")
+    activpal_file(tmp_path, "x.csv", 45292.0)
+    with pytest.raises(InputError, match="does not match file name 'x.csv'"):
+        import_device_folder(tmp_path, id_pattern=r"P\d+", executor="serial")
+    with pytest.raises(InputError, match="`reader` must be one of"):
+        import_device_folder(tmp_path, reader="fitbit")
