@@ -103,8 +103,37 @@ def import_to_study(
 ) -> dict[str, Any]:
     """Import ``inputs`` of one ``source`` into the study folder ``out``; see the module doc.
 
-    Returns a dict with ``tables`` (what was imported), ``qc`` (the report), ``study`` (the
-    validated study or None) and ``summary`` (lines to print).
+    Parameters
+    ----------
+    source : {"activpal", "actigraph", "accel", "redcap", "strength", "emg"}
+        Kind of export.
+    inputs : list of str
+        Files or folders, as on the command line.
+    out : str or Path
+        The study folder to write or merge into (created when absent).
+    executor : None, str, Client or Executor
+        Where device files are read: see :func:`glute_study.parallel.run_tasks`.
+    **options
+        ``id_pattern``, ``valid_day``, ``skip_bad`` (devices); ``mapping``, ``keep`` (redcap);
+        ``test``, ``lever_arm_m`` (strength); ``method`` (emg).
+
+    Returns
+    -------
+    dict
+        ``tables`` (what was imported), ``qc`` (the report), ``study`` (the validated study, or
+        None without participants) and ``summary`` (lines to print).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from importlib.resources import files
+    >>> template = files("glute_study.io") / "templates" / "strength_template.csv"
+    >>> result = import_to_study("strength", [str(template)], out=tempfile.mkdtemp())
+    >>> print(result["summary"][0])
+    strength: 8 row(s) imported, 0 replaced, 8 in strength.csv
+    >>> result["qc"][["participant_id", "strength_trials", "status"]]
+      participant_id  strength_trials status
+    0           P001                8     ok
     """
     if source not in SOURCES:
         raise InputError(f"`source` must be one of {', '.join(SOURCES)}; got {source!r}.")
@@ -340,6 +369,19 @@ def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tup
     """Write ``tables`` into ``folder``, merging with the CSVs already there (see module doc).
 
     Returns, per table, (rows imported, old rows replaced, rows now in the file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> day = pd.DataFrame({"participant_id": ["P1"], "date": [pd.Timestamp("2026-03-02")],
+    ...                     "instrument": ["activpal"], "sitting_h": [9.5]})
+    >>> merge_tables(folder, {"sitting": day})
+    {'sitting': (1, 0, 1)}
+    >>> merge_tables(folder, {"sitting": day.assign(sitting_h=9.0)})  # same key: replaced
+    {'sitting': (1, 1, 1)}
+    >>> print((folder / "sitting.csv").read_text().splitlines()[1])
+    P1,2026-03-02,activpal,9.0,,,,,
     """
     counts = {}
     for name, frame in tables.items():

@@ -124,6 +124,17 @@ class RedcapExport:
 
         Rows in which every field of the form is empty are left out. The record id,
         ``redcap_event_name`` and ``redcap_repeat_instance`` columns come first when present.
+
+        Examples
+        --------
+        >>> from importlib.resources import files
+        >>> import tempfile, pathlib
+        >>> dictionary = files("glute_study.io") / "templates" / "redcap_dictionary.csv"
+        >>> data = pathlib.Path(tempfile.mkdtemp()) / "data.csv"
+        >>> _ = data.write_text("record_id,dem_sex,demographics_complete\\n7,2,2\\n8,,0\\n")
+        >>> read_redcap(data, dictionary).form("demographics")
+          record_id dem_sex demographics_complete
+        0         7    Male              complete
         """
         check_one_of("form", name, self.forms)
         if name in self.repeating:

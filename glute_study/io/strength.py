@@ -24,6 +24,7 @@ Two inputs are accepted by :func:`read_strength`:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,7 @@ def read_strength(
     *,
     test: str | None = None,
     lever_arm_m: float | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read a strength file (tidy template or VALD-style export) into one row per trial.
 
@@ -101,6 +103,9 @@ def read_strength(
         ``single_leg_bridge``); by default read from the file's ``test``/``Test`` column.
     lever_arm_m : float, optional
         Pad-to-hip-joint distance for rows that have none (vendor exports do not carry it).
+    columns : mapping, optional
+        Rename the file's columns first, onto template names or VALD names, for other vendors:
+        e.g. ``{"Athlete": "Name", "Left peak (N)": "L Max Force (N)", ...}``.
 
     Returns
     -------
@@ -128,6 +133,12 @@ def read_strength(
     if test is not None:
         check_one_of("test", test, _TESTS)
     text, header, body, decimal = _cells(path)
+    if columns:
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise InputError(f"`columns` renames {', '.join(map(repr, missing))}, not in "
+                             f"{text.path.name} (columns: {', '.join(header)}).")
+        header = [columns.get(h, h) for h in header]
     if all(c in header for c in _VALD):
         out = _from_vald(text, header, body, decimal, test)
         fmt = "vald"

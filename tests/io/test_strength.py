@@ -130,3 +130,14 @@ def test_unknown_test_name_asks_for_test(tmp_path):
 def test_test_override_is_checked():
     with pytest.raises(InputError, match="`test` must be one of"):
         read_strength(VALD, test="nordic")
+
+
+def test_other_vendor_columns_are_renamed(tmp_path):
+    text = VALD.read_text().replace("Name,", "Athlete,").replace("L Max Force (N)", "Left (N)")
+    (tmp_path / "other.csv").write_text(text)
+    renamed = read_strength(tmp_path / "other.csv", lever_arm_m=0.45,
+                            columns={"Athlete": "Name", "Left (N)": "L Max Force (N)"})
+    pd.testing.assert_frame_equal(renamed.reset_index(drop=True),
+                                  read_strength(VALD, lever_arm_m=0.45), check_like=True)
+    with pytest.raises(InputError, match="'Links'"):
+        read_strength(tmp_path / "other.csv", columns={"Links": "L Max Force (N)"})
