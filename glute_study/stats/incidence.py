@@ -188,7 +188,7 @@ def _to_irr(p, t1, t0):
 def _pair(k1, t1, k0, t0, method, level):
     """IRR of (k1, t1) against (k0, t0) with CI and p, by ``method``."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        irr = (k1 / t1) / (k0 / t0)
+        irr = np.float64(k1 / t1) / np.float64(k0 / t0)
     z = stats.norm.ppf(1 - (1 - level) / 2)
     if method == "wald":
         if k1 == 0 or k0 == 0:

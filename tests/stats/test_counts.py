@@ -1,7 +1,7 @@
 """count_model, compare_count_models and predict_rates against R (MASS, pscl, sandwich).
 
 The reference values come from tests/reference/counts/counts.R run on counts_data.csv (written by
-make_data.py there); the tests read the stored JSON and never need R.
+make_counts_data.py there); the tests read the stored JSON and never need R.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _check(table, coef_ref, se_ref, component="count"):
 def test_data_generator_is_reproducible(data):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("make_counts", REF / "make_data.py")
+    spec = importlib.util.spec_from_file_location("make_counts", REF / "make_counts_data.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     pd.testing.assert_frame_equal(mod.make(), data, check_exact=False, rtol=1e-12)

@@ -1,4 +1,4 @@
-"""Write counts_data.csv, the seeded cohort that counts.R fits (run: python make_data.py)."""
+"""Write counts_data.csv, the seeded cohort that counts.R fits (run: python make_counts_data.py)."""
 
 from pathlib import Path
 
