@@ -195,3 +195,15 @@ def test_dose_response_warns_without_overdispersion():
     d = pd.DataFrame({"sitting_h_day": x, "hamstring_cramps": y, "exposure_h": hours})
     with pytest.warns(FitWarning, match="dispersion at the boundary"):
         dose_response(d)
+
+
+def test_associations_on_simulated_study():
+    from glute_study import simulate_study
+
+    table = simulate_study(n=200, seed=5).analysis_table()
+    res = sitting_strength(table, covariates=["age", "sex"])
+    assert list(res.table["instrument"]) == ["device", "self_report"]
+    assert (res.table["n"] > 150).all()
+    dose = dose_response(table, covariates=["sex", "prior_cramps"])
+    assert dose.diagnostics["n"] + dose.diagnostics["n_excluded"] == 200
+    assert dose.model.curve["rate"].gt(0).all()

@@ -262,3 +262,53 @@ def test_first_cramp_times_rejects_reversed_follow_up(tables):
     participants = participants.assign(follow_up_end=pd.to_datetime(["2025-02-01"] * 4))
     with pytest.raises(InputError, match="follow_up_end is before follow_up_start"):
         first_cramp_times(participants, exposure, cramps)
+
+
+# ---------------------------------------------------------------- on a simulated study
+
+
+@pytest.fixture(scope="module")
+def study():
+    from glute_study import simulate_study
+
+    return simulate_study(n=150, seed=21)
+
+
+def test_first_cramp_times_on_simulated_study(study):
+    p, x, c = study.participants, study.exposure, study.cramps
+    cal = first_cramp_times(p, x, c, scale="calendar").set_index("participant_id")
+    expo = first_cramp_times(p, x, c, scale="exposure").set_index("participant_id")
+    assert len(cal) == len(p) and cal.index.is_unique
+    # independent count: participants with a hamstring cramp inside their follow-up window
+    fu = p.set_index("participant_id")
+    ham = c[c["muscle"] == "hamstring"].join(fu, on="participant_id")
+    inside = ham[(ham["datetime"] >= ham["follow_up_start"])
+                 & (ham["datetime"] < ham["follow_up_end"] + pd.Timedelta(days=1))]
+    assert set(cal.index[cal["event"] == 1]) == set(inside["participant_id"])
+    assert (expo["event"] == cal["event"]).all()
+    days = (fu["follow_up_end"] - fu["follow_up_start"]).dt.days + 1
+    assert (cal["time"] <= days.loc[cal.index] + 1e-9).all()
+    assert (cal.loc[cal["event"] == 0, "time"] == days.loc[cal["event"] == 0]).all()
+    # exposure scale: censored at the total hours, events no later than the total hours
+    xx = x.join(fu, on="participant_id")
+    xx = xx[(xx["date"] >= xx["follow_up_start"]) & (xx["date"] <= xx["follow_up_end"])]
+    total = (xx.groupby("participant_id")["duration_min"].sum() / 60).reindex(expo.index,
+                                                                               fill_value=0.0)
+    cens = expo["event"] == 0
+    assert_allclose(expo.loc[cens, "time"], total[cens], rtol=1e-12)
+    assert (expo.loc[~cens, "time"] <= total[~cens] + 1e-9).all()
+
+
+def test_km_and_cox_run_on_simulated_study(study):
+    times = first_cramp_times(study.participants, study.exposure, study.cramps,
+                              scale="exposure")
+    data = times.merge(study.analysis_table(), on="participant_id")
+    km = kaplan_meier(data, time="time", event="event", group="arm")
+    assert list(km.table["term"]) == ["control", "glute_training", "log_rank"]
+    assert km.table["n"].iloc[:2].sum() == len(data)
+    cox = cox_model(data, "sitting_h_day + prior_cramps + C(arm)", time="time", event="event")
+    assert list(cox.table["term"]) == ["C(arm)[T.glute_training]", "sitting_h_day",
+                                       "prior_cramps"]
+    assert np.isfinite(cox.table["estimate"]).all()
+    assert list(cox.diagnostics["ph_test"]["term"]) == ["C(arm)", "sitting_h_day",
+                                                        "prior_cramps", "GLOBAL"]
