@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of, require_columns
+from ..codebook import HAMSTRING_MUSCLES
 from ..errors import InputError
 from ._text import TextFile, parse_numbers, read_text, sniff_delimiter
 
@@ -76,7 +77,6 @@ _MUSCLE_WORDS = (
 )
 _EMG_LABEL = re.compile(r"\bEMG")
 _TIME_LABEL = re.compile(r"x\s*\[\s*s\s*\]|time", re.IGNORECASE)
-_HAMSTRINGS = ("biceps_femoris", "semitendinosus", "semimembranosus", "hamstrings")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -236,6 +236,11 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
                                  "looks truncated.", line=start + i + 1)
         values = parse_numbers(cells[:n], text=text, column=labels[j], first_line=start + 1,
                                decimal=decimal)
+        gap = np.flatnonzero(np.isnan(values))
+        if gap.size:
+            raise text.error(f"channel '{labels[j]}' has an empty cell inside the recording; "
+                             "expected a value in every row up to its last sample.",
+                             line=start + int(gap[0]) + 1)
         t = parse_numbers(tcells[:n], text=text, column=labels[tcol], first_line=start + 1,
                           decimal=decimal)
         if time is None:
@@ -600,7 +605,7 @@ def onset_delay(
     activation: pd.DataFrame,
     *,
     glute: str = "gluteus_maximus",
-    hamstrings: tuple[str, ...] = _HAMSTRINGS,
+    hamstrings: tuple[str, ...] = HAMSTRING_MUSCLES,
 ) -> pd.DataFrame:
     """Gluteus maximus onset minus hamstring onset, per participant, session, task and trial.
 

@@ -105,6 +105,16 @@ def test_read_emgworks_style_labels_without_sensor_or_rate_rows(tmp_path):
     np.testing.assert_array_equal(b.to_numpy(), a.to_numpy())
 
 
+def test_trigno_hole_in_a_channel_names_the_line(tmp_path):
+    lines = (DATA / "emg_trigno.csv").read_text().splitlines()
+    cells = lines[20].split(",")
+    cells[1] = ""
+    lines[20] = ",".join(cells)
+    (tmp_path / "hole.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(GluteStudyError, match="hole.csv, line 21: channel 'EMG 1 \\(mV\\)'"):
+        read_emg(tmp_path / "hole.csv")
+
+
 def test_unnamed_channels_keep_their_label(tmp_path):
     lines = (DATA / "emg_trigno.csv").read_text().splitlines()
     (tmp_path / "u.csv").write_text("\n".join([*lines[:4], "Sensor 1,,,,Sensor 2,", *lines[5:]])
