@@ -258,8 +258,17 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
             "into separate files.",
             line=data_first + i,
         )
-    start = (_EXCEL_EPOCH + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
     duration = out.pop("duration_s")
+    early = np.flatnonzero(seconds[1:] < seconds[:-1] + duration[:-1] - 1.5)
+    if early.size:
+        i = int(early[0]) + 1
+        raise text.error(
+            f"this event starts {seconds[i - 1] + duration[i - 1] - seconds[i]:.1f} s before the "
+            "previous one ends (its Time + Interval): overlapping events, or two recordings in "
+            "one file? Export again or split the file.",
+            line=data_first + i,
+        )
+    start = (_EXCEL_EPOCH + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
     end = start + np.round(duration * 1e9).astype("timedelta64[ns]")
     events = pd.DataFrame({"start": start, "end": end, "duration_s": duration})
     events["activity_code"] = np.round(out.pop("activity_code"), 3)

@@ -195,3 +195,10 @@ def test_file_without_activity_column(tmp_path):
 
 def test_errors_are_glute_study_errors():
     assert issubclass(FileFormatError, GluteStudyError)
+
+
+def test_overlapping_events_name_the_line(tmp_path):
+    # the second event starts at +60 s but the first lasts 120 s
+    text = HEADER + "\n45292.5,0,120,0,0\n45292.5006944444,0,60,1,0\n"
+    with pytest.raises(FileFormatError, match="line 3: this event starts 60.0 s before"):
+        read_activpal(write(tmp_path, text))
