@@ -333,7 +333,11 @@ def _import_emg(inputs: list[str], *, method: str = "tkeo", **_: Any) -> tuple[d
         if not manifest_path.is_file():
             raise InputError(f"{manifest_path}: no such manifest file (emg takes manifest CSVs "
                              "with path, participant_id, date, task).")
-        manifest = pd.read_csv(manifest_path, dtype={"participant_id": str})
+        try:
+            manifest = pd.read_csv(manifest_path, dtype={"participant_id": str})
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            raise InputError(f"{manifest_path}: not a readable manifest CSV ({err}); expected "
+                             "columns path, participant_id, date, task.") from None
         parts.append(activation_table(manifest, method=method, root=manifest_path.parent))
         files += [(str(pid), "emg", Path(p).name, "")
                   for pid, p in zip(manifest["participant_id"], manifest["path"])]

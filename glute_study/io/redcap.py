@@ -789,8 +789,14 @@ def redcap_to_study(
             if col not in table.names:
                 raise InputError(f"{where}: tables.{name}.columns.{col} is not a column of "
                                  f"{name}; use one of {', '.join(table.names)}.")
-            series = _source(data, source, f"{where}: tables.{name}.columns.{col}")
-            result[col] = _to_codebook(series, table.column(col))
+            key = f"{where}: tables.{name}.columns.{col}"
+            series = _source(data, source, key)
+            try:
+                result[col] = _to_codebook(series, table.column(col))
+            except (ValueError, TypeError) as err:
+                why = str(err).splitlines()[0]
+                raise InputError(f"{key}: the values do not fit {name}.{col} "
+                                 f"({table.column(col).expected()}): {why}.") from None
         frame = pd.DataFrame(result).reset_index(drop=True)
         out[name] = frame[[c for c in table.names if c in frame.columns]]
     return out
@@ -819,12 +825,19 @@ def _source(data: pd.DataFrame, source: Any, where: str) -> pd.Series:
         series = data[source["field"]]
     if "map" in source:
         mapping = source["map"]
+        if not isinstance(mapping, dict):
+            raise InputError(f"{where}.map: expected {{label: value}} pairs; got {mapping!r}.")
         series = series.astype("object").map(lambda v: mapping.get(v, v) if pd.notna(v) else v)
-    if "scale" in source:
-        series = pd.to_numeric(series, errors="raise") * float(source["scale"])
-    if "as" in source:
-        check_one_of(f"{where}.as", source["as"], _AS)
-        series = _as(series, source["as"])
+    try:
+        if "scale" in source:
+            series = pd.to_numeric(series, errors="raise") * float(source["scale"])
+        if "as" in source:
+            check_one_of(f"{where}.as", source["as"], _AS)
+            series = _as(series, source["as"])
+    except (ValueError, TypeError) as err:
+        why = str(err).splitlines()[0]
+        raise InputError(f"{where}: the values of {source.get('field', 'the constant')!r} do not "
+                         f"convert ({why}); check the field named here.") from None
     return series
 
 
@@ -835,12 +848,12 @@ def _snake(value: Any) -> Any:
 
 
 def _as(series: pd.Series, kind: str) -> pd.Series:
-    if kind == "year":
-        return pd.to_datetime(series).dt.year.astype("Int64")
-    if kind == "date":
-        return pd.to_datetime(series).dt.normalize()
-    if kind == "datetime":
-        return pd.to_datetime(series)
+    if kind in ("year", "date", "datetime"):
+        if not pd.api.types.is_datetime64_any_dtype(series):
+            series = pd.to_datetime(series.astype("object"), format="ISO8601")
+        if kind == "year":
+            return series.dt.year.astype("Int64")
+        return series.dt.normalize() if kind == "date" else series
     if kind == "bool":
         truth = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
         return series.astype("object").map(

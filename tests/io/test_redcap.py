@@ -201,6 +201,12 @@ def test_mapping_mistakes_are_explained(tmp_path):
                                                        "columns": {"datetime": "cr_when"}}}})
     with pytest.raises(InputError, match="form 'diary' is not a form"):
         redcap_to_study(export, {"tables": {"cramps": {"form": "diary", "columns": {}}}})
+    with pytest.raises(InputError, match="duration_s: the values of 'cr_muscle' do not convert"):
+        redcap_to_study(export, {"tables": {"cramps": {"form": "cramp_diary", "columns": {
+            "duration_s": {"field": "cr_muscle", "scale": 60}}}}})
+    with pytest.raises(InputError, match="birth_year: the values of 'dem_sport' do not convert"):
+        redcap_to_study(export, {"tables": {"participants": {"form": "demographics", "columns": {
+            "birth_year": {"field": "dem_sport", "as": "year"}}}}})
     bad = tmp_path / "m.yaml"
     bad.write_text("tables:\n  cramps: [unclosed\n")
     with pytest.raises(InputError, match="m.yaml, line .*not valid YAML"):
