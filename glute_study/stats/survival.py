@@ -121,6 +121,11 @@ def first_cramp_times(
             exposure, ["participant_id", "session_id", "date", "duration_min"], where="exposure"
         )
 
+    dup = participants["participant_id"].duplicated()
+    if dup.any():
+        ids = ", ".join(map(str, participants.loc[dup, "participant_id"].head(5)))
+        raise InputError(f"participants has repeated participant_id values ({ids}); give each "
+                         "participant one row.")
     people = participants[["participant_id", "follow_up_start", "follow_up_end"]].copy()
     people["fu_start"] = pd.to_datetime(people["follow_up_start"]).dt.normalize()
     people["fu_end"] = pd.to_datetime(people["follow_up_end"]).dt.normalize() + pd.Timedelta(days=1)
@@ -391,7 +396,7 @@ def kaplan_meier(
         levels = ["all"]
     else:
         labels = used[group].astype(str).to_numpy()
-        levels = list(pd.unique(pd.Series(sorted(set(labels)))))
+        levels = sorted(set(labels))
 
     curves, rows = [], []
     for lev in levels:

@@ -127,3 +127,39 @@ def test_texts_and_columns():
 def test_input_errors(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _run(argv):
+    import argparse
+
+    from glute_study.commands import sample_size
+
+    parser = argparse.ArgumentParser(prog="glute-study")
+    sample_size.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_two_rates_sample_size(capsys):
+    assert _run(["sample-size", "two-rates", "--mean0", "1.3", "--rate-ratio", "0.8",
+                 "--dispersion", "0.8"]) == 0
+    out = capsys.readouterr().out
+    # R (two_rates.csv, row mean0 1.3, RR 0.8, k 0.8, allocation 1): n = 522.67
+    assert out.startswith("n_per_group: 522.6")
+    assert "523 control and 523 treated" in out
+
+
+def test_cli_ancova_power_and_correlation(capsys):
+    assert _run(["sample-size", "ancova", "--delta", "0.25", "--sd", "0.5", "--rho", "0.7",
+                 "--n", "40"]) == 0
+    assert capsys.readouterr().out.startswith("power: 0.8712")
+    assert _run(["sample-size", "correlation", "--r", "0.2"]) == 0
+    assert "194 participants are needed" in capsys.readouterr().out
+
+
+def test_cli_bad_input_raises_input_error():
+    with pytest.raises(InputError, match="must differ from 1"):
+        _run(["sample-size", "two-rates", "--mean0", "1", "--rate-ratio", "1"])

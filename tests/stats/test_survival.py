@@ -312,3 +312,9 @@ def test_km_and_cox_run_on_simulated_study(study):
     assert np.isfinite(cox.table["estimate"]).all()
     assert list(cox.diagnostics["ph_test"]["term"]) == ["C(arm)", "sitting_h_day",
                                                         "prior_cramps", "GLOBAL"]
+
+
+def test_first_cramp_times_rejects_repeated_participants(tables):
+    participants, exposure, cramps = tables
+    with pytest.raises(InputError, match="repeated participant_id"):
+        first_cramp_times(pd.concat([participants, participants.iloc[:1]]), exposure, cramps)
