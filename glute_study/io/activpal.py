@@ -36,7 +36,7 @@ from ._text import (
     read_text,
     sniff_decimal,
 )
-from .daily import daily_sitting
+from .daily import STATES, _summarise
 
 __all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]
 
@@ -356,27 +356,33 @@ def sitting_summary(
         ("lying", (3.0, 3.1, 3.2)),
         ("other", tuple(ACTIVPAL_CODES)),
     ]
-    state = np.full(len(codes), "", dtype=object)
+    state = np.full(len(codes), -1, dtype=np.int8)
     for name, listed in rules:
-        hit = np.isin(codes, np.round(np.asarray(listed, dtype=float), 3)) & (state == "")
-        state[hit] = name
-    if (state == "").any():
-        bad = sorted(set(codes[state == ""].tolist()))
+        hit = np.isin(codes, np.round(np.asarray(listed, dtype=float), 3)) & (state < 0)
+        state[hit] = STATES.index(name)
+    if (state < 0).any():
+        bad = sorted(set(codes[state < 0].tolist()))
         raise InputError(
             f"activPAL activity codes {bad} are not known (known: {_codes(ACTIVPAL_CODES)}); "
             "add them to sitting_codes, in_bed_codes or nonwear_codes, or fix the file."
         )
-    intervals = pd.DataFrame(
-        {"start": events["start"], "duration_s": events["duration_s"], "state": state}
-    )
+    start = events["start"]
+    if start.dtype.kind != "M":
+        start = pd.to_datetime(start)
+    dur = events["duration_s"].to_numpy(dtype=float)
+    if start.isna().any() or np.isnan(dur).any() or (dur < 0).any():
+        raise InputError("activPAL events need a start and a non-negative duration_s on every row.")
     rule = (
         f"activPAL: sitting = codes {_codes(sitting_codes)}; in bed = codes "
         f"{_codes(in_bed_codes)}; non-wear = codes {_codes(nonwear_codes)}; upright = standing, "
         "stepping, cycling; lying 3/3.2 = lying awake."
     )
     path = events.attrs.get("path")
-    daily = daily_sitting(
-        intervals, participant_id=participant_id, instrument="activpal", valid_day=valid_day,
+    daily = _summarise(
+        start.to_numpy("datetime64[ns]").astype(np.int64) / 1e9,
+        dur,
+        state,
+        participant_id=participant_id, instrument="activpal", valid_day=valid_day,
         tolerance_s=1.5, rule=rule,
     )
     daily.attrs["rules"].update(

@@ -122,7 +122,9 @@ def daily_sitting(
             f"posture states must be among {', '.join(STATES)}; found "
             f"{', '.join(sorted(map(str, unknown)))}."
         )
-    stamps = pd.to_datetime(intervals["start"])
+    stamps = intervals["start"]
+    if stamps.dtype.kind != "M":
+        stamps = pd.to_datetime(stamps)
     dur = intervals["duration_s"].to_numpy(dtype=float)
     if stamps.isna().any() or np.isnan(dur).any() or (dur < 0).any():
         raise InputError(
@@ -130,6 +132,24 @@ def daily_sitting(
         )
     start = stamps.to_numpy("datetime64[ns]").astype(np.int64) / 1e9
     code = pd.Categorical(intervals["state"], categories=STATES).codes.astype(np.int8)
+    return _summarise(
+        start, dur, code, participant_id=participant_id, instrument=instrument,
+        valid_day=valid_day, tolerance_s=tolerance_s, rule=rule,
+    )
+
+
+def _summarise(
+    start: np.ndarray,
+    dur: np.ndarray,
+    code: np.ndarray,
+    *,
+    participant_id: object,
+    instrument: str,
+    valid_day: float,
+    tolerance_s: float,
+    rule: str,
+) -> pd.DataFrame:
+    """:func:`daily_sitting` on arrays: start (s since 1970), duration (s), state index."""
     order = np.argsort(start, kind="stable")
     start, dur, code = start[order], dur[order], code[order]
     rules = {
