@@ -196,6 +196,10 @@ def build_design(
         y_df, x_df = patsy.dmatrices(formula, frame, NA_action="raise", return_type="dataframe")
     except Exception as exc:  # patsy raises PatsyError, NameError, ... with a useful message
         raise InputError(f"cannot evaluate formula {formula!r} on {where}: {exc}") from exc
+    cols = [str(c) for c in y_df.columns]
+    if len(cols) == 2 and cols[0].endswith("[False]") and cols[1].endswith("[True]"):
+        # a boolean outcome (``any_cramp`` or ``I(cramps > 0)``): patsy makes two columns
+        y_df = y_df.iloc[:, [1]].rename(columns={cols[1]: cols[1][: -len("[True]")]})
     if y_df.shape[1] != 1:
         raise InputError(
             f"the outcome of {formula!r} must be one numeric column; it expands to "
