@@ -43,24 +43,53 @@ class _GeepackAR1(Autoregressive):
 
     def update(self, params):
         model = self.model
+        if getattr(self, "_pairs", None) is None:
+            # Pairs (j < k) within each cluster, as positions in the stacked residuals.
+            first, second, start = [], [], 0
+            for endog in model.endog_li:
+                j, k = np.triu_indices(len(endog), 1)
+                first.append(j + start)
+                second.append(k + start)
+                start += len(endog)
+            self._pairs = (np.concatenate(first), np.concatenate(second))
         varfunc = model.family.variance
-        prods, lags, ssr, nobs = [], [], 0.0, 0
-        for i in range(model.num_group):
-            expval, _ = model.cached_means[i]
-            resid = (model.endog_li[i] - expval) / np.sqrt(varfunc(expval))
-            ssr += np.sum(resid**2)
-            nobs += len(resid)
-            j, k = np.triu_indices(len(resid), 1)
-            prods.append(resid[j] * resid[k])
-            lags.append(k - j)
-        z = np.concatenate(prods) / (ssr / nobs)
-        d = np.concatenate(lags).astype(float)
-        if z.size == 0:
+        resid = np.concatenate([
+            (model.endog_li[i] - model.cached_means[i][0])
+            / np.sqrt(varfunc(model.cached_means[i][0])) for i in range(model.num_group)])
+        j, k = self._pairs
+        if j.size == 0:
             self.dep_params = 0.0
             return
+        z = resid[j] * resid[k] / np.mean(resid**2)
+        d = (k - j).astype(float)  # positions within a cluster, so the lag in sessions
         res = optimize.minimize_scalar(lambda a: np.sum((z - a**d) ** 2), bounds=(-0.999, 0.999),
-                                       method="bounded", options={"xatol": 1e-13})
-        self.dep_params = float(res.x)
+                                       method="bounded", options={"xatol": 1e-10})
+        self.dep_params = _polish_ar1(float(res.x), z, d)
+
+
+def _polish_ar1(a, z, d):
+    """Newton steps on the least-squares equation sum (z - a^d) d a^(d-1) = 0.
+
+    The bounded scalar search leaves a little noise in ``a``, which makes the outer GEE
+    iteration wander at the 1e-10 level; a few Newton steps give a deterministic root.
+    """
+    for _ in range(20):
+        ad1 = a ** (d - 1)
+        ad = ad1 * a
+        g = np.sum((z - ad) * d * ad1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ad2 = np.where(d >= 2, a ** np.maximum(d - 2, 0), 0.0)
+        h = np.sum(-(d**2) * ad1**2 + (z - ad) * d * (d - 1) * ad2)
+        if not np.isfinite(h) or h >= 0:
+            return a
+        step = g / h
+        new = a - step
+        if not -1 < new < 1:
+            return a
+        a = new
+        if abs(step) < 1e-15:
+            break
+    return float(a)
 
 
 def _model_frame(data, formula, needed, where):
