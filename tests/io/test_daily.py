@@ -167,3 +167,22 @@ def test_folder_arguments(tmp_path):
         import_device_folder(tmp_path, id_pattern=r"P\d+", executor="serial")
     with pytest.raises(InputError, match="`reader` must be one of"):
         import_device_folder(tmp_path, reader="fitbit")
+
+
+def test_device_daily_tables_pass_the_codebook_checks(samples):
+    # The daily tables are the codebook `sitting` table (plus extra columns): check them with the
+    # foundation's rules, apart from the participant cross-references.
+    from glute_study.codebook import CODEBOOK
+    from glute_study.io import actigraph_daily, read_actigraph, read_activpal, sitting_summary
+    from glute_study.validate import check_tables, conform
+
+    daily = pd.concat([
+        sitting_summary(read_activpal(samples / "activpal" / "Test_Events.csv"),
+                        participant_id="P1"),
+        actigraph_daily(read_actigraph(samples / "actigraph" / "GT3XPlus-RawData-Day01.agd"),
+                        participant_id="P1"),
+    ], ignore_index=True)
+    problems = check_tables({"sitting": conform(daily, CODEBOOK["sitting"])})
+    own = problems[(problems["table"] == "sitting") & ~problems["rule"].str.contains(
+        "participant", case=False)]
+    assert own.empty, own.to_string()
