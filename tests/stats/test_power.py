@@ -1,0 +1,152 @@
+"""Tests of glute_study.stats.power: each simulated test against statsmodels fits of the same
+cohorts, the null scenario's type I error, the Monte Carlo interval against statsmodels, and the
+sentence."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from glute_study.errors import InputError
+from glute_study.parallel import spawn_seeds
+from glute_study.simulate import draw_cohorts
+from glute_study.stats import power as P
+from glute_study.stats.power import _crossing, _wilson, power
+
+
+def _sm_nb_z(d, b, columns):
+    ok = np.isfinite(d["hamstring_cramps"][b]) & np.isfinite(d["exposure_h"][b])
+    for c in columns:
+        ok &= np.isfinite(d[c][b])
+    X = sm.add_constant(np.column_stack([d[c][b][ok] for c in columns]), has_constant="add")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reason: statsmodels NB warns on tight tolerances
+        model = sm.NegativeBinomial(d["hamstring_cramps"][b][ok], X,
+                                    offset=np.log(d["exposure_h"][b][ok]))
+        # Newton from statsmodels' default start can diverge; BFGS first, then polish.
+        rough = model.fit(method="bfgs", maxiter=2000, disp=0)
+        fit = model.fit(start_params=rough.params, method="newton", maxiter=200, tol=1e-12,
+                        disp=0)
+    # statsmodels' SE comes from the joint (beta, alpha) Hessian; glm.nb's (ours) from the beta
+    # block at the fitted theta. Refit the GLM at that theta to compare like with like.
+    glm = sm.GLM(d["hamstring_cramps"][b][ok], X, offset=np.log(d["exposure_h"][b][ok]),
+                 family=sm.families.NegativeBinomial(alpha=fit.params[-1])).fit(
+        start_params=fit.params[:-1], tol=1e-13)
+    return glm.params[1] / glm.bse[1]
+
+
+def _sm_ols_t(d, b, outcome, columns):
+    ok = np.isfinite(d[outcome][b])
+    for c in columns:
+        ok &= np.isfinite(d[c][b])
+    X = sm.add_constant(np.column_stack([d[c][b][ok] for c in columns]), has_constant="add")
+    fit = sm.OLS(d[outcome][b][ok], X).fit()
+    return fit.tvalues[1], fit.df_resid
+
+
+@pytest.mark.parametrize("analysis", ["cohort_sitting", "cohort_glute", "indirect", "trial"])
+def test_each_simulated_test_equals_statsmodels_on_the_same_cohorts(analysis):
+    # Rebuild the first chunk's cohorts from the same spawned seed and decide each test with
+    # statsmodels (NB GLM at the ML theta; OLS t test); the z statistics agree to 1e-6 relative.
+    n, reps, alpha = 150, 100, 0.05
+    seed = spawn_seeds(7, 1)[0]
+    ours = P._task((analysis, n, seed, reps, alpha, "hypothesis", {}))
+    d = draw_cohorts(n, reps=reps, seed=seed, trial=analysis == "trial")
+    cov = list(P._COVARIATES)
+    zcrit = stats.norm.ppf(1 - alpha / 2)
+    for b in range(0, reps, 11):
+        if analysis == "cohort_sitting":
+            decisions = [abs(_sm_nb_z(d, b, ["sitting_h_day", *cov])) > zcrit]
+        elif analysis == "cohort_glute":
+            decisions = [abs(_sm_nb_z(d, b, ["glute_nm_kg", "sitting_h_day", *cov])) > zcrit]
+        elif analysis == "indirect":
+            zb = _sm_nb_z(d, b, ["glute_nm_kg", "sitting_h_day", *cov])
+            da = {k: np.where(np.isfinite(d["hamstring_cramps"]) & np.isfinite(d["exposure_h"]),
+                              v, np.nan) for k, v in d.items()}
+            ta, df = _sm_ols_t(da, b, "glute_nm_kg", ["sitting_h_day", *cov])
+            decisions = [abs(zb) > zcrit and abs(ta) > stats.t.ppf(1 - alpha / 2, df)]
+        else:
+            z = _sm_nb_z(d, b, ["arm", "prior_cramps"])
+            t, df = _sm_ols_t(d, b, "glute_nm_kg_post", ["arm", "glute_nm_kg"])
+            decisions = [abs(z) > zcrit, abs(t) > stats.t.ppf(1 - alpha / 2, df)]
+        for k, decided in enumerate(decisions):
+            assert bool(ours[b, 3 * k]) == decided, (b, k)
+
+
+def test_nb_wald_statistic_matches_statsmodels_exactly():
+    d = draw_cohorts(200, reps=5, seed=3)
+    cols = ["glute_nm_kg", "sitting_h_day", *P._COVARIATES]
+    X, ok = P._design(d, cols)
+    ok &= np.isfinite(d["hamstring_cramps"]) & np.isfinite(d["exposure_h"])
+    from glute_study.stats._kernels import fit_batch
+
+    fit = fit_batch(X, np.where(ok, d["hamstring_cramps"], 0), family="negbin",
+                    weights=ok.astype(float), offset=np.log(np.where(ok, d["exposure_h"], 1)))
+    for b in range(5):
+        z = fit.coef[b, 1] / fit.se[b, 1]
+        # statsmodels' optimiser stops at about 1e-6 relative accuracy of alpha
+        assert z == pytest.approx(_sm_nb_z(d, b, cols), rel=1e-5)
+
+
+def test_null_scenario_rejects_at_about_alpha():
+    # Under "null" the glute rate ratio is 1: rejections ~ Binomial(reps, 0.05). Seeded, so this
+    # is deterministic; the bound is 3 Monte Carlo SEs.
+    res = power("cohort_glute", n=(300,), reps=400, scenario="null", seed=11,
+                executor="serial")
+    p = res.table.power.iloc[0]
+    assert abs(p - 0.05) < 3 * np.sqrt(0.05 * 0.95 / 400)
+    assert "Under the null scenario" in res.text
+
+
+def test_power_grows_with_n_and_text_states_the_size():
+    res = power("cohort_glute", n=(100, 200, 400), reps=200, seed=2, executor="serial",
+                rr_glute_deficit_per_sd=1.3)
+    pw = res.table.power.to_numpy()
+    assert pw[0] < pw[1] < pw[2]
+    n80 = res.diagnostics["n_for_80"]["glute_nm_kg rate ratio"]
+    assert n80 is not None and 200 < n80 < 400
+    assert f"About {int(np.ceil(n80 / 10) * 10)} athletes give 80 % power to detect a " \
+        "hamstring-cramp rate ratio of 0.592 per +1 Nm/kg" in res.text
+    assert list(res.table.columns[:8]) == ["term", "estimate", "ci_low", "ci_high", "p_value",
+                                           "n", "power", "mc_se"]
+    np.testing.assert_allclose(res.table.mc_se, np.sqrt(pw * (1 - pw) / 200))
+
+
+def test_same_seed_same_table_on_any_executor():
+    kw = dict(n=(100, 150), reps=300, seed=5)
+    a = power("trial", executor="serial", **kw)
+    b = power("trial", executor="threads", **kw)
+    np.testing.assert_array_equal(a.table.power, b.table.power)
+    np.testing.assert_array_equal(a.table.mean_estimate, b.table.mean_estimate)
+
+
+def test_wilson_interval_matches_statsmodels():
+    for count, total in ((0, 100), (37, 100), (800, 1000)):
+        lo, hi = _wilson(np.array(count / total), total)
+        ref = proportion_confint(count, total, alpha=0.05, method="wilson")
+        assert (float(lo), float(hi)) == pytest.approx(ref, rel=1e-10, abs=1e-12)
+
+
+def test_crossing_interpolates():
+    ns = np.array([100, 200, 400])
+    assert _crossing(ns, np.array([0.5, 0.7, 0.9]), 0.8) == pytest.approx(300)
+    assert _crossing(ns, np.array([0.85, 0.9, 0.95]), 0.8) == 100
+    assert _crossing(ns, np.array([0.1, 0.2, 0.3]), 0.8) is None
+
+
+def test_bad_input():
+    with pytest.raises(InputError, match="`analysis` must be one of"):
+        power("mediation", reps=100)
+    with pytest.raises(InputError, match="at least 20 athletes"):
+        power("trial", n=(10,), reps=100)
+    with pytest.raises(InputError, match="`reps` must be a whole number of at least 100"):
+        power("trial", reps=5)
+    with pytest.raises(InputError, match="unknown effect"):
+        power("trial", reps=100, rr_nonsense=2.0)
+    with pytest.raises(InputError, match="`alpha`"):
+        power("trial", reps=100, alpha=0.7)
