@@ -313,12 +313,19 @@ def _logrank(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> dict:
         if n > 1:
             frac = n_g / n
             var += d * (n - d) / (n - 1) * (np.diag(frac) - np.outer(frac, frac))
-    diff = (obs - exp_)[:-1]
-    chisq = float(diff @ np.linalg.solve(var[:-1, :-1], diff))
+    # as R survdiff: groups with no expected events drop out; the first group is the reference
+    keep = np.flatnonzero(exp_ > 0)
+    df = len(keep) - 1
+    if df < 1:
+        chisq = p_value = np.nan
+    else:
+        diff = (obs - exp_)[keep][1:]
+        chisq = float(diff @ np.linalg.solve(var[np.ix_(keep, keep)][1:, 1:], diff))
+        p_value = float(stats.chi2.sf(chisq, df))
     return {
         "chisq": chisq,
-        "df": k - 1,
-        "p_value": float(stats.chi2.sf(chisq, k - 1)),
+        "df": df,
+        "p_value": p_value,
         "observed": dict(zip(levels, obs)),
         "expected": dict(zip(levels, exp_)),
     }
@@ -438,8 +445,11 @@ def kaplan_meier(
                          f"{r['n']})")
     text = "Kaplan-Meier " + "; ".join(parts) + "."
     if lr is not None:
-        text += (f" Log-rank test: chi2({lr['df']}) = {format_number(lr['chisq'])}, "
-                 f"{format_p(lr['p_value'])}.")
+        if lr["df"] >= 1:
+            text += (f" Log-rank test: chi2({lr['df']}) = {format_number(lr['chisq'])}, "
+                     f"{format_p(lr['p_value'])}.")
+        else:
+            text += " Log-rank test not possible: fewer than two groups have events at risk."
     diagnostics = {"n": len(used), "events": int(e.sum()), "n_excluded": dropped,
                    "conf_type": "log", "variance": "greenwood"}
     if lr is not None:

@@ -318,3 +318,58 @@ def test_first_cramp_times_rejects_repeated_participants(tables):
     participants, exposure, cramps = tables
     with pytest.raises(InputError, match="repeated participant_id"):
         first_cramp_times(pd.concat([participants, participants.iloc[:1]]), exposure, cramps)
+
+
+def test_ph_test_three_level_factor_matches_cox_zph(data):
+    d = data.assign(g3=np.where(data["group"] == "control", "control." + data["sex"],
+                                "glute_training.female"))
+    res = cox_model(d, "sitting_h_day + g3", time="time", event="event")
+    coef = pd.read_csv(REF / "cox_three_level.csv")  # coxph(... ~ sitting_h_day + g3)
+    mine = res.table.set_index("term")
+    assert mine.loc["g3[T.control.male]", "coef"] == pytest.approx(
+        coef.set_index("term").loc["g3control.male", "coef"], rel=RTOL)
+    ref = pd.read_csv(REF / "zph_three_level.csv").set_index("term")  # cox.zph(fit3)
+    ph = res.diagnostics["ph_test"].set_index("term")
+    for term in ("sitting_h_day", "g3", "GLOBAL"):
+        assert ph.loc[term, "chisq"] == pytest.approx(ref.loc[term, "chisq"], rel=RTOL)
+        assert ph.loc[term, "df"] == ref.loc[term, "df"]
+        assert ph.loc[term, "p_value"] == pytest.approx(ref.loc[term, "p"], rel=RTOL)
+
+
+# ---------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 30), st.booleans(), st.sampled_from("ab")),
+                min_size=2, max_size=40))
+def test_km_properties(rows):
+    d = pd.DataFrame(rows, columns=["time", "event", "g"]).astype({"event": int})
+    res = kaplan_meier(d, time="time", event="event",
+                       group="g" if d["g"].nunique() > 1 else None)
+    curve = res.model.curve
+    for _, c in curve.groupby("group"):
+        s = c["surv"].to_numpy()
+        assert (np.diff(s) <= 1e-12).all() and (s >= 0).all() and (s <= 1).all()
+        ok = c["ci_low"].notna()
+        assert (c.loc[ok, "ci_low"] <= c.loc[ok, "surv"] + 1e-12).all()
+        assert (c.loc[ok, "surv"] <= c.loc[ok, "ci_high"] + 1e-12).all()
+    # row order does not matter
+    again = kaplan_meier(d.iloc[::-1], time="time", event="event",
+                         group="g" if d["g"].nunique() > 1 else None)
+    pd.testing.assert_frame_equal(res.table, again.table)
+    if "log_rank" in set(res.table["term"]):
+        stat = res.table.set_index("term").loc["log_rank", "statistic"]
+        assert np.isnan(stat) or stat >= -1e-12
+
+
+def test_logrank_without_events_is_not_computed():
+    # R: survdiff(Surv(time, event) ~ g) with no events gives chisq 0 on 0 df: no test
+    d = pd.DataFrame({"time": [1, 2, 3, 4], "event": [0, 0, 0, 0], "g": ["a", "a", "b", "b"]})
+    res = kaplan_meier(d, time="time", event="event", group="g")
+    row = res.table.set_index("term").loc["log_rank"]
+    assert np.isnan(row["statistic"]) and np.isnan(row["p_value"]) and row["df"] == 0
+    assert "Log-rank test not possible" in res.text
+    assert "not reached" in res.text

@@ -57,4 +57,15 @@ for (ties in c("efron", "breslow")) {
   write.csv(data.frame(loglik = fit$loglik[2]), paste0("cox_", ties, "_loglik.csv"),
             row.names = FALSE)
 }
+
+# a three-level factor: cox.zph's per-term test has 2 df
+fit3 <- coxph(Surv(time, event) ~ sitting_h_day + g3, data = d)
+z3 <- cox.zph(fit3)
+write.csv(data.frame(term = rownames(z3$table), chisq = z3$table[, "chisq"],
+                     df = z3$table[, "df"], p = z3$table[, "p"]), "zph_three_level.csv",
+          row.names = FALSE)
+sm3 <- summary(fit3)$coefficients
+write.csv(data.frame(term = rownames(sm3), coef = sm3[, "coef"], se = sm3[, "se(coef)"]),
+          "cox_three_level.csv", row.names = FALSE)
+print(z3)
 cat("R", R.version.string, "survival", as.character(packageVersion("survival")), "\n")
