@@ -315,7 +315,7 @@ def _logrank(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> dict:
             var += d * (n - d) / (n - 1) * (np.diag(frac) - np.outer(frac, frac))
     # as R survdiff: groups with no expected events drop out; the first group is the reference
     keep = np.flatnonzero(exp_ > 0)
-    df = len(keep) - 1
+    df = max(len(keep) - 1, 0)
     if df < 1:
         chisq = p_value = np.nan
     else:
