@@ -127,6 +127,7 @@ def provenance(
     parameters: Mapping[str, Any],
     inputs: Mapping[str, str],
     notebooks: Mapping[str, str],
+    code: str,
     command: list[str] | None,
 ) -> dict[str, Any]:
     """Assemble the provenance record of one report (no timestamps, so it is reproducible).
@@ -139,12 +140,14 @@ def provenance(
         Relative path -> SHA-256 of every input data file.
     notebooks : mapping
         Notebook name -> SHA-256 of its source.
+    code : str
+        SHA-256 of the package code (:func:`code_hash`).
     command : list of str or None
         The command line that made the report.
 
     Examples
     --------
-    >>> p = provenance(parameters={"seed": 1}, inputs={}, notebooks={}, command=["x"])
+    >>> p = provenance(parameters={"seed": 1}, inputs={}, notebooks={}, code="c", command=["x"])
     >>> sorted(p)  # doctest: +NORMALIZE_WHITESPACE
     ['code_sha256', 'command', 'git', 'inputs_sha256', 'notebooks_sha256', 'packages',
      'parameters', 'seeds']
@@ -156,7 +159,7 @@ def provenance(
         "seeds": seeds,
         "inputs_sha256": dict(sorted(inputs.items())),
         "notebooks_sha256": dict(sorted(notebooks.items())),
-        "code_sha256": code_hash(),
+        "code_sha256": code,
         "packages": package_versions(),
         "git": git_commit(),
     }

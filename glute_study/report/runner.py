@@ -10,6 +10,7 @@ the parameters, of the input data files and of the package code.
 from __future__ import annotations
 
 import ast
+import asyncio
 import hashlib
 import json
 import sys
@@ -118,7 +119,9 @@ def _injected_source(names: list[str], values: Mapping[str, Any]) -> str:
 
 def _cache_key(nb_bytes: bytes, values: Mapping[str, Any], inputs: Mapping[str, str],
                code: str) -> str:
-    body = json.dumps({"notebook": hashlib.sha256(nb_bytes).hexdigest(), "parameters": values,
+    # out_dir is left out: a report folder that is moved or copied keeps its cache.
+    shown = {k: v for k, v in values.items() if k != "out_dir"}
+    body = json.dumps({"notebook": hashlib.sha256(nb_bytes).hexdigest(), "parameters": shown,
                        "inputs": dict(sorted(inputs.items())), "code": code, "kernel":
                        sys.executable}, sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
@@ -202,7 +205,9 @@ def _execute(job: _Job, stop: threading.Event) -> str | None:
             resources={"metadata": {"path": str(job.path.parent)}},
         )
         try:
-            client.execute(env=_kernel_env())
+            # Our own event loop, closed afterwards (nbclient's sync wrapper leaves one open
+            # per worker thread).
+            asyncio.run(client.async_execute(env=_kernel_env()))
         except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as error:
             message = _failure_message(nb, job, error)
     nbformat.write(nb, job.out / f"{stem}.ipynb")
@@ -345,7 +350,7 @@ def run_report(
     shown = {k: v for k, v in values.items() if k != "out_dir"}
     write_index(reports, out / "index.html", title=f"glute_study report: {out.name}",
                 summary="Parameters: " + ", ".join(f"{k} = {v!r}" for k, v in shown.items()))
-    write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks,
+    write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks, code=code,
                           command=sys.argv if sys.argv and sys.argv[0] else None),
                out / "provenance.json")
     _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})

@@ -198,6 +198,8 @@ def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> s
             continue
         if cell["cell_type"] != "code":
             continue
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue  # the header lists the parameters; this cell also holds local paths
         code = _source(cell).strip()
         if code:
             parts.append(

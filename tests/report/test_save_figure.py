@@ -1,0 +1,66 @@
+"""save_figure: four formats, journal widths, fonts of at least 7 pt, identical bytes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+from PIL import Image
+
+from glute_study.errors import InputError
+from glute_study.figures.save import save_figure
+
+
+def _figure():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1, 2], [1, 3, 2], label="line")
+    ax.set_title("small", fontsize=5)
+    ax.legend()
+    return fig
+
+
+@pytest.mark.parametrize(("width", "mm"), [("single", 85), ("double", 174), (120, 120)])
+def test_width_and_resolution(tmp_path, width, mm):
+    fig = _figure()
+    paths = save_figure(fig, tmp_path / "fig", width=width)
+    assert [p.suffix for p in paths] == [".svg", ".pdf", ".png", ".tiff"]
+    # 300 dpi: pixels = mm / 25.4 * 300 (rounded by matplotlib to whole pixels)
+    for path in paths[2:]:
+        with Image.open(path) as image:
+            assert image.size[0] == pytest.approx(mm / 25.4 * 300, abs=1)
+            assert image.info["dpi"][0] == pytest.approx(300, abs=0.01)
+    # aspect kept: 4 x 3 in
+    assert fig.get_figheight() / fig.get_figwidth() == pytest.approx(0.75)
+    plt.close(fig)
+
+
+def test_small_fonts_are_raised_to_seven_points(tmp_path):
+    fig = _figure()
+    save_figure(fig, tmp_path / "fig", formats=("svg",))
+    assert fig.axes[0].title.get_fontsize() == 7
+    plt.close(fig)
+
+
+def test_same_figure_same_bytes(tmp_path):
+    blobs = []
+    for name in ("one", "two"):
+        fig = _figure()
+        paths = save_figure(fig, tmp_path / name / "fig")
+        blobs.append([p.read_bytes() for p in paths])
+        plt.close(fig)
+    assert blobs[0] == blobs[1]
+    assert b"CreationDate" not in blobs[0][1]
+    assert b"<dc:date>" not in blobs[0][0]
+
+
+def test_axes_are_accepted_and_bad_arguments_explained(tmp_path):
+    fig = _figure()
+    assert save_figure(fig.axes[0], tmp_path / "ax", formats=("png",))[0].is_file()
+    with pytest.raises(InputError, match="`width` must be one of 'single', 'double'"):
+        save_figure(fig, tmp_path / "x", width="triple")
+    with pytest.raises(InputError, match="width in mm between 20 and 250; got 500"):
+        save_figure(fig, tmp_path / "x", width=500)
+    with pytest.raises(InputError, match="`formats` must be one of"):
+        save_figure(fig, tmp_path / "x", formats=("jpg",))
+    with pytest.raises(InputError, match="must be a matplotlib Figure or Axes; got str"):
+        save_figure("figure", tmp_path / "x")
+    plt.close(fig)
