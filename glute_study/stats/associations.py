@@ -193,8 +193,9 @@ def sitting_strength(
     -------
     Result
         ``.table`` with one row per instrument (``instrument`` = ``device`` /
-        ``self_report``), columns as in :func:`partial_correlation`. An instrument whose column
-        is absent or has too few complete rows gets a row of NaN and a sentence saying so.
+        ``self_report``), columns as in :func:`partial_correlation`. When self-reported sitting
+        is absent or has too few complete rows, its row is NaN and a sentence says so; device
+        sitting, the strength column and the covariates must be there.
 
     Examples
     --------
@@ -211,13 +212,16 @@ def sitting_strength(
     0       device              sitting_h_day ~ glute_nm_kg    -0.268  150
     1  self_report  self_report_sitting_h_day ~ glute_nm_kg    -0.090  150
     """
+    require_columns(data, [SITTING_COLUMNS["device"], strength, *covariates], where="data")
     rows, texts = [], []
     for instrument, col in SITTING_COLUMNS.items():
         try:
+            if col not in data.columns:
+                raise InputError(f"data has no column {col!r}")
             res = partial_correlation(data, x=col, y=strength, covariates=covariates,
                                       method=method)
         except InputError as err:
-            if col == strength or strength not in data.columns:
+            if instrument == "device":
                 raise
             row = {"term": f"{col} ~ {strength}", "estimate": np.nan, "ci_low": np.nan,
                    "ci_high": np.nan, "p_value": np.nan, "n": 0, "df": np.nan,

@@ -207,3 +207,22 @@ def test_associations_on_simulated_study():
     dose = dose_response(table, covariates=["sex", "prior_cramps"])
     assert dose.diagnostics["n"] + dose.diagnostics["n_excluded"] == 200
     assert dose.model.curve["rate"].gt(0).all()
+
+
+def test_sitting_strength_refuses_missing_covariate(data):
+    with pytest.raises(InputError, match="has no column 'height_cm'"):
+        sitting_strength(data, covariates=["age", "height_cm"])
+
+
+def test_partial_correlation_invariances(data):
+    base = partial_correlation(data, x="sitting_h_day", y="glute_nm_kg", covariates=["age"],
+                               method="spearman").table["estimate"].iloc[0]
+    # Spearman is unchanged by a monotone transform of x; Pearson by a linear one
+    moved = data.assign(sitting_h_day=np.exp(data["sitting_h_day"]))
+    assert partial_correlation(moved, x="sitting_h_day", y="glute_nm_kg", covariates=["age"],
+                               method="spearman").table["estimate"].iloc[0] == pytest.approx(
+        base, rel=1e-12)
+    p1 = partial_correlation(data, x="sitting_h_day", y="glute_nm_kg", covariates=["age"])
+    scaled = data.assign(sitting_h_day=3 * data["sitting_h_day"] - 4)
+    p2 = partial_correlation(scaled, x="sitting_h_day", y="glute_nm_kg", covariates=["age"])
+    assert p2.table["estimate"].iloc[0] == pytest.approx(p1.table["estimate"].iloc[0], rel=1e-10)
