@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
-from ..errors import InputError, StudyReadError
+from ..errors import GluteStudyWarning, InputError, StudyReadError
 
 __all__ = ["DAILY_COLUMNS", "STATES", "DeviceImport", "daily_sitting", "import_device_folder"]
 
@@ -98,7 +98,8 @@ def daily_sitting(
     -------
     DataFrame
         The columns in :data:`DAILY_COLUMNS`, one row per calendar day from the first to the last
-        day the recording touches; ``date`` is midnight of the day.
+        day the recording touches; ``date`` is midnight of the day. ``.attrs`` holds ``rule``,
+        ``rules`` and the recording's ``start`` and ``end``.
 
     Examples
     --------
@@ -169,7 +170,7 @@ def _summarise(
     )
     if len(start) == 0:
         out = pd.DataFrame({c: pd.Series(dtype=float) for c in DAILY_COLUMNS})
-        out.attrs.update(rule=text, rules=rules)
+        out.attrs.update(rule=text, rules=rules, start=pd.NaT, end=pd.NaT)
         return out
     end = start + dur
 
@@ -247,8 +248,12 @@ def _summarise(
             "recorded_h": recorded,
         }
     )
-    out.attrs.update(rule=text, rules=rules)
+    out.attrs.update(rule=text, rules=rules, start=_stamp(start.min()), end=_stamp(end.max()))
     return out
+
+
+def _stamp(seconds: float) -> pd.Timestamp:
+    return pd.Timestamp(round(seconds * 1e9))
 
 
 def _fmt(seconds: float) -> str:
@@ -273,7 +278,8 @@ class DeviceImport:
         The daily tables of every file read, stacked, with a ``file`` column.
     files : DataFrame
         One row per file: ``file``, ``participant_id``, ``reader``, ``start``, ``end``,
-        ``days``, ``valid_days``, ``mean_wear_h``, ``error`` (None when the file was read).
+        ``days``, ``valid_days``, ``mean_wear_h``, ``warnings`` (text, or None) and ``error``
+        (None when the file was read).
     """
 
     daily: pd.DataFrame
@@ -282,31 +288,35 @@ class DeviceImport:
 
 def _import_one(task: tuple[str, str, object, dict]) -> dict:
     path, reader, pid, options = task
+    import warnings
+
     from ..errors import GluteStudyError
 
-    try:
-        if reader == "activpal":
-            from .activpal import read_activpal, sitting_summary
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if reader == "activpal":
+                from .activpal import read_activpal, sitting_summary
 
-            events = read_activpal(path)
-            daily = sitting_summary(events, participant_id=pid, **options)
-            start, end = events["start"].iloc[0], events["end"].max()
-        elif reader == "actigraph":
-            from .actigraph import actigraph_daily, read_actigraph
+                daily = sitting_summary(read_activpal(path), participant_id=pid, **options)
+            elif reader == "actigraph":
+                from .actigraph import actigraph_daily, read_actigraph
 
-            epochs = read_actigraph(path)
-            daily = actigraph_daily(epochs, participant_id=pid, **options)
-            step = pd.Timedelta(seconds=epochs.attrs["epoch_s"])
-            start, end = epochs["timestamp"].iloc[0], epochs["timestamp"].iloc[-1] + step
+                daily = actigraph_daily(read_actigraph(path), participant_id=pid, **options)
+            else:
+                from .accel import accel_daily
+
+                daily = accel_daily(path, participant_id=pid, **options)
+        except GluteStudyError as exc:
+            daily, error = None, exc
         else:
-            from .accel import accel_daily
-
-            daily = accel_daily(path, participant_id=pid, **options)
-            start, end = daily["date"].iloc[0], daily["date"].iloc[-1] + pd.Timedelta(days=1)
-    except GluteStudyError as exc:
-        return {"file": path, "participant_id": pid, "error": str(exc), "exc": exc, "daily": None}
-    return {"file": path, "participant_id": pid, "error": None, "daily": daily,
-            "start": start, "end": end}
+            error = None
+    notes = [(w.category, str(w.message)) for w in caught]
+    out = {"file": path, "participant_id": pid, "daily": daily, "warnings": notes,
+           "error": None if error is None else str(error), "exc": error}
+    if daily is not None:
+        out.update(start=daily.attrs["start"], end=daily.attrs["end"])
+    return out
 
 
 def import_device_folder(
@@ -372,6 +382,7 @@ def import_device_folder(
     1            P02       12.0      12
     """
     import re
+    import warnings
 
     from .._checks import check_one_of
     from ..parallel import run_tasks
@@ -394,6 +405,10 @@ def import_device_folder(
 
     tasks = [(str(p), reader, pid_of(p), dict(options or {})) for p in files]
     results = run_tasks(_import_one, tasks, executor=executor, desc=f"import {reader}")
+    for r in results:  # warnings raised in worker processes reach the caller too
+        for category, message in r["warnings"]:
+            if issubclass(category, GluteStudyWarning):
+                warnings.warn(message, category, stacklevel=2)
     if errors == "raise":
         first = next((r for r in results if r["error"]), None)
         if first is not None:
@@ -413,6 +428,7 @@ def import_device_folder(
                 "days": len(d) if ok else 0,
                 "valid_days": int(d["valid_day"].sum()) if ok else 0,
                 "mean_wear_h": float(d["wear_h"].mean()) if ok and len(d) else float("nan"),
+                "warnings": "; ".join(m for _, m in r["warnings"]) or None,
                 "error": r["error"],
             }
         )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glute_study.errors import InputError, StudyReadError
+from glute_study.errors import GluteStudyWarning, InputError, StudyReadError
 from glute_study.io import FileFormatError, daily_sitting, import_device_folder
 from glute_study.io.daily import DAILY_COLUMNS
 
@@ -186,3 +186,23 @@ def test_device_daily_tables_pass_the_codebook_checks(samples):
     own = problems[(problems["table"] == "sitting") & ~problems["rule"].str.contains(
         "participant", case=False)]
     assert own.empty, own.to_string()
+
+
+def test_worker_warnings_reach_the_caller_and_the_files_table(tmp_path):
+    data = Path(__file__).parent / "data" / "actigraph_names_dmy.csv"
+    with pytest.warns(GluteStudyWarning, match="only make sense as d/M/yyyy"):
+        out = import_device_folder([data], reader="actigraph", executor="serial",
+                                   options={"nonwear_method": None, "valid_day": 0})
+    assert "only make sense as d/M/yyyy" in out.files["warnings"].iloc[0]
+    assert out.files["start"].iloc[0] == pd.Timestamp("2023-12-31 23:58")
+    assert out.files["end"].iloc[0] == pd.Timestamp("2024-01-01 00:02")
+
+
+def test_accel_recordings_on_the_same_day_do_not_overlap(tmp_path):
+    for name, start in (("Q1_a.parquet", 0.0), ("Q1_b.parquet", 7200.0)):
+        t = start + np.arange(0, 3600, 0.5)
+        pd.DataFrame({"time": t, "x": 1.0, "y": 0.02, "z": 0.0}).to_parquet(tmp_path / name)
+    out = import_device_folder(tmp_path, reader="accel", executor="serial",
+                               options={"nonwear_min": None})
+    assert out.files["error"].isna().all()
+    assert out.daily["upright_h"].tolist() == [1.0, 1.0]
