@@ -239,32 +239,81 @@ def _is_missing(value: object) -> bool:
 
 def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_comma: bool,
                     problems: _Problems):
-    out: list[object] = []
-    for value, line in zip(cells, lines):
-        if _is_missing(value):
-            if not col.nullable:
-                problems.add("error", table.name, file, line, col.name, "",
-                             col.expected() + " (it may not be missing)", "missing value")
-            out.append(None)
-            continue
-        parsed = _parse(value, col, decimal_comma)
-        if parsed is _BAD:
-            problems.add("error", table.name, file, line, col.name, value, col.expected(),
-                         f"not {col.dtype}")
-            out.append(None)
-            continue
-        if isinstance(parsed, float | int) and not isinstance(parsed, bool):
-            _check_range(parsed, value, line, col, table, file, problems)
-        out.append(parsed)
+    """Typed values of one column; bad, missing and out-of-range cells go to ``problems``."""
+    if all(isinstance(c, str) for c in cells):
+        values, missing, bad = _parse_text_column(cells, col, decimal_comma)
+    else:  # typed cells from a workbook or Parquet file: one at a time
+        missing = np.array([_is_missing(c) for c in cells], dtype=bool)
+        parsed = [None if m else _parse(c, col, decimal_comma) for c, m in zip(cells, missing)]
+        bad = np.array([v is _BAD for v in parsed], dtype=bool)
+        values = [None if v is _BAD else v for v in parsed]
+        values = _typed(values, col)
+    for i in np.flatnonzero(missing & (not col.nullable)):
+        problems.add("error", table.name, file, lines[i], col.name, "",
+                     col.expected() + " (it may not be missing)", "missing value")
+    for i in np.flatnonzero(bad):
+        problems.add("error", table.name, file, lines[i], col.name, cells[i], col.expected(),
+                     f"not {col.dtype}")
+    if col.dtype in ("number", "integer"):
+        numbers = np.asarray(pd.array(values, dtype="Float64").to_numpy(float, na_value=np.nan))
+        _check_ranges(numbers, cells, lines, col, table, file, problems)
+    return values
+
+
+def _typed(values: list, col: Column):
     dtype = _pandas_dtype(col)
     if dtype == "datetime64[ns]":
-        return pd.to_datetime(pd.Series(out, dtype=object)).astype("datetime64[ns]").array
+        return pd.to_datetime(pd.Series(values, dtype=object)).astype(dtype).array
     if dtype == "object":
-        return pd.Series(out, dtype=object).where(pd.notna(pd.Series(out, dtype=object)),
-                                                  np.nan).array
+        return np.array([np.nan if v is None else v for v in values], dtype=object)
     if dtype == "float64":
-        return np.array([np.nan if v is None else v for v in out], dtype=float)
-    return pd.array(out, dtype=dtype)
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    return pd.array(values, dtype=dtype)
+
+
+def _parse_text_column(cells: list[str], col: Column, decimal_comma: bool):
+    """Vectorised parsing of text cells: (values, missing mask, bad mask)."""
+    text = pd.Series(cells, dtype=object).str.strip()
+    lower = text.str.lower()
+    missing = lower.isin(MISSING).to_numpy()
+    present = ~missing
+    kind = col.dtype
+    if kind == "string":
+        return np.where(present, text.to_numpy(), np.nan).astype(object), missing, np.zeros_like(
+            missing)
+    if kind == "category":
+        canon = {a.lower(): a for a in col.allowed or ()}
+        mapped = lower.map(canon)
+        bad = present & mapped.isna().to_numpy()
+        return np.where(present & ~bad, mapped.to_numpy(), np.nan).astype(object), missing, bad
+    if kind == "boolean":
+        truth = lower.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+        bad = present & truth.isna().to_numpy()
+        return pd.array(truth.where(present & ~bad, None).tolist(), dtype="boolean"), missing, bad
+    if kind in ("number", "integer"):
+        if decimal_comma:
+            text = text.where(~text.str.fullmatch(_COMMA_NUMBER.pattern), text.str.replace(
+                ",", ".", regex=False))
+        ok = text.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(bool)
+        number = pd.to_numeric(text.where(ok), errors="coerce").to_numpy(float)
+        bad = present & (~ok | ~np.isfinite(number))
+        if kind == "integer":
+            with np.errstate(invalid="ignore"):
+                bad |= present & ~bad & ((number % 1 != 0) | (np.abs(number) > 2**53))
+        number = np.where(bad | missing, np.nan, number)
+        if kind == "integer":
+            return pd.array(np.where(np.isnan(number), None, number).tolist(),
+                            dtype="Int64"), missing, bad
+        return number, missing, bad
+    pattern = _DATE if kind == "date" else _DATETIME
+    ok = text.str.fullmatch(pattern.pattern).fillna(False).to_numpy(bool)
+    if kind == "date":
+        stamp = pd.to_datetime(text.str[:10].where(ok), format="%Y-%m-%d", errors="coerce")
+    else:
+        iso = text.str.replace("T", " ", regex=False).where(ok)
+        stamp = pd.to_datetime(iso, format="ISO8601", errors="coerce").dt.floor("s")
+    bad = present & stamp.isna().to_numpy()
+    return stamp.astype("datetime64[ns]").array, missing, bad
 
 
 class _Bad:
@@ -357,21 +406,30 @@ def _datetime(value: object):
         return _BAD
 
 
-def _check_range(number, value, line, col: Column, table: Table, file: str,
-                 problems: _Problems) -> None:
-    if (col.minimum is not None and number < col.minimum) or (
-        col.maximum is not None and number > col.maximum
-    ):
-        problems.add("error", table.name, file, line, col.name, value, col.expected(),
+def _check_ranges(numbers: np.ndarray, cells, lines, col: Column, table: Table, file: str,
+                  problems: _Problems) -> None:
+    with np.errstate(invalid="ignore"):
+        hard = np.zeros(len(numbers), dtype=bool)
+        soft = np.zeros(len(numbers), dtype=bool)
+        if col.minimum is not None:
+            hard |= numbers < col.minimum
+        if col.maximum is not None:
+            hard |= numbers > col.maximum
+        if col.warn_below is not None:
+            soft |= numbers < col.warn_below
+        if col.warn_above is not None:
+            soft |= numbers > col.warn_above
+    for i in np.flatnonzero(hard):
+        problems.add("error", table.name, file, lines[i], col.name, cells[i], col.expected(),
                      "out of range" + (f" ({col.hint})" if col.hint else ""))
-    elif (col.warn_below is not None and number < col.warn_below) or (
-        col.warn_above is not None and number > col.warn_above
-    ):
-        low = "" if col.warn_below is None else f"{col.warn_below:g}"
-        high = "" if col.warn_above is None else f"{col.warn_above:g}"
-        span = f"{low} to {high}" if low and high else (f"at least {low}" if low else
-                                                         f"at most {high}")
-        problems.add("warning", table.name, file, line, col.name, value,
+    if not soft.any():
+        return
+    low = "" if col.warn_below is None else f"{col.warn_below:g}"
+    high = "" if col.warn_above is None else f"{col.warn_above:g}"
+    span = f"{low} to {high}" if low and high else (f"at least {low}" if low else
+                                                     f"at most {high}")
+    for i in np.flatnonzero(soft & ~hard):
+        problems.add("warning", table.name, file, lines[i], col.name, cells[i],
                      f"a plausible value, {span}" + (f" {col.unit}" if col.unit else ""),
                      "implausible value" + (f": {col.hint}" if col.hint else ""))
 
@@ -480,7 +538,8 @@ def _check(tables, lines, files, problems: _Problems) -> None:
         if pd.isna(session_day[i]):
             add("error", "cramps", i, "session_id", cramps["session_id"].iloc[i],
                 "a session_id of this participant in exposure", "unknown session")
-        elif cramps["datetime"].iloc[i].normalize() != pd.Timestamp(session_day[i]):
+        elif pd.notna(cramps["datetime"].iloc[i]) and (
+                cramps["datetime"].iloc[i].normalize() != pd.Timestamp(session_day[i])):
             add("warning", "cramps", i, "datetime", cramps["datetime"].iloc[i],
                 f"a time on the session's day ({pd.Timestamp(session_day[i]).date()})",
                 "cramp not on its session's day")
