@@ -507,13 +507,14 @@ def _nb_step(design, y, w, parts):
     H[:, p, p] = h_pp
     g = np.concatenate([g_beta, g_phi[:, None]], axis=1)
     step = _solve(H, g)
-    # Where the joint information is not positive definite (far from the maximum), step beta
-    # by Fisher scoring and phi along its gradient instead.
+    # Where the joint information is not positive definite (the likelihood is convex in
+    # log(theta) on the far side of its maximum, towards the Poisson limit), step beta by Newton
+    # on its own block and log(theta) by two units uphill; the caller halves steps that overshoot.
     curv = np.einsum("bi,bi->b", step, g)
-    bad = ~(np.isfinite(step).all(axis=1) & (curv > 0))
+    bad = ~(np.isfinite(step).all(axis=1) & (curv > 0) & (h_pp > 0))
     if bad.any():
         step[bad, :p] = _solve(h_bb[bad], g_beta[bad])
-        step[bad, p] = np.sign(g_phi[bad]) * np.minimum(np.abs(g_phi[bad]) / sw[bad], 1.0)
+        step[bad, p] = 2.0 * np.sign(g_phi[bad])
     step[:, p] = np.clip(step[:, p], -2.0, 2.0)
     return step, h_bb
 

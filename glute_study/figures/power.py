@@ -1,0 +1,61 @@
+"""Power curve: Monte Carlo power against the number of athletes, with its Monte Carlo interval."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ._theme import PALETTE, get_ax
+
+__all__ = ["power_plot"]
+
+
+def power_plot(result, *, ax=None, target: float = 0.8):
+    """Draw the power curve of each test in a :func:`glute_study.stats.power.power` result.
+
+    Points are the simulated sample sizes with 95 % Monte Carlo (Wilson) intervals; the dashed
+    line is the target power and the dotted line the interpolated sample size reaching it.
+
+    Parameters
+    ----------
+    result : Result
+        What :func:`glute_study.stats.power.power` returned.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new single-column figure by default.
+    target : float
+        Power to mark (0.8 by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from glute_study.stats.power import power
+    >>> res = power("trial", n=(60, 120), reps=100, seed=1, executor="serial")
+    >>> ax = power_plot(res)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['arm rate ratio', 'arm ANCOVA on glute_nm_kg_post']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    table = getattr(result, "table", None)
+    if table is None or not {"n", "power", "test"} <= set(table.columns):
+        raise InputError("`result` must be what power() returned (a table with n, power, test).")
+    ax = get_ax(ax)
+    for i, (test, sub) in enumerate(table.groupby("test", sort=False)):
+        colour = PALETTE[i % (len(PALETTE) - 1)]
+        n, p = sub["n"].to_numpy(dtype=float), sub["power"].to_numpy(dtype=float)
+        err = np.vstack([p - sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy() - p])
+        ax.errorbar(n, p, yerr=np.clip(err, 0, None), color=colour, marker="o", markersize=3,
+                    capsize=2, label=test)
+        above = np.flatnonzero(p >= target)
+        if above.size and above[0] > 0:
+            j = above[0]
+            n_star = n[j - 1] + (target - p[j - 1]) * (n[j] - n[j - 1]) / (p[j] - p[j - 1])
+            ax.axvline(n_star, color=colour, linestyle=":", linewidth=0.8)
+    ax.axhline(target, color=PALETTE[7], linestyle="--", linewidth=0.8)
+    ax.set_ylim(0.0, 1.0)
+    ax.set_xlabel("Athletes (n)")
+    ax.set_ylabel("Power")
+    ax.legend(frameon=False)
+    return ax

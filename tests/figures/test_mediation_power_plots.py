@@ -1,0 +1,65 @@
+"""The mediation sensitivity and power plots draw what their results hold (artists, not pixels)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study.errors import InputError
+from glute_study.figures.mediation import mediation_sensitivity_plot
+from glute_study.figures.power import power_plot
+from glute_study.stats.mediation import mediation
+from glute_study.stats.power import power
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 250
+    df = pd.DataFrame({"sitting": rng.normal(9, 1.5, n), "hours": rng.uniform(60, 200, n)})
+    df["glute"] = 2.5 - 0.15 * (df.sitting - 9) + rng.normal(0, 0.4, n)
+    df["cramps"] = rng.poisson(df.hours / 1000 * np.exp(np.log(10) - 0.8 * (df.glute - 2.5)))
+    return df
+
+
+def test_sensitivity_plot_for_a_rate_outcome(cohort):
+    res = mediation(cohort, x="sitting", m="glute", y="cramps", exposure="hours", n_boot=100,
+                    ci="percentile", seed=1, executor="serial")
+    fig, ax = plt.subplots()
+    assert mediation_sensitivity_plot(res, ax=ax) is ax
+    sens = res.diagnostics["sensitivity"]
+    line = ax.lines[0]
+    np.testing.assert_allclose(line.get_xdata(), sens["value"])
+    np.testing.assert_allclose(line.get_ydata(), sens["indirect"])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(lab.startswith("E-value") for lab in labels)
+    plt.close(fig)
+
+
+def test_sensitivity_plot_for_a_linear_outcome_uses_rho(cohort):
+    res = mediation(cohort.assign(score=cohort.cramps * 1.0 + cohort.glute), x="sitting",
+                    m="glute", y="score", family="gaussian", n_boot=100, ci="percentile",
+                    seed=1, executor="serial")
+    ax = mediation_sensitivity_plot(res)
+    assert "rho" in ax.get_xlabel()
+    assert min(ax.lines[0].get_xdata()) == pytest.approx(-0.9)
+    plt.close(ax.figure)
+
+
+def test_power_plot_draws_each_test():
+    res = power("trial", n=(60, 120, 240), reps=100, seed=1, executor="serial")
+    ax = power_plot(res)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(res.table.test.unique())
+    first = res.table[res.table.test == "arm rate ratio"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), first.power)
+    assert ax.get_ylim() == (0.0, 1.0)
+    plt.close(ax.figure)
+
+
+def test_plots_reject_other_results():
+    with pytest.raises(InputError, match="what mediation\\(\\) returned"):
+        mediation_sensitivity_plot(object())
+    with pytest.raises(InputError, match="what power\\(\\) returned"):
+        power_plot(object())
