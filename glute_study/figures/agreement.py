@@ -1,0 +1,204 @@
+"""Plots of agreement, reliability and the trial effect: each takes ``ax=None`` and returns it.
+
+- :func:`bland_altman_plot`: differences against pair means, bias and 95 % limits of agreement
+  with their confidence bands, and the proportional-bias line.
+- :func:`reliability_plot`: the six ICC forms with their 95 % CIs, or session-vs-session
+  scatter with the line of identity.
+- :func:`trial_plot`: adjusted means by arm with 95 % CIs, and the difference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_one_of
+from ..errors import InputError
+from ..stats._result import Result, format_ci, format_number
+from ._theme import PALETTE, get_ax
+
+__all__ = ["bland_altman_plot", "reliability_plot", "trial_plot"]
+
+
+def _need(result, name, producer):
+    if not isinstance(result, Result) or result.name != name:
+        got = result.name if isinstance(result, Result) else type(result).__name__
+        raise InputError(f"this plot needs the result of {producer}; got {got!r}.")
+
+
+def bland_altman_plot(result, *, ax=None):
+    """Bland-Altman plot: difference against the mean of each pair.
+
+    Parameters
+    ----------
+    result : Result
+        From :func:`glute_study.stats.reliability.bland_altman`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new one-column figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Points (one per pair), a solid line at the bias and dashed lines at the 95 % limits of
+        agreement, each with a shaded band for its 95 % CI, and a dotted line for the
+        regression of the difference on the mean (proportional bias).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from glute_study.stats.reliability import bland_altman
+    >>> df = pd.DataFrame({"hhd": [100.0, 120, 140, 160, 180, 200],
+    ...                    "iso": [104.0, 121, 147, 163, 186, 203]})
+    >>> ax = bland_altman_plot(bland_altman(df, x="hhd", y="iso"))
+    >>> ax.get_ylabel()
+    'iso minus hhd'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    _need(result, "bland_altman", "bland_altman()")
+    ax = get_ax(ax)
+    pairs = result.diagnostics["pairs"]
+    t = result.table.set_index("term")
+    ax.scatter(pairs["mean"], pairs["difference"], s=12, color=PALETTE[0], alpha=0.8,
+               linewidths=0, label="pairs", zorder=3)
+    x0, x1 = pairs["mean"].min(), pairs["mean"].max()
+    pad = 0.05 * (x1 - x0 if x1 > x0 else 1.0)
+    xs = np.array([x0 - pad, x1 + pad])
+    styles = {"bias": ("-", PALETTE[1], "bias"), "loa_lower": ("--", PALETTE[7], "95 % LoA"),
+              "loa_upper": ("--", PALETTE[7], None)}
+    for term, (ls, colour, label) in styles.items():
+        row = t.loc[term]
+        ax.axhline(row.estimate, ls=ls, color=colour, lw=1.0, label=label, zorder=2)
+        ax.axhspan(row.ci_low, row.ci_high, color=colour, alpha=0.12, lw=0, zorder=1)
+        ax.annotate(format_number(row.estimate), xy=(1.0, row.estimate),
+                    xycoords=("axes fraction", "data"), xytext=(2, 0),
+                    textcoords="offset points", va="center", fontsize=7, color=colour)
+    ols = result.model
+    if ols is not None:
+        ax.plot(xs, ols.params[0] + ols.params[1] * xs, ls=":", color=PALETTE[2], lw=1.0,
+                label="proportional bias")
+    ax.axhline(0.0, color="0.7", lw=0.6, zorder=0)
+    ax.set_xlim(*xs)
+    xl, yl = result.diagnostics["x_label"], result.diagnostics["y_label"]
+    ax.set_xlabel(f"mean of {xl} and {yl}")
+    ax.set_ylabel(f"{yl} minus {xl}")
+    ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+    return ax
+
+
+def reliability_plot(result_or_data, *, kind="icc", ax=None):
+    """Reliability plot: the ICC forms with CIs, or a session-vs-session scatter.
+
+    Parameters
+    ----------
+    result_or_data : Result or pandas.DataFrame
+        The result of :func:`glute_study.stats.reliability.reliability`, or long data with
+        the columns ``participant_id``, ``session`` and ``value`` (passed to it as is).
+    kind : {"icc", "scatter"}
+        ``"icc"``: one point and 95 % CI per ICC form, with the Koo & Li (2016) bands
+        (poor < 0.5 < moderate < 0.75 < good < 0.9 < excellent) shaded. ``"scatter"``: each
+        later session against the first, with the line of identity.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"participant_id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+    ...                    "session": [1, 2] * 5,
+    ...                    "value": [2.1, 2.2, 2.8, 2.7, 1.9, 2.1, 3.2, 3.1, 2.5, 2.6]})
+    >>> ax = reliability_plot(df)
+    >>> [t.get_text() for t in ax.get_yticklabels()][:2]
+    ['ICC1 = ICC(1)', 'ICC2 = ICC(A,1)']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    check_one_of("kind", kind, ["icc", "scatter"])
+    if isinstance(result_or_data, pd.DataFrame):
+        from ..stats.reliability import reliability
+
+        result = reliability(result_or_data)
+    else:
+        result = result_or_data
+    _need(result, "reliability", "reliability()")
+    ax = get_ax(ax)
+    if kind == "icc":
+        icc = result.table.iloc[:6]
+        y = np.arange(len(icc))[::-1]
+        bands = [(0, 0.5, "poor"), (0.5, 0.75, "moderate"), (0.75, 0.9, "good"),
+                 (0.9, 1.0, "excellent")]
+        for i, (lo, hi, _) in enumerate(bands):
+            ax.axvspan(lo, hi, color="0.5", alpha=0.04 + 0.04 * i, lw=0, zorder=0)
+        err = np.vstack([icc.estimate - icc.ci_low, icc.ci_high - icc.estimate])
+        ax.errorbar(icc.estimate, y, xerr=err, fmt="o", color=PALETTE[0], ms=4, capsize=2,
+                    lw=1.0, zorder=3)
+        ax.set_yticks(y, [f"{t} = {m}" for t, m in zip(icc.term, icc.mcgraw_wong)])
+        ax.set_xlim(min(0.0, float(icc.ci_low.min()) - 0.05), 1.0)
+        ax.set_xlabel(f"intraclass correlation (95 % CI); n = {result.diagnostics['n']}, "
+                      f"k = {result.diagnostics['k']}")
+        return ax
+    wide = result.diagnostics["wide"]
+    first = wide.columns[0]
+    for i, col in enumerate(wide.columns[1:]):
+        ax.scatter(wide[first], wide[col], s=12, color=PALETTE[i % (len(PALETTE) - 1)],
+                   linewidths=0, alpha=0.85, label=f"session {col}", zorder=3)
+    lo = float(np.nanmin(wide.to_numpy()))
+    hi = float(np.nanmax(wide.to_numpy()))
+    pad = 0.05 * (hi - lo if hi > lo else 1.0)
+    lims = (lo - pad, hi + pad)
+    ax.plot(lims, lims, color="0.5", lw=0.8, ls="--", label="identity", zorder=1)
+    ax.set_xlim(*lims)
+    ax.set_ylim(*lims)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel(f"session {first}")
+    ax.set_ylabel("later session")
+    ax.legend(frameon=False, loc="upper left")
+    return ax
+
+
+def trial_plot(result, *, ax=None):
+    """Adjusted means by arm with 95 % CIs, the difference written above them.
+
+    Parameters
+    ----------
+    result : Result
+        From :func:`glute_study.stats.trial.trial_effect`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One point with error bar per arm (reference first); the title gives each difference
+        from the reference arm with its 95 % CI.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from glute_study.stats.trial import trial_effect
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"arm": np.repeat(["control", "glute_training"], 20),
+    ...                    "pre": rng.normal(2.5, 0.4, 40)})
+    >>> df["post"] = df.pre + 0.3 * (df.arm == "glute_training") + rng.normal(0, 0.2, 40)
+    >>> ax = trial_plot(trial_effect(df, outcome="post", baseline="pre"))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['control', 'glute_training']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    _need(result, "trial_effect", "trial_effect()")
+    ax = get_ax(ax)
+    means = result.table[result.table.kind == "adjusted_mean"]
+    arms = [t[len("mean["):-1] for t in means.term]
+    x = np.arange(len(arms))
+    err = np.vstack([means.estimate - means.ci_low, means.ci_high - means.estimate])
+    for i in range(len(arms)):
+        ax.errorbar(x[i], means.estimate.iloc[i], yerr=err[:, [i]], fmt="o", ms=5,
+                    capsize=3, lw=1.2, color=PALETTE[i % (len(PALETTE) - 1)], zorder=3)
+    ax.set_xticks(x, arms)
+    ax.set_xlim(-0.6, len(arms) - 0.4)
+    diffs = result.table[result.table.kind == "difference"]
+    ax.set_title("; ".join(f"{r.term}: {format_number(r.estimate)} "
+                           f"({format_ci(r.ci_low, r.ci_high)})" for r in diffs.itertuples()),
+                 fontsize=7)
+    ax.set_ylabel("adjusted mean (95 % CI)")
+    return ax
