@@ -603,8 +603,9 @@ def cox_model(
     Warns
     -----
     FitWarning
-        With fewer than 10 events per coefficient, when the fit did not converge, and when
-        the global proportional-hazards test has p < .05.
+        With fewer than 10 events per coefficient; when a coefficient runs off to infinity
+        (R ``coxph``'s "Loglik converged before variable" check); when the fit did not converge;
+        and when the global proportional-hazards test has p < .05.
 
     Notes
     -----
@@ -664,18 +665,25 @@ def cox_model(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = model.fit(method="newton", maxiter=200, gtol=1e-10)
-    converged = bool(getattr(res, "mle_retvals", {}).get("converged", True))
     beta = np.asarray(res.params, float)
     se = np.asarray(res.bse, float)
-    z = beta / se
-    pval = 2 * stats.norm.sf(np.abs(z))
+    score = np.asarray(model.score(beta), float)
+    converged = bool(np.all(np.isfinite(se)) and np.max(np.abs(score)) < 1e-4)
+    # R coxph.fit's check for a monotone likelihood: the Newton step still left, |U V|, is not
+    # negligible next to the coefficient (eps = 1e-9, toler.inf = sqrt(eps))
+    with np.errstate(invalid="ignore", over="ignore"):
+        step = np.abs(score @ np.asarray(res.cov_params(), float))
+        infinite = (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(beta))
+        z = beta / se
+        pval = 2 * stats.norm.sf(np.abs(z))
+        lows, highs = np.exp(beta - _Z95 * se), np.exp(beta + _Z95 * se)
     names = list(design.columns)
     table = pd.DataFrame(
         {
             "term": names,
             "estimate": np.exp(beta),
-            "ci_low": np.exp(beta - _Z95 * se),
-            "ci_high": np.exp(beta + _Z95 * se),
+            "ci_low": lows,
+            "ci_high": highs,
             "p_value": pval,
             "coef": beta,
             "se": se,
@@ -691,10 +699,15 @@ def cox_model(
             f"the Cox model has {n_events} events for {p} coefficients ({epp:.1f} per "
             "coefficient, under 10): hazard ratios may be biased and CIs too narrow; use fewer "
             "covariates.", FitWarning, stacklevel=2)
-    if not converged or not np.all(np.isfinite(se)):
+    if infinite.any():
+        which = ", ".join(np.asarray(names)[infinite])
+        warnings.warn(f"the Cox log-likelihood converged before {which}: the hazard ratio may "
+                      "be infinite or zero (monotone likelihood, e.g. a group without events); "
+                      "do not report it.", FitWarning, stacklevel=2)
+    elif not converged:
         msgs = "; ".join(str(w.message) for w in caught)
-        warnings.warn(f"the Cox model did not converge ({msgs or 'no message'}); a hazard "
-                      "ratio may be infinite (monotone likelihood).", FitWarning, stacklevel=2)
+        warnings.warn(f"the Cox model did not converge ({msgs or 'no message'}).", FitWarning,
+                      stacklevel=2)
     glob = ph.iloc[-1]
     if glob["p_value"] < 0.05:
         warnings.warn(
@@ -718,6 +731,7 @@ def cox_model(
         "events_per_parameter": epp,
         "log_likelihood": float(res.llf),
         "converged": converged,
+        "infinite_terms": [n for n, f in zip(names, infinite) if f],
         "ties": ties,
         "ph_test": ph,
     }

@@ -373,3 +373,15 @@ def test_logrank_without_events_is_not_computed():
     assert np.isnan(row["statistic"]) and np.isnan(row["p_value"]) and row["df"] == 0
     assert "Log-rank test not possible" in res.text
     assert "not reached" in res.text
+
+
+def test_cox_warns_on_monotone_likelihood():
+    # no events in group 1: R coxph warns "Loglik converged before variable 1; coefficient
+    # may be infinite"
+    rng = np.random.default_rng(1)
+    g = np.repeat([0, 1], 50)
+    d = pd.DataFrame({"time": rng.exponential(10, 100), "event": np.where(g == 1, 0, 1),
+                      "g": g, "x": rng.normal(size=100)})
+    with pytest.warns(FitWarning, match="converged before g: the hazard ratio may be infinite"):
+        res = cox_model(d, ["g", "x"], time="time", event="event")
+    assert res.diagnostics["infinite_terms"] == ["g"]
