@@ -66,3 +66,13 @@ def test_summary(study_dir, tmp_path):
     assert main(["summary", str(study_dir), "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {"analysis_table.csv", "exclusions.csv",
                                                "flow.csv", "problems.csv", "summary.md"}
+
+
+def test_committed_codebook_page_is_current():
+    """docs/codebook.md is generated (`make codebook`); it must match the codebook in code."""
+    from pathlib import Path
+
+    from glute_study.codebook import codebook_markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "codebook.md"
+    assert page.read_text(encoding="utf-8") == codebook_markdown()
