@@ -1,0 +1,154 @@
+"""Forest plots of rate (or odds) ratios and incidence rates by group, with their intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib import transforms
+
+from ..errors import InputError
+from ..stats._result import Result
+from ._theme import PALETTE, get_ax
+
+__all__ = ["forest_plot", "rates_plot"]
+
+
+def _table_of(result_or_table, what: str) -> pd.DataFrame:
+    table = result_or_table.table if isinstance(result_or_table, Result) else result_or_table
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"{what} needs a Result or a DataFrame; got {type(table).__name__}.")
+    missing = [c for c in ("term", "estimate", "ci_low", "ci_high") if c not in table.columns]
+    if missing:
+        raise InputError(f"{what} needs the columns term, estimate, ci_low, ci_high; "
+                         f"missing {missing}.")
+    return table
+
+
+def _ratio_label(table: pd.DataFrame, name: str) -> str:
+    scales = set(table["scale"]) if "scale" in table.columns else set()
+    if scales and all(s.startswith("OR") for s in scales):
+        return "Odds ratio (95 % CI)"
+    if scales and all(s == "IRR" for s in scales):
+        return "Rate ratio (95 % CI)"
+    if scales:
+        return "Ratio (95 % CI)"
+    return "Odds ratio (95 % CI)" if "logistic" in name else "Rate ratio (95 % CI)"
+
+
+def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
+    """Forest plot of ratios with their intervals on a log axis, with a reference line at 1.
+
+    Parameters
+    ----------
+    result_or_table : Result or pandas.DataFrame
+        From :func:`~glute_study.stats.counts.count_model`,
+        :func:`~glute_study.stats.incidence.rate_ratio`,
+        :func:`~glute_study.stats.logistic.logistic_model`, or any table with ``term,
+        estimate, ci_low, ci_high``. ``Intercept`` rows are left out; two-part models get one
+        row per part, labelled ``term (zero)`` for the zero part.
+    ax : matplotlib Axes, optional
+    annotate : bool
+        Write "estimate (low to high)" at the right of each row.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"term": ["Intercept", "sitting_h_day", "glute_nm_kg"],
+    ...                       "estimate": [0.01, 1.09, 0.7], "ci_low": [0.005, 1.02, 0.55],
+    ...                       "ci_high": [0.02, 1.17, 0.9], "p_value": [0.0, 0.01, 0.004]})
+    >>> ax = forest_plot(table)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['sitting_h_day', 'glute_nm_kg']
+    >>> ax.get_xscale()
+    'log'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    name = result_or_table.name if isinstance(result_or_table, Result) else ""
+    table = _table_of(result_or_table, "forest_plot")
+    table = table[table["term"] != "Intercept"].reset_index(drop=True)
+    if len(table) == 0:
+        raise InputError("forest_plot has no rows to draw (only an intercept?).")
+    labels = list(table["term"])
+    if "component" in table.columns and table["component"].nunique() > 1:
+        labels = [t if c == "count" else f"{t} ({c})"
+                  for t, c in zip(table["term"], table["component"])]
+    est = table["estimate"].to_numpy(float)
+    low = table["ci_low"].to_numpy(float)
+    high = table["ci_high"].to_numpy(float)
+    if np.any(est <= 0) or np.any(low <= 0):
+        raise InputError("forest_plot draws ratios on a log axis; every estimate and lower "
+                         "limit must be positive.")
+    ax = get_ax(ax, aspect=max(0.35, 0.12 * len(table) + 0.2))
+    y = np.arange(len(table))[::-1]
+    ax.hlines(y, low, high, color=PALETTE[0], linewidth=1.2)
+    ax.plot(est, y, "s", color=PALETTE[0], markersize=4, linestyle="none")
+    ax.axvline(1.0, color=PALETTE[7], linewidth=0.8, linestyle="--", zorder=0)
+    ax.set_xscale("log")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(table) - 0.3)
+    ax.set_xlabel(_ratio_label(table, name))
+    finite = np.concatenate([low, high])
+    finite = finite[np.isfinite(finite)]
+    lo, hi = min(finite.min(), 1.0), max(finite.max(), 1.0)
+    ax.set_xlim(lo / 1.15, hi * 1.15)
+    if annotate:
+        trans = transforms.blended_transform_factory(ax.transAxes, ax.transData)
+        for yi, e, a, b in zip(y, est, low, high):
+            ax.text(1.02, yi, f"{e:.2f} ({a:.2f} to {b:.2f})", transform=trans,
+                    va="center", ha="left", fontsize=7)
+    return ax
+
+
+def rates_plot(incidence_result, *, ax=None):
+    """Incidence per 1000 h by group, with exact intervals, and the overall rate as a band.
+
+    Parameters
+    ----------
+    incidence_result : Result or pandas.DataFrame
+        From :func:`~glute_study.stats.incidence.incidence` (with ``by=``); the ``overall`` row
+        is drawn as a dashed line with a shaded interval behind the groups.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from glute_study.stats.incidence import incidence
+    >>> df = pd.DataFrame({"cramps": [0, 2, 1, 3], "exposure_h": [100.0, 120, 80, 150],
+    ...                    "arm": ["a", "a", "b", "b"]})
+    >>> ax = rates_plot(incidence(df, events="cramps", exposure="exposure_h", by="arm"))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['a', 'b']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    table = _table_of(incidence_result, "rates_plot")
+    per = table["per"].iloc[0] if "per" in table.columns else 1000
+    groups = table[table["term"] != "overall"].reset_index(drop=True)
+    overall = table[table["term"] == "overall"]
+    if len(groups) == 0:
+        groups, overall = overall.reset_index(drop=True), overall.iloc[0:0]
+    ax = get_ax(ax)
+    x = np.arange(len(groups))
+    est = groups["estimate"].to_numpy(float)
+    err = np.vstack([est - groups["ci_low"].to_numpy(float),
+                     groups["ci_high"].to_numpy(float) - est])
+    if len(overall):
+        o = overall.iloc[0]
+        ax.axhspan(o["ci_low"], o["ci_high"], color=PALETTE[7], alpha=0.08, linewidth=0)
+        ax.axhline(o["estimate"], color=PALETTE[7], linewidth=0.8, linestyle="--",
+                   label="overall")
+    for i in range(len(groups)):
+        ax.errorbar(x[i], est[i], yerr=err[:, [i]], fmt="o",
+                    color=PALETTE[i % (len(PALETTE) - 1)], capsize=3, markersize=4)
+    ax.set_xticks(x, [str(t) for t in groups["term"]])
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"Incidence per {per:g} h (95 % CI)")
+    if len(overall):
+        ax.legend(frameon=False, loc="upper right")
+    return ax
