@@ -201,24 +201,15 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
                 f"{exc}; this line differs from the lines above. Export with one decimal mark.",
                 line=data_first + k,
             ) from None
-    want = sorted(cols.values())
-    try:
-        raw = pd.read_csv(
-            io.StringIO(text.text_from(data_first)),
-            sep=sep,
-            header=None,
-            usecols=want,
-            decimal=decimal,
-            index_col=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        line = _parser_line(str(exc))
+    n_last, n_head = _width(_split(text.lines[-1], sep)), _width(header)
+    if n_last < n_head:
         raise text.error(
-            f"cannot be read as a {sep!r}-delimited table ({_short(exc)}).",
-            line=None if line is None else data_first + line - 1,
-        ) from None
+            f"the last line has {n_last} fields where the header has {n_head}: the file is "
+            "truncated. Export it again.",
+            line=len(text.lines),
+        )
+    want = sorted(cols.values())
+    raw = _read_table(text, data_first, sep, decimal, want)
     out: dict[str, np.ndarray] = {}
     n = len(raw)
     for name, pos in cols.items():
@@ -226,13 +217,6 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         label = header[pos] if pos < len(header) else name
         out[name] = parse_numbers(
             column, text=text, column=label, first_line=data_first, decimal=decimal
-        )
-    n_last, n_head = _width(_split(text.lines[-1], sep)), _width(header)
-    if n_last < n_head:
-        raise text.error(
-            f"the last line has {n_last} fields where the header has {n_head}: the file is "
-            "truncated. Export it again.",
-            line=len(text.lines),
         )
     for name in out:
         missing = np.isnan(out[name])
@@ -284,6 +268,30 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         step_count_unit="strides" if fmt == "events" else "as exported",
     )
     return events
+
+
+def _read_table(text: TextFile, first: int, sep: str, decimal: str, want: list[int]):
+    """Parse the event rows: pyarrow's fast parser, or pandas' C parser to locate a problem."""
+    body = text.text_from(first)
+    if decimal == ".":  # pyarrow reads a decimal comma as missing: leave those to the C parser
+        try:
+            return pd.read_csv(
+                io.BytesIO(body.encode("utf-8")), sep=sep, header=None, usecols=want,
+                engine="pyarrow",
+            )
+        except Exception:  # any pyarrow failure: let the C parser name the line
+            pass
+    try:
+        return pd.read_csv(
+            io.StringIO(body), sep=sep, header=None, usecols=want, decimal=decimal,
+            index_col=False, skip_blank_lines=False, engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        line = _parser_line(str(exc))
+        raise text.error(
+            f"cannot be read as a {sep!r}-delimited table ({_short(exc)}).",
+            line=None if line is None else first + line - 1,
+        ) from None
 
 
 def _parser_line(message: str) -> int | None:
