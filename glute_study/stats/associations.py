@@ -459,7 +459,8 @@ def dose_response(
     Warns
     -----
     FitWarning
-        When the dispersion estimate sits at its boundary (no overdispersion: theta -> inf)
+        With fewer than 10 events per coefficient of the spline model; when the dispersion
+        estimate sits at its boundary (no overdispersion: theta -> inf)
         or a fit does not converge.
 
     Notes
@@ -528,6 +529,11 @@ def dose_response(
     fit_l = _fit_nb(y, np.hstack([one, x[:, None], cmat]), log_off,
                     ["Intercept", exposure_col, *cnames])
     fit_0 = _fit_nb(y, np.hstack([one, cmat]), log_off, ["Intercept", *cnames])
+    n_par = len(fit_s.params)
+    if y.sum() < 10 * n_par:
+        warnings.warn(f"the spline model has {int(y.sum())} events for {n_par} coefficients "
+                      f"({y.sum() / n_par:.1f} per coefficient, under 10): the curve and tests "
+                      "are unstable; lower df or drop covariates.", FitWarning, stacklevel=2)
     for name, f in (("spline", fit_s), ("linear", fit_l), ("reduced", fit_0)):
         if f.at_boundary:
             warnings.warn(f"the {name} negative-binomial fit has its dispersion at the boundary "

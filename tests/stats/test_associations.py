@@ -226,3 +226,11 @@ def test_partial_correlation_invariances(data):
     scaled = data.assign(sitting_h_day=3 * data["sitting_h_day"] - 4)
     p2 = partial_correlation(scaled, x="sitting_h_day", y="glute_nm_kg", covariates=["age"])
     assert p2.table["estimate"].iloc[0] == pytest.approx(p1.table["estimate"].iloc[0], rel=1e-10)
+
+
+def test_dose_response_warns_on_few_events(data):
+    small = data.iloc[:40]
+    # 40 participants also show no overdispersion, so the boundary warning may come too
+    with pytest.warns(FitWarning) as record:
+        dose_response(small, covariates=["age", "sex"])
+    assert any("per coefficient, under 10" in str(w.message) for w in record)
