@@ -21,7 +21,7 @@ from statsmodels.genmod.cov_struct import Autoregressive, Exchangeable
 from .._checks import check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ._result import Result, format_ci, format_number, format_p
-from .trial import _negbin_offset
+from .counts import count_model
 
 __all__ = ["gee_counts", "mixed_model"]
 
@@ -211,9 +211,10 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
     if family == "poisson":
         fam = sm.families.Poisson()
     else:
-        _, alpha_nb, _, _ = _negbin_offset(yv, X.to_numpy(), offset)
-        theta = 1 / alpha_nb
-        fam = sm.families.NegativeBinomial(alpha=alpha_nb)
+        # theta by ML under independence: MASS::glm.nb on the same formula, rows and offset.
+        theta = float(count_model(df, formula, exposure=exposure,
+                                  family="negbin").diagnostics["theta"])
+        fam = sm.families.NegativeBinomial(alpha=1 / theta)
     cs = {"exchangeable": Exchangeable, "ar1": _GeepackAR1,
           "independence": sm.cov_struct.Independence}[cov_struct]()
     groups = pd.factorize(df[group])[0]

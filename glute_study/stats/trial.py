@@ -21,6 +21,7 @@ from scipy import optimize, special, stats
 from .._checks import require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ._result import Result, format_ci, format_number, format_p
+from .counts import count_model
 
 __all__ = ["pre_post_anova", "trial_effect", "trial_rate_effect"]
 
@@ -205,52 +206,9 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
                   name="trial_effect")
 
 
-def _negbin_offset(y, X, offset):
-    """Negative binomial (NB2) ML fit with an offset, returned as the GLM at the ML dispersion.
-
-    The dispersion alpha = 1 / theta is estimated by maximum likelihood (as MASS::glm.nb): the
-    profile log-likelihood over log(alpha) is maximised first (robust near alpha = 0), then the
-    joint ML is polished by Newton steps. The coefficients and standard errors come from the
-    GLM with alpha fixed at its ML value, whose expected-information covariance is the one
-    ``summary(glm.nb(...))`` reports. Returns ``(glm, alpha, se_alpha, loglik)``.
-    """
-    def fit_at(log_alpha, start=None):
-        fam = sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha)))
-        return sm.GLM(y, X, family=fam, offset=offset).fit(start_params=start, tol=1e-12,
-                                                            maxiter=200)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence is checked below, not trusted blindly
-        prof = optimize.minimize_scalar(lambda la: -fit_at(la).llf, bounds=(-20.0, 6.0),
-                                        method="bounded", options={"xatol": 1e-9})
-        log_alpha = float(prof.x)
-        nb = sm.NegativeBinomial(y, X, offset=offset, loglike_method="nb2")
-        if log_alpha > -15:
-            start = np.append(np.asarray(fit_at(log_alpha).params), np.exp(log_alpha))
-            ml = nb.fit(start_params=start, method="newton", maxiter=100, disp=False,
-                        tol=1e-12)
-            ml_alpha = float(np.asarray(ml.params)[-1])
-            if ml.mle_retvals.get("converged", False) and np.isfinite(ml_alpha) and ml_alpha > 0:
-                log_alpha = float(np.log(ml_alpha))
-    alpha = float(np.exp(log_alpha))
-    if log_alpha <= -15:
-        warnings.warn(
-            "the negative binomial dispersion is at its boundary (alpha ~ 0): the counts show "
-            "no over-dispersion and the model reduces to Poisson; theta is not estimable.",
-            FitWarning,
-            stacklevel=3,
-        )
-    glm = fit_at(log_alpha)
-    if not glm.converged or not np.all(np.isfinite(glm.bse)):
-        raise InputError("the negative binomial fit did not converge; check the counts and "
-                         "exposure (all zeros in an arm, or a tiny sample).")
-    hess = nb.hessian(np.append(np.asarray(glm.params), alpha))
-    try:
-        var_alpha = float(np.linalg.inv(-hess)[-1, -1])
-    except np.linalg.LinAlgError:
-        var_alpha = np.nan
-    se_alpha = float(np.sqrt(var_alpha)) if var_alpha > 0 else np.nan
-    return glm, alpha, se_alpha, float(glm.llf)
+def _term(name: str) -> str:
+    """A column as a formula term: bare when it is an identifier, else patsy-quoted."""
+    return name if name.isidentifier() else _q(name)
 
 
 def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), reference=None):
@@ -267,24 +225,26 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
     arm : str
         Randomised arm.
     covariates : sequence of str
-        Adjustment covariates (numeric, or categorical/bool as factors).
+        Adjustment covariates (numeric, or categorical/bool as factors ``C(name)``).
     reference : str, optional
         Control arm; defaults to the first arm in sorted order.
 
     Returns
     -------
     Result
-        ``.table``: one row per coefficient, ``term`` named as in the formula (``Intercept``,
-        ``arm[T.glute_training]``, covariates), ``estimate`` the IRR (the Intercept row is the
-        rate per exposure hour in the reference arm) with Wald 95 % CI and p; extra columns
-        ``coef``, ``se``. ``.diagnostics``: ``theta`` (= 1/alpha, as MASS reports it) and its
-        SE, ``alpha``, log-likelihood, events and exposure per arm, rates per 1000 h.
-        ``.model`` is the statsmodels GLM at the ML dispersion.
+        ``.table``: one row per coefficient; ``term`` is the formula's name, except that the
+        arm contrasts read ``arm[T.<arm>]``; ``estimate`` is the IRR (the Intercept row is the
+        rate per exposure hour in the reference arm) with Wald 95 % CI and p; extra columns as
+        :func:`glute_study.stats.counts.count_model` gives them (``coef``, ``se``, ...).
+        ``.diagnostics``: those of ``count_model`` (theta and its SE, over-dispersion tests,
+        AIC, events per parameter, ...) plus ``reference``, ``dropped`` and ``by_arm`` (events,
+        exposure and crude rate per 1000 h per arm). ``.model`` is the ``count_model`` fit.
 
     Notes
     -----
-    The estimates and standard errors equal ``MASS::glm.nb(events ~ arm + ... +
-    offset(log(exposure)))``; the intervals are Wald intervals (R: ``confint.default``).
+    A thin layer over :func:`glute_study.stats.counts.count_model` with ``family="negbin"``:
+    estimates and standard errors equal ``MASS::glm.nb(events ~ arm + ... +
+    offset(log(exposure)))``; intervals are Wald intervals (R: ``confint.default``).
 
     Examples
     --------
@@ -311,45 +271,21 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
         )
     arms = _arms(df, arm, reference)
     ref = arms[0]
-    cat = [c for c in covariates if _is_categorical(df[c])]
-    parts = [pd.Series(1.0, index=df.index, name="Intercept")]
-    for a in arms[1:]:
-        parts.append((df[arm] == a).astype(float).rename(f"{arm}[T.{a}]"))
-    for c in covariates:
-        if c in cat:
-            levels = sorted(pd.unique(df[c]).tolist(), key=str)
-            for lv in levels[1:]:
-                parts.append((df[c] == lv).astype(float).rename(f"{c}[T.{lv}]"))
-        else:
-            parts.append(df[c].astype(float).rename(c))
-    X = pd.concat(parts, axis=1)
-    y = df[events].to_numpy(dtype=float)
-    offset = np.log(df[exposure].to_numpy(dtype=float))
-    epp = y.sum() / X.shape[1]
-    if epp < 10:
-        warnings.warn(
-            f"only {y.sum():.0f} events for {X.shape[1]} parameters (fewer than 10 per "
-            "parameter): estimates and intervals may be unstable.",
-            FitWarning,
-            stacklevel=2,
-        )
-    glm, alpha, se_alpha, llf = _negbin_offset(y, X, offset)
-    coef, se = glm.params.to_numpy(), glm.bse.to_numpy()
-    z = stats.norm.ppf(0.975)
-    p = 2 * stats.norm.sf(np.abs(coef / se))
-    table = pd.DataFrame({"term": list(X.columns), "estimate": np.exp(coef),
-                          "ci_low": np.exp(coef - z * se), "ci_high": np.exp(coef + z * se),
-                          "p_value": p, "coef": coef, "se": se})
+    arm_term = f"C({_term(arm)}, Treatment({ref!r}))"
+    rhs = [arm_term] + [f"C({_term(c)})" if _is_categorical(df[c]) else _term(c)
+                        for c in covariates]
+    formula = f"{_term(events)} ~ " + " + ".join(rhs)
+    fit = count_model(df, formula, exposure=exposure, family="negbin")
+    table = fit.table.copy()
+    table["term"] = [f"{arm}[T.{t[len(arm_term) + 3:-1]}]" if t.startswith(arm_term) else t
+                     for t in table["term"]]
     by_arm = df.groupby(arm)[[events, exposure]].sum()
     by_arm["rate_per_1000h"] = by_arm[events] / by_arm[exposure] * 1000
-    diagnostics = {
-        "n": len(df), "dropped": dropped, "reference": ref, "alpha": alpha,
-        "theta": 1 / alpha, "theta_se": se_alpha / alpha**2, "loglik": llf,
-        "events_per_parameter": float(epp), "by_arm": by_arm,
-    }
+    diagnostics = {**fit.diagnostics, "reference": ref, "dropped": dropped, "by_arm": by_arm,
+                   "formula": formula}
     sentences = []
-    for i, a in enumerate(arms[1:], start=1):
-        r = table.iloc[i]
+    for a in arms[1:]:
+        r = table.set_index("term").loc[f"{arm}[T.{a}]"]
         change = (1 - r.estimate) * 100
         word = "lower" if change > 0 else "higher"
         sentences.append(
@@ -359,8 +295,8 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
             f"log {exposure} offset"
             + (f", adjusted for {', '.join(covariates)}" if covariates else "") + ")."
         )
-    return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics, model=glm,
-                  name="trial_rate_effect")
+    return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics,
+                  model=fit.model, name="trial_rate_effect")
 
 
 def _np2_ci(f, df1, df2, level=0.95):
