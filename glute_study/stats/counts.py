@@ -398,11 +398,30 @@ def _columns_of(data, formula, zero_formula, exposure):
 _FACTOR = re.compile(r"^(?:C\()?([A-Za-z_][A-Za-z0-9_]*)(?:,[^)]*)?\)?\[T\.(.+)\]$")
 
 
+#: How sentences name the analysis-table columns (codebook names); others read "each one-unit
+#: increase in <term>".
+_TERM_PHRASES = {
+    "sitting_h_day": "Each additional hour of daily sitting",
+    "prolonged_sitting_h_day": "Each additional hour of daily prolonged sitting",
+    "self_report_sitting_h_day": "Each additional self-reported hour of daily sitting",
+    "breaks_per_sitting_h": "Each additional break per sitting hour",
+    "glute_nm_kg": "Each additional Nm/kg of glute hip-extension torque",
+    "glute_nm_kg_post": "Each additional Nm/kg of glute hip-extension torque at post-test",
+    "bridge_reps": "Each additional single-leg-bridge repetition",
+    "glute_onset_delay_ms": "Each additional millisecond of glute onset delay",
+    "glute_pct_mvic": "Each additional %MVIC of glute activation",
+    "age": "Each additional year of age",
+    "prior_cramps": "A history of cramps",
+    "prior_hamstring_injury": "A prior hamstring injury",
+}
+_OUTCOME_PHRASES = {"hamstring_cramps": "hamstring-cramp", "cramps": "cramp"}
+
+
 def _term_phrase(term: str) -> str:
     m = _FACTOR.match(term)
     if m:
         return f"Compared with the reference level, {m.group(1)} = {m.group(2)}"
-    return f"Each one-unit increase in {term}"
+    return _TERM_PHRASES.get(term, f"Each one-unit increase in {term}")
 
 
 def _pct(ratio: float, what: str) -> str:
@@ -416,6 +435,7 @@ def _pct(ratio: float, what: str) -> str:
 
 def _sentence(row, outcome, level) -> str:
     phrase = _term_phrase(row["term"])
+    outcome = _OUTCOME_PHRASES.get(outcome, outcome)
     if row["component"] == "count":
         what = f"{outcome} rate" if row["family"] in ("poisson", "negbin") else (
             f"{outcome} rate among those at risk" if row["family"] != "hurdle_negbin"
@@ -583,7 +603,7 @@ def count_model(
     0      Intercept      0.00    0.00     0.00
     1  sitting_h_day      1.14    0.99     1.32
     >>> print(res.text)
-    Each one-unit increase in sitting_h_day was associated with a 14 % higher cramps rate
+    Each additional hour of daily sitting was associated with a 14 % higher cramp rate
     (IRR 1.14, 95 % CI 0.99 to 1.32, p = .070).
     """
     if not 0 < level < 1:

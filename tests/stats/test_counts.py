@@ -207,8 +207,8 @@ def test_table_shape_and_text(data):
     assert list(res.table.term) == ["Intercept", "sex[T.male]", "sitting_h_day", "glute_nm_kg"]
     row = res.table.set_index("term").loc["sitting_h_day"]
     assert row.ci_low < row.estimate < row.ci_high
-    assert "Each one-unit increase in sitting_h_day was associated with a 13 % higher " \
-        "cramps rate (IRR 1.13, 95 % CI 1.03 to 1.24, p = .013)." in res.text
+    assert "Each additional hour of daily sitting was associated with a 13 % higher " \
+        "cramp rate (IRR 1.13, 95 % CI 1.03 to 1.24, p = .013)." in res.text
     assert "Compared with the reference level, sex = male" in res.text
 
 
@@ -264,3 +264,62 @@ def test_non_convergence_warns(data):
             count_model(d, FORMULA, family="zinb", zero_formula="sex")
     messages = " ".join(str(w.message) for w in record)
     assert "did not converge" in messages or "not positive definite" in messages
+
+
+def test_zip_robust_matches_sandwich(data, ref):
+    res = count_model(data, FORMULA, family="zip", zero_formula="sex", robust=True)
+    t = res.table
+    for key, se in ref["zip"]["se_hc0"].items():
+        comp, name = key.split("_", 1)
+        row = t[(t.component == comp) & (t.term == _r_name(name))].iloc[0]
+        # pscl's sandwich uses its optim finite-difference Hessian as bread: 1e-4 relative
+        assert row.se == pytest.approx(se, rel=1e-4), key
+
+
+def test_end_to_end_on_simulated_study():
+    from glute_study import simulate_study
+
+    table = simulate_study(n=150, seed=4).analysis_table()
+    n_missing = int(table[["sitting_h_day", "exposure_h", "hamstring_cramps"]].isna()
+                    .any(axis=1).sum())
+    assert n_missing > 0  # the simulator leaves some athletes without device sitting
+    with pytest.warns(GluteStudyWarning, match=f"dropped {n_missing} of 150 rows"):
+        res = count_model(table, "hamstring_cramps ~ sitting_h_day + glute_nm_kg + C(sex)")
+    assert res.diagnostics["n"] == 150 - n_missing
+    assert "hamstring-cramp rate" in res.text
+
+
+# --------------------------------------------------------------------------- _design
+def test_design_offset_terms_and_new_matrix():
+    from glute_study.stats._design import build_design, new_matrix
+
+    df = pd.DataFrame({"y": [0, 1, 2, 3], "g": ["a", "b", "a", "c"], "x": [1.0, 2, 3, 4],
+                       "t": [10.0, 20, 30, 40]})
+    d = build_design(df, "y ~ x + C(g)", exposure="t", zero_formula="~ x")
+    assert d.terms == ["Intercept", "C(g)[T.b]", "C(g)[T.c]", "x"]
+    assert d.zero_terms == ["Intercept", "x"]
+    np.testing.assert_allclose(d.offset, np.log(df.t))
+    np.testing.assert_array_equal(new_matrix(d, pd.DataFrame({"x": [5.0], "g": ["c"]})),
+                                  [[1, 0, 1, 5]])
+    np.testing.assert_array_equal(new_matrix(d, pd.DataFrame({"x": [5.0]}), part="zero"),
+                                  [[1, 5]])
+    with pytest.raises(InputError, match="cannot build the model's terms"):
+        new_matrix(d, pd.DataFrame({"x": [5.0]}))
+
+
+def test_design_missing_and_errors():
+    from glute_study.stats._design import build_design
+
+    df = pd.DataFrame({"y": [0, 1, np.nan, 3, 1], "x": [1.0, np.nan, 3, 4, 2],
+                       "t": [10.0, 20, 30, np.nan, 5]})
+    with pytest.warns(GluteStudyWarning, match=r"dropped 3 of 5 rows .*\(y: 1, x: 1, t: 1\)"):
+        d = build_design(df, "y ~ np.log(x)", exposure="t")
+    assert d.n == 2 and d.n_dropped == 3 and list(d.rows) == [0, 4]
+    with pytest.raises(InputError, match="has no column 'z'"):
+        build_design(df.dropna(), "z ~ x")
+    with pytest.raises(InputError, match="cannot evaluate formula"):
+        build_design(df.dropna(), "y ~ nothere")
+    with pytest.raises(InputError, match="must be a string like"):
+        build_design(df, "y x")
+    with pytest.raises(InputError, match="must be positive"):
+        build_design(df.dropna().assign(t=-1.0), "y ~ x", exposure="t")

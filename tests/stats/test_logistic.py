@@ -129,5 +129,5 @@ def test_few_events_warn(data):
 def test_text(data):
     res = logistic_model(data, "any_cramp ~ prior_cramps")
     row = res.table.iloc[1]
-    assert res.text.startswith("Each one-unit increase in prior_cramps was associated with ")
+    assert res.text.startswith("A history of cramps was associated with ")
     assert f"(OR {row.estimate:.2f}, 95 % CI {row.ci_low:.2f} to {row.ci_high:.2f}" in res.text

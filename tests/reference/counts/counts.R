@@ -83,6 +83,8 @@ zi_out <- function(m, zero_rhs, dist, hurdle) {
        converged = m$converged)
 }
 out$zip <- zi_out(m_zip, ~ sex, "poisson", FALSE)
+# HC0 sandwich of the ZIP (pscl's bread is its optim Hessian, so agreement is ~1e-5 at best)
+out$zip$se_hc0 <- as.list(sqrt(diag(sandwich(m_zip))))
 out$zinb <- zi_out(m_zinb, ~ sex, "negbin", FALSE)
 
 # Negative-binomial hurdle with a logit zero hurdle; log-exposure offset in both parts
