@@ -9,6 +9,9 @@ import pytest
 
 matplotlib.use("Agg")
 
+# R reference scripts and their data generators are run by hand, never collected by pytest.
+collect_ignore_glob = ["reference/*"]
+
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 
 
