@@ -4,19 +4,28 @@
    processes) into the daily sitting table; target <= 10 s on a 2-core machine. Peer: a serial
    loop that only parses each file with ``pandas.read_csv`` (no summary at all).
 2. Raw thigh accelerometry: a 7-day 100 Hz recording (60 M samples, Parquet) through
-   ``thigh_posture`` in chunks; target >= 20 M samples/s per core. Peer: a plain pandas
-   implementation (read the whole file, ``groupby`` on the floored second, ``arccos``) on a
-   10 M-sample file, since it holds everything in memory.
+   ``thigh_posture`` in chunks, in a fresh process (so its peak memory is its own); target
+   >= 20 M samples/s per core. Peer: a plain pandas implementation (read the whole file,
+   ``groupby`` on the floored second, ``arccos``) on a 10 M-sample file, since it holds
+   everything in memory.
+
+Every timing is printed twice: wall-clock seconds, and CPU seconds (this process, its threads and
+its finished child processes). On a shared machine the wall clock depends on everyone else's
+load; CPU seconds do not, and "per core" throughput is samples per CPU second.
 
 Run:  .venv/bin/python benchmarks/import_speed.py [--files 100] [--days 7] [--accel-hours 168]
-Prints timings and ratios; writes its synthetic files under a temporary folder and removes them.
+Writes its synthetic files under a temporary folder and removes them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,26 +43,46 @@ HEADER = (
 )
 
 
+def _cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Timer:
+    """Wall-clock and CPU seconds of a block."""
+
+    def __enter__(self):
+        self.wall0, self.cpu0 = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = _cpu() - self.cpu0
+
+
 def write_activpal_week(path: Path, seed: int, days: int) -> int:
     """A plausible week: sitting bouts, standing and bursts of stepping; about 5,000 events/day."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     rng = np.random.default_rng(seed)
     n = 5000 * days
     code = rng.choice([0.0, 1.0, 2.0], size=n, p=[0.15, 0.25, 0.60])
     dur = np.where(code == 0, rng.exponential(700, n), np.where(code == 1,
                    rng.exponential(40, n), rng.uniform(0.5, 3, n)))
     dur = np.round(np.maximum(dur, 0.1), 1)
-    scale = days * 86400 / dur.sum()
-    dur = np.round(dur * scale, 1)
+    dur = np.maximum(np.round(dur * (days * 86400 / dur.sum()), 1), 0.1)
     start = 45292.0 * 86400 + np.r_[0, np.cumsum(dur)[:-1]]
-    strides = np.cumsum(code == 2)
-    frame = pd.DataFrame({
+    table = pa.table({
         "t": np.round(start / 86400, 10), "dc": np.round((start - start[0]) * 10).astype(np.int64),
-        "dur": dur, "code": code, "steps": strides, "met": np.round(dur / 3600 * 1.3, 8),
-        "x": rng.integers(0, 5000, n), "y": rng.integers(0, 5000, n), "z": rng.integers(0, 5000, n),
+        "dur": dur, "code": code.astype(np.int64), "steps": np.cumsum(code == 2),
+        "met": np.round(dur / 3600 * 1.3, 8), "x": rng.integers(0, 5000, n),
+        "y": rng.integers(0, 5000, n), "z": rng.integers(0, 5000, n),
     })
-    with path.open("w") as fh:
-        fh.write(HEADER + "\n")
-        frame.to_csv(fh, header=False, index=False)
+    with path.open("wb") as fh:
+        fh.write((HEADER + "\n").encode())
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False))
     return n
 
 
@@ -63,32 +92,41 @@ def _peer_read(path: str) -> int:
 
 def bench_activpal(folder: Path, n_files: int, days: int) -> None:
     seeds = spawn_seeds(2024, n_files)
-    t0 = time.perf_counter()
-    events = sum(write_activpal_week(folder / f"P{k:03d}_week.csv", s, days)
-                 for k, s in enumerate(seeds))
+    with Timer() as t:
+        events = sum(write_activpal_week(folder / f"P{k:03d}_week.csv", s, days)
+                     for k, s in enumerate(seeds))
     size = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
     print(f"activPAL: wrote {n_files} files, {days} days each, {events:,} events, "
-          f"{size:.0f} MB in {time.perf_counter() - t0:.1f} s")
-
-    t0 = time.perf_counter()
-    for f in sorted(folder.iterdir()):
-        _peer_read(str(f))
-    peer = time.perf_counter() - t0
-    print(f"  peer: serial loop of pandas.read_csv (parse only)      {peer:6.2f} s")
-
-    t0 = time.perf_counter()
-    serial = import_device_folder(folder, executor="serial")
-    t_serial = time.perf_counter() - t0
-    print(f"  import_device_folder(executor='serial') (read+summary) {t_serial:6.2f} s  "
-          f"({t_serial / peer:.2f} x peer)")
-
-    t0 = time.perf_counter()
-    out = import_device_folder(folder)  # local processes
-    t_par = time.perf_counter() - t0
+          f"{size:.0f} MB in {t.wall:.1f} s")
+    print("                                                        wall s    CPU s")
+    with Timer() as peer:
+        for f in sorted(folder.iterdir()):
+            _peer_read(str(f))
+    print(f"  peer: serial loop of pandas.read_csv (parse only)  {peer.wall:7.2f}  {peer.cpu:7.2f}")
+    with Timer() as ser:
+        serial = import_device_folder(folder, executor="serial")
+    print(f"  ours, executor='serial' (read + daily summary)     {ser.wall:7.2f}  {ser.cpu:7.2f}"
+          f"   ({ser.cpu / peer.cpu:.2f} x peer CPU)")
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"  import_device_folder(executor=None), {workers} processes    {t_par:6.2f} s  "
-          f"({t_par / peer:.2f} x peer; target <= 10 s: {'met' if t_par <= 10 else 'NOT met'})")
+    with Timer() as par:
+        out = import_device_folder(folder)  # local processes
+    print(f"  ours, executor=None ({workers} local processes)          {par.wall:7.2f}      n/a"
+          f"   (wall {par.wall / peer.wall:.2f} x peer; target <= 10 s: "
+          f"{'met' if par.wall <= 10 else 'NOT met'} at this load)")
+    # The default pool forks its workers from a fork server, so their CPU time is not ours to
+    # count; a fork pool made here has them as our children (counted once they exit).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork")
+    # the pool shuts down (workers exit and are counted) before the timer stops
+    with Timer() as fork, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        forked = import_device_folder(folder, executor=pool)
+    print(f"  ours, a fork pool of {workers} processes via run_tasks       {fork.wall:7.2f}  "
+          f"{fork.cpu:7.2f}   (CPU / {workers} cores = {fork.cpu / workers:.1f} s: the wall time "
+          "on an idle machine)")
     assert out.daily.equals(serial.daily), "parallel and serial imports differ"
+    assert forked.daily.equals(serial.daily), "parallel and serial imports differ"
     print(f"  -> {len(out.daily)} participant-days, {int(out.daily['valid_day'].sum())} valid")
 
 
@@ -123,33 +161,52 @@ def pandas_posture(path: Path) -> pd.Series:
     return incl > 45
 
 
+def posture_only(path: str) -> None:
+    """Child-process mode: run thigh_posture on ``path`` and print timings and peak memory."""
+    with Timer() as t:
+        ep = thigh_posture(path)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"wall": t.wall, "cpu": t.cpu, "rss_mb": rss, "epochs": len(ep)}))
+
+
 def bench_accel(folder: Path, hours: float) -> None:
     big = folder / "week.parquet"
-    t0 = time.perf_counter()
-    n = write_accel(big, hours)
+    with Timer() as t:
+        n = write_accel(big, hours)
     print(f"\nraw accel: wrote {n:,} samples ({hours:g} h at 100 Hz, "
-          f"{big.stat().st_size / 1e6:.0f} MB Parquet) in {time.perf_counter() - t0:.1f} s")
-    import resource
-
-    t0 = time.perf_counter()
-    ep = thigh_posture(big)
-    dt = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  thigh_posture(file), one process: {dt:6.2f} s = {n / dt / 1e6:5.1f} M samples/s "
-          f"(target >= 20; peak RSS so far {rss:.0f} MB, {len(ep):,} epochs)")
+          f"{big.stat().st_size / 1e6:.0f} MB Parquet) in {t.wall:.1f} s")
+    run = subprocess.run([sys.executable, __file__, "--posture-only", str(big)],
+                         capture_output=True, text=True, check=True)
+    r = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"  thigh_posture(file) in a fresh process: {r['wall']:.2f} s wall, {r['cpu']:.2f} s "
+          f"CPU = {n / r['wall'] / 1e6:.1f} M samples/s wall, {n / r['cpu'] / 1e6:.1f} M "
+          f"samples per CPU second (target >= 20); peak RSS {r['rss_mb']:.0f} MB for a "
+          f"{n * 32 / 1e6:.0f} MB signal; {r['epochs']:,} epochs")
 
     small = folder / "small.parquet"
     m = write_accel(small, 10_000_000 / 360_000)
-    t0 = time.perf_counter()
-    ours = thigh_posture(small, nonwear_min=None, min_bout_s=1)
-    t_ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    ref = pandas_posture(small)
-    t_peer = time.perf_counter() - t0
+    with Timer() as ours_t:
+        ours = thigh_posture(small, nonwear_min=None, min_bout_s=1)
+    with Timer() as peer_t:
+        ref = pandas_posture(small)
     agree = (ours["state"].eq("sitting").to_numpy() == ref.to_numpy()).mean()
-    print(f"  {m / 1e6:.0f} M samples: ours {t_ours:5.2f} s ({m / t_ours / 1e6:5.1f} M/s), "
-          f"plain pandas {t_peer:5.2f} s ({m / t_peer / 1e6:5.1f} M/s): "
-          f"{t_peer / t_ours:.1f} x faster; epochs agreeing {agree:.4%}")
+    mm = m / 1e6
+    print(f"  {mm:.0f} M samples, ours:         {ours_t.wall:6.2f} s wall {ours_t.cpu:6.2f} s "
+          f"CPU = {mm / ours_t.cpu:5.1f} M samples per CPU s")
+    print(f"  {mm:.0f} M samples, plain pandas: {peer_t.wall:6.2f} s wall {peer_t.cpu:6.2f} s "
+          f"CPU = {mm / peer_t.cpu:5.1f} M samples per CPU s; ours uses "
+          f"{peer_t.cpu / ours_t.cpu:.1f} x less CPU; epochs agreeing {agree:.4%}")
+    # processing alone: the chunks already decoded in memory, so file decoding is left out
+    from glute_study.io.accel import _EpochSums, _iter_file
+
+    chunks = list(_iter_file(small))
+    with Timer() as core:
+        acc = _EpochSums(1_000_000_000, str(small))
+        for c in chunks:
+            acc.add(c)
+        acc.result()
+    print(f"  epoch reduction alone (decoded chunks in memory): {m / core.wall / 1e6:5.1f} M/s "
+          f"wall, {m / core.cpu / 1e6:5.1f} M per CPU s")
 
 
 def main() -> None:
@@ -157,7 +214,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--accel-hours", type=float, default=168.0)
+    parser.add_argument("--posture-only", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.posture_only:
+        posture_only(args.posture_only)
+        return
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     root = Path(tempfile.mkdtemp(prefix="glute_bench_"))
     try:

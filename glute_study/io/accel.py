@@ -131,7 +131,7 @@ def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[_Chunk]:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path, memory_map=True)
+        pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise FileFormatError(path, f"cannot be read as Parquet ({exc}).") from None
     cols = _find_columns(pf.schema_arrow.names, path)
@@ -286,10 +286,9 @@ class _EpochSums:
     def __init__(self, epoch_ns: int, path: str) -> None:
         self.epoch_ns = epoch_ns
         self.path = path
-        self.last_idx: int | None = None
+        self.last_t: int | None = None
         self.checked_units = False
         self.parts: list[tuple[np.ndarray, np.ndarray]] = []
-        self._ibuf = np.empty(0, dtype=np.int64)
         self._fbuf = np.empty(0, dtype=np.float64)
 
     def add(self, chunk: _Chunk) -> None:
@@ -306,22 +305,25 @@ class _EpochSums:
                     "by 9.81"
                 )
             self.checked_units = True
-        if self._ibuf.size < n:
-            self._ibuf = np.empty(n, dtype=np.int64)
+        if self._fbuf.size < n:
             self._fbuf = np.empty(n, dtype=np.float64)
-        idx = np.floor_divide(t, self.epoch_ns, out=self._ibuf[:n])
-        bounds = np.flatnonzero(idx[1:] != idx[:-1])
-        bounds += 1
-        bounds = np.r_[0, bounds]
-        eidx = idx[bounds]
-        back = np.flatnonzero(np.diff(eidx) < 0)
-        if back.size or (self.last_idx is not None and eidx[0] < self.last_idx):
-            i = int(bounds[back[0] + 1]) if back.size else 0
+        back = np.flatnonzero(t[1:] < t[:-1])
+        first = int(t[0]) // self.epoch_ns
+        if back.size or (self.last_t is not None and t[0] < self.last_t):
+            i = int(back[0]) + 1 if back.size else 0
             raise self._error(
                 chunk, i,
                 "time goes backwards (overlapping or appended recordings?); split the file",
             )
-        self.last_idx = int(eidx[-1])
+        # Times are sorted, so each epoch's first sample is found by bisection: no pass over
+        # the samples is needed to cut them into epochs.
+        last = int(t[-1]) // self.epoch_ns
+        ids = np.arange(first, last + 1, dtype=np.int64)
+        cuts = np.searchsorted(t, ids[1:] * self.epoch_ns, side="left")
+        starts = np.r_[0, cuts]
+        filled = np.diff(np.r_[starts, n]) > 0  # epochs inside a gap hold no sample
+        bounds, eidx = starts[filled], ids[filled]
+        self.last_t = int(t[-1])
         sums = np.empty((bounds.size, 7))
         sq = self._fbuf[:n]
         for j, a in enumerate(axes):
@@ -332,7 +334,7 @@ class _EpochSums:
         if np.isnan(sums[:, :3]).any():
             bad = np.isnan(axes[0]) | np.isnan(axes[1]) | np.isnan(axes[2])
             raise self._error(chunk, int(np.flatnonzero(bad)[0]), "missing acceleration value")
-        self.parts.append((eidx.copy(), sums))
+        self.parts.append((eidx, sums))
 
     def _error(self, chunk: _Chunk, i: int, what: str) -> Exception:
         first = chunk.first_line
