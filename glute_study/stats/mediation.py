@@ -231,10 +231,14 @@ def _percentile(boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]
 
 
 def _bca(boot: np.ndarray, est: np.ndarray, jack: np.ndarray, level: float):
-    """BCa limits per column: bias correction from the bootstrap, acceleration from a jackknife."""
-    lo, hi = np.full(est.shape, np.nan), np.full(est.shape, np.nan)
+    """BCa limits per column: bias correction from the bootstrap, acceleration from a jackknife.
+
+    Returns the limits and, per column, the bias correction ``z0`` and acceleration ``a``.
+    """
+    k = est.shape[0]
+    lo, hi, z0s, accs = (np.full(k, np.nan) for _ in range(4))
     z = stats.norm.ppf([(1 - level) / 2, (1 + level) / 2])
-    for q in range(est.shape[0]):
+    for q in range(k):
         col = boot[:, q]
         col = col[np.isfinite(col)]
         if col.size < 10 or not np.isfinite(est[q]):
@@ -248,7 +252,21 @@ def _bca(boot: np.ndarray, est: np.ndarray, jack: np.ndarray, level: float):
         acc = np.sum(d**3) / denom if denom > 0 else 0.0
         adj = stats.norm.cdf(z0 + (z0 + z) / (1 - acc * (z0 + z)))
         lo[q], hi[q] = np.quantile(col, adj)
-    return lo, hi
+        z0s[q], accs[q] = z0, acc
+    return lo, hi, z0s, accs
+
+
+def _bca_p(boot: np.ndarray, null: float, z0: float, acc: float) -> float:
+    """Two-sided p-value that agrees with the BCa interval: the level at which a BCa limit
+    reaches ``null`` (the BCa percentile mapping inverted at the null's bootstrap percentile)."""
+    col = boot[np.isfinite(boot)]
+    if col.size == 0 or not np.isfinite(z0):
+        return float("nan")
+    share = (np.sum(col < null) + 0.5 * np.sum(col == null)) / col.size
+    share = min(max(share, 0.5 / col.size), 1 - 0.5 / col.size)
+    w = stats.norm.ppf(share) - z0
+    z_alpha = w / (1 + acc * w) - z0
+    return float(min(1.0, 2 * stats.norm.cdf(-abs(z_alpha))))
 
 
 def _boot_p(boot: np.ndarray, null: float) -> float:
@@ -391,10 +409,12 @@ def mediation(
 
     Notes
     -----
-    Bootstrap p-values are two-sided: twice the smaller share of replicates on either side of
-    the null (0 for coefficients and differences, 1 for ratios). The proportion mediated is
-    ``indirect / total`` on the absolute scale and is only meaningful when both have the same
-    sign.
+    Bootstrap p-values are two-sided and agree with the interval asked for: with
+    ``ci="percentile"`` twice the smaller share of replicates on either side of the null (0 for
+    coefficients and differences, 1 for ratios); with ``ci="bca"`` the level at which a BCa
+    limit reaches the null (the BCa percentile mapping inverted at the null). The proportion
+    mediated is ``indirect / total`` on the absolute scale and is only meaningful when both have
+    the same sign.
 
     Examples
     --------
@@ -514,12 +534,13 @@ def mediation(
     boot_ok = boot[ok]
     if ci == "bca":
         jack = np.concatenate([o[0] for o in out[len(sizes):]])
-        lo, hi = _bca(boot_ok, est, jack, _LEVEL)
+        lo, hi, z0, acc = _bca(boot_ok, est, jack, _LEVEL)
+        bca = (z0, acc)
     else:
-        jack = None
+        jack, bca = None, None
         lo, hi = _percentile(boot_ok, _LEVEL)
 
-    table = _table(est, boot_ok, lo, hi, family, exposure is not None, x, m, y)
+    table = _table(est, boot_ok, lo, hi, bca, family, exposure is not None, x, m, y)
     contrast_info = {"x0": x0, "x1": x1, "rule": rule}
     sens = _sensitivity(prob, est, boot_ok, lo, hi)
     text = _text(table, sens, x=x, m=m, y=y, family=family, contrast=contrast_info, ci=ci,
@@ -556,7 +577,7 @@ def _scales(family: str, has_exposure: bool) -> tuple[str | None, str]:
     return "rate_ratio", "per_1000_h" if has_exposure else "per_athlete"
 
 
-def _table(est, boot, lo, hi, family, has_exposure, x, m, y) -> pd.DataFrame:
+def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y) -> pd.DataFrame:
     ratio, diff = _scales(family, has_exposure)
     link = {"gaussian": "per unit", "logistic": "log odds ratio per unit"}.get(
         family, "log rate ratio per unit")
@@ -575,8 +596,14 @@ def _table(est, boot, lo, hi, family, has_exposure, x, m, y) -> pd.DataFrame:
              (_PM, "proportion_mediated", "proportion", "indirect / total", None)]
     recs = []
     for q, term, scale, label, null in rows:
+        if null is None:
+            p = np.nan
+        elif bca is None:
+            p = _boot_p(boot[:, q], null)
+        else:
+            p = _bca_p(boot[:, q], null, bca[0][q], bca[1][q])
         recs.append({"term": term, "estimate": est[q], "ci_low": lo[q], "ci_high": hi[q],
-                     "p_value": np.nan if null is None else _boot_p(boot[:, q], null),
+                     "p_value": p,
                      "scale": scale, "se": float(np.nanstd(boot[:, q], ddof=1)), "label": label})
     return pd.DataFrame.from_records(recs)
 

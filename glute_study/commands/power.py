@@ -1,0 +1,68 @@
+"""``glute-study power``: Monte Carlo power and sample size from the simulator's causal model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import InputError
+
+
+def add_parser(subparsers) -> None:
+    """Add the ``power`` subcommand."""
+    p = subparsers.add_parser(
+        "power", help="Monte Carlo power curve for a cohort, mediation or trial analysis",
+        description="Simulate cohorts of each size from the study's causal model, fit the "
+        "planned analysis to all of them at once and report power with its Monte Carlo error.")
+    p.add_argument("analysis", choices=("cohort_sitting", "cohort_glute", "indirect", "trial"))
+    p.add_argument("--n", type=int, nargs="+", default=[100, 200, 300, 400, 600, 800],
+                   help="athletes to simulate (default 100 200 300 400 600 800)")
+    p.add_argument("--reps", type=int, default=1000, help="cohorts per size (default 1000)")
+    p.add_argument("--alpha", type=float, default=0.05, help="two-sided level (default 0.05)")
+    p.add_argument("--scenario", default="hypothesis", choices=("hypothesis", "null"))
+    p.add_argument("--effect", action="append", default=[], metavar="NAME=VALUE",
+                   help="change an assumption of the simulator, e.g. rr_training=0.7 "
+                        "(repeatable)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the simulation")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:8786); default: threads here")
+    p.add_argument("--out", default=None, help="folder for power.csv, power.txt and the plot")
+    p.set_defaults(func=run)
+
+
+def _effects(items: list[str]) -> dict[str, float]:
+    effects = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            effects[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--effect must look like NAME=NUMBER (e.g. rr_training=0.7); "
+                             f"got {item!r}.") from None
+    return effects
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the simulation and print (and write) the power table and sentence."""
+    from ..stats.power import power
+
+    res = power(args.analysis, n=args.n, reps=args.reps, alpha=args.alpha,
+                scenario=args.scenario, seed=args.seed, executor=args.scheduler,
+                **_effects(args.effect))
+    print(res)
+    if args.out:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from ..figures.power import power_plot
+        from ..figures.save import save_figure
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        res.table.to_csv(out / "power.csv", index=False)
+        (out / "power.txt").write_text(res.text + "\n", encoding="utf-8")
+        save_figure(power_plot(res).figure, out / "power", formats=("svg", "png"))
+        print(f"wrote the power results to {out}")
+    return 0
