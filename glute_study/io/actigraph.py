@@ -151,6 +151,12 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
         raise StudyReadError(f"{path}: cannot be read ({exc.strerror}).") from None
     if magic.startswith(b"SQLite format 3"):
         return _read_agd(path)
+    if magic.startswith(b"PK\x03\x04"):
+        raise FileFormatError(
+            path,
+            "is a zip archive (a raw .gt3x recording?); export an epoch CSV or an AGD file from "
+            "ActiLife, or read raw acceleration with read_accel.",
+        )
     return _read_epoch_csv(read_text(path))
 
 

@@ -326,3 +326,13 @@ def test_nonwear_matches_an_independent_r_scan():
         for method in ("choi", "troiano"):
             got = nonwear_minutes(counts, method=method)
             np.testing.assert_array_equal(got, g[method].to_numpy(), err_msg=f"{method} {case}")
+
+
+def test_raw_gt3x_zip_is_explained(tmp_path):
+    import zipfile
+
+    path = tmp_path / "C01.gt3x"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("info.txt", "Serial Number: MOS2E00000")
+    with pytest.raises(FileFormatError, match="C01.gt3x: is a zip archive"):
+        read_actigraph(path)
