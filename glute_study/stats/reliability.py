@@ -112,8 +112,10 @@ def participant_values(data, *, by=("participant_id", "session", "side"), value=
 def _wide(data, subject, session, value):
     """Subject x session matrix; drop incomplete subjects with a warning."""
     require_columns(data, [subject, session, value], where="the reliability data")
-    df = data[[subject, session, value]]
-    if not pd.api.types.is_numeric_dtype(df[value]):
+    df = data[[subject, session, value]].copy()
+    if pd.api.types.is_numeric_dtype(df[value]):
+        df[value] = df[value].astype("float64")  # nullable Float64/Int64 -> NaN for NA
+    else:
         raise InputError(f"column {value!r} must be numeric; found dtype {df[value].dtype}.")
     dup = df.duplicated([subject, session])
     if dup.any():
@@ -351,7 +353,8 @@ def _pairs_from_long(data, subject, method, value):
             "with participant_values()."
         )
     wide = data.pivot(index=subject, columns=method, values=value)
-    return wide[levels[0]], wide[levels[1]], str(levels[0]), str(levels[1])
+    return (wide[levels[0]], wide[levels[1]], f"{method} {levels[0]}",
+            f"{method} {levels[1]}")
 
 
 def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,

@@ -22,6 +22,7 @@ from .._checks import check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ._result import Result, format_ci, format_number, format_p
 from .counts import count_model
+from .trial import _plain_dtypes
 
 __all__ = ["gee_counts", "mixed_model"]
 
@@ -61,25 +62,33 @@ class _GeepackAR1(Autoregressive):
             self.dep_params = 0.0
             return
         z = resid[j] * resid[k] / np.mean(resid**2)
-        d = (k - j).astype(float)  # positions within a cluster, so the lag in sessions
-        res = optimize.minimize_scalar(lambda a: np.sum((z - a**d) ** 2), bounds=(-0.999, 0.999),
-                                       method="bounded", options={"xatol": 1e-10})
-        self.dep_params = _polish_ar1(float(res.x), z, d)
+        # sum over pairs of (z - a^d)^2 only needs, per lag d, the pair count and sum of z.
+        lag = k - j  # positions within a cluster, so the lag in sessions
+        s1 = np.bincount(lag, weights=z)[1:]
+        n = np.bincount(lag)[1:].astype(float)
+        d = np.arange(1, s1.size + 1, dtype=float)
+
+        def loss(a):
+            return float(np.sum(n * a ** (2 * d) - 2 * s1 * a**d))
+
+        res = optimize.minimize_scalar(loss, bounds=(-0.999, 0.999), method="bounded",
+                                       options={"xatol": 1e-10})
+        self.dep_params = _polish_ar1(float(res.x), s1, n, d)
 
 
-def _polish_ar1(a, z, d):
-    """Newton steps on the least-squares equation sum (z - a^d) d a^(d-1) = 0.
+def _polish_ar1(a, s1, n, d):
+    """Newton steps on sum_d d a^(d-1) (S1_d - n_d a^d) = 0, the least-squares equation.
 
+    ``S1_d`` is the sum and ``n_d`` the number of standardised residual products at lag ``d``.
     The bounded scalar search leaves a little noise in ``a``, which makes the outer GEE
     iteration wander at the 1e-10 level; a few Newton steps give a deterministic root.
     """
     for _ in range(20):
         ad1 = a ** (d - 1)
-        ad = ad1 * a
-        g = np.sum((z - ad) * d * ad1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ad2 = np.where(d >= 2, a ** np.maximum(d - 2, 0), 0.0)
-        h = np.sum(-(d**2) * ad1**2 + (z - ad) * d * (d - 1) * ad2)
+        resid = s1 - n * ad1 * a
+        g = np.sum(d * ad1 * resid)
+        ad2 = np.where(d >= 2, a ** np.maximum(d - 2, 0), 0.0)
+        h = np.sum(-(d**2) * n * ad1**2 + d * (d - 1) * ad2 * resid)
         if not np.isfinite(h) or h >= 0:
             return a
         step = g / h
@@ -95,7 +104,7 @@ def _polish_ar1(a, z, d):
 def _model_frame(data, formula, needed, where):
     """Outcome and design (patsy) of ``formula``; rows missing a used column dropped, loudly."""
     require_columns(data, needed, where=where)
-    df = data.copy()
+    df = _plain_dtypes(data)
     try:
         y, X = patsy.dmatrices(formula, df, return_type="dataframe",
                                NA_action=patsy.NAAction(NA_types=["None", "NaN"]))

@@ -44,7 +44,7 @@ def _arms(data, arm, reference):
 
 def _complete(data, cols, where):
     require_columns(data, cols, where=where)
-    df = data[list(cols)]
+    df = _plain_dtypes(data[list(dict.fromkeys(cols))])
     keep = df.notna().all(axis=1)
     dropped = int((~keep).sum())
     if dropped:
@@ -56,6 +56,27 @@ def _complete(data, cols, where):
             stacklevel=3,
         )
     return df[keep].copy(), dropped
+
+
+def _plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """Replace pandas' nullable dtypes (Int64, Float64, boolean, string) by numpy ones.
+
+    The study tables use nullable dtypes; patsy and statsmodels need float (NaN for NA) or
+    object columns.
+    """
+    out = df.copy()
+    for col in out.columns:
+        dtype = out[col].dtype
+        if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or isinstance(
+                dtype, pd.CategoricalDtype):
+            continue
+        if pd.api.types.is_integer_dtype(dtype) and out[col].notna().all():
+            out[col] = out[col].astype("int64")
+        elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            out[col] = out[col].astype("float64")
+        else:
+            out[col] = out[col].astype(object).where(out[col].notna(), np.nan)
+    return out
 
 
 def _is_categorical(s: pd.Series) -> bool:
@@ -177,13 +198,12 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
         g_rows.append({"term": f"hedges_g[{a}]", "estimate": g, "ci_low": g - z * se_g,
                        "ci_high": g + z * se_g, "p_value": p, "kind": "hedges_g", "se": se_g,
                        "df": np.nan, "n": float(n1 + n2)})
+        adjusted = ", ".join([f"baseline {baseline}", *covariates])
         sentences.append(
-            f"Adjusted for baseline {baseline}"
-            + (f" and {', '.join(covariates)}" if covariates else "")
-            + f", {outcome} in the {a} arm differed from {ref} by {format_number(est)} "
+            f"In the {a} arm, {outcome} differed from {ref} by {format_number(est)} "
             f"({format_ci(est - tq * se, est + tq * se)}, t({dfr:.0f}) = "
             f"{format_number(est / se)}, {format_p(p)}; Hedges' g = {format_number(g)}, "
-            f"{format_ci(g - z * se_g, g + z * se_g)})."
+            f"{format_ci(g - z * se_g, g + z * se_g)}) after adjustment for {adjusted}."
         )
     table = pd.DataFrame(rows + g_rows)
     inter = sm.OLS(*patsy.dmatrices(
@@ -363,7 +383,7 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
     """
     cols = [subject, time, arm, value]
     require_columns(long_data, cols, where="the long trial data")
-    df = long_data[cols].dropna()
+    df = _plain_dtypes(long_data[cols]).dropna()
     n_time = df[time].nunique()
     if n_time < 2:
         raise InputError(f"column {time!r} must hold at least 2 time points; found {n_time}.")

@@ -200,3 +200,21 @@ def test_participant_values_rules():
     assert first.attrs["rule"] == "first valid trial"
     with pytest.raises(InputError, match="`rule` must be one of"):
         participant_values(trials, by="participant_id", rule="top")
+
+
+def test_runs_on_the_demo_study():
+    from glute_study.study import load_study
+
+    demo = Path(__file__).resolve().parents[2] / "datasets" / "demo"
+    if not demo.is_dir():
+        pytest.skip(f"demo study not found at {demo}")
+    strength = load_study(demo).strength
+    hhd = strength[strength.test == "hhd_hip_extension"]
+    per_side = participant_values(hhd, by=["participant_id", "session", "side"], rule="best")
+    per_session = participant_values(per_side, by=["participant_id", "session"], rule="mean")
+    baseline = per_session[per_session.session.isin([1, 2])]
+    res = reliability(baseline)
+    assert res.diagnostics["k"] == 2
+    assert 0 < res.table.estimate[2] <= 1
+    ba = bland_altman(baseline, subject="participant_id", method="session", value="value")
+    assert "session 2 minus session 1" in ba.text

@@ -150,3 +150,34 @@ def test_mixed_model_icc_and_singular_warning(strength):
     assert res.diagnostics["singular"]
     with pytest.raises(InputError, match="formula"):
         mixed_model(strength, "glute_nm_kg")
+
+
+def test_nullable_dtypes_give_the_same_fit(strength, sessions):
+    # The study tables use pandas' nullable dtypes (Int64, Float64, string, boolean).
+    nullable = strength.astype({"session": "Int64", "glute_nm_kg": "Float64",
+                                "participant_id": "string"})
+    a = mixed_model(strength, "glute_nm_kg ~ sitting_h_day + session")
+    b = mixed_model(nullable, "glute_nm_kg ~ sitting_h_day + session")
+    assert_allclose(a.table.estimate, b.table.estimate, rtol=1e-8)
+    ses = sessions.astype({"cramps": "Int64", "prior_cramps": "boolean",
+                           "session_type": "string", "exposure_h": "Float64"})
+    c = gee_counts(ses, FORMULA, order="session_no")
+    d = gee_counts(sessions, FORMULA, order="session_no")
+    assert_allclose(c.table.coef, d.table.coef, rtol=1e-10)
+
+
+def test_runs_on_the_demo_study():
+    from glute_study.study import load_study
+
+    demo = Path(__file__).resolve().parents[2] / "datasets" / "demo"
+    if not demo.is_dir():
+        pytest.skip(f"demo study not found at {demo}")
+    study = load_study(demo)
+    ses = study.session_table()
+    keep = sorted(ses.participant_id.unique())[:60]
+    with pytest.warns(GluteStudyWarning, match="missing value"):
+        res = gee_counts(ses[ses.participant_id.isin(keep)],
+                         "hamstring_cramps ~ sitting_h_day + prior_cramps",
+                         family="poisson", cov_struct="exchangeable", order="date")
+    assert res.diagnostics["n_clusters"] <= 60
+    assert np.isfinite(res.table.estimate).all()

@@ -173,3 +173,22 @@ def test_mixed_anova_drops_incomplete_subjects():
     assert res.diagnostics["n"] == 79
     with pytest.raises(InputError, match="more than once"):
         pre_post_anova(pd.concat([long, long.iloc[[0]]]))
+
+
+def test_runs_on_the_demo_study():
+    from glute_study.study import load_study
+
+    demo = Path(__file__).resolve().parents[2] / "datasets" / "demo"
+    if not demo.is_dir():
+        pytest.skip(f"demo study not found at {demo}")
+    at = load_study(demo).analysis_table()
+    res = trial_effect(at, outcome="glute_nm_kg_post", baseline="glute_nm_kg", arm="arm",
+                       covariates=["sex", "age"])
+    assert list(res.table.kind) == ["adjusted_mean", "adjusted_mean", "difference", "hedges_g"]
+    with pytest.warns(GluteStudyWarning, match="missing value"):
+        rate = trial_rate_effect(at, events="hamstring_cramps", exposure="exposure_h",
+                                 covariates=["prior_cramps"])
+    assert rate.table.term[1] == "arm[T.glute_training]"
+    long = at.melt(id_vars=["participant_id", "arm"],
+                   value_vars=["glute_nm_kg", "glute_nm_kg_post"], var_name="time")
+    assert len(pre_post_anova(long).table) == 3
