@@ -80,6 +80,26 @@ class Design:
         """Number of rows used."""
         return len(self.y)
 
+    def reference_level(self, term: str) -> str | None:
+        """The reference level of a treatment-coded factor term such as ``C(sex)[T.male]``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"y": [0, 1, 2], "sex": ["male", "female", "male"]})
+        >>> build_design(df, "y ~ sex").reference_level("sex[T.male]")
+        'female'
+        """
+        if "[T." not in term or "Treatment" in term:
+            return None
+        code = term.split("[T.", 1)[0]
+        for info in (self.design_info, self.zero_design_info):
+            if info is None:
+                continue
+            for factor, finfo in info.factor_infos.items():
+                if factor.name() == code and finfo.type == "categorical":
+                    return str(finfo.categories[0])
+        return None
+
 
 def _used_columns(data: pd.DataFrame, formulas: list[str]) -> list[str]:
     """Columns of ``data`` that the formulas mention (identifiers matched against the columns)."""
@@ -103,6 +123,7 @@ def build_design(
     exposure: str | None = None,
     zero_formula: str | None = None,
     where: str = "data",
+    stacklevel: int = 3,
 ) -> Design:
     """Build outcome, design matrices and log-exposure offset from a formula.
 
@@ -118,6 +139,9 @@ def build_design(
         Right-hand side (``"x1 + x2"`` or ``"~ x1 + x2"``) of the zero part of a two-part model.
     where : str
         How error messages name ``data``.
+    stacklevel : int
+        Passed to :func:`warnings.warn` so the warning points at the user's call (3 = the
+        caller of the function that called this one).
 
     Returns
     -------
@@ -173,7 +197,7 @@ def build_design(
             f"dropped {n_dropped} of {len(frame)} rows with missing values in the model's "
             f"columns ({detail}); impute or filter them first to silence this warning.",
             GluteStudyWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     frame = frame.loc[keep]
     if len(frame) == 0:

@@ -364,7 +364,7 @@ def _fit(data, formula, exposure, family, robust, zero_formula) -> CountFit:
     if two_part and zero_formula is None:
         zero_formula = formula.split("~", 1)[1]
     d = build_design(data, formula, exposure=exposure,
-                     zero_formula=zero_formula if two_part else None)
+                     zero_formula=zero_formula if two_part else None, stacklevel=4)
     _check_counts(d)
     if np.linalg.matrix_rank(d.X) < d.X.shape[1]:
         raise InputError(
@@ -417,10 +417,11 @@ _TERM_PHRASES = {
 _OUTCOME_PHRASES = {"hamstring_cramps": "hamstring-cramp", "cramps": "cramp"}
 
 
-def _term_phrase(term: str) -> str:
+def _term_phrase(term: str, reference: str | None = None) -> str:
     m = _FACTOR.match(term)
     if m:
-        return f"Compared with the reference level, {m.group(1)} = {m.group(2)}"
+        ref = "the reference level" if reference is None else f"{m.group(1)} = {reference}"
+        return f"Compared with {ref}, {m.group(1)} = {m.group(2)}"
     return _TERM_PHRASES.get(term, f"Each one-unit increase in {term}")
 
 
@@ -433,8 +434,8 @@ def _pct(ratio: float, what: str) -> str:
     return f"a {abs(pct):.0f} % {'higher' if pct > 0 else 'lower'} {what}"
 
 
-def _sentence(row, outcome, level) -> str:
-    phrase = _term_phrase(row["term"])
+def _sentence(row, outcome, level, reference=None) -> str:
+    phrase = _term_phrase(row["term"], reference)
     outcome = _OUTCOME_PHRASES.get(outcome, outcome)
     if row["component"] == "count":
         what = f"{outcome} rate" if row["family"] in ("poisson", "negbin") else (
@@ -559,7 +560,9 @@ def count_model(
         See the module notes. ``"negbin"`` (the default) suits over-dispersed cramp counts.
     robust : bool
         Sandwich (HC0, as R ``sandwich::sandwich``) standard errors; for ``negbin`` with theta
-        held at its estimate, as R does.
+        held at its estimate, as R does for ``glm.nb``. For ``zinb`` and ``hurdle_negbin`` the
+        sandwich covers every parameter, log(theta) included (pscl's ``estfun`` leaves theta
+        out, so R's sandwich differs there).
     zero_formula : str, optional
         Right-hand side of the zero part for two-part families; defaults to the count part's.
     level : float
@@ -627,8 +630,8 @@ def count_model(
         "robust": robust, "exposure": exposure, "level": level,
         "overdispersion": _overdispersion(d),
     }
-    sentences = [_sentence(r, d.outcome, level) for r in table.to_dict("records")
-                 if r["term"] != "Intercept"]
+    sentences = [_sentence(r, d.outcome, level, d.reference_level(r["term"]))
+                 for r in table.to_dict("records") if r["term"] != "Intercept"]
     table = table.drop(columns="family")
     return Result(table, "\n".join(sentences), diagnostics=diagnostics, model=fit,
                   name=f"count_model ({family})")
@@ -702,11 +705,11 @@ def compare_count_models(
     """
     fits: dict[str, CountFit] = {}
     for fam in FAMILIES:
-        fits[fam] = _fit(data, formula, exposure, fam, False, zero_formula)
-        if fam == "poisson":
-            n_dropped = fits[fam].design.n_dropped
-            if n_dropped:  # one warning is enough: every fit drops the same rows
+        with warnings.catch_warnings():
+            if fam != "poisson":  # every fit drops the same rows: the Poisson fit said so once
                 warnings.filterwarnings("ignore", message="dropped .* rows with missing")
+            fits[fam] = _fit(data, formula, exposure, fam, False, zero_formula)
+        _warn_fit(fits[fam], float(fits[fam].design.y.sum()) / fits[fam].n_params)
     rows = []
     for fam, fit in fits.items():
         n = fit.design.n
@@ -719,9 +722,11 @@ def compare_count_models(
                "vuong_bic_p": np.nan}
         if fam == "negbin":
             lr = max(0.0, 2 * (fit.loglik - fits["poisson"].loglik))
-            row.update(estimate=lr, p_value=0.5 * stats.chi2.sf(lr, 1),
-                       comparison="LR vs poisson",
-                       favours="negbin" if 0.5 * stats.chi2.sf(lr, 1) < 0.05 else "poisson")
+            if fit.theta is not None and fit.theta >= _THETA_BOUNDARY:
+                lr = 0.0
+            p_lr = 0.5 * stats.chi2.sf(lr, 1)
+            row.update(estimate=lr, p_value=p_lr, comparison="LR vs poisson",
+                       favours="negbin" if p_lr < 0.05 else "poisson")
         elif fam in ("zip", "zinb", "hurdle_negbin"):
             base = "poisson" if fam == "zip" else "negbin"
             v = _vuong(fit.loglik_obs, fits[base].loglik_obs, k, fits[base].n_params)
@@ -730,9 +735,6 @@ def compare_count_models(
                        vuong_aic_z=v["aic"][0], vuong_aic_p=v["aic"][1],
                        vuong_bic_z=v["bic"][0], vuong_bic_p=v["bic"][1])
         rows.append(row)
-        if not fit.converged:
-            warnings.warn(f"the {fam} model did not converge; its row cannot be trusted.",
-                          FitWarning, stacklevel=2)
     table = pd.DataFrame(rows)
     table["delta_aic"] = table["aic"] - table["aic"].min()
     best = table.loc[table["aic"].idxmin(), "term"]

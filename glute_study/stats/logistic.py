@@ -146,10 +146,10 @@ def _irls(X, y, firth, max_iter=100, tol=1e-10):
     return beta, cov, current, converged
 
 
-def _phrase(term: str) -> str:
+def _phrase(term: str, reference: str | None) -> str:
     from .counts import _term_phrase
 
-    return _term_phrase(term)
+    return _term_phrase(term, reference)
 
 
 def logistic_model(
@@ -263,10 +263,12 @@ def logistic_model(
         pct = (r["estimate"] - 1) * 100
         change = ("no change in" if round(abs(pct)) == 0
                   else f"{abs(pct):.0f} % {'higher' if pct > 0 else 'lower'}")
+        phrase = _phrase(r["term"], d.reference_level(r["term"]))
+        ci = format_ci(r["ci_low"], r["ci_high"], level=level)
         lines.append(
-            f"{_phrase(r['term'])} was associated with {change} odds of {d.outcome} (OR "
-            f"{format_number(r['estimate'])}, {format_ci(r['ci_low'], r['ci_high'], level=level)}"
-            f", {format_p(r['p_value'])}{'; Firth penalised likelihood' if firth else ''}).")
+            f"{phrase} was associated with {change} odds of {d.outcome} (OR "
+            f"{format_number(r['estimate'])}, {ci}, {format_p(r['p_value'])}"
+            f"{'; Firth penalised likelihood' if firth else ''}).")
     diagnostics = {
         "n": d.n, "n_dropped": d.n_dropped, "events": events, "non_events": d.n - events,
         "events_per_parameter": epp, "separation": sep, "converged": converged,
