@@ -49,9 +49,12 @@ flow
 
 # %%
 exclusions = study.exclusions
-report.record(exclusions.reset_index(drop=True), name="exclusions",
-              caption="Records excluded, with the reason")
-exclusions.head(20)
+excluded = (exclusions.groupby(["table", "reason"], sort=True).size()
+            .rename("records").reset_index())
+report.record(excluded, name="exclusions", caption="Records excluded, by table and reason",
+              note="Every excluded record, with its line and participant, is listed in "
+                   "Study.exclusions.")
+excluded
 
 # %% [markdown]
 # ## Table 1

@@ -33,6 +33,7 @@ import pandas as pd
 
 from glute_study import report
 from glute_study.figures import get_ax
+from glute_study.stats.counts import compare_count_models, count_model
 from glute_study.stats.incidence import incidence, rate_ratio
 
 report.start(out_dir, notebook="04_cramp_incidence")
@@ -69,8 +70,24 @@ report.record(ax, name="rates_plot", caption="Hamstring cramp incidence by sitti
 plt.show()
 
 # %% [markdown]
-# ## Count models
+# ## Count models and the choice between them
 #
-# Poisson, negative binomial, zero-inflated and hurdle models of cramp counts with exposure as
-# offset, and the choice between them, come with the count-models issue
-# (`glute_study.stats`); until they are on main this section is empty.
+# Cramp counts are over-dispersed with many zeros, so Poisson, negative binomial, zero-inflated
+# and hurdle models are fitted on one formula with the log exposure hours as offset and compared
+# by AIC, BIC and likelihood-ratio and Vuong tests.
+
+# %%
+formula = "hamstring_cramps ~ sitting_h_day + glute_nm_kg + age + C(sex) + prior_cramps"
+comparison = compare_count_models(data, formula, exposure="exposure_h")
+report.record(comparison, name="count_model_choice", caption="Comparison of count models",
+              methods="Hamstring cramp counts were modelled with a log-exposure offset by "
+                      "Poisson, negative binomial, zero-inflated Poisson and negative binomial, "
+                      "and hurdle negative binomial regression, compared by AIC, BIC, "
+                      "likelihood-ratio and Vuong tests.")
+comparison
+
+# %%
+negbin = count_model(data, formula, exposure="exposure_h", family="negbin", level=1 - alpha)
+report.record(negbin, name="negbin", caption="Negative binomial model of hamstring cramps "
+              "(incidence rate ratios)")
+negbin

@@ -34,6 +34,7 @@ from IPython.display import display
 from glute_study import report
 from glute_study.figures import get_ax
 from glute_study.stats.incidence import incidence, rate_ratio
+from glute_study.stats.trial import trial_effect, trial_rate_effect
 
 report.start(out_dir, notebook="06_trial")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
@@ -69,6 +70,22 @@ if trial["arm"].nunique() >= 2:
     plt.show()
 
 # %% [markdown]
-# The adjusted trial analysis (ANCOVA of post-test strength, count models of cramps by arm)
-# comes with the trial issue (`glute_study.stats`); until it is on main the rates above are
-# the trial's result.
+# ## Adjusted trial effects
+#
+# Post-test glute strength adjusted for baseline (ANCOVA), and the hamstring cramp rate ratio
+# from a negative-binomial model with the log exposure hours as offset.
+
+# %%
+if trial["arm"].nunique() >= 2:
+    strength = trial_effect(trial, outcome="glute_nm_kg_post", baseline="glute_nm_kg")
+    report.record(strength, name="ancova", caption="Post-test glute strength by arm, adjusted "
+                  "for baseline (ANCOVA)",
+                  methods="Post-test HHD hip extension (Nm/kg) was compared between arms by "
+                          "ANCOVA adjusted for baseline, with adjusted means and Hedges' g.")
+    cramps = trial_rate_effect(trial, events="hamstring_cramps", exposure="exposure_h")
+    report.record(cramps, name="rate_model", caption="Hamstring cramp rate ratio by arm "
+                  "(negative binomial, log exposure offset)",
+                  methods="Hamstring cramp counts were compared between arms by negative-"
+                          "binomial regression with a log-exposure offset.")
+    display(strength)
+    display(cramps)

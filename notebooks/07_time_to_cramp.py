@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from glute_study import report
-from glute_study.figures import get_ax
+from glute_study.figures.survival import km_plot
 from glute_study.stats.survival import cox_model, first_cramp_times, kaplan_meier
 
 report.start(out_dir, notebook="07_time_to_cramp")
@@ -53,12 +53,9 @@ report.record(km, name="kaplan_meier", caption=f"Median days to first hamstring 
 km
 
 # %%
-ax = get_ax()
-for label, curve in km.model.curve.groupby("group", sort=True):
-    ax.step(curve["time"], curve["surv"], where="post", label=str(label))
+ax = km_plot(km)
 ax.set_xlabel("Days since start of follow-up")
 ax.set_ylabel("Free of hamstring cramps")
-ax.legend(frameon=False)
 report.record(ax, name="kaplan_meier_plot", caption="Time to first hamstring cramp")
 plt.show()
 

@@ -21,6 +21,12 @@ def open_study(study_dir: str, *, n: int = 400, seed: int = 1, scenario: str = "
     -------
     Study
         The study, with its tables, analysis table and exclusions.
+
+    Examples
+    --------
+    >>> study = open_study("", n=60, seed=2)
+    >>> len(study.analysis_table())
+    60
     """
     import glute_study
 

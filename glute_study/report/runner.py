@@ -16,6 +16,7 @@ import json
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -183,6 +184,7 @@ def _execute(job: _Job, stop: threading.Event) -> str | None:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
+    started = time.perf_counter()
     stem = job.path.stem
     _clear_outputs_of(job.out, stem)
     nb = nbformat.read(job.path, as_version=4)
@@ -210,10 +212,14 @@ def _execute(job: _Job, stop: threading.Event) -> str | None:
             asyncio.run(client.async_execute(env=_kernel_env()))
         except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as error:
             message = _failure_message(nb, job, error)
+    executed = time.perf_counter()
     nbformat.write(nb, job.out / f"{stem}.ipynb")
     if message is None:
         _write_notebook_html(nb, job.out / f"{stem}.html")
-        write_json({"key": job.key}, job.out / KEYS_DIR / f"{stem}.json")
+        # Timings live in the cache folder only: the report's own files carry no clock.
+        write_json({"key": job.key, "seconds_execute": round(executed - started, 2),
+                    "seconds_html": round(time.perf_counter() - executed, 2)},
+                   job.out / KEYS_DIR / f"{stem}.json")
     return message
 
 

@@ -196,14 +196,13 @@ def _docx_bytes(apa: pd.DataFrame, caption: str, note: str, number: str) -> byte
     if caption:
         document.add_paragraph().add_run(caption).italic = True
     grid = document.add_table(rows=apa.shape[0] + 1, cols=apa.shape[1])
-    for j, column in enumerate(apa.columns):
-        cell = grid.cell(0, j)
+    rows = list(grid.rows)  # python-docx's cell(i, j) walks the whole table: take rows once
+    for column, cell in zip(apa.columns, rows[0].cells):
         run = cell.paragraphs[0].add_run(str(column))
         run.italic = column in ("p", "n", "SE", "df")
         _set_border(cell, top="8", bottom="4")
-    for i, row in enumerate(apa.itertuples(index=False), start=1):
-        for j, value in enumerate(row):
-            cell = grid.cell(i, j)
+    for i, (row, values) in enumerate(zip(rows[1:], apa.itertuples(index=False)), start=1):
+        for j, (cell, value) in enumerate(zip(row.cells, values)):
             cell.paragraphs[0].add_run(str(value))
             if j > 0:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
