@@ -356,7 +356,10 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
         ``.table`` rows ``arm``, ``time`` and ``arm:time`` (named after the columns);
         ``estimate`` is partial eta squared with a 95 % CI from the non-central F
         (Steiger 2004); extra columns ``f``, ``df1``, ``df2``, ``ss``, ``ms``, ``eps``
-        (Greenhouse-Geisser epsilon, 1 for two time points). ``.model`` is the pingouin table.
+        (Greenhouse-Geisser epsilon of the within terms, 1 for two time points) and ``p_gg``
+        (the Greenhouse-Geisser corrected p of the within terms). ``.diagnostics`` has the
+        cell means and, for more than two time points, Mauchly's W and its p.
+        ``.model`` is the pingouin table.
         Subjects missing a time point are dropped with a warning.
 
     Notes
@@ -409,20 +412,31 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
         term = {arm: arm, time: time, "Interaction": f"{arm}:{time}"}[r["Source"]]
         f, d1, d2 = float(r["F"]), float(r["DF1"]), float(r["DF2"])
         lo, hi = _np2_ci(f, d1, d2)
-        eps = float(r["eps"]) if "eps" in r and pd.notna(r["eps"]) else 1.0
+        p_unc = float(r["p_unc"] if "p_unc" in r else r["p-unc"])
+        within = term != arm
+        eps = float(r["eps"]) if within and "eps" in r and pd.notna(r["eps"]) else 1.0
+        p_gg = r.get("p_GG_corr", np.nan) if within else np.nan
+        p_gg = float(p_gg) if pd.notna(p_gg) else (p_unc if within else np.nan)
         rows.append({"term": term, "estimate": float(r["np2"]), "ci_low": lo, "ci_high": hi,
-                     "p_value": float(r["p_unc"] if "p_unc" in r else r["p-unc"]),
-                     "f": f, "df1": d1, "df2": d2, "ss": float(r["SS"]), "ms": float(r["MS"]),
-                     "eps": eps})
+                     "p_value": p_unc, "f": f, "df1": d1, "df2": d2, "ss": float(r["SS"]),
+                     "ms": float(r["MS"]), "eps": eps, "p_gg": p_gg})
     table = pd.DataFrame(rows)
     it = table.iloc[2]
     means = df.groupby([arm, time])[value].mean().unstack()
     text = (
         f"In the {arm} x {time} mixed ANOVA, the interaction was F({it.df1:.0f}, {it.df2:.0f}) "
         f"= {format_number(it.f)}, {format_p(it.p_value)}, partial eta squared = "
-        f"{format_number(it.estimate)} ({format_ci(it.ci_low, it.ci_high)})."
+        f"{format_number(it.estimate)} ({format_ci(it.ci_low, it.ci_high)})"
     )
+    if n_time > 2:
+        text += (f"; Greenhouse-Geisser epsilon = {format_number(it.eps)}, corrected "
+                 f"{format_p(it.p_gg)}")
+    text += "."
     diagnostics = {"n": int(df[subject].nunique()), "dropped_subjects": len(incomplete),
-                   "cell_means": means}
+                   "cell_means": means, "n_time": n_time}
+    if "W_spher" in aov.columns:
+        row = aov.iloc[1]
+        diagnostics["sphericity_w"] = float(row["W_spher"])
+        diagnostics["sphericity_p"] = float(row["p_spher"])
     return Result(table=table, text=text, diagnostics=diagnostics, model=aov,
                   name="pre_post_anova")

@@ -192,3 +192,20 @@ def test_runs_on_the_demo_study():
     long = at.melt(id_vars=["participant_id", "arm"],
                    value_vars=["glute_nm_kg", "glute_nm_kg_post"], var_name="time")
     assert len(pre_post_anova(long).table) == 3
+
+
+def test_mixed_anova_three_times_greenhouse_geisser():
+    # R: summary(car::Anova(lm(cbind(pre, mid, post) ~ arm), idata, idesign = ~time, type = 2),
+    #    multivariate = FALSE): univariate F, p, GG epsilon and corrected p, Mauchly's W.
+    ref = R["mixed_anova3"]
+    long = pd.read_csv(REF / "prepost3.csv")
+    res = pre_post_anova(long, subject="participant_id", time="time", arm="arm", value="value")
+    t = res.table.set_index("term")
+    terms = ["arm", "time", "arm:time"]
+    assert_allclose(t.loc[terms, "f"], ref["f"], rtol=RTOL)
+    assert_allclose(t.loc[terms, "p_value"], ref["p"], rtol=RTOL)
+    assert_allclose(t.loc[terms[1:], "eps"], ref["gg_eps"], rtol=RTOL)
+    assert_allclose(t.loc[terms[1:], "p_gg"], ref["p_gg"], rtol=RTOL)
+    assert res.diagnostics["sphericity_w"] == pytest.approx(ref["mauchly_w"], rel=RTOL)
+    assert res.diagnostics["sphericity_p"] == pytest.approx(ref["mauchly_p"], rel=RTOL)
+    assert "Greenhouse-Geisser epsilon" in res.text

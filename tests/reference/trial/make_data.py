@@ -43,6 +43,18 @@ def main() -> None:
                   "prior_cramps": prior.astype(float), "exposure_h": expo,
                   "cramps": cramps}).to_csv(HERE / "rates.csv", index=False)
 
+    # Three time points (pre, mid, post), 36 athletes, unequal arms, for the sphericity path.
+    rows = []
+    for i in range(36):
+        grp = "glute_training" if i < 16 else "control"
+        level = rng.normal(2.5, 0.5)
+        for t, name in enumerate(["pre", "mid", "post"]):
+            gain = 0.12 * t * (grp == "glute_training")
+            noise = rng.normal(0, 0.15 + 0.1 * t)  # noise grows over time: sphericity need not hold
+            rows.append({"participant_id": f"W{i + 1:02d}", "arm": grp, "time": name,
+                         "value": round(level + gain + noise, 4)})
+    pd.DataFrame(rows).to_csv(HERE / "prepost3.csv", index=False)
+
 
 if __name__ == "__main__":
     main()

@@ -78,5 +78,25 @@ eff <- function(tab, i) {
 }
 out$mixed_anova <- list(arm = eff(b, 1), time = eff(w, 1), interaction = eff(w, 2))
 print(a)
+
+# Three time points: univariate tests with Greenhouse-Geisser correction (car::Anova on the
+# multivariate linear model; summary(..., multivariate = FALSE)).
+suppressPackageStartupMessages(library(car))
+p3 <- read.csv(file.path(here, "prepost3.csv"))
+w3 <- reshape(p3, idvar = c("participant_id", "arm"), timevar = "time", direction = "wide")
+w3$arm <- factor(w3$arm)
+mlm <- lm(cbind(value.pre, value.mid, value.post) ~ arm, data = w3)
+idata <- data.frame(time = factor(c("pre", "mid", "post"), levels = c("pre", "mid", "post")))
+av <- summary(Anova(mlm, idata = idata, idesign = ~time, type = 2), multivariate = FALSE)
+uni <- unclass(av$univariate.tests)
+gg <- unclass(av$pval.adjustments)
+sph <- unclass(av$sphericity.tests)
+print(av)
+out$mixed_anova3 <- list(
+  f = unname(uni[c("arm", "time", "arm:time"), "F value"]),
+  p = unname(uni[c("arm", "time", "arm:time"), "Pr(>F)"]),
+  gg_eps = unname(gg[c("time", "arm:time"), "GG eps"]),
+  p_gg = unname(gg[c("time", "arm:time"), "Pr(>F[GG])"]),
+  mauchly_w = unname(sph["time", "Test statistic"]), mauchly_p = unname(sph["time", "p-value"]))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
            file.path(here, "reference.json"))
