@@ -13,7 +13,7 @@ From Python or the command line (``glute-study report``)::
 
 from .data import open_study
 from .params import PARAMETERS, check_parameters
-from .record import Recorder, record, start
+from .recording import Recorder, record, start
 from .runner import ReportError, RunSummary, find_notebooks, run_report
 from .tables import apa_table, save_table, table_one
 

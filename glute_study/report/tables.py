@@ -52,6 +52,13 @@ def _apa_p(p: float) -> str:
     return f"{p:.3f}".lstrip("0")
 
 
+_COUNT_NAMES = {"n", "events", "df", "k", "sessions", "records", "count", "excluded", "cramps"}
+
+
+def _is_count(name: str) -> bool:
+    return name in _COUNT_NAMES or name.startswith("n_") or name.endswith("_count")
+
+
 def _format_column(values: pd.Series, digits: int) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return values.map(lambda v: "yes" if v else "no")
@@ -59,9 +66,9 @@ def _format_column(values: pd.Series, digits: int) -> pd.Series:
         return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
     if pd.api.types.is_float_dtype(values):
         whole = values.dropna()
-        if len(whole) and np.all(np.isfinite(whole)) and np.all(whole == np.round(whole)) and (
-            np.abs(whole) < 1e15
-        ).all():
+        if _is_count(str(values.name)) and len(whole) and np.all(np.isfinite(whole)) and np.all(
+            whole == np.round(whole)
+        ) and (np.abs(whole) < 1e15).all():
             return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
         return values.map(lambda v: "" if pd.isna(v) else format_number(float(v), digits))
     return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))

@@ -39,7 +39,7 @@ class NotebookReport:
     @classmethod
     def load(cls, out: Path, stem: str) -> NotebookReport:
         """Read the executed notebook ``out/stem.ipynb`` and its records."""
-        from .record import RECORDS_DIR
+        from .recording import RECORDS_DIR
 
         nb = json.loads((out / f"{stem}.ipynb").read_text(encoding="utf-8"))
         records_path = out / RECORDS_DIR / f"{stem}.json"
