@@ -298,6 +298,15 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     wide, dropped = _wide(data, subject, session, value)
     x = wide.to_numpy(dtype=float)
     n, k = x.shape
+    msr, _, mse, _ = _mean_squares(x)
+    if not msr > 0:
+        raise InputError(f"{value!r} does not vary between subjects; the ICC is undefined.")
+    if not mse > 0:
+        raise InputError(
+            f"every subject has the same {value!r} in every session (residual variance 0), "
+            "so the ICC's F test and intervals are undefined; check that one session's values "
+            "were not copied into another."
+        )
     table, ms = _icc_table(x, level)
     sem = np.sqrt(ms["mse"])
     mdc = stats.norm.ppf(0.975) * np.sqrt(2) * sem
@@ -432,6 +441,11 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
     d = b - a
     m = (a + b) / 2
     bias, sd = d.mean(), d.std(ddof=1)
+    if not sd > 0:
+        raise InputError(
+            "the two measurements differ by the same amount for every subject (SD of the "
+            "differences is 0), so limits of agreement are undefined; check the data."
+        )
     z = stats.norm.ppf(0.975)
     tq = stats.t.ppf(0.975, n - 1)
     se_bias = sd / np.sqrt(n)
@@ -446,7 +460,7 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         se_loa = sd * np.sqrt(1 / n + z**2 / (2 * (n - 1)))
         ci_lower = (loa[0] - tq * se_loa, loa[0] + tq * se_loa)
         ci_upper = (loa[1] - tq * se_loa, loa[1] + tq * se_loa)
-    p_bias = 2 * stats.t.sf(abs(bias / se_bias), n - 1) if se_bias > 0 else np.nan
+    p_bias = 2 * stats.t.sf(abs(bias / se_bias), n - 1)
 
     ols = sm.OLS(d, sm.add_constant(m)).fit()
     slope, slope_se = ols.params[1], ols.bse[1]
@@ -461,7 +475,7 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         "n": [float(n)] * 4,
     })
     pairs = pd.DataFrame({"mean": m, "difference": d})
-    shapiro_p = stats.shapiro(d).pvalue if n >= 3 else np.nan
+    shapiro_p = float(stats.shapiro(d).pvalue)
     text = (
         f"The mean difference ({yl} minus {xl}) was {format_number(bias)} "
         f"({format_ci(table.ci_low[0], table.ci_high[0])}, {format_p(p_bias)}, n = {n}); "

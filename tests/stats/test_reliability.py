@@ -218,3 +218,14 @@ def test_runs_on_the_demo_study():
     assert 0 < res.table.estimate[2] <= 1
     ba = bland_altman(baseline, subject="participant_id", method="session", value="value")
     assert "session 2 minus session 1" in ba.text
+
+
+def test_degenerate_data_raise_instead_of_dividing_by_zero():
+    copied = pd.DataFrame({"participant_id": np.repeat([1, 2, 3, 4], 2), "session": [1, 2] * 4,
+                           "value": np.repeat([1.0, 2.0, 3.0, 4.0], 2)})
+    with pytest.raises(InputError, match="copied into another"):
+        reliability(copied)
+    with pytest.raises(InputError, match="does not vary between subjects"):
+        reliability(copied.assign(value=5.0))
+    with pytest.raises(InputError, match="SD of the differences is 0"):
+        bland_altman(copied, subject="participant_id", method="session", value="value")
