@@ -229,3 +229,12 @@ def test_degenerate_data_raise_instead_of_dividing_by_zero():
         reliability(copied.assign(value=5.0))
     with pytest.raises(InputError, match="SD of the differences is 0"):
         bland_altman(copied, subject="participant_id", method="session", value="value")
+
+
+def test_icc_intervals_at_another_level():
+    # R: psych::ICC(wide, lmer = FALSE, alpha = 0.10)
+    ref = R["three_level90"]
+    res = reliability(pd.read_csv(REF / "icc_three_sessions.csv"), level=0.90)
+    assert_allclose(res.table.ci_low[:6], ref["lower"], rtol=RTOL)
+    assert_allclose(res.table.ci_high[:6], ref["upper"], rtol=RTOL)
+    assert "90 % CI" in res.text

@@ -44,6 +44,11 @@ icc_block <- function(file) {
 }
 out$three <- icc_block("icc_three_sessions.csv")
 out$two <- icc_block("icc_two_sessions.csv")
+# A 90 % level: psych's alpha is the two-sided error rate.
+l3 <- read.csv(file.path(here, "icc_three_sessions.csv"))
+w3 <- reshape(l3, idvar = "participant_id", timevar = "session", direction = "wide")[, -1]
+r90 <- ICC(w3, lmer = FALSE, alpha = 0.10)$results
+out$three_level90 <- list(lower = r90[["lower bound"]], upper = r90[["upper bound"]])
 
 # Bland-Altman: difference = isokinetic - hhd.
 ba <- read.csv(file.path(here, "bland_altman.csv"))
