@@ -148,32 +148,39 @@ def _theta_info(theta, y, mu):
                   + 2 / (mu + theta) - (y + theta) / (mu + theta) ** 2)
 
 
+def _theta_newton(t, y, mu, lo, hi, steps=50):
+    """Newton steps on log(theta); returns (log theta, converged)."""
+    for _ in range(steps):
+        th = np.exp(t)
+        score = _theta_score(th, y, mu)
+        h = th * score - th**2 * _theta_info(th, y, mu)
+        if not np.isfinite(h) or h >= 0:
+            return t, False
+        t_new = min(max(t - th * score / h, lo), hi)
+        if abs(t_new - t) < 1e-13:
+            return t_new, True
+        t = t_new
+    return t, False
+
+
 def _theta_ml(y, mu, start=None):
     """Maximum-likelihood theta given the means, as MASS::theta.ml; capped at _THETA_MAX."""
-
-    def nll(t):
-        return -np.sum(_ll_nb(y, mu, np.exp(t)))
-
     lo, hi = np.log(1e-8), np.log(_THETA_MAX)
     # The score in alpha = 1/theta at alpha = 0 is sum((y - mu)^2 - y) / 2 (the exact score in
     # theta cancels catastrophically there): not positive means no over-dispersion to estimate.
     if np.sum((y - mu) ** 2 - y) <= 0:
         return _THETA_MAX
+    if start is not None and start < _THETA_BOUNDARY:  # warm start while alternating
+        t, ok = _theta_newton(float(np.log(start)), y, mu, lo, hi)
+        if ok and lo < t < hi:
+            return float(np.exp(t))
+
+    def nll(t):
+        return -np.sum(_ll_nb(y, mu, np.exp(t)))
+
     opt = optimize.minimize_scalar(nll, bounds=(lo, hi), method="bounded",
                                    options={"xatol": 1e-10})
-    t = float(opt.x)
-    for _ in range(50):  # polish with Newton on log(theta)
-        th = np.exp(t)
-        s = _theta_score(th, y, mu) * th
-        h = th * _theta_score(th, y, mu) - th**2 * _theta_info(th, y, mu)
-        if not np.isfinite(h) or h >= 0:
-            break
-        step = s / h
-        t_new = min(max(t - step, lo), hi)
-        if abs(t_new - t) < 1e-13:
-            t = t_new
-            break
-        t = t_new
+    t, _ = _theta_newton(float(opt.x), y, mu, lo, hi)  # polish
     return float(np.exp(t))
 
 
@@ -211,7 +218,7 @@ def _fit_negbin(d, robust):
     res = pois
     for _ in range(100):  # alternate IRLS for beta and ML for theta, as MASS::glm.nb
         res = _glm(d.y, d.X, d.offset, sm.families.NegativeBinomial(alpha=1 / theta), beta)
-        theta_new = _theta_ml(d.y, res.mu)
+        theta_new = _theta_ml(d.y, res.mu, start=theta)
         beta_new = np.asarray(res.params)
         at_cap = min(theta, theta_new) >= _THETA_MAX * (1 - 1e-6)
         done = ((abs(np.log(theta_new) - np.log(theta)) < 1e-10 or at_cap)
@@ -452,8 +459,11 @@ def _sentence(row, outcome, level, reference=None) -> str:
 
 
 # --------------------------------------------------------------------------- diagnostics
-def _overdispersion(d: Design) -> dict[str, float]:
-    """Cameron-Trivedi (NB2) auxiliary regression and the boundary-corrected LR test."""
+def _overdispersion(d: Design, nb=None) -> dict[str, float]:
+    """Cameron-Trivedi (NB2) auxiliary regression and the boundary-corrected LR test.
+
+    ``nb`` is the output of :func:`_fit_negbin` on the same design, when already at hand.
+    """
     pois = _glm(d.y, d.X, d.offset, sm.families.Poisson())
     mu = pois.mu
     aux = ((d.y - mu) ** 2 - d.y) / mu
@@ -461,7 +471,7 @@ def _overdispersion(d: Design) -> dict[str, float]:
     alpha_ct = float(ols.params[0])
     t_ct = float(ols.tvalues[0])
     ll_p = float(np.sum(_ll_pois(d.y, mu)))
-    nb = _fit_negbin(d, False)
+    nb = _fit_negbin(d, False) if nb is None else nb
     mu_nb = np.exp(d.X @ nb[0][:-1] + d.offset)
     ll_nb = float(np.sum(_ll_nb(d.y, mu_nb, nb[2])))
     lr = max(0.0, 2 * (ll_nb - ll_p)) if nb[2] < _THETA_BOUNDARY else 0.0
@@ -628,7 +638,8 @@ def count_model(
         "theta": fit.theta,
         "theta_se": None if fit.theta is None else float(fit.theta * np.sqrt(fit.cov[-1, -1])),
         "robust": robust, "exposure": exposure, "level": level,
-        "overdispersion": _overdispersion(d),
+        "overdispersion": _overdispersion(
+            d, (fit.params, None, fit.theta) if family == "negbin" else None),
     }
     sentences = [_sentence(r, d.outcome, level, d.reference_level(r["term"]))
                  for r in table.to_dict("records") if r["term"] != "Intercept"]
