@@ -238,3 +238,27 @@ def test_icc_intervals_at_another_level():
     assert_allclose(res.table.ci_low[:6], ref["lower"], rtol=RTOL)
     assert_allclose(res.table.ci_high[:6], ref["upper"], rtol=RTOL)
     assert "90 % CI" in res.text
+
+
+def test_reliability_command_on_the_demo_study(tmp_path, capsys):
+    import argparse
+
+    from glute_study.commands import reliability as command
+
+    demo = Path(__file__).resolve().parents[2] / "datasets" / "demo"
+    if not demo.is_dir():
+        pytest.skip(f"demo study not found at {demo}")
+    parser = argparse.ArgumentParser()
+    command.add_parser(parser.add_subparsers())
+    out = tmp_path / "icc.csv"
+    args = parser.parse_args(["reliability", str(demo), "--sessions", "1", "2",
+                              "--out", str(out)])
+    assert args.func(args) == 0
+    printed = capsys.readouterr().out
+    assert "best (largest) trial per side, mean of sides (N)" in printed
+    assert "k = 2 sessions" in printed
+    table = pd.read_csv(out)
+    assert list(table.term[:6]) == ["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"]
+    args = parser.parse_args(["reliability", str(demo), "--test", "grip"])
+    with pytest.raises(InputError, match="no 'grip' trials; tests present"):
+        args.func(args)

@@ -1,0 +1,55 @@
+"""``glute-study reliability``: test-retest reliability of one strength test of a study."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "reliability", help="test-retest reliability (ICC, SEM, MDC95, CV) of a strength test",
+        description="Reduce the trials of one strength test to one value per participant and "
+        "session (the --rule trial of each side, then the mean of the sides), then report the "
+        "six ICC forms, SEM, MDC95, CV %, the smallest worthwhile change and the bias between "
+        "sessions.")
+    p.add_argument("study_dir", help="the study folder")
+    p.add_argument("--test", default="hhd_hip_extension",
+                   help="strength test to analyse (default hhd_hip_extension)")
+    p.add_argument("--rule", default="best", choices=["best", "mean", "median", "first"],
+                   help="how trials of one side are combined (default best)")
+    p.add_argument("--sessions", nargs="+", type=int,
+                   help="sessions to compare (default: all sessions in the data)")
+    p.add_argument("--out", help="also write the result table to this CSV file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..stats.reliability import participant_values, reliability
+    from ..study import load_study
+
+    strength = load_study(args.study_dir).strength
+    tests = sorted(strength["test"].dropna().unique())
+    trials = strength[strength["test"] == args.test]
+    if trials.empty:
+        raise InputError(f"the study has no {args.test!r} trials; tests present: "
+                         f"{', '.join(tests) or 'none'}.")
+    if args.sessions:
+        trials = trials[trials["session"].isin(args.sessions)]
+        if trials.empty:
+            raise InputError(f"no {args.test!r} trials in sessions {args.sessions}.")
+    per_side = participant_values(trials, by=["participant_id", "session", "side"],
+                                  rule=args.rule)
+    per_session = participant_values(per_side, by=["participant_id", "session"], rule="mean")
+    result = reliability(per_session, subject="participant_id", session="session",
+                         value="value")
+    units = ", ".join(sorted(trials["unit"].dropna().astype(str).unique()))
+    print(f"{args.test}: {per_side.attrs['rule']} per side, mean of sides ({units})")
+    print(result.table.to_string(index=False))
+    print()
+    print(result.text)
+    if args.out:
+        result.table.to_csv(Path(args.out), index=False)
+        print(f"wrote {args.out}")
+    return 0
