@@ -294,7 +294,8 @@ def run_report(
     parameters : mapping, optional
         Report parameters (see :data:`~glute_study.report.PARAMETERS`); strings are converted.
     only : sequence of str, optional
-        Notebook numbers or stems to run, e.g. ``["04", "05"]`` (all by default).
+        Notebook numbers or stems to run, e.g. ``["04", "05"]`` (all by default). The report
+        files still include every other notebook whose outputs are up to date.
     force : bool
         Run every selected notebook even when its cached outputs are up to date.
     notebooks_dir : str or Path, optional
@@ -348,8 +349,13 @@ def run_report(
         raise ReportError(failures[0] if len(failures) == 1 else
                           f"{len(failures)} notebooks failed:\n" + "\n".join(failures))
 
-    reports = [NotebookReport.load(out, p.stem) for p in paths]
-    notebooks = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    # The report holds every notebook whose outputs are up to date with these inputs: the ones
+    # just run, and (after `--only`) the others that an earlier run left current.
+    selected = {p.stem for p in paths}
+    current = [p for p in find_notebooks(notebooks_dir) if p.stem in selected or _is_cached(
+        out, p.stem, _cache_key(p.read_bytes(), values, inputs, code))]
+    reports = [NotebookReport.load(out, p.stem) for p in current]
+    notebooks = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in current}
     write_methods(reports, out / "methods.md", data=_data_sentence(values, inputs),
                   software=_software_sentence())
     write_results(reports, out / "results.md")

@@ -94,3 +94,17 @@ def test_deleted_output_runs_again(report_copy):
                                 progress=False)
     assert summary.executed == ["02_figure"]
     assert (out / "figures" / "02_walk.svg").is_file()
+
+
+def test_only_runs_the_selection_but_the_report_keeps_current_notebooks(report_copy):
+    out, notebooks = report_copy
+    summary = runner.run_report(out, parameters={"seed": 3}, notebooks_dir=notebooks,
+                                only=["02"], force=True, progress=False)
+    assert summary.executed == ["02_figure"]
+    results = (out / "results.md").read_text()
+    assert "## 01 Tables test notebook" in results and "## 02 Figure test notebook" in results
+    # With other parameters, notebook 01 is out of date and drops out of the report.
+    runner.run_report(out, parameters={"seed": 5}, notebooks_dir=notebooks, only=["02"],
+                      progress=False)
+    results = (out / "results.md").read_text()
+    assert "## 01 Tables" not in results and "## 02 Figure test notebook" in results
