@@ -70,6 +70,16 @@ def _clean(data: pd.DataFrame, cols: list[str], events: str, exposure: str) -> p
     return df
 
 
+def _warn_missing_groups(df: pd.DataFrame, by: str, what: str) -> None:
+    n = int(df[by].isna().sum())
+    if n:
+        warnings.warn(
+            f"{n} rows have no {by!r}; they are {what}. Fill {by!r} to place them in a group.",
+            GluteStudyWarning,
+            stacklevel=3,
+        )
+
+
 def _garwood(k: float, t: float, per: float, level: float) -> tuple[float, float]:
     a = 1 - level
     low = 0.0 if k == 0 else stats.chi2.ppf(a / 2, 2 * k) / 2
@@ -138,6 +148,7 @@ def incidence(
     rows = []
     groups = []
     if by is not None:
+        _warn_missing_groups(df, by, "counted in 'overall' only")
         for key, sub in df.groupby(by, sort=True, observed=True):
             groups.append((str(key), sub))
     groups.append(("overall", df))
@@ -279,6 +290,7 @@ def rate_ratio(
     if not 0 < level < 1:
         raise InputError(f"`level` must be between 0 and 1; got {level!r}.")
     df = _clean(data, [events, exposure, group], events, exposure)
+    _warn_missing_groups(df, group, "left out of every comparison")
     if isinstance(df[group].dtype, pd.CategoricalDtype):
         levels = [c for c in df[group].cat.categories if (df[group] == c).any()]
     else:

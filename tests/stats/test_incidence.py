@@ -127,3 +127,14 @@ def test_wald_needs_events_in_both_groups():
         rate_ratio(df, events="k", exposure="t", group="g", method="wald")
     res = rate_ratio(df, events="k", exposure="t", group="g")
     assert np.isinf(res.table.estimate[0]) and res.table.ci_high[0] == np.inf
+
+
+def test_missing_group_rows_warn(data):
+    gappy = data.assign(arm=data.arm.where(data.index >= 3))
+    with pytest.warns(GluteStudyWarning, match="3 rows have no 'arm'.*'overall' only"):
+        res = incidence(gappy, events="cramps", exposure="exposure_h", by="arm")
+    t = res.table.set_index("term")
+    assert t.loc["overall", "n"] == 240
+    assert t.loc["control", "n"] + t.loc["glute_training", "n"] == 237
+    with pytest.warns(GluteStudyWarning, match="left out of every comparison"):
+        rate_ratio(gappy, events="cramps", exposure="exposure_h", group="arm")
