@@ -130,7 +130,8 @@ def bench_activpal(folder: Path, n_files: int, days: int) -> None:
     print(f"  -> {len(out.daily)} participant-days, {int(out.daily['valid_day'].sum())} valid")
 
 
-def write_accel(path: Path, hours: float, hz: int = 100, seed: int = 7) -> int:
+def write_accel(path: Path, hours: float, hz: int = 100, seed: int = 7,
+                compression: str = "snappy") -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -140,7 +141,7 @@ def write_accel(path: Path, hours: float, hz: int = 100, seed: int = 7) -> int:
     t_start = np.datetime64("2024-01-01T00:00:00", "ns").astype(np.int64)
     schema = pa.schema([("time", pa.timestamp("ns")), ("x", pa.float64()),
                         ("y", pa.float64()), ("z", pa.float64())])
-    with pq.ParquetWriter(path, schema) as writer:
+    with pq.ParquetWriter(path, schema, compression=compression) as writer:
         for a in range(0, n_total, block):
             n = min(block, n_total - a)
             i = np.arange(a, a + n)
@@ -196,6 +197,13 @@ def bench_accel(folder: Path, hours: float) -> None:
     print(f"  {mm:.0f} M samples, plain pandas: {peer_t.wall:6.2f} s wall {peer_t.cpu:6.2f} s "
           f"CPU = {mm / peer_t.cpu:5.1f} M samples per CPU s; ours uses "
           f"{peer_t.cpu / ours_t.cpu:.1f} x less CPU; epochs agreeing {agree:.4%}")
+    plain = folder / "small_uncompressed.parquet"
+    write_accel(plain, 10_000_000 / 360_000, compression="none")
+    thigh_posture(plain, nonwear_min=None, min_bout_s=1)  # warm the file cache
+    with Timer() as unc:
+        thigh_posture(plain, nonwear_min=None, min_bout_s=1)
+    print(f"  {mm:.0f} M samples, ours, uncompressed Parquet: {unc.wall:6.2f} s wall "
+          f"{unc.cpu:6.2f} s CPU = {mm / unc.cpu:5.1f} M samples per CPU s")
     # processing alone: the chunks already decoded in memory, so file decoding is left out
     from glute_study.io.accel import _EpochSums, _iter_file
 

@@ -131,7 +131,7 @@ def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[_Chunk]:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path, pre_buffer=False)  # pre-buffering would hold the whole file
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise FileFormatError(path, f"cannot be read as Parquet ({exc}).") from None
     cols = _find_columns(pf.schema_arrow.names, path)
