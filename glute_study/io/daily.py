@@ -21,6 +21,11 @@ midnight adds its time to both days. Consecutive intervals less than ``tolerance
 count as contiguous (device clocks are rounded); larger gaps are unrecorded time. Overlapping
 intervals are an error. The rules used are returned in ``.attrs["rule"]`` (a sentence) and
 ``.attrs["rules"]`` (a dict).
+
+:func:`import_device_folder` reads many device files in parallel (through
+:func:`glute_study.parallel.run_tasks`) into one stacked daily table plus a per-file table of
+days, valid days, warnings and errors, and refuses two recordings of one participant that
+overlap in time.
 """
 
 from __future__ import annotations
