@@ -336,3 +336,24 @@ def test_raw_gt3x_zip_is_explained(tmp_path):
         z.writestr("info.txt", "Serial Number: MOS2E00000")
     with pytest.raises(FileFormatError, match="C01.gt3x: is a zip archive"):
         read_actigraph(path)
+
+
+def test_bom_and_latin1_headers_read(tmp_path):
+    lines = header() + ["1,2,3,0", "4,5,6,1"]
+    lines[1] = "Serial Number: NEÖ1F00000,,,"
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeff".encode() + "\n".join(lines).encode("utf-8"))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("\n".join(lines).encode("latin-1"))
+    for path, encoding in ((bom, "utf-8-sig"), (latin, "cp1252")):
+        ep = read_actigraph(path)
+        assert ep.attrs["encoding"] == encoding
+        assert ep.attrs["serial"] == "NEÖ1F00000"
+        assert ep["axis1"].tolist() == [1, 4]
+
+
+def test_empty_epoch_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(FileFormatError, match="empty.csv: the file is empty"):
+        read_actigraph(path)
