@@ -21,6 +21,11 @@ Run::
 
     .venv/bin/python benchmarks/calibration.py --reps 1000            # draw_cohorts, n = 400
     .venv/bin/python benchmarks/calibration.py --source study --reps 200
+    .venv/bin/python benchmarks/calibration.py --effects glute_trial_cv=0 sitting_day_icc=1
+
+``--effects`` overrides simulator effects (``glute_study.simulate.Effects``) in both scenarios;
+the example above removes most measurement error, to tell the method's own calibration apart
+from the attenuation a noisy measure causes.
 
 The measured predictors carry measurement error (sitting is a mean of a few monitored days,
 strength a dynamometer value), so estimates are slightly attenuated towards 1, as in a real
@@ -73,8 +78,8 @@ def _draw_task(task: tuple) -> list[dict]:
     """Fit ``reps`` cohorts from one call of draw_cohorts."""
     from glute_study.simulate import draw_cohorts
 
-    scenario, seed, reps, n = task
-    d = draw_cohorts(n, reps=reps, seed=seed, scenario=scenario, trial=True)
+    scenario, seed, reps, n, effects = task
+    d = draw_cohorts(n, reps=reps, seed=seed, scenario=scenario, trial=True, **effects)
     results = []
     for r in range(reps):
         table = pd.DataFrame({
@@ -93,26 +98,28 @@ def _study_task(task: tuple) -> list[dict]:
     """Simulate whole studies one by one and fit their analysis tables."""
     from glute_study.simulate import simulate_study
 
-    scenario, seed, reps, n = task
+    scenario, seed, reps, n, effects = task
     seeds = spawn_seeds(seed, reps)
-    return [_fit_table(simulate_study(n=n, seed=s, scenario=scenario).analysis_table())
-            for s in seeds]
+    return [_fit_table(simulate_study(n=n, seed=s, scenario=scenario, **effects)
+                       .analysis_table()) for s in seeds]
 
 
-def _truth(scenario: str) -> dict:
+def _truth(scenario: str, effects: dict) -> dict:
     from glute_study.simulate import simulate_study
 
-    return simulate_study(n=20, seed=0, scenario=scenario).truth
+    return simulate_study(n=20, seed=0, scenario=scenario, **effects).truth
 
 
-def run(source: str, reps: int, n: int, seed: int, chunk: int, executor) -> pd.DataFrame:
+def run(source: str, reps: int, n: int, seed: int, chunk: int, executor,
+        effects: dict | None = None) -> pd.DataFrame:
+    effects = effects or {}
     rows = []
     for scenario in ("hypothesis", "null"):
-        truth = _truth(scenario)
+        truth = _truth(scenario, effects)
         n_tasks = -(-reps // chunk)
         sizes = [min(chunk, reps - i * chunk) for i in range(n_tasks)]
         seeds = spawn_seeds(seed + (0 if scenario == "hypothesis" else 1), n_tasks)
-        tasks = [(scenario, s, k, n) for s, k in zip(seeds, sizes)]
+        tasks = [(scenario, s, k, n, effects) for s, k in zip(seeds, sizes)]
         fn = _draw_task if source == "draw" else _study_task
         start = time.perf_counter()
         fits = [f for chunk_fits in run_tasks(fn, tasks, executor=executor, progress=False)
@@ -148,8 +155,16 @@ def main(argv=None) -> int:
     ap.add_argument("--chunk", type=int, default=50, help="cohorts per task")
     ap.add_argument("--executor", default=None, help="None (local processes), 'serial' or "
                     "a Dask scheduler address tcp://host:port")
+    ap.add_argument("--effects", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="simulator effect overrides, e.g. glute_trial_cv=0")
     args = ap.parse_args(argv)
-    table = run(args.source, args.reps, args.n, args.seed, args.chunk, args.executor)
+    effects = {}
+    for item in args.effects:
+        name, _, value = item.partition("=")
+        effects[name] = float(value)
+    table = run(args.source, args.reps, args.n, args.seed, args.chunk, args.executor, effects)
+    if effects:
+        print("effect overrides:", effects)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.round(4).to_string(index=False))
     hyp = table[table.scenario == "hypothesis"]
