@@ -88,6 +88,6 @@ from glute_study.figures import get_ax
 missing = data[columns].isna().mean().sort_values() * 100
 ax = get_ax(aspect=0.9)
 ax.barh(missing.index, missing.to_numpy())
-ax.set_xlabel("Participants with the value missing (%)")
+ax.set_xlabel("Participants missing (%)")
 report.record(ax, name="missing", caption="Missing values per analysis variable")
 plt.show()

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from ..errors import InputError
 from ..figures.save import save_figure
 from ..stats._result import Result
-from .tables import apa_table, save_table
+from .tables import apa_html, save_table
 
 __all__ = ["Recorder", "record", "start"]
 
@@ -109,7 +109,7 @@ class Recorder:
                 f"got {type(obj).__name__}."
             )
         if table is not None:
-            entry["html"] = apa_table(table).to_html(index=False, border=0, classes="apa")
+            entry["html"] = apa_html(table)
         if self.out is None:
             return
         if table is not None:

@@ -378,3 +378,33 @@ def table_one(
     out = pd.DataFrame(rows)
     order = ["variable", "level"] + [name for name, _ in groups] + ["missing"]
     return out[order]
+
+
+_NUMERIC_CELL = re.compile(r"^(?:[<>]\s)?[-\u2212]?\[?[-\d.]+(?:[,\s%()\d.\-\]]*)$")
+
+
+def apa_html(table: pd.DataFrame | Result, *, digits: int = 2) -> str:
+    """The APA table as an HTML ``<table class="apa">``, numbers right-aligned, text left.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["a"], "estimate": [1.5], "ci_low": [1.0], "ci_high": [2.0],
+    ...                   "p_value": [0.2]})
+    >>> html = apa_html(t)
+    >>> html.count('<th class="num">'), html.count('<td class="num">'), "<td>a</td>" in html
+    (3, 3, True)
+    """
+    from html import escape
+
+    apa = apa_table(table, digits=digits)
+    numeric = [bool(len(apa)) and all(v == "" or bool(_NUMERIC_CELL.match(v)) for v in apa[c])
+               for c in apa.columns]
+
+    def cls(j: int) -> str:
+        return ' class="num"' if numeric[j] else ""
+
+    head = "".join(f"<th{cls(j)}>{escape(str(c))}</th>" for j, c in enumerate(apa.columns))
+    body = "\n".join(
+        "<tr>" + "".join(f"<td{cls(j)}>{escape(v)}</td>" for j, v in enumerate(row)) + "</tr>"
+        for row in apa.itertuples(index=False))
+    return f'<table class="apa"><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>'

@@ -137,8 +137,8 @@ nav ul{columns:2}
 figure{margin:1.2rem 0}figure img{max-width:100%;height:auto}
 figcaption,.files{font-size:.9rem;color:#333}
 table.apa{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
-table.apa th,table.apa td{padding:.15rem .6rem;text-align:right}
-table.apa th:first-child,table.apa td:first-child{text-align:left}
+table.apa th,table.apa td{padding:.15rem .6rem;text-align:left}
+table.apa td.num,table.apa th.num{text-align:right}
 table.apa thead th{border-top:2px solid #000;border-bottom:1px solid #000}
 table.apa tbody tr:last-child td{border-bottom:2px solid #000}
 details.code{margin:.4rem 0;font-size:.85rem}
@@ -186,15 +186,16 @@ def _entry_html(out_entry: dict[str, Any], label: str) -> str:
 def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> str:
     by_name = {e["name"]: e for e in rep.entries}
     shown: set[str] = set()
-    parts = [
-        f'<section id="nb-{html.escape(rep.stem)}">',
-        f'<p class="notebook-links">Notebook: <a href="{html.escape(rep.stem)}.html">'
-        f'{html.escape(rep.stem)}.html</a> <a href="{html.escape(rep.stem)}.ipynb">'
-        f"{html.escape(rep.stem)}.ipynb</a></p>",
-    ]
+    links = (f'<p class="notebook-links">Notebook: <a href="{html.escape(rep.stem)}.html">'
+             f'{html.escape(rep.stem)}.html</a> <a href="{html.escape(rep.stem)}.ipynb">'
+             f"{html.escape(rep.stem)}.ipynb</a></p>")
+    parts = [f'<section id="nb-{html.escape(rep.stem)}">']
     for cell in rep.cells:
         if cell["cell_type"] == "markdown":
             parts.append(_markdown(_source(cell)))
+            if links:  # under the notebook's title
+                parts.append(links)
+                links = ""
             continue
         if cell["cell_type"] != "code":
             continue
@@ -218,6 +219,8 @@ def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> s
                              f"{html.escape(output.get('evalue', ''))}</pre>")
             elif "text/markdown" in data:
                 parts.append(_markdown(_source({"source": data["text/markdown"]})))
+    if links:
+        parts.insert(1, links)
     for e in rep.entries:  # anything recorded without a marker (e.g. from a helper function)
         if e["name"] not in shown:
             parts.append(_entry_html(e, labels.get((rep.stem, e["name"]), "")))
