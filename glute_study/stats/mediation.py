@@ -53,7 +53,7 @@ from scipy import special, stats
 from .._checks import check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ..parallel import run_tasks, spawn_seeds
-from ._kernels import BatchFit, fit_batch
+from ._kernels import BatchFit, fit_batch, single_threaded_blas
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["mediation"]
@@ -215,7 +215,8 @@ def _task(task: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray]:
     else:  # leave units first .. first + size - 1 out, one at a time
         counts = np.ones((size, prob.n_units))
         counts[np.arange(size), first + np.arange(size)] = 0.0
-    return _estimates(prob, _unit_weights(prob, counts))
+    with single_threaded_blas():
+        return _estimates(prob, _unit_weights(prob, counts))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -523,8 +524,9 @@ def mediation(
     tasks = [("boot", prob, s, k) for s, k in zip(seeds, sizes)]
     if ci == "bca":
         tasks += [("jack", prob, i, min(CHUNK, n_units - i)) for i in range(0, n_units, CHUNK)]
-    out = run_tasks(_task, tasks, executor="threads" if executor is None else executor,
-                    desc="mediation bootstrap")
+    with single_threaded_blas():  # covers in-process threads; each task also limits its own
+        out = run_tasks(_task, tasks, executor="threads" if executor is None else executor,
+                        desc="mediation bootstrap")
     boot = np.concatenate([o[0] for o in out[: len(sizes)]])
     ok = np.concatenate([o[1] for o in out[: len(sizes)]])
     n_failed = int((~ok).sum())

@@ -49,7 +49,7 @@ from .._checks import check_one_of
 from ..errors import InputError
 from ..parallel import run_tasks, spawn_seeds
 from ..simulate import Effects, draw_cohorts
-from ._kernels import fit_batch
+from ._kernels import fit_batch, single_threaded_blas
 from ._result import Result
 
 __all__ = ["ANALYSES", "power"]
@@ -109,7 +109,11 @@ def _tests(analysis: str):
 def _task(task: tuple[Any, ...]) -> np.ndarray:
     """Simulate ``size`` cohorts of ``n`` and run the analysis: (size, 3 * tests) array of
     [reject, estimate, usable] per test, plus the analysed n of the first test."""
-    analysis, n, seed, size, alpha, scenario, effects = task
+    with single_threaded_blas():
+        return _run(*task)
+
+
+def _run(analysis, n, seed, size, alpha, scenario, effects) -> np.ndarray:
     d = draw_cohorts(n, reps=size, seed=seed, scenario=scenario, trial=analysis == "trial",
                      **effects)
     cov = list(_COVARIATES)
@@ -242,8 +246,9 @@ def power(
         for j, k in enumerate(chunks):
             tasks.append((analysis, size, seeds[i * len(chunks) + j], k, alpha, scenario,
                           dict(effects)))
-    out = run_tasks(_task, tasks, executor="threads" if executor is None else executor,
-                    desc=f"power ({analysis})")
+    with single_threaded_blas():
+        out = run_tasks(_task, tasks, executor="threads" if executor is None else executor,
+                        desc=f"power ({analysis})")
     tests = _tests(analysis)
     truths = _truth(analysis, fx)
     rows = []
