@@ -262,3 +262,30 @@ def test_reliability_command_on_the_demo_study(tmp_path, capsys):
     args = parser.parse_args(["reliability", str(demo), "--test", "grip"])
     with pytest.raises(InputError, match="no 'grip' trials; tests present"):
         args.func(args)
+
+
+@pytest.mark.slow
+def test_interval_coverage_by_simulation():
+    # Calibration, not a reference check: under the two-way model the ICC(C,1) interval is
+    # exact and the non-central-t limits-of-agreement interval is exact, so in 2000 seeded
+    # data sets each should cover its true value in 95 % of them (binomial 99.9 % band about
+    # +/- 1.6 points). Data: 20 subjects x 3 sessions, subject SD 1, error SD 0.5, session
+    # shifts 0, 0.2, 0.4.
+    rng = np.random.default_rng(2026)
+    n, k, reps = 20, 3, 2000
+    true_icc3 = 1.0 / (1.0 + 0.25)
+    sd_d = np.sqrt(2 * 0.25)
+    true_upper_loa = 0.2 + 1.959963984540054 * sd_d
+    hit_icc, hit_loa = 0, 0
+    for _ in range(reps):
+        x = (rng.normal(0, 1, (n, 1)) + np.array([0.0, 0.2, 0.4])
+             + rng.normal(0, 0.5, (n, k)))
+        long = pd.DataFrame({"participant_id": np.repeat(np.arange(n), k),
+                             "session": np.tile(np.arange(k), n), "value": x.ravel()})
+        row = reliability(long).table.iloc[2]
+        hit_icc += row.ci_low <= true_icc3 <= row.ci_high
+        ba = bland_altman(pd.DataFrame({"a": x[:, 0], "b": x[:, 1]}), x="a", y="b")
+        up = ba.table.iloc[2]
+        hit_loa += up.ci_low <= true_upper_loa <= up.ci_high
+    assert 0.934 <= hit_icc / reps <= 0.966
+    assert 0.934 <= hit_loa / reps <= 0.966
