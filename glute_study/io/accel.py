@@ -276,6 +276,28 @@ def _slices(t: np.ndarray, axes: list[np.ndarray]) -> Iterator[_Chunk]:
         yield _Chunk(t[a:b], axes[0][a:b], axes[1][a:b], axes[2][a:b], first_row=a)
 
 
+def _first_at_or_after(t: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(t, edges)`` for sorted ``t``, fast when sampling is regular.
+
+    Each position is first guessed from the mean sampling interval and kept where the two
+    neighbouring samples confirm it; only unconfirmed edges are bisected.
+    """
+    n = t.size
+    if n < 2 or edges.size == 0:
+        return np.searchsorted(t, edges, side="left")
+    step = (int(t[-1]) - int(t[0])) / (n - 1)
+    if step <= 0:
+        return np.searchsorted(t, edges, side="left")
+    guess = np.ceil((edges - t[0]) / step).astype(np.int64)
+    np.clip(guess, 0, n, out=guess)
+    at = np.minimum(guess, n - 1)
+    ok = ((guess == n) | (t[at] >= edges)) & ((guess == 0) | (t[np.maximum(guess - 1, 0)] < edges))
+    if not ok.all():
+        bad = ~ok
+        guess[bad] = np.searchsorted(t, edges[bad], side="left")
+    return guess
+
+
 class _EpochSums:
     """Per-epoch sums of x, y, z, their squares and the sample count, built chunk by chunk.
 
@@ -307,10 +329,10 @@ class _EpochSums:
             self.checked_units = True
         if self._fbuf.size < n:
             self._fbuf = np.empty(n, dtype=np.float64)
-        back = np.flatnonzero(t[1:] < t[:-1])
+        backwards = bool((t[1:] < t[:-1]).any())
         first = int(t[0]) // self.epoch_ns
-        if back.size or (self.last_t is not None and t[0] < self.last_t):
-            i = int(back[0]) + 1 if back.size else 0
+        if backwards or (self.last_t is not None and t[0] < self.last_t):
+            i = int(np.flatnonzero(t[1:] < t[:-1])[0]) + 1 if backwards else 0
             raise self._error(
                 chunk, i,
                 "time goes backwards (overlapping or appended recordings?); split the file",
@@ -319,7 +341,7 @@ class _EpochSums:
         # the samples is needed to cut them into epochs.
         last = int(t[-1]) // self.epoch_ns
         ids = np.arange(first, last + 1, dtype=np.int64)
-        cuts = np.searchsorted(t, ids[1:] * self.epoch_ns, side="left")
+        cuts = _first_at_or_after(t, ids[1:] * self.epoch_ns)
         starts = np.r_[0, cuts]
         filled = np.diff(np.r_[starts, n]) > 0  # epochs inside a gap hold no sample
         bounds, eidx = starts[filled], ids[filled]

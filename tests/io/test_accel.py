@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from glute_study.errors import InputError
 from glute_study.io import FileFormatError, accel_daily, iter_accel, read_accel, thigh_posture
@@ -166,3 +168,16 @@ def test_parquet_damaged(tmp_path):
     with pytest.raises(FileFormatError, match="bad.parquet: cannot be read as Parquet"):
         thigh_posture(path)
 
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=300),
+    st.lists(st.integers(-10**6 - 10, 10**6 + 10), max_size=50),
+)
+def test_epoch_cutting_equals_bisection(times, edges):
+    # the regular-sampling shortcut must give exactly numpy's searchsorted, whatever the times
+    t = np.sort(np.asarray(times, dtype=np.int64))
+    e = np.sort(np.asarray(edges, dtype=np.int64))
+    np.testing.assert_array_equal(accel_module._first_at_or_after(t, e),
+                                  np.searchsorted(t, e, side="left"))
