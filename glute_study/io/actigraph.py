@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._checks import check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError, StudyReadError
-from ._text import FileFormatError, TextFile, read_text
+from ._text import FileFormatError, TextFile, read_text, sniff_decimal
 from .daily import daily_sitting
 
 __all__ = ["actigraph_daily", "nonwear", "read_actigraph"]
@@ -242,7 +242,7 @@ def _swap_day_month(dotnet: str) -> str:
 
 
 def _header_value(text: TextFile, i: int, label: str) -> str:
-    line = text.lines[i].split(",")[0].strip()
+    line = re.split(r"[,;]", text.lines[i])[0].strip()
     if not line.lower().startswith(label.lower()):
         raise text.error(
             f"expected the ActiLife header line {label!r} here; found {line[:60]!r}. Export the "
@@ -299,9 +299,11 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     fmt, start_day = _check_date_format(text, declared, start_date, download_date)
 
     body = 10
-    names_row = body < len(text.lines) and re.search(r"[A-Za-z]", text.lines[body].split(",")[0])
+    probe = text.lines[body] if body < len(text.lines) else ""
+    sep = ";" if probe.count(";") > probe.count(",") else ","
+    names_row = body < len(text.lines) and re.search(r"[A-Za-z]", probe.split(sep)[0])
     if names_row:
-        raw_names = [f.strip().strip('"') for f in text.lines[body].split(",")]
+        raw_names = [f.strip().strip('"') for f in probe.split(sep)]
         names = [_NAME_MAP.get(_norm(n), _norm(n)) if n else "" for n in raw_names]
         body += 1
     else:
@@ -309,13 +311,24 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     first_data = body + 1
     if len(text.lines) < first_data:
         raise text.error("the header is complete but there are no epochs.", line=body)
+    decimal = "."
+    if sep == ";":
+        fields = [f for ln in text.lines[body : body + 50] for f in ln.split(sep)]
+        try:
+            decimal = sniff_decimal(fields)
+        except ValueError as exc:
+            raise text.error(f"{exc}; export with one decimal mark.", line=first_data) from None
     try:
         raw = pd.read_csv(
-            io.StringIO(text.text_from(first_data)), header=None, index_col=False, dtype=str,
-            keep_default_na=False, engine="c",
+            io.StringIO(text.text_from(first_data)), sep=sep, header=None, index_col=False,
+            dtype=str, keep_default_na=False, engine="c",
         )
     except pd.errors.ParserError as exc:
-        raise text.error(f"epoch rows cannot be read ({str(exc).strip()[:120]}).") from None
+        m = re.search(r"line (\d+)", str(exc))
+        raise text.error(
+            f"epoch rows cannot be read ({str(exc).strip()[:120]}).",
+            line=first_data + int(m.group(1)) - 1 if m else None,
+        ) from None
     width = _row_width(raw)
     if not names_row and width != len(names):
         raise text.error(
@@ -331,6 +344,8 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         if not name or name in ("date", "time"):
             continue
         col = raw[j].str.strip()
+        if decimal != ".":
+            col = col.str.replace(decimal, ".", regex=False)
         empty = col == ""
         if empty.any():
             i = int(np.flatnonzero(empty.to_numpy())[0])
@@ -367,6 +382,8 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         serial=serial,
         start=str(start),
         date_format=fmt,
+        delimiter=sep,
+        decimal=decimal,
         declared_date_format=declared,
         encoding=text.encoding,
         settings=text.lines[:10],

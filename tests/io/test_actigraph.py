@@ -357,3 +357,17 @@ def test_empty_epoch_file(tmp_path):
     path.write_text("")
     with pytest.raises(FileFormatError, match="empty.csv: the file is empty"):
         read_actigraph(path)
+
+
+def test_semicolon_export_with_decimal_comma(tmp_path):
+    lines = header(fmt="dd.MM.yyyy", start_date="15.01.2024", download="22.01.2024", pad=";;;")
+    lines += ["Axis1;Axis2;Axis3;Steps;Lux", "10;2;3;0;12,5", "0;0;0;0;3,25"]
+    ep = read_actigraph(write(tmp_path, lines))
+    assert ep["timestamp"].iloc[1] == pd.Timestamp("2024-01-15 08:01")
+    assert ep["lux"].tolist() == [12.5, 3.25]
+    assert (ep.attrs["delimiter"], ep.attrs["decimal"]) == (";", ",")
+
+
+def test_ragged_epoch_row_names_the_line(tmp_path):
+    with pytest.raises(FileFormatError, match=r"line 13: epoch rows cannot be read"):
+        read_actigraph(write(tmp_path, header(pad="") + ["1,2,3,0", "1,2,3,0", "4,5,6,0,9,9"]))
