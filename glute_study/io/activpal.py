@@ -275,10 +275,12 @@ def _read_table(text: TextFile, first: int, sep: str, decimal: str, want: list[i
     body = text.text_from(first)
     if decimal == ".":  # pyarrow reads a decimal comma as missing: leave those to the C parser
         try:
-            return pd.read_csv(
+            table = pd.read_csv(
                 io.BytesIO(body.encode("utf-8")), sep=sep, header=None, usecols=want,
                 engine="pyarrow",
             )
+            if len(table) == len(text.lines) - first + 1:  # no blank line was skipped
+                return table
         except Exception:  # any pyarrow failure: let the C parser name the line
             pass
     try:

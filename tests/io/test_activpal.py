@@ -202,3 +202,10 @@ def test_overlapping_events_name_the_line(tmp_path):
     text = HEADER + "\n45292.5,0,120,0,0\n45292.5006944444,0,60,1,0\n"
     with pytest.raises(FileFormatError, match="line 3: this event starts 60.0 s before"):
         read_activpal(write(tmp_path, text))
+
+
+def test_blank_line_inside_the_events_names_its_line(tmp_path):
+    text = HEADER + "\n45292.5,0,60,0,0\n\n45292.5006944444,600,30,2,1\n"
+    with pytest.raises(FileFormatError, match="line 3: no value in column 'Time' "
+                                              r"\(empty field\)"):
+        read_activpal(write(tmp_path, text))
