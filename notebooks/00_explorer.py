@@ -41,8 +41,8 @@ numeric = [c for c in data.select_dtypes("number").columns if data[c].notna().an
 groupings = ["(none)"] + [c for c in ["sex", "arm", "sport", "level"] if c in data.columns]
 
 # %%
-def explore(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
-    """Scatter of outcome against exposure, by group, with a least-squares line and its slope."""
+def draw(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
+    """Scatter of outcome against exposure, by group, with the least-squares slope in the title."""
     ax = get_ax(aspect=0.8)
     groups = [("all", data)] if grouping == "(none)" else list(data.groupby(grouping))
     for label, part in groups:
@@ -55,6 +55,11 @@ def explore(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
     low, high = fit.conf_int().loc[exposure]
     ax.set_title(f"slope {fit.params[exposure]:.3f} (95 % CI {low:.3f} to {high:.3f}), "
                  f"n = {int(fit.nobs)}")
+    return ax
+
+
+def explore(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
+    draw(exposure, outcome, grouping)
     plt.show()
 
 
@@ -65,3 +70,14 @@ controls = widgets.interactive(
     grouping=widgets.Dropdown(options=groupings, value="(none)", description="grouping"),
 )
 display(controls)
+
+# %% [markdown]
+# In a report (headless, no widgets to click) the default view is kept as a figure.
+
+# %%
+report.start(out_dir, notebook="00_explorer")
+if out_dir:
+    ax = draw()
+    report.record(ax, name="default_view", caption="Glute strength against device sitting "
+                  "(the explorer's default view)")
+    plt.close(ax.figure)
