@@ -34,8 +34,10 @@ Families
     step on ``(beta, log(theta))`` with the observed information and step halving follows; both
     reach the same maximum. The digamma/trigamma sums over observations are computed once per
     distinct count value, which makes the dispersion as cheap as the regression coefficients.
-    ``theta`` is kept within ``[1e-8, 1e8]``; a model whose ``theta`` reaches the upper bound
-    shows no over-dispersion (it is a Poisson fit) and is flagged in ``theta_at_bound``.
+    ``theta`` is kept within ``[1e-8, 1e8]``. A model whose ``theta`` passes
+    ``1e6 * (1 + largest fitted mean)`` shows no over-dispersion: its fit equals the Poisson fit
+    to about 1e-6, the likelihood is flat in ``theta`` to rounding error, iteration stops on the
+    coefficients alone, and the model is flagged in ``theta_at_bound``.
 
 ``cov`` is the inverse Fisher information of the coefficients (for ``negbin``, at the fitted
 ``theta``, as ``vcov(glm.nb)``; for ``gaussian``, ``scale`` times the inverse Gram matrix).
@@ -63,6 +65,7 @@ FAMILIES = ("gaussian", "logistic", "poisson", "negbin")
 
 _THETA_MIN = 1e-8
 _THETA_MAX = 1e8
+_THETA_FLAT = 1e6
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +87,7 @@ class BatchFit:
     converged : ndarray of bool, shape (B,)
         Whether the model met the tolerance within ``max_iter`` steps.
     theta_at_bound : ndarray of bool, shape (B,)
-        ``negbin`` only: ``theta`` ran to its upper bound (no over-dispersion).
+        ``negbin`` only: ``theta`` ran towards infinity (no over-dispersion; a Poisson fit).
     n_iter : int
         Newton steps taken by the slowest model.
     family : str
@@ -278,21 +281,28 @@ class _CountTable:
         return new
 
     def sums(self, theta: np.ndarray):
-        """``sum w [lgamma(y+t) - lgamma(t)]``, ``sum w [psi(y+t) - psi(t)]`` and trigamma."""
+        """``sum w [lgamma(y+t) - lgamma(t) - y log t]``, ``sum w [psi(y+t) - psi(t)]`` and the
+        same for trigamma, per model.
+
+        The first is written ``sum_{k<y} log1p(k / t)`` so that it keeps its precision when
+        ``t`` is large (near-Poisson data), where the textbook form cancels catastrophically.
+        """
         t = theta[:, None]
         top = self.values[-1]
         if top <= 256:
-            # whole counts: lgamma(u + t) - lgamma(t) = sum_{k < u} log(t + k), and so on
-            k = np.arange(top, dtype=float)[None, :] + t
+            # whole counts: lgamma(u + t) - lgamma(t) - u log t = sum_{k < u} log1p(k / t) ...
+            ks = np.arange(top, dtype=float)[None, :]
+            k = ks + t
             idx = self.values.astype(np.intp)
             zero = np.zeros((t.shape[0], 1))
             inv = 1.0 / k
-            lg_all = np.concatenate([zero, np.cumsum(np.log(k), axis=1)], axis=1)[:, idx]
+            lg_all = np.concatenate([zero, np.cumsum(np.log1p(ks / t), axis=1)], axis=1)[:, idx]
             dg_all = np.concatenate([zero, np.cumsum(inv, axis=1)], axis=1)[:, idx]
             tg_all = -np.concatenate([zero, np.cumsum(inv * inv, axis=1)], axis=1)[:, idx]
             return _rowdot(self.H, lg_all), _rowdot(self.H, dg_all), _rowdot(self.H, tg_all)
         ut = self.values[None, :] + t
-        lg = _rowdot(self.H, special.gammaln(ut) - special.gammaln(t))
+        lg = _rowdot(self.H, special.gammaln(ut) - special.gammaln(t)
+                     - self.values[None, :] * np.log(t))
         dg = _rowdot(self.H, special.digamma(ut) - special.digamma(t))
         tg = _rowdot(self.H, special.polygamma(1, ut) - special.polygamma(1, t))
         return lg, dg, tg
@@ -521,28 +531,32 @@ class _Work:
 
 
 def _nb_eval(design, y, off, w, wy, counts, beta, phi, ws: _Work | None = None):
-    """Log-likelihood of NB models at (beta, log theta), and what a Newton step needs."""
+    """Log-likelihood of NB models at (beta, log theta), and what a Newton step needs.
+
+    Per observation, ``l = sum_{k<y} log1p(k/t) + y log(mu) - (y + t) log1p(mu/t) - lgamma(y+1)``
+    (``t`` = theta): the same value as the textbook form, without its cancellation at large
+    ``t``.
+    """
     k = beta.shape[0]
     ws = ws or _Work(k, w.shape[1])
-    eta, mu, tm, log_tm = ws.views(k)[:4]
+    eta, mu, tm, l1p = ws.views(k)[:4]
     theta = np.exp(phi)
     design.eta_into(beta, eta)
     np.add(eta, off, out=eta)
     np.exp(eta, out=mu)
     np.add(mu, theta[:, None], out=tm)
-    np.log(tm, out=log_tm)
+    np.multiply(mu, (1.0 / theta)[:, None], out=l1p)
+    np.log1p(l1p, out=l1p)  # log1p(mu / theta)
     lg, dg, tg = counts.sums(theta)
     sw = w.sum(axis=1)
-    # sum w (y + theta) log(theta + mu) = sum wy log_tm + theta sum w log_tm
-    wlog = _rowdot(w, log_tm)
-    ll = (lg - counts.const + sw * theta * phi + _rowdot(wy, eta) - _rowdot(wy, log_tm)
-          - theta * wlog)
-    return ll, (theta, mu, tm, log_tm, dg, tg, sw, wlog)
+    wl1p = _rowdot(w, l1p)
+    ll = lg - counts.const + _rowdot(wy, eta) - _rowdot(wy, l1p) - theta * wl1p
+    return ll, (theta, mu, tm, l1p, dg, tg, sw, wl1p)
 
 
-def _nb_step(design, y, w, parts, ws: _Work):
+def _nb_step(design, y, w, wy, parts, ws: _Work):
     """Joint Newton step on (beta, phi = log theta) with the observed information."""
-    theta, mu, tm, log_tm, dg, tg, sw, wlog = parts
+    theta, mu, tm, l1p, dg, tg, sw, wl1p = parts
     k = theta.shape[0]
     r, a, t = ws.views(k)[4:]
     np.reciprocal(tm, out=r)
@@ -562,9 +576,13 @@ def _nb_step(design, y, w, parts, ws: _Work):
     np.multiply(t, r, out=t)
     np.multiply(t, w, out=t)
     cross = design.xtv(t)  # d2l / deta dtheta = mu (y - mu) / (theta + mu)^2
-    dl_dt = dg + sw * (np.log(theta) + 1.0) - wlog - _rowdot(w, a)
-    d2l_dt2 = (tg + sw / theta - 2.0 * _rowdot(w, r)
-               + np.einsum("ij,ij,ij->i", w, a, r))
+    # dl/dtheta = psi(y+t) - psi(t) - log1p(mu/t) + (mu - y) / (t + mu)
+    # d2l/dtheta2 = psi'(y+t) - psi'(t) + (mu r)^2 / t + y r^2       (r = 1 / (t + mu))
+    np.multiply(mu, r, out=t)
+    wyr = _rowdot(wy, r)
+    dl_dt = dg - wl1p + _rowdot(w, t) - wyr
+    wyr2 = np.einsum("ij,ij,ij->i", wy, r, r)
+    d2l_dt2 = tg + np.einsum("ij,ij,ij->i", w, t, t) / theta + wyr2
     g_phi = theta * dl_dt
     h_pp = -(theta * theta * d2l_dt2 + theta * dl_dt)  # minus d2l/dphi2
     h_bp = -(theta[:, None] * cross)  # minus d2l/dbeta dphi
@@ -609,7 +627,7 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
     sub, ya, oa, wa, wya, ca = design, y, off, w, wy, counts
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - it is reported
-        step, _ = _nb_step(sub, ya, wa, parts, ws)
+        step, _ = _nb_step(sub, ya, wa, wya, parts, ws)
         b_old, p_old, ll_old = beta[active], phi[active], ll[active]
         b_new = b_old + step[:, :-1]
         p_new = np.clip(p_old + step[:, -1], phi_lo, phi_hi)
@@ -631,8 +649,11 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
         moved_b = np.abs(b_new - b_old) <= tol * (1 + np.abs(b_old))
         moved_p = np.abs(p_new - p_old) <= tol * (1 + np.abs(p_old))
         at_top = (p_new >= phi_hi) & (step[:, -1] > 0)
+        # Beyond theta = 1e6 (1 + largest mean) the NB and Poisson fits agree to about 1e-6 and
+        # the likelihood is flat in theta to rounding: theta's steps are noise, stop on beta.
+        flat = np.exp(p_new) > _THETA_FLAT * (1.0 + parts_new[1].max(axis=1))
         # a halved step is short because it was cut, not because the maximum is near
-        small = moved_b.all(axis=1) & (moved_p | at_top) & ~halved
+        small = moved_b.all(axis=1) & ((moved_p & ~halved) | at_top | flat)
         beta[active], phi[active], ll[active] = b_new, p_new, ll_new
         converged[active[small]] = True
         keep = ~small
@@ -649,5 +670,6 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
     if want_cov:
         mu = np.exp(off + design.eta(beta))
         covm = _inv(design.gram(w * (mu / (1.0 + mu / theta[:, None]))))
-    at_bound = phi >= phi_hi - 1e-12
+    mu_max = np.exp(off + design.eta(beta)).max(axis=1)
+    at_bound = (phi >= phi_hi - 1e-12) | (theta > _THETA_FLAT * (1.0 + mu_max))
     return BatchFit(beta, covm, theta, np.ones(B), ll, converged, at_bound, it, "negbin")

@@ -111,6 +111,32 @@ def test_no_overdispersion_runs_theta_to_its_bound_and_gives_poisson(data):
         assert nb.loglik[0] >= po.loglik[0]
 
 
+def test_bootstrap_of_nearly_poisson_counts_converges(data):
+    # Poisson data fitted as NB: many replicates run theta towards the Poisson limit, where the
+    # likelihood is convex in log(theta). Every replicate must still converge, to a maximum at
+    # least as high as the Poisson fit's (NB nests Poisson), and match expanded-data fits.
+    rng = np.random.default_rng(3)
+    X = _X(data)
+    off = np.log(data.hours.to_numpy())
+    y = rng.poisson(np.exp(off - 4.0 + 0.3 * data.x1.to_numpy())).astype(float)
+    full = fit_batch(X, y, family="negbin", offset=off)
+    idx = rng.integers(0, len(y), size=(40, len(y)))
+    w = np.stack([np.bincount(i, minlength=len(y)) for i in idx]).astype(float)
+    nb = fit_batch(X, y, family="negbin", offset=off, weights=w, start=full)
+    po = fit_batch(X, y, family="poisson", offset=off, weights=w)
+    assert nb.converged.all()
+    # NB nests Poisson; a theta stopped near 1e7 (flagged) is below the Poisson limit by about
+    # sum(mu^2) / (2 theta), i.e. 1e-6 here
+    assert (nb.loglik >= po.loglik - 1e-5).all()
+    assert nb.theta_at_bound[nb.loglik < po.loglik].all()
+    assert (nb.theta > 20).mean() > 0.3  # the situation this test is about
+    for b in (0, 7, 19):
+        one = fit_batch(X[idx[b]], y[idx[b]], family="negbin", offset=off[idx[b]])
+        # flagged fits stop anywhere on the flat stretch beyond theta = 1e6: 1e-5 absolute
+        tol = dict(abs=1e-5) if nb.theta_at_bound[b] else dict(rel=1e-10)
+        assert nb.loglik[b] == pytest.approx(one.loglik[0], **tol)
+
+
 def test_inverse_link():
     assert inverse_link("gaussian", np.array([2.0]))[0] == 2.0
     assert inverse_link("negbin", np.array([np.log(3.0)]))[0] == pytest.approx(3.0)
