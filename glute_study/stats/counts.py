@@ -305,8 +305,10 @@ def _fit_zero_inflated(d, robust, negbin):
     params = np.concatenate([raw[q:q + p], raw[:q]])
     theta = None
     if negbin:
-        theta = 1 / raw[q + p]
-        params = np.append(params, np.log(theta))
+        alpha = raw[q + p]
+        conv = conv and alpha > 0
+        theta = 1 / alpha if alpha > 0 else np.nan
+        params = np.append(params, np.log(theta) if alpha > 0 else np.nan)
     cov = _ml_cov("zinb" if negbin else "zip", d, params, robust)
     return params, cov, theta, conv, res
 
@@ -329,7 +331,9 @@ def _fit_hurdle(d, robust):
     start = np.append(nb_start[0][:-1], 1 / nb_start[2])
     count, conv = _polish(model, start)
     p = d.X.shape[1]
-    theta = 1 / float(count.params[-1])
+    alpha = float(count.params[-1])
+    conv = conv and alpha > 0
+    theta = 1 / alpha if alpha > 0 else np.nan
     params = np.concatenate([np.asarray(count.params[:p]), np.asarray(zero.params),
                              [np.log(theta)]])
     cov = _ml_cov("hurdle_negbin", d, params, robust)
