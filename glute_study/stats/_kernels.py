@@ -558,31 +558,26 @@ def _nb_step(design, y, w, wy, parts, ws: _Work):
     """Joint Newton step on (beta, phi = log theta) with the observed information."""
     theta, mu, tm, l1p, dg, tg, sw, wl1p = parts
     k = theta.shape[0]
-    r, a, t = ws.views(k)[4:]
-    np.reciprocal(tm, out=r)
-    np.add(y, theta[:, None], out=a)
-    np.multiply(a, r, out=a)  # (y + theta) / (theta + mu)
-    np.multiply(a, mu, out=t)
-    np.subtract(y, t, out=t)
-    np.multiply(t, w, out=t)
-    g_beta = design.xtv(t)  # score of beta
-    np.multiply(a, r, out=t)
-    np.multiply(t, mu, out=t)
+    r, u, t = ws.views(k)[4:]
+    np.reciprocal(tm, out=r)  # r = 1 / (theta + mu)
+    mr = ws.eta[:k]  # eta is not needed again before the next evaluation
+    np.multiply(mu, r, out=mr)  # mu r
+    np.subtract(y, mu, out=u)
+    np.multiply(u, r, out=u)
+    np.multiply(u, w, out=u)  # u = w (y - mu) r
+    g_beta = design.xtv(u) * theta[:, None]  # score: w theta (y - mu) / (theta + mu)
+    np.multiply(u, mr, out=t)
+    cross = design.xtv(t)  # d2l / deta dtheta = mu (y - mu) / (theta + mu)^2
+    np.add(y, theta[:, None], out=t)
+    np.multiply(t, r, out=t)
+    np.multiply(t, mr, out=t)
     np.multiply(t, w, out=t)
     h_bb = design.gram(t) * theta[:, None, None]  # minus d2l/deta2 = theta mu (y+theta)/(t+mu)^2
-    np.subtract(y, mu, out=t)
-    np.multiply(t, mu, out=t)
-    np.multiply(t, r, out=t)
-    np.multiply(t, r, out=t)
-    np.multiply(t, w, out=t)
-    cross = design.xtv(t)  # d2l / deta dtheta = mu (y - mu) / (theta + mu)^2
     # dl/dtheta = psi(y+t) - psi(t) - log1p(mu/t) + (mu - y) / (t + mu)
     # d2l/dtheta2 = psi'(y+t) - psi'(t) + (mu r)^2 / t + y r^2       (r = 1 / (t + mu))
-    np.multiply(mu, r, out=t)
-    wyr = _rowdot(wy, r)
-    dl_dt = dg - wl1p + _rowdot(w, t) - wyr
-    wyr2 = np.einsum("ij,ij,ij->i", wy, r, r)
-    d2l_dt2 = tg + np.einsum("ij,ij,ij->i", w, t, t) / theta + wyr2
+    dl_dt = dg - wl1p + _rowdot(w, mr) - _rowdot(wy, r)
+    d2l_dt2 = (tg + np.einsum("ij,ij,ij->i", w, mr, mr) / theta
+               + np.einsum("ij,ij,ij->i", wy, r, r))
     g_phi = theta * dl_dt
     h_pp = -(theta * theta * d2l_dt2 + theta * dl_dt)  # minus d2l/dphi2
     h_bp = -(theta[:, None] * cross)  # minus d2l/dbeta dphi
