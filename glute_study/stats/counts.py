@@ -810,7 +810,9 @@ def predict_rates(result: Result, newdata, *, per: float = 1000, level: float = 
     0   sitting_h_day=7      3.33    2.34     4.73
     1  sitting_h_day=11      5.68    4.00     8.07
     """
-    fit = result.model if isinstance(result, Result) else result
+    fit = result
+    while isinstance(fit, Result):  # also a Result wrapping count_model's (e.g. trial_rate_effect)
+        fit = fit.model
     if not isinstance(fit, CountFit):
         raise InputError("`result` must come from count_model(); got "
                          f"{type(result).__name__}.")
