@@ -223,11 +223,12 @@ def power(
     Examples
     --------
     >>> res = power("trial", n=(100, 200), reps=100, seed=1, executor="serial")
-    >>> res.table[["n", "test", "power"]].round(2).to_string(index=False)  # doctest: +SKIP
-    >>> list(res.table.test.unique())
-    ['arm rate ratio', 'arm ANCOVA on glute_nm_kg_post']
-    >>> bool((res.table.power >= 0).all() and (res.table.power <= 1).all())
-    True
+    >>> print(res.table[["n", "test", "power", "mc_se"]].to_string(index=False))
+      n                           test  power    mc_se
+    100                 arm rate ratio   0.11 0.031289
+    100 arm ANCOVA on glute_nm_kg_post   1.00 0.000000
+    200                 arm rate ratio   0.17 0.037563
+    200 arm ANCOVA on glute_nm_kg_post   1.00 0.000000
     """
     check_one_of("analysis", analysis, ANALYSES)
     check_one_of("scenario", scenario, ("hypothesis", "null"))
