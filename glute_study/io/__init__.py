@@ -9,19 +9,51 @@ from .accel import accel_daily, iter_accel, read_accel, thigh_posture
 from .actigraph import actigraph_daily, nonwear, read_actigraph
 from .activpal import read_activpal, sitting_summary
 from .daily import DeviceImport, daily_sitting, import_device_folder
+from .emg import (
+    activation_table,
+    detect_onsets,
+    emg_amplitude,
+    onset_delay,
+    onset_hodges_bui,
+    onset_tkeo,
+    read_emg,
+    synthetic_emg,
+)
+from .qc import QC_COLUMNS, qc_report, render_qc
+from .redcap import RedcapExport, read_redcap, redcap_to_study
+from .strength import TEMPLATE_COLUMNS as STRENGTH_TEMPLATE_COLUMNS
+from .strength import read_strength, strength_rows, strength_summary
 
 __all__ = [
+    "QC_COLUMNS",
+    "STRENGTH_TEMPLATE_COLUMNS",
     "DeviceImport",
     "FileFormatError",
+    "RedcapExport",
     "accel_daily",
     "actigraph_daily",
+    "activation_table",
     "daily_sitting",
+    "detect_onsets",
+    "emg_amplitude",
     "import_device_folder",
     "iter_accel",
     "nonwear",
+    "onset_delay",
+    "onset_hodges_bui",
+    "onset_tkeo",
+    "qc_report",
     "read_accel",
     "read_actigraph",
     "read_activpal",
+    "read_emg",
+    "read_redcap",
+    "read_strength",
+    "redcap_to_study",
+    "render_qc",
     "sitting_summary",
+    "strength_rows",
+    "strength_summary",
+    "synthetic_emg",
     "thigh_posture",
 ]
