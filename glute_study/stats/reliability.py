@@ -475,7 +475,8 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         "n": [float(n)] * 4,
     })
     pairs = pd.DataFrame({"mean": m, "difference": d})
-    shapiro_p = float(stats.shapiro(d).pvalue)
+    # scipy's Shapiro-Wilk p is unreliable (and warns) above 5000 observations
+    shapiro_p = float(stats.shapiro(d).pvalue) if n <= 5000 else np.nan
     text = (
         f"The mean difference ({yl} minus {xl}) was {format_number(bias)} "
         f"({format_ci(table.ci_low[0], table.ci_high[0])}, {format_p(p_bias)}, n = {n}); "

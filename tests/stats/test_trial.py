@@ -86,7 +86,7 @@ def test_ancova_warns_on_unequal_slopes():
     arm = np.repeat(["a", "b"], 100)
     post = np.where(arm == "a", pre, -pre) + rng.normal(0, 0.1, 200)
     df = pd.DataFrame({"arm": arm, "pre": pre, "post": post})
-    with pytest.warns(FitWarning, match="baseline slope differs"):
+    with pytest.warns(GluteStudyWarning, match="baseline slope differs"):
         trial_effect(df, outcome="post", baseline="pre")
 
 
