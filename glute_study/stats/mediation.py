@@ -536,6 +536,8 @@ def mediation(
     boot_ok = boot[ok]
     if ci == "bca":
         jack = np.concatenate([o[0] for o in out[len(sizes):]])
+        jack_ok = np.concatenate([o[1] for o in out[len(sizes):]])
+        jack[~jack_ok] = np.nan  # a leave-one-out fit that failed says nothing about skewness
         lo, hi, z0, acc = _bca(boot_ok, est, jack, _LEVEL)
         bca = (z0, acc)
     else:
