@@ -131,3 +131,46 @@ def test_text(data):
     row = res.table.iloc[1]
     assert res.text.startswith("A history of cramps was associated with ")
     assert f"(OR {row.estimate:.2f}, 95 % CI {row.ci_low:.2f} to {row.ci_high:.2f}" in res.text
+
+
+def test_firth_profile_intervals_match_r(endometrial, ref):
+    with pytest.warns(FitWarning, match="rarer outcome"):
+        res = logistic_model(endometrial, "HG ~ NV + PI + EH", firth=True, ci="profile")
+    r = ref["endometrial_firth_profile"]
+    t = res.table.set_index("term")
+    for name in r["low"]:
+        # profile penalised-likelihood limits (log scale) and PLR p-values, 1e-5 relative
+        assert np.log(t.loc[_name(name), "ci_low"]) == pytest.approx(r["low"][name], rel=RTOL)
+        assert np.log(t.loc[_name(name), "ci_high"]) == pytest.approx(r["high"][name], rel=RTOL)
+        assert t.loc[_name(name), "p_value"] == pytest.approx(r["p"][name], rel=RTOL)
+    # logistf's published interval for NV (Heinze & Schemper 2002): 0.61 to 7.85
+    assert np.log(t.loc["NV", "ci_low"]) == pytest.approx(0.61, abs=0.005)
+    assert np.log(t.loc["NV", "ci_high"]) == pytest.approx(7.85, abs=0.005)
+
+
+def test_firth_profile_on_cohort_matches_r(data, ref):
+    res = logistic_model(data, FORMULA, firth=True, ci="profile")
+    r = ref["firth_profile"]
+    t = res.table.set_index("term")
+    for name in r["low"]:
+        assert np.log(t.loc[_name(name), "ci_low"]) == pytest.approx(r["low"][name], rel=RTOL)
+        assert np.log(t.loc[_name(name), "ci_high"]) == pytest.approx(r["high"][name], rel=RTOL)
+        assert t.loc[_name(name), "p_value"] == pytest.approx(r["p"][name], rel=RTOL)
+
+
+def test_ml_profile_intervals_match_r_confint(data, ref):
+    res = logistic_model(data, FORMULA, ci="profile")
+    r = ref["ml_profile"]
+    t = res.table.set_index("term")
+    for name in r["low"]:
+        # R's confint() interpolates its profile with a spline: agreement to 1e-4 relative
+        assert np.log(t.loc[_name(name), "ci_low"]) == pytest.approx(r["low"][name], rel=1e-4)
+        assert np.log(t.loc[_name(name), "ci_high"]) == pytest.approx(r["high"][name], rel=1e-4)
+    for name, p in r["lr_p"].items():  # likelihood-ratio tests, R drop1(test = "Chisq")
+        assert t.loc[_name(name), "p_value"] == pytest.approx(p, rel=RTOL)
+    assert res.diagnostics["ci"] == "profile"
+
+
+def test_unknown_ci_raises(data):
+    with pytest.raises(InputError, match="`ci` must be one of"):
+        logistic_model(data, FORMULA, ci="bootstrap")
