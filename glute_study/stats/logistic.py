@@ -347,7 +347,8 @@ def logistic_model(
         lines.append(
             f"{phrase} was associated with {change} odds of {d.outcome} (OR "
             f"{format_number(r['estimate'])}, {ci_text}, {format_p(r['p_value'])}"
-            f"{'; Firth penalised likelihood' if firth else ''}).")
+            f"{'; Firth penalised likelihood' if firth else ''}"
+            f"{'; profile-likelihood CI, LR test' if ci == 'profile' else ''}).")
     diagnostics = {
         "n": d.n, "n_dropped": d.n_dropped, "events": events, "non_events": d.n - events,
         "events_per_parameter": epp, "separation": sep, "converged": converged,
