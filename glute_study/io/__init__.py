@@ -1,5 +1,8 @@
 """Importers for device and e-data exports; each returns tidy codebook tables.
 
+:func:`import_to_study` runs a whole import into a study folder (what ``glute-study import``
+does) and :func:`merge_tables` merges tables into the CSVs of a study folder.
+
 Shared text helpers (encodings, delimiters, decimal commas and :class:`FileFormatError`) live in
 :mod:`glute_study.io._text`.
 """
@@ -19,6 +22,7 @@ from .emg import (
     read_emg,
     synthetic_emg,
 )
+from .importer import import_to_study, merge_tables
 from .qc import QC_COLUMNS, qc_report, render_qc
 from .redcap import RedcapExport, read_redcap, redcap_to_study
 from .strength import TEMPLATE_COLUMNS as STRENGTH_TEMPLATE_COLUMNS
@@ -37,7 +41,9 @@ __all__ = [
     "detect_onsets",
     "emg_amplitude",
     "import_device_folder",
+    "import_to_study",
     "iter_accel",
+    "merge_tables",
     "nonwear",
     "onset_delay",
     "onset_hodges_bui",

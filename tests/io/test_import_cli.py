@@ -102,8 +102,10 @@ def test_activpal_sample_folder(samples, tmp_path):
     assert qc.loc[0, "device_days"] == len(sitting)
     # the same recording under a second name is an overlapping recording: refused
     shutil.copy(source, inbox / "P7_again.csv")
-    with pytest.raises(GluteStudyError, match="P7 has two recordings covering"):
+    with pytest.raises(GluteStudyError, match="participant P7") as caught:
         _run("activpal", str(inbox), "--out", str(tmp_path / "s2"), "--scheduler", "serial")
+    assert "P7_again.csv" in str(caught.value) and "P7_events.csv" in str(caught.value)
+    assert "overlaps" in str(caught.value)
     assert not (tmp_path / "s2").exists()
 
 
@@ -146,3 +148,69 @@ def test_validation_errors_are_reported(tmp_path):
     # strength for participants that the study does not know: validation names them
     with pytest.raises(GluteStudyError, match="strength.csv, line 2.*P001"):
         _run("strength", str(TEMPLATES / "strength_template.csv"), "--out", str(tmp_path / "s"))
+
+
+_ACTIVPAL_HEAD = '"Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary)"\n'
+
+
+def _activpal_hours(path: Path, start: str, hours: int) -> None:
+    """An activPAL Events CSV of ``hours`` one-hour events from ``start``: sitting, upright, ..."""
+    t0 = (pd.Timestamp(start) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+    rows = [f"{t0 + i / 24:.10f},0,3600,{i % 2}" for i in range(hours)]
+    path.write_text(_ACTIVPAL_HEAD + "\n".join(rows) + "\n")
+
+
+def test_back_to_back_recordings_on_one_day_import_and_add_up(tmp_path):
+    from glute_study.io import read_activpal, sitting_summary
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # week 1 ends 2024-01-02 12:00; week 2 starts 14:00 the same day: same date, no overlap
+    _activpal_hours(inbox / "P1_week1.csv", "2024-01-01 08:00", 28)
+    _activpal_hours(inbox / "P1_week2.csv", "2024-01-02 14:00", 30)
+    _activpal_hours(inbox / "P2_week1.csv", "2024-01-01 00:00", 24)
+    assert _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial",
+                "--valid-day", "20") == 0
+    sitting = pd.read_csv(tmp_path / "s" / "sitting.csv")
+    p1 = sitting[sitting["participant_id"] == "P1"].set_index("date")
+    assert p1.index.tolist() == ["2024-01-01", "2024-01-02", "2024-01-03"]  # one row per day
+    # each file summarised on its own: the shared day is the sum of the two part-days
+    parts = [sitting_summary(read_activpal(inbox / f), participant_id="P1", valid_day=20)
+             for f in ("P1_week1.csv", "P1_week2.csv")]
+    shared = pd.concat(parts)
+    shared = shared[shared["date"] == pd.Timestamp("2024-01-02")]
+    assert len(shared) == 2 and (shared["wear_h"] < 20).all()  # neither part-day valid alone
+    for col in ("sitting_h", "prolonged_sitting_h", "sitting_bouts", "breaks", "wear_h"):
+        assert p1.loc["2024-01-02", col] == pytest.approx(shared[col].sum(), abs=1e-9), col
+    assert p1.loc["2024-01-02", "wear_h"] == pytest.approx(22.0, abs=1e-9)  # 12 h + 10 h
+    assert bool(p1.loc["2024-01-02", "valid_day"])  # the rule applies to the summed wear
+    assert p1["sitting_h"].sum() == pytest.approx(29.0, abs=1e-9)  # 14 + 15 sitting hours
+    assert p1.loc["2024-01-01", "sitting_h"] == pytest.approx(8.0, abs=1e-9)
+    assert not bool(p1.loc["2024-01-01", "valid_day"])  # 16 h of wear
+    log = pd.read_csv(tmp_path / "s" / "import_log.csv")
+    assert sorted(log["file"]) == ["P1_week1.csv", "P1_week2.csv", "P2_week1.csv"]
+    assert log["warning"].isna().all()
+
+
+def test_overlapping_recordings_are_refused_naming_both_files(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _activpal_hours(inbox / "P1_week1.csv", "2024-01-01 08:00", 28)  # ends 2024-01-02 12:00
+    _activpal_hours(inbox / "P1_week2.csv", "2024-01-02 11:00", 30)  # starts an hour earlier
+    _activpal_hours(inbox / "P2_week1.csv", "2024-01-01 00:00", 24)
+    with pytest.raises(GluteStudyError, match="participant P1") as caught:
+        _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial")
+    message = str(caught.value)
+    assert "P1_week1.csv" in message and "P1_week2.csv" in message and "overlaps" in message
+    assert "--skip-bad" in message and "\n" not in message
+    assert not (tmp_path / "s").exists()  # nothing written
+    # --skip-bad: the later recording is left out and reported; the others are imported
+    assert _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial",
+                "--skip-bad") == 0
+    sitting = pd.read_csv(tmp_path / "s" / "sitting.csv")
+    assert sitting.groupby("participant_id").size().to_dict() == {"P1": 2, "P2": 1}
+    assert sitting["sitting_h"].sum() == pytest.approx(14.0 + 12.0, abs=1e-9)
+    qc = pd.read_csv(tmp_path / "s" / "qc_report.csv").set_index("participant_id")
+    assert qc.loc["P1", "status"] == "check"
+    assert "P1_week2.csv: not imported" in qc.loc["P1", "messages"]
+    assert "overlaps P1_week1.csv" in qc.loc["P1", "messages"]
