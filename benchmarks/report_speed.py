@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,8 +26,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                 os.environ.get("PYTHONPATH")]))}
+ENV = dict(os.environ)
+
+
+def _snapshot(tmp: Path) -> Path:
+    """Copy the package and notebooks, so that edits to the tree during the run (which change
+    the code hash and so, rightly, the cache) do not disturb the measurement."""
+    src = tmp / "src"
+    shutil.copytree(ROOT / "glute_study", src / "glute_study",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "notebooks", src / "notebooks")
+    ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
+    return src
 
 
 def _report(out: Path, only: str, force: bool) -> float:
@@ -37,7 +48,7 @@ def _report(out: Path, only: str, force: bool) -> float:
     arg = json.dumps({"out": str(out), "only": [s for s in only.split(",") if s] or None,
                       "force": force})
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, arg], check=True, env=ENV, cwd=ROOT)
+    subprocess.run([sys.executable, "-c", code, arg], check=True, env=ENV, cwd=ENV["PYTHONPATH"].split(os.pathsep)[0])
     return time.perf_counter() - start
 
 
@@ -64,7 +75,7 @@ def _nbconvert(notebooks: list[Path], out: Path) -> float:
         subprocess.run([str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--inplace",
                         "--ExecutePreprocessor.kernel_name=python3",
                         "--ExecutePreprocessor.timeout=900", str(target)],
-                       check=True, env=ENV, cwd=ROOT / "notebooks", capture_output=True)
+                       check=True, env=ENV, cwd=target.parent, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -72,12 +83,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="notebook numbers, e.g. 01,04")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from glute_study.report.runner import find_notebooks
-
-    notebooks = find_notebooks(only=[s for s in args.only.split(",") if s] or None)
     with tempfile.TemporaryDirectory(prefix="gs-bench-") as tmp:
         tmp = Path(tmp)
+        src = _snapshot(tmp)
+        sys.path.insert(0, str(src))
+        from glute_study.report.runner import find_notebooks
+
+        notebooks = find_notebooks(only=[s for s in args.only.split(",") if s] or None)
         cold = _report(tmp / "report", args.only, True)
         warm = _report(tmp / "report", args.only, False)
         keys = sorted((tmp / "report" / "_cache" / "keys").glob("*.json"))

@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from glute_study import report
-from glute_study.figures import get_ax
+from glute_study.figures.agreement import bland_altman_plot
 from glute_study.stats.reliability import bland_altman, participant_values, reliability
 
 report.start(out_dir, notebook="02_reliability")
@@ -76,17 +76,6 @@ if len(sessions) >= 2:
                   "sessions 1 and 2 (mean of sides)",
                   methods="Agreement between sessions was summarised by the bias and 95 % "
                           "limits of agreement (Bland-Altman) with exact intervals.")
-    wide = both.pivot(index="participant_id", columns="session", values="value").dropna()
-    mean = wide.mean(axis=1)
-    diff = wide[sessions[1]] - wide[sessions[0]]
-    ax = get_ax()
-    ax.scatter(mean, diff, s=6, alpha=0.6)
-    for term in ("bias", "loa_lower", "loa_upper"):
-        row = ba.table.set_index("term").reindex([term])
-        if row["estimate"].notna().all():
-            ax.axhline(float(row["estimate"].iloc[0]), linestyle="--" if term != "bias"
-                       else "-", color="0.3", linewidth=0.8)
-    ax.set_xlabel("Mean of sessions (HHD value)")
-    ax.set_ylabel("Session 2 minus session 1")
+    ax = bland_altman_plot(ba)
     report.record(ax, name="bland_altman_plot", caption="Bland-Altman plot of HHD hip extension")
     plt.show()

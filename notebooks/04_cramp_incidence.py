@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from glute_study import report
-from glute_study.figures import get_ax
+from glute_study.figures.rates import forest_plot, rates_plot
 from glute_study.stats.counts import compare_count_models, count_model
 from glute_study.stats.incidence import incidence, rate_ratio
 
@@ -59,13 +59,8 @@ report.record(irr, name="rate_ratios", caption="Incidence rate ratios by sitting
 irr
 
 # %%
-table = rates.table[rates.table["term"] != "overall"]
-ax = get_ax()
-ax.errorbar(table["term"], table["estimate"],
-            yerr=[table["estimate"] - table["ci_low"], table["ci_high"] - table["estimate"]],
-            fmt="o", capsize=3)
+ax = rates_plot(rates)
 ax.set_xlabel("Device sitting tertile")
-ax.set_ylabel("Hamstring cramps per 1000 h")
 report.record(ax, name="rates_plot", caption="Hamstring cramp incidence by sitting tertile")
 plt.show()
 
@@ -90,4 +85,8 @@ comparison
 negbin = count_model(data, formula, exposure="exposure_h", family="negbin", level=1 - alpha)
 report.record(negbin, name="negbin", caption="Negative binomial model of hamstring cramps "
               "(incidence rate ratios)")
+ax = forest_plot(negbin)
+report.record(ax, name="negbin_forest", caption="Incidence rate ratios of hamstring cramps "
+              "(negative binomial, 95 % CI)")
+plt.show()
 negbin

@@ -29,7 +29,10 @@ scenario = "hypothesis"
 n_boot = 500
 
 # %%
+import matplotlib.pyplot as plt
+
 from glute_study import report
+from glute_study.figures.mediation import mediation_sensitivity_plot
 from glute_study.stats.mediation import mediation
 
 report.start(out_dir, notebook="05_mediation")
@@ -64,5 +67,13 @@ med
 # say how strong such a confounder would have to be to explain the indirect effect away.
 
 # %%
-sensitivity = {k: v for k, v in med.diagnostics.items() if "sensitiv" in k}
-sensitivity if sensitivity else med.diagnostics
+sensitivity = med.diagnostics["sensitivity"]
+report.record(sensitivity, name="sensitivity", caption="Sensitivity of the indirect effect to "
+              "unmeasured mediator-outcome confounding",
+              methods="Sensitivity to unmeasured mediator-outcome confounding was assessed "
+                      "with E-values (Ding and VanderWeele bounding factor).")
+ax = mediation_sensitivity_plot(med)
+report.record(ax, name="sensitivity_plot", caption="Largest indirect rate ratio left by an "
+              "unmeasured confounder of a given strength")
+plt.show()
+sensitivity

@@ -33,6 +33,7 @@ from IPython.display import display
 
 from glute_study import report
 from glute_study.figures import get_ax
+from glute_study.figures.agreement import trial_plot
 from glute_study.stats.incidence import incidence, rate_ratio
 from glute_study.stats.trial import trial_effect, trial_rate_effect
 
@@ -87,5 +88,9 @@ if trial["arm"].nunique() >= 2:
                   "(negative binomial, log exposure offset)",
                   methods="Hamstring cramp counts were compared between arms by negative-"
                           "binomial regression with a log-exposure offset.")
+    ax = trial_plot(strength)
+    report.record(ax, name="ancova_plot", caption="Adjusted post-test glute strength by arm "
+                  "(95 % CI)")
+    plt.show()
     display(strength)
     display(cramps)

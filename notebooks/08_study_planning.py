@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from glute_study import report
-from glute_study.figures import get_ax
+from glute_study.figures.power import power_plot
 from glute_study.stats.power import power
 
 report.start(out_dir, notebook="08_study_planning")
@@ -48,20 +48,15 @@ report.start(out_dir, notebook="08_study_planning")
 
 # %%
 sizes = (100, 200, 400, 800)
-ax = get_ax()
 for analysis in ("cohort_sitting", "trial"):
     curve = power(analysis, n=sizes, reps=n_sims, alpha=alpha, scenario=scenario, seed=seed,
                   executor="serial")
     report.record(curve, name=f"power_{analysis}", caption=f"Simulated power: {analysis}",
                   methods=f"Power was estimated by simulating {n_sims} cohorts per sample size "
                           f"from the causal model (seed {seed}) and analysing each as planned.")
-    for test, part in curve.table.groupby("test", sort=True):
-        ax.plot(part["n"], part["estimate"], marker="o", label=f"{analysis}: {test}")
+    ax = power_plot(curve)
+    ax.set_title(analysis)
+    report.record(ax, name=f"power_{analysis}_plot", caption=f"Simulated power by sample size: "
+                  f"{analysis}")
+    plt.show()
     display(curve)
-ax.axhline(0.8, color="0.5", linestyle="--", linewidth=0.8)
-ax.set_xlabel("Athletes")
-ax.set_ylabel("Power")
-ax.set_ylim(0, 1)
-ax.legend(frameon=False)
-report.record(ax, name="power_curves", caption="Simulated power by sample size")
-plt.show()
