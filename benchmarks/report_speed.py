@@ -48,7 +48,8 @@ def _report(out: Path, only: str, force: bool) -> float:
     arg = json.dumps({"out": str(out), "only": [s for s in only.split(",") if s] or None,
                       "force": force})
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, arg], check=True, env=ENV, cwd=ENV["PYTHONPATH"].split(os.pathsep)[0])
+    src = ENV["PYTHONPATH"].split(os.pathsep)[0]
+    subprocess.run([sys.executable, "-c", code, arg], check=True, env=ENV, cwd=src)
     return time.perf_counter() - start
 
 
