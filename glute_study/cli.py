@@ -9,10 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .commands import codebook, import_, sample_size, simulate, summary, validate
+from .commands import (
+    codebook,
+    import_,
+    mediation,
+    power,
+    sample_size,
+    simulate,
+    summary,
+    validate,
+)
 from .errors import GluteStudyError
 
-COMMANDS = (simulate, validate, summary, import_, sample_size, codebook)
+COMMANDS = (simulate, validate, summary, import_, mediation, power, sample_size, codebook)
 
 
 def build_parser() -> argparse.ArgumentParser:
