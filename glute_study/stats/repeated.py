@@ -156,9 +156,9 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
         ``se_naive`` (model-based) and ``se_bias_reduced`` (Mancl & DeRouen 2001 small-sample
         sandwich; prefer it with fewer than about 50 participants: in 400 simulated cohorts of
         80 athletes the ordinary sandwich interval covered the true IRR 93.3 % of the time and
-        the bias-reduced one 94.3 %). ``.diagnostics``: clusters, sessions, cluster sizes, the working
-        correlation ``alpha``, the ``scale`` (Pearson dispersion), ``theta`` for negbin,
-        dropped rows. ``.model`` is the statsmodels GEE results.
+        the bias-reduced one 94.3 %). ``.diagnostics``: clusters, sessions, cluster sizes,
+        the working correlation ``alpha``, the ``scale`` (Pearson dispersion), ``theta`` for
+        negbin, dropped rows. ``.model`` is the statsmodels GEE results.
 
     Notes
     -----
