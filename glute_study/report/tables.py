@@ -32,7 +32,17 @@ _LABELS = {
     "n": "n",
     "df": "df",
     "ci": "95 % CI",
+    "aic": "AIC",
+    "bic": "BIC",
+    "log_lik": "Log-likelihood",
+    "exposure_h": "Exposure (h)",
+    "icc": "ICC",
+    "sem": "SEM",
 }
+
+
+def _is_p(column: str) -> bool:
+    return column == "p_value" or column.endswith("_p") or column.startswith("p_")
 
 
 def _label(column: str) -> str:
@@ -120,7 +130,7 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
             low = _format_column(data["ci_low"].astype(float), digits)
             high = _format_column(data["ci_high"].astype(float), digits)
             out[_LABELS["ci"]] = [f"[{a}, {b}]" if a and b else "" for a, b in zip(low, high)]
-        elif col == "p_value":
+        elif _is_p(str(col)) and pd.api.types.is_numeric_dtype(data[col]):
             out[_label(col)] = [_apa_p(float(p)) if pd.notna(p) else "" for p in data[col]]
         else:
             out[_label(col)] = list(_format_column(data[col], digits))

@@ -138,7 +138,8 @@ figure{margin:1.2rem 0}figure img{max-width:100%;height:auto}
 figcaption,.files{font-size:.9rem;color:#333}
 table.apa{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
 table.apa th,table.apa td{padding:.15rem .6rem;text-align:left}
-table.apa td.num,table.apa th.num{text-align:right}
+table.apa td.num,table.apa th.num{text-align:right;white-space:nowrap}
+div.table{overflow-x:auto}
 table.apa thead th{border-top:2px solid #000;border-bottom:1px solid #000}
 table.apa tbody tr:last-child td{border-bottom:2px solid #000}
 details.code{margin:.4rem 0;font-size:.85rem}
