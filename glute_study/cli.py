@@ -14,6 +14,7 @@ from .commands import (
     import_,
     mediation,
     power,
+    reliability,
     sample_size,
     simulate,
     summary,
@@ -21,7 +22,9 @@ from .commands import (
 )
 from .errors import GluteStudyError
 
-COMMANDS = (simulate, validate, summary, import_, mediation, power, sample_size, codebook)
+COMMANDS = (
+    simulate, validate, summary, import_, reliability, mediation, power, sample_size, codebook,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
