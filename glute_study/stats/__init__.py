@@ -1,5 +1,61 @@
-"""Statistical analyses of the sitting -> glute -> cramp chain, one module per family."""
+"""Statistical analyses of the sitting -> glute -> cramp chain, one module per family.
+
+Every analysis takes the data first, its options by keyword, and returns a
+:class:`~glute_study.stats.Result` whose ``.table`` starts with ``term, estimate, ci_low, ci_high,
+p_value`` and whose ``.text`` is an APA-style sentence.
+"""
 
 from ._result import TABLE_COLUMNS, Result
+from .analytic_power import (
+    power_ancova,
+    power_correlation,
+    power_two_rates,
+    sample_size_ancova,
+    sample_size_correlation,
+    sample_size_two_rates,
+)
+from .associations import dose_response, natural_spline_basis, partial_correlation, sitting_strength
+from .counts import compare_count_models, count_model, predict_rates
+from .incidence import incidence, rate_ratio
+from .logistic import detect_separation, logistic_model
+from .mediation import mediation
+from .power import power
+from .reliability import bland_altman, participant_values, reliability
+from .repeated import gee_counts, mixed_model
+from .survival import cox_model, first_cramp_times, kaplan_meier
+from .trial import pre_post_anova, trial_effect, trial_rate_effect
 
-__all__ = ["TABLE_COLUMNS", "Result"]
+__all__ = [
+    "TABLE_COLUMNS",
+    "Result",
+    "bland_altman",
+    "compare_count_models",
+    "count_model",
+    "cox_model",
+    "detect_separation",
+    "dose_response",
+    "first_cramp_times",
+    "gee_counts",
+    "incidence",
+    "kaplan_meier",
+    "logistic_model",
+    "mediation",
+    "mixed_model",
+    "natural_spline_basis",
+    "participant_values",
+    "partial_correlation",
+    "power",
+    "power_ancova",
+    "power_correlation",
+    "power_two_rates",
+    "pre_post_anova",
+    "predict_rates",
+    "rate_ratio",
+    "reliability",
+    "sample_size_ancova",
+    "sample_size_correlation",
+    "sample_size_two_rates",
+    "sitting_strength",
+    "trial_effect",
+    "trial_rate_effect",
+]
