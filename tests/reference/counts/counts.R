@@ -1,6 +1,6 @@
 # Reference values for tests/stats/test_counts.py.
 # Run from this folder: Rscript counts.R  (reads counts_data.csv, writes counts_reference.json)
-# R 4.2.2, MASS 7.3-58.2, pscl 1.5.5, sandwich 3.0-2, jsonlite.
+# R 4.2.2, MASS 7.3-58.2, pscl 1.5.5, sandwich 3.0-2, numDeriv, jsonlite.
 suppressPackageStartupMessages({library(MASS); library(pscl); library(sandwich); library(jsonlite)})
 d <- read.csv("counts_data.csv")
 d$sex <- factor(d$sex, levels = c("female", "male"))
