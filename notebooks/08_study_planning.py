@@ -35,7 +35,7 @@ from IPython.display import display
 
 from glute_study import report
 from glute_study.figures.power import power_plot
-from glute_study.stats.power import power
+from glute_study.stats.simulation_power import power
 
 report.start(out_dir, notebook="08_study_planning")
 

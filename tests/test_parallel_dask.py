@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from glute_study.stats.mediation import CHUNK, mediation
-from glute_study.stats.power import power
+from glute_study.stats.simulation_power import power
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,7 @@ def _effects(items: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the simulation and print (and write) the power table and sentence."""
-    from ..stats.power import power
+    from ..stats.simulation_power import power
 
     res = power(args.analysis, n=args.n, reps=args.reps, alpha=args.alpha,
                 scenario=args.scenario, seed=args.seed, executor=args.scheduler,

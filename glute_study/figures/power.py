@@ -11,7 +11,7 @@ __all__ = ["power_plot"]
 
 
 def power_plot(result, *, ax=None, target: float = 0.8):
-    """Draw the power curve of each test in a :func:`glute_study.stats.power.power` result.
+    """Draw the power curve of each test in a :func:`~glute_study.stats.power` result.
 
     Points are the simulated sample sizes with 95 % Monte Carlo (Wilson) intervals; the dashed
     line is the target power and the dotted line the interpolated sample size reaching it.
@@ -19,7 +19,7 @@ def power_plot(result, *, ax=None, target: float = 0.8):
     Parameters
     ----------
     result : Result
-        What :func:`glute_study.stats.power.power` returned.
+        What :func:`glute_study.stats.simulation_power.power` returned.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new single-column figure by default.
     target : float
@@ -31,7 +31,7 @@ def power_plot(result, *, ax=None, target: float = 0.8):
 
     Examples
     --------
-    >>> from glute_study.stats.power import power
+    >>> from glute_study.stats.simulation_power import power
     >>> res = power("trial", n=(60, 120), reps=100, seed=1, executor="serial")
     >>> ax = power_plot(res)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]

@@ -19,9 +19,9 @@ from .counts import compare_count_models, count_model, predict_rates
 from .incidence import incidence, rate_ratio
 from .logistic import detect_separation, logistic_model
 from .mediation import mediation
-from .power import power
 from .reliability import bland_altman, participant_values, reliability
 from .repeated import gee_counts, mixed_model
+from .simulation_power import power
 from .survival import cox_model, first_cramp_times, kaplan_meier
 from .trial import pre_post_anova, trial_effect, trial_rate_effect
 

@@ -1,7 +1,7 @@
 """Closed-form power and sample size: two cramp rates, a two-arm ANCOVA, a correlation.
 
 All tests are two-sided. Simulation-based power (for the mediation chain and count models with
-covariates) lives in :mod:`glute_study.stats.power`; these formulas are for planning at a
+covariates) lives in :mod:`glute_study.stats.simulation_power`; these formulas are for planning at a
 glance and for checking those simulations.
 
 =========================  =====================================================  ===========

@@ -11,7 +11,7 @@ from glute_study.errors import InputError
 from glute_study.figures.mediation import mediation_sensitivity_plot
 from glute_study.figures.power import power_plot
 from glute_study.stats.mediation import mediation
-from glute_study.stats.power import power
+from glute_study.stats.simulation_power import power
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
-"""Tests of glute_study.stats.power: each simulated test against statsmodels fits of the same
-cohorts, the null scenario's type I error, the Monte Carlo interval against statsmodels, and the
-sentence."""
+"""Tests of glute_study.stats.simulation_power: each simulated test against statsmodels fits of
+the same cohorts, the null scenario's type I error, the Monte Carlo interval against statsmodels,
+and the sentence."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from statsmodels.stats.proportion import proportion_confint
 from glute_study.errors import InputError
 from glute_study.parallel import spawn_seeds
 from glute_study.simulate import draw_cohorts
-from glute_study.stats import power as P
-from glute_study.stats.power import _crossing, _wilson, power
+from glute_study.stats import simulation_power as P
+from glute_study.stats.simulation_power import _crossing, _wilson, power
 
 
 def _sm_nb_z(d, b, columns):
