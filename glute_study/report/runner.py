@@ -13,12 +13,12 @@ import ast
 import asyncio
 import hashlib
 import json
+import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,10 +176,8 @@ def _failure_message(nb: Any, job: _Job, error: BaseException) -> str:
             f"executed notebook is kept at {job.out / job.path.name}.")
 
 
-def _execute(job: _Job, stop: threading.Event) -> str | None:
+def _execute(job: _Job) -> str | None:
     """Run one notebook; return None on success, else the failure message."""
-    if stop.is_set():
-        return "skipped"
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
@@ -224,8 +222,6 @@ def _execute(job: _Job, stop: threading.Event) -> str | None:
 
 
 def _kernel_env() -> dict[str, str]:
-    import os
-
     env = dict(os.environ)
     # The kernel imports the very glute_study this runner hashed for the cache key.
     source = str(Path(__file__).resolve().parents[2])
@@ -284,8 +280,8 @@ def run_report(
     Parameters are checked before anything runs. Independent notebooks run two at a time, each
     in its own kernel. A notebook whose cache key (its source, the parameters, the input data
     hashes and the package code hash) is unchanged is not run again unless ``force``. A failing
-    notebook stops the report (the ones already running finish): the partly executed notebook
-    is kept and :class:`ReportError` names the notebook and the cell.
+    notebook stops the report (running ones finish, the others are cancelled): the partly
+    executed notebook is kept and :class:`ReportError` names the notebook and the cell.
 
     Parameters
     ----------
@@ -370,19 +366,29 @@ def run_report(
 
 
 def _run_jobs(jobs: list[_Job], *, progress: bool | None) -> list[str]:
+    """Run the notebooks two at a time, each driven from its own worker process.
+
+    Separate processes keep the notebook clients (their event loops and ZeroMQ sockets) apart.
+    After a failure, notebooks not yet started are cancelled; running ones finish.
+    """
     if not jobs:
         return []
-    stop = threading.Event()
+    import multiprocessing
+
     failures = []
     bar = _progress_bar(len(jobs), progress, "notebooks")
+    context = multiprocessing.get_context("forkserver" if os.name != "nt" else "spawn")
     try:
-        with ThreadPoolExecutor(max_workers=min(2, len(jobs))) as pool:
-            futures = {pool.submit(_execute, job, stop): job for job in jobs}
+        with ProcessPoolExecutor(max_workers=min(2, len(jobs)), mp_context=context) as pool:
+            futures = {pool.submit(_execute, job): job for job in jobs}
             for future in as_completed(futures):
+                if future.cancelled():
+                    continue
                 message = future.result()
-                if message and message != "skipped":
+                if message:
                     failures.append(message)
-                    stop.set()
+                    for other in futures:
+                        other.cancel()
                 bar.set_postfix_str(futures[future].path.stem, refresh=False)
                 bar.update()
     finally:
