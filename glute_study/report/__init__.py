@@ -11,11 +11,34 @@ From Python or the command line (``glute-study report``)::
     report.run_report("reports/demo", parameters={"seed": 1})
 """
 
-from .data import open_study
 from .params import PARAMETERS, check_parameters
-from .recording import Recorder, record, start
 from .runner import ReportError, RunSummary, find_notebooks, run_report
-from .tables import apa_table, save_table, table_one
+
+# The notebook-side helpers pull in matplotlib and the statistics; they load on first use, so
+# that the runner (and a fully cached report) starts fast.
+_LAZY = {
+    "open_study": "data",
+    "Recorder": "recording",
+    "record": "recording",
+    "start": "recording",
+    "apa_table": "tables",
+    "save_table": "tables",
+    "table_one": "tables",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 __all__ = [
     "PARAMETERS",

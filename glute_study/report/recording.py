@@ -23,13 +23,12 @@ from ..errors import InputError
 from ..figures.save import save_figure
 from ..stats._result import Result
 from .tables import apa_html, save_table
+from .writers import RECORD_MIME, RECORDS_DIR
 
 __all__ = ["Recorder", "record", "start"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
-#: Where each notebook's records live inside a report folder (not committed: see reports/README).
-RECORDS_DIR = Path("_cache") / "records"
 
 
 @dataclass
@@ -135,8 +134,6 @@ def _leave_marker(notebook: str, name: str, files: list[str]) -> None:
         return
     if get_ipython() is None:
         return
-    from .writers import RECORD_MIME
-
     shown = ", ".join(files) if files else "results.md"
     display({RECORD_MIME: {"notebook": notebook, "name": name},
              "text/plain": f"[recorded {name!r}: {shown}]"}, raw=True)

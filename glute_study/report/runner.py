@@ -26,8 +26,7 @@ from typing import Any
 from ..errors import GluteStudyError, InputError
 from .params import PARAMETERS, check_parameters
 from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
-from .recording import RECORDS_DIR
-from .writers import NotebookReport, write_index, write_methods, write_results
+from .writers import RECORDS_DIR, NotebookReport, write_index, write_methods, write_results
 
 __all__ = ["NOTEBOOKS_DIR", "ReportError", "RunSummary", "find_notebooks", "run_report"]
 

@@ -19,6 +19,9 @@ from typing import Any
 
 __all__ = ["NotebookReport", "write_index", "write_methods", "write_results"]
 
+#: Where each notebook's records live inside a report folder (not committed: see reports/README).
+RECORDS_DIR = Path("_cache") / "records"
+
 #: MIME type of the marker :func:`glute_study.report.record` leaves in a notebook's outputs.
 RECORD_MIME = "application/vnd.glute-study.record+json"
 
@@ -39,8 +42,6 @@ class NotebookReport:
     @classmethod
     def load(cls, out: Path, stem: str) -> NotebookReport:
         """Read the executed notebook ``out/stem.ipynb`` and its records."""
-        from .recording import RECORDS_DIR
-
         nb = json.loads((out / f"{stem}.ipynb").read_text(encoding="utf-8"))
         records_path = out / RECORDS_DIR / f"{stem}.json"
         entries = []
