@@ -50,6 +50,7 @@ Venables, W. N. & Ripley, B. D. (2002). *Modern Applied Statistics with S* (4th 
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +113,45 @@ class BatchFit:
         return np.sqrt(np.diagonal(self.cov, axis1=1, axis2=2))
 
 
+class _BlasLimit:
+    """Process-wide "one BLAS thread" switch shared by every caller, nested or concurrent.
+
+    ``threadpoolctl.threadpool_limits`` finds the BLAS libraries anew on every call by scanning
+    the process's loaded libraries, which takes about 5 ms once pandas, SciPy and friends are
+    loaded: more than fitting a bootstrap chunk's mediator model. So the controller is built
+    once, on first use (NumPy's BLAS, the one the kernels call, is loaded by then), and the
+    limit is reference-counted: the first caller to enter sets one thread, the last one to
+    leave restores the original setting. Threads of one process share the OpenBLAS pool, so
+    this also keeps one thread's exit from lifting the limit while another thread still fits.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._controller = None
+        self._limiter = None
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                if self._controller is None:
+                    from threadpoolctl import ThreadpoolController
+
+                    self._controller = ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._depth += 1
+
+    def exit(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_BLAS_LIMIT = _BlasLimit()
+
+
 @contextlib.contextmanager
 def single_threaded_blas():
     """Run the block with one BLAS thread (when ``threadpoolctl`` is installed).
@@ -119,6 +159,8 @@ def single_threaded_blas():
     The kernels' matrix products are small (a few hundred rows by a few dozen columns), so
     OpenBLAS's threads cost more to wake and spin than they save, and they compete with the
     tasks that :mod:`glute_study.parallel` already runs side by side. Wrap batched fitting in this.
+    Nested and concurrent (threaded) uses are cheap: the limit is set once, by the outermost
+    block, and lifted when the last block ends.
 
     Examples
     --------
@@ -128,12 +170,15 @@ def single_threaded_blas():
     2.0
     """
     try:
-        from threadpoolctl import threadpool_limits
+        import threadpoolctl  # noqa: F401
     except ImportError:  # pragma: no cover - threadpoolctl comes with scipy's usual stack
         yield
         return
-    with threadpool_limits(limits=1, user_api="blas"):
+    _BLAS_LIMIT.enter()
+    try:
         yield
+    finally:
+        _BLAS_LIMIT.exit()
 
 
 def inverse_link(family: str, eta: np.ndarray) -> np.ndarray:
