@@ -317,40 +317,45 @@ class _CountTable:
             wb = np.broadcast_to(w, y.shape)
             H = np.bincount(rows.ravel(), weights=wb.ravel(), minlength=B * U).reshape(B, U)
         self.values = values
+        self.inverse = inverse  # (1, n) or (B, n): index of each y in `values`
         self.H = H
         self.const = H @ special.gammaln(values + 1.0)  # sum w lgamma(y + 1)
 
     def take(self, rows: np.ndarray) -> _CountTable:
         new = object.__new__(_CountTable)
         new.values, new.H, new.const = self.values, self.H[rows], self.const[rows]
+        new.inverse = _take(self.inverse, rows)
         return new
 
-    def sums(self, theta: np.ndarray):
-        """``sum w [lgamma(y+t) - lgamma(t) - y log t]``, ``sum w [psi(y+t) - psi(t)]`` and the
-        same for trigamma, per model.
+    def terms(self, theta: np.ndarray):
+        """Per model and distinct value ``u`` (shape (k, U)): ``lgamma(u+t) - lgamma(t) - u log t``,
+        ``psi(u+t) - psi(t)`` and ``psi'(u+t) - psi'(t)``.
 
-        The first is written ``sum_{k<y} log1p(k / t)`` so that it keeps its precision when
+        The first is written ``sum_{j<u} log1p(j / t)`` so that it keeps its precision when
         ``t`` is large (near-Poisson data), where the textbook form cancels catastrophically.
         """
         t = theta[:, None]
         top = self.values[-1]
         if top <= 256:
-            # whole counts: lgamma(u + t) - lgamma(t) - u log t = sum_{k < u} log1p(k / t) ...
+            # whole counts: lgamma(u + t) - lgamma(t) - u log t = sum_{j < u} log1p(j / t) ...
             ks = np.arange(top, dtype=float)[None, :]
             k = ks + t
             idx = self.values.astype(np.intp)
             zero = np.zeros((t.shape[0], 1))
             inv = 1.0 / k
-            lg_all = np.concatenate([zero, np.cumsum(np.log1p(ks / t), axis=1)], axis=1)[:, idx]
-            dg_all = np.concatenate([zero, np.cumsum(inv, axis=1)], axis=1)[:, idx]
-            tg_all = -np.concatenate([zero, np.cumsum(inv * inv, axis=1)], axis=1)[:, idx]
-            return _rowdot(self.H, lg_all), _rowdot(self.H, dg_all), _rowdot(self.H, tg_all)
+            lg = np.concatenate([zero, np.cumsum(np.log1p(ks / t), axis=1)], axis=1)[:, idx]
+            dg = np.concatenate([zero, np.cumsum(inv, axis=1)], axis=1)[:, idx]
+            tg = -np.concatenate([zero, np.cumsum(inv * inv, axis=1)], axis=1)[:, idx]
+            return lg, dg, tg
         ut = self.values[None, :] + t
-        lg = _rowdot(self.H, special.gammaln(ut) - special.gammaln(t)
-                     - self.values[None, :] * np.log(t))
-        dg = _rowdot(self.H, special.digamma(ut) - special.digamma(t))
-        tg = _rowdot(self.H, special.polygamma(1, ut) - special.polygamma(1, t))
+        lg = special.gammaln(ut) - special.gammaln(t) - self.values[None, :] * np.log(t)
+        dg = special.digamma(ut) - special.digamma(t)
+        tg = special.polygamma(1, ut) - special.polygamma(1, t)
         return lg, dg, tg
+
+    def sums(self, theta: np.ndarray):
+        """The :meth:`terms` summed over observations with their weights, per model: (k,) each."""
+        return tuple(_rowdot(self.H, v) for v in self.terms(theta))
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,13 +571,40 @@ class _Work:
     faults and cache misses that dominate simple arithmetic.
     """
 
+    names = ("eta", "mu", "r", "l1p", "a", "b", "c")
+
     def __init__(self, B: int, n: int):
-        self.eta, self.mu, self.tm, self.log_tm, self.r, self.a, self.t = (
-            np.empty((B, n)) for _ in range(7))
+        for name in self.names:
+            setattr(self, name, np.empty((B, n)))
 
     def views(self, k: int):
-        return (self.eta[:k], self.mu[:k], self.tm[:k], self.log_tm[:k], self.r[:k],
-                self.a[:k], self.t[:k])
+        return tuple(getattr(self, name)[:k] for name in self.names)
+
+
+def _log1p_ratio(mu, theta, r, out, tmp, tmp2):
+    """``log1p(mu / theta)`` into ``out``, given ``r = 1 / (theta + mu)``, at the cost of a ``log``.
+
+    NumPy's ``log1p`` is not vectorised and costs three times its ``log``. With
+    ``u = fl(1 + x)`` and ``x = mu / theta``, ``u - 1`` is exact, so ``e = (u - 1) - x`` is the
+    rounding error of ``u`` and ``log1p(x) = log(u) - e / u`` to first order in ``e`` (|e/u| <=
+    2**-53): full precision even for tiny ``x`` (near-Poisson fits, large ``theta``), where
+    ``log(theta + mu) - log(theta)`` would cancel. ``1 / u = theta r``.
+    """
+    t = theta[:, None]
+    np.multiply(mu, 1.0 / t, out=tmp)  # x
+    np.add(tmp, 1.0, out=out)  # u
+    np.subtract(out, 1.0, out=tmp2)
+    np.subtract(tmp2, tmp, out=tmp2)  # e = (u - 1) - x
+    np.multiply(tmp2, r, out=tmp2)
+    np.multiply(tmp2, t, out=tmp2)  # e / u
+    np.log(out, out=out)
+    np.subtract(out, tmp2, out=out)
+    return out
+
+
+def _rowdot_mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum(a * b, axis=1)`` as a stack of dot products (twice as fast as einsum here)."""
+    return np.matmul(a[:, None, :], b[:, :, None])[:, 0, 0]
 
 
 def _nb_eval(design, y, off, w, wy, counts, beta, phi, ws: _Work | None = None):
@@ -584,50 +616,97 @@ def _nb_eval(design, y, off, w, wy, counts, beta, phi, ws: _Work | None = None):
     """
     k = beta.shape[0]
     ws = ws or _Work(k, w.shape[1])
-    eta, mu, tm, l1p = ws.views(k)[:4]
+    eta, mu, r, l1p, a, b, _ = ws.views(k)
     theta = np.exp(phi)
     design.eta_into(beta, eta)
     np.add(eta, off, out=eta)
     np.exp(eta, out=mu)
-    np.add(mu, theta[:, None], out=tm)
-    np.multiply(mu, (1.0 / theta)[:, None], out=l1p)
-    np.log1p(l1p, out=l1p)  # log1p(mu / theta)
+    np.add(mu, theta[:, None], out=r)
+    np.reciprocal(r, out=r)  # r = 1 / (theta + mu)
+    _log1p_ratio(mu, theta, r, l1p, a, b)
     lg, dg, tg = counts.sums(theta)
-    sw = w.sum(axis=1)
-    wl1p = _rowdot(w, l1p)
-    ll = lg - counts.const + _rowdot(wy, eta) - _rowdot(wy, l1p) - theta * wl1p
-    return ll, (theta, mu, tm, l1p, dg, tg, sw, wl1p)
+    wl1p = _rowdot_mm(w, l1p)
+    ll = lg - counts.const + _rowdot_mm(wy, eta) - _rowdot_mm(wy, l1p) - theta * wl1p
+    return ll, (theta, mu, r, dg, tg, wl1p)
 
 
-def _nb_step(design, y, w, wy, parts, ws: _Work):
-    """Joint Newton step on (beta, phi = log theta) with the observed information."""
-    theta, mu, tm, l1p, dg, tg, sw, wl1p = parts
+def _nb_derivs(design, y, w, wy, parts, ws: _Work):
+    """Score and minus the Hessian of the NB log-likelihood in (beta, phi = log theta).
+
+    Returns ``g_beta`` (k, p), ``g_phi`` (k,), ``h_bb`` (k, p, p), ``h_bp`` (k, p) and ``h_pp``
+    (k,): the observed information, from what :func:`_nb_eval` left in ``parts`` and ``ws``.
+    """
+    theta, mu, r, dg, tg, wl1p = parts
     k = theta.shape[0]
-    r, u, t = ws.views(k)[4:]
-    np.reciprocal(tm, out=r)  # r = 1 / (theta + mu)
+    _, _, _, _, u, um, v = ws.views(k)
     mr = ws.eta[:k]  # eta is not needed again before the next evaluation
     np.multiply(mu, r, out=mr)  # mu r
     np.subtract(y, mu, out=u)
     np.multiply(u, r, out=u)
     np.multiply(u, w, out=u)  # u = w (y - mu) r
     g_beta = design.xtv(u) * theta[:, None]  # score: w theta (y - mu) / (theta + mu)
-    np.multiply(u, mr, out=t)
-    cross = design.xtv(t)  # d2l / deta dtheta = mu (y - mu) / (theta + mu)^2
-    np.add(y, theta[:, None], out=t)
-    np.multiply(t, r, out=t)
-    np.multiply(t, mr, out=t)
-    np.multiply(t, w, out=t)
-    h_bb = design.gram(t) * theta[:, None, None]  # minus d2l/deta2 = theta mu (y+theta)/(t+mu)^2
+    np.multiply(u, mr, out=um)
+    cross = design.xtv(um)  # d2l / deta dtheta = mu (y - mu) / (theta + mu)^2
+    np.multiply(w, mr, out=v)  # w mu r
+    s_wmr, s_wmr2 = v.sum(axis=1), _rowdot_mm(v, mr)
+    # minus d2l/deta2 = w theta mu (y + theta) r^2, and (y + theta) r = 1 + (y - mu) r:
+    # w mu r (y + theta) r = w mu r + u mu r
+    np.add(v, um, out=v)
+    h_bb = design.gram(v) * theta[:, None, None]
+    np.multiply(wy, r, out=um)  # w y r
+    s_wyr, s_wyr2 = um.sum(axis=1), _rowdot_mm(um, r)
     # dl/dtheta = psi(y+t) - psi(t) - log1p(mu/t) + (mu - y) / (t + mu)
     # d2l/dtheta2 = psi'(y+t) - psi'(t) + (mu r)^2 / t + y r^2       (r = 1 / (t + mu))
-    dl_dt = dg - wl1p + _rowdot(w, mr) - _rowdot(wy, r)
-    d2l_dt2 = (tg + np.einsum("ij,ij,ij->i", w, mr, mr) / theta
-               + np.einsum("ij,ij,ij->i", wy, r, r))
+    dl_dt = dg - wl1p + s_wmr - s_wyr
+    d2l_dt2 = tg + s_wmr2 / theta + s_wyr2
     g_phi = theta * dl_dt
     h_pp = -(theta * theta * d2l_dt2 + theta * dl_dt)  # minus d2l/dphi2
     h_bp = -(theta[:, None] * cross)  # minus d2l/dbeta dphi
+    return g_beta, g_phi, h_bb, h_bp, h_pp
+
+
+def _nb_start_derivs(design, y, off, w, counts, beta, phi):
+    """Log-likelihood and derivatives of every model at one shared point (bootstrap start).
+
+    When ``X``, ``y`` and the offset are shared and every model starts from the same
+    ``(beta, theta)`` (the full-data fit), each observation's contribution to the
+    log-likelihood, score and information is the same in every model, and a model's totals are
+    its frequency weights times those contributions: one (B, n) x (n, q) product replaces the
+    first evaluation and the first Newton step's elementwise work over (B, n).
+    """
+    X, XX, p = design.X, design.XX, design.p
+    theta = float(np.exp(phi))
+    yv, ov = y[0], off[0]
+    eta = X @ beta + ov
+    mu = np.exp(eta)
+    r = 1.0 / (theta + mu)
+    l1p = np.log1p(mu / theta)
+    mr = mu * r
+    lg, dg, tg = (v[0, counts.inverse[0]] for v in counts.terms(np.array([theta])))
+    dl = dg - l1p + mr - yv * r
+    cols = [
+        (lg - special.gammaln(yv + 1.0) + yv * eta - (yv + theta) * l1p)[:, None],  # loglik
+        (theta * (yv - mu) * r)[:, None] * X,  # score, beta
+        (theta * dl)[:, None],  # score, phi
+        (theta * mu * (yv + theta) * r * r)[:, None] * XX,  # information, beta beta (packed)
+        (-theta * mu * (yv - mu) * r * r)[:, None] * X,  # information, beta phi
+        (-(theta * theta * (tg + mr * mr / theta + yv * r * r) + theta * dl))[:, None],
+    ]
+    tot = w @ np.concatenate(cols, axis=1)
+    k = XX.shape[1]
+    ll, g_beta, g_phi = tot[:, 0], tot[:, 1:1 + p], tot[:, 1 + p]
+    packed = tot[:, 2 + p:2 + p + k]
+    h_bb = np.empty((w.shape[0], p, p))
+    h_bb[:, design.iu[0], design.iu[1]] = packed
+    h_bb[:, design.iu[1], design.iu[0]] = packed
+    h_bp, h_pp = tot[:, 2 + p + k:2 + 2 * p + k], tot[:, -1]
+    return ll, (g_beta, g_phi, h_bb, h_bp, h_pp), float(mu.max())
+
+
+def _nb_direction(g_beta, g_phi, h_bb, h_bp, h_pp):
+    """Joint Newton step on (beta, phi = log theta) with the observed information."""
     p = g_beta.shape[1]
-    H = np.empty((theta.shape[0], p + 1, p + 1))
+    H = np.empty((g_phi.shape[0], p + 1, p + 1))
     H[:, :p, :p] = h_bb
     H[:, :p, p] = h_bp
     H[:, p, :p] = h_bp
@@ -643,7 +722,15 @@ def _nb_step(design, y, w, wy, parts, ws: _Work):
         step[bad, :p] = _solve(h_bb[bad], g_beta[bad])
         step[bad, p] = 2.0 * np.sign(g_phi[bad])
     step[:, p] = np.clip(step[:, p], -2.0, 2.0)
-    return step, h_bb
+    return step
+
+
+def _mu_max(design, off, beta, rows):
+    """Largest fitted mean of the models ``rows`` (for the no-over-dispersion test)."""
+    out = np.zeros(beta.shape[0])
+    if rows.size:
+        out[rows] = np.exp(_take(off, rows) + design.take(rows).eta(beta[rows])).max(axis=1)
+    return out
 
 
 def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) -> BatchFit:
@@ -660,21 +747,50 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
     phi = np.log(np.clip(theta0, 1e-3, 1e6))
     phi_lo, phi_hi = np.log(_THETA_MIN), np.log(_THETA_MAX)
     ws = _Work(B, w.shape[1])
-    ll, parts = _nb_eval(design, y, off, w, wy, counts, beta, phi, ws)
+    shared = (design.shared and y.shape[0] == 1 and off.shape[0] == 1
+              and (beta == beta[0]).all() and (phi == phi[0]).all())
+    if shared:  # bootstrap and jackknife: one start for all, first step by one GEMM
+        ll, derivs, mu_top = _nb_start_derivs(design, y, off, w, counts, beta[0], phi[0])
+        mu_top = np.full(B, mu_top)
+    else:
+        ll, parts = _nb_eval(design, y, off, w, wy, counts, beta, phi, ws)
+        derivs = _nb_derivs(design, y, w, wy, parts, ws)
+        mu_top = parts[1].max(axis=1)
     converged = np.zeros(B, bool)
     active = np.arange(B)
     # Work only on the models still moving (the "a" arrays): converged ones are left as they are.
     sub, ya, oa, wa, wya, ca = design, y, off, w, wy, counts
     it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - it is reported
-        step, _ = _nb_step(sub, ya, wa, wya, parts, ws)
+    for it in range(1, max_iter + 1):
+        step = _nb_direction(*derivs)
         b_old, p_old, ll_old = beta[active], phi[active], ll[active]
         b_new = b_old + step[:, :-1]
         p_new = np.clip(p_old + step[:, -1], phi_lo, phi_hi)
-        ll_new, parts_new = _nb_eval(sub, ya, oa, wa, wya, ca, b_new, p_new, ws)
+        # Converged when the full Newton step is below tol (the test is on the step, as it is
+        # computed, before the new point is evaluated); that last step is taken without
+        # evaluating the likelihood there: it changes it by O(step^2), below rounding.
+        moved_b = np.abs(step[:, :-1]) <= tol * (1 + np.abs(b_old))
+        moved_p = np.abs(p_new - p_old) <= tol * (1 + np.abs(p_old))
+        at_top = (p_new >= phi_hi) & (step[:, -1] > 0)
+        # Beyond theta = 1e6 (1 + largest mean) the NB and Poisson fits agree to about 1e-6 and
+        # the likelihood is flat in theta to rounding: theta's steps are noise, stop on beta.
+        flat = np.exp(p_old) > _THETA_FLAT * (1.0 + mu_top)
+        small = moved_b.all(axis=1) & (moved_p | at_top | flat)
+        done = active[small]
+        beta[done], phi[done] = b_new[small], p_new[small]
+        converged[done] = True
+        keep = ~small
+        if not keep.any():
+            break
+        if not keep.all():
+            active = active[keep]
+            b_old, p_old, ll_old, b_new, p_new, step = (
+                v[keep] for v in (b_old, p_old, ll_old, b_new, p_new, step))
+            sub, ya, oa, ca = sub.take(keep), _take(ya, keep), _take(oa, keep), ca.take(keep)
+            wa, wya = wa[keep], wya[keep]
+        ll_new, parts = _nb_eval(sub, ya, oa, wa, wya, ca, b_new, p_new, ws)
         bad = ~(ll_new >= ll_old - 1e-9 * (1 + np.abs(ll_old)))
         halvings = 0
-        halved = bad.copy()
         while bad.any() and halvings < 30:
             halvings += 1
             r = np.flatnonzero(bad)
@@ -683,33 +799,22 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
             ll_r, parts_r = _nb_eval(sub.take(r), _take(ya, r), _take(oa, r), wa[r], wya[r],
                                      ca.take(r), b_new[r], p_new[r])
             ll_new[r] = ll_r
-            for full, part in zip(parts_new, parts_r):
+            for full, part in zip(parts, parts_r):
                 full[r] = part
             bad[r] = ~(ll_r >= ll_old[r] - 1e-9 * (1 + np.abs(ll_old[r])))
-        moved_b = np.abs(b_new - b_old) <= tol * (1 + np.abs(b_old))
-        moved_p = np.abs(p_new - p_old) <= tol * (1 + np.abs(p_old))
-        at_top = (p_new >= phi_hi) & (step[:, -1] > 0)
-        # Beyond theta = 1e6 (1 + largest mean) the NB and Poisson fits agree to about 1e-6 and
-        # the likelihood is flat in theta to rounding: theta's steps are noise, stop on beta.
-        flat = np.exp(p_new) > _THETA_FLAT * (1.0 + parts_new[1].max(axis=1))
-        # a halved step is short because it was cut, not because the maximum is near
-        small = moved_b.all(axis=1) & ((moved_p & ~halved) | at_top | flat)
         beta[active], phi[active], ll[active] = b_new, p_new, ll_new
-        converged[active[small]] = True
-        keep = ~small
-        if not keep.any():
+        if it == max_iter:
             break
-        parts = parts_new
-        if not keep.all():
-            active = active[keep]
-            parts = tuple(part[keep] for part in parts_new)
-            sub, ya, oa, ca = sub.take(keep), _take(ya, keep), _take(oa, keep), ca.take(keep)
-            wa, wya = wa[keep], wya[keep]
+        derivs = _nb_derivs(sub, ya, wa, wya, parts, ws)
+        # the largest mean matters only where theta is near the no-over-dispersion limit
+        mu_top = np.zeros(active.size)
+        near = np.flatnonzero(parts[0] > _THETA_FLAT)
+        mu_top[near] = parts[1][near].max(axis=1)
     theta = np.exp(phi)
     covm = None
     if want_cov:
         mu = np.exp(off + design.eta(beta))
         covm = _inv(design.gram(w * (mu / (1.0 + mu / theta[:, None]))))
-    mu_max = np.exp(off + design.eta(beta)).max(axis=1)
+    mu_max = _mu_max(design, off, beta, np.flatnonzero(theta > _THETA_FLAT))
     at_bound = (phi >= phi_hi - 1e-12) | (theta > _THETA_FLAT * (1.0 + mu_max))
     return BatchFit(beta, covm, theta, np.ones(B), ll, converged, at_bound, it, "negbin")
