@@ -320,11 +320,18 @@ class _CountTable:
         self.inverse = inverse  # (1, n) or (B, n): index of each y in `values`
         self.H = H
         self.const = H @ special.gammaln(values + 1.0)  # sum w lgamma(y + 1)
+        # whole counts up to 256: the weighted number of observations with y > j, j < max(y)
+        # (see sums)
+        self.above = None
+        if values[-1] <= 256:
+            js = np.arange(values[-1], dtype=float)
+            self.above = H @ (values[:, None] > js[None, :]).astype(float)
 
     def take(self, rows: np.ndarray) -> _CountTable:
         new = object.__new__(_CountTable)
         new.values, new.H, new.const = self.values, self.H[rows], self.const[rows]
         new.inverse = _take(self.inverse, rows)
+        new.above = None if self.above is None else self.above[rows]
         return new
 
     def terms(self, theta: np.ndarray):
@@ -354,8 +361,20 @@ class _CountTable:
         return lg, dg, tg
 
     def sums(self, theta: np.ndarray):
-        """The :meth:`terms` summed over observations with their weights, per model: (k,) each."""
-        return tuple(_rowdot(self.H, v) for v in self.terms(theta))
+        """The :meth:`terms` summed over observations with their weights, per model: (k,) each.
+
+        For whole counts, ``sum_i w_i sum_{j < y_i} f(j)`` is ``sum_j f(j) A[j]`` with ``A[j]``
+        the weighted number of observations above ``j`` (``self.above``): no cumulative sums.
+        """
+        if self.above is None:
+            return tuple(_rowdot(self.H, v) for v in self.terms(theta))
+        t = theta[:, None]
+        js = np.arange(self.above.shape[1], dtype=float)[None, :]
+        inv = 1.0 / (js + t)
+        lg = _rowdot(self.above, np.log1p(js / t))
+        dg = _rowdot(self.above, inv)
+        inv *= inv
+        return lg, dg, -_rowdot(self.above, inv)
 
 
 # --------------------------------------------------------------------------------------------
