@@ -592,9 +592,28 @@ class _Work:
 
     names = ("eta", "mu", "r", "l1p", "a", "b", "c")
 
+    _cache = threading.local()  # one set of buffers per thread, reused by the next fit
+    _CACHE_BYTES = 64 * 2**20
+
     def __init__(self, B: int, n: int):
         for name in self.names:
             setattr(self, name, np.empty((B, n)))
+
+    @classmethod
+    def get(cls, B: int, n: int) -> _Work:
+        """Buffers for ``B`` models of ``n`` rows: the ones of the thread's last fit if they fit.
+
+        A bootstrap fits chunk after chunk of the same shape. Fresh buffers for each chunk are
+        fresh pages from the system, each costing a page fault on its first write. Buffers up to
+        64 MiB are kept per thread (threads must not share them).
+        """
+        ws = getattr(cls._cache, "work", None)
+        if ws is not None and ws.eta.shape[0] >= B and ws.eta.shape[1] == n:
+            return ws
+        ws = cls(B, n)
+        if len(cls.names) * B * n * 8 <= cls._CACHE_BYTES:
+            cls._cache.work = ws
+        return ws
 
     def views(self, k: int):
         return tuple(getattr(self, name)[:k] for name in self.names)
@@ -778,7 +797,7 @@ def _fit_negbin(design, y, off, w, B, want_cov, tol, max_iter, beta0, theta0) ->
         theta0 = w.sum(axis=1) / _rowdot(w, (y / mu - 1.0) ** 2)
     phi = np.log(np.clip(theta0, 1e-3, 1e6))
     phi_lo, phi_hi = np.log(_THETA_MIN), np.log(_THETA_MAX)
-    ws = _Work(B, w.shape[1])
+    ws = _Work.get(B, w.shape[1])
     shared = (design.shared and y.shape[0] == 1 and off.shape[0] == 1
               and (beta == beta[0]).all() and (phi == phi[0]).all())
     if shared:  # bootstrap and jackknife: one start for all, first step by one GEMM
