@@ -63,16 +63,9 @@ def explore(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
     plt.show()
 
 
-controls = widgets.interactive(
-    explore,
-    exposure=widgets.Dropdown(options=numeric, value="sitting_h_day", description="exposure"),
-    outcome=widgets.Dropdown(options=numeric, value="glute_nm_kg", description="outcome"),
-    grouping=widgets.Dropdown(options=groupings, value="(none)", description="grouping"),
-)
-display(controls)
-
 # %% [markdown]
-# In a report (headless, no widgets to click) the default view is kept as a figure.
+# In JupyterLab the widgets appear below. In a report (headless, nobody to click them) the
+# default view is kept as a figure instead.
 
 # %%
 report.start(out_dir, notebook="00_explorer")
@@ -80,4 +73,13 @@ if out_dir:
     ax = draw()
     report.record(ax, name="default_view", caption="Glute strength against device sitting "
                   "(the explorer's default view)")
-    plt.close(ax.figure)
+    plt.show()
+else:
+    controls = widgets.interactive(
+        explore,
+        exposure=widgets.Dropdown(options=numeric, value="sitting_h_day",
+                                  description="exposure"),
+        outcome=widgets.Dropdown(options=numeric, value="glute_nm_kg", description="outcome"),
+        grouping=widgets.Dropdown(options=groupings, value="(none)", description="grouping"),
+    )
+    display(controls)
