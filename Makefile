@@ -9,7 +9,7 @@ DEMO := datasets/demo
 .PHONY: report test lint demo lock codebook clean help
 
 help:
-	@echo "make report   - build the full report on the demo cohort into reports/demo/"
+	@echo "make report   - build the full report on the demo cohort into reports/demo/ (cached)"
 	@echo "make test     - run the whole test suite"
 	@echo "make lint     - ruff"
 	@echo "make demo     - regenerate datasets/demo from its seed"
@@ -24,7 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/glute-study summary $(DEMO) --out reports/demo
+	$(BIN)/glute-study report $(DEMO) --out reports/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

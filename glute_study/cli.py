@@ -15,6 +15,7 @@ from .commands import (
     mediation,
     power,
     reliability,
+    report,
     sample_size,
     simulate,
     summary,
@@ -23,7 +24,8 @@ from .commands import (
 from .errors import GluteStudyError
 
 COMMANDS = (
-    simulate, validate, summary, import_, reliability, mediation, power, sample_size, codebook,
+    simulate, validate, summary, import_, reliability, mediation, power, sample_size, report,
+    codebook,
 )
 
 
