@@ -34,6 +34,11 @@ Families
     step on ``(beta, log(theta))`` with the observed information and step halving follows; both
     reach the same maximum. The digamma/trigamma sums over observations are computed once per
     distinct count value, which makes the dispersion as cheap as the regression coefficients.
+    When every model shares ``X``, ``y``, the offset and a start (a bootstrap started from the
+    full-data fit), the first Newton step costs one matrix product: each observation's
+    contributions to the log-likelihood, score and information at the start are the same in
+    every model, and a model's totals are its weights times them. A model that has converged
+    takes its last (tiny) step without another evaluation of the likelihood.
     ``theta`` is kept within ``[1e-8, 1e8]``. A model whose ``theta`` passes
     ``1e6 * (1 + largest fitted mean)`` shows no over-dispersion: its fit equals the Poisson fit
     to about 1e-6, the likelihood is flat in ``theta`` to rounding error, iteration stops on the
