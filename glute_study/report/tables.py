@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..stats._result import Result, format_number
+from ..stats._result import Result, format_number, format_p
 
 __all__ = ["TABLE_FORMATS", "apa_table", "save_table", "table_one"]
 
@@ -53,13 +53,10 @@ def _label(column: str) -> str:
 
 
 def _apa_p(p: float) -> str:
+    """The table cell of a p-value: what :func:`format_p` writes after the letter p."""
     if p is None or not np.isfinite(p):
         return ""
-    if p < 0.001:
-        return "< .001"
-    if p > 0.999:
-        return "> .999"
-    return f"{p:.3f}".lstrip("0")
+    return format_p(p).removeprefix("p ").removeprefix("= ")
 
 
 _COUNT_NAMES = {"n", "events", "df", "k", "sessions", "records", "count", "excluded", "cramps"}
