@@ -29,7 +29,7 @@ def main() -> None:
     import statsmodels.api as sm
 
     from glute_study.simulate import draw_cohorts
-    from glute_study.stats import power as P
+    from glute_study.stats import simulation_power as P
     from glute_study.stats._kernels import fit_batch, single_threaded_blas
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average "
