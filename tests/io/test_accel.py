@@ -89,6 +89,30 @@ def test_files_read_in_chunks_give_the_in_memory_answer(tmp_path, monkeypatch, s
     assert [len(c) for c in iter_accel(path, chunk_rows=1000)] == [1000, 1000, 1000, 750]
 
 
+def test_cache_blocks_do_not_change_the_epoch_sums(monkeypatch):
+    # Irregular sampling with a gap, so epochs hold different numbers of samples; blocks of 7
+    # samples (whole epochs each) must add the same numbers in the same order as one block.
+    raw = signal([10] * 40 + [80] * 40, hz=25)
+    raw = raw.drop(index=range(500, 900)).iloc[::3].reset_index(drop=True)
+    monkeypatch.setattr(accel_module, "_BLOCK", 1 << 40)
+    whole = thigh_posture(raw, nonwear_min=None, min_bout_s=1)
+    monkeypatch.setattr(accel_module, "_BLOCK", 7)
+    blocked = thigh_posture(raw, nonwear_min=None, min_bout_s=1)
+    pd.testing.assert_frame_equal(blocked, whole, check_exact=True)
+
+
+def test_parquet_row_groups_longer_than_a_chunk_are_split(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = signal([10] * 30 + [80] * 30, hz=25)  # 1500 samples
+    path = tmp_path / "thigh.parquet"
+    pq.write_table(pa.Table.from_pandas(raw, preserve_index=False), path, row_group_size=400)
+    assert [len(c) for c in iter_accel(path, chunk_rows=1000)] == [400, 400, 400, 300]
+    assert [len(c) for c in iter_accel(path, chunk_rows=150)] == [150, 150, 100] * 3 + [150, 150]
+    pd.testing.assert_frame_equal(read_accel(path), raw, check_exact=True)
+
+
 def test_semicolon_csv_with_decimal_comma_and_seconds(tmp_path):
     path = tmp_path / "thigh.csv"
     path.write_text("time;x;y;z\n0;0,99;0;0,1\n0,5;0,98;0;0,1\n1;0,1;0;0,99\n1,5;0,1;0;0,99\n")
@@ -118,6 +142,16 @@ def test_time_going_backwards_names_the_line(tmp_path):
     path.write_text("time,x,y,z\n0,1,0,0\n1,1,0,0\n2,1,0,0\n1.5,1,0,0\n")
     with pytest.raises(FileFormatError, match="thigh.csv, line 5: time goes backwards"):
         thigh_posture(path)
+
+
+def test_time_going_backwards_deep_in_a_chunk(monkeypatch):
+    raw = signal([10] * 200, hz=10)
+    t = raw["time"].to_numpy().copy()
+    t[1234] = t[1230]  # sample 1234 goes back in time
+    raw["time"] = t
+    monkeypatch.setattr(accel_module, "_BLOCK", 64)
+    with pytest.raises(InputError, match="row 1234: time goes backwards"):
+        thigh_posture(raw)
 
 
 def test_missing_value_names_the_line(tmp_path):
