@@ -48,21 +48,23 @@ def read_raw(path: Path, table: str) -> RawTable:
 
 
 def _decode(data: bytes) -> tuple[str, list[str]]:
-    notes: list[str] = []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), notes
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data[:4096]:
-        raise FileProblem("the file holds binary data, not text",
-                          expected="a CSV text file (or save it as .xlsx or .parquet)")
+    """Text of a table file, by the same rules as every importer (:func:`decode_bytes`)."""
+    from .io._text import FileFormatError, decode_bytes  # here: glute_study.io imports study
+
     try:
-        return data.decode("utf-8"), notes
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        notes.append(f"not UTF-8 (first odd byte on line {line}); read as Windows-1252/Latin-1: "
-                     "check accented text, or save the file as UTF-8")
-        return data.decode("cp1252", errors="replace"), notes
+        text, encoding = decode_bytes(data)
+    except FileFormatError:
+        raise FileProblem("the file holds binary data, not text",
+                          expected="a CSV text file (or save it as .xlsx or .parquet)") from None
+    notes: list[str] = []
+    if encoding in ("cp1252", "latin-1"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            notes.append(f"not UTF-8 (first odd byte on line {line}); read as Windows-1252/"
+                         "Latin-1: check accented text, or save the file as UTF-8")
+    return text, notes
 
 
 def _sniff_delimiter(first_line: str) -> str:
