@@ -511,7 +511,7 @@ def thigh_posture(
     raw_sit = incl > sitting_angle_deg
     min_epochs = int(np.ceil(min_bout_s / epoch_s))
     sit = _hysteresis(raw_sit, idx, min_epochs)
-    state = np.where(sit, "sitting", "upright").astype(object)
+    state = np.array(["upright", "sitting"], dtype=object)[sit.view(np.int8)]
     rule = (
         f"thigh accelerometer: {epoch_s:g}-s epochs; sitting/lying when the {long_axis} axis is "
         f"more than {sitting_angle_deg:g} deg from vertical; posture changes shorter than "
