@@ -92,12 +92,11 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _sessions(frame: pd.DataFrame, follow_up_start: pd.Series):
     """Baseline and post session number per participant (see ANALYSIS_COLUMNS)."""
-    start = frame["participant_id"].map(follow_up_start)
-    by = frame.assign(_before=(frame["date"] <= start).to_numpy()).groupby("participant_id")
-    first = by["session"].min()
-    before = frame[(frame["date"] <= start).to_numpy()].groupby("participant_id")["session"].min()
+    on_or_before = (frame["date"] <= frame["participant_id"].map(follow_up_start)).to_numpy()
+    first = frame.groupby("participant_id")["session"].min()
+    before = frame[on_or_before].groupby("participant_id")["session"].min()
     baseline = before.reindex(first.index).fillna(first)
-    after = frame[(frame["date"] > start).to_numpy()].groupby("participant_id")["session"].max()
+    after = frame[~on_or_before].groupby("participant_id")["session"].max()
     post = after[after.ne(baseline.reindex(after.index))]
     return baseline, post
 
@@ -160,8 +159,8 @@ def exposure_measures(participants: pd.DataFrame, exposure: pd.DataFrame, exposu
                       cramps: pd.DataFrame, cramp_lines):
     """Exposure hours, sessions and cramp counts inside follow-up, per participant."""
     window = participants.drop_duplicates("participant_id").set_index("participant_id")
-    inside_e = _inside(exposure, "date", window)
-    inside_c = _inside(cramps, "datetime", window)
+    inside_e = inside_follow_up(exposure, "date", window)
+    inside_c = inside_follow_up(cramps, "datetime", window)
     parts = [
         _exclusions("exposure", exposure, exposure_lines, ~inside_e, "session outside follow-up"),
         _exclusions("cramps", cramps, cramp_lines, ~inside_c, "cramp outside follow-up"),
@@ -181,7 +180,11 @@ def exposure_measures(participants: pd.DataFrame, exposure: pd.DataFrame, exposu
     return out.astype(float), _concat(parts)
 
 
-def _inside(frame: pd.DataFrame, column: str, window: pd.DataFrame) -> np.ndarray:
+def inside_follow_up(frame: pd.DataFrame, column: str, window: pd.DataFrame) -> np.ndarray:
+    """Whether each row's day (``frame[column]``) lies in its participant's follow-up.
+
+    ``window`` is the participants table indexed by ``participant_id``.
+    """
     joined = window.reindex(frame["participant_id"])
     day = frame[column].dt.normalize().to_numpy()
     return ((day >= joined["follow_up_start"].to_numpy())

@@ -228,11 +228,8 @@ class Study:
         """
         table = self.analysis_table()
         window = self.participants.set_index("participant_id")
-        expo = self.exposure
-        joined = window.reindex(expo["participant_id"])
-        inside = ((expo["date"].to_numpy() >= joined["follow_up_start"].to_numpy())
-                  & (expo["date"].to_numpy() <= joined["follow_up_end"].to_numpy()))
-        sessions = expo[inside].copy()
+        inside = measures.inside_follow_up(self.exposure, "date", window)
+        sessions = self.exposure[inside].copy()
         sessions["exposure_h"] = sessions["duration_min"] / 60.0
         cramps = self.cramps[self.cramps["session_id"].notna().to_numpy()]
         count = cramps.groupby(["participant_id", "session_id"]).size()
