@@ -132,6 +132,95 @@ def test_semicolon_csv_with_decimal_comma_and_seconds(tmp_path):
     assert ep["state"].tolist() == ["upright", "sitting"]
 
 
+def _pandas_only(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise accel_module._NotForArrow
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(accel_module, "_iter_csv_arrow", refuse)
+
+
+@pytest.mark.parametrize("time_format", ["iso", "seconds"])
+def test_fast_and_pandas_csv_readers_agree(tmp_path, monkeypatch, time_format):
+    raw = signal([10] * 40 + [80] * 40, hz=25)
+    path = tmp_path / "thigh.csv"
+    if time_format == "iso":
+        raw.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+    else:
+        raw.assign(time=raw["time"].astype("int64") / 1e9).to_csv(path, index=False)
+    fast = [c.copy() for c in iter_accel(path, chunk_rows=700)]
+    assert [len(c) for c in fast] == [700, 700, 600]
+    _pandas_only(monkeypatch)
+    slow = list(iter_accel(path, chunk_rows=700))
+    for a, b in zip(fast, slow, strict=True):
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                      check_exact=False, rtol=1e-15)
+        assert a.attrs == b.attrs
+
+
+def test_csv_reader_hands_over_to_pandas_mid_file(tmp_path, monkeypatch):
+    # pyarrow refuses its third block: the rows already passed on are not read twice, and the
+    # rest comes from pandas, so the chunks are those of one reader.
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    raw = signal([10] * 40 + [80] * 40, hz=25)
+    path = tmp_path / "thigh.csv"
+    raw.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+    whole = read_accel(path)
+    real_open = pacsv.open_csv
+
+    class Failing:
+        def __init__(self, reader):
+            self.reader, self.calls = reader, 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.reader.close()
+
+        def read_next_batch(self):
+            self.calls += 1
+            if self.calls == 3:
+                raise pa.ArrowInvalid("refused")
+            return self.reader.read_next_batch()
+
+    def small_blocks(source, *, read_options, **kwargs):
+        read_options.block_size = 20_000  # about 400 rows a block
+        return Failing(real_open(source, read_options=read_options, **kwargs))
+
+    monkeypatch.setattr(pacsv, "open_csv", small_blocks)
+    chunks = list(iter_accel(path, chunk_rows=300))
+    assert [len(c) for c in chunks] == [300] * 6 + [200]
+    assert [c.attrs["first_line"] for c in chunks] == [2 + 300 * k for k in range(7)]
+    got = pd.concat(chunks, ignore_index=True)
+    np.testing.assert_array_equal(got["time_ns"], whole["time"].astype("int64"))
+    # pandas' parser may round the last bit differently from pyarrow's
+    np.testing.assert_allclose(got[["x", "y", "z"]], whole[["x", "y", "z"]], rtol=0, atol=1e-15)
+
+
+def test_csv_with_zone_offsets_and_legacy_encoding_are_read_by_pandas(tmp_path):
+    path = tmp_path / "thigh.csv"
+    path.write_text("time,x,y,z\n2024-01-01T10:00:00Z,1,0,0\n2024-01-01T10:00:00.5Z,0.9,0,0\n")
+    assert read_accel(path)["time"].tolist() == [pd.Timestamp("2024-01-01 10:00:00"),
+                                                 pd.Timestamp("2024-01-01 10:00:00.5")]
+    latin = tmp_path / "thigh_latin1.csv"
+    latin.write_bytes("time;x;y;z;Bemerkung\n0;0,5;0;0,8;Gesäß\n1;0,6;0;0,8;\n".encode("latin-1"))
+    assert read_accel(latin)["x"].tolist() == [0.5, 0.6]
+
+
+def test_missing_value_deep_in_a_csv_names_its_line(tmp_path):
+    raw = signal([10] * 100, hz=25)
+    raw["time"] = raw["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    raw["y"] = raw["y"].astype(object)
+    raw.loc[2300, "y"] = ""
+    path = tmp_path / "thigh.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(FileFormatError, match=r"line 2302: no y value \(bad field\)"):
+        list(iter_accel(path, chunk_rows=1000))
+
+
 def test_daily_split_at_midnight():
     # 22:00 -> 01:00: 1 h upright, then 2 h sitting across midnight, ending the recording.
     raw = signal([10] * 3600 + [80] * 7200, hz=1)
