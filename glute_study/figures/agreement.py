@@ -13,17 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of
-from ..errors import InputError
-from ..stats._result import Result, format_ci, format_number
+from ..stats._result import format_ci, format_number
+from ._checks import require_result
 from ._theme import PALETTE, get_ax
 
 __all__ = ["bland_altman_plot", "reliability_plot", "trial_plot"]
-
-
-def _need(result, name, producer):
-    if not isinstance(result, Result) or result.name != name:
-        got = result.name if isinstance(result, Result) else type(result).__name__
-        raise InputError(f"this plot needs the result of {producer}; got {got!r}.")
 
 
 def bland_altman_plot(result, *, ax=None):
@@ -54,7 +48,8 @@ def bland_altman_plot(result, *, ax=None):
     'iso minus hhd'
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    _need(result, "bland_altman", "bland_altman()")
+    require_result(result, plot="bland_altman_plot",
+                   producer="glute_study.stats.reliability.bland_altman")
     ax = get_ax(ax)
     pairs = result.diagnostics["pairs"]
     t = result.table.set_index("term")
@@ -121,7 +116,8 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
         result = reliability(result_or_data)
     else:
         result = result_or_data
-    _need(result, "reliability", "reliability()")
+    require_result(result, plot="reliability_plot",
+                   producer="glute_study.stats.reliability.reliability")
     ax = get_ax(ax)
     if kind == "icc":
         icc = result.table.iloc[:6]
@@ -185,7 +181,7 @@ def trial_plot(result, *, ax=None):
     ['control', 'glute_training']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    _need(result, "trial_effect", "trial_effect()")
+    require_result(result, plot="trial_plot", producer="glute_study.stats.trial.trial_effect")
     ax = get_ax(ax)
     means = result.table[result.table.kind == "adjusted_mean"]
     arms = [t[len("mean["):-1] for t in means.term]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.transforms import blended_transform_factory
 
-from ..errors import InputError
+from ._checks import require_result
 from ._theme import PALETTE, get_ax
 
 __all__ = ["dose_response_plot"]
@@ -41,13 +41,10 @@ def dose_response_plot(result, *, rug: bool = True, ax=None):
     'hamstring_cramps per 1000 h'
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    fit = getattr(result, "model", None)
-    curve = getattr(fit, "curve", None)
-    if curve is None or "rate" not in getattr(curve, "columns", []):
-        raise InputError(
-            "dose_response_plot needs the result of glute_study.stats.associations."
-            f"dose_response; got {type(result).__name__} without a predicted curve."
-        )
+    require_result(result, plot="dose_response_plot", has={"model.curve": ["rate"]},
+                   producer="glute_study.stats.associations.dose_response")
+    fit = result.model
+    curve = fit.curve
     ax = get_ax(ax)
     ax.fill_between(curve["x"], curve["ci_low"], curve["ci_high"], color=PALETTE[0], alpha=0.2,
                     linewidth=0, label="95 % CI")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from ._checks import require_result
 from ._theme import PALETTE, get_ax
 
 __all__ = ["mediation_sensitivity_plot"]
@@ -45,10 +45,10 @@ def mediation_sensitivity_plot(result, *, ax=None):
     'Confounder rate ratio with mediator and outcome'
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    sens = getattr(result, "diagnostics", {}).get("sensitivity")
-    if sens is None:
-        raise InputError("`result` must be what mediation() returned (it has no sensitivity "
-                         "table in .diagnostics).")
+    require_result(result, plot="mediation_sensitivity_plot",
+                   has={"diagnostics.sensitivity": ()},
+                   producer="glute_study.stats.mediation.mediation")
+    sens = result.diagnostics["sensitivity"]
     ax = get_ax(ax)
     if len(sens) == 0:
         ax.text(0.5, 0.5, "no sensitivity analysis for this model", ha="center",

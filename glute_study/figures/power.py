@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from ._checks import require_result
 from ._theme import PALETTE, get_ax
 
 __all__ = ["power_plot"]
@@ -38,9 +38,9 @@ def power_plot(result, *, ax=None, target: float = 0.8):
     ['arm rate ratio', 'arm ANCOVA on glute_nm_kg_post']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    table = getattr(result, "table", None)
-    if table is None or not {"n", "power", "test"} <= set(table.columns):
-        raise InputError("`result` must be what power() returned (a table with n, power, test).")
+    require_result(result, plot="power_plot", has={"table": ["n", "power", "test"]},
+                   producer="glute_study.stats.simulation_power.power")
+    table = result.table
     ax = get_ax(ax)
     for i, (test, sub) in enumerate(table.groupby("test", sort=False)):
         colour = PALETTE[i % (len(PALETTE) - 1)]

@@ -8,20 +8,22 @@ from matplotlib import transforms
 
 from ..errors import InputError
 from ..stats._result import Result
+from ._checks import require_result
 from ._theme import PALETTE, get_ax
 
 __all__ = ["forest_plot", "rates_plot"]
 
 
-def _table_of(result_or_table, what: str) -> pd.DataFrame:
-    table = result_or_table.table if isinstance(result_or_table, Result) else result_or_table
-    if not isinstance(table, pd.DataFrame):
-        raise InputError(f"{what} needs a Result or a DataFrame; got {type(table).__name__}.")
-    missing = [c for c in ("term", "estimate", "ci_low", "ci_high") if c not in table.columns]
-    if missing:
-        raise InputError(f"{what} needs the columns term, estimate, ci_low, ci_high; "
-                         f"missing {missing}.")
-    return table
+#: What a plain table needs for :func:`forest_plot` and :func:`rates_plot` to draw it.
+_INTERVAL_COLUMNS = ("term", "estimate", "ci_low", "ci_high")
+
+
+def _table_of(result_or_table, *, plot: str, producer: str | tuple[str, ...]) -> pd.DataFrame:
+    require_result(result_or_table, plot=plot, producer=producer,
+                   has={"table": _INTERVAL_COLUMNS}, or_table=_INTERVAL_COLUMNS)
+    if isinstance(result_or_table, pd.DataFrame):
+        return result_or_table
+    return result_or_table.table
 
 
 def _ratio_label(table: pd.DataFrame, name: str) -> str:
@@ -67,7 +69,10 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     name = result_or_table.name if isinstance(result_or_table, Result) else ""
-    table = _table_of(result_or_table, "forest_plot")
+    table = _table_of(result_or_table, plot="forest_plot",
+                      producer=("glute_study.stats.counts.count_model",
+                                "glute_study.stats.incidence.rate_ratio",
+                                "glute_study.stats.logistic.logistic_model"))
     table = table[table["term"] != "Intercept"].reset_index(drop=True)
     if len(table) == 0:
         raise InputError("forest_plot has no rows to draw (only an intercept?).")
@@ -126,7 +131,8 @@ def rates_plot(incidence_result, *, ax=None):
     ['a', 'b']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    table = _table_of(incidence_result, "rates_plot")
+    table = _table_of(incidence_result, plot="rates_plot",
+                      producer="glute_study.stats.incidence.incidence")
     per = table["per"].iloc[0] if "per" in table.columns else 1000
     groups = table[table["term"] != "overall"].reset_index(drop=True)
     overall = table[table["term"] == "overall"]

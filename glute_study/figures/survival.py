@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from ._checks import require_result
 from ._theme import PALETTE, get_ax
 
 __all__ = ["km_plot"]
@@ -39,13 +39,10 @@ def km_plot(result, *, ci: bool = True, ax=None):
     ['a (n = 4)', 'b (n = 4)']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    fit = getattr(result, "model", None)
-    curve = getattr(fit, "curve", None)
-    if curve is None or "surv" not in getattr(curve, "columns", []):
-        raise InputError(
-            "km_plot needs the result of glute_study.stats.survival.kaplan_meier; got "
-            f"{type(result).__name__} without a Kaplan-Meier curve."
-        )
+    require_result(result, plot="km_plot", has={"model.curve": ["surv"]},
+                   producer="glute_study.stats.survival.kaplan_meier")
+    fit = result.model
+    curve = fit.curve
     ax = get_ax(ax)
     ns = result.table.set_index("term")["n"]
     for i, (group, g) in enumerate(curve.groupby("group", sort=False)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -98,7 +99,11 @@ def test_trial_plot_shows_adjusted_means():
 
 
 def test_wrong_result_is_refused(ba):
-    with pytest.raises(InputError, match="needs the result of trial_effect"):
+    with pytest.raises(InputError, match=re.escape(
+            "trial_plot needs the result of glute_study.stats.trial.trial_effect; "
+            "got Result 'bland_altman'.")):
         trial_plot(ba)
-    with pytest.raises(InputError, match="needs the result of bland_altman"):
+    with pytest.raises(InputError, match=re.escape(
+            "bland_altman_plot needs the result of glute_study.stats.reliability.bland_altman; "
+            "got DataFrame.")):
         bland_altman_plot(pd.DataFrame())

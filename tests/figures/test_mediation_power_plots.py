@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -59,7 +61,11 @@ def test_power_plot_draws_each_test():
 
 
 def test_plots_reject_other_results():
-    with pytest.raises(InputError, match="what mediation\\(\\) returned"):
+    with pytest.raises(InputError, match=re.escape(
+            "mediation_sensitivity_plot needs the result of glute_study.stats.mediation.mediation; "
+            "got object.")):
         mediation_sensitivity_plot(object())
-    with pytest.raises(InputError, match="what power\\(\\) returned"):
+    with pytest.raises(InputError, match=re.escape(
+            "power_plot needs the result of glute_study.stats.simulation_power.power; "
+            "got object.")):
         power_plot(object())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -76,7 +78,9 @@ def test_forest_plot_odds_ratio_label():
 
 
 def test_forest_plot_rejects_bad_tables():
-    with pytest.raises(InputError, match="missing"):
+    with pytest.raises(InputError, match=re.escape(
+            "a DataFrame with the columns term, estimate, ci_low, ci_high; "
+            "got DataFrame without 'ci_low', 'ci_high'.")):
         forest_plot(pd.DataFrame({"term": ["x"], "estimate": [1.0]}))
     with pytest.raises(InputError, match="positive"):
         forest_plot(pd.DataFrame({"term": ["x"], "estimate": [-1.0], "ci_low": [-2.0],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -60,7 +61,9 @@ def test_km_plot_without_ci_on_given_axes(km_result):
 
 
 def test_km_plot_rejects_other_results(dose_result):
-    with pytest.raises(InputError, match="km_plot needs the result"):
+    with pytest.raises(InputError, match=re.escape(
+            "km_plot needs the result of glute_study.stats.survival.kaplan_meier; "
+            "got Result 'dose_response'.")):
         km_plot(dose_result)
 
 
@@ -88,10 +91,12 @@ def test_dose_plot_without_rug(dose_result):
 
 
 def test_dose_plot_rejects_other_results(km_result):
-    with pytest.raises(InputError, match="dose_response_plot needs the result"):
+    with pytest.raises(InputError, match=re.escape(
+            "dose_response_plot needs the result of glute_study.stats.associations.dose_response; "
+            "got Result 'kaplan_meier'.")):
         dose_response_plot(km_result)
 
 
 def test_dose_plot_rejects_plain_objects():
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"dose_response_plot needs .*; got ndarray\.$"):
         dose_response_plot(np.zeros(3))
