@@ -277,9 +277,9 @@ def _form_of_column(col: str, dictionary: pd.DataFrame) -> str | None:
 
 
 class _Cell(Exception):
-    def __init__(self, row: int, value: str, expected: str) -> None:
+    def __init__(self, row: int, value: str, expected: str, *, why: str = "") -> None:
         super().__init__(value)
-        self.row, self.value, self.expected = row, value, expected
+        self.row, self.value, self.expected, self.why = row, value, expected, why
 
 
 def _is_missing(value: str) -> bool:
@@ -316,7 +316,9 @@ def _datetime(values: list[str]) -> pd.Series:
             continue
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?", v):
             raise _Cell(i, raw, "a date as YYYY-MM-DD (or YYYY-MM-DD HH:MM), as REDCap raw "
-                        "exports write it")
+                        "exports write it", why="; a date such as 02-04-1998 is ambiguous "
+                        "(day-month or month-day?), so it is not guessed: re-export with the "
+                        "date format YYYY-MM-DD (the export's default)")
         try:
             out.append(pd.Timestamp(v))
         except ValueError:
@@ -334,7 +336,11 @@ def _coded(values: list[str], choices: dict[str, str], *, boolean: bool) -> pd.S
             labels.append(choices[v])
         else:
             shown = ", ".join(f"{k} ({lab})" for k, lab in choices.items())
-            raise _Cell(i, raw, f"one of the codes {shown}")
+            why = ""
+            if v.lower() in {lab.lower() for lab in choices.values()}:
+                why = ("; it is a label, so this looks like a 'labels' export: export "
+                       "'CSV / Microsoft Excel (raw data)' instead")
+            raise _Cell(i, raw, f"one of the codes {shown}", why=why)
     if boolean:
         return pd.Series([None if x is None else x in ("Yes", "True") for x in labels],
                          dtype="boolean")
@@ -483,7 +489,7 @@ def read_redcap(
     if dup:
         raise FileFormatError(data_csv, line=1, message=f"column '{dup[0]}' appears twice.")
 
-    kinds = _classify(header, dictionary, id_column)
+    kinds = _classify(data_csv, header, dictionary, id_column)
     unknown = [c for c, (k, _) in kinds.items() if k == "unknown"]
     if len(unknown) > max(1, (len(header) - 1) // 2):
         raise FileFormatError(
@@ -498,6 +504,7 @@ def read_redcap(
                       f"{', '.join(unknown)}", GluteStudyWarning, stacklevel=2)
 
     _check_duplicates(data_csv, header, rows, lines, id_column)
+    _check_repeats(data_csv, header, rows, lines, dictionary)
 
     flags: set[str] = set()
     columns = {}
@@ -510,7 +517,7 @@ def read_redcap(
         except _Cell as cell:
             raise FileFormatError(
                 data_csv, line=lines[cell.row], message=f"column '{col}': value '{cell.value}' is "
-                f"not {cell.expected}.") from None
+                f"not {cell.expected}{cell.why}.") from None
     notes.extend(sorted(flags))
     frame = pd.DataFrame(columns)
     if frame[id_column].isna().any():
@@ -524,7 +531,7 @@ def read_redcap(
                         str(data_csv), notes)
 
 
-def _classify(header: list[str], dictionary: pd.DataFrame,
+def _classify(path: Path, header: list[str], dictionary: pd.DataFrame,
               id_column: str) -> dict[str, tuple[str, Any]]:
     info = {n: (t, v, c) for n, t, v, c in zip(dictionary["field_name"], dictionary["field_type"],
                                                  dictionary["validation"],
@@ -543,7 +550,15 @@ def _classify(header: list[str], dictionary: pd.DataFrame,
         elif "___" in col and info.get(col.split("___")[0], ("",))[0] == "checkbox":
             name, code = col.split("___", 1)
             codes = {_checkbox_code(k): (k, lab) for k, lab in info[name][2].items()}
-            kinds[col] = ("checkbox", codes[code]) if code in codes else ("unknown", None)
+            if code not in codes:
+                shown = ", ".join(f"{k} (column {name}___{c})" for c, (k, _) in codes.items())
+                raise FileFormatError(
+                    path, line=1,
+                    message=f"column '{col}': checkbox field '{name}' has no choice coded "
+                    f"'{code}' in the data dictionary (choices: {shown}); the export and the "
+                    "dictionary do not match: download both from the same project, at the same "
+                    "time.")
+            kinds[col] = ("checkbox", codes[code])
         elif col.endswith("_complete") and col[: -len("_complete")] in forms:
             kinds[col] = ("status", None)
         elif col.endswith("_timestamp") and col[: -len("_timestamp")] in forms:
@@ -569,6 +584,32 @@ def _check_duplicates(path: Path, header: list[str], rows: list[list[str]], line
                 "expected one row per record, event and repeat instance. Remove the duplicate "
                 "or re-export.")
         seen[key] = line
+
+
+def _check_repeats(path: Path, header: list[str], rows: list[list[str]], lines: list[int],
+                   dictionary: pd.DataFrame) -> None:
+    """Every repeating row names a form of the dictionary and its instance (else it is lost)."""
+    if "redcap_repeat_instrument" not in header:
+        return
+    j = header.index("redcap_repeat_instrument")
+    k = header.index("redcap_repeat_instance") if "redcap_repeat_instance" in header else None
+    forms = list(dict.fromkeys(dictionary["form_name"]))
+    for row, line in zip(rows, lines):
+        name = row[j].strip()
+        if _is_missing(name):
+            continue
+        if name not in forms:
+            raise FileFormatError(
+                path, line=line,
+                message=f"column 'redcap_repeat_instrument': '{name}' is not a form of the data "
+                f"dictionary (forms: {', '.join(forms)}); the export and the dictionary do not "
+                "match: download both from the same project, at the same time.")
+        if k is None or _is_missing(row[k]):
+            raise FileFormatError(
+                path, line=line,
+                message=f"column 'redcap_repeat_instance' is empty in a row of the repeating "
+                f"instrument '{name}'; expected its instance number (1, 2, ...). Re-export the "
+                "file from REDCap.")
 
 
 def _form_columns(kinds: dict[str, tuple[str, Any]], dictionary: pd.DataFrame) -> dict[str, list]:
@@ -762,7 +803,11 @@ def redcap_to_study(
     tables = spec.get("tables")
     if not isinstance(tables, dict) or not tables:
         raise InputError(f"{where}: needs a 'tables' mapping (study table -> form and columns).")
-    prefix = str((spec.get("participant_id") or {}).get("prefix", ""))
+    pid_spec = spec.get("participant_id") or {}
+    if not isinstance(pid_spec, dict) or set(pid_spec) - {"prefix"}:
+        raise InputError(f"{where}: participant_id: expected {{prefix: \"GS-\"}} (or nothing); "
+                         f"got {pid_spec!r}.")
+    prefix = str(pid_spec.get("prefix") or "")
     out: dict[str, pd.DataFrame] = {}
     for name, tspec in tables.items():
         if name not in CODEBOOK:
@@ -774,6 +819,11 @@ def redcap_to_study(
         if bad:
             raise InputError(f"{where}: tables.{name} has unknown key(s) "
                              f"{', '.join(sorted(bad))}; allowed: form, columns, where.")
+        for key in ("columns", "where"):
+            if tspec.get(key) is not None and not isinstance(tspec[key], dict):
+                pairs = "study column: field" if key == "columns" else "field: label"
+                raise InputError(f"{where}: tables.{name}.{key}: expected a mapping ({pairs}, "
+                                 f"one per line); got {tspec[key]!r}.")
         form = tspec["form"]
         if form not in export.forms:
             raise InputError(f"{where}: tables.{name}.form '{form}' is not a form of the export "
@@ -782,6 +832,7 @@ def redcap_to_study(
         for fld, wanted in (tspec.get("where") or {}).items():
             _require_field(data, fld, f"{where}: tables.{name}.where")
             wanted = wanted if isinstance(wanted, list) else [wanted]
+            _require_labels(data[fld], fld, wanted, f"{where}: tables.{name}.where")
             data = data[data[fld].astype("object").isin(wanted).to_numpy()]
         table = CODEBOOK[name]
         result = {"participant_id": prefix + data[export.id_column].astype(str)}
@@ -808,6 +859,18 @@ def _require_field(data: pd.DataFrame, fld: str, where: str) -> None:
                          f"{', '.join(map(str, data.columns))}).")
 
 
+def _require_labels(series: pd.Series, fld: str, wanted: list, where: str) -> None:
+    """Values asked for a coded field must be among its labels (a typo would select nothing)."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return
+    labels = list(series.cat.categories)
+    for value in wanted:
+        if value not in labels:
+            raise InputError(f"{where}: {value!r} is not a label of field '{fld}' (labels: "
+                             f"{', '.join(map(str, labels))}); labels are matched exactly, as "
+                             "the data dictionary spells them.")
+
+
 def _source(data: pd.DataFrame, source: Any, where: str) -> pd.Series:
     if isinstance(source, str):
         source = {"field": source}
@@ -827,6 +890,8 @@ def _source(data: pd.DataFrame, source: Any, where: str) -> pd.Series:
         mapping = source["map"]
         if not isinstance(mapping, dict):
             raise InputError(f"{where}.map: expected {{label: value}} pairs; got {mapping!r}.")
+        _require_labels(series, source.get("field", ""),
+                        list(mapping), f"{where}.map")
         series = series.astype("object").map(lambda v: mapping.get(v, v) if pd.notna(v) else v)
     try:
         if "scale" in source:

@@ -239,3 +239,117 @@ def test_longitudinal_events_and_repeating_events(tmp_path):
     (tmp_path / "dup.csv").write_text("\n".join([header, *rows, rows[1]]) + "\n")
     with pytest.raises(GluteStudyError, match="line 6: .*redcap_event_name=followup_arm_1.*line 3"):
         read_redcap(tmp_path / "dup.csv", DICTIONARY)
+
+
+# ----------------------------------------------------------------------------- adversarial
+
+
+def _write(tmp_path: Path, lines: list[str], name: str = "d.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _set(line: str, header: str, column: str, value: str) -> str:
+    cells = line.split(",")
+    cells[header.split(",").index(column)] = value
+    return ",".join(cells)
+
+
+def test_rows_of_an_unknown_repeating_instrument_are_refused_not_dropped(tmp_path):
+    lines = _lines()
+    lines[3] = lines[3].replace(",training_log,", ",training_lg,")
+    with pytest.raises(GluteStudyError, match=r"d.csv, line 4: column 'redcap_repeat_instrument'"
+                       r": 'training_lg' is not a form of the data dictionary"):
+        read_redcap(_write(tmp_path, lines), DICTIONARY)
+
+
+def test_repeating_row_without_instance_is_refused(tmp_path):
+    lines = _lines()
+    lines[3] = _set(lines[3], lines[0], "redcap_repeat_instance", "")
+    with pytest.raises(GluteStudyError, match="line 4: column 'redcap_repeat_instance' is empty"):
+        read_redcap(_write(tmp_path, lines), DICTIONARY)
+
+
+def test_repeating_instrument_inside_events(tmp_path):
+    header = ("record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,"
+              "dem_sex,demographics_complete,tl_date,tl_type,tl_minutes,training_log_complete")
+    rows = ["1,baseline_arm_1,,,1,2,,,,",
+            "1,baseline_arm_1,training_log,1,,,2026-03-03,1,90,2",
+            "1,season_arm_1,training_log,1,,,2026-04-03,2,95,2",
+            "1,season_arm_1,training_log,2,,,2026-04-05,1,60,1"]
+    export = read_redcap(_write(tmp_path, [header, *rows]), DICTIONARY)
+    log = export.repeating["training_log"]
+    assert log["redcap_event_name"].tolist() == ["baseline_arm_1", "season_arm_1",
+                                                 "season_arm_1"]
+    assert log["redcap_repeat_instance"].tolist() == [1, 1, 2]
+    assert log["tl_minutes"].tolist() == [90, 95, 60]
+    assert export.records["record_id"].tolist() == ["1"]
+
+
+@pytest.mark.parametrize("column", ["sq_domains___neg1", "sq_domains___9"])
+def test_checkbox_column_without_a_choice_is_refused(tmp_path, column):
+    lines = _lines()
+    lines[0] = lines[0].replace("sq_domains___1", column)
+    with pytest.raises(GluteStudyError, match=rf"line 1: column '{column}'.*checkbox field "
+                       r"'sq_domains' has no choice coded"):
+        read_redcap(_write(tmp_path, lines), DICTIONARY)
+
+
+def test_negative_text_and_decimal_checkbox_codes(tmp_path):
+    dictionary = DICTIONARY.read_text().replace(
+        '"1, Work or study | 2, Transport', '"-1, Work or study | A, Transport').replace(
+        "3, Screens at home", "3.5, Screens at home")
+    lines = _lines()
+    lines[0] = (lines[0].replace("sq_domains___1", "sq_domains____1")
+                .replace("sq_domains___2", "sq_domains___a")
+                .replace("sq_domains___3", "sq_domains___3_5"))
+    export = read_redcap(_write(tmp_path, lines), _write(tmp_path, [dictionary], "dict.csv"))
+    ticked = export.checked
+    assert ticked[ticked["record_id"] == "101"]["code"].tolist() == ["-1", "3.5"]
+    assert ticked[ticked["record_id"] == "101"]["label"].tolist() == ["Work or study",
+                                                                      "Screens at home"]
+
+
+def test_labels_export_is_recognised(tmp_path):
+    lines = _lines()
+    lines[1] = _set(lines[1], lines[0], "dem_sex", "Male")
+    with pytest.raises(GluteStudyError, match=r"line 2: column 'dem_sex': value 'Male' is not "
+                       r"one of the codes.*it is a label.*'labels' export.*raw data"):
+        read_redcap(_write(tmp_path, lines), DICTIONARY)
+
+
+def test_non_iso_dates_say_how_to_re_export(tmp_path):
+    lines = _lines()
+    lines[1] = _set(lines[1], lines[0], "dem_dob", "02-04-1998")
+    with pytest.raises(GluteStudyError, match=r"line 2: column 'dem_dob'.*'02-04-1998'.*"
+                       r"YYYY-MM-DD.*ambiguous"):
+        read_redcap(_write(tmp_path, lines), DICTIONARY)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "match"),
+    [
+        ({"participant_id": "GS-", "tables": {}}, r"participant_id: expected \{prefix: "),
+        ({"tables": {"cramps": {"form": "cramp_diary", "columns": ["cr_datetime"]}}},
+         r"tables.cramps.columns: expected a mapping"),
+        ({"tables": {"cramps": {"form": "cramp_diary", "where": "Hamstring",
+                                "columns": {"datetime": "cr_datetime"}}}},
+         r"tables.cramps.where: expected a mapping"),
+        ({"tables": {"cramps": {"form": "cramp_diary", "where": {"cr_muscle": "hamstring"},
+                                "columns": {"datetime": "cr_datetime"}}}},
+         r"where: 'hamstring' is not a label of field 'cr_muscle' \(labels: Hamstring, Calf"),
+        ({"tables": {"cramps": {"form": "cramp_diary", "columns": {
+            "datetime": "cr_datetime",
+            "muscle": {"field": "cr_muscle", "map": {"Hamstrng": "hamstring"}}}}}},
+         r"columns.muscle.map: 'Hamstrng' is not a label of field 'cr_muscle'"),
+        ({"tables": {"cramps": ["cramp_diary"]}}, r"tables.cramps needs 'form' and 'columns'"),
+    ],
+)
+def test_more_mapping_mistakes_are_one_line_errors(mapping, match):
+    export = read_redcap(EXPORT, DICTIONARY)
+    if "participant_id" in mapping:
+        mapping["tables"] = {"cramps": {"form": "cramp_diary",
+                                        "columns": {"datetime": "cr_datetime"}}}
+    with pytest.raises(InputError, match=match):
+        redcap_to_study(export, mapping)
