@@ -189,7 +189,7 @@ def posture_only(path: str, which: str) -> None:
     The file readers are imported before the clock starts, for ours and the peer alike: the
     import (about 0.2 s) is paid once per process, not per sample.
     """
-    import pyarrow.csv  # noqa: F401
+    import pyarrow.csv
     import pyarrow.parquet  # noqa: F401
 
     with Timer() as t:
