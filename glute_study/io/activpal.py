@@ -31,12 +31,13 @@ from ..errors import InputError
 from ._text import (
     _COMMA_NUMBER,
     _DOT_NUMBER,
+    FileFormatError,
     TextFile,
     parse_numbers,
     read_text,
     sniff_decimal,
 )
-from .daily import STATES, _summarise
+from .daily import STATES, _local_times, _numbers, _summarise
 
 __all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]
 
@@ -54,6 +55,10 @@ ACTIVPAL_CODES = {
 }
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
+# Plausible recording dates, as Excel days: 1980-01-01 and 2100-01-01 (activPAL dates from 2004).
+_FIRST_DAY, _LAST_DAY = 29221.0, 73051.0
+_MAX_EVENT_S = 366 * 86400.0  # no single event outlasts a year
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 # normalised header name -> (output column, how to match: "eq" or "prefix")
 _COLUMNS = {
@@ -109,11 +114,21 @@ def _match_columns(fields: list[str]) -> dict[str, int]:
     return found
 
 
-def _find_header(text: TextFile, start: int, sep: str) -> tuple[int, dict[str, int]]:
+def _locate_header(text: TextFile, start: int, sep: str) -> tuple[int, dict[str, int]] | None:
     for i in range(start, min(len(text.lines), start + 60)):
         cols = _match_columns(_split(text.lines[i], sep))
         if "time" in cols and "activity_code" in cols:
             return i, cols
+    return None
+
+
+def _find_header(text: TextFile, start: int, seps: str) -> tuple[int, dict[str, int], str]:
+    """The header line (0-based), its columns and the delimiter that splits it into them."""
+    found = [(hit[0], k, hit[1], sep) for k, sep in enumerate(seps)
+             if (hit := _locate_header(text, start, sep)) is not None]
+    if found:
+        header_i, _, cols, sep = min(found, key=lambda f: f[:2])
+        return header_i, cols, sep
     first = text.lines[0]
     if "ActiGraph" in first:
         raise text.error(
@@ -175,13 +190,12 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
     first = text.lines[0].strip().strip('"')
     metadata: list[str] = []
     if first.lower().startswith("sep="):
-        sep = first[4:5] or ";"
         fmt = "eventsex"
-        header_i, cols = _find_header(text, 1, sep)
+        header_i, cols, sep = _find_header(text, 1, first[4:5] or ";")
         metadata = [ln for ln in text.lines[1:header_i] if ln.strip(sep + " ")]
     else:
-        sep = ";" if first.count(";") > first.count(",") else ","
-        header_i, cols = _find_header(text, 0, sep)
+        # comma (classic), semicolon (European Excel) or tab (saved again as tab-delimited text)
+        header_i, cols, sep = _find_header(text, 0, ",;\t")
         fmt = "events"
         metadata = [ln for ln in text.lines[:header_i] if ln.strip(sep + " ")]
     header = _split(text.lines[header_i], sep)
@@ -212,7 +226,13 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
     raw = _read_table(text, data_first, sep, decimal, want)
     out: dict[str, np.ndarray] = {}
     n = len(raw)
+    seconds, time_format = _time_seconds(
+        raw[cols["time"]], text=text, label=header[cols["time"]], first_line=data_first,
+        decimal=decimal,
+    )
     for name, pos in cols.items():
+        if name == "time":
+            continue
         column = raw[pos] if pos in raw.columns else pd.Series([np.nan] * n)
         label = header[pos] if pos < len(header) else name
         out[name] = parse_numbers(
@@ -228,21 +248,26 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
                 "number there.",
                 line=data_first + i,
             )
-    if (out["duration_s"] < 0).any():
-        i = int(np.flatnonzero(out["duration_s"] < 0)[0])
+    duration = out.pop("duration_s")
+    bad = np.flatnonzero(~(np.abs(duration) <= _MAX_EVENT_S))
+    if bad.size:
+        i = int(bad[0])
         raise text.error(
-            f"negative event duration {out['duration_s'][i]:g} s.", line=data_first + i
+            f"event duration {duration[i]:g} s in column {header[cols['duration_s']]!r} is "
+            f"not a duration: expected seconds, at most {_MAX_EVENT_S / 86400:g} days.",
+            line=data_first + i,
         )
-    seconds = np.round(out.pop("time") * 86400.0).astype(np.int64)
+    if (duration < 0).any():
+        i = int(np.flatnonzero(duration < 0)[0])
+        raise text.error(f"negative event duration {duration[i]:g} s.", line=data_first + i)
     back = np.flatnonzero(np.diff(seconds) < 0)
     if back.size:
         i = int(back[0]) + 1
         raise text.error(
-            "event times go backwards here: two recordings appended to one file? Split them "
-            "into separate files.",
+            "event times go backwards here: two recordings appended to one file (or a clock "
+            "set back, e.g. for daylight saving)? Split them into separate files.",
             line=data_first + i,
         )
-    duration = out.pop("duration_s")
     early = np.flatnonzero(seconds[1:] < seconds[:-1] + duration[:-1] - 1.5)
     if early.size:
         i = int(early[0]) + 1
@@ -266,8 +291,93 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         decimal=decimal,
         metadata=metadata,
         step_count_unit="strides" if fmt == "events" else "as exported",
+        time_format=time_format,
     )
     return events
+
+
+def _time_seconds(
+    column: pd.Series, *, text: TextFile, label: str, first_line: int, decimal: str
+) -> tuple[np.ndarray, str]:
+    """Event start times as whole seconds since 1899-12-30, and how the file wrote them.
+
+    ``Time`` holds Excel serial days (the activPAL export); ISO date-times (yyyy-mm-dd hh:mm:ss,
+    as written when a file was opened and saved again in a spreadsheet) are read too. Other
+    date-times are refused: their day and month order cannot be told apart.
+    """
+    if column.dtype.kind == "M":  # the fast parser recognised ISO date-times itself
+        stamps = column.to_numpy("datetime64[ns]")
+        fmt = "date-time"
+    else:
+        strings = column.astype("string").str.strip()
+        iso = strings.str.match(_ISO.pattern).fillna(False).to_numpy(dtype=bool)
+        if iso.any():
+            if not iso.all():
+                i = int(np.flatnonzero(~iso)[0])
+                raise text.error(
+                    f"column {label!r} holds {column.iloc[i]!r} where the rows above hold "
+                    "date-times; write every Time the same way.",
+                    line=first_line + i,
+                )
+            stamps = pd.to_datetime(strings, format="ISO8601").to_numpy("datetime64[ns]")
+            fmt = "date-time"
+        else:
+            days = _days(column, text=text, label=label, first_line=first_line, decimal=decimal)
+            return np.round(days * 86400.0).astype(np.int64), "excel days"
+    if np.isnat(stamps).any():
+        i = int(np.flatnonzero(np.isnat(stamps))[0])
+        raise text.error(f"no value in column {label!r}; every event needs a time.",
+                         line=first_line + i)
+    ns = (stamps - _EXCEL_EPOCH.astype("datetime64[ns]")).astype(np.int64)
+    days = ns / 86400e9
+    _check_days(days, column, text=text, label=label, first_line=first_line)
+    return np.round(ns / 1e9).astype(np.int64), fmt
+
+
+def _days(
+    column: pd.Series, *, text: TextFile, label: str, first_line: int, decimal: str
+) -> np.ndarray:
+    try:
+        days = parse_numbers(column, text=text, column=label, first_line=first_line,
+                             decimal=decimal)
+    except FileFormatError as exc:
+        if exc.line is None or not re.search(r"\d[-/.]\d", str(column.iloc[exc.line - first_line])):
+            raise
+        raise text.error(
+            f"column {label!r} holds {column.iloc[exc.line - first_line]!r}, a date written in "
+            "a local format whose day and month order is not known. Expected days since "
+            "1899-12-30 (as the activPAL export writes, e.g. 45292.5) or an ISO date-time "
+            "(2024-01-01 12:00:00).",
+            line=exc.line,
+        ) from None
+    missing = np.isnan(days)
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise text.error(
+            f"no value in column {label!r} "
+            f"({'truncated file?' if i == len(days) - 1 else 'empty field'}); every event needs "
+            "a number there.",
+            line=first_line + i,
+        )
+    _check_days(days, column, text=text, label=label, first_line=first_line)
+    return days
+
+
+def _check_days(
+    days: np.ndarray, column: pd.Series, *, text: TextFile, label: str, first_line: int
+) -> None:
+    bad = np.flatnonzero(~((days >= _FIRST_DAY) & (days < _LAST_DAY)))
+    if bad.size:
+        i = int(bad[0])
+        value = column.iloc[i]
+        shown = (np.format_float_positional(float(value), trim="-")
+                 if isinstance(value, (int, float, np.number)) else str(value).strip())
+        raise text.error(
+            f"{label} {shown} is not a recording date: read as days since 1899-12-30 it falls "
+            "outside 1980-2100. The Time column must hold days since 1899-12-30 (Excel serial "
+            "dates, e.g. 45292.5 = 2024-01-01 12:00), not seconds or a time of day.",
+            line=first_line + i,
+        )
 
 
 def _read_table(text: TextFile, first: int, sep: str, decimal: str, want: list[int]):
@@ -280,6 +390,7 @@ def _read_table(text: TextFile, first: int, sep: str, decimal: str, want: list[i
                 engine="pyarrow",
             )
             if len(table) == len(text.lines) - first + 1:  # no blank line was skipped
+                table.columns = want  # pyarrow numbers the kept columns 0, 1, ...: use file's
                 return table
         except Exception:  # any pyarrow failure: let the C parser name the line
             pass
@@ -356,8 +467,9 @@ def sitting_summary(
     """
     from .._checks import require_columns
 
-    require_columns(events, ["start", "duration_s", "activity_code"], where="activPAL events")
-    codes = np.round(events["activity_code"].to_numpy(dtype=float), 3)
+    where = "activPAL events"
+    require_columns(events, ["start", "duration_s", "activity_code"], where=where)
+    codes = np.round(_numbers(events["activity_code"], column="activity_code", where=where), 3)
     rules: list[tuple[str, Sequence[float]]] = [
         ("sitting", sitting_codes),
         ("in_bed", in_bed_codes),
@@ -376,10 +488,8 @@ def sitting_summary(
             f"activPAL activity codes {bad} are not known (known: {_codes(ACTIVPAL_CODES)}); "
             "add them to sitting_codes, in_bed_codes or nonwear_codes, or fix the file."
         )
-    start = events["start"]
-    if start.dtype.kind != "M":
-        start = pd.to_datetime(start)
-    dur = events["duration_s"].to_numpy(dtype=float)
+    start = _local_times(events["start"], column="start", where=where)
+    dur = _numbers(events["duration_s"], column="duration_s", where=where)
     if start.isna().any() or np.isnan(dur).any() or (dur < 0).any():
         raise InputError("activPAL events need a start and a non-negative duration_s on every row.")
     rule = (

@@ -128,10 +128,9 @@ def daily_sitting(
             f"posture states must be among {', '.join(STATES)}; found "
             f"{', '.join(sorted(map(str, unknown)))}."
         )
-    stamps = intervals["start"]
-    if stamps.dtype.kind != "M":
-        stamps = pd.to_datetime(stamps)
-    dur = intervals["duration_s"].to_numpy(dtype=float)
+    where = "the posture intervals"
+    stamps = _local_times(intervals["start"], column="start", where=where)
+    dur = _numbers(intervals["duration_s"], column="duration_s", where=where)
     if stamps.isna().any() or np.isnan(dur).any() or (dur < 0).any():
         raise InputError(
             "posture intervals need a start and a non-negative duration_s on every row."
@@ -142,6 +141,46 @@ def daily_sitting(
         start, dur, code, participant_id=participant_id, instrument=instrument,
         valid_day=valid_day, tolerance_s=tolerance_s, rule=rule,
     )
+
+
+def _local_times(values: pd.Series, *, column: str, where: str) -> pd.Series:
+    """``values`` as datetime64 on the device's local clock, or an :class:`InputError`.
+
+    Time-zone-aware times are refused: converting them silently to UTC would cut days at UTC
+    midnight, and a clock that goes back for daylight saving would overlap itself.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        raise InputError(
+            f"{where}: column {column!r} carries a time zone ({values.dt.tz}); days are cut at "
+            "midnight of the device's local clock, which has none. Pass the wall-clock times "
+            f"(`{column}.dt.tz_localize(None)`), or convert first with `.dt.tz_convert(...)`."
+        )
+    if values.dtype.kind != "M":
+        parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        bad = parsed.isna() & values.notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"{where}: column {column!r} holds {values.iloc[i]!r} (row {i}), not a date-time; "
+                "pass datetime64 values or ISO text (2024-01-01 08:00:00)."
+            )
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            return _local_times(parsed, column=column, where=where)
+        values = parsed
+    return values
+
+
+def _numbers(values: pd.Series, *, column: str, where: str) -> np.ndarray:
+    """``values`` as float64, or an :class:`InputError` naming the first that is not a number."""
+    if values.dtype.kind in "biuf":
+        return values.to_numpy(dtype=float)
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{where}: column {column!r} holds {values.iloc[i]!r} (row {i}), not a "
+                         "number.")
+    return parsed.to_numpy(dtype=float)
 
 
 def _summarise(

@@ -209,3 +209,107 @@ def test_blank_line_inside_the_events_names_its_line(tmp_path):
     with pytest.raises(FileFormatError, match="line 3: no value in column 'Time' "
                                               r"\(empty field\)"):
         read_activpal(write(tmp_path, text))
+
+
+# ------------------------------------------------------------ adversarial exports (issue 6)
+SHORT = '"Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary)"'
+
+
+def test_eventsex_with_decimal_point_and_skipped_columns_reads(tmp_path):
+    # Time(approx) sits between the wanted columns; the fast parser renumbered the columns it
+    # kept, so every later column was read from its neighbour (and the last one went missing).
+    text = (
+        "sep=;\n"
+        "Time;Time(approx);Data Count;Event Type;Duration (s);Waking Day;"
+        "Cumulative Step Count;Activity Score (MET.h);\n"
+        "45292.5;2024-01-01 12:00:00;0;0;600.5;1;0;0.1;\n"
+        "45292.506950231;2024-01-01 12:10:00;6005;2;120;1;60;0.2;\n"
+    )
+    ev = read_activpal(write(tmp_path, text))
+    assert ev["duration_s"].tolist() == [600.5, 120.0]
+    assert ev["activity_code"].tolist() == [0.0, 2.0]
+    assert ev["data_count"].tolist() == [0.0, 6005.0]
+    assert ev["waking_day"].tolist() == [1.0, 1.0]
+    assert ev["cumulative_step_count"].tolist() == [0.0, 60.0]
+    assert ev["met_h"].tolist() == [0.1, 0.2]
+    assert ev.attrs["decimal"] == "."
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_iso_date_times_in_the_time_column_read_like_excel_days(tmp_path, sep):
+    text = (
+        SHORT.replace(",", sep) + "\n"
+        f"2024-01-01 12:00:00{sep}0{sep}600{sep}0\n"
+        f"2024-01-01 12:10:00{sep}0{sep}60{sep}1\n"
+    )
+    serial = SHORT + "\n45292.5,0,600,0\n45292.5069444444,0,60,1\n"
+    ev = read_activpal(write(tmp_path, text))
+    ref = read_activpal(write(tmp_path, serial, name="serial.csv"))
+    pd.testing.assert_frame_equal(ev[["start", "end", "duration_s", "activity_code"]],
+                                  ref[["start", "end", "duration_s", "activity_code"]])
+    assert ev.attrs["time_format"] == "date-time"
+    assert ref.attrs["time_format"] == "excel days"
+
+
+def test_ambiguous_date_times_in_the_time_column_are_refused(tmp_path):
+    text = SHORT + "\n03/01/2024 12:00:00,0,600,0\n03/01/2024 12:10:00,0,60,1\n"
+    with pytest.raises(FileFormatError, match=r"line 2: column 'Time' holds '03/01/2024 12:00:00'"
+                                              r".*days since 1899-12-30.*2024-01-01 12:00:00"):
+        read_activpal(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "time, found",
+    [("1700000000", "1700000000"), ("0", "0"), ("12.5", "12.5")],
+)
+def test_times_outside_any_recording_era_are_refused(tmp_path, time, found):
+    # unix seconds, or a time-of-day column, give dates in 6554 or 1899: not a recording
+    text = SHORT + f"\n{time},0,600,0\n"
+    with pytest.raises(FileFormatError, match=rf"line 2: Time {found} is .* days since "
+                                              r"1899-12-30.*1980"):
+        read_activpal(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("duration", ["1e12", "inf", "-inf"])
+def test_impossible_durations_are_refused(tmp_path, duration):
+    text = SHORT + f"\n45292.5,0,60,0\n45292.5006944444,0,{duration},1\n"
+    with pytest.raises(FileFormatError, match=r"line 3: .*duration"):
+        read_activpal(write(tmp_path, text))
+
+
+def test_tab_delimited_export_reads(tmp_path):
+    # an Events CSV opened and saved again as "Text (tab delimited)"
+    text = SHORT.replace(",", "\t") + "\n45292.5\t0\t600\t0\n45292.5069444444\t0\t60\t1\n"
+    ev = read_activpal(write(tmp_path, text))
+    assert ev["duration_s"].tolist() == [600.0, 60.0]
+    assert ev["activity_code"].tolist() == [0.0, 1.0]
+
+
+def test_utf16_eventsex_with_crlf_reads(tmp_path):
+    text = (
+        "sep=;\r\nTime;Data Count;Event Type;Duration (s);\r\n"
+        "45292,5;0;0;600;\r\n45292,5069444444;0;1;60;\r\n\r\n"
+    )
+    ev = read_activpal(write(tmp_path, text, encoding="utf-16"))
+    assert ev.attrs["encoding"] == "utf-16"
+    assert ev["duration_s"].tolist() == [600.0, 60.0]
+
+
+def test_summary_refuses_time_zone_aware_starts():
+    # tz-aware times were turned into UTC, so days were cut at UTC midnight, not local midnight
+    ev = pd.DataFrame({
+        "start": pd.date_range("2024-01-01 22:00", periods=4, freq="h", tz="Europe/Berlin"),
+        "duration_s": 3600.0, "activity_code": 0.0,
+    })
+    with pytest.raises(InputError, match=r"time zone \(Europe/Berlin\).*tz_localize\(None\)"):
+        sitting_summary(ev)
+
+
+def test_summary_refuses_text_codes_and_unreadable_starts():
+    ev = pd.DataFrame({"start": pd.to_datetime(["2024-01-01"]), "duration_s": [60.0],
+                       "activity_code": ["zero"]})
+    with pytest.raises(InputError, match="activity_code.*'zero'.*not a number"):
+        sitting_summary(ev)
+    ev = pd.DataFrame({"start": ["yesterday"], "duration_s": [60.0], "activity_code": [0.0]})
+    with pytest.raises(InputError, match="start.*'yesterday'.*not a date-time"):
+        sitting_summary(ev)
