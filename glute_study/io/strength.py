@@ -45,7 +45,13 @@ __all__ = [
 TEMPLATE_COLUMNS = ("participant_id", "date", "test", "side", "trial", "force_n", "lever_arm_m")
 _TESTS = ("hhd_hip_extension", "isokinetic_hip_extension", "single_leg_bridge")
 _VALD = ("Name", "Date UTC", "Test", "L Max Force (N)", "R Max Force (N)")
-_SIDES = {"l": "left", "left": "left", "r": "right", "right": "right"}
+_SIDES = {"l": "left", "left": "left", "lt": "left", "links": "left", "li": "left",
+          "gauche": "left", "izquierda": "left", "sinistra": "left", "venstre": "left",
+          "r": "right", "right": "right", "rt": "right", "rechts": "right", "re": "right",
+          "droite": "right", "derecha": "right", "destra": "right", "høyre": "right",
+          "hoyre": "right", "höger": "right"}
+# Plausible pad-to-hip distances (the codebook's range): outside it, a unit is wrong.
+_ARM_MIN, _ARM_MAX = 0.05, 1.5
 
 
 def _cells(path: str | Path) -> tuple[object, list[str], list[list[str]], str]:
@@ -64,6 +70,9 @@ def _cells(path: str | Path) -> tuple[object, list[str], list[list[str]], str]:
         if len(row) != len(header):
             raise text.error(f"{len(row)} fields where the header has {len(header)}; the file "
                              "looks truncated or a delimiter is misplaced.", line=i + 2)
+    if not body:
+        raise text.error("the file has a header but no trials; expected one row per trial.",
+                         line=1)
     decimal = "," if delimiter != "," and any(
         re.fullmatch(r"-?\d+,\d+", c.strip()) for r in body[:50] for c in r) else "."
     return text, header, body, decimal
@@ -132,6 +141,10 @@ def read_strength(
     """
     if test is not None:
         check_one_of("test", test, _TESTS)
+    if lever_arm_m is not None and not _ARM_MIN <= float(lever_arm_m) <= _ARM_MAX:
+        raise InputError(f"lever_arm_m={lever_arm_m:g} is not a pad-to-hip distance in metres "
+                         f"({_ARM_MIN:g} to {_ARM_MAX:g}); a value over {_ARM_MAX:g} looks like "
+                         "centimetres: divide by 100.")
     text, header, body, decimal = _cells(path)
     if columns:
         missing = [c for c in columns if c not in header]
@@ -164,6 +177,41 @@ def _column(text: object, header: list[str], body: list[list[str]], name: str,
                          decimal=decimal)
 
 
+def _ids(text: object, header: list[str], body: list[list[str]], name: str) -> list[str]:
+    j = header.index(name)
+    ids = [r[j].strip() for r in body]
+    if "" in ids:
+        raise text.error(f"column {name!r} is empty; every trial needs its participant.",
+                         line=ids.index("") + 2)
+    return ids
+
+
+def _check_range(text: object, values: np.ndarray, name: str, *, low: float,
+                 inclusive: bool = False, high: float | None = None, hint: str = "") -> None:
+    """Refuse the first value outside its range, naming its line (NaN = empty, allowed)."""
+    bad = (values < low) if inclusive else (values <= low)
+    if high is not None:
+        bad |= values > high
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        above = f"at least {low:g}" if inclusive else f"above {low:g}"
+        span = f"{above}" + (f" and at most {high:g}" if high is not None else "")
+        raise text.error(f"column {name!r} holds {values[i]:g}; expected a value {span}{hint}.",
+                         line=i + 2)
+
+
+def _check_forces(text: object, values: np.ndarray, name: str) -> None:
+    _check_range(text, values, name, low=0.0,
+                 hint=" (a force or torque of 0 or less is not a measurement; leave the cell "
+                 "empty for a side that was not tested)")
+
+
+def _check_arms(text: object, values: np.ndarray, name: str) -> None:
+    _check_range(text, values, name, low=_ARM_MIN, inclusive=True, high=_ARM_MAX,
+                 hint=f" m, the pad-to-hip distance; a value over {_ARM_MAX:g} looks like "
+                 "centimetres: divide by 100")
+
+
 def _dates(text: object, header: list[str], body: list[list[str]], name: str) -> pd.Series:
     """ISO dates only: 02/03/2026 could be 2 March or 3 February, so it is refused, not guessed."""
     j = header.index(name)
@@ -183,8 +231,9 @@ def _dates(text: object, header: list[str], body: list[list[str]], name: str) ->
 
 
 def _from_vald(text, header, body, decimal, test) -> pd.DataFrame:
+    _check_vald_duplicates(text, header, body)
     base = pd.DataFrame({
-        "participant_id": [r[header.index("Name")].strip() for r in body],
+        "participant_id": _ids(text, header, body, "Name"),
         "date": _dates(text, header, body, "Date UTC"),
         "time": [r[header.index("Time UTC")].strip() if "Time UTC" in header else "" for r in body],
         "test": [_test_code(r[header.index("Test")], test) for r in body],
@@ -193,15 +242,25 @@ def _from_vald(text, header, body, decimal, test) -> pd.DataFrame:
     base = base.sort_values(["participant_id", "date", "test", "time", "_line"], kind="stable")
     base["trial"] = base.groupby(["participant_id", "date", "test"]).cumcount() + 1
     parts = []
+    tested = np.zeros(len(body), dtype=bool)
     for prefix, side in (("L", "left"), ("R", "right")):
         part = base.copy()
         part["side"] = side
-        part["force_n"] = _column(text, header, body, f"{prefix} Max Force (N)", decimal)[
-            part.index]
-        torque = f"{prefix} Max Torque (Nm)"
-        part["torque_nm"] = (_column(text, header, body, torque, decimal)[part.index]
-                             if torque in header else np.nan)
-        parts.append(part)
+        force = _column(text, header, body, f"{prefix} Max Force (N)", decimal)
+        _check_forces(text, force, f"{prefix} Max Force (N)")
+        torque_name = f"{prefix} Max Torque (Nm)"
+        torque = (_column(text, header, body, torque_name, decimal) if torque_name in header
+                  else np.full(len(body), np.nan))
+        _check_forces(text, torque, torque_name)
+        part["force_n"] = force[part.index]
+        part["torque_nm"] = torque[part.index]
+        has = ~(np.isnan(force) & np.isnan(torque))
+        tested |= has
+        parts.append(part[has[part.index]])  # an empty side was not tested: no trial
+    if not tested.all():
+        raise text.error("no force on either side; expected 'L Max Force (N)' and/or "
+                         "'R Max Force (N)' (remove rows of tests that were not done).",
+                         line=int(np.flatnonzero(~tested)[0]) + 2)
     out = pd.concat(parts).sort_values(["participant_id", "date", "test", "side", "trial"],
                                        kind="stable")
     if "Max Imbalance (%)" in header:
@@ -211,6 +270,23 @@ def _from_vald(text, header, body, decimal, test) -> pd.DataFrame:
     cols = ["participant_id", "date", "test", "side", "trial", "force_n", "lever_arm_m",
             "torque_nm", "reps"]
     return out[cols].reset_index(drop=True)
+
+
+def _check_vald_duplicates(text: object, header: list[str], body: list[list[str]]) -> None:
+    """One repetition is one row: the same athlete, day, time and test twice is a duplicate."""
+    names = [c for c in ("Name", "Date UTC", "Time UTC", "Test") if c in header]
+    timed = "Time UTC" in header and all(r[header.index("Time UTC")].strip() for r in body)
+    cols = [header.index(c) for c in names] if timed else list(range(len(header)))
+    seen: dict[tuple[str, ...], int] = {}
+    for i, row in enumerate(body):
+        key = tuple(row[j].strip() for j in cols)
+        if key in seen:
+            what = (f"{key[0]} on {key[1]} {key[2]}, {key[3]}" if timed
+                    else "every field")
+            raise text.error(f"the repetition ({what}) repeats line {seen[key]}; each "
+                             "repetition must be exported once. Remove the duplicate row.",
+                             line=i + 2)
+        seen[key] = i + 2
 
 
 def _check_imbalance(text, header, body, decimal) -> None:
@@ -226,6 +302,35 @@ def _check_imbalance(text, header, body, decimal) -> None:
             f"'Max Imbalance (%)' is {theirs[i]:g} but the forces {left[i]:g} N (left) and "
             f"{right[i]:g} N (right) give {ours[i]:.1f} %; the columns look shifted or mixed "
             "up. Check the export.", line=i + 2)
+
+
+def _trials(text: object, header: list[str], body: list[list[str]]) -> np.ndarray:
+    """Trial numbers: all given (whole numbers >= 1) or none (then numbered in file order)."""
+    n = len(body)
+    if "trial" not in header:
+        seen: dict[tuple[str, ...], int] = {}
+        for i, row in enumerate(body):
+            key = tuple(c.strip() for c in row)
+            if key in seen:
+                raise text.error(f"the row repeats line {seen[key]} and the file has no trial "
+                                 "column to tell two trials apart; remove the duplicate, or add "
+                                 "a trial column (1, 2, ...).", line=i + 2)
+            seen[key] = i + 2
+        return np.full(n, np.nan)
+    values = _column(text, header, body, "trial", ".")
+    empty = np.isnan(values)
+    if empty.all():
+        return values
+    if empty.any():
+        raise text.error("column 'trial' is empty here but filled elsewhere; number every "
+                         "trial (1, 2, ...) or leave the whole column empty.",
+                         line=int(np.flatnonzero(empty)[0]) + 2)
+    bad = (values < 1) | (values != np.round(values))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise text.error(f"column 'trial' holds {body[i][header.index('trial')].strip()}; "
+                         "expected a whole number from 1.", line=i + 2)
+    return values
 
 
 def _from_template(text, header, body, decimal, test) -> pd.DataFrame:
@@ -244,16 +349,22 @@ def _from_template(text, header, body, decimal, test) -> pd.DataFrame:
         sides.append(side)
     tests = ([_test_code(r[header.index("test")], test) for r in body] if "test" in header
              else [_test_code("", test)] * n)
+    trial = _trials(text, header, body)
+    force, torque, reps, arm = num("force_n"), num("torque_nm"), num("reps"), num("lever_arm_m")
+    _check_forces(text, force, "force_n")
+    _check_forces(text, torque, "torque_nm")
+    _check_range(text, reps, "reps", low=0.0, inclusive=True)
+    _check_arms(text, arm, "lever_arm_m")
     out = pd.DataFrame({
-        "participant_id": [r[header.index("participant_id")].strip() for r in body],
+        "participant_id": _ids(text, header, body, "participant_id"),
         "date": _dates(text, header, body, "date"),
         "test": tests,
         "side": sides,
-        "trial": num("trial"),
-        "force_n": num("force_n"),
-        "lever_arm_m": num("lever_arm_m"),
-        "torque_nm": num("torque_nm"),
-        "reps": num("reps"),
+        "trial": trial,
+        "force_n": force,
+        "lever_arm_m": arm,
+        "torque_nm": torque,
+        "reps": reps,
     })
     if "session" in header:
         out.insert(2, "session", num("session"))
@@ -301,6 +412,12 @@ def strength_rows(trials: pd.DataFrame) -> pd.DataFrame:
     out["session"] = out["session"].astype(int)
     force = out["force_n"].notna()
     torque = ~force & out["torque_nm"].notna()
+    none = ~force & ~torque & out["reps"].isna()
+    if none.any():
+        row = out[none].iloc[0]
+        raise InputError(f"a trial has no result (participant {row['participant_id']}, "
+                         f"{row['test']} {row['side']} trial {row['trial']}); fill force_n, "
+                         "torque_nm or reps, or drop the row.")
     out["value"] = np.where(force, out["force_n"], np.where(torque, out["torque_nm"],
                                                              out["reps"]))
     out["unit"] = np.where(force, "N", np.where(torque, "Nm", "reps"))
@@ -315,6 +432,28 @@ def strength_rows(trials: pd.DataFrame) -> pd.DataFrame:
             "lever_arm_m"]
     return out[cols].sort_values(["participant_id", "session", "test", "side", "trial"],
                                  kind="stable").reset_index(drop=True)
+
+
+def _body_mass(participants: pd.DataFrame) -> pd.Series:
+    """Body mass (kg) by participant, refusing text, duplicates and values of 0 or less."""
+    require_columns(participants, ["participant_id", "body_mass_kg"], where="participants")
+    ids = participants["participant_id"].astype(str)
+    counts = ids.value_counts()
+    if (counts > 1).any():
+        raise InputError(f"participants: participant {counts.index[0]} appears "
+                         f"{counts.iloc[0]} times; expected one row per participant.")
+    raw = participants["body_mass_kg"]
+    text = raw.astype("string").str.strip()
+    mass = pd.to_numeric(text.where(text != ""), errors="coerce")
+    bad = mass.isna() & text.notna() & (text != "")
+    bad |= mass <= 0
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        found = raw.iloc[i]
+        what = f"{found!r}, not a number" if mass.isna().iloc[i] else f"{found}"
+        raise InputError(f"participants: body_mass_kg of participant {ids.iloc[i]} is {what}; "
+                         "expected kilograms above 0 (leave it empty when unknown).")
+    return pd.Series(mass.to_numpy(dtype=float), index=ids.to_numpy())
 
 
 def strength_summary(
@@ -363,6 +502,14 @@ def strength_summary(
     data["result"] = np.where(is_n, data["value"] * arm, data["value"])
     data["result_unit"] = np.where(data["unit"] == "reps", "reps", "Nm")
     keys = ["participant_id", "session", "test"]
+    units = data.groupby(keys)["result_unit"].nunique()
+    if (units > 1).any():
+        pid, session, test = units[units > 1].index[0]
+        found = data.loc[(data["participant_id"] == pid) & (data["session"] == session)
+                         & (data["test"] == test), "unit"].unique()
+        raise InputError(f"participant {pid}, session {session}, {test}: trials in both "
+                         f"{' and '.join(sorted(map(str, found)))}; a test gives torques (N with "
+                         "a lever arm, or Nm) or repetitions, not both.")
     agg = "max" if rule == "best" else "mean"
     sides = data.groupby([*keys, "side"])["result"].agg([agg, "count"]).unstack("side")
     out = pd.DataFrame(index=sides.index)
@@ -381,9 +528,7 @@ def strength_summary(
     out.loc[out[["left", "right"]].isna().any(axis=1), "weaker_side"] = None
     mass = np.nan
     if participants is not None:
-        require_columns(participants, ["participant_id", "body_mass_kg"], where="participants")
-        mass = out["participant_id"].map(
-            participants.set_index("participant_id")["body_mass_kg"]).astype(float)
+        mass = out["participant_id"].astype(str).map(_body_mass(participants)).astype(float)
     torque = out["unit"] == "Nm"
     for col, src in (("left_nm_kg", "left"), ("right_nm_kg", "right"),
                      ("nm_kg", "mean_of_sides")):

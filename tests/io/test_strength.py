@@ -141,3 +141,130 @@ def test_other_vendor_columns_are_renamed(tmp_path):
                                   read_strength(VALD, lever_arm_m=0.45), check_like=True)
     with pytest.raises(InputError, match="'Links'"):
         read_strength(tmp_path / "other.csv", columns={"Links": "L Max Force (N)"})
+
+
+# ----------------------------------------------------------------------------- adversarial
+
+_HEAD = "participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+_VALD_HEAD = ("Name,ExternalId,Date UTC,Time UTC,Device,Test,Position,L Max Force (N),"
+              "R Max Force (N),Max Imbalance (%),L Avg Force (N),Notes\n")
+
+
+def test_vald_extra_columns_are_ignored(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text(_VALD_HEAD + 'P01,x1,2026-03-02,09:01:10,ForceFrame,Hip Extension,Prone,'
+                    '400,440,9.1,390,"ok, fine"\n')
+    trials = read_strength(path, lever_arm_m=0.45)
+    assert trials["force_n"].tolist() == [400.0, 440.0]
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (_HEAD + "P1,2026-03-02,hhd_hip_extension,left,1,0,0.45\n",
+         r"line 2: column 'force_n' holds 0.*above 0"),
+        (_HEAD + "P1,2026-03-02,hhd_hip_extension,left,1,-400,0.45\n",
+         r"line 2: column 'force_n' holds -400.*above 0"),
+        (_VALD_HEAD + "P1,,2026-03-02,09:01,FF,Hip Extension,,-400,440,,,\n",
+         r"line 2: column 'L Max Force \(N\)' holds -400.*above 0"),
+        (_HEAD + "P1,2026-03-02,hhd_hip_extension,left,1,400,45\n",
+         r"line 2: column 'lever_arm_m' holds 45.*centimetres"),
+        (_HEAD + ",2026-03-02,hhd_hip_extension,left,1,400,0.45\n",
+         r"line 2: column 'participant_id' is empty"),
+        (_VALD_HEAD + ",,2026-03-02,09:01,FF,Hip Extension,,400,440,,,\n",
+         r"line 2: column 'Name' is empty"),
+        (_HEAD + "P1,2026-03-02,hhd_hip_extension,left,1.5,400,0.45\n",
+         r"line 2: column 'trial' holds 1.5.*whole number"),
+        (_HEAD + "P1,2026-03-02,hhd_hip_extension,left,1,400,0.45\n"
+         "P1,2026-03-02,hhd_hip_extension,left,,410,0.45\n",
+         r"line 3: column 'trial' is empty"),
+        ("participant_id,date,test,side,force_n,lever_arm_m\n"
+         "P1,2026-03-02,hhd_hip_extension,left,400,0.45\n"
+         "P1,2026-03-02,hhd_hip_extension,left,400,0.45\n",
+         r"line 3: the row repeats line 2.*trial column"),
+        (_VALD_HEAD + "P1,,2026-03-02,09:01:10,FF,Hip Extension,,400,440,9.1,,\n"
+         "P1,,2026-03-02,09:01:10,FF,Hip Extension,,400,440,9.1,,\n",
+         r"line 3: .*P1.*2026-03-02 09:01:10.*line 2"),
+        (_VALD_HEAD + "P1,,2026-03-02,09:01:10,FF,Hip Extension,,,,,,\n",
+         r"line 2: no force on either side"),
+        (_HEAD, r"no trials"),
+    ],
+)
+def test_impossible_or_duplicated_trials_are_refused(tmp_path, content, match):
+    path = tmp_path / "dyn.csv"
+    path.write_text(content)
+    with pytest.raises(GluteStudyError, match=match) as info:
+        read_strength(path, lever_arm_m=0.45)
+    assert str(info.value).startswith("dyn.csv")
+
+
+def test_lever_arm_argument_in_centimetres_is_refused():
+    with pytest.raises(InputError, match=r"lever_arm_m=45.*centimetres"):
+        read_strength(VALD, lever_arm_m=45)
+
+
+def test_vald_side_not_tested_gives_no_row(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text(_VALD_HEAD + "P1,,2026-03-02,09:01:10,FF,Hip Extension,,400,,,,\n")
+    trials = read_strength(path, lever_arm_m=0.45)
+    assert trials["side"].tolist() == ["left"]
+    rows = strength_rows(trials)
+    assert rows["unit"].tolist() == ["N"]
+
+
+@pytest.mark.parametrize(("label", "side"), [("Left", "left"), ("L", "left"), ("left", "left"),
+                                             ("Links", "left"), ("Rechts", "right"),
+                                             ("RT", "right"), (" r ", "right")])
+def test_side_labels(tmp_path, label, side):
+    path = tmp_path / "t.csv"
+    path.write_text(_HEAD + f"P1,2026-03-02,hhd_hip_extension,{label},1,400,0.45\n")
+    assert read_strength(path)["side"].tolist() == [side]
+
+
+def test_rows_without_any_result_are_refused():
+    trials = pd.DataFrame({"participant_id": ["P1"], "date": [pd.Timestamp("2026-03-02")],
+                           "test": "hhd_hip_extension", "side": "left", "trial": 1,
+                           "force_n": [np.nan], "torque_nm": [np.nan], "reps": [np.nan]})
+    with pytest.raises(InputError, match="no result"):
+        strength_rows(trials)
+
+
+_ROWS = pd.DataFrame({"participant_id": ["P1", "P1", "P2", "P2"],
+                      "date": pd.Timestamp("2026-03-02"), "session": 1,
+                      "test": "hhd_hip_extension", "side": ["left", "right"] * 2, "trial": 1,
+                      "value": [400.0] * 4, "unit": "N", "lever_arm_m": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("people", "match"),
+    [
+        (pd.DataFrame({"participant_id": ["P1", "P2"], "body_mass_kg": ["80", "heavy"]}),
+         r"body_mass_kg of participant P2 is 'heavy', not a number"),
+        (pd.DataFrame({"participant_id": ["P1", "P1", "P2"], "body_mass_kg": [80, 81, 70]}),
+         r"participant P1 appears 2 times"),
+        (pd.DataFrame({"participant_id": ["P1", "P2"], "body_mass_kg": [80, 0]}),
+         r"body_mass_kg of participant P2 is 0"),
+    ],
+)
+def test_bad_body_mass_is_refused(people, match):
+    with pytest.raises(InputError, match=match):
+        strength_summary(_ROWS, people)
+
+
+def test_missing_body_mass_leaves_nm_kg_missing():
+    out = strength_summary(_ROWS, pd.DataFrame({"participant_id": ["P1", "P2"],
+                                                "body_mass_kg": ["80", ""]}))
+    assert out["nm_kg"].iloc[0] == pytest.approx(2.5, abs=1e-12)
+    assert np.isnan(out["nm_kg"].iloc[1])
+
+
+def test_mixed_units_in_one_test_are_refused():
+    mixed = pd.concat([_ROWS, _ROWS.assign(unit="reps", value=30.0, trial=2)])
+    with pytest.raises(InputError, match=r"P1.*both N and reps"):
+        strength_summary(mixed)
+
+
+def test_force_and_torque_trials_of_one_test_combine_as_torque():
+    both = pd.concat([_ROWS, _ROWS.assign(unit="Nm", value=210.0, trial=2, lever_arm_m=np.nan)])
+    out = strength_summary(both)
+    assert out["left"].tolist() == [210.0, 210.0]  # best of 400 N x 0.5 m and 210 Nm
