@@ -29,7 +29,7 @@ import pandas as pd
 from .._checks import check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError, StudyReadError
 from ._text import FileFormatError, TextFile, read_text, sniff_decimal
-from .daily import daily_sitting
+from .daily import _local_times, _numbers, daily_sitting
 
 __all__ = ["actigraph_daily", "nonwear", "read_actigraph"]
 
@@ -157,6 +157,13 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
             "is a zip archive (a raw .gt3x recording?); export an epoch CSV or an AGD file from "
             "ActiLife, or read raw acceleration with read_accel.",
         )
+    if path.suffix.lower() == ".agd":
+        raise FileFormatError(
+            path,
+            f"is not an AGD file: an AGD is an SQLite database, but this file starts with "
+            f"{magic[:16]!r}. It is damaged, or another file renamed to .agd; export it again "
+            "from ActiLife.",
+        )
     return _read_epoch_csv(read_text(path))
 
 
@@ -176,8 +183,15 @@ def _read_agd(path: Path) -> pd.DataFrame:
                 f"(it has: {', '.join(sorted(tables)) or 'no tables'}).",
             )
         settings = dict(con.execute("SELECT settingName, settingValue FROM settings").fetchall())
-        data = pd.read_sql_query("SELECT * FROM data ORDER BY dataTimestamp", con)
-    except sqlite3.DatabaseError as exc:
+        columns = [r[1] for r in con.execute("PRAGMA table_info(data)")]
+        if "datatimestamp" not in {c.lower() for c in columns}:
+            raise FileFormatError(
+                path,
+                "the AGD 'data' table has no 'dataTimestamp' column (it has: "
+                f"{', '.join(columns) or 'no columns'}); is this an ActiGraph AGD?",
+            )
+        data = pd.read_sql_query("SELECT * FROM data", con)  # storage order, to number epochs
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
         raise FileFormatError(path, f"the AGD database is damaged or truncated ({exc}).") from None
     finally:
         con.close()
@@ -196,13 +210,16 @@ def _read_agd(path: Path) -> pd.DataFrame:
     epoch_s = number("epochlength")
     if not epoch_s > 0:
         raise FileFormatError(path, "the AGD settings have no positive 'epochlength'.")
+    if data.empty:
+        raise FileFormatError(path, "the AGD has no epochs (an empty recording?).")
     rename = {c: _NAME_MAP.get(_norm(c), c) for c in data.columns}
     data = data.rename(columns=rename)
-    ticks = data.pop("timestamp").to_numpy(dtype=np.int64)
-    stamps = ((ticks - _TICKS_AT_UNIX_EPOCH) * 100).astype("datetime64[ns]")
-    out = pd.DataFrame({"timestamp": stamps})
+    stamps = _agd_timestamps(path, data.pop("timestamp"))
+    order = np.argsort(stamps, kind="stable")  # storage order is usually time order already
+    out = pd.DataFrame({"timestamp": stamps[order]})
     for col in data.columns:
-        out[col] = _as_counts(data[col].to_numpy(dtype=float))
+        values = _agd_numbers(path, data[col], col, stamps)
+        out[col] = _as_counts(values[order])
     mode = int(number("modenumber")) if settings.get("modenumber") else None
     start_ticks = settings.get("startdatetime")
     out.attrs.update(
@@ -216,6 +233,69 @@ def _read_agd(path: Path) -> pd.DataFrame:
         settings=settings,
     )
     return out
+
+
+# .NET ticks of 1980-01-01 and 2100-01-01: the dates a recording can have
+_FIRST_TICKS = _TICKS_AT_UNIX_EPOCH + 315_532_800 * 10_000_000
+_LAST_TICKS = _TICKS_AT_UNIX_EPOCH + 4_102_444_800 * 10_000_000
+_COUNT_COLUMNS = frozenset(_NAME_MAP.values()) - {"date", "time", "timestamp"}
+
+
+def _agd_timestamps(path: Path, ticks: pd.Series) -> np.ndarray:
+    """.NET ticks (storage order) to datetime64[ns], refusing gaps, non-ticks and duplicates."""
+    missing = ticks.isna()
+    if missing.any():
+        raise FileFormatError(
+            path,
+            f"{int(missing.sum())} epoch(s) have no dataTimestamp (the first is epoch "
+            f"{int(np.flatnonzero(missing.to_numpy())[0]) + 1}); the AGD is damaged.",
+        )
+    values = pd.to_numeric(ticks, errors="coerce")
+    whole = values.notna() & (values == np.floor(values))
+    bad = np.flatnonzero(~(whole & (values >= _FIRST_TICKS) & (values < _LAST_TICKS)).to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise FileFormatError(
+            path,
+            f"epoch {i + 1}: dataTimestamp {ticks.iloc[i]} is not a date between 1980 and 2100 "
+            "in .NET ticks (100 ns since 0001-01-01), as ActiLife writes them.",
+        )
+    as_int = ticks.to_numpy(dtype=np.int64) if ticks.dtype.kind in "iu" else (
+        np.array([int(v) for v in ticks], dtype=np.int64))
+    stamps = ((as_int - _TICKS_AT_UNIX_EPOCH) * 100).astype("datetime64[ns]")
+    ordered = np.sort(stamps)
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if same.size:
+        raise FileFormatError(
+            path,
+            f"epoch {pd.Timestamp(ordered[same[0]])} is in the file twice ({same.size} repeated "
+            "timestamp(s)): the device clock was set back (e.g. for daylight saving) or two "
+            "downloads were merged. Re-export the AGD from the raw .gt3x file.",
+        )
+    return stamps
+
+
+def _agd_numbers(path: Path, column: pd.Series, name: str, stamps: np.ndarray) -> np.ndarray:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = np.flatnonzero((values.isna() & column.notna()).to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise FileFormatError(
+            path,
+            f"epoch {i + 1} ({pd.Timestamp(stamps[i])}): {name} is {column.iloc[i]!r}, not a "
+            "number.",
+        )
+    values = values.to_numpy(dtype=float)
+    if name in _COUNT_COLUMNS:
+        neg = np.flatnonzero(values < 0)
+        if neg.size:
+            i = int(neg[0])
+            raise FileFormatError(
+                path,
+                f"epoch {i + 1} ({pd.Timestamp(stamps[i])}): {name} is {values[i]:g}; counts "
+                "cannot be negative. The AGD is damaged or was edited.",
+            )
+    return values
 
 
 def _ticks(t: int) -> pd.Timestamp:
@@ -252,6 +332,27 @@ def _header_value(text: TextFile, i: int, label: str) -> str:
     return line[len(label) :].strip(" :")
 
 
+# Clock formats ActiLife writes, by the computer's culture: 24-hour, 12-hour, with milliseconds.
+_CLOCKS = ("%H:%M:%S", "%I:%M:%S %p", "%H:%M:%S.%f", "%H:%M", "%I:%M %p")
+
+
+def _clock_format(value: str) -> str | None:
+    for fmt in _CLOCKS:
+        try:
+            datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+        return fmt
+    return None
+
+
+def _parse_clock(value: str):
+    fmt = _clock_format(value)
+    if fmt is None:
+        raise ValueError(value)
+    return datetime.strptime(value.strip(), fmt).time()
+
+
 def _parse_date(value: str, dotnet: str) -> datetime | None:
     try:
         return datetime.strptime(value, _strptime_format(dotnet))
@@ -286,7 +387,7 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     try:
         h, mi, s = (int(x) for x in epoch_txt.split(":"))
         epoch_s = float(h * 3600 + mi * 60 + s)
-        clock = datetime.strptime(start_time, "%H:%M:%S").time()
+        clock = _parse_clock(start_time)
     except ValueError:
         raise text.error(
             f"cannot read the epoch period {epoch_txt!r} or start time {start_time!r} "
@@ -330,6 +431,12 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
             line=first_data + int(m.group(1)) - 1 if m else None,
         ) from None
     width = _row_width(raw)
+    if names_row and width != len(_trim(names)):
+        raise text.error(
+            f"the column-name row names {len(_trim(names))} columns, but the epochs have "
+            f"{width}. Was the file edited? Export it again from ActiLife.",
+            line=body,
+        )
     if not names_row and width != len(names):
         raise text.error(
             f"{width} columns per epoch, but Mode = {mode} implies {len(names)} "
@@ -355,13 +462,20 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         if values.isna().any():
             i = int(np.flatnonzero(values.isna().to_numpy())[0])
             raise text.error(f"{name} is {col.iloc[i]!r}, not a number.", line=first_data + i)
+        if name in _COUNT_COLUMNS and (values < 0).any():
+            i = int(np.flatnonzero((values < 0).to_numpy())[0])
+            raise text.error(
+                f"{name} is {col.iloc[i]}; counts cannot be negative. Was the file edited?",
+                line=first_data + i,
+            )
         out[name] = _as_counts(values.to_numpy(dtype=float))
     start = pd.Timestamp(datetime.combine(start_day.date(), clock))
     stamps = start + pd.to_timedelta(np.arange(n) * epoch_s, unit="s")
     if "date" in names and "time" in names:
+        clock_fmt = _clock_format(str(raw[names.index("time")].iloc[0])) or "%H:%M:%S"
         written = pd.to_datetime(
             raw[names.index("date")].str.strip() + " " + raw[names.index("time")].str.strip(),
-            format=_strptime_format(fmt) + " %H:%M:%S",
+            format=_strptime_format(fmt) + " " + clock_fmt,
             errors="coerce",
         )
         wrong = (written != stamps).to_numpy()
@@ -389,6 +503,14 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         settings=text.lines[:10],
     )
     return frame
+
+
+def _trim(names: list[str]) -> list[str]:
+    # a padded names row ends in empty names
+    out = list(names)
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def _row_width(raw: pd.DataFrame) -> int:
@@ -446,26 +568,54 @@ _NONWEAR_DEFAULTS = {
 }
 
 
+def _checked_epochs(epochs: pd.DataFrame, columns: list[str]) -> tuple[pd.Series, dict]:
+    """The epochs' timestamps (device clock) and ``columns`` as floats, or an InputError.
+
+    Time-zone-aware, unparseable or repeated timestamps and non-numeric counts are refused, so
+    that nothing downstream sums a minute twice or reads text as activity.
+    """
+    where = "the ActiGraph epochs"
+    require_columns(epochs, ["timestamp", *columns], where=where)
+    ts = _local_times(epochs["timestamp"], column="timestamp", where=where)
+    if ts.isna().any():
+        i = int(np.flatnonzero(ts.isna().to_numpy())[0])
+        raise InputError(f"{where}: row {i} has no timestamp.")
+    repeated = ts.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        rows = np.flatnonzero(repeated)
+        first = ts.iloc[rows[0]]
+        again = rows[(ts.iloc[rows] == first).to_numpy()]
+        raise InputError(
+            f"{where}: epoch {first} appears twice (rows {again[0]} and {again[1]}); two "
+            "recordings were stacked, or a clock was set back. Keep one recording per call."
+        )
+    values = {c: _numbers(epochs[c], column=c, where=where) for c in columns}
+    return ts, values
+
+
 def _minute_counts(epochs: pd.DataFrame, axis: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    require_columns(epochs, ["timestamp", axis], where="the ActiGraph epochs")
-    epoch_s = _epoch_seconds(epochs)
+    ts, values = _checked_epochs(epochs, [axis])
+    epoch_s = _epoch_seconds(epochs, ts)
     if epoch_s > 60 or 60 % epoch_s:
         raise InputError(
             f"non-wear needs epochs that divide a minute (1-60 s); these are {epoch_s:g} s."
         )
-    ts = pd.to_datetime(epochs["timestamp"])
-    minute = ts.dt.floor("min")
-    per_min = epochs[axis].groupby(minute.to_numpy()).sum()
+    counts = pd.Series(values[axis])
+    minute = ts.dt.floor("min").to_numpy()
+    per_min = counts.groupby(minute).sum()
+    gaps = counts.isna().groupby(minute).any()  # an epoch without a count: no data
+    per_min[gaps.to_numpy()] = np.nan
     full = pd.date_range(per_min.index.min(), per_min.index.max(), freq="min")
     per_min = per_min.reindex(full)  # minutes without epochs stay NaN
     return full, per_min.to_numpy(dtype=float)
 
 
-def _epoch_seconds(epochs: pd.DataFrame) -> float:
+def _epoch_seconds(epochs: pd.DataFrame, ts: pd.Series | None = None) -> float:
     if "epoch_s" in epochs.attrs:
         return float(epochs.attrs["epoch_s"])
-    ts = pd.to_datetime(epochs["timestamp"])
-    steps = np.diff(ts.to_numpy().astype("datetime64[ns]").astype(np.int64)) / 1e9
+    if ts is None:
+        ts, _ = _checked_epochs(epochs, [])
+    steps = np.diff(np.sort(ts.to_numpy().astype("datetime64[ns]").astype(np.int64))) / 1e9
     if steps.size == 0:
         raise InputError("cannot tell the epoch length from one epoch; set .attrs['epoch_s'].")
     return float(np.median(steps))
@@ -575,6 +725,13 @@ def nonwear(epochs: pd.DataFrame, *, method: str = "choi", **params) -> pd.DataF
     """
     check_one_of("method", method, list(_NONWEAR_DEFAULTS))
     axis = params.get("axis", "axis1")
+    if len(epochs) == 0:
+        require_columns(epochs, ["timestamp", axis], where="the ActiGraph epochs")
+        out = pd.DataFrame({"start": pd.Series(dtype="datetime64[ns]"),
+                            "end": pd.Series(dtype="datetime64[ns]"),
+                            "wear": pd.Series(dtype=bool)})
+        out.attrs.update(method=method, params={**_NONWEAR_DEFAULTS[method], **params})
+        return out
     minutes, counts = _minute_counts(epochs, axis)
     off = nonwear_minutes(counts, method=method, **params)
     starts, lengths, values = _runs(off)
@@ -642,30 +799,37 @@ def actigraph_daily(
     check_one_of("posture", posture, ["counts", "inclinometer"])
     if nonwear_method is not None:
         check_one_of("nonwear_method", nonwear_method, list(_NONWEAR_DEFAULTS))
-    require_columns(epochs, ["timestamp", "axis1"], where="the ActiGraph epochs")
-    epoch_s = _epoch_seconds(epochs)
+    if posture == "inclinometer":
+        require_columns(epochs, list(_INCLINE), where="the ActiGraph epochs (inclinometer)")
+    used = ["axis1", *(_INCLINE if posture == "inclinometer" else ())]
+    ts, values = _checked_epochs(epochs, used)
     n = len(epochs)
+    epoch_s = _epoch_seconds(epochs, ts) if n else float(epochs.attrs.get("epoch_s", 60.0))
     if posture == "counts":
         threshold = cutpoint * epoch_s / 60.0
-        state = np.where(epochs["axis1"].to_numpy(dtype=float) < threshold, "sitting", "upright")
+        state = np.where(values["axis1"] < threshold, "sitting", "upright").astype(object)
+        missing = np.isnan(values["axis1"])
         how = f"sitting = axis1 < {cutpoint:g} counts/min ({threshold:.3g} per {epoch_s:g}-s epoch)"
     else:
-        require_columns(epochs, list(_INCLINE), where="the ActiGraph epochs (inclinometer)")
-        secs = epochs[["incline_sitting", "incline_standing", "incline_lying", "incline_off"]]
-        pick = np.argmax(secs.to_numpy(dtype=float), axis=1)
+        order = ["incline_sitting", "incline_standing", "incline_lying", "incline_off"]
+        secs = np.column_stack([values[c] for c in order])
+        missing = np.isnan(secs).any(axis=1)
+        pick = np.argmax(np.where(np.isnan(secs), -1.0, secs), axis=1)
         state = np.array(["sitting", "upright", "lying", "nonwear"], dtype=object)[pick]
         how = "sitting = inclinometer sitting for most of the epoch"
-    state = np.asarray(state, dtype=object)
+    state[missing] = "nonwear"  # an epoch without a count is no data, as a gap is
+    if missing.any():
+        how += "; epochs without a count are non-wear"
     if nonwear_method is not None and n:
         periods = nonwear(epochs, method=nonwear_method)
-        minute = pd.to_datetime(epochs["timestamp"]).dt.floor("min").to_numpy()
+        minute = ts.dt.floor("min").to_numpy()
         off = np.zeros(n, dtype=bool)
         for row in periods.loc[~periods["wear"]].itertuples():
             off |= (minute >= row.start.to_datetime64()) & (minute < row.end.to_datetime64())
         state[off] = "nonwear"
         how += f"; non-wear by {nonwear_method} ({periods.attrs['params']})"
     intervals = pd.DataFrame(
-        {"start": epochs["timestamp"], "duration_s": np.full(n, epoch_s), "state": state}
+        {"start": ts.to_numpy(), "duration_s": np.full(n, epoch_s), "state": state}
     )
     daily = daily_sitting(
         intervals,

@@ -371,3 +371,163 @@ def test_semicolon_export_with_decimal_comma(tmp_path):
 def test_ragged_epoch_row_names_the_line(tmp_path):
     with pytest.raises(FileFormatError, match=r"line 13: epoch rows cannot be read"):
         read_actigraph(write(tmp_path, header(pad="") + ["1,2,3,0", "1,2,3,0", "4,5,6,0,9,9"]))
+
+
+# ------------------------------------------------------------ adversarial exports (issue 6)
+START_TICKS = int(np.datetime64("2024-02-01T10:00:00", "ns").astype(np.int64) // 100) + TICKS_1970
+
+
+def agd_rows(path: Path, rows: list[tuple], *, columns="dataTimestamp, axis1, axis2, axis3, steps"):
+    """An AGD whose data table holds exactly ``rows`` (timestamps in ticks)."""
+    make_agd(path, rows=0)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE data")
+    con.execute(f"CREATE TABLE data ({columns})")
+    marks = ", ".join("?" * len(rows[0])) if rows else ""
+    if rows:
+        con.executemany(f"INSERT INTO data VALUES ({marks})", rows)
+    con.commit()
+    con.close()
+    return path
+
+
+MINUTE = 600_000_000  # ticks
+
+
+def test_agd_data_table_without_timestamps(tmp_path):
+    path = agd_rows(tmp_path / "C01.agd", [(1, 2, 3, 4)], columns="axis1, axis2, axis3, steps")
+    with pytest.raises(FileFormatError, match=r"C01.agd: the AGD 'data' table has no "
+                                              r"'dataTimestamp' column \(it has: axis1"):
+        read_actigraph(path)
+
+
+def test_agd_text_in_a_count_column_names_the_epoch(tmp_path):
+    rows = [(START_TICKS, 1, 2, 3, 4), (START_TICKS + MINUTE, "x", 2, 3, 4)]
+    with pytest.raises(FileFormatError, match=r"C02.agd: epoch 2 \(2024-02-01 10:01:00\): "
+                                              r"axis1 is 'x', not a number"):
+        read_actigraph(agd_rows(tmp_path / "C02.agd", rows))
+
+
+def test_agd_missing_timestamp_is_refused(tmp_path):
+    rows = [(START_TICKS, 1, 2, 3, 4), (None, 1, 2, 3, 4)]
+    with pytest.raises(FileFormatError, match=r"C03.agd: 1 epoch\(s\) have no dataTimestamp"):
+        read_actigraph(agd_rows(tmp_path / "C03.agd", rows))
+
+
+def test_agd_timestamps_that_are_not_ticks_are_refused(tmp_path):
+    rows = [(1_706_781_600, 1, 2, 3, 4), (1_706_781_660, 1, 2, 3, 4)]  # unix seconds
+    with pytest.raises(FileFormatError, match=r"C04.agd: epoch 1: dataTimestamp 1706781600 "
+                                              r"is not a date between 1980 and 2100.*ticks"):
+        read_actigraph(agd_rows(tmp_path / "C04.agd", rows))
+
+
+def test_agd_duplicated_timestamps_name_the_time_and_the_likely_cause(tmp_path):
+    # e.g. a clock set back an hour for daylight saving, or two downloads merged
+    rows = [(START_TICKS + k * MINUTE, 1, 2, 3, 4) for k in (0, 1, 2, 1, 2, 3)]
+    with pytest.raises(FileFormatError, match=r"C05.agd: epoch 2024-02-01 10:01:00 is in the "
+                                              r"file twice.*daylight saving"):
+        read_actigraph(agd_rows(tmp_path / "C05.agd", rows))
+
+
+def test_agd_without_epochs_is_refused_like_the_csv(tmp_path):
+    with pytest.raises(FileFormatError, match=r"C06.agd: the AGD has no epochs"):
+        read_actigraph(make_agd(tmp_path / "C06.agd", rows=0))
+
+
+def test_agd_negative_counts_are_refused(tmp_path):
+    rows = [(START_TICKS, 1, 2, 3, 4), (START_TICKS + MINUTE, -7, 2, 3, 4)]
+    with pytest.raises(FileFormatError, match=r"epoch 2 \(2024-02-01 10:01:00\): axis1 is -7; "
+                                              "counts cannot be negative"):
+        read_actigraph(agd_rows(tmp_path / "C07.agd", rows))
+
+
+def test_epoch_csv_negative_counts_name_the_line(tmp_path):
+    with pytest.raises(FileFormatError, match=r"line 12: axis1 is -5; counts cannot be negative"):
+        read_actigraph(write(tmp_path, header(pad="") + ["1,2,3,0", "-5,2,3,0"]))
+
+
+@pytest.mark.parametrize("names", ["Axis1,Axis2,Axis3", "Date,Time,Axis1,Axis2,Axis3,Steps"])
+def test_column_name_row_that_does_not_fit_the_epochs(tmp_path, names):
+    # fewer names than columns silently dropped the last column; more names gave a KeyError
+    lines = header(pad="") + [names, "1,2,3,0", "4,5,6,0"]
+    with pytest.raises(FileFormatError, match=r"line 11: the column-name row names \d columns, "
+                                              r"but the epochs have 4"):
+        read_actigraph(write(tmp_path, lines))
+
+
+@pytest.mark.parametrize("clock", ["8:0{m}:00 AM", "08:0{m}:00.000", "08:0{m}"])
+def test_written_times_in_12_hour_or_millisecond_form_read(tmp_path, clock):
+    rows = [f"1/15/2024,{clock.format(m=m)},{m},0,0,0" for m in range(3)]
+    lines = header(pad="") + ["Date,Time,Axis1,Axis2,Axis3,Steps", *rows]
+    ep = read_actigraph(write(tmp_path, lines))
+    assert ep["timestamp"].tolist() == list(pd.date_range("2024-01-15 08:00", periods=3,
+                                                          freq="min"))
+    assert ep["axis1"].tolist() == [0, 1, 2]
+
+
+def test_header_start_time_in_12_hour_form_reads(tmp_path):
+    lines = header(pad="")
+    lines[2] = "Start Time 8:00:00 PM"
+    ep = read_actigraph(write(tmp_path, lines + ["1,2,3,0"]))
+    assert ep["timestamp"].iloc[0] == pd.Timestamp("2024-01-15 20:00")
+
+
+def test_nonwear_of_no_epochs_is_no_periods():
+    ep = minute_epochs([])
+    out = nonwear(ep)
+    assert list(out.columns) == ["start", "end", "wear"] and len(out) == 0
+
+
+def test_missing_counts_are_nonwear_not_activity():
+    # 30 minutes with no count (NaN) inside wear: they were read as upright (NaN < 100 is False)
+    counts = np.r_[np.full(60, 50.0), np.full(30, np.nan), np.full(60, 500.0)]
+    day = actigraph_daily(minute_epochs(counts), valid_day=1)
+    assert day["sitting_h"].iloc[0] == pytest.approx(1.0)
+    assert day["upright_h"].iloc[0] == pytest.approx(1.0)
+    assert day["nonwear_h"].iloc[0] == pytest.approx(0.5)
+    assert nonwear(minute_epochs(counts))["wear"].tolist() == [True, False, True]
+    day = actigraph_daily(minute_epochs(counts), nonwear_method=None, valid_day=1)
+    assert day["nonwear_h"].iloc[0] == pytest.approx(0.5)
+
+
+def test_time_zone_aware_epochs_are_refused():
+    # a night across the autumn clock change: 02:00-03:00 local happens twice
+    ep = minute_epochs(np.full(600, 500.0))
+    ep["timestamp"] = pd.date_range("2024-10-27 00:00", periods=600, freq="min",
+                                    tz="Europe/Berlin")
+    for call in (nonwear, actigraph_daily):
+        with pytest.raises(InputError, match=r"time zone \(Europe/Berlin\)"):
+            call(ep)
+
+
+def test_epochs_with_text_counts_or_timestamps_are_refused():
+    ep = minute_epochs([1.0, 2.0, 3.0])
+    ep["axis1"] = ["1", "2", "a lot"]
+    with pytest.raises(InputError, match=r"column 'axis1' holds 'a lot' \(row 2\), not a number"):
+        actigraph_daily(ep)
+    ep = minute_epochs([1.0, 2.0, 3.0])
+    ep["timestamp"] = ["2024-01-15 08:00", "soon", "2024-01-15 08:02"]
+    with pytest.raises(InputError, match=r"column 'timestamp' holds 'soon' \(row 1\)"):
+        actigraph_daily(ep)
+    with pytest.raises(InputError, match=r"column 'timestamp' holds 'soon' \(row 1\)"):
+        nonwear(ep)
+
+
+def test_unsorted_or_duplicated_epochs_in_memory():
+    ep = minute_epochs(np.r_[np.full(120, 50.0), np.full(120, 500.0)])
+    shuffled = ep.sample(frac=1, random_state=3)
+    shuffled.attrs = ep.attrs
+    pd.testing.assert_frame_equal(actigraph_daily(shuffled, valid_day=1),
+                                  actigraph_daily(ep, valid_day=1))
+    doubled = pd.concat([ep, ep.iloc[[10]]])
+    doubled.attrs = ep.attrs
+    with pytest.raises(InputError, match="2024-01-15 08:10:00 appears twice"):
+        actigraph_daily(doubled)
+
+
+def test_agd_that_is_not_sqlite_says_so(tmp_path):
+    path = tmp_path / "C08.agd"
+    path.write_bytes(b"Time,Axis1\n1,2\n")
+    with pytest.raises(FileFormatError, match=r"C08.agd: is not an AGD file: an AGD is an SQLite "
+                                              "database"):
+        read_actigraph(path)
