@@ -43,6 +43,7 @@ signal conditioning improves EMG onset detection. Eur J Appl Physiol 110:489-498
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ import pandas as pd
 
 from .._checks import check_one_of, require_columns
 from ..codebook import HAMSTRING_MUSCLES
-from ..errors import InputError
+from ..errors import GluteStudyWarning, InputError
 from ._text import TextFile, parse_numbers, read_text, sniff_delimiter
 
 __all__ = [
@@ -76,6 +77,8 @@ _MUSCLE_WORDS = (
     (r"erector|\bes\b", "erector_spinae"),
 )
 _EMG_LABEL = re.compile(r"\bEMG")
+_MIN_RATE_HZ = 100.0  # below this a file's time column is not in seconds (or not EMG)
+_MUSCLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _TIME_LABEL = re.compile(r"x\s*\[\s*s\s*\]|time", re.IGNORECASE)
 
 
@@ -151,7 +154,23 @@ def _rate(time: np.ndarray, text: TextFile, first_line: int) -> float:
             f"time jumps from {time[bad[0]]:g} s to {time[bad[0] + 1]:g} s where samples are "
             f"{med:g} s apart; expected one regularly sampled recording (gap or two files "
             "joined?).", line=first_line + int(bad[0]) + 1)
+    if 1.0 / med < _MIN_RATE_HZ:
+        raise text.error(
+            f"time steps of {med:g} s ({1.0 / med:g} Hz); surface EMG is sampled at "
+            f"{_MIN_RATE_HZ:g} Hz or more. Is the time in milliseconds? Write it in seconds "
+            "(divide by 1000).", line=first_line)
     return round(1.0 / med, 4)
+
+
+def _check_channel(values: np.ndarray, name: str, text: TextFile, first_line: int) -> None:
+    """A channel must hold a value in every row: a NaN would silently void its onset."""
+    missing = np.isnan(values)
+    if missing.all():
+        raise text.error(f"channel '{name}' holds no samples (every cell is empty); remove the "
+                         "column or re-export the recording.")
+    if missing.any():
+        raise text.error(f"channel '{name}' has an empty cell inside the recording; expected a "
+                         "value in every row.", line=first_line + int(np.flatnonzero(missing)[0]))
 
 
 def _read_tidy(text: TextFile) -> pd.DataFrame:
@@ -161,6 +180,10 @@ def _read_tidy(text: TextFile) -> pd.DataFrame:
         raise text.error("the first lines do not split into the same number of fields; expected "
                          "a tidy CSV (time_s, then one column per muscle).", line=1) from None
     header = [h.strip().strip('"') for h in text.lines[0].split(delimiter)]
+    twice = [h for h in header if header.count(h) > 1]
+    if twice:
+        raise text.error(f"column '{twice[0]}' appears twice; expected one column per muscle.",
+                         line=1)
     rows = [ln.split(delimiter) for ln in text.lines[1:]]
     for i, row in enumerate(rows):
         if len(row) != len(header):
@@ -171,6 +194,8 @@ def _read_tidy(text: TextFile) -> pd.DataFrame:
     for j, name in enumerate(header):
         data[name] = parse_numbers([r[j] for r in rows], text=text, column=name, first_line=2,
                                    decimal=decimal)
+    for name, values in data.items():
+        _check_channel(values, name, text, 2)
     frame = pd.DataFrame(data)
     frame.attrs.update(sampling_rate_hz=_rate(frame["time_s"].to_numpy(), text, 2),
                        format="tidy", unit="as recorded")
@@ -254,7 +279,7 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
         if name in channels:
             name = f"{name}_{label.replace(' ', '_').lower()}"
         channels[name] = values
-    frame = pd.DataFrame({"time_s": time, **channels})
+    frame = _common_span(pd.DataFrame({"time_s": time, **channels}), text)
     unit = re.search(r"\(\s*((m|µ|u)?V)\s*\)", labels[emg_cols[0]])
     frame.attrs.update(sampling_rate_hz=rate_hz or rate, format="trigno",
                        unit=unit.group(1) if unit else "")
@@ -264,9 +289,34 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
     return frame
 
 
+def _common_span(frame: pd.DataFrame, text: TextFile) -> pd.DataFrame:
+    """Keep the rows every channel covers (channels at other rates end a sample apart).
+
+    Interpolated channels are NaN outside their own time span; a NaN would void a channel's
+    onset, so the one or two rows at either end are dropped. A channel that stops much earlier
+    (a dropped sensor) is refused instead.
+    """
+    covered = frame.notna().all(axis=1).to_numpy()
+    if covered.all():
+        return frame
+    keep = np.flatnonzero(covered)
+    lost = len(frame) - (keep.size and keep[-1] - keep[0] + 1)
+    if keep.size == 0 or lost > max(2, 0.01 * len(frame)):
+        name = frame.columns[frame.isna().sum().to_numpy().argmax()]
+        span = frame["time_s"][frame[name].notna()]
+        where = (f"{span.iloc[0]:g} to {span.iloc[-1]:g} s" if len(span) else "no time")
+        raise text.error(f"channel '{name}' covers {where} of a recording from "
+                         f"{frame['time_s'].iloc[0]:g} to {frame['time_s'].iloc[-1]:g} s; "
+                         "expected every EMG channel over the whole recording (a sensor "
+                         "dropped out?). Export the channels separately.")
+    out = frame.iloc[keep[0]:keep[-1] + 1].reset_index(drop=True)
+    out.attrs["trimmed_samples"] = int(lost)
+    return out
+
+
 def _numeric_row(cells: list[str]) -> bool:
     filled = [c for c in cells if c]
-    return bool(filled) and all(re.fullmatch(r"[-+]?\d*[.,]?\d+([eE][-+]?\d+)?", c)
+    return bool(filled) and all(re.fullmatch(r"[-+]?\d*[.,]?\d+([eE][-+]?\d+)?|(?i:nan)", c)
                                 for c in filled)
 
 
@@ -315,6 +365,18 @@ def synthetic_emg(
 # ----------------------------------------------------------------------------- onsets
 
 
+def _check_length(n: int, fs: float, baseline_ms: float, min_duration_ms: float) -> None:
+    """The record must hold the baseline and one hold period after it (else no onset can be)."""
+    m = int(round(baseline_ms * fs / 1000))
+    hold = max(1, int(round(min_duration_ms * fs / 1000)))
+    if n < max(m + hold, 30):
+        raise InputError(
+            f"the signal has {n} samples ({1000 * n / fs:g} ms at {fs:g} Hz); onset detection "
+            f"needs the baseline (baseline_ms={baseline_ms:g}: {m} samples) and at least "
+            f"min_duration_ms={min_duration_ms:g} ({hold} samples) after it. Record longer "
+            "trials (rest before the cue) or pass a shorter baseline_ms.")
+
+
 def _baseline(env: np.ndarray, fs: float, baseline_ms: float) -> tuple[float, float]:
     m = int(round(baseline_ms * fs / 1000))
     if m < 10 or m >= env.size:
@@ -360,6 +422,7 @@ def onset_hodges_bui(
     1.0
     """
     x = np.asarray(signal, dtype=float)
+    _check_length(x.size, fs, baseline_ms, min_duration_ms)
     env = _lowpass(np.abs(x - x.mean()), fs, 50.0)
     w = max(1, int(round(window_ms * fs / 1000)))
     env = np.convolve(env, np.ones(w) / w, mode="same")
@@ -395,6 +458,7 @@ def onset_tkeo(
     from scipy.signal import butter, sosfiltfilt
 
     x = np.asarray(signal, dtype=float)
+    _check_length(x.size, fs, baseline_ms, min_duration_ms)
     x = x - x.mean()
     if bandpass_hz is not None:
         low, high = bandpass_hz
@@ -575,12 +639,22 @@ def activation_table(
     for _, item in man.iterrows():
         path = Path(item["path"])
         emg = read_emg(path if path.is_absolute() else base / path, muscles=muscles)
+        unnamed = [c for c in emg.columns[1:] if not _MUSCLE_NAME.fullmatch(str(c))]
+        if unnamed:
+            raise InputError(
+                f"{path.name}: channel '{unnamed[0]}' has no muscle name (channels: "
+                f"{', '.join(map(str, emg.columns[1:]))}); name it, e.g. muscles={{"
+                f"'{unnamed[0]}': 'gluteus_maximus'}} (command line: --muscle "
+                f"'{unnamed[0]}=gluteus_maximus'), or name the sensor after the muscle.")
         if str(item["task"]).lower() == "mvic":
             for muscle, value in emg_amplitude(emg, statistic="peak").items():
                 key = (item["participant_id"], muscle)
                 mvic[key] = max(mvic.get(key, 0.0), value)
             continue
-        onsets = detect_onsets(emg, method=method, **params)
+        try:
+            onsets = detect_onsets(emg, method=method, **params)
+        except InputError as err:
+            raise InputError(f"{path.name}: {err}") from None
         amp = emg_amplitude(emg, statistic=amplitude, onsets=onsets)
         for muscle in onsets.index:
             rows.append({
@@ -596,6 +670,15 @@ def activation_table(
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
     ref = [mvic.get((p, m), np.nan) for p, m in zip(out["participant_id"], out["muscle"])]
+    lacking: dict[Any, list[str]] = {}
+    for p, m in dict.fromkeys(zip(out["participant_id"], out["muscle"])):
+        if (p, m) not in mvic:
+            lacking.setdefault(p, []).append(str(m))
+    if lacking:
+        shown = "; ".join(f"{p}: {', '.join(ms)}" for p, ms in lacking.items())
+        warnings.warn(f"no MVIC trial for {shown}; their amplitude_pct_mvic is "
+                      "left empty (add MVIC files with task 'mvic' to the manifest, with the "
+                      "same channel names).", GluteStudyWarning, stacklevel=2)
     out["amplitude_pct_mvic"] = 100.0 * out["_amp"] / np.asarray(ref, dtype=float)
     out["date"] = pd.to_datetime(out["date"])
     return out[columns]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glute_study.errors import GluteStudyError
+from glute_study.errors import GluteStudyError, GluteStudyWarning, InputError
 from glute_study.io.emg import (
     activation_table,
     detect_onsets,
@@ -186,6 +186,110 @@ def test_activation_without_mvic_leaves_pct_missing(tmp_path):
     _write(tmp_path, "phe.csv", 1.1, 1.0)
     manifest = pd.DataFrame({"path": ["phe.csv"], "participant_id": "P1", "date": "2026-03-01",
                              "task": "hip_thrust"})
-    table = activation_table(manifest, root=tmp_path, method="hodges_bui")
+    with pytest.warns(GluteStudyWarning, match=r"no MVIC trial.*P1: gluteus_maximus, "
+                      r"biceps_femoris.*amplitude_pct_mvic is left empty"):
+        table = activation_table(manifest, root=tmp_path, method="hodges_bui")
     assert table["amplitude_pct_mvic"].isna().all()
     assert table["onset_ms"].notna().all()
+
+
+# ----------------------------------------------------------------------------- adversarial
+
+
+def _tidy(path: Path, n: int = 3000, **columns) -> Path:
+    frame = pd.DataFrame({"time_s": np.arange(n) / 2000, **columns})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_tidy_channel_of_nan_is_refused(tmp_path):
+    path = _tidy(tmp_path / "nan.csv", gluteus_maximus=synthetic_emg(duration_s=1.5, seed=1),
+                 biceps_femoris=np.nan)
+    with pytest.raises(GluteStudyError, match=r"nan.csv: channel 'biceps_femoris' holds no "
+                       r"samples"):
+        read_emg(path)
+
+
+@pytest.mark.parametrize("cell", ["", "NaN"])
+def test_tidy_hole_in_a_channel_names_the_line(tmp_path, cell):
+    x = synthetic_emg(duration_s=1.5, seed=1).round(6).astype(object)
+    x[100] = cell
+    path = _tidy(tmp_path / "hole.csv", gluteus_maximus=x)
+    # an empty cell is a hole; the text NaN is refused as not a number, on the same line
+    with pytest.raises(GluteStudyError, match=r"hole.csv, line 102: (channel|column) "
+                       r"'gluteus_maximus' (has an empty cell|holds 'NaN', not a number)"):
+        read_emg(path)
+
+
+def test_trigno_nan_cells_name_the_line(tmp_path):
+    lines = (DATA / "emg_trigno.csv").read_text().splitlines()
+    cells = lines[20].split(",")
+    cells[5] = "NaN"
+    lines[20] = ",".join(cells)
+    (tmp_path / "nan.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(GluteStudyError, match=r"nan.csv, line 21: column 'EMG 2 \(mV\)' holds "
+                       "'NaN', not a number"):
+        read_emg(tmp_path / "nan.csv")
+
+
+def test_duplicated_muscle_columns_are_refused(tmp_path):
+    (tmp_path / "d.csv").write_text("time_s,gluteus_maximus,gluteus_maximus\n0,1,2\n"
+                                    "0.001,1,2\n0.002,1,2\n")
+    with pytest.raises(GluteStudyError, match="line 1: column 'gluteus_maximus' appears twice"):
+        read_emg(tmp_path / "d.csv")
+
+
+def test_time_in_milliseconds_is_refused(tmp_path):
+    (tmp_path / "ms.csv").write_text("time_s,gluteus_maximus\n0,1\n1,1\n2,1\n3,1\n")
+    with pytest.raises(GluteStudyError, match=r"ms.csv, line 2: .*1 Hz.*milliseconds"):
+        read_emg(tmp_path / "ms.csv")
+
+
+@pytest.mark.parametrize("method", [onset_tkeo, onset_hodges_bui])
+@pytest.mark.parametrize("n", [20, 300, 1010])
+def test_signal_shorter_than_baseline_and_hold_is_refused(method, n):
+    with pytest.raises(InputError, match=rf"{n} samples.*baseline_ms=500.*min_duration_ms=25"):
+        method(np.ones(n), 2000.0)
+
+
+def _trigno_two_rates(path: Path, first_hz: float, second_hz: float) -> None:
+    n1, n2 = int(first_hz), int(second_hz)  # one second each
+    x1 = synthetic_emg(onset_s=0.6, fs=first_hz, duration_s=1, seed=1)
+    x2 = synthetic_emg(onset_s=0.6, fs=second_hz, duration_s=1, seed=2)
+    head = ["Application:,Trigno Discover", "", "Glute Max R (1),,Biceps Fem R (2),",
+            "X [s],EMG 1 (mV),X [s],EMG 2 (mV)", f",{first_hz:g} Hz,,{second_hz:g} Hz"]
+    body = []
+    for i in range(max(n1, n2)):
+        a = f"{i / first_hz:.6f},{x1[i]:.6f}" if i < n1 else ","
+        b = f"{i / second_hz:.6f},{x2[i]:.6f}" if i < n2 else ","
+        body.append(f"{a},{b}")
+    path.write_text("\n".join(head + body) + "\n")
+
+
+@pytest.mark.parametrize(("first", "second"), [(2000.0, 1000.0), (1000.0, 2000.0)])
+def test_trigno_channels_at_different_rates_share_one_time_axis(tmp_path, first, second):
+    _trigno_two_rates(tmp_path / "r.csv", first, second)
+    emg = read_emg(tmp_path / "r.csv")
+    assert emg.attrs["sampling_rate_hz"] == first
+    assert not emg.isna().any().any()  # no NaN past the end of the shorter time axis
+    assert emg["time_s"].iloc[-1] <= 1.0
+    onsets = detect_onsets(emg)
+    np.testing.assert_allclose(onsets.to_numpy(), [0.6, 0.6], atol=0.06)  # 1 kHz noise
+
+
+def test_unnamed_channel_in_the_activation_table_is_refused(tmp_path):
+    lines = (DATA / "emg_trigno.csv").read_text().splitlines()
+    (tmp_path / "u.csv").write_text("\n".join([*lines[:4], "Sensor 1,,,,Sensor 2,", *lines[5:]])
+                                    + "\n")
+    manifest = pd.DataFrame({"path": ["u.csv"], "participant_id": "P1", "date": "2026-03-01",
+                             "task": "hip_thrust"})
+    with pytest.raises(InputError, match=r"u.csv: channel 'EMG 1' has no muscle name.*muscles="):
+        activation_table(manifest, root=tmp_path)
+
+
+def test_short_trial_in_the_activation_table_names_the_file(tmp_path):
+    _tidy(tmp_path / "short.csv", n=300, gluteus_maximus=np.ones(300))
+    manifest = pd.DataFrame({"path": ["short.csv"], "participant_id": "P1",
+                             "date": "2026-03-01", "task": "hip_thrust"})
+    with pytest.raises(InputError, match=r"short.csv: .*300 samples"):
+        activation_table(manifest, root=tmp_path)
