@@ -353,6 +353,15 @@ def _import_one(task: tuple[str, str, object, dict]) -> dict:
                 daily = accel_daily(path, participant_id=pid, **options)
         except GluteStudyError as exc:
             daily, error = None, exc
+        except Exception as exc:  # a bug or unforeseen input: still name the file, one line
+            from ._text import FileFormatError
+
+            daily = None
+            error = FileFormatError(
+                path,
+                f"could not be read: an unexpected {type(exc).__name__} ({exc}). Please report "
+                "this with the file; the other files are not affected.",
+            )
         else:
             error = None
     notes = [(w.category, str(w.message)) for w in caught]
@@ -504,17 +513,25 @@ def _expand(paths: object, suffixes: tuple[str, ...]) -> list[Path]:
     return out
 
 
+#: Recordings of one participant may touch within this many seconds (activPAL start times are
+#: whole seconds while durations are tenths, so back-to-back files can meet up to ~1 s apart).
+_OVERLAP_TOLERANCE_S = 1.5
+
+
 def _flag_overlaps(results: list[dict], errors: str) -> None:
     from ._text import FileFormatError
 
+    slack = pd.Timedelta(seconds=_OVERLAP_TOLERANCE_S)
     by_pid: dict[object, list[dict]] = {}
     for r in results:
         if r["error"] is None:
             by_pid.setdefault(r["participant_id"], []).append(r)
     for pid, recs in by_pid.items():
         recs.sort(key=lambda r: r["start"])
-        for a, b in zip(recs, recs[1:]):
-            if b["start"] < a["end"]:
+        latest = recs[0]  # the accepted recording that ends last so far
+        for b in recs[1:]:
+            if b["start"] < latest["end"] - slack:
+                a = latest
                 msg = (
                     f"participant {pid}: this recording ({b['start']} to {b['end']}) overlaps "
                     f"{Path(a['file']).name} ({a['start']} to {a['end']}); a duplicated or "
@@ -523,3 +540,5 @@ def _flag_overlaps(results: list[dict], errors: str) -> None:
                 if errors == "raise":
                     raise FileFormatError(b["file"], msg)
                 b["error"] = msg
+            elif b["end"] > latest["end"]:
+                latest = b

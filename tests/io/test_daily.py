@@ -206,3 +206,67 @@ def test_accel_recordings_on_the_same_day_do_not_overlap(tmp_path):
                                options={"nonwear_min": None})
     assert out.files["error"].isna().all()
     assert out.daily["upright_h"].tolist() == [1.0, 1.0]
+
+
+# ------------------------------------------------------------ adversarial exports (issue 6)
+def hourly_file(folder: Path, name: str, t0: float, hours: int, *, last_s: float = 3600.0):
+    """An activPAL file of ``hours`` 1-h events from Excel day ``t0``; the last lasts ``last_s``."""
+    rows = [f"{t0 + i / 24:.10f},0,{3600.0 if i < hours - 1 else last_s},{i % 2}"
+            for i in range(hours)]
+    path = folder / name
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    return path
+
+
+def test_back_to_back_recordings_within_clock_rounding_are_not_an_overlap(tmp_path):
+    # activPAL start times are whole seconds, durations tenths: a recording split in two ends
+    # up to a second after the next file's (rounded) first event
+    hourly_file(tmp_path, "P01_a.csv", 45292.5, 48, last_s=3600.4)
+    hourly_file(tmp_path, "P01_b.csv", 45294.5, 48)
+    out = import_device_folder(tmp_path, executor="serial", options={"valid_day": 20})
+    assert out.files["error"].isna().all()
+    assert out.daily["sitting_h"].sum() == pytest.approx(48.0, abs=1e-9)
+
+
+def test_an_overlap_with_an_earlier_longer_recording_is_found(tmp_path):
+    # a covers days 1-4; b (day 2) and c (day 3) both overlap a, though not each other: only
+    # neighbours in start order were compared, so c slipped through and its day counted twice
+    hourly_file(tmp_path, "P01_a.csv", 45292.0, 96)
+    hourly_file(tmp_path, "P01_b.csv", 45293.0, 6)
+    hourly_file(tmp_path, "P01_c.csv", 45294.0, 6)
+    out = import_device_folder(tmp_path, executor="serial", errors="record")
+    errors = dict(zip(out.files["file"].map(lambda f: Path(f).name), out.files["error"]))
+    assert errors["P01_a.csv"] is None
+    assert "overlaps P01_a.csv" in errors["P01_b.csv"]
+    assert "overlaps P01_a.csv" in errors["P01_c.csv"]
+    assert out.daily["file"].map(lambda f: Path(f).name).unique().tolist() == ["P01_a.csv"]
+
+
+def test_an_unexpected_failure_in_one_file_names_the_file(tmp_path, monkeypatch):
+    # a bug or an unforeseen input must still say which file it was, in one line
+    import glute_study.io.activpal as activpal
+
+    hourly_file(tmp_path, "P01.csv", 45292.0, 24)
+
+    def broken(path):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(activpal, "read_activpal", broken)
+    with pytest.raises(FileFormatError, match=r"P01.csv: could not be read: an unexpected "
+                                              r"ZeroDivisionError \(division by zero\)"):
+        import_device_folder(tmp_path, executor="serial")
+    out = import_device_folder(tmp_path, executor="serial", errors="record")
+    assert "unexpected ZeroDivisionError" in out.files["error"].iloc[0]
+
+
+def test_daily_sitting_refuses_time_zone_aware_and_text_input():
+    iv = intervals(("sitting", 3600.0), ("upright", 600.0))
+    aware = iv.assign(start=iv["start"].dt.tz_localize("Europe/London"))
+    with pytest.raises(InputError, match=r"the posture intervals: column 'start' carries a time "
+                                         r"zone \(Europe/London\)"):
+        daily_sitting(aware, instrument="activpal")
+    with pytest.raises(InputError, match=r"column 'duration_s' holds 'an hour' \(row 0\)"):
+        daily_sitting(iv.assign(duration_s=["an hour", "600"]), instrument="activpal")
+    # ISO text is read as the datetimes it spells
+    text = daily_sitting(iv.assign(start=iv["start"].astype(str)), instrument="activpal")
+    pd.testing.assert_frame_equal(text, daily_sitting(iv, instrument="activpal"))
