@@ -831,6 +831,7 @@ def actigraph_daily(
     intervals = pd.DataFrame(
         {"start": ts.to_numpy(), "duration_s": np.full(n, epoch_s), "state": state}
     )
+    intervals.attrs["path"] = epochs.attrs.get("path")
     daily = daily_sitting(
         intervals,
         participant_id=participant_id,

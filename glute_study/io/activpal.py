@@ -503,7 +503,7 @@ def sitting_summary(
         dur,
         state,
         participant_id=participant_id, instrument="activpal", valid_day=valid_day,
-        tolerance_s=1.5, rule=rule,
+        tolerance_s=1.5, rule=rule, source=str(path or ""),
     )
     daily.attrs["rules"].update(
         sitting_codes=list(sitting_codes), in_bed_codes=list(in_bed_codes),

@@ -68,6 +68,7 @@ DAILY_COLUMNS = (
 )
 
 _DAY = 86400.0
+_LONG_GAP_S = 7 * _DAY  # a gap this long inside one recording is warned about
 _SIT, _UP = 0, 1
 
 
@@ -140,6 +141,7 @@ def daily_sitting(
     return _summarise(
         start, dur, code, participant_id=participant_id, instrument=instrument,
         valid_day=valid_day, tolerance_s=tolerance_s, rule=rule,
+        source=str(intervals.attrs.get("path") or ""),
     )
 
 
@@ -193,8 +195,12 @@ def _summarise(
     valid_day: float,
     tolerance_s: float,
     rule: str,
+    source: str = "",
 ) -> pd.DataFrame:
-    """:func:`daily_sitting` on arrays: start (s since 1970), duration (s), state index."""
+    """:func:`daily_sitting` on arrays: start (s since 1970), duration (s), state index.
+
+    ``source`` names the recording (a file path) in warnings.
+    """
     order = np.argsort(start, kind="stable")
     start, dur, code = start[order], dur[order], code[order]
     rules = {
@@ -227,6 +233,18 @@ def _summarise(
             "recordings must be separated or removed before the daily summary."
         )
     joined = gap <= tolerance_s
+    if gap.size and gap.max() > _LONG_GAP_S:
+        import warnings
+
+        i = int(np.argmax(gap))
+        name = Path(source).name if source else "the recording"
+        warnings.warn(
+            f"{name}: no data for {gap[i] / _DAY:.1f} days ({_fmt(end[i])} to "
+            f"{_fmt(start[i + 1])}); those days are listed as empty, invalid days. A device "
+            "clock reset, or two recordings in one file?",
+            GluteStudyWarning,
+            stacklevel=3,
+        )
 
     # Runs of one state (bouts), broken by a change of state or a gap in the recording.
     new_run = np.r_[True, (code[1:] != code[:-1]) | ~joined]

@@ -270,3 +270,14 @@ def test_daily_sitting_refuses_time_zone_aware_and_text_input():
     # ISO text is read as the datetimes it spells
     text = daily_sitting(iv.assign(start=iv["start"].astype(str)), instrument="activpal")
     pd.testing.assert_frame_equal(text, daily_sitting(iv, instrument="activpal"))
+
+
+def test_a_gap_of_more_than_a_week_inside_one_recording_is_warned_about():
+    # a device clock reset (or two recordings in one file) lists years of empty days
+    iv = pd.concat([intervals(("upright", 36000), start="2014-01-01 08:00"),
+                    intervals(("upright", 36000), start="2024-01-03 08:00")])
+    iv.attrs["path"] = "/data/P01_events.csv"
+    with pytest.warns(GluteStudyWarning, match=r"P01_events.csv: no data for 3653.6 days "
+                                               r"\(2014-01-01 18:00:00 to 2024-01-03 08:00:00\)"):
+        d = daily_sitting(iv, instrument="x")
+    assert len(d) == 3655 and d["valid_day"].sum() == 2
