@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import InputError
 from ..io.importer import ID_PATTERN, SOURCES, import_to_study
 
 _OPTIONS = ("id_pattern", "valid_day", "skip_bad", "mapping", "keep", "test", "lever_arm_m",
@@ -43,15 +44,31 @@ def add_parser(subparsers) -> None:
                    help="strength: pad-to-hip distance (m) for rows that lack one")
     p.add_argument("--method", default="tkeo", choices=("tkeo", "hodges_bui"),
                    help="emg: onset detection method (default tkeo)")
+    p.add_argument("--muscle", action="append", default=None, metavar="LABEL=MUSCLE",
+                   help="emg: name a channel, e.g. --muscle 'EMG 1=gluteus_maximus' (repeat for "
+                   "each channel the sensor names do not identify)")
     p.add_argument("--skip-bad", action="store_true",
                    help="device files: record unreadable files and recordings that overlap "
                    "another of the same participant in the QC report, and import the others")
     p.set_defaults(func=run)
 
 
+def _muscles(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        label, sep, muscle = pair.partition("=")
+        if not sep or not label.strip() or not muscle.strip():
+            raise InputError(f"--muscle {pair!r}: expected LABEL=MUSCLE, e.g. --muscle "
+                             "'EMG 1=gluteus_maximus'.")
+        out[label.strip()] = muscle.strip()
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the import; returns the exit code."""
     options = {name: getattr(args, name) for name in _OPTIONS}
+    if args.muscle:
+        options["muscles"] = _muscles(args.muscle)
     result = import_to_study(args.source, args.inputs, out=args.out, executor=args.scheduler,
                              **options)
     for line in result["summary"]:

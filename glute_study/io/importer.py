@@ -27,20 +27,30 @@ and the other files are imported.
 
 Merging: a table already in the folder keeps its rows; an imported row with the same codebook
 key (e.g. participant, date and instrument for sitting) replaces the old one, and participants
-are merged field by field (new non-empty values win). Every imported file and its warnings are
-logged in ``import_log.csv``; the QC report (``qc_report.csv``, ``qc_report.md``,
-``qc_report.html``) is rewritten for the whole folder from the tables and that log. Tables are
-written before validation, so that a validation error (its message names file, line, column and
-value) can be fixed in place. Finally the folder is validated with
-:func:`glute_study.load_study` when it has a participants table.
+are merged field by field (new non-empty values win). What an import holds replaces what the
+study held for the same thing, so that a corrected file never leaves a stale row beside the new
+one: a strength file replaces the study's rows of its participants' sessions and tests, an EMG
+manifest those of its sessions and tasks, and a REDCap export every row of its records in the
+tables it maps (the sitting table: rows of the same instrument). Rows that go without a
+replacement are counted as "removed" in the summary. Without a ``session`` column, sessions are
+numbered by date against the study: a date already there keeps its session, a later date is the
+next session, and an earlier date is refused (give the session then).
+
+Every imported file and its warnings are logged in ``import_log.csv``; the QC report
+(``qc_report.csv``, ``qc_report.md``, ``qc_report.html``) is rewritten for the whole folder from
+the tables and that log. Tables are written before validation, so that a validation error (its
+message names file, line, column and value) can be fixed in place. Finally the folder is
+validated with :func:`glute_study.load_study` when it has a participants table.
 """
 
 from __future__ import annotations
 
+import glob
 import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..codebook import CODEBOOK
@@ -83,7 +93,7 @@ def import_to_study(
         :data:`ID_PATTERN`), ``valid_day`` (minimum waking wear hours, default 10) and
         ``skip_bad`` (record unreadable or time-overlapping files in the QC report and import the
         others, instead of stopping). REDCap: ``mapping`` (YAML file), ``keep``. Strength:
-        ``test``, ``lever_arm_m``. EMG: ``method``.
+        ``test``, ``lever_arm_m``. EMG: ``method``, ``muscles`` (channel label -> muscle).
 
     Returns
     -------
@@ -115,30 +125,45 @@ def import_to_study(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"--out {folder} is a file; give a folder for the study.")
+    if not inputs:
+        raise InputError(f"no inputs: give the {source} files or folders to import.")
+    inputs = _expand_patterns(inputs)
+    scope: dict[str, pd.DataFrame] = {}
     if source in _DEVICES:
         tables, files = _import_devices(source, inputs, executor=executor, **options)
     elif source == "redcap":
-        tables, files = _import_redcap(inputs, **options)
+        tables, files, scope = _import_redcap(inputs, **options)
     elif source == "strength":
-        tables, files = _import_strength(inputs, **options)
+        tables, files = _import_strength(inputs, folder=folder, **options)
+        scope = {"strength": tables["strength"][["participant_id", "session", "test"]]}
     else:
-        tables, files = _import_emg(inputs, **options)
-    folder.mkdir(parents=True, exist_ok=True)
-    counts = merge_tables(folder, tables)
+        tables, files = _import_emg(inputs, folder=folder, **options)
+        scope = {"activation": tables["activation"][["participant_id", "session", "task"]]}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {folder}: cannot create the study folder ({exc.strerror}); "
+                         "give a folder path whose parents are folders.") from None
+    counts = _merge(folder, tables, scope)
     merged = _read_folder(folder)
     log_path = folder / "import_log.csv"
     log = files.assign(imported=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC"))
     if log_path.exists():
         old = pd.read_csv(log_path, dtype=str, keep_default_na=False)
-        old = old[~old["file"].isin(set(log["file"]))]  # a re-imported file replaces its entry
+        # a re-imported file replaces its entries (same name and participant: files of other
+        # participants may share a name, e.g. week1.csv in one folder per participant)
+        again = set(zip(log["participant_id"].astype(str), log["file"]))
+        old = old[[pair not in again for pair in zip(old["participant_id"], old["file"])]]
         log = pd.concat([old, log.astype(str)], ignore_index=True)
     log.to_csv(log_path, index=False, lineterminator="\n")
     qc = qc_report(merged, files=log)
     qc.to_csv(folder / "qc_report.csv", index=False, lineterminator="\n")
     (folder / "qc_report.md").write_text(render_qc(qc), encoding="utf-8")
     (folder / "qc_report.html").write_text(render_qc(qc, format="html"), encoding="utf-8")
-    summary = [f"{name}: {n_new} row(s) imported, {n_replaced} replaced, {n_total} in "
-               f"{name}.csv" for name, (n_new, n_replaced, n_total) in counts.items()]
+    summary = [f"{name}: {n_new} row(s) imported, {n_replaced} replaced, "
+               + (f"{n_removed} removed (in the study, not in this import), " if n_removed else "")
+               + f"{n_total} in {name}.csv"
+               for name, (n_new, n_replaced, n_removed, n_total) in counts.items()]
     summary.append(f"QC report: {folder / 'qc_report.md'} ({int((qc['status'] == 'check').sum())}"
                    f" of {len(qc)} participant(s) to check)")
     study = None
@@ -202,8 +227,9 @@ def _combine_days(daily: pd.DataFrame, valid_day: float) -> pd.DataFrame:
 
 
 def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str = "started",
-                   **_: Any) -> tuple[dict, pd.DataFrame]:
-    from .redcap import read_redcap, redcap_to_study
+                   **_: Any) -> tuple[dict, pd.DataFrame, dict]:
+    """REDCap tables, the file log, and the scope they replace: every row of the records."""
+    from .redcap import _load_mapping, read_redcap, redcap_to_study
 
     if len(inputs) != 2:
         raise InputError("redcap needs two inputs: the data export and its data dictionary; "
@@ -213,6 +239,9 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
                          "glute_study/io/templates/redcap_mapping.yaml.")
     paths = [Path(p) for p in inputs]
     for p in paths:
+        if p.is_dir():
+            raise InputError(f"{p} is a folder; redcap needs two files: the data export and its "
+                             "data dictionary.")
         if not p.is_file():
             raise InputError(f"{p}: no such file.")
 
@@ -232,10 +261,25 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
                          columns=["participant_id", "source", "file", "warning"])
     if notes and ids:
         files.loc[0, "warning"] = "; ".join(notes)
-    return tables, files
+    spec = _load_mapping(mapping)[0]
+    prefix = str((spec.get("participant_id") or {}).get("prefix") or "")
+    records = {str(i) for i in export.records[export.id_column]}
+    for table in export.repeating.values():
+        records |= {str(i) for i in table[export.id_column]}
+    everyone = pd.DataFrame({"participant_id": sorted(prefix + r for r in records)})
+    scope = {}
+    for name, table in tables.items():
+        if name == "participants":
+            continue
+        if name == "sitting" and "instrument" in table:
+            kinds = pd.DataFrame({"instrument": table["instrument"].dropna().unique()})
+            scope[name] = everyone.merge(kinds, how="cross")
+        else:
+            scope[name] = everyone
+    return tables, files, scope
 
 
-def _import_strength(inputs: list[str], *, test: str | None = None,
+def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None,
                      lever_arm_m: float | None = None, **_: Any) -> tuple[dict, pd.DataFrame]:
     from .strength import read_strength, strength_rows
 
@@ -245,7 +289,9 @@ def _import_strength(inputs: list[str], *, test: str | None = None,
         trials = read_strength(path, test=test, lever_arm_m=lever_arm_m)
         rows.append(trials)
         files += [(pid, "strength", path.name, "") for pid in trials["participant_id"].unique()]
-    table = strength_rows(pd.concat(rows, ignore_index=True))
+    trials = pd.concat(rows, ignore_index=True)
+    trials["session"] = _number_sessions(trials, _old_table(folder, "strength"), "strength")
+    table = strength_rows(trials)
     key = list(CODEBOOK["strength"].key)
     dup = table.duplicated(key, keep=False)
     if dup.any():
@@ -257,10 +303,13 @@ def _import_strength(inputs: list[str], *, test: str | None = None,
                                                              "warning"])
 
 
-def _import_emg(inputs: list[str], *, method: str = "tkeo", **_: Any) -> tuple[dict, pd.DataFrame]:
+def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
+                muscles: dict[str, str] | None = None, **_: Any) -> tuple[dict, pd.DataFrame]:
+    from .._checks import require_columns
     from .emg import activation_table
 
     parts, files = [], []
+    old = _old_table(folder, "activation")
     for item in inputs:
         manifest_path = Path(item)
         if not manifest_path.is_file():
@@ -271,11 +320,94 @@ def _import_emg(inputs: list[str], *, method: str = "tkeo", **_: Any) -> tuple[d
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             raise InputError(f"{manifest_path}: not a readable manifest CSV ({err}); expected "
                              "columns path, participant_id, date, task.") from None
-        parts.append(activation_table(manifest, method=method, root=manifest_path.parent))
-        files += [(str(pid), "emg", Path(p).name, "")
+        require_columns(manifest, ["path", "participant_id", "date", "task"],
+                        where=f"the EMG manifest {manifest_path.name}")
+        dates = pd.to_datetime(manifest["date"], errors="coerce", format="ISO8601")
+        if dates.isna().any():
+            i = int(np.flatnonzero(dates.isna().to_numpy())[0])
+            raise InputError(f"{manifest_path.name}, line {i + 2}: column 'date' holds "
+                             f"{manifest['date'].iloc[i]!r}; expected a date as YYYY-MM-DD.")
+        manifest["date"] = dates
+        manifest["session"] = _number_sessions(manifest, old, f"EMG manifest {manifest_path.name}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            parts.append(activation_table(manifest, method=method, muscles=muscles,
+                                          root=manifest_path.parent))
+        note = "; ".join(str(w.message) for w in caught)
+        files += [(str(pid), "emg", Path(p).name, note)
                   for pid, p in zip(manifest["participant_id"], manifest["path"])]
     return ({"activation": pd.concat(parts, ignore_index=True)},
             pd.DataFrame(files, columns=["participant_id", "source", "file", "warning"]))
+
+
+def _expand_patterns(inputs: list[str]) -> list[str]:
+    """Expand glob patterns (``data/*.csv``) the shell left alone; name one matching nothing."""
+    out: list[str] = []
+    for item in inputs:
+        if any(c in item for c in "*?[") and not Path(item).exists():
+            found = sorted(glob.glob(item))
+            if not found:
+                raise InputError(f"{item!r} matches no file; check the folder and the pattern.")
+            out.extend(found)
+        else:
+            out.append(item)
+    return out
+
+
+def _old_table(folder: Path, name: str) -> pd.DataFrame | None:
+    path = folder / f"{name}.csv"
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _number_sessions(new: pd.DataFrame, old: pd.DataFrame | None, what: str) -> pd.Series:
+    """Session numbers for rows without one, by date, continuing the study's numbering.
+
+    A date the study already has keeps its session (a re-import replaces it); a later date is the
+    next session; a date before the study's sessions is refused, since numbering it would
+    renumber the sessions already there.
+    """
+    session = (pd.to_numeric(new["session"], errors="coerce") if "session" in new
+               else pd.Series(np.nan, index=new.index))
+    todo = session.isna().to_numpy()
+    if not todo.any():
+        return session
+    pids = new["participant_id"].astype(str).to_numpy()
+    dates = pd.to_datetime(new["date"]).dt.normalize().to_numpy()
+    known: dict[str, dict[Any, set[int]]] = {}
+    if old is not None and not old.empty and {"date", "session"} <= set(old.columns):
+        old_dates = pd.to_datetime(old["date"], errors="coerce").dt.normalize().to_numpy()
+        old_sessions = pd.to_numeric(old["session"], errors="coerce").to_numpy()
+        for pid, day, ses in zip(old["participant_id"].astype(str), old_dates, old_sessions):
+            if not (pd.isna(day) or np.isnan(ses)):
+                known.setdefault(pid, {}).setdefault(day, set()).add(int(ses))
+    for pid, day, ses in zip(pids[~todo], dates[~todo], session.to_numpy()[~todo]):
+        known.setdefault(pid, {}).setdefault(day, set()).add(int(ses))
+    out = session.to_numpy(dtype=float).copy()
+    for pid in dict.fromkeys(pids[todo]):
+        have = known.setdefault(pid, {})
+        mine = todo & (pids == pid)
+        for day in sorted(set(dates[mine])):
+            shown = pd.Timestamp(day).strftime("%Y-%m-%d")
+            if day in have:
+                if len(have[day]) > 1:
+                    raise InputError(f"{what}: participant {pid} has sessions "
+                                     f"{sorted(have[day])} on {shown}; add a session column to "
+                                     "say which one these rows belong to.")
+                number = next(iter(have[day]))
+            elif not have or day > max(have):
+                number = max(max(v) for v in have.values()) + 1 if have else 1
+                have[day] = {number}
+            else:
+                first = min(have)
+                raise InputError(
+                    f"{what}: participant {pid}: a test on {shown} comes before the sessions "
+                    f"already in the study (session {min(have[first])} on "
+                    f"{pd.Timestamp(first):%Y-%m-%d}); sessions are numbered by date, so add a "
+                    "session column (1 = first test day) to say which session this is.")
+            out[mine & (dates == day)] = number
+    return pd.Series(out, index=new.index)
 
 
 def _expand(inputs: list[str], suffixes: tuple[str, ...]) -> list[Path]:
@@ -352,6 +484,17 @@ def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tup
     >>> print((folder / "sitting.csv").read_text().splitlines()[1])
     P1,2026-03-02,activpal,9.0,,,,,
     """
+    return {name: (n_new, n_replaced + n_removed, n_total)
+            for name, (n_new, n_replaced, n_removed, n_total) in _merge(folder, tables).items()}
+
+
+def _merge(folder: Path, tables: dict[str, pd.DataFrame],
+           scope: dict[str, pd.DataFrame] | None = None) -> dict[str, tuple[int, int, int, int]]:
+    """:func:`merge_tables`, also dropping old rows that match a row of ``scope[name]``.
+
+    Returns per table (imported, replaced by key, removed by scope only, now in the file).
+    """
+    scope = scope or {}
     counts = {}
     for name, frame in tables.items():
         table = CODEBOOK[name]
@@ -366,7 +509,7 @@ def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tup
             merged_new = new.set_index("participant_id")
             base = old.set_index("participant_id")
             both = merged_new.index.intersection(base.index)
-            replaced = len(both)
+            replaced, removed = len(both), 0
             for col in merged_new.columns:
                 if col not in base:
                     base[col] = ""
@@ -378,12 +521,36 @@ def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tup
             new_keys = set(new[key].astype(str).agg("\x1f".join, axis=1))
             stale = pd.Series(old_keys, index=old.index).isin(new_keys) if len(old) else []
             replaced = int(stale.sum()) if len(old) else 0
+            removed = 0
+            if len(old) and name in scope and len(scope[name]):
+                within = _in_scope(old, _as_scope(scope[name], name))
+                removed = int((within & ~stale).sum())
+                stale = stale | within
             merged = pd.concat([old[~stale] if len(old) else old, new], ignore_index=True)
         ordered = [c for c in table.names if c in merged.columns]
         merged = merged[ordered + [c for c in merged.columns if c not in ordered]].fillna("")
         merged.to_csv(path, index=False, lineterminator="\n")
-        counts[name] = (len(new), replaced, len(merged))
+        counts[name] = (len(new), replaced, removed, len(merged))
     return counts
+
+
+def _as_scope(scope: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Scope values as the study CSVs write them (sessions as whole numbers, text as text)."""
+    out = pd.DataFrame(index=scope.index)
+    for col in scope.columns:
+        values = scope[col]
+        if CODEBOOK[name].column(col).dtype == "integer":
+            values = pd.to_numeric(values).astype("Int64")
+        out[col] = values.astype(str)
+    return out.drop_duplicates()
+
+
+def _in_scope(old: pd.DataFrame, scope: pd.DataFrame) -> pd.Series:
+    cols = [c for c in scope.columns if c in old.columns]
+    if not cols:
+        return pd.Series(False, index=old.index)
+    keys = set(scope[cols].agg("\x1f".join, axis=1))
+    return old[cols].astype(str).agg("\x1f".join, axis=1).isin(keys)
 
 
 def _read_folder(folder: Path) -> dict[str, pd.DataFrame]:

@@ -216,6 +216,131 @@ def test_overlapping_recordings_are_refused_naming_both_files(tmp_path):
     assert "overlaps P1_week1.csv" in qc.loc["P1", "messages"]
 
 
+# ----------------------------------------------------------------------------- adversarial: CLI
+
+_STRENGTH_HEAD = "participant_id,date,test,side,trial,force_n,lever_arm_m\n"
+
+
+def _strength_file(path: Path, date: str, force: float, sides=("left", "right")) -> Path:
+    path.write_text(_STRENGTH_HEAD + "".join(
+        f"P1,{date},hhd_hip_extension,{side},1,{force},0.45\n" for side in sides))
+    return path
+
+
+def test_out_inside_a_file_is_a_one_line_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(GluteStudyError, match="cannot create the study folder"):
+        _run("strength", str(TEMPLATES / "strength_template.csv"), "--out",
+             str(tmp_path / "file" / "study"))
+
+
+def test_glob_patterns_are_expanded_and_an_empty_match_is_named(tmp_path):
+    _strength_file(tmp_path / "a_base.csv", "2026-03-02", 400)
+    assert _run("strength", str(tmp_path / "*_base.csv"), "--out", str(tmp_path / "s")) == 0
+    assert len(pd.read_csv(tmp_path / "s" / "strength.csv")) == 2
+    with pytest.raises(GluteStudyError, match=r"'\S*\*.nothing' matches no file"):
+        _run("strength", str(tmp_path / "*.nothing"), "--out", str(tmp_path / "s"))
+
+
+def test_redcap_inputs_that_are_folders_are_named(tmp_path):
+    with pytest.raises(GluteStudyError, match="is a folder; redcap needs two files"):
+        _run("redcap", str(tmp_path), str(TEMPLATES / "redcap_dictionary.csv"), "--mapping",
+             str(TEMPLATES / "redcap_mapping.yaml"), "--out", str(tmp_path / "s"))
+
+
+def test_a_later_strength_file_is_a_new_session_not_a_replacement(tmp_path, capsys):
+    folder = tmp_path / "s"
+    _run("strength", str(_strength_file(tmp_path / "base.csv", "2026-03-02", 400)),
+         "--out", str(folder))
+    _run("strength", str(_strength_file(tmp_path / "post.csv", "2026-05-30", 500)),
+         "--out", str(folder))
+    table = pd.read_csv(folder / "strength.csv")
+    assert table.groupby("session")["value"].first().to_dict() == {1: 400.0, 2: 500.0}
+    # the baseline file again (corrected): its session is replaced, not doubled
+    _run("strength", str(_strength_file(tmp_path / "base.csv", "2026-03-02", 410)),
+         "--out", str(folder))
+    table = pd.read_csv(folder / "strength.csv")
+    assert len(table) == 4
+    assert table.groupby("session")["value"].first().to_dict() == {1: 410.0, 2: 500.0}
+    # a test dated before the study's sessions cannot be numbered without being told
+    with pytest.raises(GluteStudyError, match=r"P1.*2026-01-10.*before.*session column"):
+        _run("strength", str(_strength_file(tmp_path / "pre.csv", "2026-01-10", 300)),
+             "--out", str(folder))
+
+
+def test_a_trial_removed_from_a_reimported_file_is_removed(tmp_path, capsys):
+    folder = tmp_path / "s"
+    path = tmp_path / "base.csv"
+    path.write_text(_STRENGTH_HEAD + "P1,2026-03-02,hhd_hip_extension,left,1,400,0.45\n"
+                    "P1,2026-03-02,hhd_hip_extension,left,2,900,0.45\n")
+    _run("strength", str(path), "--out", str(folder))
+    path.write_text(_STRENGTH_HEAD + "P1,2026-03-02,hhd_hip_extension,left,1,400,0.45\n")
+    _run("strength", str(path), "--out", str(folder))  # trial 2 (a typo) deleted in the file
+    assert pd.read_csv(folder / "strength.csv")["value"].tolist() == [400.0]
+    assert "1 removed" in capsys.readouterr().out
+
+
+def test_redcap_reimport_after_a_correction_does_not_double_a_cramp(tmp_path, capsys):
+    folder = tmp_path / "s"
+    _redcap(folder)
+    export = tmp_path / "export.csv"
+    # the diary entry of 102 corrected in REDCap: calf -> hamstring (part of the cramps key)
+    lines = (HERE / "data" / "redcap_glute_data.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    fixed = []
+    for line in lines:
+        cells = line.split(",")
+        if cells[0] == "102" and cells[1] == "cramp_diary":
+            cells[header.index("cr_muscle")] = "1"
+        fixed.append(",".join(cells))
+    export.write_text("\n".join(fixed) + "\n")
+    capsys.readouterr()
+    assert _run("redcap", str(export), str(TEMPLATES / "redcap_dictionary.csv"), "--mapping",
+                str(TEMPLATES / "redcap_mapping.yaml"), "--out", str(folder)) == 0
+    cramps = pd.read_csv(folder / "cramps.csv", dtype={"participant_id": str})
+    assert len(cramps) == 2
+    assert cramps.set_index("participant_id").loc["102", "muscle"] == "hamstring"
+    assert "cramps: 2 row(s) imported, 1 replaced, 1 removed" in capsys.readouterr().out
+
+
+def test_emg_manifest_without_sessions_numbers_a_later_date_as_a_new_session(tmp_path):
+    folder = tmp_path / "s"
+    t = np.arange(5000) / 2000
+    pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=1.1, seed=1),
+                  "biceps_femoris": synthetic_emg(onset_s=1.0, seed=2)}
+                 ).to_csv(tmp_path / "phe.csv", index=False)
+    for name, date in (("m1.csv", "2026-03-02"), ("m2.csv", "2026-05-30")):
+        pd.DataFrame({"path": ["phe.csv"], "participant_id": "P1", "date": date,
+                      "task": ["prone_hip_extension"], "cue_s": [1.0]}
+                     ).to_csv(tmp_path / name, index=False)
+        assert _run("emg", str(tmp_path / name), "--out", str(folder)) == 0
+    activation = pd.read_csv(folder / "activation.csv")
+    assert activation.groupby("session")["date"].first().to_dict() == {1: "2026-03-02",
+                                                                       2: "2026-05-30"}
+    # the missing MVIC trials are in the log and flag the participant in the QC report
+    log = pd.read_csv(folder / "import_log.csv")
+    assert log["warning"].str.contains("no MVIC trial").all()
+    qc = pd.read_csv(folder / "qc_report.csv").set_index("participant_id")
+    assert qc.loc["P1", "status"] == "check"
+
+
+def test_emg_channels_named_on_the_command_line(tmp_path):
+    lines = (HERE / "data" / "emg_trigno.csv").read_text().splitlines()
+    (tmp_path / "u.csv").write_text("\n".join([*lines[:4], "Sensor 1,,,,Sensor 2,", *lines[5:]])
+                                    + "\n")
+    pd.DataFrame({"path": ["u.csv", "u.csv"], "participant_id": "P1", "date": "2026-03-02",
+                  "task": ["mvic", "hip_thrust"], "cue_s": [0.0, 0.5]}
+                 ).to_csv(tmp_path / "m.csv", index=False)
+    with pytest.raises(GluteStudyError, match="channel 'EMG 1' has no muscle name"):
+        _run("emg", str(tmp_path / "m.csv"), "--out", str(tmp_path / "s"))
+    assert _run("emg", str(tmp_path / "m.csv"), "--muscle", "EMG 1=gluteus_maximus",
+                "--muscle", "EMG 2=biceps_femoris", "--out", str(tmp_path / "s")) == 0
+    assert set(pd.read_csv(tmp_path / "s" / "activation.csv")["muscle"]) == {
+        "gluteus_maximus", "biceps_femoris"}
+    with pytest.raises(GluteStudyError, match="--muscle 'EMG 1': expected LABEL=MUSCLE"):
+        _run("emg", str(tmp_path / "m.csv"), "--muscle", "EMG 1", "--out", str(tmp_path / "s"))
+
+
 # --------------------------------------------- device importers, adversarial inputs (issue 6)
 def test_damaged_agd_is_one_line_naming_the_file_not_a_traceback(tmp_path):
     import sqlite3
