@@ -472,19 +472,37 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     start = pd.Timestamp(datetime.combine(start_day.date(), clock))
     stamps = start + pd.to_timedelta(np.arange(n) * epoch_s, unit="s")
     if "date" in names and "time" in names:
-        clock_fmt = _clock_format(str(raw[names.index("time")].iloc[0])) or "%H:%M:%S"
-        written = pd.to_datetime(
-            raw[names.index("date")].str.strip() + " " + raw[names.index("time")].str.strip(),
-            format=_strptime_format(fmt) + " " + clock_fmt,
-            errors="coerce",
-        )
-        wrong = (written != stamps).to_numpy()
-        if wrong.any():
-            i = int(np.flatnonzero(wrong)[0])
+        dates, clocks = raw[names.index("date")].str.strip(), raw[names.index("time")].str.strip()
+        clock_fmt = _clock_format(str(clocks.iloc[0])) or "%H:%M:%S"
+        offsets = pd.to_timedelta(np.arange(n) * epoch_s, unit="s")
+
+        def first_wrong(date_fmt: str, expected: pd.DatetimeIndex) -> int:
+            written = pd.to_datetime(dates + " " + clocks,
+                                     format=_strptime_format(date_fmt) + " " + clock_fmt,
+                                     errors="coerce")
+            wrong = (written != expected).to_numpy()
+            return int(np.flatnonzero(wrong)[0]) if wrong.any() else -1
+
+        i = first_wrong(fmt, stamps)
+        other = _swap_day_month(fmt)
+        alt_day = _parse_date(start_date, other)
+        alt_download = _parse_date(download_date, other) if download_date else None
+        if i >= 0 and alt_day is not None and (alt_download is None or alt_download >= alt_day):
+            alt_start = pd.Timestamp(datetime.combine(alt_day.date(), clock))
+            if first_wrong(other, alt_start + offsets) < 0:
+                warnings.warn(
+                    f"{text.path.name}: the header declares date format {declared}"
+                    f"{'' if fmt == declared else f' (read as {fmt})'}, but the dates in the "
+                    f"Date column only fit {other}; using {other}.",
+                    GluteStudyWarning,
+                    stacklevel=3,
+                )
+                fmt, start, stamps, i = other, alt_start, alt_start + offsets, -1
+        if i >= 0:
             raise text.error(
-                f"the date/time written ({raw[names.index('date')].iloc[i]} "
-                f"{raw[names.index('time')].iloc[i]}) is not start + epochs ({stamps[i]}) with "
-                f"date format {fmt}; the epochs are not contiguous or the date format is wrong.",
+                f"the date/time written ({dates.iloc[i]} {clocks.iloc[i]}) is not start + "
+                f"epochs ({stamps[i]}) with date format {fmt}; the epochs are not contiguous "
+                "or the date format is wrong.",
                 line=first_data + i,
             )
     frame = pd.DataFrame({"timestamp": stamps.to_numpy(), **out})

@@ -531,3 +531,16 @@ def test_agd_that_is_not_sqlite_says_so(tmp_path):
     with pytest.raises(FileFormatError, match=r"C08.agd: is not an AGD file: an AGD is an SQLite "
                                               "database"):
         read_actigraph(path)
+
+
+def test_written_dates_settle_a_header_whose_dates_fit_both_orders(tmp_path):
+    # header: M/d/yyyy, but 1/2/2024 and 3/2/2024 read either way; the Date column's day change
+    # (01/02 -> 02/02 at midnight) only fits d/M: 1 February, not 2 January
+    lines = header(start_date="1/2/2024", download="3/2/2024", epoch="01:00:00", pad="")
+    stamps = pd.date_range("2024-02-01 08:00", periods=20, freq="h")
+    rows = [f"{t:%d/%m/%Y},{t:%H:%M:%S},{k},0,0,0" for k, t in enumerate(stamps)]
+    with pytest.warns(GluteStudyWarning, match=r"date format M/d/yyyy.*the dates in the Date "
+                                               r"column only fit d/M/yyyy; using d/M/yyyy"):
+        ep = read_actigraph(write(tmp_path, lines + ["Date,Time,Axis1,Axis2,Axis3,Steps", *rows]))
+    assert ep["timestamp"].tolist() == list(stamps)
+    assert ep.attrs["date_format"] == "d/M/yyyy"
