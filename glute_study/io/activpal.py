@@ -199,6 +199,12 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         fmt = "events"
         metadata = [ln for ln in text.lines[:header_i] if ln.strip(sep + " ")]
     header = _split(text.lines[header_i], sep)
+    if "duration_s" not in cols:
+        raise text.error(
+            "the header has no event duration column ('Interval (s)' or 'Duration (s)'); "
+            "export the Events (or EventsEx) CSV with its standard columns.",
+            line=header_i + 1,
+        )
     data_first = header_i + 2  # 1-based file line of the first event
     if len(text.lines) < data_first:
         raise text.error(
@@ -341,6 +347,12 @@ def _days(
         days = parse_numbers(column, text=text, column=label, first_line=first_line,
                              decimal=decimal)
     except FileFormatError as exc:
+        if exc.line is not None and _norm(str(column.iloc[exc.line - first_line])) == "time":
+            raise text.error(
+                "the header line again: two exports joined into one file? Split them into "
+                "separate files.",
+                line=exc.line,
+            ) from None
         if exc.line is None or not re.search(r"\d[-/.]\d", str(column.iloc[exc.line - first_line])):
             raise
         raise text.error(

@@ -313,3 +313,17 @@ def test_summary_refuses_text_codes_and_unreadable_starts():
     ev = pd.DataFrame({"start": ["yesterday"], "duration_s": [60.0], "activity_code": [0.0]})
     with pytest.raises(InputError, match="start.*'yesterday'.*not a date-time"):
         sitting_summary(ev)
+
+
+def test_file_without_a_duration_column_says_which_column_is_missing(tmp_path):
+    text = '"Time","DataCount (samples)","ActivityCode (0=sedentary)"\n45292.5,0,0\n45292.6,0,1\n'
+    with pytest.raises(FileFormatError, match=r"line 1: the header has no event duration column "
+                                              r"\('Interval \(s\)' or 'Duration \(s\)'\)"):
+        read_activpal(write(tmp_path, text))
+
+
+def test_a_header_repeated_inside_the_file_suggests_joined_exports(tmp_path):
+    text = SHORT + "\n45292.5,0,600,0\n" + SHORT + "\n45293.5,0,600,1\n"
+    with pytest.raises(FileFormatError, match=r"line 3: the header line again: two exports "
+                                              "joined into one file"):
+        read_activpal(write(tmp_path, text))
