@@ -20,6 +20,8 @@ from .._checks import check_one_of
 
 __all__ = ["QC_COLUMNS", "qc_report", "render_qc"]
 
+_NO_PARTICIPANT = "(no participant)"
+
 #: Columns of the QC report, in order.
 QC_COLUMNS = (
     "participant_id",
@@ -79,6 +81,10 @@ def qc_report(
     1             P2            1           1              16.0  check
     """
     ids: list[object] = []
+    if files is not None and "participant_id" in files:
+        # a file whose participant is unknown is still reported, on a row of its own
+        files = files.assign(participant_id=files["participant_id"].astype("object").where(
+            files["participant_id"].notna(), _NO_PARTICIPANT))
     for frame in (*tables.values(), files):
         if frame is not None and "participant_id" in frame:
             ids.extend(frame["participant_id"].dropna().astype(str))
@@ -167,7 +173,8 @@ def render_qc(report: pd.DataFrame, *, format: str = "markdown", title: str = "I
     if format == "markdown":
         head = "| " + " | ".join(shown.columns) + " |"
         rule = "|" + "|".join("---" for _ in shown.columns) + "|"
-        body = ["| " + " | ".join(str(v).replace("|", "/") for v in row) + " |"
+        body = ["| " + " | ".join(" ".join(str(v).replace("|", "/").split()) for v in row)
+                + " |"
                 for row in shown.astype(str).itertuples(index=False)]
         return "\n".join([f"# {title}", "", summary, "", head, rule, *body, ""])
     cells = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)

@@ -64,3 +64,19 @@ def test_render_markdown_and_html(tables):
     assert page.count('<tr class="check">') == 1
     with pytest.raises(InputError, match="`format` must be one of"):
         render_qc(qc, format="pdf")
+
+
+def test_a_file_without_participant_is_reported_not_a_key_error():
+    files = pd.DataFrame({"participant_id": ["P1", None], "source": "activpal",
+                          "file": ["a.csv", "b.csv"], "warning": ["", "not imported: empty"]})
+    qc = qc_report({}, files=files).set_index("participant_id")
+    assert qc.loc["P1", "status"] == "ok"
+    assert qc.loc["(no participant)", "messages"] == "b.csv: not imported: empty"
+
+
+def test_multi_line_warnings_keep_one_markdown_row_each():
+    files = pd.DataFrame({"participant_id": ["P1"], "source": "activpal", "file": ["a.csv"],
+                          "warning": ["line one\nline two | pipe"]})
+    page = render_qc(qc_report({}, files=files))
+    rows = [line for line in page.splitlines() if line.startswith("| P1")]
+    assert len(rows) == 1 and rows[0].endswith("a.csv: line one line two / pipe |")
