@@ -628,9 +628,18 @@ def _minute_counts(epochs: pd.DataFrame, axis: str) -> tuple[pd.DatetimeIndex, n
     return full, per_min.to_numpy(dtype=float)
 
 
+def _is_number(value: object) -> bool:
+    return (isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, bool) and bool(np.isfinite(value)))
+
+
 def _epoch_seconds(epochs: pd.DataFrame, ts: pd.Series | None = None) -> float:
     if "epoch_s" in epochs.attrs:
-        return float(epochs.attrs["epoch_s"])
+        epoch_s = epochs.attrs["epoch_s"]
+        if not (_is_number(epoch_s) and epoch_s > 0):
+            raise InputError(f"the epoch length must be a positive number of seconds; "
+                             f".attrs['epoch_s'] is {epoch_s!r}.")
+        return float(epoch_s)
     if ts is None:
         ts, _ = _checked_epochs(epochs, [])
     steps = np.diff(np.sort(ts.to_numpy().astype("datetime64[ns]").astype(np.int64))) / 1e9
@@ -668,6 +677,15 @@ def nonwear_minutes(counts: np.ndarray, *, method: str = "choi", **params) -> np
             f"{method} non-wear has no parameter {', '.join(sorted(unknown))}; its parameters are "
             f"{', '.join(_NONWEAR_DEFAULTS[method])}."
         )
+    for name in ("min_period_min", "spike_tolerance_min", "window_min"):
+        if name in p and not (_is_number(p[name]) and p[name] == int(p[name])
+                              and p[name] >= (1 if name == "min_period_min" else 0)):
+            raise InputError(f"`{name}` must be a whole number of minutes (at least "
+                             f"{1 if name == 'min_period_min' else 0}); got {p[name]!r}.")
+    if "spike_stoplevel" in p and not (_is_number(p["spike_stoplevel"])
+                                       and p["spike_stoplevel"] >= 0):
+        raise InputError(f"`spike_stoplevel` must be counts per minute (>= 0); got "
+                         f"{p['spike_stoplevel']!r}.")
     counts = np.asarray(counts, dtype=float)
     missing = np.isnan(counts)
     zero = (counts == 0) | missing
@@ -815,6 +833,9 @@ def actigraph_daily(
     0      0.667        1.0      1.667   1.667       0       True
     """
     check_one_of("posture", posture, ["counts", "inclinometer"])
+    if not (_is_number(cutpoint) and cutpoint >= 0):
+        raise InputError(f"`cutpoint` must be a number of counts per minute (>= 0; 100 is the "
+                         f"common sedentary cut-point); got {cutpoint!r}.")
     if nonwear_method is not None:
         check_one_of("nonwear_method", nonwear_method, list(_NONWEAR_DEFAULTS))
     if posture == "inclinometer":

@@ -482,6 +482,8 @@ def sitting_summary(
     where = "activPAL events"
     require_columns(events, ["start", "duration_s", "activity_code"], where=where)
     codes = np.round(_numbers(events["activity_code"], column="activity_code", where=where), 3)
+    _check_code_rules(sitting_codes=sitting_codes, in_bed_codes=in_bed_codes,
+                      nonwear_codes=nonwear_codes)
     rules: list[tuple[str, Sequence[float]]] = [
         ("sitting", sitting_codes),
         ("in_bed", in_bed_codes),
@@ -524,6 +526,25 @@ def sitting_summary(
     if path:
         daily.attrs["path"] = path
     return daily
+
+
+def _check_code_rules(**rules: Sequence[float]) -> None:
+    seen: dict[float, str] = {}
+    for name, listed in rules.items():
+        ok = not isinstance(listed, (str, bytes)) and np.ndim(listed) == 1
+        values = np.asarray(listed, dtype=object) if ok else np.array([])
+        ok = ok and all(isinstance(v, (int, float, np.integer, np.floating))
+                        and not isinstance(v, bool) for v in values)
+        if not ok:
+            raise InputError(f"`{name}` must be activity codes (numbers); got {listed!r}, e.g. "
+                             "sitting_codes=(0, 5).")
+        for code in np.round(values.astype(float), 3):
+            if code in seen and seen[code] != name:
+                raise InputError(
+                    f"activity code {code:g} is in both {seen[code]} and {name}; give each code "
+                    "one rule."
+                )
+            seen[code] = name
 
 
 def _codes(codes: Sequence[float]) -> str:

@@ -145,6 +145,16 @@ def daily_sitting(
     )
 
 
+def _check_hours(valid_day: object) -> None:
+    ok = isinstance(valid_day, (int, float, np.integer, np.floating)) and not isinstance(
+        valid_day, bool) and 0 <= float(valid_day) <= 24
+    if not ok:
+        raise InputError(
+            f"`valid_day` must be a number of hours from 0 to 24; got {valid_day!r}. It is the "
+            "least waking wear time of a valid day (10 h; 20 h for 24-h protocols)."
+        )
+
+
 def _local_times(values: pd.Series, *, column: str, where: str) -> pd.Series:
     """``values`` as datetime64 on the device's local clock, or an :class:`InputError`.
 
@@ -201,6 +211,7 @@ def _summarise(
 
     ``source`` names the recording (a file path) in warnings.
     """
+    _check_hours(valid_day)
     order = np.argsort(start, kind="stable")
     start, dur, code = start[order], dur[order], code[order]
     rules = {
@@ -474,6 +485,7 @@ def import_device_folder(
             raise InputError(f"`id_pattern` {id_pattern!r} does not match file name {p.name!r}.")
         return m.group(1) if m.groups() else m.group(0)
 
+    _check_options(reader, options or {})
     tasks = [(str(p), reader, pid_of(p), dict(options or {})) for p in files]
     results = run_tasks(_import_one, tasks, executor=executor, desc=f"import {reader}")
     for r in results:  # warnings raised in worker processes reach the caller too
@@ -513,6 +525,32 @@ def import_device_folder(
     if tables:
         daily.attrs.update(rule=tables[0].attrs.get("rule", ""), rules=tables[0].attrs.get("rules"))
     return DeviceImport(daily=daily, files=pd.DataFrame(rows))
+
+
+def _check_options(reader: str, options: dict) -> None:
+    """Refuse options the reader's daily summary does not take, before any file is read."""
+    import inspect
+
+    if reader == "activpal":
+        from .activpal import sitting_summary as summary
+    elif reader == "actigraph":
+        from .actigraph import actigraph_daily as summary
+    else:
+        from .accel import accel_daily as summary
+    params = list(inspect.signature(summary).parameters.values())[1:]
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return  # it passes options on (accel_daily to thigh_posture) and checks them itself
+    known = [p.name for p in params if p.name != "participant_id"
+             and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for name in options:
+        if name not in known:
+            why = ""
+            if name == "participant_id":
+                why = " (it comes from the file name: set id_pattern)"
+            raise InputError(
+                f"option {name!r} is not an option of {summary.__name__}{why} (its options: "
+                f"{', '.join(known)})."
+            )
 
 
 def _expand(paths: object, suffixes: tuple[str, ...]) -> list[Path]:

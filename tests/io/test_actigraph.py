@@ -544,3 +544,17 @@ def test_written_dates_settle_a_header_whose_dates_fit_both_orders(tmp_path):
         ep = read_actigraph(write(tmp_path, lines + ["Date,Time,Axis1,Axis2,Axis3,Steps", *rows]))
     assert ep["timestamp"].tolist() == list(stamps)
     assert ep.attrs["date_format"] == "d/M/yyyy"
+
+
+def test_numeric_options_are_checked():
+    ep = minute_epochs(np.full(200, 50.0))
+    with pytest.raises(InputError, match=r"`cutpoint` must be a number of counts per minute"):
+        actigraph_daily(ep, cutpoint="100")
+    for bad in ({"min_period_min": -5}, {"min_period_min": "90"}, {"spike_tolerance_min": 2.5}):
+        with pytest.raises(InputError, match=r"`(min_period_min|spike_tolerance_min)` must be a "
+                                             "whole number of minutes"):
+            nonwear(ep, **bad)
+    ep.attrs["epoch_s"] = 0
+    with pytest.raises(InputError, match=r"epoch length must be a positive number of seconds; "
+                                         r"\.attrs\['epoch_s'\] is 0"):
+        actigraph_daily(ep)

@@ -327,3 +327,16 @@ def test_a_header_repeated_inside_the_file_suggests_joined_exports(tmp_path):
     with pytest.raises(FileFormatError, match=r"line 3: the header line again: two exports "
                                               "joined into one file"):
         read_activpal(write(tmp_path, text))
+
+
+def test_code_rules_must_be_numbers_and_must_not_share_a_code():
+    ev = pd.DataFrame({"start": pd.to_datetime(["2024-01-01 08:00"]), "duration_s": [60.0],
+                       "activity_code": [0.0]})
+    with pytest.raises(InputError, match=r"`sitting_codes` must be activity codes \(numbers\); "
+                                         "got '0'"):
+        sitting_summary(ev, sitting_codes="0")
+    # 3.1 both sitting and in bed: the first rule used to win without a word
+    with pytest.raises(InputError, match=r"code 3.1 is in both sitting_codes and in_bed_codes"):
+        sitting_summary(ev, sitting_codes=(0, 3.1))
+    with pytest.raises(InputError, match=r"`valid_day` must be a number of hours"):
+        sitting_summary(ev, valid_day="10")

@@ -281,3 +281,18 @@ def test_a_gap_of_more_than_a_week_inside_one_recording_is_warned_about():
                                                r"\(2014-01-01 18:00:00 to 2024-01-03 08:00:00\)"):
         d = daily_sitting(iv, instrument="x")
     assert len(d) == 3655 and d["valid_day"].sum() == 2
+
+
+@pytest.mark.parametrize("value", ["10", -1, 25, float("nan")])
+def test_valid_day_must_be_hours_of_a_day(value):
+    iv = intervals(("sitting", 3600.0))
+    with pytest.raises(InputError, match=r"`valid_day` must be a number of hours from 0 to 24; "
+                                         "got"):
+        daily_sitting(iv, instrument="x", valid_day=value)
+
+
+def test_unknown_options_for_a_folder_import_are_named(tmp_path):
+    hourly_file(tmp_path, "P01.csv", 45292.0, 24)
+    with pytest.raises(InputError, match=r"option 'valid_days' is not an option of sitting_summary"
+                                         r" \(its options: valid_day, sitting_codes, "):
+        import_device_folder(tmp_path, executor="serial", options={"valid_days": 20})
