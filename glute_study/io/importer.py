@@ -130,7 +130,8 @@ def import_to_study(
     inputs = _expand_patterns(inputs)
     scope: dict[str, pd.DataFrame] = {}
     if source in _DEVICES:
-        tables, files = _import_devices(source, inputs, executor=executor, **options)
+        tables, files, parts = _import_devices(source, inputs, executor=executor, **options)
+        tables, files, parts, scope = _with_earlier_parts(folder, parts, files, **options)
     elif source == "redcap":
         tables, files, scope = _import_redcap(inputs, **options)
     elif source == "strength":
@@ -145,6 +146,8 @@ def import_to_study(
         raise InputError(f"--out {folder}: cannot create the study folder ({exc.strerror}); "
                          "give a folder path whose parents are folders.") from None
     counts = _merge(folder, tables, scope)
+    if source in _DEVICES:
+        parts.to_csv(folder / _PARTS_FILE, index=False, lineterminator="\n")
     merged = _read_folder(folder)
     log_path = folder / "import_log.csv"
     log = files.assign(imported=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC"))
@@ -181,7 +184,7 @@ def import_to_study(
 
 def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
                     id_pattern: str = ID_PATTERN, valid_day: float = 10.0,
-                    skip_bad: bool = False, **_: Any) -> tuple[dict, pd.DataFrame]:
+                    skip_bad: bool = False, **_: Any) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Device files into the sitting table and the file log, through ``import_device_folder``.
 
     Every file is read (errors recorded, not raised) so that, without ``skip_bad``, the message
@@ -208,7 +211,78 @@ def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
     files = pd.DataFrame(log, columns=_LOG_COLUMNS)
     if result.daily.empty:
         raise InputError(f"none of the {len(files)} {source} file(s) could be imported.")
-    return {"sitting": _combine_days(result.daily, valid_day)}, files
+    spans = result.files[result.files["error"].isna()][["file", "start", "end"]]
+    parts = result.daily.merge(spans, on="file", how="left")
+    parts["file"] = parts["file"].map(lambda f: Path(f).name)
+    return {"sitting": _combine_days(result.daily, valid_day)}, files, parts
+
+
+#: Part-days of every device file imported into a study folder, so that a later import can add a
+#: file's part of a shared day to the part already there (and replace a re-imported file's parts).
+_PARTS_FILE = "device_days.csv"
+_PART_KEY = ["participant_id", "date", "instrument"]
+
+
+def _with_earlier_parts(folder: Path, parts: pd.DataFrame, files: pd.DataFrame, *,
+                        valid_day: float = 10.0, skip_bad: bool = False, **_: Any,
+                        ) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
+    """Combine this import's part-days with those of files imported into the folder before.
+
+    A file imported again (same participant, instrument and name) replaces its earlier parts; a
+    new file that overlaps in time a file imported before is refused (or, with ``skip_bad``,
+    left out and logged). Days touched by this import are summed again from all their parts, and
+    days left without parts (a re-imported file that got shorter) are removed.
+    """
+    parts = parts.assign(participant_id=parts["participant_id"].astype(str),
+                         date=pd.to_datetime(parts["date"]).dt.normalize(),
+                         start=pd.to_datetime(parts["start"]), end=pd.to_datetime(parts["end"]))
+    path = folder / _PARTS_FILE
+    old = pd.DataFrame(columns=parts.columns)
+    if path.is_file():
+        old = pd.read_csv(path, dtype={"participant_id": str, "file": str},
+                          parse_dates=["date", "start", "end"])
+        old["valid_day"] = old["valid_day"].astype(str).str.lower().eq("true")
+    ident = ["participant_id", "instrument", "file"]
+    again = old[ident].merge(parts[ident].drop_duplicates(), how="left", indicator=True)
+    replaced = again["_merge"].eq("both").to_numpy()
+    earlier = old[~replaced]
+    dropped = old[replaced]
+    slack = pd.Timedelta(seconds=1.5)
+    spans = parts.drop_duplicates(ident)
+    old_spans = earlier.drop_duplicates(ident).assign(
+        start=lambda f: pd.to_datetime(f["start"]), end=lambda f: pd.to_datetime(f["end"]))
+    skipped = []
+    for row in spans.itertuples(index=False) if len(old_spans) else ():
+        same = old_spans[(old_spans["participant_id"] == row.participant_id)
+                         & (old_spans["instrument"] == row.instrument)]
+        hit = same[(same["start"] < row.end - slack) & (row.start < same["end"] - slack)]
+        if hit.empty:
+            continue
+        other = hit.iloc[0]
+        message = (f"{row.file}: participant {row.participant_id}: this recording ({row.start} "
+                   f"to {row.end}) overlaps {other['file']} ({other['start']} to "
+                   f"{other['end']}), imported into {folder} before; a duplicated or "
+                   "overlapping recording")
+        if not skip_bad:
+            raise InputError(f"{message} (no table was written; remove one, or use --skip-bad "
+                             "to import the others)")
+        skipped.append((row.participant_id, row.instrument, row.file))
+        mask = ((files["participant_id"].astype(str) == row.participant_id)
+                & (files["file"] == row.file))
+        files.loc[mask, "warning"] = f"not imported: {message}"
+    if skipped:
+        keep = ~pd.Series(list(zip(parts["participant_id"], parts["instrument"], parts["file"])),
+                          index=parts.index).isin(skipped)
+        parts = parts[keep]
+    combined = (pd.concat([earlier, parts], ignore_index=True) if len(earlier)
+                else parts.reset_index(drop=True))
+    touched = (pd.concat([parts[_PART_KEY], dropped[_PART_KEY]]) if len(dropped)
+               else parts[_PART_KEY]).drop_duplicates()
+    days = combined.merge(touched, on=_PART_KEY)
+    sitting = (_combine_days(days, valid_day) if len(days)
+               else pd.DataFrame(columns=list(CODEBOOK["sitting"].names)))
+    scope = touched.assign(date=touched["date"].dt.strftime("%Y-%m-%d"))
+    return {"sitting": sitting}, files, combined, {"sitting": scope}
 
 
 def _combine_days(daily: pd.DataFrame, valid_day: float) -> pd.DataFrame:

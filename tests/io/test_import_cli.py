@@ -378,12 +378,6 @@ def test_eventsex_with_a_decimal_point_imports(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer.merge_tables replaces a (participant, date, instrument) row; a day shared "
-    "by back-to-back files imported in two commands keeps only the second part-day "
-    "(glute_study/io/importer.py, not owned by the device-importer helper)",
-)
 def test_back_to_back_files_imported_one_at_a_time_keep_the_shared_day(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -394,3 +388,35 @@ def test_back_to_back_files_imported_one_at_a_time_keep_the_shared_day(tmp_path)
                     "--scheduler", "serial") == 0
     sitting = pd.read_csv(tmp_path / "s" / "sitting.csv").set_index("date")
     assert sitting.loc["2024-01-02", "wear_h"] == pytest.approx(24.0, abs=1e-9)
+
+
+def test_device_file_imported_twice_or_overlapping_an_earlier_import(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    folder = tmp_path / "s"
+    _activpal_hours(inbox / "P1_week1.csv", "2024-01-01 12:00", 48)  # to 2024-01-03 12:00
+    assert _run("activpal", str(inbox / "P1_week1.csv"), "--out", str(folder),
+                "--scheduler", "serial") == 0
+    first = pd.read_csv(folder / "sitting.csv")
+    # the same file again: its days are replaced, not doubled
+    assert _run("activpal", str(inbox / "P1_week1.csv"), "--out", str(folder),
+                "--scheduler", "serial") == 0
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "sitting.csv"), first)
+    # a corrected, shorter copy of the file: the day it no longer covers is removed
+    _activpal_hours(inbox / "P1_week1.csv", "2024-01-01 12:00", 24)  # to 2024-01-02 12:00
+    capsys.readouterr()
+    assert _run("activpal", str(inbox / "P1_week1.csv"), "--out", str(folder),
+                "--scheduler", "serial") == 0
+    assert "1 removed" in capsys.readouterr().out
+    assert pd.read_csv(folder / "sitting.csv")["date"].tolist() == ["2024-01-01", "2024-01-02"]
+    # another file of P1 overlapping the one imported before: refused, naming both
+    _activpal_hours(inbox / "P1_again.csv", "2024-01-02 00:00", 10)
+    with pytest.raises(GluteStudyError, match=r"P1_again.csv: participant P1: .*overlaps "
+                       r"P1_week1.csv.*imported into .* before"):
+        _run("activpal", str(inbox / "P1_again.csv"), "--out", str(folder),
+             "--scheduler", "serial")
+    assert _run("activpal", str(inbox / "P1_again.csv"), "--out", str(folder),
+                "--scheduler", "serial", "--skip-bad") == 0
+    qc = pd.read_csv(folder / "qc_report.csv").set_index("participant_id")
+    assert "P1_again.csv: not imported" in qc.loc["P1", "messages"]
+    assert pd.read_csv(folder / "sitting.csv")["date"].tolist() == ["2024-01-01", "2024-01-02"]
