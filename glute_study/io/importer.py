@@ -36,6 +36,10 @@ replacement are counted as "removed" in the summary. Without a ``session`` colum
 numbered by date against the study: a date already there keeps its session, a later date is the
 next session, and an earlier date is refused (give the session then).
 
+Device imports also keep each file's part-days in ``device_days.csv``, so that a later import
+can sum a day shared with a file imported before, replace the days of a re-imported file, and
+refuse a recording overlapping one imported before.
+
 Every imported file and its warnings are logged in ``import_log.csv``; the QC report
 (``qc_report.csv``, ``qc_report.md``, ``qc_report.html``) is rewritten for the whole folder from
 the tables and that log. Tables are written before validation, so that a validation error (its
@@ -239,8 +243,17 @@ def _with_earlier_parts(folder: Path, parts: pd.DataFrame, files: pd.DataFrame, 
     path = folder / _PARTS_FILE
     old = pd.DataFrame(columns=parts.columns)
     if path.is_file():
-        old = pd.read_csv(path, dtype={"participant_id": str, "file": str},
-                          parse_dates=["date", "start", "end"])
+        try:
+            old = pd.read_csv(path, dtype={"participant_id": str, "file": str},
+                              parse_dates=["date", "start", "end"])
+            require = [*_PART_KEY, "file", "start", "end", "valid_day", "wear_h"]
+            missing = [c for c in require if c not in old.columns]
+            if missing:
+                raise ValueError(f"no column {missing[0]!r}")
+        except (ValueError, pd.errors.ParserError) as err:
+            raise InputError(f"{path}: cannot be read ({str(err).splitlines()[0]}); it records "
+                             "the device files imported before. Restore it, or delete it and "
+                             "re-import every device file of the study.") from None
         old["valid_day"] = old["valid_day"].astype(str).str.lower().eq("true")
     ident = ["participant_id", "instrument", "file"]
     again = old[ident].merge(parts[ident].drop_duplicates(), how="left", indicator=True)

@@ -420,3 +420,14 @@ def test_device_file_imported_twice_or_overlapping_an_earlier_import(tmp_path, c
     qc = pd.read_csv(folder / "qc_report.csv").set_index("participant_id")
     assert "P1_again.csv: not imported" in qc.loc["P1", "messages"]
     assert pd.read_csv(folder / "sitting.csv")["date"].tolist() == ["2024-01-01", "2024-01-02"]
+
+
+def test_damaged_device_days_record_is_a_one_line_error(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _activpal_hours(inbox / "P1_week1.csv", "2024-01-01 12:00", 24)
+    _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial")
+    (tmp_path / "s" / "device_days.csv").write_text("participant_id,date\nP1,2024-01-01\n")
+    with pytest.raises(GluteStudyError, match=r"device_days.csv: cannot be read \(.*"
+                       r"(column|'start').*\).*re-import"):
+        _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial")
