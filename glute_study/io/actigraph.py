@@ -216,6 +216,13 @@ def _read_agd(path: Path) -> pd.DataFrame:
     data = data.rename(columns=rename)
     stamps = _agd_timestamps(path, data.pop("timestamp"))
     order = np.argsort(stamps, kind="stable")  # storage order is usually time order already
+    close = _closer_than(stamps[order], epoch_s)
+    if close is not None:
+        raise FileFormatError(
+            path,
+            f"{close}, but the AGD settings say epochlength = {epoch_s:g} s. The data table "
+            "was changed by another tool, or the settings belong to another file.",
+        )
     out = pd.DataFrame({"timestamp": stamps[order]})
     for col in data.columns:
         values = _agd_numbers(path, data[col], col, stamps)
@@ -273,6 +280,18 @@ def _agd_timestamps(path: Path, ticks: pd.Series) -> np.ndarray:
             "downloads were merged. Re-export the AGD from the raw .gt3x file.",
         )
     return stamps
+
+
+def _closer_than(stamps: np.ndarray, epoch_s: float) -> str | None:
+    """'epochs A and B are X s apart' for the first sorted pair closer than ``epoch_s``."""
+    ns = stamps.astype("datetime64[ns]").astype(np.int64)
+    gaps = np.diff(ns) / 1e9
+    bad = np.flatnonzero(gaps < epoch_s - 1e-6)
+    if not bad.size:
+        return None
+    i = int(bad[0])
+    return (f"epochs {pd.Timestamp(stamps[i])} and {pd.Timestamp(stamps[i + 1])} are "
+            f"{gaps[i]:g} s apart")
 
 
 def _agd_numbers(path: Path, column: pd.Series, name: str, stamps: np.ndarray) -> np.ndarray:
@@ -844,6 +863,12 @@ def actigraph_daily(
     ts, values = _checked_epochs(epochs, used)
     n = len(epochs)
     epoch_s = _epoch_seconds(epochs, ts) if n else float(epochs.attrs.get("epoch_s", 60.0))
+    close = _closer_than(np.sort(ts.to_numpy("datetime64[ns]")), epoch_s) if n > 1 else None
+    if close is not None:
+        raise InputError(
+            f"the ActiGraph epochs: {close}, but .attrs['epoch_s'] is {epoch_s:g}; each epoch "
+            "would overlap the next. Set .attrs['epoch_s'] to the epoch length."
+        )
     if posture == "counts":
         threshold = cutpoint * epoch_s / 60.0
         state = np.where(values["axis1"] < threshold, "sitting", "upright").astype(object)

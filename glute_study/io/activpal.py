@@ -279,8 +279,9 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         i = int(early[0]) + 1
         raise text.error(
             f"this event starts {seconds[i - 1] + duration[i - 1] - seconds[i]:.1f} s before the "
-            "previous one ends (its Time + Interval): overlapping events, or two recordings in "
-            "one file? Export again or split the file.",
+            "previous one ends (its Time + Interval): "
+            + (_coarse_hint(seconds, time_format) or "overlapping events, or two recordings in "
+               "one file? Export again or split the file."),
             line=data_first + i,
         )
     start = (_EXCEL_EPOCH + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
@@ -300,6 +301,23 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         time_format=time_format,
     )
     return events
+
+
+def _coarse_hint(seconds: np.ndarray, time_format: str) -> str:
+    """Why events seem to overlap when Time was saved with too little precision, or ""."""
+    if time_format == "date-time":
+        if (seconds % 60 == 0).all():
+            return ("Time is written to the minute, but events last seconds. Export Time as days "
+                    "since 1899-12-30 (or date-times with seconds).")
+        return ""
+    days = seconds / 86400.0
+    for k in range(1, 5):  # 10**-4 days = 8.64 s: coarser than the 1.5 s the events allow
+        # start times are rounded to whole seconds: allow half a second off the grid
+        if np.allclose(days * 10**k, np.round(days * 10**k), rtol=0, atol=0.51 / 86400 * 10**k):
+            return (f"Time is written to {k} decimals (steps of {86400 / 10**k:g} s), too coarse "
+                    "for events that last seconds; a spreadsheet rounded it? Export it again with "
+                    "full precision.")
+    return ""
 
 
 def _time_seconds(

@@ -558,3 +558,20 @@ def test_numeric_options_are_checked():
     with pytest.raises(InputError, match=r"epoch length must be a positive number of seconds; "
                                          r"\.attrs\['epoch_s'\] is 0"):
         actigraph_daily(ep)
+
+
+def test_agd_epochs_closer_than_the_epoch_length_are_refused(tmp_path):
+    # settings say 60 s but the data are 10-s epochs (a table re-integrated by another tool)
+    rows = [(START_TICKS + k * 100_000_000, 1, 2, 3, 4) for k in range(12)]
+    with pytest.raises(FileFormatError, match=r"C09.agd: epochs 2024-02-01 10:00:00 and "
+                                              r"2024-02-01 10:00:10 are 10 s apart, but the AGD "
+                                              "settings say epochlength = 60 s"):
+        read_actigraph(agd_rows(tmp_path / "C09.agd", rows))
+
+
+def test_epochs_in_memory_closer_than_epoch_s_are_refused():
+    ep = minute_epochs(np.full(30, 50.0))
+    ep.attrs["epoch_s"] = 120.0
+    with pytest.raises(InputError, match=r"epochs 2024-01-15 08:00:00 and 2024-01-15 08:01:00 "
+                                         r"are 60 s apart, but \.attrs\['epoch_s'\] is 120"):
+        actigraph_daily(ep)

@@ -340,3 +340,20 @@ def test_code_rules_must_be_numbers_and_must_not_share_a_code():
         sitting_summary(ev, sitting_codes=(0, 3.1))
     with pytest.raises(InputError, match=r"`valid_day` must be a number of hours"):
         sitting_summary(ev, valid_day="10")
+
+
+def test_times_saved_with_too_few_decimals_are_explained(tmp_path):
+    # a file re-saved from a spreadsheet with Time rounded to 4 decimals (8.64 s steps): the
+    # events seem to overlap; say why instead of only calling them overlapping
+    text = SHORT + "\n45292.5,0,100,0\n45292.5012,0,30,1\n45292.5015,0,600,0\n"
+    with pytest.raises(FileFormatError, match=r"line 4: this event starts .* before the previous "
+                                              r"one ends.*Time is written to 4 decimals \(steps "
+                                              r"of 8.64 s\)"):
+        read_activpal(write(tmp_path, text))
+
+
+def test_date_times_without_seconds_are_explained(tmp_path):
+    text = SHORT + "\n2024-01-01 12:00,0,100,0\n2024-01-01 12:01,0,30,1\n"
+    with pytest.raises(FileFormatError, match=r"line 3: this event starts 40.0 s before.*Time is "
+                                              "written to the minute"):
+        read_activpal(write(tmp_path, text))
