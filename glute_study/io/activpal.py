@@ -277,6 +277,13 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
     early = np.flatnonzero(seconds[1:] < seconds[:-1] + duration[:-1] - 1.5)
     if early.size:
         i = int(early[0]) + 1
+        row = data_first + i  # 1-based line of event i
+        if text.lines[row - 1].strip() == text.lines[row - 2].strip():
+            raise text.error(
+                f"this line repeats line {row - 1} (the same event twice): lines were copied "
+                "or two exports overlap. Remove the repeat or export again.",
+                line=row,
+            )
         raise text.error(
             f"this event starts {seconds[i - 1] + duration[i - 1] - seconds[i]:.1f} s before the "
             "previous one ends (its Time + Interval): "

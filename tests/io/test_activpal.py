@@ -357,3 +357,10 @@ def test_date_times_without_seconds_are_explained(tmp_path):
     with pytest.raises(FileFormatError, match=r"line 3: this event starts 40.0 s before.*Time is "
                                               "written to the minute"):
         read_activpal(write(tmp_path, text))
+
+
+def test_a_duplicated_event_line_is_called_a_repeat(tmp_path):
+    text = SHORT + "\n45292.5,0,60.4,0\n45292.5,0,60.4,0\n45292.5006944444,0,60,1\n"
+    with pytest.raises(FileFormatError, match=r"line 3: this line repeats line 2 \(the same event "
+                                              "twice\\)"):
+        read_activpal(write(tmp_path, text))
