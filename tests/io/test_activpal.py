@@ -364,3 +364,24 @@ def test_a_duplicated_event_line_is_called_a_repeat(tmp_path):
     with pytest.raises(FileFormatError, match=r"line 3: this line repeats line 2 \(the same event "
                                               "twice\\)"):
         read_activpal(write(tmp_path, text))
+
+
+def test_recording_across_a_clock_change_keeps_every_hour(tmp_path):
+    # the device clock does not change for daylight saving: 72 one-hour events from
+    # 2024-03-30 00:00 (EU clocks went forward 2024-03-31 02:00) give three 24-h days
+    t0 = 45381.0  # 2024-03-30
+    rows = [f"{t0 + i / 24:.10f},0,3600,{i % 2}" for i in range(72)]
+    daily = sitting_summary(read_activpal(write(tmp_path, SHORT + "\n" + "\n".join(rows) + "\n")))
+    assert daily["date"].dt.strftime("%m-%d").tolist() == ["03-30", "03-31", "04-01"]
+    assert daily["recorded_h"].tolist() == [24.0, 24.0, 24.0]
+    assert daily["sitting_h"].sum() == pytest.approx(36.0, abs=1e-9)
+
+
+def test_a_clock_set_back_an_hour_inside_the_file_is_named(tmp_path):
+    # software that rewrote the times to local summer/winter time repeats an hour in autumn
+    t0 = 45591.0  # 2024-10-27
+    times = [t0 + h / 24 for h in (0, 1, 2)] + [t0 + h / 24 for h in (2, 3)]
+    rows = [f"{t:.10f},0,3600,{i % 2}" for i, t in enumerate(times)]
+    with pytest.raises(FileFormatError, match=r"line 5: this line repeats|line 5: this event "
+                                              r"starts 3600.0 s before"):
+        read_activpal(write(tmp_path, SHORT + "\n" + "\n".join(rows) + "\n"))
