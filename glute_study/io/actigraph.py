@@ -469,9 +469,12 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     for j, name in enumerate(names):
         if not name or name in ("date", "time"):
             continue
-        col = raw[j].str.strip()
+        text_col = col = raw[j].str.strip()
         if decimal != ".":
             col = col.str.replace(decimal, ".", regex=False)
+        if name not in _COUNT_COLUMNS and pd.to_numeric(col, errors="coerce").isna().any():
+            out[name] = text_col.to_numpy(dtype=object)  # a text column we do not use: as is
+            continue
         empty = col == ""
         if empty.any():
             i = int(np.flatnonzero(empty.to_numpy())[0])

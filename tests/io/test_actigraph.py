@@ -575,3 +575,15 @@ def test_epochs_in_memory_closer_than_epoch_s_are_refused():
     with pytest.raises(InputError, match=r"epochs 2024-01-15 08:00:00 and 2024-01-15 08:01:00 "
                                          r"are 60 s apart, but \.attrs\['epoch_s'\] is 120"):
         actigraph_daily(ep)
+
+
+def test_extra_text_columns_in_a_named_export_are_kept_not_refused(tmp_path):
+    # ActiLife DataTable exports can carry other columns; only the counts must be numbers
+    lines = header(pad="") + ["Axis1,Axis2,Axis3,Steps,Intensity", "1,2,3,0,Sedentary",
+                              "400,2,3,5,Light"]
+    ep = read_actigraph(write(tmp_path, lines))
+    assert ep["axis1"].tolist() == [1, 400]
+    assert ep["intensity"].tolist() == ["Sedentary", "Light"]
+    lines = header(pad="") + ["Axis1,Axis2,Axis3,Steps", "1,2,3,0", "x,2,3,5"]
+    with pytest.raises(FileFormatError, match=r"line 13: axis1 is 'x', not a number"):
+        read_actigraph(write(tmp_path, lines, name="A02.csv"))
