@@ -105,14 +105,17 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
         ``steps``, and ``lux``, ``incline_off``, ``incline_standing``, ``incline_sitting``,
         ``incline_lying`` (seconds per epoch) where the mode records them. ``.attrs`` holds
         ``path``, ``format`` ("csv" or "agd"), ``epoch_s``, ``mode``, ``serial``, ``start`` and
-        ``settings`` (the header lines or the AGD settings table, as text).
+        ``settings`` (the header lines or the AGD settings table, as text). Other columns of a
+        named CSV export are kept (text columns as text); NULL counts in an AGD are NaN.
 
     Raises
     ------
     FileFormatError
         Not an ActiGraph file, a header that cannot be read, a column count that disagrees with
-        the mode, a declared date format that the written dates contradict beyond repair, or a
-        non-numeric epoch; the message names the file and line.
+        the mode or the column-name row, a declared date format that the written dates
+        contradict beyond repair, a non-numeric or negative count; for an AGD also a missing,
+        implausible (not .NET ticks) or repeated timestamp, epochs closer than ``epochlength``,
+        or no epochs. The message names the file and the line (CSV) or epoch (AGD).
 
     Warns
     -----
@@ -746,7 +749,8 @@ def nonwear(epochs: pd.DataFrame, *, method: str = "choi", **params) -> pd.DataF
       consecutive minutes of zero counts, allowing up to ``spike_tolerance_min`` = 2
       consecutive minutes with counts of 1 to ``spike_stoplevel`` = 100 between zero minutes.
 
-    Minutes with no epoch at all (gaps in the recording) are non-wear.
+    Minutes with no epoch at all (gaps in the recording), or with an epoch without a count
+    (NaN), are non-wear. Timestamps must be naive (device clock) and unique.
 
     Parameters
     ----------
@@ -821,8 +825,9 @@ def actigraph_daily(
     * ``posture="inclinometer"`` (mode 61 files): the inclinometer state holding most seconds of
       the epoch (ties go to sitting, then standing, lying, off); "off" is non-wear.
 
-    A hip-worn ActiGraph does not detect sleep, so waking wear is all wear time: use a
-    waking-wear protocol, or remove time in bed first.
+    Epochs without a count (NaN) are non-wear, as gaps are. A hip-worn ActiGraph does not
+    detect sleep, so waking wear is all wear time: use a waking-wear protocol, or remove time
+    in bed first.
 
     Parameters
     ----------

@@ -10,10 +10,12 @@ header (``Time;Time(approx);Data Count;Event Type;Duration (s);Waking Day;Cumula
 Count;...``); rows end in ``;`` and may use a decimal comma.
 
 ``Time`` is days since 1899-12-30 on the device's local clock (no time zone); it is rounded to
-the second. Activity codes are decimals: 0 sedentary, 1 standing, 2 stepping, 2.1 cycling,
-3 / 3.1 / 3.2 lying (3.1 primary = in bed, 3.2 secondary), 4 non-wear, 5 seated transport.
-``CumulativeStepCount`` in the classic export counts strides (steps = 2 x strides); it is kept as
-written, in ``cumulative_step_count``.
+the second. ISO date-times (``2024-01-01 12:00:00``, as a spreadsheet may save them) are read
+too; other date-times are refused, since their day/month order is unknown, and so are times
+outside 1980-2100 (seconds or a time of day in the Time column). Activity codes are decimals: 0
+sedentary, 1 standing, 2 stepping, 2.1 cycling, 3 / 3.1 / 3.2 lying (3.1 primary = in bed, 3.2
+secondary), 4 non-wear, 5 seated transport. ``CumulativeStepCount`` in the classic export counts
+strides (steps = 2 x strides); it is kept as written, in ``cumulative_step_count``.
 """
 
 from __future__ import annotations
@@ -150,8 +152,9 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        The export. UTF-8 (with or without BOM) and Windows-1252/latin-1 are accepted; a
-        semicolon file may use a decimal comma.
+        The export. UTF-8 (with or without BOM), UTF-16 with BOM and Windows-1252/latin-1 are
+        accepted; fields may be separated by commas, semicolons or tabs, and a semicolon or tab
+        file may use a decimal comma.
 
     Returns
     -------
@@ -160,13 +163,15 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
         ``duration_s`` (float), ``activity_code`` (float, see :data:`ACTIVPAL_CODES`), and, where
         the file has them, ``data_count``, ``cumulative_step_count`` (as written: strides in the
         classic export), ``met_h`` and ``waking_day``. ``.attrs`` holds ``path``, ``format``
-        ("events" or "eventsex"), ``encoding``, ``decimal`` and any ``metadata`` lines.
+        ("events" or "eventsex"), ``encoding``, ``decimal``, ``time_format`` ("excel days" or
+        "date-time") and any ``metadata`` lines.
 
     Raises
     ------
     FileFormatError
-        Empty, truncated or non-activPAL files, non-numeric fields, times that go backwards;
-        the message names the file and the line.
+        Empty, truncated or non-activPAL files, a missing duration column, non-numeric fields,
+        implausible times or durations, repeated, overlapping or backward events; the message
+        names the file and the line.
 
     Examples
     --------

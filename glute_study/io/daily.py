@@ -16,11 +16,12 @@ calendar day the recording touches,
   keeps it out of sitting);
 * ``valid_day``: ``wear_h >= valid_day`` hours (the threshold is a stated argument).
 
-Intervals are split at midnight (device local clock), so an evening bout that runs past
-midnight adds its time to both days. Consecutive intervals less than ``tolerance_s`` apart
-count as contiguous (device clocks are rounded); larger gaps are unrecorded time. Overlapping
-intervals are an error. The rules used are returned in ``.attrs["rule"]`` (a sentence) and
-``.attrs["rules"]`` (a dict).
+Intervals are split at midnight (device local clock), so an evening bout that runs past midnight
+adds its time to both days. Consecutive intervals less than ``tolerance_s`` apart count as
+contiguous (device clocks are rounded); larger gaps are unrecorded time, and a gap of more than
+a week inside one recording is warned about. Overlapping intervals are an error, and so are
+time-zone-aware starts (days are cut at the device clock's midnight). The rules used are
+returned in ``.attrs["rule"]`` (a sentence) and ``.attrs["rules"]`` (a dict).
 
 :func:`import_device_folder` reads many device files in parallel (through
 :func:`glute_study.parallel.run_tasks`) into one stacked daily table plus a per-file table of
@@ -429,7 +430,8 @@ def import_device_folder(
     options : dict, optional
         Keyword options for the daily summary (:func:`~glute_study.io.activpal.sitting_summary`,
         :func:`~glute_study.io.actigraph.actigraph_daily` or
-        :func:`~glute_study.io.accel.accel_daily`), e.g. ``{"valid_day": 20}``.
+        :func:`~glute_study.io.accel.accel_daily`), e.g. ``{"valid_day": 20}``; an option the
+        summary does not take is refused before any file is read.
     errors : {"raise", "record"}
         On a bad file or overlapping recordings: raise the first error, or record it in
         ``files["error"]`` and carry on without that file's days.
@@ -442,7 +444,8 @@ def import_device_folder(
     Raises
     ------
     FileFormatError
-        With ``errors="raise"``: the first unreadable file, or two recordings of one
+        With ``errors="raise"``: the first unreadable file (an unexpected exception in a reader
+        is turned into one naming the file), or two recordings of one
         participant that overlap in time (both files named).
 
     Examples
