@@ -624,15 +624,11 @@ def activation_table(
     """
     check_one_of("method", method, _METHODS)
     check_one_of("amplitude", amplitude, ("peak", "mean"))
-    require_columns(manifest, _MANIFEST, where="the EMG manifest")
-    man = manifest.copy()
-    if "session" not in man:
-        man["session"] = 1
-    if "cue_s" not in man:
-        man["cue_s"] = 0.0
-    task_rows = man["task"].astype(str).str.lower() != "mvic"
-    if "trial" not in man:
-        man["trial"] = man.groupby(["participant_id", "session", "task"]).cumcount() + 1
+    man = _check_manifest(manifest)
+    task_rows = man["task"].str.lower() != "mvic"
+    if not task_rows.any():
+        raise InputError("the EMG manifest lists only MVIC trials; add the task trials (rows "
+                         "whose task is not 'mvic') to import.")
     base = Path(root) if root is not None else Path()
     mvic: dict[tuple[Any, str], float] = {}
     rows = []
@@ -651,6 +647,11 @@ def activation_table(
                 key = (item["participant_id"], muscle)
                 mvic[key] = max(mvic.get(key, 0.0), value)
             continue
+        cue, time = float(item["cue_s"]), emg["time_s"].to_numpy()
+        if not time[0] <= cue <= time[-1]:
+            raise InputError(f"{path.name}: cue_s={cue:g} is outside the recording ({time[0]:g} "
+                             f"to {time[-1]:g} s); give the movement cue on the file's time "
+                             "axis.")
         try:
             onsets = detect_onsets(emg, method=method, **params)
         except InputError as err:
@@ -666,8 +667,6 @@ def activation_table(
             })
     columns = ["participant_id", "date", "session", "task", "muscle", "trial", "onset_ms",
                "amplitude_pct_mvic"]
-    if not task_rows.any():
-        return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
     ref = [mvic.get((p, m), np.nan) for p, m in zip(out["participant_id"], out["muscle"])]
     lacking: dict[Any, list[str]] = {}
@@ -682,6 +681,64 @@ def activation_table(
     out["amplitude_pct_mvic"] = 100.0 * out["_amp"] / np.asarray(ref, dtype=float)
     out["date"] = pd.to_datetime(out["date"])
     return out[columns]
+
+
+def _check_manifest(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Checked copy of an EMG manifest, ``session``, ``trial`` and ``cue_s`` filled in.
+
+    Messages name the manifest's CSV line (row ``i`` is line ``i + 2``).
+    """
+    require_columns(manifest, _MANIFEST, where="the EMG manifest")
+    if manifest.empty:
+        raise InputError("the EMG manifest lists no files; expected one row per EMG file "
+                         "(path, participant_id, date, task).")
+    man = manifest.reset_index(drop=True).copy()
+
+    def fail(i: int, message: str) -> InputError:
+        return InputError(f"the EMG manifest, line {i + 2}: {message}")
+
+    for col in _MANIFEST:
+        text = man[col].astype("string").str.strip()
+        empty = text.isna() | (text == "")
+        if empty.any():
+            raise fail(int(np.flatnonzero(empty.to_numpy())[0]), f"column '{col}' is empty; "
+                       "every file needs its path, participant, date and task.")
+        if col != "date":
+            man[col] = text.astype(str)
+    for col, default, expected in (("cue_s", 0.0, "seconds on the file's time axis"),
+                                   ("session", 1, "a whole number from 1"),
+                                   ("trial", None, "a whole number from 1")):
+        if col not in man:
+            if default is not None:
+                man[col] = default
+            continue
+        values = pd.to_numeric(man[col], errors="coerce")
+        bad = values.isna()
+        if col != "cue_s":
+            bad |= (values < 1) | (values != values.round())
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise fail(i, f"column '{col}' holds {man[col].iloc[i]!r}; expected {expected}.")
+        man[col] = values
+    if "trial" not in man:
+        man["trial"] = man.groupby(["participant_id", "session", "task"]).cumcount() + 1
+    seen_path: dict[tuple[str, str], int] = {}
+    seen_trial: dict[tuple, int] = {}
+    for i, row in man.iterrows():
+        key = (row["participant_id"], row["path"])
+        if key in seen_path:
+            raise fail(int(i), f"'{row['path']}' is listed again (line {seen_path[key]}); list "
+                       "each file once.")
+        seen_path[key] = int(i) + 2
+        if row["task"].lower() == "mvic":
+            continue
+        trial = (row["participant_id"], int(row["session"]), row["task"], int(row["trial"]))
+        if trial in seen_trial:
+            raise fail(int(i), f"participant {trial[0]}, session {trial[1]}, {trial[2]} trial "
+                       f"{trial[3]} is listed again (line {seen_trial[trial]}); number the "
+                       "trials or remove the duplicate.")
+        seen_trial[trial] = int(i) + 2
+    return man
 
 
 def onset_delay(

@@ -392,8 +392,7 @@ def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None
 
 def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
                 muscles: dict[str, str] | None = None, **_: Any) -> tuple[dict, pd.DataFrame]:
-    from .._checks import require_columns
-    from .emg import activation_table
+    from .emg import _check_manifest, activation_table
 
     parts, files = [], []
     old = _old_table(folder, "activation")
@@ -407,8 +406,10 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             raise InputError(f"{manifest_path}: not a readable manifest CSV ({err}); expected "
                              "columns path, participant_id, date, task.") from None
-        require_columns(manifest, ["path", "participant_id", "date", "task"],
-                        where=f"the EMG manifest {manifest_path.name}")
+        try:
+            _check_manifest(manifest)
+        except InputError as err:
+            raise InputError(f"{manifest_path.name}: {err}") from None
         dates = pd.to_datetime(manifest["date"], errors="coerce", format="ISO8601")
         if dates.isna().any():
             i = int(np.flatnonzero(dates.isna().to_numpy())[0])
@@ -418,8 +419,12 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
         manifest["session"] = _number_sessions(manifest, old, f"EMG manifest {manifest_path.name}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            parts.append(activation_table(manifest, method=method, muscles=muscles,
-                                          root=manifest_path.parent))
+            try:
+                parts.append(activation_table(manifest, method=method, muscles=muscles,
+                                              root=manifest_path.parent))
+            except InputError as err:
+                where = f"{manifest_path.name}: "
+                raise InputError(f"{'' if str(err).startswith(where) else where}{err}") from None
         note = "; ".join(str(w.message) for w in caught)
         files += [(str(pid), "emg", Path(p).name, note)
                   for pid, p in zip(manifest["participant_id"], manifest["path"])]

@@ -293,3 +293,54 @@ def test_short_trial_in_the_activation_table_names_the_file(tmp_path):
                              "date": "2026-03-01", "task": "hip_thrust"})
     with pytest.raises(InputError, match=r"short.csv: .*300 samples"):
         activation_table(manifest, root=tmp_path)
+
+
+def _manifest_trial(folder: Path) -> None:
+    t = np.arange(5000) / 2000
+    pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=1.1, seed=1),
+                  "biceps_femoris": synthetic_emg(onset_s=1.0, seed=2)}
+                 ).to_csv(folder / "phe.csv", index=False)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "match"),
+    [
+        ({"cue_s": ["abc"]}, r"line 2: column 'cue_s' holds 'abc'; expected seconds"),
+        ({"task": [np.nan]}, r"line 2: column 'task' is empty"),
+        ({"participant_id": [np.nan]}, r"line 2: column 'participant_id' is empty"),
+        ({"path": [np.nan]}, r"line 2: column 'path' is empty"),
+        ({"trial": ["x"]}, r"line 2: column 'trial' holds 'x'; expected a whole number"),
+        ({"session": ["first"]}, r"line 2: column 'session' holds 'first'; expected a whole"),
+        ({"cue_s": [10.0]}, r"phe.csv: cue_s=10 is outside the recording \(0 to 2.4995 s\)"),
+    ],
+)
+def test_manifest_mistakes_are_one_line_errors(tmp_path, manifest, match):
+    _manifest_trial(tmp_path)
+    base = {"path": ["phe.csv"], "participant_id": ["P1"], "date": ["2026-03-02"],
+            "task": ["hip_thrust"]}
+    with pytest.raises(InputError, match=match):
+        activation_table(pd.DataFrame({**base, **manifest}), root=tmp_path)
+
+
+def test_manifest_listing_a_trial_twice_is_refused(tmp_path):
+    _manifest_trial(tmp_path)
+    twice = pd.DataFrame({"path": ["phe.csv", "phe.csv"], "participant_id": "P1",
+                          "date": "2026-03-02", "task": "hip_thrust", "trial": [1, 2]})
+    with pytest.raises(InputError, match=r"line 3: .*'phe.csv' is listed again \(line 2\)"):
+        activation_table(twice, root=tmp_path)
+    (tmp_path / "copy.csv").write_bytes((tmp_path / "phe.csv").read_bytes())
+    same_trial = twice.assign(path=["phe.csv", "copy.csv"], trial=[1, 1])
+    with pytest.raises(InputError, match=r"line 3: participant P1, session 1, hip_thrust trial 1 "
+                       r"is listed again \(line 2\)"):
+        activation_table(same_trial, root=tmp_path)
+
+
+def test_manifest_without_task_trials_is_refused(tmp_path):
+    _manifest_trial(tmp_path)
+    with pytest.raises(InputError, match="lists no files"):
+        activation_table(pd.DataFrame(columns=["path", "participant_id", "date", "task"]),
+                         root=tmp_path)
+    only_mvic = pd.DataFrame({"path": ["phe.csv"], "participant_id": "P1", "date": "2026-03-02",
+                              "task": "MVIC"})
+    with pytest.raises(InputError, match="only MVIC trials"):
+        activation_table(only_mvic, root=tmp_path)

@@ -326,9 +326,10 @@ def test_emg_manifest_without_sessions_numbers_a_later_date_as_a_new_session(tmp
 
 def test_emg_channels_named_on_the_command_line(tmp_path):
     lines = (HERE / "data" / "emg_trigno.csv").read_text().splitlines()
-    (tmp_path / "u.csv").write_text("\n".join([*lines[:4], "Sensor 1,,,,Sensor 2,", *lines[5:]])
-                                    + "\n")
-    pd.DataFrame({"path": ["u.csv", "u.csv"], "participant_id": "P1", "date": "2026-03-02",
+    for name in ("u.csv", "u_mvic.csv"):
+        (tmp_path / name).write_text("\n".join([*lines[:4], "Sensor 1,,,,Sensor 2,", *lines[5:]])
+                                     + "\n")
+    pd.DataFrame({"path": ["u_mvic.csv", "u.csv"], "participant_id": "P1", "date": "2026-03-02",
                   "task": ["mvic", "hip_thrust"], "cue_s": [0.0, 0.5]}
                  ).to_csv(tmp_path / "m.csv", index=False)
     with pytest.raises(GluteStudyError, match="channel 'EMG 1' has no muscle name"):
@@ -431,3 +432,20 @@ def test_damaged_device_days_record_is_a_one_line_error(tmp_path):
     with pytest.raises(GluteStudyError, match=r"device_days.csv: cannot be read \(.*"
                        r"(column|'start').*\).*re-import"):
         _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", "serial")
+
+
+def test_emg_manifest_mistakes_name_the_manifest_and_line(tmp_path):
+    t = np.arange(5000) / 2000
+    pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=1.1, seed=1)}
+                 ).to_csv(tmp_path / "phe.csv", index=False)
+    (tmp_path / "m.csv").write_text("path,participant_id,date,task,trial\n"
+                                    "phe.csv,P1,2026-03-02,hip_thrust,1\n"
+                                    "phe.csv,P1,2026-03-02,hip_thrust,1\n")
+    with pytest.raises(GluteStudyError, match=r"m.csv: the EMG manifest, line 3: 'phe.csv' is "
+                       r"listed again"):
+        _run("emg", str(tmp_path / "m.csv"), "--out", str(tmp_path / "s"))
+    (tmp_path / "m.csv").write_text("path,participant_id,date,task,cue_s\n"
+                                    "phe.csv,P1,2026-03-02,hip_thrust,9\n")
+    with pytest.raises(GluteStudyError, match=r"m.csv: phe.csv: cue_s=9 is outside"):
+        _run("emg", str(tmp_path / "m.csv"), "--out", str(tmp_path / "s"))
+    assert not (tmp_path / "s").exists()
