@@ -569,7 +569,14 @@ def _expand(paths: object, suffixes: tuple[str, ...]) -> list[Path]:
             out.append(p)
         else:
             raise StudyReadError(f"{p}: no such file or folder.")
-    return out
+    seen: set[Path] = set()
+    unique = []
+    for p in out:  # a file named twice (a folder and a file in it) is read once
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
 
 
 #: Recordings of one participant may touch within this many seconds (activPAL start times are

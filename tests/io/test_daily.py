@@ -296,3 +296,14 @@ def test_unknown_options_for_a_folder_import_are_named(tmp_path):
     with pytest.raises(InputError, match=r"option 'valid_days' is not an option of sitting_summary"
                                          r" \(its options: valid_day, sitting_codes, "):
         import_device_folder(tmp_path, executor="serial", options={"valid_days": 20})
+
+
+def test_a_file_named_twice_is_read_once(tmp_path):
+    # a folder and a file inside it (or a shell glob and the folder) name the same file twice;
+    # it was refused as overlapping itself
+    hourly_file(tmp_path, "P01_week1.csv", 45292.0, 24)
+    out = import_device_folder([tmp_path, tmp_path / "P01_week1.csv",
+                                tmp_path / ".." / tmp_path.name / "P01_week1.csv"],
+                               executor="serial")
+    assert len(out.files) == 1 and out.files["error"].isna().all()
+    assert out.daily["sitting_h"].sum() == pytest.approx(12.0, abs=1e-9)
