@@ -344,7 +344,7 @@ def _swap_day_month(dotnet: str) -> str:
 
 
 def _header_value(text: TextFile, i: int, label: str) -> str:
-    line = re.split(r"[,;]", text.lines[i])[0].strip()
+    line = re.split(r"[,;]", text.lines[i].replace('"', ""))[0].strip()
     if not line.lower().startswith(label.lower()):
         raise text.error(
             f"expected the ActiLife header line {label!r} here; found {line[:60]!r}. Export the "

@@ -587,3 +587,9 @@ def test_extra_text_columns_in_a_named_export_are_kept_not_refused(tmp_path):
     lines = header(pad="") + ["Axis1,Axis2,Axis3,Steps", "1,2,3,0", "x,2,3,5"]
     with pytest.raises(FileFormatError, match=r"line 13: axis1 is 'x', not a number"):
         read_actigraph(write(tmp_path, lines, name="A02.csv"))
+
+
+def test_a_header_quoted_by_a_spreadsheet_reads(tmp_path):
+    lines = [f'"{ln}"' for ln in header(pad="")] + ['"1","2","3","0"', '"4","5","6","0"']
+    ep = read_actigraph(write(tmp_path, lines))
+    assert ep["axis1"].tolist() == [1, 4] and ep.attrs["epoch_s"] == 60.0
