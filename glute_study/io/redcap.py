@@ -286,7 +286,18 @@ def _is_missing(value: str) -> bool:
     return value.strip().lower() in _MISSING
 
 
-def _number(values: list[str], *, integer: bool, notes: set[str]) -> pd.Series:
+def _number(values: list[str], *, integer: bool, notes: set[str],
+            comma_decimal: bool = False) -> pd.Series:
+    commas = [v.strip() for v in values if re.fullmatch(r"[-+]?\d+,\d+", v.strip())]
+    if commas and not comma_decimal and all(re.fullmatch(r"[-+]?\d+,\d{3}", v) for v in commas):
+        # "1,078" is 1.078 with a decimal comma or 1078 with a thousands separator: every comma
+        # in this column has three digits after it, so nothing tells which one it is
+        i = next(i for i, v in enumerate(values) if v.strip() == commas[0])
+        plain = commas[0].replace(",", "")
+        raise _Cell(i, values[i], "a number that can be read one way only", why=f" (it is "
+                    f"{commas[0].replace(',', '.')} or {plain}, with a decimal comma or a "
+                    "thousands separator); re-export the raw data without reformatting it in a "
+                    "spreadsheet")
     out = np.full(len(values), np.nan)
     for i, raw in enumerate(values):
         v = raw.strip()
@@ -397,7 +408,8 @@ def _convert(kind: str, info: Any, values: list[str], notes: set[str]) -> pd.Ser
         if validation == "integer":
             return _number(values, integer=True, notes=notes)
         if validation.startswith("number"):
-            return _number(values, integer=False, notes=notes)
+            return _number(values, integer=False, notes=notes,
+                           comma_decimal=validation.endswith("comma_decimal"))
         if validation.startswith(("date_", "datetime_")):
             return _datetime(values)
     return _text(values)

@@ -353,3 +353,22 @@ def test_more_mapping_mistakes_are_one_line_errors(mapping, match):
                                         "columns": {"datetime": "cr_datetime"}}}
     with pytest.raises(InputError, match=match):
         redcap_to_study(export, mapping)
+
+
+def test_thousands_or_decimal_comma_is_not_guessed(tmp_path):
+    lines = _lines()
+    lines[1] = _set(lines[1], lines[0], "dem_mass_kg", '"1,078"')
+    with pytest.raises(GluteStudyError, match=r"line 2: column 'dem_mass_kg': value '1,078' is "
+                       r"not.*1.078 or 1078"):
+        read_redcap(_write(tmp_path, lines), DICTIONARY)
+    # beside a decimal comma with another number of decimals, the comma is a decimal mark
+    lines[2] = _set(lines[2], lines[0], "dem_mass_kg", '"61,4"')
+    export = read_redcap(_write(tmp_path, lines), DICTIONARY)
+    assert export.records["dem_mass_kg"].tolist()[:2] == [1.078, 61.4]
+    # a comma-decimal validation type says so
+    dictionary = DICTIONARY.read_text().replace(
+        '"Body mass (kg)",,,number,', '"Body mass (kg)",,,number_3dp_comma_decimal,')
+    lines = _lines()
+    lines[1] = _set(lines[1], lines[0], "dem_mass_kg", '"78,250"')
+    export = read_redcap(_write(tmp_path, lines), _write(tmp_path, [dictionary], "dict.csv"))
+    assert export.records["dem_mass_kg"].iloc[0] == pytest.approx(78.25, abs=1e-12)
