@@ -341,6 +341,9 @@ def _time_seconds(
     as written when a file was opened and saved again in a spreadsheet) are read too. Other
     date-times are refused: their day and month order cannot be told apart.
     """
+    if column.dtype.kind in "biuf":  # the usual export: Excel days, already numbers
+        days = _days(column, text=text, label=label, first_line=first_line, decimal=decimal)
+        return np.round(days * 86400.0).astype(np.int64), "excel days"
     if column.dtype.kind == "M":  # the fast parser recognised ISO date-times itself
         stamps = column.to_numpy("datetime64[ns]")
         fmt = "date-time"
