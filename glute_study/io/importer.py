@@ -398,6 +398,10 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
     old = _old_table(folder, "activation")
     for item in inputs:
         manifest_path = Path(item)
+        if manifest_path.is_dir():
+            raise InputError(f"{manifest_path} is a folder; emg takes manifest CSVs (path, "
+                             "participant_id, date, task: one row per EMG file), not the folder "
+                             "of recordings.")
         if not manifest_path.is_file():
             raise InputError(f"{manifest_path}: no such manifest file (emg takes manifest CSVs "
                              "with path, participant_id, date, task).")

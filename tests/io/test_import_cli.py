@@ -449,3 +449,8 @@ def test_emg_manifest_mistakes_name_the_manifest_and_line(tmp_path):
     with pytest.raises(GluteStudyError, match=r"m.csv: phe.csv: cue_s=9 is outside"):
         _run("emg", str(tmp_path / "m.csv"), "--out", str(tmp_path / "s"))
     assert not (tmp_path / "s").exists()
+
+
+def test_emg_folder_instead_of_manifest_is_named(tmp_path):
+    with pytest.raises(GluteStudyError, match="is a folder; emg takes manifest CSVs"):
+        _run("emg", str(tmp_path), "--out", str(tmp_path / "s"))
