@@ -31,6 +31,7 @@ overlap in time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +147,9 @@ def daily_sitting(
     )
 
 
+_ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")  # an ISO time's zone: 'Z', '+01:00', '-0500'
+
+
 def _check_hours(valid_day: object) -> None:
     ok = isinstance(valid_day, (int, float, np.integer, np.floating)) and not isinstance(
         valid_day, bool) and 0 <= float(valid_day) <= 24
@@ -169,7 +173,20 @@ def _local_times(values: pd.Series, *, column: str, where: str) -> pd.Series:
             f"(`{column}.dt.tz_localize(None)`), or convert first with `.dt.tz_convert(...)`."
         )
     if values.dtype.kind != "M":
-        parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        import warnings
+
+        zoned = values.map(lambda v: getattr(v, "tzinfo", None) is not None
+                           or (isinstance(v, str) and bool(_ZONE.search(v))))
+        if zoned.any():
+            i = int(np.flatnonzero(zoned.to_numpy())[0])
+            raise InputError(
+                f"{where}: column {column!r} holds {values.iloc[i]!r} (row {i}), a time with a "
+                "time zone or UTC offset; days are cut at midnight of the device's local clock, "
+                "which has none. Pass wall-clock times without an offset."
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas warns about formats it could not infer
+            parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
         bad = parsed.isna() & values.notna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])

@@ -307,3 +307,14 @@ def test_a_file_named_twice_is_read_once(tmp_path):
                                executor="serial")
     assert len(out.files) == 1 and out.files["error"].isna().all()
     assert out.daily["sitting_h"].sum() == pytest.approx(12.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("first", ["2024-01-01T08:00+01:00", "2024-01-01T08:00Z",
+                                   pd.Timestamp("2024-01-01 08:00", tz="UTC")])
+def test_times_with_a_utc_offset_in_text_or_objects_are_refused(first):
+    # mixed offsets were converted to UTC silently (summer and winter times an hour apart)
+    iv = pd.DataFrame({"start": pd.Series([first, "2024-07-01T08:00+02:00"], dtype=object),
+                       "duration_s": [60.0, 60.0], "state": ["sitting", "upright"]})
+    with pytest.raises(InputError, match=r"column 'start' holds .* \(row 0\), a time with a time "
+                                         "zone or UTC offset"):
+        daily_sitting(iv, instrument="x")
