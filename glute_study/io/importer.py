@@ -144,6 +144,7 @@ def import_to_study(
     else:
         tables, files = _import_emg(inputs, folder=folder, **options)
         scope = {"activation": tables["activation"][["participant_id", "session", "task"]]}
+    _refuse_duplicate_keys(source, tables)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -184,6 +185,31 @@ def import_to_study(
         summary.append(f"not validated yet: {folder} has no participants.csv (import the "
                        "participants, e.g. REDCap demographics, then run glute-study validate)")
     return {"tables": tables, "qc": qc, "study": study, "summary": summary}
+
+
+_DUPLICATE_HINTS = {
+    "redcap": "a form filled in several events or repeat instances maps onto one row; keep one "
+              "with the mapping's where: (e.g. where: {redcap_event_name: baseline_arm_1}) or "
+              "remove the double entry in REDCap",
+    "strength": "each trial must come from one file and one row",
+    "emg": "list each trial once in the manifests",
+}
+
+
+def _refuse_duplicate_keys(source: str, tables: dict[str, pd.DataFrame]) -> None:
+    """Two imported rows with one codebook key would be written twice: refuse before writing."""
+    for name, frame in tables.items():
+        key = [k for k in CODEBOOK[name].key if k in frame.columns]
+        if not key or frame.empty:
+            continue
+        dup = frame.duplicated(key, keep=False)
+        if dup.any():
+            first = frame[dup].iloc[0]
+            same = (frame[key].astype(str) == first[key].astype(str)).all(axis=1)
+            shown = ", ".join(f"{k}={first[k]}" for k in key)
+            hint = _DUPLICATE_HINTS.get(source, "each row must be imported once")
+            raise InputError(f"{name}: the import holds {int(same.sum())} rows for {shown}, "
+                             f"which must be unique; {hint}. Nothing was written.")
 
 
 def _import_devices(source: str, inputs: list[str], *, executor: Any = None,

@@ -454,3 +454,18 @@ def test_emg_manifest_mistakes_name_the_manifest_and_line(tmp_path):
 def test_emg_folder_instead_of_manifest_is_named(tmp_path):
     with pytest.raises(GluteStudyError, match="is a folder; emg takes manifest CSVs"):
         _run("emg", str(tmp_path), "--out", str(tmp_path / "s"))
+
+
+def test_an_import_with_two_rows_for_one_key_is_refused(tmp_path):
+    # a longitudinal export with demographics filled in two events: two participant rows
+    header = ("record_id,redcap_event_name,dem_sex,dem_mass_kg,demographics_complete")
+    rows = ["1,baseline_arm_1,1,70,2", "1,followup_arm_1,1,71,2"]
+    (tmp_path / "export.csv").write_text("\n".join([header, *rows]) + "\n")
+    (tmp_path / "m.yaml").write_text("tables:\n  participants:\n    form: demographics\n"
+                                     "    columns:\n      sex: dem_sex\n"
+                                     "      body_mass_kg: dem_mass_kg\n")
+    with pytest.raises(GluteStudyError, match=r"participants: the import holds 2 rows for "
+                       r"participant_id=1.*where:"):
+        _run("redcap", str(tmp_path / "export.csv"), str(TEMPLATES / "redcap_dictionary.csv"),
+             "--mapping", str(tmp_path / "m.yaml"), "--out", str(tmp_path / "s"))
+    assert not (tmp_path / "s").exists()
