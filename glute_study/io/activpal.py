@@ -60,6 +60,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
 # Plausible recording dates, as Excel days: 1980-01-01 and 2100-01-01 (activPAL dates from 2004).
 _FIRST_DAY, _LAST_DAY = 29221.0, 73051.0
 _MAX_EVENT_S = 366 * 86400.0  # no single event outlasts a year
+_ZONE = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")  # a time's UTC offset: ...Z, ...+01:00
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 # normalised header name -> (output column, how to match: "eq" or "prefix")
@@ -344,11 +345,21 @@ def _time_seconds(
     if column.dtype.kind in "biuf":  # the usual export: Excel days, already numbers
         days = _days(column, text=text, label=label, first_line=first_line, decimal=decimal)
         return np.round(days * 86400.0).astype(np.int64), "excel days"
+    strings = column.astype("string").str.strip()
+    zoned = strings.str.contains(_ZONE.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    if isinstance(column.dtype, pd.DatetimeTZDtype) or zoned.any():
+        i = int(np.flatnonzero(zoned)[0]) if zoned.any() else 0
+        shown = text.lines[first_line - 1 + i].split(",")[0].split(";")[0].split("\t")[0]
+        raise text.error(
+            f"column {label!r} holds a time with a UTC offset ({shown.strip().strip(chr(34))!r}); "
+            "activPAL times are the device's clock, without a time zone. Export Time as days "
+            "since 1899-12-30, or as date-times without an offset.",
+            line=first_line + i,
+        )
     if column.dtype.kind == "M":  # the fast parser recognised ISO date-times itself
         stamps = column.to_numpy("datetime64[ns]")
         fmt = "date-time"
     else:
-        strings = column.astype("string").str.strip()
         iso = strings.str.match(_ISO.pattern).fillna(False).to_numpy(dtype=bool)
         if iso.any():
             if not iso.all():

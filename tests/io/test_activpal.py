@@ -385,3 +385,13 @@ def test_a_clock_set_back_an_hour_inside_the_file_is_named(tmp_path):
     with pytest.raises(FileFormatError, match=r"line 5: this line repeats|line 5: this event "
                                               r"starts 3600.0 s before"):
         read_activpal(write(tmp_path, SHORT + "\n" + "\n".join(rows) + "\n"))
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_date_times_with_a_utc_offset_are_refused(tmp_path, sep):
+    # they were converted to UTC silently: 12:00+01:00 became an event at 11:00
+    text = (SHORT.replace(",", sep) + f"\n2024-01-01T12:00:00+01:00{sep}0{sep}600{sep}0\n"
+            f"2024-01-01T12:10:00+01:00{sep}0{sep}60{sep}1\n")
+    with pytest.raises(FileFormatError, match=r"line 2: column 'Time' holds a time with a UTC "
+                                              r"offset \('2024-01-01T12:00:00\+01:00'\)"):
+        read_activpal(write(tmp_path, text))
