@@ -395,3 +395,44 @@ def test_date_times_with_a_utc_offset_are_refused(tmp_path, sep):
     with pytest.raises(FileFormatError, match=r"line 2: column 'Time' holds a time with a UTC "
                                               r"offset \('2024-01-01T12:00:00\+01:00'\)"):
         read_activpal(write(tmp_path, text))
+
+
+# ------------------------------------------------------------------------------- properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CODES = (0.0, 1.0, 2.0, 2.1, 3.0, 3.1, 3.2, 4.0, 5.0)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(CODES), st.integers(1, 200_000),
+                          st.sampled_from([0, 0, 0, 1, 7200])),
+                min_size=1, max_size=60),
+       st.integers(0, 86_399))
+def test_file_round_trip_keeps_every_second(tmp_path_factory, events, offset_s):
+    """Daily hours add up to the events' durations, whatever their order across midnights.
+
+    Each event: (code, duration in tenths of a second, gap in seconds after it). Start times are
+    whole seconds, as the export writes them (the reader allows 1.5 s of rounding).
+    """
+    rows, t = [], 45292 * 86400 + offset_s
+    for code, tenths, gap in events:
+        rows.append(f"{t / 86400:.10f},0,{tenths / 10:.1f},{code:g}")
+        t = round(t + tenths / 10 + gap)
+    path = tmp_path_factory.mktemp("p") / "P01_events.csv"
+    path.write_text(SHORT + "\n" + "\n".join(rows) + "\n")
+    ev = read_activpal(path)
+    assert len(ev) == len(events)
+    daily = sitting_summary(ev)
+    dur = np.array([e[1] / 10 for e in events])
+    code = np.array([e[0] for e in events])
+    # tolerance 1e-9 h: sums of tenths of seconds in another order
+    assert daily["sitting_h"].sum() == pytest.approx(dur[np.isin(code, (0, 5))].sum() / 3600,
+                                                     abs=1e-9)
+    assert daily["wear_h"].sum() == pytest.approx(
+        dur[~np.isin(code, (3.1, 4))].sum() / 3600, abs=1e-9)
+    assert daily["recorded_h"].sum() == pytest.approx(dur.sum() / 3600, abs=1e-9)
+    assert (daily["recorded_h"] <= 24 + 1e-9).all()
+    assert (daily["prolonged_sitting_h"] <= daily["sitting_h"] + 1e-9).all()
+    assert (daily["breaks"] <= daily["sitting_bouts"] + 1).all()  # a bout may break next day
+    assert daily["breaks"].sum() <= daily["sitting_bouts"].sum()
