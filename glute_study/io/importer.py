@@ -145,6 +145,13 @@ def import_to_study(
         tables, files = _import_emg(inputs, folder=folder, **options)
         scope = {"activation": tables["activation"][["participant_id", "session", "task"]]}
     _refuse_duplicate_keys(source, tables)
+    if folder.is_dir():  # read what will be merged into before writing anything
+        for name, frame in tables.items():
+            if (folder / f"{name}.csv").exists():
+                _read_study_csv(folder / f"{name}.csv",
+                                [k for k in CODEBOOK[name].key if k in frame.columns])
+        if (folder / "import_log.csv").exists():
+            _read_study_csv(folder / "import_log.csv", ["participant_id", "file"])
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -157,7 +164,7 @@ def import_to_study(
     log_path = folder / "import_log.csv"
     log = files.assign(imported=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC"))
     if log_path.exists():
-        old = pd.read_csv(log_path, dtype=str, keep_default_na=False)
+        old = _read_study_csv(log_path, ["participant_id", "file"])
         # a re-imported file replaces its entries (same name and participant: files of other
         # participants may share a name, e.g. week1.csv in one folder per participant)
         again = set(zip(log["participant_id"].astype(str), log["file"]))
@@ -480,7 +487,7 @@ def _old_table(folder: Path, name: str) -> pd.DataFrame | None:
     path = folder / f"{name}.csv"
     if not path.is_file():
         return None
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return _read_study_csv(path, ["participant_id"])
 
 
 def _number_sessions(new: pd.DataFrame, old: pd.DataFrame | None, what: str) -> pd.Series:
@@ -623,7 +630,7 @@ def _merge(folder: Path, tables: dict[str, pd.DataFrame],
         new = _as_text(frame, name)
         path = folder / f"{name}.csv"
         if path.exists():
-            old = pd.read_csv(path, dtype=str, keep_default_na=False)
+            old = _read_study_csv(path, [k for k in table.key if k in new.columns])
         else:
             old = pd.DataFrame(columns=[c for c in table.names if c in new.columns])
         key = [k for k in table.key if k in new.columns]
@@ -675,12 +682,34 @@ def _in_scope(old: pd.DataFrame, scope: pd.DataFrame) -> pd.Series:
     return old[cols].astype(str).agg("\x1f".join, axis=1).isin(keys)
 
 
+def _read_study_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    """A CSV of the study folder as text columns; a damaged one is a one-line error."""
+    import io
+
+    from ._text import decode_bytes
+
+    how = ("fix it, or move it out of the study folder (the import then starts it afresh)")
+    try:
+        text, _ = decode_bytes(path.read_bytes(), path)
+        if not text.strip():
+            raise ValueError("the file is empty")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError, OSError) as err:
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{path}: cannot be merged into ({why}); {how}.") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: has no column {', '.join(map(repr, missing))}, which the "
+                         f"import needs to merge rows; {how}.")
+    return frame
+
+
 def _read_folder(folder: Path) -> dict[str, pd.DataFrame]:
     out = {}
     for name in CODEBOOK:
         path = folder / f"{name}.csv"
         if path.exists():
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = _read_study_csv(path, ["participant_id"])
             for col in ("sitting_h", "wear_h"):
                 if col in frame:
                     frame[col] = pd.to_numeric(frame[col], errors="coerce")

@@ -469,3 +469,34 @@ def test_an_import_with_two_rows_for_one_key_is_refused(tmp_path):
         _run("redcap", str(tmp_path / "export.csv"), str(TEMPLATES / "redcap_dictionary.csv"),
              "--mapping", str(tmp_path / "m.yaml"), "--out", str(tmp_path / "s"))
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("strength.csv", b"participant_id,date,test\nP1,2026-03-02,hhd_hip_extension\n",
+         r"strength.csv: has no column 'session', 'side', 'trial'"),
+        ("strength.csv", b'participant_id,date\n"P1,2026\n', r"strength.csv: cannot be merged"),
+        ("strength.csv", b"", r"strength.csv: cannot be merged into \(the file is empty\)"),
+        ("import_log.csv", b"x,y\n1,2\n", r"import_log.csv: has no column 'participant_id'"),
+    ],
+)
+def test_damaged_study_files_are_one_line_errors_and_nothing_is_written(tmp_path, name, content,
+                                                                         match):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / name).write_bytes(content)
+    with pytest.raises(GluteStudyError, match=match):
+        _run("strength", str(TEMPLATES / "strength_template.csv"), "--out", str(folder))
+    assert sorted(p.name for p in folder.iterdir()) == [name]
+    assert (folder / name).read_bytes() == content
+
+
+def test_a_utf16_study_table_is_merged(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "strength.csv").write_bytes(
+        "participant_id,date,session,test,side,trial,value,unit,lever_arm_m\n"
+        "P9,2026-03-02,1,hhd_hip_extension,left,1,400,N,0.45\n".encode("utf-16"))
+    assert _run("strength", str(TEMPLATES / "strength_template.csv"), "--out", str(folder)) == 0
+    assert set(pd.read_csv(folder / "strength.csv")["participant_id"]) == {"P9", "P001"}
