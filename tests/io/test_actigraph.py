@@ -593,3 +593,43 @@ def test_a_header_quoted_by_a_spreadsheet_reads(tmp_path):
     lines = [f'"{ln}"' for ln in header(pad="")] + ['"1","2","3","0"', '"4","5","6","0"']
     ep = read_actigraph(write(tmp_path, lines))
     assert ep["axis1"].tolist() == [1, 4] and ep.attrs["epoch_s"] == 60.0
+
+
+# ------------------------------------------------------------------------------- properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(epoch=st.sampled_from([1, 5, 10, 15, 30, 60]), mode=st.sampled_from([13, 61]),
+       names=st.booleans(), dates=st.booleans(), european=st.booleans(),
+       newline=st.sampled_from(["\n", "\r\n"]), bom=st.booleans(),
+       n=st.integers(1, 300), seed=st.integers(0, 2**16))
+def test_epoch_csv_round_trip_keeps_every_epoch(tmp_path_factory, epoch, mode, names, dates,
+                                                european, newline, bom, n, seed):
+    """Whatever the layout an export takes, every epoch comes back with its counts and time."""
+    cols = mode_columns(mode)
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 3000, size=(n, len(cols)))
+    stamps = pd.date_range("2024-01-15 23:50", periods=n, freq=f"{epoch}s")
+    sep = ";" if european else ","
+    fmt, day = ("dd.MM.yyyy", "%d.%m.%Y") if european else ("M/d/yyyy", "%m/%d/%Y")
+    lines = header(fmt=fmt, start_date=stamps[0].strftime(day), download=stamps[-1].strftime(day),
+                   epoch=f"00:{epoch // 60:02d}:{epoch % 60:02d}", mode=mode, pad=sep * 3)
+    lines[2] = "Start Time 23:50:00" + sep * 3
+    head = [c.title().replace("_", " ") for c in cols]
+    if dates:
+        head = ["Date", "Time", *head]
+    if names or dates:
+        lines.append(sep.join(head))
+    for t, row in zip(stamps, counts):
+        fields = [str(v) for v in row]
+        if dates:
+            fields = [t.strftime(day), t.strftime("%H:%M:%S"), *fields]
+        lines.append(sep.join(fields))
+    path = tmp_path_factory.mktemp("a") / "A01.csv"
+    path.write_bytes(("\ufeff" if bom else "").encode() + newline.join(lines).encode() + b"\n")
+    ep = read_actigraph(path)
+    assert ep["timestamp"].tolist() == list(stamps)
+    np.testing.assert_array_equal(ep[cols].to_numpy(), counts)  # exact: integer counts
+    assert ep.attrs["epoch_s"] == epoch and ep.attrs["mode"] == mode
