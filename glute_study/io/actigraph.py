@@ -641,7 +641,8 @@ def _minute_counts(epochs: pd.DataFrame, axis: str) -> tuple[pd.DatetimeIndex, n
     epoch_s = _epoch_seconds(epochs, ts)
     if epoch_s > 60 or 60 % epoch_s:
         raise InputError(
-            f"non-wear needs epochs that divide a minute (1-60 s); these are {epoch_s:g} s."
+            f"non-wear needs epochs that divide a minute (1-60 s); these are {epoch_s:g} s. "
+            "Use nonwear_method=None (every epoch worn), or re-integrate the epochs in ActiLife."
         )
     counts = pd.Series(values[axis])
     minute = ts.dt.floor("min").to_numpy()

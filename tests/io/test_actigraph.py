@@ -633,3 +633,13 @@ def test_epoch_csv_round_trip_keeps_every_epoch(tmp_path_factory, epoch, mode, n
     assert ep["timestamp"].tolist() == list(stamps)
     np.testing.assert_array_equal(ep[cols].to_numpy(), counts)  # exact: integer counts
     assert ep.attrs["epoch_s"] == epoch and ep.attrs["mode"] == mode
+
+
+def test_epochs_that_do_not_divide_a_minute_say_how_to_go_on():
+    ep = minute_epochs(np.full(30, 50.0))
+    ep["timestamp"] = pd.date_range("2024-01-15 08:00", periods=30, freq="7s")
+    ep.attrs["epoch_s"] = 7.0
+    with pytest.raises(InputError, match=r"these are 7 s\. Use nonwear_method=None"):
+        actigraph_daily(ep)
+    day = actigraph_daily(ep, nonwear_method=None, valid_day=0)
+    assert day["wear_h"].iloc[0] == pytest.approx(30 * 7 / 3600)
