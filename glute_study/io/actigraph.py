@@ -160,6 +160,9 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
             "is a zip archive (a raw .gt3x recording?); export an epoch CSV or an AGD file from "
             "ActiLife, or read raw acceleration with read_accel.",
         )
+    if magic.startswith(b"\x1f\x8b"):
+        raise FileFormatError(path, "is a gzip archive, not a CSV; extract the epoch CSV (or "
+                                    "AGD) from it first.")
     if path.suffix.lower() == ".agd":
         raise FileFormatError(
             path,

@@ -192,6 +192,7 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
     >>> ev.attrs["format"], ev.attrs["decimal"]
     ('eventsex', ',')
     """
+    _refuse_archive(path, "the events export")
     text = read_text(path)
     first = text.lines[0].strip().strip('"')
     metadata: list[str] = []
@@ -434,6 +435,19 @@ def _check_days(
             "dates, e.g. 45292.5 = 2024-01-01 12:00), not seconds or a time of day.",
             line=first_line + i,
         )
+
+
+def _refuse_archive(path: str | Path, what: str) -> None:
+    """Say so when a zip or gzip archive is given where a text export is expected."""
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError:
+        return  # read_text reports a missing or unreadable file in its own words
+    kind = "zip" if magic.startswith(b"PK\x03\x04") else "gzip" if magic[:2] == b"\x1f\x8b" else ""
+    if kind:
+        raise FileFormatError(path, f"is a {kind} archive, not a CSV; extract {what} from it "
+                                    "first.")
 
 
 def _read_table(text: TextFile, first: int, sep: str, decimal: str, want: list[int]):

@@ -643,3 +643,12 @@ def test_epochs_that_do_not_divide_a_minute_say_how_to_go_on():
         actigraph_daily(ep)
     day = actigraph_daily(ep, nonwear_method=None, valid_day=0)
     assert day["wear_h"].iloc[0] == pytest.approx(30 * 7 / 3600)
+
+
+def test_a_gzipped_epoch_csv_says_to_extract_it(tmp_path):
+    import gzip
+
+    path = tmp_path / "A01.csv"
+    path.write_bytes(gzip.compress("\n".join(header()).encode()))
+    with pytest.raises(FileFormatError, match=r"A01.csv: is a gzip archive, not a CSV; extract"):
+        read_actigraph(path)

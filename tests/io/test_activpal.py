@@ -436,3 +436,20 @@ def test_file_round_trip_keeps_every_second(tmp_path_factory, events, offset_s):
     assert (daily["prolonged_sitting_h"] <= daily["sitting_h"] + 1e-9).all()
     assert (daily["breaks"] <= daily["sitting_bouts"] + 1).all()  # a bout may break next day
     assert daily["breaks"].sum() <= daily["sitting_bouts"].sum()
+
+
+@pytest.mark.parametrize("kind", ["zip", "gzip"])
+def test_a_compressed_export_says_to_extract_it(tmp_path, kind):
+    import gzip
+    import zipfile
+
+    body = SHORT + "\n45292.5,0,600,0\n"
+    path = tmp_path / "P01_events.csv"
+    if kind == "gzip":
+        path.write_bytes(gzip.compress(body.encode()))
+    else:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("P01_events.csv", body)
+    with pytest.raises(FileFormatError, match=rf"P01_events.csv: is a {kind} archive, not a CSV; "
+                                              "extract the events export from it first"):
+        read_activpal(path)
