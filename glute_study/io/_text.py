@@ -296,7 +296,8 @@ def parse_numbers(
         i = int(np.flatnonzero(bad.to_numpy())[0])
         hint = ""
         if decimal == "." and _COMMA_NUMBER.match(str(series.iloc[i]).strip()):
-            hint = " It looks like a decimal comma; export with a decimal point or say decimal=','."
+            hint = (" It looks like a decimal comma in a comma-separated file; export with a "
+                    "decimal point, or with ';' as the separator.")
         raise text.error(
             f"column {column!r} holds {series.iloc[i]!r}, not a number.{hint}",
             line=first_line + i,

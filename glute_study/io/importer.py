@@ -407,6 +407,12 @@ def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None
     rows, files = [], []
     for path in paths:
         trials = read_strength(path, test=test, lever_arm_m=lever_arm_m)
+        no_arm = trials["force_n"].notna() & trials["lever_arm_m"].isna()
+        if no_arm.any():
+            pid = trials.loc[no_arm, "participant_id"].iloc[0]
+            raise InputError(f"{path.name}: force in N without a lever arm (participant {pid}); "
+                             "torque is force x lever arm: fill lever_arm_m in the file, or give "
+                             "--lever-arm-m (the pad-to-hip distance in metres).")
         rows.append(trials)
         files += [(pid, "strength", path.name, "") for pid in trials["participant_id"].unique()]
     trials = pd.concat(rows, ignore_index=True)

@@ -268,3 +268,21 @@ def test_force_and_torque_trials_of_one_test_combine_as_torque():
     both = pd.concat([_ROWS, _ROWS.assign(unit="Nm", value=210.0, trial=2, lever_arm_m=np.nan)])
     out = strength_summary(both)
     assert out["left"].tolist() == [210.0, 210.0]  # best of 400 N x 0.5 m and 210 Nm
+
+
+def test_decimal_comma_in_a_comma_separated_file_gives_a_hint_that_works(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(_HEAD + 'P1,2026-03-02,hhd_hip_extension,left,1,"400,5",0.45\n')
+    with pytest.raises(GluteStudyError, match=r"line 2: column 'force_n' holds '400,5', not a "
+                       r"number. It looks like a decimal comma.*';' as the separator") as info:
+        read_strength(path)
+    assert "decimal=" not in str(info.value)  # no reader has such an option
+
+
+def test_vald_force_without_lever_arm_names_the_file(tmp_path):
+    from glute_study.io.importer import import_to_study
+
+    with pytest.raises(InputError, match=r"strength_vald.csv: force in N without a lever arm.*"
+                       r"--lever-arm-m"):
+        import_to_study("strength", [str(VALD)], out=tmp_path / "s")
+    assert not (tmp_path / "s").exists()
