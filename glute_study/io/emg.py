@@ -136,6 +136,12 @@ def read_emg(path: str | Path, *, muscles: Mapping[str, str] | None = None) -> p
         if unknown:
             raise InputError(f"`muscles` names channel(s) {', '.join(map(repr, unknown))} not in "
                              f"{text.path.name} (channels: {', '.join(frame.columns[1:])}).")
+        names = [muscles.get(c, c) for c in frame.columns]
+        twice = [n for n in names if names.count(n) > 1]
+        if twice:
+            raise InputError(f"`muscles`: two channels would be called {twice[0]!r} in "
+                             f"{text.path.name} (channels: {', '.join(frame.columns[1:])}); "
+                             "give each channel its own muscle name.")
         frame = frame.rename(columns=dict(muscles))
     frame.attrs["source"] = str(text.path)
     return frame

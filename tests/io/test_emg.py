@@ -344,3 +344,13 @@ def test_manifest_without_task_trials_is_refused(tmp_path):
                               "task": "MVIC"})
     with pytest.raises(InputError, match="only MVIC trials"):
         activation_table(only_mvic, root=tmp_path)
+
+
+def test_renaming_two_channels_to_one_muscle_is_refused(tmp_path):
+    p = tmp_path / "t.csv"
+    pd.DataFrame({"time_s": np.arange(10) / 1000, "ch1": np.ones(10), "ch2": np.ones(10)}
+                 ).to_csv(p, index=False)
+    with pytest.raises(InputError, match="two channels would be called 'gluteus_maximus'"):
+        read_emg(p, muscles={"ch1": "gluteus_maximus", "ch2": "gluteus_maximus"})
+    with pytest.raises(InputError, match="two channels would be called 'ch2'"):
+        read_emg(p, muscles={"ch1": "ch2"})
