@@ -68,8 +68,18 @@ def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
     return found
 
 
+# a UTC offset (or Z) after a clock time: "2024-03-31T01:59:59+01:00" -> "2024-03-31T01:59:59"
+_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def _time_ns(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Times as int64 nanoseconds: datetimes as they are, numbers as seconds since 1970."""
+    """Times as int64 nanoseconds on the local clock: numbers are seconds since 1970.
+
+    A time written with a UTC offset keeps its clock time and drops the offset, as does a
+    time-zone-aware column: days are cut at the wearer's local midnight, also across a change
+    to or from summer time (the clock then jumps; going back an hour is refused as time going
+    backwards).
+    """
     s = pd.Series(values, copy=False)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_localize(None)
@@ -77,7 +87,8 @@ def _time_ns(values: pd.Series | np.ndarray) -> np.ndarray:
         return s.to_numpy("datetime64[ns]").astype(np.int64)
     if s.dtype.kind in "iuf":
         return np.round(s.to_numpy(dtype=float) * 1e9).astype(np.int64)
-    parsed = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    text = s.astype("string").str.strip().str.replace(_OFFSET, r"\1", regex=True)
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     if parsed.isna().any():
         raise ValueError(int(np.flatnonzero(parsed.isna().to_numpy())[0]))
     if parsed.dt.tz is not None:
@@ -487,10 +498,10 @@ class _EpochSums:
                 )
             self.checked_units = True
         if self.last_t is not None and t[0] < self.last_t:
-            raise self._error(
-                chunk, 0,
-                "time goes backwards (overlapping or appended recordings?); split the file",
-            )
+            raise self._backwards(chunk, 0)
+        if t[-1] < t[0]:  # unsorted for sure: say where, before cutting epochs
+            i = int(np.flatnonzero(t[1:] < t[:-1])[0]) + 1
+            raise self._backwards(chunk, i)
         # Times are sorted (checked below, block by block), so each epoch's first sample is
         # found by bisection: no pass over the samples is needed to cut them into epochs.
         first, last = int(t[0]) // self.epoch_ns, int(t[-1]) // self.epoch_ns
@@ -516,10 +527,7 @@ class _EpochSums:
             tb = t[s0 : min(s1 + 1, n)]
             if (tb[1:] < tb[:-1]).any():
                 i = s0 + int(np.flatnonzero(tb[1:] < tb[:-1])[0]) + 1
-                raise self._error(
-                    chunk, i,
-                    "time goes backwards (overlapping or appended recordings?); split the file",
-                )
+                raise self._backwards(chunk, i)
             at = bounds[e0:e1] - s0
             sq = self._fbuf[: s1 - s0]
             for j, a in enumerate(axes):
@@ -544,6 +552,11 @@ class _EpochSums:
                 self.parts.append((np.array([open_id]), _one_epoch(held)[None, :]))
         self._open = (int(eidx[-1]), [a[int(bounds[-1]) :].copy() for a in axes])
         self.parts.append((eidx[:-1], sums[:-1]))
+
+    def _backwards(self, chunk: _Chunk, i: int) -> Exception:
+        return self._error(
+            chunk, i, "time goes backwards (overlapping or appended recordings?); split the file"
+        )
 
     def _error(self, chunk: _Chunk, i: int, what: str) -> Exception:
         first = chunk.first_line

@@ -210,6 +210,26 @@ def test_csv_with_zone_offsets_and_legacy_encoding_are_read_by_pandas(tmp_path):
     assert read_accel(latin)["x"].tolist() == [0.5, 0.6]
 
 
+def test_times_with_utc_offsets_keep_the_local_clock_across_summer_time(tmp_path):
+    # Spring forward (Europe, 2024-03-31): the local clock jumps from 01:59:59 to 03:00:00, so
+    # the local day has 23 hours; the offsets must not move samples to UTC.
+    spring = tmp_path / "spring.csv"
+    spring.write_text("time,x,y,z\n2024-03-31T01:59:59+01:00,1,0,0\n"
+                      "2024-03-31T03:00:00+02:00,1,0,0\n2024-03-31 03:00:01 +0200,1,0,0\n")
+    assert read_accel(spring)["time"].tolist() == [
+        pd.Timestamp("2024-03-31 01:59:59"), pd.Timestamp("2024-03-31 03:00:00"),
+        pd.Timestamp("2024-03-31 03:00:01")]
+    # Fall back: the local clock repeats an hour, which the chunked reader must refuse.
+    autumn = tmp_path / "autumn.csv"
+    autumn.write_text("time,x,y,z\n2024-10-27T02:59:59+02:00,1,0,0\n"
+                      "2024-10-27T02:00:00+01:00,1,0,0\n")
+    with pytest.raises(FileFormatError, match="autumn.csv, line 3: time goes backwards"):
+        thigh_posture(autumn)
+    dates = pd.Series(["2024-03-31", "2024-03-31T10:00Z"], dtype=object)  # no clock: no offset
+    assert accel_module._time_ns(dates).astype("datetime64[ns]").tolist() == [
+        pd.Timestamp("2024-03-31").value, pd.Timestamp("2024-03-31 10:00").value]
+
+
 def test_missing_value_deep_in_a_csv_names_its_line(tmp_path):
     raw = signal([10] * 100, hz=25)
     raw["time"] = raw["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
