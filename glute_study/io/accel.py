@@ -490,11 +490,17 @@ class _EpochSums:
             return
         axes = [np.ascontiguousarray(a, dtype=np.float64) for a in (chunk.x, chunk.y, chunk.z)]
         if not self.checked_units:
-            head = np.sqrt(sum(a[:1000] ** 2 for a in axes))
-            if abs(np.median(head) - 9.81) < 2:
+            # gravity alone is 1 g; even running keeps the median |a| of 10 s well under 3 g
+            level = float(np.median(np.sqrt(sum(a[:1000] ** 2 for a in axes))))
+            if abs(level - 9.81) < 2:
                 raise self._error(
                     chunk, 0, "accelerations look like m/s^2 (|a| near 9.8); expected g: divide "
                     "by 9.81"
+                )
+            if level > 3:
+                raise self._error(
+                    chunk, 0, f"accelerations are not in g (median |a| of the first samples is "
+                    f"{level:.4g}; a still sensor reads 1 g): convert raw counts or milli-g to g"
                 )
             self.checked_units = True
         if self.last_t is not None and t[0] < self.last_t:

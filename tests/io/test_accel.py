@@ -291,6 +291,13 @@ def test_units_in_metres_per_second_squared(tmp_path):
     raw[["x", "y", "z"]] *= 9.81
     with pytest.raises(InputError, match=r"look like m/s\^2"):
         thigh_posture(raw)
+    counts = signal([10] * 5)
+    counts[["x", "y", "z"]] *= 1000  # milli-g
+    with pytest.raises(InputError, match=r"not in g \(median \|a\| of the first samples is 1000"):
+        thigh_posture(counts)
+    still = signal([10] * 5, noise=0.0)
+    still[["x", "y", "z"]] = 0.0  # a logger writing zeros before it starts: not a unit error
+    assert thigh_posture(still, nonwear_min=None)["n"].sum() == 50
 
 
 def test_missing_columns_and_empty_file(tmp_path):
