@@ -79,6 +79,7 @@ _MUSCLE_WORDS = (
 _EMG_LABEL = re.compile(r"\bEMG")
 _MIN_RATE_HZ = 100.0  # below this a file's time column is not in seconds (or not EMG)
 _MUSCLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_KNOWN_MUSCLES = {m for _, m in _MUSCLE_WORDS} | set(HAMSTRING_MUSCLES)
 _TIME_LABEL = re.compile(r"x\s*\[\s*s\s*\]|time", re.IGNORECASE)
 
 
@@ -648,6 +649,13 @@ def activation_table(
                 f"{', '.join(map(str, emg.columns[1:]))}); name it, e.g. muscles={{"
                 f"'{unnamed[0]}': 'gluteus_maximus'}} (command line: --muscle "
                 f"'{unnamed[0]}=gluteus_maximus'), or name the sensor after the muscle.")
+        strange = [c for c in emg.columns[1:] if c not in _KNOWN_MUSCLES]
+        if strange:
+            warnings.warn(f"{path.name}: channel(s) {', '.join(strange)} are not a muscle this "
+                          f"package knows ({', '.join(sorted(_KNOWN_MUSCLES))}); their rows are "
+                          "kept, but onset_delay only uses gluteus_maximus and the hamstrings. "
+                          "Rename them with muscles= (--muscle) if they are one of these.",
+                          GluteStudyWarning, stacklevel=2)
         if str(item["task"]).lower() == "mvic":
             for muscle, value in emg_amplitude(emg, statistic="peak").items():
                 key = (item["participant_id"], muscle)

@@ -354,3 +354,19 @@ def test_renaming_two_channels_to_one_muscle_is_refused(tmp_path):
         read_emg(p, muscles={"ch1": "gluteus_maximus", "ch2": "gluteus_maximus"})
     with pytest.raises(InputError, match="two channels would be called 'ch2'"):
         read_emg(p, muscles={"ch1": "ch2"})
+
+
+def test_two_sensors_on_one_muscle_are_flagged_in_the_activation_table(tmp_path):
+    lines = (DATA / "emg_trigno.csv").read_text().splitlines()
+    # left and right gluteus maximus: the second cannot be called gluteus_maximus too
+    (tmp_path / "lr.csv").write_text("\n".join([*lines[:4], "Glute Max L (1),,,,Glute Max R (2),",
+                                                *lines[5:]]) + "\n")
+    emg = read_emg(tmp_path / "lr.csv")
+    assert list(emg.columns) == ["time_s", "gluteus_maximus", "gluteus_maximus_emg_2"]
+    manifest = pd.DataFrame({"path": ["lr.csv"], "participant_id": "P1", "date": "2026-03-01",
+                             "task": "hip_thrust"})
+    with pytest.warns(GluteStudyWarning) as caught:
+        activation_table(manifest, root=tmp_path)
+    text = " ".join(str(w.message) for w in caught)
+    assert "lr.csv: channel(s) gluteus_maximus_emg_2 are not a muscle" in text
+    assert "no MVIC trial" in text
