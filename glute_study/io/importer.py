@@ -31,10 +31,10 @@ are merged field by field (new non-empty values win). What an import holds repla
 study held for the same thing, so that a corrected file never leaves a stale row beside the new
 one: a strength file replaces the study's rows of its participants' sessions and tests, an EMG
 manifest those of its sessions and tasks, and a REDCap export every row of its records in the
-tables it maps (the sitting table: rows of the same instrument). Rows that go without a
-replacement are counted as "removed" in the summary. Without a ``session`` column, sessions are
-numbered by date against the study: a date already there keeps its session, a later date is the
-next session, and an earlier date is refused (give the session then).
+exposure and cramps tables it maps (the sitting table: rows of the same instrument). Rows that
+go without a replacement are counted as "removed" in the summary. Without a ``session`` column,
+sessions are numbered by date against the study: a date already there keeps its session, a later
+date is the next session, and an earlier date is refused (give the session then).
 
 Device imports also keep each file's part-days in ``device_days.csv``, so that a later import
 can sum a day shared with a file imported before, replace the days of a re-imported file, and
@@ -389,8 +389,8 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
     everyone = pd.DataFrame({"participant_id": sorted(prefix + r for r in records)})
     scope = {}
     for name, table in tables.items():
-        if name == "participants":
-            continue
+        if name not in ("sitting", "exposure", "cramps"):
+            continue  # participants merge field by field; strength/EMG may also come from files
         if name == "sitting" and "instrument" in table:
             kinds = pd.DataFrame({"instrument": table["instrument"].dropna().unique()})
             scope[name] = everyone.merge(kinds, how="cross")
