@@ -14,6 +14,12 @@ from ..io.importer import ID_PATTERN, SOURCES, import_to_study
 
 _OPTIONS = ("id_pattern", "valid_day", "skip_bad", "mapping", "keep", "test", "lever_arm_m",
             "method")
+_DEVICE_OPTION_HELP = (
+    "device files: NAME=VALUE for the daily summary, repeatable. activpal (sitting_summary): "
+    "sitting_codes=0,5 in_bed_codes=3.1 nonwear_codes=4; actigraph (actigraph_daily): "
+    "nonwear_method=choi|troiano|none, posture=counts|inclinometer, cutpoint=100; accel "
+    "(thigh_posture): sitting_angle_deg=45, min_bout_s=10, long_axis=x, epoch_s=1, "
+    "nonwear_min=90|none")
 
 
 def add_parser(subparsers) -> None:
@@ -47,6 +53,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--muscle", action="append", default=None, metavar="LABEL=MUSCLE",
                    help="emg: name a channel, e.g. --muscle 'EMG 1=gluteus_maximus' (repeat for "
                    "each channel the sensor names do not identify)")
+    p.add_argument("--option", action="append", default=None, metavar="NAME=VALUE",
+                   help=_DEVICE_OPTION_HELP)
     p.add_argument("--skip-bad", action="store_true",
                    help="device files: record unreadable files and recordings that overlap "
                    "another of the same participant in the QC report, and import the others")
@@ -64,11 +72,57 @@ def _muscles(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _value(text: str) -> object:
+    """A command-line value: none, true/false, a number, a comma list of numbers, or text."""
+    low = text.strip().lower()
+    if low in ("none", "null"):
+        return None
+    if low in ("true", "false"):
+        return low == "true"
+    parts = [t.strip() for t in text.split(",")]
+    try:
+        numbers = [float(t) for t in parts]
+    except ValueError:
+        return text.strip()
+    if len(parts) > 1:
+        return tuple(numbers)
+    return int(numbers[0]) if numbers[0].is_integer() and "." not in parts[0] else numbers[0]
+
+
+def device_options(pairs: list[str]) -> dict[str, object]:
+    """``--option NAME=VALUE`` pairs as keyword options.
+
+    Examples
+    --------
+    >>> device_options(["nonwear_method=troiano", "cutpoint=100", "sitting_codes=0,5",
+    ...                 "nonwear_min=none", "sitting_angle_deg=40.5"])
+    {'nonwear_method': 'troiano', 'cutpoint': 100, 'sitting_codes': (0.0, 5.0), \
+'nonwear_min': None, 'sitting_angle_deg': 40.5}
+    """
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or not name.isidentifier() or not value.strip():
+            raise InputError(f"--option {pair!r}: expected NAME=VALUE, e.g. --option "
+                             "nonwear_method=troiano.")
+        if name in ("valid_day", "participant_id"):
+            raise InputError(f"--option {pair!r}: {name} is not set here (use --valid-day; the "
+                             "participant id comes from the file name, see --id-pattern).")
+        out[name] = _value(value)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the import; returns the exit code."""
     options = {name: getattr(args, name) for name in _OPTIONS}
     if args.muscle:
         options["muscles"] = _muscles(args.muscle)
+    if args.option:
+        if args.source not in ("activpal", "actigraph", "accel"):
+            raise InputError(f"--option is for device files (activpal, actigraph, accel), not "
+                             f"{args.source}.")
+        options["device_options"] = device_options(args.option)
     result = import_to_study(args.source, args.inputs, out=args.out, executor=args.scheduler,
                              **options)
     for line in result["summary"]:

@@ -456,7 +456,10 @@ def import_device_folder(
     Returns
     -------
     DeviceImport
-        ``.daily`` (stacked daily tables with a ``file`` column) and ``.files`` (one row per file).
+        ``.daily`` (stacked daily tables with a ``file`` column) and ``.files`` (one row per file:
+        ``file``, ``participant_id``, ``reader``, ``start``, ``end``, ``days``, ``valid_days``,
+        ``mean_wear_h``, ``warnings``, ``rule`` (the sentence stating how its days were made)
+        and ``error``).
 
     Raises
     ------
@@ -532,6 +535,7 @@ def import_device_folder(
                 "valid_days": int(d["valid_day"].sum()) if ok else 0,
                 "mean_wear_h": float(d["wear_h"].mean()) if ok and len(d) else float("nan"),
                 "warnings": "; ".join(m for _, m in r["warnings"]) or None,
+                "rule": d.attrs.get("rule") if ok else None,
                 "error": r["error"],
             }
         )

@@ -94,7 +94,9 @@ def import_to_study(
         local processes; ``"serial"``; a Dask scheduler address such as ``"tcp://host:8786"``).
     **options
         Devices: ``id_pattern`` (regular expression, first group = participant id; default
-        :data:`ID_PATTERN`), ``valid_day`` (minimum waking wear hours, default 10) and
+        :data:`ID_PATTERN`), ``valid_day`` (minimum waking wear hours, default 10),
+        ``device_options`` (other keyword options of the daily summary, e.g.
+        ``{"nonwear_method": "troiano"}`` for ActiGraph) and
         ``skip_bad`` (record unreadable or time-overlapping files in the QC report and import the
         others, instead of stopping). REDCap: ``mapping`` (YAML file), ``keep``. Strength:
         ``test``, ``lever_arm_m``. EMG: ``method``, ``muscles`` (channel label -> muscle).
@@ -173,8 +175,10 @@ def import_to_study(
     log.to_csv(log_path, index=False, lineterminator="\n")
     qc = qc_report(merged, files=log)
     qc.to_csv(folder / "qc_report.csv", index=False, lineterminator="\n")
-    (folder / "qc_report.md").write_text(render_qc(qc), encoding="utf-8")
-    (folder / "qc_report.html").write_text(render_qc(qc, format="html"), encoding="utf-8")
+    rules = log if "rule" in log.columns else None
+    (folder / "qc_report.md").write_text(render_qc(qc, rules=rules), encoding="utf-8")
+    (folder / "qc_report.html").write_text(render_qc(qc, format="html", rules=rules),
+                                           encoding="utf-8")
     summary = [f"{name}: {n_new} row(s) imported, {n_replaced} replaced, "
                + (f"{n_removed} removed (in the study, not in this import), " if n_removed else "")
                + f"{n_total} in {name}.csv"
@@ -221,7 +225,8 @@ def _refuse_duplicate_keys(source: str, tables: dict[str, pd.DataFrame]) -> None
 
 def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
                     id_pattern: str = ID_PATTERN, valid_day: float = 10.0,
-                    skip_bad: bool = False, **_: Any) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+                    skip_bad: bool = False, device_options: dict | None = None,
+                    **_: Any) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Device files into the sitting table and the file log, through ``import_device_folder``.
 
     Every file is read (errors recorded, not raised) so that, without ``skip_bad``, the message
@@ -232,7 +237,8 @@ def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
     with warnings.catch_warnings(record=True):  # per-file warnings are in result.files
         warnings.simplefilter("always")
         result = import_device_folder(inputs, reader=source, executor=executor,
-                                      id_pattern=id_pattern, options={"valid_day": valid_day},
+                                      id_pattern=id_pattern,
+                                      options={**(device_options or {}), "valid_day": valid_day},
                                       errors="record")
     log = []
     for row in result.files.itertuples(index=False):
@@ -246,6 +252,7 @@ def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
         else:
             log.append((row.participant_id, source, name, row.warnings or ""))
     files = pd.DataFrame(log, columns=_LOG_COLUMNS)
+    files["rule"] = result.files["rule"].fillna("").to_numpy()  # how each file's days were made
     if result.daily.empty:
         raise InputError(f"none of the {len(files)} {source} file(s) could be imported.")
     spans = result.files[result.files["error"].isna()][["file", "start", "end"]]

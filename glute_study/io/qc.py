@@ -152,8 +152,21 @@ def qc_report(
     return out[list(QC_COLUMNS)]
 
 
-def render_qc(report: pd.DataFrame, *, format: str = "markdown", title: str = "Import QC") -> str:
+def render_qc(report: pd.DataFrame, *, format: str = "markdown", title: str = "Import QC",
+              rules: pd.DataFrame | None = None) -> str:
     """Render a :func:`qc_report` table as a Markdown or HTML page.
+
+    Parameters
+    ----------
+    report : DataFrame
+        From :func:`qc_report`.
+    format : {"markdown", "html"}
+        The page format.
+    title : str
+        The page heading.
+    rules : DataFrame, optional
+        ``source`` and ``rule``: the rules that made the imported tables (the import log's
+        ``rule`` column), listed under the table, once each.
 
     Examples
     --------
@@ -162,6 +175,9 @@ def render_qc(report: pd.DataFrame, *, format: str = "markdown", title: str = "I
     # Import QC
     >>> "<table" in render_qc(qc, format="html")
     True
+    >>> rules = pd.DataFrame({"source": ["activpal"], "rule": ["Sitting = codes 0 and 5."]})
+    >>> print(render_qc(qc, rules=rules).splitlines()[-1])
+    - activpal: Sitting = codes 0 and 5.
     """
     check_one_of("format", format, ("markdown", "html"))
     flagged = int((report["status"] == "check").sum())
@@ -176,7 +192,9 @@ def render_qc(report: pd.DataFrame, *, format: str = "markdown", title: str = "I
         body = ["| " + " | ".join(" ".join(str(v).replace("|", "/").split()) for v in row)
                 + " |"
                 for row in shown.astype(str).itertuples(index=False)]
-        return "\n".join([f"# {title}", "", summary, "", head, rule, *body, ""])
+        listed = [f"- {src}: {text}" for src, text in _rules(rules)]
+        extra = ["", "## Rules used", "", *listed] if listed else []
+        return "\n".join([f"# {title}", "", summary, "", head, rule, *body, *extra, ""])
     cells = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
     rows = []
     for row in shown.astype(str).itertuples(index=False):
@@ -188,4 +206,22 @@ def render_qc(report: pd.DataFrame, *, format: str = "markdown", title: str = "I
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{html.escape(summary)}</p>"
-            f"<table><tr>{cells}</tr>{''.join(rows)}</table></body></html>\n")
+            f"<table><tr>{cells}</tr>{''.join(rows)}</table>{_rules_html(rules)}"
+            "</body></html>\n")
+
+
+def _rules(rules: pd.DataFrame | None) -> list[tuple[str, str]]:
+    if rules is None or rules.empty or "rule" not in rules.columns:
+        return []
+    kept = rules.dropna(subset=["rule"])
+    kept = kept[kept["rule"].astype(str).str.strip() != ""]
+    pairs = kept[["source", "rule"]].astype(str).drop_duplicates()
+    return [(a, " ".join(b.split())) for a, b in pairs.itertuples(index=False)]
+
+
+def _rules_html(rules: pd.DataFrame | None) -> str:
+    listed = _rules(rules)
+    if not listed:
+        return ""
+    items = "".join(f"<li>{html.escape(a)}: {html.escape(b)}</li>" for a, b in listed)
+    return f"<h2>Rules used</h2><ul>{items}</ul>"

@@ -500,3 +500,34 @@ def test_a_utf16_study_table_is_merged(tmp_path):
         "P9,2026-03-02,1,hhd_hip_extension,left,1,400,N,0.45\n".encode("utf-16"))
     assert _run("strength", str(TEMPLATES / "strength_template.csv"), "--out", str(folder)) == 0
     assert set(pd.read_csv(folder / "strength.csv")["participant_id"]) == {"P9", "P001"}
+
+
+def test_device_options_reach_the_daily_summary_and_the_rules_are_written(tmp_path, samples):
+    # `--option` sets the daily summary's options (here Troiano instead of Choi), and every rule
+    # that made the sitting table is written to the import log and listed in the QC report.
+    from glute_study.cli import main
+
+    src = samples / "actigraph" / "ActiGraph13.csv"
+    out = tmp_path / "study"
+    assert main(["import", "actigraph", str(src), "--out", str(out), "--scheduler", "serial",
+                 "--option", "nonwear_method=troiano", "--option", "cutpoint=100"]) == 0
+    log = pd.read_csv(out / "import_log.csv")
+    assert "non-wear by troiano" in log.loc[0, "rule"]
+    report = (out / "qc_report.md").read_text()
+    assert "## Rules used" in report and "non-wear by troiano" in report
+    assert "Rules used</h2>" in (out / "qc_report.html").read_text()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--option", "nonwear=troiano"], "option 'nonwear' is not an option of actigraph_daily"),
+    (["--option", "valid_day=8"], "valid_day is not set here (use --valid-day"),
+    (["--option", "troiano"], "expected NAME=VALUE"),
+])
+def test_bad_device_options_are_one_line_errors(tmp_path, samples, capsys, args, message):
+    from glute_study.cli import main
+
+    src = samples / "actigraph" / "ActiGraph13.csv"
+    code = main(["import", "actigraph", str(src), "--out", str(tmp_path / "s"), *args])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
