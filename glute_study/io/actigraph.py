@@ -95,8 +95,12 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        An ActiLife epoch ``.csv`` (10-line header, with or without a column-name row) or an
-        ``.agd`` file (recognised by its SQLite signature, whatever its extension).
+        An ActiLife epoch ``.csv`` (10-line header, with or without a column-name row), an
+        ``.agd`` file (recognised by its SQLite signature, whatever its extension), or a table of
+        epochs whose first line names ``timestamp`` and ``axis1`` (this function's own output
+        written to CSV, or a tidy export such as R's ``read_agd``: ISO times, a UTC offset is
+        dropped to keep the clock time; the epoch length is the most common spacing and the
+        mode follows the columns).
 
     Returns
     -------
@@ -104,9 +108,10 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
         ``timestamp`` (datetime64, device local clock), ``axis1``, ``axis2``, ``axis3``,
         ``steps``, and ``lux``, ``incline_off``, ``incline_standing``, ``incline_sitting``,
         ``incline_lying`` (seconds per epoch) where the mode records them. ``.attrs`` holds
-        ``path``, ``format`` ("csv" or "agd"), ``epoch_s``, ``mode``, ``serial``, ``start`` and
-        ``settings`` (the header lines or the AGD settings table, as text). Other columns of a
-        named CSV export are kept (text columns as text); NULL counts in an AGD are NaN.
+        ``path``, ``format`` ("csv", "agd" or "table"), ``epoch_s``, ``mode``, ``serial``,
+        ``start`` and ``settings`` (the header lines or the AGD settings table, as text). Other
+        columns of a named CSV export are kept (text columns as text); NULL counts in an AGD
+        are NaN.
 
     Raises
     ------
@@ -388,7 +393,13 @@ def _parse_date(value: str, dotnet: str) -> datetime | None:
 def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     first = text.lines[0]
     if "actigraph" not in first.lower() or "data file created by" not in first.lower():
-        if first.lstrip('"').lower().startswith(("time", "sep=")):
+        names = {_norm(f) for f in re.split(r"[,;\t]", first)}
+        if {"timestamp", "axis1"} <= names:
+            return _read_epoch_table(text)
+        if {"time", "x", "y", "z"} <= names:
+            hint = ("it looks like raw accelerometry (time, x, y, z); read it with read_accel "
+                    "(glute-study import accel).")
+        elif first.lstrip('"').lower().startswith(("time", "sep=")):
             hint = "it looks like an activPAL events export; read it with read_activpal."
         else:
             hint = "expected the ActiLife header '------------ Data File Created By ActiGraph ...'."
@@ -549,6 +560,60 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         settings=text.lines[:10],
     )
     return frame
+
+
+# a UTC offset (or Z) after a clock time, dropped to keep the clock time
+_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _read_epoch_table(text: TextFile) -> pd.DataFrame:
+    """A table of epochs with a column-name row: ``timestamp``, ``axis1``, ... (our own output,
+    or a tidy export such as R's read_agd). The mode comes from the columns; the epoch length
+    from the most common spacing of the timestamps."""
+    from ._text import sniff_delimiter
+
+    try:
+        sep = sniff_delimiter(text.lines[:2])
+    except ValueError:
+        sep = ","
+    raw = pd.read_csv(io.StringIO(text.text_from(1)), sep=sep, dtype=str, keep_default_na=False)
+    raw.columns = [_NAME_MAP.get(_norm(c), c.strip()) for c in raw.columns]
+    if raw.empty:
+        raise text.error("holds a column-name row but no epochs.", line=1)
+    stamps = pd.to_datetime(raw["timestamp"].str.strip().str.replace(_OFFSET, r"\1", regex=True),
+                            format="ISO8601", errors="coerce")
+    if stamps.isna().any():
+        i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+        raise text.error(f"column 'timestamp': {raw['timestamp'].iloc[i]!r} is not an ISO date-"
+                         "time (yyyy-mm-dd hh:mm:ss).", line=i + 2)
+    out = pd.DataFrame({"timestamp": stamps.to_numpy("datetime64[ns]")})
+    known = [c for c in ("axis1", "axis2", "axis3", "steps", "hr", "lux", *_INCLINE)
+             if c in raw.columns]
+    for col in [*known, *(c for c in raw.columns if c not in known and c != "timestamp")]:
+        values = pd.to_numeric(raw[col].str.strip(), errors="coerce")
+        bad = values.isna() & raw[col].str.strip().ne("")
+        if col in known and (bad.any() or (values < 0).any()):
+            i = int(np.flatnonzero((bad | (values < 0)).to_numpy())[0])
+            raise text.error(f"column {col!r}: {raw[col].iloc[i]!r} is not a count (a whole "
+                             "number >= 0).", line=i + 2)
+        if col in known:
+            out[col] = _as_counts(values.to_numpy(dtype=float))
+        else:  # other columns are kept, as numbers where they all are
+            out[col] = values if not bad.any() else raw[col]
+    gaps = np.diff(out["timestamp"].to_numpy().astype(np.int64)) / 1e9
+    if (gaps <= 0).any():
+        i = int(np.flatnonzero(gaps <= 0)[0])
+        raise text.error(f"epoch {out['timestamp'].iloc[i + 1]} does not come after the one "
+                         "before; epochs must be in time order, each once.", line=i + 3)
+    epoch_s = float(pd.Series(gaps).mode().iloc[0]) if gaps.size else float("nan")
+    close = _closer_than(out["timestamp"].to_numpy(), epoch_s) if gaps.size else None
+    if close is not None:
+        raise text.error(f"{close}, closer than the {epoch_s:g}-s epoch length.")
+    bits = {"axis2": 4, "axis3": 8, "steps": 1, "hr": 2, "lux": 16, "incline_off": 32}
+    out.attrs.update(path=str(text.path), format="table", epoch_s=epoch_s,
+                     mode=sum(b for c, b in bits.items() if c in out.columns), serial=None,
+                     start=out["timestamp"].iloc[0], settings="")
+    return out
 
 
 def _trim(names: list[str]) -> list[str]:

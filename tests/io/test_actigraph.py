@@ -652,3 +652,43 @@ def test_a_gzipped_epoch_csv_says_to_extract_it(tmp_path):
     path.write_bytes(gzip.compress("\n".join(header()).encode()))
     with pytest.raises(FileFormatError, match=r"A01.csv: is a gzip archive, not a CSV; extract"):
         read_actigraph(path)
+
+
+def test_a_table_of_epochs_reads_like_the_agd_it_came_from(samples):
+    # The tidy CSV beside the AGD (timestamp, axis1, ..., inclinelying) is read as a table of
+    # epochs: the same frame as the AGD, with the epoch length and mode found from it.
+    folder = samples / "actigraph"
+    agd = read_actigraph(folder / "GT3XPlus-RawData-Day01.agd")
+    table = read_actigraph(folder / "GT3XPlus-RawData-Day01.csv")
+    pd.testing.assert_frame_equal(table, agd, check_exact=True)
+    assert (table.attrs["format"], table.attrs["epoch_s"], table.attrs["mode"]) == ("table", 10, 61)
+
+
+def test_our_own_output_written_to_csv_reads_back(tmp_path, samples):
+    ep = read_actigraph(samples / "actigraph" / "ActiGraph13.csv")
+    path = tmp_path / "P1.csv"
+    ep.to_csv(path, index=False)
+    back = read_actigraph(path)
+    pd.testing.assert_frame_equal(back, ep, check_exact=True)
+    assert (back.attrs["epoch_s"], back.attrs["mode"]) == (15.0, 13)
+
+
+def test_a_table_of_epochs_with_bad_values_names_line_and_column(tmp_path):
+    path = tmp_path / "P1.csv"
+    path.write_text("timestamp,axis1,axis2\n2024-01-01 10:00:00,5,3\n2024-01-01 10:00:10,x,1\n")
+    with pytest.raises(FileFormatError, match=r"P1.csv, line 3: column 'axis1': 'x' is not"):
+        read_actigraph(path)
+    path.write_text("timestamp,axis1\n2024-01-01 10:00:10,5\n2024-01-01 10:00:00,3\n")
+    with pytest.raises(FileFormatError, match="line 3: epoch 2024-01-01 10:00:00 does not come"):
+        read_actigraph(path)
+    path.write_text("timestamp,axis1\n01/02/2024 10:00,5\n")
+    with pytest.raises(FileFormatError, match="line 2: column 'timestamp': '01/02/2024 10:00' is "
+                                              "not an ISO date-time"):
+        read_actigraph(path)
+
+
+def test_raw_accelerometry_given_to_the_actigraph_reader_is_named(tmp_path):
+    path = tmp_path / "P1.csv"
+    path.write_text("time,x,y,z\n2024-01-01 10:00:00,1,0,0\n")
+    with pytest.raises(FileFormatError, match=r"looks like raw accelerometry .* read_accel"):
+        read_actigraph(path)
