@@ -233,6 +233,19 @@ def _describe(path: Path) -> str:
             f"{path.stat().st_size / 1e6:.0f} MB")
 
 
+def _side_by_side(path: Path, n: int) -> None:
+    """Ours and the peer on one file, each in a fresh process, with the peer's rule."""
+    ours = _fresh(path, "ours-peer-rule")
+    peer = _fresh(path, "peer")
+    print(_line("ours", n, ours))
+    print(_line("plain pandas", n, peer))
+    a = np.load(str(path) + ".ours-peer-rule.npy")
+    b = np.load(str(path) + ".peer.npy")
+    print(f"  -> ours uses {peer['cpu'] / ours['cpu']:.1f} x less CPU and "
+          f"{peer['rss_mb'] / ours['rss_mb']:.1f} x less memory; epochs agreeing "
+          f"{(a == b).mean():.4%} of {a.size:,}")
+
+
 def bench_accel(folder: Path, hours: float, repeats: int) -> None:
     big = folder / "week.parquet"
     with Timer() as t:
@@ -255,15 +268,7 @@ def bench_accel(folder: Path, hours: float, repeats: int) -> None:
     m = write_accel(small, 10_000_000 / 360_000)
     print(f"\n  peer side by side, fresh processes, {m / 1e6:.0f} M samples ({_describe(small)}),"
           f" the peer's rule (1-s epochs, > 45 deg, no minimum bout, no non-wear):\n{HEAD}")
-    ours = _fresh(small, "ours-peer-rule")
-    peer = _fresh(small, "peer")
-    print(_line("ours", m, ours))
-    print(_line("plain pandas", m, peer))
-    a = np.load(str(small) + ".ours-peer-rule.npy")
-    b = np.load(str(small) + ".peer.npy")
-    print(f"  -> ours uses {peer['cpu'] / ours['cpu']:.1f} x less CPU and "
-          f"{peer['rss_mb'] / ours['rss_mb']:.1f} x less memory; epochs agreeing "
-          f"{(a == b).mean():.4%} of {a.size:,}")
+    _side_by_side(small, m)
     mm = m / 1e6
     plain = folder / "small_uncompressed.parquet"
     write_accel(plain, 10_000_000 / 360_000, compression="none")
@@ -290,15 +295,7 @@ def bench_accel(folder: Path, hours: float, repeats: int) -> None:
     del frame
     print(f"\n  CSV export of the same samples ({csv.stat().st_size / 1e6:.0f} MB, ISO date-times),"
           f" fresh processes, the peer's rule:\n{HEAD}")
-    ours_csv = _fresh(csv, "ours-peer-rule")
-    peer_csv = _fresh(csv, "peer")
-    print(_line("ours", m, ours_csv))
-    print(_line("plain pandas", m, peer_csv))
-    a = np.load(str(csv) + ".ours-peer-rule.npy")
-    b = np.load(str(csv) + ".peer.npy")
-    print(f"  -> ours uses {peer_csv['cpu'] / ours_csv['cpu']:.1f} x less CPU and "
-          f"{peer_csv['rss_mb'] / ours_csv['rss_mb']:.1f} x less memory; epochs agreeing "
-          f"{(a == b).mean():.4%} of {a.size:,}")
+    _side_by_side(csv, m)
 
 
 def main() -> None:

@@ -252,15 +252,7 @@ def read_activpal(path: str | Path) -> pd.DataFrame:
             column, text=text, column=label, first_line=data_first, decimal=decimal
         )
     for name in out:
-        missing = np.isnan(out[name])
-        if missing.any():
-            i = int(np.flatnonzero(missing)[0])
-            raise text.error(
-                f"no value in column {header[cols[name]]!r} "
-                f"({'truncated file?' if i == n - 1 else 'empty field'}); every event needs a "
-                "number there.",
-                line=data_first + i,
-            )
+        _refuse_missing(out[name], header[cols[name]], text=text, first_line=data_first)
     duration = out.pop("duration_s")
     bad = np.flatnonzero(~(np.abs(duration) <= _MAX_EVENT_S))
     if bad.size:
@@ -332,6 +324,19 @@ def _coarse_hint(seconds: np.ndarray, time_format: str) -> str:
                     "for events that last seconds; a spreadsheet rounded it? Export it again with "
                     "full precision.")
     return ""
+
+
+def _refuse_missing(values: np.ndarray, label: str, *, text: TextFile, first_line: int) -> None:
+    """Refuse the first missing number of a column, naming its line (a last line is cut off)."""
+    missing = np.isnan(values)
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise text.error(
+            f"no value in column {label!r} "
+            f"({'truncated file?' if i == len(values) - 1 else 'empty field'}); every event "
+            "needs a number there.",
+            line=first_line + i,
+        )
 
 
 def _time_seconds(
@@ -407,15 +412,7 @@ def _days(
             "(2024-01-01 12:00:00).",
             line=exc.line,
         ) from None
-    missing = np.isnan(days)
-    if missing.any():
-        i = int(np.flatnonzero(missing)[0])
-        raise text.error(
-            f"no value in column {label!r} "
-            f"({'truncated file?' if i == len(days) - 1 else 'empty field'}); every event needs "
-            "a number there.",
-            line=first_line + i,
-        )
+    _refuse_missing(days, label, text=text, first_line=first_line)
     _check_days(days, column, text=text, label=label, first_line=first_line)
     return days
 
