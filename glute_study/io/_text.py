@@ -94,7 +94,8 @@ class TextFile:
     path : Path
         Where the text came from.
     encoding : str
-        The encoding used to decode it ("utf-8", "utf-8-sig", "utf-16" or "cp1252").
+        The encoding used to decode it ("utf-8", "utf-8-sig", "utf-16", "utf-16-le",
+        "utf-16-be" or "cp1252").
     lines : list of str
         The lines, without line endings; ``lines[i]`` is line ``i + 1`` of the file.
     """
@@ -115,9 +116,10 @@ class TextFile:
 def decode_bytes(raw: bytes, path: str | Path = "") -> tuple[str, str]:
     """Decode ``raw`` and return ``(text, encoding)``.
 
-    A byte-order mark wins; otherwise UTF-8 is tried and, when that fails, Windows-1252 (a
-    superset of latin-1 for printable characters). Bytes that are binary (a NUL byte without a
-    UTF-16 mark) raise :class:`FileFormatError`.
+    A byte-order mark wins; text with a NUL byte in every other position is UTF-16 without a
+    mark (as some Windows tools write it); otherwise UTF-8 is tried and, when that fails,
+    Windows-1252 (a superset of latin-1 for printable characters). Other bytes with NULs are
+    binary and raise :class:`FileFormatError`.
 
     Examples
     --------
@@ -125,11 +127,20 @@ def decode_bytes(raw: bytes, path: str | Path = "") -> tuple[str, str]:
     ('Time,x\\n', 'utf-8-sig')
     >>> decode_bytes("Größe;1,5\\n".encode("latin-1"))
     ('Größe;1,5\\n', 'cp1252')
+    >>> decode_bytes("Time;x\\n".encode("utf-16-le"))
+    ('Time;x\\n', 'utf-16-le')
     """
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             return raw.decode(encoding), encoding
-    if b"\x00" in raw[:4096]:
+    head = raw[:4096]
+    if b"\x00" in head:
+        guess = _utf16_without_bom(head)
+        if guess is not None:
+            try:
+                return raw.decode(guess), guess
+            except UnicodeDecodeError:
+                pass
         raise FileFormatError(
             path,
             "this is a binary file, not a text export (a NUL byte was found). If it is an "
@@ -143,6 +154,19 @@ def decode_bytes(raw: bytes, path: str | Path = "") -> tuple[str, str]:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "latin-1"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when NULs fill one byte position of (nearly) every pair."""
+    even, odd = head[0::2], head[1::2]
+    if len(odd) < 4:
+        return None
+    nul_even, nul_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if nul_odd > 0.9 and nul_even < 0.1:
+        return "utf-16-le"
+    if nul_even > 0.9 and nul_odd < 0.1:
+        return "utf-16-be"
+    return None
 
 
 def read_text(path: str | Path) -> TextFile:

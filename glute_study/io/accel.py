@@ -255,7 +255,7 @@ def _iter_csv(path: Path, chunk_rows: int) -> Iterator[_Chunk]:
     """
     layout = _csv_layout(path)
     done = 0
-    if layout.encoding == "utf-8":
+    if layout.encoding in ("utf-8", "utf-8-sig"):  # a BOM sits in the header, which is skipped
         try:
             for chunk in _iter_csv_arrow(path, layout, chunk_rows):
                 yield chunk
@@ -348,7 +348,7 @@ def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: i
         decimal=layout.decimal,
         usecols=list(cols.values()),
         chunksize=chunk_rows,
-        encoding="utf-8-sig" if layout.encoding == "utf-8" else layout.encoding,
+        encoding="utf-8-sig" if layout.encoding.startswith("utf-8") else layout.encoding,
         engine="c",
     )
     line = 2

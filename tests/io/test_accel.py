@@ -230,6 +230,24 @@ def test_times_with_utc_offsets_keep_the_local_clock_across_summer_time(tmp_path
         pd.Timestamp("2024-03-31").value, pd.Timestamp("2024-03-31 10:00").value]
 
 
+def test_csv_with_a_byte_order_mark_takes_the_fast_reader(tmp_path, monkeypatch):
+    raw = signal([10] * 20 + [80] * 20, hz=10)
+    plain = tmp_path / "plain.csv"
+    raw.to_csv(plain, index=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    utf16 = tmp_path / "utf16.csv"  # Windows 'Unicode' without a mark: the pandas reader
+    utf16.write_bytes(plain.read_text().encode("utf-16-le"))
+    want = read_accel(plain)
+    pd.testing.assert_frame_equal(read_accel(utf16), want, check_exact=False, rtol=1e-15)
+
+    def no_pandas(*args, **kwargs):
+        raise AssertionError("the pandas reader was used")
+
+    monkeypatch.setattr(accel_module, "_iter_csv_pandas", no_pandas)
+    pd.testing.assert_frame_equal(read_accel(bom), want, check_exact=True)
+
+
 def test_missing_value_deep_in_a_csv_names_its_line(tmp_path):
     raw = signal([10] * 100, hz=25)
     raw["time"] = raw["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f")

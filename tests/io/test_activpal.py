@@ -453,3 +453,11 @@ def test_a_compressed_export_says_to_extract_it(tmp_path, kind):
     with pytest.raises(FileFormatError, match=rf"P01_events.csv: is a {kind} archive, not a CSV; "
                                               "extract the events export from it first"):
         read_activpal(path)
+
+
+def test_utf16_without_a_byte_order_mark_is_text_not_binary(tmp_path, samples):
+    # Windows 'Unicode' text saved without a mark: NULs in every other byte, not a binary file.
+    src = samples / "activpal" / "Test_Events.csv"
+    utf16 = tmp_path / "Test_Events.csv"
+    utf16.write_bytes(src.read_bytes().decode("utf-8-sig").encode("utf-16-le"))
+    pd.testing.assert_frame_equal(read_activpal(utf16), read_activpal(src), check_exact=True)
