@@ -480,13 +480,24 @@ def _check(tables, lines, files, problems: _Problems) -> None:
 
     parts = tables["participants"]
     known = set(parts["participant_id"].dropna())
+    folded: dict[str, list[str]] = {}
+    for pid in sorted(map(str, known)):
+        folded.setdefault(pid.strip().casefold(), []).append(pid)
+    for i, pid in enumerate(parts["participant_id"]):
+        alike = folded.get(str(pid).strip().casefold(), []) if pd.notna(pid) else []
+        if len(alike) > 1 and str(pid) != alike[0]:
+            add("warning", "participants", i, "participant_id", pid,
+                f"one id per person; {alike[0]!r} differs only in case or spaces",
+                "ids alike but for case")
     for name in CODEBOOK:
         if name == "participants":
             continue
         ids = tables[name]["participant_id"]
         for i in np.flatnonzero((~ids.isin(known) & ids.notna()).to_numpy()):
+            alike = folded.get(str(ids.iloc[i]).strip().casefold())
+            hint = f" (did you mean {alike[0]!r}? ids are case-sensitive)" if alike else ""
             add("error", name, i, "participant_id", ids.iloc[i],
-                "a participant_id listed in participants", "unknown participant")
+                f"a participant_id listed in participants{hint}", "unknown participant")
 
     start, end = parts["follow_up_start"], parts["follow_up_end"]
     for i in np.flatnonzero((end < start).to_numpy()):

@@ -107,6 +107,26 @@ def test_unknown_participant_in_another_table(study_dir):
     assert hit["value"] == "P999"
 
 
+def test_unknown_participant_differing_only_in_case_is_named(study_dir):
+    pid = read_rows(study_dir, "strength")[1][read_rows(study_dir, "strength")[0].index(
+        "participant_id")]
+    set_cell(study_dir, "strength", 2, "participant_id", pid.lower())
+    hit = find(problems_of(study_dir), severity="error", file="strength.csv",
+               rule="unknown participant", line=2, column="participant_id")
+    assert f"did you mean {pid!r}? ids are case-sensitive" in hit["expected"]
+
+
+def test_participant_ids_alike_but_for_case(study_dir):
+    rows = read_rows(study_dir, "participants")
+    k = rows[0].index("participant_id")
+    twin = list(rows[1])
+    twin[k] = f" {rows[1][k].lower()}"
+    write_rows(study_dir, "participants", rows + [twin])
+    hit = find(problems_of(study_dir), severity="warning", file="participants.csv",
+               rule="ids alike but for case", line=len(rows) + 1)
+    assert repr(rows[1][k]) in hit["expected"]
+
+
 def test_follow_up_end_before_start(study_dir):
     set_cell(study_dir, "participants", 2, "follow_up_end", "2020-01-01")
     find(problems_of(study_dir), severity="error", file="participants.csv",
