@@ -295,11 +295,22 @@ def _with_earlier_parts(folder: Path, parts: pd.DataFrame, files: pd.DataFrame, 
                              "the device files imported before. Restore it, or delete it and "
                              "re-import every device file of the study.") from None
         old["valid_day"] = old["valid_day"].astype(str).str.lower().eq("true")
+    parts["valid_day_h"] = float(valid_day)
     ident = ["participant_id", "instrument", "file"]
     again = old[ident].merge(parts[ident].drop_duplicates(), how="left", indicator=True)
     replaced = again["_merge"].eq("both").to_numpy()
     earlier = old[~replaced]
     dropped = old[replaced]
+    if "valid_day_h" in earlier.columns and len(earlier):
+        used = sorted(set(pd.to_numeric(earlier["valid_day_h"], errors="coerce").dropna()))
+        if used and used != [float(valid_day)]:
+            shown = " and ".join(f"{v:g}" for v in used)
+            raise InputError(
+                f"{path}: the device days already in this study were judged with --valid-day "
+                f"{shown} h, this import with {valid_day:g} h; one study needs one rule. Give "
+                f"--valid-day {used[0]:g}, or import every device file of the study again with "
+                "the new rule (in one command, or starting with a copy of the study without "
+                f"{_PARTS_FILE}). Nothing was written.")
     slack = pd.Timedelta(seconds=1.5)
     spans = parts.drop_duplicates(ident)
     old_spans = earlier.drop_duplicates(ident).assign(

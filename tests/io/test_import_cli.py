@@ -531,3 +531,24 @@ def test_bad_device_options_are_one_line_errors(tmp_path, samples, capsys, args,
     assert code == 1
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_one_valid_day_rule_per_study(tmp_path):
+    # Device days judged with another --valid-day would sit beside the new ones with another
+    # rule: refused, unless this import replaces every file imported before.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    folder = tmp_path / "s"
+    _activpal_hours(inbox / "P1_week1.csv", "2024-01-01 12:00", 24)
+    _activpal_hours(inbox / "P2_week1.csv", "2024-01-01 12:00", 24)
+    assert _run("activpal", str(inbox / "P1_week1.csv"), "--out", str(folder),
+                "--scheduler", "serial") == 0
+    before = (folder / "sitting.csv").read_text()
+    with pytest.raises(GluteStudyError, match=r"judged with --valid-day 10 h, this import with "
+                                              r"8 h; one study needs one rule"):
+        _run("activpal", str(inbox / "P2_week1.csv"), "--out", str(folder),
+             "--scheduler", "serial", "--valid-day", "8")
+    assert (folder / "sitting.csv").read_text() == before
+    assert _run("activpal", str(inbox / "P1_week1.csv"), str(inbox / "P2_week1.csv"), "--out",
+                str(folder), "--scheduler", "serial", "--valid-day", "8") == 0
+    assert set(pd.read_csv(folder / "device_days.csv")["valid_day_h"]) == {8.0}
