@@ -113,6 +113,11 @@ class TextFile:
         return "\n".join(self.lines[line - 1 :])
 
 
+#: A UTC offset (or Z) after a clock time; ``re.sub(UTC_OFFSET, r"\1", text)`` keeps the clock
+#: time: "2024-03-31T01:59:59+01:00" -> "2024-03-31T01:59:59". A date alone is left as it is.
+UTC_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def decode_bytes(raw: bytes, path: str | Path = "") -> tuple[str, str]:
     """Decode ``raw`` and return ``(text, encoding)``.
 

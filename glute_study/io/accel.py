@@ -24,7 +24,7 @@ import pandas as pd
 
 from .._checks import check_one_of
 from ..errors import InputError, StudyReadError
-from ._text import FileFormatError, decode_bytes, sniff_decimal, sniff_delimiter
+from ._text import UTC_OFFSET, FileFormatError, decode_bytes, sniff_decimal, sniff_delimiter
 from .daily import daily_sitting
 
 __all__ = ["NONWEAR_SD_G", "accel_daily", "iter_accel", "read_accel", "thigh_posture"]
@@ -68,10 +68,6 @@ def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
     return found
 
 
-# a UTC offset (or Z) after a clock time: "2024-03-31T01:59:59+01:00" -> "2024-03-31T01:59:59"
-_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
-
-
 def _time_ns(values: pd.Series | np.ndarray) -> np.ndarray:
     """Times as int64 nanoseconds on the local clock: numbers are seconds since 1970.
 
@@ -87,7 +83,7 @@ def _time_ns(values: pd.Series | np.ndarray) -> np.ndarray:
         return s.to_numpy("datetime64[ns]").astype(np.int64)
     if s.dtype.kind in "iuf":
         return np.round(s.to_numpy(dtype=float) * 1e9).astype(np.int64)
-    text = s.astype("string").str.strip().str.replace(_OFFSET, r"\1", regex=True)
+    text = s.astype("string").str.strip().str.replace(UTC_OFFSET, r"\1", regex=True)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     if parsed.isna().any():
         raise ValueError(int(np.flatnonzero(parsed.isna().to_numpy())[0]))
@@ -306,22 +302,22 @@ def _iter_csv_arrow(path: Path, layout: _CsvLayout, chunk_rows: int) -> Iterator
                 raise _NotForArrow from None
             if any(batch.column(i).null_count for i in range(4)):
                 raise _NotForArrow
-            t = batch.column(0).to_numpy()
-            t = np.round(t * 1e9).astype(np.int64) if layout.numeric_time else t.view(np.int64)
+            t = _time_ns(batch.column(0).to_numpy())
             pending.append([t, *(batch.column(i).to_numpy() for i in (1, 2, 3))])
             held += batch.num_rows
             while held >= chunk_rows:
-                chunk, pending, held = _take(pending, chunk_rows, held)
+                chunk, pending = _take(pending, chunk_rows)
+                held -= chunk_rows
                 yield _Chunk(*chunk, first_line=row + 2, first_row=row)
                 row += chunk_rows
     if held:
-        chunk, _, _ = _take(pending, held, held)
+        chunk, _ = _take(pending, held)
         yield _Chunk(*chunk, first_line=row + 2, first_row=row)
 
 
 def _take(
-    pending: list[list[np.ndarray]], n: int, held: int
-) -> tuple[list[np.ndarray], list[list[np.ndarray]], int]:
+    pending: list[list[np.ndarray]], n: int
+) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
     """The first ``n`` rows of the pending column pieces, and what is left of them."""
     out: list[list[np.ndarray]] = []
     got = 0
@@ -335,7 +331,7 @@ def _take(
             pending = [[a[k:] for a in piece], *pending[1:]]
         got += k
     cols = [a[0] if len(out) == 1 else np.concatenate(a) for a in zip(*out)]
-    return cols, pending, held - n
+    return cols, pending
 
 
 def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: int = 0

@@ -28,7 +28,14 @@ import pandas as pd
 
 from .._checks import check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError, StudyReadError
-from ._text import FileFormatError, TextFile, read_text, sniff_decimal
+from ._text import (
+    UTC_OFFSET,
+    FileFormatError,
+    TextFile,
+    read_text,
+    sniff_decimal,
+    sniff_delimiter,
+)
 from .daily import _local_times, _numbers, daily_sitting
 
 __all__ = ["actigraph_daily", "nonwear", "read_actigraph"]
@@ -562,16 +569,10 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     return frame
 
 
-# a UTC offset (or Z) after a clock time, dropped to keep the clock time
-_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
-
-
 def _read_epoch_table(text: TextFile) -> pd.DataFrame:
     """A table of epochs with a column-name row: ``timestamp``, ``axis1``, ... (our own output,
     or a tidy export such as R's read_agd). The mode comes from the columns; the epoch length
     from the most common spacing of the timestamps."""
-    from ._text import sniff_delimiter
-
     try:
         sep = sniff_delimiter(text.lines[:2])
     except ValueError:
@@ -580,7 +581,7 @@ def _read_epoch_table(text: TextFile) -> pd.DataFrame:
     raw.columns = [_NAME_MAP.get(_norm(c), c.strip()) for c in raw.columns]
     if raw.empty:
         raise text.error("holds a column-name row but no epochs.", line=1)
-    stamps = pd.to_datetime(raw["timestamp"].str.strip().str.replace(_OFFSET, r"\1", regex=True),
+    stamps = pd.to_datetime(raw["timestamp"].str.strip().str.replace(UTC_OFFSET, r"\1", regex=True),
                             format="ISO8601", errors="coerce")
     if stamps.isna().any():
         i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
