@@ -20,6 +20,7 @@ import io
 import re
 import sqlite3
 import warnings
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -70,6 +71,17 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+#: The columns each bit of an ActiGraph mode number adds after axis1, in file order.
+_MODE_BITS = ((4, ("axis2",)), (8, ("axis3",)), (1, ("steps",)), (2, ("hr",)), (16, ("lux",)),
+              (32, _INCLINE))
+
+
+def _mode_of(columns: Iterable[str]) -> int:
+    """The mode number whose columns are all among ``columns``: the inverse of mode_columns."""
+    have = set(columns)
+    return sum(bit for bit, names in _MODE_BITS if set(names) <= have)
+
+
 def mode_columns(mode: int) -> list[str]:
     """Return the epoch columns an ActiGraph mode number implies, in file order.
 
@@ -81,18 +93,9 @@ def mode_columns(mode: int) -> list[str]:
     ['lux', 'incline_off', 'incline_standing', 'incline_sitting', 'incline_lying']
     """
     cols = ["axis1"]
-    if mode & 4:
-        cols.append("axis2")
-    if mode & 8:
-        cols.append("axis3")
-    if mode & 1:
-        cols.append("steps")
-    if mode & 2:
-        cols.append("hr")
-    if mode & 16:
-        cols.append("lux")
-    if mode & 32:
-        cols.extend(_INCLINE)
+    for bit, names in _MODE_BITS:
+        if mode & bit:
+            cols.extend(names)
     return cols
 
 
@@ -588,16 +591,16 @@ def _read_epoch_table(text: TextFile) -> pd.DataFrame:
         raise text.error(f"column 'timestamp': {raw['timestamp'].iloc[i]!r} is not an ISO date-"
                          "time (yyyy-mm-dd hh:mm:ss).", line=i + 2)
     out = pd.DataFrame({"timestamp": stamps.to_numpy("datetime64[ns]")})
-    known = [c for c in ("axis1", "axis2", "axis3", "steps", "hr", "lux", *_INCLINE)
-             if c in raw.columns]
-    for col in [*known, *(c for c in raw.columns if c not in known and c != "timestamp")]:
+    first = [c for c in mode_columns(63) if c in raw.columns]  # mode order, then the others
+    for col in [*first, *(c for c in raw.columns if c not in first and c != "timestamp")]:
         values = pd.to_numeric(raw[col].str.strip(), errors="coerce")
-        bad = values.isna() & raw[col].str.strip().ne("")
-        if col in known and (bad.any() or (values < 0).any()):
-            i = int(np.flatnonzero((bad | (values < 0)).to_numpy())[0])
-            raise text.error(f"column {col!r}: {raw[col].iloc[i]!r} is not a count (a whole "
-                             "number >= 0).", line=i + 2)
-        if col in known:
+        bad = (values.isna() & raw[col].str.strip().ne("")).to_numpy()
+        if col in _COUNT_COLUMNS:
+            wrong = bad | (values < 0).to_numpy()
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                raise text.error(f"column {col!r}: {raw[col].iloc[i]!r} is not a count (a "
+                                 "whole number >= 0).", line=i + 2)
             out[col] = _as_counts(values.to_numpy(dtype=float))
         else:  # other columns are kept, as numbers where they all are
             out[col] = values if not bad.any() else raw[col]
@@ -610,10 +613,9 @@ def _read_epoch_table(text: TextFile) -> pd.DataFrame:
     close = _closer_than(out["timestamp"].to_numpy(), epoch_s) if gaps.size else None
     if close is not None:
         raise text.error(f"{close}, closer than the {epoch_s:g}-s epoch length.")
-    bits = {"axis2": 4, "axis3": 8, "steps": 1, "hr": 2, "lux": 16, "incline_off": 32}
     out.attrs.update(path=str(text.path), format="table", epoch_s=epoch_s,
-                     mode=sum(b for c, b in bits.items() if c in out.columns), serial=None,
-                     start=out["timestamp"].iloc[0], settings="")
+                     mode=_mode_of(out.columns), serial=None, start=out["timestamp"].iloc[0],
+                     settings="")
     return out
 
 
