@@ -33,6 +33,7 @@ from ..errors import InputError
 from ._text import (
     _COMMA_NUMBER,
     _DOT_NUMBER,
+    UTC_OFFSET,
     FileFormatError,
     TextFile,
     parse_numbers,
@@ -60,7 +61,6 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
 # Plausible recording dates, as Excel days: 1980-01-01 and 2100-01-01 (activPAL dates from 2004).
 _FIRST_DAY, _LAST_DAY = 29221.0, 73051.0
 _MAX_EVENT_S = 366 * 86400.0  # no single event outlasts a year
-_ZONE = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")  # a time's UTC offset: ...Z, ...+01:00
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 # normalised header name -> (output column, how to match: "eq" or "prefix")
@@ -352,7 +352,7 @@ def _time_seconds(
         days = _days(column, text=text, label=label, first_line=first_line, decimal=decimal)
         return np.round(days * 86400.0).astype(np.int64), "excel days"
     strings = column.astype("string").str.strip()
-    zoned = strings.str.contains(_ZONE.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    zoned = strings.str.match(UTC_OFFSET).fillna(False).to_numpy(dtype=bool)
     if isinstance(column.dtype, pd.DatetimeTZDtype) or zoned.any():
         i = int(np.flatnonzero(zoned)[0]) if zoned.any() else 0
         shown = text.lines[first_line - 1 + i].split(",")[0].split(";")[0].split("\t")[0]

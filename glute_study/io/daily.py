@@ -41,6 +41,7 @@ import pandas as pd
 
 from .._checks import require_columns
 from ..errors import GluteStudyWarning, InputError, StudyReadError
+from ._text import UTC_OFFSET
 
 __all__ = ["DAILY_COLUMNS", "STATES", "DeviceImport", "daily_sitting", "import_device_folder"]
 
@@ -147,7 +148,6 @@ def daily_sitting(
     )
 
 
-_ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")  # an ISO time's zone: 'Z', '+01:00', '-0500'
 
 
 def _check_hours(valid_day: object) -> None:
@@ -176,7 +176,7 @@ def _local_times(values: pd.Series, *, column: str, where: str) -> pd.Series:
         import warnings
 
         zoned = values.map(lambda v: getattr(v, "tzinfo", None) is not None
-                           or (isinstance(v, str) and bool(_ZONE.search(v))))
+                           or (isinstance(v, str) and bool(re.match(UTC_OFFSET, v.strip()))))
         if zoned.any():
             i = int(np.flatnonzero(zoned.to_numpy())[0])
             raise InputError(
