@@ -468,16 +468,26 @@ class _EpochSums:
     and no large allocations. The last epoch of a chunk is held back (its samples copied, at
     most one epoch) until the next chunk shows where it ends, so every epoch is summed from all
     its samples in one go: the sums do not depend on where the chunks were cut.
+
+    Each chunk's finished epochs are reduced at once, while their sums are in the CPU cache,
+    to what the posture rule needs: inclination, largest axis SD and sample count per epoch,
+    and the sums per clock minute for non-wear (the rows of a minute that may go on in the
+    next chunk are held back likewise, so every minute is added up from all its epochs in one
+    go). A week of 1-s epochs thus never sits in memory as a table of sums.
     """
 
-    def __init__(self, epoch_ns: int, path: str) -> None:
+    def __init__(self, epoch_ns: int, path: str, *, long_axis: int = 0) -> None:
         self.epoch_ns = epoch_ns
         self.path = path
+        self.long_axis = long_axis
+        self.per_min = max(60_000_000_000 // epoch_ns, 1)  # epochs per clock minute
         self.last_t: int | None = None
         self.checked_units = False
-        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self.parts: list[tuple[np.ndarray, ...]] = []  # idx, inclination, sd, n per epoch
+        self.minutes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # id, sums, epochs
         self._fbuf = np.empty(0, dtype=np.float64)
         self._open: tuple[int, list[np.ndarray]] | None = None  # held-back epoch: id, samples
+        self._open_minute: tuple[np.ndarray, np.ndarray] | None = None  # its epochs: idx, sums
 
     def add(self, chunk: _Chunk) -> None:
         t = chunk.t
@@ -551,9 +561,30 @@ class _EpochSums:
                     return
                 sums[0] = _one_epoch(head)
             else:
-                self.parts.append((np.array([open_id]), _one_epoch(held)[None, :]))
+                self._finish(np.array([open_id]), _one_epoch(held)[None, :])
         self._open = (int(eidx[-1]), [a[int(bounds[-1]) :].copy() for a in axes])
-        self.parts.append((eidx[:-1], sums[:-1]))
+        self._finish(eidx[:-1], sums[:-1])
+
+    def _finish(self, eidx: np.ndarray, sums: np.ndarray) -> None:
+        """Reduce finished epochs to their statistics and add them to the minute sums."""
+        if eidx.size == 0:
+            return
+        incl, sd = _epoch_stats(sums, self.long_axis)
+        self.parts.append((eidx, incl, sd, sums[:, 6].astype(np.int64)))
+        minute = eidx // self.per_min
+        if self._open_minute is not None:
+            held_idx, held_sums = self._open_minute
+            minute = np.r_[held_idx // self.per_min, minute]
+            sums = np.concatenate([held_sums, sums])
+            eidx = np.r_[held_idx, eidx]
+        starts = np.flatnonzero(np.r_[True, minute[1:] != minute[:-1]])
+        last = int(starts[-1])
+        if starts.size > 1:
+            done = starts[:-1]
+            self.minutes.append(
+                (minute[done], np.add.reduceat(sums[:last], done, axis=0), np.diff(starts))
+            )
+        self._open_minute = (eidx[last:], sums[last:].copy())
 
     def _backwards(self, chunk: _Chunk, i: int) -> Exception:
         return self._error(
@@ -568,15 +599,22 @@ class _EpochSums:
             return FileFormatError(self.path, f"{what}{extra}.", line=line)
         return InputError(f"row {chunk.first_row + i}: {what}.")
 
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
+    def result(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per epoch: idx, inclination, sd, n; per minute: minute id, the 7 sums, epochs."""
         if self._open is None:
             raise InputError("the accelerometry holds no samples.")
         open_id, held = self._open
-        self.parts.append((np.array([open_id]), _one_epoch(held)[None, :]))
+        self._finish(np.array([open_id]), _one_epoch(held)[None, :])
         self._open = None
-        idx = np.concatenate([p[0] for p in self.parts])
-        sums = np.concatenate([p[1] for p in self.parts])
-        return idx, sums
+        held_idx, held_sums = self._open_minute  # type: ignore[misc]
+        self.minutes.append(
+            (held_idx[:1] // self.per_min, np.add.reduceat(held_sums, [0], axis=0),
+             np.array([held_idx.size]))
+        )
+        self._open_minute = None
+        epochs = [np.concatenate(col) for col in zip(*self.parts)]
+        minutes = [np.concatenate(col) for col in zip(*self.minutes)]
+        return epochs, minutes
 
 
 def _one_epoch(axes: list[np.ndarray]) -> np.ndarray:
@@ -641,21 +679,14 @@ def thigh_posture(
     if not (0 < epoch_s <= 60 and (60 / epoch_s).is_integer()):
         raise InputError(f"`epoch_s` must divide 60 seconds (1, 2, 5, 10, ...); got {epoch_s}.")
     chunks, path = _chunks_of(samples)
-    acc = _EpochSums(int(round(epoch_s * 1e9)), path)
+    acc = _EpochSums(int(round(epoch_s * 1e9)), path, long_axis="xyz".index(long_axis))
     try:
         for chunk in chunks:
             acc.add(chunk)
     finally:
         if hasattr(chunks, "close"):
             chunks.close()  # release the file at once, also when a chunk is refused
-    idx, sums = acc.result()
-    n = sums[:, 6]
-    mean = sums[:, 0:3] / n[:, None]
-    var = np.maximum(sums[:, 3:6] / n[:, None] - mean**2, 0.0)
-    norm = np.linalg.norm(mean, axis=1)
-    along = np.abs(mean[:, "xyz".index(long_axis)])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        incl = np.degrees(np.arccos(np.clip(along / norm, 0.0, 1.0)))
+    (idx, incl, sd, n), minutes = acc.result()
     raw_sit = incl > sitting_angle_deg
     min_epochs = int(np.ceil(min_bout_s / epoch_s))
     sit = _hysteresis(raw_sit, idx, min_epochs)
@@ -666,7 +697,7 @@ def thigh_posture(
         f"{min_bout_s:g} s ignored"
     )
     if nonwear_min is not None:
-        off = _still_nonwear(idx, sums, epoch_s, nonwear_min)
+        off = _still_nonwear(*minutes, nonwear_min)
         state[off] = "nonwear"
         rule += (
             f"; non-wear = >= {nonwear_min:g} min with every minute's SD < "
@@ -677,13 +708,37 @@ def thigh_posture(
             "start": (idx * acc.epoch_ns).astype("datetime64[ns]"),
             "duration_s": np.full(idx.size, float(epoch_s)),
             "inclination_deg": incl,
-            "sd_g": np.sqrt(var).max(axis=1),
-            "n": n.astype(np.int64),
+            "sd_g": sd,
+            "n": n,
             "state": state,
-        }
+        },
+        copy=False,  # fresh arrays of ours: consolidating them cost a copy of each
     )
     out.attrs["rule"] = rule + "."
     return out
+
+
+def _epoch_stats(sums: np.ndarray, long_axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inclination (deg) of the long axis from vertical, and the largest axis SD (g), per epoch.
+
+    Computed in blocks of epochs, so that the temporaries stay in the CPU cache: on a week of
+    1-s epochs, whole-array temporaries (14 MB each) cost more in fresh memory pages than the
+    arithmetic (about 0.25 s of 2.7 s, measured).
+    """
+    k = sums.shape[0]
+    incl, sd = np.empty(k), np.empty(k)
+    for a in range(0, k, _BLOCK // 4):
+        s = sums[a : a + _BLOCK // 4]
+        n = s[:, 6:7]
+        mean = s[:, 0:3] / n
+        var = np.maximum(s[:, 3:6] / n - mean**2, 0.0)
+        # sqrt is monotone: the root of the largest variance is the largest SD, exactly
+        np.sqrt(var.max(axis=1), out=sd[a : a + len(s)])
+        norm = np.sqrt(np.add.reduce(mean * mean, axis=1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.clip(np.abs(mean[:, long_axis]) / norm, 0.0, 1.0)
+        np.degrees(np.arccos(ratio), out=incl[a : a + len(s)])
+    return incl, sd
 
 
 def _hysteresis(raw: np.ndarray, idx: np.ndarray, min_epochs: int) -> np.ndarray:
@@ -705,16 +760,13 @@ def _hysteresis(raw: np.ndarray, idx: np.ndarray, min_epochs: int) -> np.ndarray
     return np.repeat(kept, lengths)
 
 
-def _still_nonwear(idx: np.ndarray, sums: np.ndarray, epoch_s: float, minutes: float) -> np.ndarray:
-    per_min = int(round(60 / epoch_s))
-    minute = idx // per_min
-    cut = np.r_[True, minute[1:] != minute[:-1]]
-    starts = np.flatnonzero(cut)
-    msum = np.add.reduceat(sums, starts, axis=0)
+def _still_nonwear(
+    mins: np.ndarray, msum: np.ndarray, epochs: np.ndarray, minutes: float
+) -> np.ndarray:
+    """Epochs in runs of at least ``minutes`` still clock minutes, from the minute sums."""
     n = msum[:, 6:7]
     sd = np.sqrt(np.maximum(msum[:, 3:6] / n - (msum[:, 0:3] / n) ** 2, 0.0))
     still = (sd < NONWEAR_SD_G).sum(axis=1) >= 2
-    mins = minute[starts]
     new = np.r_[True, (still[1:] != still[:-1]) | (np.diff(mins) != 1)]
     rs = np.flatnonzero(new)
     rl = np.diff(np.r_[rs, still.size])
@@ -722,7 +774,7 @@ def _still_nonwear(idx: np.ndarray, sums: np.ndarray, epoch_s: float, minutes: f
     for s, length in zip(rs, rl):
         if still[s] and length >= minutes:
             off_min[s : s + length] = True
-    return np.repeat(off_min, np.diff(np.r_[starts, idx.size]))
+    return np.repeat(off_min, epochs)
 
 
 def accel_daily(
