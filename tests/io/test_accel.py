@@ -64,6 +64,25 @@ def test_still_sensor_is_nonwear_after_90_minutes():
     assert moving["state"].eq("sitting").all()
 
 
+def test_nonwear_is_the_same_when_chunks_cut_minutes_and_epochs(monkeypatch):
+    # 100 min at 2 Hz: 3 moving minutes, 92 still ones, 5 moving. Chunks of 37 samples cut
+    # epochs and clock minutes; the minute sums behind non-wear must not depend on them.
+    raw = signal([80] * (100 * 60), hz=2, noise=0.0)
+    rng = np.random.default_rng(5)
+    moving = (raw.index < 3 * 120) | (raw.index >= 95 * 120)
+    for axis in "xyz":
+        raw.loc[moving, axis] += rng.normal(0, 0.05, moving.sum())
+    whole = thigh_posture(raw, min_bout_s=1)
+    off = whole["state"].eq("nonwear").to_numpy()
+    assert off.sum() == 92 * 60 and off[180 : 180 + 92 * 60].all()
+    # Independent reference: each clock minute's population SD per axis, in pandas.
+    sd = raw.groupby(raw["time"].dt.floor("min"))[["x", "y", "z"]].std(ddof=0)
+    still = (sd < 0.013).sum(axis=1) >= 2
+    assert still.sum() == 92 and still.iloc[3:95].all()
+    monkeypatch.setattr(accel_module, "_CHUNK_ROWS", 37)
+    pd.testing.assert_frame_equal(thigh_posture(raw, min_bout_s=1), whole, check_exact=True)
+
+
 def test_matches_a_plain_pandas_computation():
     raw = signal(np.r_[np.full(100, 15.0), np.linspace(15, 90, 200), np.full(100, 70.0)])
     ep = thigh_posture(raw, nonwear_min=None, min_bout_s=1)
