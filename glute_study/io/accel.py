@@ -565,8 +565,11 @@ class _EpochSums:
         self._open = (int(eidx[-1]), [a[int(bounds[-1]) :].copy() for a in axes])
         self._finish(eidx[:-1], sums[:-1])
 
-    def _finish(self, eidx: np.ndarray, sums: np.ndarray) -> None:
-        """Reduce finished epochs to their statistics and add them to the minute sums."""
+    def _finish(self, eidx: np.ndarray, sums: np.ndarray, *, last: bool = False) -> None:
+        """Reduce finished epochs to their statistics and add them to the minute sums.
+
+        The rows of the last minute are held back for the next call, unless ``last``.
+        """
         if eidx.size == 0:
             return
         incl, sd = _epoch_stats(sums, self.long_axis)
@@ -578,13 +581,11 @@ class _EpochSums:
             sums = np.concatenate([held_sums, sums])
             eidx = np.r_[held_idx, eidx]
         starts = np.flatnonzero(np.r_[True, minute[1:] != minute[:-1]])
-        last = int(starts[-1])
-        if starts.size > 1:
-            done = starts[:-1]
-            self.minutes.append(
-                (minute[done], np.add.reduceat(sums[:last], done, axis=0), np.diff(starts))
-            )
-        self._open_minute = (eidx[last:], sums[last:].copy())
+        done, end = (starts, minute.size) if last else (starts[:-1], int(starts[-1]))
+        if done.size:
+            self.minutes.append((minute[done], np.add.reduceat(sums[:end], done, axis=0),
+                                 np.diff(np.r_[done, end])))
+        self._open_minute = None if last else (eidx[end:], sums[end:].copy())
 
     def _backwards(self, chunk: _Chunk, i: int) -> Exception:
         return self._error(
@@ -604,14 +605,8 @@ class _EpochSums:
         if self._open is None:
             raise InputError("the accelerometry holds no samples.")
         open_id, held = self._open
-        self._finish(np.array([open_id]), _one_epoch(held)[None, :])
+        self._finish(np.array([open_id]), _one_epoch(held)[None, :], last=True)
         self._open = None
-        held_idx, held_sums = self._open_minute  # type: ignore[misc]
-        self.minutes.append(
-            (held_idx[:1] // self.per_min, np.add.reduceat(held_sums, [0], axis=0),
-             np.array([held_idx.size]))
-        )
-        self._open_minute = None
         epochs = [np.concatenate(col) for col in zip(*self.parts)]
         minutes = [np.concatenate(col) for col in zip(*self.minutes)]
         return epochs, minutes
