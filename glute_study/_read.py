@@ -2,18 +2,80 @@
 
 Nothing here knows the codebook: this module only turns bytes into a header and rows of cells,
 remembering where each row stood in its file, so that every later message can name the line.
+
+What is read, and what is refused with a :class:`FileProblem` that says what to do:
+
+* ``.csv``, ``.tsv``, ``.txt`` (text), ``.xlsx`` / ``.xlsm`` (a workbook; macros are never run),
+  ``.parquet``; each may be compressed (``cramps.csv.gz``, ``.bz2``, ``.xz``) or be the one table
+  file inside a ``.zip`` (an archive with several files, or none, is refused, naming them).
+* Only regular files are opened (a link to one is followed). A broken link, a link loop, a
+  folder, a device, a pipe or a socket is refused before anything is read, so that a table linked
+  to ``/dev/zero`` cannot read without end.
+* Text that is not UTF-8 is decoded line by line: UTF-8 where a line is valid UTF-8, Windows-1252
+  otherwise, with a warning naming the lines read as Windows-1252.
+* A workbook cell holding a formula without a saved value, and merged cells, would read as empty:
+  they are refused, naming the sheet and the cells. Old ``.xls``, ``.ods``, and a text file named
+  ``.xlsx`` get a message saying how to save them.
+* Time-zone-aware datetimes (Parquet) are read as the local clock time of their zone, as every
+  datetime of the codebook is, with a warning naming the column and the zone.
 """
 
 from __future__ import annotations
 
+import bz2
+import codecs
 import csv
+import datetime as dt
+import difflib
+import errno
+import gzip
 import io
+import lzma
+import os
+import re
+import stat
+import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
+"""Suffixes of the table files a study folder may hold (each may also be compressed)."""
+COMPRESSED = (".gz", ".bz2", ".xz")
+"""Compression suffixes read transparently: ``cramps.csv.gz``."""
+ARCHIVE = ".zip"
+"""An archive holding one table file: ``cramps.zip`` or ``cramps.csv.zip``."""
+
+#: Formats people save tables in that are not read, and how to save them instead.
+OTHER_FORMATS = {
+    ".xls": "an old Excel 97-2003 workbook: open it in Excel and save it as .xlsx (Excel "
+            "Workbook) or as CSV UTF-8",
+    ".xlsb": "an Excel binary workbook: open it in Excel and save it as .xlsx or CSV UTF-8",
+    ".ods": "an OpenDocument spreadsheet: in LibreOffice, File > Save As, and choose Excel "
+            "2007-365 (.xlsx) or Text CSV (UTF-8)",
+    ".numbers": "an Apple Numbers document: File > Export To > CSV (UTF-8) or Excel",
+    ".sav": "an SPSS data file: save it as CSV (File > Export > CSV Data) or .xlsx",
+    ".dta": "a Stata data file: export it as CSV (export delimited) or .xlsx",
+    ".rds": "an R data file: write it as CSV (write.csv) or Parquet (arrow::write_parquet)",
+    ".json": "a JSON file: save the table as CSV, .xlsx or .parquet",
+    ".docx": "a Word document: copy the table into a spreadsheet and save it as .xlsx or CSV",
+}
+
+# Files the package itself writes into a study folder (one list, used by the importer too).
+METADATA_FILE = "study.json"
+"""Name, notes and (for simulated studies) the true effects of a study."""
+IMPORT_LOG = "import_log.csv"
+"""Every imported file, its participant and its warnings."""
+DEVICE_DAYS = "device_days.csv"
+"""The part-days of each imported device file."""
+QC_REPORT = "qc_report"
+"""Stem of the QC report, written as ``.csv``, ``.md`` and ``.html``."""
+QC_FILES = tuple(f"{QC_REPORT}{s}" for s in (".csv", ".md", ".html"))
+PACKAGE_FILES = frozenset((METADATA_FILE, IMPORT_LOG, DEVICE_DAYS, *QC_FILES))
+"""Files of a study folder that are the package's own, not study tables."""
 
 
 class FileProblem(Exception):
@@ -25,6 +87,16 @@ class FileProblem(Exception):
         self.expected = expected
 
 
+@dataclass(frozen=True)
+class Note:
+    """A warning about how a file was read: what was done (``rule``) and what to check."""
+
+    rule: str
+    expected: str
+    line: int | None = None
+    column: str = ""
+
+
 @dataclass
 class RawTable:
     """Cells of one table file as read, before any type is checked."""
@@ -34,37 +106,276 @@ class RawTable:
     rows: list[list[object]]
     lines: list[int]
     decimal_comma: bool = False
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# File names
+
+
+def split_name(name: str) -> tuple[str, str, str]:
+    """Split a file name into its lower-case stem, format suffix and compression suffix.
+
+    Examples
+    --------
+    >>> split_name("Cramps.CSV.gz")
+    ('cramps', '.csv', '.gz')
+    >>> split_name("participants.xlsx")
+    ('participants', '.xlsx', '')
+    >>> split_name("cramps.zip")
+    ('cramps', '', '.zip')
+    """
+    lower = name.lower()
+    packing = ""
+    for suffix in (*COMPRESSED, ARCHIVE):
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            packing, lower = suffix, lower[: -len(suffix)]
+            break
+    stem, suffix = os.path.splitext(lower)
+    return stem, suffix, packing
+
+
+def is_readable_name(suffix: str, packing: str) -> bool:
+    """Whether a file with this format and compression suffix is read as a table."""
+    if packing == ARCHIVE:
+        return suffix in ("", *TABLE_SUFFIXES)
+    return suffix in TABLE_SUFFIXES
+
+
+def is_tableish(suffix: str, packing: str) -> bool:
+    """Whether a file looks like a table someone meant to be read (not notes or a README)."""
+    return bool(packing) or (suffix in TABLE_SUFFIXES and suffix != ".txt") or (
+        suffix in OTHER_FORMATS)
+
+
+def is_ignored(name: str) -> bool:
+    """Whether a folder entry is no one's table: hidden, an office lock file or the package's own.
+
+    Examples
+    --------
+    >>> [is_ignored(n) for n in ("~$participants.xlsx", ".~lock.cramps.csv#", "qc_report.md",
+    ...                          "cramps.csv")]
+    [True, True, True, False]
+    """
+    return name.startswith((".", "~$")) or name.lower() in PACKAGE_FILES
+
+
+def close_name(stem: str, names) -> str | None:
+    """The table name that ``stem`` looks like a slip of, or ``None``.
+
+    Case, spaces, separators, a singular and a version or date tail are forgiven.
+
+    Examples
+    --------
+    >>> names = ["participants", "sitting", "cramps"]
+    >>> [close_name(s, names) for s in ("participant", "Participants_v2", "participants ",
+    ...                                 "cramp_log", "notes")]
+    ['participants', 'participants', 'participants', 'cramps', None]
+    """
+    plain = re.sub(r"[^a-z]", "", stem.lower())
+    if not plain:
+        return None
+    for name in names:
+        if plain.startswith(name) or plain.startswith(name.rstrip("s")):
+            return name
+    match = difflib.get_close_matches(plain, list(names), n=1, cutoff=0.8)
+    return match[0] if match else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening: regular files only
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of ``path``, refusing anything but a regular file (a link to one is followed).
+
+    The file is opened without blocking and checked on the open descriptor, so that a pipe, a
+    device or a socket (``/dev/zero``) is never read, even if it replaced the file meanwhile.
+
+    Raises
+    ------
+    FileProblem
+        A broken link, a link loop, a folder, a device, pipe or socket, or no permission.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise FileProblem(f"the link points to {os.readlink(path)}, which does not exist",
+                              expected="a link to a table file, or the file itself") from None
+        raise FileProblem("the file disappeared while the folder was read",
+                          expected="a table file") from None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise FileProblem("the link loops (it points, in the end, back to itself)",
+                              expected="a link to a table file, or the file itself") from None
+        raise FileProblem(f"the file cannot be opened ({err.strerror})",
+                          expected="a file you may read (check its permissions)") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise FileProblem(f"this is {_kind(mode)}, not a file; nothing was read",
+                              expected="a regular table file (CSV, .xlsx or .parquet)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return handle.read()
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
 
 
 def read_raw(path: Path, table: str) -> RawTable:
     """Read ``path`` by its suffix; ``table`` names the sheet to look for in a workbook."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _read_excel(path, table)
-    if suffix == ".parquet":
-        return _read_parquet(path)
-    return _read_text(path)
+    data = read_regular(path)
+    _, suffix, packing = split_name(path.name)
+    notes: list[Note] = []
+    if packing in COMPRESSED:
+        data = _decompress(data, packing)
+    elif packing == ARCHIVE:
+        member, data = _unzip(data)
+        inner, suffix, _ = split_name(Path(member).name)
+        if inner != table and close_name(inner, [table]) is None:
+            notes.append(Note(f"archive: {path.name} holds {member}; read as the {table} table",
+                              f"a file named after the {table} table inside {path.name}"))
+    if suffix in (".xlsx", ".xlsm"):
+        raw = _read_excel(path, data, table)
+    elif suffix == ".parquet":
+        raw = _read_parquet(path, data)
+    else:
+        raw = _read_text(path, data)
+    raw.notes[:0] = notes
+    return raw
 
 
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    """Text of a table file, by the same rules as every importer (:func:`decode_bytes`)."""
+def _decompress(data: bytes, packing: str) -> bytes:
+    opener = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}[packing]
+    try:
+        return opener(data)
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as err:
+        raise FileProblem(f"the {packing} file cannot be decompressed ({err})",
+                          expected=f"a file compressed with {packing[1:]} (or the table "
+                          "uncompressed, named .csv, .xlsx or .parquet)") from None
+
+
+def _unzip(data: bytes) -> tuple[str, bytes]:
+    """The name and bytes of the one table file inside a zip archive."""
+    expected = "a .zip holding exactly one table file (.csv, .xlsx or .parquet)"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()
+                       and not m.filename.startswith("__MACOSX/")
+                       and not is_ignored(Path(m.filename).name)]
+            if not members:
+                raise FileProblem("the zip archive holds no file", expected=expected)
+            if len(members) > 1:
+                names = ", ".join(m.filename for m in members)
+                raise FileProblem(f"the zip archive holds {len(members)} files ({names}); which "
+                                  "is the table?", expected=expected + ": unpack it into the "
+                                  "study folder, one file per table")
+            member = members[0]
+            _, suffix, _ = split_name(Path(member.filename).name)
+            if suffix not in TABLE_SUFFIXES:
+                raise FileProblem(f"the zip archive holds {member.filename}, not a table file",
+                                  expected=expected)
+            return member.filename, archive.read(member)
+    except FileProblem:
+        raise
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError,
+            ValueError, zlib.error) as err:
+        raise FileProblem(f"the zip archive cannot be read ({err})",
+                          expected=expected + ", not password-protected") from None
+
+
+def _decode(data: bytes) -> tuple[str, list[Note]]:
+    """Text of a table file, by the rules of :func:`decode_bytes`, but line by line.
+
+    A file that is not UTF-8 as a whole is decoded one line at a time (UTF-8 where a line is
+    valid UTF-8, Windows-1252 otherwise), so that one line pasted from a Latin-1 file does not
+    turn every 'Zürich' of the others into 'ZÃ¼rich'.
+    """
     from .io._text import FileFormatError, decode_bytes  # here: glute_study.io imports study
 
+    if data.startswith(codecs.BOM_UTF8):
+        return _utf8_by_lines(data[len(codecs.BOM_UTF8):])
     try:
         text, encoding = decode_bytes(data)
     except FileFormatError:
         raise FileProblem("the file holds binary data, not text",
                           expected="a CSV text file (or save it as .xlsx or .parquet)") from None
-    notes: list[str] = []
+    except UnicodeDecodeError as err:
+        raise FileProblem(f"the file starts with a UTF-16 mark but is not UTF-16 ({err})",
+                          expected="a CSV text file saved as UTF-8") from None
     if encoding in ("cp1252", "latin-1"):
+        return _utf8_by_lines(data)
+    return text, []
+
+
+def _utf8_by_lines(data: bytes) -> tuple[str, list[Note]]:
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as err:
+        return _decode_lines(data, err.start)
+
+
+def _decode_lines(data: bytes, first_bad: int) -> tuple[str, list[Note]]:
+    cut = data.rfind(b"\n", 0, first_bad) + 1
+    head = data[:cut].decode("utf-8")
+    parts, odd = [head.removesuffix("\n")] if cut else [], []
+    utf8_accents = not head.isascii()
+    first_line = head.count("\n") + 1
+    for number, chunk in enumerate(data[cut:].split(b"\n"), start=first_line):
         try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            line = data[: err.start].count(b"\n") + 1
-            notes.append(f"not UTF-8 (first odd byte on line {line}); read as Windows-1252/"
-                         "Latin-1: check accented text, or save the file as UTF-8")
-    return text, notes
+            text = chunk.decode("utf-8")
+            utf8_accents = utf8_accents or not text.isascii()
+        except UnicodeDecodeError:
+            odd.append(number)
+            try:
+                text = chunk.decode("cp1252")
+            except UnicodeDecodeError:
+                text = chunk.decode("latin-1")
+        parts.append(text)
+    which = (f"line {odd[0]}" if len(odd) == 1 else
+             f"{len(odd)} lines ({line_ranges(odd)})")
+    others = ("; the other lines are UTF-8: the file mixes two encodings"
+              if utf8_accents else "")
+    note = Note(f"encoding: not UTF-8: {which} read as Windows-1252/Latin-1{others}; check "
+                "accented text there, or save the file as UTF-8", "UTF-8 text", line=odd[0])
+    return "\n".join(parts), [note]
+
+
+def line_ranges(lines) -> str:
+    """Line numbers as short ranges.
+
+    Examples
+    --------
+    >>> line_ranges([2, 3, 4, 7, 9, 10])
+    '2-4, 7, 9-10'
+    """
+    out, run = [], []
+    for line in sorted(int(x) for x in lines):
+        if run and line == run[-1] + 1:
+            run.append(line)
+            continue
+        if run:
+            out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}")
+        run = [line]
+    if run:
+        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}")
+    return ", ".join(out)
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -73,8 +384,8 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_text(path: Path) -> RawTable:
-    text, notes = _decode(path.read_bytes())
+def _read_text(path: Path, data: bytes) -> RawTable:
+    text, notes = _decode(data)
     if text.startswith("sep="):  # Excel's delimiter hint line
         first, _, text = text.partition("\n")
         delimiter = first[4:].strip() or ","
@@ -107,40 +418,174 @@ def _read_text(path: Path) -> RawTable:
     return RawTable(path, header, rows, lines, decimal_comma=delimiter != ",", notes=notes)
 
 
-def _read_excel(path: Path, table: str) -> RawTable:
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _not_a_workbook(data: bytes) -> FileProblem | None:
+    """Why bytes named .xlsx are not an .xlsx workbook (a zip), or ``None``."""
+    if data.startswith(b"PK"):
+        return None
+    if data.startswith(_OLE2):
+        return FileProblem(
+            "this is an old-format Excel workbook (.xls) or a password-protected one, under an "
+            ".xlsx name", expected="an .xlsx workbook: open it in Excel, remove any password "
+            "and save it as Excel Workbook (.xlsx), or as CSV UTF-8")
+    if not data.strip():
+        return FileProblem("the file is empty", expected="an .xlsx workbook")
+    head = data[:4096]
+    if b"\x00" not in head:
+        return FileProblem(
+            "this is a text file (a CSV?) with an .xlsx name, not an Excel workbook",
+            expected="a file named after what it is: rename it to .csv (or open it in Excel "
+            "and save it as .xlsx)")
+    return FileProblem("this is not an Excel workbook (an .xlsx is a zip archive)",
+                       expected="an .xlsx workbook saved by Excel or LibreOffice")
+
+
+def _read_excel(path: Path, data: bytes, table: str) -> RawTable:
+    problem = _not_a_workbook(data)
+    if problem:
+        raise problem
+    import openpyxl
+
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns of styles and extensions it skips
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
+                                          keep_links=False)
+        names = {str(name).strip().lower(): name for name in book.sheetnames}
+        if table in names:
+            sheet_name = names[table]
+        elif len(book.sheetnames) == 1:
+            sheet_name = book.sheetnames[0]
+        else:
+            raise FileProblem(f"the workbook has no sheet named '{table}' (sheets: "
+                              f"{', '.join(map(str, book.sheetnames))})",
+                              expected=f"a sheet named '{table}', or a workbook with one sheet")
+        sheet = book[sheet_name]
+        sheet.reset_dimensions()  # some writers store wrong dimensions
+        values = [[_cell(c) for c in row] for row in sheet.iter_rows()]
+        book.close()
+        if _may_hide_values(data):
+            _refuse_hidden_values(data, sheet_name, values)
+    except FileProblem:
+        raise
     except Exception as err:  # openpyxl raises many types for a corrupt workbook
         raise FileProblem(f"the workbook cannot be opened ({type(err).__name__}: {err})",
                           expected="an .xlsx workbook saved by Excel or LibreOffice") from None
-    names = {str(name).strip().lower(): name for name in sheets}
-    if table in names:
-        frame = sheets[names[table]]
-    elif len(sheets) == 1:
-        frame = next(iter(sheets.values()))
-    else:
-        raise FileProblem(f"the workbook has no sheet named '{table}' (sheets: "
-                          f"{', '.join(map(str, sheets))})",
-                          expected=f"a sheet named '{table}', or a workbook with one sheet")
-    values = frame.astype(object).where(frame.notna(), None).values.tolist()
-    lines = list(range(1, len(values) + 1))
-    keep = [(ln, row) for ln, row in zip(lines, values)
+    width = max((len(r) for r in values), default=0)
+    values = [list(r) + [None] * (width - len(r)) for r in values]
+    keep = [(ln, row) for ln, row in enumerate(values, start=1)
             if any(v is not None and str(v).strip() for v in row)]
     if not keep:
-        raise FileProblem("the sheet is empty", expected="a header row with the column names")
+        raise FileProblem(f"the sheet '{sheet_name}' is empty",
+                          expected="a header row with the column names")
     header = ["" if v is None else str(v) for v in keep[0][1]]
     body = keep[1:]
+    notes = []
+    if path.suffix.lower() == ".xlsm":
+        notes.append(Note("macros: the workbook's macros were not run; the values as saved "
+                          "were read", "an .xlsx workbook (macros are never run)"))
     return RawTable(path, header, [r for _, r in body], [ln for ln, _ in body],
-                    decimal_comma=True)
+                    decimal_comma=True, notes=notes)
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _cell(cell) -> object:
+    """A workbook cell's value as pandas would give it (whole numbers as int)."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _may_hide_values(data: bytes) -> bool:
+    """Whether any worksheet has merged cells or formulas (cheap: looks at the sheets' XML)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                xml = archive.read(name)
+                if b"<mergeCell " in xml or b"<f>" in xml or b"<f " in xml or b"<x:f" in xml:
+                    return True
+    return False
+
+
+def _refuse_hidden_values(data: bytes, sheet_name: str, values: list[list[object]]) -> None:
+    """Refuse a sheet whose merged cells or formulas without saved values would read as empty."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sheet = openpyxl.load_workbook(io.BytesIO(data), data_only=False,
+                                       keep_links=False)[sheet_name]
+    found = []
+    merged = [str(r) for r in sheet.merged_cells.ranges]
+    if merged:
+        found.append(f"merged cells ({', '.join(merged[:10])}"
+                     + (f" and {len(merged) - 10} more" if len(merged) > 10 else "")
+                     + "): only the first cell of each holds the value, the others read as "
+                     "empty. Unmerge them (Home > Merge & Center) and fill the value into "
+                     "every cell")
+    empty = []
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" or str(cell.value or "").startswith("="):
+                r, c = cell.row - 1, cell.column - 1
+                saved = values[r][c] if r < len(values) and c < len(values[r]) else None
+                if saved is None:
+                    empty.append((cell.row, f"{get_column_letter(cell.column)}{cell.row}",
+                                  str(getattr(cell.value, "text", cell.value))))
+    if empty:
+        cells = ", ".join(ref for _, ref, _ in empty[:10]) + (
+            f" and {len(empty) - 10} more" if len(empty) > 10 else "")
+        found.append(f"{len(empty)} formula cell(s) without a saved value ({cells}; e.g. "
+                     f"{empty[0][2]}): the program that wrote the workbook did not calculate "
+                     "them. Open the workbook in Excel or LibreOffice and save it, or copy the "
+                     "cells and paste them as values")
+    if found:
+        lines = [int(m.min_row) for m in sheet.merged_cells.ranges] + [r for r, _, _ in empty]
+        raise FileProblem(f"sheet '{sheet_name}': " + "; ".join(found), line=min(lines),
+                          expected="a value typed or pasted into every cell (no merged cells, "
+                          "no formulas without a saved value)")
+
+
+def _read_parquet(path: Path, data: bytes) -> RawTable:
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(io.BytesIO(data))
     except Exception as err:  # pyarrow raises several types for a corrupt file
         raise FileProblem(f"the Parquet file cannot be read ({type(err).__name__}: {err})",
                           expected="a Parquet file") from None
+    notes = []
+    for name in frame.columns:
+        column, zones = _local_clock(frame[name])
+        if zones:
+            frame[name] = column
+            notes.append(Note(
+                f"time zone: {name} holds times with a time zone ({', '.join(zones)}); read as "
+                "the local clock time of that zone", "clock times without a zone (the "
+                "codebook's datetimes are local clock time)", column=str(name)))
     values = frame.astype(object).where(frame.notna(), None).values.tolist()
     # Parquet has no lines: number the rows as a CSV would (header on line 1).
     return RawTable(path, [str(c) for c in frame.columns], values,
-                    list(range(2, len(values) + 2)))
+                    list(range(2, len(values) + 2)), notes=notes)
+
+
+def _local_clock(column: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Time-zone-aware times as the local clock time of their zone, and the zones found."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.dt.tz_localize(None), [str(column.dtype.tz)]
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) not in (
+            "datetime", "mixed"):
+        return column, []
+    zones: list[str] = []
+
+    def naive(value):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            zone = str(value.tzinfo)
+            if zone not in zones:
+                zones.append(zone)
+            return value.replace(tzinfo=None)
+        return value
+
+    out = column.map(naive)
+    return out, zones

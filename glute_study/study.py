@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import measures
+from ._read import METADATA_FILE, FileProblem, read_regular
 from .codebook import ANALYSIS_COLUMNS, CODEBOOK
 from .errors import StudyReadError
 from .validate import (
@@ -23,7 +24,6 @@ from .validate import (
 
 __all__ = ["Study", "load_study"]
 
-METADATA_FILE = "study.json"
 
 
 def load_study(path: str | Path) -> Study:
@@ -73,10 +73,12 @@ def load_study(path: str | Path) -> Study:
 
 def _read_metadata(folder: Path) -> dict[str, Any]:
     path = folder / METADATA_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(read_regular(path).decode("utf-8"))
+    except FileProblem as err:
+        raise StudyReadError(f"{path}: {err}; expected {err.expected}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise StudyReadError(f"{path}: not valid JSON ({err}); fix or delete the file") from None
     if not isinstance(meta, dict):

@@ -16,7 +16,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._read import TABLE_SUFFIXES, FileProblem, RawTable, read_raw
+from ._read import (
+    COMPRESSED,
+    OTHER_FORMATS,
+    FileProblem,
+    RawTable,
+    close_name,
+    is_ignored,
+    is_readable_name,
+    is_tableish,
+    line_ranges,
+    read_raw,
+    split_name,
+)
 from .codebook import CODEBOOK, Column, Table
 from .errors import GluteStudyError
 
@@ -53,13 +65,22 @@ class ValidationError(GluteStudyError, ValueError):
 
 
 def _describe(row: pd.Series) -> str:
+    """One problem in one line: where, what is wrong, what was found and what was expected.
+
+    Examples
+    --------
+    >>> print(_describe(pd.Series({"file": "cramps.csv", "line": pd.NA, "column": "",
+    ...     "value": "", "rule": "file: the file is empty", "expected": "a header row"})))
+    cramps.csv: file: the file is empty; expected a header row
+    """
     where = str(row["file"])
     if pd.notna(row["line"]):
         where += f", line {int(row['line'])}"
     if row["column"]:
         where += f", column {row['column']}"
-    found = f": found {row['value']!r}" if row["value"] != "" else ""
-    return f"{where}{found}; expected {row['expected']}"
+    if row["value"] != "":
+        return f"{where}: found {row['value']!r}; expected {row['expected']} ({row['rule']})"
+    return f"{where}: {row['rule']}; expected {row['expected']}"
 
 
 @dataclass
@@ -101,7 +122,7 @@ def read_study_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
     table. Errors are in the problems table; this function never raises for bad data.
     """
     problems = _Problems()
-    files = _find_files(folder, problems)
+    files, unread = _find_files(folder, problems)
     raws: dict[str, RawTable] = {}
     for name, path in files.items():
         try:
@@ -109,45 +130,93 @@ def read_study_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
         except FileProblem as err:
             problems.add("error", name, path.name, err.line, "", "", err.expected or str(err),
                          f"file: {err}")
+            unread.add(name)
             continue
         for note in raws[name].notes:
-            problems.add("warning", name, path.name, None, "", "", "UTF-8 text",
-                         f"encoding: {note}")
+            problems.add("warning", name, path.name, note.line, note.column, "", note.expected,
+                         note.rule)
     tables, lines = {}, {}
     for name, table in CODEBOOK.items():
         if name in raws:
             tables[name], lines[name] = _convert(raws[name], table, problems)
+            if any(k not in _header_names(raws[name]) for k in table.key):
+                unread.add(name)  # without its key columns, its rows cannot be matched
         else:
-            if table.required and name not in files:
-                problems.add("error", name, f"{name}.csv", None, "", "",
-                             f"a file {name}.csv (or .xlsx, .parquet) in {folder}",
-                             "required table missing")
             tables[name], lines[name] = empty_table(table), np.array([], dtype=np.int64)
-    _check(tables, lines, {n: p.name for n, p in files.items()}, problems)
+    _check(tables, lines, {n: p.name for n, p in files.items()}, problems, unread=unread)
     return tables, lines, problems.frame(), files
 
 
-def _find_files(folder: Path, problems: _Problems) -> dict[str, Path]:
+def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set[str]]:
+    """The file of each table, and the tables whose file cannot be read (problems added)."""
     found: dict[str, Path] = {}
+    unread: set[str] = set()
+    strays: list[tuple[Path, str | None]] = []
     for path in sorted(folder.iterdir()):
-        if path.is_dir() or path.name.startswith("."):
+        if is_ignored(path.name):
             continue
-        stem, suffix = path.stem.lower(), path.suffix.lower()
-        if stem in CODEBOOK:
-            if suffix not in TABLE_SUFFIXES:
+        stem, suffix, packing = split_name(path.name)
+        try:
+            is_dir = path.is_dir()
+        except OSError:
+            is_dir = False
+        if stem in CODEBOOK and is_dir:
+            if suffix or packing:
                 problems.add("error", stem, path.name, None, "", "",
-                             "a .csv, .xlsx or .parquet file", f"unknown file type '{suffix}'")
+                             f"a file {stem}.csv (or .xlsx, .parquet), not a folder: move the "
+                             "table file out of the folder and remove it",
+                             "file: this is a folder named like a table file")
+                unread.add(stem)
+            continue
+        if is_dir:
+            continue
+        if stem in CODEBOOK:
+            if not is_readable_name(suffix, packing):
+                hint = OTHER_FORMATS.get(suffix, f"a '{suffix or 'no'}' file")
+                if packing in COMPRESSED and not suffix:
+                    hint = "a compressed file without the table's format in its name"
+                problems.add("error", stem, path.name, None, "", "",
+                             f"a .csv, .xlsx or .parquet file (also compressed: {stem}.csv.gz, "
+                             f"or one file in {stem}.zip); this is {hint}",
+                             f"unknown file type '{suffix}{packing}'")
+                unread.add(stem)
             elif stem in found:
                 problems.add("error", stem, path.name, None, "", "",
-                             f"one file per table (also found {found[stem].name})",
-                             "two files for one table")
+                             f"one file per table (also found {found[stem].name}): remove or "
+                             "rename one", "two files for one table")
             else:
                 found[stem] = path
-        elif suffix in (".csv", ".xlsx", ".parquet", ".tsv"):
-            problems.add("warning", "", path.name, None, "", "",
-                         "a file named after a table: " + ", ".join(CODEBOOK),
-                         "not a study table; ignored")
-    return found
+        else:
+            guess = close_name(stem, CODEBOOK)
+            if guess or is_tableish(suffix, packing):
+                strays.append((path, guess))
+    unread -= set(found)  # a file of another type beside the table's file is its own error
+    for name, table in CODEBOOK.items():
+        if table.required and name not in found and name not in unread:
+            alike = [p.name for p, guess in strays if guess == name]
+            hint = (f"; found {', '.join(map(repr, alike))}: did you mean it? Rename it to "
+                    f"{name}{split_name(alike[0])[1] or '.csv'}" if alike else "")
+            problems.add("error", name, f"{name}.csv", None, "", "",
+                         f"a file {name}.csv (or .xlsx, .parquet) in {folder}{hint}",
+                         "required table missing")
+            unread.add(name)
+    for path, guess in strays:
+        if guess is not None and CODEBOOK[guess].required and guess not in found:
+            continue  # named in the missing table's message
+        hint = (f"; did you mean {guess}? Rename it to {guess}{split_name(path.name)[1]}"
+                f"{split_name(path.name)[2]}" if guess else "")
+        problems.add("warning", "", path.name, None, "", "",
+                     "a file named after a table: " + ", ".join(CODEBOOK) + hint,
+                     "not a study table; ignored")
+    return found, unread
+
+
+def _header_names(raw: RawTable) -> set[str]:
+    return {_column_name(h) for h in raw.header}
+
+
+def _column_name(header: object) -> str:
+    return str(header).replace("\ufeff", "").strip().lower().replace(" ", "_")
 
 
 def empty_table(table: Table) -> pd.DataFrame:
@@ -190,7 +259,7 @@ def _pandas_dtype(col: Column) -> str:
 
 def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataFrame, np.ndarray]:
     file = raw.path.name
-    header = [str(h).replace("\ufeff", "").strip().lower().replace(" ", "_") for h in raw.header]
+    header = [_column_name(h) for h in raw.header]
     index: dict[str, int] = {}
     for pos, name in enumerate(header):
         if name in index:
@@ -469,8 +538,12 @@ def check_tables(tables: dict[str, pd.DataFrame], *, files: dict[str, str] | Non
     return problems.frame()
 
 
-def _check(tables, lines, files, problems: _Problems) -> None:
-    """Row and cross-table rules; ``files`` maps table names to file names."""
+def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> None:
+    """Row and cross-table rules; ``files`` maps table names to file names.
+
+    ``unread`` names the tables whose file is missing or could not be read: rows that would be
+    checked against them are counted in one problem instead of each being called unknown.
+    """
     def add(severity, name, idx, column, value, expected, rule):
         file = files.get(name, f"{name}.csv")
         problems.add(severity, name, file, int(lines[name][idx]), column, value, expected, rule)
@@ -489,18 +562,38 @@ def _check(tables, lines, files, problems: _Problems) -> None:
             add("warning", "participants", i, "participant_id", pid,
                 f"one id per person; {alike[0]!r} differs only in case or spaces",
                 "ids alike but for case")
+    usable = "participants" not in unread and parts["participant_id"].notna().any()
+    unknown_rows: dict[str, np.ndarray] = {}
+    unchecked: dict[str, int] = {}
     for name in CODEBOOK:
         if name == "participants":
             continue
         ids = tables[name]["participant_id"]
-        for i in np.flatnonzero((~ids.isin(known) & ids.notna()).to_numpy()):
-            alike = folded.get(str(ids.iloc[i]).strip().casefold())
+        present = ids.notna().to_numpy()
+        if not usable:
+            if present.any():
+                unchecked[name] = int(present.sum())
+            continue
+        unknown_rows[name] = present & ~ids.isin(known).to_numpy()
+        for pid, idx in _groups(ids, unknown_rows[name]):
+            alike = folded.get(str(pid).strip().casefold())
             hint = f" (did you mean {alike[0]!r}? ids are case-sensitive)" if alike else ""
-            add("error", name, i, "participant_id", ids.iloc[i],
-                f"a participant_id listed in participants{hint}", "unknown participant")
+            add("error", name, idx[0], "participant_id", pid,
+                f"a participant_id listed in participants{hint}",
+                "unknown participant" + _rows(lines[name], idx))
+    if unchecked:
+        counts = ", ".join(f"{n} of {name}" for name, n in unchecked.items())
+        why = ("the participants table is missing or could not be read (see its error)"
+               if "participants" in unread else "the participants table lists no participant_id")
+        problems.add("warning" if "participants" in unread else "error", "participants",
+                     files.get("participants", "participants.csv"), None, "participant_id", "",
+                     "a participants table listing every participant_id of the other tables",
+                     f"not checked: {sum(unchecked.values())} rows ({counts}) name participants, "
+                     f"but {why}; they are checked once it is fixed")
 
     start, end = parts["follow_up_start"], parts["follow_up_end"]
-    for i in np.flatnonzero((end < start).to_numpy()):
+    early = (end < start).to_numpy()
+    for i in np.flatnonzero(early):
         add("error", "participants", i, "follow_up_end", end.iloc[i],
             f"a date on or after follow_up_start ({start.iloc[i].date()})", "follow-up ends early")
     if "age" in parts and "birth_year" in parts:
@@ -525,35 +618,69 @@ def _check(tables, lines, files, problems: _Problems) -> None:
         add("error", "exposure", i, "duration_min", expo["duration_min"].iloc[i],
             "a positive duration (min): a session without exposure time should not be listed",
             "non-positive exposure")
-    window = parts.drop_duplicates("participant_id").set_index("participant_id")[
-        ["follow_up_start", "follow_up_end"]]
+    # a window that ends before it starts, or a participant listed twice, has its own error:
+    # the rows of that participant are not also called outside follow-up
+    doubtful = early | parts["participant_id"].duplicated(keep=False).to_numpy()
+    window = parts[~doubtful].set_index("participant_id")[["follow_up_start", "follow_up_end"]]
     for name, col in (("exposure", "date"), ("cramps", "datetime")):
         frame = tables[name]
         joined = window.reindex(frame["participant_id"])
         day = frame[col].dt.normalize().to_numpy()
         outside = (day < joined["follow_up_start"].to_numpy()) | (
             day > joined["follow_up_end"].to_numpy())
-        for i in np.flatnonzero(outside):
-            s, e = joined["follow_up_start"].iloc[i], joined["follow_up_end"].iloc[i]
-            add("warning", name, i, col, frame[col].iloc[i],
-                f"a date inside follow-up, {s.date()} to {e.date()} (left out of analyses)",
-                "outside follow-up")
+        for pid, idx in _groups(frame["participant_id"], outside):
+            s, e = joined["follow_up_start"].iloc[idx[0]], joined["follow_up_end"].iloc[idx[0]]
+            add("warning", name, idx[0], col, frame[col].iloc[idx[0]],
+                f"a date inside follow-up of {pid}, {s.date()} to {e.date()} (left out of "
+                "analyses); check the date, or follow_up_start and follow_up_end in "
+                "participants", "outside follow-up" + _rows(lines[name], idx))
 
     cramps = tables["cramps"]
+    has_session = cramps["session_id"].notna().to_numpy()
+    has_session &= ~unknown_rows.get("cramps", np.zeros(len(cramps), dtype=bool))
+    if not has_session.any():
+        return
+    if "exposure" in unread or expo.empty:
+        why = ("the exposure table could not be read (see its error)" if "exposure" in unread
+               else "the study has no exposure table")
+        problems.add("warning" if "exposure" in unread else "error", "cramps",
+                     files.get("cramps", "cramps.csv"), None, "session_id", "",
+                     "an exposure table with the sessions that cramps name (or no session_id)",
+                     f"not checked: {int(has_session.sum())} cramps name a session, but {why}")
+        return
     sessions = expo.drop_duplicates(["participant_id", "session_id"]).set_index(
         ["participant_id", "session_id"])["date"]
-    has_session = cramps["session_id"].notna().to_numpy()
     keys = pd.MultiIndex.from_arrays([cramps["participant_id"], cramps["session_id"]])
     session_day = sessions.reindex(keys).to_numpy()
-    for i in np.flatnonzero(has_session):
-        if pd.isna(session_day[i]):
-            add("error", "cramps", i, "session_id", cramps["session_id"].iloc[i],
-                "a session_id of this participant in exposure", "unknown session")
-        elif pd.notna(cramps["datetime"].iloc[i]) and (
+    missing = has_session & pd.isna(session_day)
+    pairs = pd.Series(list(zip(cramps["participant_id"], cramps["session_id"])), dtype=object)
+    for (_, session), idx in _groups(pairs, missing):
+        add("error", "cramps", idx[0], "session_id", session,
+            "a session_id of this participant in exposure",
+            "unknown session" + _rows(lines["cramps"], idx))
+    for i in np.flatnonzero(has_session & ~missing):
+        if pd.notna(cramps["datetime"].iloc[i]) and (
                 cramps["datetime"].iloc[i].normalize() != pd.Timestamp(session_day[i])):
             add("warning", "cramps", i, "datetime", cramps["datetime"].iloc[i],
                 f"a time on the session's day ({pd.Timestamp(session_day[i]).date()})",
                 "cramp not on its session's day")
+
+
+def _groups(values: pd.Series, mask: np.ndarray) -> list[tuple[object, np.ndarray]]:
+    """Positions where ``mask`` holds, grouped by value, in order of first appearance."""
+    where = np.flatnonzero(mask)
+    if not len(where):
+        return []
+    chosen = values.iloc[where].reset_index(drop=True)
+    codes, uniques = pd.factorize(chosen, sort=False)
+    return [(uniques[k], where[codes == k]) for k in range(len(uniques))]
+
+
+def _rows(lines: np.ndarray, idx: np.ndarray) -> str:
+    """' (3 rows: lines 4-6)' after a rule that several rows share; '' for one row."""
+    if len(idx) < 2:
+        return ""
+    return f" ({len(idx)} rows: lines {line_ranges(lines[idx])})"
 
 
 def _check_keys(frame: pd.DataFrame, table: Table, lines: np.ndarray, add) -> None:

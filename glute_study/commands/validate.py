@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+import pandas as pd
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -13,34 +15,82 @@ def add_parser(subparsers) -> None:
         "(warnings may still be printed), 1 when it has errors.")
     p.add_argument("study_dir", help="the study folder")
     p.add_argument("--format", choices=["table", "json"], default="table",
-                   help="readable table (default) or JSON records for machines")
+                   help="readable blocks, one per problem (default), or JSON records for "
+                   "machines")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import StudyReadError
     from ..study import load_study
-    from ..validate import ValidationError
+    from ..validate import PROBLEM_COLUMNS, ValidationError
 
     try:
         study = load_study(args.study_dir)
     except ValidationError as err:
         _print(err.problems, args.format, valid=False)
         return 1
+    except StudyReadError as err:
+        if args.format != "json":
+            raise  # the command line prints it as one line
+        row = dict.fromkeys(PROBLEM_COLUMNS, "")
+        row.update(severity="error", file=str(args.study_dir), line=None, rule=str(err),
+                   expected="a study folder holding participants.csv and the other tables")
+        _print(pd.DataFrame([row], columns=PROBLEM_COLUMNS), "json", valid=False)
+        return 1
     _print(study.problems, args.format, valid=True, summary=repr(study))
     return 0
 
 
-def _print(problems, fmt: str, *, valid: bool, summary: str = "") -> None:
+def _print(problems: pd.DataFrame, fmt: str, *, valid: bool, summary: str = "") -> None:
     if fmt == "json":
-        records = problems.astype(object).where(problems.notna(), None).to_dict("records")
-        print(json.dumps({"valid": valid, "problems": records}, indent=2, default=str))
+        print(json.dumps({"valid": valid, "problems": _records(problems)}, indent=2,
+                         ensure_ascii=False))
         return
+    for _, row in problems.iterrows():
+        print(_block(row))
+        print()
     errors = int((problems["severity"] == "error").sum())
     warnings = int((problems["severity"] == "warning").sum())
-    if len(problems):
-        shown = problems.drop(columns=["table"]).fillna("")
-        print(shown.to_string(index=False, max_colwidth=70))
-        print()
     verdict = "valid" if valid else "NOT valid"
     print(f"{verdict}: {errors} error(s), {warnings} warning(s)" + (f" -- {summary}" if summary
                                                                      else ""))
+
+
+def _records(problems: pd.DataFrame) -> list[dict]:
+    """Problems as JSON-ready records: every field, ``line`` an int or null."""
+    out = []
+    for row in problems.to_dict("records"):
+        record = {}
+        for key, value in row.items():
+            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+                record[key] = None
+            elif key == "line":
+                record[key] = int(value)
+            else:
+                record[key] = str(value)
+        out.append(record)
+    return out
+
+
+def _block(row: pd.Series) -> str:
+    """One problem as a block: where it is, then what is wrong and what was expected, in full.
+
+    Examples
+    --------
+    >>> print(_block(pd.Series({"severity": "error", "file": "cramps.csv", "line": 4,
+    ...     "column": "participant_id", "value": "gs04", "rule": "unknown participant",
+    ...     "expected": "a participant_id listed in participants"})))
+    ERROR    cramps.csv, line 4, column participant_id
+             unknown participant: found 'gs04'
+             expected: a participant_id listed in participants
+    """
+    where = str(row["file"])
+    if pd.notna(row["line"]):
+        where += f", line {int(row['line'])}"
+    if row["column"]:
+        where += f", column {row['column']}"
+    found = f": found {row['value']!r}" if row["value"] != "" else ""
+    pad = " " * 9
+    return (f"{str(row['severity']).upper():<8} {where}\n{pad}{row['rule']}{found}\n"
+            f"{pad}expected: {row['expected']}")
