@@ -139,8 +139,9 @@ def read_study_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
     for name, table in CODEBOOK.items():
         if name in raws:
             tables[name], lines[name] = _convert(raws[name], table, problems)
-            if any(k not in _header_names(raws[name]) for k in table.key):
-                unread.add(name)  # without its key columns, its rows cannot be matched
+            if len(tables[name]) < len(raws[name].rows) or any(
+                    k not in _header_names(raws[name]) for k in table.key):
+                unread.add(name)  # rows left out, or no key columns: rows cannot be matched
         else:
             tables[name], lines[name] = empty_table(table), np.array([], dtype=np.int64)
     _check(tables, lines, {n: p.name for n, p in files.items()}, problems, unread=unread)
@@ -277,13 +278,18 @@ def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataF
                          f"a column '{col.name}' ({col.expected()})", "required column missing")
     width = len(header)
     rows, lines = [], []
+    uneven: dict[int, list[int]] = {}  # rows of another width are one error per width
     for row, line in zip(raw.rows, raw.lines):
         if len(row) != width:
-            problems.add("error", table.name, file, line, "", f"{len(row)} fields",
-                         f"{width} fields, as in the header", "wrong number of fields")
-            row = (list(row) + [None] * width)[:width]
+            uneven.setdefault(len(row), []).append(line)
+            continue
         rows.append(row)
         lines.append(line)
+    for n, where in uneven.items():
+        problems.add("error", table.name, file, where[0], "", f"{n} fields",
+                     f"{width} fields, as in the header (check the delimiter and quotes; these "
+                     "rows are not checked further)", "wrong number of fields" + _rows(
+                         np.asarray(where), np.arange(len(where))))
     data = {}
     for col in table.columns:
         if col.name in index:
@@ -583,7 +589,7 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
                 "unknown participant" + _rows(lines[name], idx))
     if unchecked:
         counts = ", ".join(f"{n} of {name}" for name, n in unchecked.items())
-        why = ("the participants table is missing or could not be read (see its error)"
+        why = ("the participants table is missing or could not be read in full (see its error)"
                if "participants" in unread else "the participants table lists no participant_id")
         problems.add("warning" if "participants" in unread else "error", "participants",
                      files.get("participants", "participants.csv"), None, "participant_id", "",
@@ -641,8 +647,8 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
     if not has_session.any():
         return
     if "exposure" in unread or expo.empty:
-        why = ("the exposure table could not be read (see its error)" if "exposure" in unread
-               else "the study has no exposure table")
+        why = ("the exposure table could not be read in full (see its error)"
+               if "exposure" in unread else "the study has no exposure table")
         problems.add("warning" if "exposure" in unread else "error", "cramps",
                      files.get("cramps", "cramps.csv"), None, "session_id", "",
                      "an exposure table with the sessions that cramps name (or no session_id)",
@@ -684,20 +690,34 @@ def _rows(lines: np.ndarray, idx: np.ndarray) -> str:
 
 
 def _check_keys(frame: pd.DataFrame, table: Table, lines: np.ndarray, add) -> None:
+    """Rows whose key repeats an earlier row's; rows missing a key value have their own error."""
     if frame.empty:
         return
     key = frame[list(table.key)]
-    dup = key.duplicated(keep="first").to_numpy()
+    complete = key.notna().all(axis=1).to_numpy()
+    dup = complete & key.duplicated(keep="first").to_numpy()
     if not dup.any():
         return
     first = {}
     for i, row in enumerate(key.itertuples(index=False)):
         first.setdefault(tuple(row), i)
-    for i in np.flatnonzero(dup):
+    where = np.flatnonzero(dup)
+    expected = f"a unique ({', '.join(table.key)})"
+    if len(where) > _MANY:  # most likely rows pasted twice: one message, every line named
+        i = where[0]
+        add("error", i, table.key[-1], ", ".join(_show(v) for v in key.iloc[i]),
+            f"{expected}; line {int(lines[i])} repeats the key of line "
+            f"{int(lines[first[tuple(key.iloc[i])]])} (rows pasted twice?)",
+            "duplicate key" + _rows(lines, where))
+        return
+    for i in where:
         row = tuple(key.iloc[i])
         add("error", i, table.key[-1], ", ".join(_show(v) for v in row),
-            f"a unique ({', '.join(table.key)}); the same key is on line "
-            f"{int(lines[first[row]])}", "duplicate key")
+            f"{expected}; the same key is on line {int(lines[first[row]])}", "duplicate key")
+
+
+_MANY = 10
+"""More rows than this with one rule and one cause are one problem naming every line."""
 
 
 _TEST_UNITS = {"hhd_hip_extension": ("N", "Nm"), "isokinetic_hip_extension": ("Nm", "N"),
