@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._read import DEVICE_DAYS, IMPORT_LOG, QC_REPORT
 from ..codebook import CODEBOOK
 from ..errors import InputError
 from .qc import qc_report, render_qc
@@ -152,8 +153,8 @@ def import_to_study(
             if (folder / f"{name}.csv").exists():
                 _read_study_csv(folder / f"{name}.csv",
                                 [k for k in CODEBOOK[name].key if k in frame.columns])
-        if (folder / "import_log.csv").exists():
-            _read_study_csv(folder / "import_log.csv", ["participant_id", "file"])
+        if (folder / IMPORT_LOG).exists():
+            _read_study_csv(folder / IMPORT_LOG, ["participant_id", "file"])
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -163,7 +164,7 @@ def import_to_study(
     if source in _DEVICES:
         parts.to_csv(folder / _PARTS_FILE, index=False, lineterminator="\n")
     merged = _read_folder(folder)
-    log_path = folder / "import_log.csv"
+    log_path = folder / IMPORT_LOG
     log = files.assign(imported=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC"))
     if log_path.exists():
         old = _read_study_csv(log_path, ["participant_id", "file"])
@@ -174,16 +175,17 @@ def import_to_study(
         log = pd.concat([old, log.astype(str)], ignore_index=True)
     log.to_csv(log_path, index=False, lineterminator="\n")
     qc = qc_report(merged, files=log)
-    qc.to_csv(folder / "qc_report.csv", index=False, lineterminator="\n")
+    qc.to_csv(folder / f"{QC_REPORT}.csv", index=False, lineterminator="\n")
     rules = log if "rule" in log.columns else None
-    (folder / "qc_report.md").write_text(render_qc(qc, rules=rules), encoding="utf-8")
-    (folder / "qc_report.html").write_text(render_qc(qc, format="html", rules=rules),
+    (folder / f"{QC_REPORT}.md").write_text(render_qc(qc, rules=rules), encoding="utf-8")
+    (folder / f"{QC_REPORT}.html").write_text(render_qc(qc, format="html", rules=rules),
                                            encoding="utf-8")
     summary = [f"{name}: {n_new} row(s) imported, {n_replaced} replaced, "
                + (f"{n_removed} removed (in the study, not in this import), " if n_removed else "")
                + f"{n_total} in {name}.csv"
                for name, (n_new, n_replaced, n_removed, n_total) in counts.items()]
-    summary.append(f"QC report: {folder / 'qc_report.md'} ({int((qc['status'] == 'check').sum())}"
+    n_check = int((qc["status"] == "check").sum())
+    summary.append(f"QC report: {folder / f'{QC_REPORT}.md'} ({n_check}"
                    f" of {len(qc)} participant(s) to check)")
     study = None
     if (folder / "participants.csv").exists():
@@ -263,7 +265,7 @@ def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
 
 #: Part-days of every device file imported into a study folder, so that a later import can add a
 #: file's part of a shared day to the part already there (and replace a re-imported file's parts).
-_PARTS_FILE = "device_days.csv"
+_PARTS_FILE = DEVICE_DAYS
 _PART_KEY = ["participant_id", "date", "instrument"]
 
 
