@@ -564,10 +564,36 @@ def _read_parquet(path: Path, data: bytes) -> RawTable:
                 f"time zone: {name} holds times with a time zone ({', '.join(zones)}); read as "
                 "the local clock time of that zone", "clock times without a zone (the "
                 "codebook's datetimes are local clock time)", column=str(name)))
+        frame[name] = _beyond_pandas_as_text(frame[name])
     values = frame.astype(object).where(frame.notna(), None).values.tolist()
     # Parquet has no lines: number the rows as a CSV would (header on line 1).
     return RawTable(path, [str(c) for c in frame.columns], values,
                     list(range(2, len(values) + 2)), notes=notes)
+
+
+_EARLIEST, _LATEST = dt.date(1677, 9, 22), dt.date(2262, 4, 11)  # what pandas' ns can hold
+
+
+def _beyond_pandas_as_text(column: pd.Series) -> pd.Series:
+    """A column with dates pandas cannot hold (before 1677, after 2262) as ISO text cells.
+
+    The text goes through the same checks as a CSV's, which name each such cell.
+    """
+    if str(column.dtype).startswith("datetime64[ns") or (
+            column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in (
+                "date", "datetime", "mixed")) or not (
+            column.dtype == object or pd.api.types.is_datetime64_any_dtype(column.dtype)):
+        return column
+
+    def day(v):
+        return v.date() if isinstance(v, dt.datetime) else v
+
+    dates = [day(v) for v in column if isinstance(v, dt.date)]
+    if all(_EARLIEST < d < _LATEST for d in dates):
+        return column
+    return column.map(lambda v: (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else
+                                 v.isoformat() if isinstance(v, dt.date) else
+                                 "" if pd.isna(v) else str(v)))
 
 
 def _local_clock(column: pd.Series) -> tuple[pd.Series, list[str]]:

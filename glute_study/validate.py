@@ -19,6 +19,7 @@ import pandas as pd
 from ._read import (
     COMPRESSED,
     OTHER_FORMATS,
+    TABLE_SUFFIXES,
     FileProblem,
     RawTable,
     close_name,
@@ -30,7 +31,7 @@ from ._read import (
     split_name,
 )
 from .codebook import CODEBOOK, Column, Table
-from .errors import GluteStudyError
+from .errors import GluteStudyError, StudyReadError
 
 __all__ = [
     "PROBLEM_COLUMNS", "ValidationError", "check_tables", "conform", "read_study_folder",
@@ -153,7 +154,12 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
     found: dict[str, Path] = {}
     unread: set[str] = set()
     strays: list[tuple[Path, str | None]] = []
-    for path in sorted(folder.iterdir()):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as err:
+        raise StudyReadError(f"{folder}: the study folder cannot be listed ({err.strerror}); "
+                             "check its permissions") from None
+    for path in entries:
         if is_ignored(path.name):
             continue
         stem, suffix, packing = split_name(path.name)
@@ -173,9 +179,14 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
             continue
         if stem in CODEBOOK:
             if not is_readable_name(suffix, packing):
-                hint = OTHER_FORMATS.get(suffix, f"a '{suffix or 'no'}' file")
-                if packing in COMPRESSED and not suffix:
+                hint = OTHER_FORMATS.get(suffix, f"a '{suffix}' file")
+                if suffix.strip() in TABLE_SUFFIXES:
+                    hint = (f"a name ending in spaces: rename it to {stem}{suffix.strip()}"
+                            f"{packing}")
+                elif packing in COMPRESSED and not suffix:
                     hint = "a compressed file without the table's format in its name"
+                elif not suffix:
+                    hint = f"a file without a suffix: name it {stem}.csv if it is a CSV"
                 problems.add("error", stem, path.name, None, "", "",
                              f"a .csv, .xlsx or .parquet file (also compressed: {stem}.csv.gz, "
                              f"or one file in {stem}.zip); this is {hint}",
@@ -196,7 +207,7 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
         if table.required and name not in found and name not in unread:
             alike = [p.name for p, guess in strays if guess == name]
             hint = (f"; found {', '.join(map(repr, alike))}: did you mean it? Rename it to "
-                    f"{name}{split_name(alike[0])[1] or '.csv'}" if alike else "")
+                    f"{_renamed(alike[0], name)}" if alike else "")
             problems.add("error", name, f"{name}.csv", None, "", "",
                          f"a file {name}.csv (or .xlsx, .parquet) in {folder}{hint}",
                          "required table missing")
@@ -204,12 +215,20 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
     for path, guess in strays:
         if guess is not None and CODEBOOK[guess].required and guess not in found:
             continue  # named in the missing table's message
-        hint = (f"; did you mean {guess}? Rename it to {guess}{split_name(path.name)[1]}"
-                f"{split_name(path.name)[2]}" if guess else "")
+        if guess in found and not is_tableish(*split_name(path.name)[1:]):
+            continue  # a backup or note beside the table (cramps.csv.bak)
+        hint = f"; did you mean {guess}? Rename it to {_renamed(path.name, guess)}" if guess else ""
         problems.add("warning", "", path.name, None, "", "",
                      "a file named after a table: " + ", ".join(CODEBOOK) + hint,
                      "not a study table; ignored")
     return found, unread
+
+
+def _renamed(name: str, table: str) -> str:
+    """The file name ``name`` should have to be read as ``table``."""
+    _, suffix, packing = split_name(name)
+    suffix = suffix.strip()
+    return f"{table}{suffix if is_readable_name(suffix, packing) else '.csv'}{packing}"
 
 
 def _header_names(raw: RawTable) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import pandas as pd
 
@@ -44,17 +45,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _print(problems: pd.DataFrame, fmt: str, *, valid: bool, summary: str = "") -> None:
     if fmt == "json":
-        print(json.dumps({"valid": valid, "problems": _records(problems)}, indent=2,
+        _emit(json.dumps({"valid": valid, "problems": _records(problems)}, indent=2,
                          ensure_ascii=False))
         return
     for _, row in problems.iterrows():
-        print(_block(row))
-        print()
+        _emit(_block(row) + "\n")
     errors = int((problems["severity"] == "error").sum())
     warnings = int((problems["severity"] == "warning").sum())
     verdict = "valid" if valid else "NOT valid"
     print(f"{verdict}: {errors} error(s), {warnings} warning(s)" + (f" -- {summary}" if summary
                                                                      else ""))
+
+
+def _emit(text: str) -> None:
+    """Print text whatever it holds: characters the terminal cannot show are escaped."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    print(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
 def _records(problems: pd.DataFrame) -> list[dict]:

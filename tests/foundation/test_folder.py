@@ -7,6 +7,7 @@ output formats: the exit code is the expected one and the output names the file 
 from __future__ import annotations
 
 import bz2
+import datetime as dt
 import gzip
 import json
 import lzma
@@ -91,6 +92,18 @@ def _replace(table, name, data):
     return fault
 
 
+def _parquet_before_1677(folder):
+    frame = pd.read_csv(folder / "cramps.csv")
+    frame["datetime"] = pd.Series([dt.datetime(1500, 1, 1)] * len(frame), dtype="datetime64[s]")
+    frame.to_parquet(folder / "cramps.parquet")
+    (folder / "cramps.csv").unlink()
+
+
+def _odd_bytes_in_a_name(folder):
+    with open(os.fsencode(folder) + b"/notes\xff.csv", "wb") as handle:
+        handle.write(b"a,b\n")
+
+
 # fault: (apply, exit code, file the output must name)
 FAULTS = {
     "participants missing": (lambda f: (f / "participants.csv").unlink(), 1, "participants.csv"),
@@ -129,6 +142,11 @@ FAULTS = {
     "pipe": (_fifo, 1, "cramps.csv"),
     "link to a folder": (_link(lambda f: f), 1, "cramps.csv"),
     "stray csv": (_write("notes.csv"), 0, "notes.csv"),
+    "odd bytes in a file name": (_odd_bytes_in_a_name, 0, "notes"),
+    "table without a suffix": (lambda f: _move(f, "cramps", "cramps"), 1, "without a suffix"),
+    "suffix ending in a space": (lambda f: _move(f, "cramps", "cramps.csv "), 1,
+                                 "rename it to cramps.csv"),
+    "parquet dates before 1677": (_parquet_before_1677, 1, "cramps.parquet"),
     "misnamed optional table": (lambda f: _move(f, "cramps", "cramp.csv"), 0, "cramp.csv"),
     "bad study.json": (_write("study.json", b"{not json"), 1, "study.json"),
     "study.json a device": (lambda f: ((f / "study.json").unlink(missing_ok=True),
@@ -166,9 +184,10 @@ def _lock_and_package_files(folder):
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_lock_files_and_the_packages_own_files_are_not_problems(study_dir, capsys, fmt):
     _lock_and_package_files(study_dir)
+    (study_dir / "cramps.csv.bak").write_bytes(_csv(study_dir, "cramps"))
     assert main(["validate", str(study_dir), "--format", fmt]) == 0
     out = capsys.readouterr().out
-    for name in ("~$participants", ".~lock", *PACKAGE_FILES - {"study.json"}):
+    for name in ("~$participants", ".~lock", "cramps.csv.bak", *PACKAGE_FILES - {"study.json"}):
         assert name not in out
 
 
