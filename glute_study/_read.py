@@ -199,6 +199,10 @@ def read_regular(path: Path) -> bytes:
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
+        mode = os.stat(path).st_mode  # a socket cannot even be opened: say what it is
+        if not stat.S_ISREG(mode):
+            raise FileProblem(f"this is {_kind(mode)}, not a file; nothing was read",
+                              expected="a regular table file (CSV, .xlsx or .parquet)")
         fd = os.open(path, flags)
     except FileNotFoundError:
         if path.is_symlink():

@@ -154,6 +154,7 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
     found: dict[str, Path] = {}
     unread: set[str] = set()
     strays: list[tuple[Path, str | None]] = []
+    folders: dict[str, str] = {}  # a table's file found in a folder named after it
     try:
         entries = sorted(folder.iterdir())
     except OSError as err:
@@ -174,6 +175,10 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
                              "table file out of the folder and remove it",
                              "file: this is a folder named like a table file")
                 unread.add(stem)
+            else:
+                inside = _table_files_in(path, stem)
+                if inside:
+                    folders[stem] = f"{path.name}/{inside[0]}"
             continue
         if is_dir:
             continue
@@ -208,6 +213,9 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
             alike = [p.name for p, guess in strays if guess == name]
             hint = (f"; found {', '.join(map(repr, alike))}: did you mean it? Rename it to "
                     f"{_renamed(alike[0], name)}" if alike else "")
+            if name in folders:
+                hint += (f"; found {folders.pop(name)!r} in a folder: move it into the study "
+                         "folder")
             problems.add("error", name, f"{name}.csv", None, "", "",
                          f"a file {name}.csv (or .xlsx, .parquet) in {folder}{hint}",
                          "required table missing")
@@ -221,7 +229,21 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
         problems.add("warning", "", path.name, None, "", "",
                      "a file named after a table: " + ", ".join(CODEBOOK) + hint,
                      "not a study table; ignored")
+    for name, inside in folders.items():
+        if name not in found and name not in unread:
+            problems.add("warning", name, inside, None, "", "",
+                         f"the {name} table as a file in the study folder itself: move it there "
+                         "(files in subfolders are not read)", "file in a subfolder; not read")
     return found, unread
+
+
+def _table_files_in(folder: Path, table: str) -> list[str]:
+    """Names of files in ``folder`` that are named like ``table``'s file."""
+    try:
+        return sorted(p.name for p in folder.iterdir() if split_name(p.name)[0] == table
+                      and is_readable_name(*split_name(p.name)[1:]))
+    except OSError:
+        return []
 
 
 def _renamed(name: str, table: str) -> str:
