@@ -701,9 +701,9 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
     session_day = sessions.reindex(keys).to_numpy()
     missing = has_session & pd.isna(session_day)
     pairs = pd.Series(list(zip(cramps["participant_id"], cramps["session_id"])), dtype=object)
-    for (_, session), idx in _groups(pairs, missing):
+    for (pid, session), idx in _groups(pairs, missing):
         add("error", "cramps", idx[0], "session_id", session,
-            "a session_id of this participant in exposure",
+            f"a session_id of {pid} in exposure",
             "unknown session" + _rows(lines["cramps"], idx))
     for i in np.flatnonzero(has_session & ~missing):
         if pd.notna(cramps["datetime"].iloc[i]) and (

@@ -176,3 +176,20 @@ def test_rows_of_another_width_are_one_error_per_width_without_a_cell_flood(stud
     hit = find(problems, severity="error", file="exposure.csv", rule="wrong number of fields",
                line=2)
     assert f"{len(body)} rows: lines 2-{len(body) + 1}" in hit["rule"]
+
+
+def test_one_unknown_session_of_several_cramps_is_one_error_naming_the_participant(study_dir):
+    rows = read_rows(study_dir, "cramps")
+    head = rows[0]
+    pid, sid = head.index("participant_id"), head.index("session_id")
+    first = rows[1][pid]
+    mine = [i for i, r in enumerate(rows) if i and r[pid] == first and r[sid]]
+    assert len(mine) >= 2
+    for i in mine:
+        rows[i][sid] = "S999"
+    write_rows(study_dir, "cramps", rows)
+    problems = problems_of(study_dir)
+    unknown = problems[problems["rule"].str.contains("unknown session")]
+    assert len(unknown) == 1, unknown.to_string()
+    assert unknown.iloc[0]["line"] == mine[0] + 1 and first in unknown.iloc[0]["expected"]
+    assert f"{len(mine)} rows: lines" in unknown.iloc[0]["rule"]
