@@ -689,7 +689,7 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
         return
     if "exposure" in unread or expo.empty:
         why = ("the exposure table could not be read in full (see its error)"
-               if "exposure" in unread else "the study has no exposure table")
+               if "exposure" in unread else "the study has no exposure rows")
         problems.add("warning" if "exposure" in unread else "error", "cramps",
                      files.get("cramps", "cramps.csv"), None, "session_id", "",
                      "an exposure table with the sessions that cramps name (or no session_id)",

@@ -129,7 +129,7 @@ def test_no_exposure_table_with_sessions_named_is_one_error(study_dir):
     (study_dir / "exposure.csv").unlink()
     problems = problems_of(study_dir)
     assert len(_errors(problems)) == 1, problems.to_string()
-    find(problems, severity="error", file="cramps.csv", rule="no exposure table")
+    find(problems, severity="error", file="cramps.csv", rule="no exposure rows")
 
 
 def test_a_cramp_of_an_unknown_participant_is_not_also_an_unknown_session(study_dir):
