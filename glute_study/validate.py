@@ -140,7 +140,7 @@ def read_study_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
     for name, table in CODEBOOK.items():
         if name in raws:
             tables[name], lines[name] = _convert(raws[name], table, problems)
-            if len(tables[name]) < len(raws[name].rows) or any(
+            if raws[name].ragged or any(
                     k not in _header_names(raws[name]) for k in table.key):
                 unread.add(name)  # rows left out, or no key columns: rows cannot be matched
         else:
@@ -318,31 +318,28 @@ def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataF
             problems.add("error", table.name, file, 1, col.name, "",
                          f"a column '{col.name}' ({col.expected()})", "required column missing")
     width = len(header)
-    rows, lines = [], []
     uneven: dict[int, list[int]] = {}  # rows of another width are one error per width
-    for row, line in zip(raw.rows, raw.lines):
-        if len(row) != width:
-            uneven.setdefault(len(row), []).append(line)
-            continue
-        rows.append(row)
-        lines.append(line)
+    for line, fields in raw.ragged:
+        uneven.setdefault(fields, []).append(line)
     for n, where in uneven.items():
         problems.add("error", table.name, file, where[0], "", f"{n} fields",
                      f"{width} fields, as in the header (check the delimiter and quotes; these "
                      "rows are not checked further)", "wrong number of fields" + _rows(
                          np.asarray(where), np.arange(len(where))))
+    lines = raw.lines
     data = {}
     for col in table.columns:
         if col.name in index:
-            cells = [r[index[col.name]] for r in rows]
+            cells = raw.columns[index[col.name]]
+            raw.columns[index[col.name]] = None  # converted once; let the text go
             data[col.name] = _convert_column(cells, lines, col, table, file, raw.decimal_comma,
                                              problems)
         elif col.name == "trial":
-            data[col.name] = pd.array([1] * len(rows), dtype="Int64")
+            data[col.name] = pd.array(np.ones(len(lines), dtype=np.int64), dtype="Int64")
         else:
-            data[col.name] = pd.Series([None] * len(rows), dtype=_pandas_dtype(col)).array
+            data[col.name] = pd.Series([None] * len(lines), dtype=_pandas_dtype(col)).array
     frame = pd.DataFrame(data)
-    return frame, np.asarray(lines, dtype=np.int64)
+    return frame, lines
 
 
 def _is_missing(value: object) -> bool:
@@ -356,8 +353,12 @@ def _is_missing(value: object) -> bool:
 def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_comma: bool,
                     problems: _Problems):
     """Typed values of one column; bad, missing and out-of-range cells go to ``problems``."""
-    if all(isinstance(c, str) for c in cells):
-        values, missing, bad = _parse_text_column(cells, col, decimal_comma)
+    if isinstance(cells, list) and all(isinstance(c, str) for c in cells):
+        import pyarrow as pa
+
+        cells = pa.chunked_array([pa.array(cells, type=pa.large_string())])
+    if not isinstance(cells, list):  # Arrow text: a CSV column, or a column of text cells
+        values, missing, bad = _parse_text_column(_text_series(cells), col, decimal_comma)
     else:  # typed cells from a workbook or Parquet file: one at a time
         missing = np.array([_is_missing(c) for c in cells], dtype=bool)
         parsed = [None if m else _parse(c, col, decimal_comma) for c, m in zip(cells, missing)]
@@ -376,6 +377,11 @@ def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_
     return values
 
 
+def _text_series(cells) -> pd.Series:
+    """Arrow text as a pandas Series whose string methods run in Arrow (no Python strings)."""
+    return pd.Series(pd.arrays.ArrowStringArray(cells), copy=False)
+
+
 def _typed(values: list, col: Column):
     dtype = _pandas_dtype(col)
     if dtype == "datetime64[ns]":
@@ -389,7 +395,7 @@ def _typed(values: list, col: Column):
 
 def _parse_text_column(cells: list[str], col: Column, decimal_comma: bool):
     """Vectorised parsing of text cells: (values, missing mask, bad mask)."""
-    text = pd.Series(cells, dtype=object).str.strip()
+    text = cells.str.strip()
     lower = text.str.lower()
     missing = lower.isin(MISSING).to_numpy()
     present = ~missing
@@ -705,12 +711,14 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
         add("error", "cramps", idx[0], "session_id", session,
             f"a session_id of {pid} in exposure",
             "unknown session" + _rows(lines["cramps"], idx))
-    for i in np.flatnonzero(has_session & ~missing):
-        if pd.notna(cramps["datetime"].iloc[i]) and (
-                cramps["datetime"].iloc[i].normalize() != pd.Timestamp(session_day[i])):
-            add("warning", "cramps", i, "datetime", cramps["datetime"].iloc[i],
-                f"a time on the session's day ({pd.Timestamp(session_day[i]).date()})",
-                "cramp not on its session's day")
+    stamp = cramps["datetime"]
+    day = pd.to_datetime(pd.Series(np.where(missing, None, session_day), dtype=object))
+    elsewhere = has_session & ~missing & stamp.notna().to_numpy() & (
+        stamp.dt.normalize().to_numpy() != day.to_numpy())
+    for i in np.flatnonzero(elsewhere):
+        add("warning", "cramps", i, "datetime", stamp.iloc[i],
+            f"a time on the session's day ({day.iloc[i].date()})",
+            "cramp not on its session's day")
 
 
 def _groups(values: pd.Series, mask: np.ndarray) -> list[tuple[object, np.ndarray]]:
@@ -766,24 +774,31 @@ _TEST_UNITS = {"hhd_hip_extension": ("N", "Nm"), "isokinetic_hip_extension": ("N
 
 
 def _check_strength(frame: pd.DataFrame, add) -> None:
-    for i, (test, unit, value, arm) in enumerate(
-        zip(frame["test"], frame["unit"], frame["value"], frame["lever_arm_m"])
-    ):
-        if not isinstance(test, str) or not isinstance(unit, str):
-            continue
-        if unit not in _TEST_UNITS[test]:
-            add("error", i, "unit", unit, f"{' or '.join(_TEST_UNITS[test])} for {test}",
+    test, unit = frame["test"], frame["unit"]
+    value = frame["value"].to_numpy(dtype=float, na_value=np.nan)
+    known = (test.notna() & unit.notna()).to_numpy()
+    fits = np.array([u in _TEST_UNITS[t] if k else True
+                     for t, u, k in zip(test, unit, known)], dtype=bool)
+    force = known & fits & (unit == "N").to_numpy()
+    no_arm = force & frame["lever_arm_m"].isna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        kgf = force & (test == "hhd_hip_extension").to_numpy() & (value < 60)
+        part_reps = known & (unit == "reps").to_numpy() & (value % 1 != 0)
+    for i in np.flatnonzero(~fits | no_arm | kgf | part_reps):
+        if not fits[i]:
+            add("error", i, "unit", unit.iloc[i],
+                f"{' or '.join(_TEST_UNITS[test.iloc[i]])} for {test.iloc[i]}",
                 "unit does not fit the test")
-        elif unit == "N" and pd.isna(arm):
+        elif no_arm[i]:
             add("warning", i, "lever_arm_m", "",
                 "the lever arm in m, to turn force into torque (trial left out of glute_nm_kg)",
                 "lever arm missing")
-        if test == "hhd_hip_extension" and unit == "N" and pd.notna(value) and value < 60:
-            add("warning", i, "value", value,
+        if kgf[i]:
+            add("warning", i, "value", value[i],
                 "a hip-extension force of 60 N or more: under that looks like kilogram-force "
                 "(multiply by 9.81)", "force looks like kgf")
-        if unit == "reps" and pd.notna(value) and not float(value).is_integer():
-            add("error", i, "value", value, "a whole number of repetitions", "not whole reps")
+        if part_reps[i]:
+            add("error", i, "value", value[i], "a whole number of repetitions", "not whole reps")
 
 
 def folder_problem(path: Path) -> str | None:
