@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._escape import markdown_cell
 from .study import Study, load_study
 
 __all__ = ["summary_markdown", "write_summary"]
@@ -29,9 +30,9 @@ def summary_markdown(study: Study, *, min_valid_days: int = 4) -> str:
     flow = study.flow(min_valid_days=min_valid_days)
     exclusions = study.exclusions_for(min_valid_days=min_valid_days)
     name = study.metadata.get("name", "study")
-    lines = [f"# Study summary: {name}", "", "## Flow", "",
+    lines = [f"# Study summary: {markdown_cell(name)}", "", "## Flow", "",
              "| stage | n | excluded | reason |", "|---|---|---|---|"]
-    lines += [f"| {r.stage} | {r.n} | {r.excluded} | {r.reason} |" for r in flow.itertuples()]
+    lines += [_row(r.stage, r.n, r.excluded, r.reason) for r in flow.itertuples()]
     lines += ["", "## Measures", "", "| measure | n | mean | SD | min | max |",
               "|---|---|---|---|---|---|"]
     for col in _MEASURES:
@@ -52,10 +53,14 @@ def summary_markdown(study: Study, *, min_valid_days: int = 4) -> str:
     else:
         counts = exclusions.groupby(["table", "reason"]).size().reset_index(name="rows")
         lines += ["| table | reason | rows |", "|---|---|---|"]
-        lines += [f"| {r.table} | {r.reason} | {r.rows} |" for r in counts.itertuples()]
+        lines += [_row(r.table, r.reason, r.rows) for r in counts.itertuples()]
     warnings = study.warnings
     lines += ["", f"Validation warnings: {len(warnings)}."]
     return "\n".join(lines) + "\n"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(markdown_cell(c) for c in cells) + " |"
 
 
 def write_summary(study_dir: str | Path, out: Path, *, min_valid_days: int = 4) -> Path:

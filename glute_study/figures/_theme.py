@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.text import Text
 
 #: Okabe & Ito (2008) colour-blind-safe palette, black last.
 PALETTE = (
@@ -39,6 +40,9 @@ _RC = {
     "svg.hashsalt": "glute_study",  # stable element ids: the same figure gives the same bytes
     "svg.fonttype": "none",
     "pdf.fonttype": 42,
+    # Labels come from data (group names, column names): a typed "$" is a dollar sign, not the
+    # start of mathtext. Pass parse_math=True to a text that is meant to be mathtext.
+    "text.parse_math": False,
 }
 
 
@@ -53,6 +57,25 @@ def set_theme() -> None:
     True
     """
     mpl.rcParams.update(_RC)
+
+
+def literal_text(ax) -> None:
+    """Draw every text of ``ax`` as written: no mathtext, so a typed ``$`` stays a ``$``.
+
+    The plot functions call it on the Axes they return, whether or not the theme is set;
+    ``set_theme`` does the same for text drawn later.
+
+    Examples
+    --------
+    >>> ax = get_ax()
+    >>> _ = ax.set_xticks([0], ["$\\frac$ 50$"], parse_math=True)
+    >>> literal_text(ax)
+    >>> [t.get_parse_math() for t in ax.get_xticklabels()]
+    [False]
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    for text in ax.findobj(Text):
+        text.set_parse_math(False)
 
 
 def get_ax(ax=None, *, width_mm: float = SINGLE_COLUMN_MM, aspect: float = 0.75):

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of
+from .._escape import figure_text
 from ..stats._result import format_ci, format_number
 from ._checks import require_result
-from ._theme import PALETTE, get_ax
+from ._theme import PALETTE, get_ax, literal_text
 
 __all__ = ["bland_altman_plot", "reliability_plot", "trial_plot"]
 
@@ -73,10 +74,11 @@ def bland_altman_plot(result, *, ax=None):
                 label="proportional bias")
     ax.axhline(0.0, color="0.7", lw=0.6, zorder=0)
     ax.set_xlim(*xs)
-    xl, yl = result.diagnostics["x_label"], result.diagnostics["y_label"]
+    xl, yl = (figure_text(result.diagnostics[k]) for k in ("x_label", "y_label"))
     ax.set_xlabel(f"mean of {xl} and {yl}")
     ax.set_ylabel(f"{yl} minus {xl}")
     ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+    literal_text(ax)
     return ax
 
 
@@ -129,16 +131,17 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
         err = np.vstack([icc.estimate - icc.ci_low, icc.ci_high - icc.estimate])
         ax.errorbar(icc.estimate, y, xerr=err, fmt="o", color=PALETTE[0], ms=4, capsize=2,
                     lw=1.0, zorder=3)
-        ax.set_yticks(y, [f"{t} = {m}" for t, m in zip(icc.term, icc.mcgraw_wong)])
+        ax.set_yticks(y, [figure_text(f"{t} = {m}") for t, m in zip(icc.term, icc.mcgraw_wong)])
         ax.set_xlim(min(0.0, float(icc.ci_low.min()) - 0.05), 1.0)
         ax.set_xlabel(f"intraclass correlation (95 % CI); n = {result.diagnostics['n']}, "
                       f"k = {result.diagnostics['k']}")
+        literal_text(ax)
         return ax
     wide = result.diagnostics["wide"]
     first = wide.columns[0]
     for i, col in enumerate(wide.columns[1:]):
         ax.scatter(wide[first], wide[col], s=12, color=PALETTE[i % (len(PALETTE) - 1)],
-                   linewidths=0, alpha=0.85, label=f"session {col}", zorder=3)
+                   linewidths=0, alpha=0.85, label=figure_text(f"session {col}"), zorder=3)
     lo = float(np.nanmin(wide.to_numpy()))
     hi = float(np.nanmax(wide.to_numpy()))
     pad = 0.05 * (hi - lo if hi > lo else 1.0)
@@ -147,9 +150,10 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
     ax.set_xlim(*lims)
     ax.set_ylim(*lims)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel(f"session {first}")
+    ax.set_xlabel(figure_text(f"session {first}"))
     ax.set_ylabel("later session")
     ax.legend(frameon=False, loc="upper left")
+    literal_text(ax)
     return ax
 
 
@@ -190,11 +194,12 @@ def trial_plot(result, *, ax=None):
     for i in range(len(arms)):
         ax.errorbar(x[i], means.estimate.iloc[i], yerr=err[:, [i]], fmt="o", ms=5,
                     capsize=3, lw=1.2, color=PALETTE[i % (len(PALETTE) - 1)], zorder=3)
-    ax.set_xticks(x, arms)
+    ax.set_xticks(x, [figure_text(a) for a in arms])
     ax.set_xlim(-0.6, len(arms) - 0.4)
     diffs = result.table[result.table.kind == "difference"]
-    ax.set_title("; ".join(f"{r.term}: {format_number(r.estimate)} "
-                           f"({format_ci(r.ci_low, r.ci_high)})" for r in diffs.itertuples()),
-                 fontsize=7)
+    ax.set_title(figure_text("; ".join(f"{r.term}: {format_number(r.estimate)} "
+                                       f"({format_ci(r.ci_low, r.ci_high)})"
+                                       for r in diffs.itertuples())), fontsize=7)
     ax.set_ylabel("adjusted mean (95 % CI)")
+    literal_text(ax)
     return ax

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from matplotlib.transforms import blended_transform_factory
 
+from .._escape import figure_text
 from ._checks import require_result
-from ._theme import PALETTE, get_ax
+from ._theme import PALETTE, get_ax, literal_text
 
 __all__ = ["dose_response_plot"]
 
@@ -55,6 +56,7 @@ def dose_response_plot(result, *, rug: bool = True, ax=None):
         ax.plot(x, [0.0] * len(x), linestyle="none", marker="|", markersize=4,
                 color=PALETTE[7], alpha=0.4, transform=trans, label="_rug", clip_on=False)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(fit.exposure_col)
-    ax.set_ylabel(f"{fit.events} per 1000 h")
+    ax.set_xlabel(figure_text(fit.exposure_col))
+    ax.set_ylabel(figure_text(f"{fit.events} per 1000 h"))
+    literal_text(ax)
     return ax

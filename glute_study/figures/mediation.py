@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import require_result
-from ._theme import PALETTE, get_ax
+from ._theme import PALETTE, get_ax, literal_text
 
 __all__ = ["mediation_sensitivity_plot"]
 
@@ -53,6 +53,7 @@ def mediation_sensitivity_plot(result, *, ax=None):
     if len(sens) == 0:
         ax.text(0.5, 0.5, "no sensitivity analysis for this model", ha="center",
                 transform=ax.transAxes)
+        literal_text(ax)
         return ax
     x = sens["value"].to_numpy(dtype=float)
     ax.fill_between(x, sens["ci_low"].to_numpy(dtype=float), sens["ci_high"].to_numpy(dtype=float),
@@ -71,4 +72,5 @@ def mediation_sensitivity_plot(result, *, ax=None):
         if e is not None and np.isfinite(e) and e <= x.max():
             ax.axvline(e, color=PALETTE[1], linestyle=":", label=f"E-value {e:.2f}")
     ax.legend(frameon=False)
+    literal_text(ax)
     return ax

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._escape import figure_text
 from ._checks import require_result
-from ._theme import PALETTE, get_ax
+from ._theme import PALETTE, get_ax, literal_text
 
 __all__ = ["power_plot"]
 
@@ -47,7 +48,7 @@ def power_plot(result, *, ax=None, target: float = 0.8):
         n, p = sub["n"].to_numpy(dtype=float), sub["power"].to_numpy(dtype=float)
         err = np.vstack([p - sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy() - p])
         ax.errorbar(n, p, yerr=np.clip(err, 0, None), color=colour, marker="o", markersize=3,
-                    capsize=2, label=test)
+                    capsize=2, label=figure_text(test))
         above = np.flatnonzero(p >= target)
         if above.size and above[0] > 0:
             j = above[0]
@@ -58,4 +59,5 @@ def power_plot(result, *, ax=None, target: float = 0.8):
     ax.set_xlabel("Athletes (n)")
     ax.set_ylabel("Power")
     ax.legend(frameon=False)
+    literal_text(ax)
     return ax

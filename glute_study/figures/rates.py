@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 from matplotlib import transforms
 
+from .._escape import figure_text
 from ..errors import InputError
 from ..stats._result import Result
 from ._checks import require_result
-from ._theme import PALETTE, get_ax
+from ._theme import PALETTE, get_ax, literal_text
 
 __all__ = ["forest_plot", "rates_plot"]
 
@@ -92,7 +93,7 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     ax.plot(est, y, "s", color=PALETTE[0], markersize=4, linestyle="none")
     ax.axvline(1.0, color=PALETTE[7], linewidth=0.8, linestyle="--", zorder=0)
     ax.set_xscale("log")
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, [figure_text(t) for t in labels])
     ax.set_ylim(-0.7, len(table) - 0.3)
     ax.set_xlabel(_ratio_label(table, name))
     finite = np.concatenate([low, high])
@@ -104,6 +105,7 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
         for yi, e, a, b in zip(y, est, low, high):
             ax.text(1.02, yi, f"{e:.2f} ({a:.2f} to {b:.2f})", transform=trans,
                     va="center", ha="left", fontsize=7)
+    literal_text(ax)
     return ax
 
 
@@ -151,10 +153,11 @@ def rates_plot(incidence_result, *, ax=None):
     for i in range(len(groups)):
         ax.errorbar(x[i], est[i], yerr=err[:, [i]], fmt="o",
                     color=PALETTE[i % (len(PALETTE) - 1)], capsize=3, markersize=4)
-    ax.set_xticks(x, [str(t) for t in groups["term"]])
+    ax.set_xticks(x, [figure_text(t) for t in groups["term"]])
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(f"Incidence per {per:g} h (95 % CI)")
     if len(overall):
         ax.legend(frameon=False, loc="upper right")
+    literal_text(ax)
     return ax

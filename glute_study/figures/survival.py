@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._escape import figure_text
 from ._checks import require_result
-from ._theme import PALETTE, get_ax
+from ._theme import PALETTE, get_ax, literal_text
 
 __all__ = ["km_plot"]
 
@@ -50,7 +51,7 @@ def km_plot(result, *, ci: bool = True, ax=None):
         t = np.r_[0.0, g["time"].to_numpy()]
         s = np.r_[1.0, g["surv"].to_numpy()]
         n = int(ns[group])
-        label = f"{group} (n = {n})" if fit.group is not None else f"n = {n}"
+        label = figure_text(f"{group} (n = {n})") if fit.group is not None else f"n = {n}"
         ax.step(t, s, where="post", color=colour, label=label)
         if ci:
             low = np.r_[1.0, g["ci_low"].to_numpy()]
@@ -61,8 +62,9 @@ def km_plot(result, *, ci: bool = True, ax=None):
                 color=colour, label=f"_censored {group}")
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
-    ax.set_xlabel(fit.time)
+    ax.set_xlabel(figure_text(fit.time))
     ax.set_ylabel("Proportion without a cramp")
     if fit.group is not None:
-        ax.legend(title=fit.group, frameon=False)
+        ax.legend(title=figure_text(fit.group), frameon=False)
+    literal_text(ax)
     return ax

@@ -10,13 +10,13 @@ sessions, cramps), and collects the warnings raised while importing. A participa
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of
+from .._escape import html_text, markdown_cell
 
 __all__ = ["QC_COLUMNS", "qc_report", "render_qc"]
 
@@ -189,23 +189,23 @@ def render_qc(report: pd.DataFrame, *, format: str = "markdown", title: str = "I
     if format == "markdown":
         head = "| " + " | ".join(shown.columns) + " |"
         rule = "|" + "|".join("---" for _ in shown.columns) + "|"
-        body = ["| " + " | ".join(" ".join(str(v).replace("|", "/").split()) for v in row)
-                + " |"
+        body = ["| " + " | ".join(markdown_cell(v) for v in row) + " |"
                 for row in shown.astype(str).itertuples(index=False)]
-        listed = [f"- {src}: {text}" for src, text in _rules(rules)]
+        listed = [f"- {markdown_cell(src)}: {markdown_cell(text)}" for src, text in _rules(rules)]
         extra = ["", "## Rules used", "", *listed] if listed else []
-        return "\n".join([f"# {title}", "", summary, "", head, rule, *body, *extra, ""])
-    cells = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
+        return "\n".join([f"# {markdown_cell(title)}", "", summary, "", head, rule, *body, *extra,
+                          ""])
+    cells = "".join(f"<th>{html_text(c)}</th>" for c in shown.columns)
     rows = []
     for row in shown.astype(str).itertuples(index=False):
         flag = ' class="check"' if row.status == "check" else ""
-        rows.append(f"<tr{flag}>" + "".join(f"<td>{html.escape(v)}</td>" for v in row)
+        rows.append(f"<tr{flag}>" + "".join(f"<td>{html_text(v)}</td>" for v in row)
                     + "</tr>")
     style = ("body{font-family:sans-serif}table{border-collapse:collapse}"
              "td,th{border:1px solid #999;padding:2px 6px}tr.check{background:#fde9c9}")
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>{html.escape(summary)}</p>"
+            f"<title>{html_text(title)}</title><style>{style}</style></head><body>"
+            f"<h1>{html_text(title)}</h1><p>{html_text(summary)}</p>"
             f"<table><tr>{cells}</tr>{''.join(rows)}</table>{_rules_html(rules)}"
             "</body></html>\n")
 
@@ -223,5 +223,5 @@ def _rules_html(rules: pd.DataFrame | None) -> str:
     listed = _rules(rules)
     if not listed:
         return ""
-    items = "".join(f"<li>{html.escape(a)}: {html.escape(b)}</li>" for a, b in listed)
+    items = "".join(f"<li>{html_text(a)}: {html_text(b)}</li>" for a, b in listed)
     return f"<h2>Rules used</h2><ul>{items}</ul>"

@@ -248,7 +248,7 @@ def _progress_bar(total: int, progress: bool | None, desc: str):
 def _data_sentence(values: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
     version = package_versions()["glute_study"]
     if values["study_dir"]:
-        return (f"Data were read from the study folder `{Path(values['study_dir']).name}` "
+        return (f"Data were read from the study folder '{Path(values['study_dir']).name}' "
                 f"({len(inputs)} files; their SHA-256 hashes are listed in provenance.json).")
     return (f"The demonstration cohort was simulated with glute_study {version} "
             f"(scenario '{values['scenario']}', n = {values['n']} participants, seed "

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._escape import docx_text, html_text, latex_text, printable
 from ..errors import InputError
 from ..stats._result import Result, format_number, format_p
 
@@ -134,23 +135,16 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(out))
 
 
-_TEX_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
+def _tex_label(name: str) -> str:
+    """A ``\\label`` key: letters, digits and ``_ . : -`` (others would break the key)."""
+    return re.sub(r"[^A-Za-z0-9_.:-]", "-", printable(name))
 
 
-def _tex(text: str) -> str:
-    text = re.sub(r"[\\&%$#_{}~^]", lambda m: _TEX_ESCAPES[m.group()], str(text))
-    return text.replace("< ", "$<$ ").replace("> ", "$>$ ")
+def _tex_row(cells) -> str:
+    """One tabular row; a first cell starting ``[`` or ``*`` would be read by the ``\\\\``
+    before it (``\\\\[2pt]``, ``\\\\*``), so it is shielded with ``{}``."""
+    row = " & ".join(cells)
+    return ("{}" if row[:1] in ("[", "*") else "") + row + r" \\"
 
 
 def _latex(apa: pd.DataFrame, caption: str, note: str, label: str) -> str:
@@ -159,21 +153,20 @@ def _latex(apa: pd.DataFrame, caption: str, note: str, label: str) -> str:
     lines = [
         r"\begin{table}[htbp]",
         r"\centering",
-        rf"\caption{{{_tex(caption)}}}" if caption else "",
-        rf"\label{{tab:{label}}}",
+        rf"\caption{{{latex_text(caption)}}}" if caption else "",
+        rf"\label{{tab:{_tex_label(label)}}}",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule",
-        " & ".join(
-            rf"\textit{{{_tex(c)}}}" if c in ("p", "n", "SE", "df") else _tex(c)
-            for c in apa.columns
-        ) + r" \\",
+        _tex_row(rf"\textit{{{latex_text(c)}}}" if c in ("p", "n", "SE", "df") else latex_text(c)
+                 for c in apa.columns),
         r"\midrule",
     ]
     for row in apa.itertuples(index=False):
-        lines.append(" & ".join(_tex(v) for v in row) + r" \\")
+        lines.append(_tex_row(latex_text(v) for v in row))
     lines += [r"\bottomrule", r"\end{tabular}"]
     if note:
-        lines.append(rf"\par\smallskip\parbox{{\linewidth}}{{\small\textit{{Note.}} {_tex(note)}}}")
+        lines.append(rf"\par\smallskip\parbox{{\linewidth}}{{\small\textit{{Note.}} "
+                     rf"{latex_text(note)}}}")
     lines.append(r"\end{table}")
     return "\n".join(line for line in lines if line) + "\n"
 
@@ -206,18 +199,18 @@ def _docx_bytes(apa: pd.DataFrame, caption: str, note: str, number: str) -> byte
     style.font.name = "Times New Roman"
     style.font.size = Pt(11)
     head = document.add_paragraph()
-    head.add_run(f"Table {number}".strip()).bold = True
+    head.add_run(docx_text(f"Table {number}".strip())).bold = True
     if caption:
-        document.add_paragraph().add_run(caption).italic = True
+        document.add_paragraph().add_run(docx_text(caption)).italic = True
     grid = document.add_table(rows=apa.shape[0] + 1, cols=apa.shape[1])
     rows = list(grid.rows)  # python-docx's cell(i, j) walks the whole table: take rows once
     for column, cell in zip(apa.columns, rows[0].cells):
-        run = cell.paragraphs[0].add_run(str(column))
+        run = cell.paragraphs[0].add_run(docx_text(column))
         run.italic = column in ("p", "n", "SE", "df")
         _set_border(cell, top="8", bottom="4")
     for i, (row, values) in enumerate(zip(rows[1:], apa.itertuples(index=False)), start=1):
         for j, (cell, value) in enumerate(zip(row.cells, values)):
-            cell.paragraphs[0].add_run(str(value))
+            cell.paragraphs[0].add_run(docx_text(value))
             if j > 0:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if i == apa.shape[0]:
@@ -225,7 +218,7 @@ def _docx_bytes(apa: pd.DataFrame, caption: str, note: str, number: str) -> byte
     if note:
         par = document.add_paragraph()
         par.add_run("Note. ").italic = True
-        par.add_run(note)
+        par.add_run(docx_text(note))
     raw = io.BytesIO()
     document.save(raw)
     return _stable_zip(raw.getvalue())
@@ -401,8 +394,6 @@ def apa_html(table: pd.DataFrame | Result, *, digits: int = 2) -> str:
     >>> html.count('<th class="num">'), html.count('<td class="num">'), "<td>a</td>" in html
     (3, 3, True)
     """
-    from html import escape
-
     apa = apa_table(table, digits=digits)
     numeric = [bool(len(apa)) and all(v == "" or bool(_NUMERIC_CELL.match(v)) for v in apa[c])
                for c in apa.columns]
@@ -410,8 +401,8 @@ def apa_html(table: pd.DataFrame | Result, *, digits: int = 2) -> str:
     def cls(j: int) -> str:
         return ' class="num"' if numeric[j] else ""
 
-    head = "".join(f"<th{cls(j)}>{escape(str(c))}</th>" for j, c in enumerate(apa.columns))
+    head = "".join(f"<th{cls(j)}>{html_text(c)}</th>" for j, c in enumerate(apa.columns))
     body = "\n".join(
-        "<tr>" + "".join(f"<td{cls(j)}>{escape(v)}</td>" for j, v in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f"<td{cls(j)}>{html_text(v)}</td>" for j, v in enumerate(row)) + "</tr>"
         for row in apa.itertuples(index=False))
     return f'<table class="apa"><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>'

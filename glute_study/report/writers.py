@@ -11,11 +11,12 @@ Everything is built from files on disk and contains no dates, so equal inputs gi
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .._escape import html_href, html_text, markdown_link, markdown_text
 
 __all__ = ["NotebookReport", "write_index", "write_methods", "write_results"]
 
@@ -100,18 +101,22 @@ def write_results(reports: list[NotebookReport], path: Path) -> Path:
         for e in rep.entries:
             label = labels.get((rep.stem, e["name"]))
             if e["text"]:
-                lines += [e["text"].strip(), ""]
+                lines += [markdown_text(e["text"].strip()), ""]
             if label:
                 first = next((f for f in e["files"] if f.endswith((".csv", ".svg"))), "")
-                caption = f" {e['caption']}." if e["caption"] else ""
-                link = f" ([{first}]({first}))" if first else ""
+                caption = f" {markdown_text(_one_line(e['caption']))}." if e["caption"] else ""
+                link = f" ({markdown_link(first, first)})" if first else ""
                 lines += [f"*{label}.*{caption}{link}", ""]
     return _write(path, lines)
 
 
 def write_methods(reports: list[NotebookReport], path: Path, *, data: str, software: str) -> Path:
-    """Write ``methods.md``: data source, each notebook's methods sentences, software."""
-    lines = ["# Methods", "", "## Data", "", data.strip(), "", "## Statistical analysis", ""]
+    """Write ``methods.md``: data source, each notebook's methods sentences, software.
+
+    ``data``, ``software`` and the methods sentences are plain text (escaped here).
+    """
+    lines = ["# Methods", "", "## Data", "", markdown_text(data.strip()), "",
+             "## Statistical analysis", ""]
     for rep in reports:
         sentences = []
         for e in rep.entries:
@@ -119,9 +124,13 @@ def write_methods(reports: list[NotebookReport], path: Path, *, data: str, softw
             if text and text not in sentences:
                 sentences.append(text)
         if sentences:
-            lines += [f"### {rep.title}", "", " ".join(sentences), ""]
-    lines += ["## Software", "", software.strip(), ""]
+            lines += [f"### {rep.title}", "", markdown_text(" ".join(sentences)), ""]
+    lines += ["## Software", "", markdown_text(software.strip()), ""]
     return _write(path, lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _write(path: Path, lines: list[str]) -> Path:
@@ -150,48 +159,52 @@ details.code pre{background:#f4f4f4;padding:.5rem;overflow-x:auto}
 """
 
 
-def _markdown(text: str) -> str:
+def _markdown(text: str, *, escape: bool = False) -> str:
+    """Markdown as HTML; ``escape=True`` shows raw HTML as text (for computed output)."""
     import mistune
 
-    return mistune.html(text)
+    if not escape:  # a notebook's own markdown cells, as its author wrote them
+        return mistune.html(text)
+    return mistune.create_markdown(escape=True, plugins=["strikethrough", "footnotes", "table"])(
+        text)
 
 
 def _entry_html(out_entry: dict[str, Any], label: str) -> str:
     e = out_entry
     files = " ".join(
-        f'<a href="{html.escape(f)}">{html.escape(Path(f).suffix.lstrip("."))}</a>'
+        f'<a href="{html_href(f)}">{html_text(Path(f).suffix.lstrip("."))}</a>'
         for f in e["files"]
     )
-    caption = html.escape(e.get("caption", ""))
+    caption = html_text(e.get("caption", ""))
     parts = []
     if e["kind"] == "figure":
         svg = next((f for f in e["files"] if f.endswith(".svg")), "")
         if svg:
             parts.append(
-                f'<figure id="{html.escape(e["name"])}"><img src="{html.escape(svg)}" '
-                f'alt="{caption or html.escape(e["name"])}"><figcaption><b>{label}.</b> '
+                f'<figure id="{html_text(e["name"])}"><img src="{html_href(svg)}" '
+                f'alt="{caption or html_text(e["name"])}"><figcaption><b>{label}.</b> '
                 f'{caption} <span class="files">{files}</span></figcaption></figure>'
             )
     elif e["kind"] in ("result", "table"):
         parts.append(
-            f'<div class="table" id="{html.escape(e["name"])}"><p><b>{label}.</b> '
+            f'<div class="table" id="{html_text(e["name"])}"><p><b>{label}.</b> '
             f'<i>{caption}</i> <span class="files">{files}</span></p>{e["html"]}'
         )
         if e.get("note"):
-            parts.append(f"<p class='files'><i>Note.</i> {html.escape(e['note'])}</p>")
+            parts.append(f"<p class='files'><i>Note.</i> {html_text(e['note'])}</p>")
         parts.append("</div>")
     if e.get("text"):
-        parts.append(f'<p class="result-text">{html.escape(e["text"])}</p>')
+        parts.append(f'<p class="result-text">{html_text(e["text"])}</p>')
     return "\n".join(parts)
 
 
 def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> str:
     by_name = {e["name"]: e for e in rep.entries}
     shown: set[str] = set()
-    links = (f'<p class="notebook-links">Notebook: <a href="{html.escape(rep.stem)}.html">'
-             f'{html.escape(rep.stem)}.html</a> <a href="{html.escape(rep.stem)}.ipynb">'
-             f"{html.escape(rep.stem)}.ipynb</a></p>")
-    parts = [f'<section id="nb-{html.escape(rep.stem)}">']
+    links = (f'<p class="notebook-links">Notebook: <a href="{html_href(rep.stem + ".html")}">'
+             f'{html_text(rep.stem)}.html</a> <a href="{html_href(rep.stem + ".ipynb")}">'
+             f"{html_text(rep.stem)}.ipynb</a></p>")
+    parts = [f'<section id="nb-{html_text(rep.stem)}">']
     for cell in rep.cells:
         if cell["cell_type"] == "markdown":
             parts.append(_markdown(_source(cell)))
@@ -206,7 +219,7 @@ def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> s
         code = _source(cell).strip()
         if code:
             parts.append(
-                f'<details class="code"><summary>code</summary><pre><code>{html.escape(code)}'
+                f'<details class="code"><summary>code</summary><pre><code>{html_text(code)}'
                 "</code></pre></details>"
             )
         for output in cell.get("outputs", []):
@@ -217,10 +230,11 @@ def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> s
                     shown.add(name)
                     parts.append(_entry_html(by_name[name], labels.get((rep.stem, name), "")))
             elif output.get("output_type") == "error":
-                parts.append(f"<pre>{html.escape(output.get('ename', ''))}: "
-                             f"{html.escape(output.get('evalue', ''))}</pre>")
+                parts.append(f"<pre>{html_text(output.get('ename', ''))}: "
+                             f"{html_text(output.get('evalue', ''))}</pre>")
             elif "text/markdown" in data:
-                parts.append(_markdown(_source({"source": data["text/markdown"]})))
+                # computed from data: raw HTML in it is shown as text, not run
+                parts.append(_markdown(_source({"source": data["text/markdown"]}), escape=True))
     if links:
         parts.insert(1, links)
     for e in rep.entries:  # anything recorded without a marker (e.g. from a helper function)
@@ -236,7 +250,7 @@ def write_index(
     """Write ``index.html``: the readable report, code folded away, links to every file."""
     labels = _labels(reports)
     nav = "\n".join(
-        f'<li><a href="#nb-{html.escape(r.stem)}">{html.escape(r.title)}</a></li>'
+        f'<li><a href="#nb-{html_href(r.stem)}">{html_text(r.title)}</a></li>'
         for r in reports
     )
     body = "\n".join(_notebook_html(r, labels) for r in reports)
@@ -245,13 +259,13 @@ def write_index(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
+<title>{html_text(title)}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <header>
-<h1>{html.escape(title)}</h1>
-<p>{html.escape(summary)}</p>
+<h1>{html_text(title)}</h1>
+<p>{html_text(summary)}</p>
 <p class="files"><a href="methods.md">methods.md</a> <a href="results.md">results.md</a>
 <a href="provenance.json">provenance.json</a></p>
 <nav><ul>
@@ -274,13 +288,13 @@ def write_matrix_index(folders: list[tuple[str, str]], path: Path, *, title: str
     ``folders`` holds (relative folder, description) pairs.
     """
     items = "\n".join(
-        f'<li><a href="{html.escape(f)}/index.html">{html.escape(desc)}</a></li>'
+        f'<li><a href="{html_href(f + "/index.html")}">{html_text(desc)}</a></li>'
         for f, desc in folders
     )
     page = (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}</h1>\n<ul>\n{items}\n</ul>\n</body>\n</html>\n"
+        f"<title>{html_text(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{html_text(title)}</h1>\n<ul>\n{items}\n</ul>\n</body>\n</html>\n"
     )
     path.write_text(page, encoding="utf-8")
     return path

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._escape import html_text, printable
+
 #: Columns every result table starts with, in this order.
 TABLE_COLUMNS = ("term", "estimate", "ci_low", "ci_high", "p_value")
 
@@ -44,8 +46,21 @@ class Result:
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             return f"<{self.name}>\n{self.table.to_string(index=False)}\n\n{self.text}"
 
-    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        return f"<p><b>{self.name}</b></p>{self.table.to_html(index=False)}<p>{self.text}</p>"
+    def _repr_html_(self) -> str:
+        """The notebook display: name, table and sentences, every typed character escaped.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"term": ["<b>x</b>"], "estimate": [1.0], "ci_low": [0.5],
+        ...                       "ci_high": [2.0], "p_value": [0.3]})
+        >>> page = Result(table, "<script>alert(1)</script>", name="a & b")._repr_html_()
+        >>> "<script>" in page, "&lt;script&gt;" in page, "&lt;b&gt;x&lt;/b&gt;" in page
+        (False, True, True)
+        """
+        table = self.table.map(lambda v: printable(v) if isinstance(v, str) else v)
+        table.columns = [printable(c) for c in table.columns]
+        return (f"<p><b>{html_text(self.name)}</b></p>{table.to_html(index=False, escape=True)}"
+                f"<p>{html_text(self.text)}</p>")
 
 
 def tidy_table(table: pd.DataFrame) -> pd.DataFrame:
