@@ -147,6 +147,8 @@ def start(out_dir: str | Path, *, notebook: str) -> Recorder:
 
     Call it once near the top of the notebook, after the parameters cell. Starting again
     forgets what the notebook recorded before (so re-running a notebook replaces its records).
+    It also tells pandas to mark the tables it displays for MathJax to skip, so that a ``$`` typed
+    into the data is not typeset as maths in the notebook's HTML page.
 
     Parameters
     ----------
@@ -167,6 +169,7 @@ def start(out_dir: str | Path, *, notebook: str) -> Recorder:
     True
     """
     rec = Recorder(out_dir, notebook=notebook)
+    pd.set_option("display.html.use_mathjax", False)
     _CURRENT[:] = [rec]
     return rec
 

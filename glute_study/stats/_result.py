@@ -49,6 +49,8 @@ class Result:
     def _repr_html_(self) -> str:
         """The notebook display: name, table and sentences, every typed character escaped.
 
+        MathJax on the page is told to leave it alone, so a typed ``$x$`` is not typeset.
+
         Examples
         --------
         >>> table = pd.DataFrame({"term": ["<b>x</b>"], "estimate": [1.0], "ci_low": [0.5],
@@ -59,8 +61,9 @@ class Result:
         """
         table = self.table.map(lambda v: printable(v) if isinstance(v, str) else v)
         table.columns = [printable(c) for c in table.columns]
-        return (f"<p><b>{html_text(self.name)}</b></p>{table.to_html(index=False, escape=True)}"
-                f"<p>{html_text(self.text)}</p>")
+        # tex2jax_ignore: the notebook page's MathJax must not read a typed $x$ as maths
+        return (f'<div class="tex2jax_ignore"><p><b>{html_text(self.name)}</b></p>'
+                f"{table.to_html(index=False, escape=True)}<p>{html_text(self.text)}</p></div>")
 
 
 def tidy_table(table: pd.DataFrame) -> pd.DataFrame:
