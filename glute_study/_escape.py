@@ -82,7 +82,7 @@ def html_href(path: object) -> str:
     return html.escape(quote(printable(path), safe="/"), quote=True)
 
 
-_MD_ALWAYS = frozenset("\\`*[]|~$")
+_MD_ALWAYS = frozenset("\\`*[]~$")
 #: A list item number: its ``.`` or ``)`` is escaped.
 _MD_NUMBER = re.compile(r"\d{1,9}(?=[.)](?:[ \t]|$))")
 #: Line starts that make a heading, list item, quote or heading underline: the first
@@ -97,10 +97,12 @@ def _markdown_inline(text: str) -> str:
         after = text[i + 1] if i + 1 < len(text) else ""
         if c in _MD_ALWAYS:
             out.append("\\" + c)
+        elif c == "|":
+            out.append("&#124;")  # an entity, not \|: a table row keeps its count of pipes
         elif c == "_" and not (before.isalnum() and after.isalnum()):
             out.append("\\_")  # inside a word (sitting_h_day) it is no emphasis
         elif c == "<" and re.match(r"[A-Za-z/!?]", after):
-            out.append("\\<")  # would open raw HTML or an autolink ('p < .001' stays)
+            out.append("&lt;")  # would open raw HTML or an autolink ('p < .001' stays)
         elif c == "&" and re.match(r"[A-Za-z0-9#]", after):
             out.append("\\&")  # would start an entity
         elif (c == ":" and text[i + 1:i + 3] == "//") or (
@@ -115,16 +117,18 @@ def _markdown_inline(text: str) -> str:
 def markdown_text(text: object) -> str:
     """Text for a Markdown paragraph, shown as typed: no emphasis, links, HTML or headings.
 
-    Characters that change meaning anywhere (backslash, backtick, ``* [ ] | ~ $``) are
-    backslash-escaped; ``_`` except inside a word; ``<`` where it would open HTML; ``&`` where
-    it would start an entity; ``://`` and ``www.`` so that no address becomes a link. At the
+    Characters that change meaning anywhere (backslash, backtick, ``* [ ] ~ $``) are
+    backslash-escaped; ``_`` except inside a word; ``&`` where it would start an entity;
+    ``://`` and ``www.`` so that no address becomes a link. ``|`` becomes ``&#124;`` and ``<``,
+    where it would open HTML, ``&lt;``: entities, so that a table row keeps its count of pipes
+    and the file holds no ``<script`` at all. At the
     start of a line, heading, list, quote and rule markers are escaped too, and leading spaces
     (a code block) are dropped.
 
     Examples
     --------
     >>> print(markdown_text("*bold* _it_ [link](javascript:alert(1)) <b>x</b> sitting_h_day"))
-    \\*bold\\* \\_it\\_ \\[link\\](javascript:alert(1)) \\<b>x\\</b> sitting_h_day
+    \\*bold\\* \\_it\\_ \\[link\\](javascript:alert(1)) &lt;b>x&lt;/b> sitting_h_day
     >>> print(markdown_text("p < .001\\n# heading\\n1. item\\n    code"))
     p < .001
     \\# heading
@@ -144,12 +148,12 @@ def markdown_text(text: object) -> str:
 
 
 def markdown_cell(text: object) -> str:
-    """Text for one cell of a Markdown table: one line, ``|`` escaped, shown as typed.
+    """Text for one cell of a Markdown table: one line, ``|`` an entity, shown as typed.
 
     Examples
     --------
     >>> print(markdown_cell("| pipe | table\\nsecond *line*"))
-    \\| pipe \\| table second \\*line\\*
+    &#124; pipe &#124; table second \\*line\\*
     """
     return _markdown_inline(" ".join(printable(text).split()))
 

@@ -79,4 +79,4 @@ def test_multi_line_warnings_keep_one_markdown_row_each():
                           "warning": ["line one\nline two | pipe"]})
     page = render_qc(qc_report({}, files=files))
     rows = [line for line in page.splitlines() if line.startswith("| P1")]
-    assert len(rows) == 1 and rows[0].endswith(r"a.csv: line one line two \| pipe |")
+    assert len(rows) == 1 and rows[0].endswith("a.csv: line one line two &#124; pipe |")
