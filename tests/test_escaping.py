@@ -254,6 +254,16 @@ def test_result_html_escapes_name_text_and_table():
     assert page.attrs[0] == ("class", "tex2jax_ignore")  # the notebook's MathJax skips it
 
 
+def test_tables_a_notebook_displays_are_kept_from_mathjax():
+    from glute_study.report import start
+
+    with pd.option_context("display.html.use_mathjax", True):
+        start("", notebook="06_trial")
+        page = pd.DataFrame({"arm": [HOSTILE[7]]})._repr_html_()
+    assert 'class="dataframe tex2jax_ignore"' in page
+    assert _shown(HOSTILE[7]) in _text_of(page)
+
+
 def test_apa_html_table_escapes_every_cell():
     page = _read_html(apa_html(_hostile_result()))
     assert page.tags.count("tr") == len(HOSTILE) + 1
