@@ -228,7 +228,7 @@ def read_regular(path: Path) -> bytes:
         mode = os.stat(path).st_mode  # a socket cannot even be opened: say what it is
         if not stat.S_ISREG(mode):
             raise FileProblem(f"this is {_kind(mode)}, not a file; nothing was read",
-                              expected="a regular table file (CSV, .xlsx or .parquet)")
+                              expected="a regular file (a link to one is followed)")
         fd = os.open(path, flags)
     except FileNotFoundError:
         if path.is_symlink():
@@ -246,7 +246,7 @@ def read_regular(path: Path) -> bytes:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise FileProblem(f"this is {_kind(mode)}, not a file; nothing was read",
-                              expected="a regular table file (CSV, .xlsx or .parquet)")
+                              expected="a regular file (a link to one is followed)")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return handle.read()
@@ -689,6 +689,8 @@ def _read_parquet(path: Path, data: bytes) -> RawTable:
     except Exception as err:  # pyarrow raises several types for a corrupt file
         raise FileProblem(f"the Parquet file cannot be read ({type(err).__name__}: {err})",
                           expected="a Parquet file") from None
+    if all(name is not None for name in frame.index.names):
+        frame = frame.reset_index()  # saved with set_index("participant_id"): a column again
     notes = []
     for name in frame.columns:
         column, zones = _local_clock(frame[name])

@@ -373,3 +373,12 @@ def test_table_output_shows_each_message_in_full(study_dir, capsys):
     out = capsys.readouterr().out
     assert f"did you mean {pid!r}? ids are case-sensitive)" in out
     assert "…" not in out
+
+
+def test_parquet_saved_with_its_key_as_the_index_is_read(study_dir):
+    expected = load_study(study_dir).participants
+    frame = pd.read_csv(study_dir / "participants.csv", dtype={"participant_id": str})
+    frame.set_index("participant_id").to_parquet(study_dir / "participants.parquet")
+    (study_dir / "participants.csv").unlink()
+    assert list(load_study(study_dir).participants["participant_id"]) == list(
+        expected["participant_id"])
