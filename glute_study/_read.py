@@ -281,6 +281,9 @@ def read_raw(path: Path, table: str) -> RawTable:
         if inner != table and close_name(inner, [table]) is None:
             notes.append(Note(f"archive: {path.name} holds {member}; read as the {table} table",
                               f"a file named after the {table} table inside {path.name}"))
+    problem = _misnamed(data, member if packing == ARCHIVE else path.name, suffix)
+    if problem:
+        raise problem
     if suffix in (".xlsx", ".xlsm"):
         raw = _read_excel(path, data, table)
     elif suffix == ".parquet":
@@ -553,33 +556,51 @@ def _read_text_careful(path: Path, data: bytes) -> RawTable:
 
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: The first bytes of formats people give a wrong suffix: (magic, real suffix, what it is).
+_MAGIC = (
+    (b"PK\x03\x04", ".xlsx", "an Excel workbook (or a zip archive)"),
+    (b"PAR1", ".parquet", "a Parquet file"),
+    (_OLE2, ".xls", "an old-format Excel workbook (.xls) or a password-protected one"),
+    (b"\x1f\x8b", ".gz", "a gzip-compressed file"),
+    (b"\xfd7zXZ\x00", ".xz", "an xz-compressed file"),
+    (b"%PDF-", ".pdf", "a PDF document"),
+)
 
 
-def _not_a_workbook(data: bytes) -> FileProblem | None:
-    """Why bytes named .xlsx are not an .xlsx workbook (a zip), or ``None``."""
-    if data.startswith(b"PK"):
-        return None
-    if data.startswith(_OLE2):
-        return FileProblem(
-            "this is an old-format Excel workbook (.xls) or a password-protected one, under an "
-            ".xlsx name", expected="an .xlsx workbook: open it in Excel, remove any password "
-            "and save it as Excel Workbook (.xlsx), or as CSV UTF-8")
-    if not data.strip():
-        return FileProblem("the file is empty", expected="an .xlsx workbook")
-    head = data[:4096]
-    if b"\x00" not in head:
-        return FileProblem(
-            "this is a text file (a CSV?) with an .xlsx name, not an Excel workbook",
-            expected="a file named after what it is: rename it to .csv (or open it in Excel "
-            "and save it as .xlsx)")
-    return FileProblem("this is not an Excel workbook (an .xlsx is a zip archive)",
-                       expected="an .xlsx workbook saved by Excel or LibreOffice")
+def _misnamed(data: bytes, name: str, suffix: str) -> FileProblem | None:
+    """A problem when the bytes are another format than the file's suffix says, else ``None``.
+
+    Examples
+    --------
+    >>> print(_misnamed(b"PAR1...PAR1", "cramps.csv", ".csv"))
+    this is a Parquet file, named .csv
+    """
+    stem = split_name(name)[0]
+    for magic, real, what in _MAGIC:
+        if not data.startswith(magic) or (real == ".parquet" and not data.endswith(magic)):
+            continue
+        if real == suffix or (real == ".xlsx" and suffix == ".xlsm"):
+            return None
+        fix = {".xls": f"open it in Excel, remove any password and save it as {stem}.xlsx or "
+                       "CSV UTF-8",
+               ".pdf": "export the table from the program that made it as CSV or .xlsx",
+               ".xlsx": f"rename it to {stem}.xlsx ({stem}.zip if it is an archive)"}.get(
+            real, f"rename it to {stem}{suffix}{real}" if real in COMPRESSED else
+            f"rename it to {stem}{real}")
+        return FileProblem(f"this is {what}, named {suffix}",
+                           expected=f"a file named after what it is: {fix}")
+    if suffix in (".xlsx", ".xlsm", ".parquet") and data.strip() and b"\x00" not in data[:4096]:
+        return FileProblem(f"this is a text file (a CSV?) with a {suffix} name, not "
+                           + ("an Excel workbook" if suffix != ".parquet" else "a Parquet file"),
+                           expected=f"a file named after what it is: rename it to {stem}.csv"
+                           + (" (or open it in Excel and save it as .xlsx)"
+                              if suffix != ".parquet" else ""))
+    return None
 
 
 def _read_excel(path: Path, data: bytes, table: str) -> RawTable:
-    problem = _not_a_workbook(data)
-    if problem:
-        raise problem
+    if not data.strip():
+        raise FileProblem("the file is empty", expected="an .xlsx workbook")
     import openpyxl
 
     try:

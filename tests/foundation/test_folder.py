@@ -125,6 +125,19 @@ def _in_a_folder(table):
     return fault
 
 
+def _as(folder, table, real, name):
+    """Save ``table`` as ``real`` (.xlsx, .parquet, .csv.gz) under the file name ``name``."""
+    frame = pd.read_csv(folder / f"{table}.csv")
+    (folder / f"{table}.csv").unlink()
+    target = folder / name
+    if real == ".xlsx":
+        frame.to_excel(target, index=False, sheet_name=table, engine="openpyxl")
+    elif real == ".parquet":
+        frame.to_parquet(target)
+    else:
+        target.write_bytes(gzip.compress(frame.to_csv(index=False).encode()))
+
+
 # fault: (apply, exit code, file the output must name)
 FAULTS = {
     "participants missing": (lambda f: (f / "participants.csv").unlink(), 1, "participants.csv"),
@@ -166,6 +179,15 @@ FAULTS = {
     "participants in a folder": (_in_a_folder("participants"), 1,
                                  "participants/participants.csv"),
     "optional table in a folder": (_in_a_folder("cramps"), 0, "cramps/cramps.csv"),
+    "xlsx renamed csv": (lambda f: _as(f, "cramps", ".xlsx", "cramps.csv"), 1,
+                         "rename it to cramps.xlsx"),
+    "parquet renamed csv": (lambda f: _as(f, "cramps", ".parquet", "cramps.csv"), 1,
+                            "rename it to cramps.parquet"),
+    "gzip renamed csv": (lambda f: _as(f, "cramps", ".csv.gz", "cramps.csv"), 1,
+                         "rename it to cramps.csv.gz"),
+    "csv renamed parquet": (lambda f: _move(f, "cramps", "cramps.parquet"), 1,
+                            "rename it to cramps.csv"),
+    "pdf named csv": (_write("cramps.csv", b"%PDF-1.4\n..."), 1, "a PDF document"),
     "stray csv": (_write("notes.csv"), 0, "notes.csv"),
     "odd bytes in a file name": (_odd_bytes_in_a_name, 0, "notes"),
     "table without a suffix": (lambda f: _move(f, "cramps", "cramps"), 1, "without a suffix"),
