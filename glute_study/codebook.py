@@ -12,19 +12,82 @@ cause (body mass in pounds, force in kilogram-force).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 __all__ = [
     "CODEBOOK",
     "DEVICE_INSTRUMENTS",
     "HAMSTRING_MUSCLES",
+    "EXCEL_ERRORS",
+    "MISSING_CODES",
+    "MISSING_NUMBERS",
     "Column",
+    "Misread",
     "Table",
     "codebook_markdown",
 ]
 
 #: Column types understood by the loader.
 DTYPES = ("string", "category", "integer", "number", "boolean", "date", "datetime")
+
+#: Spellings read as a missing value in every column, compared after trimming and ignoring case.
+#: An empty cell is missing without a word; the others look deliberate, so the loader reports each
+#: spelling once per column (first line and count). They are never a category or a value, even in
+#: free-text columns; in a column that may not be missing they are the usual error, naming the
+#: code. ``#N/A`` is Excel's "not available" (typed as NA(), or a lookup that found nothing).
+MISSING_CODES = (
+    "", "na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "none", "nil", ".", "-", "--",
+    "---", "\u2013", "\u2014", "?", "??", "missing", "not available", "not applicable", "n/k",
+)
+
+#: Excel's other error values are errors, not missing values: a formula that should have given a
+#: value failed (a division by zero, a deleted reference...), so a value was lost, and reading it
+#: as missing would hide that. LibreOffice writes them as ``Err:502`` and the like.
+EXCEL_ERRORS = (
+    "#null!", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#spill!", "#calc!",
+    "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#external!",
+    "#python!",
+)
+
+#: Numbers used as missing-value codes (SPSS and questionnaire habits). In a numeric column such
+#: a value is read as missing (with a warning) when it lies outside the column's plausible range,
+#: and kept with a warning when it could be real (999 N of force). In text columns other than
+#: identifiers, and in category, boolean and date columns, it is always a missing-value code.
+MISSING_NUMBERS = (-99999, -9999, -999, -99, 999, 9999, 99999)
+
+#: Body mass index (kg/m²) plausible for athletes; outside it the loader warns that body mass or
+#: height may be in another unit, giving the pounds reading. Heavy throwers and rugby forwards
+#: reach the mid 30s and lean endurance runners 15-16; 132 lb typed as kg at 175 cm is BMI 43.
+BMI_PLAUSIBLE = (14.0, 37.0)
+
+
+@dataclass(frozen=True)
+class Misread:
+    """A unit a value of a column is often typed in by mistake.
+
+    Parameters
+    ----------
+    unit : str
+        The unit typed by mistake (``lb``, ``m``, ``h``...).
+    factor : float
+        Multiply a value in ``unit`` by this to get the column's unit.
+    below, above : float, optional
+        When the median of one participant's values (or of the whole column) lies below
+        ``below`` or above ``above`` (in the column's unit), and reading it as ``unit`` brings it
+        into the plausible range, the loader warns that the values look like ``unit``. Without
+        them the misread is only offered as a reading of single values outside the range.
+
+    Examples
+    --------
+    >>> Misread("h", 60, below=5).factor
+    60
+    """
+
+    unit: str
+    factor: float
+    below: float | None = None
+    above: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +117,16 @@ class Column:
         Plausibility limits: a value outside is a warning.
     hint : str, optional
         What a value outside the plausibility limits most likely means.
+    misreads : tuple of Misread
+        Units a value is often typed in by mistake; a value outside the ranges is shown with its
+        reading in each of them, and a participant whose values all look like one is warned.
+    fold : bool
+        A free-text category (``string`` column) such as a sport or an arm: spellings that
+        differ only in case or spacing are read as the most common one, with a warning.
+        Identifiers are never folded.
+    known : tuple of str
+        Values the analyses look for in a folded free-text column; a spelling equal to one but
+        for case or spacing is read as it.
     """
 
     name: str
@@ -68,12 +141,26 @@ class Column:
     warn_below: float | None = None
     warn_above: float | None = None
     hint: str | None = None
+    misreads: tuple[Misread, ...] = ()
+    fold: bool = False
+    known: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
             raise ValueError(f"column {self.name}: dtype {self.dtype!r} is not one of {DTYPES}")
         if (self.dtype == "category") != (self.allowed is not None):
             raise ValueError(f"column {self.name}: category columns, and only they, list `allowed`")
+        if (self.fold or self.known) and self.dtype != "string":
+            raise ValueError(f"column {self.name}: only string columns are folded")
+        if self.misreads and self.dtype not in ("number", "integer"):
+            raise ValueError(f"column {self.name}: only numeric columns have misreads")
+
+    @property
+    def plausible(self) -> tuple[float, float]:
+        """The plausible range: the warning limits where given, else the hard limits."""
+        low = self.warn_below if self.warn_below is not None else self.minimum
+        high = self.warn_above if self.warn_above is not None else self.maximum
+        return (-math.inf if low is None else low, math.inf if high is None else high)
 
     def expected(self) -> str:
         """Describe, in words, what a valid value of this column looks like."""
@@ -148,6 +235,7 @@ PARTICIPANTS = Table(
             maximum=100,
             warn_below=14,
             warn_above=70,
+            misreads=(Misread("months", 1 / 12),),
         ),
         Column(
             "birth_year",
@@ -170,6 +258,7 @@ PARTICIPANTS = Table(
             warn_below=140,
             warn_above=215,
             hint="a height under 3 looks like metres: multiply by 100",
+            misreads=(Misread("m", 100), Misread("in", 2.54)),
         ),
         Column(
             "body_mass_kg",
@@ -182,8 +271,9 @@ PARTICIPANTS = Table(
             warn_below=40,
             warn_above=150,
             hint="a body mass above 150 looks like pounds: divide by 2.2046",
+            misreads=(Misread("lb", 0.45359237),),
         ),
-        Column("sport", "string", "Main sport.", required=False, nullable=True),
+        Column("sport", "string", "Main sport.", required=False, nullable=True, fold=True),
         Column(
             "level",
             "category",
@@ -221,6 +311,7 @@ PARTICIPANTS = Table(
             "Randomised arm in a trial; empty in an observational cohort.",
             required=False,
             nullable=True,
+            fold=True,
         ),
     ),
     key=("participant_id",),
@@ -228,6 +319,8 @@ PARTICIPANTS = Table(
     rules=(
         "follow_up_end is on or after follow_up_start",
         "age is given, or birth_year to derive it",
+        f"body mass and height give a BMI from {BMI_PLAUSIBLE[0]:g} to {BMI_PLAUSIBLE[1]:g} "
+        "(warning: else pounds or inches are likely)",
     ),
 )
 
@@ -251,6 +344,7 @@ SITTING = Table(
             minimum=0,
             maximum=24,
             warn_above=18,
+            misreads=(Misread("min", 1 / 60),),
         ),
         Column(
             "prolonged_sitting_h",
@@ -261,6 +355,7 @@ SITTING = Table(
             nullable=True,
             minimum=0,
             maximum=24,
+            misreads=(Misread("min", 1 / 60),),
         ),
         Column(
             "sitting_bouts",
@@ -289,6 +384,7 @@ SITTING = Table(
             nullable=True,
             minimum=0,
             maximum=24,
+            misreads=(Misread("min", 1 / 60),),
         ),
         Column(
             "valid_day",
@@ -338,6 +434,7 @@ STRENGTH = Table(
             warn_below=0.2,
             warn_above=0.6,
             hint="a lever arm over 1.5 looks like centimetres: divide by 100",
+            misreads=(Misread("cm", 0.01), Misread("mm", 0.001)),
         ),
     ),
     key=("participant_id", "session", "test", "side", "trial"),
@@ -355,8 +452,20 @@ ACTIVATION = Table(
         _PID,
         Column("date", "date", "Day of the EMG session."),
         Column("session", "integer", "EMG session number (1 = first).", minimum=1, maximum=100),
-        Column("task", "string", "Task, e.g. prone_hip_extension or hip_thrust."),
-        Column("muscle", "string", "Muscle, e.g. gluteus_maximus, biceps_femoris, semitendinosus."),
+        Column(
+            "task",
+            "string",
+            "Task, e.g. prone_hip_extension or hip_thrust.",
+            fold=True,
+            known=("prone_hip_extension", "hip_thrust"),
+        ),
+        Column(
+            "muscle",
+            "string",
+            "Muscle, e.g. gluteus_maximus, biceps_femoris, semitendinosus.",
+            fold=True,
+            known=("gluteus_maximus", "gluteus_medius", *HAMSTRING_MUSCLES),
+        ),
         Column(
             "trial",
             "integer",
@@ -373,6 +482,7 @@ ACTIVATION = Table(
             nullable=True,
             minimum=-2000,
             maximum=5000,
+            misreads=(Misread("s", 1000, below=2),),
         ),
         Column(
             "amplitude_pct_mvic",
@@ -384,6 +494,7 @@ ACTIVATION = Table(
             minimum=0,
             maximum=1000,
             warn_above=250,
+            misreads=(Misread("fraction of MVIC", 100, below=1.5),),
         ),
     ),
     key=("participant_id", "session", "task", "muscle", "trial"),
@@ -407,6 +518,7 @@ EXPOSURE = Table(
             minimum=0,
             maximum=1440,
             warn_above=300,
+            misreads=(Misread("h", 60, below=5), Misread("s", 1 / 60, above=300)),
         ),
     ),
     key=("participant_id", "session_id"),
@@ -455,6 +567,7 @@ CRAMPS = Table(
             minimum=0,
             maximum=86400,
             warn_above=3600,
+            misreads=(Misread("min", 60, below=5), Misread("ms", 0.001)),
         ),
         Column(
             "stopped_play",
@@ -527,8 +640,27 @@ def codebook_markdown() -> str:
         "",
         "Generated by `glute-study codebook` from `glute_study/codebook.py`, the single source of",
         "truth. A study is a folder with one file per table, named after the table (`.csv`,",
-        "`.xlsx` or `.parquet`). Missing values: empty, `NA`, `N/A`, `NaN`, `null` or `.`.",
-        "Hard limits are errors; plausibility limits are warnings.",
+        "`.xlsx` or `.parquet`). Hard limits are errors; plausibility limits are warnings.",
+        "",
+        "Missing values: an empty cell, or one of "
+        + ", ".join(f"`{c}`" for c in MISSING_CODES if c)
+        + " (any case), in every column; the codes other than an empty cell are reported once",
+        "per spelling and column. The numbers "
+        + ", ".join(f"`{n}`" for n in MISSING_NUMBERS)
+        + " are missing-value codes too: in a numeric column when outside its plausible",
+        "range (else kept, with a warning), always in text, category, boolean and date columns",
+        "(never in identifiers). Excel's error values ("
+        + ", ".join(f"`{e.upper()}`" for e in EXCEL_ERRORS[:5])
+        + ", ...) are errors: a formula failed and its value is lost.",
+        "",
+        "Spelling: a category value equal to an allowed one but for case or spacing (`Semi",
+        "professional`, ` Male `) is read as it, with a warning; in free-text categories (marked",
+        "*folded* below) spellings that differ only in case or spacing are read as the most common",
+        "one, with a warning. Text is read in Unicode NFC, so composed and decomposed accents are",
+        "the same text. Numbers: a thousands separator (`1,078`, `1.078,5`, `1 078`) is read only",
+        "where the column's other values settle what the comma means, with a warning; otherwise",
+        "the cell is refused. Dates are ISO (`2024-03-05`); other forms are refused with the",
+        "likely reading.",
         "",
     ]
     for table in CODEBOOK.values():
@@ -551,7 +683,12 @@ def codebook_markdown() -> str:
                 allowed = ", ".join(c.allowed)
             else:
                 allowed = _range(c.minimum, c.maximum)
+            if c.fold:
+                allowed = "*folded*" + (" (" + ", ".join(c.known) + ")" if c.known else "")
             plausible = _range(c.warn_below, c.warn_above)
+            if c.misreads:
+                plausible += "; " if plausible else ""
+                plausible += "misread as " + ", ".join(m.unit for m in c.misreads)
             lines.append(
                 f"| {c.name} | {c.dtype} | {c.unit or ''} | {'yes' if c.required else 'no'} | "
                 f"{'yes' if c.nullable else 'no'} | {allowed} | {plausible} |"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,15 @@ from ._read import (
     read_raw,
     split_name,
 )
-from .codebook import CODEBOOK, Column, Table
+from .codebook import (
+    BMI_PLAUSIBLE,
+    CODEBOOK,
+    EXCEL_ERRORS,
+    MISSING_CODES,
+    MISSING_NUMBERS,
+    Column,
+    Table,
+)
 from .errors import GluteStudyError, StudyReadError
 
 __all__ = [
@@ -38,7 +47,7 @@ __all__ = [
 ]
 
 PROBLEM_COLUMNS = ["severity", "table", "file", "line", "column", "value", "expected", "rule"]
-MISSING = {"", "na", "n/a", "nan", "null", "none", "."}
+MISSING = frozenset(MISSING_CODES)
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -339,6 +348,7 @@ def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataF
         else:
             data[col.name] = pd.Series([None] * len(lines), dtype=_pandas_dtype(col)).array
     frame = pd.DataFrame(data)
+    _check_units(frame, lines, table, file, problems)
     return frame, lines
 
 
@@ -350,31 +360,78 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in MISSING
 
 
+@dataclass
+class _Cells:
+    """One column's cells as read: typed values, what is missing or bad, and what to report.
+
+    ``shown`` is each cell as the person typed it (trimmed), for messages; ``why`` gives a bad
+    cell a better (expected, rule) than the column's; ``notes`` are warnings, each about several
+    rows at once: (rows, value, expected, rule).
+    """
+
+    values: object
+    missing: np.ndarray
+    bad: np.ndarray
+    shown: pd.Series
+    why: dict[int, tuple[str, str]] = field(default_factory=dict)
+    notes: list[tuple[list[int], str, str, str]] = field(default_factory=list)
+
+
 def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_comma: bool,
                     problems: _Problems):
     """Typed values of one column; bad, missing and out-of-range cells go to ``problems``."""
     if isinstance(cells, list) and all(isinstance(c, str) for c in cells):
-        import pyarrow as pa
-
-        cells = pa.chunked_array([pa.array(cells, type=pa.large_string())])
+        cells = _arrow_text(cells)
     if not isinstance(cells, list):  # Arrow text: a CSV column, or a column of text cells
-        values, missing, bad = _parse_text_column(_text_series(cells), col, decimal_comma)
-    else:  # typed cells from a workbook or Parquet file: one at a time
-        missing = np.array([_is_missing(c) for c in cells], dtype=bool)
-        parsed = [None if m else _parse(c, col, decimal_comma) for c, m in zip(cells, missing)]
-        bad = np.array([v is _BAD for v in parsed], dtype=bool)
-        values = [None if v is _BAD else v for v in parsed]
-        values = _typed(values, col)
-    for i in np.flatnonzero(missing & (not col.nullable)):
-        problems.add("error", table.name, file, lines[i], col.name, "",
-                     col.expected() + " (it may not be missing)", "missing value")
-    for i in np.flatnonzero(bad):
-        problems.add("error", table.name, file, lines[i], col.name, cells[i], col.expected(),
-                     f"not {col.dtype}")
+        got = _parse_text_column(_text_series(cells), col, decimal_comma)
+    else:  # typed cells from a workbook or Parquet file
+        got = _parse_typed_column(cells, col, decimal_comma)
+    numbers = None
     if col.dtype in ("number", "integer"):
-        numbers = np.asarray(pd.array(values, dtype="Float64").to_numpy(float, na_value=np.nan))
-        _check_ranges(numbers, cells, lines, col, table, file, problems)
-    return values
+        numbers = np.asarray(pd.array(got.values, dtype="Float64").to_numpy(float,
+                                                                            na_value=np.nan))
+        _missing_numbers(got, numbers, col)
+    coded = got.missing & (got.shown != "").to_numpy(bool)
+    for i in np.flatnonzero(got.missing & (not col.nullable)):
+        code = f"; {got.shown[i]!r} is a missing-value code" if coded[i] else ""
+        problems.add("error", table.name, file, lines[i], col.name, got.shown[i],
+                     col.expected() + f" (it may not be missing{code})", "missing value")
+    if col.nullable and coded.any():
+        for spelling, rows in _by_spelling(got.shown, np.flatnonzero(coded)):
+            got.notes.append((rows, spelling, f"{col.expected()}, or an empty cell",
+                              "missing-value code, read as missing"))
+    for i in np.flatnonzero(got.bad):
+        expected, rule = got.why.get(i, (col.expected(), f"not {col.dtype}"))
+        problems.add("error", table.name, file, lines[i], col.name, got.shown[i], expected, rule)
+    for rows, value, expected, rule in got.notes:
+        problems.add("warning", table.name, file, lines[rows[0]], col.name, value, expected,
+                     f"{rule} ({_on_lines(lines, rows)})")
+    if numbers is not None:
+        _check_ranges(numbers, got.shown, lines, col, table, file, problems)
+    return got.values
+
+
+def _by_spelling(shown: list, rows) -> list[tuple[str, list[int]]]:
+    """Rows grouped by how the cell was spelled, in order of first appearance."""
+    groups: dict[str, list[int]] = {}
+    for i in rows:
+        groups.setdefault(str(shown[i]), []).append(int(i))
+    return list(groups.items())
+
+
+def _on_lines(lines, rows: list[int]) -> str:
+    """'line 5' or '14 lines: 5, 7, 9, 12, 15 and 9 more'."""
+    if len(rows) == 1:
+        return f"line {int(lines[rows[0]])}"
+    head = ", ".join(str(int(lines[i])) for i in rows[:5])
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return f"{len(rows)} lines: {head}{more}"
+
+
+def _arrow_text(cells: list[str]):
+    import pyarrow as pa
+
+    return pa.chunked_array([pa.array(cells, type=pa.large_string())])
 
 
 def _text_series(cells) -> pd.Series:
@@ -393,40 +450,109 @@ def _typed(values: list, col: Column):
     return pd.array(values, dtype=dtype)
 
 
-def _parse_text_column(cells: list[str], col: Column, decimal_comma: bool):
-    """Vectorised parsing of text cells: (values, missing mask, bad mask)."""
-    text = cells.str.strip()
+# Text normalisation: every text cell is trimmed and read in Unicode NFC, so that a composed
+# and a decomposed accent (what macOS file names and some keyboards give) are one value; the
+# difference cannot be seen and carries no meaning, so it is made without a warning. Zero-width
+# characters (pasted from web pages) go too.
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
+_SPACING = re.compile(r"[\s_\-]+")
+
+
+def _clean(text: pd.Series) -> pd.Series:
+    if text.str.contains(r"[^\x00-\x7f]", regex=True).any():
+        text = text.str.replace(_INVISIBLE, "", regex=True).str.normalize("NFC")
+    return text.str.strip()
+
+
+def _spelling_key(text: str) -> str:
+    """What is left of a spelling without case and spacing: 'Semi professional' and
+    'semi_professional' give one key.
+
+    >>> _spelling_key(" Semi-Professional ") == _spelling_key("semi_professional")
+    True
+    """
+    return _SPACING.sub("", unicodedata.normalize("NFC", text).casefold())
+
+
+_EXCEL_ERROR = frozenset(EXCEL_ERRORS)
+_LIBRE_ERROR = re.compile(r"err:\d{3}")
+_CODE_NUMBERS = frozenset(float(n) for n in MISSING_NUMBERS)
+
+
+def _excel_error(text: str) -> bool:
+    low = text.lower()
+    return low in _EXCEL_ERROR or bool(_LIBRE_ERROR.fullmatch(low))
+
+
+def _code_number(text: str) -> bool:
+    """Whether ``text`` is one of the numbers used as missing-value codes ('999', '-99.0')."""
+    return bool(_NUMBER.match(text)) and float(text) in _CODE_NUMBERS
+
+
+def _parse_text_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _Cells:
+    """Vectorised parsing of text cells (a Series of Arrow text, positions as index); the slow
+    paths only touch the cells that need them."""
+    text = _clean(cells)
     lower = text.str.lower()
-    missing = lower.isin(MISSING).to_numpy()
+    missing = lower.isin(MISSING).to_numpy(bool)
     present = ~missing
+    shown = text
+    bad = np.zeros(len(text), dtype=bool)
     kind = col.dtype
     if kind == "string":
-        return np.where(present, text.to_numpy(), np.nan).astype(object), missing, np.zeros_like(
-            missing)
+        values = np.where(present, text.to_numpy(), np.nan).astype(object)
+        odd = present & (lower.str.startswith("#") | lower.str.startswith("err:")).to_numpy(bool)
+        if col.fold:  # free text, not an identifier: '999' is a code, never a sport
+            odd |= present & text.str.fullmatch(r"[+-]?9{2,}(\.0*)?").to_numpy(bool)
+        got = _Cells(values, missing, bad, shown)
+        for i in np.flatnonzero(odd):
+            if _excel_error(shown[i]):
+                bad[i] = True
+            elif _code_number(shown[i]):
+                missing[i] = True
+            else:
+                continue
+            values[i] = np.nan
+        if col.fold:
+            got.notes += _fold_spellings(values, col)
+        _explain_bad(got, col)
+        return got
     if kind == "category":
-        canon = {a.lower(): a for a in col.allowed or ()}
-        mapped = lower.map(canon)
-        bad = present & mapped.isna().to_numpy()
-        return np.where(present & ~bad, mapped.to_numpy(), np.nan).astype(object), missing, bad
+        values = np.where(present, text.to_numpy(), np.nan).astype(object)
+        other = present & ~text.isin(col.allowed or ()).to_numpy(bool)
+        got = _Cells(values, missing, bad, shown)
+        if other.any():
+            canon = {_spelling_key(a): a for a in col.allowed or ()}
+            for spelling, rows in _by_spelling(shown, np.flatnonzero(other)):
+                target = canon.get(_spelling_key(spelling))
+                values[rows] = np.nan if target is None else target
+                if target is None:
+                    bad[rows] = True
+                else:
+                    got.notes.append((rows, spelling, f"one of {', '.join(col.allowed or ())}",
+                                      f"read as {target!r}: differs only in case or spacing"))
+        _explain_bad(got, col)
+        return got
     if kind == "boolean":
         truth = lower.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
         bad = present & truth.isna().to_numpy()
-        return pd.array(truth.where(present & ~bad, None).tolist(), dtype="boolean"), missing, bad
+        got = _Cells(None, missing, bad, shown)
+        _explain_bad(got, col)
+        got.values = pd.array(truth.where(present & ~got.bad & ~got.missing, None).tolist(),
+                              dtype="boolean")
+        return got
     if kind in ("number", "integer"):
-        if decimal_comma:
-            text = text.where(~text.str.fullmatch(_COMMA_NUMBER.pattern), text.str.replace(
-                ",", ".", regex=False))
-        ok = text.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(bool)
-        number = pd.to_numeric(text.where(ok), errors="coerce").to_numpy(float)
-        bad = present & (~ok | ~np.isfinite(number))
+        number, bad, why, notes = _parse_numbers(text, present, col, decimal_comma)
         if kind == "integer":
             with np.errstate(invalid="ignore"):
                 bad |= present & ~bad & ((number % 1 != 0) | (np.abs(number) > 2**53))
         number = np.where(bad | missing, np.nan, number)
+        got = _Cells(number, missing, bad, shown, why, notes)
+        _explain_bad(got, col)
         if kind == "integer":
-            return pd.array(np.where(np.isnan(number), None, number).tolist(),
-                            dtype="Int64"), missing, bad
-        return number, missing, bad
+            got.values = pd.array(np.where(np.isnan(number), None, number).tolist(),
+                                  dtype="Int64")
+        return got
     pattern = _DATE if kind == "date" else _DATETIME
     ok = text.str.fullmatch(pattern.pattern).fillna(False).to_numpy(bool)
     if kind == "date":
@@ -435,11 +561,107 @@ def _parse_text_column(cells: list[str], col: Column, decimal_comma: bool):
         iso = text.str.replace("T", " ", regex=False).where(ok)
         stamp = pd.to_datetime(iso, format="ISO8601", errors="coerce").dt.floor("s")
     bad = present & stamp.isna().to_numpy()
-    return stamp.astype("datetime64[ns]").array, missing, bad
+    got = _Cells(stamp.astype("datetime64[ns]").array, missing, bad, shown)
+    _explain_bad(got, col)
+    return got
+
+
+def _parse_typed_column(cells: list, col: Column, decimal_comma: bool) -> _Cells:
+    """Cells of a workbook or Parquet file: text cells as text, the others one at a time."""
+    n = len(cells)
+    is_text = np.array([isinstance(c, str) for c in cells], dtype=bool)
+    at = np.flatnonzero(is_text)
+    part = _parse_text_column(_text_series(_arrow_text([cells[i] for i in at])), col,
+                              decimal_comma) if len(at) else None
+    values: list = [None] * n
+    missing = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    shown = pd.Series(np.full(n, "", dtype=object))
+    got = _Cells(None, missing, bad, shown)
+    for i in np.flatnonzero(~is_text):
+        cell = cells[i]
+        if _is_missing(cell):
+            missing[i] = True
+            continue
+        shown[i] = _text(cell)
+        value = _parse(cell, col, decimal_comma)
+        if isinstance(value, _Bad):
+            bad[i] = True
+            if value.why:
+                got.why[i] = value.why
+        else:
+            values[i] = value
+    if part is not None:
+        part_values = list(pd.Series(part.values, dtype=object))
+        for j, i in enumerate(at):
+            missing[i], bad[i], shown[i] = part.missing[j], part.bad[j], part.shown[j]
+            if not (part.missing[j] or part.bad[j]):
+                values[i] = part_values[j]
+        got.why.update({int(at[j]): w for j, w in part.why.items()})
+        got.notes += [([int(at[j]) for j in rows], v, e, r) for rows, v, e, r in part.notes]
+    got.values = _typed(values, col)
+    return got
+
+
+def _explain_bad(got: _Cells, col: Column) -> None:
+    """Say why each bad cell is bad, and read missing-value codes that failed to parse as missing.
+
+    Runs over the bad cells only, which are few, so it may take its time.
+    """
+    for i in np.flatnonzero(got.bad):
+        text = str(got.shown[i])
+        if _excel_error(text):
+            got.why[i] = (f"a value, not Excel's error {text}: the formula that made this cell "
+                          "failed, so its value is lost; fix the formula or clear the cell",
+                          "Excel error value")
+        elif col.dtype not in ("number", "integer", "string") and _code_number(text):
+            got.bad[i], got.missing[i] = False, True
+        elif col.dtype in ("date", "datetime"):
+            got.why[i] = _date_problem(text, col)
+
+
+def _fold_spellings(values: np.ndarray, col: Column) -> list[tuple[list[int], str, str, str]]:
+    """Fold the spellings of a free-text category that differ only in case or spacing.
+
+    Each group is read as the spelling the analyses know (``col.known``), else the most common
+    one (ties: the first seen). Changes ``values`` in place and returns one note per group.
+    """
+    present = np.flatnonzero(pd.notna(values))
+    if not len(present):
+        return []
+    codes, uniq = pd.factorize(values[present])
+    counts = np.bincount(codes, minlength=len(uniq))
+    known = {_spelling_key(k): k for k in col.known}
+    groups: dict[str, list[int]] = {}
+    for j, spelling in enumerate(uniq):
+        groups.setdefault(_spelling_key(spelling), []).append(j)
+    target = np.asarray(uniq, dtype=object).copy()
+    notes = []
+    for key, members in groups.items():
+        goal = known.get(key)
+        if goal is None:
+            if len(members) == 1:
+                continue
+            goal = uniq[max(members, key=lambda j: (counts[j], -j))]
+        elif members == [j for j in members if uniq[j] == goal]:
+            continue
+        moved = [j for j in members if uniq[j] != goal]
+        for j in moved:
+            target[j] = goal
+        rows = [int(present[k]) for k in np.flatnonzero(np.isin(codes, moved))]
+        listing = ", ".join(f"{uniq[j]!r} ({counts[j]}x)" for j in members)
+        notes.append((rows, listing, "one spelling per value",
+                      f"spellings alike but for case or spacing: {listing} all read as {goal!r}"))
+    if notes:
+        values[present] = target[codes]
+    return notes
 
 
 class _Bad:
-    pass
+    """A cell that cannot be read, with (expected, rule) when there is more to say."""
+
+    def __init__(self, why: tuple[str, str] | None = None) -> None:
+        self.why = why
 
 
 _BAD = _Bad()
@@ -448,13 +670,11 @@ _BAD = _Bad()
 def _parse(value: object, col: Column, decimal_comma: bool):
     kind = col.dtype
     if kind in ("string", "category"):
-        text = _text(value)
+        text = unicodedata.normalize("NFC", _text(value))
         if kind == "string":
             return text
-        for allowed in col.allowed or ():
-            if text.lower() == allowed.lower():
-                return allowed
-        return _BAD
+        canon = {_spelling_key(a): a for a in col.allowed or ()}
+        return canon.get(_spelling_key(text), _BAD)
     if kind in ("number", "integer"):
         number = _number(value, decimal_comma)
         if number is None:
@@ -474,8 +694,8 @@ def _parse(value: object, col: Column, decimal_comma: bool):
             return False
         return _BAD
     if kind == "date":
-        return _date(value)
-    return _datetime(value)
+        return _date(value, col)
+    return _datetime(value, col)
 
 
 def _text(value: object) -> str:
@@ -499,33 +719,253 @@ def _number(value: object, decimal_comma: bool) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _date(value: object):
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        ts = pd.Timestamp(value)
-        return ts if ts == ts.normalize() else _BAD
-    if isinstance(value, dt.date):
-        return pd.Timestamp(value)
-    match = _DATE.match(str(value).strip())
+# ---------------------------------------------------------------------------------------------
+# Numbers as people type them
+#
+# A thousands separator is read only when nothing else could be meant. '1,078.5', '1.078,5',
+# '12,345,678', '1 078' and "1'078" are read as thousands, with a warning. A single separator
+# followed by exactly three digits ('1,078', '1.078', leading group 1-999) could be either: the
+# column's other values settle it (a comma, or a dot, followed by other than three digits is a
+# decimal mark, so the other sign separates thousands), else the column's hard range (when only
+# one reading fits it), else the cell is refused with both readings. The file's own convention
+# (a decimal comma in a semicolon file, a decimal point in a comma file) is read without a word.
+
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+_GROUPED = re.compile(r"(?P<sign>[+-]?)(?P<lead>[1-9]\d{0,2})(?P<sep>[,.' \u00a0\u202f\u2009])"
+                      r"(?P<rest>\d{3}(?:(?P=sep)\d{3})*)(?P<dec>[.,]\d+)?")
+_WITH_UNIT = re.compile(r"(?P<number>[+-]?\d+(?:[.,]\d+)?)\s*(?P<unit>[^\d\s.,+-][^\d]*)")
+
+
+def _parse_numbers(text: pd.Series, present: np.ndarray, col: Column, decimal_comma: bool):
+    """(numbers, bad mask, why, notes) of a numeric text column."""
+    work = text
+    if decimal_comma:
+        work = text.where(~text.str.fullmatch(_COMMA_NUMBER.pattern),
+                          text.str.replace(",", ".", regex=False))
+    ok = work.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(bool)
+    number = pd.to_numeric(work.where(ok), errors="coerce").to_numpy(float)
+    bad = present & (~ok | ~np.isfinite(number))
+    why: dict[int, tuple[str, str]] = {}
+    notes: list = []
+    slow = bad.copy()
+    if decimal_comma:
+        slow |= present & text.str.fullmatch(_AMBIGUOUS.pattern).to_numpy(bool)
+    if not slow.any():
+        return number, bad, why, notes
+    marks = _decimal_marks(text[present & ~slow])
+    for i in np.flatnonzero(slow):
+        cell = text.iloc[i]
+        read = _human_number(cell, col, decimal_comma=decimal_comma, marks=marks)
+        if isinstance(read, _Bad):
+            bad[i], number[i] = True, np.nan
+            if read.why:
+                why[i] = read.why
+            continue
+        value, note = read
+        bad[i], number[i] = not math.isfinite(value), value
+        if note:
+            notes.append(([int(i)], cell, f"{col.expected()}, without a thousands separator",
+                          note))
+    return number, bad, why, notes
+
+
+def _decimal_marks(text: pd.Series) -> set[str]:
+    """Which of ',' and '.' the column's plainly readable values use as a decimal mark."""
+    marks = set()
+    for mark in (",", "."):
+        has = text.str.fullmatch(r"[+-]?\d*" + re.escape(mark) + r"\d+")
+        ambiguous = text.str.fullmatch(r"[+-]?[1-9]\d{0,2}" + re.escape(mark) + r"\d{3}")
+        if (has & ~ambiguous).any():
+            marks.add(mark)
+    return marks
+
+
+def _human_number(cell: str, col: Column, *, decimal_comma: bool, marks: set[str]):
+    """A cell that is not a plain number: (value, warning or None), or _Bad with the reason."""
+    found = _GROUPED.fullmatch(cell)
+    if found and (found["dec"] is None or found["dec"][0] != found["sep"]):
+        sep, digits = found["sep"], found["lead"] + found["rest"].replace(found["sep"], "")
+        sign = -1.0 if found["sign"] == "-" else 1.0
+        thousands = sign * float(digits + (("." + found["dec"][1:]) if found["dec"] else ""))
+        if found["dec"] or len(found["rest"]) > 3 or sep not in ",.":
+            name = {" ": "a space", "'": "an apostrophe"}.get(sep, f"'{sep}'")
+            return thousands, f"read as {thousands:g}: {name} separates thousands"
+        decimal = sign * float(f"{found['lead']}.{found['rest']}")
+        other = "." if sep == "," else ","
+        default = decimal if (sep == ",") == decimal_comma else thousands
+        if sep in marks and other not in marks:
+            choice = decimal
+        elif other in marks and sep not in marks:
+            choice = thousands
+        else:
+            fits = [v for v in (decimal, thousands) if _fits(v, col)]
+            if len(fits) != 1:
+                return _Bad((f"{col.expected()}; {cell!r} could be {decimal:g} ('{sep}' as a "
+                             f"decimal mark) or {thousands:g} ('{sep}' as a thousands "
+                             f"separator): write {thousands:g} without the separator, or "
+                             f"{decimal:g} with {'a decimal comma' if decimal_comma else 'a dot'}"
+                             " and four decimals", f"thousands separator or decimal {sep!r}?"))
+            choice = fits[0]
+        if choice == thousands:
+            return choice, f"read as {choice:g}: '{sep}' separates thousands in this column"
+        if choice == default:
+            return choice, None
+        return choice, f"read as {choice:g}: '{sep}' is a decimal mark in this column"
+    with_unit = _WITH_UNIT.fullmatch(cell)
+    if with_unit:
+        unit = with_unit["unit"].strip()
+        value = float(with_unit["number"].replace(",", "."))
+        for misread in col.misreads:
+            if unit.lower() == misread.unit.lower():
+                return _Bad((f"{col.expected()}; {cell} is {value * misread.factor:.4g} "
+                             f"{col.unit}: write that number alone", f"not {col.dtype}"))
+        if col.unit and unit.lower() == col.unit.lower():
+            return _Bad((f"{col.expected()}; write the number alone: the unit, {col.unit}, is "
+                         "the column's", f"not {col.dtype}"))
+    if re.fullmatch(r"[+-]?\d+,\d+", cell) and not decimal_comma:
+        return _Bad((f"{col.expected()} with a decimal point: {cell!r} has a decimal comma in "
+                     f"a comma-separated file (write {cell.replace(',', '.')})",
+                     f"not {col.dtype}"))
+    return _BAD
+
+
+def _fits(value: float, col: Column) -> bool:
+    if col.dtype == "integer" and not float(value).is_integer():
+        return False
+    low = -math.inf if col.minimum is None else col.minimum
+    high = math.inf if col.maximum is None else col.maximum
+    return low <= value <= high
+
+
+def _missing_numbers(got: _Cells, numbers: np.ndarray, col: Column) -> None:
+    """Numbers used as missing-value codes: missing when implausible, else kept with a warning."""
+    code = np.isin(numbers, list(_CODE_NUMBERS)) & ~got.missing & ~got.bad
+    if not code.any():
+        return
+    low, high = col.plausible
+    gone = code & ((numbers < low) | (numbers > high))
+    if gone.any():
+        numbers[gone] = np.nan
+        got.missing |= gone
+        got.values = (numbers.copy() if col.dtype == "number" else
+                      pd.array(np.where(np.isnan(numbers), None, numbers).tolist(), dtype="Int64"))
+    for spelling, rows in _by_spelling(got.shown, np.flatnonzero(code & ~gone)):
+        got.notes.append((rows, spelling, f"{col.expected()}, or an empty cell if missing",
+                          f"kept {spelling}, but it may be a missing-value code"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates as people type them
+
+_FIRST_DAY, _LAST_DAY = (1677, 9, 22), (2262, 4, 11)  # what pandas' datetime64[ns] can hold
+_MONTH_NAMES = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y", "%B %d, %Y", "%b %d, %Y",
+                "%d-%b-%Y", "%d. %B %Y", "%d %b. %Y")
+
+
+def _date_problem(text: str, col: Column) -> tuple[str, str]:
+    """(expected, rule) for a date cell that could not be read, with its likely reading."""
+    base, rule = col.expected(), f"not {col.dtype}"
+    day, _, clock = text.replace("T", " ", 1).partition(" ")
+    clock = f" {clock}" if clock and col.dtype == "datetime" else ""
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", day)
+    if iso:
+        y, m, d = map(int, iso.groups())
+        if (y, m, d) < _FIRST_DAY or (y, m, d) > _LAST_DAY:
+            return (f"{base}; year {y} is outside the dates pandas can hold (1677-09-22 to "
+                    "2262-04-11): a typo?", "date out of range")
+        if m > 12 and 1 <= d <= 12:
+            return (f"{base}; there is no month {m}: if day and month are swapped, write "
+                    f"{y:04d}-{d:02d}-{m:02d}{clock}", "day and month swapped?")
+        try:
+            dt.date(y, m, d)
+        except ValueError as err:
+            return f"{base}; {day} is not a day of the calendar ({err})", rule
+        if col.dtype == "date":
+            return f"{base}; a day without a time of day", rule
+        return f"{base}; the time {clock.strip()!r} is not HH:MM or HH:MM:SS", rule
+    readings = _date_readings(day) or ([] if clock else _date_readings(text))
+    if readings:
+        return (f"{base}; {text!r} is not in ISO form: write "
+                + " or ".join(f"{r}{clock}" for r in readings), rule)
+    return base, rule
+
+
+def _date_readings(text: str) -> list[str]:
+    """The ISO days a non-ISO date could mean, each with its day and month in words."""
+    found: list[tuple[int, int, int]] = []
+    dmy = re.fullmatch(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})", text)
+    ymd = re.fullmatch(r"(\d{4})([./])(\d{1,2})\2(\d{1,2})", text) or re.fullmatch(
+        r"(\d{4})()(\d{2})(\d{2})", text)
+    if dmy:
+        a, sep, b, y = dmy.groups()
+        found = [(int(y), int(b), int(a))]  # day first, as dots always mean
+        if sep != ".":
+            found.append((int(y), int(a), int(b)))  # or month first, as in the US
+    elif ymd:
+        found = [(int(ymd[1]), int(ymd[3]), int(ymd[4]))]
+    elif re.fullmatch(r"\d{5}(\.\d+)?", text) and 20000 <= float(text) <= 80000:
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(float(text)))
+        return [f"{day.isoformat()} (it looks like an Excel date serial: format the cell as a "
+                "date)"]
+    else:
+        for form in _MONTH_NAMES:
+            try:
+                stamp = dt.datetime.strptime(text, form)
+            except ValueError:
+                continue
+            found = [(stamp.year, stamp.month, stamp.day)]
+            break
+    days = []
+    for y, m, d in dict.fromkeys(found):
+        try:
+            days.append(dt.date(y, m, d))
+        except ValueError:
+            continue
+    if len(days) == 1:
+        return [days[0].isoformat()]
+    return [f"{day.isoformat()} ({day.day} {day:%B})" for day in days]
+
+
+def _date(value: object, col: Column):
+    if isinstance(value, dt.datetime | pd.Timestamp | dt.date):
+        try:
+            ts = pd.Timestamp(value)
+        except (ValueError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+            return _Bad((f"{col.expected()}; year {value.year} is outside the dates pandas "
+                         "can hold (1677-09-22 to 2262-04-11): a typo?", "date out of range"))
+        if isinstance(value, dt.datetime | pd.Timestamp) and ts != ts.normalize():
+            return _Bad((f"{col.expected()}; a day without a time of day", f"not {col.dtype}"))
+        return ts
+    text = unicodedata.normalize("NFC", str(value).strip())
+    match = _DATE.match(text)
     if not match:
-        return _BAD
+        return _Bad(_date_problem(text, col))
     try:
         return pd.Timestamp(dt.date(*map(int, match.groups())))
     except (ValueError, OverflowError):
-        return _BAD
+        return _Bad(_date_problem(text, col))
 
 
-def _datetime(value: object):
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return pd.Timestamp(value).floor("s")
+def _datetime(value: object, col: Column):
+    if isinstance(value, dt.datetime | pd.Timestamp | dt.date):
+        try:
+            return pd.Timestamp(value).floor("s")
+        except (ValueError, OverflowError):
+            return _Bad((f"{col.expected()}; year {value.year} is outside the dates pandas "
+                         "can hold (1677-09-22 to 2262-04-11): a typo?", "date out of range"))
     text = str(value).strip()
     match = _DATETIME.match(text)
     if not match:
-        return _BAD
+        return _Bad(_date_problem(text, col))
     y, mo, d, h, mi, s = match.groups()
     try:
         return pd.Timestamp(dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0)))
     except (ValueError, OverflowError):
-        return _BAD
+        return _Bad(_date_problem(text, col))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranges, and units that look wrong inside them
 
 
 def _check_ranges(numbers: np.ndarray, cells, lines, col: Column, table: Table, file: str,
@@ -543,7 +983,8 @@ def _check_ranges(numbers: np.ndarray, cells, lines, col: Column, table: Table, 
             soft |= numbers > col.warn_above
     for i in np.flatnonzero(hard):
         problems.add("error", table.name, file, lines[i], col.name, cells[i], col.expected(),
-                     "out of range" + (f" ({col.hint})" if col.hint else ""))
+                     "out of range" + (f" ({col.hint})" if col.hint else "")
+                     + _readings(numbers[i], col))
     if not soft.any():
         return
     low = "" if col.warn_below is None else f"{col.warn_below:g}"
@@ -553,7 +994,93 @@ def _check_ranges(numbers: np.ndarray, cells, lines, col: Column, table: Table, 
     for i in np.flatnonzero(soft & ~hard):
         problems.add("warning", table.name, file, lines[i], col.name, cells[i],
                      f"a plausible value, {span}" + (f" {col.unit}" if col.unit else ""),
-                     "implausible value" + (f": {col.hint}" if col.hint else ""))
+                     "implausible value" + (f": {col.hint}" if col.hint else "")
+                     + _readings(numbers[i], col))
+
+
+def _readings(value: float, col: Column) -> str:
+    """'; as lb it is 79.8 kg' for each misread unit that makes ``value`` plausible."""
+    low, high = col.plausible
+    out = [f"as {m.unit} it is {value * m.factor:.4g} {col.unit}" for m in col.misreads
+           if low <= value * m.factor <= high]
+    return "; " + "; ".join(out) if out else ""
+
+
+def _check_units(frame: pd.DataFrame, lines: np.ndarray, table: Table, file: str,
+                 problems: _Problems) -> None:
+    """Values inside their range that look like another unit, judged over several values."""
+    if table.name == "participants":
+        _check_bmi(frame, lines, file, problems)
+    if "participant_id" not in frame:
+        return
+    for col in (c for c in table.columns if any(m.below or m.above for m in c.misreads)):
+        _check_misread_pattern(frame, lines, col, table, file, problems)
+
+
+def _check_bmi(frame: pd.DataFrame, lines: np.ndarray, file: str, problems: _Problems) -> None:
+    """Body mass against height: a BMI no athlete has points at pounds (or a wrong height)."""
+    mass_col = CODEBOOK["participants"].column("body_mass_kg")
+    mass, height = frame["body_mass_kg"].to_numpy(float), frame["height_cm"].to_numpy(float)
+    low, high = BMI_PLAUSIBLE
+    (mlow, mhigh), (hlow, hhigh) = mass_col.plausible, CODEBOOK["participants"].column(
+        "height_cm").plausible
+    with np.errstate(invalid="ignore"):
+        bmi = mass / (height / 100) ** 2
+        odd = ((bmi < low) | (bmi > high)) & (mass >= mlow) & (mass <= mhigh) & (
+            height >= hlow) & (height <= hhigh)
+    for i in np.flatnonzero(odd):
+        text = f"{mass[i]:g} with height {height[i]:g} cm is BMI {bmi[i]:.1f}"
+        pounds = mass[i] * 0.45359237
+        lb_bmi = pounds / (height[i] / 100) ** 2
+        rule = "BMI implausible: check body mass and height"
+        if low <= lb_bmi <= high:
+            text += f"; as pounds it is {pounds:.1f} kg, BMI {lb_bmi:.1f}"
+            rule = "BMI implausible: body mass in pounds?"
+        problems.add("warning", "participants", file, lines[i], "body_mass_kg", mass[i],
+                     f"a body mass that fits the height, BMI {low:g} to {high:g} ({text})", rule)
+
+
+_MIN_VALUES = 3  # values of one participant it takes to call their unit wrong
+
+
+def _check_misread_pattern(frame: pd.DataFrame, lines: np.ndarray, col: Column, table: Table,
+                           file: str, problems: _Problems) -> None:
+    """Warn when most values of a participant (or of the column) look like another unit.
+
+    Single values are judged by the ranges; here the median size of each participant's values
+    (at least three of them) is compared with each misread's ``below``/``above``. When every
+    participant looks that way, one warning names the column instead.
+    """
+    size = pd.Series(np.abs(frame[col.name].to_numpy(float)), index=frame.index)
+    pid = frame["participant_id"]
+    known = size.notna() & pid.notna()
+    if known.sum() < _MIN_VALUES:
+        return
+    grouped = size[known].groupby(pid[known], sort=False)
+    median, count = grouped.median(), grouped.size()
+    median = median[count >= _MIN_VALUES]
+    low, high = col.plausible
+    for m in (m for m in col.misreads if m.below is not None or m.above is not None):
+        odd = pd.Series(False, index=median.index)
+        if m.below is not None:
+            odd |= median < m.below
+        if m.above is not None:
+            odd |= median > m.above
+        odd &= (median * m.factor >= low) & (median * m.factor <= high)
+        if not odd.any():
+            continue
+        every = bool(odd.all()) and len(odd) > 1
+        whose = [None] if every else list(median.index[odd.to_numpy()])
+        for person in whose:
+            rows = np.flatnonzero(known.to_numpy() & (True if person is None else
+                                                      (pid == person).to_numpy()))
+            mid = float(size.iloc[rows].median())
+            who = "the column's values" if person is None else f"{person}'s values"
+            problems.add(
+                "warning", table.name, file, int(lines[rows[0]]), col.name, f"median {mid:g}",
+                f"{col.expected()}; {who} (median {mid:g} {col.unit}) look like {m.unit}: as "
+                f"{m.unit} the median is {mid * m.factor:.4g} {col.unit}",
+                f"values look like {m.unit} ({len(rows)} values from line {int(lines[rows[0]])})")
 
 
 # ---------------------------------------------------------------------------------------------
