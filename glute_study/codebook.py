@@ -56,6 +56,9 @@ EXCEL_ERRORS = (
 #: identifiers, and in category, boolean and date columns, it is always a missing-value code.
 MISSING_NUMBERS = (-99999, -9999, -999, -99, 999, 9999, 99999)
 
+#: Kilograms in a pound (avoirdupois).
+POUND_KG = 0.45359237
+
 #: Body mass index (kg/m²) plausible for athletes; outside it the loader warns that body mass or
 #: height may be in another unit, giving the pounds reading. Heavy throwers and rugby forwards
 #: reach the mid 30s and lean endurance runners 15-16; 132 lb typed as kg at 175 cm is BMI 43.
@@ -271,7 +274,7 @@ PARTICIPANTS = Table(
             warn_below=40,
             warn_above=150,
             hint="a body mass above 150 looks like pounds: divide by 2.2046",
-            misreads=(Misread("lb", 0.45359237),),
+            misreads=(Misread("lb", POUND_KG),),
         ),
         Column("sport", "string", "Main sport.", required=False, nullable=True, fold=True),
         Column(

@@ -37,6 +37,7 @@ from .codebook import (
     EXCEL_ERRORS,
     MISSING_CODES,
     MISSING_NUMBERS,
+    POUND_KG,
     Column,
     Table,
 )
@@ -1017,6 +1018,9 @@ def _check_units(frame: pd.DataFrame, lines: np.ndarray, table: Table, file: str
         _check_misread_pattern(frame, lines, col, table, file, problems)
 
 
+_BMI_TYPICAL_ABOVE = 30.0  # a median BMI above this is no team of athletes
+
+
 def _check_bmi(frame: pd.DataFrame, lines: np.ndarray, file: str, problems: _Problems) -> None:
     """Body mass against height: a BMI no athlete has points at pounds (or a wrong height)."""
     mass_col = CODEBOOK["participants"].column("body_mass_kg")
@@ -1028,9 +1032,18 @@ def _check_bmi(frame: pd.DataFrame, lines: np.ndarray, file: str, problems: _Pro
         bmi = mass / (height / 100) ** 2
         odd = ((bmi < low) | (bmi > high)) & (mass >= mlow) & (mass <= mhigh) & (
             height >= hlow) & (height <= hhigh)
+    both = np.flatnonzero(np.isfinite(bmi))
+    typical = float(np.median(bmi[both])) if len(both) >= _MIN_VALUES else math.nan
+    if typical > _BMI_TYPICAL_ABOVE and low <= typical * POUND_KG <= high:
+        problems.add("warning", "participants", file, int(lines[both[0]]), "body_mass_kg",
+                     f"median BMI {typical:.1f}",
+                     f"body masses that fit the heights: the median BMI is {typical:.1f}, as "
+                     f"pounds {typical * POUND_KG:.1f}",
+                     f"body masses look like pounds ({len(both)} values from line "
+                     f"{int(lines[both[0]])})")
     for i in np.flatnonzero(odd):
         text = f"{mass[i]:g} with height {height[i]:g} cm is BMI {bmi[i]:.1f}"
-        pounds = mass[i] * 0.45359237
+        pounds = mass[i] * POUND_KG
         lb_bmi = pounds / (height[i] / 100) ** 2
         rule = "BMI implausible: check body mass and height"
         if low <= lb_bmi <= high:
@@ -1040,47 +1053,45 @@ def _check_bmi(frame: pd.DataFrame, lines: np.ndarray, file: str, problems: _Pro
                      f"a body mass that fits the height, BMI {low:g} to {high:g} ({text})", rule)
 
 
-_MIN_VALUES = 3  # values of one participant it takes to call their unit wrong
+_MIN_VALUES = 3  # values it takes to call a unit wrong from their median
 
 
 def _check_misread_pattern(frame: pd.DataFrame, lines: np.ndarray, col: Column, table: Table,
                            file: str, problems: _Problems) -> None:
-    """Warn when most values of a participant (or of the column) look like another unit.
+    """Warn when the values of the column, or of one participant, look like another unit.
 
-    Single values are judged by the ranges; here the median size of each participant's values
-    (at least three of them) is compared with each misread's ``below``/``above``. When every
-    participant looks that way, one warning names the column instead.
+    Single values are judged by the ranges; here the median size of the whole column (at least
+    three values) is compared with each misread's ``below``/``above``, and when the column as
+    a whole looks right, the median of each participant with at least three values. One warning
+    names the column, or each participant, with the first line and the reading in that unit.
     """
     size = pd.Series(np.abs(frame[col.name].to_numpy(float)), index=frame.index)
-    pid = frame["participant_id"]
-    known = size.notna() & pid.notna()
+    known = size.notna().to_numpy()
     if known.sum() < _MIN_VALUES:
         return
-    grouped = size[known].groupby(pid[known], sort=False)
-    median, count = grouped.median(), grouped.size()
-    median = median[count >= _MIN_VALUES]
+    pid = frame["participant_id"]
+    groups = {None: np.flatnonzero(known)}
+    for person, rows in pd.Series(np.arange(len(frame)))[known & pid.notna().to_numpy()].groupby(
+            pid[known & pid.notna().to_numpy()].to_numpy(), sort=False):
+        if len(rows) >= _MIN_VALUES:
+            groups[person] = rows.to_numpy()
     low, high = col.plausible
-    for m in (m for m in col.misreads if m.below is not None or m.above is not None):
-        odd = pd.Series(False, index=median.index)
-        if m.below is not None:
-            odd |= median < m.below
-        if m.above is not None:
-            odd |= median > m.above
-        odd &= (median * m.factor >= low) & (median * m.factor <= high)
-        if not odd.any():
-            continue
-        every = bool(odd.all()) and len(odd) > 1
-        whose = [None] if every else list(median.index[odd.to_numpy()])
-        for person in whose:
-            rows = np.flatnonzero(known.to_numpy() & (True if person is None else
-                                                      (pid == person).to_numpy()))
-            mid = float(size.iloc[rows].median())
+    for person, rows in groups.items():
+        mid = float(np.median(size.to_numpy()[rows]))
+        for m in col.misreads:
+            odd = ((m.below is not None and mid < m.below)
+                   or (m.above is not None and mid > m.above))
+            if not odd or not low <= mid * m.factor <= high:
+                continue
             who = "the column's values" if person is None else f"{person}'s values"
             problems.add(
                 "warning", table.name, file, int(lines[rows[0]]), col.name, f"median {mid:g}",
                 f"{col.expected()}; {who} (median {mid:g} {col.unit}) look like {m.unit}: as "
                 f"{m.unit} the median is {mid * m.factor:.4g} {col.unit}",
                 f"values look like {m.unit} ({len(rows)} values from line {int(lines[rows[0]])})")
+            if person is None:
+                return  # the whole column is said; its participants need not be
+            break
 
 
 # ---------------------------------------------------------------------------------------------
