@@ -39,6 +39,7 @@ DTYPES = ("string", "category", "integer", "number", "boolean", "date", "datetim
 MISSING_CODES = (
     "", "na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "none", "nil", ".", "-", "--",
     "---", "\u2013", "\u2014", "?", "??", "missing", "not available", "not applicable", "n/k",
+    "#na", "(blank)",
 )
 
 #: Excel's other error values are errors, not missing values: a formula that should have given a
@@ -248,6 +249,7 @@ PARTICIPANTS = Table(
             nullable=True,
             minimum=1900,
             maximum=2030,
+            hint="a two-digit year: write all four digits (1995, not 95)",
         ),
         Column(
             "height_cm",
