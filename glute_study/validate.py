@@ -406,7 +406,7 @@ def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_
         problems.add("error", table.name, file, lines[i], col.name, got.shown[i], expected, rule)
     for rows, value, expected, rule in got.notes:
         problems.add("warning", table.name, file, lines[rows[0]], col.name, value, expected,
-                     f"{rule} ({_on_lines(lines, rows)})")
+                     rule + _rows(np.asarray(lines), np.asarray(rows)))
     if numbers is not None:
         _check_ranges(numbers, got.shown, lines, col, table, file, problems)
     return got.values
@@ -418,15 +418,6 @@ def _by_spelling(shown: list, rows) -> list[tuple[str, list[int]]]:
     for i in rows:
         groups.setdefault(str(shown[i]), []).append(int(i))
     return list(groups.items())
-
-
-def _on_lines(lines, rows: list[int]) -> str:
-    """'line 5' or '14 lines: 5, 7, 9, 12, 15 and 9 more'."""
-    if len(rows) == 1:
-        return f"line {int(lines[rows[0]])}"
-    head = ", ".join(str(int(lines[i])) for i in rows[:5])
-    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-    return f"{len(rows)} lines: {head}{more}"
 
 
 def _arrow_text(cells: list[str]):
@@ -1039,8 +1030,7 @@ def _check_bmi(frame: pd.DataFrame, lines: np.ndarray, file: str, problems: _Pro
                      f"median BMI {typical:.1f}",
                      f"body masses that fit the heights: the median BMI is {typical:.1f}, as "
                      f"pounds {typical * POUND_KG:.1f}",
-                     f"body masses look like pounds ({len(both)} values from line "
-                     f"{int(lines[both[0]])})")
+                     "body masses look like pounds" + _rows(lines, both))
     for i in np.flatnonzero(odd):
         text = f"{mass[i]:g} with height {height[i]:g} cm is BMI {bmi[i]:.1f}"
         pounds = mass[i] * POUND_KG
@@ -1088,7 +1078,7 @@ def _check_misread_pattern(frame: pd.DataFrame, lines: np.ndarray, col: Column, 
                 "warning", table.name, file, int(lines[rows[0]]), col.name, f"median {mid:g}",
                 f"{col.expected()}; {who} (median {mid:g} {col.unit}) look like {m.unit}: as "
                 f"{m.unit} the median is {mid * m.factor:.4g} {col.unit}",
-                f"values look like {m.unit} ({len(rows)} values from line {int(lines[rows[0]])})")
+                f"values look like {m.unit}" + _rows(lines, rows))
             if person is None:
                 return  # the whole column is said; its participants need not be
             break

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from glute_study import ValidationError, load_study
+from glute_study._read import line_ranges
 from glute_study.codebook import CODEBOOK, MISSING_CODES
 
 from .conftest import read_rows, set_cell, write_rows
@@ -60,7 +61,7 @@ def test_free_text_folds_to_the_most_common_spelling_with_one_warning(study_dir)
     assert len(warnings) == 1
     assert "'Football' (1x)" in warnings["value"].iloc[0]
     assert warnings["line"].iloc[0] == lines[0]
-    assert f"2 lines: {lines[0]}, {lines[1]}" in warnings["rule"].iloc[0]
+    assert f"(2 rows: lines {line_ranges(lines[:2])})" in warnings["rule"].iloc[0]
 
 
 def test_fold_tie_is_the_first_spelling_seen(study_dir):
@@ -114,7 +115,7 @@ def test_one_warning_per_spelling_not_per_cell(study_dir):
     study = load_study(study_dir)
     warnings = study.problems[study.problems["column"] == "instrument"]
     n = sum(r[k] == "activpal" for r in rows[1:])
-    assert len(warnings) == 1 and f"{n} lines" in warnings["rule"].iloc[0]
+    assert len(warnings) == 1 and f"({n} rows: lines" in warnings["rule"].iloc[0]
 
 
 def test_identifiers_are_not_folded(study_dir):
@@ -164,7 +165,7 @@ def test_each_missing_spelling_is_reported_once_per_column(study_dir):
     set_cell(study_dir, "participants", 3, "body_mass_kg", "")
     warnings = load_study(study_dir).problems.query("column == 'body_mass_kg'")
     assert len(warnings) == 1
-    assert warnings["line"].iloc[0] == 2 and "3 lines: 2, 4, 6" in warnings["rule"].iloc[0]
+    assert warnings["line"].iloc[0] == 2 and "3 rows: lines 2, 4, 6" in warnings["rule"].iloc[0]
 
 
 @pytest.mark.parametrize("error", ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
