@@ -451,7 +451,10 @@ _SPACING = re.compile(r"[\s_\-]+")
 
 
 def _clean(text: pd.Series) -> pd.Series:
-    if text.str.contains(r"[^\x00-\x7f]", regex=True).any():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pc.all(pc.string_is_ascii(pa.array(text.array))).as_py() is False:
         text = text.str.replace(_INVISIBLE, "", regex=True).str.normalize("NFC")
     return text.str.strip()
 
@@ -1053,35 +1056,43 @@ def _check_misread_pattern(frame: pd.DataFrame, lines: np.ndarray, col: Column, 
     Single values are judged by the ranges; here the median size of the whole column (at least
     three values) is compared with each misread's ``below``/``above``, and when the column as
     a whole looks right, the median of each participant with at least three values. One warning
-    names the column, or each participant, with the first line and the reading in that unit.
+    names the column, or each participant, with its rows and the reading in that unit.
     """
-    size = pd.Series(np.abs(frame[col.name].to_numpy(float)), index=frame.index)
-    known = size.notna().to_numpy()
+    size = np.abs(frame[col.name].to_numpy(float))
+    known = np.isfinite(size)
     if known.sum() < _MIN_VALUES:
         return
-    pid = frame["participant_id"]
-    groups = {None: np.flatnonzero(known)}
-    for person, rows in pd.Series(np.arange(len(frame)))[known & pid.notna().to_numpy()].groupby(
-            pid[known & pid.notna().to_numpy()].to_numpy(), sort=False):
-        if len(rows) >= _MIN_VALUES:
-            groups[person] = rows.to_numpy()
+    codes, people = pd.factorize(frame["participant_id"])
+    mine = known & (codes >= 0)
+    median = pd.Series(size[mine]).groupby(codes[mine]).median()
+    count = np.bincount(codes[mine], minlength=len(people))
+    median = median[count[median.index] >= _MIN_VALUES]
+    whole = float(np.median(size[known]))
     low, high = col.plausible
-    for person, rows in groups.items():
-        mid = float(np.median(size.to_numpy()[rows]))
-        for m in col.misreads:
-            odd = ((m.below is not None and mid < m.below)
-                   or (m.above is not None and mid > m.above))
-            if not odd or not low <= mid * m.factor <= high:
-                continue
-            who = "the column's values" if person is None else f"{person}'s values"
-            problems.add(
-                "warning", table.name, file, int(lines[rows[0]]), col.name, f"median {mid:g}",
-                f"{col.expected()}; {who} (median {mid:g} {col.unit}) look like {m.unit}: as "
-                f"{m.unit} the median is {mid * m.factor:.4g} {col.unit}",
-                f"values look like {m.unit}" + _rows(lines, rows))
-            if person is None:
-                return  # the whole column is said; its participants need not be
-            break
+    for m in (m for m in col.misreads if m.below is not None or m.above is not None):
+        def odd(mid, m=m):
+            wrong = (mid < m.below) if m.below is not None else np.zeros_like(mid, dtype=bool)
+            if m.above is not None:
+                wrong = wrong | (mid > m.above)
+            return wrong & (mid * m.factor >= low) & (mid * m.factor <= high)
+
+        if odd(np.array([whole]))[0]:
+            _warn_misread(problems, table, file, lines, col, m, np.flatnonzero(known), whole,
+                          "the column's values")
+            return  # the whole column is said; its participants need not be
+        for code in median.index[odd(median.to_numpy())]:
+            _warn_misread(problems, table, file, lines, col, m,
+                          np.flatnonzero(mine & (codes == code)), float(median[code]),
+                          f"{people[code]}'s values")
+
+
+def _warn_misread(problems: _Problems, table: Table, file: str, lines: np.ndarray, col: Column,
+                  m, rows: np.ndarray, mid: float, who: str) -> None:
+    problems.add(
+        "warning", table.name, file, int(lines[rows[0]]), col.name, f"median {mid:g}",
+        f"{col.expected()}; {who} (median {mid:g} {col.unit}) look like {m.unit}: as {m.unit} "
+        f"the median is {mid * m.factor:.4g} {col.unit}",
+        f"values look like {m.unit}" + _rows(lines, rows))
 
 
 # ---------------------------------------------------------------------------------------------
