@@ -753,6 +753,43 @@ def _beyond_pandas_as_text(column: pd.Series) -> pd.Series:
                                  "" if pd.isna(v) else str(v)))
 
 
+def clock_text(cells) -> tuple[object, np.ndarray, list[str]]:
+    """Text datetimes with a UTC offset ('10:00+01:00', '10:00Z') as the clock time written.
+
+    ``cells`` is Arrow text or a list of cells; returns the cells without their offsets, a mask
+    of the cells that had one, and the offsets found (in order of first appearance).
+
+    Examples
+    --------
+    >>> cells, had, offsets = clock_text(["2024-03-01 10:00+01:00", "2024-03-01 11:00", 3])
+    >>> cells, had.tolist(), offsets
+    (['2024-03-01 10:00', '2024-03-01 11:00', 3], [True, False, False], ['+01:00'])
+    """
+    from .io._text import UTC_OFFSET  # here: glute_study.io imports study
+
+    if isinstance(cells, list):
+        pattern = re.compile(UTC_OFFSET)
+        found = [isinstance(c, str) and pattern.match(c.strip()) for c in cells]
+        had = np.array([bool(m) for m in found], dtype=bool)
+        if not had.any():
+            return cells, had, []
+        offsets = list(dict.fromkeys(c.strip()[len(m.group(1)):].strip()
+                                     for c, m in zip(cells, found) if m))
+        return [m.group(1) if m else c for c, m in zip(cells, found)], had, offsets
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    stripped = pc.utf8_trim_whitespace(cells)
+    had = pc.match_substring_regex(stripped, UTC_OFFSET).to_numpy(zero_copy_only=False)
+    if not had.any():
+        return cells, had, []
+    clock = pc.replace_substring_regex(stripped, UTC_OFFSET, r"\1")
+    text = stripped.to_pylist()
+    times = clock.to_pylist()
+    offsets = list(dict.fromkeys(t[len(c):].strip() for t, c, h in zip(text, times, had) if h))
+    return pc.if_else(pa.chunked_array([pa.array(had)]), clock, cells), had, offsets
+
+
 def _local_clock(column: pd.Series) -> tuple[pd.Series, list[str]]:
     """Time-zone-aware times as the local clock time of their zone, and the zones found."""
     if isinstance(column.dtype, pd.DatetimeTZDtype):

@@ -23,6 +23,7 @@ from ._read import (
     TABLE_SUFFIXES,
     FileProblem,
     RawTable,
+    clock_text,
     close_name,
     is_ignored,
     is_readable_name,
@@ -342,6 +343,8 @@ def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataF
         if col.name in index:
             cells = raw.columns[index[col.name]]
             raw.columns[index[col.name]] = None  # converted once; let the text go
+            if col.dtype == "datetime":
+                cells = _without_offsets(cells, lines, col, table, file, problems)
             data[col.name] = _convert_column(cells, lines, col, table, file, raw.decimal_comma,
                                              problems)
         elif col.name == "trial":
@@ -351,6 +354,21 @@ def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataF
     frame = pd.DataFrame(data)
     _check_units(frame, lines, table, file, problems)
     return frame, lines
+
+
+def _without_offsets(cells, lines, col: Column, table: Table, file: str, problems: _Problems):
+    """Datetimes typed with a UTC offset are read as the clock time written, with one warning.
+
+    The codebook's datetimes are local clock time; '10:00+01:00' is ten o'clock there.
+    """
+    cells, had, offsets = clock_text(cells)
+    if offsets:
+        where = np.flatnonzero(had)
+        problems.add("warning", table.name, file, int(lines[where[0]]), col.name, "",
+                     f"{col.name} as local clock time without a UTC offset",
+                     f"time zone: times with a UTC offset ({', '.join(offsets)}); read as the "
+                     "local clock time written, the offset dropped" + _rows(lines, where))
+    return cells
 
 
 def _is_missing(value: object) -> bool:

@@ -22,7 +22,7 @@ from glute_study import load_study
 from glute_study._read import PACKAGE_FILES
 from glute_study.cli import main
 
-from .conftest import read_rows
+from .conftest import read_rows, write_rows
 from .test_validate import find, problems_of
 
 
@@ -404,3 +404,23 @@ def test_parquet_saved_with_its_key_as_the_index_is_read(study_dir):
     (study_dir / "participants.csv").unlink()
     assert list(load_study(study_dir).participants["participant_id"]) == list(
         expected["participant_id"])
+
+
+@pytest.mark.parametrize("offset", ["+01:00", "Z", " -0500"])
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_datetimes_typed_with_a_utc_offset_are_read_as_clock_time(study_dir, offset, form):
+    expected = load_study(study_dir).cramps
+    rows = read_rows(study_dir, "cramps")
+    col = rows[0].index("datetime")
+    for row in rows[1:]:
+        row[col] += offset
+    write_rows(study_dir, "cramps", rows)
+    if form == "xlsx":
+        frame = pd.read_csv(study_dir / "cramps.csv", dtype=str, keep_default_na=False)
+        frame.to_excel(study_dir / "cramps.xlsx", index=False, sheet_name="cramps")
+        (study_dir / "cramps.csv").unlink()
+    study = load_study(study_dir)
+    assert study.cramps["datetime"].equals(expected["datetime"])
+    hit = find(study.problems, severity="warning", file=f"cramps.{form}", rule="UTC offset",
+               column="datetime", line=2)
+    assert offset.strip() in hit["rule"] and f"{len(rows) - 1} rows" in hit["rule"]
