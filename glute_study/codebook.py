@@ -111,10 +111,10 @@ class Column:
     required : bool
         Whether the column must be present in the file.
     nullable : bool
-        Whether a value may be missing (empty, ``NA``).
+        Whether a value may be missing (empty, or a code in :data:`MISSING_CODES`).
     allowed : tuple of str, optional
-        Allowed values of a ``category`` column (matched case-insensitively, stored as spelled
-        here).
+        Allowed values of a ``category`` column, stored as spelled here; a value equal to one
+        but for case or spacing is read as it, with a warning.
     minimum, maximum : float, optional
         Hard limits: a value outside is an error.
     warn_below, warn_above : float, optional

@@ -835,6 +835,10 @@ def _human_number(cell: str, col: Column, *, decimal_comma: bool, marks: set[str
         if col.unit and unit.lower() == col.unit.lower():
             return _Bad((f"{col.expected()}; write the number alone: the unit, {col.unit}, is "
                          "the column's", f"not {col.dtype}"))
+    plain = cell.replace("\u2212", "-").replace("\u2013", "-")
+    if plain != cell and _NUMBER.match(plain):
+        return _Bad((f"{col.expected()}; write {plain}: '{cell[0]}' is a typographic dash, "
+                     "not the minus sign '-'", f"not {col.dtype}"))
     if re.fullmatch(r"[+-]?\d+,\d+", cell) and not decimal_comma:
         return _Bad((f"{col.expected()} with a decimal point: {cell!r} has a decimal comma in "
                      f"a comma-separated file (write {cell.replace(',', '.')})",
@@ -893,8 +897,13 @@ def _date_problem(text: str, col: Column) -> tuple[str, str]:
             dt.date(y, m, d)
         except ValueError as err:
             return f"{base}; {day} is not a day of the calendar ({err})", rule
+        padded = f"{y:04d}-{m:02d}-{d:02d}"
+        if padded != day:
+            return f"{base}; write {padded}{clock} (two digits for month and day)", rule
         if col.dtype == "date":
             return f"{base}; a day without a time of day", rule
+        if not clock:
+            return f"{base}; a time of day too, e.g. {day} 14:30", rule
         return f"{base}; the time {clock.strip()!r} is not HH:MM or HH:MM:SS", rule
     readings = _date_readings(day) or ([] if clock else _date_readings(text))
     if readings:
@@ -906,11 +915,12 @@ def _date_problem(text: str, col: Column) -> tuple[str, str]:
 def _date_readings(text: str) -> list[str]:
     """The ISO days a non-ISO date could mean, each with its day and month in words."""
     found: list[tuple[int, int, int]] = []
-    dmy = re.fullmatch(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})", text)
+    dmy = re.fullmatch(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})", text)
     ymd = re.fullmatch(r"(\d{4})([./])(\d{1,2})\2(\d{1,2})", text) or re.fullmatch(
         r"(\d{4})()(\d{2})(\d{2})", text)
     if dmy:
         a, sep, b, y = dmy.groups()
+        y = y if len(y) == 4 else f"20{y}"  # a two-digit year: the suggestion writes it in full
         found = [(int(y), int(b), int(a))]  # day first, as dots always mean
         if sep != ".":
             found.append((int(y), int(a), int(b)))  # or month first, as in the US

@@ -290,6 +290,13 @@ def test_single_values_in_another_unit_say_the_reading(study_dir, table, column,
     assert reading in hit["rule"]
 
 
+def test_typographic_minus_is_named(study_dir):
+    set_cell(study_dir, "activation", 2, "onset_ms", "\u221212")
+    hit = find(problems_of(study_dir), severity="error", file="activation.csv",
+               rule="not number", line=2, column="onset_ms")
+    assert "write -12" in hit["expected"]
+
+
 def test_number_with_its_unit_is_refused_with_the_reading(study_dir):
     set_cell(study_dir, "participants", 2, "body_mass_kg", "150 lb")
     hit = find(problems_of(study_dir), severity="error", file="participants.csv",
@@ -414,6 +421,9 @@ def test_dates_outside_pandas_range_say_so(study_dir, table, column, typed):
     ("participants", "follow_up_start", "45356", "2024-03-05 (it looks like an Excel date"),
     ("cramps", "datetime", "2024-13-05 10:00", "write 2024-05-13 10:00"),
     ("cramps", "datetime", "05/03/2024 10:00", "2024-03-05 (5 March) 10:00 or"),
+    ("participants", "follow_up_start", "2025-3-5", "write 2025-03-05 (two digits"),
+    ("participants", "follow_up_start", "05/03/24", "2024-03-05 (5 March) or 2024-05-03"),
+    ("cramps", "datetime", "2025-03-05", "a time of day too"),
 ])
 def test_swapped_and_non_iso_dates_suggest_the_reading(study_dir, table, column, typed,
                                                         suggestion):
