@@ -597,6 +597,10 @@ def _parse_typed_column(cells: list, col: Column, decimal_comma: bool) -> _Cells
             missing[i] = True
             continue
         shown[i] = _text(cell)
+        if col.dtype not in ("number", "integer") and (col.dtype != "string" or col.fold) and (
+                _code_number(shown[i])):
+            missing[i] = True  # 999 typed as a number into a sport, a date or a category
+            continue
         value = _parse(cell, col, decimal_comma)
         if isinstance(value, _Bad):
             bad[i] = True

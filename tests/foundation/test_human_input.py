@@ -436,7 +436,8 @@ def test_swapped_and_non_iso_dates_suggest_the_reading(study_dir, table, column,
     assert hit["value"] == typed
 
 
-def test_workbook_and_parquet_cells_follow_the_same_rules(study_dir):
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_workbook_and_parquet_cells_follow_the_same_rules(study_dir, suffix):
     rows = read_rows(study_dir, "participants")
     frame = pd.DataFrame(rows[1:], columns=rows[0])
     frame["birth_year"] = frame["birth_year"].astype(float)
@@ -445,12 +446,18 @@ def test_workbook_and_parquet_cells_follow_the_same_rules(study_dir):
     frame["sex"] = frame["sex"].astype(object)
     frame.loc[1, "sex"] = " Male "
     frame.loc[2, "arm"] = "#N/A"
+    frame["sport"] = frame["sport"].astype(object)
+    frame.loc[3, "sport"] = 999 if suffix == ".xlsx" else "999"  # a number cell in a text column
     (study_dir / "participants.csv").unlink()
-    frame.to_parquet(study_dir / "participants.parquet")
+    if suffix == ".xlsx":
+        frame.to_excel(study_dir / "participants.xlsx", index=False)
+    else:
+        frame.to_parquet(study_dir / "participants.parquet")
     study = load_study(study_dir)
     assert pd.isna(study.participants["birth_year"].iloc[0])
     assert study.participants["sex"].iloc[1] == "male"
     assert pd.isna(study.participants["arm"].iloc[2])
-    for line, column in ((2, "birth_year"), (3, "sex"), (4, "arm")):
-        find(study.problems, severity="warning", file="participants.parquet", rule="",
+    assert pd.isna(study.participants["sport"].iloc[3])
+    for line, column in ((2, "birth_year"), (3, "sex"), (4, "arm"), (5, "sport")):
+        find(study.problems, severity="warning", file=f"participants{suffix}", rule="",
              line=line, column=column)
