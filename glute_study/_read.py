@@ -174,16 +174,21 @@ def is_tableish(suffix: str, packing: str) -> bool:
         suffix in OTHER_FORMATS)
 
 
+BACKUP_SUFFIXES = (".bak", ".old", ".orig", ".tmp", ".swp", ".part", ".crdownload")
+"""Suffixes of copies that programs and people leave beside a file (``cramps.bak``)."""
+
+
 def is_ignored(name: str) -> bool:
-    """Whether a folder entry is no one's table: hidden, an office lock file or the package's own.
+    """Whether a folder entry is no one's table: hidden, an office lock file, an editor's backup
+    (``cramps.csv~``) or the package's own.
 
     Examples
     --------
     >>> [is_ignored(n) for n in ("~$participants.xlsx", ".~lock.cramps.csv#", "qc_report.md",
-    ...                          "cramps.csv")]
-    [True, True, True, False]
+    ...                          "cramps.csv~", "cramps.csv")]
+    [True, True, True, True, False]
     """
-    return name.startswith((".", "~$")) or name.lower() in PACKAGE_FILES
+    return name.startswith((".", "~$")) or name.endswith("~") or name.lower() in PACKAGE_FILES
 
 
 def close_name(stem: str, names) -> str | None:

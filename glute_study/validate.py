@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._read import (
+    BACKUP_SUFFIXES,
     COMPRESSED,
     OTHER_FORMATS,
     TABLE_SUFFIXES,
@@ -166,6 +167,7 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
     unread: set[str] = set()
     strays: list[tuple[Path, str | None]] = []
     folders: dict[str, str] = {}  # a table's file found in a folder named after it
+    backups: dict[str, str] = {}
     try:
         entries = sorted(folder.iterdir())
     except OSError as err:
@@ -194,7 +196,9 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
         if is_dir:
             continue
         if stem in CODEBOOK:
-            if not is_readable_name(suffix, packing):
+            if suffix in BACKUP_SUFFIXES and not packing:
+                backups.setdefault(stem, path.name)  # a copy: a problem only without the table
+            elif not is_readable_name(suffix, packing):
                 hint = OTHER_FORMATS.get(suffix, f"a '{suffix}' file")
                 if suffix.strip() in TABLE_SUFFIXES:
                     hint = (f"a name ending in spaces: rename it to {stem}{suffix.strip()}"
@@ -219,6 +223,12 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
             if guess or is_tableish(suffix, packing):
                 strays.append((path, guess))
     unread -= set(found)  # a file of another type beside the table's file is its own error
+    for name, copy in backups.items():
+        if name not in found and name not in unread:
+            problems.add("error" if CODEBOOK[name].required else "warning", name, copy, None,
+                         "", "", f"the table as {name}.csv (or .xlsx, .parquet): rename the copy "
+                         "if it is the table", "a backup copy, not read")
+            unread.add(name)
     for name, table in CODEBOOK.items():
         if table.required and name not in found and name not in unread:
             alike = [p.name for p, guess in strays if guess == name]

@@ -188,6 +188,9 @@ FAULTS = {
     "csv renamed parquet": (lambda f: _move(f, "cramps", "cramps.parquet"), 1,
                             "rename it to cramps.csv"),
     "pdf named csv": (_write("cramps.csv", b"%PDF-1.4\n..."), 1, "a PDF document"),
+    "only a backup of participants": (lambda f: _move(f, "participants", "participants.bak"),
+                                      1, "participants.bak"),
+    "only a backup of cramps": (lambda f: _move(f, "cramps", "cramps.old"), 0, "cramps.old"),
     "stray csv": (_write("notes.csv"), 0, "notes.csv"),
     "odd bytes in a file name": (_odd_bytes_in_a_name, 0, "notes"),
     "table without a suffix": (lambda f: _move(f, "cramps", "cramps"), 1, "without a suffix"),
@@ -231,10 +234,12 @@ def _lock_and_package_files(folder):
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_lock_files_and_the_packages_own_files_are_not_problems(study_dir, capsys, fmt):
     _lock_and_package_files(study_dir)
-    (study_dir / "cramps.csv.bak").write_bytes(_csv(study_dir, "cramps"))
+    for copy in ("cramps.csv.bak", "cramps.bak", "participants.csv~", "sitting.tmp"):
+        (study_dir / copy).write_bytes(_csv(study_dir, "cramps"))
     assert main(["validate", str(study_dir), "--format", fmt]) == 0
     out = capsys.readouterr().out
-    for name in ("~$participants", ".~lock", "cramps.csv.bak", *PACKAGE_FILES - {"study.json"}):
+    for name in ("~$participants", ".~lock", "cramps.csv.bak", "cramps.bak", "participants.csv~",
+                 "sitting.tmp", *PACKAGE_FILES - {"study.json"}):
         assert name not in out
 
 
