@@ -120,7 +120,12 @@ def _show(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.isoformat(sep=" ")
     text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if len(text) <= _LONGEST:  # what a person typed is shown whole; a pasted essay is cut
+        return text
+    return f"{text[:_LONGEST]}... ({len(text)} characters)"
+
+
+_LONGEST = 200
 
 
 # ---------------------------------------------------------------------------------------------

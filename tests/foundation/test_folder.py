@@ -429,3 +429,14 @@ def test_datetimes_typed_with_a_utc_offset_are_read_as_clock_time(study_dir, off
     hit = find(study.problems, severity="warning", file=f"cramps.{form}", rule="UTC offset",
                column="datetime", line=2)
     assert offset.strip() in hit["rule"] and f"{len(rows) - 1} rows" in hit["rule"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_long_value_is_shown_whole(study_dir, capsys, fmt):
+    from .conftest import set_cell
+
+    typed = "twenty-one years and a bit, according to the athlete's own account of it" * 2
+    set_cell(study_dir, "participants", 3, "age", typed)
+    assert main(["validate", str(study_dir), "--format", fmt]) == 1
+    out = capsys.readouterr().out
+    assert typed in (out if fmt == "table" else json.dumps(json.loads(out), ensure_ascii=False))
