@@ -12,7 +12,9 @@ __all__ = [
     "GluteStudyError",
     "GluteStudyWarning",
     "InputError",
+    "OverwriteError",
     "StudyReadError",
+    "WriteError",
 ]
 
 
@@ -29,6 +31,16 @@ class InputError(GluteStudyError, ValueError):
 
 class StudyReadError(GluteStudyError, OSError):
     """A study folder or file cannot be read at all (missing, not a folder, not a table)."""
+
+
+class WriteError(GluteStudyError, OSError):
+    """A file or folder cannot be written (read-only folder, full disk, ...); the message names
+    the path. Nothing was left half-written."""
+
+
+class OverwriteError(GluteStudyError, FileExistsError):
+    """Writing would replace or remove files that glute_study did not write (or a study that is
+    already there); the message names them and the option that allows it."""
 
 
 class GluteStudyWarning(UserWarning):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import measures
+from ._files import make_folder, refuse_nonempty, write_files
 from ._read import METADATA_FILE, FileProblem, read_regular
 from .codebook import ANALYSIS_COLUMNS, CODEBOOK
 from .errors import StudyReadError
@@ -246,26 +247,47 @@ class Study:
             .reset_index(drop=True)
 
     # -- saving ---------------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the study as a folder of CSV files (and ``study.json``) that loads back equal.
 
-        Returns the folder.
+        Every file is written whole, and all of them or none (see
+        :func:`glute_study._files.write_files`).
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder; created when missing.
+        overwrite : bool
+            Replace the study tables of a folder that already holds files (optional tables this
+            study leaves empty, and ``study.json`` when it has no metadata, are removed). Without
+            it a folder holding any file is refused and nothing is written.
+
+        Returns
+        -------
+        Path
+            The folder.
+
+        Raises
+        ------
+        OverwriteError
+            When the folder holds files and ``overwrite`` is not given.
+        WriteError
+            When the folder cannot be written (read-only, full disk); nothing was changed.
         """
         folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
+        if not overwrite:
+            refuse_nonempty(folder, doing="save the study", replace="its tables")
+        files: dict[Path, bytes | None] = {}
         for name, table in CODEBOOK.items():
             frame = self.tables[name]
-            if frame.empty and not table.required:
-                (folder / f"{name}.csv").unlink(missing_ok=True)
-                continue
-            (folder / f"{name}.csv").write_text(_csv_text(frame, name), encoding="utf-8",
-                                                newline="")
-        meta = folder / METADATA_FILE
-        if self.metadata:
-            meta.write_text(json.dumps(self.metadata, indent=2, sort_keys=True) + "\n",
-                            encoding="utf-8")
-        else:
-            meta.unlink(missing_ok=True)
+            files[folder / f"{name}.csv"] = (
+                None if frame.empty and not table.required
+                else _csv_text(frame, name).encode("utf-8"))
+        files[folder / METADATA_FILE] = (
+            (json.dumps(self.metadata, indent=2, sort_keys=True) + "\n").encode("utf-8")
+            if self.metadata else None)
+        make_folder(folder)
+        write_files(files)
         return folder
 
     def equals(self, other: object) -> bool:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from ._escape import markdown_cell
+from ._files import make_folder, prepare_outputs, record_owned, write_files
 from .study import Study, load_study
+
+#: The files :func:`write_summary` writes.
+SUMMARY_FILES = ("analysis_table.csv", "exclusions.csv", "flow.csv", "problems.csv", "summary.md")
 
 __all__ = ["summary_markdown", "write_summary"]
 
@@ -63,19 +65,22 @@ def _row(*cells: object) -> str:
     return "| " + " | ".join(markdown_cell(c) for c in cells) + " |"
 
 
-def write_summary(study_dir: str | Path, out: Path, *, min_valid_days: int = 4) -> Path:
-    """Validate ``study_dir`` and write the summary files to ``out``; returns ``out``."""
+def write_summary(study_dir: str | Path, out: Path, *, min_valid_days: int = 4,
+                  overwrite: bool = False) -> Path:
+    """Validate ``study_dir`` and write the summary files (:data:`SUMMARY_FILES`) to ``out``.
+
+    The files are written whole, as one group; a file of those names that glute_study did not
+    write into ``out`` is refused (before the study is read) unless ``overwrite``. Returns ``out``.
+    """
+    out = Path(out)
+    prepare_outputs(out, SUMMARY_FILES, overwrite=overwrite)
     study = load_study(study_dir)
-    out.mkdir(parents=True, exist_ok=True)
     table = study.analysis_table(min_valid_days=min_valid_days)
-    _write_csv(table, out / "analysis_table.csv")
-    _write_csv(study.exclusions_for(min_valid_days=min_valid_days), out / "exclusions.csv")
-    _write_csv(study.flow(min_valid_days=min_valid_days), out / "flow.csv")
-    _write_csv(study.problems, out / "problems.csv")
-    (out / "summary.md").write_text(summary_markdown(study, min_valid_days=min_valid_days),
-                                    encoding="utf-8")
+    frames = [table, study.exclusions_for(min_valid_days=min_valid_days),
+              study.flow(min_valid_days=min_valid_days), study.problems]
+    contents = [f.to_csv(index=False, lineterminator="\n").encode("utf-8") for f in frames]
+    contents.append(summary_markdown(study, min_valid_days=min_valid_days).encode("utf-8"))
+    make_folder(out)
+    write_files({out / name: data for name, data in zip(SUMMARY_FILES, contents)})
+    record_owned(out, SUMMARY_FILES)
     return out
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.write_text(frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")

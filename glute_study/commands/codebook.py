@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._files import prepare_outputs, record_owned, write_text
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("codebook", help="print the codebook page (Markdown)",
                               description="Render the study codebook as Markdown.")
     p.add_argument("--out", help="write to this file instead of printing")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a file of that name that glute-study did not write")
     p.set_defaults(func=run)
 
 
@@ -18,7 +22,10 @@ def run(args: argparse.Namespace) -> int:
 
     page = codebook_markdown()
     if args.out:
-        Path(args.out).write_text(page, encoding="utf-8")
+        out = Path(args.out)
+        prepare_outputs(out.parent, [out.name], overwrite=args.overwrite)
+        write_text(out, page)
+        record_owned(out.parent, [out.name])
         print(f"wrote {args.out}")
     else:
         print(page, end="")

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._files import make_folder, prepare_outputs, record_owned, write_files
 from ..errors import InputError, StudyReadError
+
+_FILES = ("mediation.csv", "mediation.txt", "mediation_sensitivity.csv",
+          "mediation_sensitivity.svg", "mediation_sensitivity.png")
 
 
 def add_parser(subparsers) -> None:
@@ -41,6 +45,8 @@ def add_parser(subparsers) -> None:
                    help="Dask scheduler address (tcp://host:8786); default: threads here")
     p.add_argument("--out", default=None, help="folder for mediation.csv, mediation.txt, "
                    "mediation_sensitivity.csv and the sensitivity plot")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace files of the same names that glute-study did not write")
     p.set_defaults(func=run)
 
 
@@ -63,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the mediation analysis and print (and write) its result."""
     from ..stats.mediation import mediation
 
+    if args.out:  # before the bootstrap, not after it
+        prepare_outputs(args.out, _FILES, overwrite=args.overwrite)
     data = _read(args.data)
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()]
     res = mediation(data, x=args.x, m=args.m, y=args.y, covariates=covariates,
@@ -78,12 +86,14 @@ def run(args: argparse.Namespace) -> int:
         from ..figures.mediation import mediation_sensitivity_plot
         from ..figures.save import save_figure
 
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        res.table.to_csv(out / "mediation.csv", index=False)
-        (out / "mediation.txt").write_text(res.text + "\n", encoding="utf-8")
-        res.diagnostics["sensitivity"].to_csv(out / "mediation_sensitivity.csv", index=False)
+        out = make_folder(args.out)
+        write_files({
+            out / "mediation.csv": res.table.to_csv(index=False).encode("utf-8"),
+            out / "mediation.txt": (res.text + "\n").encode("utf-8"),
+            out / "mediation_sensitivity.csv":
+                res.diagnostics["sensitivity"].to_csv(index=False).encode("utf-8")})
         ax = mediation_sensitivity_plot(res)
         save_figure(ax.figure, out / "mediation_sensitivity", formats=("svg", "png"))
+        record_owned(out, _FILES)
         print(f"wrote the mediation results to {out}")
     return 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from .._files import make_folder, prepare_outputs, record_owned, write_files
 from ..errors import InputError
+
+_FILES = ("power.csv", "power.txt", "power.svg", "power.png")
 
 
 def add_parser(subparsers) -> None:
@@ -27,6 +29,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (tcp://host:8786); default: threads here")
     p.add_argument("--out", default=None, help="folder for power.csv, power.txt and the plot")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace files of the same names that glute-study did not write")
     p.set_defaults(func=run)
 
 
@@ -48,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the simulation and print (and write) the power table and sentence."""
     from ..stats.simulation_power import power
 
+    if args.out:  # before the simulation, not after it
+        prepare_outputs(args.out, _FILES, overwrite=args.overwrite)
     res = power(args.analysis, n=args.n, reps=args.reps, alpha=args.alpha,
                 scenario=args.scenario, seed=args.seed, executor=args.scheduler,
                 **_effects(args.effect))
@@ -59,10 +65,10 @@ def run(args: argparse.Namespace) -> int:
         from ..figures.power import power_plot
         from ..figures.save import save_figure
 
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        res.table.to_csv(out / "power.csv", index=False)
-        (out / "power.txt").write_text(res.text + "\n", encoding="utf-8")
+        out = make_folder(args.out)
+        write_files({out / "power.csv": res.table.to_csv(index=False).encode("utf-8"),
+                     out / "power.txt": (res.text + "\n").encode("utf-8")})
         save_figure(power_plot(res).figure, out / "power", formats=("svg", "png"))
+        record_owned(out, _FILES)
         print(f"wrote the power results to {out}")
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._files import prepare_outputs, record_owned, write_text
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -21,6 +23,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--sessions", nargs="+", type=int,
                    help="sessions to compare (default: all sessions in the data)")
     p.add_argument("--out", help="also write the result table to this CSV file")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a file of that name that glute-study did not write")
     p.set_defaults(func=run)
 
 
@@ -29,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
     from ..stats.reliability import participant_values, reliability
     from ..study import load_study
 
+    if args.out:
+        out = Path(args.out)
+        prepare_outputs(out.parent, [out.name], overwrite=args.overwrite)
     strength = load_study(args.study_dir).strength
     tests = sorted(strength["test"].dropna().unique())
     trials = strength[strength["test"] == args.test]
@@ -50,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(result.text)
     if args.out:
-        result.table.to_csv(Path(args.out), index=False)
+        write_text(out, result.table.to_csv(index=False))
+        record_owned(out.parent, [out.name])
         print(f"wrote {args.out}")
     return 0

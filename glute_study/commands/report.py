@@ -31,6 +31,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--only", default="", metavar="NN,NN",
                    help="run only these notebooks, by number or name (e.g. 04,05)")
     p.add_argument("--force", action="store_true", help="run notebooks even when cached")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace files in the report folder that the report did not write "
+                   "(it never removes them)")
     p.add_argument("--matrix", action="append", default=[], metavar="KEY=V1,V2",
                    help="one report per value, each in its own sub-folder (repeatable)")
     p.add_argument("--notebooks", default=None, help=argparse.SUPPRESS)
@@ -39,6 +42,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._files import prepare_outputs, record_owned
     from ..errors import InputError
     from ..report.params import check_parameters, parse_assignments, parse_matrix
     from ..report.runner import find_notebooks, run_report
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     for combo in combos:
         check_parameters({**base, **combo})
     find_notebooks(args.notebooks, only=only)
+    if len(combos) > 1:
+        prepare_outputs(args.out, ["index.html"], overwrite=args.overwrite)
 
     out = Path(args.out)
     progress = False if args.no_progress else None
@@ -66,11 +72,13 @@ def run(args: argparse.Namespace) -> int:
         folder = "_".join(f"{k}-{v}" for k, v in combo.items())
         target = out / folder if folder else out
         summary = run_report(target, parameters={**base, **combo}, only=only, force=args.force,
-                             notebooks_dir=args.notebooks, progress=progress)
+                             notebooks_dir=args.notebooks, progress=progress,
+                             overwrite=args.overwrite)
         print(summary)
         folders.append((folder, ", ".join(f"{k} = {v}" for k, v in combo.items())))
     if len(combos) > 1:
         path = write_matrix_index(folders, out / "index.html", title=f"glute_study reports: "
                                   f"{out.name}")
+        record_owned(out, ["index.html"])
         print(f"wrote {path}")
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .._files import check_writable, refuse_nonempty
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -17,7 +19,9 @@ def add_parser(subparsers) -> None:
                    help="no randomised glute-training arm")
     p.add_argument("--effect", action="append", default=[], metavar="NAME=VALUE",
                    help="override an assumption of the model, e.g. rr_training=0.7 (repeatable)")
-    p.add_argument("--out", required=True, help="folder to write")
+    p.add_argument("--out", required=True, help="folder to write (new or empty)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the tables of a folder that already holds files")
     p.set_defaults(func=run)
 
 
@@ -34,8 +38,12 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--effect {item!r}: expected NAME=NUMBER") from None
         if not sep:
             raise InputError(f"--effect {item!r}: expected NAME=NUMBER")
+    if not args.overwrite:
+        refuse_nonempty(args.out, doing="save the study", replace="its tables")
+    check_writable(args.out)
     study = simulate_study(n=args.n, seed=args.seed, scenario=args.scenario, trial=args.trial,
                            **effects)
-    folder = study.save(args.out)
+    folder = study.save(args.out, overwrite=args.overwrite)
     print(f"wrote {study!r} to {folder}")
     return 0
+

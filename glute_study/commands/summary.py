@@ -15,12 +15,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, help="folder to write")
     p.add_argument("--min-valid-days", type=int, default=4,
                    help="fewest valid device days for sitting to count (default 4)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace files of the same names that glute-study did not write")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..summary import write_summary
 
-    folder = write_summary(args.study_dir, Path(args.out), min_valid_days=args.min_valid_days)
+    folder = write_summary(args.study_dir, Path(args.out), min_valid_days=args.min_valid_days,
+                           overwrite=args.overwrite)
     print(f"wrote the study summary to {folder}")
     return 0

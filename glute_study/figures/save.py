@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._checks import check_one_of
+from .._files import make_folder, replacing
 from ..errors import InputError
 from ._theme import DOUBLE_COLUMN_MM, MIN_FONT_PT, SINGLE_COLUMN_MM
 
@@ -121,7 +122,7 @@ def save_figure(
     _raise_small_fonts(fig, MIN_FONT_PT)
 
     stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(stem.parent)
     written = []
     with mpl.rc_context(_RC):
         for fmt in formats:
@@ -132,6 +133,7 @@ def save_figure(
             if fmt == "tiff":
                 kwargs["pil_kwargs"] = {"compression": "tiff_lzw"}
                 del kwargs["metadata"]
-            fig.savefig(path, **kwargs)
+            with replacing(path) as tmp:  # the format is given: the .tmp suffix is no guide
+                fig.savefig(tmp, **kwargs)
             written.append(path)
     return written

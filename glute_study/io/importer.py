@@ -42,7 +42,10 @@ refuse a recording overlapping one imported before.
 
 Every imported file and its warnings are logged in ``import_log.csv``; the QC report
 (``qc_report.csv``, ``qc_report.md``, ``qc_report.html``) is rewritten for the whole folder from
-the tables and that log. Tables are written before validation, so that a validation error (its
+the tables and that log. Every input is read, merged and checked (keys, codebook types) before
+anything is written; then all the files of the import are written as one group (each whole, via
+a temporary file: a failure or a kill leaves them as they were, see
+:func:`glute_study._files.write_files`). Tables are written before validation, so that a validation error (its
 message names file, line, column and value) can be fixed in place. Finally the folder is
 validated with :func:`glute_study.load_study` when it has a participants table.
 """
@@ -57,9 +60,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._files import check_writable, make_folder, write_files
 from .._read import DEVICE_DAYS, IMPORT_LOG, QC_REPORT
 from ..codebook import CODEBOOK
 from ..errors import InputError
+from ..validate import ValidationError
 from .qc import qc_report, render_qc
 
 __all__ = ["ID_PATTERN", "SOURCES", "import_to_study", "merge_tables"]
@@ -148,22 +153,18 @@ def import_to_study(
         tables, files = _import_emg(inputs, folder=folder, **options)
         scope = {"activation": tables["activation"][["participant_id", "session", "task"]]}
     _refuse_duplicate_keys(source, tables)
-    if folder.is_dir():  # read what will be merged into before writing anything
-        for name, frame in tables.items():
-            if (folder / f"{name}.csv").exists():
-                _read_study_csv(folder / f"{name}.csv",
-                                [k for k in CODEBOOK[name].key if k in frame.columns])
-        if (folder / IMPORT_LOG).exists():
-            _read_study_csv(folder / IMPORT_LOG, ["participant_id", "file"])
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {folder}: cannot create the study folder ({exc.strerror}); "
-                         "give a folder path whose parents are folders.") from None
-    counts = _merge(folder, tables, scope)
+    for name, frame in tables.items():
+        _check_types(name, frame)
+    if (folder / IMPORT_LOG).exists():  # read what will be merged into first
+        _read_study_csv(folder / IMPORT_LOG, ["participant_id", "file"])
+    check_writable(folder)
+    # Everything is read, merged and rendered in memory, then written as one group: all the
+    # files of this import, or (on any error, a full disk, a kill) none of them.
+    merged, counts = _merged(folder, tables, scope)
+    writes: dict[Path, bytes | None] = {folder / f"{name}.csv": _csv_bytes(frame)
+                                        for name, frame in merged.items()}
     if source in _DEVICES:
-        parts.to_csv(folder / _PARTS_FILE, index=False, lineterminator="\n")
-    merged = _read_folder(folder)
+        writes[folder / _PARTS_FILE] = _csv_bytes(parts)
     log_path = folder / IMPORT_LOG
     log = files.assign(imported=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC"))
     if log_path.exists():
@@ -173,13 +174,14 @@ def import_to_study(
         again = set(zip(log["participant_id"].astype(str), log["file"]))
         old = old[[pair not in again for pair in zip(old["participant_id"], old["file"])]]
         log = pd.concat([old, log.astype(str)], ignore_index=True)
-    log.to_csv(log_path, index=False, lineterminator="\n")
-    qc = qc_report(merged, files=log)
-    qc.to_csv(folder / f"{QC_REPORT}.csv", index=False, lineterminator="\n")
+    writes[log_path] = _csv_bytes(log)
+    qc = qc_report(_read_folder(folder, merged), files=log)
     rules = log if "rule" in log.columns else None
-    (folder / f"{QC_REPORT}.md").write_text(render_qc(qc, rules=rules), encoding="utf-8")
-    (folder / f"{QC_REPORT}.html").write_text(render_qc(qc, format="html", rules=rules),
-                                           encoding="utf-8")
+    writes[folder / f"{QC_REPORT}.csv"] = _csv_bytes(qc)
+    writes[folder / f"{QC_REPORT}.md"] = render_qc(qc, rules=rules).encode("utf-8")
+    writes[folder / f"{QC_REPORT}.html"] = render_qc(qc, format="html", rules=rules).encode("utf-8")
+    make_folder(folder)
+    write_files(writes)
     summary = [f"{name}: {n_new} row(s) imported, {n_replaced} replaced, "
                + (f"{n_removed} removed (in the study, not in this import), " if n_removed else "")
                + f"{n_total} in {name}.csv"
@@ -191,13 +193,34 @@ def import_to_study(
     if (folder / "participants.csv").exists():
         from ..study import load_study
 
-        study = load_study(folder)
+        try:
+            study = load_study(folder)
+        except ValidationError as err:
+            raise _ImportedButInvalid(err.problems, folder=folder,
+                                      written=sorted(p.name for p in writes)) from None
         n_warn = len(study.problems)
         summary.append(f"validated {folder}: no errors, {n_warn} warning(s)")
     else:
         summary.append(f"not validated yet: {folder} has no participants.csv (import the "
                        "participants, e.g. REDCap demographics, then run glute-study validate)")
     return {"tables": tables, "qc": qc, "study": study, "summary": summary}
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+class _ImportedButInvalid(ValidationError):
+    """The import's files were written, and the study they make has errors to fix in place."""
+
+    def __init__(self, problems: pd.DataFrame, *, folder: Path, written: list[str]) -> None:
+        super().__init__(problems)
+        self.folder, self.written = folder, written
+
+    def __str__(self) -> str:
+        return (f"the import wrote {', '.join(self.written)} into {self.folder}, and the study "
+                "there now has errors; fix them in place, then run glute-study validate. "
+                + super().__str__())
 
 
 _DUPLICATE_HINTS = {
@@ -639,18 +662,25 @@ def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tup
     >>> print((folder / "sitting.csv").read_text().splitlines()[1])
     P1,2026-03-02,activpal,9.0,,,,,
     """
+    for name, frame in tables.items():
+        _check_types(name, frame)
+    merged, counts = _merged(folder, tables)
+    write_files({folder / f"{name}.csv": _csv_bytes(frame) for name, frame in merged.items()})
     return {name: (n_new, n_replaced + n_removed, n_total)
-            for name, (n_new, n_replaced, n_removed, n_total) in _merge(folder, tables).items()}
+            for name, (n_new, n_replaced, n_removed, n_total) in counts.items()}
 
 
-def _merge(folder: Path, tables: dict[str, pd.DataFrame],
-           scope: dict[str, pd.DataFrame] | None = None) -> dict[str, tuple[int, int, int, int]]:
-    """:func:`merge_tables`, also dropping old rows that match a row of ``scope[name]``.
+def _merged(folder: Path, tables: dict[str, pd.DataFrame],
+            scope: dict[str, pd.DataFrame] | None = None,
+            ) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[int, int, int, int]]]:
+    """The tables :func:`merge_tables` writes (as text), also dropping old rows that match a row
+    of ``scope[name]``; nothing is written.
 
-    Returns per table (imported, replaced by key, removed by scope only, now in the file).
+    Returns the merged tables and, per table, (imported, replaced by key, removed by scope only,
+    now in the file).
     """
     scope = scope or {}
-    counts = {}
+    counts, out = {}, {}
     for name, frame in tables.items():
         table = CODEBOOK[name]
         new = _as_text(frame, name)
@@ -683,10 +713,38 @@ def _merge(folder: Path, tables: dict[str, pd.DataFrame],
                 stale = stale | within
             merged = pd.concat([old[~stale] if len(old) else old, new], ignore_index=True)
         ordered = [c for c in table.names if c in merged.columns]
-        merged = merged[ordered + [c for c in merged.columns if c not in ordered]].fillna("")
-        merged.to_csv(path, index=False, lineterminator="\n")
+        out[name] = merged[ordered + [c for c in merged.columns if c not in ordered]].fillna("")
         counts[name] = (len(new), replaced, removed, len(merged))
-    return counts
+    return out, counts
+
+
+def _check_types(name: str, frame: pd.DataFrame) -> None:
+    """Refuse, before anything is written, imported values that are not of their codebook type."""
+    for col in CODEBOOK[name].columns:
+        if col.name not in frame or col.dtype in ("string", "category"):
+            continue
+        values = frame[col.name]
+        present = values.notna().to_numpy() & (values.astype(str) != "").to_numpy()
+        if col.dtype in ("integer", "number"):
+            parsed = pd.to_numeric(values.where(present), errors="coerce")
+            bad = present & parsed.isna().to_numpy()
+            if col.dtype == "integer":
+                bad |= present & ~np.isclose(parsed.fillna(0) % 1, 0)
+        elif col.dtype == "boolean":
+            bad = present & ~values.astype(str).str.lower().isin(
+                ["true", "false", "1", "0", "1.0", "0.0", "yes", "no"]).to_numpy()
+        else:
+            text = values.where(present).astype(object)
+            parsed = pd.to_datetime(text.where(present, None), errors="coerce",
+                                    format="ISO8601")
+            bad = present & parsed.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            row = frame.iloc[i]
+            who = f"participant {row['participant_id']}, " if "participant_id" in frame else ""
+            raise InputError(f"{name}: {who}column {col.name!r} would hold "
+                             f"{values.iloc[i]!r}; expected {col.expected()}. Nothing was "
+                             "written.")
 
 
 def _as_scope(scope: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -730,12 +788,15 @@ def _read_study_csv(path: Path, required: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_folder(folder: Path) -> dict[str, pd.DataFrame]:
+def _read_folder(folder: Path, merged: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The study's tables as the QC report reads them: ``merged`` (about to be written) in place
+    of the folder's files."""
     out = {}
     for name in CODEBOOK:
         path = folder / f"{name}.csv"
-        if path.exists():
-            frame = _read_study_csv(path, ["participant_id"])
+        if name in merged or path.exists():
+            frame = (merged[name].copy() if name in merged
+                     else _read_study_csv(path, ["participant_id"]))
             for col in ("sitting_h", "wear_h"):
                 if col in frame:
                     frame[col] = pd.to_numeric(frame[col], errors="coerce")

@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .._files import make_folder, write_text
+
 __all__ = ["code_hash", "file_hashes", "package_versions", "provenance"]
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -168,7 +170,5 @@ def provenance(
 def write_json(data: Any, path: str | Path) -> Path:
     """Write ``data`` as sorted, indented JSON ending in a newline (stable bytes)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n",
-                    encoding="utf-8")
-    return path
+    make_folder(path.parent)
+    return write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")

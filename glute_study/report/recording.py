@@ -19,10 +19,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .._files import make_folder, refuse_foreign, write_text
 from ..errors import InputError
-from ..figures.save import save_figure
+from ..figures.save import FIGURE_FORMATS, save_figure
 from ..stats._result import Result
-from .tables import apa_html, save_table
+from ._owned import overwrite_asked, record_files, report_owned
+from .tables import TABLE_FORMATS, apa_html, save_table
 from .writers import RECORD_MIME, RECORDS_DIR
 
 __all__ = ["Recorder", "record", "start"]
@@ -53,7 +55,10 @@ class Recorder:
             raise InputError(f"`notebook` must be the notebook's file stem; got {self.notebook!r}.")
         self.prefix = self.notebook.split("_", 1)[0]
         self.out = Path(self.out_dir) if str(self.out_dir) else None
+        # Files this notebook wrote into the report: kept as its own across runs by hand.
+        self.claimed: set[str] = set()
         if self.out is not None:
+            self.claimed = record_files(self.records_path) or set()
             self._save()
 
     @property
@@ -63,9 +68,10 @@ class Recorder:
 
     def _save(self) -> None:
         path = self.records_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        body = {"notebook": self.notebook, "entries": self.entries}
-        path.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        make_folder(path.parent)
+        body = {"notebook": self.notebook, "entries": self.entries,
+                "claimed": sorted(self.claimed)}
+        write_text(path, json.dumps(body, indent=1, sort_keys=True) + "\n")
 
     def record(
         self,
@@ -111,6 +117,15 @@ class Recorder:
             entry["html"] = apa_html(table)
         if self.out is None:
             return
+        # A file in the way that the report did not write is the user's: stop, naming it.
+        folder, formats = ("tables", TABLE_FORMATS) if table is not None else (
+            "figures", FIGURE_FORMATS if entry["kind"] == "figure" else ())
+        names = [f"{folder}/{stem}.{ext}" for ext in formats]
+        refuse_foreign(self.out, names, overwrite=overwrite_asked(),
+                       owned=report_owned(self.out) | self.claimed)
+        if names:  # claimed before written, so that a kill leaves no file nobody owns
+            self.claimed.update(names)
+            self._save()
         if table is not None:
             number = f"{int(self.prefix)}.{sum(e['kind'] != 'figure' for e in self.entries) + 1}" \
                 if self.prefix.isdigit() else ""

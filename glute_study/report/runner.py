@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._files import (
+    check_writable,
+    make_folder,
+    record_owned,
+    refuse_foreign,
+    replacing,
+    write_text,
+)
 from ..errors import GluteStudyError, InputError
+from ._owned import OVERWRITE_ENV, report_owned
 from .params import PARAMETERS, check_parameters
 from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
 from .writers import RECORDS_DIR, NotebookReport, write_index, write_methods, write_results
@@ -139,14 +148,28 @@ def _is_cached(out: Path, stem: str, key: str) -> bool:
     return all((out / f).is_file() for e in entries for f in e["files"])
 
 
+def _own_outputs(stem: str) -> list[str]:
+    """The files of one notebook that the runner itself writes (paths relative to the report)."""
+    return [f"{stem}.ipynb", f"{stem}.html", (KEYS_DIR / f"{stem}.json").as_posix(),
+            (RECORDS_DIR / f"{stem}.json").as_posix()]
+
+
+#: The report's own files beside the notebooks'.
+REPORT_FILES = ("methods.md", "results.md", "index.html", "provenance.json")
+
+
 def _clear_outputs_of(out: Path, stem: str) -> None:
+    """Remove what this notebook wrote before (its figures, tables, copies and records); files
+    the report did not write stay, whatever their names."""
     prefix = stem.split("_", 1)[0] + "_"
+    owned = report_owned(out)
     for sub in ("figures", "tables"):
         for p in (out / sub).glob(prefix + "*"):
-            p.unlink()
-    for p in (out / KEYS_DIR / f"{stem}.json", out / RECORDS_DIR / f"{stem}.json",
-              out / f"{stem}.ipynb", out / f"{stem}.html"):
-        p.unlink(missing_ok=True)
+            if p.relative_to(out).as_posix() in owned:
+                p.unlink()
+    for name in _own_outputs(stem):
+        if name in owned:
+            (out / name).unlink(missing_ok=True)
 
 
 @dataclass
@@ -155,6 +178,7 @@ class _Job:
     out: Path
     values: dict[str, Any]
     key: str
+    overwrite: bool = False
 
 
 def _failure_message(nb: Any, job: _Job, error: BaseException) -> str:
@@ -206,11 +230,12 @@ def _execute(job: _Job) -> str | None:
         try:
             # Our own event loop, closed afterwards (nbclient's sync wrapper leaves one open
             # per worker thread).
-            asyncio.run(client.async_execute(env=_kernel_env()))
+            asyncio.run(client.async_execute(env=_kernel_env(overwrite=job.overwrite)))
         except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as error:
             message = _failure_message(nb, job, error)
     executed = time.perf_counter()
-    nbformat.write(nb, job.out / f"{stem}.ipynb")
+    with replacing(job.out / f"{stem}.ipynb") as tmp:
+        nbformat.write(nb, tmp)
     if message is None:
         _write_notebook_html(nb, job.out / f"{stem}.html")
         # Timings live in the cache folder only: the report's own files carry no clock.
@@ -220,8 +245,9 @@ def _execute(job: _Job) -> str | None:
     return message
 
 
-def _kernel_env() -> dict[str, str]:
+def _kernel_env(*, overwrite: bool = False) -> dict[str, str]:
     env = dict(os.environ)
+    env[OVERWRITE_ENV] = "1" if overwrite else "0"  # may the notebook replace others' files?
     # The kernel imports the very glute_study this runner hashed for the cache key.
     source = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join([source, *filter(None, [env.get("PYTHONPATH")])])
@@ -235,7 +261,7 @@ def _write_notebook_html(nb: Any, path: Path) -> None:
 
     exporter = HTMLExporter()
     body, _ = exporter.from_notebook_node(nb)
-    path.write_text(body, encoding="utf-8")
+    write_text(path, body)
 
 
 def _progress_bar(total: int, progress: bool | None, desc: str):
@@ -273,6 +299,7 @@ def run_report(
     force: bool = False,
     notebooks_dir: str | Path | None = None,
     progress: bool | None = None,
+    overwrite: bool = False,
 ) -> RunSummary:
     """Execute the study notebooks into the report folder ``out``.
 
@@ -297,6 +324,11 @@ def run_report(
         Folder of the notebooks (the project's ``notebooks/`` by default).
     progress : bool or None
         Show a progress bar; ``None`` shows one only on an interactive terminal.
+    overwrite : bool
+        Replace files in the way that the report did not write (a user's ``methods.md``, a
+        table of the same name). Without it they stop the report, named, before anything runs
+        (or, for a notebook's tables and figures, when the notebook records them). The report
+        removes only files it wrote (it lists them in ``.glute_study_files``), never others.
 
     Returns
     -------
@@ -309,6 +341,10 @@ def run_report(
         For an unknown or ill-typed parameter, or an unknown notebook in ``only``.
     ReportError
         When a notebook fails.
+    OverwriteError
+        When a file the report did not write is in the way (see ``overwrite``).
+    WriteError
+        When the folder cannot be written (read-only, full disk).
 
     Examples
     --------
@@ -330,14 +366,20 @@ def run_report(
 
     inputs = file_hashes(values["study_dir"] or None)
     code = code_hash()
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable(out)
+    make_folder(out)
     jobs, cached = [], []
     for path in paths:
         key = _cache_key(path.read_bytes(), values, inputs, code)
         if not force and _is_cached(out, path.stem, key):
             cached.append(path.stem)
         else:
-            jobs.append(_Job(path=path, out=out, values=values, key=key))
+            jobs.append(_Job(path=path, out=out, values=values, key=key, overwrite=overwrite))
+    # The files about to be written are claimed before anything runs (and after the check that
+    # none of them is somebody else's), so that a kill leaves nothing the next run calls foreign.
+    claimed = [*REPORT_FILES, *(name for job in jobs for name in _own_outputs(job.path.stem))]
+    refuse_foreign(out, claimed, overwrite=overwrite, owned=report_owned(out))
+    record_owned(out, claimed)
 
     failures = _run_jobs(jobs, progress=progress)
     if failures:
@@ -361,6 +403,8 @@ def run_report(
                           command=sys.argv if sys.argv and sys.argv[0] else None),
                out / "provenance.json")
     _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})
+    # The list is committed with the report: it names every file this report may replace.
+    record_owned(out, report_owned(out), keep_missing=False)
     return RunSummary(out=out, executed=[j.path.stem for j in jobs], cached=cached)
 
 
@@ -397,8 +441,9 @@ def _run_jobs(jobs: list[_Job], *, progress: bool | None) -> list[str]:
 
 def _prune_stale(out: Path, known: set[str]) -> None:
     """Remove the executed copies of notebooks that no longer exist in the notebook folder."""
+    owned = report_owned(out)
     for path in out.glob("[0-9][0-9]_*.ipynb"):
         if path.stem not in known:
-            for stale in (path, path.with_suffix(".html"), out / KEYS_DIR / f"{path.stem}.json",
-                          out / RECORDS_DIR / f"{path.stem}.json"):
-                stale.unlink(missing_ok=True)
+            for name in _own_outputs(path.stem):
+                if name in owned:
+                    (out / name).unlink(missing_ok=True)

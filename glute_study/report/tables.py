@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._escape import docx_text, html_text, latex_text, printable
+from .._files import make_folder, write_files
 from ..errors import InputError
 from ..stats._result import Result, format_number, format_p
 
@@ -283,12 +284,12 @@ def save_table(
     raw = table.table if isinstance(table, Result) else table
     apa = apa_table(raw, digits=digits)
     stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_name(stem.name + "." + ext) for ext in TABLE_FORMATS]
-    raw.to_csv(paths[0], index=False, float_format="%.10g", lineterminator="\n")
-    paths[1].write_text(_latex(apa, caption, note, stem.name), encoding="utf-8")
-    paths[2].write_bytes(_docx_bytes(apa, caption, note, number))
-    return paths
+    contents = [raw.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8"),
+                _latex(apa, caption, note, stem.name).encode("utf-8"),
+                _docx_bytes(apa, caption, note, number)]
+    make_folder(stem.parent)
+    return write_files(dict(zip(paths, contents)))
 
 
 def table_one(

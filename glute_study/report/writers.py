@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._escape import html_href, html_text, markdown_link, markdown_text
+from .._files import write_text
 
 __all__ = ["NotebookReport", "write_index", "write_methods", "write_results"]
 
@@ -135,8 +136,7 @@ def _one_line(text: str) -> str:
 
 def _write(path: Path, lines: list[str]) -> Path:
     text = "\n".join(lines).rstrip() + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_text(path, text)
 
 
 _CSS = """
@@ -278,8 +278,7 @@ def write_index(
 </body>
 </html>
 """
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(path, page)
 
 
 def write_matrix_index(folders: list[tuple[str, str]], path: Path, *, title: str) -> Path:
@@ -296,5 +295,4 @@ def write_matrix_index(folders: list[tuple[str, str]], path: Path, *, title: str
         f"<title>{html_text(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{html_text(title)}</h1>\n<ul>\n{items}\n</ul>\n</body>\n</html>\n"
     )
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(path, page)

@@ -229,7 +229,7 @@ def _strength_file(path: Path, date: str, force: float, sides=("left", "right"))
 
 def test_out_inside_a_file_is_a_one_line_error(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(GluteStudyError, match="cannot create the study folder"):
+    with pytest.raises(GluteStudyError, match=r"file/study: file is a file, not a folder"):
         _run("strength", str(TEMPLATES / "strength_template.csv"), "--out",
              str(tmp_path / "file" / "study"))
 
