@@ -248,8 +248,8 @@ def check_writable(folder: str | Path) -> None:
     """Raise :class:`~glute_study.errors.WriteError` now if files cannot be written in ``folder``.
 
     For commands that work for a long time before they write: the folder (or, when it does not
-    exist yet, its nearest existing parent, which is left as it was) gets a temporary file that
-    is removed at once.
+    exist yet, its nearest existing parent, which is left as it was) gets a temporary file of
+    4 KiB, synced to the disk, that is removed at once.
 
     Examples
     --------
@@ -272,10 +272,17 @@ def check_writable(folder: str | Path) -> None:
     if probe.exists() and not probe.is_dir():
         raise WriteError(f"cannot write into {folder}: {probe.name} is a file, not a folder; "
                          "give a folder path.")
+    tmp = None
     try:
-        _remove(_create(probe / "probe"))
+        tmp = _create(probe / "probe")
+        with open(tmp, "wb") as handle:  # a block of data: a full disk is found now, not later
+            handle.write(b"\0" * 4096)
+        _sync(tmp)
     except OSError as err:
         raise WriteError(f"cannot write into {folder}: {_why(err)}.") from None
+    finally:
+        if tmp is not None:
+            _remove(tmp)
 
 
 def _is_ours(path: Path) -> bool:

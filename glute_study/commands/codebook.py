@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .._files import prepare_outputs, record_owned, write_text
+from .._files import make_folder, prepare_outputs, record_owned, write_text
 
 
 def add_parser(subparsers) -> None:
@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         prepare_outputs(out.parent, [out.name], overwrite=args.overwrite)
+        make_folder(out.parent)
         write_text(out, page)
         record_owned(out.parent, [out.name])
         print(f"wrote {args.out}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .._files import prepare_outputs, record_owned, write_text
+from .._files import make_folder, prepare_outputs, record_owned, write_text
 
 
 def add_parser(subparsers) -> None:
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(result.text)
     if args.out:
+        make_folder(out.parent)
         write_text(out, result.table.to_csv(index=False))
         record_owned(out.parent, [out.name])
         print(f"wrote {args.out}")
