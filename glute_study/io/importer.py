@@ -43,11 +43,12 @@ refuse a recording overlapping one imported before.
 Every imported file and its warnings are logged in ``import_log.csv``; the QC report
 (``qc_report.csv``, ``qc_report.md``, ``qc_report.html``) is rewritten for the whole folder from
 the tables and that log. Every input is read, merged and checked (keys, codebook types) before
-anything is written; then all the files of the import are written as one group (each whole, via
-a temporary file: a failure or a kill leaves them as they were, see
-:func:`glute_study._files.write_files`). Tables are written before validation, so that a validation error (its
-message names file, line, column and value) can be fixed in place. Finally the folder is
-validated with :func:`glute_study.load_study` when it has a participants table.
+anything is written; then all the files of the import are written as one group, each whole
+through a temporary file, so that a failure or a kill leaves them as they were (see
+:func:`glute_study._files.write_files`). Tables are written before validation, so that a
+validation error (its message names file, line, column and value) can be fixed in place.
+Finally the folder is validated with :func:`glute_study.load_study` when it has a participants
+table.
 """
 
 from __future__ import annotations
