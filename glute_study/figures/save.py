@@ -7,6 +7,7 @@ in the files, so that the same figure gives the same bytes on every run.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib as mpl
@@ -14,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._checks import check_one_of
-from .._files import make_folder, replacing
+from .._files import make_folder, write_files
 from ..errors import InputError
 from ._theme import DOUBLE_COLUMN_MM, MIN_FONT_PT, SINGLE_COLUMN_MM
 
@@ -122,18 +123,17 @@ def save_figure(
     _raise_small_fonts(fig, MIN_FONT_PT)
 
     stem = Path(path_stem)
-    make_folder(stem.parent)
-    written = []
+    contents = {}
     with mpl.rc_context(_RC):
         for fmt in formats:
-            path = stem.with_name(stem.name + "." + fmt)
             kwargs: dict = {"format": fmt, "metadata": _METADATA.get(fmt)}
             if fmt in ("png", "tiff"):
                 kwargs["dpi"] = dpi
             if fmt == "tiff":
                 kwargs["pil_kwargs"] = {"compression": "tiff_lzw"}
                 del kwargs["metadata"]
-            with replacing(path) as tmp:  # the format is given: the .tmp suffix is no guide
-                fig.savefig(tmp, **kwargs)
-            written.append(path)
-    return written
+            buffer = io.BytesIO()
+            fig.savefig(buffer, **kwargs)
+            contents[stem.with_name(stem.name + "." + fmt)] = buffer.getvalue()
+    make_folder(stem.parent)
+    return write_files(contents)  # every format, or (a full disk) none

@@ -140,6 +140,7 @@ def import_to_study(
         raise InputError(f"--out {folder} is a file; give a folder for the study.")
     if not inputs:
         raise InputError(f"no inputs: give the {source} files or folders to import.")
+    check_writable(folder)  # before the inputs are read (device folders take a while)
     inputs = _expand_patterns(inputs)
     scope: dict[str, pd.DataFrame] = {}
     if source in _DEVICES:
@@ -158,7 +159,6 @@ def import_to_study(
         _check_types(name, frame)
     if (folder / IMPORT_LOG).exists():  # read what will be merged into first
         _read_study_csv(folder / IMPORT_LOG, ["participant_id", "file"])
-    check_writable(folder)
     # Everything is read, merged and rendered in memory, then written as one group: all the
     # files of this import, or (on any error, a full disk, a kill) none of them.
     merged, counts = _merged(folder, tables, scope)

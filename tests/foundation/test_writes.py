@@ -58,7 +58,7 @@ def _full_disk(monkeypatch, *, after: int = 0) -> None:
 _DIRECT = [
     (r"\.write_(text|bytes)\(", "Path.write_text/write_bytes"),
     (r"\.to_(csv|parquet|excel|json)\((?!\s*\)|\s*\w+\s*=)", "DataFrame.to_csv(path)"),
-    (r"\bsavefig\((?!tmp\b)", "savefig(path)"),
+    (r"\bsavefig\((?!buffer\b)", "savefig(path)"),
     (r"nbformat\.write\((?!nb, tmp\))", "nbformat.write(path)"),
     (r"\bopen\([^)]*['\"][wax]b?\+?['\"]", "open(path, 'w')"),
     (r"(?<!study)\.save\((?!raw\))", ".save(path) (python-docx, openpyxl)"),
@@ -279,3 +279,16 @@ def test_values_not_of_their_type_are_refused_before_anything_is_written(tmp_pat
                        r"expected a number.*Nothing was written"):
         merge_tables(tmp_path, {"exposure": rows})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_figure_is_saved_in_every_format_or_none(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from glute_study.figures.save import save_figure
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    _full_disk(monkeypatch, after=3)  # svg, pdf and png fit; tiff does not
+    with pytest.raises(WriteError, match=r"line\.tiff: the disk is full"):
+        save_figure(fig, tmp_path / "figures" / "line")
+    plt.close(fig)
+    assert list((tmp_path / "figures").iterdir()) == []
