@@ -1,7 +1,15 @@
 """glute_study: test whether sitting switches off the glutes and makes the hamstrings cramp."""
 
 from .codebook import CODEBOOK
-from .errors import FitWarning, GluteStudyError, GluteStudyWarning, InputError, StudyReadError
+from .errors import (
+    FitWarning,
+    GluteStudyError,
+    GluteStudyWarning,
+    InputError,
+    OverwriteError,
+    StudyReadError,
+    WriteError,
+)
 from .simulate import Effects, draw_cohorts, simulate_study
 from .study import Study, load_study
 from .validate import ValidationError
@@ -32,6 +40,8 @@ __all__ = [
     "GluteStudyError",
     "GluteStudyWarning",
     "InputError",
+    "OverwriteError",
     "StudyReadError",
+    "WriteError",
     "__version__",
 ]
