@@ -108,7 +108,8 @@ class Study:
     def __init__(self, tables: dict[str, pd.DataFrame], *, problems: pd.DataFrame | None = None,
                  lines: dict[str, np.ndarray] | None = None, metadata: dict | None = None,
                  source: Path | None = None, files: dict[str, str] | None = None) -> None:
-        self.tables = {n: tables.get(n, empty_table(t)) for n, t in CODEBOOK.items()}
+        self.tables = {n: tables[n] if n in tables else empty_table(t)
+                       for n, t in CODEBOOK.items()}
         self.lines = {n: (lines or {}).get(n, np.arange(2, len(self.tables[n]) + 2))
                       for n in CODEBOOK}
         self.files = {n: (files or {}).get(n, f"{n}.csv") for n in CODEBOOK}

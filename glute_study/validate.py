@@ -425,7 +425,7 @@ def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_
         numbers = np.asarray(pd.array(got.values, dtype="Float64").to_numpy(float,
                                                                             na_value=np.nan))
         _missing_numbers(got, numbers, col)
-    coded = got.missing & (got.shown != "").to_numpy(bool)
+    coded = got.missing & (got.shown != "").to_numpy(bool) if got.missing.any() else got.missing
     for i in np.flatnonzero(got.missing & (not col.nullable)):
         code = f"; {got.shown[i]!r} is a missing-value code" if coded[i] else ""
         problems.add("error", table.name, file, lines[i], col.name, got.shown[i],
@@ -457,6 +457,23 @@ def _arrow_text(cells: list[str]):
     import pyarrow as pa
 
     return pa.chunked_array([pa.array(cells, type=pa.large_string())])
+
+
+def _in(text: pd.Series, values) -> np.ndarray:
+    """Which cells of an Arrow text Series are one of ``values`` (a mask, no Python strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.is_in(text.array._pa_array, value_set=pa.array(sorted(values), pa.large_string()))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _floats(text: pd.Series) -> np.ndarray:
+    """Arrow text that is known to hold plain numbers (or missing cells) as float64 (NaN)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return np.array(pc.cast(text.array._pa_array, pa.float64()).to_numpy(zero_copy_only=False))
 
 
 def _text_series(cells) -> pd.Series:
@@ -520,9 +537,12 @@ def _code_number(text: str) -> bool:
 def _parse_text_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _Cells:
     """Vectorised parsing of text cells (a Series of Arrow text, positions as index); the slow
     paths only touch the cells that need them."""
+    quick = _parse_plain_column(cells, col, decimal_comma)
+    if quick is not None:
+        return quick
     text = _clean(cells)
     lower = text.str.lower()
-    missing = lower.isin(MISSING).to_numpy(bool)
+    missing = _in(lower, MISSING)
     present = ~missing
     shown = text
     bad = np.zeros(len(text), dtype=bool)
@@ -592,6 +612,82 @@ def _parse_text_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _C
     got = _Cells(stamp.astype("datetime64[ns]").array, missing, bad, shown)
     _explain_bad(got, col)
     return got
+
+
+_PLAIN = {  # what every cell of a column must look like for the quick path to read it
+    "number": r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$",
+    "integer": r"^[+-]?\d{1,15}$",
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+}
+
+
+def _parse_plain_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _Cells | None:
+    """The common case at Arrow speed: a column whose every cell is plainly valid, or ``None``.
+
+    Plainly valid means ASCII, and either empty (missing) or: for numbers, a plain decimal
+    number (no separator, no code); for dates, ``YYYY-MM-DD`` that Arrow reads as a day; for text
+    that is not folded, neither a missing-value code nor an error value; for categories,
+    spelled as the codebook does. Whatever this returns, the careful path returns too (a test
+    holds them to it); any other column takes the careful path.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = cells.array._pa_array
+    if not len(array) or not pc.all(pc.string_is_ascii(array)).as_py():
+        return None
+    text = pc.utf8_trim_whitespace(array)
+    empty = pc.equal(pc.utf8_length(text), 0)
+    missing = empty.to_numpy(zero_copy_only=False).astype(bool)
+    shown = _text_series(text)
+    kind = col.dtype
+
+    def plain(test) -> bool:  # every cell empty or passing the test
+        return bool(pc.all(pc.or_(empty, test)).as_py())
+
+    def cells_of(values) -> _Cells:
+        return _Cells(values, missing, np.zeros(len(missing), dtype=bool), shown)
+
+    if kind in ("number", "integer") and not decimal_comma and plain(
+            pc.match_substring_regex(text, _PLAIN[kind])):
+        number = np.array(pc.cast(pc.if_else(empty, None, text), pa.float64())
+                          .to_numpy(zero_copy_only=False), dtype=float)
+        if np.isinf(number).any():
+            return None
+        if kind == "number":
+            return cells_of(number)
+        return cells_of(pd.array(number, dtype="Int64"))
+    if kind == "date" and plain(pc.match_substring_regex(text, _PLAIN["date"])):
+        day = pc.strptime(pc.if_else(empty, None, text), format="%Y-%m-%d", unit="ns",
+                          error_is_null=True)
+        if day.null_count != int(missing.sum()) or not plain(pc.equal(
+                pc.strftime(day, format="%Y-%m-%d"), text)):
+            return None  # 2024-02-30 (Arrow rolls it on), a year pandas cannot hold: say so
+        return cells_of(pd.array(day.to_numpy(zero_copy_only=False).astype("datetime64[ns]")))
+    if kind == "category" and plain(pc.is_in(text, value_set=pa.array(
+            list(col.allowed or ()), pa.large_string()))):
+        return cells_of(_shared_objects(text, missing))
+    if kind == "string" and not col.fold:
+        lower = pc.utf8_lower(text)
+        odd = pc.or_(pc.is_in(lower, value_set=pa.array(sorted(MISSING), pa.large_string())),
+                     pc.or_(pc.starts_with(lower, "#"), pc.starts_with(lower, "err:")))
+        if not plain(pc.invert(odd)):
+            return None
+        return cells_of(_shared_objects(text, missing))
+    return None
+
+
+def _shared_objects(text, missing: np.ndarray) -> np.ndarray:
+    """Arrow text as an object array in which equal cells share one Python string (NaN where
+    ``missing``)."""
+    import pyarrow.compute as pc
+
+    coded = pc.dictionary_encode(text).combine_chunks()
+    words = coded.dictionary.to_numpy(zero_copy_only=False)
+    values = words[coded.indices.to_numpy(zero_copy_only=False)]
+    if missing.any():
+        values[missing] = np.nan
+    return values
 
 
 def _parse_typed_column(cells: list, col: Column, decimal_comma: bool) -> _Cells:
@@ -775,7 +871,7 @@ def _parse_numbers(text: pd.Series, present: np.ndarray, col: Column, decimal_co
         work = text.where(~text.str.fullmatch(_COMMA_NUMBER.pattern),
                           text.str.replace(",", ".", regex=False))
     ok = work.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(bool)
-    number = pd.to_numeric(work.where(ok), errors="coerce").to_numpy(float)
+    number = _floats(work.where(ok))
     bad = present & (~ok | ~np.isfinite(number))
     why: dict[int, tuple[str, str]] = {}
     notes: list = []
@@ -1164,7 +1260,8 @@ def check_tables(tables: dict[str, pd.DataFrame], *, files: dict[str, str] | Non
         The problems table (columns :data:`PROBLEM_COLUMNS`); empty when nothing is wrong.
     """
     problems = _Problems()
-    full = {name: tables.get(name, empty_table(t)) for name, t in CODEBOOK.items()}
+    full = {name: tables[name] if name in tables else empty_table(t)
+            for name, t in CODEBOOK.items()}
     files = {n: (files or {}).get(n, f"{n}.csv") for n in CODEBOOK}
     lines = {n: (lines or {}).get(n, np.arange(2, len(full[n]) + 2)) for n in CODEBOOK}
     for name, table in CODEBOOK.items():
