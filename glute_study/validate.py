@@ -173,6 +173,7 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
     strays: list[tuple[Path, str | None]] = []
     folders: dict[str, str] = {}  # a table's file found in a folder named after it
     backups: dict[str, str] = {}
+    named: set[str] = set()  # stray files named in a missing table's message
     try:
         entries = sorted(folder.iterdir())
     except OSError as err:
@@ -242,12 +243,19 @@ def _find_files(folder: Path, problems: _Problems) -> tuple[dict[str, Path], set
             if name in folders:
                 hint += (f"; found {folders.pop(name)!r} in a folder: move it into the study "
                          "folder")
+            others = [p.name for p, guess in strays if guess is None]
+            if not alike and others:  # one message names what is there instead
+                named.update(others)
+                hint += (f"; the folder holds {', '.join(map(repr, others))}, named after no "
+                         f"table: if one of them is the {name} table, rename it to {name}.csv "
+                         "(or .xlsx, .parquet)")
             problems.add("error", name, f"{name}.csv", None, "", "",
                          f"a file {name}.csv (or .xlsx, .parquet) in {folder}{hint}",
                          "required table missing")
             unread.add(name)
     for path, guess in strays:
-        if guess is not None and CODEBOOK[guess].required and guess not in found:
+        if path.name in named or (
+                guess is not None and CODEBOOK[guess].required and guess not in found):
             continue  # named in the missing table's message
         if guess in found and not is_tableish(*split_name(path.name)[1:]):
             continue  # a backup or note beside the table (cramps.csv.bak)

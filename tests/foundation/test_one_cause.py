@@ -193,3 +193,12 @@ def test_one_unknown_session_of_several_cramps_is_one_error_naming_the_participa
     assert len(unknown) == 1, unknown.to_string()
     assert unknown.iloc[0]["line"] == mine[0] + 1 and first in unknown.iloc[0]["expected"]
     assert f"{len(mine)} rows: lines" in unknown.iloc[0]["rule"]
+
+
+def test_missing_participants_names_the_files_that_are_there_once(study_dir):
+    (study_dir / "participants.csv").rename(study_dir / "athletes.xlsx")
+    problems = problems_of(study_dir)
+    hit = find(problems, severity="error", file="participants.csv", rule="required table missing")
+    assert "'athletes.xlsx'" in hit["expected"] and "rename it to participants.csv" in hit[
+        "expected"]
+    assert not (problems["file"] == "athletes.xlsx").any(), problems.to_string()
