@@ -487,7 +487,7 @@ def _read_text_fast(path: Path, data: bytes) -> RawTable | None:
                 delimiter=delimiter, newlines_in_values=True,
                 invalid_row_handler=lambda row: ragged.append(row.number) or "skip"),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.large_string()),
+                column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None

@@ -370,13 +370,23 @@ def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataF
                 cells = _without_offsets(cells, lines, col, table, file, problems)
             data[col.name] = _convert_column(cells, lines, col, table, file, raw.decimal_comma,
                                              problems)
+            del cells
+            if len(lines) > 100_000:
+                _release_arrow_memory()  # give the column's text back before the next one
         elif col.name == "trial":
             data[col.name] = pd.array(np.ones(len(lines), dtype=np.int64), dtype="Int64")
         else:
             data[col.name] = pd.Series([None] * len(lines), dtype=_pandas_dtype(col)).array
-    frame = pd.DataFrame(data)
+    frame = pd.DataFrame(data, copy=False)  # no consolidating copy of a large table
     _check_units(frame, lines, table, file, problems)
     return frame, lines
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow has freed back to the system (its allocator keeps it otherwise)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _without_offsets(cells, lines, col: Column, table: Table, file: str, problems: _Problems):
@@ -622,21 +632,15 @@ def _parse_text_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _C
     return got
 
 
-_PLAIN = {  # what every cell of a column must look like for the quick path to read it
-    "number": r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$",
-    "integer": r"^[+-]?\d{1,15}$",
-    "date": r"^\d{4}-\d{2}-\d{2}$",
-}
-
-
 def _parse_plain_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _Cells | None:
     """The common case at Arrow speed: a column whose every cell is plainly valid, or ``None``.
 
-    Plainly valid means ASCII, and either empty (missing) or: for numbers, a plain decimal
-    number (no separator, no code); for dates, ``YYYY-MM-DD`` that Arrow reads as a day; for text
-    that is not folded, neither a missing-value code nor an error value; for categories,
-    spelled as the codebook does. Whatever this returns, the careful path returns too (a test
-    holds them to it); any other column takes the careful path.
+    Plainly valid means ASCII, and either empty (missing) or: for numbers, a finite number that
+    Arrow reads (no separator, no code; whole and at most 2**53 for integers); for dates,
+    ``YYYY-MM-DD`` naming a real day from 1678 to 2261; for text that is not folded, neither a
+    missing-value code nor an error value; for categories, spelled as the codebook does.
+    Whatever this returns, the careful path returns too (a test holds them to it); any other
+    column takes the careful path.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -644,45 +648,77 @@ def _parse_plain_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _
     array = cells.array._pa_array
     if not len(array) or not pc.all(pc.string_is_ascii(array)).as_py():
         return None
-    text = pc.utf8_trim_whitespace(array)
-    empty = pc.equal(pc.utf8_length(text), 0)
-    missing = empty.to_numpy(zero_copy_only=False).astype(bool)
+    text = pc.utf8_trim_whitespace(array).combine_chunks()
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:
+                                                                text.offset + len(text) + 1]
+    missing = np.diff(offsets) == 0
     shown = _text_series(text)
     kind = col.dtype
-
-    def plain(test) -> bool:  # every cell empty or passing the test
-        return bool(pc.all(pc.or_(empty, test)).as_py())
 
     def cells_of(values) -> _Cells:
         return _Cells(values, missing, np.zeros(len(missing), dtype=bool), shown)
 
-    if kind in ("number", "integer") and not decimal_comma and plain(
-            pc.match_substring_regex(text, _PLAIN[kind])):
-        number = np.array(pc.cast(pc.if_else(empty, None, text), pa.float64())
-                          .to_numpy(zero_copy_only=False), dtype=float)
-        if np.isinf(number).any():
+    if kind in ("number", "integer") and not decimal_comma:
+        try:
+            number = np.array(pc.cast(pc.if_else(pa.array(missing), None, text), pa.float64())
+                              .to_numpy(zero_copy_only=False), dtype=float)
+        except pa.ArrowInvalid:
             return None
+        if not np.isfinite(number[~missing]).all():
+            return None  # 'inf', 'nan': the careful path says what they are
         if kind == "number":
             return cells_of(number)
+        whole = number[~missing]
+        if (whole % 1 != 0).any() or (np.abs(whole) > 2**53).any():
+            return None
         return cells_of(pd.array(number, dtype="Int64"))
-    if kind == "date" and plain(pc.match_substring_regex(text, _PLAIN["date"])):
-        day = pc.strptime(pc.if_else(empty, None, text), format="%Y-%m-%d", unit="ns",
-                          error_is_null=True)
-        if day.null_count != int(missing.sum()) or not plain(pc.equal(
-                pc.strftime(day, format="%Y-%m-%d"), text)):
-            return None  # 2024-02-30 (Arrow rolls it on), a year pandas cannot hold: say so
-        return cells_of(pd.array(day.to_numpy(zero_copy_only=False).astype("datetime64[ns]")))
-    if kind == "category" and plain(pc.is_in(text, value_set=pa.array(
-            list(col.allowed or ()), pa.large_string()))):
+    if kind == "date":
+        days = _iso_days(text, offsets, missing)
+        return None if days is None else cells_of(pd.array(days))
+    if kind == "category":
+        allowed = pa.array(list(col.allowed or ()), pa.large_string())
+        if not pc.all(pc.or_(pa.array(missing), pc.is_in(text, value_set=allowed))).as_py():
+            return None
         return cells_of(_shared_objects(text, missing))
     if kind == "string" and not col.fold:
         lower = pc.utf8_lower(text)
         odd = pc.or_(pc.is_in(lower, value_set=pa.array(sorted(MISSING), pa.large_string())),
                      pc.or_(pc.starts_with(lower, "#"), pc.starts_with(lower, "err:")))
-        if not plain(pc.invert(odd)):
+        if pc.any(pc.and_(odd, pa.array(~missing))).as_py():
             return None
         return cells_of(_shared_objects(text, missing))
     return None
+
+
+def _iso_days(text, offsets: np.ndarray, missing: np.ndarray) -> np.ndarray | None:
+    """``YYYY-MM-DD`` text (or empty cells) as datetime64[ns] days, or ``None`` if any cell is
+    not a real day from 1678 to 2261 in exactly that form. Works on the text's bytes, a block
+    of rows at a time."""
+    filled = np.flatnonzero(~missing)
+    if not (np.diff(offsets)[filled] == 10).all():
+        return None
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    out = np.full(len(missing), np.datetime64("NaT"), dtype="datetime64[ns]")
+    block = 1 << 18
+    for first in range(0, len(filled), block):
+        rows = filled[first:first + block]
+        chars = data[offsets[rows][:, None] + np.arange(10)]
+        digit = chars.astype(np.int16) - 48
+        if not ((chars[:, 4] == 45) & (chars[:, 7] == 45)).all() or (
+                (digit[:, [0, 1, 2, 3, 5, 6, 8, 9]] < 0)
+                | (digit[:, [0, 1, 2, 3, 5, 6, 8, 9]] > 9)).any():
+            return None
+        year = (digit[:, 0] * 1000 + digit[:, 1] * 100 + digit[:, 2] * 10 + digit[:, 3])
+        month = digit[:, 5] * 10 + digit[:, 6]
+        day = digit[:, 8] * 10 + digit[:, 9]
+        if ((year < 1678) | (year > 2261) | (month < 1) | (month > 12) | (day < 1)).any():
+            return None
+        start = ((year.astype(np.int64) - 1970) * 12 + month - 1).astype("datetime64[M]")
+        first_day = start.astype("datetime64[D]")
+        if (day > ((start + 1).astype("datetime64[D]") - first_day).astype(int)).any():
+            return None
+        out[rows] = first_day + (day - 1)
+    return out
 
 
 def _shared_objects(text, missing: np.ndarray) -> np.ndarray:
@@ -690,7 +726,7 @@ def _shared_objects(text, missing: np.ndarray) -> np.ndarray:
     ``missing``)."""
     import pyarrow.compute as pc
 
-    coded = pc.dictionary_encode(text).combine_chunks()
+    coded = pc.dictionary_encode(text)
     words = coded.dictionary.to_numpy(zero_copy_only=False)
     values = words[coded.indices.to_numpy(zero_copy_only=False)]
     if missing.any():

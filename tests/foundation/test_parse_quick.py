@@ -21,8 +21,9 @@ _PLAIN = {
              "2024-13-01", "2024-01-02 00:00"],
     "string": ["P01", "p01", "gluteus_maximus", "hip_thrust", "S1", "a b", "x-y"],
 }
-_TRICKY = ["", " ", "NA", "n/a", "#N/A", "-", ".", "?", "#DIV/0!", "err:502", "1,5", "1,078",
-           "Zürich", "é", " 3 ", "Male", "female ", "LEFT", "1 078", "12:00", "true", "∞"]
+_TRICKY = ["inf", "nan", "-Infinity", "0x1A", "1e3", "\u0661", "1e-400", "", " ", "NA", "n/a",
+           "#N/A", "-", ".", "?", "#DIV/0!", "err:502", "1,5", "1,078", "Zürich", "é", " 3 ",
+           "Male", "female ", "LEFT", "1 078", "12:00", "true", "∞"]
 
 
 def _cells(col):
