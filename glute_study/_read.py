@@ -395,25 +395,28 @@ def _decode_lines(data: bytes, first_bad: int) -> tuple[str, list[Note]]:
     return "\n".join(parts), [note]
 
 
-def line_ranges(lines) -> str:
-    """Line numbers as short ranges.
+def line_ranges(lines, *, most: int = 30) -> str:
+    """Line numbers as short ranges; past ``most`` ranges, how many more there are.
 
     Examples
     --------
     >>> line_ranges([2, 3, 4, 7, 9, 10])
     '2-4, 7, 9-10'
+    >>> line_ranges(range(2, 200, 2), most=3)
+    '2, 4, 6 and 96 more'
     """
-    out, run = [], []
-    for line in sorted(int(x) for x in lines):
-        if run and line == run[-1] + 1:
-            run.append(line)
-            continue
-        if run:
-            out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}")
-        run = [line]
-    if run:
-        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}")
-    return ", ".join(out)
+    import numpy as np
+
+    line = np.unique(np.asarray(list(lines) if not hasattr(lines, "__len__") else lines,
+                                dtype=np.int64))
+    if not len(line):
+        return ""
+    start = np.flatnonzero(np.diff(line, prepend=line[0] - 2) != 1)
+    stop = np.append(start[1:], len(line)) - 1
+    shown = [f"{line[a]}-{line[b]}" if b > a else f"{line[a]}"
+             for a, b in zip(start[:most], stop[:most])]
+    more = f" and {len(start) - most} more" if len(start) > most else ""
+    return ", ".join(shown) + more
 
 
 def _sniff_delimiter(first_line: str) -> str:

@@ -108,6 +108,20 @@ class _Problems:
             "expected": expected, "rule": rule,
         })
 
+    def each(self, where, *, lines: np.ndarray, severity: str, table: str, file: str,
+             column: str, expected: str, rule: str):
+        """The first :data:`_EACH` positions of ``where`` (a mask or positions), to report one
+        by one; the others are said in one row after them, so that a whole column of one
+        mistake in a large table is not millions of rows."""
+        where = np.asarray(where)
+        idx = np.flatnonzero(where) if where.dtype == bool else where
+        yield from idx[:_EACH]
+        if len(idx) > _EACH:
+            rest = idx[_EACH:]
+            self.add(severity, table, file, int(lines[rest[0]]), column, "", expected,
+                     f"{rule}: {len(rest)} more rows like the {_EACH} above (lines "
+                     f"{line_ranges(np.asarray(lines)[rest], most=10)})")
+
     def frame(self) -> pd.DataFrame:
         out = pd.DataFrame(self.rows, columns=PROBLEM_COLUMNS)
         out["line"] = out["line"].astype("Int64")
@@ -126,6 +140,8 @@ def _show(value: object) -> str:
 
 
 _LONGEST = 200
+_EACH = 100
+"""Cells with one problem in one column listed one by one; past this, the rest in one row."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,7 +460,10 @@ def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_
                                                                             na_value=np.nan))
         _missing_numbers(got, numbers, col)
     coded = got.missing & (got.shown != "").to_numpy(bool) if got.missing.any() else got.missing
-    for i in np.flatnonzero(got.missing & (not col.nullable)):
+    where = dict(lines=lines, table=table.name, file=file, column=col.name)
+    for i in problems.each(got.missing & (not col.nullable), **where, severity="error",
+                           expected=col.expected() + " (it may not be missing)",
+                           rule="missing value"):
         code = f"; {got.shown[i]!r} is a missing-value code" if coded[i] else ""
         problems.add("error", table.name, file, lines[i], col.name, got.shown[i],
                      col.expected() + f" (it may not be missing{code})", "missing value")
@@ -452,7 +471,8 @@ def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_
         for spelling, rows in _by_spelling(got.shown, np.flatnonzero(coded)):
             got.notes.append((rows, spelling, f"{col.expected()}, or an empty cell",
                               "missing-value code, read as missing"))
-    for i in np.flatnonzero(got.bad):
+    for i in problems.each(got.bad, **where, severity="error", expected=col.expected(),
+                           rule=f"not {col.dtype}"):
         expected, rule = got.why.get(i, (col.expected(), f"not {col.dtype}"))
         problems.add("error", table.name, file, lines[i], col.name, got.shown[i], expected, rule)
     for rows, value, expected, rule in got.notes:
@@ -1163,7 +1183,9 @@ def _check_ranges(numbers: np.ndarray, cells, lines, col: Column, table: Table, 
             soft |= numbers < col.warn_below
         if col.warn_above is not None:
             soft |= numbers > col.warn_above
-    for i in np.flatnonzero(hard):
+    where = dict(lines=lines, table=table.name, file=file, column=col.name)
+    for i in problems.each(hard, **where, severity="error", expected=col.expected(),
+                           rule="out of range"):
         problems.add("error", table.name, file, lines[i], col.name, cells[i], col.expected(),
                      "out of range" + (f" ({col.hint})" if col.hint else "")
                      + _readings(numbers[i], col))
@@ -1173,7 +1195,8 @@ def _check_ranges(numbers: np.ndarray, cells, lines, col: Column, table: Table, 
     high = "" if col.warn_above is None else f"{col.warn_above:g}"
     span = f"{low} to {high}" if low and high else (f"at least {low}" if low else
                                                      f"at most {high}")
-    for i in np.flatnonzero(soft & ~hard):
+    for i in problems.each(soft & ~hard, **where, severity="warning",
+                           expected=f"a plausible value, {span}", rule="implausible value"):
         problems.add("warning", table.name, file, lines[i], col.name, cells[i],
                      f"a plausible value, {span}" + (f" {col.unit}" if col.unit else ""),
                      "implausible value" + (f": {col.hint}" if col.hint else "")
@@ -1311,9 +1334,12 @@ def check_tables(tables: dict[str, pd.DataFrame], *, files: dict[str, str] | Non
     for name, table in CODEBOOK.items():
         frame = full[name]
         for col in (c for c in table.columns if not c.nullable):
-            for i in np.flatnonzero(frame[col.name].isna().to_numpy()):
+            expected = col.expected() + " (it may not be missing)"
+            for i in problems.each(frame[col.name].isna().to_numpy(), lines=lines[name],
+                                   severity="error", table=name, file=files[name],
+                                   column=col.name, expected=expected, rule="missing value"):
                 problems.add("error", name, files[name], int(lines[name][i]), col.name, "",
-                             col.expected() + " (it may not be missing)", "missing value")
+                             expected, "missing value")
     _check(full, lines, files, problems)
     return problems.frame()
 
@@ -1327,6 +1353,11 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
     def add(severity, name, idx, column, value, expected, rule):
         file = files.get(name, f"{name}.csv")
         problems.add(severity, name, file, int(lines[name][idx]), column, value, expected, rule)
+
+    def each(mask, severity, name, column, expected, rule):
+        return problems.each(mask, lines=lines[name], severity=severity, table=name,
+                             file=files.get(name, f"{name}.csv"), column=column,
+                             expected=expected, rule=rule)
 
     for name, table in CODEBOOK.items():
         _check_keys(tables[name], table, lines[name], lambda *a, n=name: add(a[0], n, *a[1:]))
@@ -1383,20 +1414,25 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
 
     sit = tables["sitting"]
     over = (sit["prolonged_sitting_h"] > sit["sitting_h"] + 1e-9).to_numpy()
-    for i in np.flatnonzero(over):
+    for i in each(over, "error", "sitting", "prolonged_sitting_h", "at most sitting_h",
+                  "prolonged exceeds total"):
         add("error", "sitting", i, "prolonged_sitting_h", sit["prolonged_sitting_h"].iloc[i],
             f"at most sitting_h ({sit['sitting_h'].iloc[i]:g} h)", "prolonged exceeds total")
     over = (sit["sitting_h"] > sit["wear_h"] + 1e-9).to_numpy()
-    for i in np.flatnonzero(over):
+    for i in each(over, "warning", "sitting", "sitting_h", "at most wear_h",
+                  "sitting exceeds wear time"):
         add("warning", "sitting", i, "sitting_h", sit["sitting_h"].iloc[i],
             f"at most wear_h ({sit['wear_h'].iloc[i]:g} h)", "sitting exceeds wear time")
 
-    _check_strength(tables["strength"], lambda *a: add(a[0], "strength", *a[1:]))
+    _check_strength(tables["strength"], lambda severity, *rest: add(severity, "strength", *rest),
+                    lambda mask, severity, *rest: each(mask, severity, "strength", *rest))
 
     expo = tables["exposure"]
-    for i in np.flatnonzero((expo["duration_min"] <= 0).to_numpy()):
-        add("error", "exposure", i, "duration_min", expo["duration_min"].iloc[i],
-            "a positive duration (min): a session without exposure time should not be listed",
+    positive = ("a positive duration (min): a session without exposure time should not be "
+                "listed")
+    for i in each((expo["duration_min"] <= 0).to_numpy(), "error", "exposure", "duration_min",
+                  positive, "non-positive exposure"):
+        add("error", "exposure", i, "duration_min", expo["duration_min"].iloc[i], positive,
             "non-positive exposure")
     # a window that ends before it starts, or a participant listed twice, has its own error:
     # the rows of that participant are not also called outside follow-up
@@ -1442,7 +1478,8 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
     day = pd.to_datetime(pd.Series(np.where(missing, None, session_day), dtype=object))
     elsewhere = has_session & ~missing & stamp.notna().to_numpy() & (
         stamp.dt.normalize().to_numpy() != day.to_numpy())
-    for i in np.flatnonzero(elsewhere):
+    for i in each(elsewhere, "warning", "cramps", "datetime", "a time on the session's day",
+                  "cramp not on its session's day"):
         add("warning", "cramps", i, "datetime", stamp.iloc[i],
             f"a time on the session's day ({day.iloc[i].date()})",
             "cramp not on its session's day")
@@ -1500,32 +1537,35 @@ _TEST_UNITS = {"hhd_hip_extension": ("N", "Nm"), "isokinetic_hip_extension": ("N
                "single_leg_bridge": ("reps",)}
 
 
-def _check_strength(frame: pd.DataFrame, add) -> None:
+def _check_strength(frame: pd.DataFrame, add, each) -> None:
     test, unit = frame["test"], frame["unit"]
     value = frame["value"].to_numpy(dtype=float, na_value=np.nan)
-    known = (test.notna() & unit.notna()).to_numpy()
-    fits = np.array([u in _TEST_UNITS[t] if k else True
-                     for t, u, k in zip(test, unit, known)], dtype=bool)
+    tests, test_names = pd.factorize(test)
+    units, unit_names = pd.factorize(unit)
+    fitting = np.array([[u in _TEST_UNITS[t] for u in unit_names] for t in test_names],
+                       dtype=bool).reshape(len(test_names), len(unit_names))
+    known = (tests >= 0) & (units >= 0)
+    fits = np.ones(len(frame), dtype=bool)
+    fits[known] = fitting[tests[known], units[known]]
     force = known & fits & (unit == "N").to_numpy()
     no_arm = force & frame["lever_arm_m"].isna().to_numpy()
     with np.errstate(invalid="ignore"):
         kgf = force & (test == "hhd_hip_extension").to_numpy() & (value < 60)
         part_reps = known & (unit == "reps").to_numpy() & (value % 1 != 0)
-    for i in np.flatnonzero(~fits | no_arm | kgf | part_reps):
-        if not fits[i]:
-            add("error", i, "unit", unit.iloc[i],
-                f"{' or '.join(_TEST_UNITS[test.iloc[i]])} for {test.iloc[i]}",
-                "unit does not fit the test")
-        elif no_arm[i]:
-            add("warning", i, "lever_arm_m", "",
-                "the lever arm in m, to turn force into torque (trial left out of glute_nm_kg)",
-                "lever arm missing")
-        if kgf[i]:
-            add("warning", i, "value", value[i],
-                "a hip-extension force of 60 N or more: under that looks like kilogram-force "
-                "(multiply by 9.81)", "force looks like kgf")
-        if part_reps[i]:
-            add("error", i, "value", value[i], "a whole number of repetitions", "not whole reps")
+    for i in each(~fits, "error", "unit", "the unit of the test", "unit does not fit the test"):
+        add("error", i, "unit", unit.iloc[i],
+            f"{' or '.join(_TEST_UNITS[test.iloc[i]])} for {test.iloc[i]}",
+            "unit does not fit the test")
+    arm = "the lever arm in m, to turn force into torque (trial left out of glute_nm_kg)"
+    for i in each(no_arm, "warning", "lever_arm_m", arm, "lever arm missing"):
+        add("warning", i, "lever_arm_m", "", arm, "lever arm missing")
+    kg = ("a hip-extension force of 60 N or more: under that looks like kilogram-force "
+          "(multiply by 9.81)")
+    for i in each(kgf, "warning", "value", kg, "force looks like kgf"):
+        add("warning", i, "value", value[i], kg, "force looks like kgf")
+    for i in each(part_reps, "error", "value", "a whole number of repetitions",
+                  "not whole reps"):
+        add("error", i, "value", value[i], "a whole number of repetitions", "not whole reps")
 
 
 def folder_problem(path: Path) -> str | None:

@@ -81,3 +81,27 @@ def test_fast_reader_steps_aside_for_what_it_cannot_number(tmp_path):
     }
     for name, data in cases.items():
         assert _read_text_fast(tmp_path / "t.csv", data) is None, name
+
+
+def test_one_mistake_in_a_whole_large_column_is_a_bounded_list(tmp_path):
+    """20,000 durations typed in seconds: 100 rows one by one, then one row for the rest."""
+    from glute_study import load_study
+    from glute_study.validate import _EACH, ValidationError
+
+    rows = ["participant_id,sex,body_mass_kg,prior_cramps,follow_up_start,follow_up_end",
+            "P1,male,80,false,2024-01-01,2024-12-31"]
+    (tmp_path / "participants.csv").write_text("\n".join(rows) + "\n")
+    body = "".join(f"P1,S{i},2024-03-01,training,5400\n" for i in range(20_000))
+    (tmp_path / "exposure.csv").write_text(
+        "participant_id,session_id,date,session_type,duration_min\n" + body)
+    try:
+        problems = load_study(tmp_path).problems
+    except ValidationError as err:
+        problems = err.problems
+    ranged = problems[(problems["column"] == "duration_min")
+                      & problems["rule"].str.startswith("out of range")]
+    assert len(ranged) == _EACH + 1
+    summary = ranged.iloc[-1]
+    assert f"{20_000 - _EACH} more rows" in summary["rule"]
+    assert summary["line"] == _EACH + 2
+    assert len(summary["rule"]) < 400
