@@ -94,7 +94,7 @@ def write_big(folder: Path, megabytes: int, seed: int = 1) -> Path:
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 which, folder = sys.argv[1], Path(sys.argv[2])
 start = time.perf_counter()
@@ -105,7 +105,10 @@ else:
     import pandas as pd
     rows = len(pd.read_csv(folder / "exposure.csv"))
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM is this process's own peak: ru_maxrss would carry over the parent's (kept across fork
+# and exec), which held the whole generated table.
+status = Path("/proc/self/status").read_text()
+peak = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmHWM"))) * 1024
 print(json.dumps({"rows": rows, "seconds": seconds, "peak": peak}))
 """
 

@@ -695,6 +695,14 @@ def _parse_plain_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _
     if kind == "date":
         days = _iso_days(text, offsets, missing)
         return None if days is None else cells_of(pd.array(days))
+    if kind == "boolean":
+        lower = pc.utf8_lower(text)
+        truthy = pc.is_in(lower, value_set=pa.array(sorted(_TRUE), pa.large_string()))
+        falsy = pc.is_in(lower, value_set=pa.array(sorted(_FALSE), pa.large_string()))
+        if not pc.all(pc.or_(pa.array(missing), pc.or_(truthy, falsy))).as_py():
+            return None
+        truth = truthy.to_numpy(zero_copy_only=False).astype(bool)
+        return cells_of(pd.arrays.BooleanArray(truth, missing.copy()))
     if kind == "category":
         allowed = pa.array(list(col.allowed or ()), pa.large_string())
         if not pc.all(pc.or_(pa.array(missing), pc.is_in(text, value_set=allowed))).as_py():

@@ -12,7 +12,7 @@ from glute_study import validate
 from glute_study.codebook import CODEBOOK
 
 COLUMNS = [(t.name, c) for t in CODEBOOK.values() for c in t.columns
-           if c.dtype in ("number", "integer", "date", "category", "string")]
+           if c.dtype in ("number", "integer", "date", "category", "string", "boolean")]
 
 _PLAIN = {
     "number": ["0", "1", "2.5", "-3", "+4.25", ".5", "7.", "1e3", "72.0", "150", "999", "1e400"],
@@ -20,6 +20,7 @@ _PLAIN = {
     "date": ["2024-01-02", "2023-12-31", "2024-02-29", "2024-02-30", "1500-01-01", "2024-1-2",
              "2024-13-01", "2024-01-02 00:00"],
     "string": ["P01", "p01", "gluteus_maximus", "hip_thrust", "S1", "a b", "x-y"],
+    "boolean": ["true", "false", "TRUE", "False", "yes", "no", "Y", "n", "1", "0", "1.0", "t"],
 }
 _TRICKY = ["inf", "nan", "-Infinity", "0x1A", "1e3", "\u0661", "1e-400", "", " ", "NA", "n/a",
            "#N/A", "-", ".", "?", "#DIV/0!", "err:502", "1,5", "1,078", "Zürich", "é", " 3 ",
