@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -46,3 +47,25 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str], *, where: str = 
         miss = ", ".join(repr(c) for c in missing)
         plural = "columns" if len(missing) > 1 else "column"
         raise InputError(f"{where} has no {plural} {miss} (it has: {has}).")
+
+
+def check_level(level: object, *, name: str = "level") -> float:
+    """Return ``level`` as a float, or raise :class:`InputError` unless it is strictly in (0, 1).
+
+    The one check of a confidence level (``level=0.95`` for 95 % intervals).
+
+    Examples
+    --------
+    >>> check_level(0.9)
+    0.9
+    >>> check_level(95)
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: `level` must be between 0 and 1; got 95. Write 0.95 for 95 %
+    intervals.
+    """
+    ok = isinstance(level, numbers.Real) and not isinstance(level, bool)
+    if not ok or not 0 < level < 1:  # NaN fails the comparison too
+        hint = " Write 0.95 for 95 % intervals." if ok and 1 < level < 100 else ""
+        raise InputError(f"`{name}` must be between 0 and 1; got {level!r}.{hint}")
+    return float(level)
