@@ -5,8 +5,10 @@ twice has weight 2, a row not drawn has weight 0), and a simulated cohort is a d
 Both cases are a batch of ``B`` models that share their shape, so instead of a Python loop over
 ``B`` fits, every Newton step here is a handful of array operations over all ``B`` models together.
 
-This is the one place the project fits GLMs in batch: the bootstrap of :mod:`.mediation`, the
-simulations of :mod:`.power` and the bootstraps of the count models all call :func:`fit_batch`.
+This is the one place the project fits GLMs in batch: the bootstrap (and full-data fits) of
+:mod:`.mediation` and the simulated cohorts of :mod:`.simulation_power` call :func:`fit_batch`.
+The count models of :mod:`.counts` and the dose-response of :mod:`.associations` have no
+bootstrap: they fit one model at a time, as ``MASS::glm.nb`` does.
 
 Shapes
 ------

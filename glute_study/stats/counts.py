@@ -36,7 +36,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 
-from .._checks import check_one_of
+from .._checks import check_level, check_one_of
 from ..errors import FitWarning, InputError
 from ._design import Design, build_design, new_matrix
 from ._result import Result, format_ci, format_number, format_p
@@ -623,8 +623,7 @@ def count_model(
     Each additional hour of daily sitting was associated with a 14 % higher cramp rate
     (IRR 1.14, 95 % CI 0.99 to 1.32, p = .070).
     """
-    if not 0 < level < 1:
-        raise InputError(f"`level` must be between 0 and 1; got {level!r}.")
+    check_level(level)
     if exposure is None:
         raise InputError("`exposure` must name the exposure-hours column; rates need it.")
     fit = _fit(data, formula, exposure, family, robust, zero_formula)
@@ -816,6 +815,7 @@ def predict_rates(result: Result, newdata, *, per: float = 1000, level: float = 
     if not isinstance(fit, CountFit):
         raise InputError("`result` must come from count_model(); got "
                          f"{type(result).__name__}.")
+    check_level(level)
     if not per > 0:
         raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
     new = pd.DataFrame(newdata).reset_index(drop=True)

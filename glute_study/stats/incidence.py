@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_one_of, require_columns
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
 from ._result import Result, format_ci, format_number, format_p
 
@@ -139,8 +139,7 @@ def incidence(
     >>> print(res.text.splitlines()[-1])
     Overall, the incidence was 13.33 per 1000 h (95 % CI 4.89 to 29.02; 6 events in 450 h).
     """
-    if not 0 < level < 1:
-        raise InputError(f"`level` must be between 0 and 1; got {level!r}.")
+    check_level(level)
     if not per > 0:
         raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
     cols = [events, exposure] + ([by] if by is not None else [])
@@ -287,8 +286,7 @@ def rate_ratio(
     p = .099; exact conditional test).
     """
     check_one_of("method", method, ["exact", "score", "wald"])
-    if not 0 < level < 1:
-        raise InputError(f"`level` must be between 0 and 1; got {level!r}.")
+    check_level(level)
     df = _clean(data, [events, exposure, group], events, exposure)
     _warn_missing_groups(df, group, "left out of every comparison")
     if isinstance(df[group].dtype, pd.CategoricalDtype):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .._checks import check_one_of
+from .._checks import check_level, check_one_of
 from ..errors import FitWarning, InputError
 from ._design import build_design
 from ._result import Result, format_ci, format_number, format_p
@@ -283,8 +283,7 @@ def logistic_model(
     ...
     glute_study.errors.InputError: the outcome y is completely separated by x: ...
     """
-    if not 0 < level < 1:
-        raise InputError(f"`level` must be between 0 and 1; got {level!r}.")
+    check_level(level)
     check_one_of("ci", ci, ["wald", "profile"])
     d = build_design(data, formula)
     y = d.y

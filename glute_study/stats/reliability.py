@@ -21,7 +21,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from .._checks import check_one_of, require_columns
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
 from ._result import Result, format_ci, format_number, format_p
 
@@ -293,8 +293,7 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     Test-retest reliability was ICC(C,1) = 0.96 (95 % CI 0.66 to 1.00, n = 5, k = 2 sessions); ...
     """
     check_one_of("form", form, list(ICC_FORMS))
-    if not 0 < level < 1:
-        raise InputError(f"`level` must be between 0 and 1; got {level!r}.")
+    check_level(level)
     wide, dropped = _wide(data, subject, session, value)
     x = wide.to_numpy(dtype=float)
     n, k = x.shape
