@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from numbers import Real
 
 import pandas as pd
 
@@ -26,26 +25,6 @@ def check_one_of(name: str, value: object, options: Iterable[object]) -> None:
     if value not in options:
         shown = ", ".join(repr(o) for o in options)
         raise InputError(f"`{name}` must be one of {shown}; got {value!r}.")
-
-
-def check_level(level: object, *, name: str = "level") -> None:
-    """Raise :class:`InputError` unless the confidence level ``level`` is a number in (0, 1).
-
-    The one check of a confidence level (``level=0.95``) for every analysis; a bool, NaN, text
-    or a percentage typed as ``95`` is refused.
-
-    Examples
-    --------
-    >>> check_level(0.9)
-    >>> check_level(95)
-    Traceback (most recent call last):
-    ...
-    glute_study.errors.InputError: `level` must be between 0 and 1 (0.95 for 95 %); got 95.
-    """
-    if isinstance(level, bool) or not isinstance(level, Real) or not 0 < float(level) < 1:
-        raise InputError(
-            f"`{name}` must be between 0 and 1 (0.95 for 95 %); got {level!r}."
-        )
 
 
 def require_columns(data: pd.DataFrame, columns: Sequence[str], *, where: str = "data") -> None:
