@@ -12,9 +12,10 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "reliability", help="test-retest reliability (ICC, SEM, MDC95, CV) of a strength test",
         description="Reduce the trials of one strength test to one value per participant and "
-        "session (the --rule trial of each side, then the mean of the sides), then report the "
+        "session (the --rule trial of each side, then the mean of the sides, per kg of body "
+        "mass: the Nm/kg every analysis uses; repetitions for the bridge), then report the "
         "six ICC forms, SEM, MDC95, CV %, the smallest worthwhile change and the bias between "
-        "sessions.")
+        "sessions, in that unit.")
     p.add_argument("study_dir", help="the study folder")
     p.add_argument("--test", default="hhd_hip_extension",
                    help="strength test to analyse (default hhd_hip_extension)")
@@ -30,13 +31,15 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
-    from ..stats.reliability import participant_values, reliability
+    from ..measures import strength_sessions
+    from ..stats.reliability import reliability
     from ..study import load_study
 
     if args.out:
         out = Path(args.out)
         prepare_outputs(out.parent, [out.name], overwrite=args.overwrite)
-    strength = load_study(args.study_dir).strength
+    study = load_study(args.study_dir)
+    strength = study.strength
     tests = sorted(strength["test"].dropna().unique())
     trials = strength[strength["test"] == args.test]
     if trials.empty:
@@ -46,13 +49,11 @@ def run(args: argparse.Namespace) -> int:
         trials = trials[trials["session"].isin(args.sessions)]
         if trials.empty:
             raise InputError(f"no {args.test!r} trials in sessions {args.sessions}.")
-    per_side = participant_values(trials, by=["participant_id", "session", "side"],
-                                  rule=args.rule)
-    per_session = participant_values(per_side, by=["participant_id", "session"], rule="mean")
+    per_session = strength_sessions(trials, study.participants, test=args.test, rule=args.rule)
+    unit = per_session.attrs["unit"]
     result = reliability(per_session, subject="participant_id", session="session",
-                         value="value")
-    units = ", ".join(sorted(trials["unit"].dropna().astype(str).unique()))
-    print(f"{args.test}: {per_side.attrs['rule']} per side, mean of sides ({units})")
+                         value="value", unit=unit)
+    print(f"{args.test}: {per_session.attrs['rule']} ({unit})")
     print(result.table.to_string(index=False))
     print()
     print(result.text)

@@ -26,7 +26,7 @@ from .importer import import_to_study, merge_tables
 from .qc import QC_COLUMNS, qc_report, render_qc
 from .redcap import RedcapExport, read_redcap, redcap_to_study
 from .strength import TEMPLATE_COLUMNS as STRENGTH_TEMPLATE_COLUMNS
-from .strength import read_strength, strength_rows, strength_summary
+from .strength import read_strength, strength_rows
 
 __all__ = [
     "QC_COLUMNS",
@@ -59,7 +59,6 @@ __all__ = [
     "render_qc",
     "sitting_summary",
     "strength_rows",
-    "strength_summary",
     "synthetic_emg",
     "thigh_posture",
 ]

@@ -10,15 +10,9 @@ Two inputs are accepted by :func:`read_strength`:
   Max Imbalance (%), L Max Torque (Nm), R Max Torque (Nm)``. Each row becomes one left and one
   right trial; trials are numbered by ``Time UTC`` within participant, day and test.
 
-:func:`strength_rows` turns either into rows of the codebook ``strength`` table, and
-:func:`strength_summary` derives the participant values with the stated rules:
-
-* torque (Nm) = force at the pad (N) x lever arm (m, pad to hip joint); a value already in Nm
-  is used as it is; bridge repetitions stay repetitions;
-* per side, the **best** (largest) trial by default (``rule="mean"``: mean of the trials);
-* Nm/kg = torque / body mass (kg), body mass joined from the participants table;
-* side asymmetry % = (stronger - weaker) / stronger x 100 (VALD's "imbalance"); the weaker side
-  is named.
+:func:`strength_rows` turns either into rows of the codebook ``strength`` table. The
+participant values (torque per side, Nm/kg, asymmetry) are derived from those rows by
+:func:`glute_study.measures.strength_summary`, the one home of the strength rules.
 """
 
 from __future__ import annotations
@@ -38,7 +32,6 @@ __all__ = [
     "TEMPLATE_COLUMNS",
     "read_strength",
     "strength_rows",
-    "strength_summary",
 ]
 
 #: Columns of the tidy strength template, in order.
@@ -432,110 +425,3 @@ def strength_rows(trials: pd.DataFrame) -> pd.DataFrame:
             "lever_arm_m"]
     return out[cols].sort_values(["participant_id", "session", "test", "side", "trial"],
                                  kind="stable").reset_index(drop=True)
-
-
-def _body_mass(participants: pd.DataFrame) -> pd.Series:
-    """Body mass (kg) by participant, refusing text, duplicates and values of 0 or less."""
-    require_columns(participants, ["participant_id", "body_mass_kg"], where="participants")
-    ids = participants["participant_id"].astype(str)
-    counts = ids.value_counts()
-    if (counts > 1).any():
-        raise InputError(f"participants: participant {counts.index[0]} appears "
-                         f"{counts.iloc[0]} times; expected one row per participant.")
-    raw = participants["body_mass_kg"]
-    text = raw.astype("string").str.strip()
-    mass = pd.to_numeric(text.where(text != ""), errors="coerce")
-    bad = mass.isna() & text.notna() & (text != "")
-    bad |= mass <= 0
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        found = raw.iloc[i]
-        what = f"{found!r}, not a number" if mass.isna().iloc[i] else f"{found}"
-        raise InputError(f"participants: body_mass_kg of participant {ids.iloc[i]} is {what}; "
-                         "expected kilograms above 0 (leave it empty when unknown).")
-    return pd.Series(mass.to_numpy(dtype=float), index=ids.to_numpy())
-
-
-def strength_summary(
-    strength: pd.DataFrame,
-    participants: pd.DataFrame | None = None,
-    *,
-    rule: str = "best",
-) -> pd.DataFrame:
-    """Participant values per session and test: torque per side, Nm/kg and asymmetry.
-
-    Parameters
-    ----------
-    strength : pandas.DataFrame
-        Codebook ``strength`` rows (from :func:`strength_rows` or a study).
-    participants : pandas.DataFrame, optional
-        With ``participant_id`` and ``body_mass_kg``, for Nm/kg.
-    rule : {"best", "mean"}
-        How trials of one side are combined: the best (largest) trial, or their mean.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``participant_id, session, date, test, unit, left, right, mean_of_sides, left_nm_kg,
-        right_nm_kg, nm_kg, asymmetry_pct, weaker_side, trials_left, trials_right, rule``.
-        ``left``/``right`` are torques in Nm (repetitions for the bridge); the ``nm_kg``
-        columns are missing for repetitions or without body mass.
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({"participant_id": "P1", "date": pd.Timestamp("2026-03-02"),
-    ...     "session": 1, "test": "hhd_hip_extension", "side": ["left"] * 2 + ["right"] * 2,
-    ...     "trial": [1, 2, 1, 2], "value": [400.0, 420.0, 440.0, 430.0], "unit": "N",
-    ...     "lever_arm_m": 0.5})
-    >>> people = pd.DataFrame({"participant_id": ["P1"], "body_mass_kg": [80.0]})
-    >>> s = strength_summary(rows, people)
-    >>> s[["left", "right", "nm_kg", "asymmetry_pct", "weaker_side"]].round(3)
-        left  right    nm_kg  asymmetry_pct weaker_side
-    0  210.0  220.0  2.688          4.545        left
-    """
-    check_one_of("rule", rule, ("best", "mean"))
-    require_columns(strength, ["participant_id", "date", "session", "test", "side", "trial",
-                               "value", "unit"], where="the strength table")
-    data = strength.copy()
-    arm = data.get("lever_arm_m", np.nan)
-    is_n = data["unit"] == "N"
-    data["result"] = np.where(is_n, data["value"] * arm, data["value"])
-    data["result_unit"] = np.where(data["unit"] == "reps", "reps", "Nm")
-    keys = ["participant_id", "session", "test"]
-    units = data.groupby(keys)["result_unit"].nunique()
-    if (units > 1).any():
-        pid, session, test = units[units > 1].index[0]
-        found = data.loc[(data["participant_id"] == pid) & (data["session"] == session)
-                         & (data["test"] == test), "unit"].unique()
-        raise InputError(f"participant {pid}, session {session}, {test}: trials in both "
-                         f"{' and '.join(sorted(map(str, found)))}; a test gives torques (N with "
-                         "a lever arm, or Nm) or repetitions, not both.")
-    agg = "max" if rule == "best" else "mean"
-    sides = data.groupby([*keys, "side"])["result"].agg([agg, "count"]).unstack("side")
-    out = pd.DataFrame(index=sides.index)
-    for side in ("left", "right"):
-        out[side] = sides[(agg, side)] if (agg, side) in sides.columns else np.nan
-        out[f"trials_{side}"] = (sides[("count", side)].fillna(0).astype(int)
-                                 if ("count", side) in sides.columns else 0)
-    first = data.groupby(keys).agg(date=("date", "min"), unit=("result_unit", "first"))
-    out = out.join(first).reset_index()
-    out["mean_of_sides"] = out[["left", "right"]].mean(axis=1)
-    stronger = out[["left", "right"]].max(axis=1)
-    weaker = out[["left", "right"]].min(axis=1)
-    out["asymmetry_pct"] = 100 * (stronger - weaker) / stronger
-    out["weaker_side"] = np.where(out["left"] < out["right"], "left",
-                                  np.where(out["right"] < out["left"], "right", None))
-    out.loc[out[["left", "right"]].isna().any(axis=1), "weaker_side"] = None
-    mass = np.nan
-    if participants is not None:
-        mass = out["participant_id"].astype(str).map(_body_mass(participants)).astype(float)
-    torque = out["unit"] == "Nm"
-    for col, src in (("left_nm_kg", "left"), ("right_nm_kg", "right"),
-                     ("nm_kg", "mean_of_sides")):
-        out[col] = np.where(torque, out[src] / mass, np.nan)
-    out["rule"] = f"{rule} trial per side" if rule == "best" else "mean of trials per side"
-    cols = ["participant_id", "session", "date", "test", "unit", "left", "right",
-            "mean_of_sides", "left_nm_kg", "right_nm_kg", "nm_kg", "asymmetry_pct",
-            "weaker_side", "trials_left", "trials_right", "rule"]
-    return out[cols]
-

@@ -2,8 +2,10 @@
 
 Three steps, each a function:
 
-1. :func:`participant_values` reduces trial-level data to one value per participant, session and
-   side with a stated rule (best trial, mean of trials, ...).
+1. :func:`glute_study.measures.participant_values` (the one home of the trial rules, re-exported
+   here) reduces trial-level data to one value per participant, session and side with a stated
+   rule (best trial, mean of trials, ...); :func:`glute_study.measures.strength_sessions` gives
+   the analysed strength variable (Nm/kg, best trial per side, mean of sides) per session.
 2. :func:`reliability` takes one value per subject and session (test-retest) and returns the six
    Shrout-Fleiss intraclass correlations with their F tests and 95 % intervals, the standard error
    of measurement, the minimal detectable change, the typical error as a coefficient of variation,
@@ -23,19 +25,10 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
+from ..measures import participant_values
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["bland_altman", "participant_values", "reliability"]
-
-_RULES = {
-    "best": "max",
-    "max": "max",
-    "min": "min",
-    "mean": "mean",
-    "median": "median",
-    "first": "first",
-    "last": "last",
-}
 
 #: Shrout & Fleiss (1979) form -> McGraw & Wong (1996) name and a plain description.
 ICC_FORMS = {
@@ -46,67 +39,6 @@ ICC_FORMS = {
     "ICC2k": ("ICC(A,k)", "two-way random effects, absolute agreement, mean of k measurements"),
     "ICC3k": ("ICC(C,k)", "two-way mixed effects, consistency, mean of k measurements"),
 }
-
-
-def participant_values(data, *, by=("participant_id", "session", "side"), value="value",
-                       rule="best", trial="trial"):
-    """Reduce trial-level measurements to one value per group by a stated rule.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Trial-level data, one row per trial (e.g. the ``strength`` table).
-    by : sequence of str
-        Columns that identify one participant value (participant, session, side, ...).
-    value : str
-        Column with the measured value.
-    rule : {"best", "max", "min", "mean", "median", "first", "last"}
-        How trials are combined. ``"best"`` is the largest value (strength tests); ``"first"``
-        and ``"last"`` follow the order of the ``trial`` column.
-    trial : str
-        Column with the trial number (used for ordering and counting).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The ``by`` columns, ``value`` and ``n_trials``; ``.attrs["rule"]`` states the rule.
-        Missing values are skipped; a group with no value keeps NaN.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"participant_id": ["a"] * 3 + ["b"] * 3, "trial": [1, 2, 3] * 2,
-    ...                    "value": [100.0, 110.0, 105.0, 90.0, float("nan"), 95.0]})
-    >>> participant_values(df, by=["participant_id"], rule="best")
-      participant_id  value  n_trials
-    0              a  110.0         3
-    1              b   95.0         2
-    >>> participant_values(df, by=["participant_id"], rule="mean").attrs["rule"]
-    'mean of trials'
-    """
-    check_one_of("rule", rule, list(_RULES))
-    by = [by] if isinstance(by, str) else list(by)
-    cols = [*by, value] + ([trial] if trial in data.columns else [])
-    require_columns(data, [*by, value], where="the trial data")
-    df = data[cols].copy()
-    if not pd.api.types.is_numeric_dtype(df[value]):
-        raise InputError(f"column {value!r} must be numeric; found dtype {df[value].dtype}.")
-    if trial in df.columns:
-        df = df.sort_values([*by, trial], kind="stable")
-    grouped = df.groupby(by, sort=True, dropna=False)[value]
-    how = _RULES[rule]
-    if how in ("first", "last"):
-        # groupby first/last skip NaN, which is what "first valid trial" means.
-        out = getattr(grouped, how)()
-    else:
-        out = grouped.agg(how)
-    result = out.to_frame(value)
-    result["n_trials"] = grouped.count().astype(int)
-    result = result.reset_index()
-    label = {"max": "best (largest) trial", "min": "smallest trial", "mean": "mean of trials",
-             "median": "median of trials", "first": "first valid trial",
-             "last": "last valid trial"}[how]
-    result.attrs["rule"] = label
-    return result
 
 
 def _wide(data, subject, session, value):
@@ -230,7 +162,7 @@ def _bias_row(x, sessions):
 
 
 def reliability(data, *, subject="participant_id", session="session", value="value",
-                form="ICC3", level=0.95):
+                form="ICC3", level=0.95, unit=None):
     """Test-retest reliability: six ICC forms, SEM, MDC95, CV %, SWC and systematic bias.
 
     Parameters
@@ -246,13 +178,19 @@ def reliability(data, *, subject="participant_id", session="session", value="val
         use ICC2 = ICC(A,1) when a learning effect should count as error.
     level : float
         Confidence level of the ICC intervals.
+    unit : str, optional
+        Unit of ``value`` (``"Nm/kg"`` for the analysed strength variable): written in the
+        ``unit`` column of the rows measured in it (SEM, MDC95, SWC, bias) and after those
+        numbers in ``.text``.
 
     Returns
     -------
     Result
         ``.table`` rows: the six ICCs (``mcgraw_wong`` name, F ``statistic``, ``df1``, ``df2``
         and the F-test p against ICC = 0), ``SEM``, ``MDC95``, ``CV_pct``, ``SWC`` and a
-        systematic-bias row. ``.diagnostics`` holds the mean squares, the session means, ``n``,
+        systematic-bias row; the ``unit`` column gives the unit of each estimate (empty for the
+        unitless ICCs and when ``unit`` is not given; ``%`` for ``CV_pct``).
+        ``.diagnostics`` holds the mean squares, the session means, ``n``,
         ``k``, the number of dropped subjects and the wide data (``"wide"``) for plotting.
 
     Notes
@@ -291,6 +229,11 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     2  ICC3     0.959
     >>> print(res.text)  # doctest: +ELLIPSIS
     Test-retest reliability was ICC(C,1) = 0.96 (95 % CI 0.66 to 1.00, n = 5, k = 2 sessions); ...
+    >>> res = reliability(df, unit="Nm/kg")
+    >>> res.table.set_index("term").loc[["ICC3", "SEM", "CV_pct"], "unit"].tolist()
+    ['', 'Nm/kg', '%']
+    >>> "SEM 0.09 Nm/kg, MDC95 0.26 Nm/kg" in res.text
+    True
     """
     check_one_of("form", form, list(ICC_FORMS))
     check_level(level)
@@ -321,27 +264,33 @@ def reliability(data, *, subject="participant_id", session="session", value="val
             for t, e in extra]
     rows.append(_bias_row(x, list(wide.columns)))
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    unit = "" if unit is None else str(unit)
+    table["unit"] = np.where(table["term"].isin(["SEM", "MDC95", "SWC"])
+                             | table["term"].str.startswith("bias"), unit, "")
+    table.loc[table["term"] == "CV_pct", "unit"] = "%"
+    u = f" {unit}" if unit else ""
 
     row = table.set_index("term").loc[form]
     bias = rows[-1]
     if k == 2:
-        bias_txt = (f"the mean change between sessions was {format_number(bias['estimate'])} "
+        bias_txt = (f"the mean change between sessions was {format_number(bias['estimate'])}{u} "
                     f"({format_ci(bias['ci_low'], bias['ci_high'])}, {format_p(bias['p_value'])})")
     else:
-        bias_txt = (f"session means differed by at most {format_number(bias['estimate'])} "
+        bias_txt = (f"session means differed by at most {format_number(bias['estimate'])}{u} "
                     f"(F({bias['df1']:.0f}, {bias['df2']:.0f}) = "
                     f"{format_number(bias['statistic'])}, {format_p(bias['p_value'])})")
     cv_txt = f", CV {format_number(cv, 1)} %" if np.isfinite(cv) else ""
     text = (
         f"Test-retest reliability was {row['mcgraw_wong']} = {format_number(row['estimate'])} "
         f"({format_ci(row['ci_low'], row['ci_high'], level=level)}, n = {n}, k = {k} sessions); "
-        f"SEM {format_number(sem)}, MDC95 {format_number(mdc)}{cv_txt}, smallest worthwhile "
-        f"change {format_number(swc)}; {bias_txt}."
+        f"SEM {format_number(sem)}{u}, MDC95 {format_number(mdc)}{u}{cv_txt}, smallest "
+        f"worthwhile change {format_number(swc)}{u}; {bias_txt}."
     )
     diagnostics = {
         "n": n, "k": k, "dropped_subjects": dropped, **ms,
         "session_means": pd.Series(x.mean(axis=0), index=wide.columns, name=value),
         "between_subject_sd": between_sd, "form": form, "level": level, "wide": wide,
+        "unit": unit,
     }
     return Result(table=table, text=text, diagnostics=diagnostics, model=None,
                   name="reliability")

@@ -9,12 +9,8 @@ import pandas as pd
 import pytest
 
 from glute_study.errors import GluteStudyError, InputError
-from glute_study.io.strength import (
-    TEMPLATE_COLUMNS,
-    read_strength,
-    strength_rows,
-    strength_summary,
-)
+from glute_study.io.strength import TEMPLATE_COLUMNS, read_strength, strength_rows
+from glute_study.measures import strength_summary
 
 HERE = Path(__file__).parent
 VALD = HERE / "data" / "strength_vald.csv"

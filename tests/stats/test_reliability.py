@@ -255,9 +255,12 @@ def test_reliability_command_on_the_demo_study(tmp_path, capsys):
                               "--out", str(out)])
     assert args.func(args) == 0
     printed = capsys.readouterr().out
-    assert "best (largest) trial per side, mean of sides (N)" in printed
+    # the analysed variable (Nm/kg, as glute_nm_kg), not the force at the pad in N
+    assert "best (largest) trial per side, mean of sides (Nm/kg)" in printed
     assert "k = 2 sessions" in printed
+    assert "SEM 0." in printed and " Nm/kg, MDC95 " in printed
     table = pd.read_csv(out)
+    assert table.set_index("term").loc["SEM", "unit"] == "Nm/kg"
     assert list(table.term[:6]) == ["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"]
     args = parser.parse_args(["reliability", str(demo), "--test", "grip"])
     with pytest.raises(InputError, match="no 'grip' trials; tests present"):
