@@ -27,6 +27,25 @@ from ._checks import check_one_of, require_columns
 from .codebook import DEVICE_INSTRUMENTS, HAMSTRING_MUSCLES
 from .errors import InputError
 
+__all__ = [
+    "TERTILE_LABELS",
+    "TRIAL_RULES",
+    "activation_measures",
+    "exposure_hours",
+    "exposure_measures",
+    "first_cramp_times",
+    "follow_up_window",
+    "inside_follow_up",
+    "participant_values",
+    "randomised",
+    "sitting_measures",
+    "sitting_tertiles",
+    "strength_measures",
+    "strength_sessions",
+    "strength_summary",
+    "trial_torque",
+]
+
 EXCLUSION_COLUMNS = ["table", "line", "participant_id", "reason"]
 
 
@@ -227,10 +246,83 @@ def activation_measures(activation: pd.DataFrame, *, task: str = "prone_hip_exte
     return pd.DataFrame({"glute_onset_delay_ms": delay, "glute_pct_mvic": amp}).astype(float)
 
 
+# -- follow-up, exposure and cramps -----------------------------------------------------------
+
+def follow_up_window(participants: pd.DataFrame) -> pd.DataFrame:
+    """Each participant's follow-up: 00:00 of ``follow_up_start`` to 24:00 of ``follow_up_end``.
+
+    The one rule behind ``follow_up_days``, ``exposure_h`` and the cramp counts of the analysis
+    table, :meth:`Study.session_table` and :func:`first_cramp_times`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``participant_id`` (the first row of a repeated id): ``start`` (00:00 of the
+        first day), ``end`` (00:00 of the day after the last: the window is ``start <= t <
+        end``) and ``days`` (``follow_up_end - follow_up_start + 1``; missing without dates).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-01"]),
+    ...     "follow_up_end": pd.to_datetime(["2025-01-10"])})
+    >>> follow_up_window(people)
+                        start        end  days
+    participant_id
+    a              2025-01-01 2025-01-11  10.0
+    """
+    require_columns(participants, ["participant_id", "follow_up_start", "follow_up_end"],
+                    where="participants")
+    people = participants.drop_duplicates("participant_id")
+    start = pd.to_datetime(people["follow_up_start"]).dt.normalize()
+    end = pd.to_datetime(people["follow_up_end"]).dt.normalize() + pd.Timedelta(days=1)
+    return pd.DataFrame({"start": start.to_numpy(), "end": end.to_numpy(),
+                         "days": ((end - start) / pd.Timedelta(days=1)).to_numpy(float)},
+                        index=pd.Index(people["participant_id"].to_numpy(),
+                                       name="participant_id"))
+
+
+def inside_follow_up(frame: pd.DataFrame, column: str, window: pd.DataFrame) -> np.ndarray:
+    """Whether each row's time (``frame[column]``) lies in its participant's follow-up.
+
+    ``window`` is :func:`follow_up_window` of the participants table. A row of a participant
+    without a window, or without a time, is outside.
+    """
+    joined = window.reindex(frame["participant_id"])
+    time = pd.to_datetime(frame[column]).to_numpy()
+    return (time >= joined["start"].to_numpy()) & (time < joined["end"].to_numpy())
+
+
+def exposure_hours(exposure: pd.DataFrame, *, by: str | None = None) -> pd.Series:
+    """Training and match exposure in hours: ``duration_min / 60``.
+
+    Parameters
+    ----------
+    exposure : pandas.DataFrame
+        Rows of the ``exposure`` table (one per session).
+    by : str, optional
+        Sum the minutes over the groups of this column (``"participant_id"``) before
+        converting; without it, the hours of each session.
+
+    Examples
+    --------
+    >>> sessions = pd.DataFrame({"participant_id": ["a", "a", "b"],
+    ...                          "duration_min": [90.0, 60.0, 45.0]})
+    >>> exposure_hours(sessions).tolist()
+    [1.5, 1.0, 0.75]
+    >>> exposure_hours(sessions, by="participant_id").tolist()
+    [2.5, 0.75]
+    """
+    require_columns(exposure, ["duration_min", *([by] if by else [])], where="exposure")
+    if by is None:
+        return exposure["duration_min"].astype(float) / 60.0
+    return exposure.groupby(by)["duration_min"].sum().astype(float) / 60.0
+
+
 def exposure_measures(participants: pd.DataFrame, exposure: pd.DataFrame, exposure_lines,
                       cramps: pd.DataFrame, cramp_lines):
     """Exposure hours, sessions and cramp counts inside follow-up, per participant."""
-    window = participants.drop_duplicates("participant_id").set_index("participant_id")
+    window = follow_up_window(participants)
     inside_e = inside_follow_up(exposure, "date", window)
     inside_c = inside_follow_up(cramps, "datetime", window)
     parts = [
@@ -238,7 +330,7 @@ def exposure_measures(participants: pd.DataFrame, exposure: pd.DataFrame, exposu
         _exclusions("cramps", cramps, cramp_lines, ~inside_c, "cramp outside follow-up"),
     ]
     expo = exposure[inside_e]
-    hours = expo.groupby("participant_id")["duration_min"].sum() / 60.0
+    hours = exposure_hours(expo, by="participant_id")
     out = pd.DataFrame({"exposure_h": hours,
                         "sessions": expo.groupby("participant_id").size().astype(float)})
     has_exposure = cramps["participant_id"].isin(out.index).to_numpy()
@@ -252,15 +344,175 @@ def exposure_measures(participants: pd.DataFrame, exposure: pd.DataFrame, exposu
     return out.astype(float), _concat(parts)
 
 
-def inside_follow_up(frame: pd.DataFrame, column: str, window: pd.DataFrame) -> np.ndarray:
-    """Whether each row's day (``frame[column]``) lies in its participant's follow-up.
+def first_cramp_times(
+    participants: pd.DataFrame,
+    exposure: pd.DataFrame,
+    cramps: pd.DataFrame,
+    *,
+    muscle: str | None = "hamstring",
+    scale: str = "calendar",
+) -> pd.DataFrame:
+    """Time from the start of follow-up to each participant's first cramp, or to censoring.
 
-    ``window`` is the participants table indexed by ``participant_id``.
+    Parameters
+    ----------
+    participants : DataFrame
+        The codebook ``participants`` table (``participant_id``, ``follow_up_start``,
+        ``follow_up_end``).
+    exposure : DataFrame
+        The ``exposure`` table (``participant_id``, ``session_id``, ``date``, ``duration_min``).
+        Needed for ``scale="exposure"``; an optional ``start_time`` column (session start
+        date-time) lets a cramp count only the part of its session played before it.
+    cramps : DataFrame
+        The ``cramps`` table (``participant_id``, ``datetime``, ``session_id``, ``muscle``).
+    muscle : str or None
+        Count only cramps of this muscle (``"hamstring"``, ``"calf"``, ...); None counts any.
+    scale : {"calendar", "exposure"}
+        The time scale.
+
+    Returns
+    -------
+    DataFrame
+        One row per participant: ``participant_id``, ``time``, ``event`` (1 = a cramp, 0 =
+        censored). Participants without a follow-up start or end get NaN ``time`` and
+        ``event``; :func:`kaplan_meier` and :func:`cox_model` leave them out and count them.
+
+    Notes
+    -----
+    Follow-up runs from 00:00 of ``follow_up_start`` to 24:00 of ``follow_up_end``
+    (:func:`follow_up_window`); cramps outside that window are ignored.
+
+    * ``scale="calendar"``: ``time`` is days since 00:00 of ``follow_up_start``, with the
+      fraction of the day the cramp's ``datetime`` gives (a cramp recorded with a date only
+      counts at 00:00 of that day). Censoring time: the number of follow-up days,
+      ``follow_up_end - follow_up_start + 1``.
+    * ``scale="exposure"``: ``time`` is cumulative exposure hours. Sessions inside follow-up
+      are ordered by ``date`` then ``session_id``; the cramp's session is found by
+      ``session_id``. Hours of every earlier session count in full; of the cramp's own
+      session, the hours from its ``start_time`` to the cramp when ``exposure`` has a
+      ``start_time`` column (clipped to 0..duration), else the whole session. A cramp whose
+      ``session_id`` is missing or unknown counts at the end of all sessions on or before its
+      date.
+      Censoring time: total exposure hours in follow-up (0 for a participant with no
+      sessions).
+
+    Examples
+    --------
+    >>> participants = pd.DataFrame({
+    ...     "participant_id": ["a", "b"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-01", "2025-01-01"]),
+    ...     "follow_up_end": pd.to_datetime(["2025-01-10", "2025-01-10"])})
+    >>> exposure = pd.DataFrame({
+    ...     "participant_id": ["a", "a", "b"], "session_id": ["s1", "s2", "s3"],
+    ...     "date": pd.to_datetime(["2025-01-02", "2025-01-04", "2025-01-03"]),
+    ...     "duration_min": [90, 60, 120]})
+    >>> cramps = pd.DataFrame({
+    ...     "participant_id": ["a"], "datetime": pd.to_datetime(["2025-01-04 18:00"]),
+    ...     "session_id": ["s2"], "muscle": ["hamstring"]})
+    >>> first_cramp_times(participants, exposure, cramps, scale="calendar")
+      participant_id  time  event
+    0              a  3.75    1.0
+    1              b 10.00    0.0
+    >>> first_cramp_times(participants, exposure, cramps, scale="exposure")
+      participant_id  time  event
+    0              a   2.5    1.0
+    1              b   2.0    0.0
     """
-    joined = window.reindex(frame["participant_id"])
-    day = frame[column].dt.normalize().to_numpy()
-    return ((day >= joined["follow_up_start"].to_numpy())
-            & (day <= joined["follow_up_end"].to_numpy()))
+    check_one_of("scale", scale, ["calendar", "exposure"])
+    require_columns(
+        participants, ["participant_id", "follow_up_start", "follow_up_end"], where="participants"
+    )
+    require_columns(cramps, ["participant_id", "datetime", "muscle"], where="cramps")
+    if scale == "exposure":
+        require_columns(
+            exposure, ["participant_id", "session_id", "date", "duration_min"], where="exposure"
+        )
+
+    dup = participants["participant_id"].duplicated()
+    if dup.any():
+        ids = ", ".join(map(str, participants.loc[dup, "participant_id"].head(5)))
+        raise InputError(f"participants has repeated participant_id values ({ids}); give each "
+                         "participant one row.")
+    window = follow_up_window(participants)
+    people = participants[["participant_id"]].copy()
+    people["fu_start"] = window["start"].to_numpy()
+    people["fu_end"] = window["end"].to_numpy()
+    bad = people["fu_end"] <= people["fu_start"]
+    if bad.any():
+        ids = ", ".join(map(str, people.loc[bad, "participant_id"].head(5)))
+        raise InputError(
+            f"follow_up_end is before follow_up_start for participant(s) {ids}; "
+            "fix the dates in the participants table."
+        )
+
+    events = cramps.copy()
+    if muscle is not None:
+        events = events[events["muscle"] == muscle]
+    events = events.assign(datetime=pd.to_datetime(events["datetime"]))
+    events = events[inside_follow_up(events, "datetime", window)]
+
+    if scale == "calendar":
+        first = events.groupby("participant_id")["datetime"].min()
+        out = people[["participant_id"]].copy()
+        first_dt = out["participant_id"].map(first)
+        cramp_days = (first_dt - people["fu_start"]) / pd.Timedelta(days=1)
+        out["time"] = np.where(first_dt.notna(), cramp_days, window["days"].to_numpy())
+        out["event"] = first_dt.notna().astype(float)
+    else:
+        out = _exposure_times(people, window, exposure, events)
+    missing = people["fu_start"].isna().to_numpy() | people["fu_end"].isna().to_numpy()
+    out.loc[missing, ["time", "event"]] = np.nan
+    return out.reset_index(drop=True)
+
+
+def _exposure_times(people: pd.DataFrame, window: pd.DataFrame, exposure: pd.DataFrame,
+                    events: pd.DataFrame):
+    """Cumulative exposure hours to the first cramp (rules in :func:`first_cramp_times`)."""
+    ses = exposure.copy()
+    ses["date"] = pd.to_datetime(ses["date"]).dt.normalize()
+    ses = ses[inside_follow_up(ses, "date", window)]
+    ses = ses.sort_values(["participant_id", "date", "session_id"], kind="stable")
+    ses["hours"] = exposure_hours(ses)
+    if ses["hours"].lt(0).any():
+        raise InputError("exposure has negative duration_min; durations must be >= 0 minutes.")
+    ses["cum_end"] = ses.groupby("participant_id")["hours"].cumsum()
+    ses["cum_before"] = ses["cum_end"] - ses["hours"]
+    if "start_time" in ses.columns:
+        ses["start_time"] = pd.to_datetime(ses["start_time"])
+
+    cramp_hours = []
+    by_person = dict(tuple(ses.groupby("participant_id")))
+    for row in events.itertuples(index=False):
+        mine = by_person.get(row.participant_id)
+        if mine is None or mine.empty:
+            cramp_hours.append(0.0)
+            continue
+        sid = getattr(row, "session_id", None)
+        match = mine[mine["session_id"] == sid] if sid is not None and pd.notna(sid) else mine[:0]
+        if match.empty:
+            day = row.datetime.normalize()
+            upto = mine[mine["date"] <= day]
+            cramp_hours.append(float(upto["cum_end"].iloc[-1]) if len(upto) else 0.0)
+            continue
+        s = match.iloc[0]
+        within = s["hours"]
+        began = s.get("start_time", pd.NaT)
+        if pd.notna(began):
+            played = (row.datetime - began) / pd.Timedelta(hours=1)
+            within = float(np.clip(played, 0.0, s["hours"]))
+        cramp_hours.append(float(s["cum_before"] + within))
+    events = events.assign(cum_h=cramp_hours)
+    first = events.groupby("participant_id")["cum_h"].min()
+    total = ses.groupby("participant_id")["hours"].sum()
+    out = people[["participant_id"]].copy()
+    has_event = out["participant_id"].isin(first.index)
+    out["time"] = np.where(
+        has_event,
+        out["participant_id"].map(first),
+        out["participant_id"].map(total).fillna(0.0),
+    ).astype(float)
+    out["event"] = has_event.astype(float)
+    return out
 
 
 # -- strength ---------------------------------------------------------------------------------
@@ -480,3 +732,40 @@ def strength_summary(
             "weaker_side", "trials_left", "trials_right", "rule"]
     return out[cols]
 
+
+
+# -- groups of the analysis table -------------------------------------------------------------
+
+#: Labels of :func:`sitting_tertiles`, lowest sitting first (the reference group).
+TERTILE_LABELS = ("low", "middle", "high")
+
+
+def sitting_tertiles(data: pd.DataFrame, *, column: str = "sitting_h_day") -> pd.Series:
+    """Tertiles of daily sitting (``low``, ``middle``, ``high``), by sample thirds (``qcut``).
+
+    Participants without ``column`` stay missing.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"sitting_h_day": [6.0, 8.0, 10.0, 7.0, 9.0, 11.0, np.nan]})
+    >>> sitting_tertiles(data).tolist()
+    ['low', 'middle', 'high', 'low', 'middle', 'high', nan]
+    """
+    require_columns(data, [column], where="the analysis table")
+    return pd.qcut(data[column], 3, labels=list(TERTILE_LABELS))
+
+
+def randomised(data: pd.DataFrame, *, arm: str = "arm") -> pd.Series:
+    """Which participants (rows of the analysis table) were randomised to a trial arm.
+
+    An empty or missing ``arm`` means an observational participant. ``randomised(data).any()``
+    says whether the study has a trial; ``data[randomised(data)]`` is the trial's table.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"arm": ["control", None, "", "glute_training"]})
+    >>> randomised(data).tolist()
+    [True, False, False, True]
+    """
+    require_columns(data, [arm], where="the analysis table")
+    return data[arm].fillna("").astype(str) != ""

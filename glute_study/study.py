@@ -223,18 +223,32 @@ class Study:
         return pd.DataFrame([(s, n, enrolled - n if i else 0, r) for i, (s, n, r) in
                              enumerate(rows)], columns=["stage", "n", "excluded", "reason"])
 
-    def session_table(self) -> pd.DataFrame:
+    def session_table(self, *, min_valid_days: int = 4) -> pd.DataFrame:
         """One row per exposure session inside follow-up, with its cramps and the participant's
         covariates from :meth:`analysis_table`.
 
         Cramps without a ``session_id`` are not in this table (they are in the participant
         counts of the analysis table).
+
+        Parameters
+        ----------
+        min_valid_days : int, default 4
+            Passed to :meth:`analysis_table`: fewest valid device days for a participant's
+            sitting covariates to be used.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> study = simulate_study(n=30, seed=1)
+        >>> sessions = study.session_table(min_valid_days=2)
+        >>> {"session_id", "exposure_h", "hamstring_cramps", "sitting_h_day"} <= set(sessions)
+        True
         """
-        table = self.analysis_table()
-        window = self.participants.set_index("participant_id")
+        table = self.analysis_table(min_valid_days=min_valid_days)
+        window = measures.follow_up_window(self.participants)
         inside = measures.inside_follow_up(self.exposure, "date", window)
         sessions = self.exposure[inside].copy()
-        sessions["exposure_h"] = sessions["duration_min"] / 60.0
+        sessions["exposure_h"] = measures.exposure_hours(sessions)
         cramps = self.cramps[self.cramps["session_id"].notna().to_numpy()]
         count = cramps.groupby(["participant_id", "session_id"]).size()
         ham = cramps[cramps["muscle"].eq("hamstring").to_numpy()].groupby(
@@ -246,6 +260,22 @@ class Study:
         out = sessions.merge(covariates, on="participant_id", how="left")
         return out.sort_values(["participant_id", "date", "session_id"], kind="stable") \
             .reset_index(drop=True)
+
+    def cramp_times(self, *, muscle: str | None = "hamstring",
+                    scale: str = "calendar") -> pd.DataFrame:
+        """Time from the start of follow-up to each participant's first cramp, or to censoring.
+
+        :func:`glute_study.measures.first_cramp_times` of this study's tables (its Notes give
+        the rules): ``participant_id, time, event``, to merge into :meth:`analysis_table`.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> simulate_study(n=30, seed=1).cramp_times(scale="exposure").columns.tolist()
+        ['participant_id', 'time', 'event']
+        """
+        return measures.first_cramp_times(self.participants, self.exposure, self.cramps,
+                                          muscle=muscle, scale=scale)
 
     # -- saving ---------------------------------------------------------------------------
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -332,9 +362,8 @@ def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFra
         "prior_cramps": parts["prior_cramps"].astype("Float64").astype(float),
         "prior_hamstring_injury": parts["prior_hamstring_injury"].astype("Float64").astype(float),
         "arm": parts["arm"],
-        "follow_up_days": ((parts["follow_up_end"] - parts["follow_up_start"]).dt.days + 1)
-        .astype(float),
     }).set_index("participant_id")
+    base["follow_up_days"] = measures.follow_up_window(parts)["days"].reindex(base.index)
     sit, ex_sit = measures.sitting_measures(study.sitting, study.lines["sitting"],
                                             min_valid_days=min_valid_days)
     strength, ex_str = measures.strength_measures(study.strength, study.lines["strength"], parts)

@@ -28,7 +28,7 @@ n = 400
 scenario = "hypothesis"
 
 # %%
-from glute_study import report
+from glute_study import measures, report
 
 report.start(out_dir, notebook="01_data_quality")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
@@ -62,7 +62,7 @@ excluded
 # Characteristics overall and by trial arm (by sex when the study has no trial).
 
 # %%
-group = "arm" if data["arm"].fillna("").astype(str).ne("").any() else "sex"
+group = "arm" if measures.randomised(data).any() else "sex"
 columns = [c for c in ["sex", "age", "height_cm", "body_mass_kg", "sport", "level",
                        "prior_cramps", "prior_hamstring_injury", "sitting_h_day",
                        "sitting_days", "self_report_sitting_h_day", "glute_nm_kg",

@@ -29,9 +29,8 @@ alpha = 0.05
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 
-from glute_study import report
+from glute_study import measures, report
 from glute_study.figures.rates import forest_plot, rates_plot
 from glute_study.stats.counts import compare_count_models, count_model
 from glute_study.stats.incidence import incidence, rate_ratio
@@ -41,7 +40,7 @@ study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
 
 # %%
-data["sitting_tertile"] = pd.qcut(data["sitting_h_day"], 3, labels=["low", "middle", "high"])
+data["sitting_tertile"] = measures.sitting_tertiles(data)
 rates = incidence(data, events="hamstring_cramps", exposure="exposure_h", by="sitting_tertile",
                   level=1 - alpha)
 report.record(rates, name="rates", caption="Hamstring cramps per 1000 h by sitting tertile",

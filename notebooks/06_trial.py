@@ -31,7 +31,7 @@ alpha = 0.05
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from glute_study import report
+from glute_study import measures, report
 from glute_study.figures import get_ax
 from glute_study.figures.agreement import trial_plot
 from glute_study.stats.incidence import incidence, rate_ratio
@@ -40,7 +40,7 @@ from glute_study.stats.trial import trial_effect, trial_rate_effect
 report.start(out_dir, notebook="06_trial")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
-trial = data[data["arm"].fillna("").astype(str) != ""]
+trial = data[measures.randomised(data)]
 trial["arm"].value_counts()
 
 # %%

@@ -29,20 +29,17 @@ scenario = "hypothesis"
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 
-from glute_study import report
+from glute_study import measures, report
 from glute_study.figures.survival import km_plot
-from glute_study.stats.survival import cox_model, first_cramp_times, kaplan_meier
+from glute_study.stats.survival import cox_model, kaplan_meier
 
 report.start(out_dir, notebook="07_time_to_cramp")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
-times = first_cramp_times(study.participants, study.exposure, study.cramps, muscle="hamstring")
-data = data.merge(times, on="participant_id", how="left")
-data["sitting_tertile"] = pd.qcut(data["sitting_h_day"], 3,
-                                  labels=["low", "middle", "high"]).astype(str)
-group = "arm" if data["arm"].fillna("").astype(str).ne("").any() else "sitting_tertile"
+data = data.merge(study.cramp_times(muscle="hamstring"), on="participant_id", how="left")
+data["sitting_tertile"] = measures.sitting_tertiles(data).astype(str)
+group = "arm" if measures.randomised(data).any() else "sitting_tertile"
 
 # %%
 km = kaplan_meier(data, time="time", event="event", group=group)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from glute_study import measures, simulate_study
@@ -71,6 +72,11 @@ def test_reliability_table_and_text_carry_the_unit(study):
 # Patterns that mean a notebook derives a measure itself instead of calling its home.
 _OWN_COPIES = {
     "strength per participant": r"participant_values\(|groupby\([^)]*side",
+    "exposure hours": r"duration_min",
+    "follow-up window": r"follow_up_(start|end)",
+    "sitting tertiles": r"qcut\(",
+    "trial-arm set-up": r"\[\"arm\"\]\.fillna",
+    "time to first cramp": r"first_cramp_times\(",
 }
 
 
@@ -79,3 +85,87 @@ def test_notebooks_call_the_measures_instead_of_computing_them(path):
     source = path.read_text(encoding="utf-8")
     found = [what for what, pattern in _OWN_COPIES.items() if re.search(pattern, source)]
     assert not found, f"{path.name} computes {found} itself; call glute_study.measures or Study"
+
+
+def _spy(monkeypatch, name):
+    calls = []
+    real = getattr(measures, name)
+
+    def spy(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(measures, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize("name", ["follow_up_window", "exposure_hours"])
+def test_follow_up_and_exposure_hours_come_from_one_function(monkeypatch, name):
+    from glute_study.stats.survival import first_cramp_times
+
+    study = simulate_study(n=30, seed=2)  # fresh: the analysis table is cached per study
+    calls = _spy(monkeypatch, name)
+    study.analysis_table()
+    assert calls, f"analysis_table does not call measures.{name}"
+    calls.clear()
+    study.session_table()
+    assert calls, f"session_table does not call measures.{name}"
+    calls.clear()
+    first_cramp_times(study.participants, study.exposure, study.cramps, scale="exposure")
+    assert calls, f"first_cramp_times does not call measures.{name}"
+
+
+def test_follow_up_window_is_the_rule_of_every_count():
+    # A cramp at 23:59 of the last day is inside; one at 00:00 of the next day is not, for the
+    # analysis table's counts and for the time to first cramp alike.
+    people = pd.DataFrame({"participant_id": ["a", "b"],
+                           "follow_up_start": pd.to_datetime(["2025-01-01", "2025-01-01"]),
+                           "follow_up_end": pd.to_datetime(["2025-01-10", "2025-01-10"])})
+    window = measures.follow_up_window(people)
+    assert window["days"].tolist() == [10.0, 10.0]
+    cramps = pd.DataFrame({"participant_id": ["a", "b"],
+                           "datetime": pd.to_datetime(["2025-01-10 23:59", "2025-01-11 00:00"]),
+                           "session_id": [None, None], "muscle": "hamstring"})
+    assert measures.inside_follow_up(cramps, "datetime", window).tolist() == [True, False]
+    exposure = pd.DataFrame({"participant_id": ["a", "b"], "session_id": ["s1", "s2"],
+                             "date": pd.to_datetime(["2025-01-10", "2025-01-11"]),
+                             "duration_min": [90.0, 60.0]})
+    out, excluded = measures.exposure_measures(people, exposure, np.array([2, 3]), cramps,
+                                               np.array([2, 3]))
+    assert out.loc["a", ["exposure_h", "hamstring_cramps"]].tolist() == [1.5, 1.0]
+    assert "b" not in out.index
+    assert set(excluded["reason"]) == {"session outside follow-up", "cramp outside follow-up"}
+    times = measures.first_cramp_times(people, exposure, cramps).set_index("participant_id")
+    assert times.loc["a", "event"] == 1.0 and times.loc["b", "event"] == 0.0
+    assert times.loc["b", "time"] == 10.0
+
+
+def test_session_table_takes_min_valid_days():
+    study = simulate_study(n=40, seed=4)
+    default = study.session_table()
+    strict = study.session_table(min_valid_days=99)
+    assert default["sitting_h_day"].notna().any()
+    assert strict["sitting_h_day"].isna().all()  # nobody has 99 valid device days
+    assert strict["exposure_h"].tolist() == default["exposure_h"].tolist()
+    pd.testing.assert_frame_equal(study.session_table(min_valid_days=4), default)
+
+
+def test_cramp_times_on_the_study_are_first_cramp_times(study):
+    from glute_study.stats.survival import first_cramp_times
+
+    assert first_cramp_times is measures.first_cramp_times
+    pd.testing.assert_frame_equal(
+        study.cramp_times(muscle=None, scale="exposure"),
+        first_cramp_times(study.participants, study.exposure, study.cramps, muscle=None,
+                          scale="exposure"))
+
+
+def test_groups_of_the_analysis_table(study):
+    table = study.analysis_table()
+    tertiles = measures.sitting_tertiles(table)
+    assert list(tertiles.cat.categories) == list(measures.TERTILE_LABELS)
+    assert tertiles.isna().tolist() == table["sitting_h_day"].isna().tolist()
+    counts = tertiles.value_counts()
+    assert counts.max() - counts.min() <= 1  # thirds of the sample
+    trial = measures.randomised(table)
+    assert trial.tolist() == table["arm"].notna().tolist()

@@ -1,6 +1,8 @@
 """Time to first cramp: event times, Kaplan-Meier curves with the log-rank test, Cox models.
 
-The three public functions follow one another::
+The three public functions follow one another (:func:`first_cramp_times` is a derived measure:
+it lives in :mod:`glute_study.measures`, is re-exported here and is
+:meth:`glute_study.Study.cramp_times` on a study)::
 
     times = first_cramp_times(participants, exposure, cramps, scale="exposure")
     data = times.merge(analysis_table, on="participant_id")
@@ -23,6 +25,7 @@ from scipy import stats
 
 from .._checks import check_one_of, require_columns
 from ..errors import FitWarning, InputError
+from ..measures import first_cramp_times
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan_meier"]
@@ -30,184 +33,6 @@ __all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan
 _Z95 = stats.norm.ppf(0.975)
 #: Tolerance R's ``survmean`` uses to decide that a curve sits exactly on 0.5.
 _R_TOL = np.sqrt(np.finfo(float).eps)
-
-
-# ---------------------------------------------------------------------------------------------
-# Event times
-# ---------------------------------------------------------------------------------------------
-
-
-def first_cramp_times(
-    participants: pd.DataFrame,
-    exposure: pd.DataFrame,
-    cramps: pd.DataFrame,
-    *,
-    muscle: str | None = "hamstring",
-    scale: str = "calendar",
-) -> pd.DataFrame:
-    """Time from the start of follow-up to each participant's first cramp, or to censoring.
-
-    Parameters
-    ----------
-    participants : DataFrame
-        The codebook ``participants`` table (``participant_id``, ``follow_up_start``,
-        ``follow_up_end``).
-    exposure : DataFrame
-        The ``exposure`` table (``participant_id``, ``session_id``, ``date``, ``duration_min``).
-        Needed for ``scale="exposure"``; an optional ``start_time`` column (session start
-        date-time) lets a cramp count only the part of its session played before it.
-    cramps : DataFrame
-        The ``cramps`` table (``participant_id``, ``datetime``, ``session_id``, ``muscle``).
-    muscle : str or None
-        Count only cramps of this muscle (``"hamstring"``, ``"calf"``, ...); None counts any.
-    scale : {"calendar", "exposure"}
-        The time scale.
-
-    Returns
-    -------
-    DataFrame
-        One row per participant: ``participant_id``, ``time``, ``event`` (1 = a cramp, 0 =
-        censored). Participants without a follow-up start or end get NaN ``time`` and
-        ``event``; :func:`kaplan_meier` and :func:`cox_model` leave them out and count them.
-
-    Notes
-    -----
-    Follow-up runs from 00:00 of ``follow_up_start`` to 24:00 of ``follow_up_end``; cramps
-    outside that window are ignored.
-
-    * ``scale="calendar"``: ``time`` is days since 00:00 of ``follow_up_start``, with the
-      fraction of the day the cramp's ``datetime`` gives (a cramp recorded with a date only
-      counts at 00:00 of that day). Censoring time: the number of follow-up days,
-      ``follow_up_end - follow_up_start + 1``.
-    * ``scale="exposure"``: ``time`` is cumulative exposure hours. Sessions inside follow-up
-      are ordered by ``date`` then ``session_id``; the cramp's session is found by
-      ``session_id``. Hours of every earlier session count in full; of the cramp's own
-      session, the hours from its ``start_time`` to the cramp when ``exposure`` has a
-      ``start_time`` column (clipped to 0..duration), else the whole session. A cramp whose
-      ``session_id`` is missing or unknown counts at the end of all sessions on or before its
-      date.
-      Censoring time: total exposure hours in follow-up (0 for a participant with no
-      sessions).
-
-    Examples
-    --------
-    >>> participants = pd.DataFrame({
-    ...     "participant_id": ["a", "b"],
-    ...     "follow_up_start": pd.to_datetime(["2025-01-01", "2025-01-01"]),
-    ...     "follow_up_end": pd.to_datetime(["2025-01-10", "2025-01-10"])})
-    >>> exposure = pd.DataFrame({
-    ...     "participant_id": ["a", "a", "b"], "session_id": ["s1", "s2", "s3"],
-    ...     "date": pd.to_datetime(["2025-01-02", "2025-01-04", "2025-01-03"]),
-    ...     "duration_min": [90, 60, 120]})
-    >>> cramps = pd.DataFrame({
-    ...     "participant_id": ["a"], "datetime": pd.to_datetime(["2025-01-04 18:00"]),
-    ...     "session_id": ["s2"], "muscle": ["hamstring"]})
-    >>> first_cramp_times(participants, exposure, cramps, scale="calendar")
-      participant_id  time  event
-    0              a  3.75    1.0
-    1              b 10.00    0.0
-    >>> first_cramp_times(participants, exposure, cramps, scale="exposure")
-      participant_id  time  event
-    0              a   2.5    1.0
-    1              b   2.0    0.0
-    """
-    check_one_of("scale", scale, ["calendar", "exposure"])
-    require_columns(
-        participants, ["participant_id", "follow_up_start", "follow_up_end"], where="participants"
-    )
-    require_columns(cramps, ["participant_id", "datetime", "muscle"], where="cramps")
-    if scale == "exposure":
-        require_columns(
-            exposure, ["participant_id", "session_id", "date", "duration_min"], where="exposure"
-        )
-
-    dup = participants["participant_id"].duplicated()
-    if dup.any():
-        ids = ", ".join(map(str, participants.loc[dup, "participant_id"].head(5)))
-        raise InputError(f"participants has repeated participant_id values ({ids}); give each "
-                         "participant one row.")
-    people = participants[["participant_id", "follow_up_start", "follow_up_end"]].copy()
-    people["fu_start"] = pd.to_datetime(people["follow_up_start"]).dt.normalize()
-    people["fu_end"] = pd.to_datetime(people["follow_up_end"]).dt.normalize() + pd.Timedelta(days=1)
-    bad = people["fu_end"] <= people["fu_start"]
-    if bad.any():
-        ids = ", ".join(map(str, people.loc[bad, "participant_id"].head(5)))
-        raise InputError(
-            f"follow_up_end is before follow_up_start for participant(s) {ids}; "
-            "fix the dates in the participants table."
-        )
-
-    events = cramps.copy()
-    if muscle is not None:
-        events = events[events["muscle"] == muscle]
-    events = events.assign(datetime=pd.to_datetime(events["datetime"]))
-    events = events.merge(people[["participant_id", "fu_start", "fu_end"]], on="participant_id")
-    inside = (events["datetime"] >= events["fu_start"]) & (events["datetime"] < events["fu_end"])
-    events = events[inside]
-
-    if scale == "calendar":
-        first = events.groupby("participant_id")["datetime"].min()
-        out = people[["participant_id"]].copy()
-        first_dt = out["participant_id"].map(first)
-        cramp_days = (first_dt - people["fu_start"]) / pd.Timedelta(days=1)
-        follow_days = (people["fu_end"] - people["fu_start"]) / pd.Timedelta(days=1)
-        out["time"] = np.where(first_dt.notna(), cramp_days, follow_days)
-        out["event"] = first_dt.notna().astype(float)
-    else:
-        out = _exposure_times(people, exposure, events)
-    missing = people["fu_start"].isna().to_numpy() | people["fu_end"].isna().to_numpy()
-    out.loc[missing, ["time", "event"]] = np.nan
-    return out.reset_index(drop=True)
-
-
-def _exposure_times(people: pd.DataFrame, exposure: pd.DataFrame, events: pd.DataFrame):
-    """Cumulative exposure hours to the first cramp (rules in :func:`first_cramp_times`)."""
-    ses = exposure.copy()
-    ses["date"] = pd.to_datetime(ses["date"]).dt.normalize()
-    ses = ses.merge(people[["participant_id", "fu_start", "fu_end"]], on="participant_id")
-    ses = ses[(ses["date"] >= ses["fu_start"]) & (ses["date"] < ses["fu_end"])]
-    ses = ses.sort_values(["participant_id", "date", "session_id"], kind="stable")
-    ses["hours"] = ses["duration_min"].astype(float) / 60.0
-    if ses["hours"].lt(0).any():
-        raise InputError("exposure has negative duration_min; durations must be >= 0 minutes.")
-    ses["cum_end"] = ses.groupby("participant_id")["hours"].cumsum()
-    ses["cum_before"] = ses["cum_end"] - ses["hours"]
-    if "start_time" in ses.columns:
-        ses["start_time"] = pd.to_datetime(ses["start_time"])
-
-    cramp_hours = []
-    by_person = dict(tuple(ses.groupby("participant_id")))
-    for row in events.itertuples(index=False):
-        mine = by_person.get(row.participant_id)
-        if mine is None or mine.empty:
-            cramp_hours.append(0.0)
-            continue
-        sid = getattr(row, "session_id", None)
-        match = mine[mine["session_id"] == sid] if sid is not None and pd.notna(sid) else mine[:0]
-        if match.empty:
-            day = row.datetime.normalize()
-            upto = mine[mine["date"] <= day]
-            cramp_hours.append(float(upto["cum_end"].iloc[-1]) if len(upto) else 0.0)
-            continue
-        s = match.iloc[0]
-        within = s["hours"]
-        began = s.get("start_time", pd.NaT)
-        if pd.notna(began):
-            played = (row.datetime - began) / pd.Timedelta(hours=1)
-            within = float(np.clip(played, 0.0, s["hours"]))
-        cramp_hours.append(float(s["cum_before"] + within))
-    events = events.assign(cum_h=cramp_hours)
-    first = events.groupby("participant_id")["cum_h"].min()
-    total = ses.groupby("participant_id")["hours"].sum()
-    out = people[["participant_id"]].copy()
-    has_event = out["participant_id"].isin(first.index)
-    out["time"] = np.where(
-        has_event,
-        out["participant_id"].map(first),
-        out["participant_id"].map(total).fillna(0.0),
-    ).astype(float)
-    out["event"] = has_event.astype(float)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
