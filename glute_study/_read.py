@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._text import UTC_OFFSET, FileFormatError, decode_bytes
+
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
 """Suffixes of the table files a study folder may hold (each may also be compressed)."""
 COMPRESSED = (".gz", ".bz2", ".xz")
@@ -345,8 +347,6 @@ def _decode(data: bytes) -> tuple[str, list[Note]]:
     valid UTF-8, Windows-1252 otherwise), so that one line pasted from a Latin-1 file does not
     turn every 'Zürich' of the others into 'ZÃ¼rich'.
     """
-    from .io._text import FileFormatError, decode_bytes  # here: glute_study.io imports study
-
     if data.startswith(codecs.BOM_UTF8):
         return _utf8_by_lines(data[len(codecs.BOM_UTF8):])
     try:
@@ -773,8 +773,6 @@ def clock_text(cells) -> tuple[object, np.ndarray, list[str]]:
     >>> cells, had.tolist(), offsets
     (['2024-03-01 10:00', '2024-03-01 11:00', 3], [True, False, False], ['+01:00'])
     """
-    from .io._text import UTC_OFFSET  # here: glute_study.io imports study
-
     if isinstance(cells, list):
         pattern = re.compile(UTC_OFFSET)
         found = [isinstance(c, str) and pattern.match(c.strip()) for c in cells]

@@ -4,10 +4,10 @@
 does) and :func:`merge_tables` merges tables into the CSVs of a study folder.
 
 Shared text helpers (encodings, delimiters, decimal commas and :class:`FileFormatError`) live in
-:mod:`glute_study.io._text`.
+:mod:`glute_study._text`, below both this package and the study loader.
 """
 
-from ._text import FileFormatError
+from .._text import FileFormatError
 from .accel import accel_daily, iter_accel, read_accel, thigh_posture
 from .actigraph import actigraph_daily, nonwear, read_actigraph
 from .activpal import read_activpal, sitting_summary

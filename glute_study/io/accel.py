@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of
+from .._text import UTC_OFFSET, FileFormatError, decode_bytes, sniff_decimal, sniff_delimiter
 from ..errors import InputError, StudyReadError
-from ._text import UTC_OFFSET, FileFormatError, decode_bytes, sniff_decimal, sniff_delimiter
 from .daily import daily_sitting
 
 __all__ = ["NONWEAR_SD_G", "accel_daily", "iter_accel", "read_accel", "thigh_posture"]

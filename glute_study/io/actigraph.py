@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of, require_columns
-from ..errors import GluteStudyWarning, InputError, StudyReadError
-from ._text import (
+from .._text import (
     UTC_OFFSET,
     FileFormatError,
     TextFile,
@@ -37,6 +36,7 @@ from ._text import (
     sniff_decimal,
     sniff_delimiter,
 )
+from ..errors import GluteStudyWarning, InputError, StudyReadError
 from .daily import _local_times, _numbers, daily_sitting
 
 __all__ = ["actigraph_daily", "nonwear", "read_actigraph"]

@@ -29,8 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ._text import (
+from .._text import (
     _COMMA_NUMBER,
     _DOT_NUMBER,
     UTC_OFFSET,
@@ -40,6 +39,7 @@ from ._text import (
     read_text,
     sniff_decimal,
 )
+from ..errors import InputError
 from .daily import STATES, _local_times, _numbers, _summarise
 
 __all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]

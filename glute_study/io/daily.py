@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
+from .._text import UTC_OFFSET
 from ..errors import GluteStudyWarning, InputError, StudyReadError
-from ._text import UTC_OFFSET
 
 __all__ = ["DAILY_COLUMNS", "STATES", "DeviceImport", "daily_sitting", "import_device_folder"]
 
@@ -401,7 +401,7 @@ def _import_one(task: tuple[str, str, object, dict]) -> dict:
         except GluteStudyError as exc:
             daily, error = None, exc
         except Exception as exc:  # a bug or unforeseen input: still name the file, one line
-            from ._text import FileFormatError
+            from .._text import FileFormatError
 
             daily = None
             error = FileFormatError(
@@ -606,7 +606,7 @@ _OVERLAP_TOLERANCE_S = 1.5
 
 
 def _flag_overlaps(results: list[dict], errors: str) -> None:
-    from ._text import FileFormatError
+    from .._text import FileFormatError
 
     slack = pd.Timedelta(seconds=_OVERLAP_TOLERANCE_S)
     by_pid: dict[object, list[dict]] = {}

@@ -52,9 +52,9 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of, require_columns
+from .._text import TextFile, parse_numbers, read_text, sniff_delimiter
 from ..codebook import HAMSTRING_MUSCLES
 from ..errors import GluteStudyWarning, InputError
-from ._text import TextFile, parse_numbers, read_text, sniff_delimiter
 
 __all__ = [
     "activation_table",

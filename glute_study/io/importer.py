@@ -771,7 +771,7 @@ def _read_study_csv(path: Path, required: list[str]) -> pd.DataFrame:
     """A CSV of the study folder as text columns; a damaged one is a one-line error."""
     import io
 
-    from ._text import decode_bytes
+    from .._text import decode_bytes
 
     how = ("fix it, or move it out of the study folder (the import then starts it afresh)")
     try:

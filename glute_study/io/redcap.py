@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of
+from .._text import FileFormatError, read_text
 from ..errors import GluteStudyWarning, InputError
-from ._text import FileFormatError, read_text
 
 __all__ = [
     "RedcapExport",

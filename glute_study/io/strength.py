@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_one_of, require_columns
+from .._text import parse_numbers, read_text, sniff_delimiter
 from ..errors import InputError
-from ._text import parse_numbers, read_text, sniff_delimiter
 
 __all__ = [
     "TEMPLATE_COLUMNS",

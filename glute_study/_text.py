@@ -11,6 +11,10 @@ Every importer in :mod:`glute_study.io` reads its input through :func:`read_text
 from a few data lines, and :func:`parse_numbers` turns text fields into floats with either
 decimal mark, naming the first line that is not a number. Every problem is raised as a
 :class:`FileFormatError`, whose message starts with the file name and the line number.
+
+The module sits below both :mod:`glute_study.io` and the study-table reader
+(:mod:`glute_study._read`, which decodes table files by :func:`decode_bytes` and finds UTC offsets
+by :data:`UTC_OFFSET`), so that neither reaches into the other.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import GluteStudyError
+from .errors import GluteStudyError, StudyReadError
 
 __all__ = [
     "FileFormatError",
@@ -203,8 +207,6 @@ def read_text(path: str | Path) -> TextFile:
     >>> t.encoding, t.lines
     ('utf-8-sig', ['Time;Wert', '1;2,5'])
     """
-    from ..errors import StudyReadError
-
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -311,7 +313,7 @@ def parse_numbers(
     >>> parse_numbers(["1,5", "two"], text=t, column="x", first_line=2, decimal=",")
     Traceback (most recent call last):
     ...
-    glute_study.io._text.FileFormatError: d.csv, line 3: column 'x' holds 'two', not a number.
+    glute_study._text.FileFormatError: d.csv, line 3: column 'x' holds 'two', not a number.
     """
     series = pd.Series(values, copy=False)
     if series.dtype.kind in "biuf":
