@@ -1,14 +1,19 @@
 """Formula -> model matrices, with the log-exposure offset and honest handling of missing rows.
 
+This is the one home of three pieces every analysis shares: :func:`drop_incomplete` (rows with
+a missing value are dropped with one warning and counted as ``n_dropped``),
+:func:`covariate_matrix` (covariate columns as numbers, text treatment coded as in R) and
+:func:`build_design` (a formula, as patsy reads it, to outcome, design matrix and offset).
+
 One place turns ``data`` plus a Wilkinson formula (patsy syntax, as in R) into the arrays every
 model fits: the outcome ``y``, the design matrix ``X`` with the formula's own column names, the
-offset ``log(exposure)`` and, for two-part count models, a second matrix ``Z``. Both
-:func:`glute_study.stats.counts.count_model` and the mediation/bootstrap code build on it, so the
-offset can never be lost between fitting, prediction and resampling.
+offset ``log(exposure)`` and, for two-part count models, a second matrix ``Z``. The count and
+logistic models build on it, so the offset can never be lost between fitting and prediction.
 
-Rows with a missing value in any column the model uses are dropped, and the drop is never silent:
-a :class:`~glute_study.errors.GluteStudyWarning` says how many rows went and which columns caused
-it, and :attr:`Design.n_dropped` keeps the count for the result's diagnostics.
+Rows with a missing value in any column an analysis uses are dropped, and the drop is never
+silent: one :class:`~glute_study.errors.GluteStudyWarning` says how many rows went and which
+columns caused it, and every result keeps the count under ``diagnostics["n_dropped"]`` (with the
+count per column under ``diagnostics["dropped_by"]``).
 """
 
 from __future__ import annotations
@@ -25,9 +30,140 @@ import patsy
 from .._checks import require_columns
 from ..errors import GluteStudyWarning, InputError
 
-__all__ = ["Design", "build_design", "new_matrix"]
+__all__ = [
+    "Complete", "Design", "build_design", "covariate_matrix", "drop_incomplete", "new_matrix",
+]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True, eq=False)
+class Complete:
+    """The complete rows of a table, and what was dropped to get them.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The rows of the data with a value in every checked column (all its columns kept).
+    n_dropped : int
+        Rows (or subjects, pairs...) dropped.
+    dropped_by : dict
+        Missing count per checked column (a row can count in several columns).
+    """
+
+    frame: pd.DataFrame
+    n_dropped: int
+    dropped_by: dict[str, int]
+
+    @property
+    def diagnostics(self) -> dict[str, Any]:
+        """``{"n_dropped": ..., "dropped_by": ...}``, the keys every result uses for the drop."""
+        return {"n_dropped": self.n_dropped, "dropped_by": dict(self.dropped_by)}
+
+
+def drop_incomplete(
+    data: pd.DataFrame,
+    columns: list[str] | tuple[str, ...],
+    *,
+    what: str,
+    unit: str = "rows",
+    why: str = "impute or filter them first to silence this warning",
+    stacklevel: int = 3,
+) -> Complete:
+    """Drop the rows of ``data`` missing a value in any of ``columns``, warning once.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    columns : sequence of str
+        The columns the analysis uses.
+    what : str
+        The analysis, as the warning names it (``"count_model"``).
+    unit : str
+        What a row is (``"rows"``, ``"subjects"``, ``"pairs"``).
+    why : str
+        The end of the warning: why complete rows are needed, or how to avoid the drop.
+    stacklevel : int
+        Passed to :func:`warnings.warn` (3 = the caller of the function that called this one).
+
+    Returns
+    -------
+    Complete
+
+    Warns
+    -----
+    GluteStudyWarning
+        Once, when rows are dropped: how many, of how many, and the missing count per column.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"y": [1.0, None, 3.0], "x": [1.0, 2.0, None], "note": ["a", None, "c"]})
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     kept = drop_incomplete(df, ["y", "x"], what="example", why="fill them first")
+    >>> print(caught[0].message)
+    example: dropped 2 of 3 rows with a missing value (y: 1, x: 1); fill them first.
+    >>> kept.frame.index.tolist(), kept.diagnostics
+    ([0], {'n_dropped': 2, 'dropped_by': {'y': 1, 'x': 1}})
+    """
+    columns = list(dict.fromkeys(columns))
+    missing = data[columns].isna()
+    dropped_by = {str(c): int(v) for c, v in missing.sum().items() if v > 0}
+    keep = ~missing.any(axis=1).to_numpy()
+    n_dropped = int((~keep).sum())
+    if n_dropped:
+        detail = ", ".join(f"{c}: {v}" for c, v in dropped_by.items())
+        warnings.warn(
+            f"{what}: dropped {n_dropped} of {len(data)} {unit} with a missing value ({detail}); "
+            f"{why}.",
+            GluteStudyWarning,
+            stacklevel=stacklevel,
+        )
+    return Complete(data.loc[keep] if n_dropped else data, n_dropped, dropped_by)
+
+
+def covariate_matrix(
+    frame: pd.DataFrame, covariates: list[str] | tuple[str, ...]
+) -> tuple[np.ndarray, list[str]]:
+    """Covariate columns as a matrix: numbers and 0/1 as they are, text treatment coded as in R.
+
+    The one builder of covariate columns for the analyses that take ``covariates=`` as a list
+    of column names (formulas go through :func:`build_design`). A text or categorical column
+    becomes one 0/1 column per level but the first in sorted order (the reference), named
+    ``column[T.level]`` as patsy (and so :func:`build_design`) names it. No intercept column;
+    ``frame`` must be complete (see :func:`drop_incomplete`).
+
+    Returns
+    -------
+    X : ndarray, shape (n, k)
+    names : list of str
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"age": [20.0, 25.0, 30.0], "sex": ["male", "female", "male"]})
+    >>> X, names = covariate_matrix(df, ["age", "sex"])
+    >>> names
+    ['age', 'sex[T.male]']
+    >>> X
+    array([[20.,  1.],
+           [25.,  0.],
+           [30.,  1.]])
+    """
+    cols, names = [], []
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            cols.append(s.to_numpy(dtype=float))
+            names.append(str(c))
+        else:
+            text = s.astype(str)
+            for lev in sorted(pd.unique(text))[1:]:
+                cols.append((text == lev).to_numpy(dtype=float))
+                names.append(f"{c}[T.{lev}]")
+    if not cols:
+        return np.empty((len(frame), 0)), names
+    return np.column_stack(cols), names
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +259,7 @@ def build_design(
     exposure: str | None = None,
     zero_formula: str | None = None,
     where: str = "data",
+    what: str = "the model",
     stacklevel: int = 3,
 ) -> Design:
     """Build outcome, design matrices and log-exposure offset from a formula.
@@ -139,6 +276,8 @@ def build_design(
         Right-hand side (``"x1 + x2"`` or ``"~ x1 + x2"``) of the zero part of a two-part model.
     where : str
         How error messages name ``data``.
+    what : str
+        How the warning about dropped rows names the analysis (``"count_model"``).
     stacklevel : int
         Passed to :func:`warnings.warn` so the warning points at the user's call (3 = the
         caller of the function that called this one).
@@ -156,7 +295,8 @@ def build_design(
     Warns
     -----
     GluteStudyWarning
-        When rows are dropped for missing values (how many, and which columns).
+        When rows are dropped for missing values (how many, and which columns): see
+        :func:`drop_incomplete`.
 
     Examples
     --------
@@ -186,20 +326,8 @@ def build_design(
     if exposure is not None and exposure not in used:
         used.append(exposure)
 
-    frame = data
-    missing = frame[used].isna()
-    dropped_by = {c: int(v) for c, v in missing.sum().items() if v > 0}
-    keep = ~missing.any(axis=1)
-    n_dropped = int((~keep).sum())
-    if n_dropped:
-        detail = ", ".join(f"{c}: {v}" for c, v in dropped_by.items())
-        warnings.warn(
-            f"dropped {n_dropped} of {len(frame)} rows with missing values in the model's "
-            f"columns ({detail}); impute or filter them first to silence this warning.",
-            GluteStudyWarning,
-            stacklevel=stacklevel,
-        )
-    frame = frame.loc[keep]
+    complete = drop_incomplete(data, used, what=what, stacklevel=stacklevel + 1)
+    frame, n_dropped, dropped_by = complete.frame, complete.n_dropped, complete.dropped_by
     if len(frame) == 0:
         raise InputError(f"no complete rows left in {where} for {formula!r}.")
 

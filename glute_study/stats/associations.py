@@ -23,6 +23,7 @@ from scipy import interpolate, optimize, special, stats
 
 from .._checks import check_one_of, require_columns
 from ..errors import FitWarning, InputError
+from ._design import covariate_matrix, drop_incomplete
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = [
@@ -44,18 +45,10 @@ SITTING_COLUMNS = {"device": "sitting_h_day", "self_report": "self_report_sittin
 # ---------------------------------------------------------------------------------------------
 
 
-def _covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
-    """Intercept plus covariates; text or categorical columns are treatment coded as in R."""
-    cols = [np.ones(len(frame))]
-    for c in covariates:
-        s = frame[c]
-        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            cols.append(s.to_numpy(float))
-        else:
-            levels = sorted(s.astype(str).unique())
-            for lev in levels[1:]:
-                cols.append((s.astype(str) == lev).to_numpy(float))
-    return np.column_stack(cols)
+def _with_intercept(frame: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
+    """Intercept plus the covariate columns (text treatment coded as in R)."""
+    cov, _ = covariate_matrix(frame, list(covariates))
+    return np.column_stack([np.ones(len(frame)), cov])
 
 
 def _residuals(v: np.ndarray, design: np.ndarray) -> np.ndarray:
@@ -76,7 +69,8 @@ def partial_correlation(
     Parameters
     ----------
     data : DataFrame
-        One row per participant; rows missing any of the columns used are left out.
+        One row per participant; rows missing any of the columns used are left out with one
+        warning (their count is ``diagnostics["n_dropped"]``).
     x, y : str
         The two columns to correlate.
     covariates : sequence of str
@@ -120,8 +114,9 @@ def partial_correlation(
     require_columns(data, cols, where="data")
     if len(set(cols)) != len(cols):
         raise InputError(f"x, y and covariates must be different columns; got {cols}.")
-    frame = data[cols].dropna()
-    n, k_design = len(frame), _covariate_matrix(frame, covariates).shape[1] - 1
+    complete = drop_incomplete(data[cols], cols, what="partial_correlation", stacklevel=3)
+    frame = complete.frame
+    n, k_design = len(frame), _with_intercept(frame, covariates).shape[1] - 1
     if n - 3 - k_design < 1:
         raise InputError(
             f"partial correlation of {x!r} and {y!r} needs more than {k_design + 3} complete "
@@ -137,7 +132,7 @@ def partial_correlation(
                 frame[c]
             ):
                 frame[c] = stats.rankdata(frame[c])
-    design = _covariate_matrix(frame, covariates)
+    design = _with_intercept(frame, covariates)
     k = design.shape[1] - 1
     rx = _residuals(frame[x].to_numpy(float), design)
     ry = _residuals(frame[y].to_numpy(float), design)
@@ -161,7 +156,7 @@ def partial_correlation(
     text = (f"The {'partial ' if covariates else ''}{method.capitalize()} correlation between "
             f"{x} and {y}{adj} was {symbol}({df}) = {format_number(r)} "
             f"({format_ci(low, high)}, {format_p(p)}; n = {n}).")
-    diagnostics = {"n": n, "n_excluded": len(data) - n, "covariate_columns": k}
+    diagnostics = {"n": n, **complete.diagnostics, "covariate_columns": k}
     return Result(table, text, diagnostics=diagnostics, name="partial_correlation")
 
 
@@ -490,14 +485,13 @@ def dose_response(
     >>> res.model.curve.shape
     (50, 4)
     """
-    import patsy
-
     covariates = list(covariates)
     if not isinstance(df, int | np.integer) or df < 2:
         raise InputError(f"`df` must be an integer >= 2 (df = 1 is the linear model); got {df!r}.")
     cols = [exposure_col, events, offset, *covariates]
     require_columns(data, cols, where="data")
-    frame = data[cols].dropna()
+    complete = drop_incomplete(data[cols], cols, what="dose_response", stacklevel=3)
+    frame = complete.frame
     if len(frame) < df + len(covariates) + 5:
         raise InputError(f"dose_response needs more complete rows than {len(frame)} for a "
                          f"spline with df = {df}; add data or lower df.")
@@ -512,15 +506,7 @@ def dose_response(
     x = frame[exposure_col].to_numpy(float)
     inner, boundary = _ns_knots(x, df)
     basis = natural_spline_basis(x, knots=inner, boundary_knots=boundary)
-    if covariates:
-        cov = patsy.dmatrix(" + ".join(f"Q('{c}')" for c in covariates), frame,
-                            return_type="dataframe")
-        cov = cov.drop(columns="Intercept")
-        cov.columns = [c.replace("Q('", "").replace("')", "") for c in cov.columns]
-        cmat = cov.to_numpy(float)
-        cnames = list(cov.columns)
-    else:
-        cmat, cnames = np.empty((len(frame), 0)), []
+    cmat, cnames = covariate_matrix(frame, covariates)
     one = np.ones((len(frame), 1))
     spline_names = [f"ns({exposure_col}, df={df})[{i + 1}]" for i in range(df)]
     log_off = np.log(hours)
@@ -582,7 +568,7 @@ def dose_response(
             f"{format_p(p_nl)}).")
     diagnostics = {
         "n": len(frame),
-        "n_excluded": len(data) - len(frame),
+        **complete.diagnostics,
         "events": int(y.sum()),
         "exposure_hours": float(hours.sum()),
         "knots": np.r_[boundary[0], inner, boundary[1]],

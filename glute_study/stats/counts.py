@@ -369,12 +369,12 @@ def _check_counts(d: Design) -> None:
         raise InputError(f"the outcome {d.outcome!r} has no events at all; nothing to model.")
 
 
-def _fit(data, formula, exposure, family, robust, zero_formula) -> CountFit:
+def _fit(data, formula, exposure, family, robust, zero_formula, what="count_model") -> CountFit:
     check_one_of("family", family, FAMILIES)
     two_part = family in ("zip", "zinb", "hurdle_negbin")
     if two_part and zero_formula is None:
         zero_formula = formula.split("~", 1)[1]
-    d = build_design(data, formula, exposure=exposure,
+    d = build_design(data, formula, exposure=exposure, what=what,
                      zero_formula=zero_formula if two_part else None, stacklevel=4)
     _check_counts(d)
     if np.linalg.matrix_rank(d.X) < d.X.shape[1]:
@@ -721,8 +721,9 @@ def compare_count_models(
     for fam in FAMILIES:
         with warnings.catch_warnings():
             if fam != "poisson":  # every fit drops the same rows: the Poisson fit said so once
-                warnings.filterwarnings("ignore", message="dropped .* rows with missing")
-            fits[fam] = _fit(data, formula, exposure, fam, False, zero_formula)
+                warnings.filterwarnings("ignore", message="compare_count_models: dropped")
+            fits[fam] = _fit(data, formula, exposure, fam, False, zero_formula,
+                             "compare_count_models")
         _warn_fit(fits[fam], float(fits[fam].design.y.sum()) / fits[fam].n_params)
     rows = []
     for fam, fit in fits.items():
@@ -754,8 +755,9 @@ def compare_count_models(
     best = table.loc[table["aic"].idxmin(), "term"]
     text = (f"By AIC the {best} model fitted best; "
             + "; ".join(f"{r['term']} AIC {r['aic']:.1f}" for r in rows) + ".")
-    return Result(table, text, diagnostics={"n": fits["poisson"].design.n}, model=fits,
-                  name="compare_count_models")
+    d = fits["poisson"].design
+    diagnostics = {"n": d.n, "n_dropped": d.n_dropped, "dropped_by": d.dropped_by}
+    return Result(table, text, diagnostics=diagnostics, model=fits, name="compare_count_models")
 
 
 # --------------------------------------------------------------------------- prediction

@@ -32,23 +32,18 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
+from ._design import drop_incomplete
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["incidence", "rate_ratio"]
 
 
-def _clean(data: pd.DataFrame, cols: list[str], events: str, exposure: str) -> pd.DataFrame:
+def _clean(data: pd.DataFrame, cols: list[str], events: str, exposure: str,
+           what: str) -> tuple[pd.DataFrame, dict]:
+    """Rows with events and exposure (others dropped with one warning), checked; the drop."""
     require_columns(data, cols)
-    df = data[cols].copy()
-    bad = df[[events, exposure]].isna().any(axis=1)
-    if bad.any():
-        warnings.warn(
-            f"dropped {int(bad.sum())} of {len(df)} rows with missing {events!r} or "
-            f"{exposure!r}; fill or filter them first to silence this warning.",
-            GluteStudyWarning,
-            stacklevel=3,
-        )
-        df = df.loc[~bad]
+    complete = drop_incomplete(data[cols], [events, exposure], what=what, stacklevel=4)
+    df = complete.frame.copy()
     for col in (events, exposure):
         if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
             raise InputError(f"column {col!r} must be numeric; found dtype {df[col].dtype}.")
@@ -67,7 +62,7 @@ def _clean(data: pd.DataFrame, cols: list[str], events: str, exposure: str) -> p
         )
     if len(df) == 0 or t.sum() <= 0:
         raise InputError(f"no exposure left in {exposure!r}: the total is zero.")
-    return df
+    return df, complete.diagnostics
 
 
 def _warn_missing_groups(df: pd.DataFrame, by: str, what: str) -> None:
@@ -143,7 +138,7 @@ def incidence(
     if not per > 0:
         raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
     cols = [events, exposure] + ([by] if by is not None else [])
-    df = _clean(data, cols, events, exposure)
+    df, dropped = _clean(data, cols, events, exposure, "incidence")
     rows = []
     groups = []
     if by is not None:
@@ -173,7 +168,7 @@ def incidence(
     return Result(
         table,
         "\n".join(lines),
-        diagnostics={"n_rows": len(df), "n_dropped": len(data) - len(df), "level": level},
+        diagnostics={"n_rows": len(df), **dropped, "level": level},
         name="incidence",
     )
 
@@ -287,7 +282,7 @@ def rate_ratio(
     """
     check_one_of("method", method, ["exact", "score", "wald"])
     check_level(level)
-    df = _clean(data, [events, exposure, group], events, exposure)
+    df, dropped = _clean(data, [events, exposure, group], events, exposure, "rate_ratio")
     _warn_missing_groups(df, group, "left out of every comparison")
     if isinstance(df[group].dtype, pd.CategoricalDtype):
         levels = [c for c in df[group].cat.categories if (df[group] == c).any()]
@@ -330,7 +325,7 @@ def rate_ratio(
     return Result(
         table,
         "\n".join(lines),
-        diagnostics={"n_rows": len(df), "n_dropped": len(data) - len(df), "level": level,
+        diagnostics={"n_rows": len(df), **dropped, "level": level,
                      "method": method},
         name="rate_ratio",
     )

@@ -285,7 +285,7 @@ def logistic_model(
     """
     check_level(level)
     check_one_of("ci", ci, ["wald", "profile"])
-    d = build_design(data, formula)
+    d = build_design(data, formula, what="logistic_model")
     y = d.y
     if not np.all(np.isin(y, (0.0, 1.0))):
         bad = y[~np.isin(y, (0.0, 1.0))]
@@ -349,7 +349,8 @@ def logistic_model(
             f"{'; Firth penalised likelihood' if firth else ''}"
             f"{'; profile-likelihood CI, LR test' if ci == 'profile' else ''}).")
     diagnostics = {
-        "n": d.n, "n_dropped": d.n_dropped, "events": events, "non_events": d.n - events,
+        "n": d.n, "n_dropped": d.n_dropped, "dropped_by": d.dropped_by,
+        "events": events, "non_events": d.n - events,
         "events_per_parameter": epp, "separation": sep, "converged": converged,
         "log_lik": loglik, "method": "firth" if firth else "maximum likelihood",
         "ci": ci, "level": level,

@@ -53,6 +53,7 @@ from scipy import special, stats
 from .._checks import check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ..parallel import run_tasks, spawn_seeds
+from ._design import covariate_matrix, drop_incomplete
 from ._kernels import BatchFit, fit_batch, single_threaded_blas
 from ._result import Result, format_ci, format_number, format_p
 
@@ -296,30 +297,6 @@ def _numeric(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
     return s.to_numpy(dtype=float)
 
 
-def _covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list]:
-    """Numeric and 0/1 covariates as they are; text or categorical ones as dummies (first level
-    is the reference)."""
-    cols, names = [], []
-    for c in covariates:
-        s = frame[c]
-        if s.dtype == bool or pd.api.types.is_numeric_dtype(s):
-            cols.append(s.to_numpy(dtype=float))
-            names.append(c)
-        else:
-            levels = sorted(pd.unique(s.astype(str)))
-            for lev in levels[1:]:
-                cols.append((s.astype(str) == lev).to_numpy(dtype=float))
-                names.append(f"{c}[{lev}]")
-    if not cols:
-        return np.empty((len(frame), 0)), names
-    Xc = np.column_stack(cols)
-    const = [n for n, v in zip(names, Xc.T) if np.ptp(v) == 0]
-    if const:
-        raise InputError(f"covariate(s) {const} take a single value in the complete rows; "
-                         "drop them from `covariates`.")
-    return Xc, names
-
-
 def _default_contrast(xv: np.ndarray) -> tuple[tuple[float, float], str]:
     values = np.unique(xv)
     if values.size == 2:
@@ -453,13 +430,8 @@ def mediation(
                          f"got {used}.")
     if data[m].notna().sum() == 0:
         raise InputError(f"mediator {m!r} has no values (all missing).")
-    frame = data[used]
-    miss = frame.isna()
-    if miss.any().any():
-        detail = ", ".join(f"{c}: {int(v)}" for c, v in miss.sum().items() if v)
-        warnings.warn(f"mediation: dropped {int(miss.any(axis=1).sum())} of {len(frame)} rows with "
-                      f"missing values ({detail}).", GluteStudyWarning, stacklevel=2)
-        frame = frame.loc[~miss.any(axis=1)]
+    complete = drop_incomplete(data[used], used, what="mediation", stacklevel=2)
+    frame = complete.frame
     if len(frame) < 10:
         raise InputError(f"mediation needs at least 10 complete rows; found {len(frame)}.")
     xv, mv, yv = (_numeric(frame, c, r) for c, r in ((x, "x"), (m, "mediator"), (y, "outcome")))
@@ -483,7 +455,11 @@ def mediation(
     else:
         ev = np.ones(len(frame))
     binary_m = bool(np.isin(mv, (0, 1)).all())
-    Xc, cov_names = _covariate_matrix(frame, covariates)
+    Xc, cov_names = covariate_matrix(frame, covariates)
+    const = [c for c, v in zip(cov_names, Xc.T) if np.ptp(v) == 0]
+    if const:
+        raise InputError(f"covariate(s) {const} take a single value in the complete rows; "
+                         "drop them from `covariates`.")
     one = np.ones((len(frame), 1))
     Xm = np.column_stack([one, xv, Xc])
     Xy = np.column_stack([one, xv, mv, Xc])
@@ -556,6 +532,7 @@ def mediation(
                  same_time=_same_time(data, x, m))
     diagnostics = {
         "n": len(frame),
+        **complete.diagnostics,
         "n_boot": n_boot,
         "n_failed": n_failed,
         "contrast": contrast_info,

@@ -16,16 +16,15 @@ Three steps, each a function:
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
-from ..errors import GluteStudyWarning, InputError
+from ..errors import InputError
 from ..measures import participant_values
+from ._design import drop_incomplete
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["bland_altman", "participant_values", "reliability"]
@@ -58,15 +57,10 @@ def _wide(data, subject, session, value):
             "participant_values(data, by=[subject, session], rule='best' or 'mean')."
         )
     wide = df.pivot(index=subject, columns=session, values=value).sort_index(axis=1)
-    complete = wide.dropna()
-    dropped = len(wide) - len(complete)
-    if dropped:
-        warnings.warn(
-            f"{dropped} of {len(wide)} subjects lack a value in some session and were left "
-            "out (the ANOVA-based ICC needs complete data).",
-            GluteStudyWarning,
-            stacklevel=3,
-        )
+    dropped = drop_incomplete(wide, list(wide.columns), what="reliability", unit="subjects",
+                              why="the ANOVA-based ICC needs a value in every session",
+                              stacklevel=4)
+    complete = dropped.frame
     n, k = complete.shape
     if k < 2:
         raise InputError(f"reliability needs at least 2 sessions in {session!r}; found {k}.")
@@ -287,7 +281,7 @@ def reliability(data, *, subject="participant_id", session="session", value="val
         f"worthwhile change {format_number(swc)}{u}; {bias_txt}."
     )
     diagnostics = {
-        "n": n, "k": k, "dropped_subjects": dropped, **ms,
+        "n": n, "k": k, **dropped.diagnostics, **ms,
         "session_means": pd.Series(x.mean(axis=0), index=wide.columns, name=value),
         "between_subject_sd": between_sd, "form": form, "level": level, "wide": wide,
         "unit": unit,
@@ -377,12 +371,10 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         a, b, xl, yl = _pairs_from_long(data, subject, method, value)
     a = pd.to_numeric(a, errors="raise").astype(float)
     b = pd.to_numeric(b, errors="raise").astype(float)
-    ok = a.notna() & b.notna()
-    dropped = int((~ok).sum())
-    if dropped:
-        warnings.warn(f"{dropped} pairs with a missing value were left out.",
-                      GluteStudyWarning, stacklevel=2)
-    a, b = a[ok].to_numpy(), b[ok].to_numpy()
+    names = [xl, yl] if xl != yl else ["x", "y"]
+    pairs_in = pd.DataFrame({names[0]: a.to_numpy(), names[1]: b.to_numpy()})
+    dropped = drop_incomplete(pairs_in, names, what="bland_altman", unit="pairs", stacklevel=2)
+    a, b = (dropped.frame[c].to_numpy() for c in names)
     n = len(a)
     if n < 3:
         raise InputError(f"bland_altman needs at least 3 complete pairs; found {n}.")
@@ -433,7 +425,7 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         f"The difference changed by {format_number(slope, 3)} per unit of the pair mean "
         f"({format_ci(*slope_ci, digits=3)}, {format_p(ols.pvalues[1])})."
     )
-    diagnostics = {"pairs": pairs, "sd_diff": sd, "n": n, "dropped_pairs": dropped,
+    diagnostics = {"pairs": pairs, "sd_diff": sd, "n": n, **dropped.diagnostics,
                    "x_label": xl, "y_label": yl, "ci_method": ci_method,
                    "shapiro_p": shapiro_p}
     return Result(table=table, text=text, diagnostics=diagnostics, model=ols,

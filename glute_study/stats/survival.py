@@ -26,6 +26,7 @@ from scipy import stats
 from .._checks import check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ..measures import first_cramp_times
+from ._design import _used_columns, drop_incomplete
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan_meier"]
@@ -156,11 +157,11 @@ def _logrank(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> dict:
     }
 
 
-def _complete(data: pd.DataFrame, cols: Sequence[str], *, time: str, event: str):
+def _complete(data: pd.DataFrame, cols: Sequence[str], *, time: str, event: str, what: str):
     """Complete cases of ``cols``, with checked ``time`` (>= 0) and ``event`` (0/1)."""
     require_columns(data, list(cols), where="data")
-    used = data[list(cols)].dropna()
-    dropped = len(data) - len(used)
+    dropped = drop_incomplete(data[list(cols)], list(cols), what=what, stacklevel=4)
+    used = dropped.frame
     t = pd.to_numeric(used[time], errors="coerce").to_numpy(float)
     e = pd.to_numeric(used[event], errors="coerce").to_numpy(float)
     if np.isnan(t).any() or (t < 0).any():
@@ -207,7 +208,7 @@ def kaplan_meier(
     reach 0.5: the rules of R ``print(survfit(...))`` and ``summary(fit)$table`` (R's
     ``quantile()`` treats a curve that ends flat on 0.5 differently).
     The log-rank test is R ``survdiff`` with ``rho = 0``. Rows with a missing time, event or
-    group are left out; their count is ``diagnostics["n_excluded"]``.
+    group are left out with one warning; their count is ``diagnostics["n_dropped"]``.
 
     Examples
     --------
@@ -222,7 +223,7 @@ def kaplan_meier(
     2  log_rank       NaN  8       5  0.545707
     """
     cols = [time, event] + ([group] if group is not None else [])
-    used, t, e, dropped = _complete(data, cols, time=time, event=event)
+    used, t, e, dropped = _complete(data, cols, time=time, event=event, what="kaplan_meier")
     if group is None:
         labels = np.array(["all"] * len(used), dtype=object)
         levels = ["all"]
@@ -275,7 +276,7 @@ def kaplan_meier(
                      f"{format_p(lr['p_value'])}.")
         else:
             text += " Log-rank test not possible: fewer than two groups have events at risk."
-    diagnostics = {"n": len(used), "events": int(e.sum()), "n_excluded": dropped,
+    diagnostics = {"n": len(used), "events": int(e.sum()), **dropped.diagnostics,
                    "conf_type": "log", "variance": "greenwood"}
     if lr is not None:
         diagnostics["observed"] = lr["observed"]
@@ -461,9 +462,11 @@ def cox_model(
     check_one_of("ties", ties, ["efron", "breslow"])
     rhs = _rhs(formula_or_covariates)
     require_columns(data, [time, event], where="data")
+    cols = list(dict.fromkeys([time, event, *_used_columns(data, [rhs])]))
+    complete = drop_incomplete(data, cols, what="cox_model", stacklevel=3)
     # built with an intercept, then dropped, so that every factor is treatment coded as in R
     try:
-        full = patsy.dmatrix(rhs, data, return_type="dataframe", NA_action="drop")
+        full = patsy.dmatrix(rhs, complete.frame, return_type="dataframe", NA_action="drop")
     except patsy.PatsyError as err:
         raise InputError(f"the Cox formula {rhs!r} cannot be built from the data: {err}") from err
     design = full.drop(columns="Intercept", errors="ignore")
@@ -473,9 +476,9 @@ def cox_model(
         if term_name == "Intercept":
             continue
         terms[term_name] = [i - 1 for i in range(sl.start, sl.stop)]
-    used, t, e, dropped = _complete(data.loc[design.index], [time, event], time=time, event=event)
+    used, t, e, _ = _complete(data.loc[design.index], [time, event], time=time, event=event,
+                              what="cox_model")
     design = design.loc[used.index]
-    dropped = len(data) - len(design)
     x = design.to_numpy(float)
     p = x.shape[1]
     if np.linalg.matrix_rank(x - x.mean(axis=0)) < p:
@@ -551,7 +554,8 @@ def cox_model(
             f"= {format_number(glob['chisq'])}, {format_p(glob['p_value'])}.")
     diagnostics = {
         "n": len(design),
-        "n_excluded": dropped,
+        "n_dropped": len(data) - len(design),
+        "dropped_by": complete.dropped_by,
         "events": n_events,
         "events_per_parameter": epp,
         "log_likelihood": float(res.llf),

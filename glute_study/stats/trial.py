@@ -20,6 +20,7 @@ from scipy import optimize, special, stats
 
 from .._checks import require_columns
 from ..errors import GluteStudyWarning, InputError
+from ._design import drop_incomplete
 from ._result import Result, format_ci, format_number, format_p
 from .counts import count_model
 
@@ -42,20 +43,11 @@ def _arms(data, arm, reference):
     return [reference] + [lv for lv in levels if lv != reference]
 
 
-def _complete(data, cols, where):
-    require_columns(data, cols, where=where)
+def _complete(data, cols, what):
+    require_columns(data, cols, where="the trial data")
     df = _plain_dtypes(data[list(dict.fromkeys(cols))])
-    keep = df.notna().all(axis=1)
-    dropped = int((~keep).sum())
-    if dropped:
-        missing = [c for c in cols if df[c].isna().any()]
-        warnings.warn(
-            f"{dropped} of {len(df)} rows have a missing value (in {', '.join(missing)}) and "
-            "were left out of the trial analysis.",
-            GluteStudyWarning,
-            stacklevel=3,
-        )
-    return df[keep].copy(), dropped
+    complete = drop_incomplete(df, list(df.columns), what=what, stacklevel=4)
+    return complete.frame.copy(), complete
 
 
 def _plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +108,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
         ``.table`` rows: ``mean[<arm>]`` (adjusted mean of each arm), ``<arm> - <reference>``
         (difference in adjusted means) and ``hedges_g[<arm>]``; extra columns ``kind``
         (``adjusted_mean``, ``difference``, ``hedges_g``), ``se``, ``df``, ``n``.
-        ``.model`` is the statsmodels OLS fit; ``.diagnostics`` has ``n``, ``dropped``,
+        ``.model`` is the statsmodels OLS fit; ``.diagnostics`` has ``n``, ``n_dropped``,
         the arm sizes, the baseline x arm interaction p (homogeneity of slopes) and the
         Shapiro-Wilk p of the residuals.
 
@@ -148,7 +140,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     """
     covariates = list(covariates)
     cols = [outcome, baseline, arm, *covariates]
-    df, dropped = _complete(data, cols, "the trial data")
+    df, complete = _complete(data, cols, "trial_effect")
     for c in (outcome, baseline):
         if not pd.api.types.is_numeric_dtype(df[c]):
             raise InputError(f"column {c!r} must be numeric; found dtype {df[c].dtype}.")
@@ -211,7 +203,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
         return_type="dataframe")).fit()
     slopes_p = float(sm.stats.anova_lm(fit, inter).iloc[1]["Pr(>F)"])
     diagnostics = {
-        "n": len(df), "dropped": dropped, "arm_sizes": sizes.to_dict(), "reference": ref,
+        "n": len(df), **complete.diagnostics, "arm_sizes": sizes.to_dict(), "reference": ref,
         "formula": formula, "slopes_homogeneity_p": slopes_p,
         # scipy's Shapiro-Wilk p is unreliable (and warns) above 5000 observations
         "residual_shapiro_p": (float(stats.shapiro(fit.resid).pvalue)
@@ -260,7 +252,7 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
         rate per exposure hour in the reference arm) with Wald 95 % CI and p; extra columns as
         :func:`glute_study.stats.counts.count_model` gives them (``coef``, ``se``, ...).
         ``.diagnostics``: those of ``count_model`` (theta and its SE, over-dispersion tests,
-        AIC, events per parameter, ...) plus ``reference``, ``dropped`` and ``by_arm`` (events,
+        AIC, events per parameter, ...) plus ``reference``, ``n_dropped`` and ``by_arm`` (events,
         exposure and crude rate per 1000 h per arm). ``.model`` is the ``count_model`` fit.
 
     Notes
@@ -282,7 +274,7 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
     """
     covariates = list(covariates)
     cols = [events, exposure, arm, *covariates]
-    df, dropped = _complete(data, cols, "the trial data")
+    df, complete = _complete(data, cols, "trial_rate_effect")
     if not pd.api.types.is_numeric_dtype(df[events]) or (df[events] < 0).any() or (
             df[events] % 1 != 0).any():
         raise InputError(f"column {events!r} must hold non-negative whole counts.")
@@ -304,7 +296,7 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
                      for t in table["term"]]
     by_arm = df.groupby(arm)[[events, exposure]].sum()
     by_arm["rate_per_1000h"] = by_arm[events] / by_arm[exposure] * 1000
-    diagnostics = {**fit.diagnostics, "reference": ref, "dropped": dropped, "by_arm": by_arm,
+    diagnostics = {**fit.diagnostics, "reference": ref, **complete.diagnostics, "by_arm": by_arm,
                    "formula": formula}
     sentences = []
     for a in arms[1:]:
@@ -396,16 +388,11 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
     if df.duplicated([subject, time]).any():
         raise InputError(f"some ({subject}, {time}) pairs occur more than once; give one value "
                          "per participant and time point.")
-    counts = df.groupby(subject)[time].nunique()
-    incomplete = counts.index[counts < n_time]
-    if len(incomplete):
-        warnings.warn(
-            f"{len(incomplete)} participants lack a value at some time point and were left out "
-            "of the mixed ANOVA.",
-            GluteStudyWarning,
-            stacklevel=2,
-        )
-        df = df[~df[subject].isin(incomplete)]
+    wide = df.pivot(index=subject, columns=time, values=value)
+    complete = drop_incomplete(wide, list(wide.columns), what="pre_post_anova",
+                               unit="participants", why="the mixed ANOVA needs every time point",
+                               stacklevel=2)
+    df = df[df[subject].isin(complete.frame.index)]
     if df.groupby(subject)[arm].nunique().max() > 1:
         raise InputError(f"{arm!r} changes within a participant; it must be a between factor.")
     aov = pg.mixed_anova(data=df, dv=value, within=time, subject=subject, between=arm,
@@ -435,7 +422,7 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
         text += (f"; Greenhouse-Geisser epsilon = {format_number(it.eps)}, corrected "
                  f"{format_p(it.p_gg)}")
     text += "."
-    diagnostics = {"n": int(df[subject].nunique()), "dropped_subjects": len(incomplete),
+    diagnostics = {"n": int(df[subject].nunique()), **complete.diagnostics,
                    "cell_means": means, "n_time": n_time}
     if "W_spher" in aov.columns:
         row = aov.iloc[1]

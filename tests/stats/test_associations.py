@@ -6,6 +6,7 @@ standard errors, theta, log-likelihoods and predicted rates; 1e-10 absolute for 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from glute_study.errors import FitWarning, InputError
+from glute_study.errors import FitWarning, GluteStudyWarning, InputError
 from glute_study.stats.associations import (
     dose_response,
     natural_spline_basis,
@@ -34,14 +35,23 @@ def _covs(text) -> list[str]:
     return [] if pd.isna(text) or not text else str(text).split("+")
 
 
+def _drops(data, cols):
+    """The one warning an analysis gives when ``data`` misses values in ``cols`` (R drops them)."""
+    k = int(data[list(cols)].isna().any(axis=1).sum())
+    if not k:
+        return contextlib.nullcontext()
+    return pytest.warns(GluteStudyWarning, match=f": dropped {k} of {len(data)} rows")
+
+
 # ---------------------------------------------------------------- partial correlation
 
 
 @pytest.mark.parametrize("row", range(6))
 def test_partial_correlation_matches_r(data, row):
     ref = pd.read_csv(REF / "partial_correlation.csv").iloc[row]
-    res = partial_correlation(data, x=ref["x"], y=ref["y"], covariates=_covs(ref["covariates"]),
-                              method=ref["method"])
+    with _drops(data, [ref["x"], ref["y"], *_covs(ref["covariates"])]):
+        res = partial_correlation(data, x=ref["x"], y=ref["y"],
+                                  covariates=_covs(ref["covariates"]), method=ref["method"])
     t = res.table.iloc[0]
     assert t["n"] == ref["n"] and t["df"] == ref["df"]
     assert t["estimate"] == pytest.approx(ref["r"], rel=RTOL)
@@ -53,7 +63,8 @@ def test_partial_correlation_matches_r(data, row):
 
 def test_partial_correlation_without_covariates_is_cor_test(data):
     # R: cor.test(d$sitting_h_day, d$glute_nm_kg) printed in associations.Rout
-    res = partial_correlation(data, x="sitting_h_day", y="glute_nm_kg")
+    with _drops(data, ["sitting_h_day", "glute_nm_kg"]):
+        res = partial_correlation(data, x="sitting_h_day", y="glute_nm_kg")
     ref = pd.read_csv(REF / "partial_correlation.csv").iloc[4]
     assert res.table["estimate"].iloc[0] == pytest.approx(ref["r"], rel=RTOL)
     assert res.text.startswith("The Pearson correlation between sitting_h_day and glute_nm_kg")
@@ -83,7 +94,9 @@ def test_partial_correlation_errors(data):
 
 
 def test_sitting_strength_rows_per_instrument(data):
-    res = sitting_strength(data, covariates=["age", "sex"])
+    with pytest.warns(GluteStudyWarning, match="partial_correlation: dropped") as record:
+        res = sitting_strength(data, covariates=["age", "sex"])
+    assert len(record) == 2  # once per instrument: each drops its own incomplete rows
     ref = pd.read_csv(REF / "partial_correlation.csv")
     assert list(res.table["instrument"]) == ["device", "self_report"]
     assert_allclose(res.table["estimate"], ref["r"].iloc[[0, 2]], rtol=RTOL)
@@ -93,7 +106,8 @@ def test_sitting_strength_rows_per_instrument(data):
 
 
 def test_sitting_strength_without_self_report(data):
-    res = sitting_strength(data.drop(columns="self_report_sitting_h_day"))
+    with _drops(data, ["sitting_h_day", "glute_nm_kg", "age", "sex"]):
+        res = sitting_strength(data.drop(columns="self_report_sitting_h_day"))
     assert np.isnan(res.table["estimate"].iloc[1])
     assert res.table["n"].iloc[1] == 0
     assert "self-report sitting: not available" in res.text
@@ -121,7 +135,8 @@ def test_ns_basis_is_linear_beyond_the_boundary():
 
 @pytest.mark.parametrize("adjust, covariates", [("none", []), ("age_sex", ["age", "sex"])])
 def test_dose_response_matches_glm_nb(data, adjust, covariates):
-    res = dose_response(data, covariates=covariates)
+    with _drops(data, ["sitting_h_day", "hamstring_cramps", "exposure_h", *covariates]):
+        res = dose_response(data, covariates=covariates)
     ref = pd.read_csv(REF / f"dose_{adjust}.csv").iloc[0]
     tab = res.table.set_index("term")
     lin = tab.loc["sitting_h_day"]
@@ -169,7 +184,7 @@ def test_dose_response_text(data):
     # R: exp(0.105891) = 1.1117; LR 8.689 on 2 df, p = 0.0130
     assert "11 % higher hamstring_cramps rate (IRR 1.11" in res.text
     assert "likelihood-ratio chi2(2) = 8.69, p = .013" in res.text
-    assert res.diagnostics["n"] == 300 and res.diagnostics["n_excluded"] == 0
+    assert res.diagnostics["n"] == 300 and res.diagnostics["n_dropped"] == 0
 
 
 def test_dose_response_rejects_non_positive_exposure(data):
@@ -201,11 +216,14 @@ def test_associations_on_simulated_study():
     from glute_study import simulate_study
 
     table = simulate_study(n=200, seed=5).analysis_table()
-    res = sitting_strength(table, covariates=["age", "sex"])
+    with pytest.warns(GluteStudyWarning, match="partial_correlation: dropped"):
+        res = sitting_strength(table, covariates=["age", "sex"])
     assert list(res.table["instrument"]) == ["device", "self_report"]
     assert (res.table["n"] > 150).all()
-    dose = dose_response(table, covariates=["sex", "prior_cramps"])
-    assert dose.diagnostics["n"] + dose.diagnostics["n_excluded"] == 200
+    with _drops(table, ["sitting_h_day", "hamstring_cramps", "exposure_h", "sex",
+                        "prior_cramps"]):
+        dose = dose_response(table, covariates=["sex", "prior_cramps"])
+    assert dose.diagnostics["n"] + dose.diagnostics["n_dropped"] == 200
     assert dose.model.curve["rate"].gt(0).all()
 
 
@@ -215,6 +233,7 @@ def test_sitting_strength_refuses_missing_covariate(data):
 
 
 def test_partial_correlation_invariances(data):
+    data = data.dropna(subset=["sitting_h_day", "glute_nm_kg", "age"])
     base = partial_correlation(data, x="sitting_h_day", y="glute_nm_kg", covariates=["age"],
                                method="spearman").table["estimate"].iloc[0]
     # Spearman is unchanged by a monotone transform of x; Pearson by a linear one

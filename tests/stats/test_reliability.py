@@ -101,7 +101,7 @@ def test_incomplete_subjects_dropped_with_warning():
     with pytest.warns(GluteStudyWarning, match="1 of 30 subjects"):
         res = reliability(data)
     assert res.diagnostics["n"] == 29
-    assert res.diagnostics["dropped_subjects"] == 1
+    assert res.diagnostics["n_dropped"] == 1
 
 
 def test_duplicate_rows_raise_with_fix():
@@ -178,7 +178,7 @@ def test_bland_altman_errors_and_missing_pairs():
     with pytest.raises(InputError, match="exactly 2 levels"):
         bland_altman(long, subject="participant_id", method="method", value="torque")
     data.loc[3, "hhd_nm"] = np.nan
-    with pytest.warns(GluteStudyWarning, match="1 pairs"):
+    with pytest.warns(GluteStudyWarning, match="dropped 1 of"):
         res = bland_altman(data, x="hhd_nm", y="isokinetic_nm")
     assert res.diagnostics["n"] == 39
 

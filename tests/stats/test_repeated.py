@@ -96,7 +96,7 @@ def test_gee_missing_rows_warn_and_few_clusters_warn(sessions):
     df.iloc[:3, df.columns.get_loc("sitting_h_day")] = np.nan
     with pytest.warns(GluteStudyWarning, match="3 of 617 rows"):
         res = gee_counts(df, FORMULA, order="session_no")
-    assert res.diagnostics["dropped"] == 3
+    assert res.diagnostics["n_dropped"] == 3
     few = sessions[sessions.participant_id.isin(sorted(sessions.participant_id.unique())[:20])]
     with pytest.warns(FitWarning, match="only 20 clusters"):
         gee_counts(few, FORMULA, order="session_no")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from glute_study.errors import FitWarning, InputError
+from glute_study.errors import FitWarning, GluteStudyWarning, InputError
 from glute_study.stats.survival import cox_model, first_cramp_times, kaplan_meier
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "survival"
@@ -97,8 +97,9 @@ def test_km_median_on_flat_half_follows_print_survfit():
 def test_km_drops_missing_rows_and_counts_them(data):
     d = data.copy()
     d.loc[:4, "time"] = np.nan
-    res = kaplan_meier(d, time="time", event="event", group="group")
-    assert res.diagnostics["n_excluded"] == 5
+    with pytest.warns(GluteStudyWarning, match=r"kaplan_meier: dropped 5 of .* \(time: 5\)"):
+        res = kaplan_meier(d, time="time", event="event", group="group")
+    assert res.diagnostics["n_dropped"] == 5
     assert res.table["n"].iloc[-1] == len(data) - 5
 
 
@@ -306,7 +307,11 @@ def test_km_and_cox_run_on_simulated_study(study):
     km = kaplan_meier(data, time="time", event="event", group="arm")
     assert list(km.table["term"]) == ["control", "glute_training", "log_rank"]
     assert km.table["n"].iloc[:2].sum() == len(data)
-    cox = cox_model(data, "sitting_h_day + prior_cramps + C(arm)", time="time", event="event")
+    n_missing = int(data["sitting_h_day"].isna().sum())  # days without device wear
+    with pytest.warns(GluteStudyWarning, match=f"cox_model: dropped {n_missing} of"):
+        cox = cox_model(data, "sitting_h_day + prior_cramps + C(arm)", time="time",
+                        event="event")
+    assert cox.diagnostics["n_dropped"] == n_missing
     assert list(cox.table["term"]) == ["C(arm)[T.glute_training]", "sitting_h_day",
                                        "prior_cramps"]
     assert np.isfinite(cox.table["estimate"]).all()

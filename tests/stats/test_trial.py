@@ -77,7 +77,7 @@ def test_ancova_missing_rows_warn(ancova):
     ancova.loc[[0, 5], "glute_nm_kg_post"] = np.nan
     with pytest.warns(GluteStudyWarning, match="2 of 80 rows"):
         res = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg")
-    assert res.diagnostics["dropped"] == 2
+    assert res.diagnostics["n_dropped"] == 2
 
 
 def test_ancova_warns_on_unequal_slopes():
@@ -168,7 +168,7 @@ def test_mixed_anova_matches_aov_error():
 def test_mixed_anova_drops_incomplete_subjects():
     long = pd.read_csv(REF / "prepost.csv")
     long = long.drop(index=long.index[(long.participant_id == "T001") & (long.time == "post")])
-    with pytest.warns(GluteStudyWarning, match="1 participants"):
+    with pytest.warns(GluteStudyWarning, match="pre_post_anova: dropped 1 of 80 participants"):
         res = pre_post_anova(long)
     assert res.diagnostics["n"] == 79
     with pytest.raises(InputError, match="more than once"):
