@@ -57,12 +57,10 @@ PARAMETERS: dict[str, Parameter] = {
                   choices=("hypothesis", "null")),
         Parameter("alpha", float, 0.05, "significance level (CI level = 1 - alpha)",
                   check=_between(0, 1)),
-        Parameter("n_boot", int, 500, "bootstrap resamples (mediation, reliability)",
+        Parameter("n_boot", int, 500, "bootstrap resamples of the mediation analysis",
                   check=_at_least(0)),
         Parameter("n_sims", int, 100, "simulated studies per point of a power curve",
                   check=_at_least(1)),
-        Parameter("figure_width", str, "single", "journal width of the figures",
-                  choices=("single", "double")),
     ]
 }
 

@@ -48,7 +48,8 @@ def test_strings_and_numbers_are_converted(given, expected):
     ({"n": "5"}, "parameter 'n' must be at least 20; got 5"),
     ({"alpha": "1.5"}, "parameter 'alpha' must be between 0 and 1 (exclusive); got 1.5"),
     ({"scenario": "maybe"}, "parameter 'scenario' must be one of 'hypothesis', 'null'"),
-    ({"figure_width": 3}, "parameter 'figure_width' must be str; got int 3"),
+    ({"scenario": 3}, "parameter 'scenario' must be str; got int 3"),
+    ({"figure_width": "double"}, "unknown parameter 'figure_width'"),  # declared, never used
     ({"study_dir": "/no/such/folder"}, "parameter 'study_dir' must be an existing study folder"),
 ])
 def test_bad_parameters_are_clear_errors(given, message):
