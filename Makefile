@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := datasets/demo
 
-.PHONY: report test lint demo lock codebook clean help
+.PHONY: report test test-all lint demo lock codebook clean help
 
 help:
 	@echo "make report   - build the full report on the demo cohort into reports/demo/ (cached)"
-	@echo "make test     - run the whole test suite"
+	@echo "make test     - run the test suite without the slow calibration runs"
+	@echo "make test-all - run every test, the slow calibration runs too (what CI runs)"
 	@echo "make lint     - ruff"
 	@echo "make demo     - regenerate datasets/demo from its seed"
 	@echo "make lock     - re-resolve dependencies into requirements.lock"
@@ -28,6 +29,10 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# `-m` given again replaces the "not slow" of the pytest addopts in pyproject.toml.
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -m "slow or not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
