@@ -36,6 +36,7 @@ __all__ = [
     "first_cramp_times",
     "follow_up_window",
     "inside_follow_up",
+    "outside_follow_up",
     "participant_values",
     "randomised",
     "sitting_measures",
@@ -286,11 +287,39 @@ def inside_follow_up(frame: pd.DataFrame, column: str, window: pd.DataFrame) -> 
     """Whether each row's time (``frame[column]``) lies in its participant's follow-up.
 
     ``window`` is :func:`follow_up_window` of the participants table. A row of a participant
-    without a window, or without a time, is outside.
+    without a window, or without a time, is not inside (what the analyses count).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-01"]),
+    ...     "follow_up_end": pd.to_datetime(["2025-01-10"])})
+    >>> cramps = pd.DataFrame({"participant_id": ["a", "a", "a", "b"],
+    ...     "datetime": pd.to_datetime(["2024-12-31 23:59", "2025-01-10 23:59",
+    ...                                 "2025-01-11 00:00", "2025-01-05 12:00"])})
+    >>> inside_follow_up(cramps, "datetime", follow_up_window(people)).tolist()
+    [False, True, False, False]
+    >>> outside_follow_up(cramps, "datetime", follow_up_window(people)).tolist()
+    [True, False, True, False]
     """
+    start, end, time = _window_of_rows(frame, column, window)
+    return (time >= start) & (time < end)
+
+
+def outside_follow_up(frame: pd.DataFrame, column: str, window: pd.DataFrame) -> np.ndarray:
+    """Whether each row's time lies before or after its participant's follow-up.
+
+    The complement of :func:`inside_follow_up` among rows whose participant has a window and
+    whose time is known (the rows the validator warns about); see its examples.
+    """
+    start, end, time = _window_of_rows(frame, column, window)
+    return (time < start) | (time >= end)
+
+
+def _window_of_rows(frame: pd.DataFrame, column: str, window: pd.DataFrame):
     joined = window.reindex(frame["participant_id"])
     time = pd.to_datetime(frame[column]).to_numpy()
-    return (time >= joined["start"].to_numpy()) & (time < joined["end"].to_numpy())
+    return joined["start"].to_numpy(), joined["end"].to_numpy(), time
 
 
 def exposure_hours(exposure: pd.DataFrame, *, by: str | None = None) -> pd.Series:

@@ -44,6 +44,7 @@ from .codebook import (
     Table,
 )
 from .errors import GluteStudyError, StudyReadError
+from .measures import follow_up_window, outside_follow_up
 
 __all__ = [
     "PROBLEM_COLUMNS", "ValidationError", "check_tables", "conform", "read_study_folder",
@@ -1446,12 +1447,11 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
     # the rows of that participant are not also called outside follow-up
     doubtful = early | parts["participant_id"].duplicated(keep=False).to_numpy()
     window = parts[~doubtful].set_index("participant_id")[["follow_up_start", "follow_up_end"]]
+    follow_up = follow_up_window(parts[~doubtful])
     for name, col in (("exposure", "date"), ("cramps", "datetime")):
         frame = tables[name]
         joined = window.reindex(frame["participant_id"])
-        day = frame[col].dt.normalize().to_numpy()
-        outside = (day < joined["follow_up_start"].to_numpy()) | (
-            day > joined["follow_up_end"].to_numpy())
+        outside = outside_follow_up(frame, col, follow_up)
         for pid, idx in _groups(frame["participant_id"], outside):
             s, e = joined["follow_up_start"].iloc[idx[0]], joined["follow_up_end"].iloc[idx[0]]
             add("warning", name, idx[0], col, frame[col].iloc[idx[0]],

@@ -169,3 +169,25 @@ def test_groups_of_the_analysis_table(study):
     assert counts.max() - counts.min() <= 1  # thirds of the sample
     trial = measures.randomised(table)
     assert trial.tolist() == table["arm"].notna().tolist()
+
+
+def test_validator_warns_about_exactly_the_rows_the_analysis_leaves_out():
+    # One follow-up rule: the rows called "outside follow-up" when the study is checked are the
+    # rows the analysis table excludes as outside follow-up.
+    base = simulate_study(n=40, seed=6)
+    tables = {name: frame.copy() for name, frame in base.tables.items()}
+    exposure, cramps = tables["exposure"], tables["cramps"]
+    first_day = tables["participants"].set_index("participant_id")["follow_up_start"]
+    moved = exposure.index[:4]
+    exposure.loc[moved, "date"] = (exposure.loc[moved, "participant_id"].map(first_day)
+                                   - pd.Timedelta(days=1)).to_numpy()
+    late = cramps.index[:2]
+    last_day = tables["participants"].set_index("participant_id")["follow_up_end"]
+    cramps.loc[late, "datetime"] = (cramps.loc[late, "participant_id"].map(last_day)
+                                    + pd.Timedelta(days=1)).to_numpy()
+    cramps.loc[late, "session_id"] = None
+    study = type(base).from_tables(tables, metadata=base.metadata)
+    warned = study.problems[study.problems["rule"].str.startswith("outside follow-up")]
+    assert set(warned["table"]) == {"exposure", "cramps"}
+    left_out = study.exclusions[study.exclusions["reason"].str.endswith("outside follow-up")]
+    assert sorted(left_out["table"].value_counts().items()) == [("cramps", 2), ("exposure", 4)]
