@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             out / "mediation.csv": res.table.to_csv(index=False).encode("utf-8"),
             out / "mediation.txt": (res.text + "\n").encode("utf-8"),
             out / "mediation_sensitivity.csv":
-                res.diagnostics["sensitivity"].to_csv(index=False).encode("utf-8")})
+                res.frame("sensitivity").to_csv(index=False).encode("utf-8")})
         ax = mediation_sensitivity_plot(res)
         save_figure(ax.figure, out / "mediation_sensitivity", formats=("svg", "png"))
         record_owned(out, _FILES)

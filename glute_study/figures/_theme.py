@@ -1,9 +1,14 @@
-"""The one theme every figure uses: Okabe-Ito colours, fonts of at least 7 pt, journal widths."""
+"""The one theme every figure uses: Okabe-Ito colours, fonts of at least 7 pt, journal widths.
+
+The theme is seaborn's (:func:`seaborn.set_theme`, ``"paper"`` context, ``"ticks"`` style) with
+the Okabe-Ito palette and the sizes journals ask for laid over it, so seaborn's axes-level
+functions and plain matplotlib calls draw alike.
+"""
 
 from __future__ import annotations
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
+import seaborn as sns
 from matplotlib.text import Text
 
 #: Okabe & Ito (2008) colour-blind-safe palette, black last.
@@ -24,7 +29,6 @@ DOUBLE_COLUMN_MM = 174.0
 MIN_FONT_PT = 7.0
 
 _RC = {
-    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
     "font.size": 8,
     "axes.titlesize": 8,
     "axes.labelsize": 8,
@@ -46,8 +50,23 @@ _RC = {
 }
 
 
+def group_colours(n_colors: int) -> list[tuple[float, float, float]]:
+    """Colours for ``n_colors`` groups: the Okabe-Ito palette without its black (kept for
+    reference lines), cycled when there are more groups than colours.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> [mpl.colors.to_hex(c) for c in group_colours(2)]
+    ['#0072b2', '#d55e00']
+    >>> len(group_colours(9)), group_colours(8)[7] == group_colours(8)[0]
+    (9, True)
+    """
+    return sns.color_palette(list(PALETTE[:-1]), n_colors=n_colors)
+
+
 def set_theme() -> None:
-    """Apply the glute_study theme to matplotlib (and so to seaborn) for this session.
+    """Apply the glute_study theme (seaborn's machinery, the Okabe-Ito palette) for this session.
 
     Examples
     --------
@@ -55,8 +74,10 @@ def set_theme() -> None:
     >>> import matplotlib as mpl
     >>> mpl.rcParams["font.size"] >= MIN_FONT_PT
     True
+    >>> mpl.colors.to_hex(mpl.rcParams["axes.prop_cycle"].by_key()["color"][0]).upper()
+    '#0072B2'
     """
-    mpl.rcParams.update(_RC)
+    sns.set_theme(context="paper", style="ticks", palette=list(PALETTE), rc=_RC)
 
 
 def literal_text(ax) -> None:

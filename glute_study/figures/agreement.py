@@ -1,22 +1,26 @@
 """Plots of agreement, reliability and the trial effect: each takes ``ax=None`` and returns it.
 
-- :func:`bland_altman_plot`: differences against pair means, bias and 95 % limits of agreement
-  with their confidence bands, and the proportional-bias line.
-- :func:`reliability_plot`: the six ICC forms with their 95 % CIs, or session-vs-session
-  scatter with the line of identity.
-- :func:`trial_plot`: adjusted means by arm with 95 % CIs, and the difference.
+- :func:`bland_altman_plot`: differences against pair means (a seaborn regression plot: the
+  points and the proportional-bias line), bias and limits of agreement with their confidence
+  bands.
+- :func:`reliability_plot`: the six ICC forms with their CIs, or a session-vs-session
+  seaborn scatter with the line of identity.
+- :func:`trial_plot`: adjusted means by arm with their CIs, and the difference.
+
+Every interval is drawn and labelled at the result's confidence level.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from .._checks import check_one_of
 from .._escape import figure_text
-from ..stats._result import format_ci, format_number
+from ..stats._result import format_ci, format_number, level_pct
 from ._checks import require_result
-from ._theme import PALETTE, get_ax, literal_text
+from ._theme import PALETTE, get_ax, group_colours, literal_text
 
 __all__ = ["bland_altman_plot", "reliability_plot", "trial_plot"]
 
@@ -34,9 +38,11 @@ def bland_altman_plot(result, *, ax=None):
     Returns
     -------
     matplotlib.axes.Axes
-        Points (one per pair), a solid line at the bias and dashed lines at the 95 % limits of
-        agreement, each with a shaded band for its 95 % CI, and a dotted line for the
-        regression of the difference on the mean (proportional bias).
+        Points (one per pair) and a dotted line for the regression of the difference on the
+        mean (proportional bias), both drawn by :func:`seaborn.regplot`; a solid line at the
+        bias and dashed lines at the limits of agreement (labelled with the share of
+        differences they cover, ``"95 % LoA"``), each with a shaded band for its CI at the
+        result's level.
 
     Examples
     --------
@@ -49,17 +55,20 @@ def bland_altman_plot(result, *, ax=None):
     'iso minus hhd'
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    require_result(result, plot="bland_altman_plot",
+    require_result(result, plot="bland_altman_plot", frames={"pairs": ["mean", "difference"]},
                    producer="glute_study.stats.reliability.bland_altman")
     ax = get_ax(ax)
-    pairs = result.diagnostics["pairs"]
+    pairs = result.frame("pairs")
     t = result.table.set_index("term")
-    ax.scatter(pairs["mean"], pairs["difference"], s=12, color=PALETTE[0], alpha=0.8,
-               linewidths=0, label="pairs", zorder=3)
     x0, x1 = pairs["mean"].min(), pairs["mean"].max()
     pad = 0.05 * (x1 - x0 if x1 > x0 else 1.0)
     xs = np.array([x0 - pad, x1 + pad])
-    styles = {"bias": ("-", PALETTE[1], "bias"), "loa_lower": ("--", PALETTE[7], "95 % LoA"),
+    sns.regplot(data=pairs, x="mean", y="difference", ci=None, truncate=False, color=PALETTE[0],
+                label="pairs", scatter_kws={"s": 12, "alpha": 0.8, "linewidths": 0, "zorder": 3},
+                line_kws={"ls": ":", "color": PALETTE[2], "lw": 1.0,
+                          "label": "proportional bias"}, ax=ax)
+    loa = f"{level_pct(result.diagnostics['loa_coverage'])} % LoA"
+    styles = {"bias": ("-", PALETTE[1], "bias"), "loa_lower": ("--", PALETTE[7], loa),
               "loa_upper": ("--", PALETTE[7], None)}
     for term, (ls, colour, label) in styles.items():
         row = t.loc[term]
@@ -68,16 +77,15 @@ def bland_altman_plot(result, *, ax=None):
         ax.annotate(format_number(row.estimate), xy=(1.0, row.estimate),
                     xycoords=("axes fraction", "data"), xytext=(2, 0),
                     textcoords="offset points", va="center", fontsize=7, color=colour)
-    ols = result.model
-    if ols is not None:
-        ax.plot(xs, ols.params[0] + ols.params[1] * xs, ls=":", color=PALETTE[2], lw=1.0,
-                label="proportional bias")
     ax.axhline(0.0, color="0.7", lw=0.6, zorder=0)
     ax.set_xlim(*xs)
     xl, yl = (figure_text(result.diagnostics[k]) for k in ("x_label", "y_label"))
     ax.set_xlabel(f"mean of {xl} and {yl}")
     ax.set_ylabel(f"{yl} minus {xl}")
-    ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+    handles = dict(zip(*reversed(ax.get_legend_handles_labels())))
+    order = [k for k in ("pairs", "bias", loa, "proportional bias") if k in handles]
+    ax.legend([handles[k] for k in order], order, frameon=False, loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncols=2)
     literal_text(ax)
     return ax
 
@@ -91,9 +99,10 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
         The result of :func:`glute_study.stats.reliability.reliability`, or long data with
         the columns ``participant_id``, ``session`` and ``value`` (passed to it as is).
     kind : {"icc", "scatter"}
-        ``"icc"``: one point and 95 % CI per ICC form, with the Koo & Li (2016) bands
-        (poor < 0.5 < moderate < 0.75 < good < 0.9 < excellent) shaded. ``"scatter"``: each
-        later session against the first, with the line of identity.
+        ``"icc"``: one point and CI (at the result's level) per ICC form, with the Koo & Li
+        (2016) bands (poor < 0.5 < moderate < 0.75 < good < 0.9 < excellent) shaded.
+        ``"scatter"``: each later session against the first (:func:`seaborn.scatterplot`, one
+        colour per later session), with the line of identity.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -133,15 +142,20 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
                     lw=1.0, zorder=3)
         ax.set_yticks(y, [figure_text(f"{t} = {m}") for t, m in zip(icc.term, icc.mcgraw_wong)])
         ax.set_xlim(min(0.0, float(icc.ci_low.min()) - 0.05), 1.0)
-        ax.set_xlabel(f"intraclass correlation (95 % CI); n = {result.diagnostics['n']}, "
+        ax.set_xlabel(f"intraclass correlation ({level_pct(result.level)} % CI); "
+                      f"n = {result.diagnostics['n']}, "
                       f"k = {result.diagnostics['k']}")
         literal_text(ax)
         return ax
-    wide = result.diagnostics["wide"]
+    wide = result.frame("sessions")
     first = wide.columns[0]
-    for i, col in enumerate(wide.columns[1:]):
-        ax.scatter(wide[first], wide[col], s=12, color=PALETTE[i % (len(PALETTE) - 1)],
-                   linewidths=0, alpha=0.85, label=figure_text(f"session {col}"), zorder=3)
+    later = [figure_text(f"session {col}") for col in wide.columns[1:]]
+    long = pd.concat([pd.DataFrame({"first": wide[first].to_numpy(), "value": wide[col].to_numpy(),
+                                    "session": label})
+                      for col, label in zip(wide.columns[1:], later)], ignore_index=True)
+    sns.scatterplot(data=long, x="first", y="value", hue="session", hue_order=later,
+                    palette=group_colours(len(later)), s=12, linewidth=0, alpha=0.85, zorder=3,
+                    ax=ax)
     lo = float(np.nanmin(wide.to_numpy()))
     hi = float(np.nanmax(wide.to_numpy()))
     pad = 0.05 * (hi - lo if hi > lo else 1.0)
@@ -158,7 +172,7 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
 
 
 def trial_plot(result, *, ax=None):
-    """Adjusted means by arm with 95 % CIs, the difference written above them.
+    """Adjusted means by arm with their CIs, the difference written above them.
 
     Parameters
     ----------
@@ -170,7 +184,7 @@ def trial_plot(result, *, ax=None):
     -------
     matplotlib.axes.Axes
         One point with error bar per arm (reference first); the title gives each difference
-        from the reference arm with its 95 % CI.
+        from the reference arm with its CI at the result's level.
 
     Examples
     --------
@@ -187,19 +201,21 @@ def trial_plot(result, *, ax=None):
     """
     require_result(result, plot="trial_plot", producer="glute_study.stats.trial.trial_effect")
     ax = get_ax(ax)
+    level = result.level
     means = result.table[result.table.kind == "adjusted_mean"]
     arms = [t[len("mean["):-1] for t in means.term]
     x = np.arange(len(arms))
+    colours = group_colours(len(arms))
     err = np.vstack([means.estimate - means.ci_low, means.ci_high - means.estimate])
     for i in range(len(arms)):
         ax.errorbar(x[i], means.estimate.iloc[i], yerr=err[:, [i]], fmt="o", ms=5,
-                    capsize=3, lw=1.2, color=PALETTE[i % (len(PALETTE) - 1)], zorder=3)
+                    capsize=3, lw=1.2, color=colours[i], zorder=3)
     ax.set_xticks(x, [figure_text(a) for a in arms])
     ax.set_xlim(-0.6, len(arms) - 0.4)
     diffs = result.table[result.table.kind == "difference"]
     ax.set_title(figure_text("; ".join(f"{r.term}: {format_number(r.estimate)} "
-                                       f"({format_ci(r.ci_low, r.ci_high)})"
+                                       f"({format_ci(r.ci_low, r.ci_high, level=level)})"
                                        for r in diffs.itertuples())), fontsize=7)
-    ax.set_ylabel("adjusted mean (95 % CI)")
+    ax.set_ylabel(f"adjusted mean ({level_pct(level)} % CI)")
     literal_text(ax)
     return ax

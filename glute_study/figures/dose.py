@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from matplotlib.transforms import blended_transform_factory
+import seaborn as sns
 
 from .._escape import figure_text
+from ..stats._result import level_pct
 from ._checks import require_result
 from ._theme import PALETTE, get_ax, literal_text
 
@@ -12,21 +13,25 @@ __all__ = ["dose_response_plot"]
 
 
 def dose_response_plot(result, *, rug: bool = True, ax=None):
-    """Draw the predicted rate per 1000 h against the exposure, with its 95 % CI band.
+    """Draw the predicted rate per 1000 h against the dose, with its CI band.
+
+    The curve is a seaborn line (:func:`seaborn.lineplot`) over the band at the result's
+    confidence level, the rug :func:`seaborn.rugplot`.
 
     Parameters
     ----------
     result : Result
         What :func:`glute_study.stats.associations.dose_response` returned.
     rug : bool
-        Mark each participant's exposure value along the bottom of the axes.
+        Mark each participant's dose along the bottom of the axes.
     ax : matplotlib Axes, optional
         Where to draw; a new one-column figure when None.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The curve is the line labelled ``"spline"``; the rug is the line labelled ``"_rug"``.
+        The curve is the line labelled ``"spline"``, the band the first collection (labelled
+        ``"95 % CI"`` at ``level=0.95``), the rug a line collection labelled ``"_rug"``.
 
     Examples
     --------
@@ -42,21 +47,21 @@ def dose_response_plot(result, *, rug: bool = True, ax=None):
     'hamstring_cramps per 1000 h'
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    require_result(result, plot="dose_response_plot", has={"model.curve": ["rate"]},
+    require_result(result, plot="dose_response_plot",
+                   frames={"curve": ["x", "rate", "ci_low", "ci_high"], "observed": ["x"]},
                    producer="glute_study.stats.associations.dose_response")
     fit = result.model
-    curve = fit.curve
+    curve = result.frame("curve")
     ax = get_ax(ax)
     ax.fill_between(curve["x"], curve["ci_low"], curve["ci_high"], color=PALETTE[0], alpha=0.2,
-                    linewidth=0, label="95 % CI")
-    ax.plot(curve["x"], curve["rate"], color=PALETTE[0], label="spline")
+                    linewidth=0, label=f"{level_pct(result.level)} % CI")
+    sns.lineplot(data=curve, x="x", y="rate", color=PALETTE[0], label="spline", sort=False,
+                 errorbar=None, legend=False, ax=ax)
     if rug:
-        trans = blended_transform_factory(ax.transData, ax.transAxes)
-        x = fit.observed["x"].to_numpy()
-        ax.plot(x, [0.0] * len(x), linestyle="none", marker="|", markersize=4,
-                color=PALETTE[7], alpha=0.4, transform=trans, label="_rug", clip_on=False)
+        sns.rugplot(data=result.frame("observed"), x="x", height=0.03, color=PALETTE[7],
+                    alpha=0.4, linewidth=0.6, clip_on=False, ax=ax, label="_rug")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(figure_text(fit.exposure_col))
+    ax.set_xlabel(figure_text(fit.x))
     ax.set_ylabel(figure_text(f"{fit.events} per 1000 h"))
     literal_text(ax)
     return ax

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import seaborn as sns
 
+from ..stats._result import level_pct
 from ._checks import require_result
 from ._theme import PALETTE, get_ax, literal_text
 
@@ -17,7 +19,8 @@ def mediation_sensitivity_plot(result, *, ax=None):
     with both the mediator and the outcome, Ding & VanderWeele's bounding factor) and the line is
     the largest indirect rate ratio such a confounder could leave; the dotted vertical line marks
     the E-value. For a linear outcome the x axis is Imai-Keele-Yamamoto's rho, the correlation
-    of the two models' errors.
+    of the two models' errors. The line is a seaborn line (:func:`seaborn.lineplot`) over the
+    band at the result's confidence level.
 
     Parameters
     ----------
@@ -46,9 +49,9 @@ def mediation_sensitivity_plot(result, *, ax=None):
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     require_result(result, plot="mediation_sensitivity_plot",
-                   has={"diagnostics.sensitivity": ()},
+                   frames={"sensitivity": ["parameter", "value", "indirect", "ci_low", "ci_high"]},
                    producer="glute_study.stats.mediation.mediation")
-    sens = result.diagnostics["sensitivity"]
+    sens = result.frame("sensitivity")
     ax = get_ax(ax)
     if len(sens) == 0:
         ax.text(0.5, 0.5, "no sensitivity analysis for this model", ha="center",
@@ -57,8 +60,10 @@ def mediation_sensitivity_plot(result, *, ax=None):
         return ax
     x = sens["value"].to_numpy(dtype=float)
     ax.fill_between(x, sens["ci_low"].to_numpy(dtype=float), sens["ci_high"].to_numpy(dtype=float),
-                    color=PALETTE[0], alpha=0.2, linewidth=0, label="95 % CI")
-    ax.plot(x, sens["indirect"].to_numpy(dtype=float), color=PALETTE[0], label="indirect effect")
+                    color=PALETTE[0], alpha=0.2, linewidth=0,
+                    label=f"{level_pct(result.level)} % CI")
+    sns.lineplot(x=x, y=sens["indirect"].to_numpy(dtype=float), color=PALETTE[0], sort=False,
+                 errorbar=None, label="indirect effect", legend=False, ax=ax)
     null = sens.attrs.get("null", 0.0)
     ax.axhline(null, color=PALETTE[7], linewidth=0.8)
     if sens["parameter"].iloc[0] == "rho":

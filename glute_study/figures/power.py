@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import seaborn as sns
 
 from .._escape import figure_text
+from ..stats._result import level_pct
 from ._checks import require_result
-from ._theme import PALETTE, get_ax, literal_text
+from ._theme import PALETTE, get_ax, group_colours, literal_text
 
 __all__ = ["power_plot"]
 
@@ -14,8 +16,10 @@ __all__ = ["power_plot"]
 def power_plot(result, *, ax=None, target: float = 0.8):
     """Draw the power curve of each test in a :func:`~glute_study.stats.power` result.
 
-    Points are the simulated sample sizes with 95 % Monte Carlo (Wilson) intervals; the dashed
-    line is the target power and the dotted line the interpolated sample size reaching it.
+    One seaborn line per test (:func:`seaborn.lineplot`, ``hue="test"``) through the simulated
+    sample sizes, with their Monte Carlo (Wilson) intervals at the result's level as error bars;
+    the dashed line is the target power and the dotted line the interpolated sample size
+    reaching it.
 
     Parameters
     ----------
@@ -39,16 +43,20 @@ def power_plot(result, *, ax=None, target: float = 0.8):
     ['arm rate ratio', 'arm ANCOVA on glute_nm_kg_post']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    require_result(result, plot="power_plot", has={"table": ["n", "power", "test"]},
+    require_result(result, plot="power_plot",
                    producer="glute_study.stats.simulation_power.power")
-    table = result.table
+    table = result.table.assign(test=[figure_text(t) for t in result.table["test"]])
+    tests = list(dict.fromkeys(table["test"]))
+    colours = dict(zip(tests, group_colours(len(tests))))
     ax = get_ax(ax)
-    for i, (test, sub) in enumerate(table.groupby("test", sort=False)):
-        colour = PALETTE[i % (len(PALETTE) - 1)]
+    sns.lineplot(data=table, x="n", y="power", hue="test", hue_order=tests, palette=colours,
+                 marker="o", markersize=3, markeredgewidth=0, errorbar=None, sort=True, ax=ax)
+    for test, sub in table.groupby("test", sort=False):
+        colour = colours[test]
         n, p = sub["n"].to_numpy(dtype=float), sub["power"].to_numpy(dtype=float)
         err = np.vstack([p - sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy() - p])
-        ax.errorbar(n, p, yerr=np.clip(err, 0, None), color=colour, marker="o", markersize=3,
-                    capsize=2, label=figure_text(test))
+        ax.errorbar(n, p, yerr=np.clip(err, 0, None), color=colour, fmt="none", capsize=2,
+                    label=f"_{level_pct(result.level)} % interval {test}")
         above = np.flatnonzero(p >= target)
         if above.size and above[0] > 0:
             j = above[0]
@@ -57,7 +65,7 @@ def power_plot(result, *, ax=None, target: float = 0.8):
     ax.axhline(target, color=PALETTE[7], linestyle="--", linewidth=0.8)
     ax.set_ylim(0.0, 1.0)
     ax.set_xlabel("Athletes (n)")
-    ax.set_ylabel("Power")
+    ax.set_ylabel(f"Power ({level_pct(result.level)} % Monte Carlo interval)")
     ax.legend(frameon=False)
     literal_text(ax)
     return ax

@@ -8,9 +8,9 @@ from matplotlib import transforms
 
 from .._escape import figure_text
 from ..errors import InputError
-from ..stats._result import Result
-from ._checks import require_result
-from ._theme import PALETTE, get_ax, literal_text
+from ..stats._result import Result, level_pct
+from ._checks import level_of, require_result
+from ._theme import PALETTE, get_ax, group_colours, literal_text
 
 __all__ = ["forest_plot", "rates_plot"]
 
@@ -20,22 +20,23 @@ _INTERVAL_COLUMNS = ("term", "estimate", "ci_low", "ci_high")
 
 
 def _table_of(result_or_table, *, plot: str, producer: str | tuple[str, ...]) -> pd.DataFrame:
-    require_result(result_or_table, plot=plot, producer=producer,
-                   has={"table": _INTERVAL_COLUMNS}, or_table=_INTERVAL_COLUMNS)
+    require_result(result_or_table, plot=plot, producer=producer, or_table=_INTERVAL_COLUMNS)
     if isinstance(result_or_table, pd.DataFrame):
         return result_or_table
     return result_or_table.table
 
 
-def _ratio_label(table: pd.DataFrame, name: str) -> str:
+def _ratio_label(table: pd.DataFrame, kind: str, level: float) -> str:
     scales = set(table["scale"]) if "scale" in table.columns else set()
     if scales and all(s.startswith("OR") for s in scales):
-        return "Odds ratio (95 % CI)"
-    if scales and all(s == "IRR" for s in scales):
-        return "Rate ratio (95 % CI)"
-    if scales:
-        return "Ratio (95 % CI)"
-    return "Odds ratio (95 % CI)" if "logistic" in name else "Rate ratio (95 % CI)"
+        what = "Odds ratio"
+    elif scales and all(s == "IRR" for s in scales):
+        what = "Rate ratio"
+    elif scales:
+        what = "Ratio"
+    else:
+        what = "Odds ratio" if kind == "logistic_model" else "Rate ratio"
+    return f"{what} ({level_pct(level)} % CI)"
 
 
 def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
@@ -48,7 +49,8 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
         :func:`~glute_study.stats.incidence.rate_ratio`,
         :func:`~glute_study.stats.logistic.logistic_model`, or any table with ``term,
         estimate, ci_low, ci_high``. ``Intercept`` rows are left out; two-part models get one
-        row per part, labelled ``term (zero)`` for the zero part.
+        row per part, labelled ``term (zero)`` for the zero part. The axis label gives the
+        result's confidence level (a table's ``attrs["level"]``, else 95 %).
     ax : matplotlib Axes, optional
     annotate : bool
         Write "estimate (low to high)" at the right of each row.
@@ -69,7 +71,7 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     'log'
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    name = result_or_table.name if isinstance(result_or_table, Result) else ""
+    kind = result_or_table.kind if isinstance(result_or_table, Result) else ""
     table = _table_of(result_or_table, plot="forest_plot",
                       producer=("glute_study.stats.counts.count_model",
                                 "glute_study.stats.incidence.rate_ratio",
@@ -95,7 +97,7 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     ax.set_xscale("log")
     ax.set_yticks(y, [figure_text(t) for t in labels])
     ax.set_ylim(-0.7, len(table) - 0.3)
-    ax.set_xlabel(_ratio_label(table, name))
+    ax.set_xlabel(_ratio_label(table, kind, level_of(result_or_table)))
     finite = np.concatenate([low, high])
     finite = finite[np.isfinite(finite)]
     lo, hi = min(finite.min(), 1.0), max(finite.max(), 1.0)
@@ -116,7 +118,8 @@ def rates_plot(incidence_result, *, ax=None):
     ----------
     incidence_result : Result or pandas.DataFrame
         From :func:`~glute_study.stats.incidence.incidence` (with ``by=``); the ``overall`` row
-        is drawn as a dashed line with a shaded interval behind the groups.
+        is drawn as a dashed line with a shaded interval behind the groups. The axis label gives
+        the result's confidence level.
     ax : matplotlib Axes, optional
 
     Returns
@@ -141,6 +144,7 @@ def rates_plot(incidence_result, *, ax=None):
     if len(groups) == 0:
         groups, overall = overall.reset_index(drop=True), overall.iloc[0:0]
     ax = get_ax(ax)
+    colours = group_colours(len(groups))
     x = np.arange(len(groups))
     est = groups["estimate"].to_numpy(float)
     err = np.vstack([est - groups["ci_low"].to_numpy(float),
@@ -152,11 +156,11 @@ def rates_plot(incidence_result, *, ax=None):
                    label="overall")
     for i in range(len(groups)):
         ax.errorbar(x[i], est[i], yerr=err[:, [i]], fmt="o",
-                    color=PALETTE[i % (len(PALETTE) - 1)], capsize=3, markersize=4)
+                    color=colours[i], capsize=3, markersize=4)
     ax.set_xticks(x, [figure_text(t) for t in groups["term"]])
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(f"Incidence per {per:g} h (95 % CI)")
+    ax.set_ylabel(f"Incidence per {per:g} h ({level_pct(level_of(incidence_result))} % CI)")
     if len(overall):
         ax.legend(frameon=False, loc="upper right")
     literal_text(ax)

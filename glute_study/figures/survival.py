@@ -6,20 +6,21 @@ import numpy as np
 
 from .._escape import figure_text
 from ._checks import require_result
-from ._theme import PALETTE, get_ax, literal_text
+from ._theme import get_ax, group_colours, literal_text
 
 __all__ = ["km_plot"]
 
 
 def km_plot(result, *, ci: bool = True, ax=None):
-    """Draw Kaplan-Meier step curves, one per group, with censoring marks and 95 % CI bands.
+    """Draw Kaplan-Meier step curves, one per group, with censoring marks and CI bands.
 
     Parameters
     ----------
     result : Result
         What :func:`glute_study.stats.survival.kaplan_meier` returned.
     ci : bool
-        Shade the pointwise 95 % confidence band (log scale, as in the result).
+        Shade the pointwise confidence band at the result's level (log scale, as in the
+        result).
     ax : matplotlib Axes, optional
         Where to draw; a new one-column figure when None.
 
@@ -40,14 +41,16 @@ def km_plot(result, *, ci: bool = True, ax=None):
     ['a (n = 4)', 'b (n = 4)']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    require_result(result, plot="km_plot", has={"model.curve": ["surv"]},
+    require_result(result, plot="km_plot",
+                   frames={"curve": ["group", "time", "surv", "ci_low", "ci_high", "n_censor"]},
                    producer="glute_study.stats.survival.kaplan_meier")
     fit = result.model
-    curve = fit.curve
+    curve = result.frame("curve")
     ax = get_ax(ax)
+    colours = group_colours(curve["group"].nunique())
     ns = result.table.set_index("term")["n"]
     for i, (group, g) in enumerate(curve.groupby("group", sort=False)):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = colours[i]
         t = np.r_[0.0, g["time"].to_numpy()]
         s = np.r_[1.0, g["surv"].to_numpy()]
         n = int(ns[group])

@@ -7,8 +7,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from .._checks import check_level
 from .._escape import html_text, printable
+from ..errors import InputError
 
 #: Columns every result table starts with, in this order.
 TABLE_COLUMNS = ("term", "estimate", "ci_low", "ci_high", "p_value")
@@ -31,6 +34,24 @@ class Result:
         The underlying fitted object (statsmodels results, ...), where one exists.
     name : str
         A short name for the analysis, used in reports.
+    level : float or None
+        The confidence level of every interval in the result (0.95 for 95 % intervals); None
+        for a result without intervals (an analytic power calculation).
+    kind : str
+        What analysis made the result (``"kaplan_meier"``, ``"dose_response"``...): the figure
+        functions check it. It is ``name`` when not given.
+    frames : dict of str to pandas.DataFrame
+        Named tidy tables beside ``table`` that plots draw (``"curve"``, ``"pairs"``,
+        ``"sensitivity"``...); read one with :meth:`frame`.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"term": ["x"], "estimate": [1.0], "ci_low": [0.5],
+    ...                       "ci_high": [2.0], "p_value": [0.3]})
+    >>> res = Result(table, "", name="demo", level=0.9,
+    ...              frames={"curve": pd.DataFrame({"x": [0.0, 1.0]})})
+    >>> res.kind, res.level, list(res.frame("curve").columns)
+    ('demo', 0.9, ['x'])
     """
 
     table: pd.DataFrame
@@ -38,9 +59,46 @@ class Result:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     model: Any = None
     name: str = "result"
+    level: float | None = 0.95
+    kind: str = ""
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.table = tidy_table(self.table)
+        if self.level is not None:
+            self.level = check_level(self.level)
+        if not self.kind:
+            self.kind = self.name
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The tidy frame ``name`` (one of :attr:`frames`); an InputError names those there are.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"term": ["x"], "estimate": [1.0], "ci_low": [0.5],
+        ...                       "ci_high": [2.0], "p_value": [0.3]})
+        >>> Result(table, "", name="demo").frame("curve")
+        Traceback (most recent call last):
+        ...
+        glute_study.errors.InputError: Result 'demo' has no frame 'curve' (it has: none).
+        """
+        if name not in self.frames:
+            has = ", ".join(repr(k) for k in self.frames) or "none"
+            raise InputError(f"Result {self.name!r} has no frame {name!r} (it has: {has}).")
+        return self.frames[name]
+
+    @property
+    def level_pct(self) -> str:
+        """The level as a percentage for labels: ``'95'`` at 0.95, ``'90'`` at 0.9.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"term": ["x"], "estimate": [1.0], "ci_low": [0.5],
+        ...                       "ci_high": [2.0], "p_value": [0.3]})
+        >>> Result(table, "", level=0.9).level_pct
+        '90'
+        """
+        return level_pct(0.95 if self.level is None else self.level)
 
     def __repr__(self) -> str:
         with pd.option_context("display.width", 120, "display.max_columns", 20):
@@ -133,5 +191,26 @@ def format_ci(low: float, high: float, digits: int = 2, level: float = 0.95) -> 
     >>> format_ci(1.0213, 1.1702)
     '95 % CI 1.02 to 1.17'
     """
-    pct = f"{level * 100:g}"
-    return f"{pct} % CI {format_number(low, digits)} to {format_number(high, digits)}"
+    return f"{level_pct(level)} % CI {format_number(low, digits)} to {format_number(high, digits)}"
+
+
+def level_pct(level: float) -> str:
+    """A confidence level as the percentage labels print: ``'95'``, ``'90'``, ``'99.9'``.
+
+    Examples
+    --------
+    >>> level_pct(0.95), level_pct(0.9), level_pct(0.999)
+    ('95', '90', '99.9')
+    """
+    return f"{level * 100:g}"
+
+
+def z_of(level: float) -> float:
+    """The two-sided normal quantile of a confidence level: 1.96 at 0.95, 1.64 at 0.9.
+
+    Examples
+    --------
+    >>> round(z_of(0.95), 4), round(z_of(0.9), 4)
+    (1.96, 1.6449)
+    """
+    return float(stats.norm.ppf((1 + level) / 2))

@@ -59,7 +59,7 @@ def _result(term: str, value: float, inputs: dict, text: str, name: str) -> Resu
     row = {"term": term, "estimate": value, "ci_low": np.nan, "ci_high": np.nan,
            "p_value": np.nan}
     row.update(inputs)
-    return Result(pd.DataFrame([row]), text, diagnostics=dict(inputs), name=name)
+    return Result(pd.DataFrame([row]), text, diagnostics=dict(inputs), name=name, level=None)
 
 
 def _solve_n(power_at, target: float, n_min: float) -> float:

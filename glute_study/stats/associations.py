@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import interpolate, optimize, special, stats
 
-from .._checks import check_one_of, require_columns
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ._design import covariate_matrix, drop_incomplete
-from ._result import Result, format_ci, format_number, format_p
+from ._result import Result, format_ci, format_number, format_p, z_of
 
 __all__ = [
     "DoseResponseFit",
@@ -34,7 +34,6 @@ __all__ = [
     "sitting_strength",
 ]
 
-_Z95 = stats.norm.ppf(0.975)
 
 #: The two sitting variables of the analysis table, by instrument.
 SITTING_COLUMNS = {"device": "sitting_h_day", "self_report": "self_report_sitting_h_day"}
@@ -63,6 +62,7 @@ def partial_correlation(
     y: str,
     covariates: Sequence[str] = (),
     method: str = "pearson",
+    level: float = 0.95,
 ) -> Result:
     """Correlation between ``x`` and ``y`` adjusted for ``covariates``.
 
@@ -79,12 +79,14 @@ def partial_correlation(
     method : {"pearson", "spearman"}
         Spearman ranks every numeric column (ties get their average rank) before the same
         computation.
+    level : float
+        Confidence level of the interval.
 
     Returns
     -------
     Result
         ``.table`` with one row: ``term`` (``"x ~ y"``), the partial correlation
-        (``estimate``) with its 95 % CI and p, plus ``n``, ``df``, ``statistic`` (t),
+        (``estimate``) with its CI at ``level`` and p, plus ``n``, ``df``, ``statistic`` (t),
         ``method`` and ``covariates``.
 
     Notes
@@ -92,8 +94,8 @@ def partial_correlation(
     The partial correlation is the Pearson correlation of the residuals of ``x`` and ``y``
     regressed (least squares with an intercept) on the ``k`` covariate columns. Its test is
     ``t = r sqrt(df / (1 - r^2))`` on ``df = n - 2 - k`` degrees of freedom, and the CI is
-    Fisher's: ``tanh(atanh(r) +- 1.96 / sqrt(n - 3 - k))``. This is what R gives from
-    ``cor()`` of ``lm`` residuals (and ``ppcor::pcor.test``), and what pingouin's
+    Fisher's: ``tanh(atanh(r) +- z / sqrt(n - 3 - k))`` (z = 1.96 at 95 %). This is what R
+    gives from ``cor()`` of ``lm`` residuals (and ``ppcor::pcor.test``), and what pingouin's
     ``partial_corr`` computes.
 
     Examples
@@ -109,6 +111,7 @@ def partial_correlation(
     0  sitting ~ strength    -0.477  -0.578   -0.362  200  197
     """
     check_one_of("method", method, ["pearson", "spearman"])
+    level = check_level(level)
     covariates = list(covariates)
     cols = [x, y, *covariates]
     require_columns(data, cols, where="data")
@@ -145,7 +148,8 @@ def partial_correlation(
     se_z = 1 / np.sqrt(n - 3 - k)
     with np.errstate(divide="ignore"):
         z = np.arctanh(r)
-    low, high = np.tanh(z - _Z95 * se_z), np.tanh(z + _Z95 * se_z)
+    zq = z_of(level)
+    low, high = np.tanh(z - zq * se_z), np.tanh(z + zq * se_z)
     table = pd.DataFrame(
         {"term": [f"{x} ~ {y}"], "estimate": [r], "ci_low": [low], "ci_high": [high],
          "p_value": [p], "n": [n], "df": [df], "statistic": [t], "method": [method],
@@ -155,9 +159,10 @@ def partial_correlation(
     adj = f" adjusted for {', '.join(covariates)}" if covariates else ""
     text = (f"The {'partial ' if covariates else ''}{method.capitalize()} correlation between "
             f"{x} and {y}{adj} was {symbol}({df}) = {format_number(r)} "
-            f"({format_ci(low, high)}, {format_p(p)}; n = {n}).")
+            f"({format_ci(low, high, level=level)}, {format_p(p)}; n = {n}).")
     diagnostics = {"n": n, **complete.diagnostics, "covariate_columns": k}
-    return Result(table, text, diagnostics=diagnostics, name="partial_correlation")
+    return Result(table, text, diagnostics=diagnostics, name="partial_correlation",
+                  level=level)
 
 
 def sitting_strength(
@@ -166,6 +171,7 @@ def sitting_strength(
     strength: str = "glute_nm_kg",
     covariates: Sequence[str] = ("age", "sex"),
     method: str = "pearson",
+    level: float = 0.95,
 ) -> Result:
     """Partial correlation of glute strength with device and with self-reported sitting.
 
@@ -183,6 +189,8 @@ def sitting_strength(
         Columns to adjust for.
     method : {"pearson", "spearman"}
         As in :func:`partial_correlation`.
+    level : float
+        Confidence level of the intervals.
 
     Returns
     -------
@@ -208,13 +216,14 @@ def sitting_strength(
     1  self_report  self_report_sitting_h_day ~ glute_nm_kg    -0.090  150
     """
     require_columns(data, [SITTING_COLUMNS["device"], strength, *covariates], where="data")
+    level = check_level(level)
     rows, texts = [], []
     for instrument, col in SITTING_COLUMNS.items():
         try:
             if col not in data.columns:
                 raise InputError(f"data has no column {col!r}")
             res = partial_correlation(data, x=col, y=strength, covariates=covariates,
-                                      method=method)
+                                      method=method, level=level)
         except InputError as err:
             if instrument == "device":
                 raise
@@ -229,7 +238,7 @@ def sitting_strength(
     table = pd.concat(rows, ignore_index=True)
     table["n"] = table["n"].astype(int)
     return Result(table, " ".join(texts), diagnostics={"strength": strength},
-                  name="sitting_strength")
+                  name="sitting_strength", level=level)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,13 +404,14 @@ class DoseResponseFit:
         grid over the observed range of the exposure, other covariates at their means.
     observed : DataFrame
         ``x, events, exposure``: the data the models were fitted to (for a rug or binned rates).
+        The result carries both as its frames ``"curve"`` and ``"observed"``.
     knots : ndarray
         Boundary and interior knots of the spline (lower, interior..., upper).
     spline, linear : statsmodels GLM results
         The negative-binomial fits with the spline and with a straight line (theta fixed at
         its ML estimate, as ``glm.nb`` reports).
-    exposure_col, events : str
-        The column names.
+    x, events : str
+        The column names of the dose and the counts.
     """
 
     curve: pd.DataFrame
@@ -409,7 +419,7 @@ class DoseResponseFit:
     knots: np.ndarray
     spline: object
     linear: object
-    exposure_col: str
+    x: str
     events: str
     thetas: dict = field(default_factory=dict)
 
@@ -417,11 +427,12 @@ class DoseResponseFit:
 def dose_response(
     data: pd.DataFrame,
     *,
-    exposure_col: str = "sitting_h_day",
+    x: str = "sitting_h_day",
     events: str = "hamstring_cramps",
-    offset: str = "exposure_h",
+    exposure: str = "exposure_h",
     df: int = 3,
     covariates: Sequence[str] = (),
+    level: float = 0.95,
 ) -> Result:
     """Dose-response of the cramp rate on sitting: negative binomial with a natural spline.
 
@@ -429,27 +440,31 @@ def dose_response(
     ----------
     data : DataFrame
         The analysis table (one row per participant).
-    exposure_col : str
+    x : str
         The dose (daily sitting hours).
     events : str
         Event counts (cramps).
-    offset : str
-        Exposure hours; the model uses ``log(offset)`` as an offset, so rates are per hour
-        (reported per 1000 h). Must be positive.
+    exposure : str
+        Hours of training and match; the model uses ``log(exposure)`` as an offset, so rates
+        are per hour (reported per 1000 h). Must be positive.
     df : int
         Degrees of freedom of the natural cubic spline (``df - 1`` interior knots), >= 2.
     covariates : sequence of str
         Adjustment columns (text columns are dummy coded).
+    level : float
+        Confidence level of the IRR's interval and of the curve's band.
 
     Returns
     -------
     Result
-        ``.table`` has three rows: ``exposure_col`` -- the rate ratio (IRR) per unit from the
-        linear model, with Wald CI and p; ``ns(exposure_col, df=3)`` -- the likelihood-ratio
+        ``.table`` has three rows: ``x`` -- the rate ratio (IRR) per unit from the
+        linear model, with Wald CI and p; ``ns(x, df=3)`` -- the likelihood-ratio
         test of any association (spline model against the model without the exposure);
         ``non_linearity`` -- the likelihood-ratio test of the spline against the straight
         line. Extra columns ``model``, ``statistic`` (z or LR chi-square) and ``df``.
-        ``.model`` is a :class:`DoseResponseFit` with the predicted curve.
+        ``.frames["curve"]`` is the predicted rate per 1000 h on a grid (``x, rate, ci_low,
+        ci_high``), ``.frames["observed"]`` the fitted rows (``x, events, exposure``);
+        ``.model`` is a :class:`DoseResponseFit`.
 
     Warns
     -----
@@ -464,7 +479,7 @@ def dose_response(
     quantiles of the exposure (R's type 7), boundary knots at its range, basis built as in R
     (see :func:`natural_spline_basis`). The negative-binomial models are fitted as
     ``MASS::glm.nb``: IRLS for the coefficients alternating with the ML estimate of theta;
-    standard errors hold theta fixed. The curve's 95 % CIs are Wald intervals on the log
+    standard errors hold theta fixed. The curve's CIs are Wald intervals on the log
     scale. Likelihood-ratio tests compare fits that each estimate their own theta (R
     ``anova()`` on ``glm.nb`` fits).
 
@@ -482,13 +497,15 @@ def dose_response(
     0            sitting_h_day     1.276    0.000      3.978  NaN
     1  ns(sitting_h_day, df=3)       NaN    0.001     16.005  3.0
     2            non_linearity       NaN    0.916      0.176  2.0
-    >>> res.model.curve.shape
+    >>> res.frame("curve").shape
     (50, 4)
     """
     covariates = list(covariates)
+    level = check_level(level)
     if not isinstance(df, int | np.integer) or df < 2:
         raise InputError(f"`df` must be an integer >= 2 (df = 1 is the linear model); got {df!r}.")
-    cols = [exposure_col, events, offset, *covariates]
+    dose = x
+    cols = [dose, events, exposure, *covariates]
     require_columns(data, cols, where="data")
     complete = drop_incomplete(data[cols], cols, what="dose_response", stacklevel=3)
     frame = complete.frame
@@ -498,22 +515,22 @@ def dose_response(
     y = frame[events].to_numpy(float)
     if (y < 0).any() or not np.allclose(y, np.round(y)):
         raise InputError(f"column {events!r} must hold non-negative whole counts.")
-    hours = frame[offset].to_numpy(float)
+    hours = frame[exposure].to_numpy(float)
     if (hours <= 0).any():
         bad = int((hours <= 0).sum())
-        raise InputError(f"column {offset!r} has {bad} non-positive exposure value(s); a rate "
+        raise InputError(f"column {exposure!r} has {bad} non-positive exposure value(s); a rate "
                          "needs positive exposure hours. Drop those rows or fix the exposure.")
-    x = frame[exposure_col].to_numpy(float)
+    x = frame[dose].to_numpy(float)
     inner, boundary = _ns_knots(x, df)
     basis = natural_spline_basis(x, knots=inner, boundary_knots=boundary)
     cmat, cnames = covariate_matrix(frame, covariates)
     one = np.ones((len(frame), 1))
-    spline_names = [f"ns({exposure_col}, df={df})[{i + 1}]" for i in range(df)]
+    spline_names = [f"ns({dose}, df={df})[{i + 1}]" for i in range(df)]
     log_off = np.log(hours)
     fit_s = _fit_nb(y, np.hstack([one, basis, cmat]), log_off,
                     ["Intercept", *spline_names, *cnames])
     fit_l = _fit_nb(y, np.hstack([one, x[:, None], cmat]), log_off,
-                    ["Intercept", exposure_col, *cnames])
+                    ["Intercept", dose, *cnames])
     fit_0 = _fit_nb(y, np.hstack([one, cmat]), log_off, ["Intercept", *cnames])
     n_par = len(fit_s.params)
     if y.sum() < 10 * n_par:
@@ -530,15 +547,16 @@ def dose_response(
                           stacklevel=2)
 
     b, se = fit_l.params[1], np.sqrt(fit_l.cov[1, 1])
+    zq = z_of(level)
     z = b / se
     lr_all = 2 * (fit_s.loglik - fit_0.loglik)
     lr_nl = 2 * (fit_s.loglik - fit_l.loglik)
     p_all, p_nl = stats.chi2.sf(lr_all, df), stats.chi2.sf(lr_nl, df - 1)
     table = pd.DataFrame({
-        "term": [exposure_col, f"ns({exposure_col}, df={df})", "non_linearity"],
+        "term": [dose, f"ns({dose}, df={df})", "non_linearity"],
         "estimate": [np.exp(b), np.nan, np.nan],
-        "ci_low": [np.exp(b - _Z95 * se), np.nan, np.nan],
-        "ci_high": [np.exp(b + _Z95 * se), np.nan, np.nan],
+        "ci_low": [np.exp(b - zq * se), np.nan, np.nan],
+        "ci_high": [np.exp(b + zq * se), np.nan, np.nan],
         "p_value": [2 * stats.norm.sf(abs(z)), p_all, p_nl],
         "model": ["linear", "spline vs none", "spline vs linear"],
         "statistic": [z, lr_all, lr_nl],
@@ -552,16 +570,17 @@ def dose_response(
     eta = xg @ fit_s.params + np.log(1000.0)
     se_eta = np.sqrt(np.einsum("ij,jk,ik->i", xg, fit_s.cov, xg))
     curve = pd.DataFrame({"x": grid, "rate": np.exp(eta),
-                          "ci_low": np.exp(eta - _Z95 * se_eta),
-                          "ci_high": np.exp(eta + _Z95 * se_eta)})
+                          "ci_low": np.exp(eta - zq * se_eta),
+                          "ci_high": np.exp(eta + zq * se_eta)})
 
     irr = table.loc[0]
     pct = (irr["estimate"] - 1) * 100
     direction = "higher" if pct >= 0 else "lower"
     adj = f", adjusted for {', '.join(covariates)}," if covariates else ""
-    text = (f"Each additional unit of {exposure_col}{adj} was associated with a "
+    ci = format_ci(irr["ci_low"], irr["ci_high"], level=level)
+    text = (f"Each additional unit of {dose}{adj} was associated with a "
             f"{format_number(abs(pct), 0)} % {direction} {events} rate "
-            f"(IRR {format_number(irr['estimate'])}, {format_ci(irr['ci_low'], irr['ci_high'])},"
+            f"(IRR {format_number(irr['estimate'])}, {ci},"
             f" {format_p(irr['p_value'])}). A natural spline (df = {df}) showed "
             f"{'evidence' if p_nl < 0.05 else 'no clear evidence'} of a non-linear "
             f"dose-response (likelihood-ratio chi2({df - 1}) = {format_number(lr_nl)}, "
@@ -580,11 +599,12 @@ def dose_response(
         "aic_spline": -2 * fit_s.loglik + 2 * (len(fit_s.params) + 1),
         "aic_linear": -2 * fit_l.loglik + 2 * (len(fit_l.params) + 1),
     }
+    observed = pd.DataFrame({"x": x, "events": y, "exposure": hours})
     fit = DoseResponseFit(
-        curve=curve,
-        observed=pd.DataFrame({"x": x, "events": y, "exposure": hours}),
+        curve=curve, observed=observed,
         knots=diagnostics["knots"], spline=fit_s.results, linear=fit_l.results,
-        exposure_col=exposure_col, events=events,
+        x=dose, events=events,
         thetas={"spline": fit_s.theta, "linear": fit_l.theta, "reduced": fit_0.theta},
     )
-    return Result(table, text, diagnostics=diagnostics, model=fit, name="dose_response")
+    return Result(table, text, diagnostics=diagnostics, model=fit, name="dose_response",
+                  level=level, frames={"curve": curve, "observed": observed})

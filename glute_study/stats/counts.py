@@ -623,7 +623,7 @@ def count_model(
     Each additional hour of daily sitting was associated with a 14 % higher cramp rate
     (IRR 1.14, 95 % CI 0.99 to 1.32, p = .070).
     """
-    check_level(level)
+    level = check_level(level)
     if exposure is None:
         raise InputError("`exposure` must name the exposure-hours column; rates need it.")
     fit = _fit(data, formula, exposure, family, robust, zero_formula)
@@ -648,7 +648,7 @@ def count_model(
                  for r in table.to_dict("records") if r["term"] != "Intercept"]
     table = table.drop(columns="family")
     return Result(table, "\n".join(sentences), diagnostics=diagnostics, model=fit,
-                  name=f"count_model ({family})")
+                  name=f"count_model ({family})", kind="count_model", level=level)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -757,7 +757,8 @@ def compare_count_models(
             + "; ".join(f"{r['term']} AIC {r['aic']:.1f}" for r in rows) + ".")
     d = fits["poisson"].design
     diagnostics = {"n": d.n, "n_dropped": d.n_dropped, "dropped_by": d.dropped_by}
-    return Result(table, text, diagnostics=diagnostics, model=fits, name="compare_count_models")
+    return Result(table, text, diagnostics=diagnostics, model=fits, name="compare_count_models",
+                  level=None)
 
 
 # --------------------------------------------------------------------------- prediction
@@ -817,7 +818,7 @@ def predict_rates(result: Result, newdata, *, per: float = 1000, level: float = 
     if not isinstance(fit, CountFit):
         raise InputError("`result` must come from count_model(); got "
                          f"{type(result).__name__}.")
-    check_level(level)
+    level = check_level(level)
     if not per > 0:
         raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
     new = pd.DataFrame(newdata).reset_index(drop=True)
@@ -868,4 +869,4 @@ def predict_rates(result: Result, newdata, *, per: float = 1000, level: float = 
     lines = [f"At {r['term']}, the predicted rate was {format_number(r['estimate'])} per "
              f"{per:g} h ({format_ci(r['ci_low'], r['ci_high'], level=level)})." for r in rows]
     return Result(table, "\n".join(lines) + held, diagnostics={"held_at": filled, "per": per},
-                  name="predict_rates")
+                  name="predict_rates", level=level)

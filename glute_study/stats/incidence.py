@@ -134,7 +134,7 @@ def incidence(
     >>> print(res.text.splitlines()[-1])
     Overall, the incidence was 13.33 per 1000 h (95 % CI 4.89 to 29.02; 6 events in 450 h).
     """
-    check_level(level)
+    level = check_level(level)
     if not per > 0:
         raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
     cols = [events, exposure] + ([by] if by is not None else [])
@@ -170,6 +170,7 @@ def incidence(
         "\n".join(lines),
         diagnostics={"n_rows": len(df), **dropped, "level": level},
         name="incidence",
+        level=level,
     )
 
 
@@ -281,7 +282,7 @@ def rate_ratio(
     p = .099; exact conditional test).
     """
     check_one_of("method", method, ["exact", "score", "wald"])
-    check_level(level)
+    level = check_level(level)
     df, dropped = _clean(data, [events, exposure, group], events, exposure, "rate_ratio")
     _warn_missing_groups(df, group, "left out of every comparison")
     if isinstance(df[group].dtype, pd.CategoricalDtype):
@@ -328,4 +329,5 @@ def rate_ratio(
         diagnostics={"n_rows": len(df), **dropped, "level": level,
                      "method": method},
         name="rate_ratio",
+        level=level,
     )

@@ -283,7 +283,7 @@ def logistic_model(
     ...
     glute_study.errors.InputError: the outcome y is completely separated by x: ...
     """
-    check_level(level)
+    level = check_level(level)
     check_one_of("ci", ci, ["wald", "profile"])
     d = build_design(data, formula, what="logistic_model")
     y = d.y
@@ -359,4 +359,5 @@ def logistic_model(
         diagnostics["aic"] = -2 * loglik + 2 * X.shape[1]
     return Result(table, "\n".join(lines), diagnostics=diagnostics,
                   model={"params": beta, "cov": cov, "design": d},
-                  name="logistic_model (Firth)" if firth else "logistic_model")
+                  name="logistic_model (Firth)" if firth else "logistic_model",
+                  kind="logistic_model", level=level)

@@ -50,19 +50,18 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._checks import check_one_of, require_columns
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ..parallel import run_tasks, spawn_seeds
 from ._design import covariate_matrix, drop_incomplete
 from ._kernels import BatchFit, fit_batch, single_threaded_blas
-from ._result import Result, format_ci, format_number, format_p
+from ._result import Result, format_ci, format_number, format_p, level_pct
 
 __all__ = ["mediation"]
 
 #: Bootstrap replicates per task; fixed so results do not depend on the executor.
 CHUNK = 250
 _FAMILIES = ("negbin", "poisson", "gaussian", "logistic")
-_LEVEL = 0.95
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
 _GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
 
@@ -326,6 +325,7 @@ def mediation(
     cluster: str | None = None,
     seed: int | None = None,
     executor: Any = None,
+    level: float = 0.95,
 ) -> Result:
     """Natural direct and indirect effects of ``x`` on a rate (or other) outcome through ``m``.
 
@@ -362,6 +362,9 @@ def mediation(
         Where bootstrap chunks run (see :mod:`glute_study.parallel`); ``None`` uses threads in
         this process, ``"tcp://host:8786"`` a Dask cluster.
 
+    level : float
+        Confidence level of the bootstrap intervals and the sensitivity band.
+
     Returns
     -------
     Result
@@ -371,9 +374,10 @@ def mediation(
         ``rate_ratio`` and ``per_1000_h`` (count outcomes with exposure; ``per_athlete``
         without), ``risk_ratio``/``risk_difference`` (logistic), ``difference`` (gaussian) or
         ``proportion``. Extra columns: ``se`` (bootstrap SD) and ``label``. ``.diagnostics``
-        holds the contrast, fits, bootstrap draws, the number of failed replicates and a
-        ``sensitivity`` table (E-values, or the Imai-Keele-Yamamoto rho grid for a linear
-        outcome) that :func:`glute_study.figures.mediation.mediation_sensitivity_plot` draws.
+        holds the contrast, fits, bootstrap draws and the number of failed replicates;
+        ``.frames["sensitivity"]`` the sensitivity grid (``parameter, value, indirect, ci_low,
+        ci_high``: E-values, or the Imai-Keele-Yamamoto rho grid for a linear outcome) that
+        :func:`glute_study.figures.mediation.mediation_sensitivity_plot` draws.
 
     Raises
     ------
@@ -417,6 +421,7 @@ def mediation(
     """
     check_one_of("family", family, _FAMILIES)
     check_one_of("ci", ci, ("bca", "percentile"))
+    level = check_level(level)
     if not isinstance(n_boot, int | np.integer) or n_boot < 100:
         raise InputError(f"`n_boot` must be a whole number of at least 100; got {n_boot!r}.")
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
@@ -518,18 +523,18 @@ def mediation(
         jack = np.concatenate([o[0] for o in out[len(sizes):]])
         jack_ok = np.concatenate([o[1] for o in out[len(sizes):]])
         jack[~jack_ok] = np.nan  # a leave-one-out fit that failed says nothing about skewness
-        lo, hi, z0, acc = _bca(boot_ok, est, jack, _LEVEL)
+        lo, hi, z0, acc = _bca(boot_ok, est, jack, level)
         bca = (z0, acc)
     else:
         jack, bca = None, None
-        lo, hi = _percentile(boot_ok, _LEVEL)
+        lo, hi = _percentile(boot_ok, level)
 
     table = _table(est, boot_ok, lo, hi, bca, family, exposure is not None, x, m, y)
     contrast_info = {"x0": x0, "x1": x1, "rule": rule}
-    sens = _sensitivity(prob, est, boot_ok, lo, hi)
+    sens = _sensitivity(prob, est, boot_ok, lo, hi, level)
     text = _text(table, sens, x=x, m=m, y=y, family=family, contrast=contrast_info, ci=ci,
                  n_boot=n_boot, cluster=cluster, n=len(frame), n_units=n_units,
-                 same_time=_same_time(data, x, m))
+                 same_time=_same_time(data, x, m), level=level)
     diagnostics = {
         "n": len(frame),
         **complete.diagnostics,
@@ -542,13 +547,12 @@ def mediation(
         "covariates": cov_names,
         "theta": float(full_y.theta[0]),
         "n_clusters": n_units if cluster else None,
-        "sensitivity": sens,
         "bootstrap": boot,
         "bootstrap_ok": ok,
         "jackknife": jack,
     }
     return Result(table, text, diagnostics, model={"mediator": full_m, "outcome": full_y},
-                  name="mediation")
+                  name="mediation", level=level, frames={"sensitivity": sens})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -601,14 +605,14 @@ def _evalue(rr: float) -> float:
     return float(rr + math.sqrt(rr * (rr - 1.0)))
 
 
-def _sensitivity(prob: _Problem, est, boot, lo, hi) -> pd.DataFrame:
+def _sensitivity(prob: _Problem, est, boot, lo, hi, level) -> pd.DataFrame:
     """The indirect effect under growing unmeasured mediator-outcome confounding."""
     if prob.ikt:
         rho = np.round(np.linspace(-0.9, 0.9, 37), 10)
         delta = prob.x1 - prob.x0
         point = _ikt_indirect(est[_IKT][None, :], rho, delta)[0]
         draws = _ikt_indirect(boot[:, _IKT], rho, delta)
-        low, high = np.nanquantile(draws, [(1 - _LEVEL) / 2, (1 + _LEVEL) / 2], axis=0)
+        low, high = np.nanquantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
         out = pd.DataFrame({"parameter": "rho", "value": rho, "indirect": point,
                             "ci_low": low, "ci_high": high})
         out.attrs["null"] = 0.0
@@ -643,7 +647,7 @@ def _same_time(data: pd.DataFrame, x: str, m: str) -> bool:
 
 
 def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, cluster, n, n_units,
-          same_time) -> str:
+          same_time, level) -> str:
     def row(term, scale):
         r = table[(table.term == term) & (table.scale == scale)]
         return r.iloc[0] if len(r) else None
@@ -655,7 +659,8 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, cluster, n, n_u
     boot_units = f"{n_units} clusters of {cluster!r}" if cluster else f"{n} rows"
     parts = [f"Mediation of the effect of {x} on {y} through {m} ({family} outcome model, "
              f"n = {n}), comparing {x} = {contrast['x0']:.3g} with {x} = {contrast['x1']:.3g} "
-             f"({contrast['rule']}); {citxt} 95 % intervals from {n_boot} bootstrap replicates "
+             f"({contrast['rule']}); {citxt} {level_pct(level)} % intervals from {n_boot} "
+             "bootstrap replicates "
              f"resampling {boot_units}."]
     for term, name in (("indirect", "Natural indirect effect"), ("direct", "natural direct "
                                                                  "effect"), ("total",
@@ -664,14 +669,15 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, cluster, n, n_u
         if ratio:
             r = row(term, ratio)
             bits.append(f"{lab} {format_number(r.estimate)}, "
-                        f"{format_ci(r.ci_low, r.ci_high)}, {format_p(r.p_value)}")
+                        f"{format_ci(r.ci_low, r.ci_high, level=level)}, {format_p(r.p_value)}")
         d = row(term, diff)
-        bits.append(f"{format_number(d.estimate)}{unit}, {format_ci(d.ci_low, d.ci_high)}")
+        bits.append(f"{format_number(d.estimate)}{unit}, "
+                    f"{format_ci(d.ci_low, d.ci_high, level=level)}")
         parts.append(f"{name[0].upper() + name[1:]}: " + "; ".join(bits) + ".")
     pm = row("proportion_mediated", "proportion")
     parts.append(f"Proportion mediated {format_number(pm.estimate)} "
-                 f"({format_ci(pm.ci_low, pm.ci_high)}); meaningful only when the direct and "
-                 "indirect effects share a sign.")
+                 f"({format_ci(pm.ci_low, pm.ci_high, level=level)}); meaningful only when "
+                 "the direct and indirect effects share a sign.")
     if sens.attrs.get("e_value") is not None and len(sens):
         parts.append(
             f"Sensitivity: an unmeasured confounder of {m} and {y} would need to be associated "

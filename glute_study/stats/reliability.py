@@ -25,9 +25,12 @@ from .._checks import check_level, check_one_of, require_columns
 from ..errors import InputError
 from ..measures import participant_values
 from ._design import drop_incomplete
-from ._result import Result, format_ci, format_number, format_p
+from ._result import Result, format_ci, format_number, format_p, level_pct
 
 __all__ = ["bland_altman", "participant_values", "reliability"]
+
+#: Share of differences the limits of agreement cover: bias -/+ 1.96 SD (Bland & Altman 1986).
+_LOA_COVERAGE = 0.95
 
 #: Shrout & Fleiss (1979) form -> McGraw & Wong (1996) name and a plain description.
 ICC_FORMS = {
@@ -135,13 +138,13 @@ def _icc_table(x, level):
     return pd.DataFrame(rows), {"msr": msr, "msc": msc, "mse": mse, "msw": msw}
 
 
-def _bias_row(x, sessions):
+def _bias_row(x, sessions, level):
     """Systematic bias across sessions: paired t for two, repeated-measures ANOVA for more."""
     n, k = x.shape
     if k == 2:
         res = stats.ttest_rel(x[:, 1], x[:, 0])
         d = x[:, 1] - x[:, 0]
-        ci = res.confidence_interval(0.95)
+        ci = res.confidence_interval(level)
         return {"term": f"bias: session {sessions[1]} - session {sessions[0]}",
                 "estimate": d.mean(), "ci_low": ci.low, "ci_high": ci.high,
                 "p_value": res.pvalue, "mcgraw_wong": "", "statistic": res.statistic,
@@ -230,7 +233,7 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     True
     """
     check_one_of("form", form, list(ICC_FORMS))
-    check_level(level)
+    level = check_level(level)
     wide, dropped = _wide(data, subject, session, value)
     x = wide.to_numpy(dtype=float)
     n, k = x.shape
@@ -256,7 +259,7 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     rows = [{"term": t, "estimate": e, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
              "mcgraw_wong": "", "statistic": np.nan, "df1": np.nan, "df2": np.nan}
             for t, e in extra]
-    rows.append(_bias_row(x, list(wide.columns)))
+    rows.append(_bias_row(x, list(wide.columns), level))
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
     unit = "" if unit is None else str(unit)
     table["unit"] = np.where(table["term"].isin(["SEM", "MDC95", "SWC"])
@@ -268,7 +271,8 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     bias = rows[-1]
     if k == 2:
         bias_txt = (f"the mean change between sessions was {format_number(bias['estimate'])}{u} "
-                    f"({format_ci(bias['ci_low'], bias['ci_high'])}, {format_p(bias['p_value'])})")
+                    f"({format_ci(bias['ci_low'], bias['ci_high'], level=level)}, "
+                    f"{format_p(bias['p_value'])})")
     else:
         bias_txt = (f"session means differed by at most {format_number(bias['estimate'])}{u} "
                     f"(F({bias['df1']:.0f}, {bias['df2']:.0f}) = "
@@ -283,11 +287,10 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     diagnostics = {
         "n": n, "k": k, **dropped.diagnostics, **ms,
         "session_means": pd.Series(x.mean(axis=0), index=wide.columns, name=value),
-        "between_subject_sd": between_sd, "form": form, "level": level, "wide": wide,
-        "unit": unit,
+        "between_subject_sd": between_sd, "form": form, "level": level, "unit": unit,
     }
     return Result(table=table, text=text, diagnostics=diagnostics, model=None,
-                  name="reliability")
+                  name="reliability", level=level, frames={"sessions": wide})
 
 
 def _pairs_from_long(data, subject, method, value):
@@ -309,7 +312,7 @@ def _pairs_from_long(data, subject, method, value):
 
 
 def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
-                 ci_method="exact"):
+                 ci_method="exact", level=0.95):
     """Agreement of two methods or sessions: bias, 95 % limits of agreement and their CIs.
 
     Give either two wide columns ``x`` and ``y`` (difference = y - x), or long data with
@@ -327,6 +330,10 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         Intervals for the limits of agreement: ``"exact"`` uses the non-central t distribution
         (Carkeet 2015); ``"approximate"`` the Bland & Altman (1999) standard error
         s sqrt(1/n + z^2 / (2(n-1))) with a t quantile.
+    level : float
+        Confidence level of every interval (bias, limits and slope). The limits of agreement
+        themselves always cover 95 % of differences (bias -/+ 1.96 SD), as Bland & Altman
+        define them; ``.diagnostics["loa_coverage"]`` says so.
 
     Returns
     -------
@@ -334,10 +341,11 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         ``.table`` rows ``bias`` (mean difference, t-based CI, one-sample t-test p),
         ``loa_lower``, ``loa_upper`` (bias -/+ 1.96 SD with their CIs) and
         ``proportional_bias`` (slope of the difference on the pair mean, OLS, with CI and p);
-        extra columns ``se`` and ``n``. ``.diagnostics["pairs"]`` holds the mean and
-        difference of each pair (for :func:`glute_study.figures.agreement.bland_altman_plot`),
-        plus ``sd_diff``, the normality p (Shapiro-Wilk) of the differences, labels and
-        the number of incomplete pairs dropped. ``.model`` is the proportional-bias OLS fit.
+        extra columns ``se`` and ``n``. ``.frames["pairs"]`` holds the mean and
+        difference of each pair (for :func:`glute_study.figures.agreement.bland_altman_plot`);
+        ``.diagnostics`` holds ``sd_diff``, the normality p (Shapiro-Wilk) of the differences,
+        labels and the number of incomplete pairs dropped. ``.model`` is the proportional-bias
+        OLS fit.
 
     References
     ----------
@@ -357,6 +365,7 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
     3  proportional_bias      0.01
     """
     check_one_of("ci_method", ci_method, ["exact", "approximate"])
+    level = check_level(level)
     if x is not None or y is not None:
         if x is None or y is None:
             raise InputError("give both `x` and `y` (wide form), or subject/method/value.")
@@ -386,13 +395,13 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
             "the two measurements differ by the same amount for every subject (SD of the "
             "differences is 0), so limits of agreement are undefined; check the data."
         )
-    z = stats.norm.ppf(0.975)
-    tq = stats.t.ppf(0.975, n - 1)
+    z = stats.norm.ppf((1 + _LOA_COVERAGE) / 2)
+    tq = stats.t.ppf((1 + level) / 2, n - 1)
     se_bias = sd / np.sqrt(n)
     loa = (bias - z * sd, bias + z * sd)
     if ci_method == "exact":
         nc = stats.nct(n - 1, z * np.sqrt(n))
-        t_lo, t_hi = nc.ppf(0.025), nc.ppf(0.975)
+        t_lo, t_hi = nc.ppf((1 - level) / 2), nc.ppf((1 + level) / 2)
         ci_lower = (bias - sd * t_hi / np.sqrt(n), bias - sd * t_lo / np.sqrt(n))
         ci_upper = (bias + sd * t_lo / np.sqrt(n), bias + sd * t_hi / np.sqrt(n))
         se_loa = np.nan
@@ -404,7 +413,7 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
 
     ols = sm.OLS(d, sm.add_constant(m)).fit()
     slope, slope_se = ols.params[1], ols.bse[1]
-    slope_ci = ols.conf_int(0.05)[1]
+    slope_ci = ols.conf_int(1 - level)[1]
     table = pd.DataFrame({
         "term": ["bias", "loa_lower", "loa_upper", "proportional_bias"],
         "estimate": [bias, loa[0], loa[1], slope],
@@ -419,14 +428,15 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
     shapiro_p = float(stats.shapiro(d).pvalue) if n <= 5000 else np.nan
     text = (
         f"The mean difference ({yl} minus {xl}) was {format_number(bias)} "
-        f"({format_ci(table.ci_low[0], table.ci_high[0])}, {format_p(p_bias)}, n = {n}); "
-        f"the 95 % limits of agreement were {format_number(loa[0])} "
-        f"({format_ci(*ci_lower)}) to {format_number(loa[1])} ({format_ci(*ci_upper)}). "
+        f"({format_ci(table.ci_low[0], table.ci_high[0], level=level)}, {format_p(p_bias)}, "
+        f"n = {n}); the {level_pct(_LOA_COVERAGE)} % limits of agreement were "
+        f"{format_number(loa[0])} ({format_ci(*ci_lower, level=level)}) to "
+        f"{format_number(loa[1])} ({format_ci(*ci_upper, level=level)}). "
         f"The difference changed by {format_number(slope, 3)} per unit of the pair mean "
-        f"({format_ci(*slope_ci, digits=3)}, {format_p(ols.pvalues[1])})."
+        f"({format_ci(*slope_ci, digits=3, level=level)}, {format_p(ols.pvalues[1])})."
     )
-    diagnostics = {"pairs": pairs, "sd_diff": sd, "n": n, **dropped.diagnostics,
+    diagnostics = {"sd_diff": sd, "n": n, **dropped.diagnostics,
                    "x_label": xl, "y_label": yl, "ci_method": ci_method,
-                   "shapiro_p": shapiro_p}
+                   "shapiro_p": shapiro_p, "loa_coverage": _LOA_COVERAGE}
     return Result(table=table, text=text, diagnostics=diagnostics, model=ols,
-                  name="bland_altman")
+                  name="bland_altman", level=level, frames={"pairs": pairs})

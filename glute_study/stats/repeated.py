@@ -18,7 +18,7 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 from statsmodels.genmod.cov_struct import Autoregressive, Exchangeable
 
-from .._checks import check_one_of, require_columns
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ._design import _used_columns, drop_incomplete
 from ._result import Result, format_ci, format_number, format_p
@@ -118,8 +118,8 @@ def _model_frame(data, formula, needed, where, what):
     return df.loc[keep], y.loc[keep], X.loc[keep], dropped
 
 
-def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
-               family="poisson", cov_struct="exchangeable", order=None):
+def gee_counts(data, formula, *, exposure="exposure_h", cluster="participant_id",
+               family="poisson", cov_struct="exchangeable", order=None, level=0.95):
     """Session-level event counts by GEE with a log-exposure offset: marginal rate ratios.
 
     Parameters
@@ -131,8 +131,8 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
         Do not put the exposure in the formula: its log enters as an offset for you.
     exposure : str
         Exposure per session (hours), must be positive.
-    group : str
-        Cluster identifier (participant).
+    cluster : str
+        The unit of clustering (participant): the column whose rows are correlated.
     family : {"poisson", "negbin"}
         Variance function. ``"negbin"`` uses mu + mu^2 / theta with theta estimated by
         maximum likelihood under independence (``MASS::glm.nb`` on the same formula and offset)
@@ -142,12 +142,14 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
     order : str, optional
         Column ordering the sessions within a participant (date, session number); required for
         ``"ar1"`` unless the rows are already in time order.
+    level : float
+        Confidence level of the Wald intervals.
 
     Returns
     -------
     Result
         ``.table``: one row per coefficient, ``term`` as the formula names it, ``estimate`` the
-        rate ratio (Intercept: rate per exposure hour at zero covariates) with Wald 95 % CI from
+        rate ratio (Intercept: rate per exposure hour at zero covariates) with Wald CI from
         the robust sandwich SE and its p; extra columns ``coef``, ``se`` (robust),
         ``se_naive`` (model-based) and ``se_bias_reduced`` (Mancl & DeRouen 2001 small-sample
         sandwich; prefer it with fewer than about 50 participants: in 400 simulated cohorts of
@@ -158,7 +160,7 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
 
     Notes
     -----
-    Equal to R ``geepack::geeglm(y ~ x + offset(log(exposure)), id = group, corstr = ...)``
+    Equal to R ``geepack::geeglm(y ~ x + offset(log(exposure)), id = cluster, corstr = ...)``
     (robust ``san.se`` errors). Two documented estimator differences are resolved towards
     geepack: statsmodels by default divides the scale and the exchangeable correlation by
     N - p and pairs - p (``ddof_scale = p``) while geepack divides by N and the number of pairs
@@ -192,9 +194,10 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
     """
     check_one_of("family", family, ["poisson", "negbin"])
     check_one_of("cov_struct", cov_struct, ["exchangeable", "ar1", "independence"])
+    level = check_level(level)
     if not isinstance(formula, str) or "~" not in formula:
         raise InputError(f"`formula` must be a string like 'cramps ~ x1 + x2'; got {formula!r}.")
-    needed = [group, exposure] + ([order] if order else [])
+    needed = [cluster, exposure] + ([order] if order else [])
     df, y, X, dropped = _model_frame(data, formula, needed, "the session data", "gee_counts")
     if exposure in X.columns:
         raise InputError(f"{exposure!r} is the exposure: leave it out of the formula, its log "
@@ -207,9 +210,9 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
     yv = y.iloc[:, 0].to_numpy(dtype=float)
     if (yv < 0).any() or (yv % 1 != 0).any():
         raise InputError(f"the outcome {y.columns[0]!r} must hold non-negative whole counts.")
-    sort_cols = [group] + ([order] if order else [])
+    sort_cols = [cluster] + ([order] if order else [])
     pos = np.lexsort([df[c].to_numpy() for c in reversed(sort_cols)]) if order else \
-        np.argsort(pd.factorize(df[group], sort=True)[0], kind="stable")
+        np.argsort(pd.factorize(df[cluster], sort=True)[0], kind="stable")
     df, X = df.iloc[pos], X.iloc[pos]
     yv, offset = yv[pos], np.log(expo.to_numpy(dtype=float))[pos]
     if cov_struct == "ar1" and order is None:
@@ -225,7 +228,7 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
         fam = sm.families.NegativeBinomial(alpha=1 / theta)
     cs = {"exchangeable": Exchangeable, "ar1": _GeepackAR1,
           "independence": sm.cov_struct.Independence}[cov_struct]()
-    groups = pd.factorize(df[group])[0]
+    groups = pd.factorize(df[cluster])[0]
     model = sm.GEE(yv, X, groups=groups, family=fam, cov_struct=cs, offset=offset)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -242,7 +245,7 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
     se = np.sqrt(np.diag(np.asarray(fit.cov_robust)))
     se_naive = np.sqrt(np.diag(np.asarray(fit.cov_naive)))
     se_bc = np.sqrt(np.diag(np.asarray(fit.cov_robust_bc)))
-    z = stats.norm.ppf(0.975)
+    z = stats.norm.ppf((1 + level) / 2)
     p = 2 * stats.norm.sf(np.abs(coef / se))
     table = pd.DataFrame({"term": list(X.columns), "estimate": np.exp(coef),
                           "ci_low": np.exp(coef - z * se), "ci_high": np.exp(coef + z * se),
@@ -264,12 +267,14 @@ def gee_counts(data, formula, *, exposure="exposure_h", group="participant_id",
             FitWarning,
             stacklevel=2,
         )
-    parts = [f"{r.term} IRR {format_number(r.estimate)} ({format_ci(r.ci_low, r.ci_high)}, "
+    parts = [f"{r.term} IRR {format_number(r.estimate)} "
+             f"({format_ci(r.ci_low, r.ci_high, level=level)}, "
              f"{format_p(r.p_value)})" for r in table.iloc[1:].itertuples()]
     text = (f"In a {family} GEE with {cov_struct} working correlation ({sizes.size} "
             f"participants, {len(yv)} sessions, log {exposure} offset, robust errors): "
             + "; ".join(parts) + ".")
-    return Result(table=table, text=text, diagnostics=diagnostics, model=fit, name="gee_counts")
+    return Result(table=table, text=text, diagnostics=diagnostics, model=fit, name="gee_counts",
+                  level=level)
 
 
 def _reml_gradient(model, fit):
@@ -281,7 +286,7 @@ def _reml_gradient(model, fit):
         return np.inf
 
 
-def mixed_model(data, formula, *, group="participant_id", re_formula=None):
+def mixed_model(data, formula, *, cluster="participant_id", re_formula=None, level=0.95):
     """Linear mixed model (REML) for repeated sessions: fixed effects and variance components.
 
     Parameters
@@ -290,16 +295,19 @@ def mixed_model(data, formula, *, group="participant_id", re_formula=None):
         Long data, one row per participant and session (e.g. strength per session).
     formula : str
         Fixed-effects formula, e.g. ``"glute_nm_kg ~ session + sitting_h_day"``.
-    group : str
-        Column identifying the participant (random-effects grouping).
+    cluster : str
+        The unit of clustering: the column identifying the participant (random-effects
+        grouping).
     re_formula : str, optional
         Random-effects formula; ``None`` gives a random intercept, ``"~session"`` a random
         intercept and slope (correlated).
+    level : float
+        Confidence level of the fixed effects' Wald intervals.
 
     Returns
     -------
     Result
-        ``.table``: fixed effects (``effect == "fixed"``) with Wald 95 % CIs and z-test p
+        ``.table``: fixed effects (``effect == "fixed"``) with Wald CIs and z-test p
         values, then the variance components (``effect == "random"``; ``estimate`` is the
         variance or covariance, named like ``Var(Intercept | participant_id)``,
         ``Cov(Intercept, session | participant_id)``, ``Var(Residual)``; no CI or p). Extra
@@ -310,7 +318,7 @@ def mixed_model(data, formula, *, group="participant_id", re_formula=None):
     Notes
     -----
     Fitted by statsmodels ``MixedLM`` with REML; equal to ``lme4::lmer(formula + (re |
-    group), REML = TRUE)``. The fixed-effect standard errors are computed as lme4 does,
+    cluster), REML = TRUE)``. The fixed-effect standard errors are computed as lme4 does,
     from (X' V^-1 X)^-1 at the REML variance estimates (statsmodels' own ``bse`` uses the
     full Hessian and differs slightly). lme4 gives no p values; those here are Wald z tests,
     which are anti-conservative with few participants (consider a Kenward-Roger or
@@ -333,7 +341,8 @@ def mixed_model(data, formula, *, group="participant_id", re_formula=None):
     """
     if not isinstance(formula, str) or "~" not in formula:
         raise InputError(f"`formula` must be a string like 'y ~ x'; got {formula!r}.")
-    df, y, X, dropped = _model_frame(data, formula, [group], "the repeated data",
+    level = check_level(level)
+    df, y, X, dropped = _model_frame(data, formula, [cluster], "the repeated data",
                                      "mixed_model")
     if re_formula is not None:
         re_vars = patsy.ModelDesc.from_formula(re_formula)
@@ -345,9 +354,9 @@ def mixed_model(data, formula, *, group="participant_id", re_formula=None):
         Z = patsy.dmatrix(re_formula, df, return_type="dataframe")
     else:
         Z = pd.DataFrame({"Intercept": np.ones(len(df))}, index=df.index)
-    groups = df[group].to_numpy()
+    groups = df[cluster].to_numpy()
     if pd.Series(groups).nunique() < 2:
-        raise InputError(f"column {group!r} must hold at least 2 groups.")
+        raise InputError(f"column {cluster!r} must hold at least 2 clusters.")
     model = sm.MixedLM(y.iloc[:, 0], X, groups=groups, exog_re=Z)
     attempts = ({"method": ["bfgs"], "gtol": 1e-10, "maxiter": 500}, {"method": ["lbfgs"]},
                 {"method": ["powell"], "maxiter": 5000}, {"method": ["nm"], "maxiter": 20000})
@@ -386,15 +395,15 @@ def mixed_model(data, formula, *, group="participant_id", re_formula=None):
     cov_fe = np.linalg.inv(H)
     beta = np.asarray(fit.fe_params)
     se = np.sqrt(np.diag(cov_fe))
-    zq = stats.norm.ppf(0.975)
+    zq = stats.norm.ppf((1 + level) / 2)
     rows = [{"term": t, "estimate": b, "ci_low": b - zq * s, "ci_high": b + zq * s,
              "p_value": 2 * stats.norm.sf(abs(b / s)), "effect": "fixed", "se": s}
             for t, b, s in zip(X.columns, beta, se)]
     names = list(Z.columns)
     for a in range(len(names)):
         for b in range(a + 1):
-            term = (f"Var({names[a]} | {group})" if a == b
-                    else f"Cov({names[b]}, {names[a]} | {group})")
+            term = (f"Var({names[a]} | {cluster})" if a == b
+                    else f"Cov({names[b]}, {names[a]} | {cluster})")
             rows.append({"term": term, "estimate": cov_re[a, b], "ci_low": np.nan,
                          "ci_high": np.nan, "p_value": np.nan, "effect": "random",
                          "se": np.nan})
@@ -420,12 +429,13 @@ def mixed_model(data, formula, *, group="participant_id", re_formula=None):
                    "singular": singular, "icc": icc, "cov_fe": pd.DataFrame(
                        cov_fe, index=X.columns, columns=X.columns)}
     fixed = table[table.effect == "fixed"].iloc[1:]
-    parts = [f"{r.term} {format_number(r.estimate, 3)} ({format_ci(r.ci_low, r.ci_high, 3)}, "
+    parts = [f"{r.term} {format_number(r.estimate, 3)} "
+             f"({format_ci(r.ci_low, r.ci_high, 3, level)}, "
              f"{format_p(r.p_value)})" for r in fixed.itertuples()]
     text = (f"In a linear mixed model (REML; {n_groups} participants, {len(df)} observations, "
             f"random {'intercept' if re_formula is None else re_formula.lstrip('~ ')} by "
-            f"{group}), the fixed effects were: " + "; ".join(parts) + ".")
+            f"{cluster}), the fixed effects were: " + "; ".join(parts) + ".")
     if re_formula is None:
         text += f" The intraclass correlation was {format_number(icc)}."
     return Result(table=table, text=text, diagnostics=diagnostics, model=fit,
-                  name="mixed_model")
+                  name="mixed_model", level=level)

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_one_of
+from .._checks import check_level, check_one_of
 from ..errors import InputError
 from ..parallel import run_tasks, spawn_seeds
 from ..simulate import Effects, draw_cohorts
@@ -184,6 +184,7 @@ def power(
     scenario: str = "hypothesis",
     seed: int | None = None,
     executor: Any = None,
+    level: float = 0.95,
     **effects: float,
 ) -> Result:
     """Monte Carlo power of a planned analysis over a range of sample sizes.
@@ -206,6 +207,8 @@ def power(
     executor : None, str, dask Client or Executor
         Where the simulation chunks run (see :mod:`glute_study.parallel`); ``None`` uses threads
         in this process, ``"tcp://host:8786"`` a Dask cluster.
+    level : float
+        Confidence level of the Wilson interval of each Monte Carlo power estimate.
     **effects : float
         Assumptions of the causal model to change (fields of :class:`glute_study.simulate.Effects`,
         e.g. ``rr_glute_deficit_per_sd=1.3``).
@@ -214,7 +217,7 @@ def power(
     -------
     Result
         ``.table`` with one row per sample size and test: ``term`` (the test), ``estimate`` (the
-        power), ``ci_low``/``ci_high`` (95 % Wilson interval of the Monte Carlo estimate),
+        power), ``ci_low``/``ci_high`` (Wilson interval of the Monte Carlo estimate at ``level``),
         ``p_value`` (NaN), then ``n``, ``power``, ``mc_se``, ``test``, ``true_effect``,
         ``mean_estimate`` (mean estimated coefficient: log rate ratio, or the strength
         difference), ``usable`` (share of simulated analyses that converged) and ``n_analysed``
@@ -240,6 +243,7 @@ def power(
         raise InputError(f"`reps` must be a whole number of at least 100; got {reps!r}.")
     if not 0 < alpha < 0.5:
         raise InputError(f"`alpha` must be between 0 and 0.5; got {alpha!r}.")
+    level = check_level(level)
     chunks = [min(CHUNK, reps - i) for i in range(0, reps, CHUNK)]
     seeds = spawn_seeds(seed, len(sizes) * len(chunks))
     tasks = []
@@ -258,7 +262,7 @@ def power(
         for t, (label, _kind) in enumerate(tests):
             reject, est, good = block[:, 3 * t], block[:, 3 * t + 1], block[:, 3 * t + 2]
             p = float(reject.mean())
-            lo, hi = _wilson(np.array(p), reps)
+            lo, hi = _wilson(np.array(p), reps, level)
             rows.append({"term": label, "estimate": p, "ci_low": float(lo), "ci_high": float(hi),
                          "p_value": np.nan, "n": size, "power": p,
                          "mc_se": math.sqrt(p * (1 - p) / reps), "test": label,
@@ -273,7 +277,8 @@ def power(
                    "n_for_80": {label: _crossing(table[table.test == label].n.to_numpy(),
                                                  table[table.test == label].power.to_numpy(), 0.8)
                                 for label, _ in tests}}
-    return Result(table, text, diagnostics, name=f"power ({analysis})")
+    return Result(table, text, diagnostics, name=f"power ({analysis})", kind="power",
+                  level=level)
 
 
 def _text(table, tests, truths, *, analysis, alpha, reps, scenario) -> str:

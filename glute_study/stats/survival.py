@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_one_of, require_columns
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ..measures import first_cramp_times
 from ._design import _used_columns, drop_incomplete
-from ._result import Result, format_ci, format_number, format_p
+from ._result import Result, format_ci, format_number, format_p, z_of
 
 __all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan_meier"]
 
@@ -175,7 +175,7 @@ def _complete(data: pd.DataFrame, cols: Sequence[str], *, time: str, event: str,
 
 
 def kaplan_meier(
-    data: pd.DataFrame, *, time: str, event: str, group: str | None = None
+    data: pd.DataFrame, *, time: str, event: str, group: str | None = None, level: float = 0.95
 ) -> Result:
     """Kaplan-Meier survival curves, median times with CIs, and the log-rank test.
 
@@ -189,21 +189,24 @@ def kaplan_meier(
         Column of event indicators: 1 = event (first cramp), 0 = censored.
     group : str, optional
         Column defining the groups to compare (e.g. ``"arm"``).
+    level : float
+        Confidence level of the pointwise bands and of the medians' intervals.
 
     Returns
     -------
     Result
-        ``.table``: one row per group with the median time (``estimate``) and its 95 % CI,
+        ``.table``: one row per group with the median time (``estimate``) and its CI,
         plus ``n`` and ``events``; with a group, a last row ``log_rank`` whose ``statistic``
-        is the chi-square (``estimate`` NaN) and ``p_value`` its p. ``.model`` is a
-        :class:`KaplanMeierFit` whose ``curve`` holds the full survival table.
+        is the chi-square (``estimate`` NaN) and ``p_value`` its p. ``.frames["curve"]`` is
+        the full survival table (``group, time, n_risk, n_event, n_censor, surv, std_err,
+        ci_low, ci_high``); ``.model`` is a :class:`KaplanMeierFit`.
 
     Notes
     -----
     The survival estimate is the product-limit estimator; its variance is Greenwood's, and
-    the 95 % pointwise intervals are on the log scale, ``S exp(+-1.96 se(log S))`` with the
-    upper limit capped at 1 -- R ``survfit``'s default ``conf.type = "log"``. The median is the
-    first time the curve reaches 0.5 (when it sits exactly on 0.5, the midpoint between that
+    the pointwise intervals are on the log scale, ``S exp(+-z se(log S))`` (z = 1.96 at 95 %)
+    with the upper limit capped at 1 -- R ``survfit``'s default ``conf.type = "log"``. The median
+    is the first time the curve reaches 0.5 (when it sits exactly on 0.5, the midpoint between that
     time and the time it drops below) and its CI the times the lower and upper CI limits
     reach 0.5: the rules of R ``print(survfit(...))`` and ``summary(fit)$table`` (R's
     ``quantile()`` treats a curve that ends flat on 0.5 differently).
@@ -222,6 +225,7 @@ def kaplan_meier(
     1         b       5.0  4       2       NaN
     2  log_rank       NaN  8       5  0.545707
     """
+    level = check_level(level)
     cols = [time, event] + ([group] if group is not None else [])
     used, t, e, dropped = _complete(data, cols, time=time, event=event, what="kaplan_meier")
     if group is None:
@@ -234,7 +238,7 @@ def kaplan_meier(
     curves, rows = [], []
     for lev in levels:
         m = labels == lev
-        c = _km_one(t[m], e[m])
+        c = _km_one(t[m], e[m], z_of(level))
         c.insert(0, "group", lev)
         curves.append(c)
         med, low, high = _median_row(c)
@@ -263,7 +267,7 @@ def kaplan_meier(
         if np.isfinite(r["estimate"]):
             parts.append(
                 f"median time to event{who} {format_number(r['estimate'], 1)} "
-                f"({format_ci(r['ci_low'], r['ci_high'], 1)}; {r['events']} events in "
+                f"({format_ci(r['ci_low'], r['ci_high'], 1, level)}; {r['events']} events in "
                 f"{r['n']})"
             )
         else:
@@ -284,7 +288,8 @@ def kaplan_meier(
     fit = KaplanMeierFit(curve=curve, medians=medians, logrank=None if lr is None else
                          {k: lr[k] for k in ("chisq", "df", "p_value")}, time=time, event=event,
                          group=group)
-    return Result(table, text, diagnostics=diagnostics, model=fit, name="kaplan_meier")
+    return Result(table, text, diagnostics=diagnostics, model=fit, name="kaplan_meier",
+                  level=level, frames={"curve": curve})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,6 +407,7 @@ def cox_model(
     time: str,
     event: str,
     ties: str = "efron",
+    level: float = 0.95,
 ) -> Result:
     """Cox proportional-hazards model with hazard ratios and a Schoenfeld-residual PH check.
 
@@ -417,12 +423,14 @@ def cox_model(
         Columns of follow-up time and event indicator (1 = event, 0 = censored).
     ties : {"efron", "breslow"}
         Handling of tied event times (R ``coxph``'s default is Efron).
+    level : float
+        Confidence level of the hazard ratios' Wald intervals.
 
     Returns
     -------
     Result
         ``.table``: one row per coefficient (``term`` as the formula names it) with the
-        hazard ratio, its Wald 95 % CI and p, and ``coef``, ``se``, ``z``. ``.diagnostics``
+        hazard ratio, its Wald CI and p, and ``coef``, ``se``, ``z``. ``.diagnostics``
         holds ``ph_test`` (the proportional-hazards tests), ``events``, ``events_per_parameter``,
         ``log_likelihood``. ``.model`` is a :class:`CoxFit`.
 
@@ -460,6 +468,7 @@ def cox_model(
     from statsmodels.duration.hazard_regression import PHReg
 
     check_one_of("ties", ties, ["efron", "breslow"])
+    level = check_level(level)
     rhs = _rhs(formula_or_covariates)
     require_columns(data, [time, event], where="data")
     cols = list(dict.fromkeys([time, event, *_used_columns(data, [rhs])]))
@@ -504,7 +513,8 @@ def cox_model(
         infinite = (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(beta))
         z = beta / se
         pval = 2 * stats.norm.sf(np.abs(z))
-        lows, highs = np.exp(beta - _Z95 * se), np.exp(beta + _Z95 * se)
+        zq = z_of(level)
+        lows, highs = np.exp(beta - zq * se), np.exp(beta + zq * se)
     names = list(design.columns)
     table = pd.DataFrame(
         {
@@ -544,7 +554,7 @@ def cox_model(
             "over time.", FitWarning, stacklevel=2)
 
     sentences = [
-        f"{r.term}: HR {format_number(r.estimate)}, {format_ci(r.ci_low, r.ci_high)}, "
+        f"{r.term}: HR {format_number(r.estimate)}, {format_ci(r.ci_low, r.ci_high, level=level)}, "
         f"{format_p(r.p_value)}."
         for r in table.itertuples()
     ]
@@ -566,4 +576,5 @@ def cox_model(
     }
     fit = CoxFit(results=res, ph_test=ph,
                  design_terms={k: [names[i] for i in v] for k, v in terms.items()})
-    return Result(table, text, diagnostics=diagnostics, model=fit, name="cox_model")
+    return Result(table, text, diagnostics=diagnostics, model=fit, name="cox_model",
+                  level=level)

@@ -18,10 +18,10 @@ import pingouin as pg
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 
-from .._checks import require_columns
+from .._checks import check_level, require_columns
 from ..errors import GluteStudyWarning, InputError
 from ._design import drop_incomplete
-from ._result import Result, format_ci, format_number, format_p
+from ._result import Result, format_ci, format_number, format_p, z_of
 from .counts import count_model
 
 __all__ = ["pre_post_anova", "trial_effect", "trial_rate_effect"]
@@ -81,7 +81,8 @@ def _hedges_j(df: float) -> float:
                         - special.gammaln((df - 1) / 2)))
 
 
-def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference=None):
+def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference=None,
+                 level=0.95):
     """ANCOVA of a post-test outcome: adjusted means per arm, their difference and Hedges' g.
 
     Fits ``outcome ~ arm + baseline + covariates`` by ordinary least squares. Adjusted means
@@ -101,6 +102,8 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
         Further adjustment covariates (numeric, or categorical/bool treated as factors).
     reference : str, optional
         Control arm; defaults to the first arm in sorted order.
+    level : float
+        Confidence level of every interval.
 
     Returns
     -------
@@ -116,7 +119,8 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     -----
     Hedges' g = J x (adjusted difference) / s_p, where s_p is the pooled within-arm SD of the
     outcome and J the exact correction with n1 + n2 - 2 df; its CI is the normal approximation
-    g +/- 1.96 sqrt((n1 + n2) / (n1 n2) + g^2 / (2 (n1 + n2))) (Hedges & Olkin 1985).
+    g +/- z sqrt((n1 + n2) / (n1 n2) + g^2 / (2 (n1 + n2))) (Hedges & Olkin 1985), z = 1.96 at
+    95 %.
 
     References
     ----------
@@ -139,6 +143,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     3  hedges_g[glute_training]      0.75
     """
     covariates = list(covariates)
+    level = check_level(level)
     cols = [outcome, baseline, arm, *covariates]
     df, complete = _complete(data, cols, "trial_effect")
     for c in (outcome, baseline):
@@ -163,7 +168,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     design = Xd.design_info
     Xg = np.asarray(patsy.build_design_matrices([design], grid)[0])
     beta, cov, dfr = fit.params.to_numpy(), fit.cov_params().to_numpy(), fit.df_resid
-    tq = stats.t.ppf(0.975, dfr)
+    tq = stats.t.ppf((1 + level) / 2, dfr)
     L = {a: Xg[(grid[arm] == a).to_numpy()].mean(axis=0) for a in arms}
     rows = []
     sizes = df[arm].value_counts()
@@ -186,16 +191,17 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
         sp = np.sqrt(((n1 - 1) * yr.var(ddof=1) + (n2 - 1) * ya.var(ddof=1)) / (n1 + n2 - 2))
         g = _hedges_j(n1 + n2 - 2) * est / sp
         se_g = np.sqrt((n1 + n2) / (n1 * n2) + g**2 / (2 * (n1 + n2)))
-        z = stats.norm.ppf(0.975)
+        z = z_of(level)
         g_rows.append({"term": f"hedges_g[{a}]", "estimate": g, "ci_low": g - z * se_g,
                        "ci_high": g + z * se_g, "p_value": p, "kind": "hedges_g", "se": se_g,
                        "df": np.nan, "n": float(n1 + n2)})
         adjusted = ", ".join([f"baseline {baseline}", *covariates])
         sentences.append(
             f"In the {a} arm, {outcome} differed from {ref} by {format_number(est)} "
-            f"({format_ci(est - tq * se, est + tq * se)}, t({dfr:.0f}) = "
+            f"({format_ci(est - tq * se, est + tq * se, level=level)}, t({dfr:.0f}) = "
             f"{format_number(est / se)}, {format_p(p)}; Hedges' g = {format_number(g)}, "
-            f"{format_ci(g - z * se_g, g + z * se_g)}) after adjustment for {adjusted}."
+            f"{format_ci(g - z * se_g, g + z * se_g, level=level)}) after adjustment for "
+            f"{adjusted}."
         )
     table = pd.DataFrame(rows + g_rows)
     inter = sm.OLS(*patsy.dmatrices(
@@ -218,7 +224,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
             stacklevel=2,
         )
     return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics, model=fit,
-                  name="trial_effect")
+                  name="trial_effect", level=level)
 
 
 def _term(name: str) -> str:
@@ -226,7 +232,8 @@ def _term(name: str) -> str:
     return name if name.isidentifier() else _q(name)
 
 
-def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), reference=None):
+def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), reference=None,
+                      level=0.95):
     """Incidence rate ratio between trial arms: negative binomial with a log-exposure offset.
 
     Parameters
@@ -243,13 +250,15 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
         Adjustment covariates (numeric, or categorical/bool as factors ``C(name)``).
     reference : str, optional
         Control arm; defaults to the first arm in sorted order.
+    level : float
+        Confidence level of the Wald intervals.
 
     Returns
     -------
     Result
         ``.table``: one row per coefficient; ``term`` is the formula's name, except that the
         arm contrasts read ``arm[T.<arm>]``; ``estimate`` is the IRR (the Intercept row is the
-        rate per exposure hour in the reference arm) with Wald 95 % CI and p; extra columns as
+        rate per exposure hour in the reference arm) with Wald CI and p; extra columns as
         :func:`glute_study.stats.counts.count_model` gives them (``coef``, ``se``, ...).
         ``.diagnostics``: those of ``count_model`` (theta and its SE, over-dispersion tests,
         AIC, events per parameter, ...) plus ``reference``, ``n_dropped`` and ``by_arm`` (events,
@@ -273,6 +282,7 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
     arm[T.glute_training] 0.42
     """
     covariates = list(covariates)
+    level = check_level(level)
     cols = [events, exposure, arm, *covariates]
     df, complete = _complete(data, cols, "trial_rate_effect")
     if not pd.api.types.is_numeric_dtype(df[events]) or (df[events] < 0).any() or (
@@ -290,7 +300,7 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
     rhs = [arm_term] + [f"C({_term(c)})" if _is_categorical(df[c]) else _term(c)
                         for c in covariates]
     formula = f"{_term(events)} ~ " + " + ".join(rhs)
-    fit = count_model(df, formula, exposure=exposure, family="negbin")
+    fit = count_model(df, formula, exposure=exposure, family="negbin", level=level)
     table = fit.table.copy()
     table["term"] = [f"{arm}[T.{t[len(arm_term) + 3:-1]}]" if t.startswith(arm_term) else t
                      for t in table["term"]]
@@ -306,12 +316,13 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
         sentences.append(
             f"The {events} rate in the {a} arm was {format_number(abs(change), 0)} % {word} "
             f"than in {ref} (IRR {format_number(r.estimate)}, "
-            f"{format_ci(r.ci_low, r.ci_high)}, {format_p(r.p_value)}; negative binomial with "
+            f"{format_ci(r.ci_low, r.ci_high, level=level)}, {format_p(r.p_value)}; negative "
+            "binomial with "
             f"log {exposure} offset"
             + (f", adjusted for {', '.join(covariates)}" if covariates else "") + ")."
         )
     return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics,
-                  model=fit.model, name="trial_rate_effect")
+                  model=fit.model, name="trial_rate_effect", level=level)
 
 
 def _np2_ci(f, df1, df2, level=0.95):
@@ -335,7 +346,7 @@ def _np2_ci(f, df1, df2, level=0.95):
 
 
 def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm",
-                   value="value"):
+                   value="value", level=0.95):
     """Mixed ANOVA of a repeated outcome: arm (between) x time (within).
 
     Parameters
@@ -344,12 +355,14 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
         One row per participant and time point.
     subject, time, arm, value : str
         Columns with the participant id, the time point (e.g. pre/post), the arm and the value.
+    level : float
+        Confidence level of the partial eta squared intervals.
 
     Returns
     -------
     Result
         ``.table`` rows ``arm``, ``time`` and ``arm:time`` (named after the columns);
-        ``estimate`` is partial eta squared with a 95 % CI from the non-central F
+        ``estimate`` is partial eta squared with a CI from the non-central F
         (Steiger 2004); extra columns ``f``, ``df1``, ``df2``, ``ss``, ``ms``, ``eps``
         (Greenhouse-Geisser epsilon of the within terms, 1 for two time points) and ``p_gg``
         (the Greenhouse-Geisser corrected p of the within terms). ``.diagnostics`` has the
@@ -380,6 +393,7 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
     2  arm:time  21.79  1.0  28.0
     """
     cols = [subject, time, arm, value]
+    level = check_level(level)
     require_columns(long_data, cols, where="the long trial data")
     df = _plain_dtypes(long_data[cols]).dropna()
     n_time = df[time].nunique()
@@ -401,7 +415,7 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
     for _, r in aov.iterrows():
         term = {arm: arm, time: time, "Interaction": f"{arm}:{time}"}[r["Source"]]
         f, d1, d2 = float(r["F"]), float(r["DF1"]), float(r["DF2"])
-        lo, hi = _np2_ci(f, d1, d2)
+        lo, hi = _np2_ci(f, d1, d2, level)
         p_unc = float(r["p_unc"] if "p_unc" in r else r["p-unc"])
         within = term != arm
         eps = float(r["eps"]) if within and "eps" in r and pd.notna(r["eps"]) else 1.0
@@ -416,7 +430,7 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
     text = (
         f"In the {arm} x {time} mixed ANOVA, the interaction was F({it.df1:.0f}, {it.df2:.0f}) "
         f"= {format_number(it.f)}, {format_p(it.p_value)}, partial eta squared = "
-        f"{format_number(it.estimate)} ({format_ci(it.ci_low, it.ci_high)})"
+        f"{format_number(it.estimate)} ({format_ci(it.ci_low, it.ci_high, level=level)})"
     )
     if n_time > 2:
         text += (f"; Greenhouse-Geisser epsilon = {format_number(it.eps)}, corrected "
@@ -429,4 +443,4 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
         diagnostics["sphericity_w"] = float(row["W_spher"])
         diagnostics["sphericity_p"] = float(row["p_spher"])
     return Result(table=table, text=text, diagnostics=diagnostics, model=aov,
-                  name="pre_post_anova")
+                  name="pre_post_anova", level=level)

@@ -42,7 +42,7 @@ def test_bland_altman_plot_draws_points_bias_and_limits(ba):
     assert len(pts) == 1
     offsets = pts[0].get_offsets()
     assert offsets.shape == (40, 2)
-    np.testing.assert_allclose(offsets[:, 0], ba.diagnostics["pairs"]["mean"])
+    np.testing.assert_allclose(offsets[:, 0], ba.frame("pairs")["mean"])
     t = ba.table.set_index("term").estimate
     lines = _hlines(ax)
     for term in ("bias", "loa_lower", "loa_upper"):
@@ -79,8 +79,15 @@ def test_reliability_plot_scatter_has_identity_line():
     rel = reliability(pd.read_csv(REF / "reliability" / "icc_three_sessions.csv"))
     ax = reliability_plot(rel, kind="scatter")
     pts = [c for c in ax.collections if isinstance(c, PathCollection)]
-    assert len(pts) == 2  # sessions 2 and 3 against session 1
-    assert all(len(p.get_offsets()) == 30 for p in pts)
+    assert len(pts) == 1  # one seaborn scatter, coloured by later session
+    offsets, colours = pts[0].get_offsets(), pts[0].get_facecolors()[:, :3]
+    wide = rel.frame("sessions")
+    np.testing.assert_allclose(offsets[:, 0], np.tile(wide[wide.columns[0]], 2))
+    np.testing.assert_allclose(offsets[:, 1], np.r_[wide[wide.columns[1]], wide[wide.columns[2]]])
+    assert len(np.unique(colours[:30], axis=0)) == len(np.unique(colours[30:], axis=0)) == 1
+    assert not np.allclose(colours[0], colours[30])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["session 2", "session 3",
+                                                                  "identity"]
     identity = [ln for ln in ax.get_lines() if ln.get_label() == "identity"][0]
     np.testing.assert_allclose(identity.get_xdata(), identity.get_ydata())
     with pytest.raises(InputError, match="`kind` must be one of"):
@@ -96,6 +103,30 @@ def test_trial_plot_shows_adjusted_means():
     np.testing.assert_allclose(ys, means.estimate)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["control", "glute_training"]
     assert "glute_training - control" in ax.get_title()
+
+
+def test_labels_follow_the_level():
+    data = pd.read_csv(REF / "reliability" / "bland_altman.csv")
+    ba90 = bland_altman(data, x="hhd_nm", y="isokinetic_nm", level=0.9)
+    assert ba90.level == 0.9
+    ax = bland_altman_plot(ba90)
+    # the limits still cover 95 % of differences; their bands are 90 % CIs
+    assert [t.get_text() for t in ax.get_legend().get_texts()][2] == "95 % LoA"
+    rel = reliability(pd.read_csv(REF / "reliability" / "icc_three_sessions.csv"), level=0.9)
+    assert reliability_plot(rel).get_xlabel().startswith("intraclass correlation (90 % CI)")
+    anc = trial_effect(pd.read_csv(REF / "trial" / "ancova.csv"), outcome="glute_nm_kg_post",
+                       baseline="glute_nm_kg", level=0.9)
+    ax = trial_plot(anc)
+    assert ax.get_ylabel() == "adjusted mean (90 % CI)"
+    assert "90 % CI" in ax.get_title() and "95" not in ax.get_title()
+
+
+def test_proportional_bias_line_is_the_regression_of_the_result(ba):
+    ax = bland_altman_plot(ba)
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "proportional bias")
+    x, y = (np.asarray(v, float) for v in line.get_data())
+    slope = (y[-1] - y[0]) / (x[-1] - x[0])
+    assert slope == pytest.approx(ba.table.set_index("term").estimate["proportional_bias"])
 
 
 def test_wrong_result_is_refused(ba):

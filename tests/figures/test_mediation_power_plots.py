@@ -31,7 +31,7 @@ def test_sensitivity_plot_for_a_rate_outcome(cohort):
                     ci="percentile", seed=1, executor="serial")
     fig, ax = plt.subplots()
     assert mediation_sensitivity_plot(res, ax=ax) is ax
-    sens = res.diagnostics["sensitivity"]
+    sens = res.frame("sensitivity")
     line = ax.lines[0]
     np.testing.assert_allclose(line.get_xdata(), sens["value"])
     np.testing.assert_allclose(line.get_ydata(), sens["indirect"])

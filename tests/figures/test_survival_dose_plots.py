@@ -34,7 +34,7 @@ def dose_result():
 
 def test_km_plot_draws_each_group_curve(km_result):
     ax = km_plot(km_result)
-    curve = km_result.model.curve
+    curve = km_result.frame("curve")
     labelled = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
     assert [ln.get_label() for ln in labelled] == ["control (n = 86)",
                                                    "glute_training (n = 64)"]
@@ -69,15 +69,18 @@ def test_km_plot_rejects_other_results(dose_result):
 
 def test_dose_plot_draws_curve_band_and_rug(dose_result):
     ax = dose_response_plot(dose_result)
-    curve = dose_result.model.curve
+    curve = dose_result.frame("curve")
     line = next(ln for ln in ax.get_lines() if ln.get_label() == "spline")
     assert_allclose(line.get_xdata(), curve["x"])
     assert_allclose(line.get_ydata(), curve["rate"])
     band = ax.collections[0].get_paths()[0].vertices
     assert band[:, 1].min() == pytest.approx(curve["ci_low"].min())
     assert band[:, 1].max() == pytest.approx(curve["ci_high"].max())
-    rug = next(ln for ln in ax.get_lines() if ln.get_label() == "_rug")
-    assert len(rug.get_xdata()) == 300
+    assert ax.collections[0].get_label() == "95 % CI"
+    rug = next(c for c in ax.collections if c.get_label() == "_rug")  # seaborn's rugplot
+    assert len(rug.get_segments()) == 300
+    assert_allclose(sorted(seg[0, 0] for seg in rug.get_segments()),
+                    np.sort(dose_result.frame("observed")["x"]))
     assert ax.get_xlabel() == "sitting_h_day"
     assert ax.get_ylabel() == "hamstring_cramps per 1000 h"
     assert ax.get_ylim()[0] == 0
@@ -87,7 +90,28 @@ def test_dose_plot_draws_curve_band_and_rug(dose_result):
 def test_dose_plot_without_rug(dose_result):
     ax = dose_response_plot(dose_result, rug=False)
     assert [ln.get_label() for ln in ax.get_lines()] == ["spline"]
+    assert [c.get_label() for c in ax.collections] == ["95 % CI"]
     plt.close(ax.figure)
+
+
+def test_dose_plot_band_follows_the_level():
+    data = pd.read_csv(REF / "associations" / "data.csv")
+    wide, narrow = dose_response(data), dose_response(data, level=0.9)
+    assert narrow.level == 0.9
+    assert (narrow.frame("curve")["ci_high"] < wide.frame("curve")["ci_high"]).all()
+    ax = dose_response_plot(narrow)
+    assert ax.collections[0].get_label() == "90 % CI"
+    plt.close(ax.figure)
+
+
+def test_km_band_follows_the_level(km_result):
+    data = pd.read_csv(REF / "survival" / "data.csv")
+    narrow = kaplan_meier(data, time="time", event="event", group="group", level=0.9)
+    assert narrow.level == 0.9
+    wide_c, narrow_c = km_result.frame("curve"), narrow.frame("curve")
+    assert_allclose(narrow_c["surv"], wide_c["surv"])
+    ok = wide_c["ci_low"].notna() & (wide_c["std_err"] > 0)
+    assert (narrow_c["ci_low"][ok] > wide_c["ci_low"][ok]).all()
 
 
 def test_dose_plot_rejects_other_results(km_result):

@@ -173,10 +173,10 @@ def test_dose_response_matches_glm_nb(data, adjust, covariates):
         assert mine_se[name] == pytest.approx(row[2], rel=RTOL)
 
     curve = pd.read_csv(REF / f"dose_{adjust}_curve.csv")  # rate per 1000 h, Wald log CI
-    assert_allclose(res.model.curve["x"], curve["x"], rtol=1e-12)
-    assert_allclose(res.model.curve["rate"], curve["rate"], rtol=RTOL)
-    assert_allclose(res.model.curve["ci_low"], curve["lower"], rtol=RTOL)
-    assert_allclose(res.model.curve["ci_high"], curve["upper"], rtol=RTOL)
+    assert_allclose(res.frame("curve")["x"], curve["x"], rtol=1e-12)
+    assert_allclose(res.frame("curve")["rate"], curve["rate"], rtol=RTOL)
+    assert_allclose(res.frame("curve")["ci_low"], curve["lower"], rtol=RTOL)
+    assert_allclose(res.frame("curve")["ci_high"], curve["upper"], rtol=RTOL)
 
 
 def test_dose_response_text(data):
@@ -224,7 +224,7 @@ def test_associations_on_simulated_study():
                         "prior_cramps"]):
         dose = dose_response(table, covariates=["sex", "prior_cramps"])
     assert dose.diagnostics["n"] + dose.diagnostics["n_dropped"] == 200
-    assert dose.model.curve["rate"].gt(0).all()
+    assert dose.frame("curve")["rate"].gt(0).all()
 
 
 def test_sitting_strength_refuses_missing_covariate(data):

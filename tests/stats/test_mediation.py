@@ -76,7 +76,7 @@ def test_imai_keele_yamamoto_grid_matches_r(cohort, ref):
     res = mediation(cohort, x="sitting_h_day", m="glute_nm_kg", y="cramps", covariates=COVS,
                     family="gaussian", contrast=(8, 10), n_boot=100, ci="percentile", seed=1,
                     executor="serial")
-    sens = res.diagnostics["sensitivity"].set_index("value")
+    sens = res.frame("sensitivity").set_index("value")
     for rho, expected in zip(ref["gaussian"]["ikt_rho"], ref["gaussian"]["ikt_indirect"]):
         assert sens.loc[rho, "indirect"] == pytest.approx(expected, rel=1e-6)
     assert "Imai-Keele-Yamamoto" in res.text
@@ -179,7 +179,7 @@ def test_bca_and_percentile_intervals_cover_the_estimate(cohort):
     assert "interquartile range" in res.text
     assert "BCa" in res.text and "E-value" in res.text
     assert "measured over the same period" in res.text
-    assert res.diagnostics["sensitivity"].attrs["e_value"] > 1
+    assert res.frame("sensitivity").attrs["e_value"] > 1
 
 
 def test_caveat_dropped_when_x_measured_before_m(cohort):

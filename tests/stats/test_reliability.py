@@ -155,7 +155,7 @@ def test_bland_altman_matches_r(ci_method):
     assert_allclose(t.loc["proportional_bias", ["ci_low", "ci_high"]].astype(float),
                     ref["slope_ci"], rtol=RTOL)
     assert res.diagnostics["sd_diff"] == pytest.approx(ref["sd"], rel=RTOL)
-    assert len(res.diagnostics["pairs"]) == ref["n"]
+    assert len(res.frame("pairs")) == ref["n"]
     assert "isokinetic_nm minus hhd_nm" in res.text
 
 

@@ -48,7 +48,7 @@ def test_gee_matches_r(sessions, family, cov_struct):
     #    id = participant_id, waves = session_no, corstr = cov_struct) for Poisson; gee_ref()
     #    with variance mu + mu^2 / theta (theta from glm.nb) for the negative binomial.
     ref = R[f"{family}_{cov_struct}"]
-    res = gee_counts(sessions, FORMULA, exposure="exposure_h", group="participant_id",
+    res = gee_counts(sessions, FORMULA, exposure="exposure_h", cluster="participant_id",
                      family=family, cov_struct=cov_struct, order="session_no")
     t = _by_r_order(res, ref)
     assert_allclose(t.coef, ref["coef"], rtol=GEE_RTOL)
@@ -85,7 +85,7 @@ def test_gee_rejects_bad_input(sessions):
     with pytest.raises(InputError, match="`family` must be one of"):
         gee_counts(sessions, FORMULA, family="zip")
     with pytest.raises(InputError, match="no column 'team'"):
-        gee_counts(sessions, FORMULA, group="team")
+        gee_counts(sessions, FORMULA, cluster="team")
     bad = sessions.assign(cramps=sessions.cramps - 0.5)
     with pytest.raises(InputError, match="whole counts"):
         gee_counts(bad, FORMULA)
@@ -114,7 +114,7 @@ def test_mixed_model_matches_lmer(strength, key, re_formula):
     #    (1 + session | participant_id), REML; fixef, sqrt(diag(vcov)), VarCorr, logLik.
     ref = R[key]
     res = mixed_model(strength, "glute_nm_kg ~ sitting_h_day + session",
-                      group="participant_id", re_formula=re_formula)
+                      cluster="participant_id", re_formula=re_formula)
     fixed = res.table[res.table.effect == "fixed"]
     assert list(fixed.term) == ["Intercept", "sitting_h_day", "session"]
     assert_allclose(fixed.estimate, ref["coef"], rtol=LMM_RTOL)

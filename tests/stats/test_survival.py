@@ -31,7 +31,7 @@ def data() -> pd.DataFrame:
 def test_km_curve_matches_survfit(data):
     res = kaplan_meier(data, time="time", event="event", group="group")
     ref = pd.read_csv(REF / "km_curve.csv")  # summary(survfit(...), censored = TRUE)
-    mine = res.model.curve
+    mine = res.frame("curve")
     assert list(mine["group"]) == list(ref["group"])
     assert_allclose(mine["time"], ref["time"], rtol=RTOL)
     assert_allclose(mine["n_risk"], ref["n_risk"], rtol=0)
@@ -46,7 +46,7 @@ def test_km_curve_matches_survfit(data):
 def test_km_ungrouped_curve_matches_survfit(data):
     res = kaplan_meier(data, time="time", event="event")
     ref = pd.read_csv(REF / "km_curve_all.csv")  # survfit(Surv(time, event) ~ 1)
-    curve = res.model.curve
+    curve = res.frame("curve")
     assert_allclose(curve["surv"], ref["surv"], rtol=RTOL)
     assert_allclose(curve["ci_low"], ref["lower"], rtol=RTOL)
     assert_allclose(curve["ci_high"], ref["upper"], rtol=RTOL)
@@ -354,7 +354,7 @@ def test_km_properties(rows):
     d = pd.DataFrame(rows, columns=["time", "event", "g"]).astype({"event": int})
     res = kaplan_meier(d, time="time", event="event",
                        group="g" if d["g"].nunique() > 1 else None)
-    curve = res.model.curve
+    curve = res.frame("curve")
     for _, c in curve.groupby("group"):
         s = c["surv"].to_numpy()
         assert (np.diff(s) <= 1e-12).all() and (s >= 0).all() and (s <= 1).all()
