@@ -25,6 +25,7 @@ out_dir = ""  # report folder; "" records nothing (interactive use)
 seed = 1
 n = 400
 scenario = "hypothesis"
+alpha = 0.05
 
 # %%
 import ipywidgets as widgets
@@ -52,8 +53,9 @@ def draw(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
     if grouping != "(none)":
         ax.legend(frameon=False, title=grouping)
     fit = smf.ols(f"{outcome} ~ {exposure}", data=data[[exposure, outcome]].dropna()).fit()
-    low, high = fit.conf_int().loc[exposure]
-    ax.set_title(f"slope {fit.params[exposure]:.3f} (95 % CI {low:.3f} to {high:.3f}), "
+    low, high = fit.conf_int(alpha=alpha).loc[exposure]
+    ax.set_title(f"slope {fit.params[exposure]:.3f} ({100 * (1 - alpha):g} % CI {low:.3f} to "
+                 f"{high:.3f}), "
                  f"n = {int(fit.nobs)}")
     return ax
 

@@ -69,7 +69,8 @@ plt.show()
 # sex; the two instruments are never pooled.
 
 # %%
-partial = sitting_strength(data, strength="glute_nm_kg", covariates=("age", "sex"))
+partial = sitting_strength(data, strength="glute_nm_kg", covariates=("age", "sex"),
+                           level=1 - alpha)
 report.record(partial, name="partial_correlation",
               caption="Partial correlations of glute strength with daily sitting",
               methods="Glute strength (HHD hip extension, Nm/kg) was related to device-measured "
@@ -84,8 +85,8 @@ partial
 # natural cubic spline of device sitting, adjusted for age, sex and previous cramping.
 
 # %%
-dose = dose_response(data, exposure_col="sitting_h_day", events="hamstring_cramps",
-                     offset="exposure_h", df=3, covariates=["age", "sex", "prior_cramps"])
+dose = dose_response(data, x="sitting_h_day", events="hamstring_cramps", exposure="exposure_h",
+                     df=3, covariates=["age", "sex", "prior_cramps"], level=1 - alpha)
 report.record(dose, name="dose_response",
               caption="Dose-response of the hamstring cramp rate on device sitting",
               methods="The dose-response of the cramp rate on sitting was modelled by negative-"
@@ -93,5 +94,6 @@ report.record(dose, name="dose_response",
                       "spline (3 df); non-linearity was tested by a likelihood-ratio test.")
 ax = dose_response_plot(dose)
 report.record(ax, name="dose_response_plot",
-              caption="Hamstring cramps per 1000 h against device sitting (95 % CI)")
+              caption="Hamstring cramps per 1000 h against device sitting "
+                      f"({dose.level_pct} % CI)")
 plt.show()

@@ -86,6 +86,6 @@ report.record(negbin, name="negbin", caption="Negative binomial model of hamstri
               "(incidence rate ratios)")
 ax = forest_plot(negbin)
 report.record(ax, name="negbin_forest", caption="Incidence rate ratios of hamstring cramps "
-              "(negative binomial, 95 % CI)")
+              f"(negative binomial, {negbin.level_pct} % CI)")
 plt.show()
 negbin

@@ -26,6 +26,7 @@ out_dir = ""  # report folder; "" records nothing (interactive use)
 seed = 1
 n = 400
 scenario = "hypothesis"
+alpha = 0.05
 n_boot = 500
 
 # %%
@@ -50,7 +51,7 @@ data[["sitting_h_day", "glute_nm_kg", "hamstring_cramps", "exposure_h"]].describ
 # %%
 med = mediation(data, x="sitting_h_day", m="glute_nm_kg", y="hamstring_cramps",
                 covariates=["age", "sex", "prior_cramps"], exposure="exposure_h",
-                family="negbin", n_boot=n_boot, seed=seed, executor="serial")
+                family="negbin", n_boot=n_boot, seed=seed, executor="serial", level=1 - alpha)
 report.record(med, name="mediation", caption="Mediation of the sitting-cramp association by "
               "glute strength (rate ratios per interquartile range of sitting)",
               methods=f"Natural direct and indirect effects of device sitting on the hamstring "
@@ -67,7 +68,7 @@ med
 # say how strong such a confounder would have to be to explain the indirect effect away.
 
 # %%
-sensitivity = med.diagnostics["sensitivity"]
+sensitivity = med.frame("sensitivity")
 report.record(sensitivity, name="sensitivity", caption="Sensitivity of the indirect effect to "
               "unmeasured mediator-outcome confounding",
               methods="Sensitivity to unmeasured mediator-outcome confounding was assessed "

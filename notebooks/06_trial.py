@@ -78,19 +78,21 @@ if trial["arm"].nunique() >= 2:
 
 # %%
 if trial["arm"].nunique() >= 2:
-    strength = trial_effect(trial, outcome="glute_nm_kg_post", baseline="glute_nm_kg")
+    strength = trial_effect(trial, outcome="glute_nm_kg_post", baseline="glute_nm_kg",
+                            level=1 - alpha)
     report.record(strength, name="ancova", caption="Post-test glute strength by arm, adjusted "
                   "for baseline (ANCOVA)",
                   methods="Post-test HHD hip extension (Nm/kg) was compared between arms by "
                           "ANCOVA adjusted for baseline, with adjusted means and Hedges' g.")
-    cramps = trial_rate_effect(trial, events="hamstring_cramps", exposure="exposure_h")
+    cramps = trial_rate_effect(trial, events="hamstring_cramps", exposure="exposure_h",
+                               level=1 - alpha)
     report.record(cramps, name="rate_model", caption="Hamstring cramp rate ratio by arm "
                   "(negative binomial, log exposure offset)",
                   methods="Hamstring cramp counts were compared between arms by negative-"
                           "binomial regression with a log-exposure offset.")
     ax = trial_plot(strength)
     report.record(ax, name="ancova_plot", caption="Adjusted post-test glute strength by arm "
-                  "(95 % CI)")
+                  f"({strength.level_pct} % CI)")
     plt.show()
     display(strength)
     display(cramps)

@@ -26,6 +26,7 @@ out_dir = ""  # report folder; "" records nothing (interactive use)
 seed = 1
 n = 400
 scenario = "hypothesis"
+alpha = 0.05
 
 # %%
 import matplotlib.pyplot as plt
@@ -42,7 +43,7 @@ data["sitting_tertile"] = measures.sitting_tertiles(data).astype(str)
 group = "arm" if measures.randomised(data).any() else "sitting_tertile"
 
 # %%
-km = kaplan_meier(data, time="time", event="event", group=group)
+km = kaplan_meier(data, time="time", event="event", group=group, level=1 - alpha)
 report.record(km, name="kaplan_meier", caption=f"Median days to first hamstring cramp by {group}",
               methods="Time to the first hamstring cramp (days from the start of follow-up) "
                       "was described with Kaplan-Meier estimates and compared with the "
@@ -60,7 +61,7 @@ plt.show()
 covariates = [c for c in ["sitting_h_day", "prior_cramps", "age"] if c in data.columns]
 if group == "arm":
     covariates = ["C(arm)", *covariates]
-cox = cox_model(data, " + ".join(covariates), time="time", event="event")
+cox = cox_model(data, " + ".join(covariates), time="time", event="event", level=1 - alpha)
 report.record(cox, name="cox", caption="Hazard ratios of a first hamstring cramp",
               methods="Hazard ratios came from a Cox model (Efron ties) with a Schoenfeld-"
                       "residual check of proportional hazards.")
