@@ -41,8 +41,8 @@ data = study.analysis_table()
 
 # %%
 data["sitting_tertile"] = measures.sitting_tertiles(data)
-rates = incidence(data, events="hamstring_cramps", exposure="exposure_h", by="sitting_tertile",
-                  level=1 - alpha)
+rates = incidence(data, events="hamstring_cramps", exposure="exposure_h",
+                  group="sitting_tertile", level=1 - alpha)
 report.record(rates, name="rates", caption="Hamstring cramps per 1000 h by sitting tertile",
               methods="Incidence was expressed as hamstring cramps per 1000 h of training and "
                       "match exposure with exact (Garwood) Poisson intervals.")

@@ -45,7 +45,7 @@ trial["arm"].value_counts()
 
 # %%
 if trial["arm"].nunique() >= 2:
-    rates = incidence(trial, events="hamstring_cramps", exposure="exposure_h", by="arm",
+    rates = incidence(trial, events="hamstring_cramps", exposure="exposure_h", group="arm",
                       level=1 - alpha)
     report.record(rates, name="rates", caption="Hamstring cramps per 1000 h by arm",
                   methods="Cramp incidence per 1000 h was compared between arms by the "

@@ -485,7 +485,7 @@ def test_rate_forest_and_trial_plots_show_typed_groups(start):
                          "pre": rng.normal(2.5, 0.4, 60)})
     data["post"] = data["pre"] + rng.normal(0.1, 0.2, 60)
     _assert_shows(_drawn(rates_plot(incidence(data, events="cramps", exposure="exposure_h",
-                                              by="arm"))), groups)
+                                              group="arm"))), groups)
     terms = pd.DataFrame({"term": groups, "estimate": [1.2, 0.8, 1.5], "ci_low": 0.5,
                           "ci_high": 2.5, "p_value": 0.3})
     _assert_shows(_drawn(forest_plot(terms)), groups)

@@ -117,7 +117,7 @@ def rates_plot(incidence_result, *, ax=None):
     Parameters
     ----------
     incidence_result : Result or pandas.DataFrame
-        From :func:`~glute_study.stats.incidence.incidence` (with ``by=``); the ``overall`` row
+        From :func:`~glute_study.stats.incidence.incidence` (with ``group=``); the ``overall`` row
         is drawn as a dashed line with a shaded interval behind the groups. The axis label gives
         the result's confidence level.
     ax : matplotlib Axes, optional
@@ -131,7 +131,7 @@ def rates_plot(incidence_result, *, ax=None):
     >>> from glute_study.stats.incidence import incidence
     >>> df = pd.DataFrame({"cramps": [0, 2, 1, 3], "exposure_h": [100.0, 120, 80, 150],
     ...                    "arm": ["a", "a", "b", "b"]})
-    >>> ax = rates_plot(incidence(df, events="cramps", exposure="exposure_h", by="arm"))
+    >>> ax = rates_plot(incidence(df, events="cramps", exposure="exposure_h", group="arm"))
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['a', 'b']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)

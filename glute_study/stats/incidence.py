@@ -87,7 +87,7 @@ def incidence(
     *,
     events: str,
     exposure: str,
-    by: str | None = None,
+    group: str | None = None,
     per: float = 1000,
     level: float = 0.95,
 ) -> Result:
@@ -101,7 +101,7 @@ def incidence(
         Column with event counts (e.g. ``"hamstring_cramps"``).
     exposure : str
         Column with exposure hours (e.g. ``"exposure_h"``).
-    by : str, optional
+    group : str, optional
         Column whose groups get one row each (e.g. sitting tertile, trial arm).
     per : float
         Rate per this many hours (1000 by convention).
@@ -125,7 +125,7 @@ def incidence(
     --------
     >>> df = pd.DataFrame({"cramps": [0, 2, 1, 3], "exposure_h": [100.0, 120, 80, 150],
     ...                    "arm": ["a", "a", "b", "b"]})
-    >>> res = incidence(df, events="cramps", exposure="exposure_h", by="arm")
+    >>> res = incidence(df, events="cramps", exposure="exposure_h", group="arm")
     >>> res.table[["term", "estimate", "ci_low", "ci_high", "events"]].round(2)
           term  estimate  ci_low  ci_high  events
     0        a      9.09    1.10    32.84     2.0
@@ -137,20 +137,20 @@ def incidence(
     level = check_level(level)
     if not per > 0:
         raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
-    cols = [events, exposure] + ([by] if by is not None else [])
+    cols = [events, exposure] + ([group] if group is not None else [])
     df, dropped = _clean(data, cols, events, exposure, "incidence")
     rows = []
     groups = []
-    if by is not None:
-        _warn_missing_groups(df, by, "counted in 'overall' only")
-        for key, sub in df.groupby(by, sort=True, observed=True):
+    if group is not None:
+        _warn_missing_groups(df, group, "counted in 'overall' only")
+        for key, sub in df.groupby(group, sort=True, observed=True):
             groups.append((str(key), sub))
     groups.append(("overall", df))
     for label, sub in groups:
         k = float(sub[events].sum())
         t = float(sub[exposure].sum())
         if t <= 0:
-            raise InputError(f"group {label!r} of {by!r} has no exposure hours.")
+            raise InputError(f"group {label!r} of {group!r} has no exposure hours.")
         low, high = _garwood(k, t, per, level)
         rows.append({
             "term": label, "estimate": k / t * per, "ci_low": low, "ci_high": high,
@@ -159,7 +159,7 @@ def incidence(
     table = pd.DataFrame(rows)
     lines = []
     for r in rows:
-        where = "Overall, the" if r["term"] == "overall" else f"In {by} = {r['term']}, the"
+        where = "Overall, the" if r["term"] == "overall" else f"In {group} = {r['term']}, the"
         lines.append(
             f"{where} incidence was {format_number(r['estimate'])} per {per:g} h "
             f"({format_ci(r['ci_low'], r['ci_high'], level=level)}; {r['events']:.0f} events "

@@ -57,7 +57,7 @@ def test_ratio_and_rate_plots_label_the_level(level):
     ax = forest_plot(rate_ratio(inc, events="cramps", exposure="exposure_h", group="arm",
                                 level=level))
     assert pct in ax.get_xlabel()
-    ax = rates_plot(incidence(inc, events="cramps", exposure="exposure_h", by="arm",
+    ax = rates_plot(incidence(inc, events="cramps", exposure="exposure_h", group="arm",
                               level=level))
     assert ax.get_ylabel() == f"Incidence per 1000 h ({pct})"
 

@@ -88,7 +88,7 @@ def test_forest_plot_rejects_bad_tables():
 
 
 def test_rates_plot_groups_and_overall(cohort):
-    res = incidence(cohort, events="cramps", exposure="exposure_h", by="arm")
+    res = incidence(cohort, events="cramps", exposure="exposure_h", group="arm")
     ax = rates_plot(res)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["control", "glute_training"]
     overall = res.table.set_index("term").loc["overall"]

@@ -27,7 +27,7 @@ def data() -> pd.DataFrame:
 
 
 def test_rates_by_group_match_poisson_test(data, ref):
-    res = incidence(data, events="cramps", exposure="exposure_h", by="arm")
+    res = incidence(data, events="cramps", exposure="exposure_h", group="arm")
     t = res.table.set_index("term")
     assert list(t.index) == ["control", "glute_training", "overall"]
     for term, r in [*ref["by_arm"].items(), ("overall", ref["overall"])]:
@@ -132,7 +132,7 @@ def test_wald_needs_events_in_both_groups():
 def test_missing_group_rows_warn(data):
     gappy = data.assign(arm=data.arm.where(data.index >= 3))
     with pytest.warns(GluteStudyWarning, match="3 rows have no 'arm'.*'overall' only"):
-        res = incidence(gappy, events="cramps", exposure="exposure_h", by="arm")
+        res = incidence(gappy, events="cramps", exposure="exposure_h", group="arm")
     t = res.table.set_index("term")
     assert t.loc["overall", "n"] == 240
     assert t.loc["control", "n"] + t.loc["glute_training", "n"] == 237

@@ -49,7 +49,7 @@ ANALYSES = {
     "count_model": lambda lv: gs.count_model(
         _csv("counts/counts_data.csv"), "cramps ~ sitting_h_day", level=lv),
     "incidence": lambda lv: gs.incidence(
-        _csv("incidence/incidence_data.csv"), events="cramps", exposure="exposure_h", by="arm",
+        _csv("incidence/incidence_data.csv"), events="cramps", exposure="exposure_h", group="arm",
         level=lv),
     "rate_ratio": lambda lv: gs.rate_ratio(
         _csv("incidence/incidence_data.csv"), events="cramps", exposure="exposure_h",
