@@ -172,8 +172,7 @@ def _partial(df):
 def _dose(df):
     from glute_study.stats.associations import dose_response
 
-    return dose_response(df, exposure_col="sitting_h_day", events="cramps",
-                         offset="exposure_h")
+    return dose_response(df, x="sitting_h_day", events="cramps", exposure="exposure_h")
 
 
 def _bland_altman(df):
