@@ -8,7 +8,8 @@ Both cases are a batch of ``B`` models that share their shape, so instead of a P
 This is the one place the project fits GLMs in batch: the bootstrap (and full-data fits) of
 :mod:`.mediation` and the simulated cohorts of :mod:`.simulation_power` call :func:`fit_batch`.
 The count models of :mod:`.counts` and the dose-response of :mod:`.associations` have no
-bootstrap: they fit one model at a time, as ``MASS::glm.nb`` does.
+bootstrap: they fit one model at a time, the negative binomial by
+:func:`glute_study.stats._negbin.fit_negbin` (the same bounds on ``theta`` as here).
 
 Shapes
 ------

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import interpolate, optimize, special, stats
+from scipy import interpolate, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ._design import covariate_matrix, drop_incomplete
+from ._negbin import fit_negbin
 from ._result import Result, format_ci, format_number, format_p, z_of
 
 __all__ = [
@@ -313,82 +314,6 @@ def natural_spline_basis(
 
 
 # ---------------------------------------------------------------------------------------------
-# Negative binomial fit (as MASS::glm.nb)
-# ---------------------------------------------------------------------------------------------
-
-
-def _nb_loglik(y, mu, theta) -> float:
-    return float(np.sum(special.gammaln(y + theta) - special.gammaln(theta)
-                        - special.gammaln(y + 1) + theta * np.log(theta / (theta + mu))
-                        + y * np.log(mu / (theta + mu))))
-
-
-def _theta_ml(y, mu) -> tuple[float, bool]:
-    """ML estimate of the NB size ``theta`` given the means (MASS ``theta.ml``)."""
-
-    def score(log_theta):
-        th = np.exp(log_theta)
-        return np.sum(special.digamma(th + y) - special.digamma(th) + np.log(th) + 1
-                      - np.log(th + mu) - (y + th) / (mu + th))
-
-    lo, hi = np.log(1e-4), np.log(1e6)
-    if score(hi) > 0:
-        return float(np.exp(hi)), True
-    if score(lo) < 0:
-        return float(np.exp(lo)), True
-    return float(np.exp(optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-14))), False
-
-
-@dataclass
-class _NBFit:
-    params: np.ndarray
-    cov: np.ndarray
-    theta: float
-    loglik: float
-    names: list[str]
-    at_boundary: bool
-    converged: bool
-    results: object = None
-
-
-def _fit_nb(y, X, offset, names) -> _NBFit:
-    """Alternate IRLS for the coefficients and ML for theta until both settle (as glm.nb)."""
-    import statsmodels.api as sm
-
-    X = pd.DataFrame(X, columns=list(names))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pois = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12)
-    mu = pois.mu
-    theta, boundary = _theta_ml(y, mu)
-    params = np.asarray(pois.params)
-    old_ll, converged = -np.inf, False
-    res = None
-    for _ in range(100):
-        fam = sm.families.NegativeBinomial(alpha=1 / theta)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = sm.GLM(y, X, family=fam, offset=offset).fit(start_params=params, tol=1e-12,
-                                                             maxiter=200)
-        params = np.asarray(res.params)
-        theta_new, boundary = _theta_ml(y, res.mu)
-        ll = _nb_loglik(y, res.mu, theta_new)
-        done = abs(theta_new - theta) <= 1e-10 * theta and abs(ll - old_ll) < 1e-10
-        theta, old_ll = theta_new, ll
-        if done:
-            converged = True
-            break
-    fam = sm.families.NegativeBinomial(alpha=1 / theta)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sm.GLM(y, X, family=fam, offset=offset).fit(start_params=params, tol=1e-13,
-                                                         maxiter=200)
-    return _NBFit(params=np.asarray(res.params), cov=np.asarray(res.cov_params()),
-                  theta=theta, loglik=_nb_loglik(y, res.mu, theta), names=list(names),
-                  at_boundary=boundary, converged=converged, results=res)
-
-
-# ---------------------------------------------------------------------------------------------
 # Dose-response
 # ---------------------------------------------------------------------------------------------
 
@@ -478,10 +403,11 @@ def dose_response(
     The spline is R's ``splines::ns(x, df=df)``: interior knots at the equally spaced
     quantiles of the exposure (R's type 7), boundary knots at its range, basis built as in R
     (see :func:`natural_spline_basis`). The negative-binomial models are fitted as
-    ``MASS::glm.nb``: IRLS for the coefficients alternating with the ML estimate of theta;
-    standard errors hold theta fixed. The curve's CIs are Wald intervals on the log
-    scale. Likelihood-ratio tests compare fits that each estimate their own theta (R
-    ``anova()`` on ``glm.nb`` fits).
+    ``MASS::glm.nb`` by the package's one NB fitter (:mod:`glute_study.stats._negbin`, as
+    :func:`~glute_study.stats.counts.count_model` uses): IRLS for the coefficients alternating
+    with the ML estimate of theta; standard errors hold theta fixed. The curve's CIs are Wald
+    intervals on the log scale. Likelihood-ratio tests compare fits that each estimate their
+    own theta (R ``anova()`` on ``glm.nb`` fits).
 
     Examples
     --------
@@ -527,11 +453,11 @@ def dose_response(
     one = np.ones((len(frame), 1))
     spline_names = [f"ns({dose}, df={df})[{i + 1}]" for i in range(df)]
     log_off = np.log(hours)
-    fit_s = _fit_nb(y, np.hstack([one, basis, cmat]), log_off,
-                    ["Intercept", *spline_names, *cnames])
-    fit_l = _fit_nb(y, np.hstack([one, x[:, None], cmat]), log_off,
-                    ["Intercept", dose, *cnames])
-    fit_0 = _fit_nb(y, np.hstack([one, cmat]), log_off, ["Intercept", *cnames])
+    fit_s = fit_negbin(y, np.hstack([one, basis, cmat]), log_off,
+                       names=["Intercept", *spline_names, *cnames])
+    fit_l = fit_negbin(y, np.hstack([one, x[:, None], cmat]), log_off,
+                       names=["Intercept", dose, *cnames])
+    fit_0 = fit_negbin(y, np.hstack([one, cmat]), log_off, names=["Intercept", *cnames])
     n_par = len(fit_s.params)
     if y.sum() < 10 * n_par:
         warnings.warn(f"the spline model has {int(y.sum())} events for {n_par} coefficients "

@@ -12,8 +12,9 @@ Families
     Poisson GLM, log link (R ``glm(family = poisson)``).
 ``negbin``
     Negative binomial (NB2, variance :math:`\mu + \mu^2/\theta`) with :math:`\theta` estimated by
-    maximum likelihood, alternating with IRLS exactly as R ``MASS::glm.nb`` does; standard errors
-    of the coefficients are those of the GLM at the estimated :math:`\theta` (as in R).
+    maximum likelihood, alternating with IRLS exactly as R ``MASS::glm.nb`` does (the one NB
+    fitter, :func:`glute_study.stats._negbin.fit_negbin`); standard errors of the coefficients
+    are those of the GLM at the estimated :math:`\theta` (as in R).
 ``zip``, ``zinb``
     Zero-inflated Poisson / negative binomial (R ``pscl::zeroinfl``). The zero part is a logit
     model of being a *structural zero* (never cramps); it has no offset.
@@ -34,11 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 from .._checks import check_level, check_one_of
 from ..errors import FitWarning, InputError
 from ._design import Design, build_design, new_matrix
+from ._negbin import THETA_BOUNDARY, fit_negbin, glm_cov, glm_fit
+from ._negbin import nb_loglik_obs as _ll_nb
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["CountFit", "FAMILIES", "compare_count_models", "count_model", "predict_rates"]
@@ -46,8 +49,6 @@ __all__ = ["CountFit", "FAMILIES", "compare_count_models", "count_model", "predi
 #: Families :func:`count_model` fits.
 FAMILIES = ("poisson", "negbin", "zip", "zinb", "hurdle_negbin")
 
-_THETA_MAX = 1e8  # theta above this is "no over-dispersion": NB collapses to Poisson
-_THETA_BOUNDARY = 1e5
 _MIN_EVENTS_PER_PARAMETER = 10
 
 
@@ -102,11 +103,6 @@ def _ll_pois(y, mu):
     return y * np.log(mu) - mu - special.gammaln(y + 1)
 
 
-def _ll_nb(y, mu, theta):
-    return (special.gammaln(y + theta) - special.gammaln(theta) - special.gammaln(y + 1)
-            + theta * (np.log(theta) - np.log(theta + mu)) + y * (np.log(mu) - np.log(theta + mu)))
-
-
 def _log_f0(mu, theta):
     """log P(Y = 0) for Poisson (theta None) or NB."""
     if theta is None:
@@ -136,108 +132,21 @@ def _loglik_obs(family, y, eta, zeta, theta):
     return np.where(y == 0, log_1mp, ll_pos)
 
 
-# --------------------------------------------------------------------------- NB theta (MASS)
-def _theta_score(theta, y, mu):
-    return np.sum(special.digamma(theta + y) - special.digamma(theta) + np.log(theta) + 1
-                  - np.log(theta + mu) - (y + theta) / (mu + theta))
-
-
-def _theta_info(theta, y, mu):
-    """Observed information for theta (MASS::theta.ml's ``i``)."""
-    return np.sum(-special.polygamma(1, theta + y) + special.polygamma(1, theta) - 1 / theta
-                  + 2 / (mu + theta) - (y + theta) / (mu + theta) ** 2)
-
-
-def _theta_newton(t, y, mu, lo, hi, steps=50):
-    """Newton steps on log(theta); returns (log theta, converged)."""
-    for _ in range(steps):
-        th = np.exp(t)
-        score = _theta_score(th, y, mu)
-        h = th * score - th**2 * _theta_info(th, y, mu)
-        if not np.isfinite(h) or h >= 0:
-            return t, False
-        t_new = min(max(t - th * score / h, lo), hi)
-        if abs(t_new - t) < 1e-13:
-            return t_new, True
-        t = t_new
-    return t, False
-
-
-def _theta_ml(y, mu, start=None):
-    """Maximum-likelihood theta given the means, as MASS::theta.ml; capped at _THETA_MAX."""
-    lo, hi = np.log(1e-8), np.log(_THETA_MAX)
-    # The score in alpha = 1/theta at alpha = 0 is sum((y - mu)^2 - y) / 2 (the exact score in
-    # theta cancels catastrophically there): not positive means no over-dispersion to estimate.
-    if np.sum((y - mu) ** 2 - y) <= 0:
-        return _THETA_MAX
-    if start is not None and start < _THETA_BOUNDARY:  # warm start while alternating
-        t, ok = _theta_newton(float(np.log(start)), y, mu, lo, hi)
-        if ok and lo < t < hi:
-            return float(np.exp(t))
-
-    def nll(t):
-        return -np.sum(_ll_nb(y, mu, np.exp(t)))
-
-    opt = optimize.minimize_scalar(nll, bounds=(lo, hi), method="bounded",
-                                   options={"xatol": 1e-10})
-    t, _ = _theta_newton(float(opt.x), y, mu, lo, hi)  # polish
-    return float(np.exp(t))
-
-
-def _glm(y, X, offset, family, start=None):
-    model = sm.GLM(y, X, family=family, offset=offset)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence is checked and reported by the caller
-        return model.fit(start_params=start, tol=1e-11, rtol=1e-12, tol_criterion="params",
-                         maxiter=200)
-
-
-def _glm_cov(X, y, mu, theta, robust):
-    """Expected-information covariance of a log-link Poisson/NB GLM, or its HC0 sandwich."""
-    var = mu if theta is None else mu + mu**2 / theta
-    w = mu**2 / var
-    bread = np.linalg.inv(X.T @ (X * w[:, None]))
-    if not robust:
-        return bread
-    score = X * ((y - mu) * mu / var)[:, None]
-    return bread @ (score.T @ score) @ bread
-
-
 def _fit_poisson(d, robust):
-    res = _glm(d.y, d.X, d.offset, sm.families.Poisson())
+    res = glm_fit(d.y, d.X, d.offset, sm.families.Poisson())
     mu = res.mu
-    cov = _glm_cov(d.X, d.y, mu, None, robust)
+    cov = glm_cov(d.X, d.y, mu, None, robust)
     return np.asarray(res.params), cov, None, bool(res.converged), res
 
 
 def _fit_negbin(d, robust):
-    pois = _glm(d.y, d.X, d.offset, sm.families.Poisson())
-    beta = np.asarray(pois.params)
-    theta = _theta_ml(d.y, pois.mu)
-    converged = False
-    res = pois
-    for _ in range(100):  # alternate IRLS for beta and ML for theta, as MASS::glm.nb
-        res = _glm(d.y, d.X, d.offset, sm.families.NegativeBinomial(alpha=1 / theta), beta)
-        theta_new = _theta_ml(d.y, res.mu, start=theta)
-        beta_new = np.asarray(res.params)
-        at_cap = min(theta, theta_new) >= _THETA_MAX * (1 - 1e-6)
-        done = ((abs(np.log(theta_new) - np.log(theta)) < 1e-10 or at_cap)
-                and np.max(np.abs(beta_new - beta)) < 1e-10)
-        theta, beta = theta_new, beta_new
-        if done:
-            converged = bool(res.converged)
-            break
-    res = _glm(d.y, d.X, d.offset, sm.families.NegativeBinomial(alpha=1 / theta), beta)
-    beta = np.asarray(res.params)
-    cov_b = _glm_cov(d.X, d.y, res.mu, theta, robust)
-    var_logtheta = np.nan  # undefined at the boundary (theta at its cap)
-    if theta < _THETA_BOUNDARY:
-        var_logtheta = 1 / (theta**2 * _theta_info(theta, d.y, res.mu))
-    p = len(beta)
+    """NB2 by :func:`glute_study.stats._negbin.fit_negbin`; ``log(theta)`` appended last."""
+    nb = fit_negbin(d.y, d.X, d.offset, robust=robust)
+    p = len(nb.params)
     cov = np.zeros((p + 1, p + 1))
-    cov[:p, :p] = cov_b
-    cov[p, p] = var_logtheta
-    return np.append(beta, np.log(theta)), cov, theta, converged, res
+    cov[:p, :p] = nb.cov
+    cov[p, p] = nb.var_log_theta
+    return np.append(nb.params, np.log(nb.theta)), cov, nb.theta, nb.converged, nb.results
 
 
 def _ml_cov(family, d, params, robust):
@@ -291,8 +200,8 @@ def _polish(model, start):
 def _fit_zero_inflated(d, robust, negbin):
     from statsmodels.discrete.count_model import ZeroInflatedNegativeBinomialP, ZeroInflatedPoisson
 
-    pois = _glm(d.y, d.X, d.offset, sm.families.Poisson())
-    zero = _glm((d.y == 0).astype(float), d.Z, None, sm.families.Binomial())
+    pois = glm_fit(d.y, d.X, d.offset, sm.families.Poisson())
+    zero = glm_fit((d.y == 0).astype(float), d.Z, None, sm.families.Binomial())
     start = np.concatenate([np.asarray(zero.params), np.asarray(pois.params)])
     if negbin:
         model = ZeroInflatedNegativeBinomialP(d.y, d.X, exog_infl=d.Z, offset=d.offset, p=2)
@@ -322,7 +231,7 @@ def _fit_hurdle(d, robust):
             f"the hurdle model needs more positive counts than count-part parameters; found "
             f"{int(pos.sum())} participants with events for {d.X.shape[1] + 1} parameters."
         )
-    zero = _glm(pos.astype(float), d.Z, d.offset, sm.families.Binomial())
+    zero = glm_fit(pos.astype(float), d.Z, d.offset, sm.families.Binomial())
     nb_start = _fit_negbin(Design(
         y=d.y[pos], X=d.X[pos], offset=d.offset[pos], terms=d.terms, outcome=d.outcome,
         exposure=d.exposure, rows=d.rows[pos], n_dropped=0, dropped_by={},
@@ -468,7 +377,7 @@ def _overdispersion(d: Design, nb=None) -> dict[str, float]:
 
     ``nb`` is the output of :func:`_fit_negbin` on the same design, when already at hand.
     """
-    pois = _glm(d.y, d.X, d.offset, sm.families.Poisson())
+    pois = glm_fit(d.y, d.X, d.offset, sm.families.Poisson())
     mu = pois.mu
     aux = ((d.y - mu) ** 2 - d.y) / mu
     ols = sm.OLS(aux, mu).fit()
@@ -478,7 +387,7 @@ def _overdispersion(d: Design, nb=None) -> dict[str, float]:
     nb = _fit_negbin(d, False) if nb is None else nb
     mu_nb = np.exp(d.X @ nb[0][:-1] + d.offset)
     ll_nb = float(np.sum(_ll_nb(d.y, mu_nb, nb[2])))
-    lr = max(0.0, 2 * (ll_nb - ll_p)) if nb[2] < _THETA_BOUNDARY else 0.0
+    lr = max(0.0, 2 * (ll_nb - ll_p)) if nb[2] < THETA_BOUNDARY else 0.0
     return {
         "ct_alpha": alpha_ct,
         "ct_z": t_ct,
@@ -495,7 +404,7 @@ def _warn_fit(fit: CountFit, events_per_param: float) -> None:
             f"the {fit.family} model did not converge; its estimates cannot be trusted. "
             "Simplify the model (fewer terms) or try another family.",
             FitWarning, stacklevel=3)
-    if fit.theta is not None and fit.theta > _THETA_BOUNDARY:
+    if fit.theta is not None and fit.theta > THETA_BOUNDARY:
         warnings.warn(
             f"the negative-binomial dispersion is at its boundary (theta = {fit.theta:.3g}, "
             "i.e. no over-dispersion): the model has reduced to Poisson; use "
@@ -737,7 +646,7 @@ def compare_count_models(
                "vuong_bic_p": np.nan}
         if fam == "negbin":
             lr = max(0.0, 2 * (fit.loglik - fits["poisson"].loglik))
-            if fit.theta is not None and fit.theta >= _THETA_BOUNDARY:
+            if fit.theta is not None and fit.theta >= THETA_BOUNDARY:
                 lr = 0.0
             p_lr = 0.5 * stats.chi2.sf(lr, 1)
             row.update(estimate=lr, p_value=p_lr, comparison="LR vs poisson",

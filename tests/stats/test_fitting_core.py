@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glute_study.errors import GluteStudyWarning, InputError
+from glute_study.errors import FitWarning, GluteStudyWarning, InputError
 from glute_study.stats import counts, logistic
 from glute_study.stats.incidence import incidence, rate_ratio
 from glute_study.stats.reliability import reliability
@@ -237,3 +237,48 @@ def test_complete_data_drops_nothing_and_says_so(name):
         res = run(make())
     assert res.diagnostics["n_dropped"] == 0
     assert res.diagnostics["dropped_by"] == {}
+
+
+# ------------------------------------------------------------------ one negative-binomial fitter
+def _poisson_like(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(9, 1.5, 300)
+    hours = rng.uniform(60, 200, 300)
+    return pd.DataFrame({"sitting_h_day": x, "exposure_h": hours,
+                         "hamstring_cramps": rng.poisson(hours / 1000 * np.exp(1.5 + 0.1 * x))})
+
+
+def test_count_model_and_dose_response_fit_the_same_negative_binomial():
+    from glute_study.stats._negbin import THETA_MAX
+    from glute_study.stats.associations import dose_response
+
+    ref = pd.read_csv("tests/reference/associations/data.csv").dropna(
+        subset=["sitting_h_day", "hamstring_cramps", "exposure_h"])
+    count = counts.count_model(ref, "hamstring_cramps ~ sitting_h_day")
+    dose = dose_response(ref)
+    lin = dose.model.linear
+    np.testing.assert_allclose(count.table["coef"], lin.params, rtol=1e-9)
+    np.testing.assert_allclose(count.table["se"], lin.bse, rtol=1e-9)
+    assert count.diagnostics["theta"] == pytest.approx(dose.diagnostics["theta_linear"],
+                                                       rel=1e-9)
+    # without over-dispersion both stop theta at the same bound (dose_response stopped at 1e6)
+    flat = _poisson_like()
+    with pytest.warns(FitWarning, match="boundary"):
+        count = counts.count_model(flat, "hamstring_cramps ~ sitting_h_day")
+    with pytest.warns(FitWarning, match="boundary"):
+        dose = dose_response(flat)
+    assert count.diagnostics["theta"] == dose.diagnostics["theta_linear"] == THETA_MAX
+
+
+def test_single_fitter_and_batched_kernel_reach_the_same_maximum():
+    from glute_study.stats._kernels import fit_batch
+    from glute_study.stats._negbin import fit_negbin
+
+    df = _cohort(400, seed=11)
+    X = np.column_stack([np.ones(len(df)), df["sitting_h_day"], df["age"]])
+    y, off = df["cramps"].to_numpy(float), np.log(df["exposure_h"].to_numpy())
+    one = fit_negbin(y, X, off)
+    batch = fit_batch(X, y, family="negbin", offset=off)
+    np.testing.assert_allclose(one.params, batch.coef[0], rtol=1e-6)
+    assert one.theta == pytest.approx(batch.theta[0], rel=1e-6)
+    np.testing.assert_allclose(one.cov, batch.cov[0], rtol=1e-5)
