@@ -9,6 +9,21 @@ import pandas as pd
 
 from .errors import InputError
 
+# Ranges of the counts people type, each checked before any work. Below a range an analysis
+# cannot run; above it a value can only be a typo (it would run for days, or fill the memory).
+#: Bootstrap replicates of a mediation analysis.
+N_BOOT = (100, 100_000)
+#: Simulated studies per sample size of a power curve.
+REPS = (100, 100_000)
+#: Athletes in each simulated cohort of a power curve (and in a report's demo cohort).
+POWER_N = (20, 100_000)
+#: Participants in a simulated study.
+SIMULATE_N = (2, 100_000)
+#: Fewest valid device days for a participant's sitting to count (four weeks of wear at most).
+VALID_DAYS = (1, 28)
+#: Seeds (the range of a 32-bit seed, as NumPy's legacy generator takes).
+SEED = (0, 2**32 - 1)
+
 
 def check_one_of(name: str, value: object, options: Iterable[object]) -> None:
     """Raise :class:`InputError` unless ``value`` is one of ``options``.
@@ -69,3 +84,37 @@ def check_level(level: object, *, name: str = "level") -> float:
         hint = " Write 0.95 for 95 % intervals." if ok and 1 < level < 100 else ""
         raise InputError(f"`{name}` must be between 0 and 1; got {level!r}.{hint}")
     return float(level)
+
+
+def whole_number_range(low: int, high: int) -> str:
+    """How a range of whole numbers is written in every message: ``'a whole number from ...'``.
+
+    Examples
+    --------
+    >>> whole_number_range(100, 100_000)
+    'a whole number from 100 to 100,000'
+    """
+    return f"a whole number from {low:,} to {high:,}"
+
+
+def check_count(name: str, value: object, limits: tuple[int, int]) -> int:
+    """Return ``value`` as an ``int``; raise :class:`InputError` unless it is within ``limits``.
+
+    For counts (replicates, simulations, participants) where a value beyond ``high`` can only be
+    a typo, and would otherwise run for hours before anyone noticed.
+
+    Examples
+    --------
+    >>> check_count("n_boot", 500, N_BOOT)
+    500
+    >>> check_count("n_boot", 1_000_000_000, N_BOOT)
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: `n_boot` must be a whole number from 100 to 100,000; got \
+1000000000.
+    """
+    low, high = limits
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+            or not low <= value <= high):
+        raise InputError(f"`{name}` must be {whole_number_range(low, high)}; got {value!r}.")
+    return int(value)

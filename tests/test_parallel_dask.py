@@ -61,3 +61,27 @@ def test_power_is_identical_on_dask_and_local_processes(dask_cluster):
     remote = power("cohort_glute", executor=cluster.scheduler_address, **kw)
     pd.testing.assert_frame_equal(remote.table, local.table, check_exact=True)
     assert remote.text == local.text
+
+
+def _on_a_dask_worker(_):
+    from distributed import get_worker
+
+    return get_worker().address
+
+
+def test_a_single_task_runs_on_the_scheduler_it_is_given(dask_cluster):
+    from glute_study.parallel import run_tasks
+
+    cluster, client = dask_cluster
+    workers = set(client.scheduler_info()["workers"])
+    for executor in (cluster.scheduler_address, client):
+        (where,) = run_tasks(_on_a_dask_worker, [0], executor=executor)
+        assert where in workers  # not silently run here (get_worker() raises outside a worker)
+
+
+def test_a_real_scheduler_passes_the_reachability_check(dask_cluster):
+    from glute_study.parallel import check_executor
+
+    cluster, client = dask_cluster
+    check_executor(cluster.scheduler_address)
+    check_executor(client)
