@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from ._checks import check_one_of
+from ._checks import REPS, SIMULATE_N, check_count, check_one_of
 from .errors import InputError
 from .study import Study
 
@@ -336,10 +336,8 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
 
 
 def _check_size(n: int, reps: int = 1) -> None:
-    if not isinstance(n, int | np.integer) or n < 2:
-        raise InputError(f"`n` must be a whole number of participants of at least 2; got {n!r}.")
-    if not isinstance(reps, int | np.integer) or reps < 1:
-        raise InputError(f"`reps` must be a positive whole number; got {reps!r}.")
+    check_count("n", n, SIMULATE_N)
+    check_count("reps", reps, (1, REPS[1]))
 
 
 def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hypothesis",
@@ -349,7 +347,7 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     Parameters
     ----------
     n : int, default 400
-        Participants.
+        Participants (2 to 100,000).
     seed : int, optional
         Seed of the random generator: the same seed gives the same study, byte for byte when
         saved. ``None`` draws fresh entropy.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ._checks import VALID_DAYS, check_count
 from ._escape import markdown_cell
 from ._files import make_folder, prepare_outputs, record_owned, write_files
 from .study import Study, load_study
@@ -69,9 +70,11 @@ def write_summary(study_dir: str | Path, out: Path, *, min_valid_days: int = 4,
                   overwrite: bool = False) -> Path:
     """Validate ``study_dir`` and write the summary files (:data:`SUMMARY_FILES`) to ``out``.
 
-    The files are written whole, as one group; a file of those names that glute_study did not
-    write into ``out`` is refused (before the study is read) unless ``overwrite``. Returns ``out``.
+    ``min_valid_days`` (1 to 28) is checked first. The files are written whole, as one group; a
+    file of those names that glute_study did not write into ``out`` is refused (before the study
+    is read) unless ``overwrite``. Returns ``out``.
     """
+    check_count("min_valid_days", min_valid_days, VALID_DAYS)
     out = Path(out)
     prepare_outputs(out, SUMMARY_FILES, overwrite=overwrite)
     study = load_study(study_dir)

@@ -86,3 +86,67 @@ def test_power_writes_table_text_and_plot(tmp_path, capsys):
 def test_power_rejects_a_malformed_effect():
     with pytest.raises(InputError, match="--effect must look like NAME=NUMBER"):
         _run(["power", "trial", "--reps", "100", "--effect", "rr_training"])
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["mediation", "no-such-table.csv", "--n-boot", "1000000000"],
+     "`n_boot` must be a whole number from 100 to 100,000; got 1000000000."),
+    (["mediation", "no-such-table.csv", "--n-boot", "10"],
+     "`n_boot` must be a whole number from 100 to 100,000; got 10."),
+    (["mediation", "no-such-table.csv", "--seed", "-5"],
+     "`seed` must be a whole number from 0 to 4,294,967,295; got -5."),
+    (["mediation", "no-such-table.csv", "--scheduler", "tcp://127.0.0.1:notaport"],
+     "scheduler address 'tcp://127.0.0.1:notaport': the port must be a number from 1 to 65535"),
+    (["power", "trial", "--reps", "1000000000"],
+     "`reps` must be a whole number from 100 to 100,000; got 1000000000."),
+    (["power", "trial", "--n", "100", "1000000000"],
+     "`n` must be a whole number from 20 to 100,000; got 1000000000."),
+    (["power", "trial", "--seed", "99999999999"],
+     "`seed` must be a whole number from 0 to 4,294,967,295; got 99999999999."),
+    (["simulate", "--n", "1000000000", "--seed", "1", "--out", "never-written"],
+     "`n` must be a whole number from 2 to 100,000; got 1000000000."),
+])
+def test_counts_out_of_range_are_one_line_errors_before_any_work(argv, message, capsys,
+                                                                 tmp_path, monkeypatch):
+    from glute_study.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == f"glute-study: error: {message}\n" or (
+        err.startswith(f"glute-study: error: {message}") and err.count("\n") == 1), err
+    assert not (tmp_path / "never-written").exists()
+
+
+def test_power_without_seed_records_the_seed_it_drew(tmp_path, capsys):
+    import re
+
+    out = tmp_path / "pw"
+    assert _run(["power", "trial", "--n", "60", "--reps", "100", "--out", str(out)]) == 0
+    text = (out / "power.txt").read_text()
+    seed = re.search(r"Simulated with seed (\d+)\.", text)
+    assert seed, text
+    assert f"seed {seed[1]}" in capsys.readouterr().out
+    again = tmp_path / "again"
+    assert _run(["power", "trial", "--n", "60", "--reps", "100", "--seed", seed[1], "--out",
+                 str(again)]) == 0
+    assert (again / "power.csv").read_text() == (out / "power.csv").read_text()
+    assert (again / "power.txt").read_text() == text
+
+
+def test_mediation_without_seed_records_the_seed_it_drew(study_dir, tmp_path):
+    import re
+
+    out = tmp_path / "med"
+    with pytest.warns(GluteStudyWarning, match="dropped"):
+        assert _run(["mediation", str(study_dir), "--n-boot", "100", "--ci", "percentile",
+                     "--out", str(out)]) == 0
+    text = (out / "mediation.txt").read_text()
+    seed = re.search(r"\(seed (\d+)\)", text)
+    assert seed, text
+    again = tmp_path / "again"
+    with pytest.warns(GluteStudyWarning, match="dropped"):
+        assert _run(["mediation", str(study_dir), "--n-boot", "100", "--ci", "percentile",
+                     "--seed", seed[1], "--out", str(again)]) == 0
+    assert (again / "mediation.csv").read_text() == (out / "mediation.csv").read_text()
+    assert (again / "mediation.txt").read_text() == text

@@ -37,10 +37,12 @@ def add_parser(subparsers) -> None:
                    choices=("negbin", "poisson", "gaussian", "logistic"))
     p.add_argument("--contrast", type=float, nargs=2, metavar=("X0", "X1"), default=None,
                    help="compare x = X0 with x = X1 (default: interquartile range of x)")
-    p.add_argument("--n-boot", type=int, default=5000, help="bootstrap replicates (default 5000)")
+    p.add_argument("--n-boot", type=int, default=5000,
+                   help="bootstrap replicates, 100 to 100,000 (default 5000)")
     p.add_argument("--ci", default="bca", choices=("bca", "percentile"))
     p.add_argument("--cluster", default=None, help="column whose rows are resampled together")
-    p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the bootstrap (default: one is drawn and recorded in the result)")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (tcp://host:8786); default: threads here")
     p.add_argument("--out", default=None, help="folder for mediation.csv, mediation.txt, "
@@ -67,8 +69,14 @@ def _read(path: str) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Run the mediation analysis and print (and write) its result."""
+    from .._checks import N_BOOT, check_count
+    from ..parallel import check_executor, draw_seed
     from ..stats.mediation import mediation
 
+    # Checked before the study is read: a typo costs a second, not a finished bootstrap.
+    check_count("n_boot", args.n_boot, N_BOOT)
+    check_executor(args.scheduler)
+    seed = draw_seed(args.seed)
     if args.out:  # before the bootstrap, not after it
         prepare_outputs(args.out, _FILES, overwrite=args.overwrite)
     data = _read(args.data)
@@ -76,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     res = mediation(data, x=args.x, m=args.m, y=args.y, covariates=covariates,
                     exposure=args.exposure or None, family=args.family,
                     contrast=tuple(args.contrast) if args.contrast else None,
-                    n_boot=args.n_boot, ci=args.ci, cluster=args.cluster, seed=args.seed,
+                    n_boot=args.n_boot, ci=args.ci, cluster=args.cluster, seed=seed,
                     executor=args.scheduler)
     print(res)
     if args.out:

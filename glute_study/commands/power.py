@@ -18,14 +18,17 @@ def add_parser(subparsers) -> None:
         "planned analysis to all of them at once and report power with its Monte Carlo error.")
     p.add_argument("analysis", choices=("cohort_sitting", "cohort_glute", "indirect", "trial"))
     p.add_argument("--n", type=int, nargs="+", default=[100, 200, 300, 400, 600, 800],
-                   help="athletes to simulate (default 100 200 300 400 600 800)")
-    p.add_argument("--reps", type=int, default=1000, help="cohorts per size (default 1000)")
+                   help="athletes to simulate, each 20 to 100,000 (default 100 200 300 400 600 "
+                   "800)")
+    p.add_argument("--reps", type=int, default=1000,
+                   help="cohorts per size, 100 to 100,000 (default 1000)")
     p.add_argument("--alpha", type=float, default=0.05, help="two-sided level (default 0.05)")
     p.add_argument("--scenario", default="hypothesis", choices=("hypothesis", "null"))
     p.add_argument("--effect", action="append", default=[], metavar="NAME=VALUE",
                    help="change an assumption of the simulator, e.g. rr_training=0.7 "
                         "(repeatable)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the simulation")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the simulation (default: one is drawn and recorded in the result)")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (tcp://host:8786); default: threads here")
     p.add_argument("--out", default=None, help="folder for power.csv, power.txt and the plot")

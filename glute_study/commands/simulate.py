@@ -12,7 +12,7 @@ def add_parser(subparsers) -> None:
         "simulate", help="write a simulated study (every table) with a known truth",
         description="Simulate a cohort from the documented causal model and write it as a study "
         "folder. The same seed gives the same bytes.")
-    p.add_argument("--n", type=int, default=400, help="participants (default 400)")
+    p.add_argument("--n", type=int, default=400, help="participants, 2 to 100,000 (default 400)")
     p.add_argument("--seed", type=int, required=True, help="random seed")
     p.add_argument("--scenario", choices=["hypothesis", "null"], default="hypothesis")
     p.add_argument("--no-trial", dest="trial", action="store_false",

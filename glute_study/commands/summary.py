@@ -14,7 +14,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("study_dir", help="the study folder")
     p.add_argument("--out", required=True, help="folder to write")
     p.add_argument("--min-valid-days", type=int, default=4,
-                   help="fewest valid device days for sitting to count (default 4)")
+                   help="fewest valid device days for sitting to count, 1 to 28 (default 4)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace files of the same names that glute-study did not write")
     p.set_defaults(func=run)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._checks import N_BOOT, POWER_N, REPS, SEED, whole_number_range
 from ..errors import InputError
 
 __all__ = ["PARAMETERS", "Parameter", "check_parameters", "parse_assignments"]
@@ -30,8 +31,8 @@ class Parameter:
     check: Callable[[Any], str] | None = None  # returns "" when fine, else what is expected
 
 
-def _at_least(low: float) -> Callable[[Any], str]:
-    return lambda v: "" if v >= low else f"at least {low}"
+def _whole(low: int, high: int) -> Callable[[Any], str]:
+    return lambda v: "" if low <= v <= high else whole_number_range(low, high)
 
 
 def _between(low: float, high: float) -> Callable[[Any], str]:
@@ -50,17 +51,18 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("study_dir", str, "", "study folder to load; '' simulates the demo cohort",
                   check=_existing_dir),
         Parameter("out_dir", str, "", "report folder (set by the runner; '' records nothing)"),
-        Parameter("seed", int, 1, "seed of the simulated cohort and of every resampling",
-                  check=_at_least(0)),
-        Parameter("n", int, 400, "participants in the simulated cohort", check=_at_least(20)),
+        Parameter("seed", int, 1, "seed of the simulated cohort and of every resampling "
+                  f"({SEED[0]} to {SEED[1]:,})", check=_whole(*SEED)),
+        Parameter("n", int, 400, f"participants in the simulated cohort ({POWER_N[0]} to "
+                  f"{POWER_N[1]:,})", check=_whole(*POWER_N)),
         Parameter("scenario", str, "hypothesis", "simulated world: the hypothesis or the null",
                   choices=("hypothesis", "null")),
-        Parameter("alpha", float, 0.05, "significance level (CI level = 1 - alpha)",
-                  check=_between(0, 1)),
-        Parameter("n_boot", int, 500, "bootstrap resamples of the mediation analysis",
-                  check=_at_least(0)),
-        Parameter("n_sims", int, 100, "simulated studies per point of a power curve",
-                  check=_at_least(1)),
+        Parameter("alpha", float, 0.05, "significance level (CI level = 1 - alpha; between 0 "
+                  "and 0.5)", check=_between(0, 0.5)),
+        Parameter("n_boot", int, 500, "bootstrap resamples of the mediation analysis "
+                  f"({N_BOOT[0]} to {N_BOOT[1]:,})", check=_whole(*N_BOOT)),
+        Parameter("n_sims", int, 100, "simulated studies per point of a power curve "
+                  f"({REPS[0]} to {REPS[1]:,})", check=_whole(*REPS)),
     ]
 }
 

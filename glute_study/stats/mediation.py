@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._checks import check_level, check_one_of, require_columns
+from .._checks import N_BOOT, check_count, check_level, check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
-from ..parallel import run_tasks, spawn_seeds
+from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
 from ._design import covariate_matrix, drop_incomplete
 from ._kernels import BatchFit, fit_batch, single_threaded_blas
 from ._result import Result, format_ci, format_number, format_p, level_pct
@@ -351,13 +351,15 @@ def mediation(
         ``(x0, x1)`` in the units of ``x``. Default: the two levels of a binary ``x``, else its
         interquartile range; the contrast used is stated in ``.text``.
     n_boot : int
-        Bootstrap replicates (at least 100; 5000 for publication).
+        Bootstrap replicates, from 100 to 100,000 (5000 for publication).
     ci : {"bca", "percentile"}
         Bootstrap interval. BCa (bias-corrected and accelerated) is second-order accurate.
     cluster : str, optional
         Column identifying participants (or teams) whose rows are resampled together.
     seed : int, optional
-        Seed of the bootstrap; the same seed gives the same result on any executor.
+        Seed of the bootstrap (0 to 2**32 - 1); the same seed gives the same result on any
+        executor. Without one a seed is drawn; either way it is in ``.text`` and
+        ``.diagnostics["seed"]``, so that the run can be repeated.
     executor : None, str, dask Client or Executor
         Where bootstrap chunks run (see :mod:`glute_study.parallel`); ``None`` uses threads in
         this process, ``"tcp://host:8786"`` a Dask cluster.
@@ -422,8 +424,9 @@ def mediation(
     check_one_of("family", family, _FAMILIES)
     check_one_of("ci", ci, ("bca", "percentile"))
     level = check_level(level)
-    if not isinstance(n_boot, int | np.integer) or n_boot < 100:
-        raise InputError(f"`n_boot` must be a whole number of at least 100; got {n_boot!r}.")
+    n_boot = check_count("n_boot", n_boot, N_BOOT)
+    seed = draw_seed(seed)
+    check_executor(executor)
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if family in ("gaussian", "logistic") and exposure is not None:
         raise InputError(f"`exposure` is an offset for count outcomes; family {family!r} "
@@ -533,12 +536,13 @@ def mediation(
     contrast_info = {"x0": x0, "x1": x1, "rule": rule}
     sens = _sensitivity(prob, est, boot_ok, lo, hi, level)
     text = _text(table, sens, x=x, m=m, y=y, family=family, contrast=contrast_info, ci=ci,
-                 n_boot=n_boot, cluster=cluster, n=len(frame), n_units=n_units,
+                 n_boot=n_boot, seed=seed, cluster=cluster, n=len(frame), n_units=n_units,
                  same_time=_same_time(data, x, m), level=level)
     diagnostics = {
         "n": len(frame),
         **complete.diagnostics,
         "n_boot": n_boot,
+        "seed": seed,
         "n_failed": n_failed,
         "contrast": contrast_info,
         "ci": ci,
@@ -646,7 +650,7 @@ def _same_time(data: pd.DataFrame, x: str, m: str) -> bool:
         return True
 
 
-def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, cluster, n, n_units,
+def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, n, n_units,
           same_time, level) -> str:
     def row(term, scale):
         r = table[(table.term == term) & (table.scale == scale)]
@@ -660,8 +664,7 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, cluster, n, n_u
     parts = [f"Mediation of the effect of {x} on {y} through {m} ({family} outcome model, "
              f"n = {n}), comparing {x} = {contrast['x0']:.3g} with {x} = {contrast['x1']:.3g} "
              f"({contrast['rule']}); {citxt} {level_pct(level)} % intervals from {n_boot} "
-             "bootstrap replicates "
-             f"resampling {boot_units}."]
+             f"bootstrap replicates resampling {boot_units} (seed {seed})."]
     for term, name in (("indirect", "Natural indirect effect"), ("direct", "natural direct "
                                                                  "effect"), ("total",
                                                                              "total effect")):

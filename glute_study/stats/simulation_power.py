@@ -45,9 +45,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_level, check_one_of
+from .._checks import POWER_N, REPS, check_count, check_level, check_one_of
 from ..errors import InputError
-from ..parallel import run_tasks, spawn_seeds
+from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
 from ..simulate import Effects, draw_cohorts
 from ._kernels import fit_batch, single_threaded_blas
 from ._result import Result
@@ -194,16 +194,19 @@ def power(
     analysis : {"cohort_sitting", "cohort_glute", "indirect", "trial"}
         What is planned; see the module docstring for each model and test.
     n : sequence of int
-        Numbers of athletes to simulate (for the trial: both arms together).
+        Numbers of athletes to simulate (for the trial: both arms together), each from 20 to
+        100,000.
     reps : int
-        Simulated cohorts per sample size (at least 100; 1000 gives a Monte Carlo SE of at most
-        0.016).
+        Simulated cohorts per sample size, from 100 to 100,000 (1000 gives a Monte Carlo SE of
+        at most 0.016).
     alpha : float
         Two-sided significance level.
     scenario : {"hypothesis", "null"}
         ``"null"`` removes every effect of the claim, so the "power" is the type I error rate.
     seed : int, optional
-        Seed; the same seed gives the same table on any executor.
+        Seed (0 to 2**32 - 1); the same seed gives the same table on any executor. Without one
+        a seed is drawn; either way it is in ``.text`` and ``.diagnostics["seed"]``, so that
+        the run can be repeated.
     executor : None, str, dask Client or Executor
         Where the simulation chunks run (see :mod:`glute_study.parallel`); ``None`` uses threads
         in this process, ``"tcp://host:8786"`` a Dask cluster.
@@ -236,14 +239,16 @@ def power(
     check_one_of("analysis", analysis, ANALYSES)
     check_one_of("scenario", scenario, ("hypothesis", "null"))
     fx = Effects.for_scenario(scenario, **effects)
-    sizes = sorted({int(v) for v in np.atleast_1d(n)})
-    if not sizes or sizes[0] < 20:
-        raise InputError(f"`n` must hold sample sizes of at least 20 athletes; got {n!r}.")
-    if not isinstance(reps, int | np.integer) or reps < 100:
-        raise InputError(f"`reps` must be a whole number of at least 100; got {reps!r}.")
+    sizes = sorted({check_count("n", v, POWER_N) for v in np.atleast_1d(n).tolist()})
+    if not sizes:
+        raise InputError(f"`n` must hold sample sizes of at least {POWER_N[0]} athletes; got "
+                         f"{n!r}.")
+    reps = check_count("reps", reps, REPS)
+    seed = draw_seed(seed)
     if not 0 < alpha < 0.5:
         raise InputError(f"`alpha` must be between 0 and 0.5; got {alpha!r}.")
     level = check_level(level)
+    check_executor(executor)
     chunks = [min(CHUNK, reps - i) for i in range(0, reps, CHUNK)]
     seeds = spawn_seeds(seed, len(sizes) * len(chunks))
     tasks = []
@@ -271,8 +276,9 @@ def power(
                          "usable": float(good.mean()), "n_analysed": float(block[:, -1].mean())})
     table = pd.DataFrame(rows)
     text = _text(table, tests, truths, analysis=analysis, alpha=alpha, reps=reps,
-                 scenario=scenario)
+                 scenario=scenario) + f" Simulated with seed {seed}."
     diagnostics = {"analysis": analysis, "reps": reps, "alpha": alpha, "scenario": scenario,
+                   "seed": seed,
                    "effects": fx, "target": 0.8,
                    "n_for_80": {label: _crossing(table[table.test == label].n.to_numpy(),
                                                  table[table.test == label].power.to_numpy(), 0.8)

@@ -28,7 +28,8 @@ def test_defaults_are_filled_and_typed():
 @pytest.mark.parametrize(("given", "expected"), [
     ({"seed": "7"}, {"seed": 7}),
     ({"alpha": "0.01"}, {"alpha": 0.01}),
-    ({"n_boot": "0"}, {"n_boot": 0}),
+    ({"n_boot": "100"}, {"n_boot": 100}),
+    ({"n_sims": "100000"}, {"n_sims": 100_000}),
     ({"scenario": "null"}, {"scenario": "null"}),
     ({"n": 50}, {"n": 50}),
 ])
@@ -44,9 +45,17 @@ def test_strings_and_numbers_are_converted(given, expected):
     ({"seed": "one"}, "parameter 'seed' must be int; got 'one'"),
     ({"seed": 1.5}, "parameter 'seed' must be int; got float 1.5"),
     ({"seed": True}, "parameter 'seed' must be int; got bool True"),
-    ({"seed": -1}, "parameter 'seed' must be at least 0; got -1"),
-    ({"n": "5"}, "parameter 'n' must be at least 20; got 5"),
-    ({"alpha": "1.5"}, "parameter 'alpha' must be between 0 and 1 (exclusive); got 1.5"),
+    ({"seed": -1}, "parameter 'seed' must be a whole number from 0 to 4,294,967,295; got -1"),
+    ({"seed": 2**32}, "parameter 'seed' must be a whole number from 0 to 4,294,967,295"),
+    ({"n": "5"}, "parameter 'n' must be a whole number from 20 to 100,000; got 5"),
+    ({"n": "100001"}, "parameter 'n' must be a whole number from 20 to 100,000; got 100001"),
+    ({"n_boot": "1000000000"},
+     "parameter 'n_boot' must be a whole number from 100 to 100,000; got 1000000000"),
+    ({"n_boot": "0"}, "parameter 'n_boot' must be a whole number from 100 to 100,000; got 0"),
+    ({"n_sims": "1e9"}, "parameter 'n_sims' must be int; got '1e9'"),
+    ({"n_sims": 10**9}, "parameter 'n_sims' must be a whole number from 100 to 100,000"),
+    ({"alpha": "1.5"}, "parameter 'alpha' must be between 0 and 0.5 (exclusive); got 1.5"),
+    ({"alpha": "0.5"}, "parameter 'alpha' must be between 0 and 0.5 (exclusive); got 0.5"),
     ({"scenario": "maybe"}, "parameter 'scenario' must be one of 'hypothesis', 'null'"),
     ({"scenario": 3}, "parameter 'scenario' must be str; got int 3"),
     ({"figure_width": "double"}, "unknown parameter 'figure_width'"),  # declared, never used
@@ -85,6 +94,8 @@ def _cli(argv):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["-p", "seed=abc"], "parameter 'seed' must be int"),
+    (["-p", "n_boot=1000000000"], "parameter 'n_boot' must be a whole number from 100 to 100,000"),
+    (["--matrix", "n_sims=100,1000000000"], "parameter 'n_sims' must be a whole number from"),
     (["-p", "colour=red"], "unknown parameter 'colour'"),
     (["--matrix", "scenario=hypothesis,nul"], "must be one of 'hypothesis', 'null'; got 'nul'"),
     (["--only", "42"], "--only '42' matches no notebook"),
@@ -111,3 +122,11 @@ def test_cli_matrix_writes_separate_folders_and_an_index(tmp_path, monkeypatch, 
     index = (out / "index.html").read_text()
     assert 'href="seed-1/index.html"' in index and 'href="seed-2/index.html"' in index
     assert "2 notebook" not in capsys.readouterr().out  # --only 01: one notebook each
+
+
+def test_every_numeric_parameter_has_a_documented_range():
+    for param in PARAMETERS.values():
+        if param.type in (int, float):
+            assert param.check is not None, param.name
+            assert " to " in param.help or "between" in param.help, param.name
+            assert param.check(param.default) == "", param.name

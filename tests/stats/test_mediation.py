@@ -248,9 +248,44 @@ def test_contrast_outside_observed_range(cohort):
 def test_other_bad_arguments(cohort):
     with pytest.raises(InputError, match="`family` must be one of"):
         mediation(cohort, **(BASE | {"family": "gamma"}))
-    with pytest.raises(InputError, match="`n_boot` must be a whole number of at least 100"):
+    with pytest.raises(InputError, match="`n_boot` must be a whole number from 100 to 100,000"):
         mediation(cohort, **(BASE | {"n_boot": 10}))
     with pytest.raises(InputError, match="has no column 'nope'"):
         mediation(cohort, **(BASE | {"m": "nope"}))
     with pytest.raises(InputError, match="offset for count outcomes"):
         mediation(cohort, **(BASE | {"family": "gaussian"}))
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"n_boot": 1_000_000_000},
+     "`n_boot` must be a whole number from 100 to 100,000; got 1000000000."),
+    ({"n_boot": 500.0}, "`n_boot` must be a whole number from 100 to 100,000; got 500.0."),
+    ({"seed": -3}, "`seed` must be a whole number from 0 to 4,294,967,295; got -3."),
+    ({"executor": "tcp://127.0.0.1:notaport"}, "the port must be a number from 1 to 65535"),
+])
+def test_bad_counts_seeds_and_schedulers_are_refused_before_any_fit(cohort, kw, message,
+                                                                     monkeypatch):
+    import importlib
+
+    from glute_study.errors import GluteStudyError
+
+    module = importlib.import_module("glute_study.stats.mediation")
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a model was fitted before the arguments were checked")
+
+    monkeypatch.setattr(module, "fit_batch", no_fit)
+    with pytest.raises(GluteStudyError) as info:
+        mediation(cohort, **(BASE | kw))
+    assert message in str(info.value)
+
+
+def test_a_run_without_seed_records_its_seed_and_repeats_from_it(cohort):
+    kw = BASE | {"seed": None}
+    first = mediation(cohort, **kw)
+    seed = first.diagnostics["seed"]
+    assert isinstance(seed, int) and 0 <= seed < 2**32
+    assert f"(seed {seed})" in first.text
+    again = mediation(cohort, **(kw | {"seed": seed}))
+    pd.testing.assert_frame_equal(again.table, first.table)
+    assert again.text == first.text

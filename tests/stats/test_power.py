@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy import stats
@@ -142,11 +143,40 @@ def test_crossing_interpolates():
 def test_bad_input():
     with pytest.raises(InputError, match="`analysis` must be one of"):
         power("mediation", reps=100)
-    with pytest.raises(InputError, match="at least 20 athletes"):
+    with pytest.raises(InputError, match="`n` must be a whole number from 20 to 100,000; got 10"):
         power("trial", n=(10,), reps=100)
-    with pytest.raises(InputError, match="`reps` must be a whole number of at least 100"):
+    with pytest.raises(InputError, match="`reps` must be a whole number from 100 to 100,000"):
         power("trial", reps=5)
     with pytest.raises(InputError, match="unknown effect"):
         power("trial", reps=100, rr_nonsense=2.0)
     with pytest.raises(InputError, match="`alpha`"):
         power("trial", reps=100, alpha=0.7)
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"reps": 1_000_000_000}, "`reps` must be a whole number from 100 to 100,000; got 1000000000"),
+    ({"n": (100, 10**9)}, "`n` must be a whole number from 20 to 100,000; got 1000000000"),
+    ({"n": (100.5,)}, "`n` must be a whole number from 20 to 100,000; got 100.5"),
+    ({"reps": 200.0}, "`reps` must be a whole number"),
+    ({"seed": -1}, "`seed` must be a whole number from 0 to 4,294,967,295; got -1"),
+    ({"seed": 2**40}, "`seed` must be a whole number from 0"),
+])
+def test_counts_out_of_range_are_refused_before_any_work(kw, message, monkeypatch):
+    monkeypatch.setattr(P, "run_tasks", _no_work)
+    with pytest.raises(InputError) as info:
+        power("trial", **{"reps": 100, **kw})
+    assert message in str(info.value)
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the work started before the arguments were checked")
+
+
+def test_a_run_without_seed_records_the_seed_it_drew_and_repeats_from_it():
+    first = power("trial", n=(60,), reps=100, executor="serial")
+    seed = first.diagnostics["seed"]
+    assert isinstance(seed, int) and 0 <= seed < 2**32
+    assert f"Simulated with seed {seed}." in first.text
+    again = power("trial", n=(60,), reps=100, seed=seed, executor="serial")
+    pd.testing.assert_frame_equal(again.table, first.table)
+    assert again.text == first.text
