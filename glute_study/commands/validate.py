@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         study = load_study(args.study_dir)
     except ValidationError as err:
-        _print(err.problems, args.format, valid=False)
+        print_problems(err.problems, args.format, valid=False)
         return 1
     except StudyReadError as err:
         if args.format != "json":
@@ -37,13 +37,15 @@ def run(args: argparse.Namespace) -> int:
         row = dict.fromkeys(PROBLEM_COLUMNS, "")
         row.update(severity="error", file=str(args.study_dir), line=None, rule=str(err),
                    expected="a study folder holding participants.csv and the other tables")
-        _print(pd.DataFrame([row], columns=PROBLEM_COLUMNS), "json", valid=False)
+        print_problems(pd.DataFrame([row], columns=PROBLEM_COLUMNS), "json", valid=False)
         return 1
-    _print(study.problems, args.format, valid=True, summary=repr(study))
+    print_problems(study.problems, args.format, valid=True, summary=repr(study))
     return 0
 
 
-def _print(problems: pd.DataFrame, fmt: str, *, valid: bool, summary: str = "") -> None:
+def print_problems(problems: pd.DataFrame, fmt: str = "table", *, valid: bool,
+                   summary: str = "") -> None:
+    """Print a problems table as ``validate`` does (every command shows an invalid study so)."""
     if fmt == "json":
         _emit(json.dumps({"valid": valid, "problems": _records(problems)}, indent=2,
                          ensure_ascii=False))

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from .._files import (
     write_text,
 )
 from ..errors import GluteStudyError, InputError
+from ..parallel import local_process_pool
+from ..study import load_study
 from ._owned import OVERWRITE_ENV, report_owned
 from .params import PARAMETERS, check_parameters
 from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
@@ -303,7 +305,8 @@ def run_report(
 ) -> RunSummary:
     """Execute the study notebooks into the report folder ``out``.
 
-    Parameters are checked before anything runs. Independent notebooks run two at a time, each
+    Parameters, and the study in ``study_dir`` (with :func:`~glute_study.load_study`), are
+    checked before anything runs. Independent notebooks run two at a time, each
     in its own kernel. A notebook whose cache key (its source, the parameters, the input data
     hashes and the package code hash) is unchanged is not run again unless ``force``. A failing
     notebook stops the report (running ones finish, the others are cancelled): the partly
@@ -338,7 +341,10 @@ def run_report(
     Raises
     ------
     InputError
-        For an unknown or ill-typed parameter, or an unknown notebook in ``only``.
+        For an unknown, ill-typed or out-of-range parameter, or an unknown notebook in
+        ``only``.
+    ValidationError
+        When the study in ``study_dir`` has errors (before any notebook starts).
     ReportError
         When a notebook fails.
     OverwriteError
@@ -363,6 +369,8 @@ def run_report(
         values["study_dir"] = str(Path(values["study_dir"]).resolve())
     for path in paths:  # check every parameters cell before running anything
         _parameters_cell(json.loads(path.read_text(encoding="utf-8")), path)
+    if values["study_dir"]:  # an invalid study is one error here, not one per notebook
+        load_study(values["study_dir"])
 
     inputs = file_hashes(values["study_dir"] or None)
     code = code_hash()
@@ -412,17 +420,17 @@ def _run_jobs(jobs: list[_Job], *, progress: bool | None) -> list[str]:
     """Run the notebooks two at a time, each driven from its own worker process.
 
     Separate processes keep the notebook clients (their event loops and ZeroMQ sockets) apart.
-    After a failure, notebooks not yet started are cancelled; running ones finish.
+    After a failure, notebooks not yet started are cancelled; running ones finish. When this
+    process is killed or interrupted, the workers stop their kernels and exit, writing nothing
+    more.
     """
     if not jobs:
         return []
-    import multiprocessing
-
     failures = []
     bar = _progress_bar(len(jobs), progress, "notebooks")
-    context = multiprocessing.get_context("forkserver" if os.name != "nt" else "spawn")
     try:
-        with ProcessPoolExecutor(max_workers=min(2, len(jobs)), mp_context=context) as pool:
+        # Workers that end, with their kernels, when this process is killed or interrupted.
+        with local_process_pool(min(2, len(jobs))) as pool:
             futures = {pool.submit(_execute, job): job for job in jobs}
             for future in as_completed(futures):
                 if future.cancelled():
