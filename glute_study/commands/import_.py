@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..io.importer import ID_PATTERN, SOURCES, import_to_study
 
 _OPTIONS = ("id_pattern", "valid_day", "skip_bad", "mapping", "keep", "test", "lever_arm_m",
-            "method")
+            "method", "emg_root")
 _DEVICE_OPTION_HELP = (
     "device files: NAME=VALUE for the daily summary, repeatable. activpal (sitting_summary): "
     "sitting_codes=0,5 in_bed_codes=3.1 nonwear_codes=4; actigraph (actigraph_daily): "
@@ -50,6 +50,10 @@ def add_parser(subparsers) -> None:
                    help="strength: pad-to-hip distance (m) for rows that lack one")
     p.add_argument("--method", default="tkeo", choices=("tkeo", "hodges_bui"),
                    help="emg: onset detection method (default tkeo)")
+    p.add_argument("--emg-root", default=None, metavar="FOLDER",
+                   help="emg: folder that holds the EMG files and that relative manifest paths "
+                   "start from (default: each manifest's folder); a path leading outside it is "
+                   "refused")
     p.add_argument("--muscle", action="append", default=None, metavar="LABEL=MUSCLE",
                    help="emg: name a channel, e.g. --muscle 'EMG 1=gluteus_maximus' (repeat for "
                    "each channel the sensor names do not identify)")

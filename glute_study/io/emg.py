@@ -598,7 +598,9 @@ def activation_table(
     muscles : mapping, optional
         Channel renames passed to :func:`read_emg`.
     root : str or Path, optional
-        Folder that relative paths in ``manifest`` are relative to.
+        Folder that relative paths in ``manifest`` are relative to. When given, every path
+        (relative or absolute, after following links) must lie inside it: a manifest cannot
+        make the import open ``../../../../etc/passwd``. Without it, paths are taken as given.
     **params
         Onset parameters passed to the method.
 
@@ -636,12 +638,12 @@ def activation_table(
     if not task_rows.any():
         raise InputError("the EMG manifest lists only MVIC trials; add the task trials (rows "
                          "whose task is not 'mvic') to import.")
-    base = Path(root) if root is not None else Path()
+    signals = _signal_paths(man, root)
     mvic: dict[tuple[Any, str], float] = {}
     rows = []
-    for _, item in man.iterrows():
+    for (_, item), source in zip(man.iterrows(), signals):
         path = Path(item["path"])
-        emg = read_emg(path if path.is_absolute() else base / path, muscles=muscles)
+        emg = read_emg(source, muscles=muscles)
         unnamed = [c for c in emg.columns[1:] if not _MUSCLE_NAME.fullmatch(str(c))]
         if unnamed:
             raise InputError(
@@ -695,6 +697,27 @@ def activation_table(
     out["amplitude_pct_mvic"] = 100.0 * out["_amp"] / np.asarray(ref, dtype=float)
     out["date"] = pd.to_datetime(out["date"])
     return out[columns]
+
+
+def _signal_paths(man: pd.DataFrame, root: str | Path | None) -> list[Path]:
+    """The EMG file of each manifest row; with ``root``, refuse one that resolves outside it.
+
+    Every row is checked before any file is opened; the message names the manifest line.
+    """
+    if root is None:
+        return [Path(p) for p in man["path"]]
+    base = Path(root).resolve()
+    paths = []
+    for i, given in enumerate(man["path"]):
+        path = base / Path(given)  # an absolute path stays absolute
+        real = path.resolve()
+        if not real.is_relative_to(base):
+            raise InputError(
+                f"the EMG manifest, line {i + 2}: path {given!r} leads outside the folder of "
+                f"the EMG files, {base} (to {real}); list files inside that folder, or name "
+                "the folder that holds them (root=, command line --emg-root).")
+        paths.append(path)
+    return paths
 
 
 def _check_manifest(manifest: pd.DataFrame) -> pd.DataFrame:

@@ -62,9 +62,10 @@ import numpy as np
 import pandas as pd
 
 from .._files import check_writable, make_folder, write_files
-from .._read import DEVICE_DAYS, IMPORT_LOG, QC_REPORT
+from .._read import DEVICE_DAYS, IMPORT_LOG, PACKAGE_FILES, QC_REPORT, TABLE_SUFFIXES
 from ..codebook import CODEBOOK
 from ..errors import InputError
+from ..parallel import check_executor
 from ..validate import ValidationError
 from .qc import qc_report, render_qc
 
@@ -106,7 +107,8 @@ def import_to_study(
         ``{"nonwear_method": "troiano"}`` for ActiGraph) and
         ``skip_bad`` (record unreadable or time-overlapping files in the QC report and import the
         others, instead of stopping). REDCap: ``mapping`` (YAML file), ``keep``. Strength:
-        ``test``, ``lever_arm_m``. EMG: ``method``, ``muscles`` (channel label -> muscle).
+        ``test``, ``lever_arm_m``. EMG: ``method``, ``muscles`` (channel label -> muscle),
+        ``emg_root`` (the folder the EMG files must lie in; each manifest's folder by default).
 
     Returns
     -------
@@ -141,7 +143,8 @@ def import_to_study(
     if not inputs:
         raise InputError(f"no inputs: give the {source} files or folders to import.")
     check_writable(folder)  # before the inputs are read (device folders take a while)
-    inputs = _expand_patterns(inputs)
+    check_executor(executor)
+    inputs = _without_own_files(_expand_patterns(inputs), folder, source)
     scope: dict[str, pd.DataFrame] = {}
     if source in _DEVICES:
         tables, files, parts = _import_devices(source, inputs, executor=executor, **options)
@@ -474,7 +477,8 @@ def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None
 
 
 def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
-                muscles: dict[str, str] | None = None, **_: Any) -> tuple[dict, pd.DataFrame]:
+                muscles: dict[str, str] | None = None, emg_root: str | None = None,
+                **_: Any) -> tuple[dict, pd.DataFrame]:
     from .emg import _check_manifest, activation_table
 
     parts, files = [], []
@@ -507,8 +511,10 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
+                # the EMG files must lie inside the manifest's folder (or the one named)
+                root = Path(emg_root) if emg_root else manifest_path.parent
                 parts.append(activation_table(manifest, method=method, muscles=muscles,
-                                              root=manifest_path.parent))
+                                              root=root))
             except InputError as err:
                 where = f"{manifest_path.name}: "
                 raise InputError(f"{'' if str(err).startswith(where) else where}{err}") from None
@@ -530,6 +536,41 @@ def _expand_patterns(inputs: list[str]) -> list[str]:
             out.extend(found)
         else:
             out.append(item)
+    return out
+
+
+def _is_own_file(path: Path) -> bool:
+    """True for a study table or another file the package writes into a study folder."""
+    stem = path.name.split(".", 1)[0]
+    return path.name.lower() in PACKAGE_FILES or (stem in CODEBOOK
+                                                  and path.suffix.lower() in TABLE_SUFFIXES)
+
+
+def _without_own_files(inputs: list[str], folder: Path, source: str) -> list[str]:
+    """``inputs`` without the study folder's own files, which are outputs and never exports.
+
+    An input folder that is the study folder itself (exports kept beside the study) is replaced
+    by its export files; a study file named on its own is an error.
+    """
+    study = folder.resolve() if folder.is_dir() else None
+    out = []
+    for item in inputs:
+        path = Path(item)
+        if study is not None and path.is_dir() and path.resolve() == study:
+            from .daily import _READERS
+
+            suffixes = _READERS.get(source)
+            out += sorted(str(f) for f in path.iterdir() if f.is_file() and not _is_own_file(f)
+                          and (suffixes is None or f.name.lower().endswith(suffixes)))
+            continue
+        if path.is_file() and study is not None and path.resolve().parent == study and \
+                _is_own_file(path):
+            raise InputError(f"{path} is a file of the study folder {folder} (written by "
+                             f"glute-study), not a {source} export; leave it out of the inputs.")
+        out.append(item)
+    if not out:
+        raise InputError(f"no {source} exports in {', '.join(inputs)}: the folder holds only the "
+                         "study's own files.")
     return out
 
 

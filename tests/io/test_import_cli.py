@@ -552,3 +552,81 @@ def test_one_valid_day_rule_per_study(tmp_path):
     assert _run("activpal", str(inbox / "P1_week1.csv"), str(inbox / "P2_week1.csv"), "--out",
                 str(folder), "--scheduler", "serial", "--valid-day", "8") == 0
     assert set(pd.read_csv(folder / "device_days.csv")["valid_day_h"]) == {8.0}
+
+
+@pytest.mark.parametrize("skip_bad", [False, True])
+def test_the_study_folders_own_files_are_never_read_as_exports(tmp_path, capsys, skip_bad):
+    # exports kept in the study folder itself: its tables, import log, device days and QC report
+    # are outputs of the package, not device files of participants "device", "qc", "sitting"...
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    _activpal_hours(folder / "P1_week1.csv", "2024-01-01 12:00", 24)
+    extra = ("--skip-bad",) if skip_bad else ()
+    for _ in range(2):
+        assert _run("activpal", str(folder), "--out", str(folder), "--scheduler", "serial",
+                    *extra) == 0
+    for own in ("import_log.csv", "device_days.csv", "qc_report.csv", "sitting.csv"):
+        assert (folder / own).is_file()
+    qc = pd.read_csv(folder / "qc_report.csv", dtype={"participant_id": str})
+    assert qc["participant_id"].tolist() == ["P1"]
+    assert "not imported" not in str(qc["messages"].tolist())
+    log = pd.read_csv(folder / "import_log.csv", dtype=str)
+    assert set(log["file"]) == {"P1_week1.csv"}
+    assert set(pd.read_csv(folder / "sitting.csv")["participant_id"]) == {"P1"}
+    # a study file named on its own is refused, naming it
+    with pytest.raises(GluteStudyError, match=r"qc_report.csv is a file of the study folder"):
+        _run("activpal", str(folder / "qc_report.csv"), "--out", str(folder), *extra)
+
+
+@pytest.mark.parametrize(("address", "message"), [
+    ("foo://", "the scheme must be one of tcp, tls, ws, wss, ucx; got 'foo'"),
+    ("tcp://127.0.0.1:notaport", "the port must be a number from 1 to 65535; got 'notaport'"),
+])
+def test_a_bad_scheduler_address_stops_the_import_before_reading(tmp_path, address, message):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _activpal_hours(inbox / "P1_week1.csv", "2024-01-01 12:00", 24)
+    with pytest.raises(GluteStudyError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        _run("activpal", str(inbox), "--out", str(tmp_path / "s"), "--scheduler", address)
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("escape", ["../outside.csv", "../../../../etc/passwd", "/etc/passwd",
+                                    "sub/../../outside.csv", "link.csv"])
+def test_emg_manifest_paths_cannot_leave_the_manifests_folder(tmp_path, escape):
+    t = np.arange(5000) / 2000
+    signal = pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=1.1, seed=1)})
+    signal.to_csv(tmp_path / "outside.csv", index=False)
+    folder = tmp_path / "emg"
+    folder.mkdir()
+    signal.to_csv(folder / "phe.csv", index=False)
+    (folder / "sub").mkdir()
+    (folder / "link.csv").symlink_to(tmp_path / "outside.csv")
+    (folder / "m.csv").write_text("path,participant_id,date,task\n"
+                                  "phe.csv,P1,2026-03-02,hip_thrust\n"
+                                  f"{escape},P1,2026-03-02,prone_hip_extension\n")
+    with pytest.raises(GluteStudyError) as caught:
+        _run("emg", str(folder / "m.csv"), "--out", str(tmp_path / "s"))
+    message = str(caught.value)
+    assert message.startswith("m.csv: the EMG manifest, line 3: path ")
+    assert repr(escape) in message and "leads outside the folder of the EMG files" in message
+    assert not (tmp_path / "s").exists()
+
+
+def test_emg_root_names_the_folder_of_the_signals(tmp_path):
+    t = np.arange(5000) / 2000
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=1.1, seed=1)}
+                 ).to_csv(signals / "phe.csv", index=False)
+    (tmp_path / "manifests").mkdir()
+    manifest = tmp_path / "manifests" / "m.csv"
+    manifest.write_text("path,participant_id,date,task\nphe.csv,P1,2026-03-02,hip_thrust\n")
+    with pytest.raises(GluteStudyError, match="phe.csv"):  # not beside the manifest
+        _run("emg", str(manifest), "--out", str(tmp_path / "s"))
+    assert _run("emg", str(manifest), "--emg-root", str(signals), "--out",
+                str(tmp_path / "s")) == 0
+    manifest.write_text("path,participant_id,date,task\n../manifests/m.csv,P1,2026-03-02,"
+                        "hip_thrust\n")
+    with pytest.raises(GluteStudyError, match=r"line 2: path '../manifests/m.csv' leads outside"):
+        _run("emg", str(manifest), "--emg-root", str(signals), "--out", str(tmp_path / "s2"))
