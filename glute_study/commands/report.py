@@ -62,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
     for combo in combos:
         check_parameters({**base, **combo})
     find_notebooks(args.notebooks, only=only)
-    if len(combos) > 1:
+    if len(combos) > 1:  # every study of the matrix, before the first report (each checks its own)
+        from ..study import load_study
+
+        for folder in dict.fromkeys(c.get("study_dir", base.get("study_dir")) for c in combos):
+            if folder:
+                load_study(folder)
         prepare_outputs(args.out, ["index.html"], overwrite=args.overwrite)
 
     out = Path(args.out)

@@ -370,3 +370,24 @@ def test_two_sensors_on_one_muscle_are_flagged_in_the_activation_table(tmp_path)
     text = " ".join(str(w.message) for w in caught)
     assert "lr.csv: channel(s) gluteus_maximus_emg_2 are not a muscle" in text
     assert "no MVIC trial" in text
+
+
+def test_activation_table_keeps_manifest_paths_inside_root(tmp_path):
+    t = np.arange(5000) / 2000
+    root = tmp_path / "emg"
+    root.mkdir()
+    signal = pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=1.1, seed=1)})
+    signal.to_csv(root / "phe.csv", index=False)
+    signal.to_csv(tmp_path / "secret.csv", index=False)
+    rows = {"participant_id": "P1", "date": "2026-03-02", "task": "hip_thrust"}
+    inside = pd.DataFrame([{"path": "phe.csv", **rows}, {"path": str(root / "phe.csv"), **rows,
+                                                         "trial": 2}])
+    inside.loc[0, "trial"] = 1
+    with pytest.warns(GluteStudyWarning, match="no MVIC trial"):
+        table = activation_table(inside, root=root)
+    assert len(table) == 2  # relative or absolute, inside root
+    for escape in ("../secret.csv", str(tmp_path / "secret.csv"), "../../../../etc/passwd"):
+        manifest = pd.DataFrame([{"path": "phe.csv", **rows}, {"path": escape, **rows}])
+        with pytest.raises(InputError, match=r"the EMG manifest, line 3: path .* leads outside "
+                           r"the folder of the EMG files"):
+            activation_table(manifest, root=root)

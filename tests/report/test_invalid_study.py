@@ -103,3 +103,14 @@ def test_summary_checks_min_valid_days_first(studies, tmp_path, capsys):
     assert err == ("glute-study: error: `min_valid_days` must be a whole number from 1 to 28; "
                    "got 400.\n")
     assert not (tmp_path / "sum").exists()
+
+
+def test_a_matrix_of_studies_checks_every_study_before_the_first_report(studies, tmp_path,
+                                                                        capsys, monkeypatch):
+    bad, warned = studies
+    expected = _validate_output(bad, capsys)
+    monkeypatch.setattr(runner, "_run_jobs", lambda *a, **k: pytest.fail("a notebook ran"))
+    code = main(["report", "--out", str(tmp_path / "rep"), "--notebooks", str(NOTEBOOKS),
+                 "--no-progress", "--matrix", f"study_dir={warned},{bad}"])
+    assert code == 1 and capsys.readouterr().err == expected
+    assert not (tmp_path / "rep").exists()
