@@ -99,6 +99,8 @@ def test_power_rejects_a_malformed_effect():
      "scheduler address 'tcp://127.0.0.1:notaport': the port must be a number from 1 to 65535"),
     (["power", "trial", "--reps", "1000000000"],
      "`reps` must be a whole number from 100 to 100,000; got 1000000000."),
+    (["power", "trial", "--n-sims", "1000000000"],
+     "`reps` must be a whole number from 100 to 100,000; got 1000000000."),
     (["power", "trial", "--n", "100", "1000000000"],
      "`n` must be a whole number from 20 to 100,000; got 1000000000."),
     (["power", "trial", "--seed", "99999999999"],

@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--n", type=int, nargs="+", default=[100, 200, 300, 400, 600, 800],
                    help="athletes to simulate, each 20 to 100,000 (default 100 200 300 400 600 "
                    "800)")
-    p.add_argument("--reps", type=int, default=1000,
+    p.add_argument("--reps", "--n-sims", dest="reps", type=int, default=1000,
                    help="cohorts per size, 100 to 100,000 (default 1000)")
     p.add_argument("--alpha", type=float, default=0.05, help="two-sided level (default 0.05)")
     p.add_argument("--scenario", default="hypothesis", choices=("hypothesis", "null"))

@@ -69,8 +69,12 @@ def test_unknown_effect_and_bad_values_are_clear_errors():
         simulate_study(n=10, seed=1, rr_training=0)
     with pytest.raises(InputError, match="scenario"):
         simulate_study(n=10, seed=1, scenario="maybe")
-    with pytest.raises(InputError, match="at least 2"):
+    with pytest.raises(InputError, match="`n` must be a whole number from 2 to 100,000; got 1"):
         simulate_study(n=1, seed=1)
+    with pytest.raises(InputError, match="from 2 to 100,000; got 1000000000"):
+        simulate_study(n=10**9, seed=1)
+    with pytest.raises(InputError, match="`reps` must be a whole number from 1 to 100,000"):
+        draw_cohorts(50, reps=10**9, seed=1)
 
 
 def _fit_nb(table):

@@ -72,13 +72,18 @@ def test_notebook_change_runs_only_that_notebook(report_copy):
 
 def test_data_change_runs_again(report_copy, tmp_path):
     out, notebooks = report_copy
-    study = tmp_path / "study"
-    study.mkdir()
-    (study / "participants.csv").write_text("participant_id\np1\n")
+    from glute_study.simulate import simulate_study
+
+    study = tmp_path / "study"  # a valid study: an invalid one stops the report before it runs
+    simulate_study(n=20, seed=1).save(study)
     first = runner.run_report(out, parameters={"seed": 3, "study_dir": str(study)},
                               notebooks_dir=notebooks, only=["01"], progress=False)
     assert first.executed == ["01_tables"]
-    (study / "participants.csv").write_text("participant_id\np1\np2\n")
+    import pandas as pd
+
+    people = pd.read_csv(study / "participants.csv", dtype=str, keep_default_na=False)
+    people.loc[0, "age"] = str(float(people.loc[0, "age"]) + 1)  # a new, valid value
+    people.to_csv(study / "participants.csv", index=False)
     second = runner.run_report(out, parameters={"seed": 3, "study_dir": str(study)},
                                notebooks_dir=notebooks, only=["01"], progress=False)
     assert second.executed == ["01_tables"]
