@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from ._checks import REPS, SIMULATE_N, check_count, check_one_of
+from ._checks import REPS, SEED, SIMULATE_N, check_count, check_one_of
 from .errors import InputError
 from .study import Study
 
@@ -349,8 +349,8 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     n : int, default 400
         Participants (2 to 100,000).
     seed : int, optional
-        Seed of the random generator: the same seed gives the same study, byte for byte when
-        saved. ``None`` draws fresh entropy.
+        Seed of the random generator (0 to 2**32 - 1): the same seed gives the same study, byte
+        for byte when saved. ``None`` draws fresh entropy.
     scenario : {"hypothesis", "null"}
         ``"hypothesis"`` uses the assumed effects of the claim; ``"null"`` sets every arrow of
         the claim to no effect.
@@ -376,6 +376,8 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     """
     fx = Effects.for_scenario(scenario, **effects)
     _check_size(n)
+    if seed is not None:
+        check_count("seed", seed, SEED)
     rng = np.random.default_rng(seed)
     shape = (1, n)
     p = {k: v[0] for k, v in _participants(rng, shape, fx, trial).items()}

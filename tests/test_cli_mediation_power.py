@@ -105,6 +105,8 @@ def test_power_rejects_a_malformed_effect():
      "`n` must be a whole number from 20 to 100,000; got 1000000000."),
     (["power", "trial", "--seed", "99999999999"],
      "`seed` must be a whole number from 0 to 4,294,967,295; got 99999999999."),
+    (["simulate", "--n", "20", "--seed", "-1", "--out", "never-written"],
+     "`seed` must be a whole number from 0 to 4,294,967,295; got -1."),
     (["simulate", "--n", "1000000000", "--seed", "1", "--out", "never-written"],
      "`n` must be a whole number from 2 to 100,000; got 1000000000."),
 ])
