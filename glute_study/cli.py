@@ -7,7 +7,6 @@ exit code 1, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 
 from .commands import (
@@ -23,7 +22,6 @@ from .commands import (
     validate,
 )
 from .errors import GluteStudyError
-from .validate import ValidationError
 
 COMMANDS = (
     simulate, validate, summary, import_, reliability, mediation, power, sample_size, report,
@@ -47,11 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ValidationError as err:
-        # Any command given an invalid study prints what `glute-study validate` prints, once.
-        with contextlib.redirect_stdout(sys.stderr):
-            validate.print_problems(err.problems, valid=False)
-        return 1
     except GluteStudyError as err:
         print(f"glute-study: error: {err}", file=sys.stderr)
         return 1

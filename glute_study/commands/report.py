@@ -42,6 +42,16 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..validate import ValidationError
+    from .validate import print_invalid
+
+    try:
+        return _run(args)
+    except ValidationError as err:  # checked before any notebook: printed as validate does
+        return print_invalid(err)
+
+
+def _run(args: argparse.Namespace) -> int:
     from .._files import prepare_outputs, record_owned
     from ..errors import InputError
     from ..report.params import check_parameters, parse_assignments, parse_matrix

@@ -22,8 +22,13 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..summary import write_summary
+    from ..validate import ValidationError
+    from .validate import print_invalid
 
-    folder = write_summary(args.study_dir, Path(args.out), min_valid_days=args.min_valid_days,
-                           overwrite=args.overwrite)
+    try:
+        folder = write_summary(args.study_dir, Path(args.out),
+                               min_valid_days=args.min_valid_days, overwrite=args.overwrite)
+    except ValidationError as err:  # what `glute-study validate` prints, once
+        return print_invalid(err)
     print(f"wrote the study summary to {folder}")
     return 0

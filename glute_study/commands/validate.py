@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -41,6 +42,17 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print_problems(study.problems, args.format, valid=True, summary=repr(study))
     return 0
+
+
+def print_invalid(err) -> int:
+    """Print an invalid study's problems as ``validate`` does, on stderr; returns exit code 1.
+
+    ``report`` and ``summary`` end so on an invalid study, so that their user sees the problems
+    once, in the same form as ``glute-study validate`` shows them.
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        print_problems(err.problems, valid=False)
+    return 1
 
 
 def print_problems(problems: pd.DataFrame, fmt: str = "table", *, valid: bool,
