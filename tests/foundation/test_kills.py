@@ -61,9 +61,10 @@ def _start(action: str, *, stepped: bool) -> subprocess.Popen:
                             env=env, cwd=ROOT)
 
 
-def _run_killed_at_step(action: str, step: int) -> int:
+def _run_killed_at_step(action: str, step: int) -> tuple[int, int, bytes]:
     """Run ``action``, killing it right after its ``step``-th write or move; returns the steps
-    seen (fewer than ``step`` when it finished first)."""
+    seen (fewer than ``step`` when it finished first), the exit code and what it printed on
+    stderr."""
     proc = _start(action, stepped=True)
     seen = 0
     for _ in iter(proc.stdout.readline, b""):
@@ -73,8 +74,8 @@ def _run_killed_at_step(action: str, step: int) -> int:
             break
         proc.stdin.write(b"\n")
         proc.stdin.flush()
-    proc.communicate()
-    return seen
+    _, err = proc.communicate()
+    return seen, proc.returncode, err
 
 
 def _run_killed_after(action: str, seconds: float) -> None:
@@ -113,8 +114,9 @@ def _kill_everywhere(tmp_path: Path, base: Path, action: str, *, seed: int) -> i
     full = tmp_path / "full"
     shutil.copytree(base, full)
     started = time.perf_counter()
-    steps = _run_killed_at_step(action.replace("{folder}", str(full)), 10 ** 6)
+    steps, code, err = _run_killed_at_step(action.replace("{folder}", str(full)), 10 ** 6)
     duration = time.perf_counter() - started
+    assert code == 0, err.decode(errors="replace")  # the uninterrupted run succeeds
     after = _files_of(full)
     assert after != before and steps > 1
     kills = 0
@@ -141,9 +143,11 @@ def test_killed_import_leaves_each_table_as_it_was_or_complete(tmp_path):
     # re-import the study's own strength trials (as a tidy file), changed: a real merge
     trials = study.strength.copy()
     trials["date"] = trials["date"].dt.strftime("%Y-%m-%d")
-    trials["torque_nm"] = trials["value"] * 80
-    trials["reps"] = ""
-    trials = trials.drop(columns=["value", "unit"]).assign(lever_arm_m=0.45, force_n="")
+    force = trials["unit"].eq("N")
+    trials["force_n"] = trials["value"].where(force).round(1) + 1.0  # each trial a little more
+    trials["torque_nm"] = trials["value"].where(trials["unit"].eq("Nm"))
+    trials["reps"] = trials["value"].where(trials["unit"].eq("reps"))
+    trials = trials.drop(columns=["value", "unit"])
     source = tmp_path / "strength_export.csv"
     trials.to_csv(source, index=False)
     assert load_study(base).problems.query("severity == 'error'").empty
