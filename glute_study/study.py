@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,9 @@ import pandas as pd
 
 from . import measures
 from ._files import make_folder, refuse_nonempty, write_files
-from ._read import METADATA_FILE, FileProblem, read_regular
 from .codebook import ANALYSIS_COLUMNS, CODEBOOK
 from .errors import StudyReadError
+from .study_folder import read_metadata, study_files
 from .validate import (
     ValidationError,
     check_tables,
@@ -64,27 +63,12 @@ def load_study(path: str | Path) -> Study:
     problem = folder_problem(folder)
     if problem:
         raise StudyReadError(problem)
-    metadata = _read_metadata(folder)
+    metadata = read_metadata(folder)
     tables, lines, problems, files = read_study_folder(folder)
     if (problems["severity"] == "error").any():
         raise ValidationError(problems)
     return Study(tables, problems=problems, lines=lines, metadata=metadata, source=folder,
                  files={n: p.name for n, p in files.items()})
-
-
-def _read_metadata(folder: Path) -> dict[str, Any]:
-    path = folder / METADATA_FILE
-    if not path.exists() and not path.is_symlink():
-        return {}
-    try:
-        meta = json.loads(read_regular(path).decode("utf-8"))
-    except FileProblem as err:
-        raise StudyReadError(f"{path}: {err}; expected {err.expected}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise StudyReadError(f"{path}: not valid JSON ({err}); fix or delete the file") from None
-    if not isinstance(meta, dict):
-        raise StudyReadError(f"{path}: expected a JSON object with keys such as 'name'")
-    return meta
 
 
 class Study:
@@ -308,15 +292,7 @@ class Study:
         folder = Path(path)
         if not overwrite:
             refuse_nonempty(folder, doing="save the study", replace="its tables")
-        files: dict[Path, bytes | None] = {}
-        for name, table in CODEBOOK.items():
-            frame = self.tables[name]
-            files[folder / f"{name}.csv"] = (
-                None if frame.empty and not table.required
-                else _csv_text(frame, name).encode("utf-8"))
-        files[folder / METADATA_FILE] = (
-            (json.dumps(self.metadata, indent=2, sort_keys=True) + "\n").encode("utf-8")
-            if self.metadata else None)
+        files = study_files(folder, self.tables, self.metadata)
         make_folder(folder)
         write_files(files)
         return folder
@@ -331,20 +307,6 @@ class Study:
 
     __eq__ = equals
     __hash__ = None  # type: ignore[assignment]
-
-
-def _csv_text(frame: pd.DataFrame, name: str) -> str:
-    out = pd.DataFrame(index=frame.index)
-    for col in CODEBOOK[name].columns:
-        values = frame[col.name]
-        if col.dtype == "date":
-            values = values.dt.strftime("%Y-%m-%d")
-        elif col.dtype == "datetime":
-            values = values.dt.strftime("%Y-%m-%d %H:%M:%S")
-        elif col.dtype == "boolean":
-            values = values.map({True: "true", False: "false"}, na_action="ignore")
-        out[col.name] = values
-    return out.to_csv(index=False, lineterminator="\n", na_rep="")
 
 
 def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,6 +1,6 @@
 """``glute-study import SOURCE INPUTS... --out STUDY_DIR``: raw exports into a checked study folder.
 
-The work is :func:`glute_study.io.importer.import_to_study` (its module doc lists the sources,
+The work is :func:`glute_study.importing.import_to_study` (its module doc lists the sources,
 the merging rules and the QC report); this module only parses the arguments and prints the
 summary.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
-from ..io.importer import ID_PATTERN, SOURCES, import_to_study
+from ..importing import ID_PATTERN, SOURCES, import_to_study
 
 _OPTIONS = ("id_pattern", "valid_day", "skip_bad", "mapping", "keep", "test", "lever_arm_m",
             "method", "emg_root")

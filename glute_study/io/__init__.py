@@ -1,7 +1,11 @@
 """Importers for device and e-data exports; each returns tidy codebook tables.
 
-:func:`import_to_study` runs a whole import into a study folder (what ``glute-study import``
-does) and :func:`merge_tables` merges tables into the CSVs of a study folder.
+Each reader turns one outside format into tables; nothing here reads or writes a study folder.
+The import workflow that does (:func:`glute_study.importing.import_to_study`, what
+``glute-study import`` runs) and the study-folder format
+(:func:`glute_study.study_folder.merge_tables`) sit above the study loader; the two names are
+still reachable here, looked up on first use, so that ``glute_study.io.import_to_study`` keeps
+working without this package importing what sits above it.
 
 Shared text helpers (encodings, delimiters, decimal commas and :class:`FileFormatError`) live in
 :mod:`glute_study._text`, below both this package and the study loader.
@@ -22,9 +26,8 @@ from .emg import (
     read_emg,
     synthetic_emg,
 )
-from .importer import import_to_study, merge_tables
 from .qc import QC_COLUMNS, qc_report, render_qc
-from .redcap import RedcapExport, read_redcap, redcap_to_study
+from .redcap import RedcapExport, load_mapping, read_redcap, redcap_to_study
 from .strength import TEMPLATE_COLUMNS as STRENGTH_TEMPLATE_COLUMNS
 from .strength import read_strength, strength_rows
 
@@ -43,6 +46,7 @@ __all__ = [
     "import_device_folder",
     "import_to_study",
     "iter_accel",
+    "load_mapping",
     "merge_tables",
     "nonwear",
     "onset_delay",
@@ -62,3 +66,15 @@ __all__ = [
     "synthetic_emg",
     "thigh_posture",
 ]
+
+# Names of the layers above, kept here for old notebooks: looked up when first used, so that
+# importing glute_study.io loads neither the study loader nor the import workflow.
+_ABOVE = {"import_to_study": "glute_study.importing", "merge_tables": "glute_study.study_folder"}
+
+
+def __getattr__(name: str):
+    if name in _ABOVE:
+        import importlib
+
+        return getattr(importlib.import_module(_ABOVE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -58,6 +58,7 @@ from ..errors import GluteStudyWarning, InputError
 
 __all__ = [
     "activation_table",
+    "check_manifest",
     "detect_onsets",
     "emg_amplitude",
     "onset_delay",
@@ -633,7 +634,7 @@ def activation_table(
     """
     check_one_of("method", method, _METHODS)
     check_one_of("amplitude", amplitude, ("peak", "mean"))
-    man = _check_manifest(manifest)
+    man = check_manifest(manifest)
     task_rows = man["task"].str.lower() != "mvic"
     if not task_rows.any():
         raise InputError("the EMG manifest lists only MVIC trials; add the task trials (rows "
@@ -720,10 +721,20 @@ def _signal_paths(man: pd.DataFrame, root: str | Path | None) -> list[Path]:
     return paths
 
 
-def _check_manifest(manifest: pd.DataFrame) -> pd.DataFrame:
+def check_manifest(manifest: pd.DataFrame) -> pd.DataFrame:
     """Checked copy of an EMG manifest, ``session``, ``trial`` and ``cue_s`` filled in.
 
-    Messages name the manifest's CSV line (row ``i`` is line ``i + 2``).
+    Messages name the manifest's CSV line (row ``i`` is line ``i + 2``). The import workflow
+    checks each manifest file with it before reading the recordings it lists.
+
+    Examples
+    --------
+    >>> check_manifest(pd.DataFrame({"path": ["a.csv"], "participant_id": ["P1"],
+    ...                              "date": ["2026-03-02"]}))
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: the EMG manifest has no column 'task' (it has: 'path', \
+'participant_id', 'date').
     """
     require_columns(manifest, _MANIFEST, where="the EMG manifest")
     if manifest.empty:

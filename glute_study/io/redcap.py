@@ -53,6 +53,7 @@ from ..errors import GluteStudyWarning, InputError
 
 __all__ = [
     "RedcapExport",
+    "load_mapping",
     "read_redcap",
     "redcap_to_study",
 ]
@@ -721,7 +722,22 @@ _SPEC_KEYS = {"field", "value", "scale", "map", "as"}
 _AS = ("year", "date", "datetime", "bool", "code", "str", "int", "float")
 
 
-def _load_mapping(mapping: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+def load_mapping(mapping: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The mapping of REDCap fields to study tables, and where it came from (for messages).
+
+    ``mapping`` is a YAML file (start from ``glute_study/io/templates/redcap_mapping.yaml``) or
+    an already loaded dict. The import workflow reads the participant-id prefix from it.
+
+    Examples
+    --------
+    >>> load_mapping({"tables": {}})
+    ({'tables': {}}, 'the mapping')
+    >>> load_mapping("no/such.yaml")
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: mapping file no/such.yaml not found; start from the \
+template glute_study/io/templates/redcap_mapping.yaml.
+    """
     import yaml
 
     if isinstance(mapping, Mapping):
@@ -807,7 +823,7 @@ def redcap_to_study(
     """
     from ..codebook import CODEBOOK
 
-    spec, where = _load_mapping(mapping)
+    spec, where = load_mapping(mapping)
     unknown = set(spec) - {"version", "participant_id", "tables"}
     if unknown:
         raise InputError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}; "

@@ -19,7 +19,7 @@ import pytest
 from glute_study import _files, load_study, simulate_study
 from glute_study.cli import main
 from glute_study.errors import InputError, OverwriteError, WriteError
-from glute_study.io.importer import merge_tables
+from glute_study.study_folder import merge_tables
 
 PACKAGE = Path(__file__).resolve().parents[2] / "glute_study"
 TEMPLATE = PACKAGE / "io" / "templates" / "strength_template.csv"

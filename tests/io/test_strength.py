@@ -276,7 +276,7 @@ def test_decimal_comma_in_a_comma_separated_file_gives_a_hint_that_works(tmp_pat
 
 
 def test_vald_force_without_lever_arm_names_the_file(tmp_path):
-    from glute_study.io.importer import import_to_study
+    from glute_study.importing import import_to_study
 
     with pytest.raises(InputError, match=r"strength_vald.csv: force in N without a lever arm.*"
                        r"--lever-arm-m"):

@@ -1,4 +1,8 @@
-"""Import raw exports of one source into a study folder: read, merge, QC report, validate.
+"""The import workflow: raw exports of one source into a study folder (read, merge, QC, validate).
+
+It sits above the readers (:mod:`glute_study.io`), the study-folder format
+(:mod:`glute_study.study_folder`, which merges and writes the CSVs) and the study loader
+(:func:`glute_study.load_study`, which validates the result); nothing below imports it.
 
 :func:`import_to_study` is what ``glute-study import SOURCE INPUTS... --out STUDY_DIR`` runs.
 Sources and what each writes:
@@ -53,7 +57,10 @@ table.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import glob
+import inspect
 import warnings
 from pathlib import Path
 from typing import Any
@@ -61,15 +68,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._files import check_writable, make_folder, write_files
-from .._read import DEVICE_DAYS, IMPORT_LOG, PACKAGE_FILES, QC_REPORT, TABLE_SUFFIXES
-from ..codebook import CODEBOOK
-from ..errors import InputError
-from ..parallel import check_executor
-from ..validate import ValidationError
-from .qc import qc_report, render_qc
+from ._files import check_writable, make_folder, write_files
+from ._read import DEVICE_DAYS, IMPORT_LOG, PACKAGE_FILES, QC_REPORT, TABLE_SUFFIXES
+from .codebook import CODEBOOK
+from .errors import InputError
+from .io.daily import _READERS as _DEVICE_SUFFIXES
+from .io.daily import import_device_folder
+from .io.emg import activation_table, check_manifest
+from .io.qc import qc_report, render_qc
+from .io.redcap import load_mapping, read_redcap, redcap_to_study
+from .io.strength import read_strength, strength_rows
+from .parallel import check_executor
+from .study import load_study
+from .study_folder import check_types, csv_bytes, merged_tables, read_csv_text, tables_as_text
+from .validate import ValidationError
 
-__all__ = ["ID_PATTERN", "SOURCES", "import_to_study", "merge_tables"]
+__all__ = ["ID_PATTERN", "SOURCES", "SOURCE_OPTIONS", "import_to_study"]
 
 #: The sources :func:`import_to_study` reads.
 SOURCES = ("activpal", "actigraph", "accel", "redcap", "strength", "emg")
@@ -79,13 +93,87 @@ _DEVICES = ("activpal", "actigraph", "accel")
 _LOG_COLUMNS = ["participant_id", "source", "file", "warning"]
 
 
+def _named_options(func):
+    """Make a misspelt keyword option of ``func`` an InputError naming the options that exist.
+
+    Python's own TypeError names only the wrong word; the message here names the options of the
+    source being imported, and the closest spelling.
+    """
+    known = set(inspect.signature(func).parameters)
+
+    @functools.wraps(func)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        unknown = [name for name in kwargs if name not in known]
+        if unknown:
+            source = args[0] if args else kwargs.get("source")
+            raise InputError(_no_such_option(source, unknown[0]))
+        return func(*args, **kwargs)
+
+    return checked
+
+
+#: The keyword options of each source, with their defaults (``out`` and ``executor`` are common).
+SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
+    **{device: {"id_pattern": ID_PATTERN, "valid_day": 10.0, "skip_bad": False,
+                "device_options": None} for device in _DEVICES},
+    "redcap": {"mapping": None, "keep": "started"},
+    "strength": {"test": None, "lever_arm_m": None},
+    "emg": {"method": "tkeo", "muscles": None, "emg_root": None},
+}
+
+
+def _takes(source: object) -> str:
+    if source in SOURCE_OPTIONS:
+        return f"{source} takes {', '.join(SOURCE_OPTIONS[source])} (and out, executor)"
+    every = dict.fromkeys(n for options in SOURCE_OPTIONS.values() for n in options)
+    return f"the options are out, executor, {', '.join(every)}"
+
+
+def _no_such_option(source: object, name: str) -> str:
+    every = ["out", "executor", *{n: None for o in SOURCE_OPTIONS.values() for n in o}]
+    close = difflib.get_close_matches(name, every, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"import_to_study has no option {name!r}{hint}; {_takes(source)}."
+
+
+def _options_of(source: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The options of ``source`` from ``given``; an option of another source set to anything but
+    its default is refused (it would be ignored without a word)."""
+    mine = SOURCE_OPTIONS[source]
+    for name, value in given.items():
+        if name in mine:
+            continue
+        default = next(o[name] for o in SOURCE_OPTIONS.values() if name in o)
+        try:
+            unchanged = value is default or bool(value == default)
+        except (TypeError, ValueError):
+            unchanged = False
+        if not unchanged:
+            owners = [s for s, o in SOURCE_OPTIONS.items() if name in o]
+            whose = "the device sources" if set(owners) == set(_DEVICES) else " and ".join(owners)
+            raise InputError(f"`{name}` is an option of {whose}, not of {source}; "
+                             f"{_takes(source)}.")
+    return {name: given[name] for name in mine}
+
+
+@_named_options
 def import_to_study(
     source: str,
     inputs: list[str],
     *,
     out: str | Path,
     executor: Any = None,
-    **options: Any,
+    id_pattern: str = ID_PATTERN,
+    valid_day: float = 10.0,
+    skip_bad: bool = False,
+    device_options: dict[str, Any] | None = None,
+    mapping: str | Path | dict | None = None,
+    keep: str = "started",
+    test: str | None = None,
+    lever_arm_m: float | None = None,
+    method: str = "tkeo",
+    muscles: dict[str, str] | None = None,
+    emg_root: str | Path | None = None,
 ) -> dict[str, Any]:
     """Import ``inputs`` of one ``source`` into the study folder ``out``; see the module doc.
 
@@ -100,15 +188,20 @@ def import_to_study(
     executor : None, str, Client or Executor
         Where device files are read: see :func:`glute_study.parallel.run_tasks` (``None``:
         local processes; ``"serial"``; a Dask scheduler address such as ``"tcp://host:8786"``).
-    **options
-        Devices: ``id_pattern`` (regular expression, first group = participant id; default
-        :data:`ID_PATTERN`), ``valid_day`` (minimum waking wear hours, default 10),
-        ``device_options`` (other keyword options of the daily summary, e.g.
-        ``{"nonwear_method": "troiano"}`` for ActiGraph) and
-        ``skip_bad`` (record unreadable or time-overlapping files in the QC report and import the
-        others, instead of stopping). REDCap: ``mapping`` (YAML file), ``keep``. Strength:
-        ``test``, ``lever_arm_m``. EMG: ``method``, ``muscles`` (channel label -> muscle),
-        ``emg_root`` (the folder the EMG files must lie in; each manifest's folder by default).
+    id_pattern, valid_day, skip_bad, device_options
+        Device sources (activpal, actigraph, accel): ``id_pattern`` (regular expression, first
+        group = participant id; default :data:`ID_PATTERN`), ``valid_day`` (minimum waking wear
+        hours, default 10), ``skip_bad`` (record unreadable or time-overlapping files in the QC
+        report and import the others, instead of stopping) and ``device_options`` (other keyword
+        options of the daily summary, e.g. ``{"nonwear_method": "troiano"}`` for ActiGraph).
+    mapping, keep
+        REDCap: the YAML mapping of forms to study tables (required) and which form data to keep
+        (see :func:`glute_study.io.read_redcap`).
+    test, lever_arm_m
+        Strength: the test of every row, and the pad-to-hip distance for rows without one.
+    method, muscles, emg_root
+        EMG: the onset method (``"tkeo"``, ``"hodges_bui"``), channel label -> muscle, and the
+        folder the EMG files must lie in (each manifest's folder by default).
 
     Returns
     -------
@@ -121,7 +214,8 @@ def import_to_study(
     GluteStudyError
         A user mistake (unknown source, missing file, bad file without ``skip_bad``, two
         recordings of one participant overlapping in time, ...) as a one-line message naming the
-        file; nothing is written when an input cannot be read.
+        file; nothing is written when an input cannot be read. A misspelt option, or an
+        option of another source, is refused with the options the source takes.
 
     Examples
     --------
@@ -134,9 +228,19 @@ def import_to_study(
     >>> result["qc"][["participant_id", "strength_trials", "status"]]
       participant_id  strength_trials status
     0           P001                8     ok
+    >>> import_to_study("strength", [str(template)], out=tempfile.mkdtemp(), tset="x")
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: import_to_study has no option 'tset' (did you mean 'test'?); \
+strength takes test, lever_arm_m (and out, executor).
     """
     if source not in SOURCES:
         raise InputError(f"`source` must be one of {', '.join(SOURCES)}; got {source!r}.")
+    options = _options_of(source, {
+        "id_pattern": id_pattern, "valid_day": valid_day, "skip_bad": skip_bad,
+        "device_options": device_options, "mapping": mapping, "keep": keep, "test": test,
+        "lever_arm_m": lever_arm_m, "method": method, "muscles": muscles,
+        "emg_root": emg_root})
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"--out {folder} is a file; give a folder for the study.")
@@ -148,7 +252,8 @@ def import_to_study(
     scope: dict[str, pd.DataFrame] = {}
     if source in _DEVICES:
         tables, files, parts = _import_devices(source, inputs, executor=executor, **options)
-        tables, files, parts, scope = _with_earlier_parts(folder, parts, files, **options)
+        tables, files, parts, scope = _with_earlier_parts(
+            folder, parts, files, valid_day=valid_day, skip_bad=skip_bad)
     elif source == "redcap":
         tables, files, scope = _import_redcap(inputs, **options)
     elif source == "strength":
@@ -159,29 +264,29 @@ def import_to_study(
         scope = {"activation": tables["activation"][["participant_id", "session", "task"]]}
     _refuse_duplicate_keys(source, tables)
     for name, frame in tables.items():
-        _check_types(name, frame)
+        check_types(name, frame)
     if (folder / IMPORT_LOG).exists():  # read what will be merged into first
-        _read_study_csv(folder / IMPORT_LOG, ["participant_id", "file"])
+        read_csv_text(folder / IMPORT_LOG, ["participant_id", "file"])
     # Everything is read, merged and rendered in memory, then written as one group: all the
     # files of this import, or (on any error, a full disk, a kill) none of them.
-    merged, counts = _merged(folder, tables, scope)
-    writes: dict[Path, bytes | None] = {folder / f"{name}.csv": _csv_bytes(frame)
+    merged, counts = merged_tables(folder, tables, scope)
+    writes: dict[Path, bytes | None] = {folder / f"{name}.csv": csv_bytes(frame)
                                         for name, frame in merged.items()}
     if source in _DEVICES:
-        writes[folder / _PARTS_FILE] = _csv_bytes(parts)
+        writes[folder / _PARTS_FILE] = csv_bytes(parts)
     log_path = folder / IMPORT_LOG
     log = files.assign(imported=pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC"))
     if log_path.exists():
-        old = _read_study_csv(log_path, ["participant_id", "file"])
+        old = read_csv_text(log_path, ["participant_id", "file"])
         # a re-imported file replaces its entries (same name and participant: files of other
         # participants may share a name, e.g. week1.csv in one folder per participant)
         again = set(zip(log["participant_id"].astype(str), log["file"]))
         old = old[[pair not in again for pair in zip(old["participant_id"], old["file"])]]
         log = pd.concat([old, log.astype(str)], ignore_index=True)
-    writes[log_path] = _csv_bytes(log)
-    qc = qc_report(_read_folder(folder, merged), files=log)
+    writes[log_path] = csv_bytes(log)
+    qc = qc_report(tables_as_text(folder, merged), files=log)
     rules = log if "rule" in log.columns else None
-    writes[folder / f"{QC_REPORT}.csv"] = _csv_bytes(qc)
+    writes[folder / f"{QC_REPORT}.csv"] = csv_bytes(qc)
     writes[folder / f"{QC_REPORT}.md"] = render_qc(qc, rules=rules).encode("utf-8")
     writes[folder / f"{QC_REPORT}.html"] = render_qc(qc, format="html", rules=rules).encode("utf-8")
     make_folder(folder)
@@ -195,8 +300,6 @@ def import_to_study(
                    f" of {len(qc)} participant(s) to check)")
     study = None
     if (folder / "participants.csv").exists():
-        from ..study import load_study
-
         try:
             study = load_study(folder)
         except ValidationError as err:
@@ -208,10 +311,6 @@ def import_to_study(
         summary.append(f"not validated yet: {folder} has no participants.csv (import the "
                        "participants, e.g. REDCap demographics, then run glute-study validate)")
     return {"tables": tables, "qc": qc, "study": study, "summary": summary}
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 class _ImportedButInvalid(ValidationError):
@@ -255,14 +354,12 @@ def _refuse_duplicate_keys(source: str, tables: dict[str, pd.DataFrame]) -> None
 def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
                     id_pattern: str = ID_PATTERN, valid_day: float = 10.0,
                     skip_bad: bool = False, device_options: dict | None = None,
-                    **_: Any) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+                    ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Device files into the sitting table and the file log, through ``import_device_folder``.
 
     Every file is read (errors recorded, not raised) so that, without ``skip_bad``, the message
     can name the file and say that nothing was written; warnings stay in the log and QC report.
     """
-    from .daily import import_device_folder
-
     with warnings.catch_warnings(record=True):  # per-file warnings are in result.files
         warnings.simplefilter("always")
         result = import_device_folder(inputs, reader=source, executor=executor,
@@ -297,7 +394,7 @@ _PART_KEY = ["participant_id", "date", "instrument"]
 
 
 def _with_earlier_parts(folder: Path, parts: pd.DataFrame, files: pd.DataFrame, *,
-                        valid_day: float = 10.0, skip_bad: bool = False, **_: Any,
+                        valid_day: float = 10.0, skip_bad: bool = False,
                         ) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
     """Combine this import's part-days with those of files imported into the folder before.
 
@@ -394,10 +491,8 @@ def _combine_days(daily: pd.DataFrame, valid_day: float) -> pd.DataFrame:
 
 
 def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str = "started",
-                   **_: Any) -> tuple[dict, pd.DataFrame, dict]:
+                   ) -> tuple[dict, pd.DataFrame, dict]:
     """REDCap tables, the file log, and the scope they replace: every row of the records."""
-    from .redcap import _load_mapping, read_redcap, redcap_to_study
-
     if len(inputs) != 2:
         raise InputError("redcap needs two inputs: the data export and its data dictionary; "
                          f"got {len(inputs)}.")
@@ -428,7 +523,7 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
                          columns=["participant_id", "source", "file", "warning"])
     if notes and ids:
         files.loc[0, "warning"] = "; ".join(notes)
-    spec = _load_mapping(mapping)[0]
+    spec = load_mapping(mapping)[0]
     prefix = str((spec.get("participant_id") or {}).get("prefix") or "")
     records = {str(i) for i in export.records[export.id_column]}
     for table in export.repeating.values():
@@ -447,9 +542,7 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
 
 
 def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None,
-                     lever_arm_m: float | None = None, **_: Any) -> tuple[dict, pd.DataFrame]:
-    from .strength import read_strength, strength_rows
-
+                     lever_arm_m: float | None = None) -> tuple[dict, pd.DataFrame]:
     paths = _expand(inputs, (".csv", ".txt"))
     rows, files = [], []
     for path in paths:
@@ -478,9 +571,7 @@ def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None
 
 def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
                 muscles: dict[str, str] | None = None, emg_root: str | None = None,
-                **_: Any) -> tuple[dict, pd.DataFrame]:
-    from .emg import _check_manifest, activation_table
-
+                ) -> tuple[dict, pd.DataFrame]:
     parts, files = [], []
     old = _old_table(folder, "activation")
     for item in inputs:
@@ -498,7 +589,7 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
             raise InputError(f"{manifest_path}: not a readable manifest CSV ({err}); expected "
                              "columns path, participant_id, date, task.") from None
         try:
-            _check_manifest(manifest)
+            check_manifest(manifest)
         except InputError as err:
             raise InputError(f"{manifest_path.name}: {err}") from None
         dates = pd.to_datetime(manifest["date"], errors="coerce", format="ISO8601")
@@ -557,9 +648,7 @@ def _without_own_files(inputs: list[str], folder: Path, source: str) -> list[str
     for item in inputs:
         path = Path(item)
         if study is not None and path.is_dir() and path.resolve() == study:
-            from .daily import _READERS
-
-            suffixes = _READERS.get(source)
+            suffixes = _DEVICE_SUFFIXES.get(source)
             out += sorted(str(f) for f in path.iterdir() if f.is_file() and not _is_own_file(f)
                           and (suffixes is None or f.name.lower().endswith(suffixes)))
             continue
@@ -578,7 +667,7 @@ def _old_table(folder: Path, name: str) -> pd.DataFrame | None:
     path = folder / f"{name}.csv"
     if not path.is_file():
         return None
-    return _read_study_csv(path, ["participant_id"])
+    return read_csv_text(path, ["participant_id"])
 
 
 def _number_sessions(new: pd.DataFrame, old: pd.DataFrame | None, what: str) -> pd.Series:
@@ -645,204 +734,3 @@ def _expand(inputs: list[str], suffixes: tuple[str, ...]) -> list[Path]:
         else:
             raise InputError(f"{path}: no such file or folder.")
     return paths
-
-
-# ----------------------------------------------------------------------------- merging
-
-
-def _as_text(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Codebook columns as the text the study CSVs hold (dates ISO, booleans true/false)."""
-    out = pd.DataFrame(index=frame.index)
-    for col in CODEBOOK[name].columns:
-        if col.name not in frame:
-            out[col.name] = ""
-            continue
-        values = frame[col.name]
-        if col.dtype == "date":
-            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-        elif col.dtype == "datetime":
-            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M:%S")
-        elif col.dtype == "boolean":
-            values = values.astype("boolean").map({True: "true", False: "false"},
-                                                  na_action="ignore")
-        elif col.dtype == "integer":
-            values = pd.to_numeric(values).astype("Int64")
-        out[col.name] = values.astype("object").where(values.notna(), "").astype(str)
-    return out
-
-
-def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tuple[int, int, int]]:
-    """Write ``tables`` into ``folder``, merging with the CSVs already there.
-
-    An imported row replaces an old row with the same codebook key (e.g. participant, date and
-    instrument for ``sitting``); other old rows are kept. ``participants`` are merged field by
-    field: a new non-empty value wins, an empty one keeps the old value. Values are written as
-    the study CSVs hold them (ISO dates, ``true``/``false``), columns in codebook order.
-
-    Parameters
-    ----------
-    folder : Path
-        The study folder (must exist).
-    tables : dict of str to DataFrame
-        Codebook tables by name (``participants``, ``sitting``, ``strength``, ...).
-
-    Returns
-    -------
-    dict of str to tuple of int
-        Per table: (rows imported, old rows replaced, rows now in the file).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> day = pd.DataFrame({"participant_id": ["P1"], "date": [pd.Timestamp("2026-03-02")],
-    ...                     "instrument": ["activpal"], "sitting_h": [9.5]})
-    >>> merge_tables(folder, {"sitting": day})
-    {'sitting': (1, 0, 1)}
-    >>> merge_tables(folder, {"sitting": day.assign(sitting_h=9.0)})  # same key: replaced
-    {'sitting': (1, 1, 1)}
-    >>> print((folder / "sitting.csv").read_text().splitlines()[1])
-    P1,2026-03-02,activpal,9.0,,,,,
-    """
-    for name, frame in tables.items():
-        _check_types(name, frame)
-    merged, counts = _merged(folder, tables)
-    write_files({folder / f"{name}.csv": _csv_bytes(frame) for name, frame in merged.items()})
-    return {name: (n_new, n_replaced + n_removed, n_total)
-            for name, (n_new, n_replaced, n_removed, n_total) in counts.items()}
-
-
-def _merged(folder: Path, tables: dict[str, pd.DataFrame],
-            scope: dict[str, pd.DataFrame] | None = None,
-            ) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[int, int, int, int]]]:
-    """The tables :func:`merge_tables` writes (as text), also dropping old rows that match a row
-    of ``scope[name]``; nothing is written.
-
-    Returns the merged tables and, per table, (imported, replaced by key, removed by scope only,
-    now in the file).
-    """
-    scope = scope or {}
-    counts, out = {}, {}
-    for name, frame in tables.items():
-        table = CODEBOOK[name]
-        new = _as_text(frame, name)
-        path = folder / f"{name}.csv"
-        if path.exists():
-            old = _read_study_csv(path, [k for k in table.key if k in new.columns])
-        else:
-            old = pd.DataFrame(columns=[c for c in table.names if c in new.columns])
-        key = [k for k in table.key if k in new.columns]
-        if name == "participants" and not old.empty:
-            merged_new = new.set_index("participant_id")
-            base = old.set_index("participant_id")
-            both = merged_new.index.intersection(base.index)
-            replaced, removed = len(both), 0
-            for col in merged_new.columns:
-                if col not in base:
-                    base[col] = ""
-            upd = merged_new.loc[both]
-            base.loc[both, upd.columns] = upd.where(upd != "", base.loc[both, upd.columns])
-            merged = pd.concat([base, merged_new.drop(index=both)]).reset_index()
-        else:
-            old_keys = old[key].astype(str).agg("\x1f".join, axis=1) if not old.empty else []
-            new_keys = set(new[key].astype(str).agg("\x1f".join, axis=1))
-            stale = pd.Series(old_keys, index=old.index).isin(new_keys) if len(old) else []
-            replaced = int(stale.sum()) if len(old) else 0
-            removed = 0
-            if len(old) and name in scope and len(scope[name]):
-                within = _in_scope(old, _as_scope(scope[name], name))
-                removed = int((within & ~stale).sum())
-                stale = stale | within
-            merged = pd.concat([old[~stale] if len(old) else old, new], ignore_index=True)
-        ordered = [c for c in table.names if c in merged.columns]
-        out[name] = merged[ordered + [c for c in merged.columns if c not in ordered]].fillna("")
-        counts[name] = (len(new), replaced, removed, len(merged))
-    return out, counts
-
-
-def _check_types(name: str, frame: pd.DataFrame) -> None:
-    """Refuse, before anything is written, imported values that are not of their codebook type."""
-    for col in CODEBOOK[name].columns:
-        if col.name not in frame or col.dtype in ("string", "category"):
-            continue
-        values = frame[col.name]
-        present = values.notna().to_numpy() & (values.astype(str) != "").to_numpy()
-        if col.dtype in ("integer", "number"):
-            parsed = pd.to_numeric(values.where(present), errors="coerce")
-            bad = present & parsed.isna().to_numpy()
-            if col.dtype == "integer":
-                bad |= present & ~np.isclose(parsed.fillna(0) % 1, 0)
-        elif col.dtype == "boolean":
-            bad = present & ~values.astype(str).str.lower().isin(
-                ["true", "false", "1", "0", "1.0", "0.0", "yes", "no"]).to_numpy()
-        else:
-            text = values.where(present).astype(object)
-            parsed = pd.to_datetime(text.where(present, None), errors="coerce",
-                                    format="ISO8601")
-            bad = present & parsed.isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            row = frame.iloc[i]
-            who = f"participant {row['participant_id']}, " if "participant_id" in frame else ""
-            raise InputError(f"{name}: {who}column {col.name!r} would hold "
-                             f"{values.iloc[i]!r}; expected {col.expected()}. Nothing was "
-                             "written.")
-
-
-def _as_scope(scope: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Scope values as the study CSVs write them (sessions as whole numbers, text as text)."""
-    out = pd.DataFrame(index=scope.index)
-    for col in scope.columns:
-        values = scope[col]
-        if CODEBOOK[name].column(col).dtype == "integer":
-            values = pd.to_numeric(values).astype("Int64")
-        out[col] = values.astype(str)
-    return out.drop_duplicates()
-
-
-def _in_scope(old: pd.DataFrame, scope: pd.DataFrame) -> pd.Series:
-    cols = [c for c in scope.columns if c in old.columns]
-    if not cols:
-        return pd.Series(False, index=old.index)
-    keys = set(scope[cols].agg("\x1f".join, axis=1))
-    return old[cols].astype(str).agg("\x1f".join, axis=1).isin(keys)
-
-
-def _read_study_csv(path: Path, required: list[str]) -> pd.DataFrame:
-    """A CSV of the study folder as text columns; a damaged one is a one-line error."""
-    import io
-
-    from .._text import decode_bytes
-
-    how = ("fix it, or move it out of the study folder (the import then starts it afresh)")
-    try:
-        text, _ = decode_bytes(path.read_bytes(), path)
-        if not text.strip():
-            raise ValueError("the file is empty")
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (ValueError, pd.errors.ParserError, OSError) as err:
-        why = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise InputError(f"{path}: cannot be merged into ({why}); {how}.") from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: has no column {', '.join(map(repr, missing))}, which the "
-                         f"import needs to merge rows; {how}.")
-    return frame
-
-
-def _read_folder(folder: Path, merged: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The study's tables as the QC report reads them: ``merged`` (about to be written) in place
-    of the folder's files."""
-    out = {}
-    for name in CODEBOOK:
-        path = folder / f"{name}.csv"
-        if name in merged or path.exists():
-            frame = (merged[name].copy() if name in merged
-                     else _read_study_csv(path, ["participant_id"]))
-            for col in ("sitting_h", "wear_h"):
-                if col in frame:
-                    frame[col] = pd.to_numeric(frame[col], errors="coerce")
-            if "valid_day" in frame:
-                frame["valid_day"] = frame["valid_day"].str.lower().isin(["true", "1", "yes"])
-            out[name] = frame
-    return out

@@ -1,0 +1,290 @@
+"""The study-folder format: what the CSVs of a study hold, and the one place that writes them.
+
+A study folder holds one CSV per codebook table (``participants.csv``, ``sitting.csv``, ...),
+values as text the way :func:`table_text` renders them (ISO dates, ``true``/``false``, whole
+numbers without ``.0``, empty for missing), columns in codebook order, and optionally
+``study.json`` (:func:`read_metadata`). :meth:`glute_study.Study.save` writes a whole study
+through :func:`study_files`; :func:`merge_tables` merges imported tables into the CSVs already
+there (the import workflow, :mod:`glute_study.importing`, builds on it); both write through
+:func:`csv_bytes`. :func:`read_csv_text` reads a CSV of the folder back as text for merging;
+reading a study *with* its checks is :func:`glute_study.validate.read_study_folder`, which
+:func:`glute_study.load_study` calls.
+
+This module sits below :mod:`glute_study.study` and above the codebook, the file helpers and the
+text helpers; it imports neither the study nor the importers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._files import write_files
+from ._read import METADATA_FILE, FileProblem, read_regular
+from ._text import decode_bytes
+from .codebook import CODEBOOK
+from .errors import InputError, StudyReadError
+
+__all__ = [
+    "check_types",
+    "csv_bytes",
+    "merge_tables",
+    "merged_tables",
+    "read_csv_text",
+    "read_metadata",
+    "study_files",
+    "table_text",
+    "tables_as_text",
+]
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` (text columns) as the bytes of a study CSV: UTF-8, ``\\n`` line ends, no index.
+
+    Examples
+    --------
+    >>> csv_bytes(pd.DataFrame({"participant_id": ["P1"], "age": ["31"]}))
+    b'participant_id,age\\nP1,31\\n'
+    """
+    return frame.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
+
+
+def study_files(folder: Path, tables: Mapping[str, pd.DataFrame],
+                metadata: Mapping[str, Any] | None) -> dict[Path, bytes | None]:
+    """The files that make ``tables`` and ``metadata`` a study folder (None: remove the file).
+
+    Optional tables left empty, and ``study.json`` without metadata, are None, so that an
+    overwritten folder does not keep a stale copy; :func:`glute_study._files.write_files` writes
+    the group whole.
+
+    Examples
+    --------
+    >>> from glute_study import simulate_study
+    >>> files = study_files(Path("out"), simulate_study(n=4, seed=1).tables, None)
+    >>> sorted(p.name for p, data in files.items() if data is not None)[:2]
+    ['activation.csv', 'cramps.csv']
+    """
+    files: dict[Path, bytes | None] = {}
+    for name, table in CODEBOOK.items():
+        frame = tables[name]
+        files[folder / f"{name}.csv"] = (None if frame.empty and not table.required
+                                         else csv_bytes(table_text(frame, name)))
+    files[folder / METADATA_FILE] = (
+        (json.dumps(dict(metadata), indent=2, sort_keys=True) + "\n").encode("utf-8")
+        if metadata else None)
+    return files
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    path = folder / METADATA_FILE
+    if not path.exists() and not path.is_symlink():
+        return {}
+    try:
+        meta = json.loads(read_regular(path).decode("utf-8"))
+    except FileProblem as err:
+        raise StudyReadError(f"{path}: {err}; expected {err.expected}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise StudyReadError(f"{path}: not valid JSON ({err}); fix or delete the file") from None
+    if not isinstance(meta, dict):
+        raise StudyReadError(f"{path}: expected a JSON object with keys such as 'name'")
+    return meta
+
+
+def table_text(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Codebook columns as the text the study CSVs hold (dates ISO, booleans true/false)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in CODEBOOK[name].columns:
+        if col.name not in frame:
+            out[col.name] = ""
+            continue
+        values = frame[col.name]
+        if col.dtype == "date":
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        elif col.dtype == "datetime":
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif col.dtype == "boolean":
+            values = values.astype("boolean").map({True: "true", False: "false"},
+                                                  na_action="ignore")
+        elif col.dtype == "integer":
+            values = pd.to_numeric(values).astype("Int64")
+        out[col.name] = values.astype("object").where(values.notna(), "").astype(str)
+    return out
+
+
+def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tuple[int, int, int]]:
+    """Write ``tables`` into ``folder``, merging with the CSVs already there.
+
+    An imported row replaces an old row with the same codebook key (e.g. participant, date and
+    instrument for ``sitting``); other old rows are kept. ``participants`` are merged field by
+    field: a new non-empty value wins, an empty one keeps the old value. Values are written as
+    the study CSVs hold them (ISO dates, ``true``/``false``), columns in codebook order.
+
+    Parameters
+    ----------
+    folder : Path
+        The study folder (must exist).
+    tables : dict of str to DataFrame
+        Codebook tables by name (``participants``, ``sitting``, ``strength``, ...).
+
+    Returns
+    -------
+    dict of str to tuple of int
+        Per table: (rows imported, old rows replaced, rows now in the file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> day = pd.DataFrame({"participant_id": ["P1"], "date": [pd.Timestamp("2026-03-02")],
+    ...                     "instrument": ["activpal"], "sitting_h": [9.5]})
+    >>> merge_tables(folder, {"sitting": day})
+    {'sitting': (1, 0, 1)}
+    >>> merge_tables(folder, {"sitting": day.assign(sitting_h=9.0)})  # same key: replaced
+    {'sitting': (1, 1, 1)}
+    >>> print((folder / "sitting.csv").read_text().splitlines()[1])
+    P1,2026-03-02,activpal,9.0,,,,,
+    """
+    for name, frame in tables.items():
+        check_types(name, frame)
+    merged, counts = merged_tables(folder, tables)
+    write_files({folder / f"{name}.csv": csv_bytes(frame) for name, frame in merged.items()})
+    return {name: (n_new, n_replaced + n_removed, n_total)
+            for name, (n_new, n_replaced, n_removed, n_total) in counts.items()}
+
+
+def merged_tables(folder: Path, tables: dict[str, pd.DataFrame],
+            scope: dict[str, pd.DataFrame] | None = None,
+            ) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[int, int, int, int]]]:
+    """The tables :func:`merge_tables` writes (as text), also dropping old rows that match a row
+    of ``scope[name]``; nothing is written.
+
+    Returns the merged tables and, per table, (imported, replaced by key, removed by scope only,
+    now in the file).
+    """
+    scope = scope or {}
+    counts, out = {}, {}
+    for name, frame in tables.items():
+        table = CODEBOOK[name]
+        new = table_text(frame, name)
+        path = folder / f"{name}.csv"
+        if path.exists():
+            old = read_csv_text(path, [k for k in table.key if k in new.columns])
+        else:
+            old = pd.DataFrame(columns=[c for c in table.names if c in new.columns])
+        key = [k for k in table.key if k in new.columns]
+        if name == "participants" and not old.empty:
+            merged_new = new.set_index("participant_id")
+            base = old.set_index("participant_id")
+            both = merged_new.index.intersection(base.index)
+            replaced, removed = len(both), 0
+            for col in merged_new.columns:
+                if col not in base:
+                    base[col] = ""
+            upd = merged_new.loc[both]
+            base.loc[both, upd.columns] = upd.where(upd != "", base.loc[both, upd.columns])
+            merged = pd.concat([base, merged_new.drop(index=both)]).reset_index()
+        else:
+            old_keys = old[key].astype(str).agg("\x1f".join, axis=1) if not old.empty else []
+            new_keys = set(new[key].astype(str).agg("\x1f".join, axis=1))
+            stale = pd.Series(old_keys, index=old.index).isin(new_keys) if len(old) else []
+            replaced = int(stale.sum()) if len(old) else 0
+            removed = 0
+            if len(old) and name in scope and len(scope[name]):
+                within = _in_scope(old, _as_scope(scope[name], name))
+                removed = int((within & ~stale).sum())
+                stale = stale | within
+            merged = pd.concat([old[~stale] if len(old) else old, new], ignore_index=True)
+        ordered = [c for c in table.names if c in merged.columns]
+        out[name] = merged[ordered + [c for c in merged.columns if c not in ordered]].fillna("")
+        counts[name] = (len(new), replaced, removed, len(merged))
+    return out, counts
+
+
+def check_types(name: str, frame: pd.DataFrame) -> None:
+    """Refuse, before anything is written, imported values that are not of their codebook type."""
+    for col in CODEBOOK[name].columns:
+        if col.name not in frame or col.dtype in ("string", "category"):
+            continue
+        values = frame[col.name]
+        present = values.notna().to_numpy() & (values.astype(str) != "").to_numpy()
+        if col.dtype in ("integer", "number"):
+            parsed = pd.to_numeric(values.where(present), errors="coerce")
+            bad = present & parsed.isna().to_numpy()
+            if col.dtype == "integer":
+                bad |= present & ~np.isclose(parsed.fillna(0) % 1, 0)
+        elif col.dtype == "boolean":
+            bad = present & ~values.astype(str).str.lower().isin(
+                ["true", "false", "1", "0", "1.0", "0.0", "yes", "no"]).to_numpy()
+        else:
+            text = values.where(present).astype(object)
+            parsed = pd.to_datetime(text.where(present, None), errors="coerce",
+                                    format="ISO8601")
+            bad = present & parsed.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            row = frame.iloc[i]
+            who = f"participant {row['participant_id']}, " if "participant_id" in frame else ""
+            raise InputError(f"{name}: {who}column {col.name!r} would hold "
+                             f"{values.iloc[i]!r}; expected {col.expected()}. Nothing was "
+                             "written.")
+
+
+def _as_scope(scope: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Scope values as the study CSVs write them (sessions as whole numbers, text as text)."""
+    out = pd.DataFrame(index=scope.index)
+    for col in scope.columns:
+        values = scope[col]
+        if CODEBOOK[name].column(col).dtype == "integer":
+            values = pd.to_numeric(values).astype("Int64")
+        out[col] = values.astype(str)
+    return out.drop_duplicates()
+
+
+def _in_scope(old: pd.DataFrame, scope: pd.DataFrame) -> pd.Series:
+    cols = [c for c in scope.columns if c in old.columns]
+    if not cols:
+        return pd.Series(False, index=old.index)
+    keys = set(scope[cols].agg("\x1f".join, axis=1))
+    return old[cols].astype(str).agg("\x1f".join, axis=1).isin(keys)
+
+
+def read_csv_text(path: Path, required: list[str]) -> pd.DataFrame:
+    """A CSV of the study folder as text columns; a damaged one is a one-line error."""
+    how = ("fix it, or move it out of the study folder (the import then starts it afresh)")
+    try:
+        text, _ = decode_bytes(path.read_bytes(), path)
+        if not text.strip():
+            raise ValueError("the file is empty")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError, OSError) as err:
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{path}: cannot be merged into ({why}); {how}.") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: has no column {', '.join(map(repr, missing))}, which the "
+                         f"import needs to merge rows; {how}.")
+    return frame
+
+
+def tables_as_text(folder: Path, merged: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The study's tables as the QC report reads them: ``merged`` (about to be written) in place
+    of the folder's files."""
+    out = {}
+    for name in CODEBOOK:
+        path = folder / f"{name}.csv"
+        if name in merged or path.exists():
+            frame = (merged[name].copy() if name in merged
+                     else read_csv_text(path, ["participant_id"]))
+            for col in ("sitting_h", "wear_h"):
+                if col in frame:
+                    frame[col] = pd.to_numeric(frame[col], errors="coerce")
+            if "valid_day" in frame:
+                frame["valid_day"] = frame["valid_day"].str.lower().isin(["true", "1", "yes"])
+            out[name] = frame
+    return out

@@ -1,0 +1,82 @@
+"""The import workflow spells its options out: a misspelt or misplaced one is an error."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from importlib.resources import files
+
+import pytest
+
+from glute_study.commands import import_
+from glute_study.errors import InputError
+from glute_study.importing import SOURCE_OPTIONS, SOURCES, import_to_study
+
+TEMPLATE = str(files("glute_study.io") / "templates" / "strength_template.csv")
+
+
+def test_every_option_is_a_named_keyword_only_parameter():
+    params = inspect.signature(import_to_study).parameters
+    assert not any(p.kind is p.VAR_KEYWORD for p in params.values())
+    named = {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY}
+    for source in SOURCES:
+        for name, default in SOURCE_OPTIONS[source].items():
+            assert name in named
+            assert params[name].default == default
+
+
+@pytest.mark.parametrize(("source", "typo", "expected"), [
+    ("strength", {"tset": "x"}, "did you mean 'test'?"),
+    ("strength", {"lever_arm": 0.4}, "did you mean 'lever_arm_m'?"),
+    ("activpal", {"valid_days": 8}, "did you mean 'valid_day'?"),
+    ("redcap", {"maping": "m.yaml"}, "did you mean 'mapping'?"),
+    ("emg", {"muscle": {"EMG 1": "gluteus_maximus"}}, "did you mean 'muscles'?"),
+    ("strength", {"zzz": 1}, "strength takes test, lever_arm_m"),
+])
+def test_a_misspelt_option_names_the_options_of_the_source(tmp_path, source, typo, expected):
+    with pytest.raises(InputError) as err:
+        import_to_study(source, [TEMPLATE], out=tmp_path / "s", **typo)
+    message = str(err.value)
+    assert repr(next(iter(typo))) in message and expected in message
+    assert f"{source} takes {', '.join(SOURCE_OPTIONS[source])}" in message
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(("source", "option"), [
+    ("strength", {"mapping": "m.yaml"}),
+    ("strength", {"skip_bad": True}),
+    ("activpal", {"lever_arm_m": 0.4}),
+    ("accel", {"method": "hodges_bui"}),
+    ("emg", {"valid_day": 8.0}),
+])
+def test_an_option_of_another_source_is_refused_not_ignored(tmp_path, source, option):
+    with pytest.raises(InputError, match=f"`{next(iter(option))}` is an option of .*not of "
+                                         f"{source}; {source} takes"):
+        import_to_study(source, [TEMPLATE], out=tmp_path / "s", **option)
+    assert not (tmp_path / "s").exists()
+
+
+def test_defaults_of_other_sources_are_accepted(tmp_path):
+    """The command line passes every option at its default; only the source's own ones count."""
+    result = import_to_study("strength", [TEMPLATE], out=tmp_path / "s", valid_day=10.0,
+                             keep="started", method="tkeo", lever_arm_m=None)
+    assert result["summary"][0].startswith("strength: 8 row(s) imported")
+
+
+def test_the_command_refuses_an_option_of_another_source(tmp_path):
+    parser = argparse.ArgumentParser()
+    import_.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["import", "strength", TEMPLATE, "--out", str(tmp_path / "s"),
+                              "--mapping", "m.yaml"])
+    with pytest.raises(InputError, match="`mapping` is an option of redcap, not of strength"):
+        args.func(args)
+
+
+def test_the_old_names_in_glute_study_io_still_work():
+    import glute_study.io
+    from glute_study import importing, study_folder
+
+    assert glute_study.io.import_to_study is importing.import_to_study
+    assert glute_study.io.merge_tables is study_folder.merge_tables
+    with pytest.raises(AttributeError):
+        _ = glute_study.io.no_such_name
