@@ -19,13 +19,13 @@ emg         a manifest CSV (path, participant_id, date,      activation
             task, [session, trial, cue_s]) per batch
 ==========  ===============================================  =================================
 
-Device files are read in parallel by :func:`glute_study.io.daily.import_device_folder` (local
-processes, or the Dask cluster given as ``executor``); the participant id is taken from the file
-name with ``id_pattern`` (first group of a regular expression; default: the name up to the first
-``_``, ``-``, space or dot). Two recordings of one participant that overlap in time are refused
-(both files named); back-to-back recordings that merely share a calendar day (one ends in the
-morning, the next starts that afternoon) are imported, and the two part-days are added up into one
-day (hours, bouts and breaks summed, the valid-day rule applied to the summed wear). With
+Device files are read in parallel by :func:`glute_study.io.device_folder.import_device_folder`
+(local processes, or the Dask cluster given as ``executor``); the participant id is taken from the
+file name with ``id_pattern`` (first group of a regular expression; default: the name up to the
+first ``_``, ``-``, space or dot). Two recordings of one participant that overlap in time are
+refused (both files named); back-to-back recordings that merely share a calendar day (one ends in
+the morning, the next starts that afternoon) are imported, and the two part-days are added up into
+one day (hours, bouts and breaks summed, the valid-day rule applied to the summed wear). With
 ``skip_bad=True`` an unreadable or overlapping file is recorded in the QC report as not imported
 and the other files are imported.
 
@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import glob
 import inspect
 import warnings
 from pathlib import Path
@@ -72,8 +71,13 @@ from ._files import check_writable, make_folder, write_files
 from ._read import DEVICE_DAYS, IMPORT_LOG, PACKAGE_FILES, QC_REPORT, TABLE_SUFFIXES
 from .codebook import CODEBOOK
 from .errors import InputError
-from .io.daily import _READERS as _DEVICE_SUFFIXES
-from .io.daily import import_device_folder
+from .io.device_folder import (
+    READER_SUFFIXES,
+    expand_patterns,
+    import_device_folder,
+    input_files,
+    overlaps,
+)
 from .io.emg import activation_table, check_manifest
 from .io.qc import qc_report, render_qc
 from .io.redcap import load_mapping, read_redcap, redcap_to_study
@@ -248,7 +252,7 @@ strength takes test, lever_arm_m (and out, executor).
         raise InputError(f"no inputs: give the {source} files or folders to import.")
     check_writable(folder)  # before the inputs are read (device folders take a while)
     check_executor(executor)
-    inputs = _without_own_files(_expand_patterns(inputs), folder, source)
+    inputs = _without_own_files(expand_patterns(inputs), folder, source)
     scope: dict[str, pd.DataFrame] = {}
     if source in _DEVICES:
         tables, files, parts = _import_devices(source, inputs, executor=executor, **options)
@@ -437,7 +441,6 @@ def _with_earlier_parts(folder: Path, parts: pd.DataFrame, files: pd.DataFrame, 
                 f"--valid-day {used[0]:g}, or import every device file of the study again with "
                 "the new rule (in one command, or starting with a copy of the study without "
                 f"{_PARTS_FILE}). Nothing was written.")
-    slack = pd.Timedelta(seconds=1.5)
     spans = parts.drop_duplicates(ident)
     old_spans = earlier.drop_duplicates(ident).assign(
         start=lambda f: pd.to_datetime(f["start"]), end=lambda f: pd.to_datetime(f["end"]))
@@ -445,7 +448,7 @@ def _with_earlier_parts(folder: Path, parts: pd.DataFrame, files: pd.DataFrame, 
     for row in spans.itertuples(index=False) if len(old_spans) else ():
         same = old_spans[(old_spans["participant_id"] == row.participant_id)
                          & (old_spans["instrument"] == row.instrument)]
-        hit = same[(same["start"] < row.end - slack) & (row.start < same["end"] - slack)]
+        hit = same[overlaps(row.start, row.end, same["start"], same["end"])]
         if hit.empty:
             continue
         other = hit.iloc[0]
@@ -543,7 +546,7 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
 
 def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None,
                      lever_arm_m: float | None = None) -> tuple[dict, pd.DataFrame]:
-    paths = _expand(inputs, (".csv", ".txt"))
+    paths = input_files(inputs, (".csv", ".txt"), each_folder=True)
     rows, files = [], []
     for path in paths:
         trials = read_strength(path, test=test, lever_arm_m=lever_arm_m)
@@ -616,20 +619,6 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
             pd.DataFrame(files, columns=["participant_id", "source", "file", "warning"]))
 
 
-def _expand_patterns(inputs: list[str]) -> list[str]:
-    """Expand glob patterns (``data/*.csv``) the shell left alone; name one matching nothing."""
-    out: list[str] = []
-    for item in inputs:
-        if any(c in item for c in "*?[") and not Path(item).exists():
-            found = sorted(glob.glob(item))
-            if not found:
-                raise InputError(f"{item!r} matches no file; check the folder and the pattern.")
-            out.extend(found)
-        else:
-            out.append(item)
-    return out
-
-
 def _is_own_file(path: Path) -> bool:
     """True for a study table or another file the package writes into a study folder."""
     stem = path.name.split(".", 1)[0]
@@ -648,7 +637,7 @@ def _without_own_files(inputs: list[str], folder: Path, source: str) -> list[str
     for item in inputs:
         path = Path(item)
         if study is not None and path.is_dir() and path.resolve() == study:
-            suffixes = _DEVICE_SUFFIXES.get(source)
+            suffixes = READER_SUFFIXES.get(source)
             out += sorted(str(f) for f in path.iterdir() if f.is_file() and not _is_own_file(f)
                           and (suffixes is None or f.name.lower().endswith(suffixes)))
             continue
@@ -717,20 +706,3 @@ def _number_sessions(new: pd.DataFrame, old: pd.DataFrame | None, what: str) -> 
                     "session column (1 = first test day) to say which session this is.")
             out[mine & (dates == day)] = number
     return pd.Series(out, index=new.index)
-
-
-def _expand(inputs: list[str], suffixes: tuple[str, ...]) -> list[Path]:
-    paths: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir()
-                           if p.is_file() and p.suffix.lower() in suffixes)
-            if not found:
-                raise InputError(f"{path}: no {'/'.join(suffixes)} files in this folder.")
-            paths.extend(found)
-        elif path.is_file():
-            paths.append(path)
-        else:
-            raise InputError(f"{path}: no such file or folder.")
-    return paths

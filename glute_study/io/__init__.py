@@ -15,7 +15,8 @@ from .._text import FileFormatError
 from .accel import accel_daily, iter_accel, read_accel, thigh_posture
 from .actigraph import actigraph_daily, nonwear, read_actigraph
 from .activpal import read_activpal, sitting_summary
-from .daily import DeviceImport, daily_sitting, import_device_folder
+from .daily import daily_sitting
+from .device_folder import DeviceImport, import_device_folder
 from .emg import (
     activation_table,
     detect_onsets,

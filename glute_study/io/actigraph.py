@@ -37,7 +37,7 @@ from .._text import (
     sniff_delimiter,
 )
 from ..errors import GluteStudyWarning, InputError, StudyReadError
-from .daily import _local_times, _numbers, daily_sitting
+from .daily import column_numbers, daily_sitting, local_times
 
 __all__ = ["actigraph_daily", "nonwear", "read_actigraph"]
 
@@ -690,7 +690,7 @@ def _checked_epochs(epochs: pd.DataFrame, columns: list[str]) -> tuple[pd.Series
     """
     where = "the ActiGraph epochs"
     require_columns(epochs, ["timestamp", *columns], where=where)
-    ts = _local_times(epochs["timestamp"], column="timestamp", where=where)
+    ts = local_times(epochs["timestamp"], column="timestamp", where=where)
     if ts.isna().any():
         i = int(np.flatnonzero(ts.isna().to_numpy())[0])
         raise InputError(f"{where}: row {i} has no timestamp.")
@@ -703,7 +703,7 @@ def _checked_epochs(epochs: pd.DataFrame, columns: list[str]) -> tuple[pd.Series
             f"{where}: epoch {first} appears twice (rows {again[0]} and {again[1]}); two "
             "recordings were stacked, or a clock was set back. Keep one recording per call."
         )
-    values = {c: _numbers(epochs[c], column=c, where=where) for c in columns}
+    values = {c: column_numbers(epochs[c], column=c, where=where) for c in columns}
     return ts, values
 
 

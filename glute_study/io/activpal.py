@@ -40,7 +40,7 @@ from .._text import (
     sniff_decimal,
 )
 from ..errors import InputError
-from .daily import STATES, _local_times, _numbers, _summarise
+from .daily import STATES, column_numbers, local_times, summarise_intervals
 
 __all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]
 
@@ -536,7 +536,8 @@ def sitting_summary(
 
     where = "activPAL events"
     require_columns(events, ["start", "duration_s", "activity_code"], where=where)
-    codes = np.round(_numbers(events["activity_code"], column="activity_code", where=where), 3)
+    codes = np.round(column_numbers(events["activity_code"], column="activity_code",
+                                    where=where), 3)
     _check_code_rules(sitting_codes=sitting_codes, in_bed_codes=in_bed_codes,
                       nonwear_codes=nonwear_codes)
     rules: list[tuple[str, Sequence[float]]] = [
@@ -557,8 +558,8 @@ def sitting_summary(
             f"activPAL activity codes {bad} are not known (known: {_codes(ACTIVPAL_CODES)}); "
             "add them to sitting_codes, in_bed_codes or nonwear_codes, or fix the file."
         )
-    start = _local_times(events["start"], column="start", where=where)
-    dur = _numbers(events["duration_s"], column="duration_s", where=where)
+    start = local_times(events["start"], column="start", where=where)
+    dur = column_numbers(events["duration_s"], column="duration_s", where=where)
     if start.isna().any() or np.isnan(dur).any() or (dur < 0).any():
         raise InputError("activPAL events need a start and a non-negative duration_s on every row.")
     rule = (
@@ -567,7 +568,7 @@ def sitting_summary(
         "stepping, cycling; lying 3/3.2 = lying awake."
     )
     path = events.attrs.get("path")
-    daily = _summarise(
+    daily = summarise_intervals(
         start.to_numpy("datetime64[ns]").astype(np.int64) / 1e9,
         dur,
         state,

@@ -23,17 +23,16 @@ a week inside one recording is warned about. Overlapping intervals are an error,
 time-zone-aware starts (days are cut at the device clock's midnight). The rules used are
 returned in ``.attrs["rule"]`` (a sentence) and ``.attrs["rules"]`` (a dict).
 
-:func:`import_device_folder` reads many device files in parallel (through
-:func:`glute_study.parallel.run_tasks`) into one stacked daily table plus a per-file table of
-days, valid days, warnings and errors, and refuses two recordings of one participant that
-overlap in time.
+This is the bottom layer of the device readers: :mod:`~glute_study.io.activpal`,
+:mod:`~glute_study.io.actigraph` and :mod:`~glute_study.io.accel_epochs` build on it (and on
+:func:`local_times` and :func:`column_numbers`, the checked conversions of a time or number
+column they share); it imports none of them. Reading a folder of device files is
+:mod:`glute_study.io.device_folder`, the layer above them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +40,16 @@ import pandas as pd
 
 from .._checks import require_columns
 from .._text import UTC_OFFSET
-from ..errors import GluteStudyWarning, InputError, StudyReadError
+from ..errors import GluteStudyWarning, InputError
 
-__all__ = ["DAILY_COLUMNS", "STATES", "DeviceImport", "daily_sitting", "import_device_folder"]
+__all__ = [
+    "DAILY_COLUMNS",
+    "STATES",
+    "column_numbers",
+    "daily_sitting",
+    "local_times",
+    "summarise_intervals",
+]
 
 #: Posture states of an interval, in the order of their integer codes.
 STATES = ("sitting", "upright", "lying", "other", "in_bed", "nonwear")
@@ -133,15 +139,15 @@ def daily_sitting(
             f"{', '.join(sorted(map(str, unknown)))}."
         )
     where = "the posture intervals"
-    stamps = _local_times(intervals["start"], column="start", where=where)
-    dur = _numbers(intervals["duration_s"], column="duration_s", where=where)
+    stamps = local_times(intervals["start"], column="start", where=where)
+    dur = column_numbers(intervals["duration_s"], column="duration_s", where=where)
     if stamps.isna().any() or np.isnan(dur).any() or (dur < 0).any():
         raise InputError(
             "posture intervals need a start and a non-negative duration_s on every row."
         )
     start = stamps.to_numpy("datetime64[ns]").astype(np.int64) / 1e9
     code = pd.Categorical(intervals["state"], categories=STATES).codes.astype(np.int8)
-    return _summarise(
+    return summarise_intervals(
         start, dur, code, participant_id=participant_id, instrument=instrument,
         valid_day=valid_day, tolerance_s=tolerance_s, rule=rule,
         source=str(intervals.attrs.get("path") or ""),
@@ -160,11 +166,23 @@ def _check_hours(valid_day: object) -> None:
         )
 
 
-def _local_times(values: pd.Series, *, column: str, where: str) -> pd.Series:
+def local_times(values: pd.Series, *, column: str, where: str) -> pd.Series:
     """``values`` as datetime64 on the device's local clock, or an :class:`InputError`.
 
     Time-zone-aware times are refused: converting them silently to UTC would cut days at UTC
     midnight, and a clock that goes back for daylight saving would overlap itself.
+
+    Examples
+    --------
+    >>> local_times(pd.Series(["2024-01-01 08:00"]), column="start", where="the events")
+    0   2024-01-01 08:00:00
+    dtype: datetime64[ns]
+    >>> local_times(pd.Series(["2024-01-01 08:00+01:00"]), column="start", where="the events")
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: the events: column 'start' holds '2024-01-01 08:00+01:00' \
+(row 0), a time with a time zone or UTC offset; days are cut at midnight of the device's local \
+clock, which has none. Pass wall-clock times without an offset.
     """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         raise InputError(
@@ -195,13 +213,23 @@ def _local_times(values: pd.Series, *, column: str, where: str) -> pd.Series:
                 "pass datetime64 values or ISO text (2024-01-01 08:00:00)."
             )
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            return _local_times(parsed, column=column, where=where)
+            return local_times(parsed, column=column, where=where)
         values = parsed
     return values
 
 
-def _numbers(values: pd.Series, *, column: str, where: str) -> np.ndarray:
-    """``values`` as float64, or an :class:`InputError` naming the first that is not a number."""
+def column_numbers(values: pd.Series, *, column: str, where: str) -> np.ndarray:
+    """``values`` as float64, or an :class:`InputError` naming the first that is not a number.
+
+    Examples
+    --------
+    >>> column_numbers(pd.Series(["1.5", None]), column="axis1", where="the epochs")
+    array([1.5, nan])
+    >>> column_numbers(pd.Series(["1.5", "x"]), column="axis1", where="the epochs")
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: the epochs: column 'axis1' holds 'x' (row 1), not a number.
+    """
     if values.dtype.kind in "biuf":
         return values.to_numpy(dtype=float)
     parsed = pd.to_numeric(values, errors="coerce")
@@ -213,7 +241,7 @@ def _numbers(values: pd.Series, *, column: str, where: str) -> np.ndarray:
     return parsed.to_numpy(dtype=float)
 
 
-def _summarise(
+def summarise_intervals(
     start: np.ndarray,
     dur: np.ndarray,
     code: np.ndarray,
@@ -349,283 +377,3 @@ def _stamp(seconds: float) -> pd.Timestamp:
 
 def _fmt(seconds: float) -> str:
     return str(pd.Timestamp(round(seconds * 1e9)))
-
-
-# ------------------------------------------------------------------------------ many files
-_READERS = {
-    "activpal": (".csv",),
-    "actigraph": (".csv", ".agd"),
-    "accel": (".csv", ".parquet", ".pq", ".gz"),
-}
-
-
-@dataclass
-class DeviceImport:
-    """The result of :func:`import_device_folder`.
-
-    Attributes
-    ----------
-    daily : DataFrame
-        The daily tables of every file read, stacked, with a ``file`` column.
-    files : DataFrame
-        One row per file: ``file``, ``participant_id``, ``reader``, ``start``, ``end``,
-        ``days``, ``valid_days``, ``mean_wear_h``, ``warnings`` (text, or None) and ``error``
-        (None when the file was read).
-    """
-
-    daily: pd.DataFrame
-    files: pd.DataFrame
-
-
-def _import_one(task: tuple[str, str, object, dict]) -> dict:
-    path, reader, pid, options = task
-    import warnings
-
-    from ..errors import GluteStudyError
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            if reader == "activpal":
-                from .activpal import read_activpal, sitting_summary
-
-                daily = sitting_summary(read_activpal(path), participant_id=pid, **options)
-            elif reader == "actigraph":
-                from .actigraph import actigraph_daily, read_actigraph
-
-                daily = actigraph_daily(read_actigraph(path), participant_id=pid, **options)
-            else:
-                from .accel import accel_daily
-
-                daily = accel_daily(path, participant_id=pid, **options)
-        except GluteStudyError as exc:
-            daily, error = None, exc
-        except Exception as exc:  # a bug or unforeseen input: still name the file, one line
-            from .._text import FileFormatError
-
-            daily = None
-            error = FileFormatError(
-                path,
-                f"could not be read: an unexpected {type(exc).__name__} ({exc}). Please report "
-                "this with the file; the other files are not affected.",
-            )
-        else:
-            error = None
-    notes = [(w.category, str(w.message)) for w in caught]
-    out = {"file": path, "participant_id": pid, "daily": daily, "warnings": notes,
-           "error": None if error is None else str(error), "exc": error}
-    if daily is not None:
-        out.update(start=daily.attrs["start"], end=daily.attrs["end"])
-    return out
-
-
-def import_device_folder(
-    paths: str | Path | Sequence[str | Path],
-    *,
-    reader: str = "activpal",
-    executor: object = None,
-    id_pattern: str | Callable[[Path], object] = r"^[^_\s.-]+",
-    options: dict | None = None,
-    errors: str = "raise",
-) -> DeviceImport:
-    """Import many device files in parallel into one daily sitting table.
-
-    Parameters
-    ----------
-    paths : path or sequence of paths
-        Files, or folders whose files with the reader's extensions are taken (sorted by name).
-    reader : {"activpal", "actigraph", "accel"}
-        Which device the files come from (``.csv`` for activPAL; ``.csv``/``.agd`` for ActiGraph;
-        ``.csv``/``.parquet`` for raw thigh accelerometry).
-    executor : None, str, Client or Executor
-        Where to run, as in :func:`glute_study.parallel.run_tasks` (local processes by default,
-        ``"serial"``, or a Dask scheduler address).
-    id_pattern : str or callable
-        A regular expression whose first match in the file name (or group 1, if it has one) is
-        the participant id, or a function of the path. The default takes the name up to the
-        first ``_``, space, ``.`` or ``-``.
-    options : dict, optional
-        Keyword options for the daily summary (:func:`~glute_study.io.activpal.sitting_summary`,
-        :func:`~glute_study.io.actigraph.actigraph_daily` or
-        :func:`~glute_study.io.accel.accel_daily`), e.g. ``{"valid_day": 20}``; an option the
-        summary does not take is refused before any file is read.
-    errors : {"raise", "record"}
-        On a bad file or overlapping recordings: raise the first error, or record it in
-        ``files["error"]`` and carry on without that file's days.
-
-    Returns
-    -------
-    DeviceImport
-        ``.daily`` (stacked daily tables with a ``file`` column) and ``.files`` (one row per file:
-        ``file``, ``participant_id``, ``reader``, ``start``, ``end``, ``days``, ``valid_days``,
-        ``mean_wear_h``, ``warnings``, ``rule`` (the sentence stating how its days were made)
-        and ``error``).
-
-    Raises
-    ------
-    FileFormatError
-        With ``errors="raise"``: the first unreadable file (an unexpected exception in a reader
-        is turned into one naming the file), or two recordings of one
-        participant that overlap in time (both files named).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> head = '"Time","DataCount (samples)","Interval (s)","ActivityCode (0=sedentary)"\\n'
-    >>> for pid, t0 in [("P01", 45292.0), ("P02", 45293.0)]:
-    ...     rows = [f"{t0 + i / 24:.10f},0,3600,{i % 2}" for i in range(24)]
-    ...     _ = (folder / f"{pid}_events.csv").write_text(head + "\\n".join(rows) + "\\n")
-    >>> out = import_device_folder(folder, executor="serial")
-    >>> out.files[["participant_id", "days", "valid_days", "error"]]
-      participant_id  days  valid_days error
-    0            P01     1           1  None
-    1            P02     1           1  None
-    >>> out.daily[["participant_id", "sitting_h", "breaks"]]
-      participant_id  sitting_h  breaks
-    0            P01       12.0      12
-    1            P02       12.0      12
-    """
-    import re
-    import warnings
-
-    from .._checks import check_one_of
-    from ..parallel import run_tasks
-
-    check_one_of("reader", reader, list(_READERS))
-    check_one_of("errors", errors, ["raise", "record"])
-    files = _expand(paths, _READERS[reader])
-    if not files:
-        raise InputError(
-            f"no {reader} files ({', '.join(_READERS[reader])}) found in {paths!s}."
-        )
-
-    def pid_of(p: Path) -> object:
-        if callable(id_pattern):
-            return id_pattern(p)
-        m = re.search(id_pattern, p.name)
-        if not m:
-            raise InputError(f"`id_pattern` {id_pattern!r} does not match file name {p.name!r}.")
-        return m.group(1) if m.groups() else m.group(0)
-
-    _check_options(reader, options or {})
-    tasks = [(str(p), reader, pid_of(p), dict(options or {})) for p in files]
-    results = run_tasks(_import_one, tasks, executor=executor, desc=f"import {reader}")
-    for r in results:  # warnings raised in worker processes reach the caller too
-        for category, message in r["warnings"]:
-            if issubclass(category, GluteStudyWarning):
-                warnings.warn(message, category, stacklevel=2)
-    if errors == "raise":
-        first = next((r for r in results if r["error"]), None)
-        if first is not None:
-            raise first["exc"]
-    _flag_overlaps(results, errors)
-    rows, tables = [], []
-    for r in results:
-        d = r["daily"]
-        ok = d is not None and r["error"] is None
-        rows.append(
-            {
-                "file": r["file"],
-                "participant_id": r["participant_id"],
-                "reader": reader,
-                "start": r.get("start") if ok else pd.NaT,
-                "end": r.get("end") if ok else pd.NaT,
-                "days": len(d) if ok else 0,
-                "valid_days": int(d["valid_day"].sum()) if ok else 0,
-                "mean_wear_h": float(d["wear_h"].mean()) if ok and len(d) else float("nan"),
-                "warnings": "; ".join(m for _, m in r["warnings"]) or None,
-                "rule": d.attrs.get("rule") if ok else None,
-                "error": r["error"],
-            }
-        )
-        if ok:
-            tables.append(d.assign(file=r["file"]))
-    daily = (
-        pd.concat(tables, ignore_index=True)
-        if tables
-        else pd.DataFrame(columns=[*DAILY_COLUMNS, "file"])
-    )
-    if tables:
-        daily.attrs.update(rule=tables[0].attrs.get("rule", ""), rules=tables[0].attrs.get("rules"))
-    return DeviceImport(daily=daily, files=pd.DataFrame(rows))
-
-
-def _check_options(reader: str, options: dict) -> None:
-    """Refuse options the reader's daily summary does not take, before any file is read."""
-    import inspect
-
-    if reader == "activpal":
-        from .activpal import sitting_summary as summary
-    elif reader == "actigraph":
-        from .actigraph import actigraph_daily as summary
-    else:
-        from .accel import accel_daily as summary
-    params = list(inspect.signature(summary).parameters.values())[1:]
-    if any(p.kind == p.VAR_KEYWORD for p in params):
-        return  # it passes options on (accel_daily to thigh_posture) and checks them itself
-    known = [p.name for p in params if p.name != "participant_id"
-             and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    for name in options:
-        if name not in known:
-            why = ""
-            if name == "participant_id":
-                why = " (it comes from the file name: set id_pattern)"
-            raise InputError(
-                f"option {name!r} is not an option of {summary.__name__}{why} (its options: "
-                f"{', '.join(known)})."
-            )
-
-
-def _expand(paths: object, suffixes: tuple[str, ...]) -> list[Path]:
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)  # type: ignore[arg-type]
-    out: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            out.extend(
-                sorted(f for f in p.iterdir() if f.is_file() and f.name.lower().endswith(suffixes))
-            )
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise StudyReadError(f"{p}: no such file or folder.")
-    seen: set[Path] = set()
-    unique = []
-    for p in out:  # a file named twice (a folder and a file in it) is read once
-        key = p.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return unique
-
-
-#: Recordings of one participant may touch within this many seconds (activPAL start times are
-#: whole seconds while durations are tenths, so back-to-back files can meet up to ~1 s apart).
-_OVERLAP_TOLERANCE_S = 1.5
-
-
-def _flag_overlaps(results: list[dict], errors: str) -> None:
-    from .._text import FileFormatError
-
-    slack = pd.Timedelta(seconds=_OVERLAP_TOLERANCE_S)
-    by_pid: dict[object, list[dict]] = {}
-    for r in results:
-        if r["error"] is None:
-            by_pid.setdefault(r["participant_id"], []).append(r)
-    for pid, recs in by_pid.items():
-        recs.sort(key=lambda r: r["start"])
-        latest = recs[0]  # the accepted recording that ends last so far
-        for b in recs[1:]:
-            if b["start"] < latest["end"] - slack:
-                a = latest
-                msg = (
-                    f"participant {pid}: this recording ({b['start']} to {b['end']}) overlaps "
-                    f"{Path(a['file']).name} ({a['start']} to {a['end']}); a duplicated or "
-                    "overlapping recording. Remove one, or give them different participant ids."
-                )
-                if errors == "raise":
-                    raise FileFormatError(b["file"], msg)
-                b["error"] = msg
-            elif b["end"] > latest["end"]:
-                latest = b

@@ -1,0 +1,172 @@
+"""The imports of glute_study run one way: no circle, and no layer imports what sits above it.
+
+Every module's imports are read from its source (``ast``), including imports inside functions
+and under ``if TYPE_CHECKING``, so that a lazy import does not hide an upward dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import glute_study
+
+ROOT = Path(glute_study.__file__).parent
+
+#: What sits above the readers: nothing in glute_study/io may import these.
+ABOVE_IO = ("glute_study.study", "glute_study.validate", "glute_study.stats",
+            "glute_study.figures", "glute_study.report", "glute_study.importing",
+            "glute_study.study_folder", "glute_study.measures", "glute_study.simulate",
+            "glute_study.summary", "glute_study.commands", "glute_study.cli")
+#: All that glute_study/io may import from the package besides itself.
+IO_MAY_USE = ("glute_study.codebook", "glute_study._checks", "glute_study.errors",
+              "glute_study._files", "glute_study._escape", "glute_study._text",
+              "glute_study.parallel")
+#: The bottom layer: these import only each other.
+BOTTOM = ("glute_study.errors", "glute_study._checks", "glute_study._text",
+          "glute_study._escape", "glute_study._files", "glute_study._read",
+          "glute_study.codebook", "glute_study.parallel")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def _package_of(name: str) -> str:
+    return name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
+
+
+def _imports(name: str) -> set[str]:
+    """The glute_study modules that module ``name`` imports, anywhere in its source."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"), filename=str(MODULES[name]))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = _package_of(name)
+                for _ in range(node.level - 1):
+                    base = base.rpartition(".")[0]
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            # ``from . import accel`` imports the module glute_study.io.accel
+            targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in MODULES else module
+                       for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in MODULES:  # ``import glute_study.io.x.y`` etc.
+                target = target.rpartition(".")[0]
+            if target.startswith("glute_study") and target != name:
+                found.add(target)
+    return found
+
+
+GRAPH = {name: _imports(name) for name in MODULES}
+
+
+def _within(target: str, prefixes: tuple[str, ...]) -> bool:
+    return any(target == p or target.startswith(p + ".") for p in prefixes)
+
+
+def _circles() -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(GRAPH[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for v in sorted(GRAPH):
+        if v not in index:
+            visit(v)
+    return groups
+
+
+def test_the_reader_sees_imports_inside_functions_and_relative_ones():
+    assert "glute_study.parallel" in GRAPH["glute_study.io.device_folder"]  # inside a function
+    assert "glute_study.io.accel" in GRAPH["glute_study.io.device_folder"]  # from . import accel
+    assert "glute_study.study" in GRAPH["glute_study.importing"]
+    assert "glute_study.io.daily" in GRAPH["glute_study.io.activpal"]
+
+
+def test_no_circle_between_modules():
+    assert _circles() == []
+
+
+def test_io_imports_nothing_above_it():
+    upward = {(name, target) for name, targets in GRAPH.items()
+              if _within(name, ("glute_study.io",))
+              for target in targets if _within(target, ABOVE_IO)}
+    assert upward == set()
+
+
+def test_io_uses_only_the_codebook_checks_errors_files_and_text_helpers():
+    other = {(name, target) for name, targets in GRAPH.items()
+             if _within(name, ("glute_study.io",))
+             for target in targets
+             if not _within(target, ("glute_study.io", *IO_MAY_USE))}
+    assert other == set()
+
+
+def test_the_bottom_layer_imports_only_itself():
+    other = {(name, target) for name in BOTTOM for target in GRAPH[name] if target not in BOTTOM}
+    assert other == set()
+
+
+@pytest.mark.parametrize(("lower", "upper"), [
+    ("glute_study.stats", ("glute_study.figures", "glute_study.report")),
+    ("glute_study.figures", ("glute_study.report",)),
+    ("glute_study.measures", ("glute_study.study", "glute_study.stats", "glute_study.figures",
+                              "glute_study.report")),
+])
+def test_analysis_layers_import_downward_only(lower, upper):
+    upward = {(name, target) for name, targets in GRAPH.items() if _within(name, (lower,))
+              for target in targets if _within(target, upper)}
+    assert upward == set()
+
+
+def test_importing_the_readers_loads_nothing_above_them():
+    """The old names glute_study.io.import_to_study and merge_tables are looked up on first use:
+    importing the package itself loads neither the workflow nor the study loader."""
+    code = ("import sys, glute_study.io; print(sorted(m for m in sys.modules if m in "
+            f"{list(ABOVE_IO)!r}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT.parent)
+    loaded = {m for m in ast.literal_eval(out.stdout.strip())}
+    # ``import glute_study`` itself loads the study loader (glute_study.Study); what matters is
+    # that the readers add nothing of the workflow on top of it
+    assert "glute_study.study" in loaded  # the probe works: import glute_study loads it
+    assert loaded.isdisjoint({"glute_study.importing", "glute_study.stats",
+                              "glute_study.figures", "glute_study.report"})
