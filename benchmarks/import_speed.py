@@ -310,7 +310,8 @@ def bench_accel(folder: Path, hours: float, repeats: int) -> None:
     print(f"  breakdown: the same file uncompressed: {unc.wall:6.2f} s wall "
           f"{unc.cpu:6.2f} s CPU = {mm / unc.cpu:5.1f} M samples per CPU s")
     # processing alone: the chunks already decoded in memory, so file decoding is left out
-    from glute_study.io.accel import _EpochSums, _iter_file
+    from glute_study.io.accel import _iter_file
+    from glute_study.io.accel_epochs import _EpochSums
 
     chunks = list(_iter_file(small))
     with Timer() as core:

@@ -80,7 +80,8 @@ from .io.device_folder import (
 )
 from .io.emg import activation_table, check_manifest
 from .io.qc import qc_report, render_qc
-from .io.redcap import load_mapping, read_redcap, redcap_to_study
+from .io.redcap import read_redcap
+from .io.redcap_mapping import load_mapping, redcap_to_study
 from .io.strength import read_strength, strength_rows
 from .parallel import check_executor
 from .study import load_study

@@ -116,7 +116,7 @@ def _circles() -> list[list[str]]:
 
 def test_the_reader_sees_imports_inside_functions_and_relative_ones():
     assert "glute_study.parallel" in GRAPH["glute_study.io.device_folder"]  # inside a function
-    assert "glute_study.io.accel" in GRAPH["glute_study.io.device_folder"]  # from . import accel
+    assert "glute_study.io.activpal" in GRAPH["glute_study.io.device_folder"]  # from . import x
     assert "glute_study.study" in GRAPH["glute_study.importing"]
     assert "glute_study.io.daily" in GRAPH["glute_study.io.activpal"]
 

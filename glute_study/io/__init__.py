@@ -12,8 +12,11 @@ Shared text helpers (encodings, delimiters, decimal commas and :class:`FileForma
 """
 
 from .._text import FileFormatError
-from .accel import accel_daily, iter_accel, read_accel, thigh_posture
-from .actigraph import actigraph_daily, nonwear, read_actigraph
+from .accel import iter_accel, read_accel
+from .accel_epochs import accel_daily, thigh_posture
+from .actigraph import read_actigraph
+from .actigraph_days import actigraph_daily
+from .actigraph_nonwear import nonwear
 from .activpal import read_activpal, sitting_summary
 from .daily import daily_sitting
 from .device_folder import DeviceImport, import_device_folder
@@ -28,7 +31,8 @@ from .emg import (
     synthetic_emg,
 )
 from .qc import QC_COLUMNS, qc_report, render_qc
-from .redcap import RedcapExport, load_mapping, read_redcap, redcap_to_study
+from .redcap import RedcapExport, read_redcap
+from .redcap_mapping import load_mapping, redcap_to_study
 from .strength import TEMPLATE_COLUMNS as STRENGTH_TEMPLATE_COLUMNS
 from .strength import read_strength, strength_rows
 

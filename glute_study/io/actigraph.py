@@ -1,4 +1,4 @@
-"""ActiGraph exports: the ActiLife epoch CSV and the AGD (SQLite) file, non-wear and daily sitting.
+"""ActiGraph exports: reading the ActiLife epoch CSV and the AGD (SQLite) file into epochs.
 
 Epoch CSV: ten header lines (``------------ Data File Created By ActiGraph ... date format
 M/d/yyyy ...``, ``Start Time``, ``Start Date``, ``Epoch Period (hh:mm:ss)``, ``... Mode = 61``,
@@ -12,6 +12,9 @@ AGD: an SQLite file with ``settings(settingName, settingValue)`` and ``data(data
 ...)``; timestamps are .NET ticks (100 ns since 0001-01-01, device local clock).
 
 Timestamps are the device's local clock without a time zone, as ActiLife writes them.
+
+Non-wear (Choi, Troiano) is :mod:`glute_study.io.actigraph_nonwear`; the daily sitting table
+from the epochs is :mod:`glute_study.io.actigraph_days`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._checks import check_one_of, require_columns
 from .._text import (
     UTC_OFFSET,
     FileFormatError,
@@ -36,13 +38,13 @@ from .._text import (
     sniff_decimal,
     sniff_delimiter,
 )
-from ..errors import GluteStudyWarning, InputError, StudyReadError
-from .daily import column_numbers, daily_sitting, local_times
+from ..errors import GluteStudyWarning, StudyReadError
 
-__all__ = ["actigraph_daily", "nonwear", "read_actigraph"]
+__all__ = ["INCLINE_COLUMNS", "epochs_closer_than", "mode_columns", "read_actigraph"]
 
 _TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000
-_INCLINE = ("incline_off", "incline_standing", "incline_sitting", "incline_lying")
+#: The four inclinometer columns of a mode-61 file (seconds of the epoch in each state).
+INCLINE_COLUMNS = ("incline_off", "incline_standing", "incline_sitting", "incline_lying")
 _NAME_MAP = {
     "axis1": "axis1",
     "axis2": "axis2",
@@ -73,7 +75,7 @@ def _norm(name: str) -> str:
 
 #: The columns each bit of an ActiGraph mode number adds after axis1, in file order.
 _MODE_BITS = ((4, ("axis2",)), (8, ("axis3",)), (1, ("steps",)), (2, ("hr",)), (16, ("lux",)),
-              (32, _INCLINE))
+              (32, INCLINE_COLUMNS))
 
 
 def _mode_of(columns: Iterable[str]) -> int:
@@ -237,7 +239,7 @@ def _read_agd(path: Path) -> pd.DataFrame:
     data = data.rename(columns=rename)
     stamps = _agd_timestamps(path, data.pop("timestamp"))
     order = np.argsort(stamps, kind="stable")  # storage order is usually time order already
-    close = _closer_than(stamps[order], epoch_s)
+    close = epochs_closer_than(stamps[order], epoch_s)
     if close is not None:
         raise FileFormatError(
             path,
@@ -303,8 +305,17 @@ def _agd_timestamps(path: Path, ticks: pd.Series) -> np.ndarray:
     return stamps
 
 
-def _closer_than(stamps: np.ndarray, epoch_s: float) -> str | None:
-    """'epochs A and B are X s apart' for the first sorted pair closer than ``epoch_s``."""
+def epochs_closer_than(stamps: np.ndarray, epoch_s: float) -> str | None:
+    """'epochs A and B are X s apart' for the first sorted pair closer than ``epoch_s``, or None.
+
+    Examples
+    --------
+    >>> t = np.array(["2024-01-01T08:00:00", "2024-01-01T08:00:05"], dtype="datetime64[s]")
+    >>> epochs_closer_than(t, 10.0)
+    'epochs 2024-01-01 08:00:00 and 2024-01-01 08:00:05 are 5 s apart'
+    >>> epochs_closer_than(t, 5.0) is None
+    True
+    """
     ns = stamps.astype("datetime64[ns]").astype(np.int64)
     gaps = np.diff(ns) / 1e9
     bad = np.flatnonzero(gaps < epoch_s - 1e-6)
@@ -610,7 +621,7 @@ def _read_epoch_table(text: TextFile) -> pd.DataFrame:
         raise text.error(f"epoch {out['timestamp'].iloc[i + 1]} does not come after the one "
                          "before; epochs must be in time order, each once.", line=i + 3)
     epoch_s = float(pd.Series(gaps).mode().iloc[0]) if gaps.size else float("nan")
-    close = _closer_than(out["timestamp"].to_numpy(), epoch_s) if gaps.size else None
+    close = epochs_closer_than(out["timestamp"].to_numpy(), epoch_s) if gaps.size else None
     if close is not None:
         raise text.error(f"{close}, closer than the {epoch_s:g}-s epoch length.")
     out.attrs.update(path=str(text.path), format="table", epoch_s=epoch_s,
@@ -668,320 +679,3 @@ def _check_date_format(
         stacklevel=3,
     )
     return other, alt
-
-
-# --------------------------------------------------------------------------------- non-wear
-_NONWEAR_DEFAULTS = {
-    "choi": {"min_period_min": 90, "spike_tolerance_min": 2, "window_min": 30, "axis": "axis1"},
-    "troiano": {
-        "min_period_min": 60,
-        "spike_tolerance_min": 2,
-        "spike_stoplevel": 100,
-        "axis": "axis1",
-    },
-}
-
-
-def _checked_epochs(epochs: pd.DataFrame, columns: list[str]) -> tuple[pd.Series, dict]:
-    """The epochs' timestamps (device clock) and ``columns`` as floats, or an InputError.
-
-    Time-zone-aware, unparseable or repeated timestamps and non-numeric counts are refused, so
-    that nothing downstream sums a minute twice or reads text as activity.
-    """
-    where = "the ActiGraph epochs"
-    require_columns(epochs, ["timestamp", *columns], where=where)
-    ts = local_times(epochs["timestamp"], column="timestamp", where=where)
-    if ts.isna().any():
-        i = int(np.flatnonzero(ts.isna().to_numpy())[0])
-        raise InputError(f"{where}: row {i} has no timestamp.")
-    repeated = ts.duplicated(keep=False).to_numpy()
-    if repeated.any():
-        rows = np.flatnonzero(repeated)
-        first = ts.iloc[rows[0]]
-        again = rows[(ts.iloc[rows] == first).to_numpy()]
-        raise InputError(
-            f"{where}: epoch {first} appears twice (rows {again[0]} and {again[1]}); two "
-            "recordings were stacked, or a clock was set back. Keep one recording per call."
-        )
-    values = {c: column_numbers(epochs[c], column=c, where=where) for c in columns}
-    return ts, values
-
-
-def _minute_counts(epochs: pd.DataFrame, axis: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    ts, values = _checked_epochs(epochs, [axis])
-    epoch_s = _epoch_seconds(epochs, ts)
-    if epoch_s > 60 or 60 % epoch_s:
-        raise InputError(
-            f"non-wear needs epochs that divide a minute (1-60 s); these are {epoch_s:g} s. "
-            "Use nonwear_method=None (every epoch worn), or re-integrate the epochs in ActiLife."
-        )
-    counts = pd.Series(values[axis])
-    minute = ts.dt.floor("min").to_numpy()
-    per_min = counts.groupby(minute).sum()
-    gaps = counts.isna().groupby(minute).any()  # an epoch without a count: no data
-    per_min[gaps.to_numpy()] = np.nan
-    full = pd.date_range(per_min.index.min(), per_min.index.max(), freq="min")
-    per_min = per_min.reindex(full)  # minutes without epochs stay NaN
-    return full, per_min.to_numpy(dtype=float)
-
-
-def _is_number(value: object) -> bool:
-    return (isinstance(value, (int, float, np.integer, np.floating))
-            and not isinstance(value, bool) and bool(np.isfinite(value)))
-
-
-def _epoch_seconds(epochs: pd.DataFrame, ts: pd.Series | None = None) -> float:
-    if "epoch_s" in epochs.attrs:
-        epoch_s = epochs.attrs["epoch_s"]
-        if not (_is_number(epoch_s) and epoch_s > 0):
-            raise InputError(f"the epoch length must be a positive number of seconds; "
-                             f".attrs['epoch_s'] is {epoch_s!r}.")
-        return float(epoch_s)
-    if ts is None:
-        ts, _ = _checked_epochs(epochs, [])
-    steps = np.diff(np.sort(ts.to_numpy().astype("datetime64[ns]").astype(np.int64))) / 1e9
-    if steps.size == 0:
-        raise InputError("cannot tell the epoch length from one epoch; set .attrs['epoch_s'].")
-    return float(np.median(steps))
-
-
-def _runs(flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Start index, length and value of each run of equal values in a boolean array."""
-    change = np.flatnonzero(np.diff(flag.astype(np.int8))) + 1
-    starts = np.r_[0, change]
-    lengths = np.diff(np.r_[starts, flag.size])
-    return starts, lengths, flag[starts]
-
-
-def nonwear_minutes(counts: np.ndarray, *, method: str = "choi", **params) -> np.ndarray:
-    """Return a boolean array, True for each non-wear minute of per-minute ``counts``.
-
-    This is the algorithm behind :func:`nonwear`, on a plain array (NaN = no data = non-wear).
-
-    Examples
-    --------
-    >>> c = np.r_[np.full(40, 50), np.zeros(45), [7, 3], np.zeros(45), np.full(10, 50)]
-    >>> int(nonwear_minutes(c, method="choi").sum())  # 45 + 2 + 45 minutes, spike allowed
-    92
-    >>> int(nonwear_minutes(c, method="troiano").sum())
-    92
-    """
-    check_one_of("method", method, list(_NONWEAR_DEFAULTS))
-    p = {**_NONWEAR_DEFAULTS[method], **params}
-    unknown = set(params) - set(_NONWEAR_DEFAULTS[method])
-    if unknown:
-        raise InputError(
-            f"{method} non-wear has no parameter {', '.join(sorted(unknown))}; its parameters are "
-            f"{', '.join(_NONWEAR_DEFAULTS[method])}."
-        )
-    for name in ("min_period_min", "spike_tolerance_min", "window_min"):
-        if name in p and not (_is_number(p[name]) and p[name] == int(p[name])
-                              and p[name] >= (1 if name == "min_period_min" else 0)):
-            raise InputError(f"`{name}` must be a whole number of minutes (at least "
-                             f"{1 if name == 'min_period_min' else 0}); got {p[name]!r}.")
-    if "spike_stoplevel" in p and not (_is_number(p["spike_stoplevel"])
-                                       and p["spike_stoplevel"] >= 0):
-        raise InputError(f"`spike_stoplevel` must be counts per minute (>= 0); got "
-                         f"{p['spike_stoplevel']!r}.")
-    counts = np.asarray(counts, dtype=float)
-    missing = np.isnan(counts)
-    zero = (counts == 0) | missing
-    starts, lengths, values = _runs(zero)
-    allowed = np.zeros(len(starts), dtype=bool)
-    for k in np.flatnonzero(~values):
-        if k == 0 or k == len(starts) - 1 or lengths[k] > p["spike_tolerance_min"]:
-            continue
-        seg = counts[starts[k] : starts[k] + lengths[k]]
-        if method == "choi":
-            ok = lengths[k - 1] >= p["window_min"] and lengths[k + 1] >= p["window_min"]
-        else:
-            ok = bool((seg <= p["spike_stoplevel"]).all())
-        allowed[k] = ok
-    merged = zero.copy()
-    for k in np.flatnonzero(allowed):
-        merged[starts[k] : starts[k] + lengths[k]] = True
-    out = missing.copy()
-    m_starts, m_lengths, m_values = _runs(merged)
-    for s, n, v in zip(m_starts, m_lengths, m_values):
-        if v and n >= p["min_period_min"]:
-            out[s : s + n] = True
-    return out
-
-
-def nonwear(epochs: pd.DataFrame, *, method: str = "choi", **params) -> pd.DataFrame:
-    """Find wear and non-wear periods in ActiGraph epochs (Choi 2011 or Troiano 2008).
-
-    Epochs are summed into clock minutes of the chosen axis (vertical ``axis1`` by default).
-
-    * **Choi et al. (2011)**: non-wear is a period of at least ``min_period_min`` = 90
-      consecutive minutes of zero counts, allowing interruptions of up to
-      ``spike_tolerance_min`` = 2 minutes of non-zero counts when the ``window_min`` = 30
-      minutes up- and downstream of the interruption are all zero.
-    * **Troiano et al. (2008)**: non-wear is a period of at least ``min_period_min`` = 60
-      consecutive minutes of zero counts, allowing up to ``spike_tolerance_min`` = 2
-      consecutive minutes with counts of 1 to ``spike_stoplevel`` = 100 between zero minutes.
-
-    Minutes with no epoch at all (gaps in the recording), or with an epoch without a count
-    (NaN), are non-wear. Timestamps must be naive (device clock) and unique.
-
-    Parameters
-    ----------
-    epochs : DataFrame
-        From :func:`read_actigraph` (``timestamp`` and the count column).
-    method : {"choi", "troiano"}
-        The algorithm.
-    **params
-        Override the published parameters named above, and ``axis`` (the count column).
-
-    Returns
-    -------
-    DataFrame
-        ``start``, ``end`` (exclusive) and ``wear`` (bool), one row per period, covering the
-        recording; ``.attrs`` holds ``method`` and ``params``.
-
-    References
-    ----------
-    Choi L, Liu Z, Matthews CE, Buchowski MS. Validation of accelerometer wear and nonwear time
-    classification algorithm. Med Sci Sports Exerc. 2011;43(2):357-364.
-    Troiano RP, Berrigan D, Dodd KW, et al. Physical activity in the United States measured by
-    accelerometer. Med Sci Sports Exerc. 2008;40(1):181-188.
-
-    Examples
-    --------
-    >>> counts = np.r_[np.full(30, 200), np.zeros(100), np.full(30, 200)]
-    >>> ep = pd.DataFrame({"timestamp": pd.date_range("2024-01-01 08:00", periods=160,
-    ...                                               freq="min"), "axis1": counts})
-    >>> nonwear(ep, method="choi")
-                    start                 end   wear
-    0 2024-01-01 08:00:00 2024-01-01 08:30:00   True
-    1 2024-01-01 08:30:00 2024-01-01 10:10:00  False
-    2 2024-01-01 10:10:00 2024-01-01 10:40:00   True
-    """
-    check_one_of("method", method, list(_NONWEAR_DEFAULTS))
-    axis = params.get("axis", "axis1")
-    if len(epochs) == 0:
-        require_columns(epochs, ["timestamp", axis], where="the ActiGraph epochs")
-        out = pd.DataFrame({"start": pd.Series(dtype="datetime64[ns]"),
-                            "end": pd.Series(dtype="datetime64[ns]"),
-                            "wear": pd.Series(dtype=bool)})
-        out.attrs.update(method=method, params={**_NONWEAR_DEFAULTS[method], **params})
-        return out
-    minutes, counts = _minute_counts(epochs, axis)
-    off = nonwear_minutes(counts, method=method, **params)
-    starts, lengths, values = _runs(off)
-    start = minutes[starts]
-    end = minutes[starts] + pd.to_timedelta(lengths, unit="min")
-    out = pd.DataFrame({"start": start, "end": end, "wear": ~values})
-    out.attrs.update(method=method, params={**_NONWEAR_DEFAULTS[method], **params})
-    return out
-
-
-# -------------------------------------------------------------------------------- daily table
-def actigraph_daily(
-    epochs: pd.DataFrame,
-    *,
-    participant_id: object = None,
-    posture: str = "counts",
-    nonwear_method: str | None = "choi",
-    valid_day: float = 10.0,
-    cutpoint: float = 100.0,
-) -> pd.DataFrame:
-    """Daily sitting from ActiGraph epochs: the same daily table as activPAL.
-
-    Each epoch gets a state:
-
-    * non-wear where :func:`nonwear` (``nonwear_method``, published parameters) says so;
-    * ``posture="counts"``: sitting ("sedentary") when ``axis1`` is below ``cutpoint`` counts
-      per minute scaled to the epoch length (100 cpm = 16.7 counts per 10-s epoch); else
-      upright. This is intensity, not posture.
-    * ``posture="inclinometer"`` (mode 61 files): the inclinometer state holding most seconds of
-      the epoch (ties go to sitting, then standing, lying, off); "off" is non-wear.
-
-    Epochs without a count (NaN) are non-wear, as gaps are. A hip-worn ActiGraph does not
-    detect sleep, so waking wear is all wear time: use a waking-wear protocol, or remove time
-    in bed first.
-
-    Parameters
-    ----------
-    epochs : DataFrame
-        From :func:`read_actigraph`.
-    participant_id : object, optional
-        Written to ``participant_id``.
-    posture : {"counts", "inclinometer"}
-        How sitting is found.
-    nonwear_method : {"choi", "troiano"} or None
-        The non-wear algorithm; None treats every epoch as worn.
-    valid_day : float
-        Minimum wear hours for a valid day (10 h).
-    cutpoint : float
-        Sedentary cut-point in counts per minute on axis1 (100).
-
-    Returns
-    -------
-    DataFrame
-        The daily table (:data:`glute_study.io.daily.DAILY_COLUMNS`), rules in ``.attrs``.
-
-    Examples
-    --------
-    >>> counts = np.r_[np.zeros(100), np.full(60, 500), np.full(40, 50)]
-    >>> ep = pd.DataFrame({"timestamp": pd.date_range("2024-01-01 08:00", periods=200,
-    ...                                               freq="min"), "axis1": counts})
-    >>> d = actigraph_daily(ep, participant_id="A1", valid_day=1)
-    >>> d[["sitting_h", "upright_h", "nonwear_h", "wear_h", "breaks", "valid_day"]].round(3)
-       sitting_h  upright_h  nonwear_h  wear_h  breaks  valid_day
-    0      0.667        1.0      1.667   1.667       0       True
-    """
-    check_one_of("posture", posture, ["counts", "inclinometer"])
-    if not (_is_number(cutpoint) and cutpoint >= 0):
-        raise InputError(f"`cutpoint` must be a number of counts per minute (>= 0; 100 is the "
-                         f"common sedentary cut-point); got {cutpoint!r}.")
-    if nonwear_method is not None:
-        check_one_of("nonwear_method", nonwear_method, list(_NONWEAR_DEFAULTS))
-    if posture == "inclinometer":
-        require_columns(epochs, list(_INCLINE), where="the ActiGraph epochs (inclinometer)")
-    used = ["axis1", *(_INCLINE if posture == "inclinometer" else ())]
-    ts, values = _checked_epochs(epochs, used)
-    n = len(epochs)
-    epoch_s = _epoch_seconds(epochs, ts) if n else float(epochs.attrs.get("epoch_s", 60.0))
-    close = _closer_than(np.sort(ts.to_numpy("datetime64[ns]")), epoch_s) if n > 1 else None
-    if close is not None:
-        raise InputError(
-            f"the ActiGraph epochs: {close}, but .attrs['epoch_s'] is {epoch_s:g}; each epoch "
-            "would overlap the next. Set .attrs['epoch_s'] to the epoch length."
-        )
-    if posture == "counts":
-        threshold = cutpoint * epoch_s / 60.0
-        state = np.where(values["axis1"] < threshold, "sitting", "upright").astype(object)
-        missing = np.isnan(values["axis1"])
-        how = f"sitting = axis1 < {cutpoint:g} counts/min ({threshold:.3g} per {epoch_s:g}-s epoch)"
-    else:
-        order = ["incline_sitting", "incline_standing", "incline_lying", "incline_off"]
-        secs = np.column_stack([values[c] for c in order])
-        missing = np.isnan(secs).any(axis=1)
-        pick = np.argmax(np.where(np.isnan(secs), -1.0, secs), axis=1)
-        state = np.array(["sitting", "upright", "lying", "nonwear"], dtype=object)[pick]
-        how = "sitting = inclinometer sitting for most of the epoch"
-    state[missing] = "nonwear"  # an epoch without a count is no data, as a gap is
-    if missing.any():
-        how += "; epochs without a count are non-wear"
-    if nonwear_method is not None and n:
-        periods = nonwear(epochs, method=nonwear_method)
-        minute = ts.dt.floor("min").to_numpy()
-        off = np.zeros(n, dtype=bool)
-        for row in periods.loc[~periods["wear"]].itertuples():
-            off |= (minute >= row.start.to_datetime64()) & (minute < row.end.to_datetime64())
-        state[off] = "nonwear"
-        how += f"; non-wear by {nonwear_method} ({periods.attrs['params']})"
-    intervals = pd.DataFrame(
-        {"start": ts.to_numpy(), "duration_s": np.full(n, epoch_s), "state": state}
-    )
-    intervals.attrs["path"] = epochs.attrs.get("path")
-    daily = daily_sitting(
-        intervals,
-        participant_id=participant_id,
-        instrument="actigraph",
-        valid_day=valid_day,
-        rule=f"ActiGraph: {how}; no sleep detection (waking wear = wear).",
-    )
-    daily.attrs["rules"].update(posture=posture, nonwear=nonwear_method, cutpoint_cpm=cutpoint)
-    return daily

@@ -24,7 +24,7 @@ time-zone-aware starts (days are cut at the device clock's midnight). The rules 
 returned in ``.attrs["rule"]`` (a sentence) and ``.attrs["rules"]`` (a dict).
 
 This is the bottom layer of the device readers: :mod:`~glute_study.io.activpal`,
-:mod:`~glute_study.io.actigraph` and :mod:`~glute_study.io.accel_epochs` build on it (and on
+:mod:`~glute_study.io.actigraph_days` and :mod:`~glute_study.io.accel_epochs` build on it (and on
 :func:`local_times` and :func:`column_numbers`, the checked conversions of a time or number
 column they share); it imports none of them. Reading a folder of device files is
 :mod:`glute_study.io.device_folder`, the layer above them.

@@ -8,8 +8,9 @@ imported before). Each device is one row of a table of readers (the file suffixe
 the function that turns one file into its daily table), and :func:`input_files` is the one way
 the files named on a command line (files, folders, patterns) become a list of files.
 
-The readers it calls (:mod:`~glute_study.io.activpal`, :mod:`~glute_study.io.actigraph`,
-:mod:`~glute_study.io.accel`) sit below it, on the daily summary of :mod:`glute_study.io.daily`.
+The readers it calls (:mod:`~glute_study.io.activpal`, :mod:`~glute_study.io.actigraph_days`,
+:mod:`~glute_study.io.accel_epochs`) sit below it, on the daily summary of
+:mod:`glute_study.io.daily`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pandas as pd
 from .._checks import check_one_of
 from .._text import FileFormatError
 from ..errors import GluteStudyError, GluteStudyWarning, InputError, StudyReadError
-from . import accel, actigraph, activpal
+from . import accel_epochs, actigraph, actigraph_days, activpal
 from .daily import DAILY_COLUMNS
 
 __all__ = [
@@ -47,11 +48,11 @@ def _activpal_days(path: str, **options: object) -> pd.DataFrame:
 
 
 def _actigraph_days(path: str, **options: object) -> pd.DataFrame:
-    return actigraph.actigraph_daily(actigraph.read_actigraph(path), **options)
+    return actigraph_days.actigraph_daily(actigraph.read_actigraph(path), **options)
 
 
 def _accel_days(path: str, **options: object) -> pd.DataFrame:
-    return accel.accel_daily(path, **options)
+    return accel_epochs.accel_daily(path, **options)
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class _Reader:
 
 _READERS = {
     "activpal": _Reader((".csv",), _activpal_days, activpal.sitting_summary),
-    "actigraph": _Reader((".csv", ".agd"), _actigraph_days, actigraph.actigraph_daily),
-    "accel": _Reader((".csv", ".parquet", ".pq", ".gz"), _accel_days, accel.accel_daily),
+    "actigraph": _Reader((".csv", ".agd"), _actigraph_days, actigraph_days.actigraph_daily),
+    "accel": _Reader((".csv", ".parquet", ".pq", ".gz"), _accel_days, accel_epochs.accel_daily),
 }
 #: The file suffixes each device reader takes.
 READER_SUFFIXES = {name: reader.suffixes for name, reader in _READERS.items()}
@@ -142,8 +143,8 @@ def import_device_folder(
         first ``_``, space, ``.`` or ``-``.
     options : dict, optional
         Keyword options for the daily summary (:func:`~glute_study.io.activpal.sitting_summary`,
-        :func:`~glute_study.io.actigraph.actigraph_daily` or
-        :func:`~glute_study.io.accel.accel_daily`), e.g. ``{"valid_day": 20}``; an option the
+        :func:`~glute_study.io.actigraph_days.actigraph_daily` or
+        :func:`~glute_study.io.accel_epochs.accel_daily`), e.g. ``{"valid_day": 20}``; an option the
         summary does not take is refused before any file is read.
     errors : {"raise", "record"}
         On a bad file or overlapping recordings: raise the first error, or record it in

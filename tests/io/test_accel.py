@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from glute_study.errors import InputError
 from glute_study.io import FileFormatError, accel_daily, iter_accel, read_accel, thigh_posture
 from glute_study.io import accel as accel_module
+from glute_study.io import accel_epochs as epochs_module
 
 T0 = pd.Timestamp("2024-05-06 22:00:00")
 
@@ -121,9 +122,9 @@ def test_cache_blocks_and_chunks_do_not_change_the_epoch_sums(monkeypatch):
     # gap) must add the same numbers in the same order as one block of one chunk.
     raw = signal([10] * 40 + [80] * 40, hz=25)
     raw = raw.drop(index=range(501, 900)).iloc[::3].reset_index(drop=True)  # gap before row 167
-    monkeypatch.setattr(accel_module, "_BLOCK", 1 << 40)
+    monkeypatch.setattr(epochs_module, "_BLOCK", 1 << 40)
     whole = thigh_posture(raw, nonwear_min=None, min_bout_s=1)
-    monkeypatch.setattr(accel_module, "_BLOCK", 7)
+    monkeypatch.setattr(epochs_module, "_BLOCK", 7)
     monkeypatch.setattr(accel_module, "_CHUNK_ROWS", 167)
     blocked = thigh_posture(raw, nonwear_min=None, min_bout_s=1)
     pd.testing.assert_frame_equal(blocked, whole, check_exact=True)
@@ -304,7 +305,7 @@ def test_time_going_backwards_deep_in_a_chunk(monkeypatch):
     t = raw["time"].to_numpy().copy()
     t[1234] = t[1230]  # sample 1234 goes back in time
     raw["time"] = t
-    monkeypatch.setattr(accel_module, "_BLOCK", 64)
+    monkeypatch.setattr(epochs_module, "_BLOCK", 64)
     with pytest.raises(InputError, match="row 1234: time goes backwards"):
         thigh_posture(raw)
 
@@ -375,5 +376,5 @@ def test_epoch_cutting_equals_bisection(times, edges):
     # the regular-sampling shortcut must give exactly numpy's searchsorted, whatever the times
     t = np.sort(np.asarray(times, dtype=np.int64))
     e = np.sort(np.asarray(edges, dtype=np.int64))
-    np.testing.assert_array_equal(accel_module._first_at_or_after(t, e),
+    np.testing.assert_array_equal(epochs_module._first_at_or_after(t, e),
                                   np.searchsorted(t, e, side="left"))

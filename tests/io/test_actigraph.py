@@ -11,7 +11,8 @@ import pytest
 
 from glute_study.errors import GluteStudyWarning, InputError
 from glute_study.io import FileFormatError, actigraph_daily, nonwear, read_actigraph
-from glute_study.io.actigraph import mode_columns, nonwear_minutes
+from glute_study.io.actigraph import mode_columns
+from glute_study.io.actigraph_nonwear import nonwear_minutes
 
 DATA = Path(__file__).parent / "data"
 TICKS_1970 = 621_355_968_000_000_000

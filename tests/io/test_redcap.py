@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from glute_study.errors import GluteStudyError, GluteStudyWarning, InputError
-from glute_study.io.redcap import read_redcap, redcap_to_study
+from glute_study.io.redcap import read_redcap
+from glute_study.io.redcap_mapping import redcap_to_study
 
 DATA = Path(__file__).parent / "data"
 TEMPLATES = Path(__file__).parents[2] / "glute_study" / "io" / "templates"

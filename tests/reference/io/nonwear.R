@@ -1,4 +1,4 @@
-# Independent reference for glute_study.io.actigraph.nonwear_minutes (Choi 2011, Troiano 2008).
+# Independent reference for glute_study.io.actigraph_nonwear.nonwear_minutes (Choi 2011, Troiano 2008).
 # A minute-by-minute scan written from the published descriptions, in base R, not from the
 # Python code (which works on run lengths):
 #   Choi:    >= 90 min of zero counts; a 1-2 min interruption of any size is allowed when the

@@ -1,0 +1,438 @@
+"""Raw thigh-worn accelerometry (time, x, y, z in g): posture from thigh inclination, in chunks.
+
+A sensor on the front of the thigh sees gravity along the thigh's long axis when the person
+stands (the long axis is near vertical) and across it when they sit or lie (the thigh is near
+horizontal). Per epoch (1 s by default) the mean acceleration vector gives the inclination of the
+long axis from vertical; above ``sitting_angle_deg`` (45 degrees) the epoch is sitting/lying,
+otherwise upright. A change of posture is accepted only when the new posture lasts at least
+``min_bout_s`` (10 s); shorter changes keep the previous posture. Non-wear is a run of at least
+``nonwear_min`` (90) minutes in which every minute has a standard deviation below
+:data:`NONWEAR_SD_G` (13 mg) on at least two of the three axes.
+
+Samples come in chunks from :mod:`glute_study.io.accel` (Parquet row batches, CSV chunks, or a
+DataFrame cut up), and each chunk is reduced to per-epoch sums at once, so a week at 100 Hz
+(60 M samples) runs in bounded memory; :func:`accel_daily` turns the epochs into the daily
+sitting table of :mod:`glute_study.io.daily`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_one_of
+from .._text import FileFormatError
+from ..errors import InputError
+from .accel import Chunk, sample_chunks
+from .daily import daily_sitting
+
+__all__ = ["NONWEAR_SD_G", "accel_daily", "thigh_posture"]
+
+#: Standard deviation (g) under which an axis counts as still, for non-wear.
+NONWEAR_SD_G = 0.013
+_BLOCK = 1 << 16  # samples per cache-sized block of the epoch sums
+
+
+def _first_at_or_after(t: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(t, edges)`` for sorted ``t``, fast when sampling is regular.
+
+    Each position is first guessed from the mean sampling interval and kept where the two
+    neighbouring samples confirm it; only unconfirmed edges are bisected.
+    """
+    n = t.size
+    if n < 2 or edges.size == 0:
+        return np.searchsorted(t, edges, side="left")
+    step = (int(t[-1]) - int(t[0])) / (n - 1)
+    if step <= 0:
+        return np.searchsorted(t, edges, side="left")
+    guess = np.ceil((edges - t[0]) / step).astype(np.int64)
+    np.clip(guess, 0, n, out=guess)
+    at = np.minimum(guess, n - 1)
+    ok = ((guess == n) | (t[at] >= edges)) & ((guess == 0) | (t[np.maximum(guess - 1, 0)] < edges))
+    if not ok.all():
+        bad = ~ok
+        guess[bad] = np.searchsorted(t, edges[bad], side="left")
+    return guess
+
+
+class _EpochSums:
+    """Per-epoch sums of x, y, z, their squares and the sample count, built chunk by chunk.
+
+    Scratch buffers are reused across chunks so that each chunk costs a few passes over memory
+    and no large allocations. The last epoch of a chunk is held back (its samples copied, at
+    most one epoch) until the next chunk shows where it ends, so every epoch is summed from all
+    its samples in one go: the sums do not depend on where the chunks were cut.
+
+    Each chunk's finished epochs are reduced at once, while their sums are in the CPU cache,
+    to what the posture rule needs: inclination, largest axis SD and sample count per epoch,
+    and the sums per clock minute for non-wear (the rows of a minute that may go on in the
+    next chunk are held back likewise, so every minute is added up from all its epochs in one
+    go). A week of 1-s epochs thus never sits in memory as a table of sums.
+    """
+
+    def __init__(self, epoch_ns: int, path: str, *, long_axis: int = 0) -> None:
+        self.epoch_ns = epoch_ns
+        self.path = path
+        self.long_axis = long_axis
+        self.per_min = max(60_000_000_000 // epoch_ns, 1)  # epochs per clock minute
+        self.last_t: int | None = None
+        self.checked_units = False
+        self.parts: list[tuple[np.ndarray, ...]] = []  # idx, inclination, sd, n per epoch
+        self.minutes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # id, sums, epochs
+        self._fbuf = np.empty(0, dtype=np.float64)
+        self._open: tuple[int, list[np.ndarray]] | None = None  # held-back epoch: id, samples
+        self._open_minute: tuple[np.ndarray, np.ndarray] | None = None  # its epochs: idx, sums
+
+    def add(self, chunk: Chunk) -> None:
+        t = chunk.t
+        n = t.size
+        if n == 0:
+            return
+        axes = [np.ascontiguousarray(a, dtype=np.float64) for a in (chunk.x, chunk.y, chunk.z)]
+        if not self.checked_units:
+            # gravity alone is 1 g; even running keeps the median |a| of 10 s well under 3 g
+            level = float(np.median(np.sqrt(sum(a[:1000] ** 2 for a in axes))))
+            if abs(level - 9.81) < 2:
+                raise self._error(
+                    chunk, 0, "accelerations look like m/s^2 (|a| near 9.8); expected g: divide "
+                    "by 9.81"
+                )
+            if level > 3:
+                raise self._error(
+                    chunk, 0, f"accelerations are not in g (median |a| of the first samples is "
+                    f"{level:.4g}; a still sensor reads 1 g): convert raw counts or milli-g to g"
+                )
+            self.checked_units = True
+        if self.last_t is not None and t[0] < self.last_t:
+            raise self._backwards(chunk, 0)
+        if t[-1] < t[0]:  # unsorted for sure: say where, before cutting epochs
+            i = int(np.flatnonzero(t[1:] < t[:-1])[0]) + 1
+            raise self._backwards(chunk, i)
+        # Times are sorted (checked below, block by block), so each epoch's first sample is
+        # found by bisection: no pass over the samples is needed to cut them into epochs.
+        first, last = int(t[0]) // self.epoch_ns, int(t[-1]) // self.epoch_ns
+        ids = np.arange(first, last + 1, dtype=np.int64)
+        cuts = _first_at_or_after(t, ids[1:] * self.epoch_ns)
+        starts = np.r_[0, cuts]
+        filled = np.diff(np.r_[starts, n]) > 0  # epochs inside a gap hold no sample
+        bounds, eidx = starts[filled], ids[filled]
+        if bounds.size > 1 and not (bounds[1:] > bounds[:-1]).all():
+            bounds = np.r_[0, n]  # unsorted times: one block, where the check below finds them
+        ends = np.r_[bounds[1:], n]
+        # Whole epochs in blocks of about _BLOCK samples, so that the squares and sums of a
+        # block are computed while it is in the CPU cache (one read of each axis from memory
+        # instead of four); the epoch sums are the same additions in the same order.
+        eb = np.unique(np.r_[0, np.searchsorted(bounds, np.arange(_BLOCK, n, _BLOCK)),
+                             bounds.size])
+        longest = int((ends[eb[1:] - 1] - bounds[eb[:-1]]).max())
+        if self._fbuf.size < longest:
+            self._fbuf = np.empty(longest, dtype=np.float64)
+        sums = np.empty((bounds.size, 7))
+        for e0, e1 in zip(eb[:-1].tolist(), eb[1:].tolist()):
+            s0, s1 = int(bounds[e0]), int(ends[e1 - 1])
+            tb = t[s0 : min(s1 + 1, n)]
+            if (tb[1:] < tb[:-1]).any():
+                i = s0 + int(np.flatnonzero(tb[1:] < tb[:-1])[0]) + 1
+                raise self._backwards(chunk, i)
+            at = bounds[e0:e1] - s0
+            sq = self._fbuf[: s1 - s0]
+            for j, a in enumerate(axes):
+                seg = a[s0:s1]
+                sums[e0:e1, j] = np.add.reduceat(seg, at)
+                np.multiply(seg, seg, out=sq)
+                sums[e0:e1, 3 + j] = np.add.reduceat(sq, at)
+        self.last_t = int(t[-1])
+        sums[:, 6] = np.diff(np.r_[bounds, n])
+        if np.isnan(sums[:, :3]).any():
+            bad = np.isnan(axes[0]) | np.isnan(axes[1]) | np.isnan(axes[2])
+            raise self._error(chunk, int(np.flatnonzero(bad)[0]), "missing acceleration value")
+        if self._open is not None:
+            open_id, held = self._open
+            if eidx[0] == open_id:  # the held-back epoch goes on in this chunk
+                head = [np.concatenate([h, a[: int(ends[0])]]) for h, a in zip(held, axes)]
+                if eidx.size == 1:  # ... and past its end
+                    self._open = (open_id, head)
+                    return
+                sums[0] = _one_epoch(head)
+            else:
+                self._finish(np.array([open_id]), _one_epoch(held)[None, :])
+        self._open = (int(eidx[-1]), [a[int(bounds[-1]) :].copy() for a in axes])
+        self._finish(eidx[:-1], sums[:-1])
+
+    def _finish(self, eidx: np.ndarray, sums: np.ndarray, *, last: bool = False) -> None:
+        """Reduce finished epochs to their statistics and add them to the minute sums.
+
+        The rows of the last minute are held back for the next call, unless ``last``.
+        """
+        if eidx.size == 0:
+            return
+        incl, sd = _epoch_stats(sums, self.long_axis)
+        self.parts.append((eidx, incl, sd, sums[:, 6].astype(np.int64)))
+        minute = eidx // self.per_min
+        if self._open_minute is not None:
+            held_idx, held_sums = self._open_minute
+            minute = np.r_[held_idx // self.per_min, minute]
+            sums = np.concatenate([held_sums, sums])
+            eidx = np.r_[held_idx, eidx]
+        starts = np.flatnonzero(np.r_[True, minute[1:] != minute[:-1]])
+        done, end = (starts, minute.size) if last else (starts[:-1], int(starts[-1]))
+        if done.size:
+            self.minutes.append((minute[done], np.add.reduceat(sums[:end], done, axis=0),
+                                 np.diff(np.r_[done, end])))
+        self._open_minute = None if last else (eidx[end:], sums[end:].copy())
+
+    def _backwards(self, chunk: Chunk, i: int) -> Exception:
+        return self._error(
+            chunk, i, "time goes backwards (overlapping or appended recordings?); split the file"
+        )
+
+    def _error(self, chunk: Chunk, i: int, what: str) -> Exception:
+        first = chunk.first_line
+        if self.path:
+            line = None if first is None else first + i
+            extra = "" if first is not None else f" (data row {chunk.first_row + i + 1})"
+            return FileFormatError(self.path, f"{what}{extra}.", line=line)
+        return InputError(f"row {chunk.first_row + i}: {what}.")
+
+    def result(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per epoch: idx, inclination, sd, n; per minute: minute id, the 7 sums, epochs."""
+        if self._open is None:
+            raise InputError("the accelerometry holds no samples.")
+        open_id, held = self._open
+        self._finish(np.array([open_id]), _one_epoch(held)[None, :], last=True)
+        self._open = None
+        epochs = [np.concatenate(col) for col in zip(*self.parts)]
+        minutes = [np.concatenate(col) for col in zip(*self.minutes)]
+        return epochs, minutes
+
+
+def _one_epoch(axes: list[np.ndarray]) -> np.ndarray:
+    """The 7 sums of one epoch's samples, added exactly as in :meth:`_EpochSums.add`."""
+    at = np.zeros(1, dtype=np.intp)
+    out = np.empty(7)
+    for j, a in enumerate(axes):
+        out[j] = np.add.reduceat(a, at)[0]
+        out[3 + j] = np.add.reduceat(a * a, at)[0]
+    out[6] = axes[0].size
+    return out
+
+
+def thigh_posture(
+    samples: pd.DataFrame | str | Path,
+    *,
+    epoch_s: float = 1.0,
+    long_axis: str = "x",
+    sitting_angle_deg: float = 45.0,
+    min_bout_s: float = 10.0,
+    nonwear_min: float | None = 90.0,
+) -> pd.DataFrame:
+    """Classify thigh posture per epoch from raw acceleration (see the module docstring).
+
+    Parameters
+    ----------
+    samples : DataFrame or path
+        Columns time, x, y, z (g), or a CSV/Parquet file read in chunks.
+    epoch_s : float
+        Epoch length in seconds (it must divide 60).
+    long_axis : {"x", "y", "z"}
+        The sensor axis along the thigh.
+    sitting_angle_deg : float
+        Inclination of the long axis from vertical above which the epoch is sitting/lying.
+    min_bout_s : float
+        Shortest accepted posture change; shorter ones keep the previous posture.
+    nonwear_min : float or None
+        Minimum still minutes for non-wear; None marks every epoch as worn.
+
+    Returns
+    -------
+    DataFrame
+        One row per recorded epoch: ``start``, ``duration_s``, ``inclination_deg``, ``n``
+        (samples), ``state`` ("sitting" = sitting or lying, "upright" or "nonwear");
+        ``.attrs["rule"]`` states the rule.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 60, 0.02)                          # 60 s at 50 Hz
+    >>> sitting = (t >= 20) & (t < 50)                       # thigh horizontal for 30 s
+    >>> x = np.where(sitting, 0.05, 0.98)
+    >>> z = np.where(sitting, 0.99, 0.10)
+    >>> raw = pd.DataFrame({"time": t, "x": x, "y": 0.0, "z": z})
+    >>> ep = thigh_posture(raw, nonwear_min=None)
+    >>> ep.groupby("state")["duration_s"].sum()
+    state
+    sitting    30.0
+    upright    30.0
+    Name: duration_s, dtype: float64
+    """
+    check_one_of("long_axis", long_axis, ["x", "y", "z"])
+    if not (0 < epoch_s <= 60 and (60 / epoch_s).is_integer()):
+        raise InputError(f"`epoch_s` must divide 60 seconds (1, 2, 5, 10, ...); got {epoch_s}.")
+    chunks, path = sample_chunks(samples)
+    acc = _EpochSums(int(round(epoch_s * 1e9)), path, long_axis="xyz".index(long_axis))
+    try:
+        for chunk in chunks:
+            acc.add(chunk)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()  # release the file at once, also when a chunk is refused
+    (idx, incl, sd, n), minutes = acc.result()
+    raw_sit = incl > sitting_angle_deg
+    min_epochs = int(np.ceil(min_bout_s / epoch_s))
+    sit = _hysteresis(raw_sit, idx, min_epochs)
+    state = np.array(["upright", "sitting"], dtype=object)[sit.view(np.int8)]
+    rule = (
+        f"thigh accelerometer: {epoch_s:g}-s epochs; sitting/lying when the {long_axis} axis is "
+        f"more than {sitting_angle_deg:g} deg from vertical; posture changes shorter than "
+        f"{min_bout_s:g} s ignored"
+    )
+    if nonwear_min is not None:
+        off = _still_nonwear(*minutes, nonwear_min)
+        state[off] = "nonwear"
+        rule += (
+            f"; non-wear = >= {nonwear_min:g} min with every minute's SD < "
+            f"{NONWEAR_SD_G * 1000:g} mg on >= 2 axes"
+        )
+    out = pd.DataFrame(
+        {
+            "start": (idx * acc.epoch_ns).astype("datetime64[ns]"),
+            "duration_s": np.full(idx.size, float(epoch_s)),
+            "inclination_deg": incl,
+            "sd_g": sd,
+            "n": n,
+            "state": state,
+        },
+        copy=False,  # fresh arrays of ours: consolidating them cost a copy of each
+    )
+    out.attrs["rule"] = rule + "."
+    return out
+
+
+def _epoch_stats(sums: np.ndarray, long_axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inclination (deg) of the long axis from vertical, and the largest axis SD (g), per epoch.
+
+    Computed in blocks of epochs, so that the temporaries stay in the CPU cache (a chunk of
+    slowly sampled data holds many epochs); whole-array temporaries cost more in fresh memory
+    pages than the arithmetic.
+    """
+    k = sums.shape[0]
+    incl, sd = np.empty(k), np.empty(k)
+    for a in range(0, k, _BLOCK // 4):
+        s = sums[a : a + _BLOCK // 4]
+        n = s[:, 6:7]
+        mean = s[:, 0:3] / n
+        var = np.maximum(s[:, 3:6] / n - mean**2, 0.0)
+        # sqrt is monotone: the root of the largest variance is the largest SD, exactly
+        np.sqrt(var.max(axis=1), out=sd[a : a + len(s)])
+        norm = np.sqrt(np.add.reduce(mean * mean, axis=1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.clip(np.abs(mean[:, long_axis]) / norm, 0.0, 1.0)
+        np.degrees(np.arccos(ratio), out=incl[a : a + len(s)])
+    return incl, sd
+
+
+def _hysteresis(raw: np.ndarray, idx: np.ndarray, min_epochs: int) -> np.ndarray:
+    """Accept a change of posture only if it lasts ``min_epochs``; gaps restart the sequence."""
+    if raw.size == 0 or min_epochs <= 1:
+        return raw
+    new = np.r_[True, (raw[1:] != raw[:-1]) | (np.diff(idx) != 1)]
+    gap_start = np.r_[True, np.diff(idx) != 1]
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.r_[starts, raw.size])
+    values = raw[starts]
+    fresh = gap_start[starts]
+    kept = values.copy()
+    cur = values[0]
+    for k in range(starts.size):
+        if fresh[k] or (values[k] != cur and lengths[k] >= min_epochs):
+            cur = values[k]
+        kept[k] = cur
+    return np.repeat(kept, lengths)
+
+
+def _still_nonwear(
+    mins: np.ndarray, msum: np.ndarray, epochs: np.ndarray, minutes: float
+) -> np.ndarray:
+    """Epochs in runs of at least ``minutes`` still clock minutes, from the minute sums."""
+    n = msum[:, 6:7]
+    sd = np.sqrt(np.maximum(msum[:, 3:6] / n - (msum[:, 0:3] / n) ** 2, 0.0))
+    still = (sd < NONWEAR_SD_G).sum(axis=1) >= 2
+    new = np.r_[True, (still[1:] != still[:-1]) | (np.diff(mins) != 1)]
+    rs = np.flatnonzero(new)
+    rl = np.diff(np.r_[rs, still.size])
+    off_min = np.zeros(still.size, dtype=bool)
+    for s, length in zip(rs, rl):
+        if still[s] and length >= minutes:
+            off_min[s : s + length] = True
+    return np.repeat(off_min, epochs)
+
+
+def accel_daily(
+    samples: pd.DataFrame | str | Path,
+    *,
+    participant_id: object = None,
+    valid_day: float = 10.0,
+    instrument: str = "thigh_accelerometer",
+    **posture: object,
+) -> pd.DataFrame:
+    """Daily sitting from raw thigh accelerometry: the same daily table as activPAL.
+
+    Posture comes from :func:`thigh_posture` (``**posture`` passes its options); sitting
+    includes lying (inclination cannot tell them apart), and there is no sleep detection, so
+    waking wear is all wear time.
+
+    Parameters
+    ----------
+    samples : DataFrame or path
+        time, x, y, z in g, or a CSV/Parquet file (read in chunks).
+    participant_id : object, optional
+        Written to ``participant_id``.
+    valid_day : float
+        Minimum wear hours for a valid day.
+    instrument : str
+        Written to ``instrument`` (e.g. "axivity").
+    **posture
+        ``epoch_s``, ``long_axis``, ``sitting_angle_deg``, ``min_bout_s``, ``nonwear_min``.
+
+    Returns
+    -------
+    DataFrame
+        The daily table (:data:`glute_study.io.daily.DAILY_COLUMNS`), rules in ``.attrs``.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 3600, 0.1)                   # one hour at 10 Hz
+    >>> sit = t < 2400                                 # 40 min sitting, then 20 min upright
+    >>> raw = pd.DataFrame({"time": t, "x": np.where(sit, 0.0, 1.0), "y": 0.02,
+    ...                     "z": np.where(sit, 1.0, 0.0)})
+    >>> d = accel_daily(raw, participant_id="T1", valid_day=0.5, nonwear_min=None)
+    >>> d[["sitting_h", "prolonged_sitting_h", "sitting_bouts", "breaks", "wear_h"]].round(3)
+       sitting_h  prolonged_sitting_h  sitting_bouts  breaks  wear_h
+    0      0.667                0.667              1       1     1.0
+    """
+    unknown = set(posture) - {"epoch_s", "long_axis", "sitting_angle_deg", "min_bout_s",
+                              "nonwear_min"}
+    if unknown:
+        raise InputError(f"accel_daily got unknown options: {', '.join(sorted(unknown))}.")
+    epochs = thigh_posture(samples, **posture)  # type: ignore[arg-type]
+    # collapse runs of one state into intervals before the daily summary
+    st = epochs["state"].to_numpy()
+    start_ns = epochs["start"].to_numpy().astype(np.int64)
+    dur = epochs["duration_s"].to_numpy()
+    end_ns = start_ns + np.round(dur * 1e9).astype(np.int64)
+    new = np.r_[True, (st[1:] != st[:-1]) | (start_ns[1:] != end_ns[:-1])]
+    first = np.flatnonzero(new)
+    intervals = pd.DataFrame(
+        {
+            "start": start_ns[first].astype("datetime64[ns]"),
+            "duration_s": np.add.reduceat(dur, first) if first.size else dur[:0],
+            "state": st[first],
+        }
+    )
+    daily = daily_sitting(
+        intervals, participant_id=participant_id, instrument=instrument, valid_day=valid_day,
+        rule=epochs.attrs["rule"] + " No sleep detection (waking wear = wear).",
+    )
+    return daily
+
