@@ -334,7 +334,8 @@ def mediation(
     data : pandas.DataFrame
         One row per athlete (or per session, with ``cluster=``), e.g. ``Study.analysis_table()``.
     x : str
-        Exposure of interest (e.g. ``"sitting_h_day"``); numeric or 0/1.
+        The cause of interest (e.g. ``"sitting_h_day"``); numeric or 0/1. (``exposure`` is the
+        hours of training and match, as in every analysis.)
     m : str
         Mediator (e.g. ``"glute_nm_kg"``): numeric (linear model) or 0/1 (logistic model).
     y : str
@@ -384,7 +385,7 @@ def mediation(
     Raises
     ------
     InputError
-        Missing columns; a constant or all-missing mediator or exposure; an outcome that is not a
+        Missing columns; a constant or all-missing mediator or ``x``; an outcome that is not a
         count for a count family; zero or negative exposure; fewer than 10 clusters; an empty
         contrast.
 
