@@ -8,7 +8,9 @@ a missing value are dropped with one warning and counted as ``n_dropped``),
 One place turns ``data`` plus a Wilkinson formula (patsy syntax, as in R) into the arrays every
 model fits: the outcome ``y``, the design matrix ``X`` with the formula's own column names, the
 offset ``log(exposure)`` and, for two-part count models, a second matrix ``Z``. The count and
-logistic models build on it, so the offset can never be lost between fitting and prediction.
+logistic models build on it, so the offset can never be lost between fitting and prediction;
+mediation, the partial correlations and the dose-response, which take ``covariates=`` as a list
+of columns, build their covariates with :func:`covariate_matrix`.
 
 Rows with a missing value in any column an analysis uses are dropped, and the drop is never
 silent: one :class:`~glute_study.errors.GluteStudyWarning` says how many rows went and which
