@@ -8,6 +8,10 @@ What is read, and what is refused with a :class:`FileProblem` that says what to 
 * ``.csv``, ``.tsv``, ``.txt`` (text), ``.xlsx`` / ``.xlsm`` (a workbook; macros are never run),
   ``.parquet``; each may be compressed (``cramps.csv.gz``, ``.bz2``, ``.xz``) or be the one table
   file inside a ``.zip`` (an archive with several files, or none, is refused, naming them).
+  Nothing is unpacked beyond :data:`MAX_RATIO` (100) times its compressed size (tables up to
+  :data:`RATIO_FLOOR`, 64 MiB, always are) nor beyond :data:`MAX_UNPACKED` (4 GiB): a zip's,
+  a workbook's and a Parquet file's declared sizes are checked before anything is unpacked, and
+  every stream is cut off at the limit, so that a decompression bomb is refused, not read.
 * Only regular files are opened (a link to one is followed). A broken link, a link loop, a
   folder, a device, a pipe or a socket is refused before anything is read, so that a table linked
   to ``/dev/zero`` cannot read without end.
@@ -27,13 +31,11 @@ import codecs
 import csv
 import datetime as dt
 import difflib
-import errno
 import gzip
 import io
 import lzma
 import os
 import re
-import stat
 import warnings
 import zipfile
 import zlib
@@ -43,7 +45,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._text import UTC_OFFSET, FileFormatError, decode_bytes
+from ._text import (  # the read helpers below both this reader and glute_study.io
+    UTC_OFFSET,
+    FileProblem,
+    decode,
+    read_regular,
+)
+from ._text import line_ranges as line_ranges  # validate and the tests import it from here
+
+# Python's csv refuses a field over 128 KiB ("field larger than field limit"), a traceback in
+# every reader that uses it: a long note typed into one cell is still a cell, and the file is in
+# memory already, so the limit guards nothing. Raised once, for every reader of the package.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
 """Suffixes of the table files a study folder may hold (each may also be compressed)."""
@@ -79,15 +92,6 @@ QC_REPORT = "qc_report"
 QC_FILES = tuple(f"{QC_REPORT}{s}" for s in (".csv", ".md", ".html"))
 PACKAGE_FILES = frozenset((METADATA_FILE, IMPORT_LOG, DEVICE_DAYS, *QC_FILES))
 """Files of a study folder that are the package's own, not study tables."""
-
-
-class FileProblem(Exception):
-    """A whole file cannot be read; carries the line (if any) and what was expected."""
-
-    def __init__(self, message: str, *, line: int | None = None, expected: str = "") -> None:
-        super().__init__(message)
-        self.line = line
-        self.expected = expected
 
 
 @dataclass(frozen=True)
@@ -219,58 +223,6 @@ def close_name(stem: str, names) -> str | None:
 # Opening: regular files only
 
 
-def read_regular(path: Path) -> bytes:
-    """The bytes of ``path``, refusing anything but a regular file (a link to one is followed).
-
-    The file is opened without blocking and checked on the open descriptor, so that a pipe, a
-    device or a socket (``/dev/zero``) is never read, even if it replaced the file meanwhile.
-
-    Raises
-    ------
-    FileProblem
-        A broken link, a link loop, a folder, a device, pipe or socket, or no permission.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        mode = os.stat(path).st_mode  # a socket cannot even be opened: say what it is
-        if not stat.S_ISREG(mode):
-            raise FileProblem(f"this is {_kind(mode)}, not a file; nothing was read",
-                              expected="a regular file (a link to one is followed)")
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        if path.is_symlink():
-            raise FileProblem(f"the link points to {os.readlink(path)}, which does not exist",
-                              expected="a link to a table file, or the file itself") from None
-        raise FileProblem("the file disappeared while the folder was read",
-                          expected="a table file") from None
-    except OSError as err:
-        if err.errno == errno.ELOOP:
-            raise FileProblem("the link loops (it points, in the end, back to itself)",
-                              expected="a link to a table file, or the file itself") from None
-        raise FileProblem(f"the file cannot be opened ({err.strerror})",
-                          expected="a file you may read (check its permissions)") from None
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise FileProblem(f"this is {_kind(mode)}, not a file; nothing was read",
-                              expected="a regular file (a link to one is followed)")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return handle.read()
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
-
-
 # ---------------------------------------------------------------------------------------------
 # Reading
 
@@ -301,14 +253,66 @@ def read_raw(path: Path, table: str) -> RawTable:
     return raw
 
 
+MAX_RATIO = 100
+"""A compressed table may unpack to at most this many times its compressed size..."""
+RATIO_FLOOR = 64 * 2**20
+"""...unless it unpacks to no more than this (64 MiB): small tables may compress very well."""
+MAX_UNPACKED = 4 * 2**30
+"""And never to more than this (4 GiB), whatever its ratio: a "zip bomb" is refused, not read."""
+
+
+def _unpacked_limit(packed: int) -> int:
+    """How many bytes a table compressed into ``packed`` bytes may unpack to."""
+    return min(max(MAX_RATIO * packed, RATIO_FLOOR), MAX_UNPACKED)
+
+
+def _too_large(unpacked: str, packed: int) -> FileProblem:
+    return FileProblem(
+        f"the compressed file unpacks to {unpacked} from {_size(packed)}; a table is read only "
+        f"up to {MAX_RATIO} times its compressed size (or {_size(RATIO_FLOOR)}) and never "
+        f"beyond {_size(MAX_UNPACKED)}, so this was not unpacked (a damaged file or a "
+        "decompression bomb?)",
+        expected="the table itself, uncompressed or compressed as exported (CSV compresses "
+        "about 5-20 times)")
+
+
+def _size(n: int) -> str:
+    """Bytes in the unit people read: '3.0 GiB', '64 MiB', '512 bytes'."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{n} bytes"
+
+
+def _read_bounded(stream, packed: int) -> bytes:
+    """Read ``stream`` (unpacking) to its end, refusing to unpack beyond the limit."""
+    limit = _unpacked_limit(packed)
+    out = io.BytesIO()
+    while chunk := stream.read(1 << 20):
+        out.write(chunk)
+        if out.tell() > limit:
+            raise _too_large(f"more than {_size(limit)}", packed)
+    return out.getvalue()
+
+
 def _decompress(data: bytes, packing: str) -> bytes:
-    opener = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}[packing]
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[packing]
     try:
-        return opener(data)
+        with opener(io.BytesIO(data), "rb") as stream:
+            return _read_bounded(stream, len(data))
     except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as err:
         raise FileProblem(f"the {packing} file cannot be decompressed ({err})",
                           expected=f"a file compressed with {packing[1:]} (or the table "
                           "uncompressed, named .csv, .xlsx or .parquet)") from None
+
+
+def _check_declared(archive: zipfile.ZipFile, members=None) -> None:
+    """Refuse a zip whose members declare more unpacked bytes than the limit allows."""
+    members = archive.infolist() if members is None else members
+    declared = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    if declared > _unpacked_limit(packed):
+        raise _too_large(_size(declared), packed)
 
 
 def _unzip(data: bytes) -> tuple[str, bytes]:
@@ -331,7 +335,9 @@ def _unzip(data: bytes) -> tuple[str, bytes]:
             if suffix not in TABLE_SUFFIXES:
                 raise FileProblem(f"the zip archive holds {member.filename}, not a table file",
                                   expected=expected)
-            return member.filename, archive.read(member)
+            _check_declared(archive, [member])
+            with archive.open(member) as stream:  # the declared size may lie: bounded anyway
+                return member.filename, _read_bounded(stream, member.compress_size)
     except FileProblem:
         raise
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError,
@@ -341,82 +347,12 @@ def _unzip(data: bytes) -> tuple[str, bytes]:
 
 
 def _decode(data: bytes) -> tuple[str, list[Note]]:
-    """Text of a table file, by the rules of :func:`decode_bytes`, but line by line.
-
-    A file that is not UTF-8 as a whole is decoded one line at a time (UTF-8 where a line is
-    valid UTF-8, Windows-1252 otherwise), so that one line pasted from a Latin-1 file does not
-    turn every 'Zürich' of the others into 'ZÃ¼rich'.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return _utf8_by_lines(data[len(codecs.BOM_UTF8):])
-    try:
-        text, encoding = decode_bytes(data)
-    except FileFormatError:
-        raise FileProblem("the file holds binary data, not text",
-                          expected="a CSV text file (or save it as .xlsx or .parquet)") from None
-    except UnicodeDecodeError as err:
-        raise FileProblem(f"the file starts with a UTF-16 mark but is not UTF-16 ({err})",
-                          expected="a CSV text file saved as UTF-8") from None
-    if encoding in ("cp1252", "latin-1"):
-        return _utf8_by_lines(data)
-    return text, []
-
-
-def _utf8_by_lines(data: bytes) -> tuple[str, list[Note]]:
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError as err:
-        return _decode_lines(data, err.start)
-
-
-def _decode_lines(data: bytes, first_bad: int) -> tuple[str, list[Note]]:
-    cut = data.rfind(b"\n", 0, first_bad) + 1
-    head = data[:cut].decode("utf-8")
-    parts, odd = [head.removesuffix("\n")] if cut else [], []
-    utf8_accents = not head.isascii()
-    first_line = head.count("\n") + 1
-    for number, chunk in enumerate(data[cut:].split(b"\n"), start=first_line):
-        try:
-            text = chunk.decode("utf-8")
-            utf8_accents = utf8_accents or not text.isascii()
-        except UnicodeDecodeError:
-            odd.append(number)
-            try:
-                text = chunk.decode("cp1252")
-            except UnicodeDecodeError:
-                text = chunk.decode("latin-1")
-        parts.append(text)
-    which = (f"line {odd[0]}" if len(odd) == 1 else
-             f"{len(odd)} lines ({line_ranges(odd)})")
-    others = ("; the other lines are UTF-8: the file mixes two encodings"
-              if utf8_accents else "")
-    note = Note(f"encoding: not UTF-8: {which} read as Windows-1252/Latin-1{others}; check "
-                "accented text there, or save the file as UTF-8", "UTF-8 text", line=odd[0])
-    return "\n".join(parts), [note]
-
-
-def line_ranges(lines, *, most: int = 30) -> str:
-    """Line numbers as short ranges; past ``most`` ranges, how many more there are.
-
-    Examples
-    --------
-    >>> line_ranges([2, 3, 4, 7, 9, 10])
-    '2-4, 7, 9-10'
-    >>> line_ranges(range(2, 200, 2), most=3)
-    '2, 4, 6 and 96 more'
-    """
-    import numpy as np
-
-    line = np.unique(np.asarray(list(lines) if not hasattr(lines, "__len__") else lines,
-                                dtype=np.int64))
-    if not len(line):
-        return ""
-    start = np.flatnonzero(np.diff(line, prepend=line[0] - 2) != 1)
-    stop = np.append(start[1:], len(line)) - 1
-    shown = [f"{line[a]}-{line[b]}" if b > a else f"{line[a]}"
-             for a, b in zip(start[:most], stop[:most])]
-    more = f" and {len(start) - most} more" if len(start) > most else ""
-    return ", ".join(shown) + more
+    """Text of a table file by :func:`decode`, with a note naming the lines not UTF-8."""
+    decoded = decode(data)
+    note = decoded.note()
+    if not note:
+        return decoded.text, []
+    return decoded.text, [Note(f"encoding: {note}", "UTF-8 text", line=decoded.legacy_lines[0])]
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -612,6 +548,8 @@ def _read_excel(path: Path, data: bytes, table: str) -> RawTable:
     import openpyxl
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_declared(archive)  # a workbook is a zip: its sheets may be bombs too
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns of styles and extensions it skips
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
@@ -714,7 +652,10 @@ def _refuse_hidden_values(data: bytes, sheet_name: str, values: list[list[object
 
 def _read_parquet(path: Path, data: bytes) -> RawTable:
     try:
+        _check_parquet_size(data)
         frame = pd.read_parquet(io.BytesIO(data))
+    except FileProblem:
+        raise
     except Exception as err:  # pyarrow raises several types for a corrupt file
         raise FileProblem(f"the Parquet file cannot be read ({type(err).__name__}: {err})",
                           expected="a Parquet file") from None
@@ -734,6 +675,20 @@ def _read_parquet(path: Path, data: bytes) -> RawTable:
     # Parquet has no lines: number the rows as a CSV would (header on line 1).
     return _from_rows(path, [str(c) for c in frame.columns], values,
                       list(range(2, len(values) + 2)), text=False, notes=notes)
+
+
+def _check_parquet_size(data: bytes) -> None:
+    """Refuse a Parquet file whose columns declare more unpacked bytes than the limit allows."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    # a dictionary-encoded column is small even unpacked: count each cell as the two bytes
+    # (a character and a separator) it would take at least in a CSV
+    declared = max(declared, 2 * meta.num_rows * meta.num_columns)
+    if declared > _unpacked_limit(len(data)):
+        raise _too_large(f"{meta.num_rows:,} rows of {meta.num_columns} column(s) ("
+                         f"{_size(declared)} or more)", len(data))
 
 
 _EARLIEST, _LATEST = dt.date(1677, 9, 22), dt.date(2262, 4, 11)  # what pandas' ns can hold

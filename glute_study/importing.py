@@ -69,6 +69,7 @@ import pandas as pd
 
 from ._files import check_writable, make_folder, write_files
 from ._read import DEVICE_DAYS, IMPORT_LOG, PACKAGE_FILES, QC_REPORT, TABLE_SUFFIXES
+from ._text import open_export
 from .codebook import CODEBOOK
 from .errors import InputError
 from .io.device_folder import (
@@ -512,7 +513,8 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
             raise InputError(f"{p}: no such file.")
 
     def is_dictionary(p: Path) -> bool:
-        head = p.read_bytes()[:200].decode("utf-8", errors="replace").lower()
+        with open_export(p) as handle:
+            head = handle.read(200).decode("utf-8", errors="replace").lower()
         return "variable / field name" in head or head.lstrip("\ufeff\"").startswith("field_name")
 
     if is_dictionary(paths[0]) and not is_dictionary(paths[1]):

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ._files import write_files
 from ._read import METADATA_FILE, FileProblem, read_regular
-from ._text import decode_bytes
+from ._text import decode_bytes, open_export
 from .codebook import CODEBOOK
 from .errors import InputError, StudyReadError
 
@@ -258,7 +258,8 @@ def read_csv_text(path: Path, required: list[str]) -> pd.DataFrame:
     """A CSV of the study folder as text columns; a damaged one is a one-line error."""
     how = ("fix it, or move it out of the study folder (the import then starts it afresh)")
     try:
-        text, _ = decode_bytes(path.read_bytes(), path)
+        with open_export(path) as handle:  # not a device or pipe: /dev/zero reads for ever
+            text, _ = decode_bytes(handle.read(), path)
         if not text.strip():
             raise ValueError("the file is empty")
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)

@@ -16,7 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._text import UTC_OFFSET, FileFormatError, decode_bytes, sniff_decimal, sniff_delimiter
+from .._text import (
+    UTC_OFFSET,
+    FileFormatError,
+    decode_bytes,
+    open_export,
+    sniff_decimal,
+    sniff_delimiter,
+)
 from ..errors import InputError, StudyReadError
 
 __all__ = ["Chunk", "iter_accel", "read_accel", "sample_chunks"]
@@ -189,13 +196,13 @@ class _CsvLayout:
 
 
 def _csv_layout(path: Path) -> _CsvLayout:
-    if path.suffix.lower() == ".gz":
-        import gzip
+    with open_export(path) as fh:
+        if path.suffix.lower() == ".gz":
+            import gzip
 
-        with gzip.open(path, "rb") as fh:
-            head = fh.read(65536)
-    else:
-        with path.open("rb") as fh:
+            with gzip.open(fh, "rb") as unpacked:
+                head = unpacked.read(65536)
+        else:
             head = fh.read(65536)
     if not head.strip():
         raise FileFormatError(path, "the file is empty; expected columns time, x, y, z.")

@@ -34,6 +34,7 @@ from .._text import (
     UTC_OFFSET,
     FileFormatError,
     TextFile,
+    open_export,
     read_text,
     sniff_decimal,
     sniff_delimiter,
@@ -162,13 +163,11 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
     (30.0, 13, 'd/M/yyyy')
     """
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
+    with open_export(path) as fh:
+        try:
             magic = fh.read(16)
-    except FileNotFoundError:
-        raise StudyReadError(f"{path}: no such file. Check the path and the file name.") from None
-    except OSError as exc:
-        raise StudyReadError(f"{path}: cannot be read ({exc.strerror}).") from None
+        except OSError as exc:
+            raise StudyReadError(f"{path}: cannot be read ({exc.strerror}).") from None
     if magic.startswith(b"SQLite format 3"):
         return _read_agd(path)
     if magic.startswith(b"PK\x03\x04"):

@@ -35,6 +35,7 @@ from .._text import (
     UTC_OFFSET,
     FileFormatError,
     TextFile,
+    open_export,
     parse_numbers,
     read_text,
     sniff_decimal,
@@ -436,11 +437,8 @@ def _check_days(
 
 def _refuse_archive(path: str | Path, what: str) -> None:
     """Say so when a zip or gzip archive is given where a text export is expected."""
-    try:
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
-    except OSError:
-        return  # read_text reports a missing or unreadable file in its own words
+    with open_export(path) as fh:
+        magic = fh.read(4)
     kind = "zip" if magic.startswith(b"PK\x03\x04") else "gzip" if magic[:2] == b"\x1f\x8b" else ""
     if kind:
         raise FileFormatError(path, f"is a {kind} archive, not a CSV; extract {what} from it "

@@ -201,7 +201,7 @@ def _read_tidy(text: TextFile) -> pd.DataFrame:
     data = {}
     for j, name in enumerate(header):
         data[name] = parse_numbers([r[j] for r in rows], text=text, column=name, first_line=2,
-                                   decimal=decimal)
+                                   decimal=decimal, finite=True)
     for name, values in data.items():
         _check_channel(values, name, text, 2)
     frame = pd.DataFrame(data)
@@ -268,14 +268,14 @@ def _read_trigno(text: TextFile, label_row: int) -> pd.DataFrame:
                 raise text.error(f"{len(r)} fields where the labels have {width}; the file "
                                  "looks truncated.", line=start + i + 1)
         values = parse_numbers(cells[:n], text=text, column=labels[j], first_line=start + 1,
-                               decimal=decimal)
+                               decimal=decimal, finite=True)
         gap = np.flatnonzero(np.isnan(values))
         if gap.size:
             raise text.error(f"channel '{labels[j]}' has an empty cell inside the recording; "
                              "expected a value in every row up to its last sample.",
                              line=start + int(gap[0]) + 1)
         t = parse_numbers(tcells[:n], text=text, column=labels[tcol], first_line=start + 1,
-                          decimal=decimal)
+                          decimal=decimal, finite=True)
         if time is None:
             time = t
             rate = _rate(time, text, start + 1)

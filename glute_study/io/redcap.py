@@ -155,7 +155,7 @@ class RedcapExport:
 def _read_csv_rows(path: Path, notes: list[str]) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, data rows and the line on which each row starts (1-based)."""
     source = read_text(path)
-    if source.encoding == "cp1252":
+    if source.encoding == "cp1252" and not source.mixed:  # read_text warns of a mixed file
         notes.append(f"{source.path.name}: not UTF-8; read as Windows-1252/Latin-1")
     text = "\n".join(source.lines) + "\n"
     first = next(ln for ln in text.splitlines() if ln.strip())

@@ -56,7 +56,10 @@ def _cells(path: str | Path) -> tuple[object, list[str], list[list[str]], str]:
         delimiter = sniff_delimiter(text.lines[:10])
     except ValueError:
         delimiter = ","
-    rows = list(csv.reader(io.StringIO("\n".join(text.lines)), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(text.lines)), delimiter=delimiter))
+    except csv.Error as err:
+        raise text.error(f"the CSV cannot be parsed ({err}); check unbalanced quotes.") from None
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     for i, row in enumerate(body):
@@ -167,7 +170,7 @@ def _column(text: object, header: list[str], body: list[list[str]], name: str,
             decimal: str) -> np.ndarray:
     j = header.index(name)
     return parse_numbers([r[j] for r in body], text=text, column=name, first_line=2,
-                         decimal=decimal)
+                         decimal=decimal, finite=True)
 
 
 def _ids(text: object, header: list[str], body: list[list[str]], name: str) -> list[str]:
@@ -287,7 +290,7 @@ def _check_imbalance(text, header, body, decimal) -> None:
     left = _column(text, header, body, "L Max Force (N)", decimal)
     right = _column(text, header, body, "R Max Force (N)", decimal)
     theirs = _column(text, header, body, "Max Imbalance (%)", decimal)
-    ours = 100 * np.abs(left - right) / np.maximum(left, right)
+    ours = 100 * (np.abs(left - right) / np.maximum(left, right))  # no overflow near 1e308
     bad = np.flatnonzero(np.abs(np.abs(theirs) - ours) > 1.0)
     if bad.size:
         i = int(bad[0])
