@@ -8,7 +8,9 @@ called where that text is put into a format:
   (``results.md``, ``methods.md``, ``summary.md``, ``qc_report.md``);
 * :func:`latex_text` for LaTeX tables;
 * :func:`docx_text` for Word (python-docx refuses characters XML cannot hold);
-* :func:`figure_text` for text matplotlib draws (with mathtext off, so a ``$`` stays a ``$``).
+* :func:`figure_text` for text matplotlib draws (with mathtext off, so a ``$`` stays a ``$``);
+* :func:`terminal_text` for what the command line prints (an escape sequence typed into an id
+  must not recolour, clear or rewrite the terminal).
 
 Every one of them first drops the characters no output can show (:func:`printable`): control
 characters other than tab and newline, lone surrogates and the non-characters U+FFFE/U+FFFF.
@@ -30,6 +32,7 @@ __all__ = [
     "markdown_link",
     "markdown_text",
     "printable",
+    "terminal_text",
 ]
 
 #: Characters XML 1.0 cannot hold (and no output shows): C0 controls but tab, newline and
@@ -223,11 +226,51 @@ def figure_text(text: object) -> str:
 
     A typed ``$`` must not start mathtext either: the figures switch mathtext off for the text
     they draw (``parse_math=False``) rather than escaping it, so that the text an artist holds
-    is the text that was typed.
+    is the text that was typed. Matplotlib leaves out of a legend every label that starts with
+    ``_`` (its mark for "not in the legend"): a typed one, such as an arm ``_control``, gets
+    an invisible zero-width space before it, so that its group is in the legend as typed.
 
     Examples
     --------
     >>> figure_text("$x$ 50\\x00%\\tb")
     '$x$ 50% b'
+    >>> figure_text("_control")
+    '\\u200b_control'
     """
-    return printable(text).replace("\t", " ")
+    text = printable(text).replace("\t", " ")
+    return "\u200b" + text if text.startswith("_") else text
+
+
+#: What a terminal acts on rather than shows: C0 controls but tab and newline (ESC starts the
+#: sequences that move the cursor, clear the screen or set the window title), DEL, the C1
+#: controls (U+009B is a one-character ESC [), the bidirectional overrides and isolates that
+#: reorder what is shown, and lone surrogates (which no terminal encoding can write).
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                       "\u2066-\u2069\ud800-\udfff]")
+
+
+def terminal_text(text: object) -> str:
+    """Text for a terminal, shown as typed: what a terminal would act on is written as an escape.
+
+    Control characters (but tab and newline), bidirectional controls and lone surrogates become
+    ``\\xNN`` or ``\\uNNNN``, so that a value typed with ``ESC [2J`` or a carriage return
+    shows as text instead of clearing or rewriting the screen. A carriage return that starts
+    the text is kept: it is how a progress bar redraws its line.
+
+    Examples
+    --------
+    >>> print(terminal_text("P01\\x1b[2J\\x1b]0;owned\\x07 ok\\rP02 \\u202eabc"))
+    P01\\x1b[2J\\x1b]0;owned\\x07 ok\\rP02 \\u202eabc
+    >>> terminal_text("\\r 3/5 notebooks") == "\\r 3/5 notebooks"
+    True
+    """
+    text = str(text)
+    lead = "\r" if text.startswith("\r") else ""
+    return lead + _TERMINAL.sub(_terminal_escape, text[len(lead):])
+
+
+def _terminal_escape(match: re.Match) -> str:
+    code = ord(match.group())
+    if code == 13:
+        return "\\r"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

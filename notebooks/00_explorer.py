@@ -34,6 +34,7 @@ import statsmodels.formula.api as smf
 from IPython.display import display
 
 from glute_study import report
+from glute_study._escape import figure_text
 from glute_study.figures import get_ax
 
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
@@ -47,7 +48,7 @@ def draw(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
     ax = get_ax(aspect=0.8)
     groups = [("all", data)] if grouping == "(none)" else list(data.groupby(grouping))
     for label, part in groups:
-        ax.scatter(part[exposure], part[outcome], s=6, alpha=0.5, label=str(label))
+        ax.scatter(part[exposure], part[outcome], s=6, alpha=0.5, label=figure_text(label))
     ax.set_xlabel(exposure)
     ax.set_ylabel(outcome)
     if grouping != "(none)":

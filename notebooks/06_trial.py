@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from glute_study import measures, report
+from glute_study._escape import figure_text
 from glute_study.figures import get_ax
 from glute_study.figures.agreement import trial_plot
 from glute_study.stats.incidence import incidence, rate_ratio
@@ -63,7 +64,8 @@ else:
 if trial["arm"].nunique() >= 2:
     ax = get_ax()
     for arm, part in trial.groupby("arm"):
-        ax.scatter(part["glute_nm_kg"], part["glute_nm_kg_post"], s=5, alpha=0.5, label=arm)
+        ax.scatter(part["glute_nm_kg"], part["glute_nm_kg_post"], s=5, alpha=0.5,
+                   label=figure_text(arm))
     ax.set_xlabel("Baseline HHD hip extension (Nm/kg)")
     ax.set_ylabel("Post-test (Nm/kg)")
     ax.legend(frameon=False)
