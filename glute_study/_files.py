@@ -28,8 +28,8 @@ from pathlib import Path
 from .errors import GluteStudyError, OverwriteError, WriteError
 
 __all__ = ["OWNED_FILE", "check_writable", "make_folder", "owned_files", "prepare_outputs",
-           "record_owned", "refuse_foreign", "refuse_nonempty", "replacing", "write_bytes",
-           "write_error", "write_files", "write_text"]
+           "record_owned", "refuse_foreign", "refuse_inside", "refuse_nonempty", "replacing",
+           "write_bytes", "write_error", "write_files", "write_text"]
 
 #: The list, in a folder glute_study writes into, of the files it wrote there.
 OWNED_FILE = ".glute_study_files"
@@ -344,6 +344,38 @@ def refuse_foreign(folder: str | Path, names: Iterable[str], *, overwrite: bool 
         f"{shown}{more} {verb} not written by glute_study and would be replaced; move "
         f"{'it' if len(foreign) == 1 else 'them'} away or write elsewhere, or give --overwrite "
         "(overwrite=True in Python) to replace what is in the way.")
+
+
+def refuse_inside(out: str | Path, source: str | Path) -> None:
+    """Refuse to write outputs into the study folder they are made from, or a folder inside it.
+
+    What is written there would be read as part of the study the next time (stray tables,
+    problems of its own, changed input hashes), and a file of the study could be replaced.
+
+    Raises
+    ------
+    InputError
+        ``out`` is ``source`` or inside it (links followed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> study = Path(tempfile.mkdtemp())
+    >>> refuse_inside(study.parent / "report", study)
+    >>> refuse_inside(study / "report", study)
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: ... is inside the study folder ...
+    """
+    from .errors import InputError
+
+    target, folder = Path(out).resolve(), Path(source).resolve()
+    if target != folder and folder not in target.parents:
+        return
+    where = "is the study folder" if target == folder else f"is inside the study folder {source}"
+    raise InputError(f"--out {out} {where}: what is written there would be read as part of "
+                     f"the study next time; give a folder outside it, e.g. "
+                     f"{folder.parent / (folder.name + '_out')}.")
 
 
 def refuse_nonempty(folder: str | Path, *, doing: str, replace: str) -> None:

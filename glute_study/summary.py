@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ._checks import VALID_DAYS, check_count
 from ._escape import markdown_cell
-from ._files import make_folder, prepare_outputs, record_owned, write_files
+from ._files import make_folder, prepare_outputs, record_owned, refuse_inside, write_files
 from .study import Study, load_study
 
 #: The files :func:`write_summary` writes.
@@ -76,6 +76,7 @@ def write_summary(study_dir: str | Path, out: Path, *, min_valid_days: int = 4,
     """
     check_count("min_valid_days", min_valid_days, VALID_DAYS)
     out = Path(out)
+    refuse_inside(out, study_dir)
     prepare_outputs(out, SUMMARY_FILES, overwrite=overwrite)
     study = load_study(study_dir)
     table = study.analysis_table(min_valid_days=min_valid_days)

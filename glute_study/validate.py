@@ -341,6 +341,32 @@ def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return pd.DataFrame(out).reset_index(drop=True)
 
 
+_HEADER_EACH = 10
+"""Header problems reported one by one; the others are said in one row (10,000 columns of
+a pasted matrix are not 10,000 warnings)."""
+
+
+def _header_problems(problems: _Problems, table: Table, file: str, names: list[str], *,
+                     severity: str, expected: str, rule: str) -> None:
+    for name in names[:_HEADER_EACH]:
+        problems.add(severity, table.name, file, 1, name, name, expected, rule)
+    rest = names[_HEADER_EACH:]
+    if rest:
+        shown = ", ".join(map(repr, rest[:20])) + (f" and {len(rest) - 20} more"
+                                                   if len(rest) > 20 else "")
+        problems.add(severity, table.name, file, 1, "", "", expected,
+                     f"{rule}: {len(rest)} more columns like the {_HEADER_EACH} above ({shown})")
+
+
+def _holds_values(cells) -> bool:
+    """Whether a column of raw cells (Arrow text or a list) holds any non-blank cell."""
+    if isinstance(cells, list):
+        return any(c is not None and str(c).strip() for c in cells)
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(cells)), 0)).as_py())
+
+
 def _pandas_dtype(col: Column) -> str:
     return {"string": "object", "category": "object", "integer": "Int64", "number": "float64",
             "boolean": "boolean", "date": "datetime64[ns]", "datetime": "datetime64[ns]"}[col.dtype]
@@ -354,16 +380,30 @@ def _convert(raw: RawTable, table: Table, problems: _Problems) -> tuple[pd.DataF
     file = raw.path.name
     header = [_column_name(h) for h in raw.header]
     index: dict[str, int] = {}
+    doubled, unknown, unnamed = [], [], []
     for pos, name in enumerate(header):
         if name in index:
-            problems.add("error", table.name, file, 1, name, name, "each column name once",
-                         "duplicate column")
+            doubled.append(name)
         elif name in table.names:
             index[name] = pos
         elif name:
-            problems.add("warning", table.name, file, 1, name, name,
-                         "a codebook column: " + ", ".join(table.names),
-                         "unknown column; ignored")
+            unknown.append(name)
+        elif _holds_values(raw.columns[pos]):
+            unnamed.append(pos)
+    _header_problems(problems, table, file, doubled, severity="error",
+                     expected="each column name once", rule="duplicate column")
+    _header_problems(problems, table, file, unknown, severity="warning",
+                     expected="a codebook column: " + ", ".join(table.names),
+                     rule="unknown column; ignored")
+    if unnamed:
+        from openpyxl.utils import get_column_letter
+
+        where = ", ".join(get_column_letter(p + 1) for p in unnamed[:_HEADER_EACH])
+        more = f" and {len(unnamed) - _HEADER_EACH} more" if len(unnamed) > _HEADER_EACH else ""
+        problems.add("warning", table.name, file, 1, "", "",
+                     "a name in the header for every column that holds values",
+                     f"column without a name; ignored: {len(unnamed)} column(s) without a "
+                     f"header name hold values (column {where}{more}, counting from A)")
     for col in table.columns:
         if col.required and col.name not in index:
             problems.add("error", table.name, file, 1, col.name, "",

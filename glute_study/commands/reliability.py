@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .._files import make_folder, prepare_outputs, record_owned, write_text
+from .._files import make_folder, prepare_outputs, record_owned, refuse_inside, write_text
 
 
 def add_parser(subparsers) -> None:
@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out:
         out = Path(args.out)
+        refuse_inside(out, args.study_dir)
         prepare_outputs(out.parent, [out.name], overwrite=args.overwrite)
     study = load_study(args.study_dir)
     strength = study.strength

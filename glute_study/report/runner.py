@@ -28,6 +28,7 @@ from .._files import (
     make_folder,
     record_owned,
     refuse_foreign,
+    refuse_inside,
     replacing,
     write_text,
 )
@@ -367,6 +368,7 @@ def run_report(
     values["out_dir"] = str(out)
     if values["study_dir"]:
         values["study_dir"] = str(Path(values["study_dir"]).resolve())
+        refuse_inside(out, values["study_dir"])
     for path in paths:  # check every parameters cell before running anything
         _parameters_cell(json.loads(path.read_text(encoding="utf-8")), path)
     if values["study_dir"]:  # an invalid study is one error here, not one per notebook
