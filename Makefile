@@ -10,8 +10,8 @@ DEMO := datasets/demo
 
 help:
 	@echo "make report   - build the full report on the demo cohort into reports/demo/ (cached)"
-	@echo "make test     - run the test suite without the slow calibration runs"
-	@echo "make test-all - run every test, the slow calibration runs too (what CI runs)"
+	@echo "make test     - run the test suite without the slow calibration runs (what CI runs)"
+	@echo "make test-all - run every test, the slow calibration runs too"
 	@echo "make lint     - ruff"
 	@echo "make demo     - regenerate datasets/demo from its seed"
 	@echo "make lock     - re-resolve dependencies into requirements.lock"
