@@ -40,6 +40,9 @@ import pandas as pd
 from .errors import GluteStudyError, GluteStudyWarning, StudyReadError
 
 __all__ = [
+    "COMMA_NUMBER",
+    "DOT_NUMBER",
+    "UTC_OFFSET",
     "FileFormatError",
     "TextFile",
     "decode_bytes",
@@ -531,8 +534,10 @@ def sniff_delimiter(lines: Sequence[str], candidates: str = ",;\t") -> str:
     return best
 
 
-_COMMA_NUMBER = re.compile(r"^-?\d+,\d+$")
-_DOT_NUMBER = re.compile(r"^-?\d*\.\d+(?:[eE][-+]?\d+)?$")
+#: A number written with a decimal comma (``1,5``) and one with a decimal point (``1.5``, ``.5e3``);
+#: the decimal sniffers here and in the activPAL reader tell the two apart by them.
+COMMA_NUMBER = re.compile(r"^-?\d+,\d+$")
+DOT_NUMBER = re.compile(r"^-?\d*\.\d+(?:[eE][-+]?\d+)?$")
 
 
 def sniff_decimal(fields: Sequence[str]) -> str:
@@ -548,8 +553,8 @@ def sniff_decimal(fields: Sequence[str]) -> str:
     >>> sniff_decimal(["1.5", "12"])
     '.'
     """
-    comma = any(_COMMA_NUMBER.match(f.strip()) for f in fields)
-    dot = any(_DOT_NUMBER.match(f.strip()) for f in fields)
+    comma = any(COMMA_NUMBER.match(f.strip()) for f in fields)
+    dot = any(DOT_NUMBER.match(f.strip()) for f in fields)
     if comma and dot:
         raise ValueError("numbers are written with both a decimal comma and a decimal point")
     return "," if comma else "."
@@ -610,7 +615,7 @@ def parse_numbers(
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         hint = ""
-        if decimal == "." and _COMMA_NUMBER.match(str(series.iloc[i]).strip()):
+        if decimal == "." and COMMA_NUMBER.match(str(series.iloc[i]).strip()):
             hint = (" It looks like a decimal comma in a comma-separated file; export with a "
                     "decimal point, or with ';' as the separator.")
         raise text.error(

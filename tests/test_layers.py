@@ -170,3 +170,19 @@ def test_importing_the_readers_loads_nothing_above_them():
     assert "glute_study.study" in loaded  # the probe works: import glute_study loads it
     assert loaded.isdisjoint({"glute_study.importing", "glute_study.stats",
                               "glute_study.figures", "glute_study.report"})
+
+
+def test_readers_and_the_workflow_use_only_public_helpers_of_other_modules():
+    """A helper another module needs is public: no ``from .x import _helper`` between the readers,
+    the text helpers, the study folder and the import workflow."""
+    mine = ("glute_study.io", "glute_study.importing", "glute_study.study_folder",
+            "glute_study._text", "glute_study._read")
+    private = set()
+    for name, path in MODULES.items():
+        if not _within(name, mine):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                private |= {(name, a.name) for a in node.names
+                            if a.name.startswith("_") and not a.name.startswith("__")}
+    assert private == set()

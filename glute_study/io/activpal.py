@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from .._text import (
-    _COMMA_NUMBER,
-    _DOT_NUMBER,
+    COMMA_NUMBER,
+    DOT_NUMBER,
     UTC_OFFSET,
     FileFormatError,
     TextFile,
@@ -94,8 +94,8 @@ def _first_mixed_line(lines: list[str], sep: str) -> int:
     seen_comma = seen_dot = False
     for k, line in enumerate(lines):
         fields = [f.strip() for f in line.split(sep)]
-        comma = any(_COMMA_NUMBER.match(f) for f in fields)
-        dot = any(_DOT_NUMBER.match(f) for f in fields)
+        comma = any(COMMA_NUMBER.match(f) for f in fields)
+        dot = any(DOT_NUMBER.match(f) for f in fields)
         if (comma and (dot or seen_dot)) or (dot and seen_comma):
             return k
         seen_comma, seen_dot = seen_comma or comma, seen_dot or dot
