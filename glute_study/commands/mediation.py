@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._files import make_folder, prepare_outputs, record_owned, write_files
+from .._files import make_folder, prepare_outputs, record_owned, refuse_inside, write_files
 from ..errors import InputError, StudyReadError
 
 _FILES = ("mediation.csv", "mediation.txt", "mediation_sensitivity.csv",
@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     check_executor(args.scheduler)
     seed = draw_seed(args.seed)
     if args.out:  # before the bootstrap, not after it
+        if Path(args.data).is_dir():
+            refuse_inside(args.out, args.data)
         prepare_outputs(args.out, _FILES, overwrite=args.overwrite)
     data = _read(args.data)
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()]

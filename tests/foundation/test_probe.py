@@ -363,3 +363,17 @@ def test_an_emg_sample_that_is_not_finite_names_its_line(tmp_path):
         warnings.simplefilter("error")
         with pytest.raises(FileFormatError, match=r"line 11: .*'inf"):
             read_emg(path)
+
+
+def test_mediation_never_writes_into_the_study_it_reads(tmp_path):
+    """Its files would be read as part of the study next time: refused before the bootstrap."""
+    from glute_study import simulate_study
+    from glute_study.cli import main
+
+    study = simulate_study(n=40, seed=5).save(tmp_path / "study")
+    before = sorted(p.name for p in study.iterdir())
+    code = main(["mediation", str(study), "--x", "sitting_h_day", "--m", "glute_nm_kg",
+                 "--y", "hamstring_cramps", "--exposure", "exposure_h", "--n-boot", "100",
+                 "--seed", "1", "--out", str(study / "mediation")])
+    assert code == 1
+    assert sorted(p.name for p in study.iterdir()) == before
