@@ -72,11 +72,12 @@ def test_the_command_refuses_an_option_of_another_source(tmp_path):
         args.func(args)
 
 
-def test_the_old_names_in_glute_study_io_still_work():
+def test_the_old_names_in_glute_study_io_say_where_they_moved():
     import glute_study.io
-    from glute_study import importing, study_folder
 
-    assert glute_study.io.import_to_study is importing.import_to_study
-    assert glute_study.io.merge_tables is study_folder.merge_tables
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="from glute_study.importing import"):
+        _ = glute_study.io.import_to_study
+    with pytest.raises(AttributeError, match="from glute_study.study_folder import"):
+        _ = glute_study.io.merge_tables
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
         _ = glute_study.io.no_such_name

@@ -158,8 +158,7 @@ def test_analysis_layers_import_downward_only(lower, upper):
 
 
 def test_importing_the_readers_loads_nothing_above_them():
-    """The old names glute_study.io.import_to_study and merge_tables are looked up on first use:
-    importing the package itself loads neither the workflow nor the study loader."""
+    """Importing the readers loads neither the import workflow nor the analysis layers."""
     code = ("import sys, glute_study.io; print(sorted(m for m in sys.modules if m in "
             f"{list(ABOVE_IO)!r}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

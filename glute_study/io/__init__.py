@@ -3,9 +3,8 @@
 Each reader turns one outside format into tables; nothing here reads or writes a study folder.
 The import workflow that does (:func:`glute_study.importing.import_to_study`, what
 ``glute-study import`` runs) and the study-folder format
-(:func:`glute_study.study_folder.merge_tables`) sit above the study loader; the two names are
-still reachable here, looked up on first use, so that ``glute_study.io.import_to_study`` keeps
-working without this package importing what sits above it.
+(:func:`glute_study.study_folder.merge_tables`) sit above the study loader, so this package
+does not reach them; asked for here, the two names say where they moved.
 
 Shared text helpers (encodings, delimiters, decimal commas and :class:`FileFormatError`) live in
 :mod:`glute_study._text`, below both this package and the study loader.
@@ -72,14 +71,13 @@ __all__ = [
     "thigh_posture",
 ]
 
-# Names of the layers above, kept here for old notebooks: looked up when first used, so that
-# importing glute_study.io loads neither the study loader nor the import workflow.
-_ABOVE = {"import_to_study": "glute_study.importing", "merge_tables": "glute_study.study_folder"}
+# Names that moved to the layers above: asking for them here says where they are now (this
+# package never imports what sits above it).
+_MOVED = {"import_to_study": "glute_study.importing", "merge_tables": "glute_study.study_folder"}
 
 
 def __getattr__(name: str):
-    if name in _ABOVE:
-        import importlib
-
-        return getattr(importlib.import_module(_ABOVE[name]), name)
+    if name in _MOVED:
+        raise AttributeError(f"glute_study.io.{name} moved: use `from {_MOVED[name]} import "
+                             f"{name}`")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
