@@ -75,6 +75,21 @@ def _imports(name: str) -> set[str]:
 GRAPH = {name: _imports(name) for name in MODULES}
 
 
+def _imports_package(name: str, package: str) -> bool:
+    """Whether module ``name`` imports ``package`` (or a submodule of it), anywhere."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"), filename=str(MODULES[name]))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            targets = [node.module or ""]
+        else:
+            continue
+        if any(t == package or t.startswith(package + ".") for t in targets):
+            return True
+    return False
+
+
 def _within(target: str, prefixes: tuple[str, ...]) -> bool:
     return any(target == p or target.startswith(p + ".") for p in prefixes)
 
@@ -185,3 +200,10 @@ def test_readers_and_the_workflow_use_only_public_helpers_of_other_modules():
                 private |= {(name, a.name) for a in node.names
                             if a.name.startswith("_") and not a.name.startswith("__")}
     assert private == set()
+
+
+def test_only_the_design_module_builds_design_matrices_with_patsy():
+    """One design-matrix builder: formulas become matrices in ``stats/_design.py`` alone."""
+    assert _imports_package("glute_study.stats._design", "patsy")
+    users = {name for name in MODULES if _imports_package(name, "patsy")}
+    assert users == {"glute_study.stats._design"}

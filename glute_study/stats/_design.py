@@ -10,7 +10,10 @@ model fits: the outcome ``y``, the design matrix ``X`` with the formula's own co
 offset ``log(exposure)`` and, for two-part count models, a second matrix ``Z``. The count and
 logistic models build on it, so the offset can never be lost between fitting and prediction;
 mediation, the partial correlations and the dose-response, which take ``covariates=`` as a list
-of columns, build their covariates with :func:`covariate_matrix`.
+of columns, build their covariates with :func:`covariate_matrix`. The models that keep their
+rows as labelled frames (Cox, GEE, the mixed model, the trial ANCOVA) take theirs from
+:func:`formula_frames`, with :func:`term_columns`, :func:`frame_matrix` (the matrix for new
+rows) and :func:`formula_columns`; no other module turns a formula into a matrix.
 
 Rows with a missing value in any column an analysis uses are dropped, and the drop is never
 silent: one :class:`~glute_study.errors.GluteStudyWarning` says how many rows went and which
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +37,8 @@ from .._checks import require_columns
 from ..errors import GluteStudyWarning, InputError
 
 __all__ = [
-    "Complete", "Design", "build_design", "covariate_matrix", "drop_incomplete", "new_matrix",
+    "Complete", "Design", "build_design", "covariate_matrix", "drop_incomplete", "formula_columns",
+    "formula_frames", "frame_matrix", "new_matrix", "term_columns",
 ]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -412,3 +417,92 @@ def new_matrix(design: Design, newdata: pd.DataFrame, *, part: str = "count") ->
             f"the model uses (terms: {', '.join(design.terms)})."
         ) from exc
     return np.asarray(mat, dtype=float)
+
+
+def formula_frames(
+    frame: pd.DataFrame,
+    formula: str,
+    *,
+    outcome: bool = True,
+    error: Callable[[Exception], str] | None = None,
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Outcome and design matrix of ``formula`` as data frames indexed like ``frame``.
+
+    For the models that keep their rows as labelled frames (Cox, GEE, mixed model, ANCOVA);
+    :func:`build_design` is the array form with the offset. A row in which a term evaluates
+    to a missing value (``np.log`` of a negative number) is left out of both frames. The design
+    frame keeps what :func:`frame_matrix` and :func:`term_columns` need.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    formula : str
+        ``"y ~ terms"``; with ``outcome=False`` the right-hand side alone (``"x + C(g)"`` or
+        ``"~ x"``).
+    outcome : bool
+        Whether ``formula`` has an outcome; without one the first item returned is ``None``.
+    error : callable, optional
+        Turns an error of the formula into the message of an :class:`InputError`; without it
+        the error propagates as it is.
+
+    Returns
+    -------
+    y : pandas.DataFrame or None
+    X : pandas.DataFrame
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 4.0], "x": [1.0, np.nan, 3.0]})
+    >>> y, X = formula_frames(df, "y ~ np.log(x)")
+    >>> X.index.tolist(), list(X.columns)
+    ([0, 2], ['Intercept', 'np.log(x)'])
+    """
+    try:
+        if outcome:
+            y, X = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="drop")
+            return y, X
+        return None, patsy.dmatrix(formula, frame, return_type="dataframe", NA_action="drop")
+    except patsy.PatsyError as exc:
+        if error is None:
+            raise
+        raise InputError(error(exc)) from exc
+
+
+def term_columns(X: pd.DataFrame) -> dict[str, slice]:
+    """The columns of each term of a design frame from :func:`formula_frames`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "c"]})
+    >>> term_columns(formula_frames(df, "x + g", outcome=False)[1])
+    {'Intercept': slice(0, 1, None), 'g': slice(1, 3, None), 'x': slice(3, 4, None)}
+    """
+    return dict(X.design_info.term_name_slices)
+
+
+def frame_matrix(X: pd.DataFrame, newdata: pd.DataFrame) -> np.ndarray:
+    """The design matrix of a frame from :func:`formula_frames`, rebuilt for new rows.
+
+    Factor levels are those of the fitted data (see :func:`new_matrix`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"y": [0.0, 1.0, 2.0, 1.0], "g": ["a", "b", "a", "b"]})
+    >>> frame_matrix(formula_frames(df, "y ~ g")[1], pd.DataFrame({"g": ["b", "a"]}))
+    array([[1., 1.],
+           [1., 0.]])
+    """
+    (mat,) = patsy.build_design_matrices([X.design_info], newdata)
+    return np.asarray(mat)
+
+
+def formula_columns(formula: str) -> list[str]:
+    """The variables the right-hand side of ``formula`` reads, sorted (``"~ x + C(g)"``...).
+
+    Examples
+    --------
+    >>> formula_columns("~ session + C(arm)")
+    ['C(arm)', 'session']
+    """
+    desc = patsy.ModelDesc.from_formula(formula)
+    return sorted({f.name() for t in desc.rhs_termlist for f in t.factors})

@@ -13,14 +13,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import patsy
 import statsmodels.api as sm
 from scipy import optimize, stats
 from statsmodels.genmod.cov_struct import Autoregressive, Exchangeable
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
-from ._design import _used_columns, drop_incomplete
+from ._design import _used_columns, drop_incomplete, formula_columns, formula_frames
 from ._result import Result, format_ci, format_number, format_p
 from .counts import count_model
 from .trial import _plain_dtypes
@@ -108,11 +107,9 @@ def _model_frame(data, formula, needed, where, what):
     df = _plain_dtypes(data)
     complete = drop_incomplete(df, _used_columns(df, [formula]) + list(needed), what=what,
                                stacklevel=4)
-    try:
-        y, X = patsy.dmatrices(formula, complete.frame, return_type="dataframe",
-                               NA_action=patsy.NAAction(NA_types=["None", "NaN"]))
-    except patsy.PatsyError as exc:
-        raise InputError(f"cannot use the formula {formula!r}: {exc}".splitlines()[0]) from exc
+    y, X = formula_frames(
+        complete.frame, formula,
+        error=lambda exc: f"cannot use the formula {formula!r}: {exc}".splitlines()[0])
     keep = X.index  # a term that evaluates to NaN (np.log of a negative value) drops its row too
     dropped = {"n_dropped": len(df) - len(keep), "dropped_by": complete.dropped_by}
     return df.loc[keep], y.loc[keep], X.loc[keep], dropped
@@ -345,13 +342,12 @@ def mixed_model(data, formula, *, cluster="participant_id", re_formula=None, lev
     df, y, X, dropped = _model_frame(data, formula, [cluster], "the repeated data",
                                      "mixed_model")
     if re_formula is not None:
-        re_vars = patsy.ModelDesc.from_formula(re_formula)
-        re_cols = sorted({f.name() for t in re_vars.rhs_termlist for f in t.factors})
+        re_cols = formula_columns(re_formula)
         require_columns(df, re_cols, where="the repeated data")
         re_df = df.loc[:, re_cols]
         if re_df.isna().any(axis=None):
             raise InputError(f"the random-effects columns {re_cols} have missing values.")
-        Z = patsy.dmatrix(re_formula, df, return_type="dataframe")
+        _, Z = formula_frames(df, re_formula, outcome=False)
     else:
         Z = pd.DataFrame({"Intercept": np.ones(len(df))}, index=df.index)
     groups = df[cluster].to_numpy()

@@ -26,7 +26,7 @@ from scipy import stats
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ..measures import first_cramp_times
-from ._design import _used_columns, drop_incomplete
+from ._design import _used_columns, drop_incomplete, formula_frames, term_columns
 from ._result import Result, format_ci, format_number, format_p, z_of
 
 __all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan_meier"]
@@ -464,7 +464,6 @@ def cox_model(
     >>> res.diagnostics["ph_test"]["term"].tolist()
     ['x', 'GLOBAL']
     """
-    import patsy
     from statsmodels.duration.hazard_regression import PHReg
 
     check_one_of("ties", ties, ["efron", "breslow"])
@@ -474,14 +473,12 @@ def cox_model(
     cols = list(dict.fromkeys([time, event, *_used_columns(data, [rhs])]))
     complete = drop_incomplete(data, cols, what="cox_model", stacklevel=3)
     # built with an intercept, then dropped, so that every factor is treatment coded as in R
-    try:
-        full = patsy.dmatrix(rhs, complete.frame, return_type="dataframe", NA_action="drop")
-    except patsy.PatsyError as err:
-        raise InputError(f"the Cox formula {rhs!r} cannot be built from the data: {err}") from err
+    _, full = formula_frames(
+        complete.frame, rhs, outcome=False,
+        error=lambda err: f"the Cox formula {rhs!r} cannot be built from the data: {err}")
     design = full.drop(columns="Intercept", errors="ignore")
-    info = full.design_info
     terms = {}
-    for term_name, sl in info.term_name_slices.items():
+    for term_name, sl in term_columns(full).items():
         if term_name == "Intercept":
             continue
         terms[term_name] = [i - 1 for i in range(sl.start, sl.stop)]

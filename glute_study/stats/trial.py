@@ -13,14 +13,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import patsy
 import pingouin as pg
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 
 from .._checks import check_level, require_columns
 from ..errors import GluteStudyWarning, InputError
-from ._design import drop_incomplete
+from ._design import drop_incomplete, formula_frames, frame_matrix
 from ._result import Result, format_ci, format_number, format_p, z_of
 from .counts import count_model
 
@@ -155,7 +154,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     rhs = [f"C({_q(arm)}, Treatment({ref!r}))", _q(baseline)]
     rhs += [f"C({_q(c)})" if c in cat else _q(c) for c in covariates]
     formula = f"{_q(outcome)} ~ " + " + ".join(rhs)
-    yd, Xd = patsy.dmatrices(formula, df, return_type="dataframe")
+    yd, Xd = formula_frames(df, formula)
     fit = sm.OLS(yd, Xd).fit()
     if fit.df_resid < 1:
         raise InputError(f"too few participants ({len(df)}) for {len(fit.params)} parameters.")
@@ -165,8 +164,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     for c in [baseline, *covariates]:
         vals = sorted(pd.unique(df[c]).tolist(), key=str) if c in cat else [df[c].mean()]
         grid = grid.merge(pd.DataFrame({c: vals}), how="cross")
-    design = Xd.design_info
-    Xg = np.asarray(patsy.build_design_matrices([design], grid)[0])
+    Xg = frame_matrix(Xd, grid)
     beta, cov, dfr = fit.params.to_numpy(), fit.cov_params().to_numpy(), fit.df_resid
     tq = stats.t.ppf((1 + level) / 2, dfr)
     L = {a: Xg[(grid[arm] == a).to_numpy()].mean(axis=0) for a in arms}
@@ -204,9 +202,8 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
             f"{adjusted}."
         )
     table = pd.DataFrame(rows + g_rows)
-    inter = sm.OLS(*patsy.dmatrices(
-        f"{formula} + C({_q(arm)}, Treatment({ref!r})):{_q(baseline)}", df,
-        return_type="dataframe")).fit()
+    inter = sm.OLS(*formula_frames(
+        df, f"{formula} + C({_q(arm)}, Treatment({ref!r})):{_q(baseline)}")).fit()
     slopes_p = float(sm.stats.anova_lm(fit, inter).iloc[1]["Pr(>F)"])
     diagnostics = {
         "n": len(df), **complete.diagnostics, "arm_sizes": sizes.to_dict(), "reference": ref,
