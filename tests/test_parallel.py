@@ -180,8 +180,11 @@ def test_local_workers_end_when_their_parent_is_killed(tmp_path, how):
     script.write_text(textwrap.dedent(_POOL_SCRIPT))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                      os.environ.get("PYTHONPATH")]))}
+    # SIGINT acts as Ctrl-C at a terminal, even where the tests were started as a background job
+    # that inherits SIGINT ignored (Python then never raises KeyboardInterrupt)
     parent = subprocess.Popen([sys.executable, str(script), str(tmp_path)], env=env,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.DEVNULL,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers = []
     try:
         deadline = time.monotonic() + 300  # a bound for a loaded machine, not the check

@@ -59,6 +59,13 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
             for p in folder.rglob("*") if p.is_file()}
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """SIGINT acts as Ctrl-C at a terminal. A job started in the background by a shell without
+    job control (as CI may start the tests) inherits SIGINT ignored, and Python then never
+    raises KeyboardInterrupt: the test is of the report, not of how it was started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("how", ["kill", "term", "int"])
 def test_ending_the_report_ends_its_workers_and_kernels(tmp_path, how):
     notebooks = tmp_path / "notebooks"
@@ -71,7 +78,8 @@ def test_ending_the_report_ends_its_workers_and_kernels(tmp_path, how):
     report = subprocess.Popen(
         [sys.executable, "-m", "glute_study.cli", "report", "--out", str(out), "--notebooks",
          str(notebooks), "--no-progress"], env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal)
     started = []
     try:
         _wait_for(lambda: report.poll() is not None or all(
