@@ -104,7 +104,7 @@ def test_ending_the_report_ends_its_workers_and_kernels(tmp_path, how):
         for process in [*started, report]:  # what a failed check left behind
             with contextlib.suppress(psutil.Error, ProcessLookupError):
                 process.kill()
-        report.wait()
+        report.communicate()  # waits, and closes the pipes (a failed check must not leak them)
 
 
 def _cmdline(process) -> list[str]:
