@@ -124,11 +124,16 @@ class RawTable:
     ragged: list[tuple[int, int]] = field(default_factory=list)
 
 
+def arrow_text(cells: list[str]):
+    """Text cells as the Arrow column every text path parses (64-bit offsets)."""
+    import pyarrow as pa
+
+    return pa.chunked_array([pa.array(cells, type=pa.large_string())])
+
+
 def _from_rows(path: Path, header: list, rows: list[list[object]], lines: list[int], *,
                text: bool, **extra) -> RawTable:
     """A :class:`RawTable` from rows of cells; rows of another width go to ``ragged``."""
-    import pyarrow as pa
-
     width = len(header)
     ragged = [(line, len(row)) for row, line in zip(rows, lines) if len(row) != width]
     if ragged:
@@ -136,7 +141,7 @@ def _from_rows(path: Path, header: list, rows: list[list[object]], lines: list[i
         rows, lines = [r for r, _ in kept], [ln for _, ln in kept]
     columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in header]
     if text:
-        columns = [pa.chunked_array([pa.array(col, type=pa.large_string())]) for col in columns]
+        columns = [arrow_text(col) for col in columns]
     return RawTable(path, header, columns, np.asarray(lines, dtype=np.int64), ragged=ragged,
                     **extra)
 

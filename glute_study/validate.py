@@ -24,6 +24,7 @@ from ._read import (
     TABLE_SUFFIXES,
     FileProblem,
     RawTable,
+    arrow_text,
     clock_text,
     close_name,
     is_ignored,
@@ -490,7 +491,7 @@ def _convert_column(cells, lines, col: Column, table: Table, file: str, decimal_
                     problems: _Problems):
     """Typed values of one column; bad, missing and out-of-range cells go to ``problems``."""
     if isinstance(cells, list) and all(isinstance(c, str) for c in cells):
-        cells = _arrow_text(cells)
+        cells = arrow_text(cells)
     if not isinstance(cells, list):  # Arrow text: a CSV column, or a column of text cells
         got = _parse_text_column(_text_series(cells), col, decimal_comma)
     else:  # typed cells from a workbook or Parquet file
@@ -532,19 +533,16 @@ def _by_spelling(shown: list, rows) -> list[tuple[str, list[int]]]:
     return list(groups.items())
 
 
-def _arrow_text(cells: list[str]):
-    import pyarrow as pa
+def _is_in(text, values):
+    """Arrow mask: which cells of Arrow text are one of ``values`` (no Python strings)."""
+    import pyarrow.compute as pc
 
-    return pa.chunked_array([pa.array(cells, type=pa.large_string())])
+    return pc.is_in(text, value_set=arrow_text(sorted(values)).combine_chunks())
 
 
 def _in(text: pd.Series, values) -> np.ndarray:
-    """Which cells of an Arrow text Series are one of ``values`` (a mask, no Python strings)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    found = pc.is_in(text.array._pa_array, value_set=pa.array(sorted(values), pa.large_string()))
-    return found.to_numpy(zero_copy_only=False).astype(bool)
+    """Which cells of an Arrow text Series are one of ``values``, as a NumPy mask."""
+    return _is_in(text.array._pa_array, values).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _floats(text: pd.Series) -> np.ndarray:
@@ -738,20 +736,19 @@ def _parse_plain_column(cells: pd.Series, col: Column, decimal_comma: bool) -> _
         return None if days is None else cells_of(pd.array(days))
     if kind == "boolean":
         lower = pc.utf8_lower(text)
-        truthy = pc.is_in(lower, value_set=pa.array(sorted(_TRUE), pa.large_string()))
-        falsy = pc.is_in(lower, value_set=pa.array(sorted(_FALSE), pa.large_string()))
+        truthy = _is_in(lower, _TRUE)
+        falsy = _is_in(lower, _FALSE)
         if not pc.all(pc.or_(pa.array(missing), pc.or_(truthy, falsy))).as_py():
             return None
         truth = truthy.to_numpy(zero_copy_only=False).astype(bool)
         return cells_of(pd.arrays.BooleanArray(truth, missing.copy()))
     if kind == "category":
-        allowed = pa.array(list(col.allowed or ()), pa.large_string())
-        if not pc.all(pc.or_(pa.array(missing), pc.is_in(text, value_set=allowed))).as_py():
+        if not pc.all(pc.or_(pa.array(missing), _is_in(text, col.allowed or ()))).as_py():
             return None
         return cells_of(_shared_objects(text, missing))
     if kind == "string" and not col.fold:
         lower = pc.utf8_lower(text)
-        odd = pc.or_(pc.is_in(lower, value_set=pa.array(sorted(MISSING), pa.large_string())),
+        odd = pc.or_(_is_in(lower, MISSING),
                      pc.or_(pc.starts_with(lower, "#"), pc.starts_with(lower, "err:")))
         if pc.any(pc.and_(odd, pa.array(~missing))).as_py():
             return None
@@ -808,7 +805,7 @@ def _parse_typed_column(cells: list, col: Column, decimal_comma: bool) -> _Cells
     n = len(cells)
     is_text = np.array([isinstance(c, str) for c in cells], dtype=bool)
     at = np.flatnonzero(is_text)
-    part = _parse_text_column(_text_series(_arrow_text([cells[i] for i in at])), col,
+    part = _parse_text_column(_text_series(arrow_text([cells[i] for i in at])), col,
                               decimal_comma) if len(at) else None
     values: list = [None] * n
     missing = np.zeros(n, dtype=bool)

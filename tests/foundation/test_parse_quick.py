@@ -48,7 +48,7 @@ def test_quick_path_agrees_with_the_careful_path(table, col, decimal_comma, monk
     @settings(max_examples=40, derandomize=True, deadline=None)
     @given(cells=_cells(col))
     def check(cells):
-        series = validate._text_series(validate._arrow_text(cells))
+        series = validate._text_series(validate.arrow_text(cells))
         quick = validate._parse_plain_column(series, col, decimal_comma)
         if quick is None:
             return
@@ -69,13 +69,13 @@ def test_quick_path_agrees_with_the_careful_path(table, col, decimal_comma, monk
 @pytest.mark.parametrize("day", ["2024-02-30", "2023-02-29", "2024-04-31", "2024-00-10",
                                  "2024-01-00", "1500-01-01", "2300-01-01", "0000-01-01"])
 def test_quick_path_never_reads_an_impossible_date(day):
-    series = validate._text_series(validate._arrow_text(["2024-01-02", day]))
+    series = validate._text_series(validate.arrow_text(["2024-01-02", day]))
     col = CODEBOOK["exposure"].column("date")
     assert validate._parse_plain_column(series, col, False) is None
 
 
 def test_quick_path_takes_plain_columns():
-    series = validate._text_series(validate._arrow_text(["1.5", "", "2"]))
+    series = validate._text_series(validate.arrow_text(["1.5", "", "2"]))
     col = CODEBOOK["sitting"].column("prolonged_sitting_h")
     got = validate._parse_plain_column(series, col, False)
     assert got is not None and got.missing.tolist() == [False, True, False]
