@@ -80,7 +80,7 @@ def _hedges_j(df: float) -> float:
                         - special.gammaln((df - 1) / 2)))
 
 
-def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference=None,
+def trial_effect(data, *, outcome, baseline, group="arm", covariates=(), reference=None,
                  level=0.95):
     """ANCOVA of a post-test outcome: adjusted means per arm, their difference and Hedges' g.
 
@@ -95,8 +95,8 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
         One row per participant.
     outcome, baseline : str
         Post-test outcome and its baseline value.
-    arm : str
-        Column with the randomised arm.
+    group : str
+        Column with the randomised arm (``group=`` names the compared groups in every analysis).
     covariates : sequence of str
         Further adjustment covariates (numeric, or categorical/bool treated as factors).
     reference : str, optional
@@ -133,7 +133,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     ...                    "pre": rng.normal(2.5, 0.4, 40)})
     >>> df["post"] = 0.3 + 0.9 * df.pre + 0.3 * (df.arm == "glute_training") + rng.normal(
     ...     0, 0.2, 40)
-    >>> res = trial_effect(df, outcome="post", baseline="pre", arm="arm")
+    >>> res = trial_effect(df, outcome="post", baseline="pre", group="arm")
     >>> res.table[["term", "estimate"]].round(2)
                            term  estimate
     0             mean[control]      2.52
@@ -143,6 +143,7 @@ def trial_effect(data, *, outcome, baseline, arm="arm", covariates=(), reference
     """
     covariates = list(covariates)
     level = check_level(level)
+    arm = group
     cols = [outcome, baseline, arm, *covariates]
     df, complete = _complete(data, cols, "trial_effect")
     for c in (outcome, baseline):
@@ -229,7 +230,7 @@ def _term(name: str) -> str:
     return name if name.isidentifier() else _q(name)
 
 
-def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), reference=None,
+def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), reference=None,
                       level=0.95):
     """Incidence rate ratio between trial arms: negative binomial with a log-exposure offset.
 
@@ -241,8 +242,8 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
         Count of events (e.g. ``hamstring_cramps``).
     exposure : str
         Exposure hours; ``log(exposure)`` enters as an offset. Must be positive.
-    arm : str
-        Randomised arm.
+    group : str
+        Column with the randomised arm.
     covariates : sequence of str
         Adjustment covariates (numeric, or categorical/bool as factors ``C(name)``).
     reference : str, optional
@@ -280,6 +281,7 @@ def trial_rate_effect(data, *, events, exposure, arm="arm", covariates=(), refer
     """
     covariates = list(covariates)
     level = check_level(level)
+    arm = group
     cols = [events, exposure, arm, *covariates]
     df, complete = _complete(data, cols, "trial_rate_effect")
     if not pd.api.types.is_numeric_dtype(df[events]) or (df[events] < 0).any() or (
@@ -342,7 +344,7 @@ def _np2_ci(f, df1, df2, level=0.95):
     return lo / (lo + df1 + df2 + 1), up / (up + df1 + df2 + 1)
 
 
-def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm",
+def pre_post_anova(long_data, *, subject="participant_id", time="time", group="arm",
                    value="value", level=0.95):
     """Mixed ANOVA of a repeated outcome: arm (between) x time (within).
 
@@ -350,8 +352,9 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
     ----------
     long_data : pandas.DataFrame
         One row per participant and time point.
-    subject, time, arm, value : str
-        Columns with the participant id, the time point (e.g. pre/post), the arm and the value.
+    subject, time, group, value : str
+        Columns with the participant id, the time point (e.g. pre/post), the randomised arm and
+        the value.
     level : float
         Confidence level of the partial eta squared intervals.
 
@@ -389,6 +392,7 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", arm="arm
     1      time  29.38  1.0  28.0
     2  arm:time  21.79  1.0  28.0
     """
+    arm = group
     cols = [subject, time, arm, value]
     level = check_level(level)
     require_columns(long_data, cols, where="the long trial data")

@@ -34,7 +34,7 @@ def test_ancova_matches_lm_and_emmeans(ancova, key, covariates):
     # R: emmeans(lm(glute_nm_kg_post ~ arm + glute_nm_kg [+ age + sex]), ~ arm) and
     #    contrast(em, list(diff = c(-1, 1))); Hedges' g by the formula in reference.R.
     ref = R[key]
-    res = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", arm="arm",
+    res = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", group="arm",
                        covariates=covariates)
     t = res.table.set_index("term")
     means = t.loc[["mean[control]", "mean[glute_training]"]]
@@ -63,13 +63,13 @@ def test_ancova_matches_lm_and_emmeans(ancova, key, covariates):
 
 
 def test_ancova_reference_arm_flips_sign(ancova):
-    a = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", arm="arm")
-    b = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", arm="arm",
+    a = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", group="arm")
+    b = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", group="arm",
                      reference="glute_training")
     assert b.table.term[2] == "control - glute_training"
     assert b.table.estimate[2] == pytest.approx(-a.table.estimate[2], rel=1e-12)
     with pytest.raises(InputError, match="not in 'arm'"):
-        trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", arm="arm",
+        trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", group="arm",
                      reference="placebo")
 
 
@@ -94,7 +94,7 @@ def test_negbin_rate_ratio_matches_glm_nb():
     # R: glm.nb(cramps ~ arm + prior_cramps + offset(log(exposure_h))); confint.default
     ref = R["negbin"]
     rates = pd.read_csv(REF / "rates.csv")
-    res = trial_rate_effect(rates, events="cramps", exposure="exposure_h", arm="arm",
+    res = trial_rate_effect(rates, events="cramps", exposure="exposure_h", group="arm",
                             covariates=["prior_cramps"])
     t = res.table
     assert list(t.term) == ["Intercept", "arm[T.glute_training]", "prior_cramps"]
@@ -150,7 +150,7 @@ def test_mixed_anova_matches_aov_error():
     # pf(F, df1, df2, ncp) (Steiger 2004).
     ref = R["mixed_anova"]
     long = pd.read_csv(REF / "prepost.csv")
-    res = pre_post_anova(long, subject="participant_id", time="time", arm="arm", value="value")
+    res = pre_post_anova(long, subject="participant_id", time="time", group="arm", value="value")
     t = res.table.set_index("term")
     for term, key in (("arm", "arm"), ("time", "time"), ("arm:time", "interaction")):
         r = ref[key]
@@ -182,7 +182,7 @@ def test_runs_on_the_demo_study():
     if not demo.is_dir():
         pytest.skip(f"demo study not found at {demo}")
     at = load_study(demo).analysis_table()
-    res = trial_effect(at, outcome="glute_nm_kg_post", baseline="glute_nm_kg", arm="arm",
+    res = trial_effect(at, outcome="glute_nm_kg_post", baseline="glute_nm_kg", group="arm",
                        covariates=["sex", "age"])
     assert list(res.table.kind) == ["adjusted_mean", "adjusted_mean", "difference", "hedges_g"]
     with pytest.warns(GluteStudyWarning, match="missing value"):
@@ -199,7 +199,7 @@ def test_mixed_anova_three_times_greenhouse_geisser():
     #    multivariate = FALSE): univariate F, p, GG epsilon and corrected p, Mauchly's W.
     ref = R["mixed_anova3"]
     long = pd.read_csv(REF / "prepost3.csv")
-    res = pre_post_anova(long, subject="participant_id", time="time", arm="arm", value="value")
+    res = pre_post_anova(long, subject="participant_id", time="time", group="arm", value="value")
     t = res.table.set_index("term")
     terms = ["arm", "time", "arm:time"]
     assert_allclose(t.loc[terms, "f"], ref["f"], rtol=RTOL)
