@@ -73,7 +73,7 @@ else:
 # %%
 if len(sessions) >= 2:
     ba = bland_altman(two, subject="participant_id", method="session", value="value",
-                      level=1 - alpha)
+                      level=1 - alpha, unit=unit)
     report.record(ba, name="bland_altman", caption=f"Agreement of HHD hip extension ({unit}) "
                   "between sessions 1 and 2 (mean of sides)",
                   methods="Agreement between sessions was summarised by the bias and 95 % "

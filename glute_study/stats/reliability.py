@@ -312,7 +312,7 @@ def _pairs_from_long(data, subject, method, value):
 
 
 def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
-                 ci_method="exact", level=0.95):
+                 ci_method="exact", level=0.95, unit=None):
     """Agreement of two methods or sessions: bias, 95 % limits of agreement and their CIs.
 
     Give either two wide columns ``x`` and ``y`` (difference = y - x), or long data with
@@ -334,6 +334,10 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         Confidence level of every interval (bias, limits and slope). The limits of agreement
         themselves always cover 95 % of differences (bias -/+ 1.96 SD), as Bland & Altman
         define them; ``.diagnostics["loa_coverage"]`` says so.
+    unit : str, optional
+        Unit of the measurements (``"Nm/kg"``): written in the ``unit`` column of the bias and
+        limit rows and after those numbers in ``.text``; the proportional-bias slope is a ratio
+        and has none.
 
     Returns
     -------
@@ -341,7 +345,7 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         ``.table`` rows ``bias`` (mean difference, t-based CI, one-sample t-test p),
         ``loa_lower``, ``loa_upper`` (bias -/+ 1.96 SD with their CIs) and
         ``proportional_bias`` (slope of the difference on the pair mean, OLS, with CI and p);
-        extra columns ``se`` and ``n``. ``.frames["pairs"]`` holds the mean and
+        extra columns ``se``, ``n`` and ``unit``. ``.frames["pairs"]`` holds the mean and
         difference of each pair (for :func:`glute_study.figures.agreement.bland_altman_plot`);
         ``.diagnostics`` holds ``sd_diff``, the normality p (Shapiro-Wilk) of the differences,
         labels and the number of incomplete pairs dropped. ``.model`` is the proportional-bias
@@ -363,6 +367,8 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
     1          loa_lower     -0.28
     2          loa_upper      8.28
     3  proportional_bias      0.01
+    >>> print(bland_altman(df, x="hhd", y="iso", unit="N").text)  # doctest: +ELLIPSIS
+    The mean difference (iso minus hhd) was 4.00 N (95 % CI 1.70 to 6.30, p = .007, n = 6)...
     """
     check_one_of("ci_method", ci_method, ["exact", "approximate"])
     level = check_level(level)
@@ -423,20 +429,23 @@ def bland_altman(data, *, x=None, y=None, subject=None, method=None, value=None,
         "se": [se_bias, se_loa, se_loa, slope_se],
         "n": [float(n)] * 4,
     })
+    unit = "" if unit is None else str(unit)
+    table["unit"] = [unit, unit, unit, ""]
+    u = f" {unit}" if unit else ""
     pairs = pd.DataFrame({"mean": m, "difference": d})
     # scipy's Shapiro-Wilk p is unreliable (and warns) above 5000 observations
     shapiro_p = float(stats.shapiro(d).pvalue) if n <= 5000 else np.nan
     text = (
-        f"The mean difference ({yl} minus {xl}) was {format_number(bias)} "
+        f"The mean difference ({yl} minus {xl}) was {format_number(bias)}{u} "
         f"({format_ci(table.ci_low[0], table.ci_high[0], level=level)}, {format_p(p_bias)}, "
         f"n = {n}); the {level_pct(_LOA_COVERAGE)} % limits of agreement were "
-        f"{format_number(loa[0])} ({format_ci(*ci_lower, level=level)}) to "
-        f"{format_number(loa[1])} ({format_ci(*ci_upper, level=level)}). "
+        f"{format_number(loa[0])}{u} ({format_ci(*ci_lower, level=level)}) to "
+        f"{format_number(loa[1])}{u} ({format_ci(*ci_upper, level=level)}). "
         f"The difference changed by {format_number(slope, 3)} per unit of the pair mean "
         f"({format_ci(*slope_ci, digits=3, level=level)}, {format_p(ols.pvalues[1])})."
     )
     diagnostics = {"sd_diff": sd, "n": n, **dropped.diagnostics,
                    "x_label": xl, "y_label": yl, "ci_method": ci_method,
-                   "shapiro_p": shapiro_p, "loa_coverage": _LOA_COVERAGE}
+                   "shapiro_p": shapiro_p, "loa_coverage": _LOA_COVERAGE, "unit": unit}
     return Result(table=table, text=text, diagnostics=diagnostics, model=ols,
                   name="bland_altman", level=level, frames={"pairs": pairs})

@@ -167,6 +167,16 @@ def test_bland_altman_long_form_equals_wide():
     pd.testing.assert_frame_equal(wide_res.table, long_res.table)
 
 
+def test_bland_altman_unit_goes_to_table_and_text():
+    data = pd.read_csv(REF / "bland_altman.csv")
+    plain = bland_altman(data, x="hhd_nm", y="isokinetic_nm")
+    res = bland_altman(data, x="hhd_nm", y="isokinetic_nm", unit="Nm")
+    assert res.table["unit"].tolist() == ["Nm", "Nm", "Nm", ""]
+    assert set(plain.table["unit"]) == {""}
+    assert res.text.count(" Nm") == 3 and " Nm" not in plain.text
+    pd.testing.assert_frame_equal(res.table.drop(columns="unit"), plain.table.drop(columns="unit"))
+
+
 def test_bland_altman_errors_and_missing_pairs():
     data = pd.read_csv(REF / "bland_altman.csv")
     with pytest.raises(InputError, match="give both"):
