@@ -39,7 +39,7 @@ report.start(out_dir, notebook="07_time_to_cramp")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
 data = data.merge(study.cramp_times(muscle="hamstring"), on="participant_id", how="left")
-data["sitting_tertile"] = measures.sitting_tertiles(data).astype(str)
+data["sitting_tertile"] = measures.sitting_tertiles(data)
 group = "arm" if measures.randomised(data).any() else "sitting_tertile"
 
 # %%

@@ -38,7 +38,7 @@ from ..errors import GluteStudyWarning, InputError
 
 __all__ = [
     "Complete", "Design", "build_design", "covariate_matrix", "drop_incomplete", "formula_columns",
-    "formula_frames", "frame_matrix", "new_matrix", "term_columns",
+    "formula_frames", "frame_matrix", "group_levels", "new_matrix", "term_columns",
 ]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -128,6 +128,24 @@ def drop_incomplete(
             stacklevel=stacklevel,
         )
     return Complete(data.loc[keep] if n_dropped else data, n_dropped, dropped_by)
+
+
+def group_levels(values: pd.Series) -> list:
+    """The groups present in ``values``, in the order a reader expects them.
+
+    A categorical keeps its category order (``low, middle, high``); anything else is sorted by
+    its text. Missing values and unused categories are left out.
+
+    Examples
+    --------
+    >>> group_levels(pd.Series(pd.Categorical(["high", "low", None], ["low", "middle", "high"])))
+    ['low', 'high']
+    >>> group_levels(pd.Series(["b", "a", None, "b"]))
+    ['a', 'b']
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [c for c in values.cat.categories if (values == c).any()]
+    return sorted(values.dropna().unique(), key=str)
 
 
 def covariate_matrix(

@@ -26,7 +26,7 @@ from scipy import stats
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ..measures import first_cramp_times
-from ._design import _used_columns, drop_incomplete, formula_frames, term_columns
+from ._design import _used_columns, drop_incomplete, formula_frames, group_levels, term_columns
 from ._result import Result, format_ci, format_number, format_p, z_of
 
 __all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan_meier"]
@@ -233,7 +233,7 @@ def kaplan_meier(
         levels = ["all"]
     else:
         labels = used[group].astype(str).to_numpy()
-        levels = sorted(set(labels))
+        levels = [str(v) for v in group_levels(used[group])]
 
     curves, rows = [], []
     for lev in levels:

@@ -82,6 +82,16 @@ def test_logrank_three_groups_matches_survdiff(data):
     assert row["p_value"] == pytest.approx(lr["p"], rel=RTOL)
 
 
+def test_km_groups_keep_category_order_and_leave_missing_out():
+    df = pd.DataFrame({"time": [5.0, 8, 3, 9, 4, 7, 6], "event": [1, 0, 1, 1, 0, 1, 1],
+                       "tertile": pd.Categorical(["high", "low", "middle", "low", "high",
+                                                  "middle", None], ["low", "middle", "high"])})
+    with pytest.warns(GluteStudyWarning, match="dropped 1 of 7"):
+        res = kaplan_meier(df, time="time", event="event", group="tertile")
+    assert res.table["term"].tolist() == ["low", "middle", "high", "log_rank"]
+    assert "nan" not in res.frame("curve")["group"].tolist()
+
+
 def test_km_median_on_flat_half_follows_print_survfit():
     # R: print(survfit(Surv(time, event) ~ arm, d)) gives medians 8 (a) and 5 (b),
     # LCL 2 and 3, UCL NA; survdiff chisq 0.3650636
