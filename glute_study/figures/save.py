@@ -8,6 +8,7 @@ in the files, so that the same figure gives the same bytes on every run.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import matplotlib as mpl
@@ -34,6 +35,27 @@ _METADATA = {
 }
 
 _RC = {"svg.hashsalt": "glute_study", "svg.fonttype": "none", "pdf.fonttype": 42}
+
+# matplotlib names clip paths, markers and hatches by a hash of their full-precision geometry:
+# the last bit of a float that the file prints rounded can differ between machines and give
+# another id for the same drawing.
+_SVG_ID = re.compile(rb'id="((?:p|m|h|C\d+_\d+_)[0-9a-f]{10})"')
+
+
+def _stable_svg_ids(svg: bytes) -> bytes:
+    """Rename matplotlib's hashed SVG ids to numbers in order of appearance.
+
+    Examples
+    --------
+    >>> _stable_svg_ids(b'<clipPath id="p1a2b3c4d5e"/><g clip-path="url(#p1a2b3c4d5e)"/>')
+    b'<clipPath id="gs1"/><g clip-path="url(#gs1)"/>'
+    """
+    seen: dict[bytes, bytes] = {}
+    for found in _SVG_ID.finditer(svg):
+        seen.setdefault(found.group(1), b"gs%d" % (len(seen) + 1))
+    for old, new in seen.items():
+        svg = svg.replace(old, new)
+    return svg
 
 
 def _width_mm(width: str | float) -> float:
@@ -134,6 +156,8 @@ def save_figure(
                 del kwargs["metadata"]
             buffer = io.BytesIO()
             fig.savefig(buffer, **kwargs)
-            contents[stem.with_name(stem.name + "." + fmt)] = buffer.getvalue()
+            data = buffer.getvalue()
+            contents[stem.with_name(stem.name + "." + fmt)] = (
+                _stable_svg_ids(data) if fmt == "svg" else data)
     make_folder(stem.parent)
     return write_files(contents)  # every format, or (a full disk) none

@@ -64,3 +64,17 @@ def test_axes_are_accepted_and_bad_arguments_explained(tmp_path):
     with pytest.raises(InputError, match="must be a matplotlib Figure or Axes; got str"):
         save_figure("figure", tmp_path / "x")
     plt.close(fig)
+
+
+def test_svg_ids_do_not_hang_on_the_last_bit_of_a_float(tmp_path):
+    # Two machines can place an axes a rounding error apart; the file prints the same
+    # coordinates, and must carry the same clip-path ids too (matplotlib hashes the full floats).
+    files = []
+    for i, left in enumerate((0.125, 0.125 + 2**-45)):
+        fig = plt.figure(figsize=(4, 3))
+        ax = fig.add_axes((left, 0.1, 0.8, 0.8))
+        ax.plot([0, 1, 2], [1, 3, 2], marker="o")
+        files.append(save_figure(fig, tmp_path / f"fig{i}", formats=("svg",))[0].read_bytes())
+        plt.close(fig)
+    assert b'clip-path="url(#gs' in files[0]
+    assert files[0] == files[1]
