@@ -193,13 +193,24 @@ def import_device_folder(
             f"no {reader} files ({', '.join(_READERS[reader].suffixes)}) found in {paths!s}."
         )
 
+    if not callable(id_pattern):
+        try:
+            pattern = re.compile(id_pattern)
+        except (re.error, TypeError) as err:
+            raise InputError(f"`id_pattern` {id_pattern!r} is not a regular expression ({err}); "
+                             r"e.g. '^([^_]+)' takes the file name up to the first '_'.") from None
+
     def pid_of(p: Path) -> object:
         if callable(id_pattern):
             return id_pattern(p)
-        m = re.search(id_pattern, p.name)
+        m = pattern.search(p.name)
         if not m:
             raise InputError(f"`id_pattern` {id_pattern!r} does not match file name {p.name!r}.")
-        return m.group(1) if m.groups() else m.group(0)
+        pid = m.group(1) if m.groups() else m.group(0)
+        if not pid:
+            raise InputError(f"`id_pattern` {id_pattern!r} matches an empty participant id in "
+                             f"{p.name!r}; make its first group match the id's characters.")
+        return pid
 
     _check_options(reader, options or {})
     tasks = [(str(p), reader, pid_of(p), dict(options or {})) for p in files]

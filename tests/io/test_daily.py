@@ -318,3 +318,17 @@ def test_times_with_a_utc_offset_in_text_or_objects_are_refused(first):
     with pytest.raises(InputError, match=r"column 'start' holds .* \(row 0\), a time with a time "
                                          "zone or UTC offset"):
         daily_sitting(iv, instrument="x")
+
+
+def test_an_id_pattern_that_is_not_a_regular_expression_is_one_error(tmp_path):
+    # re.error reached the command line as a traceback
+    activpal_file(tmp_path, "P01.csv", 45292.0)
+    with pytest.raises(InputError, match=r"`id_pattern` '\(' is not a regular expression"):
+        import_device_folder(tmp_path, id_pattern="(", executor="serial")
+
+
+def test_an_id_pattern_that_matches_an_empty_id_is_refused(tmp_path):
+    # '^(\d*)' matched '' in 'P01.csv': the days were imported with an empty participant id
+    activpal_file(tmp_path, "P01.csv", 45292.0)
+    with pytest.raises(InputError, match=r"matches an empty participant id in 'P01.csv'"):
+        import_device_folder(tmp_path, id_pattern=r"^(\d*)", executor="serial")
