@@ -17,6 +17,7 @@ sitting table of :mod:`glute_study.io.daily`.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,10 @@ from .._checks import check_one_of
 from .._text import FileFormatError
 from ..errors import InputError
 from .accel import Chunk, sample_chunks
+from .actigraph_nonwear import finite_number
 from .daily import daily_sitting
 
-__all__ = ["NONWEAR_SD_G", "accel_daily", "thigh_posture"]
+__all__ = ["NONWEAR_SD_G", "POSTURE_OPTIONS", "accel_daily", "thigh_posture"]
 
 #: Standard deviation (g) under which an axis counts as still, for non-wear.
 NONWEAR_SD_G = 0.013
@@ -266,9 +268,9 @@ def thigh_posture(
     upright    30.0
     Name: duration_s, dtype: float64
     """
-    check_one_of("long_axis", long_axis, ["x", "y", "z"])
-    if not (0 < epoch_s <= 60 and (60 / epoch_s).is_integer()):
-        raise InputError(f"`epoch_s` must divide 60 seconds (1, 2, 5, 10, ...); got {epoch_s}.")
+    _check_posture_options(epoch_s=epoch_s, long_axis=long_axis,
+                           sitting_angle_deg=sitting_angle_deg, min_bout_s=min_bout_s,
+                           nonwear_min=nonwear_min)
     chunks, path = sample_chunks(samples)
     acc = _EpochSums(int(round(epoch_s * 1e9)), path, long_axis="xyz".index(long_axis))
     try:
@@ -307,6 +309,27 @@ def thigh_posture(
     )
     out.attrs["rule"] = rule + "."
     return out
+
+
+#: The options of :func:`thigh_posture` that :func:`accel_daily` passes on.
+POSTURE_OPTIONS = tuple(inspect.signature(thigh_posture).parameters)[1:]
+
+
+def _check_posture_options(*, epoch_s: object, long_axis: object, sitting_angle_deg: object,
+                           min_bout_s: object, nonwear_min: object) -> None:
+    """Refuse, before any sample is read, options that are not numbers in their range."""
+    check_one_of("long_axis", long_axis, ["x", "y", "z"])
+    if not (finite_number(epoch_s) and 0 < epoch_s <= 60 and (60 / epoch_s).is_integer()):
+        raise InputError(f"`epoch_s` must divide 60 seconds (1, 2, 5, 10, ...); got {epoch_s!r}.")
+    if not (finite_number(sitting_angle_deg) and 0 < sitting_angle_deg < 90):
+        raise InputError(f"`sitting_angle_deg` must be an angle between 0 and 90 degrees from "
+                         f"vertical (45 is usual); got {sitting_angle_deg!r}.")
+    if not (finite_number(min_bout_s) and min_bout_s >= 0):
+        raise InputError(f"`min_bout_s` must be a number of seconds (>= 0; 10 is usual); got "
+                         f"{min_bout_s!r}.")
+    if nonwear_min is not None and not (finite_number(nonwear_min) and nonwear_min >= 1):
+        raise InputError(f"`nonwear_min` must be a number of minutes (>= 1; 90 is usual), or "
+                         f"None for no non-wear detection; got {nonwear_min!r}.")
 
 
 def _epoch_stats(sums: np.ndarray, long_axis: int) -> tuple[np.ndarray, np.ndarray]:
@@ -411,10 +434,10 @@ def accel_daily(
        sitting_h  prolonged_sitting_h  sitting_bouts  breaks  wear_h
     0      0.667                0.667              1       1     1.0
     """
-    unknown = set(posture) - {"epoch_s", "long_axis", "sitting_angle_deg", "min_bout_s",
-                              "nonwear_min"}
+    unknown = set(posture) - set(POSTURE_OPTIONS)
     if unknown:
-        raise InputError(f"accel_daily got unknown options: {', '.join(sorted(unknown))}.")
+        raise InputError(f"accel_daily got unknown options: {', '.join(sorted(unknown))} (its "
+                         f"options: valid_day, instrument, {', '.join(POSTURE_OPTIONS)}).")
     epochs = thigh_posture(samples, **posture)  # type: ignore[arg-type]
     # collapse runs of one state into intervals before the daily summary
     st = epochs["state"].to_numpy()

@@ -58,17 +58,19 @@ def _accel_days(path: str, **options: object) -> pd.DataFrame:
 @dataclass(frozen=True)
 class _Reader:
     """One device: the file suffixes it reads, one file -> its daily table, and the daily
-    summary whose keyword options ``options`` are."""
+    summary whose keyword options ``options`` are (with those it passes on, ``passes_on``)."""
 
     suffixes: tuple[str, ...]
     days: Callable[..., pd.DataFrame]
     summary: Callable[..., pd.DataFrame]
+    passes_on: tuple[str, ...] = ()
 
 
 _READERS = {
     "activpal": _Reader((".csv",), _activpal_days, activpal.sitting_summary),
     "actigraph": _Reader((".csv", ".agd"), _actigraph_days, actigraph_days.actigraph_daily),
-    "accel": _Reader((".csv", ".parquet", ".pq", ".gz"), _accel_days, accel_epochs.accel_daily),
+    "accel": _Reader((".csv", ".parquet", ".pq", ".gz"), _accel_days, accel_epochs.accel_daily,
+                     accel_epochs.POSTURE_OPTIONS),
 }
 #: The file suffixes each device reader takes.
 READER_SUFFIXES = {name: reader.suffixes for name, reader in _READERS.items()}
@@ -259,10 +261,9 @@ def _check_options(reader: str, options: dict) -> None:
     """Refuse options the reader's daily summary does not take, before any file is read."""
     summary = _READERS[reader].summary
     params = list(inspect.signature(summary).parameters.values())[1:]
-    if any(p.kind == p.VAR_KEYWORD for p in params):
-        return  # it passes options on (accel_daily to thigh_posture) and checks them itself
     known = [p.name for p in params if p.name != "participant_id"
              and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    known += _READERS[reader].passes_on  # accel_daily passes these on to thigh_posture
     for name in options:
         if name not in known:
             why = ""

@@ -378,3 +378,30 @@ def test_epoch_cutting_equals_bisection(times, edges):
     e = np.sort(np.asarray(edges, dtype=np.int64))
     np.testing.assert_array_equal(epochs_module._first_at_or_after(t, e),
                                   np.searchsorted(t, e, side="left"))
+
+
+@pytest.mark.parametrize("option, value", [
+    ("min_bout_s", float("nan")), ("min_bout_s", -3.0), ("sitting_angle_deg", "abc"),
+    ("sitting_angle_deg", 400.0), ("epoch_s", "x"), ("nonwear_min", -5.0),
+    ("nonwear_min", float("inf")),
+])
+def test_posture_options_out_of_range_are_refused_naming_the_option(option, value):
+    # NaN and text were a ValueError/TypeError ('unexpected ..., please report' per file in an
+    # import); nonwear_min=-5 made every minute non-wear and an angle of 400 deg no minute
+    # sitting, without a word
+    with pytest.raises(InputError, match=f"`{option}` must "):
+        thigh_posture(signal([80] * 60), **{option: value})
+
+
+def test_an_unknown_accel_option_lists_the_options():
+    with pytest.raises(InputError, match="unknown options: angle.*instrument, epoch_s, long_axis, "
+                                         "sitting_angle_deg, min_bout_s, nonwear_min"):
+        accel_daily(signal([10] * 5), angle=30)
+
+
+def test_a_folder_import_refuses_an_unknown_accel_option_before_reading(tmp_path):
+    from glute_study.io import import_device_folder
+    (tmp_path / "T1.csv").write_text("not read")
+    with pytest.raises(InputError, match="option 'angle' is not an option of accel_daily.*"
+                                         "sitting_angle_deg"):
+        import_device_folder(tmp_path, reader="accel", executor="serial", options={"angle": 30})
