@@ -81,3 +81,15 @@ def test_the_old_names_in_glute_study_io_say_where_they_moved():
         _ = glute_study.io.merge_tables
     with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
         _ = glute_study.io.no_such_name
+
+
+def test_every_name_glute_study_io_declares_resolves():
+    # __all__ still listed the two moved names, so `from glute_study.io import *` (and any tool
+    # reading __all__) failed with the AttributeError that says where they moved
+    import glute_study.io
+
+    missing = [name for name in glute_study.io.__all__ if not hasattr(glute_study.io, name)]
+    assert missing == []
+    namespace: dict = {}
+    exec("from glute_study.io import *", namespace)
+    assert "read_activpal" in namespace

@@ -2,9 +2,9 @@
 
 Each reader turns one outside format into tables; nothing here reads or writes a study folder.
 The import workflow that does (:func:`glute_study.importing.import_to_study`, what
-``glute-study import`` runs) and the study-folder format
-(:func:`glute_study.study_folder.merge_tables`) sit above the study loader, so this package
-does not reach them; asked for here, the two names say where they moved.
+``glute-study import`` runs, above the study loader) and the study-folder format
+(:func:`glute_study.study_folder.merge_tables`, below the loader, above this package) are
+not reached from here; asked for here, the two names say where they moved.
 
 Shared text helpers (encodings, delimiters, decimal commas and :class:`FileFormatError`) live in
 :mod:`glute_study._text`, below both this package and the study loader.
@@ -48,10 +48,8 @@ __all__ = [
     "detect_onsets",
     "emg_amplitude",
     "import_device_folder",
-    "import_to_study",
     "iter_accel",
     "load_mapping",
-    "merge_tables",
     "nonwear",
     "onset_delay",
     "onset_hodges_bui",
