@@ -321,12 +321,18 @@ def _trials(text: object, header: list[str], body: list[list[str]]) -> np.ndarra
         raise text.error("column 'trial' is empty here but filled elsewhere; number every "
                          "trial (1, 2, ...) or leave the whole column empty.",
                          line=int(np.flatnonzero(empty)[0]) + 2)
-    bad = (values < 1) | (values != np.round(values))
+    _check_whole(text, header, body, "trial", values)
+    return values
+
+
+def _check_whole(text: object, header: list[str], body: list[list[str]], name: str,
+                 values: np.ndarray) -> None:
+    """Refuse the first filled value that is not a whole number from 1 (trials, sessions)."""
+    bad = ~np.isnan(values) & ((values < 1) | (values != np.round(values)))  # NaN: empty
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise text.error(f"column 'trial' holds {body[i][header.index('trial')].strip()}; "
+        raise text.error(f"column {name!r} holds {body[i][header.index(name)].strip()}; "
                          "expected a whole number from 1.", line=i + 2)
-    return values
 
 
 def _from_template(text, header, body, decimal, test) -> pd.DataFrame:
@@ -363,7 +369,9 @@ def _from_template(text, header, body, decimal, test) -> pd.DataFrame:
         "reps": reps,
     })
     if "session" in header:
-        out.insert(2, "session", num("session"))
+        session = num("session")
+        _check_whole(text, header, body, "session", session)
+        out.insert(2, "session", session)
     if np.isnan(out["trial"]).any():
         out["trial"] = out.groupby(["participant_id", "date", "test", "side"]).cumcount() + 1
     none = out[["force_n", "torque_nm", "reps"]].isna().all(axis=1).to_numpy()

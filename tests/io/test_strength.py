@@ -282,3 +282,21 @@ def test_vald_force_without_lever_arm_names_the_file(tmp_path):
                        r"--lever-arm-m"):
         import_to_study("strength", [str(VALD)], out=tmp_path / "s")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("session", ["1.5", "0", "-2", "first"])
+def test_a_session_that_is_not_a_whole_number_from_1_is_refused_at_its_line(tmp_path, session):
+    # 1.5 was imported as session 1 (astype(int) cut it), 0 and -2 as they were
+    path = tmp_path / "s.csv"
+    path.write_text("participant_id,date,session,test,side,trial,force_n,lever_arm_m\n"
+                    "P001,2026-03-02,1,hhd_hip_extension,left,1,402,0.46\n"
+                    f"P001,2026-03-02,{session},hhd_hip_extension,right,1,400,0.46\n")
+    with pytest.raises(GluteStudyError, match="s.csv, line 3: column 'session' holds"):
+        read_strength(path)
+
+
+def test_an_empty_session_is_left_to_be_numbered_by_date(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("participant_id,date,session,test,side,trial,force_n,lever_arm_m\n"
+                    "P001,2026-03-02,,hhd_hip_extension,left,1,402,0.46\n")
+    assert read_strength(path)["session"].isna().all()
