@@ -131,6 +131,10 @@ class Column:
     known : tuple of str
         Values the analyses look for in a folded free-text column; a spelling equal to one but
         for case or spacing is read as it.
+    omit_empty : bool
+        An optional column that a saved study folder leaves out when no row holds a value (a
+        column added to the codebook after studies were saved without it, such as ``team``:
+        those studies save byte for byte as before). Reading never needs it.
     """
 
     name: str
@@ -148,6 +152,7 @@ class Column:
     misreads: tuple[Misread, ...] = ()
     fold: bool = False
     known: tuple[str, ...] = ()
+    omit_empty: bool = False
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -158,6 +163,9 @@ class Column:
             raise ValueError(f"column {self.name}: only string columns are folded")
         if self.misreads and self.dtype not in ("number", "integer"):
             raise ValueError(f"column {self.name}: only numeric columns have misreads")
+        if self.omit_empty and (self.required or not self.nullable):
+            raise ValueError(f"column {self.name}: only optional, nullable columns are omitted "
+                             "when empty")
 
     @property
     def plausible(self) -> tuple[float, float]:
@@ -318,6 +326,16 @@ PARTICIPANTS = Table(
             nullable=True,
             fold=True,
         ),
+        Column(
+            "team",
+            "string",
+            "Team (club or squad) the participant trains and plays with; the cluster of a "
+            "cluster-randomised trial. Empty or absent when the study has no teams.",
+            required=False,
+            nullable=True,
+            fold=True,
+            omit_empty=True,
+        ),
     ),
     key=("participant_id",),
     required=True,
@@ -326,6 +344,8 @@ PARTICIPANTS = Table(
         "age is given, or birth_year to derive it",
         f"body mass and height give a BMI from {BMI_PLAUSIBLE[0]:g} to {BMI_PLAUSIBLE[1]:g} "
         "(warning: else pounds or inches are likely)",
+        "team, once any participant has one, is given for every participant (warning: "
+        "analyses by team leave the others out)",
     ),
 )
 
@@ -606,6 +626,8 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "prior_cramps": "participants.prior_cramps as 0/1",
     "prior_hamstring_injury": "participants.prior_hamstring_injury as 0/1",
     "arm": "participants.arm (missing outside a trial)",
+    "team": "participants.team; the column is there only when the study records a team for "
+    "at least one participant (absent, not all missing, otherwise)",
     "follow_up_days": "follow_up_end - follow_up_start + 1",
     "sitting_instrument": "the preferred device with data: activpal, axivity, "
     "thigh_accelerometer, then actigraph",

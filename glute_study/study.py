@@ -153,6 +153,10 @@ class Study:
         dynamometer hip-extension torque, best trial per side, mean of the sides, per kg of body
         mass; ``exposure_h``, ``cramps`` and ``hamstring_cramps`` count only follow-up. Missing
         measurements stay missing, never zero. What is left out is in :attr:`exclusions`.
+        ``team`` (the participant's club or squad, the cluster of analyses by team) is a column
+        only when the study records a team for at least one participant: a study without
+        teams has no ``team`` column, so ``cluster="team"`` fails with a clear error instead of
+        silently treating everyone as unclustered.
 
         Parameters
         ----------
@@ -212,7 +216,7 @@ class Study:
         covariates from :meth:`analysis_table`.
 
         Cramps without a ``session_id`` are not in this table (they are in the participant
-        counts of the analysis table).
+        counts of the analysis table). ``team`` is carried when the analysis table has it.
 
         Parameters
         ----------
@@ -324,6 +328,7 @@ def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFra
         "prior_cramps": parts["prior_cramps"].astype("Float64").astype(float),
         "prior_hamstring_injury": parts["prior_hamstring_injury"].astype("Float64").astype(float),
         "arm": parts["arm"],
+        "team": parts["team"],
     }).set_index("participant_id")
     base["follow_up_days"] = measures.follow_up_window(parts)["days"].reindex(base.index)
     sit, ex_sit = measures.sitting_measures(study.sitting, study.lines["sitting"],
@@ -342,7 +347,7 @@ def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFra
     )).to_numpy()
     ex_mass = measures._exclusions("participants", parts, study.lines["participants"], no_mass,
                                    "body mass missing: glute_nm_kg cannot be normalised")
-    order = list(ANALYSIS_COLUMNS)
+    order = [c for c in ANALYSIS_COLUMNS if c != "team" or table["team"].notna().any()]
     for col in order:
         if col not in table.columns and col != "participant_id":
             table[col] = np.nan

@@ -97,9 +97,15 @@ def read_metadata(folder: Path) -> dict[str, Any]:
 
 
 def table_text(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Codebook columns as the text the study CSVs hold (dates ISO, booleans true/false)."""
+    """Codebook columns as the text the study CSVs hold (dates ISO, booleans true/false).
+
+    A column marked ``omit_empty`` in the codebook (``team``) is left out when it holds no
+    value, so that studies without it are written as they were before it existed.
+    """
     out = pd.DataFrame(index=frame.index)
     for col in CODEBOOK[name].columns:
+        if col.omit_empty and (col.name not in frame or not frame[col.name].notna().any()):
+            continue
         if col.name not in frame:
             out[col.name] = ""
             continue

@@ -1457,6 +1457,13 @@ def _check(tables, lines, files, problems: _Problems, *, unread=frozenset()) -> 
         for i in np.flatnonzero((parts["age"].isna() & parts["birth_year"].isna()).to_numpy()):
             add("warning", "participants", i, "age", "", "age, or birth_year to derive it",
                 "age unknown")
+    team = parts["team"] if "team" in parts else pd.Series([], dtype=object)
+    if team.notna().any():
+        expected = ("a team for every participant once any has one (analyses by team leave "
+                    "the others out)")
+        for i in each(team.isna().to_numpy(), "warning", "participants", "team", expected,
+                      "team missing"):
+            add("warning", "participants", i, "team", "", expected, "team missing")
 
     sit = tables["sitting"]
     over = (sit["prolonged_sitting_h"] > sit["sitting_h"] + 1e-9).to_numpy()
