@@ -20,6 +20,13 @@ The model (every number is an assumption the user can change; defaults follow
 * Cramp counts are negative binomial: Poisson given a gamma frailty shared by hamstring and other
   muscles, with the participant's exposure hours as the time at risk. Each cramp falls in one of
   the participant's sessions (chance proportional to its duration) at a uniform time within it.
+* Teams (``n_teams=``, off by default): athletes are dealt into teams of sizes that differ by
+  at most one, and each team multiplies both cramp rates by ``exp(u)``, ``u`` normal with SD
+  ``team_sd`` on the log-rate scale, on top of the athlete's gamma frailty. ``trial="cluster"``
+  randomises whole teams (half of them to glute training) instead of athletes.
+  :func:`team_icc` gives the intracluster correlation this implies. Team quantities come from
+  their own random stream (a child of the seed), so a study without teams is drawn exactly as
+  before teams existed, and adding teams changes nothing but the team column and the cramps.
 * ``scenario="null"`` removes every arrow of the claim (sitting -> glute, sitting -> onset,
   glute -> cramps, sitting -> cramps, training -> glute, training -> cramps); age, sex and cramp
   history keep their effects, as they do in the literature.
@@ -36,14 +43,18 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
+from scipy.special import polygamma
 
 from ._checks import REPS, SEED, SIMULATE_N, check_count, check_one_of
 from .errors import InputError
 from .study import Study
 
-__all__ = ["Effects", "draw_cohorts", "simulate_study"]
+__all__ = ["Effects", "draw_cohorts", "simulate_study", "team_icc"]
 
 SCENARIOS = ("hypothesis", "null")
+TRIALS = (True, False, "cluster")
+_SPORTS = (("football", "rugby", "basketball", "athletics"), (0.5, 0.25, 0.15, 0.1))
+_LEVELS = (("amateur", "semi_professional", "professional"), (0.6, 0.3, 0.1))
 _WEEKS = 24
 _DAYS = 7
 _TRAINING_DAYS = (1, 3, 0, 2, 4)  # Tue, Thu, Mon, Wed, Fri (first k are used)
@@ -164,8 +175,13 @@ class Effects:
 # The model, vectorised over a leading replicate axis
 
 
-def _participants(rng: np.random.Generator, shape: tuple[int, int], fx: Effects, trial: bool):
-    """Participant-level draws (true values), each of ``shape = (reps, n)``."""
+def _participants(rng: np.random.Generator, shape: tuple[int, int], fx: Effects, trial,
+                  team_arm: np.ndarray | None = None):
+    """Participant-level draws (true values), each of ``shape = (reps, n)``.
+
+    ``team_arm`` (a cluster trial) replaces the individual randomisation, which is drawn all
+    the same so that every other value is that of the individually randomised study.
+    """
     reps, n = shape
     male = rng.random(shape) < 0.5
     age = np.floor(np.clip(rng.normal(25.0, 5.0, shape), 18, 40))
@@ -183,6 +199,8 @@ def _participants(rng: np.random.Generator, shape: tuple[int, int], fx: Effects,
         arm = (np.argsort(rng.random(shape), axis=1) < n // 2).astype(float)
     else:
         arm = np.zeros(shape)
+    if team_arm is not None:
+        arm = team_arm
     glute_post = np.maximum(0.5, glute + fx.training_gain_nm_kg * arm + rng.normal(0, 0.1, shape))
     delay = (fx.onset_delay_mean_ms + fx.sitting_on_onset_ms_per_h * (sitting - fx.sitting_mean_h)
              + rng.normal(0, fx.onset_delay_sd_ms, shape))
@@ -261,12 +279,135 @@ def _training_plan(rng, shape):
     return per_week, mean_minutes
 
 
+def _generators(seed: int | None) -> tuple[np.random.Generator, np.random.Generator]:
+    """The model's generator (exactly ``default_rng(seed)``) and an independent child for teams."""
+    sequence = np.random.SeedSequence(seed)
+    return np.random.default_rng(sequence), np.random.default_rng(sequence.spawn(1)[0])
+
+
+def _check_design(n: int, trial: object, n_teams: object, team_sd: object) -> tuple[bool, float]:
+    """Check the trial and team arguments; return (cluster trial?, team_sd as float)."""
+    check_one_of("trial", trial, TRIALS)
+    cluster = isinstance(trial, str)
+    if isinstance(team_sd, bool) or not isinstance(team_sd, (int, float, np.floating, np.integer)):
+        raise InputError(f"`team_sd` must be a number of at least 0; got {team_sd!r}.")
+    team_sd = float(team_sd)
+    if not (math.isfinite(team_sd) and team_sd >= 0):
+        raise InputError(f"`team_sd` must be a finite number of at least 0 (the SD of the team "
+                         f"effect on the log cramp rate); got {team_sd!r}.")
+    if n_teams is None:
+        if team_sd > 0:
+            raise InputError(f"`team_sd={team_sd:g}` needs teams: give `n_teams` (2 to n).")
+        if cluster:
+            raise InputError('`trial="cluster"` randomises whole teams: give `n_teams`, an even '
+                             "number of at least 4.")
+        return cluster, team_sd
+    check_count("n_teams", n_teams, (2, n))
+    if cluster and (n_teams < 4 or n_teams % 2):
+        raise InputError(f'`trial="cluster"` randomises half the teams to each arm, so '
+                         f"`n_teams` must be an even number of at least 4; got {n_teams!r}.")
+    return cluster, team_sd
+
+
+def _teams(rng: np.random.Generator, shape: tuple[int, int], n_teams: int, team_sd: float):
+    """Team of each athlete, each team's effect on the log cramp rate, each team's arm.
+
+    Returns ``team`` (codes 0 to n_teams - 1, shape (reps, n), team sizes differing by at most
+    one), ``effect`` (shape (reps, n_teams), normal with SD ``team_sd``) and ``team_arm``
+    (shape (reps, n_teams), exactly half the teams 1 when ``n_teams`` is even). The draws do not
+    depend on ``team_sd`` or the design: one seed gives the same teams and arms throughout.
+    """
+    reps, n = shape
+    rank = np.argsort(np.argsort(rng.random(shape), axis=1), axis=1)
+    team = rank % n_teams
+    team_arm = (np.argsort(rng.random((reps, n_teams)), axis=1) < n_teams // 2).astype(float)
+    effect = team_sd * rng.standard_normal((reps, n_teams))
+    return team, effect, team_arm
+
+
+def team_icc(team_sd: float, *, theta: float, mean_count: float | None = None) -> float:
+    """The intracluster correlation a team effect implies in the simulator's cramp model.
+
+    The model: athlete ``i`` of team ``t`` has ``Y | f, u ~ Poisson(m f exp(u_t))`` with a gamma
+    frailty ``f`` (shape ``theta``, mean 1, variance ``1/theta``) and a team effect
+    ``u_t ~ N(0, team_sd²)`` shared by the team.
+
+    Parameters
+    ----------
+    team_sd : float
+        SD of the team effect on the log rate (``sigma``).
+    theta : float
+        Shape of the athlete's gamma frailty (the negative-binomial ``theta``).
+    mean_count : float, optional
+        ``m``, the expected count of an athlete in a typical team (``u = 0``) with frailty 1,
+        for example the mean of rate x exposure hours. Without it the latent (log-rate) ICC.
+
+    Returns
+    -------
+    float
+        Latent scale (``mean_count=None``): the correlation of two team-mates' log rates
+        ``u + log f``,
+
+        ``ICC = sigma² / (sigma² + psi1(theta))``,
+
+        where ``psi1`` is the trigamma function, the variance of ``log f``.
+        Count scale: the correlation of two team-mates' counts with the same ``m``,
+
+        ``ICC = m² e^(sigma²) (e^(sigma²) - 1) / (m e^(sigma²/2)
+        + m² [(1 + 1/theta) e^(2 sigma²) - e^(sigma²)])``,
+
+        the numerator being ``Cov(Y_i, Y_j)`` and the denominator ``Var(Y_i)`` (Poisson
+        variance plus the variance of the rate). The design effect of a cluster of ``k``
+        athletes is ``1 + (k - 1) ICC``.
+
+    Examples
+    --------
+    >>> round(team_icc(0.5, theta=0.8), 4)
+    0.0981
+    >>> round(team_icc(0.5, theta=0.8, mean_count=1.3), 4)
+    0.1106
+    >>> team_icc(0.0, theta=0.8, mean_count=1.3)
+    0.0
+    """
+    sigma2 = float(team_sd) ** 2
+    if mean_count is None:
+        return sigma2 / (sigma2 + float(polygamma(1, theta)))
+    m = float(mean_count)
+    cov = m**2 * math.exp(sigma2) * math.expm1(sigma2)
+    var = m * math.exp(sigma2 / 2) + m**2 * ((1 + 1 / theta) * math.exp(2 * sigma2)
+                                              - math.exp(sigma2))
+    return cov / var if var > 0 else 0.0
+
+
+def _team_truth(cluster: bool, trial, n_teams: int, team_sd: float, names, effect, fx: Effects,
+                mean_ham: float, mean_all: float) -> dict:
+    """What a study with teams records of them in ``truth``."""
+    theta = fx.dispersion_theta
+    return {
+        "design": "cluster" if cluster else ("individual" if trial else "observational"),
+        "n_teams": n_teams,
+        "team_sd": team_sd,
+        "team_effects": {str(t): float(e) for t, e in zip(names, effect)},
+        "icc_log_rate": team_icc(team_sd, theta=theta),
+        "mean_expected_hamstring_cramps": mean_ham,
+        "mean_expected_cramps": mean_all,
+        "icc_hamstring_cramps": team_icc(team_sd, theta=theta, mean_count=mean_ham),
+        "icc_cramps": team_icc(team_sd, theta=theta, mean_count=mean_all),
+        "icc_note": "icc_log_rate = sd² / (sd² + trigamma(theta)); icc_<count> is the "
+        "correlation of two team-mates' counts at the cohort's mean expected count m (typical "
+        "team, frailty 1): m² e^(sd²)(e^(sd²) - 1) / (m e^(sd²/2) + m² ((1 + 1/theta) "
+        "e^(2 sd²) - e^(sd²))). The team effect is not centred: the marginal mean rate is "
+        "e^(sd²/2) times the rate of a typical team.",
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Public entry points
 
 
 def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
-                 scenario: str = "hypothesis", trial: bool = False,
+                 scenario: str = "hypothesis", trial: bool | str = False,
+                 n_teams: int | None = None, team_sd: float = 0.0,
                  **effects: float) -> dict[str, np.ndarray]:
     """Draw ``reps`` cohorts of ``n`` participants at once, at the level of the analysis table.
 
@@ -275,14 +416,30 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
     on simulated trials, exposure hours are the total of the simulated sessions (drawn as sums;
     session lengths are not rounded to 5 min here) and cramp counts are negative binomial.
 
+    Parameters
+    ----------
+    n, seed, scenario, **effects
+        As in :func:`simulate_study`.
+    reps : int, default 1000
+        Cohorts to draw (1 to 100,000).
+    trial : {False, True, "cluster"}
+        ``True`` randomises half of each cohort's athletes, ``"cluster"`` half of its teams.
+    n_teams, team_sd
+        Teams and their random effect on the log cramp rate, as in :func:`simulate_study`;
+        each cohort has its own team assignment, team effects and (cluster trial) team arms.
+
     Returns
     -------
     dict of str to numpy.ndarray
         Arrays of shape ``(reps, n)``: ``sitting_h_day`` (NaN without a device or with fewer than
         4 valid days), ``self_report_sitting_h_day``, ``glute_nm_kg``, ``glute_nm_kg_post``,
         ``glute_onset_delay_ms``, ``age``, ``male``, ``prior_cramps``, ``prior_hamstring_injury``,
-        ``arm`` (0/1), ``exposure_h``, ``cramps``, ``hamstring_cramps`` (the last three NaN for
-        the 2 % who withdraw before follow-up, as in :func:`simulate_study`).
+        ``arm`` (0/1; with ``trial="cluster"`` the same for every athlete of a team),
+        ``exposure_h``, ``cramps``, ``hamstring_cramps`` (the last three NaN for the 2 % who
+        withdraw before follow-up, as in :func:`simulate_study`). With ``n_teams`` also
+        ``team`` (integer codes 0 to ``n_teams - 1``, dtype int64) and
+        ``team_effect`` (the athlete's team effect ``u`` on the log rate). Without ``n_teams``
+        the arrays are exactly those drawn before teams existed.
 
     Examples
     --------
@@ -292,12 +449,24 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
     >>> again = draw_cohorts(50, reps=3, seed=1)["exposure_h"]
     >>> bool(np.array_equal(d["exposure_h"], again, equal_nan=True))
     True
+    >>> c = draw_cohorts(40, reps=2, seed=1, trial="cluster", n_teams=4, team_sd=0.5)
+    >>> [len(np.unique(c["arm"][0][c["team"][0] == t])) for t in range(4)]  # one arm a team
+    [1, 1, 1, 1]
+    >>> float(c["arm"][0].mean()), np.bincount(c["team"][0]).tolist()
+    (0.5, [10, 10, 10, 10])
     """
     fx = Effects.for_scenario(scenario, **effects)
     _check_size(n, reps)
-    rng = np.random.default_rng(seed)
+    cluster, team_sd = _check_design(n, trial, n_teams, team_sd)
+    rng, team_rng = _generators(seed)
     shape = (reps, n)
-    p = _participants(rng, shape, fx, trial)
+    team = team_arm = None
+    if n_teams is not None:
+        team, team_effect, by_team_arm = _teams(team_rng, shape, n_teams, team_sd)
+        athlete_effect = np.take_along_axis(team_effect, team, axis=1)
+        if cluster:
+            team_arm = np.take_along_axis(by_team_arm, team, axis=1)
+    p = _participants(rng, shape, fx, trial, team_arm)
     wear, day, valid, no_device = _sitting_days(rng, shape, fx, p["sitting_true"])
     count = valid.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -319,10 +488,14 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
     exposure_h = total_min / 60
     ham_rate, other_rate = _cramp_rates(p, fx)
     frailty = rng.gamma(fx.dispersion_theta, 1 / fx.dispersion_theta, shape)
+    if team is not None:
+        frailty = frailty * np.exp(athlete_effect)
     ham = rng.poisson(ham_rate * exposure_h * frailty).astype(float)
     other = rng.poisson(other_rate * exposure_h * frailty).astype(float)
     dropout = rng.random(shape) < _DROPOUT
     exposure_h, ham, other = (np.where(dropout, np.nan, a) for a in (exposure_h, ham, other))
+    teams = ({} if team is None else
+             {"team": team.astype(np.int64), "team_effect": athlete_effect})
     return {
         "sitting_h_day": sitting,
         "self_report_sitting_h_day": np.where(sr_missing, np.nan, self_report),
@@ -332,6 +505,7 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
         "age": p["age"], "male": p["male"], "prior_cramps": p["prior_cramps"],
         "prior_hamstring_injury": p["prior_injury"], "arm": p["arm"],
         "exposure_h": exposure_h, "cramps": ham + other, "hamstring_cramps": ham,
+        **teams,
     }
 
 
@@ -341,7 +515,8 @@ def _check_size(n: int, reps: int = 1) -> None:
 
 
 def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hypothesis",
-                   trial: bool = True, **effects: float) -> Study:
+                   trial: bool | str = True, n_teams: int | None = None, team_sd: float = 0.0,
+                   **effects: float) -> Study:
     """Simulate a whole study, every codebook table, from the documented causal model.
 
     Parameters
@@ -354,9 +529,18 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     scenario : {"hypothesis", "null"}
         ``"hypothesis"`` uses the assumed effects of the claim; ``"null"`` sets every arrow of
         the claim to no effect.
-    trial : bool, default True
-        Randomise half the participants to glute training (arm ``glute_training``, the rest
-        ``control``) with a post-test at the end of follow-up.
+    trial : {True, False, "cluster"}, default True
+        ``True`` randomises half the participants to glute training (arm ``glute_training``,
+        the rest ``control``) with a post-test at the end of follow-up; ``"cluster"`` randomises
+        whole teams instead, half of them to each arm (needs an even ``n_teams`` of at least 4);
+        ``False`` is an observational cohort.
+    n_teams : int, optional
+        Deal the athletes into this many teams (2 to ``n``; sizes differ by at most one; named
+        ``T01``, ``T02``, ...; one sport and level per team), recorded in the ``team`` column.
+        Without it the study has no teams and is drawn exactly as before teams existed.
+    team_sd : float, default 0
+        SD of the team effect on the log rate of hamstring and other cramps (normal, not
+        centred, on top of the athlete's gamma frailty); needs ``n_teams``.
     **effects
         Overrides of any field of :class:`Effects` (for example ``rr_glute_deficit_per_sd=1.5``).
 
@@ -364,7 +548,12 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     -------
     Study
         With ``study.truth`` holding the scenario, the seed, every effect and the derived
-        rate ratios the analyses should recover.
+        rate ratios the analyses should recover. With ``n_teams`` also ``design``
+        (``"individual"``, ``"cluster"`` or ``"observational"``), ``n_teams``, ``team_sd``,
+        ``team_effects`` (team name to its drawn effect on the log rate), the intracluster
+        correlations ``icc_log_rate``, ``icc_hamstring_cramps`` and ``icc_cramps`` (see
+        :func:`team_icc`; the count ICCs at the cohort's ``mean_expected_hamstring_cramps``
+        and ``mean_expected_cramps``) and ``icc_note`` (the formulas).
 
     Examples
     --------
@@ -373,14 +562,30 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     1.0
     >>> sorted(study.tables)[:3]
     ['activation', 'cramps', 'exposure']
+    >>> teams = simulate_study(n=40, seed=3, trial="cluster", n_teams=4, team_sd=0.4)
+    >>> teams.participants.groupby("team")["arm"].nunique().tolist()
+    [1, 1, 1, 1]
+    >>> teams.truth["design"], sorted(teams.truth["team_effects"])
+    ('cluster', ['T01', 'T02', 'T03', 'T04'])
     """
     fx = Effects.for_scenario(scenario, **effects)
     _check_size(n)
     if seed is not None:
         check_count("seed", seed, SEED)
-    rng = np.random.default_rng(seed)
+    cluster, team_sd = _check_design(n, trial, n_teams, team_sd)
+    rng, team_rng = _generators(seed)
     shape = (1, n)
-    p = {k: v[0] for k, v in _participants(rng, shape, fx, trial).items()}
+    team = team_arm = None
+    if n_teams is not None:
+        team, team_effect, by_team_arm = (a[0] for a in _teams(team_rng, shape, n_teams,
+                                                               team_sd))
+        names = np.array([f"T{t + 1:0{max(2, len(str(n_teams)))}d}" for t in range(n_teams)],
+                         dtype=object)
+        team_sport = team_rng.choice(np.array(_SPORTS[0], dtype=object), n_teams, p=_SPORTS[1])
+        team_level = team_rng.choice(np.array(_LEVELS[0], dtype=object), n_teams, p=_LEVELS[1])
+        if cluster:
+            team_arm = by_team_arm[team][None]
+    p = {k: v[0] for k, v in _participants(rng, shape, fx, trial, team_arm).items()}
     wear, day, valid, no_device = (a[0] for a in _sitting_days(rng, shape, fx,
                                                                p["sitting_true"][None]))
     self_report, sr_missing = (a[0] for a in _self_report(rng, shape, fx, p["sitting_true"][None]))
@@ -394,10 +599,8 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         "birth_year": pd.array(start.year - p["age"].astype(int), dtype="Int64"),
         "height_cm": p["height_cm"],
         "body_mass_kg": p["body_mass_kg"],
-        "sport": rng.choice(np.array(["football", "rugby", "basketball", "athletics"],
-                                     dtype=object), n, p=[0.5, 0.25, 0.15, 0.1]),
-        "level": rng.choice(np.array(["amateur", "semi_professional", "professional"],
-                                     dtype=object), n, p=[0.6, 0.3, 0.1]),
+        "sport": rng.choice(np.array(_SPORTS[0], dtype=object), n, p=_SPORTS[1]),
+        "level": rng.choice(np.array(_LEVELS[0], dtype=object), n, p=_LEVELS[1]),
         "dominant_side": np.where(rng.random(n) < 0.8, "right", "left").astype(object),
         "prior_cramps": pd.array(p["prior_cramps"] == 1, dtype="boolean"),
         "prior_hamstring_injury": pd.array(p["prior_injury"] == 1, dtype="boolean"),
@@ -406,6 +609,10 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         "arm": (np.where(p["arm"] == 1, "glute_training", "control").astype(object) if trial
                 else np.full(n, np.nan, dtype=object)),
     })
+    if team is not None:  # one sport and level per team (the athletes' own draws are unused)
+        participants["sport"] = team_sport[team]
+        participants["level"] = team_level[team]
+        participants["team"] = names[team]
     sitting = _sitting_table(rng, ids, start, wear, day, valid, no_device, self_report, sr_missing)
     strength = _strength_table(rng, ids, start, end, p, fx, trial)
     activation = _activation_table(rng, ids, start, p)
@@ -416,6 +623,8 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     hours = exposure.groupby("participant_id", sort=False)["duration_min"].sum().reindex(ids)
     exposure_h = hours.fillna(0).to_numpy(dtype=float) / 60
     frailty = rng.gamma(fx.dispersion_theta, 1 / fx.dispersion_theta, n)
+    if team is not None:
+        frailty = frailty * np.exp(team_effect[team])
     ham = rng.poisson(ham_rate * exposure_h * frailty)
     other = rng.poisson(other_rate * exposure_h * frailty)
     cramps = _cramps_table(rng, ids, exposure, ham, other)
@@ -423,7 +632,17 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
              "effects": asdict(fx), **fx.truth(),
              "adjust_for": ["age", "sex", "prior_cramps", "prior_hamstring_injury"],
              "note": "Every effect is an assumption of the simulator, not a finding."}
-    metadata = {"name": f"simulated ({scenario}, n={n}, seed={seed})", "truth": truth}
+    if team is not None:
+        exposed = exposure_h > 0
+        mean_ham = float((ham_rate * exposure_h)[exposed].mean()) if exposed.any() else 0.0
+        mean_all = (float(((ham_rate + other_rate) * exposure_h)[exposed].mean())
+                    if exposed.any() else 0.0)
+        truth.update(_team_truth(cluster, trial, n_teams, team_sd, names, team_effect, fx,
+                                 mean_ham, mean_all))
+    label = f"{scenario}, n={n}, seed={seed}"
+    if team is not None:
+        label += f", {n_teams} teams" + (", cluster trial" if cluster else "")
+    metadata = {"name": f"simulated ({label})", "truth": truth}
     tables = {"participants": participants, "sitting": sitting, "strength": strength,
               "activation": activation, "exposure": exposure, "cramps": cramps}
     return Study.from_tables(tables, metadata=metadata)

@@ -15,8 +15,17 @@ def add_parser(subparsers) -> None:
     p.add_argument("--n", type=int, default=400, help="participants, 2 to 100,000 (default 400)")
     p.add_argument("--seed", type=int, required=True, help="random seed")
     p.add_argument("--scenario", choices=["hypothesis", "null"], default="hypothesis")
-    p.add_argument("--no-trial", dest="trial", action="store_false",
-                   help="no randomised glute-training arm")
+    design = p.add_mutually_exclusive_group()
+    design.add_argument("--no-trial", dest="trial", action="store_false",
+                        help="no randomised glute-training arm")
+    design.add_argument("--trial", dest="trial", choices=["individual", "cluster"],
+                        help="randomise athletes (individual, the default) or whole teams "
+                        "(cluster; needs an even --n-teams of at least 4)")
+    p.add_argument("--n-teams", type=int, default=None, metavar="K",
+                   help="deal the athletes into K teams (2 to --n); default: no teams")
+    p.add_argument("--team-sd", type=float, default=0.0, metavar="SD",
+                   help="SD of the team effect on the log cramp rate (needs --n-teams; "
+                   "default 0)")
     p.add_argument("--effect", action="append", default=[], metavar="NAME=VALUE",
                    help="override an assumption of the model, e.g. rr_training=0.7 (repeatable)")
     p.add_argument("--out", required=True, help="folder to write (new or empty)")
@@ -41,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.overwrite:
         refuse_nonempty(args.out, doing="save the study", replace="its tables")
     check_writable(args.out)
-    study = simulate_study(n=args.n, seed=args.seed, scenario=args.scenario, trial=args.trial,
-                           **effects)
+    trial = {"individual": True, "cluster": "cluster"}.get(args.trial, args.trial)
+    study = simulate_study(n=args.n, seed=args.seed, scenario=args.scenario, trial=trial,
+                           n_teams=args.n_teams, team_sd=args.team_sd, **effects)
     folder = study.save(args.out, overwrite=args.overwrite)
     print(f"wrote {study!r} to {folder}")
     return 0
