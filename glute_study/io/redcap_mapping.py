@@ -258,7 +258,11 @@ def _as(series: pd.Series, kind: str) -> pd.Series:
     if kind == "code":
         return series.astype("object").map(_snake)
     if kind == "int":
-        return pd.to_numeric(series).round().astype("Int64")
+        numbers = pd.to_numeric(series)
+        odd = numbers.notna() & (numbers != numbers.round())
+        if odd.any():
+            raise ValueError(f"{numbers[odd].iloc[0]:g} is not a whole number")
+        return numbers.astype("Int64")
     if kind == "float":
         return pd.to_numeric(series).astype("float64")
     return series.astype("object").map(lambda v: str(v) if pd.notna(v) else v)

@@ -373,3 +373,12 @@ def test_thousands_or_decimal_comma_is_not_guessed(tmp_path):
     lines[1] = _set(lines[1], lines[0], "dem_mass_kg", '"78,250"')
     export = read_redcap(_write(tmp_path, lines), _write(tmp_path, [dictionary], "dict.csv"))
     assert export.records["dem_mass_kg"].iloc[0] == pytest.approx(78.25, abs=1e-12)
+
+
+def test_as_int_refuses_a_value_that_is_not_whole():
+    # as: int rounded 1.5 minutes to 2 (and 0.5 to 0) without a word
+    mapping = {"tables": {"cramps": {"form": "cramp_diary", "columns": {
+        "datetime": "cr_datetime", "severity": {"field": "cr_duration_min", "as": "int"}}}}}
+    with pytest.raises(InputError, match=r"columns.severity: the values of 'cr_duration_min' do "
+                                         r"not convert \(1.5 is not a whole number\)"):
+        redcap_to_study(read_redcap(EXPORT, DICTIONARY), mapping)
