@@ -589,9 +589,9 @@ def activation_table(
     ----------
     manifest : pandas.DataFrame
         One row per file: ``path``, ``participant_id``, ``date``, ``task`` (``mvic`` marks an
-        MVIC trial, used only as the amplitude reference), and optionally ``session`` (1 when
-        absent), ``trial`` (numbered in file order when absent) and ``cue_s`` (time of the
-        movement cue on the file's axis; 0 when absent).
+        MVIC trial, used only as the amplitude reference of its participant's session), and
+        optionally ``session`` (1 when absent), ``trial`` (numbered in file order when absent)
+        and ``cue_s`` (time of the movement cue on the file's axis; 0 when absent).
     method : {"tkeo", "hodges_bui"}
         Onset detection method, see :func:`detect_onsets`.
     amplitude : {"peak", "mean"}
@@ -609,8 +609,8 @@ def activation_table(
     -------
     pandas.DataFrame
         ``participant_id, date, session, task, muscle, trial, onset_ms, amplitude_pct_mvic``
-        (onset relative to the cue; %MVIC missing when the participant has no MVIC trial for
-        the muscle).
+        (onset relative to the cue; %MVIC relative to the largest MVIC peak of the muscle in the
+        same participant's session, missing when that session has no MVIC trial for it).
 
     Examples
     --------
@@ -661,7 +661,7 @@ def activation_table(
                           GluteStudyWarning, stacklevel=2)
         if str(item["task"]).lower() == "mvic":
             for muscle, value in emg_amplitude(emg, statistic="peak").items():
-                key = (item["participant_id"], muscle)
+                key = (item["participant_id"], int(item["session"]), muscle)
                 mvic[key] = max(mvic.get(key, 0.0), value)
             continue
         cue, time = float(item["cue_s"]), emg["time_s"].to_numpy()
@@ -685,13 +685,15 @@ def activation_table(
     columns = ["participant_id", "date", "session", "task", "muscle", "trial", "onset_ms",
                "amplitude_pct_mvic"]
     out = pd.DataFrame(rows)
-    ref = [mvic.get((p, m), np.nan) for p, m in zip(out["participant_id"], out["muscle"])]
-    lacking: dict[Any, list[str]] = {}
-    for p, m in dict.fromkeys(zip(out["participant_id"], out["muscle"])):
-        if (p, m) not in mvic:
-            lacking.setdefault(p, []).append(str(m))
+    # the reference is the MVIC of the same session: the electrodes are placed afresh each time
+    keys = list(zip(out["participant_id"], out["session"], out["muscle"]))
+    ref = [mvic.get(key, np.nan) for key in keys]
+    lacking: dict[tuple[Any, int], list[str]] = {}
+    for p, s, m in dict.fromkeys(keys):
+        if (p, s, m) not in mvic:
+            lacking.setdefault((p, s), []).append(str(m))
     if lacking:
-        shown = "; ".join(f"{p}: {', '.join(ms)}" for p, ms in lacking.items())
+        shown = "; ".join(f"{p}: {', '.join(ms)} in session {s}" for (p, s), ms in lacking.items())
         warnings.warn(f"no MVIC trial for {shown}; their amplitude_pct_mvic is "
                       "left empty (add MVIC files with task 'mvic' to the manifest, with the "
                       "same channel names).", GluteStudyWarning, stacklevel=2)

@@ -391,3 +391,31 @@ def test_activation_table_keeps_manifest_paths_inside_root(tmp_path):
         with pytest.raises(InputError, match=r"the EMG manifest, line 3: path .* leads outside "
                            r"the folder of the EMG files"):
             activation_table(manifest, root=root)
+
+
+def test_pct_mvic_uses_the_mvic_of_the_same_session(tmp_path):
+    # Electrodes are placed afresh each session: session 2's trials were divided by the larger
+    # MVIC of session 1 (the participant's maximum over every session), about 50 % not 100 %
+    _write(tmp_path, "mvic1.csv", 0.6, 0.6, scale=2.0)
+    _write(tmp_path, "mvic2.csv", 0.6, 0.6)
+    _write(tmp_path, "phe2.csv", 1.1, 1.0)
+    manifest = pd.DataFrame({
+        "path": ["mvic1.csv", "mvic2.csv", "phe2.csv"], "participant_id": "P1",
+        "date": ["2026-03-01", "2026-04-01", "2026-04-01"], "session": [1, 2, 2],
+        "task": ["mvic", "mvic", "prone_hip_extension"], "cue_s": [0.0, 0.0, 1.0]})
+    table = activation_table(manifest, root=tmp_path)
+    glute = table[table["muscle"] == "gluteus_maximus"]
+    assert glute["amplitude_pct_mvic"].to_numpy() == pytest.approx([100], rel=0.1)
+
+
+def test_a_session_without_its_own_mvic_is_left_empty_and_named(tmp_path):
+    _write(tmp_path, "mvic1.csv", 0.6, 0.6)
+    _write(tmp_path, "phe2.csv", 1.1, 1.0)
+    manifest = pd.DataFrame({
+        "path": ["mvic1.csv", "phe2.csv"], "participant_id": "P1",
+        "date": ["2026-03-01", "2026-04-01"], "session": [1, 2],
+        "task": ["mvic", "prone_hip_extension"], "cue_s": [0.0, 1.0]})
+    with pytest.warns(GluteStudyWarning, match=r"no MVIC trial for P1: "
+                                               r"gluteus_maximus, biceps_femoris in session 2"):
+        table = activation_table(manifest, root=tmp_path)
+    assert table["amplitude_pct_mvic"].isna().all()
