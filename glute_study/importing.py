@@ -666,8 +666,8 @@ def _number_sessions(new: pd.DataFrame, old: pd.DataFrame | None, what: str) -> 
     """Session numbers for rows without one, by date, continuing the study's numbering.
 
     A date the study already has keeps its session (a re-import replaces it); a later date is the
-    next session; a date before the study's sessions is refused, since numbering it would
-    renumber the sessions already there.
+    next session; a date before a session already in the study is refused, since numbering it
+    would renumber the sessions after it.
     """
     session = (pd.to_numeric(new["session"], errors="coerce") if "session" in new
                else pd.Series(np.nan, index=new.index))
@@ -701,11 +701,11 @@ def _number_sessions(new: pd.DataFrame, old: pd.DataFrame | None, what: str) -> 
                 number = max(max(v) for v in have.values()) + 1 if have else 1
                 have[day] = {number}
             else:
-                first = min(have)
+                later = min(d for d in have if d > day)  # the first session after this date
                 raise InputError(
-                    f"{what}: participant {pid}: a test on {shown} comes before the sessions "
-                    f"already in the study (session {min(have[first])} on "
-                    f"{pd.Timestamp(first):%Y-%m-%d}); sessions are numbered by date, so add a "
-                    "session column (1 = first test day) to say which session this is.")
+                    f"{what}: participant {pid}: a test on {shown} comes before session "
+                    f"{min(have[later])} on {pd.Timestamp(later):%Y-%m-%d}, already in the "
+                    "study; sessions are numbered by date, so add a session column (1 = first "
+                    "test day) to say which session this is.")
             out[mine & (dates == day)] = number
     return pd.Series(out, index=new.index)

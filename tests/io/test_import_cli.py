@@ -630,3 +630,17 @@ def test_emg_root_names_the_folder_of_the_signals(tmp_path):
                         "hip_thrust\n")
     with pytest.raises(GluteStudyError, match=r"line 2: path '../manifests/m.csv' leads outside"):
         _run("emg", str(manifest), "--emg-root", str(signals), "--out", str(tmp_path / "s2"))
+
+
+def test_a_test_between_two_sessions_is_refused_naming_the_later_session(tmp_path):
+    # the message said the date came before the study's sessions and named session 1, which
+    # is untrue for a date between session 1 and session 2
+    folder = tmp_path / "s"
+    _run("strength", str(_strength_file(tmp_path / "a.csv", "2026-03-02", 400)),
+         "--out", str(folder))
+    _run("strength", str(_strength_file(tmp_path / "b.csv", "2026-05-30", 500)),
+         "--out", str(folder))
+    with pytest.raises(GluteStudyError, match=r"P1: a test on 2026-04-15 comes before session 2 "
+                                              r"on 2026-05-30, already in the study"):
+        _run("strength", str(_strength_file(tmp_path / "c.csv", "2026-04-15", 450)),
+             "--out", str(folder))
