@@ -165,7 +165,7 @@ def _options_of(source: str, given: dict[str, Any]) -> dict[str, Any]:
 @_named_options
 def import_to_study(
     source: str,
-    inputs: list[str],
+    inputs: str | Path | list[str | Path],
     *,
     out: str | Path,
     executor: Any = None,
@@ -187,8 +187,8 @@ def import_to_study(
     ----------
     source : {"activpal", "actigraph", "accel", "redcap", "strength", "emg"}
         Kind of export.
-    inputs : list of str
-        Files or folders, as on the command line.
+    inputs : str, Path or list of them
+        Files or folders, as on the command line (one may be given without a list).
     out : str or Path
         The study folder to write or merge into (created when absent).
     executor : None, str, Client or Executor
@@ -247,6 +247,8 @@ strength takes test, lever_arm_m (and out, executor).
         "device_options": device_options, "mapping": mapping, "keep": keep, "test": test,
         "lever_arm_m": lever_arm_m, "method": method, "muscles": muscles,
         "emg_root": emg_root})
+    # one file or folder may be given as it is; each input is handled as text below
+    inputs = [str(i) for i in ([inputs] if isinstance(inputs, (str, Path)) else inputs)]
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"--out {folder} is a file; give a folder for the study.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import inspect
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,11 @@ def test_every_name_glute_study_io_declares_resolves():
     namespace: dict = {}
     exec("from glute_study.io import *", namespace)
     assert "read_activpal" in namespace
+
+
+@pytest.mark.parametrize("given", [TEMPLATE, Path(TEMPLATE), [Path(TEMPLATE)]])
+def test_one_input_may_be_a_string_or_a_path(tmp_path, given):
+    # a string was read as a list of one-letter inputs ('g: no such file or folder') and a
+    # Path in the list was a TypeError from the glob expansion
+    result = import_to_study("strength", given, out=tmp_path / "s")
+    assert result["summary"][0].startswith("strength: 8 row(s) imported")
