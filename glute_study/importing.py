@@ -259,7 +259,7 @@ strength takes test, lever_arm_m (and out, executor).
     inputs = _without_own_files(expand_patterns(inputs), folder, source)
     scope: dict[str, pd.DataFrame] = {}
     if source in _DEVICES:
-        tables, files, parts = _import_devices(source, inputs, executor=executor, **options)
+        files, parts = _import_devices(source, inputs, executor=executor, **options)
         tables, files, parts, scope = _with_earlier_parts(
             folder, parts, files, valid_day=valid_day, skip_bad=skip_bad)
     elif source == "redcap":
@@ -362,8 +362,11 @@ def _refuse_duplicate_keys(source: str, tables: dict[str, pd.DataFrame]) -> None
 def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
                     id_pattern: str = ID_PATTERN, valid_day: float = 10.0,
                     skip_bad: bool = False, device_options: dict | None = None,
-                    ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """Device files into the sitting table and the file log, through ``import_device_folder``.
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Device files into the file log and their part-days, through ``import_device_folder``.
+
+    The days are summed into the sitting table by :func:`_with_earlier_parts`, with the parts of
+    files imported into the study before.
 
     Every file is read (errors recorded, not raised) so that, without ``skip_bad``, the message
     can name the file and say that nothing was written; warnings stay in the log and QC report.
@@ -392,7 +395,7 @@ def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
     spans = result.files[result.files["error"].isna()][["file", "start", "end"]]
     parts = result.daily.merge(spans, on="file", how="left")
     parts["file"] = parts["file"].map(lambda f: Path(f).name)
-    return {"sitting": _combine_days(result.daily, valid_day)}, files, parts
+    return files, parts
 
 
 #: Part-days of every device file imported into a study folder, so that a later import can add a
@@ -528,7 +531,7 @@ def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str =
     notes = [str(w.message) for w in caught] + export.notes
     ids = sorted({str(i) for t in tables.values() for i in t["participant_id"]})
     files = pd.DataFrame([(pid, "redcap", paths[0].name, "") for pid in ids],
-                         columns=["participant_id", "source", "file", "warning"])
+                         columns=_LOG_COLUMNS)
     if notes and ids:
         files.loc[0, "warning"] = "; ".join(notes)
     spec = load_mapping(mapping)[0]
@@ -565,16 +568,8 @@ def _import_strength(inputs: list[str], *, folder: Path, test: str | None = None
         files += [(pid, "strength", path.name, "") for pid in trials["participant_id"].unique()]
     trials = pd.concat(rows, ignore_index=True)
     trials["session"] = _number_sessions(trials, _old_table(folder, "strength"), "strength")
-    table = strength_rows(trials)
-    key = list(CODEBOOK["strength"].key)
-    dup = table.duplicated(key, keep=False)
-    if dup.any():
-        row = table[dup].iloc[0]
-        raise InputError(f"participant {row['participant_id']}, session {row['session']}, "
-                         f"{row['test']} {row['side']} trial {row['trial']} comes from more than "
-                         "one file; import each trial once.")
-    return {"strength": table}, pd.DataFrame(files, columns=["participant_id", "source", "file",
-                                                             "warning"])
+    # a trial in two files is refused by _refuse_duplicate_keys, as for every source
+    return {"strength": strength_rows(trials)}, pd.DataFrame(files, columns=_LOG_COLUMNS)
 
 
 def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
@@ -621,7 +616,7 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
         files += [(str(pid), "emg", Path(p).name, note)
                   for pid, p in zip(manifest["participant_id"], manifest["path"])]
     return ({"activation": pd.concat(parts, ignore_index=True)},
-            pd.DataFrame(files, columns=["participant_id", "source", "file", "warning"]))
+            pd.DataFrame(files, columns=_LOG_COLUMNS))
 
 
 def _is_own_file(path: Path) -> bool:
