@@ -15,6 +15,7 @@ from .analytic_power import (
     sample_size_two_rates,
 )
 from .associations import dose_response, natural_spline_basis, partial_correlation, sitting_strength
+from .count_mixed import count_mixed_model
 from .counts import compare_count_models, count_model, predict_rates
 from .incidence import incidence, rate_ratio
 from .logistic import detect_separation, logistic_model
@@ -30,6 +31,7 @@ __all__ = [
     "Result",
     "bland_altman",
     "compare_count_models",
+    "count_mixed_model",
     "count_model",
     "cox_model",
     "detect_separation",
