@@ -222,20 +222,23 @@ def _kill_descendants() -> None:
 
 
 @contextlib.contextmanager
-def local_process_pool(max_workers: int) -> Iterator[ProcessPoolExecutor]:
+def local_process_pool(max_workers: int, *,
+                       max_tasks_per_child: int | None = None) -> Iterator[ProcessPoolExecutor]:
     """A pool of worker processes that end when this process ends or leaves the block early.
 
     The workers start from a fork server (spawned on Windows), ignore Ctrl-C (this process
     handles it) and watch a pipe from this process: when it closes, because this process was
     killed or the block was left by an exception (a Ctrl-C, a failure), each worker kills the
     processes it started and exits, instead of running on and writing files.
+    ``max_tasks_per_child=1`` gives every task a new process.
     """
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn" if os.name == "nt" else "forkserver")
     alive, keep = ctx.Pipe(duplex=False)
     pool = ProcessPoolExecutor(max_workers=max_workers, mp_context=ctx,
-                               initializer=_watch_parent, initargs=(alive,))
+                               initializer=_watch_parent, initargs=(alive,),
+                               max_tasks_per_child=max_tasks_per_child)
     try:
         yield pool
     except BaseException:

@@ -16,7 +16,7 @@ from pathlib import Path
 from .._files import owned_files
 from .writers import RECORDS_DIR
 
-#: Set to ``"1"`` in the notebook kernels of a report run with ``--overwrite``.
+#: Set to ``"1"`` in the notebook processes of a report run with ``--overwrite``.
 OVERWRITE_ENV = "GLUTE_STUDY_REPORT_OVERWRITE"
 
 
@@ -44,5 +44,5 @@ def record_files(path: Path) -> set[str] | None:
 
 
 def overwrite_asked() -> bool:
-    """Whether this kernel runs for a report given ``--overwrite``."""
+    """Whether this notebook runs for a report given ``--overwrite``."""
     return os.environ.get(OVERWRITE_ENV) == "1"

@@ -10,12 +10,10 @@ the parameters, of the input data files and of the package code.
 from __future__ import annotations
 
 import ast
-import asyncio
 import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import as_completed
@@ -44,9 +42,6 @@ __all__ = ["NOTEBOOKS_DIR", "ReportError", "RunSummary", "find_notebooks", "run_
 
 #: The study notebooks shipped with the project.
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-
-#: Kernel the notebooks run in: the ``python3`` kernel of the Python running the report.
-KERNEL_NAME = "python3"
 
 KEYS_DIR = Path("_cache") / "keys"
 
@@ -203,10 +198,11 @@ def _failure_message(nb: Any, job: _Job, error: BaseException) -> str:
 
 
 def _execute(job: _Job) -> str | None:
-    """Run one notebook; return None on success, else the failure message."""
+    """Run one notebook (in a worker process of its own); return None on success, else the
+    failure message."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    from .executor import CellTimeout, execute_notebook
 
     started = time.perf_counter()
     stem = job.path.stem
@@ -217,25 +213,13 @@ def _execute(job: _Job) -> str | None:
     injected.metadata["tags"] = ["injected-parameters"]
     injected.id = "injected-parameters"
     nb.cells.insert(index + 1, injected)
-    from traitlets.config import Config
-
     message = None
-    # IPC sockets in a private, short-named folder: no TCP ports to race for, nothing on the
-    # network (and socket paths stay under the 107-character limit).
-    with tempfile.TemporaryDirectory(prefix="gs-kernel-") as sockets:
-        config = Config()
-        config.KernelManager.transport = "ipc"
-        config.KernelManager.ip = str(Path(sockets) / "k")
-        client = NotebookClient(
-            nb, config=config, kernel_name=KERNEL_NAME, timeout=900, record_timing=False,
-            resources={"metadata": {"path": str(job.path.parent)}},
-        )
-        try:
-            # Our own event loop, closed afterwards (nbclient's sync wrapper leaves one open
-            # per worker thread).
-            asyncio.run(client.async_execute(env=_kernel_env(overwrite=job.overwrite)))
-        except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as error:
-            message = _failure_message(nb, job, error)
+    try:
+        env = _notebook_env(overwrite=job.overwrite)
+        if not execute_notebook(nb, cwd=job.path.parent, env=env):
+            message = _failure_message(nb, job, RuntimeError("a cell raised"))
+    except CellTimeout as error:
+        message = _failure_message(nb, job, error)
     executed = time.perf_counter()
     with replacing(job.out / f"{stem}.ipynb") as tmp:
         nbformat.write(nb, tmp)
@@ -248,15 +232,35 @@ def _execute(job: _Job) -> str | None:
     return message
 
 
-def _kernel_env(*, overwrite: bool = False) -> dict[str, str]:
-    env = dict(os.environ)
-    env[OVERWRITE_ENV] = "1" if overwrite else "0"  # may the notebook replace others' files?
-    # The kernel imports the very glute_study this runner hashed for the cache key.
-    source = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join([source, *filter(None, [env.get("PYTHONPATH")])])
-    env.update({"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-                "SOURCE_DATE_EPOCH": "0", "TQDM_DISABLE": "1"})
-    return env
+def _notebook_env(*, overwrite: bool = False) -> dict[str, str]:
+    """What the notebook's process sets in its environment before the first cell."""
+    return {OVERWRITE_ENV: "1" if overwrite else "0",  # may the notebook replace others' files?
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "SOURCE_DATE_EPOCH": "0",
+            "TQDM_DISABLE": "1"}
+
+
+def _start_fork_server() -> None:
+    """Start the fork server the notebook workers are forked from, with the scientific stack
+    imported (:mod:`._preload`) and string hashing fixed (``PYTHONHASHSEED=0``), so that every
+    run orders sets alike. It inherits this process's ``sys.path``, so the workers import the
+    very glute_study the cache key hashed. Nothing happens where the server runs already (a
+    pool started it earlier in this process) or where there is none (Windows spawns)."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if os.name == "nt":
+        return
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["glute_study.report._preload"])
+    saved = os.environ.get("PYTHONHASHSEED")
+    os.environ["PYTHONHASHSEED"] = "0"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if saved is None:
+            del os.environ["PYTHONHASHSEED"]
+        else:
+            os.environ["PYTHONHASHSEED"] = saved
 
 
 def _write_notebook_html(nb: Any, path: Path) -> None:
@@ -307,11 +311,12 @@ def run_report(
     """Execute the study notebooks into the report folder ``out``.
 
     Parameters, and the study in ``study_dir`` (with :func:`~glute_study.load_study`), are
-    checked before anything runs. Independent notebooks run two at a time, each
-    in its own kernel. A notebook whose cache key (its source, the parameters, the input data
-    hashes and the package code hash) is unchanged is not run again unless ``force``. A failing
-    notebook stops the report (running ones finish, the others are cancelled): the partly
-    executed notebook is kept and :class:`ReportError` names the notebook and the cell.
+    checked before anything runs. Independent notebooks run two at a time, each in a new
+    process and a new IPython shell (:mod:`glute_study.report.executor`). A notebook whose
+    cache key (its source, the parameters, the input data hashes and the package code hash) is
+    unchanged is not run again unless ``force``. A failing notebook stops the report (running
+    ones finish, the others are cancelled): the partly executed notebook is kept and
+    :class:`ReportError` names the notebook and the cell.
 
     Parameters
     ----------
@@ -419,20 +424,22 @@ def run_report(
 
 
 def _run_jobs(jobs: list[_Job], *, progress: bool | None) -> list[str]:
-    """Run the notebooks two at a time, each driven from its own worker process.
+    """Run the notebooks two at a time, each in a worker process of its own.
 
-    Separate processes keep the notebook clients (their event loops and ZeroMQ sockets) apart.
-    After a failure, notebooks not yet started are cancelled; running ones finish. When this
-    process is killed or interrupted, the workers stop their kernels and exit, writing nothing
-    more.
+    A worker runs one notebook and ends, so no notebook sees another's namespace, figures or
+    matplotlib settings. After a failure, notebooks not yet started are cancelled; running ones
+    finish. When this process is killed or interrupted, the workers stop what they started and
+    exit, writing nothing more.
     """
     if not jobs:
         return []
     failures = []
     bar = _progress_bar(len(jobs), progress, "notebooks")
     try:
-        # Workers that end, with their kernels, when this process is killed or interrupted.
-        with local_process_pool(min(2, len(jobs))) as pool:
+        # One fresh process per notebook, forked from a server that has the imports; workers
+        # end, with what they started, when this process is killed or interrupted.
+        _start_fork_server()
+        with local_process_pool(min(2, len(jobs)), max_tasks_per_child=1) as pool:
             futures = {pool.submit(_execute, job): job for job in jobs}
             for future in as_completed(futures):
                 if future.cancelled():
