@@ -2,9 +2,11 @@
 
 :func:`qc_report` counts, per participant, what came in (files per source) and what it gives
 (device days, valid days, mean waking wear on valid days, strength trials, EMG trials, exposure
-sessions, cramps), and collects the warnings raised while importing. A participant is flagged
-``check`` when a warning was raised or the device data hold fewer valid days than
-``min_valid_days`` (4, the common rule for sitting; 6-8 days are needed for a reliable mean).
+sessions, cramps), and collects the warnings raised while importing. Device days are those of the
+one device the analysis uses, the first of the codebook's ``DEVICE_INSTRUMENTS`` with a valid day
+(a participant's other devices are named, not added up). A participant is flagged ``check``
+when a warning was raised or that device holds fewer valid days than ``min_valid_days`` (4, the
+common rule for sitting; 6-8 days are needed for a reliable mean).
 :func:`render_qc` writes it as Markdown or HTML for people to read.
 """
 
@@ -17,6 +19,7 @@ import pandas as pd
 
 from .._checks import check_one_of
 from .._escape import html_text, markdown_cell
+from ..codebook import DEVICE_INSTRUMENTS
 
 __all__ = ["QC_COLUMNS", "qc_report", "render_qc"]
 
@@ -99,13 +102,27 @@ def qc_report(
         return frame["participant_id"].astype(str).value_counts().reindex(ids, fill_value=0)
 
     sitting = tables.get("sitting")
+    device: dict[str, str] = {}  # the device whose days count, per participant
+    unused: dict[str, list[str]] = {}  # the participant's other devices
     if sitting is not None and not sitting.empty:
         sitting = sitting.assign(**{c: sitting.get(c, d) for c, d in (
             ("instrument", ""), ("valid_day", False), ("wear_h", np.nan), ("sitting_h", np.nan))})
         dev = sitting[sitting["instrument"].astype(str) != "self_report"].copy()
         dev["participant_id"] = dev["participant_id"].astype(str)
+        dev["instrument"] = dev["instrument"].astype(str)
         flag = dev["valid_day"].astype("object").map(lambda v: v is True or v == 1
                                                     or str(v).lower() == "true")
+        # One device per participant counts, as in the analysis: the first of the codebook's
+        # DEVICE_INSTRUMENTS with a valid day (the first with any day when none is valid).
+        order = [*DEVICE_INSTRUMENTS, *sorted(set(dev["instrument"]) - set(DEVICE_INSTRUMENTS))]
+        rank = dev["instrument"].map({name: i for i, name in enumerate(order)})
+        by_pid = rank.groupby(dev["participant_id"])
+        chosen = rank.where(flag).groupby(dev["participant_id"]).min().fillna(by_pid.min())
+        used = (rank == dev["participant_id"].map(chosen)).to_numpy()
+        for pid, names in dev.groupby("participant_id")["instrument"]:
+            device[pid] = order[int(chosen[pid])]
+            unused[pid] = sorted(set(names) - {device[pid]})
+        dev, flag = dev[used], flag[used]
         valid = dev[flag.to_numpy(dtype=bool)]
         out["device_days"] = out["participant_id"].map(dev.groupby("participant_id").size())
         out["valid_days"] = out["participant_id"].map(valid.groupby("participant_id").size())
@@ -144,8 +161,10 @@ def qc_report(
     has_device = out["device_days"] > 0
     for pid, valid_days in zip(out["participant_id"][has_device], out["valid_days"][has_device]):
         if valid_days < min_valid_days:
+            which = (f" ({device[pid]}; {', '.join(unused[pid])} days are not used)"
+                     if unused.get(pid) else "")
             messages[pid].append(f"{valid_days} valid device day(s), fewer than "
-                                 f"{min_valid_days}")
+                                 f"{min_valid_days}{which}")
     out["warnings"] = [len(messages[p]) for p in out["participant_id"]]
     out["status"] = np.where(out["warnings"] > 0, "check", "ok")
     out["messages"] = ["; ".join(messages[p]) for p in out["participant_id"]]

@@ -80,3 +80,21 @@ def test_multi_line_warnings_keep_one_markdown_row_each():
     page = render_qc(qc_report({}, files=files))
     rows = [line for line in page.splitlines() if line.startswith("| P1")]
     assert len(rows) == 1 and rows[0].endswith("a.csv: line one line two &#124; pipe |")
+
+
+def test_valid_days_are_those_of_the_device_the_analysis_uses():
+    # 2 valid activPAL days and 3 valid ActiGraph days were added up to 5 valid days, 'ok';
+    # the analysis uses one device (activPAL, the first with a valid day) and so leaves this
+    # athlete's sitting missing below 4 valid days
+    days = pd.date_range("2026-03-02", periods=3)
+    sitting = pd.DataFrame({
+        "participant_id": "A", "date": [*days[:2], *days],
+        "instrument": ["activpal"] * 2 + ["actigraph"] * 3,
+        "sitting_h": [9.0, 8.0, 7.0, 6.0, 5.0], "wear_h": [15.0, 14.0, 13.0, 12.0, 11.0],
+        "valid_day": True})
+    qc = qc_report({"sitting": sitting}).set_index("participant_id")
+    assert qc.loc["A", ["device_days", "valid_days"]].tolist() == [2, 2]
+    assert qc.loc["A", "wear_h_valid_day"] == pytest.approx(14.5, rel=1e-12)
+    assert qc.loc["A", "status"] == "check"
+    assert ("2 valid device day(s), fewer than 4 (activpal; actigraph days are not used)"
+            in qc.loc["A", "messages"])
