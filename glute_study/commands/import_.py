@@ -16,7 +16,7 @@ _OPTIONS = ("id_pattern", "valid_day", "skip_bad", "mapping", "keep", "test", "l
             "method", "emg_root")
 _DEVICE_OPTION_HELP = (
     "device files: NAME=VALUE for the daily summary, repeatable. activpal (sitting_summary): "
-    "sitting_codes=0,5 in_bed_codes=3.1 nonwear_codes=4; actigraph (actigraph_daily): "
+    "sitting_codes=0,5 in_bed_codes=3.1 (or none) nonwear_codes=4; actigraph (actigraph_daily): "
     "nonwear_method=choi|troiano|none, posture=counts|inclinometer, cutpoint=100; accel "
     "(thigh_posture): sitting_angle_deg=45, min_bout_s=10, long_axis=x, epoch_s=1, "
     "nonwear_min=90|none")
@@ -94,7 +94,7 @@ def _value(text: str) -> object:
 
 
 def device_options(pairs: list[str]) -> dict[str, object]:
-    """``--option NAME=VALUE`` pairs as keyword options.
+    """``--option NAME=VALUE`` pairs as keyword options (a ``*_codes`` option is always a tuple).
 
     Examples
     --------
@@ -113,7 +113,10 @@ def device_options(pairs: list[str]) -> dict[str, object]:
         if name in ("valid_day", "participant_id"):
             raise InputError(f"--option {pair!r}: {name} is not set here (use --valid-day; the "
                              "participant id comes from the file name, see --id-pattern).")
-        out[name] = _value(value)
+        value = _value(value)
+        if name.endswith("_codes"):  # a list of codes: one code, or none, is a list too
+            value = () if value is None else value if isinstance(value, tuple) else (value,)
+        out[name] = value
     return out
 
 

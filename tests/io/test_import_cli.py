@@ -644,3 +644,21 @@ def test_a_test_between_two_sessions_is_refused_naming_the_later_session(tmp_pat
                                               r"on 2026-05-30, already in the study"):
         _run("strength", str(_strength_file(tmp_path / "c.csv", "2026-04-15", 450)),
              "--out", str(folder))
+
+
+def test_a_code_list_option_may_hold_one_code_or_none(tmp_path):
+    # --option sitting_codes=0 was the number 0 and in_bed_codes=none was None, both refused
+    # as 'must be activity codes', blamed on the events file
+    assert import_.device_options(["sitting_codes=0", "in_bed_codes=none",
+                                   "nonwear_codes=4,5"]) == {
+        "sitting_codes": (0.0,), "in_bed_codes": (), "nonwear_codes": (4.0, 5.0)}
+    folder = tmp_path / "s"
+    hourly = "\n".join(f"{45292.0 + i / 24:.10f},0,3600,{3.1 if i < 8 else i % 2}"
+                       for i in range(24))
+    (tmp_path / "P1.csv").write_text(_ACTIVPAL_HEAD + hourly + "\n")
+    _run("activpal", str(tmp_path / "P1.csv"), "--out", str(folder), "--scheduler", "serial",
+         "--option", "sitting_codes=0", "--option", "in_bed_codes=none")
+    day = pd.read_csv(folder / "sitting.csv").iloc[0]
+    assert day["sitting_h"] == 8.0  # the hours coded 0
+    # 3.1 no longer in bed: the 8 hours in bed are lying awake, waking wear
+    assert day["wear_h"] == 24.0
