@@ -24,7 +24,10 @@ The model (every number is an assumption the user can change; defaults follow
   at most one, and each team multiplies both cramp rates by ``exp(u)``, ``u`` normal with SD
   ``team_sd`` on the log-rate scale, on top of the athlete's gamma frailty. ``trial="cluster"``
   randomises whole teams (half of them to glute training) instead of athletes.
-  :func:`team_icc` gives the intracluster correlation this implies. Team quantities come from
+  :func:`team_icc` gives the intracluster correlation this implies. With the log link the team
+  effect, independent of the covariates and the arm, multiplies every rate alike, so each rate
+  ratio of :meth:`Effects.truth` holds both given the team (mixed models) and averaged over
+  teams (GEE, cluster-robust standard errors). Team quantities come from
   their own random stream (a child of the seed), so a study without teams is drawn exactly as
   before teams existed, and adding teams changes nothing but the team column and the cramps.
 * ``scenario="null"`` removes every arrow of the claim (sitting -> glute, sitting -> onset,
@@ -340,7 +343,8 @@ def team_icc(team_sd: float, *, theta: float, mean_count: float | None = None) -
         Shape of the athlete's gamma frailty (the negative-binomial ``theta``).
     mean_count : float, optional
         ``m``, the expected count of an athlete in a typical team (``u = 0``) with frailty 1,
-        for example the mean of rate x exposure hours. Without it the latent (log-rate) ICC.
+        for example the mean of rate x exposure hours (or a mean observed count divided by
+        ``exp(team_sd² / 2)``). Without it the latent (log-rate) ICC.
 
     Returns
     -------

@@ -155,8 +155,8 @@ class Study:
         measurements stay missing, never zero. What is left out is in :attr:`exclusions`.
         ``team`` (the participant's club or squad, the cluster of analyses by team) is a column
         only when the study records a team for at least one participant: a study without
-        teams has no ``team`` column, so ``cluster="team"`` fails with a clear error instead of
-        silently treating everyone as unclustered.
+        teams has no ``team`` column (rather than an all-missing one), so an analysis by team
+        finds no column to use instead of a column that drops every row.
 
         Parameters
         ----------
