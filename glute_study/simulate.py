@@ -328,12 +328,13 @@ def _teams(rng: np.random.Generator, shape: tuple[int, int], n_teams: int, team_
     return team, effect, team_arm
 
 
-def team_icc(team_sd: float, *, theta: float, mean_count: float | None = None) -> float:
+def team_icc(team_sd: float, *, theta: float, expected=None) -> float:
     """The intracluster correlation a team effect implies in the simulator's cramp model.
 
-    The model: athlete ``i`` of team ``t`` has ``Y | f, u ~ Poisson(m f exp(u_t))`` with a gamma
-    frailty ``f`` (shape ``theta``, mean 1, variance ``1/theta``) and a team effect
-    ``u_t ~ N(0, team_sd²)`` shared by the team.
+    The model: athlete ``i`` of team ``t`` has ``Y | f, u ~ Poisson(mu_i f exp(u_t))`` with an
+    expected count ``mu_i`` (rate x exposure hours in a typical team, ``u = 0``, frailty 1), a
+    gamma frailty ``f`` (shape ``theta``, mean 1, variance ``1/theta``) and a team effect
+    ``u_t ~ N(0, team_sd²)`` shared by the team, athletes dealt into teams at random.
 
     Parameters
     ----------
@@ -341,52 +342,61 @@ def team_icc(team_sd: float, *, theta: float, mean_count: float | None = None) -
         SD of the team effect on the log rate (``sigma``).
     theta : float
         Shape of the athlete's gamma frailty (the negative-binomial ``theta``).
-    mean_count : float, optional
-        ``m``, the expected count of an athlete in a typical team (``u = 0``) with frailty 1,
-        for example the mean of rate x exposure hours (or a mean observed count divided by
-        ``exp(team_sd² / 2)``). Without it the latent (log-rate) ICC.
+    expected : float or array-like, optional
+        ``mu``: one expected count for every athlete, or each athlete's. A mean observed count
+        divided by ``exp(team_sd² / 2)`` estimates a single one. Without it the latent
+        (log-rate) ICC.
 
     Returns
     -------
     float
-        Latent scale (``mean_count=None``): the correlation of two team-mates' log rates
+        Latent scale (``expected=None``): the correlation of two team-mates' log rates
         ``u + log f``,
 
         ``ICC = sigma² / (sigma² + psi1(theta))``,
 
         where ``psi1`` is the trigamma function, the variance of ``log f``.
-        Count scale: the correlation of two team-mates' counts with the same ``m``,
+        Count scale: the correlation of the counts of two athletes drawn from one team, with
+        ``M1 = mean(mu)`` and ``M2 = mean(mu²)`` over the athletes,
 
-        ``ICC = m² e^(sigma²) (e^(sigma²) - 1) / (m e^(sigma²/2)
-        + m² [(1 + 1/theta) e^(2 sigma²) - e^(sigma²)])``,
+        ``ICC = M1² e^(sigma²) (e^(sigma²) - 1) / (M1 e^(sigma²/2)
+        + M2 (1 + 1/theta) e^(2 sigma²) - M1² e^(sigma²))``,
 
-        the numerator being ``Cov(Y_i, Y_j)`` and the denominator ``Var(Y_i)`` (Poisson
-        variance plus the variance of the rate). The design effect of a cluster of ``k``
-        athletes is ``1 + (k - 1) ICC``.
+        the numerator being ``Cov(Y_i, Y_j)`` and the denominator ``Var(Y_i)`` (the Poisson
+        variance plus the variance of the rate, which includes the spread of ``mu``); with one
+        ``mu`` for all, ``M2 = M1²``. This is the ICC that a one-way ANOVA estimate from the
+        athletes' counts recovers; the design effect of teams of ``k`` athletes is
+        ``1 + (k - 1) ICC``.
 
     Examples
     --------
     >>> round(team_icc(0.5, theta=0.8), 4)
     0.0981
-    >>> round(team_icc(0.5, theta=0.8, mean_count=1.3), 4)
+    >>> round(team_icc(0.5, theta=0.8, expected=1.3), 4)
     0.1106
-    >>> team_icc(0.0, theta=0.8, mean_count=1.3)
+    >>> round(team_icc(0.5, theta=0.8, expected=[0.3, 1.3, 2.3]), 4)  # same mean, more spread
+    0.0766
+    >>> team_icc(0.0, theta=0.8, expected=1.3)
     0.0
     """
     sigma2 = float(team_sd) ** 2
-    if mean_count is None:
+    if expected is None:
         return sigma2 / (sigma2 + float(polygamma(1, theta)))
-    m = float(mean_count)
-    cov = m**2 * math.exp(sigma2) * math.expm1(sigma2)
-    var = m * math.exp(sigma2 / 2) + m**2 * ((1 + 1 / theta) * math.exp(2 * sigma2)
-                                              - math.exp(sigma2))
+    mu = np.asarray(expected, dtype=float)
+    m1, m2 = float(mu.mean()), float((mu**2).mean())
+    cov = m1**2 * math.exp(sigma2) * math.expm1(sigma2)
+    var = (m1 * math.exp(sigma2 / 2) + m2 * (1 + 1 / theta) * math.exp(2 * sigma2)
+           - m1**2 * math.exp(sigma2))
     return cov / var if var > 0 else 0.0
 
 
 def _team_truth(cluster: bool, trial, n_teams: int, team_sd: float, names, effect, fx: Effects,
-                mean_ham: float, mean_all: float) -> dict:
-    """What a study with teams records of them in ``truth``."""
+                expected_ham: np.ndarray, expected_all: np.ndarray) -> dict:
+    """What a study with teams records of them in ``truth``; ``expected_*`` are the expected
+    counts of the athletes with exposure (typical team, frailty 1)."""
     theta = fx.dispersion_theta
+    mean_ham = float(expected_ham.mean()) if len(expected_ham) else 0.0
+    mean_all = float(expected_all.mean()) if len(expected_all) else 0.0
     return {
         "design": "cluster" if cluster else ("individual" if trial else "observational"),
         "n_teams": n_teams,
@@ -395,13 +405,19 @@ def _team_truth(cluster: bool, trial, n_teams: int, team_sd: float, names, effec
         "icc_log_rate": team_icc(team_sd, theta=theta),
         "mean_expected_hamstring_cramps": mean_ham,
         "mean_expected_cramps": mean_all,
-        "icc_hamstring_cramps": team_icc(team_sd, theta=theta, mean_count=mean_ham),
-        "icc_cramps": team_icc(team_sd, theta=theta, mean_count=mean_all),
-        "icc_note": "icc_log_rate = sd² / (sd² + trigamma(theta)); icc_<count> is the "
-        "correlation of two team-mates' counts at the cohort's mean expected count m (typical "
-        "team, frailty 1): m² e^(sd²)(e^(sd²) - 1) / (m e^(sd²/2) + m² ((1 + 1/theta) "
-        "e^(2 sd²) - e^(sd²))). The team effect is not centred: the marginal mean rate is "
-        "e^(sd²/2) times the rate of a typical team.",
+        "icc_hamstring_cramps": team_icc(team_sd, theta=theta, expected=expected_ham)
+        if len(expected_ham) else 0.0,
+        "icc_cramps": team_icc(team_sd, theta=theta, expected=expected_all)
+        if len(expected_all) else 0.0,
+        "icc_hamstring_cramps_at_mean": team_icc(team_sd, theta=theta, expected=mean_ham),
+        "icc_cramps_at_mean": team_icc(team_sd, theta=theta, expected=mean_all),
+        "icc_note": "icc_log_rate = sd² / (sd² + trigamma(theta)). icc_<count> is the "
+        "correlation of the counts of two athletes of one team, over this cohort's athletes "
+        "with exposure, from their expected counts mu (typical team, frailty 1), M1 = mean(mu), "
+        "M2 = mean(mu²): M1² e^(sd²)(e^(sd²) - 1) / (M1 e^(sd²/2) + M2 (1 + 1/theta) "
+        "e^(2 sd²) - M1² e^(sd²)); icc_<count>_at_mean puts every athlete at M1 (M2 = M1²), "
+        "as for athletes alike in covariates and exposure. The team effect is not centred: "
+        "the mean rate is e^(sd²/2) times the rate of a typical team.",
     }
 
 
@@ -556,8 +572,10 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         (``"individual"``, ``"cluster"`` or ``"observational"``), ``n_teams``, ``team_sd``,
         ``team_effects`` (team name to its drawn effect on the log rate), the intracluster
         correlations ``icc_log_rate``, ``icc_hamstring_cramps`` and ``icc_cramps`` (see
-        :func:`team_icc`; the count ICCs at the cohort's ``mean_expected_hamstring_cramps``
-        and ``mean_expected_cramps``) and ``icc_note`` (the formulas).
+        :func:`team_icc`: the count ICCs over this cohort's athletes and their expected
+        counts), ``icc_hamstring_cramps_at_mean`` and ``icc_cramps_at_mean`` (every athlete at
+        the cohort's ``mean_expected_hamstring_cramps`` or ``mean_expected_cramps``) and
+        ``icc_note`` (the formulas).
 
     Examples
     --------
@@ -638,11 +656,9 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
              "note": "Every effect is an assumption of the simulator, not a finding."}
     if team is not None:
         exposed = exposure_h > 0
-        mean_ham = float((ham_rate * exposure_h)[exposed].mean()) if exposed.any() else 0.0
-        mean_all = (float(((ham_rate + other_rate) * exposure_h)[exposed].mean())
-                    if exposed.any() else 0.0)
         truth.update(_team_truth(cluster, trial, n_teams, team_sd, names, team_effect, fx,
-                                 mean_ham, mean_all))
+                                 (ham_rate * exposure_h)[exposed],
+                                 ((ham_rate + other_rate) * exposure_h)[exposed]))
     label = f"{scenario}, n={n}, seed={seed}"
     if team is not None:
         label += f", {n_teams} teams" + (", cluster trial" if cluster else "")

@@ -157,7 +157,7 @@ def test_team_icc_matches_its_closed_form_and_the_model():
     sigma, theta, m = 0.5, 0.8, 1.3
     assert team_icc(sigma, theta=theta) == pytest.approx(
         sigma**2 / (sigma**2 + float(polygamma(1, theta))), rel=1e-12)
-    assert team_icc(0.0, theta=theta) == 0.0 and team_icc(0.0, theta=theta, mean_count=m) == 0.0
+    assert team_icc(0.0, theta=theta) == 0.0 and team_icc(0.0, theta=theta, expected=m) == 0.0
     # two team-mates per team, drawn from the model itself
     rng = np.random.default_rng(20261207)
     teams = 400_000
@@ -165,10 +165,45 @@ def test_team_icc_matches_its_closed_form_and_the_model():
     frailty = rng.gamma(theta, 1 / theta, (teams, 2))
     counts = rng.poisson(m * frailty * np.exp(u)[:, None])
     observed = np.corrcoef(counts[:, 0], counts[:, 1])[0, 1]
-    assert observed == pytest.approx(team_icc(sigma, theta=theta, mean_count=m), abs=0.01)
+    assert observed == pytest.approx(team_icc(sigma, theta=theta, expected=m), abs=0.01)
     log_rate = u[:, None] + np.log(frailty)
     assert np.corrcoef(log_rate[:, 0], log_rate[:, 1])[0, 1] == pytest.approx(
         team_icc(sigma, theta=theta), abs=0.01)
+
+
+def _anova_icc(y, team):
+    """One-way ANOVA estimate of the intracluster correlation (unequal cluster sizes)."""
+    _, team = np.unique(team, return_inverse=True)
+    k, n = team.max() + 1, len(y)
+    size = np.bincount(team)
+    means = np.bincount(team, weights=y) / size
+    msb = (size * (means - y.mean()) ** 2).sum() / (k - 1)
+    msw = ((y - means[team]) ** 2).sum() / (n - k)
+    n0 = (n - (size**2).sum() / n) / (k - 1)
+    return (msb - msw) / (msb + (n0 - 1) * msw)
+
+
+def test_team_icc_with_athletes_of_different_expected_counts():
+    """The spread of expected counts (covariates, exposure) lowers the count ICC; the formula
+    with mean(mu) and mean(mu²) matches the ANOVA estimate of counts drawn from the model."""
+    rng = np.random.default_rng(7)
+    teams, size, sigma, theta = 6000, 10, 0.5, 0.8
+    mu = rng.lognormal(math.log(0.7), 0.6, teams * size)
+    team = np.repeat(np.arange(teams), size)
+    u = rng.normal(0, sigma, teams)
+    counts = rng.poisson(mu * rng.gamma(theta, 1 / theta, teams * size) * np.exp(u)[team])
+    expected = team_icc(sigma, theta=theta, expected=mu)
+    assert expected < team_icc(sigma, theta=theta, expected=mu.mean())
+    assert _anova_icc(counts, team) == pytest.approx(expected, abs=0.008)
+
+
+@pytest.mark.slow
+def test_simulated_study_icc_is_recovered_by_anova():
+    study = simulate_study(n=20000, seed=4, trial=False, n_teams=1000, team_sd=0.5)
+    table = study.analysis_table().dropna(subset=["exposure_h"])
+    for outcome in ("hamstring_cramps", "cramps"):
+        got = _anova_icc(table[outcome].to_numpy(), table["team"].to_numpy())
+        assert got == pytest.approx(study.truth[f"icc_{outcome}"], abs=0.015), outcome
 
 
 def test_truth_records_the_teams():
@@ -179,9 +214,10 @@ def test_truth_records_the_teams():
     assert all(math.isfinite(v) for v in truth["team_effects"].values())
     theta = truth["effects"]["dispersion_theta"]
     assert truth["icc_log_rate"] == team_icc(0.6, theta=theta)
-    assert truth["icc_hamstring_cramps"] == team_icc(
-        0.6, theta=theta, mean_count=truth["mean_expected_hamstring_cramps"])
-    assert truth["icc_cramps"] > truth["icc_hamstring_cramps"] > 0  # more events, higher ICC
+    assert truth["icc_hamstring_cramps_at_mean"] == team_icc(
+        0.6, theta=theta, expected=truth["mean_expected_hamstring_cramps"])
+    assert 0 < truth["icc_hamstring_cramps"] < truth["icc_hamstring_cramps_at_mean"]
+    assert truth["icc_cramps"] > truth["icc_hamstring_cramps"]  # more events, higher ICC
     assert "cluster trial" in study.metadata["name"]
 
 
