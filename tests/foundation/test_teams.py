@@ -320,3 +320,20 @@ def test_cli_simulates_a_cluster_trial(tmp_path, capsys):
     assert main(["simulate", "--n", "40", "--seed", "3", "--trial", "cluster", "--n-teams", "3",
                  "--out", str(tmp_path / "odd")]) == 1
     assert "even number of at least 4" in capsys.readouterr().err
+
+
+def test_merging_participants_keeps_teams_and_adds_no_empty_team_column(tmp_path):
+    from glute_study.study_folder import merge_tables
+
+    base = simulate_study(n=6, seed=2).participants
+    plain, teams = tmp_path / "plain", tmp_path / "teams"
+    for folder in (plain, teams):
+        folder.mkdir()
+    merge_tables(plain, {"participants": base})
+    assert "team" not in read_rows(plain, "participants")[0]
+    merge_tables(teams, {"participants": base.assign(team=["A", "A", "A", "B", "B", "B"])})
+    merge_tables(teams, {"participants": base.assign(sport="rugby")})  # a later import, no team
+    rows = read_rows(teams, "participants")
+    column = rows[0].index("team")
+    assert [r[column] for r in rows[1:]] == ["A", "A", "A", "B", "B", "B"]
+    assert load_study(teams).analysis_table()["sport"].eq("rugby").all()
