@@ -86,7 +86,14 @@ from .io.redcap_mapping import load_mapping, redcap_to_study
 from .io.strength import read_strength, strength_rows
 from .parallel import check_executor
 from .study import load_study
-from .study_folder import check_types, csv_bytes, merged_tables, read_csv_text, tables_as_text
+from .study_folder import (
+    check_types,
+    csv_bytes,
+    has_table,
+    merged_tables,
+    read_csv_text,
+    tables_as_text,
+)
 from .validate import ValidationError
 
 __all__ = ["ID_PATTERN", "SOURCES", "SOURCE_OPTIONS", "import_to_study"]
@@ -307,7 +314,7 @@ strength takes test, lever_arm_m (and out, executor).
     summary.append(f"QC report: {folder / f'{QC_REPORT}.md'} ({n_check}"
                    f" of {len(qc)} participant(s) to check)")
     study = None
-    if (folder / "participants.csv").exists():
+    if has_table(folder, "participants"):  # participants.csv, .xlsx, .csv.gz, ...
         try:
             study = load_study(folder)
         except ValidationError as err:
@@ -316,7 +323,7 @@ strength takes test, lever_arm_m (and out, executor).
         n_warn = len(study.problems)
         summary.append(f"validated {folder}: no errors, {n_warn} warning(s)")
     else:
-        summary.append(f"not validated yet: {folder} has no participants.csv (import the "
+        summary.append(f"not validated yet: {folder} has no participants table (import the "
                        "participants, e.g. REDCap demographics, then run glute-study validate)")
     return {"tables": tables, "qc": qc, "study": study, "summary": summary}
 

@@ -26,7 +26,14 @@ import numpy as np
 import pandas as pd
 
 from ._files import write_files
-from ._read import METADATA_FILE, FileProblem, read_regular
+from ._read import (
+    METADATA_FILE,
+    FileProblem,
+    is_ignored,
+    is_readable_name,
+    read_regular,
+    split_name,
+)
 from ._text import decode_bytes, open_export
 from .codebook import CODEBOOK
 from .errors import InputError, StudyReadError
@@ -34,6 +41,7 @@ from .errors import InputError, StudyReadError
 __all__ = [
     "check_types",
     "csv_bytes",
+    "has_table",
     "merge_tables",
     "merged_tables",
     "read_csv_text",
@@ -164,6 +172,42 @@ def merge_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, tup
             for name, (n_new, n_replaced, n_removed, n_total) in counts.items()}
 
 
+def _table_files(folder: Path, name: str) -> list[Path]:
+    """The files of ``folder`` the study loader reads as table ``name``, in any format it reads
+    (``sitting.csv``, ``Sitting.CSV``, ``sitting.xlsx``, ``sitting.csv.gz``, ...)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if not is_ignored(p.name)
+                  and split_name(p.name)[0] == name and is_readable_name(*split_name(p.name)[1:]))
+
+
+def has_table(folder: Path, name: str) -> bool:
+    """Whether ``folder`` holds a file the study loader reads as table ``name``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "participants.xlsx").write_bytes(b"")
+    >>> has_table(folder, "participants"), has_table(folder, "cramps")
+    (True, False)
+    """
+    return bool(_table_files(folder, name))
+
+
+def _merge_target(folder: Path, name: str) -> Path:
+    """``folder/name.csv``, refusing a table the folder keeps in another file: merging into
+    ``name.csv`` beside it would leave the study's rows out and two files for one table."""
+    target = folder / f"{name}.csv"
+    other = [p for p in _table_files(folder, name) if p.name != target.name]
+    if other:
+        raise InputError(f"{other[0]}: the import merges into {target.name}, and this study keeps "
+                         f"its {name} table in {other[0].name}; save that table as {target.name} "
+                         "(UTF-8 CSV) in its place, or import into another folder. Nothing was "
+                         "written.")
+    return target
+
+
 def merged_tables(folder: Path, tables: dict[str, pd.DataFrame],
             scope: dict[str, pd.DataFrame] | None = None,
             ) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[int, int, int, int]]]:
@@ -178,7 +222,7 @@ def merged_tables(folder: Path, tables: dict[str, pd.DataFrame],
     for name, frame in tables.items():
         table = CODEBOOK[name]
         new = table_text(frame, name)
-        path = folder / f"{name}.csv"
+        path = _merge_target(folder, name)
         if path.exists():
             old = read_csv_text(path, [k for k in table.key if k in new.columns])
         else:

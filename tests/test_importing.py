@@ -102,3 +102,43 @@ def test_one_input_may_be_a_string_or_a_path(tmp_path, given):
     # Path in the list was a TypeError from the glob expansion
     result = import_to_study("strength", given, out=tmp_path / "s")
     assert result["summary"][0].startswith("strength: 8 row(s) imported")
+
+
+@pytest.mark.parametrize("kept_as", ["strength.csv.gz", "strength.xlsx", "Strength.CSV"])
+def test_a_study_table_kept_in_another_format_is_not_written_beside(tmp_path, kept_as):
+    # the study loader reads strength.csv.gz, strength.xlsx and Strength.CSV as the strength
+    # table, but the import read and wrote only strength.csv: it wrote one beside the old file
+    # (the study's rows not merged) and the study then failed validation with two files for
+    # one table
+    import pandas as pd
+
+    folder = tmp_path / "s"
+    import_to_study("strength", TEMPLATE, out=folder)
+    old = pd.read_csv(folder / "strength.csv")
+    (folder / "strength.csv").unlink()
+    if kept_as.endswith(".xlsx"):
+        old.to_excel(folder / kept_as, sheet_name="strength", index=False)
+    else:
+        old.to_csv(folder / kept_as, index=False)
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(InputError, match=f"{kept_as}: the import merges into strength.csv"):
+        import_to_study("strength", TEMPLATE, out=folder)
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_a_participants_table_in_another_format_is_validated(tmp_path):
+    # 'not validated yet: no participants.csv' was printed for a study with participants.xlsx
+    from glute_study import simulate_study
+    from glute_study.validate import ValidationError
+
+    folder = tmp_path / "s"
+    simulate_study(n=4, seed=1).save(folder)
+    people = __import__("pandas").read_csv(folder / "participants.csv")
+    people.to_excel(folder / "participants.xlsx", sheet_name="participants", index=False)
+    (folder / "participants.csv").unlink()
+    (folder / "strength.csv").unlink()
+    try:
+        result = import_to_study("strength", TEMPLATE, out=folder)
+    except ValidationError:  # the template's P001 is no participant of the simulated study
+        return
+    assert result["study"] is not None
