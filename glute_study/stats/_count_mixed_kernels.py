@@ -64,15 +64,21 @@ class _NBTables:
         self.ymax = int(self.yi.max()) if self.yi.size else 0
         self.lgy1 = special.gammaln(y + 1.0)
 
-    def tables(self, theta: np.ndarray):
-        """theta (b,) -> (lg, dg) of shape (b, ymax + 1)."""
+    def at(self, theta: np.ndarray, idx=None):
+        """(lg, dg) at each y of the models ``idx``, for theta (b,) of those models."""
+        yi = self.yi if idx is None else self.yi[idx]
+        yi = yi.reshape(theta.size, -1)
+        if theta.size * self.ymax > 5_000_000:  # huge counts: the special functions directly
+            th = theta[:, None]
+            return (special.gammaln(yi + th) - special.gammaln(th),
+                    special.digamma(yi + th) - special.digamma(th))
         j = np.arange(self.ymax, dtype=float)
         tj = theta[:, None] + j[None, :]
         lg = np.zeros((theta.size, self.ymax + 1))
         dg = np.zeros_like(lg)
         np.cumsum(np.log(tj), axis=1, out=lg[:, 1:])
         np.cumsum(1.0 / tj, axis=1, out=dg[:, 1:])
-        return lg, dg
+        return np.take_along_axis(lg, yi, axis=1), np.take_along_axis(dg, yi, axis=1)
 
 
 def _mu(eta):
@@ -218,10 +224,7 @@ class OneGrouping:
         lg = dg = None
         lgy1 = self.tab.lgy1[idx]
         if self.negbin:
-            tlg, tdg = self.tab.tables(theta)
-            yi = self.tab.yi[idx]
-            lg = np.take_along_axis(tlg, yi, axis=1)
-            dg = np.take_along_axis(tdg, yi, axis=1)
+            lg, dg = self.tab.at(theta, idx)
 
         def gsum(v):
             return np.bincount(fr, v.ravel(), b * G).reshape(b, G)
@@ -412,8 +415,7 @@ class ManyGroupings:
         eta = eta0 + self._Av(sig, u)
         lg = dg = None
         if self.negbin:
-            tlg, tdg = self.tab.tables(np.array([theta]))
-            lg, dg = tlg[0][self.tab.yi], tdg[0][self.tab.yi]
+            lg, dg = (a[0] for a in self.tab.at(np.array([theta])))
         ll, s, w, w1, ll_t, s_t, w_t = obs_full(self.y, eta, theta, self.tab.lgy1, lg, dg)
         d, M, cho = self._factor(sig, w)
         qD = self.qD

@@ -81,7 +81,7 @@ from ._count_mixed_kernels import (
     optimise,
 )
 from ._design import _used_columns, build_design, drop_incomplete
-from ._kernels import fit_batch
+from ._kernels import fit_batch, single_threaded_blas
 from ._negbin import THETA_BOUNDARY
 from ._result import Result, format_ci, format_number, z_of
 from .counts import _MIN_EVENTS_PER_PARAMETER, _OUTCOME_PHRASES, _sentence
@@ -362,7 +362,8 @@ def fit_count_mixed_arrays(
 def _solve(prob, phi0, p, K, negbin) -> dict[str, Any]:
     """Optimise every model of ``prob``; covariance, convergence and boundaries per model."""
     lower, upper = _bounds(p, K, negbin)
-    phi, ll, g, H, u, conv, at_lo, at_hi, n_iter = optimise(prob, phi0, lower, upper)
+    with single_threaded_blas():  # small matrices: BLAS threads only spin and compete
+        phi, ll, g, H, u, conv, at_lo, at_hi, n_iter = optimise(prob, phi0, lower, upper)
     B, d = phi.shape
     cov = np.full((B, d, d), np.nan)
     pd_ok = np.zeros(B, dtype=bool)
@@ -599,7 +600,7 @@ def count_mixed_model(
     data: pd.DataFrame,
     formula: str,
     *,
-    exposure: str = "exposure_h",
+    exposure: str | None = "exposure_h",
     groups: str | tuple[str, ...] = "team",
     family: str = "negbin",
     method: str = "laplace",
@@ -615,8 +616,9 @@ def count_mixed_model(
     formula : str
         Fixed effects, ``"cramps ~ sitting_h_day + C(arm)"`` (patsy syntax); no exposure (it is
         the offset) and no random-effect terms (they come from ``groups``).
-    exposure : str
-        Column of exposure hours; ``log(exposure)`` is the offset.
+    exposure : str or None
+        Column of exposure hours; ``log(exposure)`` is the offset. ``None`` fits counts
+        without an offset (equal exposure, e.g. fixed-length periods).
     groups : str or tuple of str
         Grouping columns with a random intercept each: ``"team"``, ``("team",
         "participant_id")`` (nested with unique ids, or crossed) or ``"team/participant_id"``
@@ -681,8 +683,6 @@ def count_mixed_model(
     level = check_level(level)
     check_one_of("family", family, FAMILIES)
     check_one_of("method", method, METHODS)
-    if exposure is None:
-        raise InputError("`exposure` must name the exposure-hours column; rates need it.")
     if not isinstance(formula, str) or "~" not in formula:
         raise InputError(
             f"`formula` must be a string like 'cramps ~ sitting_h_day + age'; got {formula!r}.")
@@ -692,8 +692,9 @@ def count_mixed_model(
     grp = _groupings(groups)
     n_quad = _check_quad(method, n_quad, len(grp))
     group_cols = list(dict.fromkeys(c for _, cols in grp for c in cols))
-    require_columns(data, group_cols + [exposure], where="data")
-    used = _used_columns(data, [formula]) + [exposure] + group_cols
+    expo = [] if exposure is None else [exposure]
+    require_columns(data, group_cols + expo, where="data")
+    used = _used_columns(data, [formula]) + expo + group_cols
     complete = drop_incomplete(data, used, what="count_mixed_model", stacklevel=3)
     frame = complete.frame
     if len(frame) == 0:

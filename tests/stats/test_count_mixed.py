@@ -41,10 +41,12 @@ def _rows(res, component):
     return res.table[res.table.component == component].set_index("term")
 
 
-def _check_against(res, ref, groups, *, fe_tol=1e-4, se_tol=1e-3, sd_tol=1e-3, loglik=True):
+def _check_against(res, ref, groups, *, fe_tol=1e-4, se_tol=1e-3, sd_tol=1e-3, loglik=True,
+                   names=None):
     fixed = _rows(res, "count")
+    names = R_NAMES if names is None else names
     for rname, value in ref["fixef"].items():
-        term = R_NAMES.get(rname, rname)
+        term = names.get(rname, rname)
         assert fixed.loc[term, "coef"] == pytest.approx(value, abs=fe_tol)
         assert fixed.loc[term, "se"] == pytest.approx(ref["se"][rname], abs=se_tol)
     sds = _rows(res, "random")
@@ -83,6 +85,53 @@ def test_matches_glmmtmb(key, data, groups, family, extra):
     for g in groups:  # SE of log SD (glmmTMB's sdreport of theta_1|<group>)
         assert sds.loc[f"sd_{g}", "se"] == pytest.approx(ref["se_log_sd"][g], abs=1e-3)
     assert res.diagnostics["converged"]
+
+
+OWLS = {"(Intercept)": "Intercept", "FoodTreatmentSatiated": "C(FoodTreatment)[T.Satiated]",
+        "SexParentMale": "C(SexParent)[T.Male]",
+        "FoodTreatmentSatiated:SexParentMale":
+            "C(FoodTreatment)[T.Satiated]:C(SexParent)[T.Male]"}
+EPIL = {"(Intercept)": "Intercept", "trtprogabide": "C(trt)[T.progabide]",
+        "lbase:trtprogabide": "lbase:C(trt)[T.progabide]"}
+
+
+@pytest.mark.parametrize(("key", "family"), [("owls_nb", "negbin"), ("owls_pois", "poisson")])
+def test_owls_as_glmmtmb(key, family):
+    # R: glmmTMB(SiblingNegotiation ~ FoodTreatment * SexParent + offset(log(BroodSize)) +
+    #            (1 | Nest), data = Owls, family = nbinom2 / poisson)   (Brooks et al. 2017)
+    res = count_mixed_model(_data("published_owls"),
+                            "SiblingNegotiation ~ C(FoodTreatment) * C(SexParent)",
+                            exposure="BroodSize", groups="Nest", family=family)
+    _check_against(res, R[key], ("Nest",), names=OWLS)
+    assert res.table.set_index("term").loc["sd_Nest", "se"] == pytest.approx(
+        R[key]["se_log_sd"]["Nest"], abs=1e-3)
+
+
+def test_grouseticks_three_groupings_as_glmmtmb():
+    # R: glmmTMB(TICKS ~ YEAR + cHEIGHT + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION),
+    #            data = grouseticks, family = poisson)   (lme4's grouse ticks, Elston et al. 2001)
+    groups = ("BROOD", "INDEX", "LOCATION")
+    res = count_mixed_model(_data("published_grouseticks"), "TICKS ~ C(YEAR) + cHEIGHT",
+                            exposure=None, groups=groups, family="poisson")
+    _check_against(res, R["grouse_pois"], groups,
+                   names={"(Intercept)": "Intercept", "YEAR96": "C(YEAR)[T.96]",
+                          "YEAR97": "C(YEAR)[T.97]"})
+    sds = _rows(res, "random")
+    for g in groups:
+        assert sds.loc[f"sd_{g}", "se"] == pytest.approx(R["grouse_pois"]["se_log_sd"][g],
+                                                          abs=1e-3)
+
+
+@pytest.mark.parametrize(("key", "family", "kwargs"), [
+    ("epil_pois", "poisson", {}), ("epil_nb", "negbin", {}),
+    ("glmer_epil_agq1", "poisson", {}),
+    ("glmer_epil_agq10", "poisson", {"method": "aghq", "n_quad": 10})])
+def test_epilepsy_as_glmmtmb_and_glmer(key, family, kwargs):
+    # R: glmmTMB(y ~ lbase * trt + lage + V4 + (1 | subject), data = MASS::epil,
+    #            family = poisson / nbinom2); glmer(..., poisson, nAGQ = 1 / 10)
+    res = count_mixed_model(_data("published_epil"), "y ~ lbase * C(trt) + lage + V4",
+                            exposure=None, groups="subject", family=family, **kwargs)
+    _check_against(res, R[key], ("subject",), names=EPIL, loglik="agq10" not in key)
 
 
 def test_boundary_sd_is_zero_and_warned():
@@ -179,14 +228,16 @@ def test_one_grouping_gradient_is_exact(n_quad, negbin):
 
 
 @pytest.mark.parametrize("negbin", [True, False])
-def test_many_groupings_gradient_is_exact(negbin):
+@pytest.mark.parametrize("groups", [("team", "participant_id"), ("team", "participant_id",
+                                                                 "period")])
+def test_many_groupings_gradient_is_exact(negbin, groups):
     d = _data("nested_nb")
     X = np.column_stack([np.ones(len(d)), d.sitting_h_day, d.period])
-    c1, l1 = pd.factorize(d.team)
-    c2, l2 = pd.factorize(d.participant_id)
+    codes = [pd.factorize(d[g]) for g in groups]
     prob = ManyGroupings(d.cramps.to_numpy(float), X, np.log(d.exposure_h.to_numpy()),
-                         [c1, c2], [len(l1), len(l2)], negbin)
-    phi = np.array([[-4.0, 0.05, -0.15, np.log(0.4), np.log(0.5), np.log(3.0)][: prob.d]])
+                         [c for c, _ in codes], [len(lv) for _, lv in codes], negbin)
+    sds = np.log([0.4, 0.5, 0.3][: len(groups)])
+    phi = np.array([[-4.0, 0.05, -0.15, *sds, np.log(3.0)][: prob.d]])
     _, grad, u = prob.eval(phi, [0], np.zeros(prob.u_shape(1)))
     num = [(prob.eval(phi + e, [0], u)[0][0] - prob.eval(phi - e, [0], u)[0][0]) / 2e-6
            for e in 1e-6 * np.eye(prob.d)[:, None, :]]
@@ -207,6 +258,25 @@ def test_batch_equals_single_fits():
         assert_allclose(batch.se[r], one.se[:2], atol=1e-6)
         assert batch.sd[r] == pytest.approx(one.sd[0], abs=1e-6)
         assert batch.converged[r] == one.converged
+
+
+def test_large_counts():
+    rng = np.random.default_rng(3)
+    team = np.repeat(np.arange(20), 10)
+    mu = np.exp(7 + rng.normal(0, 0.3, 20)[team])
+    y = rng.negative_binomial(5, 5 / (5 + mu))
+    fit = fit_count_mixed_arrays(y, np.ones((200, 1)), np.zeros(200), team)
+    assert y.max() > 4000 and fit.converged
+    # the special-function path for huge counts gives the same likelihood as the tables
+    prob = OneGrouping(y[None].astype(float), np.ones((200, 1)), np.zeros((1, 200)), team, 20,
+                       True)
+    phi = fit.params[None]
+    lg_tab = prob.tab.at(np.array([5.0]))
+    prob.tab.ymax = 10**7  # forces the special functions
+    lg_fun = prob.tab.at(np.array([5.0]))
+    assert_allclose(lg_fun[0], lg_tab[0], rtol=1e-10)
+    assert_allclose(lg_fun[1], lg_tab[1], rtol=1e-10)
+    assert prob.eval(phi, np.array([0]), np.zeros((1, 20)))[0][0] == pytest.approx(fit.loglik)
 
 
 def test_group_ids_of_any_type_give_one_answer():
