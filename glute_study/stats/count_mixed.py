@@ -29,8 +29,10 @@ fitted as given: crossed and nested groupings are the same model as long as each
 unit. Nested ids that repeat across parents (athlete "1" in every team) must be combined:
 write ``groups="team/participant_id"`` (as lme4's ``(1 | team/participant_id)``), which makes
 the groupings ``team`` and ``participant_id`` within ``team``; the table calls the second
-``sd_participant_id``. Ids may be numbers, text or categorical; a level with a single row is
-fine (it is shrunk towards zero).
+``sd_participant_id``. ``diagnostics["nested"]`` says which grouping lies within which, and
+athlete ids given with ``("team", "participant_id")`` that meet several teams are warned about.
+Ids may be numbers, text, booleans or categorical; a level with a single row is fine (it is
+shrunk towards zero). ``exposure=None`` fits counts without an offset.
 
 Boundaries
 ----------
@@ -97,6 +99,8 @@ GRAD_TOL = 1e-3
 #: An SD below this is zero: a singular fit.
 SD_ZERO = 1e-4
 _FEW_LEVELS = 5
+#: An SE of a log SD above this: the SD is not identified by the data.
+_SE_UNIDENTIFIED = 20.0
 
 _GROUP_PHRASES = {"team": "teams", "participant_id": "athletes", "week": "weeks",
                   "season": "seasons", "club": "clubs", "squad": "squads"}
@@ -510,6 +514,27 @@ def _codes_of(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
+def _nesting(names, codes) -> dict[str, bool]:
+    """Whether each grouping lies within each other one ("participant_id in team": True).
+
+    Athletes in the codebook have one id each; ids that meet several teams are taken as given
+    (crossed), which is wrong when the ids restart within every team: warned.
+    """
+    out = {}
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if i == j:
+                continue
+            pairs = np.unique(np.column_stack([codes[i], codes[j]]), axis=0)
+            out[f"{a} in {b}"] = bool(np.unique(pairs[:, 0]).size == pairs.shape[0])
+    if "participant_id" in names and "team" in names and not out["participant_id in team"]:
+        warnings.warn(
+            "some participant ids occur in more than one team; they are taken as one athlete "
+            "each (crossed with team). If the ids restart within each team, write "
+            "groups='team/participant_id'.", FitWarning, stacklevel=4)
+    return out
+
+
 def _check_counts(y, outcome):
     bad = (y < 0) | (y != np.round(y)) | ~np.isfinite(y)
     if bad.any():
@@ -520,6 +545,11 @@ def _check_counts(y, outcome):
 
 
 def _table(fit: MixedFit, terms, names, level) -> pd.DataFrame:
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge SE gives an infinite bound
+        return _table_rows(fit, terms, names, level)
+
+
+def _table_rows(fit: MixedFit, terms, names, level) -> pd.DataFrame:
     z = z_of(level)
     se = fit.se
     rows = []
@@ -533,7 +563,7 @@ def _table(fit: MixedFit, terms, names, level) -> pd.DataFrame:
     for k, name in enumerate(names):
         j = p + k
         at0 = bool(fit.sd_at_boundary[k])
-        c = -np.inf if at0 else fit.params[j]
+        c = np.nan if at0 else fit.params[j]  # log(0): left empty
         s = np.nan if at0 else se[j]
         rows.append({"term": f"sd_{name}", "estimate": fit.sd[k],
                      "ci_low": np.nan if at0 else np.exp(c - z * s),
@@ -555,7 +585,8 @@ def _warn(fit: MixedFit, names, n_levels, events_per_param):
         if fit.max_grad >= GRAD_TOL:
             why.append(f"largest gradient {fit.max_grad:.2g}")
         if not fit.hessian_pd:
-            why.append("Hessian not positive definite")
+            why.append("Hessian not positive definite: a grouping may be redundant, or an SD "
+                       "not identified")
         warnings.warn(
             f"the count mixed model did not converge ({'; '.join(why) or 'iteration limit'}); its "
             "estimates cannot be trusted. Simplify the model (fewer terms or groupings).",
@@ -566,6 +597,13 @@ def _warn(fit: MixedFit, names, n_levels, events_per_param):
                 f"the random-intercept SD of {name!r} is on its boundary (0): a singular fit; "
                 f"the data show no variation between levels of {name!r} beyond chance, and the "
                 "fixed effects equal those of the model without that grouping.",
+                FitWarning, stacklevel=3)
+        elif fit.se[len(fit.coef) + k] > _SE_UNIDENTIFIED:
+            warnings.warn(
+                f"the random-intercept SD of {name!r} is hardly identified by the data (SE of its "
+                f"log {fit.se[len(fit.coef) + k]:.3g}); another grouping may explain the same "
+                "variation (the same partition twice, or one level per row with the "
+                "negative binomial's own dispersion). Drop a grouping.",
                 FitWarning, stacklevel=3)
         if n_levels[k] < _FEW_LEVELS:
             warnings.warn(
@@ -715,6 +753,7 @@ def count_mixed_model(
         codes.append(c)
         n_levels.append(q)
     names = [n for n, _ in grp]
+    nesting = _nesting(names, codes)
     fit = fit_count_mixed_arrays(d.y, d.X, d.offset, codes, family, method=method,
                                  n_quad=n_quad)
     k = fit.params.size
@@ -727,7 +766,7 @@ def count_mixed_model(
     diagnostics = {
         "family": family, "method": method, "n_quad": fit.n_quad, "n": d.n,
         "n_dropped": complete.n_dropped, "dropped_by": complete.dropped_by, "events": events,
-        "groups": names, "levels": sizes, "n_params": k,
+        "groups": names, "levels": sizes, "nested": nesting, "n_params": k,
         "sd": dict(zip(names, map(float, fit.sd))),
         "sd_at_boundary": dict(zip(names, map(bool, fit.sd_at_boundary))),
         "singular": bool(fit.sd_at_boundary.any()),

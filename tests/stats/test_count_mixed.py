@@ -300,6 +300,27 @@ def test_nested_ids_repeating_across_teams():
     assert res.diagnostics["levels"]["participant_id"]["levels"] == d.participant_id.nunique()
 
 
+def test_repeating_athlete_ids_given_as_crossed_are_warned():
+    d = _data("nested_nb")
+    local = d.assign(participant_id=d.groupby("team").participant_id.transform(
+        lambda s: pd.factorize(s)[0] + 1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = count_mixed_model(local, f"cramps ~ {RHS} + period",
+                                groups=("team", "participant_id"))
+    assert any("groups='team/participant_id'" in str(w.message) for w in caught)
+    assert res.diagnostics["nested"] == {"team in participant_id": False,
+                                         "participant_id in team": False}
+    nested = count_mixed_model(d, f"cramps ~ {RHS} + period", groups=("team", "participant_id"))
+    assert nested.diagnostics["nested"]["participant_id in team"]
+
+
+def test_the_same_grouping_twice_is_not_identified():
+    d = _data("single_nb").assign(squad=lambda f: f.team)
+    with pytest.warns(FitWarning, match="hardly identified|Hessian not positive definite"):
+        count_mixed_model(d, f"cramps ~ {RHS}", groups=("team", "squad"))
+
+
 def test_missing_values_are_dropped_with_a_warning():
     d = _data("single_nb")
     d.loc[[3, 10], "team"] = None
