@@ -23,6 +23,13 @@ Analyses
     The glute-training trial, two tests: the arm rate ratio on hamstring cramps (negative
     binomial, offset, adjusted for prior cramps) and ANCOVA of post-test glute strength on arm
     adjusted for baseline strength (t test).
+``"trial"`` with ``design="cluster_trial"``
+    The trial randomised by team: ``n`` athletes in teams of ``team_size``, half the teams to
+    glute training, a normal team effect with SD ``team_sd`` on the log cramp rate. The test is
+    that of ``trial_rate_effect(cluster="team")``: the arm rate ratio in a negative-binomial mixed
+    model with a random team intercept (offset, adjusted for prior cramps), Wald statistic on t
+    with the between-within degrees of freedom (teams - 2). Every simulated trial is fitted at
+    once by :func:`glute_study.stats.count_mixed.fit_count_mixed_batch`.
 
 Participants without the analysed values (no valid device days, withdrawn before follow-up) are
 left out of each simulated analysis, as they would be in the real one.
@@ -48,14 +55,17 @@ from scipy import stats
 from .._checks import POWER_N, REPS, check_count, check_level, check_one_of
 from ..errors import InputError
 from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
-from ..simulate import Effects, draw_cohorts
+from ..simulate import Effects, draw_cohorts, team_icc
 from ._kernels import fit_batch, single_threaded_blas
 from ._result import Result
+from .count_mixed import fit_count_mixed_batch
 
 __all__ = ["ANALYSES", "power"]
 
 #: The analyses :func:`power` can plan.
 ANALYSES = ("cohort_sitting", "cohort_glute", "indirect", "trial")
+#: How the trial is randomised: athletes, or whole teams.
+DESIGNS = ("individual", "cluster_trial")
 #: Simulated cohorts per task; fixed so results do not depend on the executor.
 CHUNK = 250
 _COVARIATES = ("age", "male", "prior_cramps", "prior_hamstring_injury")
@@ -83,6 +93,21 @@ def _nb_test(d, columns, test_col: int, alpha: float):
     return reject, fit.coef[:, test_col], good, w.sum(axis=1)
 
 
+def _glmm_test(d, columns, test_col: int, alpha: float, n_teams: int):
+    """The cluster trial's test per simulated trial: NB GLMM with a random team intercept, t on
+    the between-within df (teams minus the intercept and the arm)."""
+    X, ok = _design(d, columns)
+    y, expo = d["hamstring_cramps"], d["exposure_h"]
+    ok &= np.isfinite(y) & np.isfinite(expo) & (np.nan_to_num(expo) > 0)
+    # A row left out (withdrawn, no exposure) gets a rate of e^-50: it adds nothing to the fit.
+    offset = np.where(ok, np.log(np.where(ok, expo, 1.0)), -50.0)
+    fit = fit_count_mixed_batch(np.where(ok, y, 0.0), X, offset, d["team"], "negbin")
+    t = fit.coef[:, test_col] / fit.se[:, test_col]
+    good = fit.converged & np.isfinite(t)
+    reject = good & (np.abs(t) > stats.t.ppf(1 - alpha / 2, n_teams - 2))
+    return reject, fit.coef[:, test_col], good, ok.sum(axis=1).astype(float)
+
+
 def _ols_test(d, outcome: str, columns, test_col: int, alpha: float):
     X, ok = _design(d, columns)
     y = d[outcome]
@@ -96,8 +121,10 @@ def _ols_test(d, outcome: str, columns, test_col: int, alpha: float):
     return reject, fit.coef[:, test_col], good, w.sum(axis=1)
 
 
-def _tests(analysis: str):
+def _tests(analysis: str, design: str = "individual"):
     """(label, kind) of every test an analysis runs."""
+    if design == "cluster_trial":
+        return [("arm rate ratio (teams randomised)", "glmm")]
     return {
         "cohort_sitting": [("sitting_h_day rate ratio", "nb")],
         "cohort_glute": [("glute_nm_kg rate ratio", "nb")],
@@ -113,11 +140,17 @@ def _task(task: tuple[Any, ...]) -> np.ndarray:
         return _run(*task)
 
 
-def _run(analysis, n, seed, size, alpha, scenario, effects) -> np.ndarray:
-    d = draw_cohorts(n, reps=size, seed=seed, scenario=scenario, trial=analysis == "trial",
-                     **effects)
+def _run(analysis, n, seed, size, alpha, scenario, effects, teams=None) -> np.ndarray:
+    if teams is not None:  # the cluster trial: (n_teams, team_sd)
+        d = draw_cohorts(n, reps=size, seed=seed, scenario=scenario, trial="cluster",
+                         n_teams=teams[0], team_sd=teams[1], **effects)
+    else:
+        d = draw_cohorts(n, reps=size, seed=seed, scenario=scenario, trial=analysis == "trial",
+                         **effects)
     cov = list(_COVARIATES)
-    if analysis == "cohort_sitting":
+    if teams is not None:
+        results = [_glmm_test(d, ["arm", "prior_cramps"], 1, alpha, teams[0])]
+    elif analysis == "cohort_sitting":
         results = [_nb_test(d, ["sitting_h_day", *cov], 1, alpha)]
     elif analysis == "cohort_glute":
         results = [_nb_test(d, ["glute_nm_kg", "sitting_h_day", *cov], 1, alpha)]
@@ -185,6 +218,9 @@ def power(
     seed: int | None = None,
     executor: Any = None,
     level: float = 0.95,
+    design: str = "individual",
+    team_size: int = 20,
+    team_sd: float = 0.3,
     **effects: float,
 ) -> Result:
     """Monte Carlo power of a planned analysis over a range of sample sizes.
@@ -212,6 +248,16 @@ def power(
         in this process, ``"tcp://host:8786"`` a Dask cluster.
     level : float
         Confidence level of the Wilson interval of each Monte Carlo power estimate.
+    design : {"individual", "cluster_trial"}
+        For ``analysis="trial"``: athletes randomised one by one, or whole teams
+        (``"cluster_trial"``, analysed as ``trial_rate_effect(cluster="team")``).
+    team_size : int
+        Athletes per team in a cluster trial (2 to 1000); each ``n`` makes ``n // team_size``
+        teams, at least 4 and an even number (half of them per arm).
+    team_sd : float
+        SD of the team effect on the log cramp rate in a cluster trial (0.3 by default, a
+        guess: no published figure); ``.diagnostics["icc"]`` gives the intracluster
+        correlation it implies.
     **effects : float
         Assumptions of the causal model to change (fields of :class:`glute_study.simulate.Effects`,
         e.g. ``rr_glute_deficit_per_sd=1.3``).
@@ -224,7 +270,8 @@ def power(
         ``p_value`` (NaN), then ``n``, ``power``, ``mc_se``, ``test``, ``true_effect``,
         ``mean_estimate`` (mean estimated coefficient: log rate ratio, or the strength
         difference), ``usable`` (share of simulated analyses that converged) and ``n_analysed``
-        (mean athletes with complete data). ``.text`` gives the sample size for 80 % power.
+        (mean athletes with complete data); for a cluster trial also ``n_teams``. ``.text``
+        gives the sample size for 80 % power.
 
     Examples
     --------
@@ -235,8 +282,14 @@ def power(
     100 arm ANCOVA on glute_nm_kg_post   1.00 0.000000
     200                 arm rate ratio   0.17 0.037563
     200 arm ANCOVA on glute_nm_kg_post   1.00 0.000000
+    >>> res = power("trial", design="cluster_trial", n=(400,), team_size=20, reps=100, seed=1,
+    ...             executor="serial")
+    >>> print(res.table[["n", "n_teams", "power"]].to_string(index=False))
+      n  n_teams  power
+    400       20   0.22
     """
     check_one_of("analysis", analysis, ANALYSES)
+    check_one_of("design", design, DESIGNS)
     check_one_of("scenario", scenario, ("hypothesis", "null"))
     fx = Effects.for_scenario(scenario, **effects)
     sizes = sorted({check_count("n", v, POWER_N) for v in np.atleast_1d(n).tolist()})
@@ -249,17 +302,18 @@ def power(
         raise InputError(f"`alpha` must be between 0 and 0.5; got {alpha!r}.")
     level = check_level(level)
     check_executor(executor)
+    teams = _cluster_design(analysis, design, sizes, team_size, team_sd)
     chunks = [min(CHUNK, reps - i) for i in range(0, reps, CHUNK)]
     seeds = spawn_seeds(seed, len(sizes) * len(chunks))
     tasks = []
     for i, size in enumerate(sizes):
         for j, k in enumerate(chunks):
             tasks.append((analysis, size, seeds[i * len(chunks) + j], k, alpha, scenario,
-                          dict(effects)))
+                          dict(effects), None if teams is None else (teams[size], team_sd)))
     with single_threaded_blas():
         out = run_tasks(_task, tasks, executor="threads" if executor is None else executor,
                         desc=f"power ({analysis})")
-    tests = _tests(analysis)
+    tests = _tests(analysis, design)
     truths = _truth(analysis, fx)
     rows = []
     for i, size in enumerate(sizes):
@@ -273,18 +327,49 @@ def power(
                          "mc_se": math.sqrt(p * (1 - p) / reps), "test": label,
                          "true_effect": truths[t][0],
                          "mean_estimate": float(np.mean(est[good == 1])) if good.any() else np.nan,
-                         "usable": float(good.mean()), "n_analysed": float(block[:, -1].mean())})
+                         "usable": float(good.mean()), "n_analysed": float(block[:, -1].mean()),
+                         **({} if teams is None else {"n_teams": teams[size]})})
     table = pd.DataFrame(rows)
     text = _text(table, tests, truths, analysis=analysis, alpha=alpha, reps=reps,
                  scenario=scenario) + f" Simulated with seed {seed}."
+    cluster = {}
+    if teams is not None:
+        icc = team_icc(team_sd, theta=fx.dispersion_theta)
+        cluster = {"design": design, "team_size": team_size, "team_sd": team_sd, "icc": icc,
+                   "n_teams": teams}
+        text = (f"Teams of {team_size} athletes were randomised, half to each arm, with a team "
+                f"effect of SD {team_sd:g} on the log cramp rate (intracluster correlation "
+                f"{icc:.3f} on the log-rate scale). " + text)
     diagnostics = {"analysis": analysis, "reps": reps, "alpha": alpha, "scenario": scenario,
-                   "seed": seed,
+                   "seed": seed, "design": design, **cluster,
                    "effects": fx, "target": 0.8,
                    "n_for_80": {label: _crossing(table[table.test == label].n.to_numpy(),
                                                  table[table.test == label].power.to_numpy(), 0.8)
                                 for label, _ in tests}}
     return Result(table, text, diagnostics, name=f"power ({analysis})", kind="power",
                   level=level)
+
+
+def _cluster_design(analysis, design, sizes, team_size, team_sd) -> dict[int, int] | None:
+    """Teams per sample size of a cluster trial (None for an individual design), checked."""
+    if design == "individual":
+        return None
+    if analysis != "trial":
+        raise InputError(f"design='cluster_trial' plans the trial; got analysis={analysis!r}.")
+    team_size = check_count("team_size", team_size, (2, 1000))
+    if isinstance(team_sd, bool) or not isinstance(team_sd, int | float) or not (
+            math.isfinite(team_sd) and team_sd >= 0):
+        raise InputError(f"`team_sd` must be a number of at least 0; got {team_sd!r}.")
+    teams = {}
+    for size in sizes:
+        k = size // team_size
+        if k < 4 or k % 2:
+            raise InputError(
+                f"n = {size} athletes in teams of {team_size} make {k} teams; a cluster trial "
+                "needs an even number of at least 4 (half per arm). Choose n as a multiple of "
+                f"{2 * team_size}, from {4 * team_size}.")
+        teams[size] = k
+    return teams
 
 
 def _text(table, tests, truths, *, analysis, alpha, reps, scenario) -> str:

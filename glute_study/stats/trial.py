@@ -17,10 +17,11 @@ import pingouin as pg
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 
-from .._checks import check_level, require_columns
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
 from ._design import drop_incomplete, formula_frames, frame_matrix
 from ._result import Result, format_ci, format_number, format_p, z_of
+from .cluster_trial import CLUSTER_METHODS, cluster_rate_fit
 from .counts import count_model
 
 __all__ = ["pre_post_anova", "trial_effect", "trial_rate_effect"]
@@ -231,8 +232,12 @@ def _term(name: str) -> str:
 
 
 def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), reference=None,
-                      level=0.95):
+                      cluster=None, method=None, level=0.95):
     """Incidence rate ratio between trial arms: negative binomial with a log-exposure offset.
+
+    With ``cluster=`` (a trial randomised by team) the model respects the teams: a
+    negative-binomial mixed model, GEE or CR2 cluster-robust errors, with t intervals (see
+    :mod:`glute_study.stats.cluster_trial`).
 
     Parameters
     ----------
@@ -248,25 +253,35 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
         Adjustment covariates (numeric, or categorical/bool as factors ``C(name)``).
     reference : str, optional
         Control arm; defaults to the first arm in sorted order.
+    cluster : str, optional
+        Column of the randomised unit when whole teams were randomised (``"team"``). Missing
+        values are dropped with the other incomplete rows.
+    method : {"glmm", "gee", "cr2"}, optional
+        The cluster analysis (default ``"glmm"``); only with ``cluster``. Without ``cluster``
+        the only method is the negative-binomial GLM (``None`` or ``"negbin"``).
     level : float
-        Confidence level of the Wald intervals.
+        Confidence level of the intervals.
 
     Returns
     -------
     Result
         ``.table``: one row per coefficient; ``term`` is the formula's name, except that the
         arm contrasts read ``arm[T.<arm>]``; ``estimate`` is the IRR (the Intercept row is the
-        rate per exposure hour in the reference arm) with Wald CI and p; extra columns as
-        :func:`glute_study.stats.counts.count_model` gives them (``coef``, ``se``, ...).
-        ``.diagnostics``: those of ``count_model`` (theta and its SE, over-dispersion tests,
-        AIC, events per parameter, ...) plus ``reference``, ``n_dropped`` and ``by_arm`` (events,
-        exposure and crude rate per 1000 h per arm). ``.model`` is the ``count_model`` fit.
+        rate per exposure hour in the reference arm) with its CI and p (Wald z; with
+        ``cluster``, t with the ``df`` column's degrees of freedom); extra columns as the
+        fitted model gives them (``coef``, ``se``, ...). With ``cluster="team"`` and
+        ``"glmm"`` the table also holds ``sd_team`` and ``theta``.
+        ``.diagnostics``: those of the fitted model (theta, over-dispersion tests, AIC, events
+        per parameter, ...) plus ``reference``, ``n_dropped``, ``by_arm`` (events, exposure and
+        crude rate per 1000 h per arm), and with ``cluster`` the number and sizes of the
+        clusters, ``cluster_method`` and ``df_method``. ``.model`` is the fitted model.
 
     Notes
     -----
     A thin layer over :func:`glute_study.stats.counts.count_model` with ``family="negbin"``:
     estimates and standard errors equal ``MASS::glm.nb(events ~ arm + ... +
-    offset(log(exposure)))``; intervals are Wald intervals (R: ``confint.default``).
+    offset(log(exposure)))``; intervals are Wald intervals (R: ``confint.default``). With
+    ``cluster`` it is a layer over :func:`glute_study.stats.cluster_trial.cluster_rate_fit`.
 
     Examples
     --------
@@ -281,8 +296,15 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
     """
     covariates = list(covariates)
     level = check_level(level)
+    if cluster is None:
+        if method not in (None, "negbin"):
+            raise InputError(f"method={method!r} analyses a trial randomised by cluster; give "
+                             "cluster= (the team column), or leave method out.")
+    else:
+        method = "glmm" if method is None else method
+        check_one_of("method", method, CLUSTER_METHODS)
     arm = group
-    cols = [events, exposure, arm, *covariates]
+    cols = [events, exposure, arm, *covariates] + ([cluster] if cluster is not None else [])
     df, complete = _complete(data, cols, "trial_rate_effect")
     if not pd.api.types.is_numeric_dtype(df[events]) or (df[events] < 0).any() or (
             df[events] % 1 != 0).any():
@@ -299,7 +321,13 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
     rhs = [arm_term] + [f"C({_term(c)})" if _is_categorical(df[c]) else _term(c)
                         for c in covariates]
     formula = f"{_term(events)} ~ " + " + ".join(rhs)
-    fit = count_model(df, formula, exposure=exposure, family="negbin", level=level)
+    if cluster is None:
+        fit = count_model(df, formula, exposure=exposure, family="negbin", level=level)
+        how = "negative binomial with "
+    else:
+        fit, extra = cluster_rate_fit(df, formula, exposure=exposure, cluster=cluster,
+                                      method=method, level=level)
+        how = f"{extra['cluster_analysis']}, "
     table = fit.table.copy()
     table["term"] = [f"{arm}[T.{t[len(arm_term) + 3:-1]}]" if t.startswith(arm_term) else t
                      for t in table["term"]]
@@ -312,12 +340,13 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
         r = table.set_index("term").loc[f"{arm}[T.{a}]"]
         change = (1 - r.estimate) * 100
         word = "lower" if change > 0 else "higher"
+        stat = "" if "df" not in r or not np.isfinite(r.df) else (
+            f"t({format_number(r.df, 0 if float(r.df).is_integer() else 1)}), ")
         sentences.append(
             f"The {events} rate in the {a} arm was {format_number(abs(change), 0)} % {word} "
             f"than in {ref} (IRR {format_number(r.estimate)}, "
-            f"{format_ci(r.ci_low, r.ci_high, level=level)}, {format_p(r.p_value)}; negative "
-            "binomial with "
-            f"log {exposure} offset"
+            f"{format_ci(r.ci_low, r.ci_high, level=level)}, {stat}{format_p(r.p_value)}; "
+            f"{how}log {exposure} offset"
             + (f", adjusted for {', '.join(covariates)}" if covariates else "") + ")."
         )
     return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics,
