@@ -38,7 +38,8 @@ from ..errors import GluteStudyWarning, InputError
 
 __all__ = [
     "Complete", "Design", "build_design", "covariate_matrix", "drop_incomplete", "formula_columns",
-    "formula_frames", "frame_matrix", "group_levels", "new_matrix", "term_columns",
+    "formula_frames", "frame_matrix", "group_levels", "new_matrix", "plain_dtypes",
+    "term_columns",
 ]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -128,6 +129,27 @@ def drop_incomplete(
             stacklevel=stacklevel,
         )
     return Complete(data.loc[keep] if n_dropped else data, n_dropped, dropped_by)
+
+
+def plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """Replace pandas' nullable dtypes (Int64, Float64, boolean, string) by numpy ones.
+
+    The study tables use nullable dtypes; patsy and statsmodels need float (NaN for NA) or
+    object columns.
+    """
+    out = df.copy()
+    for col in out.columns:
+        dtype = out[col].dtype
+        if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or isinstance(
+                dtype, pd.CategoricalDtype):
+            continue
+        if pd.api.types.is_integer_dtype(dtype) and out[col].notna().all():
+            out[col] = out[col].astype("int64")
+        elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            out[col] = out[col].astype("float64")
+        else:
+            out[col] = out[col].astype(object).where(out[col].notna(), np.nan)
+    return out
 
 
 def group_levels(values: pd.Series) -> list:

@@ -19,10 +19,15 @@ from statsmodels.genmod.cov_struct import Autoregressive, Exchangeable
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
-from ._design import _used_columns, drop_incomplete, formula_columns, formula_frames
+from ._design import (
+    _used_columns,
+    drop_incomplete,
+    formula_columns,
+    formula_frames,
+    plain_dtypes,
+)
 from ._result import Result, format_ci, format_number, format_p
 from .counts import count_model
-from .trial import _plain_dtypes
 
 __all__ = ["gee_counts", "mixed_model"]
 
@@ -104,7 +109,7 @@ def _polish_ar1(a, s1, n, d):
 def _model_frame(data, formula, needed, where, what):
     """Outcome and design (patsy) of ``formula``; rows missing a used column dropped, loudly."""
     require_columns(data, needed, where=where)
-    df = _plain_dtypes(data)
+    df = plain_dtypes(data)
     complete = drop_incomplete(df, _used_columns(df, [formula]) + list(needed), what=what,
                                stacklevel=4)
     y, X = formula_frames(

@@ -19,7 +19,7 @@ from scipy import optimize, special, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
-from ._design import drop_incomplete, formula_frames, frame_matrix
+from ._design import drop_incomplete, formula_frames, frame_matrix, plain_dtypes
 from ._result import Result, format_ci, format_number, format_p, z_of
 from .cluster_trial import CLUSTER_METHODS, cluster_rate_fit
 from .counts import count_model
@@ -45,30 +45,9 @@ def _arms(data, arm, reference):
 
 def _complete(data, cols, what):
     require_columns(data, cols, where="the trial data")
-    df = _plain_dtypes(data[list(dict.fromkeys(cols))])
+    df = plain_dtypes(data[list(dict.fromkeys(cols))])
     complete = drop_incomplete(df, list(df.columns), what=what, stacklevel=4)
     return complete.frame.copy(), complete
-
-
-def _plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
-    """Replace pandas' nullable dtypes (Int64, Float64, boolean, string) by numpy ones.
-
-    The study tables use nullable dtypes; patsy and statsmodels need float (NaN for NA) or
-    object columns.
-    """
-    out = df.copy()
-    for col in out.columns:
-        dtype = out[col].dtype
-        if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or isinstance(
-                dtype, pd.CategoricalDtype):
-            continue
-        if pd.api.types.is_integer_dtype(dtype) and out[col].notna().all():
-            out[col] = out[col].astype("int64")
-        elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-            out[col] = out[col].astype("float64")
-        else:
-            out[col] = out[col].astype(object).where(out[col].notna(), np.nan)
-    return out
 
 
 def _is_categorical(s: pd.Series) -> bool:
@@ -425,7 +404,7 @@ def pre_post_anova(long_data, *, subject="participant_id", time="time", group="a
     cols = [subject, time, arm, value]
     level = check_level(level)
     require_columns(long_data, cols, where="the long trial data")
-    df = _plain_dtypes(long_data[cols]).dropna()
+    df = plain_dtypes(long_data[cols]).dropna()
     n_time = df[time].nunique()
     if n_time < 2:
         raise InputError(f"column {time!r} must hold at least 2 time points; found {n_time}.")
