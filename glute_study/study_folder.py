@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from ._read import (
     read_regular,
     split_name,
 )
-from ._text import decode_bytes, open_export
+from ._text import UTC_OFFSET, decode_bytes, open_export
 from .codebook import CODEBOOK
 from .errors import InputError, StudyReadError
 
@@ -230,7 +232,7 @@ def merged_tables(folder: Path, tables: dict[str, pd.DataFrame],
         key = [k for k in table.key if k in new.columns]
         if name == "participants" and not old.empty:
             merged_new = new.set_index("participant_id")
-            base = old.set_index("participant_id")
+            base = old.set_index(_key_text(old, ["participant_id"], name))
             both = merged_new.index.intersection(base.index)
             replaced, removed = len(both), 0
             for col in merged_new.columns:
@@ -240,13 +242,12 @@ def merged_tables(folder: Path, tables: dict[str, pd.DataFrame],
             base.loc[both, upd.columns] = upd.where(upd != "", base.loc[both, upd.columns])
             merged = pd.concat([base, merged_new.drop(index=both)]).reset_index()
         else:
-            old_keys = old[key].astype(str).agg("\x1f".join, axis=1) if not old.empty else []
-            new_keys = set(new[key].astype(str).agg("\x1f".join, axis=1))
-            stale = pd.Series(old_keys, index=old.index).isin(new_keys) if len(old) else []
+            new_keys = set(_key_text(new, key, name))
+            stale = _key_text(old, key, name).isin(new_keys) if len(old) else []
             replaced = int(stale.sum()) if len(old) else 0
             removed = 0
             if len(old) and name in scope and len(scope[name]):
-                within = _in_scope(old, _as_scope(scope[name], name))
+                within = _in_scope(old, scope[name], name)
                 removed = int((within & ~stale).sum())
                 stale = stale | within
             merged = pd.concat([old[~stale] if len(old) else old, new], ignore_index=True)
@@ -285,23 +286,51 @@ def check_types(name: str, frame: pd.DataFrame) -> None:
                              "written.")
 
 
-def _as_scope(scope: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Scope values as the study CSVs write them (sessions as whole numbers, text as text)."""
-    out = pd.DataFrame(index=scope.index)
-    for col in scope.columns:
-        values = scope[col]
-        if CODEBOOK[name].column(col).dtype == "integer":
-            values = pd.to_numeric(values).astype("Int64")
-        out[col] = values.astype(str)
-    return out.drop_duplicates()
-
-
-def _in_scope(old: pd.DataFrame, scope: pd.DataFrame) -> pd.Series:
+def _in_scope(old: pd.DataFrame, scope: pd.DataFrame, name: str) -> pd.Series:
+    """Old rows whose values in the scope's columns are those of a scope row."""
     cols = [c for c in scope.columns if c in old.columns]
     if not cols:
         return pd.Series(False, index=old.index)
-    keys = set(scope[cols].agg("\x1f".join, axis=1))
-    return old[cols].astype(str).agg("\x1f".join, axis=1).isin(keys)
+    return _key_text(old, cols, name).isin(set(_key_text(table_text(scope, name), cols, name)))
+
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_SPACING = re.compile(r"[\s_\-]+")
+
+
+def _key_text(frame: pd.DataFrame, cols: list[str], name: str) -> pd.Series:
+    """One text per row of the values in ``cols``, spelt as :func:`table_text` writes them.
+
+    Cells the study loader reads as the same value give the same text: padded or NFC-different
+    text, ``1.0`` for session 1, ``Left`` for left, an ISO date-time with seconds or with a UTC
+    offset (the clock time is kept, as the loader keeps it). Other cells are kept as they are.
+    """
+    if not len(frame):
+        return pd.Series([], index=frame.index, dtype=object)
+    parts = []
+    for col in cols:
+        column = CODEBOOK[name].column(col)
+        text = frame[col].astype(str).map(
+            lambda v: unicodedata.normalize("NFC", _INVISIBLE.sub("", v)).strip())
+        if column.dtype == "integer":
+            number = pd.to_numeric(text, errors="coerce")
+            whole = (number.notna() & (number == number.round())).to_numpy()
+            text = text.where(~whole, number.where(whole).astype("Int64").astype(str))
+        elif column.dtype in ("date", "datetime"):
+            clock = text.str.replace(UTC_OFFSET, r"\1", regex=True)
+            stamp = pd.to_datetime(clock, errors="coerce", format="ISO8601")
+            fmt = "%Y-%m-%d" if column.dtype == "date" else "%Y-%m-%d %H:%M:%S"
+            text = text.where(stamp.isna(), stamp.dt.strftime(fmt))
+        elif column.dtype == "category":
+            allowed = {_fold(value): value for value in column.allowed or ()}
+            text = pd.Series([allowed.get(_fold(v), v) for v in text], index=text.index)
+        parts.append(text)
+    return pd.concat(parts, axis=1).agg("\x1f".join, axis=1)
+
+
+def _fold(text: str) -> str:
+    """A category spelling without case and spacing ('Semi professional', 'semi_professional')."""
+    return _SPACING.sub("", text.casefold())
 
 
 def read_csv_text(path: Path, required: list[str]) -> pd.DataFrame:
@@ -332,6 +361,7 @@ def tables_as_text(folder: Path, merged: dict[str, pd.DataFrame]) -> dict[str, p
         if name in merged or path.exists():
             frame = (merged[name].copy() if name in merged
                      else read_csv_text(path, ["participant_id"]))
+            frame["participant_id"] = _key_text(frame, ["participant_id"], name)  # ' P1' is P1
             for col in ("sitting_h", "wear_h"):
                 if col in frame:
                     frame[col] = pd.to_numeric(frame[col], errors="coerce")

@@ -142,3 +142,26 @@ def test_a_participants_table_in_another_format_is_validated(tmp_path):
     except ValidationError:  # the template's P001 is no participant of the simulated study
         return
     assert result["study"] is not None
+
+
+def test_keys_spelt_as_the_loader_reads_them_are_replaced_not_doubled(tmp_path):
+    # The loader reads session '1.0' as 1, ' P001' as P001 and 'Left' as left; the merge
+    # compared the text, so a re-import kept the old rows beside the new ones and wrote a study
+    # with duplicate keys (and the scope of the re-import did not match them either)
+    import pandas as pd
+
+    folder = tmp_path / "s"
+    import_to_study("strength", TEMPLATE, out=folder)
+    old = pd.read_csv(folder / "strength.csv", dtype=str)
+    old["session"] = old["session"] + ".0"
+    old["participant_id"] = " " + old["participant_id"]
+    old["side"] = old["side"].str.title()
+    old.to_csv(folder / "strength.csv", index=False)
+    result = import_to_study("strength", TEMPLATE, out=folder)
+    assert result["summary"][0] == "strength: 8 row(s) imported, 8 replaced, 8 in strength.csv"
+    assert len(pd.read_csv(folder / "strength.csv")) == 8
+    old.to_csv(folder / "strength.csv", index=False)
+    later = " P001,2026-03-09,2,hhd_hip_extension,Left,1,400,N,0.46\n"  # a session of its own
+    (folder / "strength.csv").write_text((folder / "strength.csv").read_text() + later)
+    qc = import_to_study("strength", TEMPLATE, out=folder)["qc"]
+    assert qc["participant_id"].tolist() == ["P001"]  # ' P001' was a participant of its own
