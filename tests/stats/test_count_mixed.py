@@ -260,6 +260,22 @@ def test_batch_equals_single_fits():
         assert batch.converged[r] == one.converged
 
 
+def test_batch_with_own_designs_levels_and_aghq():
+    rng = np.random.default_rng(1)
+    B, G, n = 4, 12, 120
+    codes = rng.integers(0, G, (B, n))
+    X = np.concatenate([np.ones((B, n, 1)), rng.normal(size=(B, n, 1))], axis=2)
+    y = rng.poisson(np.exp(0.2 * X[:, :, 1] + rng.normal(0, 0.5, (B, G))[np.arange(B)[:, None],
+                                                                           codes]))
+    batch = fit_count_mixed_batch(y, X, np.zeros((B, n)), codes, "poisson", method="aghq",
+                                  n_quad=7)
+    for r in range(B):
+        one = fit_count_mixed_arrays(y[r], X[r], np.zeros(n), codes[r], "poisson",
+                                     method="aghq", n_quad=7)
+        assert_allclose(batch.coef[r], one.coef, atol=1e-9)
+        assert_allclose(batch.se[r], one.se[:2], atol=1e-9)
+
+
 def test_large_counts():
     rng = np.random.default_rng(3)
     team = np.repeat(np.arange(20), 10)
