@@ -60,6 +60,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import io
 import warnings
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ import pandas as pd
 
 from ._files import check_writable, make_folder, write_files
 from ._read import DEVICE_DAYS, IMPORT_LOG, PACKAGE_FILES, QC_REPORT, TABLE_SUFFIXES
-from ._text import open_export
+from ._text import open_export, read_text
 from .codebook import CODEBOOK
 from .errors import InputError
 from .io.device_folder import (
@@ -593,9 +594,11 @@ def _import_emg(inputs: list[str], *, folder: Path, method: str = "tkeo",
         if not manifest_path.is_file():
             raise InputError(f"{manifest_path}: no such manifest file (emg takes manifest CSVs "
                              "with path, participant_id, date, task).")
+        text = read_text(manifest_path)  # the package's one decoder, as for every export
         try:
-            manifest = pd.read_csv(manifest_path, dtype={"participant_id": str})
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            manifest = pd.read_csv(io.StringIO("\n".join(text.lines)),
+                                   dtype={"participant_id": str})
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise InputError(f"{manifest_path}: not a readable manifest CSV ({err}); expected "
                              "columns path, participant_id, date, task.") from None
         try:

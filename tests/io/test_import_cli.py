@@ -662,3 +662,20 @@ def test_a_code_list_option_may_hold_one_code_or_none(tmp_path):
     assert day["sitting_h"] == 8.0  # the hours coded 0
     # 3.1 no longer in bed: the 8 hours in bed are lying awake, waking wear
     assert day["wear_h"] == 24.0
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig", "utf-16"])
+def test_an_emg_manifest_is_decoded_as_every_other_export(tmp_path, encoding):
+    # a manifest saved by Excel on Windows (Müller_phe.csv in cp1252) was refused as 'not a
+    # readable manifest CSV (UnicodeDecodeError ...)', and a UTF-16 one too, where every other
+    # table and export is read by the package's one decoder
+    folder = tmp_path / "s"
+    t = np.arange(5000) / 2000
+    pd.DataFrame({"time_s": t, "gluteus_maximus": synthetic_emg(onset_s=1.1, seed=1),
+                  "biceps_femoris": synthetic_emg(onset_s=1.0, seed=2)}
+                 ).to_csv(tmp_path / "Müller_phe.csv", index=False)
+    (tmp_path / "m.csv").write_bytes(
+        "path,participant_id,date,task,cue_s\nMüller_phe.csv,P1,2026-03-02,hip_thrust,1.0\n"
+        .encode(encoding))
+    assert _run("emg", str(tmp_path / "m.csv"), "--out", str(folder)) == 0
+    assert len(pd.read_csv(folder / "activation.csv")) == 2
