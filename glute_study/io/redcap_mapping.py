@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .._checks import check_one_of
+from .._text import read_text
 from ..errors import InputError
 from .redcap import RedcapExport
 
@@ -48,8 +49,9 @@ template glute_study/io/templates/redcap_mapping.yaml.
     if not path.is_file():
         raise InputError(f"mapping file {path} not found; start from the template "
                          "glute_study/io/templates/redcap_mapping.yaml.")
+    text = read_text(path)  # the package's one decoder: UTF-8 (BOM or not), UTF-16, cp1252
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        loaded = yaml.safe_load("\n".join(text.lines))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""

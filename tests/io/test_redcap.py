@@ -382,3 +382,12 @@ def test_as_int_refuses_a_value_that_is_not_whole():
     with pytest.raises(InputError, match=r"columns.severity: the values of 'cr_duration_min' do "
                                          r"not convert \(1.5 is not a whole number\)"):
         redcap_to_study(read_redcap(EXPORT, DICTIONARY), mapping)
+
+
+def test_a_mapping_saved_as_windows_1252_is_read(tmp_path):
+    # a comment with 'männlich' in a Windows-1252 mapping was a UnicodeDecodeError traceback
+    path = tmp_path / "m.yaml"
+    path.write_bytes("tables:\n  cramps:   # Krämpfe\n    form: cramp_diary\n    columns:\n"
+                     "      datetime: cr_datetime\n".encode("cp1252"))
+    tables = redcap_to_study(read_redcap(EXPORT, DICTIONARY), path)
+    assert len(tables["cramps"]) == 2
