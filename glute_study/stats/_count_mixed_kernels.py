@@ -420,8 +420,7 @@ class ManyGroupings:
         d, M, cho = self._factor(sig, w)
         qD = self.qD
         L = cho[0]
-        logdet = np.sum(np.log(d)) + 2.0 * np.sum(np.log(np.abs(np.diag(L)))) if self.qR else \
-            np.sum(np.log(d))
+        logdet = np.sum(np.log(d)) + 2.0 * np.sum(np.log(np.abs(np.diag(L))))
         loglik = ll.sum() - 0.5 * u @ u - 0.5 * logdet
         # pieces of H^-1: Sinv, N = M Sinv, diag of the D block
         Sinv = linalg.cho_solve(cho, np.eye(self.qR), check_finite=False)
@@ -431,7 +430,7 @@ class ManyGroupings:
         cD = self.cD
         c = sD * sD * diagD[cD]
         for k in self.rest:
-            rk = self.cR[k] - 0  # index into R
+            rk = self.cR[k]  # index into the R block
             c = c - 2.0 * sD * sig[k] * N[cD, rk]
             for m in self.rest:
                 c = c + sig[k] * sig[m] * Sinv[rk, self.cR[m]]
