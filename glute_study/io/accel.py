@@ -168,8 +168,9 @@ def _parquet_chunk(batch: object, cols: dict[str, str], path: Path, row: int) ->
 
     tcol = batch.column(cols["time"])  # type: ignore[attr-defined]
     try:
-        if pa.types.is_timestamp(tcol.type) and tcol.type.unit == "ns" and not tcol.null_count:
-            tns = tcol.to_numpy().view(np.int64)
+        if (pa.types.is_timestamp(tcol.type) and tcol.type.unit == "ns" and tcol.type.tz is None
+                and not tcol.null_count):
+            tns = tcol.to_numpy().view(np.int64)  # a zone's column stores UTC: not this path
         else:
             tns = _time_ns(tcol.to_pandas())
     except ValueError as exc:

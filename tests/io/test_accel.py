@@ -405,3 +405,13 @@ def test_a_folder_import_refuses_an_unknown_accel_option_before_reading(tmp_path
     with pytest.raises(InputError, match="option 'angle' is not an option of accel_daily.*"
                                          "sitting_angle_deg"):
         import_device_folder(tmp_path, reader="accel", executor="serial", options={"angle": 30})
+
+
+@pytest.mark.parametrize("unit", ["ns", "us"])
+def test_zoned_parquet_times_keep_the_local_clock(tmp_path, unit):
+    # a Parquet time column with a zone (Europe/Berlin) was read as its UTC instants in the
+    # nanosecond fast path: 00:00-02:00 local on 31 March became 23:00 on the 30th to 01:00
+    t = pd.date_range("2024-03-31 00:00", periods=4, freq="30min", tz="Europe/Berlin")
+    path = tmp_path / "thigh.parquet"
+    pd.DataFrame({"time": t.as_unit(unit), "x": 1.0, "y": 0.0, "z": 0.0}).to_parquet(path)
+    assert read_accel(path)["time"].tolist() == list(t.tz_localize(None))
