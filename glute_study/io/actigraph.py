@@ -475,17 +475,7 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
             decimal = sniff_decimal(fields)
         except ValueError as exc:
             raise text.error(f"{exc}; export with one decimal mark.", line=first_data) from None
-    try:
-        raw = pd.read_csv(
-            io.StringIO(text.text_from(first_data)), sep=sep, header=None, index_col=False,
-            dtype=str, keep_default_na=False, engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise text.error(
-            f"epoch rows cannot be read ({str(exc).strip()[:120]}).",
-            line=first_data + int(m.group(1)) - 1 if m else None,
-        ) from None
+    raw = _text_rows(text, first_data, sep=sep, header=None, index_col=False)
     width = _row_width(raw)
     if names_row and width != len(_trim(names)):
         raise text.error(
@@ -590,7 +580,7 @@ def _read_epoch_table(text: TextFile) -> pd.DataFrame:
         sep = sniff_delimiter(text.lines[:2])
     except ValueError:
         sep = ","
-    raw = pd.read_csv(io.StringIO(text.text_from(1)), sep=sep, dtype=str, keep_default_na=False)
+    raw = _text_rows(text, 1, sep=sep)
     raw.columns = [_NAME_MAP.get(_norm(c), c.strip()) for c in raw.columns]
     if raw.empty:
         raise text.error("holds a column-name row but no epochs.", line=1)
@@ -627,6 +617,18 @@ def _read_epoch_table(text: TextFile) -> pd.DataFrame:
                      mode=_mode_of(out.columns), serial=None, start=out["timestamp"].iloc[0],
                      settings="")
     return out
+
+
+def _text_rows(text: TextFile, first: int, **options: object) -> pd.DataFrame:
+    """The file from 1-based line ``first`` as a table of text cells; a row the parser refuses
+    (more fields than the others) is an error naming its line."""
+    try:
+        return pd.read_csv(io.StringIO(text.text_from(first)), dtype=str, keep_default_na=False,
+                           engine="c", **options)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise text.error(f"epoch rows cannot be read ({str(exc).strip()[:120]}).",
+                         line=first + int(m.group(1)) - 1 if m else None) from None
 
 
 def _trim(names: list[str]) -> list[str]:

@@ -693,3 +693,13 @@ def test_raw_accelerometry_given_to_the_actigraph_reader_is_named(tmp_path):
     path.write_text("time,x,y,z\n2024-01-01 10:00:00,1,0,0\n")
     with pytest.raises(FileFormatError, match=r"looks like raw accelerometry .* read_accel"):
         read_actigraph(path)
+
+
+def test_a_ragged_row_of_an_epoch_table_names_its_line(tmp_path):
+    # a row with more fields than the column names was a pandas ParserError (in an import:
+    # 'an unexpected ParserError ... please report')
+    path = tmp_path / "epochs.csv"
+    path.write_text("timestamp,axis1,axis2,axis3\n2024-01-01 08:00:00,1,2,3\n"
+                    "2024-01-01 08:01:00,1,2,3,4,5\n2024-01-01 08:02:00,1,2,3\n")
+    with pytest.raises(FileFormatError, match=r"epochs.csv, line 3: epoch rows cannot be read"):
+        read_actigraph(path)
