@@ -20,9 +20,9 @@
 # STROBE-SIIS), and incidence rate ratios between tertiles of device-measured daily sitting.
 
 # %% tags=["parameters"]
-study_dir = ""  # study folder; "" simulates the demo cohort
+study_dir = ""  # study folder; "" opens the demo cohort
 out_dir = ""  # report folder; "" records nothing (interactive use)
-seed = 1
+seed = 2026
 n = 400
 scenario = "hypothesis"
 alpha = 0.05

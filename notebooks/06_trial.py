@@ -20,9 +20,9 @@
 # change in glute strength from baseline to post-test.
 
 # %% tags=["parameters"]
-study_dir = ""  # study folder; "" simulates the demo cohort
+study_dir = ""  # study folder; "" opens the demo cohort
 out_dir = ""  # report folder; "" records nothing (interactive use)
-seed = 1
+seed = 2026
 n = 400
 scenario = "hypothesis"
 alpha = 0.05

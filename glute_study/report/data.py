@@ -1,21 +1,49 @@
-"""The one way every notebook gets its study: load a folder, or simulate the demo cohort."""
+"""Where a notebook's study comes from: the user's folder, the shipped demo, or a simulation."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-__all__ = ["open_study"]
+__all__ = ["DEMO", "DEMO_DIR", "demo_folder", "open_study"]
+
+#: The simulator's settings of the demo cohort in ``datasets/demo`` (``make demo``).
+DEMO = {"n": 400, "seed": 2026, "scenario": "hypothesis"}
+
+#: The demo cohort shipped with the project (absent from an installed wheel).
+DEMO_DIR = Path(__file__).resolve().parents[2] / "datasets" / "demo"
 
 
-def open_study(study_dir: str, *, n: int = 400, seed: int = 1, scenario: str = "hypothesis") -> Any:
-    """Load the study in ``study_dir``, or simulate the demo cohort when it is ``""``.
+def demo_folder(*, n: int, seed: int, scenario: str) -> Path | None:
+    """The shipped demo folder when these simulation settings are the demo's, else None.
+
+    Examples
+    --------
+    >>> demo_folder(n=400, seed=2026, scenario="hypothesis") == DEMO_DIR  # in a checkout
+    True
+    >>> demo_folder(n=400, seed=2026, scenario="null") is None
+    True
+    """
+    if {"n": n, "seed": seed, "scenario": scenario} == DEMO and (DEMO_DIR / "study.json").is_file():
+        return DEMO_DIR
+    return None
+
+
+def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
+               scenario: str = DEMO["scenario"]) -> Any:
+    """Load the study in ``study_dir``; with ``""``, the demo cohort or a simulated one.
+
+    A notebook opened in JupyterLab without parameters gets the shipped demo cohort
+    (``datasets/demo``), the very data ``make report`` analyses. Other ``n``, ``seed`` or
+    ``scenario`` values (a report run with ``-p scenario=null``, say) simulate a cohort instead.
 
     Parameters
     ----------
     study_dir : str
-        A study folder (see ``glute_study.load_study``); ``""`` simulates instead.
+        A study folder (see ``glute_study.load_study``); ``""`` for the demo or a simulation.
     n, seed, scenario
-        Size, seed and world ("hypothesis" or "null") of the simulated cohort.
+        Size, seed and world ("hypothesis" or "null") of the simulated cohort; the defaults
+        are the demo's (:data:`DEMO`).
 
     Returns
     -------
@@ -27,9 +55,14 @@ def open_study(study_dir: str, *, n: int = 400, seed: int = 1, scenario: str = "
     >>> study = open_study("", n=60, seed=2)
     >>> len(study.analysis_table())
     60
+    >>> open_study("").metadata["name"]
+    'simulated (hypothesis, n=400, seed=2026)'
     """
     import glute_study
 
     if study_dir:
         return glute_study.load_study(study_dir)
+    folder = demo_folder(n=n, seed=seed, scenario=scenario)
+    if folder is not None:
+        return glute_study.load_study(folder)
     return glute_study.simulate_study(n=n, seed=seed, scenario=scenario)

@@ -10,7 +10,9 @@ Each notebook still starts from a clean namespace, in a process of its own that 
 What the shell shows is recorded as a kernel would send it: ``stream`` outputs for stdout and
 stderr (warnings included), ``display_data`` for ``display()`` and figures (the inline backend,
 PNG), ``execute_result`` for a cell's last expression, and ``error`` with the traceback for an
-exception, after which no further cell runs.
+exception, after which no further cell runs. Every warning shown is also listed, once, in the
+notebook's metadata (``nb.metadata["glute_study"]["warnings"]``: category, message and the
+cell's execution count), so that the report can put it before the reader.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import platform
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -163,10 +166,21 @@ def execute_notebook(nb: Any, *, cwd: str | Path, env: dict[str, str] | None = N
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Stream(shell.outputs, "stdout"), Stream(shell.outputs, "stderr")
     previous = signal.signal(signal.SIGALRM, _on_timeout)
+    caught: dict[tuple[str, str], dict[str, Any]] = {}
+    current = [0]
+    show = warnings.showwarning
+
+    def listed(message, category, filename, lineno, file=None, line=None):
+        caught.setdefault((category.__name__, str(message)), {
+            "category": category.__name__, "message": str(message), "cell": current[0]})
+        show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = listed
     try:
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
+            current[0] = shell.execution_count
             shell.outputs.cell = []
             signal.alarm(CELL_TIMEOUT)
             try:
@@ -179,5 +193,7 @@ def execute_notebook(nb: Any, *, cwd: str | Path, env: dict[str, str] | None = N
                 return False
         return True
     finally:
+        warnings.showwarning = show
+        nb.metadata["glute_study"] = {"warnings": list(caught.values())}
         signal.signal(signal.SIGALRM, previous)
         sys.stdout, sys.stderr = saved

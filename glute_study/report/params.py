@@ -41,17 +41,18 @@ def _between(low: float, high: float) -> Callable[[Any], str]:
 
 def _existing_dir(value: str) -> str:
     if value and not Path(value).is_dir():
-        return "an existing study folder (or '' to simulate the demo cohort)"
+        return "an existing study folder (or '' for the demo cohort)"
     return ""
 
 
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in [
-        Parameter("study_dir", str, "", "study folder to load; '' simulates the demo cohort",
+        Parameter("study_dir", str, "", "study folder to load; '' opens the demo cohort "
+                  "(or simulates one, when n, seed or scenario are not the demo's)",
                   check=_existing_dir),
         Parameter("out_dir", str, "", "report folder (set by the runner; '' records nothing)"),
-        Parameter("seed", int, 1, "seed of the simulated cohort and of every resampling "
+        Parameter("seed", int, 2026, "seed of the simulated cohort and of every resampling "
                   f"({SEED[0]} to {SEED[1]:,})", check=_whole(*SEED)),
         Parameter("n", int, 400, f"participants in the simulated cohort ({POWER_N[0]} to "
                   f"{POWER_N[1]:,})", check=_whole(*POWER_N)),

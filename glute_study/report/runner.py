@@ -34,6 +34,7 @@ from ..errors import GluteStudyError, InputError
 from ..parallel import local_process_pool
 from ..study import load_study
 from ._owned import OVERWRITE_ENV, report_owned
+from .data import demo_folder
 from .params import PARAMETERS, check_parameters
 from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
 from .writers import RECORDS_DIR, NotebookReport, write_index, write_methods, write_results
@@ -289,6 +290,27 @@ def _data_sentence(values: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
             f"not an empirical finding.")
 
 
+def _parameters_sentence(values: Mapping[str, Any]) -> str:
+    """The parameters that shaped this report, in words: a study folder's report leaves out
+    the size and world of a simulation it did not run, and names the folder, not its path.
+
+    Examples
+    --------
+    >>> v = {"study_dir": "/data/my_study", "out_dir": "/r", "seed": 7, "n": 400,
+    ...      "scenario": "hypothesis", "alpha": 0.05, "n_boot": 500, "n_sims": 100}
+    >>> _parameters_sentence(v)
+    "Study folder 'my_study'; alpha = 0.05, n_boot = 500, n_sims = 100, seed = 7 (resampling)."
+    >>> print(_parameters_sentence({**v, "study_dir": ""}))
+    Simulated cohort: scenario = hypothesis, n = 400, seed = 7; alpha = 0.05, n_boot = 500, ...
+    """
+    rest = ", ".join(f"{k} = {values[k]!r}" for k in ("alpha", "n_boot", "n_sims"))
+    if values["study_dir"]:
+        return (f"Study folder '{Path(values['study_dir']).name}'; {rest}, seed = "
+                f"{values['seed']} (resampling).")
+    return (f"Simulated cohort: scenario = {values['scenario']}, n = {values['n']}, seed = "
+            f"{values['seed']}; {rest}.")
+
+
 def _software_sentence() -> str:
     v = package_versions()
     shown = ", ".join(f"{k} {v[k]}" for k in ("numpy", "scipy", "pandas", "statsmodels",
@@ -371,13 +393,18 @@ def run_report(
         raise InputError(f"no notebooks named NN_name.ipynb in {notebooks_dir or NOTEBOOKS_DIR}.")
     out = Path(out).resolve()
     values["out_dir"] = str(out)
+    demo = demo_folder(n=values["n"], seed=values["seed"], scenario=values["scenario"])
+    if not values["study_dir"] and demo is not None:  # what the notebooks open: the shipped demo
+        values["study_dir"] = str(demo)
     if values["study_dir"]:
         values["study_dir"] = str(Path(values["study_dir"]).resolve())
         refuse_inside(out, values["study_dir"])
     for path in paths:  # check every parameters cell before running anything
         _parameters_cell(json.loads(path.read_text(encoding="utf-8")), path)
+    name = f"simulated ({values['scenario']}, n={values['n']}, seed={values['seed']})"
     if values["study_dir"]:  # an invalid study is one error here, not one per notebook
-        load_study(values["study_dir"])
+        study = load_study(values["study_dir"])
+        name = str(study.metadata.get("name") or Path(values["study_dir"]).name)
 
     inputs = file_hashes(values["study_dir"] or None)
     code = code_hash()
@@ -412,8 +439,8 @@ def run_report(
                   software=_software_sentence())
     write_results(reports, out / "results.md")
     shown = {k: v for k, v in values.items() if k != "out_dir"}
-    write_index(reports, out / "index.html", title=f"glute_study report: {out.name}",
-                summary="Parameters: " + ", ".join(f"{k} = {v!r}" for k, v in shown.items()))
+    write_index(reports, out / "index.html", title=f"glute_study report: {name}",
+                summary=_parameters_sentence(values))
     write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks, code=code,
                           command=sys.argv if sys.argv and sys.argv[0] else None),
                out / "provenance.json")

@@ -36,6 +36,7 @@ class NotebookReport:
     title: str
     entries: list[dict[str, Any]] = field(default_factory=list)
     cells: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:
@@ -49,7 +50,22 @@ class NotebookReport:
         entries = []
         if records_path.is_file():
             entries = json.loads(records_path.read_text(encoding="utf-8"))["entries"]
-        return cls(stem=stem, title=notebook_title(nb, stem), entries=entries, cells=nb["cells"])
+        caught = nb.get("metadata", {}).get("glute_study", {}).get("warnings", [])
+        return cls(stem=stem, title=notebook_title(nb, stem), entries=entries, cells=nb["cells"],
+                   warnings=caught)
+
+
+def warning_lines(rep: NotebookReport) -> list[str]:
+    """The warnings a notebook raised, one plain-text line each (``FitWarning: ...``).
+
+    Examples
+    --------
+    >>> rep = NotebookReport("04_x", "04", warnings=[{"category": "FitWarning",
+    ...                                               "message": "no convergence", "cell": 3}])
+    >>> warning_lines(rep)
+    ['FitWarning: no convergence']
+    """
+    return [f"{w['category']}: {' '.join(str(w['message']).split())}" for w in rep.warnings]
 
 
 def notebook_title(nb: dict[str, Any], stem: str) -> str:
@@ -108,6 +124,10 @@ def write_results(reports: list[NotebookReport], path: Path) -> Path:
                 caption = f" {markdown_text(_one_line(e['caption']))}." if e["caption"] else ""
                 link = f" ({markdown_link(first, first)})" if first else ""
                 lines += [f"*{label}.*{caption}{link}", ""]
+        if rep.warnings:
+            lines += ["Warnings raised while this notebook ran (read them before the results "
+                      "above):", ""]
+            lines += [f"- {markdown_text(w)}" for w in warning_lines(rep)] + [""]
     return _write(path, lines)
 
 
@@ -156,6 +176,7 @@ details.code{margin:.4rem 0;font-size:.85rem}
 details.code pre{background:#f4f4f4;padding:.5rem;overflow-x:auto}
 .result-text{background:#f7f9fc;border-left:3px solid #0072B2;padding:.3rem .8rem}
 .notebook-links a{margin-right:1rem}
+.warnings{background:#fff8e6;border-left:3px solid #E69F00;padding:.3rem .8rem}
 """
 
 
@@ -240,6 +261,10 @@ def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> s
     for e in rep.entries:  # anything recorded without a marker (e.g. from a helper function)
         if e["name"] not in shown:
             parts.append(_entry_html(e, labels.get((rep.stem, e["name"]), "")))
+    if rep.warnings:
+        items = "".join(f"<li>{html_text(w)}</li>" for w in warning_lines(rep))
+        parts.append(f'<div class="warnings"><p><b>Warnings raised while this notebook ran'
+                     f"</b></p><ul>{items}</ul></div>")
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -74,7 +74,8 @@ def test_index_renders_with_every_figure_and_link(two_reports, tmp_path):
     assert parser.text != "pending", "the report page never finished loading"
     page = json.loads(parser.text)
 
-    assert page["title"] == page["h1"] == "glute_study report: rep"
+    title = "glute_study report: simulated (hypothesis, n=400, seed=3)"
+    assert page["title"] == page["h1"] == title
     assert [img["src"] for img in page["images"]] == ["figures/02_walk.svg"]
     for img in page["images"]:
         assert img["complete"] and img["width"] > 0, f"{img['src']} did not load"

@@ -43,6 +43,8 @@ def test_outputs_take_the_shape_a_kernel_gives_them(tmp_path):
     assert [c.execution_count for c in nb.cells] == [1, 2, 3, 4, 5]
     assert (tmp_path / "made_here.txt").is_file()  # cells run in the folder given
     assert nb.metadata["language_info"]["pygments_lexer"] == "ipython3"
+    assert nb.metadata["glute_study"]["warnings"] == [
+        {"category": "UserWarning", "message": "careful", "cell": 2}]
 
 
 def test_an_error_stops_the_notebook_with_its_traceback(tmp_path):
