@@ -232,7 +232,8 @@ def merged_tables(folder: Path, tables: dict[str, pd.DataFrame],
         key = [k for k in table.key if k in new.columns]
         if name == "participants" and not old.empty:
             merged_new = new.set_index("participant_id")
-            base = old.set_index(_key_text(old, ["participant_id"], name))
+            base = old.assign(  # ' P1' is P1, as the loader reads it
+                participant_id=_key_text(old, ["participant_id"], name)).set_index("participant_id")
             both = merged_new.index.intersection(base.index)
             replaced, removed = len(both), 0
             for col in merged_new.columns:

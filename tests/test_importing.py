@@ -165,3 +165,19 @@ def test_keys_spelt_as_the_loader_reads_them_are_replaced_not_doubled(tmp_path):
     (folder / "strength.csv").write_text((folder / "strength.csv").read_text() + later)
     qc = import_to_study("strength", TEMPLATE, out=folder)["qc"]
     assert qc["participant_id"].tolist() == ["P001"]  # ' P001' was a participant of its own
+
+
+def test_participants_merge_field_by_field_and_add_new_ones(tmp_path):
+    import pandas as pd
+
+    from glute_study.study_folder import merge_tables
+
+    merge_tables(tmp_path, {"participants": pd.DataFrame({"participant_id": ["P1", " P2"],
+                                                          "age": [30, 31]})})
+    counts = merge_tables(tmp_path, {"participants": pd.DataFrame(
+        {"participant_id": ["P2", "P3"], "age": [None, 40]})})
+    assert counts == {"participants": (2, 1, 3)}
+    table = pd.read_csv(tmp_path / "participants.csv", dtype=str, keep_default_na=False)
+    assert list(table.columns)[-1] == "arm"  # no column 'index'
+    assert table[["participant_id", "age"]].values.tolist() == [
+        ["P1", "30"], ["P2", "31"], ["P3", "40.0"]]
