@@ -560,7 +560,9 @@ def test_trial_and_survival_reports_of_a_hostile_study(tmp_path):
         assert all(_shown(a) in shown for a in arms), name
     index = (out / "index.html").read_text(encoding="utf-8")
     shown = _text_of(index)
-    assert all(_shown(a) in shown for a in arms) and _shown(out.name) in shown
+    # the title is the study's (hostile) name, the header names its (hostile) folder
+    assert all(_shown(a) in shown for a in arms)
+    assert _shown(HOSTILE[1] + " " + HOSTILE[7]) in shown and _shown(study.name) in shown
     for name in ("results.md", "methods.md"):
         md = (out / name).read_text(encoding="utf-8")
         _check_markdown_tables(md)
