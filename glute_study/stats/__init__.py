@@ -17,9 +17,11 @@ from .analytic_power import (
 from .associations import dose_response, natural_spline_basis, partial_correlation, sitting_strength
 from .count_mixed import count_mixed_model
 from .counts import compare_count_models, count_model, predict_rates
+from .equivalence import equivalence, minimal_detectable_effect
 from .incidence import incidence, rate_ratio
 from .logistic import detect_separation, logistic_model
 from .mediation import mediation
+from .multiplicity import adjust_p
 from .reliability import bland_altman, participant_values, reliability
 from .repeated import gee_counts, mixed_model
 from .simulation_power import power
@@ -29,6 +31,7 @@ from .trial import pre_post_anova, trial_effect, trial_rate_effect
 __all__ = [
     "TABLE_COLUMNS",
     "Result",
+    "adjust_p",
     "bland_altman",
     "compare_count_models",
     "count_mixed_model",
@@ -36,12 +39,14 @@ __all__ = [
     "cox_model",
     "detect_separation",
     "dose_response",
+    "equivalence",
     "first_cramp_times",
     "gee_counts",
     "incidence",
     "kaplan_meier",
     "logistic_model",
     "mediation",
+    "minimal_detectable_effect",
     "mixed_model",
     "natural_spline_basis",
     "participant_values",
