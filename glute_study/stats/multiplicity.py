@@ -29,7 +29,9 @@ What enters the family
 ----------------------
 Rows without a p-value (adjusted means, rates, variance components) never enter a family; nor,
 unless named in ``family``, do intercepts and rows that repeat an earlier row's test in the same
-result (trial_effect reports the p-value of the difference again beside Hedges' g). Every row
+result (trial_effect reports the p-value of the difference again beside Hedges' g; a repeat is
+the same p-value strictly between 0 and 1, looked for in Results, not in a bare table, where
+equal p-values may be ties). Every row
 left out stays in the table with the reason in ``note``, and the text counts them.
 
 References
@@ -130,8 +132,9 @@ def _hypotheses(frame: pd.DataFrame, spec, what: str) -> list[int]:
     return out
 
 
-def _automatic(frame: pd.DataFrame, notes: list[str]) -> list[int]:
-    """Every row with a p-value, less intercepts and repeats of an earlier row's test."""
+def _automatic(frame: pd.DataFrame, notes: list[str], repeats: bool) -> list[int]:
+    """Every row with a p-value, less intercepts and (``repeats``: for Results, not for a bare
+    table, where equal p-values may be typed ties) repeats of an earlier row's test."""
     members, first = [], {}
     for i, r in frame.iterrows():
         p = r["p_value"]
@@ -141,7 +144,7 @@ def _automatic(frame: pd.DataFrame, notes: list[str]) -> list[int]:
             notes[i] = "intercept: not a hypothesis of interest (name it in `family` to test it)"
             continue
         key = (r["source"], p)
-        if 0 < p < 1 and key in first:
+        if repeats and 0 < p < 1 and key in first:
             notes[i] = (f"same p-value as {first[key]!r} of {r['source']}: the same test reported "
                         "twice, counted once")
             continue
@@ -150,9 +153,9 @@ def _automatic(frame: pd.DataFrame, notes: list[str]) -> list[int]:
     return members
 
 
-def _families(frame, family, notes) -> dict[str, list[int]]:
+def _families(frame, family, notes, repeats) -> dict[str, list[int]]:
     if family is None or isinstance(family, str):
-        return {family or "all": _automatic(frame, notes)}
+        return {family or "all": _automatic(frame, notes, repeats)}
     if isinstance(family, Mapping):
         fams = {str(k): _hypotheses(frame, v, f"family {k!r}") for k, v in family.items()}
         seen: dict[int, str] = {}
@@ -258,7 +261,7 @@ def adjust_p(
     frame, levels = _rows(table_or_results)
     frame["p_value"] = frame["p_value"].astype(float)
     notes = [""] * len(frame)
-    fams = _families(frame, family, notes)
+    fams = _families(frame, family, notes, not isinstance(table_or_results, pd.DataFrame))
     p_adj = np.full(len(frame), np.nan)
     rejected = pd.array([pd.NA] * len(frame), dtype="boolean")
     fam_of = [""] * len(frame)
