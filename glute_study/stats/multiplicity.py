@@ -28,10 +28,11 @@ hypothesis is rejected when :math:`\tilde p \le \alpha`.
 What enters the family
 ----------------------
 Rows without a p-value (adjusted means, rates, variance components) never enter a family; nor,
-unless named in ``family``, do intercepts and rows that repeat an earlier row's test in the same
-result (trial_effect reports the p-value of the difference again beside Hedges' g; a repeat is
-the same p-value strictly between 0 and 1, looked for in Results, not in a bare table, where
-equal p-values may be ties). Every row
+unless named in ``family``, do intercepts and, in Results, rows that test an earlier row's
+hypothesis again: a term repeated in one result (mediation reports each effect on the
+coefficient, rate-ratio and per-1000-h scales; the first is counted), trial_effect's Hedges' g
+(the p-value of the difference again) and reliability's ICC forms that share one F test. A
+bare table is taken as it is, ties included. Every row
 left out stays in the table with the reason in ``note``, and the text counts them.
 
 References
@@ -82,7 +83,7 @@ def _rows(table_or_results) -> tuple[pd.DataFrame, dict[str, float | None]]:
                 frame[col] = np.nan
         if "source" not in frame.columns:
             frame["source"] = "table"
-        frame = frame[[*TABLE_COLUMNS, "source"]]
+        frame = frame[[*TABLE_COLUMNS, "source"]].assign(_kind="", _row_kind="")
         return frame.reset_index(drop=True), dict.fromkeys(frame["source"].astype(str))
     if isinstance(table_or_results, Result):
         named = [(table_or_results.name, table_or_results)]
@@ -106,6 +107,8 @@ def _rows(table_or_results) -> tuple[pd.DataFrame, dict[str, float | None]]:
             raise InputError(f"{name!r} is a {type(res).__name__}, not a glute_study Result.")
         part = res.table[list(TABLE_COLUMNS)].copy()
         part["source"] = name
+        part["_kind"] = res.kind
+        part["_row_kind"] = res.table.get("kind", "")
         frames.append(part)
         levels[name] = res.level
     return pd.concat(frames, ignore_index=True), levels
@@ -132,10 +135,24 @@ def _hypotheses(frame: pd.DataFrame, spec, what: str) -> list[int]:
     return out
 
 
+def _repeat_of(r: pd.Series, seen: dict) -> str | None:
+    """The earlier row whose hypothesis row ``r`` tests again, or None (see the module notes)."""
+    src = r["source"]
+    if (src, "term", r["term"]) in seen:  # mediation: one effect on several scales
+        return seen[(src, "term", r["term"])]
+    if r["_kind"] == "trial_effect" and r["_row_kind"] == "hedges_g":
+        arm = r["term"][len("hedges_g["):-1]
+        return next((t for (s, what, t) in seen if s == src and what == "term"
+                     and t.startswith(f"{arm} - ")), None)
+    if r["_kind"] == "reliability" and (src, "p", r["p_value"]) in seen:  # one F test
+        return seen[(src, "p", r["p_value"])]
+    return None
+
+
 def _automatic(frame: pd.DataFrame, notes: list[str], repeats: bool) -> list[int]:
-    """Every row with a p-value, less intercepts and (``repeats``: for Results, not for a bare
-    table, where equal p-values may be typed ties) repeats of an earlier row's test."""
-    members, first = [], {}
+    """Every row with a p-value, less intercepts and (``repeats``: for Results) rows that test
+    an earlier row's hypothesis again."""
+    members, seen = [], {}
     for i, r in frame.iterrows():
         p = r["p_value"]
         if not np.isfinite(p):
@@ -143,12 +160,13 @@ def _automatic(frame: pd.DataFrame, notes: list[str], repeats: bool) -> list[int
         if r["term"] in _INTERCEPTS:
             notes[i] = "intercept: not a hypothesis of interest (name it in `family` to test it)"
             continue
-        key = (r["source"], p)
-        if repeats and 0 < p < 1 and key in first:
-            notes[i] = (f"same p-value as {first[key]!r} of {r['source']}: the same test reported "
-                        "twice, counted once")
+        earlier = _repeat_of(r, seen) if repeats else None
+        if earlier is not None:
+            notes[i] = (f"repeats the test of {earlier!r} in {r['source']}: one hypothesis, "
+                        "counted once")
             continue
-        first.setdefault(key, r["term"])
+        seen.setdefault((r["source"], "term", r["term"]), r["term"])
+        seen.setdefault((r["source"], "p", p), r["term"])
         members.append(i)
     return members
 

@@ -295,3 +295,47 @@ def test_mde_checks_and_sentence(ratio_result):
     assert "90 % power (two-sided alpha = .01)" in mde.text
     with pytest.raises(InputError, match="`power` must be between 0 and 1"):
         minimal_detectable_effect(ratio_result, term="sitting_h_day", power=80)
+
+
+# ------------------------------------------------- every analysis: a test or a clear refusal
+@pytest.fixture(scope="module")
+def every_result():
+    from test_level import ANALYSES, _run  # the reference-data call of every analysis
+
+    return {name: _run(name, 0.95) for name in sorted(ANALYSES)}
+
+
+#: Rows that must be tested (kind, term, scale), so a refusal there is a regression.
+MUST_TEST = {("count_model", "sitting_h_day", "ratio"), ("cox_model", "sitting_h_day", "ratio"),
+             ("logistic_model", "sitting_h_day", "ratio"), ("gee_counts", "sitting_h_day", "ratio"),
+             ("dose_response", "sitting_h_day", "ratio"),
+             ("trial_rate_effect", "arm[T.glute_training]", "ratio"),
+             ("rate_ratio", "glute_training vs control", "ratio"),
+             ("mediation", "indirect", "ratio"), ("mediation", "a", "difference"),
+             ("trial_effect", "glute_training - control", "difference"),
+             ("trial_effect", "hedges_g[glute_training]", "difference"),
+             ("mixed_model", "session", "difference"), ("bland_altman", "bias", "difference"),
+             ("partial_correlation", "sitting_h_day ~ glute_nm_kg", "correlation"),
+             ("sitting_strength", "sitting_h_day ~ glute_nm_kg", "correlation")}
+
+
+def test_every_row_of_every_analysis_is_tested_or_refused_clearly(every_result):
+    tested = set()
+    for name, res in every_result.items():
+        for _, row in res.table.iterrows():
+            cols = [c for c in ("scale", "component", "kind", "effect") if c in res.table]
+            where = {cols[0]: row[cols[0]]} if (res.table["term"] == row["term"]).sum() > 1 \
+                else None
+            for bounds in ((0.8, 1.25), (-0.5, 0.5)):
+                try:
+                    out = equivalence(res, term=row["term"], bounds=bounds, where=where)
+                    mde = minimal_detectable_effect(res, term=row["term"], where=where)
+                except InputError:
+                    continue
+                r = out.table.iloc[0]
+                assert r["conclusion"] in ("equivalent", "not equivalent", "inconclusive")
+                assert 0 <= r["p_value"] <= 1 and r["ci_low"] < r["ci_high"]
+                assert "nan" not in out.text.lower() and "nan" not in mde.text.lower()
+                assert mde.table.loc[0, "mde_lower"] < mde.table.loc[0, "mde_upper"]
+                tested.add((name, row["term"], r["scale"]))
+    assert tested >= MUST_TEST, MUST_TEST - tested

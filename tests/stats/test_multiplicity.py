@@ -79,7 +79,8 @@ def _results():
                        "ci_high": [0.02, 1.25, 0.89], "p_value": [1e-12, 0.046, 0.009]})
     te = pd.DataFrame({"term": ["mean[control]", "training - control", "hedges_g[training]"],
                        "estimate": [2.5, 0.28, 0.5], "ci_low": [2.4, 0.24, 0.3],
-                       "ci_high": [2.6, 0.32, 0.7], "p_value": [np.nan, 0.0123, 0.0123]})
+                       "ci_high": [2.6, 0.32, 0.7], "p_value": [np.nan, 0.0123, 0.0123],
+                       "kind": ["adjusted_mean", "difference", "hedges_g"]})
     return (Result(cm, "", name="count_model", level=0.95),
             Result(te, "", name="trial_effect", level=0.95))
 
@@ -92,7 +93,7 @@ def test_list_of_results_forms_one_family_without_intercepts_or_repeats():
     assert t["family"].tolist() == ["", "all", "all", "", "all", ""]
     assert t.loc[0, "note"].startswith("intercept")
     assert t.loc[3, "note"].startswith("no p-value")
-    assert t.loc[5, "note"].startswith("same p-value as 'training - control'")
+    assert t.loc[5, "note"].startswith("repeats the test of 'training - control'")
     # R: p.adjust(c(0.046, 0.009, 0.0123), "holm") = 0.046 0.027 0.027
     assert_allclose(t.loc[[1, 2, 4], "p_adjusted"], [0.046, 0.027, 0.027], rtol=1e-12)
     assert out.level == 0.95
@@ -166,3 +167,21 @@ def test_named_family_and_a_table_with_a_source_column():
     # R: p.adjust(c(0.01, 0.04, 0.03), "holm") = 0.03 0.06 0.06
     assert_allclose(out.table["p_adjusted"], [0.03, 0.06, 0.06], rtol=1e-12)
     assert out.level is None
+
+
+def test_every_analysis_can_be_adjusted_together():
+    from test_level import ANALYSES, _run  # the reference-data call of every analysis
+
+    results = {name: _run(name, 0.95) for name in sorted(ANALYSES)}
+    out = adjust_p(results, method="holm")
+    t = out.table
+    assert len(t) == sum(len(r.table) for r in results.values())
+    inside = t["family"] == "all"
+    assert t.loc[inside, "p_value"].notna().all()
+    assert t.loc[inside, "p_adjusted"].between(0, 1).all()
+    assert (t.loc[inside, "p_adjusted"] >= t.loc[inside, "p_value"] - 1e-15).all()
+    assert (t.loc[~inside, "note"] != "").all()
+    # mediation: each effect counted once, on its first scale
+    med = t[(t["source"] == "mediation") & inside]
+    assert med["term"].is_unique
+    assert "nan" not in out.text.lower()
