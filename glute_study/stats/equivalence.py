@@ -291,6 +291,8 @@ def _check_bounds(bounds: object, scale: str) -> tuple[float, float]:
     null = _SCALES[scale][2]
     example = {"ratio": "(1/1.1, 1.1)", "difference": "(-0.2, 0.2)",
                "correlation": "(-0.1, 0.1)"}[scale]
+    if isinstance(bounds, np.ndarray) and bounds.ndim == 1:
+        bounds = tuple(bounds.tolist())
     ok = (isinstance(bounds, Sequence) and not isinstance(bounds, str) and len(bounds) == 2
           and all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in bounds))
     if not ok or not all(np.isfinite(b) for b in bounds):

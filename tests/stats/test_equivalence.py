@@ -232,6 +232,7 @@ def ratio_result() -> Result:
     ({"term": "sitting_h_day", "bounds": (0, 1.1)}, "must both be positive"),
     ({"term": "sitting_h_day", "bounds": (-0.1, 0.1)}, "must both be positive"),
     ({"term": "sitting_h_day", "bounds": 1.1}, "must be two finite numbers"),
+    ({"term": "sitting_h_day", "bounds": np.array([0.9, 1.1, 1.2])}, "must be two finite"),
     ({"term": "sitting_h_day", "bounds": (0.9, np.inf)}, "must be two finite numbers"),
     ({"term": "sitting_h_day", "bounds": ("a", 1.1)}, "must be two finite numbers"),
     ({"term": "sitting_h_day", "bounds": (0.9, 1.1), "level": 90}, "Write 0.95"),
@@ -339,3 +340,9 @@ def test_every_row_of_every_analysis_is_tested_or_refused_clearly(every_result):
                 assert mde.table.loc[0, "mde_lower"] < mde.table.loc[0, "mde_upper"]
                 tested.add((name, row["term"], r["scale"]))
     assert tested >= MUST_TEST, MUST_TEST - tested
+
+
+def test_bounds_as_an_array(ratio_result):
+    a = equivalence(ratio_result, term="sitting_h_day", bounds=np.array([0.9, 1.1]))
+    b = equivalence(ratio_result, term="sitting_h_day", bounds=[0.9, 1.1])
+    assert a.table.loc[0, "p_value"] == b.table.loc[0, "p_value"]
