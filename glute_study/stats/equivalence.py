@@ -10,15 +10,18 @@ Scales
 ------
 Each row is tested on the scale its analysis is estimated on, :math:`\theta = g(\text{estimate})`:
 
-* **ratio** (rate, hazard and odds ratios: count_model, trial_rate_effect, rate_ratio, cox_model,
-  logistic_model, gee_counts, dose_response's linear term, mediation's rate ratios, and any
-  result whose row carries ``coef = log(estimate)``): :math:`g = \log`, null 1, bounds such
-  as ``(1/1.1, 1.1)`` (both positive);
+* **ratio** (rate, hazard and odds ratios: count_model, count_mixed_model, trial_rate_effect,
+  rate_ratio, cox_model, logistic_model, gee_counts, dose_response's linear term, mediation's
+  rate ratios, and any result whose row carries ``coef = log(estimate)``, such as a pooled
+  one): :math:`g = \log`, null 1, bounds such as ``(1/1.1, 1.1)`` (both positive);
 * **difference** (mean differences, coefficients: trial_effect's difference and Hedges' g,
   mixed_model's fixed effects, bland_altman's bias and proportional bias, mediation's
   coefficients and rate differences): :math:`g` the identity, null 0;
 * **correlation** (partial_correlation, sitting_strength): :math:`g = \operatorname{atanh}`
   (Fisher z), null 0, bounds inside (-1, 1).
+
+Rows that are not a contrast with a null value (intercepts, adjusted means, rates, ICCs,
+variance components, dispersion parameters) are refused with the reason.
 
 Formulas
 --------
@@ -91,10 +94,12 @@ _SCALES = {
 }
 #: The effect's symbol in sentences, per result kind (ratio scale).
 _RATIO_LABELS = {"cox_model": "HR", "logistic_model": "OR", "recurrent_events": "HR",
-                 "mediation": "RR", "count_model": "IRR", "trial_rate_effect": "IRR",
-                 "rate_ratio": "IRR", "gee_counts": "IRR", "dose_response": "IRR"}
+                 "mediation": "RR", "count_model": "IRR", "count_mixed_model": "IRR",
+                 "trial_rate_effect": "IRR", "rate_ratio": "IRR", "gee_counts": "IRR",
+                 "dose_response": "IRR"}
 #: Kinds whose row scale is known without a ``coef`` column, and what they are.
-_KNOWN = ("count_model, trial_rate_effect, rate_ratio, cox_model, logistic_model, gee_counts, "
+_KNOWN = ("count_model, count_mixed_model (fixed effects), trial_rate_effect, rate_ratio, "
+          "cox_model, logistic_model, gee_counts, "
           "dose_response (linear term), mediation, trial_effect (difference, Hedges' g), "
           "mixed_model (fixed effects), bland_altman (bias, proportional bias), "
           "partial_correlation, sitting_strength, or any row with coef and se columns")
@@ -193,11 +198,17 @@ def _finite(row: pd.Series, col: str) -> float | None:
 
 def _scale_of(row: pd.Series, kind: str) -> tuple[str, str, str | None]:
     """(scale, label, the column holding the SE on that scale or None) of a row, or refuse."""
+    if row.get("component") in ("random", "dispersion") or row.get("effect") == "random":
+        raise InputError(
+            f"the {row['term']!r} row of the {kind} result is a variance component or "
+            "dispersion parameter (a spread, not a contrast with a null value); equivalence "
+            "tests the fixed effects.")
     est, coef = _finite(row, "estimate"), _finite(row, "coef")
     if est is not None and coef is not None:
         if est > 0 and np.isclose(np.exp(coef), est, rtol=1e-8, atol=0):
-            label = str(row.get("scale", "")).split(" ")[0] if kind == "count_model" else (
-                _RATIO_LABELS.get(kind, "ratio"))
+            label = (str(row.get("scale", "")).split(" ")[0]
+                     if kind in ("count_model", "count_mixed_model")
+                     else _RATIO_LABELS.get(kind, "ratio"))
             return "ratio", label or "IRR", "se"
         if np.isclose(coef, est, rtol=1e-10, atol=1e-12):
             return "difference", "coefficient", "se"

@@ -346,3 +346,21 @@ def test_bounds_as_an_array(ratio_result):
     a = equivalence(ratio_result, term="sitting_h_day", bounds=np.array([0.9, 1.1]))
     b = equivalence(ratio_result, term="sitting_h_day", bounds=[0.9, 1.1])
     assert a.table.loc[0, "p_value"] == b.table.loc[0, "p_value"]
+
+
+def test_count_mixed_model_fixed_effect_and_its_spreads():
+    # count_mixed_model's layout: IRR rows, then SDs and theta with coef = log(value)
+    z = 1.959963984540054
+    rows = [("sitting_h_day", 0.08, 0.03, "count", "IRR"),
+            ("sd_team", np.log(0.3), 0.2, "random", "SD (log rate)"),
+            ("theta", np.log(1.5), 0.1, "dispersion", "theta (NB2 size)")]
+    table = pd.DataFrame([{"term": t, "estimate": np.exp(c), "ci_low": np.exp(c - z * s),
+                           "ci_high": np.exp(c + z * s), "p_value": np.nan, "component": comp,
+                           "scale": sc, "coef": c, "se": s} for t, c, s, comp, sc in rows])
+    res = Result(table, "", name="count_mixed_model (negbin, laplace)",
+                 kind="count_mixed_model")
+    out = equivalence(res, term="sitting_h_day", bounds=(0.9, 1.1))
+    assert out.table.loc[0, "scale"] == "ratio" and "the IRR was 1.08" in out.text
+    for term in ("sd_team", "theta"):
+        with pytest.raises(InputError, match="variance component or dispersion"):
+            equivalence(res, term=term, bounds=(0.9, 1.1))
