@@ -383,18 +383,27 @@ def _km_transform(t: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 def _zph(t, e, x, eta, terms: dict[str, list[int]], efron: bool) -> pd.DataFrame:
     """Schoenfeld-residual score tests of proportional hazards, as R ``cox.zph``."""
+    p = x.shape[1]
+    if np.unique(t[e == 1]).size < 2:  # no spread of event times to test a trend over
+        rows = [(name, np.nan, len(cols)) for name, cols in terms.items()]
+        out = pd.DataFrame(rows + [("GLOBAL", np.nan, p)], columns=["term", "chisq", "df"])
+        out["p_value"] = np.nan
+        return out
     tt = _km_transform(t, e)
     g = tt - tt[e == 1].mean()
     u2, imat = _score_info_at(t, e, x, eta, g, efron)
-    p = x.shape[1]
+
+    def score_test(kk, u):
+        try:
+            return float(np.linalg.solve(imat[np.ix_(kk, kk)], u) @ u)
+        except np.linalg.LinAlgError:  # a covariate without variation among the events
+            return np.nan
+
     rows = []
     for name, cols in terms.items():
         kk = list(range(p)) + [p + j for j in cols]
-        u = np.r_[np.zeros(p), u2[cols]]
-        chisq = float(np.linalg.solve(imat[np.ix_(kk, kk)], u) @ u)
-        rows.append((name, chisq, len(cols)))
-    u = np.r_[np.zeros(p), u2]
-    rows.append(("GLOBAL", float(np.linalg.solve(imat, u) @ u), p))
+        rows.append((name, score_test(kk, np.r_[np.zeros(p), u2[cols]]), len(cols)))
+    rows.append(("GLOBAL", score_test(list(range(2 * p)), np.r_[np.zeros(p), u2]), p))
     out = pd.DataFrame(rows, columns=["term", "chisq", "df"])
     out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
     return out
@@ -544,7 +553,16 @@ def cox_model(
         warnings.warn(f"the Cox model did not converge ({msgs or 'no message'}).", FitWarning,
                       stacklevel=2)
     glob = ph.iloc[-1]
-    if glob["p_value"] < 0.05:
+    if np.unique(t[e == 1]).size < 2:
+        warnings.warn(
+            f"every event in {time!r} is at the same time ({t[e == 1][0]:g}): the Cox model "
+            "has no order of events to compare, and proportional hazards cannot be tested. "
+            "Give the time to the event (e.g. time to first cramp), not the length of "
+            "follow-up.", FitWarning, stacklevel=2)
+    elif not np.isfinite(glob["p_value"]):
+        warnings.warn("the Schoenfeld-residual test of proportional hazards is not estimable "
+                      "(a covariate does not vary among the events).", FitWarning, stacklevel=2)
+    elif glob["p_value"] < 0.05:
         warnings.warn(
             f"proportional hazards look violated (Schoenfeld global test chi2({int(glob['df'])})"
             f" = {glob['chisq']:.2f}, p = {glob['p_value']:.3g}); hazard ratios are averages "
@@ -555,10 +573,12 @@ def cox_model(
         f"{format_p(r.p_value)}."
         for r in table.itertuples()
     ]
+    ph_text = (f" Schoenfeld-residual test of proportional hazards: global "
+               f"chi2({int(glob['df'])}) = {format_number(glob['chisq'])}, "
+               f"{format_p(glob['p_value'])}." if np.isfinite(glob["p_value"]) else
+               " The Schoenfeld-residual test of proportional hazards was not estimable.")
     text = (f"Cox proportional-hazards model ({len(design)} participants, {n_events} events, "
-            f"{ties} ties): " + " ".join(sentences) +
-            f" Schoenfeld-residual test of proportional hazards: global chi2({int(glob['df'])}) "
-            f"= {format_number(glob['chisq'])}, {format_p(glob['p_value'])}.")
+            f"{ties} ties): " + " ".join(sentences) + ph_text)
     diagnostics = {
         "n": len(design),
         "n_dropped": len(data) - len(design),

@@ -400,3 +400,15 @@ def test_cox_warns_on_monotone_likelihood():
     with pytest.warns(FitWarning, match="converged before g: the hazard ratio may be infinite"):
         res = cox_model(d, ["g", "x"], time="time", event="event")
     assert res.diagnostics["infinite_terms"] == ["g"]
+
+
+def test_cox_with_every_event_at_one_time_warns_instead_of_crashing():
+    # follow-up length given as the time: every event ties at 168 days, and cox.zph has no
+    # trend to test (R's cox.zph fails too); the model is still fitted and the reader told why
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"days": 168.0, "event": rng.integers(0, 2, 120).astype(float),
+                       "x": rng.normal(size=120)})
+    with pytest.warns(FitWarning, match="every event in 'days' is at the same time"):
+        res = cox_model(df, "x", time="days", event="event")
+    assert res.diagnostics["ph_test"]["p_value"].isna().all()
+    assert "not estimable" in res.text and "nan" not in res.text.lower()
