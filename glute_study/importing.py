@@ -73,7 +73,8 @@ from ._read import DEVICE_DAYS, IMPORT_LOG, PACKAGE_FILES, QC_REPORT, TABLE_SUFF
 from ._text import open_export, read_text
 from .codebook import CODEBOOK
 from .errors import InputError
-from .io.device_folder import (
+from .io.device_folder import (  # ID_PATTERN: the default id of a device file, public here too
+    ID_PATTERN,
     READER_SUFFIXES,
     expand_patterns,
     import_device_folder,
@@ -101,8 +102,6 @@ __all__ = ["ID_PATTERN", "SOURCES", "SOURCE_OPTIONS", "import_to_study"]
 
 #: The sources :func:`import_to_study` reads.
 SOURCES = ("activpal", "actigraph", "accel", "redcap", "strength", "emg")
-#: Default participant id in a device file name: the name up to the first ``_ - space .``.
-ID_PATTERN = r"^([^_\-\s.]+)"
 _DEVICES = ("activpal", "actigraph", "accel")
 _LOG_COLUMNS = ["participant_id", "source", "file", "warning"]
 

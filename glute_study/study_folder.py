@@ -92,6 +92,7 @@ def study_files(folder: Path, tables: Mapping[str, pd.DataFrame],
 
 
 def read_metadata(folder: Path) -> dict[str, Any]:
+    """The folder's ``study.json`` as a dict (empty without one); a damaged one is an error."""
     path = folder / METADATA_FILE
     if not path.exists() and not path.is_symlink():
         return {}

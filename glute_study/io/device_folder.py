@@ -32,6 +32,7 @@ from . import accel_epochs, actigraph, actigraph_days, activpal
 from .daily import DAILY_COLUMNS
 
 __all__ = [
+    "ID_PATTERN",
     "OVERLAP_TOLERANCE_S",
     "READER_SUFFIXES",
     "DeviceImport",
@@ -72,6 +73,8 @@ _READERS = {
     "accel": _Reader((".csv", ".parquet", ".pq", ".gz"), _accel_days, accel_epochs.accel_daily,
                      accel_epochs.POSTURE_OPTIONS),
 }
+#: The default participant id of a device file: its name up to the first ``_ - space .``.
+ID_PATTERN = r"^([^_\-\s.]+)"
 #: The file suffixes each device reader takes.
 READER_SUFFIXES = {name: reader.suffixes for name, reader in _READERS.items()}
 
@@ -123,7 +126,7 @@ def import_device_folder(
     *,
     reader: str = "activpal",
     executor: object = None,
-    id_pattern: str | Callable[[Path], object] = r"^[^_\s.-]+",
+    id_pattern: str | Callable[[Path], object] = ID_PATTERN,
     options: dict | None = None,
     errors: str = "raise",
 ) -> DeviceImport:

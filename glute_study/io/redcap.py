@@ -713,6 +713,3 @@ def _checked(records: pd.DataFrame, repeating: dict[str, pd.DataFrame],
     result = pd.DataFrame(out, columns=columns)
     result["redcap_repeat_instance"] = result["redcap_repeat_instance"].astype("Int64")
     return result
-
-
-# ----------------------------------------------------------------------------- mapping
