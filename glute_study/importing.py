@@ -398,7 +398,11 @@ def _import_devices(source: str, inputs: list[str], *, executor: Any = None,
     files = pd.DataFrame(log, columns=_LOG_COLUMNS)
     files["rule"] = result.files["rule"].fillna("").to_numpy()  # how each file's days were made
     if result.daily.empty:
-        raise InputError(f"none of the {len(files)} {source} file(s) could be imported.")
+        failed = [w.removeprefix("not imported: ") for w in files["warning"]
+                  if w.startswith("not imported: ")]
+        why = (f" ({failed[0]}" + (f"; and {len(failed) - 1} more" if len(failed) > 1 else "")
+               + ")") if failed else ""
+        raise InputError(f"none of the {len(files)} {source} file(s) could be imported{why}.")
     spans = result.files[result.files["error"].isna()][["file", "start", "end"]]
     parts = result.daily.merge(spans, on="file", how="left")
     parts["file"] = parts["file"].map(lambda f: Path(f).name)

@@ -679,3 +679,15 @@ def test_an_emg_manifest_is_decoded_as_every_other_export(tmp_path, encoding):
         .encode(encoding))
     assert _run("emg", str(tmp_path / "m.csv"), "--out", str(folder)) == 0
     assert len(pd.read_csv(folder / "activation.csv")) == 2
+
+
+def test_skip_bad_with_no_readable_file_says_why_the_first_failed(tmp_path):
+    # the message was only 'none of the 2 activpal file(s) could be imported.'
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "P1.csv").write_text("garbage\n")
+    (tmp_path / "in" / "P2.csv").write_text("x,y\n")
+    with pytest.raises(GluteStudyError, match=r"none of the 2 activpal file\(s\) could be "
+                                              r"imported \(P1.csv, line 1: no activPAL events "
+                                              r"header found.*; and 1 more\)"):
+        _run("activpal", str(tmp_path / "in"), "--out", str(tmp_path / "s"), "--skip-bad",
+             "--scheduler", "serial")
