@@ -1,6 +1,7 @@
 """Shared helpers to open the text files that devices and e-data systems write.
 
-Every importer in :mod:`glute_study.io` reads its input through :func:`read_text`, which
+The text importers of :mod:`glute_study.io` read their input through :func:`read_text` (the raw
+accelerometry reader, which streams, decodes only the head of a file this way), which
 
 * refuses empty files and binary files that are not text,
 * opens regular files only (a link to one is followed; a device such as ``/dev/zero`` is not),
