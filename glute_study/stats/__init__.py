@@ -18,10 +18,12 @@ from .associations import dose_response, natural_spline_basis, partial_correlati
 from .count_mixed import count_mixed_model
 from .counts import compare_count_models, count_model, predict_rates
 from .equivalence import equivalence, minimal_detectable_effect
+from .imputation import Imputations, multiple_imputation
 from .incidence import incidence, rate_ratio
 from .logistic import detect_separation, logistic_model
 from .mediation import mediation
 from .multiplicity import adjust_p
+from .pooling import pool
 from .reliability import bland_altman, participant_values, reliability
 from .repeated import gee_counts, mixed_model
 from .simulation_power import power
@@ -30,6 +32,7 @@ from .trial import pre_post_anova, trial_effect, trial_rate_effect
 
 __all__ = [
     "TABLE_COLUMNS",
+    "Imputations",
     "Result",
     "adjust_p",
     "bland_altman",
@@ -48,9 +51,11 @@ __all__ = [
     "mediation",
     "minimal_detectable_effect",
     "mixed_model",
+    "multiple_imputation",
     "natural_spline_basis",
     "participant_values",
     "partial_correlation",
+    "pool",
     "power",
     "power_ancova",
     "power_correlation",

@@ -554,6 +554,8 @@ def mediation(
         "n_clusters": n_units if cluster else None,
         "bootstrap": boot,
         "bootstrap_ok": ok,
+        # the column of `bootstrap` that holds each table row (pooling over imputations)
+        "bootstrap_index": [r[0] for r in _rows(family, exposure is not None, x, m, y)],
         "jackknife": jack,
     }
     return Result(table, text, diagnostics, model={"mediator": full_m, "outcome": full_y},
@@ -571,7 +573,8 @@ def _scales(family: str, has_exposure: bool) -> tuple[str | None, str]:
     return "rate_ratio", "per_1000_h" if has_exposure else "per_athlete"
 
 
-def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y) -> pd.DataFrame:
+def _rows(family, has_exposure, x, m, y) -> list[tuple]:
+    """(column of the estimates array, term, scale, label, null) of each table row, in order."""
     ratio, diff = _scales(family, has_exposure)
     link = {"gaussian": "per unit", "logistic": "log odds ratio per unit"}.get(
         family, "log rate ratio per unit")
@@ -588,8 +591,12 @@ def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y) -> pd.DataFram
              (_NIE_D, "indirect", diff, "natural indirect effect", 0.0),
              (_TE_D, "total", diff, "total effect", 0.0),
              (_PM, "proportion_mediated", "proportion", "indirect / total", None)]
+    return rows
+
+
+def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y) -> pd.DataFrame:
     recs = []
-    for q, term, scale, label, null in rows:
+    for q, term, scale, label, null in _rows(family, has_exposure, x, m, y):
         if null is None:
             p = np.nan
         elif bca is None:
