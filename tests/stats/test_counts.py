@@ -254,7 +254,7 @@ def test_dispersion_at_boundary_warns():
     assert res.diagnostics["overdispersion"]["lr_p_value"] == pytest.approx(0.5)
 
 
-def test_non_convergence_warns(data):
+def test_zero_part_off_to_infinity_warns(data):
     # a zero part whose male coefficient runs off to -infinity (no structural zeros in males)
     d = data.copy()
     d.loc[(d.sex == "male") & (d.cramps == 0), "cramps"] = 1
@@ -263,7 +263,8 @@ def test_non_convergence_warns(data):
         with pytest.warns(FitWarning) as record:
             count_model(d, FORMULA, family="zinb", zero_formula="sex")
     messages = " ".join(str(w.message) for w in record)
-    assert "did not converge" in messages or "not positive definite" in messages
+    # the maximum is approached only at the boundary: the fit stops there and says so
+    assert "running off to infinity" in messages
 
 
 def test_zip_robust_matches_sandwich(data, ref):
