@@ -24,6 +24,7 @@ from .logistic import detect_separation, logistic_model
 from .mediation import mediation
 from .multiplicity import adjust_p
 from .pooling import pool
+from .recurrent import recurrent_events
 from .reliability import bland_altman, participant_values, reliability
 from .repeated import gee_counts, mixed_model
 from .simulation_power import power
@@ -63,6 +64,7 @@ __all__ = [
     "pre_post_anova",
     "predict_rates",
     "rate_ratio",
+    "recurrent_events",
     "reliability",
     "sample_size_ancova",
     "sample_size_correlation",

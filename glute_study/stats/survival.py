@@ -330,6 +330,32 @@ def _rhs(formula_or_covariates: str | Sequence[str]) -> str:
     return rhs
 
 
+def _cox_design(frame: pd.DataFrame, rhs: str) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    """The Cox design frame of ``rhs`` (no intercept) and the columns of each formula term.
+
+    Built with an intercept, then dropped, so that every factor is treatment coded as in R;
+    rows where a term is missing are left out (see :func:`formula_frames`).
+    """
+    _, full = formula_frames(
+        frame, rhs, outcome=False,
+        error=lambda err: f"the Cox formula {rhs!r} cannot be built from the data: {err}")
+    design = full.drop(columns="Intercept", errors="ignore")
+    terms = {}
+    for term_name, sl in term_columns(full).items():
+        if term_name == "Intercept":
+            continue
+        terms[term_name] = [i - 1 for i in range(sl.start, sl.stop)]
+    return design, terms
+
+
+def _check_rank(x: np.ndarray, rhs: str) -> None:
+    """Refuse a Cox design with collinear or constant columns (the fit would be singular)."""
+    if x.shape[0] == 0 or np.linalg.matrix_rank(x - x.mean(axis=0)) < x.shape[1]:
+        raise InputError(
+            f"the Cox design for {rhs!r} has collinear or constant columns; drop or merge them."
+        )
+
+
 def _score_info_at(t, e, x, eta, g, efron):
     """Score of ``x * g(t)`` and the information of ``[x, x * g(t)]`` at fixed ``eta``.
 
@@ -481,25 +507,13 @@ def cox_model(
     require_columns(data, [time, event], where="data")
     cols = list(dict.fromkeys([time, event, *_used_columns(data, [rhs])]))
     complete = drop_incomplete(data, cols, what="cox_model", stacklevel=3)
-    # built with an intercept, then dropped, so that every factor is treatment coded as in R
-    _, full = formula_frames(
-        complete.frame, rhs, outcome=False,
-        error=lambda err: f"the Cox formula {rhs!r} cannot be built from the data: {err}")
-    design = full.drop(columns="Intercept", errors="ignore")
-    terms = {}
-    for term_name, sl in term_columns(full).items():
-        if term_name == "Intercept":
-            continue
-        terms[term_name] = [i - 1 for i in range(sl.start, sl.stop)]
+    design, terms = _cox_design(complete.frame, rhs)
     used, t, e, _ = _complete(data.loc[design.index], [time, event], time=time, event=event,
                               what="cox_model")
     design = design.loc[used.index]
     x = design.to_numpy(float)
     p = x.shape[1]
-    if np.linalg.matrix_rank(x - x.mean(axis=0)) < p:
-        raise InputError(
-            f"the Cox design for {rhs!r} has collinear or constant columns; drop or merge them."
-        )
+    _check_rank(x, rhs)
     n_events = int(e.sum())
     if n_events == 0:
         raise InputError("there are no events; a Cox model needs at least one.")

@@ -1,0 +1,74 @@
+# Reference values for glute_study.stats.recurrent_events (R survival).
+# Run from this folder: Rscript recurrent.R > recurrent.Rout
+# Writes bladder2.csv (survival's bladder2, counting-process form), recurrent_coxph.csv (one row
+# per data set, model, ties and term) and frailty_coxph.csv / frailty_history.csv.
+library(survival)
+cat("survival", format(packageVersion("survival")), "\n")
+write.csv(bladder2[, c("id", "rx", "number", "size", "start", "stop", "event", "enum")],
+          "bladder2.csv", row.names = FALSE)
+sim <- read.csv("sim.csv")
+
+prepare <- function(d, id) {
+  # event number: 1 + events before the interval, within athlete sorted by start
+  d <- d[order(d[[id]], d$start), ]
+  d$enum <- ave(d$event, d[[id]], FUN = function(e) 1 + cumsum(e) - e)
+  # gap time: time since the previous event (or since 0 before the first)
+  prev <- ave(d$stop * d$event, d[[id]], FUN = function(v) cummax(c(0, head(v, -1))))
+  d$gstart <- d$start - prev
+  d$gstop <- d$stop - prev
+  d$cl <- d[[id]]
+  d
+}
+
+cases <- list(
+  bladder2 = list(data = prepare(bladder2, "id"), rhs = "rx + number + size"),
+  sim = list(data = prepare(sim, "participant_id"), rhs = "sitting_h_day + arm")
+)
+out <- list()
+for (name in names(cases)) {
+  d <- cases[[name]]$data
+  rhs <- cases[[name]]$rhs
+  for (ties in c("efron", "breslow")) {
+    fits <- list(
+      andersen_gill = coxph(as.formula(paste("Surv(start, stop, event) ~", rhs, "+ cluster(cl)")),
+                            data = d, ties = ties),
+      pwp_total = coxph(as.formula(paste("Surv(start, stop, event) ~", rhs,
+                                         "+ strata(enum) + cluster(cl)")), data = d, ties = ties),
+      pwp_gap = coxph(as.formula(paste("Surv(gstart, gstop, event) ~", rhs,
+                                       "+ strata(enum) + cluster(cl)")), data = d, ties = ties)
+    )
+    for (model in names(fits)) {
+      f <- fits[[model]]
+      print(summary(f))
+      out[[length(out) + 1]] <- data.frame(
+        dataset = name, model = model, ties = ties, term = names(coef(f)),
+        coef = unname(coef(f)), se = sqrt(diag(f$naive.var)), robust_se = sqrt(diag(f$var)),
+        loglik = f$loglik[2], loglik0 = f$loglik[1])
+    }
+  }
+}
+write.csv(do.call(rbind, out), "recurrent_coxph.csv", row.names = FALSE)
+
+# shared gamma frailty (R's default method "em" for theta)
+fr <- list()
+hist <- list()
+for (name in names(cases)) {
+  d <- cases[[name]]$data
+  rhs <- cases[[name]]$rhs
+  for (ties in c("efron", "breslow")) {
+    f <- coxph(as.formula(paste("Surv(start, stop, event) ~", rhs,
+                                "+ frailty(cl, distribution = 'gamma')")), data = d, ties = ties)
+    print(f)
+    p <- length(all.vars(as.formula(paste("~", rhs))))
+    h <- f$history[[1]]$history
+    theta <- h[nrow(h), 1]
+    fr[[length(fr) + 1]] <- data.frame(
+      dataset = name, ties = ties, term = names(coef(f)), coef = unname(coef(f)),
+      se = sqrt(diag(f$var))[1:p], se2 = sqrt(diag(f$var2))[1:p], theta = theta,
+      loglik = f$loglik[2], c_loglik = h[nrow(h), 3])
+    hist[[length(hist) + 1]] <- data.frame(dataset = name, ties = ties, step = seq_len(nrow(h)),
+                                           theta = h[, 1], loglik = h[, 2], c_loglik = h[, 3])
+  }
+}
+write.csv(do.call(rbind, fr), "frailty_coxph.csv", row.names = FALSE)
+write.csv(do.call(rbind, hist), "frailty_history.csv", row.names = FALSE)
