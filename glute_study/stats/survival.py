@@ -26,6 +26,7 @@ from scipy import stats
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ..measures import first_cramp_times
+from ._cox import RiskSets, fit_cox
 from ._design import _used_columns, drop_incomplete, formula_frames, group_levels, term_columns
 from ._result import Result, format_ci, format_number, format_p, z_of
 
@@ -303,8 +304,9 @@ class CoxFit:
 
     Attributes
     ----------
-    results : statsmodels PHRegResults
-        The statsmodels fit (coefficients on the log-hazard scale).
+    results : CoxCore
+        The fit of :func:`glute_study.stats._cox.fit_cox` (coefficients on the log-hazard
+        scale, their covariance, the log partial likelihood).
     ph_test : DataFrame
         Schoenfeld-residual score tests: ``term, chisq, df, p_value`` per formula term and a
         ``GLOBAL`` row.
@@ -478,13 +480,14 @@ def cox_model(
 
     Notes
     -----
-    The model is fitted by statsmodels ``PHReg``. The proportional-hazards check is the score
-    test of R ``survival`` (>= 3.0) ``cox.zph`` with its defaults ``transform = "km"``,
-    ``terms = TRUE``: each term ``x`` is joined by ``x g(t)``, where ``g`` is one minus the
-    left-continuous pooled Kaplan-Meier curve, centred on its mean over events, and the score
-    for the new coefficients at 0 (with the Cox coefficients at their estimates) is referred to
-    chi-square with one degree of freedom per column of the term; the ``GLOBAL`` row tests all
-    of them together.
+    The partial likelihood is the one :func:`~glute_study.stats.recurrent_events` uses
+    (:mod:`glute_study.stats._cox`), maximised by Newton-Raphson. The proportional-hazards check
+    is the score test of R ``survival`` (>= 3.0) ``cox.zph`` with its defaults ``transform =
+    "km"``, ``terms = TRUE``: each term ``x`` is joined by ``x g(t)``, where ``g`` is one minus
+    the left-continuous pooled Kaplan-Meier curve, centred on its mean over events, and the
+    score for the new coefficients at 0 (with the Cox coefficients at their estimates) is
+    referred to chi-square with one degree of freedom per column of the term; the ``GLOBAL`` row
+    tests all of them together.
 
     Examples
     --------
@@ -499,8 +502,6 @@ def cox_model(
     >>> res.diagnostics["ph_test"]["term"].tolist()
     ['x', 'GLOBAL']
     """
-    from statsmodels.duration.hazard_regression import PHReg
-
     check_one_of("ties", ties, ["efron", "breslow"])
     level = check_level(level)
     rhs = _rhs(formula_or_covariates)
@@ -518,18 +519,17 @@ def cox_model(
     if n_events == 0:
         raise InputError("there are no events; a Cox model needs at least one.")
 
-    model = PHReg(t, x, status=e, ties=ties)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = model.fit(method="newton", maxiter=200, gtol=1e-10)
-    beta = np.asarray(res.params, float)
-    se = np.asarray(res.bse, float)
-    score = np.asarray(model.score(beta), float)
-    converged = bool(np.all(np.isfinite(se)) and np.max(np.abs(score)) < 1e-4)
+    rs = RiskSets(None, t, e, efron=ties == "efron")
+    res = fit_cox(rs, x)
+    beta = res.coef
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(res.cov))
+    score = res.score
+    converged = bool(res.converged and np.all(np.isfinite(se)))
     # R coxph.fit's check for a monotone likelihood: the Newton step still left, |U V|, is not
     # negligible next to the coefficient (eps = 1e-9, toler.inf = sqrt(eps))
     with np.errstate(invalid="ignore", over="ignore"):
-        step = np.abs(score @ np.asarray(res.cov_params(), float))
+        step = np.abs(score @ res.cov)
         infinite = (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(beta))
         z = beta / se
         pval = 2 * stats.norm.sf(np.abs(z))
@@ -563,9 +563,8 @@ def cox_model(
                       "be infinite or zero (monotone likelihood, e.g. a group without events); "
                       "do not report it.", FitWarning, stacklevel=2)
     elif not converged:
-        msgs = "; ".join(str(w.message) for w in caught)
-        warnings.warn(f"the Cox model did not converge ({msgs or 'no message'}).", FitWarning,
-                      stacklevel=2)
+        warnings.warn(f"the Cox model did not converge (after {res.iterations} Newton steps).",
+                      FitWarning, stacklevel=2)
     glob = ph.iloc[-1]
     if np.unique(t[e == 1]).size < 2:
         warnings.warn(
@@ -599,7 +598,7 @@ def cox_model(
         "dropped_by": complete.dropped_by,
         "events": n_events,
         "events_per_parameter": epp,
-        "log_likelihood": float(res.llf),
+        "log_likelihood": float(res.loglik),
         "converged": converged,
         "infinite_terms": [n for n, f in zip(names, infinite) if f],
         "ties": ties,
