@@ -186,9 +186,12 @@ def cox_sums(rs: RiskSets, x: np.ndarray, eta: np.ndarray, *, residuals: bool = 
         info[:p, :p] += (xs * v[:, None]).T @ xs - mean.T @ mean
         if groups is not None:
             gr = groups[part.rows]
-            onehot_w = np.zeros((len(w), q))
-            onehot_w[np.arange(len(w)), gr] = w
-            s1g = at_times(onehot_w)
+            # per-group risk-set sums at each event time: a row adds its weight from the
+            # first event time after its start to the last one at or before its stop
+            steps = np.zeros((part.n_times + 1, q))
+            np.add.at(steps, (part.lo, gr), w)
+            np.add.at(steps, (part.hi, gr), -w)
+            s1g = np.cumsum(steps, axis=0)[:-1]
             d1g = np.zeros((part.n_times, q))
             np.add.at(d1g, (k, gr[dr]), w[dr])
             meang = (s1g[k] - f[:, None] * d1g[k]) * inv[:, None]
@@ -334,10 +337,10 @@ def fit_cox(rs: RiskSets, x: np.ndarray, *, offset: np.ndarray | None = None,
         par = new
         pl, u, h, s = res
     try:
-        hinv = np.linalg.inv(h)
+        cov = np.linalg.solve(h, np.eye(p + q)[:, :p])[:p]
     except np.linalg.LinAlgError:
-        hinv = np.full_like(h, np.nan)
-    return CoxCore(coef=par[:p], cov=hinv[:p, :p], loglik=s.loglik, loglik0=loglik0,
+        cov = np.full((p, p), np.nan)
+    return CoxCore(coef=par[:p], cov=cov, loglik=s.loglik, loglik0=loglik0,
                    iterations=it, converged=converged, score=u, info=h,
                    frailty=par[p:] if q else None)
 
