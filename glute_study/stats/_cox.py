@@ -273,6 +273,18 @@ class CoxCore:
     info: np.ndarray
     frailty: np.ndarray | None = None
 
+    @property
+    def infinite(self) -> np.ndarray:
+        """Which coefficients run off to infinity: R ``coxph.fit``'s monotone-likelihood check.
+
+        The Newton step still left, ``|U V|``, is not negligible next to the coefficient
+        (``eps = 1e-9``, ``toler.inf = sqrt(eps)``).
+        """
+        p = len(self.coef)
+        with np.errstate(invalid="ignore", over="ignore"):
+            step = np.abs(self.score[:p] @ self.cov)
+            return (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(self.coef))
+
 
 def fit_cox(rs: RiskSets, x: np.ndarray, *, offset: np.ndarray | None = None,
             penalty: Penalty | None = None, init: np.ndarray | None = None,

@@ -282,7 +282,9 @@ def recurrent_events(
         frailty), ``se_naive`` (model based), ``z``. ``.diagnostics``: ``n_athletes``,
         ``n_intervals``, ``n_events``, ``events_per_stratum`` (by event number),
         ``converged``, ``iterations``, ``log_likelihood``, ``model``, ``assumes``, the dropped
-        rows, and with a frailty ``theta`` (the frailty variance) and ``theta_history``.
+        rows, and with a frailty ``theta`` (the frailty variance) and ``theta_history`` (each
+        trial theta with its penalised and marginal log-likelihood). ``.model`` is the
+        :class:`~glute_study.stats._cox.CoxCore` fit.
 
     Raises
     ------
@@ -293,7 +295,8 @@ def recurrent_events(
     Warns
     -----
     FitWarning
-        With fewer than 10 events per coefficient, or when the fit did not converge.
+        With fewer than 10 events per coefficient; when a coefficient runs off to infinity
+        (R ``coxph``'s "Loglik converged before variable" check); when the fit did not converge.
 
     Notes
     -----
@@ -398,7 +401,13 @@ def recurrent_events(
             f"the recurrent-event model has {n_events} events for {p} coefficients ({epp:.1f} "
             "per coefficient, under 10): hazard ratios may be biased and CIs too narrow; use "
             "fewer covariates.", FitWarning, stacklevel=2)
-    if not converged:
+    infinite = fit.infinite
+    if infinite.any():
+        which = ", ".join(np.asarray(names)[infinite])
+        warnings.warn(f"the partial likelihood converged before {which}: the hazard ratio may "
+                      "be infinite or zero (monotone likelihood, e.g. a group without events); "
+                      "do not report it.", FitWarning, stacklevel=2)
+    elif not converged:
         warnings.warn(f"the {_NAMES[model]} model did not converge (after {fit.iterations} "
                       "Newton steps); do not report it.", FitWarning, stacklevel=2)
     assumes = _ASSUMES[model] + (_FRAILTY_ASSUMES if frailty else "")
@@ -427,6 +436,7 @@ def recurrent_events(
         "n_strata": 1 if model == "andersen_gill" else len(events_per_stratum),
         "events_per_parameter": epp,
         "converged": converged,
+        "infinite_terms": [n for n, f in zip(names, infinite) if f],
         "iterations": fit.iterations,
         "log_likelihood": fit.loglik,
         "log_likelihood_null": fit.loglik0,

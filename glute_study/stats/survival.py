@@ -524,13 +524,9 @@ def cox_model(
     beta = res.coef
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(res.cov))
-    score = res.score
     converged = bool(res.converged and np.all(np.isfinite(se)))
-    # R coxph.fit's check for a monotone likelihood: the Newton step still left, |U V|, is not
-    # negligible next to the coefficient (eps = 1e-9, toler.inf = sqrt(eps))
+    infinite = res.infinite
     with np.errstate(invalid="ignore", over="ignore"):
-        step = np.abs(score @ res.cov)
-        infinite = (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(beta))
         z = beta / se
         pval = 2 * stats.norm.sf(np.abs(z))
         zq = z_of(level)

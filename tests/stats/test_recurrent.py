@@ -4,8 +4,9 @@ The R calls are in tests/reference/recurrent/recurrent.R (output recurrent.Rout)
 ``coxph(Surv(start, stop, event) ~ ... + cluster(cl))`` for Andersen-Gill,
 ``+ strata(enum) + cluster(cl)`` for PWP (total time; gap time on ``Surv(gstart, gstop, event)``)
 and ``+ frailty(cl, distribution = "gamma")`` for the shared frailty, each with Efron and
-Breslow ties, on survival's ``bladder2`` and on ``sim.csv`` (make_recurrent_data.py: weekly,
-time-varying sitting, whole days so events tie).
+Breslow ties, on survival's ``bladder2``, on ``sim.csv`` (make_recurrent_data.py: weekly,
+time-varying sitting, whole days so events tie) and on ``sim_late.csv`` (the same with half the
+athletes entering on day 14 and a gap in everyone's follow-up over days 35-42).
 
 Tolerances (absolute): coefficients 1e-6, robust and naive SEs 1e-5, log-likelihoods 1e-6;
 frailty coefficients, their SEs and theta 1e-4 (R stops its inner Newton loop at a relative
@@ -27,8 +28,9 @@ from glute_study.stats import cox_model, recurrent_events
 from glute_study.stats.recurrent import _brent, _gammacon
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "recurrent"
-CASES = {"bladder2": ("id", "rx + number + size"), "sim": ("participant_id",
-                                                           "sitting_h_day + arm")}
+CASES = {"bladder2": ("id", "rx + number + size"),
+         "sim": ("participant_id", "sitting_h_day + arm"),
+         "sim_late": ("participant_id", "sitting_h_day + arm")}
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +232,27 @@ def test_bad_options_are_refused():
 def test_few_events_warn():
     with pytest.warns(FitWarning, match="events for 1 coefficients"):
         recurrent_events(_small(), "x", start="start", stop="stop", event="event")
+
+
+def test_a_group_without_events_is_flagged_infinite(frames):
+    d = frames["sim"].copy()
+    d["g"] = np.where(d["participant_id"] < "A020", "none", "some")
+    d.loc[d["g"] == "none", "event"] = 0
+    with pytest.warns(FitWarning, match="converged before C\\(g\\)"):
+        res = recurrent_events(d, "sitting_h_day + C(g)", start="start", stop="stop",
+                               event="event")
+    assert res.diagnostics["infinite_terms"] == ["C(g)[T.some]"]
+
+
+def test_text_factor_and_delayed_entry_match_the_same_fit_on_codes(frames):
+    # an athlete entering late (start > 0) and a text factor coded as in R
+    d = frames["sim"].copy()
+    d = d[~((d["participant_id"] == "A001") & (d["start"] < 14))]
+    a = recurrent_events(d.assign(arm=d["arm"].map({0: "control", 1: "glute"})),
+                         "sitting_h_day + C(arm)", start="start", stop="stop", event="event",
+                         model="pwp_total")
+    b = recurrent_events(d, "sitting_h_day + arm", start="start", stop="stop", event="event",
+                         model="pwp_total")
+    assert a.table["term"].tolist() == ["C(arm)[T.glute]", "sitting_h_day"]
+    assert_allclose(a.table["coef"].to_numpy()[::-1], b.table["coef"], rtol=0, atol=1e-12)
+    assert_allclose(a.table["se"].to_numpy()[::-1], b.table["se"], rtol=0, atol=1e-12)

@@ -1,12 +1,18 @@
 # Reference values for glute_study.stats.recurrent_events (R survival).
 # Run from this folder: Rscript recurrent.R > recurrent.Rout
-# Writes bladder2.csv (survival's bladder2, counting-process form), recurrent_coxph.csv (one row
+# Writes bladder2.csv (survival's bladder2, counting-process form), sim_late.csv (sim.csv with
+# delayed entry and gaps), recurrent_coxph.csv (one row
 # per data set, model, ties and term) and frailty_coxph.csv / frailty_history.csv.
 library(survival)
 cat("survival", format(packageVersion("survival")), "\n")
 write.csv(bladder2[, c("id", "rx", "number", "size", "start", "stop", "event", "enum")],
           "bladder2.csv", row.names = FALSE)
 sim <- read.csv("sim.csv")
+# delayed entry and gaps: odd-numbered athletes enter on day 14, and every athlete's intervals
+# over days 35-42 are left out (not at risk then)
+odd <- as.integer(sub("A", "", sim$participant_id)) %% 2 == 1
+sim_late <- sim[!(odd & sim$start < 14) & !(sim$start >= 35 & sim$stop <= 42), ]
+write.csv(sim_late, "sim_late.csv", row.names = FALSE)
 
 prepare <- function(d, id) {
   # event number: 1 + events before the interval, within athlete sorted by start
@@ -22,7 +28,8 @@ prepare <- function(d, id) {
 
 cases <- list(
   bladder2 = list(data = prepare(bladder2, "id"), rhs = "rx + number + size"),
-  sim = list(data = prepare(sim, "participant_id"), rhs = "sitting_h_day + arm")
+  sim = list(data = prepare(sim, "participant_id"), rhs = "sitting_h_day + arm"),
+  sim_late = list(data = prepare(sim_late, "participant_id"), rhs = "sitting_h_day + arm")
 )
 out <- list()
 for (name in names(cases)) {
@@ -61,11 +68,11 @@ for (name in names(cases)) {
     print(f)
     p <- length(all.vars(as.formula(paste("~", rhs))))
     h <- f$history[[1]]$history
-    theta <- h[nrow(h), 1]
+    theta <- unname(h[nrow(h), 1])
     fr[[length(fr) + 1]] <- data.frame(
       dataset = name, ties = ties, term = names(coef(f)), coef = unname(coef(f)),
-      se = sqrt(diag(f$var))[1:p], se2 = sqrt(diag(f$var2))[1:p], theta = theta,
-      loglik = f$loglik[2], c_loglik = h[nrow(h), 3])
+      se = unname(sqrt(diag(f$var))[1:p]), se2 = unname(sqrt(diag(f$var2))[1:p]), theta = theta,
+      loglik = f$loglik[2], c_loglik = unname(h[nrow(h), 3]))
     hist[[length(hist) + 1]] <- data.frame(dataset = name, ties = ties, step = seq_len(nrow(h)),
                                            theta = h[, 1], loglik = h[, 2], c_loglik = h[, 3])
   }
