@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._cluster import crs_vcov
+
 __all__ = ["CoxCore", "Penalty", "RiskSets", "cox_sums", "fit_cox", "robust_cov"]
 
 
@@ -362,7 +364,8 @@ def robust_cov(rs: RiskSets, x: np.ndarray, fit: CoxCore, cluster: np.ndarray,
     """Lin-Wei robust covariance: ``D'D`` with ``D`` the dfbetas summed within clusters.
 
     The dfbeta of a row is its score residual times the inverse information; summed within
-    each cluster (athlete) and crossed, as R ``coxph(... + cluster(id))``.
+    each cluster (athlete) and crossed, as R ``coxph(... + cluster(id))``: the CR0 sandwich of
+    :func:`glute_study.stats._cluster.crs_vcov` with the score residuals as the scores.
 
     Examples
     --------
@@ -375,8 +378,6 @@ def robust_cov(rs: RiskSets, x: np.ndarray, fit: CoxCore, cluster: np.ndarray,
     xc = x - x.mean(axis=0)
     eta = xc @ fit.coef + (0 if offset is None else offset)
     r = cox_sums(rs, xc, eta, residuals=True).resid
-    dfbeta = r @ fit.cov
     codes = np.unique(cluster, return_inverse=True)[1]
-    d = np.zeros((codes.max() + 1, x.shape[1]))
-    np.add.at(d, codes, dfbeta)
-    return d.T @ d
+    # the CR0 sandwich of stats/_cluster.py: V (sum over clusters of U_j U_j') V
+    return crs_vcov(r, codes, fit.cov, type="CR0").cov
