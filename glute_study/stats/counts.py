@@ -56,9 +56,10 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import special, stats
 
-from .._checks import check_level, check_one_of
+from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
-from ._design import Design, build_design, new_matrix
+from ._cluster import cluster_codes, cr2_vcov
+from ._design import Design, build_design, drop_incomplete, new_matrix
 from ._negbin import THETA_BOUNDARY, THETA_MAX, fit_negbin, glm_cov, glm_fit
 from ._negbin import nb_loglik_obs as _ll_nb
 from ._result import Result, format_ci, format_number, format_p
@@ -103,6 +104,10 @@ class CountFit:
         The rows and columns used, for filling unnamed predictors in predictions.
     message : str
         ``"converged"``, or why the fit did not converge.
+    df : ndarray or None
+        Degrees of freedom of each parameter's t reference (CR2 Satterthwaite); None for Wald z.
+    vcov_type : str
+        ``"model"``, ``"HC0"`` or ``"CR2"``.
     """
 
     family: str
@@ -115,6 +120,9 @@ class CountFit:
     results: Any = field(repr=False, default=None)
     data: pd.DataFrame | None = field(repr=False, default=None)
     message: str = "converged"
+    df: np.ndarray | None = None
+    vcov_type: str = "model"
+    cluster: dict | None = None
 
     @property
     def n_params(self) -> int:
@@ -487,7 +495,8 @@ def _fit_zero_inflated(d, robust, negbin):
         _, scores, hess = _two_part_derivs(family, d, params)
     cov = _ml_cov(hess, scores, best.free, robust)
     info = {"start": best.start, "iterations": best.iterations, "message": best.message,
-            "starts_tried": {o.start: (o.converged, o.loglik) for o in optima}}
+            "starts_tried": {o.start: (o.converged, o.loglik) for o in optima},
+            "free": best.free}
     return params, cov, theta, best.converged, info
 
 
@@ -527,7 +536,7 @@ def _fit_hurdle(d, robust):
         "converged" if zero.converged else "the logit hurdle did not converge")
     info = {"zero": zero, "start": best.start, "iterations": best.iterations,
             "message": message,
-            "starts_tried": {o.start: (o.converged, o.loglik) for o in optima}}
+            "starts_tried": {o.start: (o.converged, o.loglik) for o in optima}, "free": free}
     return params, cov, float(np.exp(params[-1])), conv, info
 
 
@@ -559,11 +568,21 @@ def _check_counts(d: Design) -> None:
         raise InputError(f"the outcome {d.outcome!r} has no events at all; nothing to model.")
 
 
-def _fit(data, formula, exposure, family, robust, zero_formula, what="count_model") -> CountFit:
+def _fit(data, formula, exposure, family, robust, zero_formula, what="count_model",
+         cluster=None) -> CountFit:
     check_one_of("family", family, FAMILIES)
     two_part = family in ("zip", "zinb", "hurdle_negbin")
     if two_part and zero_formula is None:
         zero_formula = formula.split("~", 1)[1]
+    if cluster is not None:
+        if robust:
+            raise InputError("give either `robust=True` (HC0) or `cluster=` (CR2), not both.")
+        if not isinstance(cluster, str):
+            raise InputError(f"`cluster` must name a column (e.g. 'team'); got {cluster!r}.")
+        require_columns(data, [cluster], where="data")
+        data = drop_incomplete(data, [cluster], what=what, stacklevel=4,
+                               why="rows without a cluster id cannot be assigned to a "
+                                   "cluster; fill them in to keep them").frame
     d = build_design(data, formula, exposure=exposure, what=what,
                      zero_formula=zero_formula if two_part else None, stacklevel=4)
     _check_counts(d)
@@ -586,9 +605,105 @@ def _fit(data, formula, exposure, family, robust, zero_formula, what="count_mode
     else:
         message = "converged" if conv else "the IRLS iterations did not converge"
     fit = CountFit(family, d, params, cov, theta, np.zeros(d.n), conv, res,
-                   data.loc[d.rows, used], message)
+                   data.loc[d.rows, used], message, vcov_type="HC0" if robust else "model")
     fit.loglik_obs = _loglik_obs(fit)
+    if cluster is not None:
+        _cluster_cov(fit, data.loc[d.rows, cluster].to_numpy(), cluster)
     return fit
+
+
+def _cluster_cov(fit: CountFit, ids, name: str) -> None:
+    """Replace the covariance of ``fit`` by CR2 with Satterthwaite df (module notes)."""
+    codes, K = cluster_codes(ids, name=name)
+    d = fit.design
+    p = d.X.shape[1]
+    sizes = np.bincount(codes)
+    fit.cluster = {"cluster": name, "n_clusters": K, "cluster_size_min": int(sizes.min()),
+                   "cluster_size_max": int(sizes.max()),
+                   "single_row_clusters": int(np.sum(sizes == 1))}
+    if fit.family in ("poisson", "negbin"):
+        eta, _, theta = _split(fit)
+        mu = np.exp(eta)
+        var = mu if theta is None else mu + mu**2 / theta
+        v = cr2_vcov(d.X * mu[:, None], 1 / var, d.y - mu, codes)
+        cov = np.zeros_like(fit.cov)
+        cov[:p, :p] = v.cov
+        df = np.full(len(fit.params), np.inf)
+        df[:p] = v.df
+        if fit.family == "negbin":  # theta as known in the GLM (clubSandwich on glm.nb)
+            cov[p, p] = fit.cov[p, p]
+    else:
+        cov, df = _cluster_two_part(fit, codes)
+    fit.cov, fit.df, fit.vcov_type = cov, df, "CR2"
+
+
+def _cluster_two_part(fit: CountFit, codes):
+    r"""CR2 of a two-part model through its linearised working model (module notes).
+
+    Each row contributes one working row per linear predictor it informs (count
+    :math:`\eta`, zero :math:`\zeta`, :math:`\log\theta`; the hurdle's count part only for
+    positive counts): design rows :math:`d` (the predictor's derivative in the parameters), the
+    row's information block :math:`W_i` (minus the Hessian in the predictors, eigenvalues
+    floored at 1e-10 of the largest so that it is positive definite), whitened by its
+    Cholesky factor :math:`W_i = C_i C_i^\top`: :math:`\tilde d = C_i^\top d` and
+    :math:`\tilde r = C_i^{-1} g_i` (:math:`g_i` the scores in the predictors), so that
+    :math:`\sum \tilde d^\top \tilde r` is the score and :math:`\sum \tilde d^\top \tilde
+    d` the (floored) information. CR2 is then the Bell-McCaffrey adjustment
+    :math:`(I - \tilde H_{jj})^{-1/2}` of the whitened residuals with the hat matrix
+    :math:`\tilde H = \tilde D M \tilde D^\top`, and the bread the inverse observed
+    information. Satterthwaite df as for the GLMs.
+    """
+    d, family = fit.design, fit.family
+    p, q = d.X.shape[1], d.Z.shape[1]
+    free = fit.results["free"]
+    k = len(fit.params)
+    lt = fit.params[-1] if family != "zip" else None
+    eta = d.X @ fit.params[:p] + d.offset
+    if family in ("zip", "zinb"):
+        der = _zi_derivs(d.y, eta, d.Z @ fit.params[p:p + q], lt)
+        active = np.ones((d.n, 3), bool)
+    else:
+        pos = d.y > 0
+        zeta = d.Z @ fit.params[p:p + q] + d.offset
+        cder = _truncated_derivs(d.y, eta, lt)  # used on the positive rows only
+        prob = np.exp(-np.logaddexp(0, -zeta))
+        der = {key: np.where(pos, val, 0.0) for key, val in cder.items()}
+        der.update(z=pos - prob, zz=-prob * (1 - prob))
+        active = np.column_stack([pos, np.ones(d.n, bool), pos])
+    keys = ["e", "z", "t"]
+    if lt is None or not free[-1]:
+        keys = ["e", "z"]
+    cols = {"e": np.arange(p), "z": np.arange(p, p + q), "t": np.array([k - 1])}
+    mats = {"e": d.X, "z": d.Z, "t": np.ones((d.n, 1))}
+    design, resid, codes_w = [], [], []
+    for i in range(d.n):
+        use = [m for m, key in enumerate(keys) if active[i, m]]
+        ks = [keys[m] for m in use]
+        g = np.array([der[key][i] for key in ks])
+        W = -np.array([[der.get(a + b, der.get(b + a, np.zeros(d.n)))[i] for b in ks]
+                       for a in ks])
+        val, vec = np.linalg.eigh(W)
+        val = np.maximum(val, 1e-10 * max(val.max(), 1e-300))
+        C = vec * np.sqrt(val)  # W = C C'
+        rows = np.zeros((len(ks), k))
+        for m, key in enumerate(ks):
+            rows[m, cols[key]] = mats[key][i]
+        design.append(C.T @ rows)
+        resid.append(np.linalg.solve(C, g))
+        codes_w.extend([codes[i]] * len(ks))
+    design = np.vstack(design)
+    _, scores, hess = _two_part_derivs(family, d, fit.params)
+    model_cov = _ml_cov(hess, scores, free, False,
+                        blocks=None if family != "hurdle_negbin"
+                        else [np.r_[0:p, p + q], np.arange(p, p + q)])
+    idx = np.flatnonzero(free)
+    v = cr2_vcov(design[:, idx], np.ones(len(design)), np.concatenate(resid),
+                 np.asarray(codes_w), bread=model_cov[np.ix_(idx, idx)])
+    cov = np.zeros((k, k))
+    cov[np.ix_(idx, idx)] = v.cov
+    df = np.full(k, np.inf)
+    df[idx] = v.df
+    return cov, df
 
 
 def _columns_of(data, formula, zero_formula, exposure):
@@ -718,7 +833,7 @@ def _table(fit: CountFit, level: float) -> pd.DataFrame:
     d = fit.design
     p = d.X.shape[1]
     q = 0 if d.Z is None else d.Z.shape[1]
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    df = np.full(len(fit.params), np.inf) if fit.df is None else fit.df
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(fit.cov))
     coef = fit.params
@@ -727,6 +842,9 @@ def _table(fit: CountFit, level: float) -> pd.DataFrame:
         comp = "count" if i < p else "zero"
         term = d.terms[i] if i < p else d.zero_terms[i - p]
         zval = coef[i] / se[i]
+        # Wald z, or t with the CR2 Satterthwaite df (clubSandwich's coef_test / conf_int)
+        ref = stats.norm if not np.isfinite(df[i]) else stats.t(df[i])
+        z = ref.ppf(1 - (1 - level) / 2)
         if comp == "count":
             scale = "IRR"
         elif fit.family == "hurdle_negbin":
@@ -737,9 +855,9 @@ def _table(fit: CountFit, level: float) -> pd.DataFrame:
             low, high = np.exp(coef[i] - z * se[i]), np.exp(coef[i] + z * se[i])
         rows.append({
             "term": term, "estimate": np.exp(coef[i]), "ci_low": low,
-            "ci_high": high, "p_value": 2 * stats.norm.sf(abs(zval)),
+            "ci_high": high, "p_value": 2 * ref.sf(abs(zval)),
             "component": comp, "scale": scale, "coef": coef[i], "se": se[i], "z": zval,
-            "family": fit.family,
+            "df": df[i], "family": fit.family,
         })
     return pd.DataFrame(rows)
 
@@ -752,6 +870,7 @@ def count_model(
     family: str = "negbin",
     robust: bool = False,
     zero_formula: str | None = None,
+    cluster: str | None = None,
     level: float = 0.95,
 ) -> Result:
     """Fit a count regression of events with a log-exposure offset; report IRRs.
@@ -774,15 +893,31 @@ def count_model(
         out, so R's sandwich differs there).
     zero_formula : str, optional
         Right-hand side of the zero part for two-part families; defaults to the count part's.
+    cluster : str, optional
+        Column of cluster ids (``"team"``): cluster-robust standard errors with the
+        bias-reduced CR2 correction, and t intervals and p values on Satterthwaite degrees of
+        freedom (column ``df``), as R ``clubSandwich::vcovCR(type = "CR2")`` with
+        ``coef_test(test = "Satterthwaite")`` and ``conf_int``. For ``poisson`` and ``negbin``
+        this is clubSandwich's GLM form exactly (for ``negbin`` theta is held at its estimate,
+        as clubSandwich treats ``glm.nb``; log(theta) keeps its model-based variance). For the
+        two-part families, which clubSandwich does not cover, CR2 is built on the linearised
+        working model (:func:`_cluster_two_part`): bread the inverse observed information,
+        the per-cluster scores, and the Bell-McCaffrey adjustment from its hat matrix; its CR0
+        piece equals ``sandwich::vcovCL(type = "HC0")``. Rows without a cluster id are
+        dropped with a warning; clusters of one row are allowed (their ``df`` is small); fewer
+        than 2 clusters is an error. Not together with ``robust``.
     level : float
-        Confidence level of the Wald intervals.
+        Confidence level of the intervals.
 
     Returns
     -------
     Result
         ``.table``: one row per coefficient, ``term`` as the formula names it, ``estimate`` =
         IRR (count part) or OR (zero part), Wald CIs; extra columns ``component`` ("count" /
-        "zero"), ``scale``, ``coef`` (log scale), ``se``, ``z``, ``family``.
+        "zero"), ``scale``, ``coef`` (log scale), ``se``, ``z``, ``df`` (inf for Wald z, the
+        Satterthwaite df with ``cluster``). With ``cluster`` the diagnostics add
+        ``cluster``, ``n_clusters``, ``cluster_size_min``/``max``, ``single_row_clusters`` and
+        ``vcov_type`` ("model", "HC0" or "CR2").
         ``.diagnostics``: n, dropped rows, events, events per parameter, log-likelihood, AIC,
         BIC, theta and its SE, over-dispersion tests (Cameron-Trivedi and the likelihood-ratio
         Poisson vs NB test with the boundary-corrected p, half the chi-square(1) tail),
@@ -822,7 +957,7 @@ def count_model(
     level = check_level(level)
     if exposure is None:
         raise InputError("`exposure` must name the exposure-hours column; rates need it.")
-    fit = _fit(data, formula, exposure, family, robust, zero_formula)
+    fit = _fit(data, formula, exposure, family, robust, zero_formula, cluster=cluster)
     d = fit.design
     events = float(d.y.sum())
     epp = events / fit.n_params
@@ -836,7 +971,10 @@ def count_model(
         "bic": -2 * fit.loglik + np.log(d.n) * k, "converged": fit.converged,
         "theta": fit.theta,
         "theta_se": _theta_se(fit),
-        "robust": robust, "exposure": exposure, "level": level,
+        "robust": robust, "vcov_type": fit.vcov_type, "exposure": exposure, "level": level,
+        "cluster": cluster,
+        **({} if fit.cluster is None else {k: v for k, v in fit.cluster.items()
+                                           if k != "cluster"}),
         "overdispersion": _overdispersion(
             d, (fit.params, None, fit.theta) if family == "negbin" else None),
     }
@@ -847,6 +985,11 @@ def count_model(
     else:  # estimates of a fit that did not converge are not findings
         sentences = [f"The {_FAMILY_NAMES[family]} model did not converge ({fit.message}); "
                      "its estimates are not reported as findings."]
+    if fit.cluster is not None:
+        k_cl = fit.cluster["n_clusters"]
+        sentences.append(f"Standard errors are cluster-robust over {k_cl} "
+                         f"{'teams' if cluster == 'team' else 'clusters'} (bias-reduced CR2), "
+                         "with t intervals and p values on Satterthwaite degrees of freedom.")
     table = table.drop(columns="family")
     return Result(table, "\n".join(sentences), diagnostics=diagnostics, model=fit,
                   name=f"count_model ({family})", kind="count_model", level=level)
