@@ -49,10 +49,12 @@ import pandas as pd
 from scipy.special import polygamma
 
 from ._checks import REPS, SEED, SIMULATE_N, check_count, check_one_of
+from .codebook import DEVICE_INSTRUMENTS
 from .errors import InputError
 from .study import Study
 
-__all__ = ["Effects", "draw_cohorts", "simulate_study", "team_icc"]
+__all__ = ["MISSING_VARIABLES", "MISSING_WEIGHT_RATIO", "Effects", "draw_cohorts", "simulate_study",
+           "team_icc"]
 
 SCENARIOS = ("hypothesis", "null")
 TRIALS = (True, False, "cluster")
@@ -282,10 +284,13 @@ def _training_plan(rng, shape):
     return per_week, mean_minutes
 
 
-def _generators(seed: int | None) -> tuple[np.random.Generator, np.random.Generator]:
-    """The model's generator (exactly ``default_rng(seed)``) and an independent child for teams."""
+def _generators(seed: int | None) -> tuple[np.random.Generator, ...]:
+    """The model's generator (exactly ``default_rng(seed)``) and independent children for
+    teams, missingness and the season (in that order: child 0 is the team stream it always was),
+    so that a study without these is drawn exactly as before they existed."""
     sequence = np.random.SeedSequence(seed)
-    return np.random.default_rng(sequence), np.random.default_rng(sequence.spawn(1)[0])
+    return (np.random.default_rng(sequence),
+            *(np.random.default_rng(child) for child in sequence.spawn(3)))
 
 
 def _check_design(n: int, trial: object, n_teams: object, team_sd: object) -> tuple[bool, float]:
@@ -422,12 +427,131 @@ def _team_truth(cluster: bool, trial, n_teams: int, team_sd: float, names, effec
 
 
 # ---------------------------------------------------------------------------------------------
+# Missingness on request (for checking multiple imputation against a known truth)
+
+MISSING = (None, "mcar", "mar", "mnar")
+#: Variables the simulator can make missing: the raw rows it deletes, and the direction of
+#: MNAR (+1: high values go missing more often, -1: low values do).
+MISSING_VARIABLES = {
+    "glute_nm_kg": ("strength", "hip-extension dynamometer rows (every session)", -1),
+    "bridge_reps": ("strength", "single-leg-bridge rows (every session)", -1),
+    "sitting_h_day": ("sitting", "device days (every device row)", 1),
+    "self_report_sitting_h_day": ("sitting", "the self-report row", 1),
+    "glute_onset_delay_ms": ("activation", "EMG rows", 1),
+}
+#: Weight ratio per SD of the driver of MAR and MNAR missingness (guessed: strong enough that
+#: complete cases are visibly biased, as in the imputation benchmarks).
+MISSING_WEIGHT_RATIO = 3.0
+
+
+def _check_missing(missing, share, columns, known) -> tuple[str, ...]:
+    check_one_of("missing", missing, MISSING)
+    if isinstance(share, bool) or not isinstance(share, (int, float, np.integer, np.floating)) \
+            or not (math.isfinite(share) and 0 < share < 1):
+        raise InputError(f"`missing_share` must be a number between 0 and 1 (the share of the "
+                         f"athletes with the value that lose it); got {share!r}.")
+    columns = (columns,) if isinstance(columns, str) else tuple(columns)
+    unknown = [c for c in columns if c not in known]
+    if unknown or not columns or len(set(columns)) < len(columns):
+        raise InputError(f"`missing_in` must name one or more of {', '.join(known)} (each once); "
+                         f"got {columns!r}.")
+    return columns
+
+
+def _depends_on(missing: str, column: str) -> str:
+    if missing == "mcar":
+        return "nothing: completely at random"
+    if missing == "mar":
+        return ("the athlete's observed cramp count in follow-up (all muscles): weight "
+                f"{MISSING_WEIGHT_RATIO:g}x per SD of log(1 + cramps); athletes without exposure "
+                "count as average. Given the cramps it does not depend on the missing value")
+    way = "high" if MISSING_VARIABLES[column][2] > 0 else "low"
+    return (f"the missing value itself ({column}, as it would have been measured): {way} values "
+            f"go missing more often, weight {MISSING_WEIGHT_RATIO:g}x per SD")
+
+
+def _choose_missing(rng: np.random.Generator, missing: str, share: float, column: str,
+                    value: np.ndarray, cramps: np.ndarray) -> np.ndarray:
+    """Which athletes lose ``column`` (bool, shape of ``value``: (reps, n)).
+
+    Exactly ``round(share x number with the value)`` per cohort, among those with the value,
+    drawn without replacement with weights ``exp(+-log(ratio) z)``, ``z`` the driver
+    standardised over them (Efraimidis-Spirakis keys ``log(u) / w``).
+    """
+    eligible = np.isfinite(value)
+    if missing == "mcar":
+        driver, sign = np.zeros_like(value), 0.0
+    elif missing == "mar":
+        driver, sign = np.log1p(np.where(np.isfinite(cramps), cramps, np.nan)), 1.0
+    else:
+        driver, sign = value, float(MISSING_VARIABLES[column][2])
+    use = eligible & np.isfinite(driver)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(np.where(use, driver, np.nan), axis=-1, keepdims=True)
+        sd = np.nanstd(np.where(use, driver, np.nan), axis=-1, keepdims=True)
+        z = np.where(use & (sd > 0), (driver - mean) / sd, 0.0)
+    weight = np.exp(sign * math.log(MISSING_WEIGHT_RATIO) * z)
+    keys = np.where(eligible, np.log(rng.random(value.shape)) / weight, -np.inf)
+    k = np.round(share * eligible.sum(axis=-1, keepdims=True))
+    rank = np.argsort(np.argsort(-keys, axis=-1, kind="stable"), axis=-1)
+    return (rank < k) & eligible
+
+
+def _make_missing(rng, tables: dict, missing: str, share: float, columns: tuple[str, ...]):
+    """Delete the raw rows behind ``columns`` for the chosen athletes; return tables and truth."""
+    full = Study.from_tables(tables)
+    table = full.analysis_table()
+    ids = table["participant_id"].to_numpy()
+    cramps = table["cramps"].to_numpy(float)
+    tables = {k: v.copy() for k, v in full.tables.items()}
+    record = {}
+    for column in columns:
+        value = table[column].to_numpy(float)
+        chosen = _choose_missing(rng, missing, share, column, value[None], cramps[None])[0]
+        lost = ids[chosen]
+        name, what, _ = MISSING_VARIABLES[column]
+        frame = tables[name]
+        mine = frame["participant_id"].isin(lost).to_numpy()
+        if column in ("glute_nm_kg", "bridge_reps"):
+            test = "hhd_hip_extension" if column == "glute_nm_kg" else "single_leg_bridge"
+            rows = mine & frame["test"].eq(test).to_numpy(bool)
+        elif column == "sitting_h_day":
+            rows = mine & frame["instrument"].isin(DEVICE_INSTRUMENTS).to_numpy(bool)
+        elif column == "self_report_sitting_h_day":
+            rows = mine & frame["instrument"].eq("self_report").to_numpy(bool)
+        else:
+            rows = mine
+        tables[name] = frame[~rows].reset_index(drop=True)
+        eligible = int(np.isfinite(value).sum())
+        record[column] = {
+            "participants": [str(i) for i in lost],
+            "n_made_missing": int(chosen.sum()),
+            "n_with_value": eligible,
+            "share_made_missing": float(chosen.sum() / eligible) if eligible else 0.0,
+            "n_missing_by_design": int(len(value) - eligible),
+            "n_missing_total": int(len(value) - eligible + chosen.sum()),
+            "depends_on": _depends_on(missing, column),
+            "removed": f"{name} table: {what} of these athletes",
+            "rows_removed": int(rows.sum()),
+        }
+    truth = {"mechanism": missing, "share": float(share), "columns": list(columns),
+             "weight_ratio_per_sd": MISSING_WEIGHT_RATIO if missing != "mcar" else 1.0,
+             "by_column": record,
+             "note": "share = of the athletes who would have had the value; the ones missing by "
+             "design (no device, too few valid days, no EMG, no self-report, withdrawn) are "
+             "counted apart."}
+    return tables, truth
+
+
+# ---------------------------------------------------------------------------------------------
 # Public entry points
 
 
 def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
                  scenario: str = "hypothesis", trial: bool | str = False,
                  n_teams: int | None = None, team_sd: float = 0.0,
+                 missing: str | None = None, missing_share: float = 0.15,
+                 missing_in: str | tuple[str, ...] = ("glute_nm_kg",),
                  **effects: float) -> dict[str, np.ndarray]:
     """Draw ``reps`` cohorts of ``n`` participants at once, at the level of the analysis table.
 
@@ -447,6 +571,11 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
     n_teams, team_sd
         Teams and their random effect on the log cramp rate, as in :func:`simulate_study`;
         each cohort has its own team assignment, team effects and (cluster trial) team arms.
+    missing, missing_share, missing_in
+        Make values missing as :func:`simulate_study` does, per cohort, on the arrays
+        ``glute_nm_kg``, ``sitting_h_day``, ``self_report_sitting_h_day`` or
+        ``glute_onset_delay_ms`` (MAR: on the cohort's observed ``cramps``; MNAR: on the value
+        itself), from a stream of their own: every other array is as without it.
 
     Returns
     -------
@@ -459,7 +588,9 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
         withdraw before follow-up, as in :func:`simulate_study`). With ``n_teams`` also
         ``team`` (integer codes 0 to ``n_teams - 1``, dtype int64) and
         ``team_effect`` (the athlete's team effect ``u`` on the log rate). Without ``n_teams``
-        the arrays are exactly those drawn before teams existed.
+        the arrays are exactly those drawn before teams existed. With ``missing`` also
+        ``<column>_made_missing`` (bool) for each column of ``missing_in``: which values the
+        mechanism removed (those missing by design, such as too few valid days, are not in it).
 
     Examples
     --------
@@ -478,7 +609,8 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
     fx = Effects.for_scenario(scenario, **effects)
     _check_size(n, reps)
     cluster, team_sd = _check_design(n, trial, n_teams, team_sd)
-    rng, team_rng = _generators(seed)
+    columns = _check_missing(missing, missing_share, missing_in, _COHORT_MISSING)
+    rng, team_rng, missing_rng, season_rng = _generators(seed)
     shape = (reps, n)
     team = team_arm = None
     if n_teams is not None:
@@ -516,7 +648,7 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
     exposure_h, ham, other = (np.where(dropout, np.nan, a) for a in (exposure_h, ham, other))
     teams = ({} if team is None else
              {"team": team.astype(np.int64), "team_effect": athlete_effect})
-    return {
+    out = {
         "sitting_h_day": sitting,
         "self_report_sitting_h_day": np.where(sr_missing, np.nan, self_report),
         "glute_nm_kg": glute,
@@ -527,6 +659,17 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
         "exposure_h": exposure_h, "cramps": ham + other, "hamstring_cramps": ham,
         **teams,
     }
+    if missing is not None:
+        for column in columns:
+            chosen = _choose_missing(missing_rng, missing, missing_share, column, out[column],
+                                     out["cramps"])
+            out[column] = np.where(chosen, np.nan, out[column])
+            out[f"{column}_made_missing"] = chosen
+    return out
+
+
+_COHORT_MISSING = ("glute_nm_kg", "sitting_h_day", "self_report_sitting_h_day",
+                   "glute_onset_delay_ms")
 
 
 def _check_size(n: int, reps: int = 1) -> None:
@@ -536,6 +679,8 @@ def _check_size(n: int, reps: int = 1) -> None:
 
 def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hypothesis",
                    trial: bool | str = True, n_teams: int | None = None, team_sd: float = 0.0,
+                   missing: str | None = None, missing_share: float = 0.15,
+                   missing_in: str | tuple[str, ...] = ("glute_nm_kg",),
                    **effects: float) -> Study:
     """Simulate a whole study, every codebook table, from the documented causal model.
 
@@ -561,6 +706,25 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     team_sd : float, default 0
         SD of the team effect on the log rate of hamstring and other cramps (normal, not
         centred, on top of the athlete's gamma frailty); needs ``n_teams``.
+    missing : {None, "mcar", "mar", "mnar"}
+        Make values of ``missing_in`` missing, by deleting the raw rows behind them, so that
+        the loss flows through :meth:`Study.analysis_table` as in a real study:
+        ``glute_nm_kg`` deletes the athlete's hip-extension dynamometer rows (every session, so
+        ``glute_nm_kg_post`` goes too), ``bridge_reps`` the bridge rows, ``sitting_h_day``
+        every device day, ``self_report_sitting_h_day`` the self-report row and
+        ``glute_onset_delay_ms`` the EMG rows. ``"mcar"``: athletes chosen completely at
+        random. ``"mar"``: on an observed variable, the athlete's cramp count in follow-up
+        (weight ratio :data:`MISSING_WEIGHT_RATIO` per SD of ``log(1 + cramps)``, athletes who
+        cramped more miss the test more often); given the cramps it does not depend on the
+        missing value. ``"mnar"``: on the value itself, as it would have been measured (weak
+        athletes skip the strength tests, those who sit most skip the device; same weight
+        ratio per SD). Drawn from a stream of their own: every row that is kept is the row of
+        the study without missingness.
+    missing_share : float, default 0.15
+        Share of the athletes who would have had the value that lose it (exactly, rounded to
+        an athlete), on top of what is missing by design.
+    missing_in : str or tuple of str, default ("glute_nm_kg",)
+        The analysis-table columns to make missing (each drawn on its own).
     **effects
         Overrides of any field of :class:`Effects` (for example ``rr_glute_deficit_per_sd=1.5``).
 
@@ -575,7 +739,11 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         :func:`team_icc`: the count ICCs over this cohort's athletes and their expected
         counts), ``icc_hamstring_cramps_at_mean`` and ``icc_cramps_at_mean`` (every athlete at
         the cohort's ``mean_expected_hamstring_cramps`` or ``mean_expected_cramps``) and
-        ``icc_note`` (the formulas).
+        ``icc_note`` (the formulas). With ``missing`` also ``missing``: the ``mechanism``, the
+        ``share``, the ``columns`` and, ``by_column``, for each its ``participants`` (the ids
+        made missing), ``n_made_missing``, ``n_with_value`` (before), ``share_made_missing``,
+        ``n_missing_by_design``, ``n_missing_total``, ``depends_on`` (in words),
+        ``removed`` (which raw rows) and ``rows_removed``.
 
     Examples
     --------
@@ -589,13 +757,19 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     [1, 1, 1, 1]
     >>> teams.truth["design"], sorted(teams.truth["team_effects"])
     ('cluster', ['T01', 'T02', 'T03', 'T04'])
+    >>> mar = simulate_study(n=100, seed=3, missing="mar", missing_share=0.2)
+    >>> mar.truth["missing"]["by_column"]["glute_nm_kg"]["n_made_missing"]
+    20
+    >>> int(mar.analysis_table()["glute_nm_kg"].isna().sum())
+    20
     """
     fx = Effects.for_scenario(scenario, **effects)
     _check_size(n)
     if seed is not None:
         check_count("seed", seed, SEED)
     cluster, team_sd = _check_design(n, trial, n_teams, team_sd)
-    rng, team_rng = _generators(seed)
+    columns = _check_missing(missing, missing_share, missing_in, tuple(MISSING_VARIABLES))
+    rng, team_rng, missing_rng, season_rng = _generators(seed)
     shape = (1, n)
     team = team_arm = None
     if n_teams is not None:
@@ -662,9 +836,13 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     label = f"{scenario}, n={n}, seed={seed}"
     if team is not None:
         label += f", {n_teams} teams" + (", cluster trial" if cluster else "")
-    metadata = {"name": f"simulated ({label})", "truth": truth}
     tables = {"participants": participants, "sitting": sitting, "strength": strength,
               "activation": activation, "exposure": exposure, "cramps": cramps}
+    if missing is not None:
+        tables, truth["missing"] = _make_missing(missing_rng, tables, missing,
+                                                 float(missing_share), columns)
+        label += f", {missing.upper()} {100 * missing_share:g} % of {', '.join(columns)}"
+    metadata = {"name": f"simulated ({label})", "truth": truth}
     return Study.from_tables(tables, metadata=metadata)
 
 
