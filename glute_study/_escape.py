@@ -8,6 +8,7 @@ called where that text is put into a format:
   (``results.md``, ``methods.md``, ``summary.md``, ``qc_report.md``);
 * :func:`latex_text` for LaTeX tables;
 * :func:`docx_text` for Word (python-docx refuses characters XML cannot hold);
+* :func:`pdf_text` for the paragraphs of a PDF (reportlab reads a small XML markup);
 * :func:`figure_text` for text matplotlib draws (with mathtext off, so a ``$`` stays a ``$``);
 * :func:`terminal_text` for what the command line prints (an escape sequence typed into an id
   must not recolour, clear or rewrite the terminal).
@@ -31,6 +32,7 @@ __all__ = [
     "markdown_cell",
     "markdown_link",
     "markdown_text",
+    "pdf_text",
     "printable",
     "terminal_text",
 ]
@@ -219,6 +221,20 @@ def docx_text(text: object) -> str:
     'abc <d> & e'
     """
     return printable(text)
+
+
+def pdf_text(text: object) -> str:
+    """Text for a reportlab paragraph, shown as typed: ``& < >`` escaped (reportlab reads
+    ``<b>``, ``<font>`` and ``<a>`` markup), tabs as spaces, line ends as ``<br/>``.
+
+    Examples
+    --------
+    >>> print(pdf_text('<a href="x">p < .001 & more</a>\\nline\\x07'))
+    &lt;a href="x"&gt;p &lt; .001 &amp; more&lt;/a&gt;<br/>line
+    """
+    text = printable(text).replace("\t", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\n", "<br/>")
 
 
 def figure_text(text: object) -> str:

@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..figures.save import FIGURE_FORMATS, save_figure
 from ..stats._result import Result
 from ._owned import overwrite_asked, record_files, report_owned
-from .tables import TABLE_FORMATS, apa_html, save_table
+from .tables import TABLE_FORMATS, apa_html, apa_table, save_table
 from .writers import RECORD_MIME, RECORDS_DIR
 
 __all__ = ["Recorder", "record", "start"]
@@ -115,6 +115,9 @@ class Recorder:
             )
         if table is not None:
             entry["html"] = apa_html(table)
+            apa = apa_table(table)  # the printed cells, for manuscript.docx and .pdf
+            entry["apa"] = {"columns": list(apa.columns),
+                            "rows": [list(row) for row in apa.itertuples(index=False)]}
         if self.out is None:
             return
         # A file in the way that the report did not write is the user's: stop, naming it.

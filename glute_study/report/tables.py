@@ -21,7 +21,8 @@ from .._files import make_folder, write_files
 from ..errors import InputError
 from ..stats._result import Result, format_number, format_p
 
-__all__ = ["TABLE_FORMATS", "apa_table", "save_table", "table_one"]
+__all__ = ["TABLE_FORMATS", "apa_table", "docx_bytes", "docx_table", "new_docx", "save_table",
+           "table_one"]
 
 #: The file types :func:`save_table` writes, in order.
 TABLE_FORMATS = ("csv", "tex", "docx")
@@ -190,28 +191,40 @@ def _set_border(cell, **edges: str) -> None:
         borders.append(element)
 
 
-def _docx_bytes(apa: pd.DataFrame, caption: str, note: str, number: str) -> bytes:
-    import docx
+def docx_table(document, apa: pd.DataFrame, *, caption: str = "", note: str = "",
+               number: str = "", font_pt: float | None = None) -> None:
+    """Add one APA table to a python-docx ``document``: bold number, italic title above, rules
+    above and below the header and at the bottom, numbers right-aligned, the note below.
+
+    The one Word table builder: the per-table ``.docx`` files and ``manuscript.docx`` both
+    use it. Every text is typed text, put in as runs (:func:`~glute_study._escape.docx_text`).
+    """
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    document = docx.Document()
-    style = document.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(11)
     head = document.add_paragraph()
     head.add_run(docx_text(f"Table {number}".strip())).bold = True
+    head.paragraph_format.keep_with_next = True
     if caption:
-        document.add_paragraph().add_run(docx_text(caption)).italic = True
+        title = document.add_paragraph()
+        title.add_run(docx_text(caption)).italic = True
+        title.paragraph_format.keep_with_next = True
     grid = document.add_table(rows=apa.shape[0] + 1, cols=apa.shape[1])
     rows = list(grid.rows)  # python-docx's cell(i, j) walks the whole table: take rows once
+
+    def put(cell, text: str, *, italic: bool = False):
+        run = cell.paragraphs[0].add_run(docx_text(text))
+        if italic:
+            run.italic = True
+        if font_pt is not None:
+            run.font.size = Pt(font_pt)
+
     for column, cell in zip(apa.columns, rows[0].cells):
-        run = cell.paragraphs[0].add_run(docx_text(column))
-        run.italic = column in ("p", "n", "SE", "df")
+        put(cell, column, italic=column in ("p", "n", "SE", "df"))
         _set_border(cell, top="8", bottom="4")
     for i, (row, values) in enumerate(zip(rows[1:], apa.itertuples(index=False)), start=1):
         for j, (cell, value) in enumerate(zip(row.cells, values)):
-            cell.paragraphs[0].add_run(docx_text(value))
+            put(cell, value)
             if j > 0:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if i == apa.shape[0]:
@@ -220,9 +233,41 @@ def _docx_bytes(apa: pd.DataFrame, caption: str, note: str, number: str) -> byte
         par = document.add_paragraph()
         par.add_run("Note. ").italic = True
         par.add_run(docx_text(note))
+
+
+def new_docx(*, title: str = ""):
+    """A python-docx document in Times New Roman 11 pt whose core properties carry no clock
+    (created and modified fixed at 2000-01-01), no author and the given ``title``."""
+    import datetime
+
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document()
+    style = document.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(11)
+    core = document.core_properties
+    fixed = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    core.created = core.modified = fixed
+    core.last_printed = fixed
+    core.author = core.last_modified_by = ""
+    core.revision = 1
+    core.title = docx_text(title)
+    return document
+
+
+def docx_bytes(document) -> bytes:
+    """The bytes of a python-docx ``document``, the same for the same content (fixed zip dates)."""
     raw = io.BytesIO()
     document.save(raw)
     return _stable_zip(raw.getvalue())
+
+
+def _docx_bytes(apa: pd.DataFrame, caption: str, note: str, number: str) -> bytes:
+    document = new_docx(title=caption)
+    docx_table(document, apa, caption=caption, note=note, number=number)
+    return docx_bytes(document)
 
 
 def _stable_zip(data: bytes) -> bytes:

@@ -1,0 +1,409 @@
+"""Write the report as one manuscript: ``manuscript.docx`` and ``manuscript.pdf``.
+
+The manuscript holds what ``methods.md`` and ``results.md`` hold, in their order: the methods
+sentences, then each notebook's results with its numbered tables (APA style, the numbers of
+``results.md``: Table 4.1, ...) and figures (the 300-dpi PNG of ``figures/``, as wide as the
+page allows) with their captions, the warnings the notebooks raised, and, as an appendix, the
+reporting checklists (:mod:`glute_study.report.checklists`). Headings use Word's built-in
+styles (Title, Heading 1-3), so a journal template restyles them on paste.
+
+Both files are built from one list of blocks (heading, paragraph, table, figure), so they agree.
+Everything a person typed (study name, captions, labels, sentences) goes in as text: python-docx
+writes runs, whose XML it escapes (:func:`~glute_study._escape.docx_text` drops what XML cannot
+hold), and the PDF's paragraphs go through :func:`~glute_study._escape.pdf_text`. Tables wider
+than a portrait page are set on landscape pages. The Word tables come from the one builder of
+:mod:`glute_study.report.tables`.
+
+Equal inputs give equal bytes: the .docx is a zip written with fixed member dates and core
+properties without a clock; the PDF is written by reportlab in its ``invariant`` mode (fixed
+date and document id) with the DejaVu Serif fonts that matplotlib ships embedded.
+
+Why a PDF, and why reportlab: converting the .docx to PDF needs LibreOffice or Word, which no
+Python wheel provides. reportlab (BSD licence, a pure-Python ``py3-none-any`` wheel for every
+platform, its only requirements pillow and charset-normalizer, both already locked) lays out the
+same blocks itself. The PDF is for reading and circulating; the .docx is the one to paste into
+a journal's template.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._escape import docx_text, pdf_text, printable
+from .._files import write_files
+from .writers import NotebookReport, _labels, warning_lines
+
+__all__ = ["MANUSCRIPT_FILES", "manuscript_blocks", "write_manuscript"]
+
+#: The files :func:`write_manuscript` writes into the report folder.
+MANUSCRIPT_FILES = ("manuscript.docx", "manuscript.pdf")
+
+# A4, 25 mm margins: the text block of a portrait and of a landscape page, in mm.
+_PAGE_MM = (210.0, 297.0)
+_MARGIN_MM = 25.0
+_TEXT_MM = _PAGE_MM[0] - 2 * _MARGIN_MM
+_TEXT_LANDSCAPE_MM = _PAGE_MM[1] - 2 * _MARGIN_MM
+_TABLE_PT = 9.0
+# Average width of a character of 9-pt serif text, and the padding of a cell, in mm.
+_CHAR_MM, _CELL_PAD_MM = 1.8, 3.0
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 0 is the title
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    bullet: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    number: str  # "4.1": printed "Table 4.1"
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+    @property
+    def wide(self) -> bool:
+        """Too wide for a portrait page at 9 pt: set on a landscape page."""
+        return _table_width_mm(self.columns, self.rows) > _TEXT_MM
+
+
+@dataclass(frozen=True)
+class Figure:
+    number: str  # "4.1": printed "Figure 4.1"
+    caption: str
+    image: Path | None  # the PNG; None when the report holds none
+
+
+Block = Heading | Paragraph | Table | Figure
+
+
+def _column_mm(column: str, cells: list[str]) -> float:
+    longest = max([len(column), *(len(c) for c in cells)])
+    return min(longest, 60) * _CHAR_MM + _CELL_PAD_MM  # a long text cell wraps
+
+
+def _table_width_mm(columns, rows) -> float:
+    return sum(_column_mm(c, [r[j] for r in rows]) for j, c in enumerate(columns))
+
+
+def _apa_cells(out: Path, entry: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The printed cells of a recorded table: from the record, else from its Word file."""
+    apa = entry.get("apa")
+    if apa:
+        return tuple(apa["columns"]), tuple(tuple(r) for r in apa["rows"])
+    word = next((f for f in entry["files"] if f.endswith(".docx")), "")
+    if not word or not (out / word).is_file():
+        return (), ()
+    import docx
+
+    grid = docx.Document(out / word).tables[0]
+    cells = [tuple(c.text for c in row.cells) for row in grid.rows]
+    return cells[0], tuple(cells[1:])
+
+
+def manuscript_blocks(
+    reports: list[NotebookReport], out: Path, *, title: str, data: str, software: str,
+    appendix: list[tuple[str, str, Table]] | None = None,
+) -> list[Block]:
+    """The manuscript as blocks, in the order of ``methods.md`` then ``results.md``.
+
+    ``appendix`` holds (heading, paragraph, table) triples put after the results (the
+    reporting checklists).
+
+    Examples
+    --------
+    >>> rep = NotebookReport("04_x", "04 Cramps", entries=[{"name": "r", "kind": "text",
+    ...     "text": "Cramps were rare.", "caption": "", "methods": "Counted.", "files": []}])
+    >>> [type(b).__name__ for b in manuscript_blocks([rep], Path("."), title="T", data="D.",
+    ...                                              software="S.")]  # doctest: +ELLIPSIS
+    ['Heading', 'Heading', 'Heading', 'Paragraph', 'Heading', 'Heading', 'Paragraph', ...]
+    """
+    labels = _labels(reports)
+    blocks: list[Block] = [Heading(0, title), Heading(1, "Methods"), Heading(2, "Data"),
+                           Paragraph(data.strip()), Heading(2, "Statistical analysis")]
+    for rep in reports:
+        sentences: list[str] = []
+        for e in rep.entries:
+            text = e.get("methods", "").strip()
+            if text and text not in sentences:
+                sentences.append(text)
+        if sentences:
+            blocks += [Heading(3, rep.title), Paragraph(" ".join(sentences))]
+    blocks += [Heading(2, "Software"), Paragraph(software.strip()), Heading(1, "Results")]
+    for rep in reports:
+        blocks.append(Heading(2, rep.title))
+        if not rep.entries:
+            blocks.append(Paragraph("No results were recorded by this notebook."))
+        for e in rep.entries:
+            blocks += [Paragraph(line.strip()) for line in printable(e.get("text", "")).split("\n")
+                       if line.strip()]
+            label = labels.get((rep.stem, e["name"]), "")
+            number = label.split(" ", 1)[1] if label else ""
+            if label.startswith("Table"):
+                columns, rows = _apa_cells(out, e)
+                if columns:
+                    blocks.append(Table(number, _one_line(e.get("caption", "")), columns, rows,
+                                        _one_line(e.get("note", ""))))
+            elif label.startswith("Figure"):
+                png = next((f for f in e["files"] if f.endswith(".png")), "")
+                image = out / png if png and (out / png).is_file() else None
+                blocks.append(Figure(number, _one_line(e.get("caption", "")), image))
+        if rep.warnings:
+            blocks.append(Paragraph("Warnings raised while this notebook ran (read them before "
+                                    "the results above):"))
+            blocks += [Paragraph(w, bullet=True) for w in warning_lines(rep)]
+    for heading, text, table in appendix or []:
+        blocks.append(Heading(1 if heading.startswith("Appendix") else 2, heading))
+        if text:
+            blocks.append(Paragraph(text))
+        if table is not None:
+            blocks.append(table)
+    return blocks
+
+
+def _one_line(text: object) -> str:
+    return " ".join(printable(text).split())
+
+
+# -- Word -------------------------------------------------------------------------------------
+
+def _set_page(section, *, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    short, long = _PAGE_MM
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Mm(long), Mm(short)) if landscape else (
+        Mm(short), Mm(long))
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(_MARGIN_MM))
+
+
+def _image_mm(path: Path, *, max_mm: float) -> tuple[float, float]:
+    """Width and height (mm) of a PNG at its own resolution, shrunk to fit ``max_mm`` wide and
+    the page's height."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        dpi = img.info.get("dpi", (300, 300))[0] or 300
+        w, h = img.size
+    width = w / dpi * 25.4
+    height = h / dpi * 25.4
+    scale = min(1.0, max_mm / width, (_PAGE_MM[1] - 2 * _MARGIN_MM - 30) / height)
+    return width * scale, height * scale
+
+
+def docx_manuscript(blocks: list[Block], *, title: str) -> bytes:
+    """The blocks as the bytes of a Word document."""
+    from docx.enum.section import WD_SECTION
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    from .tables import docx_bytes, docx_table, new_docx
+
+    document = new_docx(title=title)
+    _set_page(document.sections[0], landscape=False)
+    landscape = False
+    for block in blocks:
+        wide = isinstance(block, Table) and block.wide
+        if wide != landscape:
+            _set_page(document.add_section(WD_SECTION.NEW_PAGE), landscape=wide)
+            landscape = wide
+        if isinstance(block, Heading):
+            document.add_heading(docx_text(block.text), block.level)
+        elif isinstance(block, Paragraph):
+            style = "List Bullet" if block.bullet else None
+            document.add_paragraph(docx_text(block.text), style=style)
+        elif isinstance(block, Table):
+            docx_table(document, _frame(block), caption=block.caption, note=block.note,
+                       number=block.number, font_pt=_TABLE_PT)
+            document.add_paragraph()
+        elif isinstance(block, Figure):
+            head = document.add_paragraph()
+            head.add_run(f"Figure {block.number}").bold = True
+            head.paragraph_format.keep_with_next = True
+            if block.caption:
+                cap = document.add_paragraph()
+                cap.add_run(docx_text(block.caption)).italic = True
+                cap.paragraph_format.keep_with_next = True
+            if block.image is None:
+                document.add_paragraph("(The figure's PNG file is missing from the report.)")
+                continue
+            width, _ = _image_mm(block.image, max_mm=_TEXT_MM)
+            document.add_picture(str(block.image), width=Mm(width))
+            document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return docx_bytes(document)
+
+
+def _frame(table: Table):
+    import pandas as pd
+
+    return pd.DataFrame(list(table.rows), columns=list(table.columns), dtype=object)
+
+
+# -- PDF --------------------------------------------------------------------------------------
+
+_FONT = "GluteSerif"
+
+
+def _register_fonts() -> None:
+    from pathlib import Path as _P
+
+    import matplotlib
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if _FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = _P(matplotlib.get_data_path()) / "fonts" / "ttf"
+    faces = {(0, 0): "DejaVuSerif.ttf", (1, 0): "DejaVuSerif-Bold.ttf",
+             (0, 1): "DejaVuSerif-Italic.ttf", (1, 1): "DejaVuSerif-BoldItalic.ttf"}
+    for (bold, italic), file in faces.items():
+        name = _FONT + ("-Bold" if bold else "") + ("-Italic" if italic else "")
+        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+        addMapping(_FONT, bold, italic, name)
+
+
+def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
+    """The blocks as the bytes of a PDF (A4; wide tables on landscape pages)."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        Image,
+        KeepTogether,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Spacer,
+        TableStyle,
+    )
+    from reportlab.platypus import Paragraph as RLParagraph
+    from reportlab.platypus import Table as RLTable
+
+    _register_fonts()
+    short, long = _PAGE_MM[0] * mm, _PAGE_MM[1] * mm
+    margin = _MARGIN_MM * mm
+    raw = io.BytesIO()
+    doc = BaseDocTemplate(raw, pagesize=(short, long), title=pdf_text(title), author="",
+                          subject="", creator="glute_study", producer="glute_study",
+                          invariant=1, leftMargin=margin, rightMargin=margin, topMargin=margin,
+                          bottomMargin=margin)
+    doc.addPageTemplates([
+        PageTemplate("portrait", [Frame(margin, margin, short - 2 * margin, long - 2 * margin,
+                                        id="p")], pagesize=(short, long)),
+        PageTemplate("landscape", [Frame(margin, margin, long - 2 * margin, short - 2 * margin,
+                                         id="l")], pagesize=(long, short)),
+    ])
+    body = ParagraphStyle("body", fontName=_FONT, fontSize=10.5, leading=14, spaceAfter=6,
+                          splitLongWords=1)
+    sizes = {0: 18, 1: 15, 2: 13, 3: 11.5}
+    heads = {lvl: ParagraphStyle(f"h{lvl}", parent=body, fontName=_FONT + "-Bold",
+                                 fontSize=size, leading=size * 1.3, spaceBefore=10,
+                                 spaceAfter=6, keepWithNext=1,
+                                 alignment=TA_CENTER if lvl == 0 else 0)
+             for lvl, size in sizes.items()}
+    cell = ParagraphStyle("cell", parent=body, fontSize=_TABLE_PT - 0.5, leading=_TABLE_PT + 1.5,
+                          spaceAfter=0)
+    cell_right = ParagraphStyle("cellr", parent=cell, alignment=2)
+    story: list[Any] = []
+    landscape = False
+    for block in blocks:
+        wide = isinstance(block, Table) and block.wide
+        if wide != landscape:
+            story += [NextPageTemplate("landscape" if wide else "portrait"), PageBreak()]
+            landscape = wide
+        width_mm = _TEXT_LANDSCAPE_MM if landscape else _TEXT_MM
+        if isinstance(block, Heading):
+            story.append(RLParagraph(pdf_text(block.text), heads[min(block.level, 3)]))
+        elif isinstance(block, Paragraph):
+            text = pdf_text(block.text)
+            story.append(RLParagraph(text, body, bulletText="\u2022") if block.bullet
+                         else RLParagraph(text, body))
+        elif isinstance(block, Table):
+            widths = [_column_mm(c, [r[j] for r in block.rows])
+                      for j, c in enumerate(block.columns)]
+            scale = min(1.0, width_mm / sum(widths)) if widths else 1.0
+            italic = {"p", "n", "SE", "df"}
+            header = [RLParagraph(f"<i>{pdf_text(c)}</i>" if c in italic else pdf_text(c),
+                                  cell_right if j else cell)
+                      for j, c in enumerate(block.columns)]
+            rows = [[RLParagraph(pdf_text(v), cell_right if j else cell)
+                     for j, v in enumerate(r)] for r in block.rows]
+            grid = RLTable([header, *rows], colWidths=[max(w * scale, 7.0) * mm for w in widths],
+                           repeatRows=1, hAlign="LEFT")
+            grid.setStyle(TableStyle([
+                ("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ]))
+            head = [RLParagraph(f"<b>Table {pdf_text(block.number)}</b>", body)]
+            if block.caption:
+                head.append(RLParagraph(f"<i>{pdf_text(block.caption)}</i>", body))
+            # a short table stays with its title; a long one may break, its header repeated
+            story += [KeepTogether([*head, grid])] if len(block.rows) < 25 else [*head, grid]
+            if block.note:
+                story.append(RLParagraph(f"<i>Note.</i> {pdf_text(block.note)}", body))
+            story.append(Spacer(1, 4 * mm))
+        elif isinstance(block, Figure):
+            parts = [RLParagraph(f"<b>Figure {pdf_text(block.number)}</b>", body)]
+            if block.caption:
+                parts.append(RLParagraph(f"<i>{pdf_text(block.caption)}</i>", body))
+            if block.image is None:
+                parts.append(RLParagraph("(The figure's PNG file is missing from the report.)",
+                                         body))
+            else:
+                w, h = _image_mm(block.image, max_mm=width_mm)
+                parts.append(Image(str(block.image), width=w * mm, height=h * mm))
+            story += [KeepTogether(parts), Spacer(1, 4 * mm)]
+    doc.build(story)
+    return raw.getvalue()
+
+
+def write_manuscript(
+    reports: list[NotebookReport], out: Path, *, title: str, data: str, software: str,
+    appendix: list[tuple[str, str, Table]] | None = None,
+) -> list[Path]:
+    """Write ``manuscript.docx`` and ``manuscript.pdf`` into the report folder ``out``.
+
+    Parameters
+    ----------
+    reports : list of NotebookReport
+        The notebooks of the report, in order (as for ``results.md``).
+    out : Path
+        The report folder; the figures' PNG files are read from ``out/figures``.
+    title : str
+        The manuscript's title (the study's name; typed text).
+    data, software : str
+        The data and software sentences of ``methods.md``.
+    appendix : list of (str, str, Table), optional
+        Sections after the results: heading, paragraph and table (the checklists).
+
+    Returns
+    -------
+    list of Path
+        The two files written (both, or on an error neither).
+    """
+    out = Path(out)
+    blocks = manuscript_blocks(reports, out, title=title, data=data, software=software,
+                               appendix=appendix)
+    files = {out / MANUSCRIPT_FILES[0]: docx_manuscript(blocks, title=title),
+             out / MANUSCRIPT_FILES[1]: pdf_manuscript(blocks, title=title)}
+    return write_files(files)
