@@ -96,7 +96,10 @@ def _table_width_mm(columns, rows) -> float:
     return sum(_column_mm(c, [r[j] for r in rows]) for j, c in enumerate(columns))
 
 
-def _apa_cells(out: Path, entry: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+_Cells = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
+
+
+def _apa_cells(out: Path, entry: dict[str, Any]) -> _Cells:
     """The printed cells of a recorded table: from the record, else from its Word file."""
     apa = entry.get("apa")
     if apa:

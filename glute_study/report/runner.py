@@ -2,7 +2,8 @@
 
 A report folder holds, for each notebook, the executed ``NN_name.ipynb`` and ``NN_name.html``;
 ``figures/`` and ``tables/`` with what the notebooks recorded; ``methods.md``, ``results.md``,
-``index.html`` and ``provenance.json``; and ``_cache/`` (not committed) with the records and the
+``index.html``, ``checklists.md``, ``manuscript.docx``, ``manuscript.pdf`` and
+``provenance.json``; and ``_cache/`` (not committed) with the records and the
 cache keys. A notebook runs again only when its cache key changes: the SHA-256 of its source, of
 the parameters, of the input data files and of the package code.
 """
@@ -34,7 +35,9 @@ from ..errors import GluteStudyError, InputError
 from ..parallel import local_process_pool
 from ..study import load_study
 from ._owned import OVERWRITE_ENV, report_owned
-from .data import demo_folder
+from .checklists import checklist_tables, evaluate, study_design, write_checklists
+from .data import demo_folder, open_study
+from .manuscript import MANUSCRIPT_FILES, write_manuscript
 from .params import PARAMETERS, check_parameters
 from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
 from .writers import RECORDS_DIR, NotebookReport, write_index, write_methods, write_results
@@ -154,7 +157,8 @@ def _own_outputs(stem: str) -> list[str]:
 
 
 #: The report's own files beside the notebooks'.
-REPORT_FILES = ("methods.md", "results.md", "index.html", "provenance.json")
+REPORT_FILES = ("methods.md", "results.md", "index.html", "provenance.json", "checklists.md",
+                *MANUSCRIPT_FILES)
 
 
 def _clear_outputs_of(out: Path, stem: str) -> None:
@@ -402,6 +406,7 @@ def run_report(
     for path in paths:  # check every parameters cell before running anything
         _parameters_cell(json.loads(path.read_text(encoding="utf-8")), path)
     name = f"simulated ({values['scenario']}, n={values['n']}, seed={values['seed']})"
+    study = None
     if values["study_dir"]:  # an invalid study is one error here, not one per notebook
         study = load_study(values["study_dir"])
         name = str(study.metadata.get("name") or Path(values["study_dir"]).name)
@@ -435,8 +440,8 @@ def run_report(
         out, p.stem, _cache_key(p.read_bytes(), values, inputs, code))]
     reports = [NotebookReport.load(out, p.stem) for p in current]
     notebooks = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in current}
-    write_methods(reports, out / "methods.md", data=_data_sentence(values, inputs),
-                  software=_software_sentence())
+    data, software = _data_sentence(values, inputs), _software_sentence()
+    write_methods(reports, out / "methods.md", data=data, software=software)
     write_results(reports, out / "results.md")
     shown = {k: v for k, v in values.items() if k != "out_dir"}
     write_index(reports, out / "index.html", title=f"glute_study report: {name}",
@@ -444,6 +449,15 @@ def run_report(
     write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks, code=code,
                           command=sys.argv if sys.argv and sys.argv[0] else None),
                out / "provenance.json")
+    if study is None:  # the notebooks simulated their cohort: the checklists follow its design,
+        # which (arms, strength sessions) does not depend on its size: a small one tells it
+        study = open_study("", n=min(values["n"], 40), seed=values["seed"],
+                           scenario=values["scenario"])
+    design = study_design(study)
+    checklists = evaluate(reports, out, design=design, data=data, software=software)
+    write_checklists(checklists, out / "checklists.md", design=design)
+    write_manuscript(reports, out, title=name, data=data, software=software,
+                     appendix=checklist_tables(checklists))
     _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})
     # The list is committed with the report: it names every file this report may replace.
     record_owned(out, report_owned(out), keep_missing=False)

@@ -253,7 +253,7 @@ def new_docx(*, title: str = ""):
     core.last_printed = fixed
     core.author = core.last_modified_by = ""
     core.revision = 1
-    core.title = docx_text(title)
+    core.title = docx_text(title)[:255]  # Word limits a property to 255 characters
     return document
 
 

@@ -292,6 +292,8 @@ def write_index(
 <h1>{html_text(title)}</h1>
 <p>{html_text(summary)}</p>
 <p class="files"><a href="methods.md">methods.md</a> <a href="results.md">results.md</a>
+<a href="checklists.md">checklists.md</a> (reporting checklists)
+<a href="manuscript.docx">manuscript.docx</a> <a href="manuscript.pdf">manuscript.pdf</a>
 <a href="provenance.json">provenance.json</a></p>
 <nav><ul>
 {nav}

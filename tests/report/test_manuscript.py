@@ -1,0 +1,149 @@
+"""manuscript.docx and manuscript.pdf: every table and figure in report order, with captions,
+the same bytes on every build, and typed text put in as text."""
+
+from __future__ import annotations
+
+import zipfile
+
+import docx
+import matplotlib.pyplot as plt
+import pytest
+from docx.enum.section import WD_ORIENT
+
+from glute_study.figures import save_figure
+from glute_study.report.manuscript import write_manuscript
+from glute_study.report.tables import apa_table
+from glute_study.report.writers import NotebookReport
+
+
+def _body(document):
+    """The document's paragraphs (their text) and tables (``<table n>``), in order."""
+    tables = iter(range(len(document.tables)))
+    out = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            out.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+        elif tag == "tbl":
+            out.append(f"<table {next(tables)}>")
+    return out
+
+
+def test_manuscript_holds_every_table_and_figure_in_report_order(two_reports):
+    a, _, _ = two_reports
+    document = docx.Document(a / "manuscript.docx")
+    body = _body(document)
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading",
+                                                                                  "Title"))]
+    assert headings[:4] == ["simulated (hypothesis, n=400, seed=3)", "Methods", "Data",
+                            "Statistical analysis"]
+    assert headings.index("Results") < headings.index("01 Tables test notebook", 5)
+    # Table 1.1, its title, the table; Table 1.2 ...; then Figure 2.1 with its caption
+    start = body.index("Table 1.1")
+    assert body[start + 1:start + 3] == ["Mean of x", "<table 0>"]
+    second = body.index("Table 1.2")
+    assert body[second + 1:second + 3] == ["Counts", "<table 1>"]
+    figure = body.index("Figure 2.1")
+    assert start < second < figure
+    assert body[figure + 1] == "A seeded random walk"
+    assert "The mean of x was" in " ".join(body[body.index("Results"):start])
+    assert body.index("The walk ended where it ended.") > figure
+    # the cells are those of the per-table Word file (one table builder)
+    own = docx.Document(a / "tables" / "01_mean_x.docx").tables[0]
+    assert [[c.text for c in r.cells] for r in document.tables[0].rows] == [
+        [c.text for c in r.cells] for r in own.rows]
+    assert [c.text for c in document.tables[1].rows[0].cells] == ["Group", "Count"]
+    # one picture, the figure's 300-dpi PNG, no wider than the text block (160 mm)
+    assert len(document.inline_shapes) == 1
+    assert 0 < document.inline_shapes[0].width.mm <= 160.01
+    with zipfile.ZipFile(a / "manuscript.docx") as zf:
+        media = [n for n in zf.namelist() if n.startswith("word/media/")]
+        assert len(media) == 1
+        assert zf.read(media[0]) == (a / "figures" / "02_walk.png").read_bytes()
+    # the checklists close it, as an appendix
+    assert "Appendix: reporting checklists" in headings
+    assert "STROBE-SIIS checklist" in body
+
+
+def test_manuscript_bytes_are_identical_on_two_builds(two_reports):
+    a, b, _ = two_reports
+    for name in ("manuscript.docx", "manuscript.pdf", "checklists.md"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    core = docx.Document(a / "manuscript.docx").core_properties
+    assert core.created.year == 2000 and core.modified.year == 2000
+    with zipfile.ZipFile(a / "manuscript.docx") as zf:
+        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    pdf = (a / "manuscript.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(
+        b"/Type /Page ") >= 2
+
+
+def test_index_links_the_manuscript_and_checklists(two_reports):
+    a, _, _ = two_reports
+    page = (a / "index.html").read_text()
+    for name in ("manuscript.docx", "manuscript.pdf", "checklists.md"):
+        assert f'href="{name}"' in page
+    owned = (a / ".glute_study_files").read_text().splitlines()
+    assert {"manuscript.docx", "manuscript.pdf", "checklists.md"} <= set(owned)
+
+
+HOSTILE = "<b>Bold</b> & 'quotes' \x00\x07\x1b[2J" + " x" * 3 + " " + "W" * 400
+
+
+def _hostile_report(tmp_path, *, png: bool = True, wide: bool = False):
+    out = tmp_path / "rep"
+    (out / "figures").mkdir(parents=True)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    save_figure(fig, out / "figures" / "01_fig", width="double", formats=("png",))
+    plt.close(fig)
+    if not png:
+        (out / "figures" / "01_fig.png").unlink()
+    import pandas as pd
+
+    columns = {f"column_{k}": [1.5, 2.25] for k in range(14 if wide else 2)}
+    apa = apa_table(pd.DataFrame({"term": [HOSTILE, "b"], **columns}))
+    entries = [
+        {"name": "tab", "kind": "table", "caption": HOSTILE, "note": HOSTILE, "text": HOSTILE,
+         "methods": HOSTILE, "files": ["tables/01_tab.csv"],
+         "apa": {"columns": list(apa.columns), "rows": [list(r) for r in apa.itertuples(
+             index=False)]}},
+        {"name": "fig", "kind": "figure", "caption": HOSTILE, "note": "", "text": "",
+         "methods": "", "files": ["figures/01_fig.png"]},
+    ]
+    rep = NotebookReport("01_hostile", HOSTILE, entries=entries,
+                         warnings=[{"category": "FitWarning", "message": HOSTILE}])
+    return out, rep
+
+
+def test_typed_text_goes_in_as_text(tmp_path):
+    out, rep = _hostile_report(tmp_path)
+    paths = write_manuscript([rep], out, title=HOSTILE, data=HOSTILE, software=HOSTILE)
+    assert [p.name for p in paths] == ["manuscript.docx", "manuscript.pdf"]
+    shown = HOSTILE.replace("\x00", "").replace("\x07", "").replace("\x1b", "")
+    document = docx.Document(paths[0])
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == shown  # the title
+    assert texts.count(shown) >= 5  # data, methods, software, the result, the table's title
+    assert document.tables[0].rows[1].cells[0].text == shown
+    assert "FitWarning: " + " ".join(shown.split()) in texts
+    with zipfile.ZipFile(paths[0]) as zf:
+        xml = zf.read("word/document.xml").decode("utf-8")
+        core = zf.read("docProps/core.xml").decode("utf-8")
+    assert "<b>Bold" not in xml and "&lt;b&gt;Bold&lt;/b&gt; &amp; 'quotes'" in xml
+    assert "\x1b" not in xml and "\x07" not in xml
+    assert "&lt;b&gt;Bold" in core  # the title property, cut to Word's 255 characters
+    assert paths[1].read_bytes().startswith(b"%PDF")
+
+
+def test_wide_tables_go_on_a_landscape_page_and_a_missing_png_is_said(tmp_path):
+    out, rep = _hostile_report(tmp_path, png=False, wide=True)
+    write_manuscript([rep], out, title="Wide", data="d", software="s")
+    document = docx.Document(out / "manuscript.docx")
+    orientations = [s.orientation for s in document.sections]
+    assert orientations[:3] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    landscape = document.sections[1]
+    assert landscape.page_width.mm == pytest.approx(297, abs=0.1)
+    assert "(The figure's PNG file is missing from the report.)" in [
+        p.text for p in document.paragraphs]
+    assert len(document.inline_shapes) == 0
