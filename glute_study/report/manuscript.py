@@ -34,6 +34,7 @@ from typing import Any
 
 from .._escape import docx_text, pdf_text, printable
 from .._files import write_files
+from .tables import numeric_columns
 from .writers import NotebookReport, _labels, warning_lines
 
 __all__ = ["MANUSCRIPT_FILES", "manuscript_blocks", "write_manuscript"]
@@ -47,8 +48,8 @@ _MARGIN_MM = 25.0
 _TEXT_MM = _PAGE_MM[0] - 2 * _MARGIN_MM
 _TEXT_LANDSCAPE_MM = _PAGE_MM[1] - 2 * _MARGIN_MM
 _TABLE_PT = 9.0
-# Average width of a character of 9-pt serif text, and the padding of a cell, in mm.
-_CHAR_MM, _CELL_PAD_MM = 1.8, 3.0
+# The padding of a table cell, in mm.
+_CELL_PAD_MM = 2.5
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,19 @@ class Figure:
 Block = Heading | Paragraph | Table | Figure
 
 
-def _column_mm(column: str, cells: list[str]) -> float:
-    longest = max([len(column), *(len(c) for c in cells)])
-    return min(longest, 60) * _CHAR_MM + _CELL_PAD_MM  # a long text cell wraps
+def _column_mm(column: str, cells: list[str], *, wrap: int = 60) -> float:
+    """Width of a column whose text wraps at ``wrap`` characters, as the PDF's font sets it."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    _register_fonts()
+    widest = max(stringWidth(printable(t)[:wrap], _FONT, _TABLE_PT - 0.5)
+                 for t in [column, *cells])
+    return widest * 25.4 / 72 + _CELL_PAD_MM
 
 
 def _table_width_mm(columns, rows) -> float:
-    return sum(_column_mm(c, [r[j] for r in rows]) for j, c in enumerate(columns))
+    """The narrowest a table can well be: text wrapped at 30 characters."""
+    return sum(_column_mm(c, [r[j] for r in rows], wrap=30) for j, c in enumerate(columns))
 
 
 _Cells = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
@@ -324,15 +331,22 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
                           spaceAfter=0)
     cell_right = ParagraphStyle("cellr", parent=cell, alignment=2)
     story: list[Any] = []
+    headings: list[Any] = []  # kept with what follows them, so that none ends a page
     landscape = False
     for block in blocks:
         wide = isinstance(block, Table) and block.wide
         if wide != landscape:
-            story += [NextPageTemplate("landscape" if wide else "portrait"), PageBreak()]
+            story += [*headings, NextPageTemplate("landscape" if wide else "portrait"),
+                      PageBreak()]
+            headings = []
             landscape = wide
         width_mm = _TEXT_LANDSCAPE_MM if landscape else _TEXT_MM
+        if headings and not isinstance(block, Heading):
+            story.append(KeepTogether(headings))  # the next flowable joins it below
+            headings = []
+            story.append(_KEEP)
         if isinstance(block, Heading):
-            story.append(RLParagraph(pdf_text(block.text), heads[min(block.level, 3)]))
+            headings.append(RLParagraph(pdf_text(block.text), heads[min(block.level, 3)]))
         elif isinstance(block, Paragraph):
             text = pdf_text(block.text)
             story.append(RLParagraph(text, body, bulletText="\u2022") if block.bullet
@@ -342,10 +356,11 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
                       for j, c in enumerate(block.columns)]
             scale = min(1.0, width_mm / sum(widths)) if widths else 1.0
             italic = {"p", "n", "SE", "df"}
+            numeric = numeric_columns(_frame(block))
             header = [RLParagraph(f"<i>{pdf_text(c)}</i>" if c in italic else pdf_text(c),
-                                  cell_right if j else cell)
+                                  cell_right if numeric[j] else cell)
                       for j, c in enumerate(block.columns)]
-            rows = [[RLParagraph(pdf_text(v), cell_right if j else cell)
+            rows = [[RLParagraph(pdf_text(v), cell_right if numeric[j] else cell)
                      for j, v in enumerate(r)] for r in block.rows]
             grid = RLTable([header, *rows], colWidths=[max(w * scale, 7.0) * mm for w in widths],
                            repeatRows=1, hAlign="LEFT")
@@ -376,8 +391,32 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
                 w, h = _image_mm(block.image, max_mm=width_mm)
                 parts.append(Image(str(block.image), width=w * mm, height=h * mm))
             story += [KeepTogether(parts), Spacer(1, 4 * mm)]
-    doc.build(story)
+    story += headings
+    doc.build(_join_kept(story))
     return raw.getvalue()
+
+
+_KEEP = object()  # in a story: keep the flowables either side of it together
+
+
+def _join_kept(story: list[Any]) -> list[Any]:
+    """Merge the flowables either side of each :data:`_KEEP` mark into one KeepTogether."""
+    from reportlab.platypus import KeepTogether
+
+    out: list[Any] = []
+    join = False
+    for item in story:
+        if item is _KEEP:
+            join = True
+            continue
+        if join and out:
+            before = out.pop()
+            first = list(before._content) if isinstance(before, KeepTogether) else [before]
+            after = list(item._content) if isinstance(item, KeepTogether) else [item]
+            item = KeepTogether([*first, *after])
+        out.append(item)
+        join = False
+    return out
 
 
 def write_manuscript(

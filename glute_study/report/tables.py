@@ -137,6 +137,22 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(out))
 
 
+_NUMERIC_CELL = re.compile(r"^(?:[<>]\s)?[-\u2212]?\[?[-\d.]+(?:[,\s%()\d.\-\]]*)$")
+
+
+def numeric_columns(apa: pd.DataFrame) -> list[bool]:
+    """Which columns of an APA table hold numbers only (right-aligned; text stays left).
+
+    Examples
+    --------
+    >>> numeric_columns(pd.DataFrame({"Term": ["a"], "95 % CI": ["[1.00, 2.00]"],
+    ...                               "p": ["< .001"], "Reason": ["left the club"]}))
+    [False, True, True, False]
+    """
+    return [bool(len(apa)) and all(v == "" or bool(_NUMERIC_CELL.match(str(v))) for v in apa[c])
+            for c in apa.columns]
+
+
 def _tex_label(name: str) -> str:
     """A ``\\label`` key: letters, digits and ``_ . : -`` (others would break the key)."""
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", printable(name))
@@ -150,8 +166,7 @@ def _tex_row(cells) -> str:
 
 
 def _latex(apa: pd.DataFrame, caption: str, note: str, label: str) -> str:
-    numeric = [i > 0 for i in range(apa.shape[1])]
-    spec = "".join("r" if num else "l" for num in numeric)
+    spec = "".join("r" if num else "l" for num in numeric_columns(apa))
     lines = [
         r"\begin{table}[htbp]",
         r"\centering",
@@ -194,7 +209,7 @@ def _set_border(cell, **edges: str) -> None:
 def docx_table(document, apa: pd.DataFrame, *, caption: str = "", note: str = "",
                number: str = "", font_pt: float | None = None) -> None:
     """Add one APA table to a python-docx ``document``: bold number, italic title above, rules
-    above and below the header and at the bottom, numbers right-aligned, the note below.
+    above and below the header and at the bottom, number columns right-aligned, the note below.
 
     The one Word table builder: the per-table ``.docx`` files and ``manuscript.docx`` both
     use it. Every text is typed text, put in as runs (:func:`~glute_study._escape.docx_text`).
@@ -222,10 +237,14 @@ def docx_table(document, apa: pd.DataFrame, *, caption: str = "", note: str = ""
     for column, cell in zip(apa.columns, rows[0].cells):
         put(cell, column, italic=column in ("p", "n", "SE", "df"))
         _set_border(cell, top="8", bottom="4")
+    numeric = numeric_columns(apa)
+    for j, cell in enumerate(rows[0].cells):
+        if numeric[j]:
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for i, (row, values) in enumerate(zip(rows[1:], apa.itertuples(index=False)), start=1):
         for j, (cell, value) in enumerate(zip(row.cells, values)):
             put(cell, value)
-            if j > 0:
+            if numeric[j]:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if i == apa.shape[0]:
                 _set_border(cell, bottom="8")
@@ -426,9 +445,6 @@ def table_one(
     return out[order]
 
 
-_NUMERIC_CELL = re.compile(r"^(?:[<>]\s)?[-\u2212]?\[?[-\d.]+(?:[,\s%()\d.\-\]]*)$")
-
-
 def apa_html(table: pd.DataFrame | Result, *, digits: int = 2) -> str:
     """The APA table as an HTML ``<table class="apa">``, numbers right-aligned, text left.
 
@@ -441,8 +457,7 @@ def apa_html(table: pd.DataFrame | Result, *, digits: int = 2) -> str:
     (3, 3, True)
     """
     apa = apa_table(table, digits=digits)
-    numeric = [bool(len(apa)) and all(v == "" or bool(_NUMERIC_CELL.match(v)) for v in apa[c])
-               for c in apa.columns]
+    numeric = numeric_columns(apa)
 
     def cls(j: int) -> str:
         return ' class="num"' if numeric[j] else ""
