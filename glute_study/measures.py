@@ -30,7 +30,10 @@ from .errors import InputError
 __all__ = [
     "TERTILE_LABELS",
     "TRIAL_RULES",
+    "COUNTING_SCALES",
+    "WINDOW_COLUMNS",
     "activation_measures",
+    "counting_process",
     "exposure_hours",
     "exposure_measures",
     "first_cramp_times",
@@ -69,13 +72,7 @@ def sitting_measures(sitting: pd.DataFrame, lines: np.ndarray, *, min_valid_days
     and days without a valid-day flag are returned as exclusions, and so are the days of a
     participant with fewer than ``min_valid_days`` valid days (whose sitting stays missing).
     """
-    device = sitting["instrument"].isin(DEVICE_INSTRUMENTS).to_numpy()
-    valid = sitting["valid_day"].fillna(False).to_numpy(dtype=bool) & device
-    rank = sitting["instrument"].map({d: i for i, d in enumerate(DEVICE_INSTRUMENTS)})
-    chosen = (rank.where(valid).groupby(sitting["participant_id"]).min())
-    chosen_rank = sitting["participant_id"].map(chosen).to_numpy(dtype=float)
-    same = device & (rank.to_numpy(dtype=float) == chosen_rank)
-    used = valid & same
+    device, chosen_rank, same, used = _device_days(sitting)
     counts = pd.Series(used).groupby(sitting["participant_id"].to_numpy()).sum()
     enough = sitting["participant_id"].map(counts >= min_valid_days).fillna(False).to_numpy(bool)
     parts = []
@@ -115,6 +112,19 @@ def sitting_measures(sitting: pd.DataFrame, lines: np.ndarray, *, min_valid_days
     out = out.join(self_report.groupby("participant_id")["sitting_h"].mean()
                    .rename("self_report_sitting_h_day"), how="outer")
     return out, _concat(parts)
+
+
+def _device_days(sitting: pd.DataFrame):
+    """The device rule of :func:`sitting_measures`, row by row: whether each row is a device
+    day, the rank of the participant's preferred device, whether the row is of that device,
+    and whether it is a valid day of it (a day the analysis uses)."""
+    device = sitting["instrument"].isin(DEVICE_INSTRUMENTS).to_numpy()
+    valid = sitting["valid_day"].fillna(False).to_numpy(dtype=bool) & device
+    rank = sitting["instrument"].map({d: i for i, d in enumerate(DEVICE_INSTRUMENTS)})
+    chosen = (rank.where(valid).groupby(sitting["participant_id"]).min())
+    chosen_rank = sitting["participant_id"].map(chosen).to_numpy(dtype=float)
+    same = device & (rank.to_numpy(dtype=float) == chosen_rank)
+    return device, chosen_rank, same, valid & same
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -494,9 +504,10 @@ def first_cramp_times(
     return out.reset_index(drop=True)
 
 
-def _exposure_times(people: pd.DataFrame, window: pd.DataFrame, exposure: pd.DataFrame,
-                    events: pd.DataFrame):
-    """Cumulative exposure hours to the first cramp (rules in :func:`first_cramp_times`)."""
+def _exposure_clock(exposure: pd.DataFrame, window: pd.DataFrame) -> pd.DataFrame:
+    """Sessions inside follow-up on the exposure clock (rules in :func:`first_cramp_times`):
+    ordered by date then ``session_id``, with ``hours``, and ``cum_before``/``cum_end``, the
+    cumulative exposure hours of the participant at the start and end of the session."""
     ses = exposure.copy()
     ses["date"] = pd.to_datetime(ses["date"]).dt.normalize()
     ses = ses[inside_follow_up(ses, "date", window)]
@@ -508,7 +519,29 @@ def _exposure_times(people: pd.DataFrame, window: pd.DataFrame, exposure: pd.Dat
     ses["cum_before"] = ses["cum_end"] - ses["hours"]
     if "start_time" in ses.columns:
         ses["start_time"] = pd.to_datetime(ses["start_time"])
+    return ses
 
+
+def _exposure_times(people: pd.DataFrame, window: pd.DataFrame, exposure: pd.DataFrame,
+                    events: pd.DataFrame):
+    """Cumulative exposure hours to the first cramp (rules in :func:`first_cramp_times`)."""
+    ses = _exposure_clock(exposure, window)
+    events = events.assign(cum_h=_cramp_hours(ses, events))
+    first = events.groupby("participant_id")["cum_h"].min()
+    total = ses.groupby("participant_id")["hours"].sum()
+    out = people[["participant_id"]].copy()
+    has_event = out["participant_id"].isin(first.index)
+    out["time"] = np.where(
+        has_event,
+        out["participant_id"].map(first),
+        out["participant_id"].map(total).fillna(0.0),
+    ).astype(float)
+    out["event"] = has_event.astype(float)
+    return out
+
+
+def _cramp_hours(ses: pd.DataFrame, events: pd.DataFrame) -> list[float]:
+    """Each cramp's time on the exposure clock of :func:`_exposure_clock`."""
     cramp_hours = []
     by_person = dict(tuple(ses.groupby("participant_id")))
     for row in events.itertuples(index=False):
@@ -530,18 +563,248 @@ def _exposure_times(people: pd.DataFrame, window: pd.DataFrame, exposure: pd.Dat
             played = (row.datetime - began) / pd.Timedelta(hours=1)
             within = float(np.clip(played, 0.0, s["hours"]))
         cramp_hours.append(float(s["cum_before"] + within))
-    events = events.assign(cum_h=cramp_hours)
-    first = events.groupby("participant_id")["cum_h"].min()
+    return cramp_hours
+
+
+# -- counting-process data for recurrent cramps -----------------------------------------------
+
+#: Time scales of :func:`counting_process`.
+COUNTING_SCALES = ("exposure_h", "days")
+#: The time-varying covariates of :func:`counting_process`, in their order.
+WINDOW_COLUMNS = ("sitting_h_day_window", "sitting_days_window", "exposure_h_window",
+                  "training_h_window", "match_h_window")
+_TIE_STEP_S = 1.0  # tied events of one athlete are spaced by one second of the time scale
+
+
+def counting_process(participants: pd.DataFrame, exposure: pd.DataFrame, cramps: pd.DataFrame,
+                     sitting: pd.DataFrame, *, time_scale: str = "exposure_h",
+                     window_days: int = 7, muscle: str | None = "hamstring") -> pd.DataFrame:
+    """Recurrent cramps as counting-process data: one row per athlete and interval (start, stop].
+
+    Parameters
+    ----------
+    participants, exposure, cramps, sitting : DataFrame
+        The codebook tables.
+    time_scale : {"exposure_h", "days"}
+        ``"exposure_h"``: cumulative exposure hours since the start of follow-up (the clock of
+        :func:`first_cramp_times` with ``scale="exposure"``); ``"days"``: days since 00:00 of
+        ``follow_up_start`` (its ``scale="calendar"``).
+    window_days : int, default 7
+        Length of the window, in calendar days, of the time-varying covariates.
+    muscle : str or None, default "hamstring"
+        Count cramps of this muscle; None counts any.
+
+    Returns
+    -------
+    DataFrame
+        ``participant_id, start, stop, event, enum`` and the covariates of
+        :data:`WINDOW_COLUMNS`. ``event`` is 1 when a cramp ends the interval; ``enum`` is
+        1 + the athlete's cramps before the interval (the stratum of a PWP model).
+        ``.attrs`` holds ``time_scale``, ``window_days``, ``muscle``, ``n_events``,
+        ``ties_spaced`` and ``left_out`` (reason to the list of athletes left out).
+
+    Notes
+    -----
+    *Covariates of a day* ``d`` are those of the ``window_days`` calendar days before it,
+    ``d - window_days`` to ``d - 1`` (the day itself is not in its own window, so the
+    covariate is known before the day's sessions): ``sitting_h_day_window``, the mean device
+    sitting of the valid days of the athlete's preferred device in the window (the device rule
+    of :func:`sitting_measures`; NaN when the window has no valid day), ``sitting_days_window``
+    (how many valid days), ``exposure_h_window`` (hours of every session in the window, from
+    the whole exposure table, so days before follow-up count as load),
+    ``training_h_window`` and ``match_h_window`` (its training and match sessions).
+
+    *Time.* On the ``"days"`` scale day ``d`` of follow-up is the interval ``(d, d + 1]`` and a
+    cramp happens at its date-time's fraction of the day. On the ``"exposure_h"`` scale time
+    advances only during sessions inside follow-up: day ``d`` occupies ``(H_d, H_d + h_d]``,
+    where ``H_d`` is the athlete's exposure hours in follow-up before day ``d`` and ``h_d`` the
+    hours of the day's sessions (days without a session take no time), and a cramp happens at
+    the cumulative hours :func:`first_cramp_times` gives it (the end of its session, or the
+    part of it played when the exposure table has ``start_time``).
+
+    *Intervals* end at each cramp, at each day boundary where a covariate changes, and at the
+    end of follow-up; consecutive days with equal covariates share an interval. A cramp at a
+    day boundary ends the interval of the day before (the risk set is ``(start, stop]``, so the
+    next interval, which starts at that time, is not at risk at it).
+
+    *Ties.* Two cramps of one athlete at the same time (two cramps in one session without
+    session start times, on the exposure scale) would need a zero-length interval. They are
+    kept as separate events, spaced one second of the time scale apart backwards from the
+    recorded time (``1/3600`` h or ``1/86400`` day; ``ties_spaced`` counts the events moved);
+    a cramp at time 0 is moved to one second after it. Ties between athletes are left as they
+    are (the Cox model's ``ties=`` handles them).
+
+    Athletes without a follow-up window, or without exposure in follow-up, are left out (as
+    from the rate analyses) and listed in ``.attrs["left_out"]``.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-08"]),
+    ...     "follow_up_end": pd.to_datetime(["2025-01-10"])})
+    >>> exposure = pd.DataFrame({"participant_id": "a", "session_id": ["s1", "s2", "s3"],
+    ...     "date": pd.to_datetime(["2025-01-07", "2025-01-08", "2025-01-10"]),
+    ...     "session_type": "training", "duration_min": [60.0, 90.0, 60.0]})
+    >>> cramps = pd.DataFrame({"participant_id": ["a"], "session_id": ["s2"],
+    ...     "datetime": pd.to_datetime(["2025-01-08 18:30"]), "muscle": ["hamstring"]})
+    >>> sitting = pd.DataFrame({"participant_id": "a", "instrument": "activpal",
+    ...     "date": pd.to_datetime(["2025-01-07", "2025-01-09"]), "sitting_h": [8.0, 10.0],
+    ...     "valid_day": True})
+    >>> cp = counting_process(people, exposure, cramps, sitting, window_days=2)
+    >>> cp[["start", "stop", "event", "enum", "sitting_h_day_window", "exposure_h_window"]]
+       start  stop  event  enum  sitting_h_day_window  exposure_h_window
+    0    0.0   1.5      1     1                   8.0                1.0
+    1    1.5   2.5      0     2                  10.0                1.5
+    >>> counting_process(people, exposure, cramps, sitting, time_scale="days",
+    ...                  window_days=2)[["start", "stop", "event", "enum"]].round(4)
+        start    stop  event  enum
+    0  0.0000  0.7708      1     1
+    1  0.7708  1.0000      0     2
+    2  1.0000  2.0000      0     2
+    3  2.0000  3.0000      0     2
+    """
+    check_one_of("time_scale", time_scale, COUNTING_SCALES)
+    if isinstance(window_days, bool) or not isinstance(window_days, int | np.integer) \
+            or not 1 <= window_days <= 366:
+        raise InputError(f"`window_days` must be a whole number of days from 1 to 366; got "
+                         f"{window_days!r}.")
+    require_columns(participants, ["participant_id", "follow_up_start", "follow_up_end"],
+                    where="participants")
+    require_columns(exposure, ["participant_id", "session_id", "date", "duration_min"],
+                    where="exposure")
+    require_columns(cramps, ["participant_id", "datetime", "muscle"], where="cramps")
+    require_columns(sitting, ["participant_id", "date", "instrument", "sitting_h", "valid_day"],
+                    where="sitting")
+    window = follow_up_window(participants)
+    no_window = window.index[~(window["end"] > window["start"]).to_numpy()]
+    ses = _exposure_clock(exposure, window)
     total = ses.groupby("participant_id")["hours"].sum()
-    out = people[["participant_id"]].copy()
-    has_event = out["participant_id"].isin(first.index)
-    out["time"] = np.where(
-        has_event,
-        out["participant_id"].map(first),
-        out["participant_id"].map(total).fillna(0.0),
-    ).astype(float)
-    out["event"] = has_event.astype(float)
+    has_time = window.index[(window["end"] > window["start"]).to_numpy()]
+    no_exposure = [p for p in has_time if not total.get(p, 0.0) > 0]
+    ids = [p for p in has_time if total.get(p, 0.0) > 0]
+    left_out = {"no follow-up dates": [str(p) for p in no_window],
+                "no exposure in follow-up": [str(p) for p in no_exposure]}
+    days = window.loc[ids, "days"].to_numpy(int) if ids else np.zeros(0, int)
+    grid = _window_covariates(ids, window.loc[ids, "start"], days, exposure, sitting,
+                              window_days)
+
+    events = cramps if muscle is None else cramps[cramps["muscle"].eq(muscle).to_numpy(bool)]
+    events = events.assign(datetime=pd.to_datetime(events["datetime"]))
+    events = events[inside_follow_up(events, "datetime", window)
+                    & events["participant_id"].isin(ids).to_numpy()]
+    if time_scale == "days":
+        start_of = events["participant_id"].map(window["start"])
+        times = ((events["datetime"] - start_of) / pd.Timedelta(days=1)).to_numpy(float)
+        step = _TIE_STEP_S / 86400
+    else:
+        times = np.asarray(_cramp_hours(ses, events), dtype=float)
+        step = _TIE_STEP_S / 3600
+    event_times = pd.Series(times).groupby(events["participant_id"].to_numpy()).apply(
+        lambda t: np.sort(t.to_numpy())) if len(events) else pd.Series(dtype=object)
+    if time_scale == "exposure_h":
+        ses = ses.assign(day=((ses["date"] - ses["participant_id"].map(window["start"]))
+                              / pd.Timedelta(days=1)).astype(int))
+        per_day = ses.groupby(["participant_id", "day"])["hours"].sum()
+    rows, spaced = [], 0
+    for i, pid in enumerate(ids):
+        cov = grid[i]  # (days, covariates)
+        if time_scale == "days":
+            day = np.arange(days[i])
+            stops = day + 1.0
+        else:
+            h = per_day.loc[pid]
+            h = h[h.to_numpy() > 0]
+            day = h.index.to_numpy(int)
+            stops = np.cumsum(h.to_numpy(float))
+        cov = cov[day]
+        change = np.ones(len(day), bool)  # a segment ends where the next day's covariates differ
+        if len(day) > 1:
+            a, b = cov[:-1], cov[1:]
+            change[:-1] = ~((a == b) | (np.isnan(a) & np.isnan(b))).all(axis=1)
+        seg_stop, seg_cov = stops[change], cov[change]
+        t = event_times.get(pid, np.zeros(0))
+        t, moved = _space_ties(np.asarray(t, float), step)
+        spaced += moved
+        t = np.minimum(t, seg_stop[-1])
+        cut = np.unique(np.concatenate([seg_stop, t]))
+        begin = np.concatenate([[0.0], cut[:-1]])
+        which = np.searchsorted(seg_stop, cut, side="left")
+        rows.append(pd.DataFrame({
+            "participant_id": pid, "start": begin, "stop": cut,
+            "event": np.isin(cut, t).astype(int),
+            "enum": 1 + np.searchsorted(t, begin, side="right"),
+            **{c: seg_cov[which, j] for j, c in enumerate(WINDOW_COLUMNS)}}))
+    out = (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        {c: pd.Series(dtype=float) for c in
+         ("participant_id", "start", "stop", "event", "enum", *WINDOW_COLUMNS)}))
+    out["participant_id"] = out["participant_id"].astype(object)
+    out["event"] = out["event"].astype(int)
+    out["enum"] = out["enum"].astype(int)
+    out.attrs.update({"time_scale": time_scale, "window_days": int(window_days),
+                      "muscle": muscle, "n_events": int(out["event"].sum()),
+                      "ties_spaced": int(spaced), "left_out": left_out})
     return out
+
+
+def _space_ties(t: np.ndarray, step: float) -> tuple[np.ndarray, int]:
+    """Sorted event times of one athlete made strictly increasing and above 0 (see Notes of
+    :func:`counting_process`): tied times spaced ``step`` apart backwards, then forwards
+    where that would reach 0."""
+    if len(t) < 2 and (len(t) == 0 or t[0] > 0):
+        return t, 0
+    out = t.copy()
+    for j in range(len(out) - 2, -1, -1):
+        out[j] = min(out[j], out[j + 1] - step)
+    if len(out) and out[0] <= 0:
+        out[0] = max(out[0], step)
+        for j in range(1, len(out)):
+            out[j] = max(out[j], out[j - 1] + step)
+    return out, int((out != t).sum())
+
+
+def _window_covariates(ids, starts: pd.Series, days: np.ndarray, exposure: pd.DataFrame,
+                       sitting: pd.DataFrame, window_days: int) -> list[np.ndarray]:
+    """Per athlete, an array (follow-up days, len(WINDOW_COLUMNS)) of the window covariates."""
+    n, width = len(ids), int(days.max()) + window_days if len(days) else window_days
+    index = pd.Index(ids)
+    first = starts.to_numpy()
+
+    def daily(frame, values, mask):
+        """Sum and count of ``values`` by athlete and day of the grid (day -window_days = 0)."""
+        total, count = np.zeros((n, width)), np.zeros((n, width))
+        who = index.get_indexer(frame["participant_id"])
+        ok = mask & (who >= 0)
+        when = pd.to_datetime(frame["date"]).dt.normalize().to_numpy()
+        k = np.zeros(len(frame), dtype=np.int64)
+        k[ok] = (when[ok] - first[who[ok]]) // np.timedelta64(1, "D") + window_days
+        ok &= (k >= 0) & (k < width) & np.isfinite(values)
+        np.add.at(total, (who[ok], k[ok]), values[ok])
+        np.add.at(count, (who[ok], k[ok]), 1.0)
+        return total, count
+
+    def windowed(a):
+        """Sum over grid days j - window_days .. j - 1, for the follow-up days j."""
+        c = np.concatenate([np.zeros((n, 1)), np.cumsum(a, axis=1)], axis=1)
+        j = np.arange(window_days, width)
+        return c[:, j] - c[:, j - window_days]
+
+    used = _device_days(sitting)[3]
+    sit_sum, sit_days = daily(sitting, sitting["sitting_h"].to_numpy(float), used)
+    # two rows of one device and day count as one day, their mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sit_day = np.where(sit_days > 0, sit_sum / sit_days, 0.0)
+    has_day = (sit_days > 0).astype(float)
+    hours = exposure["duration_min"].to_numpy(float) / 60.0
+    kind = (exposure["session_type"].to_numpy(object) if "session_type" in exposure
+            else np.full(len(exposure), None, dtype=object))
+    every = np.ones(len(exposure), bool)
+    load = [windowed(daily(exposure, hours, every & (kind == k) if k else every)[0])
+            for k in (None, "training", "match")]
+    n_days = windowed(has_day)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_sit = np.where(n_days > 0, windowed(sit_day) / n_days, np.nan)
+    stacked = np.stack([mean_sit, n_days, *load], axis=-1)
+    return [stacked[i, :days[i]] for i in range(n)]
 
 
 # -- strength ---------------------------------------------------------------------------------

@@ -265,6 +265,50 @@ class Study:
         return measures.first_cramp_times(self.participants, self.exposure, self.cramps,
                                           muscle=muscle, scale=scale)
 
+    def counting_process(self, *, time_scale: str = "exposure_h", window_days: int = 7,
+                         muscle: str | None = "hamstring",
+                         min_valid_days: int = 4) -> pd.DataFrame:
+        """Recurrent cramps as counting-process data, one row per athlete and interval
+        (start, stop], for :func:`glute_study.stats.recurrent_events`.
+
+        :func:`glute_study.measures.counting_process` of this study's tables (its Notes give
+        the rules: the time scales, the windows, where intervals end, ties), with the
+        athlete's baseline covariates of :meth:`analysis_table` added: ``age, sex,
+        prior_cramps, prior_hamstring_injury, arm``, ``team`` when the study has teams,
+        ``glute_nm_kg`` and ``sitting_h_day`` (the mean of all the athlete's valid device
+        days, with ``min_valid_days``).
+
+        Parameters
+        ----------
+        time_scale : {"exposure_h", "days"}
+            Cumulative exposure hours (time advances only in sessions) or days of follow-up.
+        window_days : int, default 7
+            The window of the time-varying device sitting and training load.
+        muscle : str or None, default "hamstring"
+            The cramps counted as events (None: any muscle).
+        min_valid_days : int, default 4
+            Passed to :meth:`analysis_table` for the baseline ``sitting_h_day``.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> study = simulate_study(n=30, seed=1)
+        >>> cp = study.counting_process()
+        >>> cp.columns[:5].tolist()
+        ['participant_id', 'start', 'stop', 'event', 'enum']
+        >>> int(cp["event"].sum()) == int(study.analysis_table()["hamstring_cramps"].sum())
+        True
+        """
+        data = measures.counting_process(self.participants, self.exposure, self.cramps,
+                                         self.sitting, time_scale=time_scale,
+                                         window_days=window_days, muscle=muscle)
+        table = self.analysis_table(min_valid_days=min_valid_days)
+        keep = ["participant_id", "age", "sex", "prior_cramps", "prior_hamstring_injury", "arm",
+                *(["team"] if "team" in table else []), "glute_nm_kg", "sitting_h_day"]
+        out = data.merge(table[keep], on="participant_id", how="left", validate="many_to_one")
+        out.attrs = data.attrs
+        return out
+
     # -- saving ---------------------------------------------------------------------------
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the study as a folder of CSV files (and ``study.json``) that loads back equal.
