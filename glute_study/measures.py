@@ -47,6 +47,7 @@ __all__ = [
     "strength_measures",
     "strength_sessions",
     "strength_summary",
+    "trial_design",
     "trial_torque",
 ]
 
@@ -1061,3 +1062,32 @@ def randomised(data: pd.DataFrame, *, arm: str = "arm") -> pd.Series:
     """
     require_columns(data, [arm], where="the analysis table")
     return data[arm].fillna("").astype(str) != ""
+
+
+def trial_design(data: pd.DataFrame, *, arm: str = "arm", cluster: str = "team") -> str:
+    """How the trial in ``data`` was randomised, read off the data.
+
+    ``"none"`` (no randomised athletes), ``"individual"`` (athletes randomised, no teams
+    recorded), ``"individual_in_teams"`` (athletes randomised, teams recorded, both arms within
+    a team: the team is a cluster of correlated athletes) or ``"cluster"`` (every team wholly in
+    one arm: the teams were randomised). Only randomised athletes with a team count.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"arm": ["a", "b", "a", "b"], "team": ["T1", "T1", "T2", "T2"]})
+    >>> trial_design(data), trial_design(data.drop(columns="team"))
+    ('individual_in_teams', 'individual')
+    >>> trial_design(data.assign(team=["T1", "T2", "T1", "T2"]))
+    'cluster'
+    >>> trial_design(data.assign(arm=None))
+    'none'
+    """
+    trial = data[randomised(data, arm=arm)]
+    if trial.empty:
+        return "none"
+    if cluster not in trial.columns or trial[cluster].isna().all():
+        return "individual"
+    teams = trial.dropna(subset=[cluster])
+    arms_per_team = teams.groupby(cluster, observed=True)[arm].nunique()
+    return "cluster" if (arms_per_team == 1).all() and len(arms_per_team) > 1 else \
+        "individual_in_teams"
