@@ -199,6 +199,8 @@ class Imputations:
         if not callable(analysis):
             raise InputError(f"`analysis` must be a glute_study analysis function (such as "
                              f"count_model); got {type(analysis).__name__}.")
+        if self.m == 1:
+            raise InputError("one imputation cannot be pooled; impute with m >= 2.")
         try:
             takes_seed = "seed" in inspect.signature(analysis).parameters
         except (TypeError, ValueError):
@@ -219,8 +221,6 @@ class Imputations:
                                  f"{getattr(analysis, '__name__', analysis)!r} returned "
                                  f"{type(res).__name__}.")
             results.append(res)
-        if self.m == 1:
-            raise InputError("one imputation cannot be pooled; impute with m >= 2.")
         pooled = pool(results)
         pooled.diagnostics["imputation_seed"] = self.seed
         pooled.diagnostics["analysis_seeds"] = seeds
@@ -687,11 +687,20 @@ def _category_draw(X, c: _Column, rng, start):
     Xf = np.concatenate([X[:, obs], Xa], axis=1)
     yf = np.concatenate([y, ya])
     w = np.concatenate([np.ones(len(y)), wa])
-    beta, info = _multinomial(Xf, yf, w, K, start)
-    m, p, _ = beta.shape
-    L = np.linalg.cholesky(info)
-    z = rng.standard_normal((m, p * (K - 1), 1))
-    draw = beta + np.linalg.solve(np.swapaxes(L, 1, 2), z)[:, :, 0].reshape(m, p, K - 1)
+    m, p = X.shape[0], X.shape[2]
+    size = p * (K - 1)
+    # chains in groups so that the information matrices stay below about 40 MB
+    group = max(1, min(m, int(5e6 // (size * size))))
+    beta = np.empty((m, p, K - 1))
+    draw = np.empty((m, p, K - 1))
+    z = rng.standard_normal((m, size, 1))
+    for g in range(0, m, group):
+        sl = slice(g, min(m, g + group))
+        st = None if start is None or start.shape != beta.shape else start[sl]
+        beta[sl], info = _multinomial(Xf[sl], yf, w, K, st)
+        L = np.linalg.cholesky(info)
+        step = np.linalg.solve(np.swapaxes(L, 1, 2), z[sl])[:, :, 0]
+        draw[sl] = beta[sl] + step.reshape(-1, p, K - 1)
     prob = _softmax(X[:, mis] @ draw)
     u = rng.random(prob.shape[:2])
     codes = (np.cumsum(prob, axis=2)[:, :, :-1] < u[:, :, None]).sum(axis=2)

@@ -390,3 +390,36 @@ def test_mediation_pools_by_mi_boot(cohort):
     assert tab.p_value[prop].isna().all()
     assert tab.ci_low[prop].iloc[0] == tab.ci_low_pooled[prop].iloc[0]
     assert "MI Boot" in res.text and res.diagnostics["n_boot"] == [200] * 4
+
+
+def test_text_ordered_categories_dates_and_a_repeated_index():
+    rng = np.random.default_rng(0)
+    n = 60
+    df = pd.DataFrame({
+        "a": rng.normal(size=n),
+        "s": pd.array(rng.choice(["x", "y", "z"], n), dtype="string"),
+        "o": pd.Categorical(rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"],
+                            ordered=True),
+        "d": pd.date_range("2024-01-01", periods=n),
+        "b": rng.random(n) < 0.5,
+        "i": rng.integers(0, 5, n),
+    }, index=[0, 0, *range(n - 2)])
+    df.iloc[5:9, 0] = np.nan
+    df.iloc[3:8, 1] = pd.NA
+    df.iloc[10:14, 2] = np.nan
+    df.iloc[2, 3] = pd.NaT
+    imp = multiple_imputation(df, m=3, seed=1)
+    for d in imp.datasets:
+        assert d.dtypes.equals(df.dtypes) and d.index.equals(df.index)
+        assert d.drop(columns="d").isna().sum().sum() == 0 and d.d.isna().sum() == 1
+        assert d.o.cat.ordered and set(d.s) <= {"x", "y", "z"}
+    assert any("'d'" in n and "not imputed" in n for n in imp.notes)
+    tab = imp.missing.set_index("column")
+    assert tab.loc["s", "method"] == "polyreg" and tab.loc["d", "method"] == "not used"
+
+
+def test_one_imputation_cannot_be_pooled(cohort):
+    imp = multiple_imputation(cohort, m=1, seed=1, max_iter=2)
+    assert len(imp.datasets) == 1
+    with pytest.raises(InputError, match="m >= 2"):
+        imp.fit(count_model, FORMULA)
