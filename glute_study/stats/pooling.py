@@ -21,6 +21,10 @@ a Cox model, which is ``nobs`` of R's ``coxph``) minus the number of estimated c
 rows with a standard error). The interval is ``qbar +- t_{df} se``, the p-value from
 ``t(df)``; ratios are back-transformed (``estimate = exp(qbar)``).
 
+Correlations (:func:`~glute_study.stats.partial_correlation`, tables without ``se``) pool on
+Fisher's ``z = atanh(r)`` with variance ``1 / (n - 3 - k)`` for ``k`` covariates and large-sample
+degrees of freedom, and are back-transformed with ``tanh`` (van Buuren 2018, section 5.3).
+
 Bootstrap results (:func:`~glute_study.stats.mediation`, whose intervals have no closed form)
 pool by "MI Boot" (Schomaker & Heumann 2018): the estimate is the mean of the ``m`` point
 estimates, the within-imputation variance is each data set's bootstrap variance, and Rubin's rules
@@ -163,6 +167,8 @@ def pool(results: Sequence[Result], *, dfcom: float | None = None,
                              "pool the same analysis with the same formula on every data set.")
     if _is_bootstrap(first):
         return _pool_bootstrap(results, keys, dfcom, level)
+    if _is_correlation(first.table):
+        return _pool_correlation(results, ref, level)
     if "se" not in first.table.columns:
         raise InputError(f"the {first.name} table has no `se` column, so Rubin's rules cannot "
                          "pool it; pool an analysis that reports standard errors.")
@@ -208,6 +214,28 @@ def _dfcom(first: Result, dfcom: float | None) -> np.ndarray:
         df = table["df"].to_numpy(float)
         out = np.where(np.isfinite(df) & (df > 0), df, out)
     return out
+
+
+def _is_correlation(table: pd.DataFrame) -> bool:
+    return ("se" not in table.columns and {"method", "df", "n"} <= set(table.columns)
+            and table["method"].isin(("pearson", "spearman")).all())
+
+
+def _pool_correlation(results, keys, level) -> Result:
+    """Correlations pool on Fisher's z = atanh(r), variance 1 / (n - 3 - k) = 1 / (df - 1)."""
+    first = results[0]
+    q = np.stack([np.arctanh(r.table["estimate"].to_numpy(float)) for r in results])
+    u = np.stack([1.0 / (r.table["df"].to_numpy(float) - 1.0) for r in results])
+    table = _table(keys, rubin(q, u, np.inf), np.zeros(len(keys), bool), level, len(results))
+    for col in ("estimate", "ci_low", "ci_high"):
+        table[col] = np.tanh(table[col])
+    for col in ("n", "method", "covariates", "instrument"):
+        if col in first.table.columns:
+            table[col] = first.table[col].to_numpy()
+    return Result(table, _text(first, table, len(results), level,
+                               "Rubin's rules on Fisher's z"),
+                  _diagnostics(results, np.full(len(keys), np.inf)), name=first.name,
+                  level=level, kind=first.kind)
 
 
 def _is_bootstrap(res: Result) -> bool:

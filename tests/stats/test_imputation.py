@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as scipy_stats
 
 from glute_study.errors import FitWarning, InputError
 from glute_study.stats import (
@@ -423,3 +424,20 @@ def test_one_imputation_cannot_be_pooled(cohort):
     assert len(imp.datasets) == 1
     with pytest.raises(InputError, match="m >= 2"):
         imp.fit(count_model, FORMULA)
+
+
+def test_correlations_pool_on_fishers_z(completed):
+    from glute_study.stats import partial_correlation
+
+    res = [partial_correlation(d, x="sitting_h_day", y="glute_nm_kg", covariates=["age"])
+           for d in completed]
+    pooled = pool(res).table.iloc[0]
+    # closed form (van Buuren 2018, 5.3): z = atanh(r), u = 1 / (n - 3 - 1), large-sample df
+    z = np.arctanh([r.table.estimate.iloc[0] for r in res])
+    u = 1 / (len(completed[0]) - 4)
+    t = u + (1 + 1 / 5) * z.var(ddof=1)
+    assert pooled.estimate == pytest.approx(np.tanh(z.mean()), rel=1e-12)
+    assert pooled.se == pytest.approx(np.sqrt(t), rel=1e-12)
+    lam = (1 + 1 / 5) * z.var(ddof=1) / t
+    crit = scipy_stats.t.ppf(0.975, 4 / lam**2)
+    assert pooled.ci_low == pytest.approx(np.tanh(z.mean() - crit * np.sqrt(t)), rel=1e-10)
