@@ -27,6 +27,22 @@ Run::
 
     .venv/bin/python benchmarks/imputation_coverage.py --reps 1000 --executor processes
     .venv/bin/python benchmarks/imputation_coverage.py --reps 200 --m 10 --max-iter 5
+
+Measured 2026-12-07, 1000 cohorts, m = 20, seed 14 (944 s on 2 processes), 23 % missing:
+
+=============  ==============  =========  ==========  =====  =====  =====
+term           method          bias(log)  coverage %  MC SE  width  fmi
+=============  ==============  =========  ==========  =====  =====  =====
+glute_nm_kg    complete cases  +0.142     91.4        0.89   0.926
+glute_nm_kg    MI (PMM)        +0.040     94.3        0.73   1.115  0.545
+sitting_h_day  complete cases  -0.010     94.6        0.71   0.270
+sitting_h_day  MI (PMM)        +0.007     94.6        0.71   0.235  0.189
+=============  ==============  =========  ==========  =====  =====  =====
+
+(bias MC SE about 0.008 for glute, 0.002 for sitting.) MI removes about three quarters of the
+complete-case bias and covers at the nominal rate; the bias left (+0.04, a sixth of an SE) comes
+from the imputation model, which is linear in the cramp count while the true conditional
+distribution of strength given a negative-binomial count is not.
 """
 
 from __future__ import annotations

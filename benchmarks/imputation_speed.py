@@ -18,6 +18,10 @@ Run::
     .venv/bin/python benchmarks/imputation_speed.py [--repeat 3] [--m 20] [--n-boot 1000]
 
 The best of ``--repeat`` runs is reported (the machine is shared), and the median beside it.
+
+Measured 2026-12-07 on the 2-core development machine (x86_64, idle): imputation 0.47 s, 20 x
+1000-replicate mediations pooled 0.97 s, together 1.44 s (target 5 s); with ``ci="bca"``
+1.43 s for the mediations.
 """
 
 from __future__ import annotations
