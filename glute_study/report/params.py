@@ -64,6 +64,9 @@ PARAMETERS: dict[str, Parameter] = {
                   f"({N_BOOT[0]} to {N_BOOT[1]:,})", check=_whole(*N_BOOT)),
         Parameter("n_sims", int, 100, "simulated studies per point of a power curve "
                   f"({REPS[0]} to {REPS[1]:,})", check=_whole(*REPS)),
+        Parameter("sesoi", float, 1.1, "smallest rate or hazard ratio of interest: an effect "
+                  "inside 1/sesoi to sesoi is too small to matter (equivalence bounds; "
+                  "between 1 and 10)", check=_between(1, 10)),
     ]
 }
 

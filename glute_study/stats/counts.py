@@ -732,6 +732,11 @@ _TERM_PHRASES = {
     "age": "Each additional year of age",
     "prior_cramps": "A history of cramps",
     "prior_hamstring_injury": "A prior hamstring injury",
+    "sitting_h_day_window": "Each additional hour of daily sitting over the preceding 7 days",
+    "exposure_h_window": "Each additional hour of training and matches over the preceding 7 "
+    "days",
+    "training_h_window": "Each additional hour of training over the preceding 7 days",
+    "match_h_window": "Each additional hour of matches over the preceding 7 days",
 }
 _OUTCOME_PHRASES = {"hamstring_cramps": "hamstring-cramp", "cramps": "cramp"}
 
