@@ -106,6 +106,14 @@ class Effects:
     rr_sitting_direct_per_h: float = 1.0  # guessed: no path that bypasses the glutes
     rr_training: float = 0.8  # derived-ish: about 0.8 for glute training on cramps
     training_gain_nm_kg: float = 0.25  # guessed
+    # the season (``season=`` of simulate_study only; recorded in the truth only then).
+    # Weekly sitting varies around the athlete's usual level as an AR(1) across weeks, on top
+    # of the day-to-day noise (guessed: no published figure for athletes' week-to-week SD).
+    sitting_week_sd_h: float = 0.8  # guessed: SD of a week's mean around the athlete's usual
+    sitting_week_ar1: float = 0.5  # guessed: correlation of consecutive weeks' deviations
+    # the acute form of the claim: hamstring-cramp rate ratio per 1 h/day more sitting in the
+    # 7 days before the session than the athlete's usual (within athlete; null scenario 1.0)
+    rr_recent_sitting_per_h: float = 1.15  # guessed
 
     @classmethod
     def for_scenario(cls, scenario: str, **overrides: float) -> Effects:
@@ -127,7 +135,8 @@ class Effects:
         if scenario == "null":
             base = replace(base, sitting_on_glute_nm_kg_per_h=0.0, sitting_on_onset_ms_per_h=0.0,
                            rr_glute_deficit_per_sd=1.0, rr_sitting_direct_per_h=1.0,
-                           rr_training=1.0, training_gain_nm_kg=0.0)
+                           rr_training=1.0, training_gain_nm_kg=0.0,
+                           rr_recent_sitting_per_h=1.0)
         effects = replace(base, **{k: float(v) for k, v in overrides.items()})
         effects.check()
         return effects
@@ -138,7 +147,7 @@ class Effects:
                     "onset_delay_sd_ms", "hamstring_rate_per_1000h", "other_rate_per_1000h",
                     "dispersion_theta", "rr_prior_cramps", "rr_prior_injury", "rr_male",
                     "rr_age_per_10y", "rr_glute_deficit_per_sd", "rr_sitting_direct_per_h",
-                    "rr_training")
+                    "rr_training", "rr_recent_sitting_per_h")
         for name in positive:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
@@ -147,6 +156,12 @@ class Effects:
             value = getattr(self, name)
             if not 0 < value <= 1:
                 raise InputError(f"effect `{name}` must be in (0, 1]; got {value!r}.")
+        if not (math.isfinite(self.sitting_week_sd_h) and self.sitting_week_sd_h >= 0):
+            raise InputError(f"effect `sitting_week_sd_h` must be a number of at least 0; got "
+                             f"{self.sitting_week_sd_h!r}.")
+        if not 0 <= self.sitting_week_ar1 < 1:
+            raise InputError(f"effect `sitting_week_ar1` must be in [0, 1); got "
+                             f"{self.sitting_week_ar1!r}.")
         if not 0 <= self.glute_trial_cv < 0.5:
             raise InputError(f"effect `glute_trial_cv` must be in [0, 0.5); got "
                              f"{self.glute_trial_cv!r}.")
@@ -544,6 +559,78 @@ def _make_missing(rng, tables: dict, missing: str, share: float, columns: tuple[
 
 
 # ---------------------------------------------------------------------------------------------
+# The season: weekly sitting within an athlete and its acute effect on hamstring cramps
+
+_SEASON_EFFECTS = ("sitting_week_sd_h", "sitting_week_ar1", "rr_recent_sitting_per_h")
+_RECENT_DAYS = 7  # the window of the acute effect: the 7 days before the session's day
+_SEASON_LEAD = 14  # actual sitting is drawn from 14 days before follow-up (the baseline week)
+
+
+def _check_season(season: object) -> int:
+    """0 without a season, else the weeks between monitored device weeks."""
+    if season is False or season is None:
+        return 0
+    if season is True:
+        return 4
+    return check_count("season", season, (1, _WEEKS))
+
+
+def _season_days(rng, fx: Effects, sitting_true: np.ndarray, every: int):
+    """Actual daily sitting from day -14 to the end of follow-up, and the device's record
+    (wear, sitting, valid flag) of the monitored days with their offsets from follow-up start.
+    """
+    n = len(sitting_true)
+    weeks = (_SEASON_LEAD + _WEEKS * _DAYS) // _DAYS
+    phi, sd = fx.sitting_week_ar1, fx.sitting_week_sd_h
+    shock = rng.normal(0, 1, (n, weeks))
+    dev = np.empty((n, weeks))
+    dev[:, 0] = sd * shock[:, 0]
+    for w in range(1, weeks):
+        dev[:, w] = phi * dev[:, w - 1] + sd * math.sqrt(1 - phi**2) * shock[:, w]
+    days = weeks * _DAYS
+    sd_within = fx.sitting_sd_h * math.sqrt((1 - fx.sitting_day_icc) / fx.sitting_day_icc)
+    actual = np.clip(sitting_true[:, None] + np.repeat(dev, _DAYS, axis=1)
+                     + rng.normal(0, sd_within, (n, days)), 1, 16)
+    short = rng.random((n, days)) < 0.12
+    wear = np.where(short, rng.uniform(4, 10, (n, days)),
+                    np.clip(rng.normal(15.5, 1.0, (n, days)), 10, 18))
+    record = np.minimum(actual * np.minimum(1.0, wear / 15.5), wear - 0.5)
+    offsets = np.arange(days) - _SEASON_LEAD
+    week = np.floor_divide(offsets, _DAYS)  # -2 and -1 before follow-up
+    monitored = (week == -2) | ((week >= 0) & (week % every == 0))
+    return (actual, np.round(wear[:, monitored], 4), np.round(record[:, monitored], 4),
+            wear[:, monitored] >= 10, offsets[monitored])
+
+
+def _recent_multiplier(exposure: pd.DataFrame, ids, start, actual, sitting_true, fx: Effects):
+    """Per session: ``rr ** (mean actual sitting of the 7 days before its day - usual)``."""
+    who = pd.Index(ids).get_indexer(exposure["participant_id"])
+    day = ((exposure["date"].to_numpy() - start.to_numpy()[who]) // np.timedelta64(1, "D")
+           + _SEASON_LEAD).astype(int)
+    total = np.concatenate([np.zeros((len(ids), 1)), np.cumsum(actual, axis=1)], axis=1)
+    recent = (total[who, day] - total[who, day - _RECENT_DAYS]) / _RECENT_DAYS
+    return np.exp(math.log(fx.rr_recent_sitting_per_h) * (recent - sitting_true[who]))
+
+
+def _season_truth(fx: Effects, every: int) -> dict:
+    return {
+        "device_every_weeks": every,
+        "monitored_weeks": [w + 1 for w in range(_WEEKS) if w % every == 0],
+        "window_days": _RECENT_DAYS,
+        "sitting_week_sd_h": fx.sitting_week_sd_h,
+        "sitting_week_ar1": fx.sitting_week_ar1,
+        "note": "hr_recent_sitting_per_h multiplies a session's hamstring-cramp rate per h/day "
+        "of the mean actual sitting of the 7 days before the session's day above the athlete's "
+        "usual (true) level: a within-athlete effect; the between-athlete rate ratios are those "
+        "without a season (all athletes' rates rise alike by E[multiplier], about "
+        "exp(log(hr)^2 var/2)). The device records the baseline week and monitored weeks "
+        "1, 1 + every, ... of follow-up (numbered from 1); the counting process's "
+        "sitting_h_day_window is the measured version of the 7-day mean, missing where no "
+        "monitored valid day falls in the window.",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Public entry points
 
 
@@ -681,7 +768,7 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
                    trial: bool | str = True, n_teams: int | None = None, team_sd: float = 0.0,
                    missing: str | None = None, missing_share: float = 0.15,
                    missing_in: str | tuple[str, ...] = ("glute_nm_kg",),
-                   **effects: float) -> Study:
+                   season: bool | int = False, **effects: float) -> Study:
     """Simulate a whole study, every codebook table, from the documented causal model.
 
     Parameters
@@ -725,6 +812,21 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         an athlete), on top of what is missing by design.
     missing_in : str or tuple of str, default ("glute_nm_kg",)
         The analysis-table columns to make missing (each drawn on its own).
+    season : bool or int, default False
+        Make a season of within-athlete variation, for recurrent-event analyses of
+        :meth:`Study.counting_process`. Actual daily sitting, from 14 days before follow-up
+        to its end, is the athlete's usual level plus a weekly deviation (AR(1) across weeks,
+        SD ``sitting_week_sd_h``, lag-1 correlation ``sitting_week_ar1``; weeks run from the
+        athlete's follow-up start) plus the day-to-day noise of the baseline model. The device
+        records the baseline week (days -14 to -8) and one week in every ``season`` weeks of
+        follow-up from its first week (``True``: one in 4, as repeated 7-day activPAL
+        protocols do; ``1``: every week; up to 24). Each session's hamstring-cramp rate is
+        multiplied by ``rr_recent_sitting_per_h ** (x - usual)``, ``x`` the mean actual
+        sitting of the 7 days before the session's day (monitored or not) and ``usual`` the
+        athlete's true level, so the between-athlete truths are unchanged and the acute,
+        within-athlete effect is ``hr_recent_sitting_per_h``; other muscles are not affected.
+        Cramps stay inside sessions, hamstring ones drawn in proportion to duration times the
+        multiplier. The season's draws come from a stream of their own.
     **effects
         Overrides of any field of :class:`Effects` (for example ``rr_glute_deficit_per_sd=1.5``).
 
@@ -743,7 +845,12 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         ``share``, the ``columns`` and, ``by_column``, for each its ``participants`` (the ids
         made missing), ``n_made_missing``, ``n_with_value`` (before), ``share_made_missing``,
         ``n_missing_by_design``, ``n_missing_total``, ``depends_on`` (in words),
-        ``removed`` (which raw rows) and ``rows_removed``.
+        ``removed`` (which raw rows) and ``rows_removed``. With ``season``:
+        ``hr_recent_sitting_per_h`` (the within-athlete hazard ratio per h/day of the
+        preceding-7-day mean actual sitting, given the athlete's usual sitting; 1.0 in the
+        null world) and ``season`` (``device_every_weeks``, ``monitored_weeks``,
+        ``window_days``, ``sitting_week_sd_h``, ``sitting_week_ar1``, ``note``); the season
+        fields of :class:`Effects` are in ``effects`` only then.
 
     Examples
     --------
@@ -769,6 +876,7 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         check_count("seed", seed, SEED)
     cluster, team_sd = _check_design(n, trial, n_teams, team_sd)
     columns = _check_missing(missing, missing_share, missing_in, tuple(MISSING_VARIABLES))
+    every = _check_season(season)
     rng, team_rng, missing_rng, season_rng = _generators(seed)
     shape = (1, n)
     team = team_arm = None
@@ -809,7 +917,12 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         participants["sport"] = team_sport[team]
         participants["level"] = team_level[team]
         participants["team"] = names[team]
-    sitting = _sitting_table(rng, ids, start, wear, day, valid, no_device, self_report, sr_missing)
+    offsets = np.arange(_DAYS) - 14
+    if every:
+        actual, wear, day, valid, offsets = _season_days(season_rng, fx, p["sitting_true"],
+                                                         every)
+    sitting = _sitting_table(rng, ids, start, wear, day, valid, no_device, self_report, sr_missing,
+                             offsets)
     strength = _strength_table(rng, ids, start, end, p, fx, trial)
     activation = _activation_table(rng, ids, start, p)
     exposure = _exposure_table(rng, ids, start)
@@ -821,13 +934,27 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     frailty = rng.gamma(fx.dispersion_theta, 1 / fx.dispersion_theta, n)
     if team is not None:
         frailty = frailty * np.exp(team_effect[team])
-    ham = rng.poisson(ham_rate * exposure_h * frailty)
+    ham_weight = None
+    ham_hours = exposure_h
+    if every:
+        ham_weight = _recent_multiplier(exposure, ids, start, actual, p["sitting_true"], fx)
+        weighted = pd.Series(exposure["duration_min"].to_numpy(float) * ham_weight / 60)
+        ham_hours = weighted.groupby(exposure["participant_id"].to_numpy()).sum().reindex(
+            ids).fillna(0).to_numpy(float)
+    ham = rng.poisson(ham_rate * ham_hours * frailty)
     other = rng.poisson(other_rate * exposure_h * frailty)
-    cramps = _cramps_table(rng, ids, exposure, ham, other)
+    cramps = _cramps_table(rng, ids, exposure, ham, other, ham_weight)
+    effects_record = asdict(fx)
+    if not every:  # a study without a season records the effects it had before seasons
+        for name in _SEASON_EFFECTS:
+            effects_record.pop(name)
     truth = {"scenario": scenario, "seed": seed, "n": n, "trial": trial,
-             "effects": asdict(fx), **fx.truth(),
+             "effects": effects_record, **fx.truth(),
              "adjust_for": ["age", "sex", "prior_cramps", "prior_hamstring_injury"],
              "note": "Every effect is an assumption of the simulator, not a finding."}
+    if every:
+        truth["hr_recent_sitting_per_h"] = fx.rr_recent_sitting_per_h
+        truth["season"] = _season_truth(fx, every)
     if team is not None:
         exposed = exposure_h > 0
         truth.update(_team_truth(cluster, trial, n_teams, team_sd, names, team_effect, fx,
@@ -836,6 +963,8 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     label = f"{scenario}, n={n}, seed={seed}"
     if team is not None:
         label += f", {n_teams} teams" + (", cluster trial" if cluster else "")
+    if every:
+        label += f", season (device 1 week in {every})"
     tables = {"participants": participants, "sitting": sitting, "strength": strength,
               "activation": activation, "exposure": exposure, "cramps": cramps}
     if missing is not None:
@@ -846,17 +975,19 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     return Study.from_tables(tables, metadata=metadata)
 
 
-def _sitting_table(rng, ids, start, wear, day, valid, no_device, self_report, sr_missing):
+def _sitting_table(rng, ids, start, wear, day, valid, no_device, self_report, sr_missing,
+                   offsets):
+    """Device days at ``offsets`` (days from follow-up start) and the self-report."""
     n = len(ids)
+    width = len(offsets)
     prolonged_share = rng.uniform(0.40, 0.75, n)[:, None]  # derived: 40-75 % of sitting
     breaks_per_h = rng.uniform(2.0, 4.0, n)[:, None]  # derived: about 3 per sitting hour
     bout_h = rng.uniform(0.3, 0.6, n)[:, None]  # guessed: mean sitting-bout length
-    # the device week starts 14 days before follow-up
-    dates = (start.to_numpy()[:, None] - np.timedelta64(14, "D")
-             + np.arange(_DAYS) * np.timedelta64(1, "D"))
+    # the baseline device week starts 14 days before follow-up
+    dates = start.to_numpy()[:, None] + np.asarray(offsets) * np.timedelta64(1, "D")
     keep = ~no_device
     device = pd.DataFrame({
-        "participant_id": np.repeat(ids[keep], _DAYS),
+        "participant_id": np.repeat(ids[keep], width),
         "date": dates[keep].ravel(),
         "instrument": "activpal",
         "sitting_h": day[keep].ravel(),
@@ -985,7 +1116,9 @@ def _exposure_table(rng, ids, start):
     })
 
 
-def _cramps_table(rng, ids, exposure, ham, other):
+def _cramps_table(rng, ids, exposure, ham, other, ham_weight=None):
+    """Cramps in sessions: chance proportional to duration (times ``ham_weight``, one per
+    session, for hamstring cramps in a season)."""
     pidx = pd.Index(ids).get_indexer(exposure["participant_id"])
     first = np.searchsorted(pidx, np.arange(len(ids)))
     last = np.searchsorted(pidx, np.arange(len(ids)), side="right")
@@ -996,7 +1129,13 @@ def _cramps_table(rng, ids, exposure, ham, other):
         if total == 0 or last[i] == first[i]:
             continue
         weights = duration[first[i]:last[i]] / duration[first[i]:last[i]].sum()
-        picks = first[i] + rng.choice(last[i] - first[i], size=total, p=weights)
+        if ham_weight is None:
+            picks = first[i] + rng.choice(last[i] - first[i], size=total, p=weights)
+        else:
+            acute = duration[first[i]:last[i]] * ham_weight[first[i]:last[i]]
+            picks = first[i] + np.concatenate([
+                rng.choice(last[i] - first[i], size=ham[i], p=acute / acute.sum()),
+                rng.choice(last[i] - first[i], size=other[i], p=weights)])
         muscles = np.array(["hamstring"] * ham[i]
                            + list(rng.choice(["calf", "quadriceps", "other"], size=other[i],
                                              p=[0.6, 0.25, 0.15])), dtype=object)
