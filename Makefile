@@ -39,7 +39,8 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	rm -rf $(DEMO)
-	$(BIN)/glute-study simulate --n 400 --seed 2026 --scenario hypothesis --out $(DEMO)
+	$(BIN)/glute-study simulate --n 400 --seed 2026 --scenario hypothesis --n-teams 20 --team-sd 0.3 \
+		--season 4 --out $(DEMO)
 
 codebook: $(STAMP)
 	$(BIN)/glute-study codebook --out docs/codebook.md

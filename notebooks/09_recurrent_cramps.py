@@ -51,22 +51,25 @@ print(f"{intervals['participant_id'].nunique()} athletes, {len(intervals)} inter
       "in follow-up left out")
 
 # %% [markdown]
-# Recent (7-day) device sitting is known only for intervals that follow monitored days. When
-# fewer than half of the cramps have it, the model uses each athlete's baseline sitting instead
-# (a between-athlete comparison, said so in the methods).
+# Recent (7-day) device sitting is known only for intervals that follow monitored days; those
+# intervals are analysed, with the athlete's usual (mean) sitting beside it, so that the
+# recent-sitting hazard ratio is a within-athlete contrast: more sitting than usual in the past
+# week. When fewer than 50 cramps follow monitored days, the model uses each athlete's usual
+# sitting alone (a between-athlete comparison, said so in the methods).
 
 # %%
 recent = intervals["sitting_h_day_window"].notna()
-share = float(intervals.loc[intervals["event"] == 1, "sitting_h_day_window"].notna().mean()) \
-    if intervals["event"].any() else 0.0
-sitting = "sitting_h_day_window" if share >= 0.5 else "sitting_h_day"
-covariates = [sitting, "exposure_h_window", "prior_cramps", "age", "C(sex)"]
+followed = int(intervals.loc[recent, "event"].sum())
+sitting = "sitting_h_day_window" if followed >= 50 else "sitting_h_day"
+covariates = [sitting, *(["sitting_h_day"] if sitting != "sitting_h_day" else []),
+              "exposure_h_window", "prior_cramps", "age", "C(sex)"]
 formula = " + ".join(covariates)
 used = intervals[recent] if sitting == "sitting_h_day_window" else intervals
-what = ("device sitting over the preceding 7 days" if sitting == "sitting_h_day_window" else
-        "each athlete's baseline device sitting (too few cramps followed monitored days for "
-        "the 7-day measure)")
-print(f"{100 * share:.0f} % of cramps follow monitored days; sitting measure: {sitting}")
+what = ("device sitting over the preceding 7 days (in the intervals that followed monitored "
+        "days, adjusted for the athlete's usual sitting, so a within-athlete contrast)"
+        if sitting == "sitting_h_day_window" else
+        "each athlete's usual device sitting (fewer than 50 cramps followed monitored days)")
+print(f"{followed} cramps follow monitored days; sitting measure: {sitting}")
 
 # %%
 ag = recurrent_events(used, formula, start="start", stop="stop", event="event",

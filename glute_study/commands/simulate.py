@@ -26,6 +26,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--team-sd", type=float, default=0.0, metavar="SD",
                    help="SD of the team effect on the log cramp rate (needs --n-teams; "
                    "default 0)")
+    p.add_argument("--season", type=int, default=0, metavar="K",
+                   help="a season of monitoring: a device week every K weeks (1 to 24) with "
+                   "weekly sitting that varies within an athlete; default 0 (the baseline week "
+                   "only)")
     p.add_argument("--effect", action="append", default=[], metavar="NAME=VALUE",
                    help="override an assumption of the model, e.g. rr_training=0.7 (repeatable)")
     p.add_argument("--out", required=True, help="folder to write (new or empty)")
@@ -52,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.out)
     trial = {"individual": True, "cluster": "cluster"}.get(args.trial, args.trial)
     study = simulate_study(n=args.n, seed=args.seed, scenario=args.scenario, trial=trial,
-                           n_teams=args.n_teams, team_sd=args.team_sd, **effects)
+                           n_teams=args.n_teams, team_sd=args.team_sd,
+                           season=args.season or False, **effects)
     folder = study.save(args.out, overwrite=args.overwrite)
     print(f"wrote {study!r} to {folder}")
     return 0

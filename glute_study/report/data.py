@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEMO", "DEMO_DIR", "demo_folder", "open_study"]
+__all__ = ["DEMO", "DEMO_DESIGN", "DEMO_DIR", "demo_folder", "open_study"]
 
-#: The simulator's settings of the demo cohort in ``datasets/demo`` (``make demo``).
+#: The simulator's settings of the demo cohort in ``datasets/demo`` (``make demo``): the report
+#: parameters ``n``, ``seed`` and ``scenario``, and its design (20 teams, a team effect of SD
+#: 0.3 on the log cramp rate, a season with a device week every 4 weeks).
 DEMO = {"n": 400, "seed": 2026, "scenario": "hypothesis"}
+DEMO_DESIGN = {"n_teams": 20, "team_sd": 0.3, "season": 4}
 
 #: The demo cohort shipped with the project (absent from an installed wheel).
 DEMO_DIR = Path(__file__).resolve().parents[2] / "datasets" / "demo"
@@ -35,7 +38,8 @@ def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
 
     A notebook opened in JupyterLab without parameters gets the shipped demo cohort
     (``datasets/demo``), the very data ``make report`` analyses. Other ``n``, ``seed`` or
-    ``scenario`` values (a report run with ``-p scenario=null``, say) simulate a cohort instead.
+    ``scenario`` values (a report run with ``-p scenario=null``, say) simulate a cohort of the
+    demo's design instead; so does an installed package without the shipped folder.
 
     Parameters
     ----------
@@ -56,7 +60,7 @@ def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
     >>> len(study.analysis_table())
     60
     >>> open_study("").metadata["name"]
-    'simulated (hypothesis, n=400, seed=2026)'
+    'simulated (hypothesis, n=400, seed=2026, 20 teams, season (device 1 week in 4))'
     """
     import glute_study
 
@@ -65,4 +69,4 @@ def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
     folder = demo_folder(n=n, seed=seed, scenario=scenario)
     if folder is not None:
         return glute_study.load_study(folder)
-    return glute_study.simulate_study(n=n, seed=seed, scenario=scenario)
+    return glute_study.simulate_study(n=n, seed=seed, scenario=scenario, **DEMO_DESIGN)

@@ -35,7 +35,8 @@ def test_demo_dataset_is_reproduced_byte_for_byte(tmp_path):
     """`make demo` runs exactly this command; the committed demo must be its output."""
     out = tmp_path / "demo"
     subprocess.run([sys.executable, "-m", "glute_study.cli", "simulate", "--n", "400",
-                    "--seed", "2026", "--scenario", "hypothesis", "--out", str(out)],
+                    "--seed", "2026", "--scenario", "hypothesis", "--n-teams", "20",
+                    "--team-sd", "0.3", "--season", "4", "--out", str(out)],
                    check=True, capture_output=True)
     demo = ROOT / "datasets" / "demo"
     names = sorted(p.name for p in demo.iterdir())

@@ -64,7 +64,7 @@ def test_without_a_folder_the_notebooks_open_the_shipped_demo():
         pytest.skip("datasets/demo is not beside the package (an installed wheel)")
     study = open_study("")
     assert study.source.resolve() == DEMO_DIR.resolve()
-    assert study.metadata["name"] == f"simulated ({DEMO['scenario']}, n={DEMO['n']}, seed=" \
-                                     f"{DEMO['seed']})"
+    assert study.metadata["name"].startswith(
+        f"simulated ({DEMO['scenario']}, n={DEMO['n']}, seed={DEMO['seed']}, 20 teams")
     other = open_study("", seed=DEMO["seed"] + 1, n=40)
     assert other.source is None and len(other.analysis_table()) == 40
