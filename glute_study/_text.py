@@ -426,8 +426,10 @@ def decode_text(raw: bytes, path: str | Path = "") -> Decoded:
     try:
         return decode(raw)
     except FileProblem as err:
-        hint = ("; expected a text export. If it is an ActiGraph .agd or .gt3x file, read it "
-                "with read_actigraph." if "binary" in str(err) else f"; expected {err.expected}.")
+        hint = ("; expected a text export. An ActiGraph .agd file (epoch counts) is read by "
+                "read_actigraph (import actigraph); a raw Axivity .cwa, ActiGraph .gt3x or "
+                "GENEActiv .bin file by read_accel (import accel)." if "binary" in str(err)
+                else f"; expected {err.expected}.")
         raise FileFormatError(path, f"{err}{hint}", line=err.line) from None
 
 

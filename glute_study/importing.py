@@ -12,7 +12,8 @@ source      inputs                                           tables
 ==========  ===============================================  =================================
 activpal    activPAL Events / EventsEx CSVs (or folders)      sitting (one row per day)
 actigraph   ActiLife epoch CSVs or AGD files (or folders)    sitting
-accel       raw thigh accelerometry CSV / Parquet (folders)  sitting
+accel       raw thigh accelerometry: .cwa, .gt3x, .bin,      sitting
+            CSV, Parquet (or folders)
 redcap      the data export and its data dictionary          as the ``mapping`` YAML says
 strength    tidy strength template or VALD-style CSVs        strength
 emg         a manifest CSV (path, participant_id, date,      activation

@@ -26,7 +26,8 @@ from .._text import (
 )
 from ..errors import InputError, StudyReadError
 
-__all__ = ["Chunk", "iter_accel", "read_accel", "sample_chunks"]
+__all__ = ["NATIVE_FORMATS", "Chunk", "accel_metadata", "file_kind", "iter_accel", "read_accel",
+           "sample_chunks"]
 
 
 _CHUNK_ROWS = 2_000_000
@@ -47,9 +48,13 @@ class Chunk:
     z: np.ndarray
     first_line: int | None = None  # 1-based file line of the first row (text files)
     first_row: int = 0  # 0-based row of the first sample in the whole input
+    temperature: np.ndarray | None = None  # deg C per sample, where the device records it
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"time_ns": self.t, "x": self.x, "y": self.y, "z": self.z})
+        cols = {"time_ns": self.t, "x": self.x, "y": self.y, "z": self.z}
+        if self.temperature is not None:
+            cols["temperature"] = self.temperature
+        return pd.DataFrame(cols)
 
 
 def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
@@ -128,10 +133,117 @@ def _iter_file(path: str | Path, chunk_rows: int = _CHUNK_ROWS) -> Iterator[Chun
     path = Path(path)
     if not path.is_file():
         raise StudyReadError(f"{path}: no such file. Check the path and the file name.")
-    if path.suffix.lower() in (".parquet", ".pq"):
+    kind = file_kind(path)
+    if kind in NATIVE_FORMATS:
+        yield from _native_module(kind).iter_samples(path)
+    elif kind == "parquet":
         yield from _iter_parquet(path, chunk_rows)
     else:
         yield from _iter_csv(path, chunk_rows)
+
+
+#: The native device formats read by content, whatever the file is called, and their modules.
+NATIVE_FORMATS = {"cwa": "cwa", "gt3x": "gt3x", "geneactiv": "geneactiv"}
+_KNOWN = ("Axivity .cwa, ActiGraph .gt3x, GENEActiv .bin, Parquet, or a CSV/text export of "
+          "time, x, y, z")
+
+
+def _native_module(kind: str):
+    import importlib
+
+    return importlib.import_module(f"{__package__}.{NATIVE_FORMATS[kind]}")
+
+
+def file_kind(path: str | Path) -> str:
+    """What a raw accelerometry file holds, told from its first bytes, not its name.
+
+    One of ``"cwa"`` (starts ``MD`` and a 1020-byte header length), ``"gt3x"`` (a zip holding
+    ``info.txt`` and ``log.bin`` or ``activity.bin``), ``"geneactiv"`` (text starting ``Device
+    Identity``), ``"parquet"`` (``PAR1``) or ``"text"`` (anything else that is not binary: a
+    CSV, maybe gzipped).
+
+    Raises
+    ------
+    FileFormatError
+        For an ActiGraph ``.agd`` (epoch counts: the ActiGraph reader's file), a zip that is no
+        ``.gt3x``, and any other binary file (naming the formats this reader knows).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "week.dat"
+    >>> _ = p.write_bytes(b"MD\\xfc\\x03" + bytes(1020))
+    >>> file_kind(p)
+    'cwa'
+    >>> _ = p.write_bytes(bytes(range(256)))
+    >>> file_kind(p)
+    Traceback (most recent call last):
+    ...
+    glute_study._text.FileFormatError: ...week.dat: a binary file of no format this reader knows ...
+    """
+    path = Path(path)
+    with open_export(path) as fh:
+        head = fh.read(512)
+    if head[:2] == b"MD" and head[2:4] == b"\xfc\x03":
+        return "cwa"
+    if head[:4] == b"PAR1":
+        return "parquet"
+    if head[:4] == b"PK\x03\x04":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = {n.lower() for n in zf.namelist()}
+        except zipfile.BadZipFile:
+            names = set()
+        if "info.txt" in names and names & {"log.bin", "activity.bin"}:
+            return "gt3x"
+        raise FileFormatError(path, "a zip archive but not an ActiGraph .gt3x (that holds "
+                              f"info.txt and log.bin); this reader reads {_KNOWN}.")
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"Device Identity"):
+        return "geneactiv"
+    if head.startswith(b"SQLite format 3\x00"):
+        raise FileFormatError(path, "an SQLite database such as an ActiGraph .agd file of epoch "
+                              "counts, not raw samples: import it as ActiGraph data "
+                              "(glute-study import actigraph, or read_actigraph).")
+    if head[:2] == b"\x1f\x8b" or b"\x00" not in head:
+        return "text"
+    try:  # UTF-16 text holds NUL bytes too
+        decode_bytes(head[: len(head) // 2 * 2], path)
+        return "text"
+    except FileFormatError:
+        pass
+    raise FileFormatError(path, f"a binary file of no format this reader knows (it reads "
+                          f"{_KNOWN}).")
+
+
+def accel_metadata(path: str | Path) -> dict:
+    """What a raw accelerometry file says about its recording (native files: their header).
+
+    Returns
+    -------
+    dict
+        Always ``format``; for native files also ``serial``, ``sample_rate_hz``,
+        ``wear_site`` (the body location recorded in the file, or None), ``start``, ``end``,
+        ``utc_offset`` and the format's own fields (see :func:`~glute_study.io.cwa.cwa_metadata`,
+        :func:`~glute_study.io.gt3x.gt3x_metadata`,
+        :func:`~glute_study.io.geneactiv.geneactiv_metadata`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "thigh.csv"
+    >>> _ = p.write_text("time,x,y,z\\n0,1,0,0\\n")
+    >>> accel_metadata(p)
+    {'format': 'text', 'wear_site': None}
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StudyReadError(f"{path}: no such file. Check the path and the file name.")
+    kind = file_kind(path)
+    if kind in NATIVE_FORMATS:
+        return _native_module(kind).metadata(path)
+    return {"format": kind, "wear_site": None}
 
 
 def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[Chunk]:
@@ -392,8 +504,11 @@ def _csv_chunk(chunk: pd.DataFrame, cols: dict[str, str], path: Path, line: int)
 def read_accel(path: str | Path) -> pd.DataFrame:
     """Read a whole raw accelerometry file into ``time`` (datetime64), ``x``, ``y``, ``z``.
 
-    For long recordings prefer :func:`accel_daily` / :func:`thigh_posture` with the path, which
-    read in chunks.
+    The file's kind is told from its content (:func:`file_kind`): a CSV or Parquet table, or a
+    native Axivity ``.cwa``, ActiGraph ``.gt3x`` or GENEActiv ``.bin`` file, which add a
+    ``temperature`` column (deg C) where the device records one. ``.attrs`` holds the file's
+    metadata (:func:`accel_metadata`). For long recordings prefer :func:`accel_daily` /
+    :func:`thigh_posture` with the path, which read in chunks.
 
     Examples
     --------
@@ -407,14 +522,19 @@ def read_accel(path: str | Path) -> pd.DataFrame:
     1 2024-01-01 10:00:00.010  0.97  0.1  0.0
     """
     chunks = list(_iter_file(path))
-    return pd.DataFrame(
-        {
-            "time": np.concatenate([c.t for c in chunks]).astype("datetime64[ns]"),
-            "x": np.concatenate([c.x for c in chunks]),
-            "y": np.concatenate([c.y for c in chunks]),
-            "z": np.concatenate([c.z for c in chunks]),
-        }
-    )
+    if not chunks:
+        raise FileFormatError(path, "the file holds no samples.")
+    cols = {
+        "time": np.concatenate([c.t for c in chunks]).astype("datetime64[ns]"),
+        "x": np.concatenate([c.x for c in chunks]).astype(np.float64, copy=False),
+        "y": np.concatenate([c.y for c in chunks]).astype(np.float64, copy=False),
+        "z": np.concatenate([c.z for c in chunks]).astype(np.float64, copy=False),
+    }
+    if all(c.temperature is not None for c in chunks):
+        cols["temperature"] = np.concatenate([c.temperature for c in chunks])
+    out = pd.DataFrame(cols)
+    out.attrs.update(accel_metadata(path))
+    return out
 
 
 def sample_chunks(samples: object) -> tuple[Iterable[Chunk], str]:

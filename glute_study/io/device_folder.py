@@ -70,8 +70,8 @@ class _Reader:
 _READERS = {
     "activpal": _Reader((".csv",), _activpal_days, activpal.sitting_summary),
     "actigraph": _Reader((".csv", ".agd"), _actigraph_days, actigraph_days.actigraph_daily),
-    "accel": _Reader((".csv", ".parquet", ".pq", ".gz"), _accel_days, accel_epochs.accel_daily,
-                     accel_epochs.POSTURE_OPTIONS),
+    "accel": _Reader((".csv", ".parquet", ".pq", ".gz", ".cwa", ".gt3x", ".bin"), _accel_days,
+                     accel_epochs.accel_daily, accel_epochs.POSTURE_OPTIONS),
 }
 #: The default participant id of a device file: its name up to the first ``_ - space .``.
 ID_PATTERN = r"^([^_\-\s.]+)"
@@ -138,7 +138,7 @@ def import_device_folder(
         Files, or folders whose files with the reader's extensions are taken (sorted by name).
     reader : {"activpal", "actigraph", "accel"}
         Which device the files come from (``.csv`` for activPAL; ``.csv``/``.agd`` for ActiGraph;
-        ``.csv``/``.parquet`` for raw thigh accelerometry).
+        ``.csv``/``.parquet``/``.cwa``/``.gt3x``/``.bin`` for raw thigh accelerometry).
     executor : None, str, Client or Executor
         Where to run, as in :func:`glute_study.parallel.run_tasks` (local processes by default,
         ``"serial"``, or a Dask scheduler address).
