@@ -192,3 +192,38 @@ def write_gt3x(
         zf.writestr("info.txt", info)
         zf.writestr("log.bin", bytes(log))
     return Path(path)
+
+
+def write_geneactiv(
+    path: str | Path,
+    xyz_g,
+    *,
+    start: dt.datetime = dt.datetime(2024, 3, 4, 8, 0, 0),
+    rate_hz: float = 50.0,
+    location: str = "right thigh",
+    gain: tuple[int, int, int] = (25600, 25600, 25600),
+    offset: tuple[int, int, int] = (0, 0, 0),
+) -> Path:
+    """Write an (n, 3) array in g (n a multiple of 300) as a GENEActiv .bin file."""
+    arr = np.asarray(xyz_g, dtype=float)
+    raw = np.round((arr * np.array(gain) + np.array(offset)) / 100).astype(np.int64) & 0xFFF
+    pages = arr.shape[0] // 300
+    head = ["Device Identity", "Device Unique Serial Code:054321", "Device Type:GENEActiv",
+            "Device Model:1.1", "", "Configuration Info", f"Measurement Frequency:{rate_hz:g} Hz",
+            f"Start Time:{start:%Y-%m-%d %H:%M:%S}:000", "Time Zone:GMT +01:00", "",
+            "Subject Info", f"Device Location Code:{location}", "", "Calibration Data",
+            *[f"{a} gain:{g}" for a, g in zip("xyz", gain)],
+            *[f"{a} offset:{o}" for a, o in zip("xyz", offset)], "Volts:300", "Lux:800", "",
+            "Memory Status", f"Number of Pages:{pages}", ""]
+    out = ["\r\n".join(head)]
+    for p in range(pages):
+        t = start + dt.timedelta(seconds=p * 300 / rate_hz)
+        words = raw[p * 300 : (p + 1) * 300]
+        hexes = "".join(f"{x:03X}{y:03X}{z:03X}000" for x, y, z in words)
+        out.append("\r\n".join([
+            "Recorded Data", "Device Unique Serial Code:054321", f"Sequence Number:{p}",
+            f"Page Time:{t:%Y-%m-%d %H:%M:%S}:{t.microsecond // 1000:03d}", "Unassigned:",
+            "Temperature:31.5", "Battery voltage:4.1", "Device Status:Recording",
+            f"Measurement Frequency:{rate_hz:g}", hexes, ""]))
+    Path(path).write_bytes("\r\n".join(out).encode("ascii"))
+    return Path(path)
