@@ -137,7 +137,8 @@ def iter_geneactiv(path: str | Path) -> Iterator[Chunk]:
             data = rest + block
             if not data:
                 break
-            if block:  # hold back the last (maybe unfinished) page for the next read
+            more = len(block) == _READ  # a short read is the end of the file
+            if more:  # hold back the last (maybe unfinished) page for the next read
                 cut = data.rfind(_PAGE)
                 if cut <= 0:
                     rest = data
@@ -149,7 +150,7 @@ def iter_geneactiv(path: str | Path) -> Iterator[Chunk]:
             if chunk is not None:
                 yield chunk
                 row += chunk.t.size
-            if not block:
+            if not more:
                 break
 
 
