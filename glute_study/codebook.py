@@ -418,6 +418,27 @@ SITTING = Table(
             required=False,
             nullable=True,
         ),
+        *(
+            Column(name, "number", what, "h", required=False, nullable=True, minimum=0,
+                   maximum=24, misreads=(Misread("min", 1 / 60),))
+            for name, what in (
+                ("standing_h", "Standing still (waking), where the device tells it apart."),
+                ("stepping_h", "Stepping: walking, running and stairs (waking), where the device "
+                               "tells it apart."),
+                ("cycling_h", "Cycling (waking; not sitting), where the device tells it apart."),
+                ("lying_h", "Lying awake (not sitting, not in bed), where the device tells it "
+                            "apart."),
+            )
+        ),
+        Column(
+            "steps",
+            "integer",
+            "Steps on the day, where the device counts them.",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=200_000,
+        ),
     ),
     key=("participant_id", "date", "instrument"),
     rules=("prolonged_sitting_h is at most sitting_h", "sitting_h is at most wear_h (warning)"),

@@ -504,12 +504,15 @@ def _combine_days(daily: pd.DataFrame, valid_day: float) -> pd.DataFrame:
     bouts and breaks of two part-days add up; a bout cut by the change of file counts in each.
     """
     key = ["participant_id", "date", "instrument"]
-    summed = ["sitting_h", "prolonged_sitting_h", "sitting_bouts", "breaks", "wear_h"]
+    names = list(CODEBOOK["sitting"].names)
+    # part-days written before the standing/stepping/cycling/lying/steps columns lack them
+    daily = daily.reindex(columns=list(dict.fromkeys([*daily.columns, *names])))
+    summed = [c for c in names if c not in (*key, "valid_day")]
     if not daily.duplicated(key).any():
-        return daily[list(CODEBOOK["sitting"].names)].reset_index(drop=True)
+        return daily[names].reset_index(drop=True)
     days = daily.groupby(key, sort=True, dropna=False)[summed].sum(min_count=1).reset_index()
     days["valid_day"] = days["wear_h"] >= valid_day
-    return days[list(CODEBOOK["sitting"].names)]
+    return days[names]
 
 
 def _import_redcap(inputs: list[str], *, mapping: str | None = None, keep: str = "started",

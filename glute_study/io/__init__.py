@@ -19,6 +19,7 @@ from .actigraph_nonwear import nonwear
 from .activpal import read_activpal, sitting_summary
 from .daily import daily_sitting
 from .device_folder import DeviceImport, import_device_folder
+from .diary import read_bed_periods
 from .emg import (
     activation_table,
     detect_onsets,
@@ -58,6 +59,7 @@ __all__ = [
     "read_accel",
     "read_actigraph",
     "read_activpal",
+    "read_bed_periods",
     "read_emg",
     "read_redcap",
     "read_strength",

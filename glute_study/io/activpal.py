@@ -42,6 +42,7 @@ from .._text import (
 )
 from ..errors import InputError
 from .daily import STATES, column_numbers, local_times, summarise_intervals
+from .diary import mark_in_bed
 
 __all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]
 
@@ -489,22 +490,46 @@ def sitting_summary(
     sitting_codes: Sequence[float] = (0.0, 5.0),
     in_bed_codes: Sequence[float] = (3.1,),
     nonwear_codes: Sequence[float] = (4.0,),
+    waking: str | pd.DataFrame = "codes",
+    bed_exit_break: bool = False,
 ) -> pd.DataFrame:
-    """Daily sitting from activPAL events: one row per participant-day.
+    """Daily sitting, standing, stepping and steps from activPAL events: one row per day.
 
     Each event gets a posture state from its activity code, by these changeable rules:
     ``sitting_codes`` are sitting (default sedentary 0 and seated transport 5);
     ``in_bed_codes`` are time in bed (default primary lying 3.1), outside waking wear;
-    ``nonwear_codes`` are non-wear (default 4); standing 1, stepping 2 and cycling 2.1 are
-    upright; lying 3 and 3.2 are lying awake; any other listed code (e.g. 5 when it is not
-    sitting) is "other" waking time. The daily table is then made by
-    :func:`glute_study.io.daily.daily_sitting` (events split at midnight, prolonged bouts >= 30
-    and >= 60 min, breaks = sitting followed directly by upright).
+    ``nonwear_codes`` are non-wear (default 4); standing 1 is standing, stepping 2 is stepping
+    and cycling 2.1 is cycling (all three upright, none of them sitting); lying 3 and 3.2 are
+    lying awake; any other listed code (e.g. 5 when it is not sitting) is "other" waking time.
+    Steps are the rise of ``cumulative_step_count`` over each event, doubled: activPAL counts
+    stepping events of the instrumented leg, which "must be doubled to calculate stepping
+    totals" (PAL Technologies, Events csv and Events extended csv help pages, kb.palt.com).
+    The daily table is then made by :func:`glute_study.io.daily.daily_sitting` (events split
+    at midnight, prolonged bouts >= 30 and >= 60 min, breaks = sitting followed directly by
+    standing, stepping or cycling).
+
+    The waking day (``waking``) is cut as PAL's software cuts it:
+
+    * ``"codes"``: time in bed is the ``in_bed_codes`` events (primary lying, as PAL's
+      classification algorithm marks the main time in bed);
+    * ``"waking_day"``: the EventsEx ``Waking Day`` column (0 = event in the identified
+      primary time in bed, 1 = waking day) marks time in bed, besides the in-bed codes;
+    * a DataFrame of periods in bed (``start``, ``end``; e.g. from
+      :func:`glute_study.io.diary.read_bed_periods`, a sleep diary, the same kind of periods
+      PAL's software applies): events are cut at the period edges and the time inside is in
+      bed. If it has a ``participant_id`` column, only the rows of ``participant_id`` apply.
+
+    Transitions out of bed: PAL's waking-day summaries count the events of the waking day
+    only, so getting up (the step from the in-bed period to the first upright event of the
+    day) is not a sit-to-upright transition of the waking day; this is the default. With
+    ``bed_exit_break=True`` it counts as a break (the 24-h view, in which primary lying is
+    sedentary time).
 
     Parameters
     ----------
     events : DataFrame
-        From :func:`read_activpal` (columns ``start``, ``duration_s``, ``activity_code``).
+        From :func:`read_activpal` (columns ``start``, ``duration_s``, ``activity_code``;
+        ``cumulative_step_count`` for steps, ``waking_day`` for ``waking="waking_day"``).
     participant_id : object, optional
         Written to ``participant_id``.
     valid_day : float
@@ -512,23 +537,30 @@ def sitting_summary(
         sleep classification).
     sitting_codes, in_bed_codes, nonwear_codes : sequence of float
         The code rules above.
+    waking : {"codes", "waking_day"} or DataFrame
+        Where time in bed comes from (above).
+    bed_exit_break : bool
+        Whether getting up from bed counts as a break.
 
     Returns
     -------
     DataFrame
-        The daily table (see :data:`glute_study.io.daily.DAILY_COLUMNS`) with the rules in
-        ``.attrs["rule"]``.
+        The daily table (see :data:`glute_study.io.daily.DAILY_COLUMNS`), with ``standing_h``,
+        ``stepping_h``, ``cycling_h`` and ``steps`` (when the events have a step count), and
+        the rules in ``.attrs["rule"]``.
 
     Examples
     --------
     >>> ev = pd.DataFrame({
     ...     "start": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 10:00",
-    ...                              "2024-01-01 10:05"]),
-    ...     "duration_s": [7200.0, 300.0, 1200.0], "activity_code": [0.0, 2.0, 0.0]})
+    ...                              "2024-01-01 10:05", "2024-01-01 10:10"]),
+    ...     "duration_s": [7200.0, 300.0, 300.0, 1200.0],
+    ...     "activity_code": [0.0, 1.0, 2.0, 0.0],
+    ...     "cumulative_step_count": [0.0, 0.0, 250.0, 250.0]})
     >>> day = sitting_summary(ev, participant_id="P01", valid_day=2)
-    >>> day[["participant_id", "sitting_h", "prolonged_sitting_h", "breaks", "valid_day"]]
-      participant_id  sitting_h  prolonged_sitting_h  breaks  valid_day
-    0            P01   2.333333                  2.0       1       True
+    >>> day[["sitting_h", "standing_h", "stepping_h", "steps", "breaks"]].round(3)
+       sitting_h  standing_h  stepping_h  steps  breaks
+    0      2.333       0.083       0.083  500.0       1
     """
     from .._checks import require_columns
 
@@ -538,11 +570,16 @@ def sitting_summary(
                                     where=where), 3)
     _check_code_rules(sitting_codes=sitting_codes, in_bed_codes=in_bed_codes,
                       nonwear_codes=nonwear_codes)
+    if not isinstance(waking, pd.DataFrame) and waking not in ("codes", "waking_day"):
+        raise InputError(f"`waking` must be 'codes', 'waking_day' or a table of periods in bed "
+                         f"(start, end); got {waking!r}.")
     rules: list[tuple[str, Sequence[float]]] = [
         ("sitting", sitting_codes),
         ("in_bed", in_bed_codes),
         ("nonwear", nonwear_codes),
-        ("upright", (1.0, 2.0, 2.1)),
+        ("standing", (1.0,)),
+        ("stepping", (2.0,)),
+        ("cycling", (2.1,)),
         ("lying", (3.0, 3.1, 3.2)),
         ("other", tuple(ACTIVPAL_CODES)),
     ]
@@ -560,26 +597,83 @@ def sitting_summary(
     dur = column_numbers(events["duration_s"], column="duration_s", where=where)
     if start.isna().any() or np.isnan(dur).any() or (dur < 0).any():
         raise InputError("activPAL events need a start and a non-negative duration_s on every row.")
+    steps = _event_steps(events, codes, where=where)
+    seconds = start.to_numpy("datetime64[ns]").astype(np.int64) / 1e9
+    waking_rule = "in bed = codes " + _codes(in_bed_codes)
+    if isinstance(waking, pd.DataFrame):
+        periods = _diary_rows(waking, participant_id)
+        seconds, dur, state, steps = mark_in_bed(seconds, dur, state, periods, steps=steps)
+        waking_rule += f" and the {len(periods)} diary period(s) in bed"
+    elif waking == "waking_day":
+        if "waking_day" not in events:
+            raise InputError("waking='waking_day' needs the EventsEx 'Waking Day' column "
+                             "(column waking_day); this export has none. Use waking='codes' "
+                             "or give a diary of periods in bed.")
+        flag = column_numbers(events["waking_day"], column="waking_day", where=where)
+        bed = (flag == 0) & (state != STATES.index("nonwear"))
+        state = np.where(bed, STATES.index("in_bed"), state).astype(np.int8)
+        waking_rule += " and events with Waking Day = 0"
     rule = (
-        f"activPAL: sitting = codes {_codes(sitting_codes)}; in bed = codes "
-        f"{_codes(in_bed_codes)}; non-wear = codes {_codes(nonwear_codes)}; upright = standing, "
-        "stepping, cycling; lying 3/3.2 = lying awake."
+        f"activPAL: sitting = codes {_codes(sitting_codes)}; {waking_rule}; non-wear = codes "
+        f"{_codes(nonwear_codes)}; standing = 1, stepping = 2, cycling = 2.1 (upright, not "
+        "sitting); lying 3/3.2 = lying awake; steps = 2 x the rise of the cumulative step "
+        "count (stepping events are single-leg); getting up from bed "
+        f"{'is' if bed_exit_break else 'is not'} a break."
     )
     path = events.attrs.get("path")
     daily = summarise_intervals(
-        start.to_numpy("datetime64[ns]").astype(np.int64) / 1e9,
-        dur,
-        state,
+        seconds, dur, state,
         participant_id=participant_id, instrument="activpal", valid_day=valid_day,
-        tolerance_s=1.5, rule=rule, source=str(path or ""),
+        tolerance_s=1.5, rule=rule, source=str(path or ""), split_upright=True, steps=steps,
+        bed_exit_break=bed_exit_break,
     )
     daily.attrs["rules"].update(
         sitting_codes=list(sitting_codes), in_bed_codes=list(in_bed_codes),
         nonwear_codes=list(nonwear_codes),
+        waking=waking if isinstance(waking, str) else "diary",
+        steps="2 x rise of cumulative step count",
     )
     if path:
         daily.attrs["path"] = path
     return daily
+
+
+def _event_steps(events: pd.DataFrame, codes: np.ndarray, *, where: str) -> np.ndarray | None:
+    """Steps in each event: twice the rise of the cumulative count (None without the column)."""
+    if "cumulative_step_count" not in events or len(events) == 0:
+        return None
+    cum = column_numbers(events["cumulative_step_count"], column="cumulative_step_count",
+                         where=where)
+    if np.isnan(cum).any():
+        i = int(np.flatnonzero(np.isnan(cum))[0])
+        raise InputError(f"{where}: column 'cumulative_step_count' is empty on row {i}.")
+    # the count includes the event's own stride: a first stepping event rose from cum - 1
+    base = cum[0] - (1.0 if codes[0] == 2.0 and cum[0] >= 1 else 0.0)
+    rise = np.diff(np.r_[base, cum])
+    if (rise < 0).any():
+        i = int(np.flatnonzero(rise < 0)[0])
+        raise InputError(
+            f"{where}: the cumulative step count falls on row {i} ({cum[i - 1]:g} to "
+            f"{cum[i]:g}): two recordings joined, or the column is not cumulative?"
+        )
+    return 2.0 * rise
+
+
+def _diary_rows(periods: pd.DataFrame, participant_id: object) -> pd.DataFrame:
+    from .._checks import require_columns
+
+    require_columns(periods, ["start", "end"], where="the periods in bed")
+    if "participant_id" in periods and participant_id is not None:
+        periods = periods[periods["participant_id"].astype(str) == str(participant_id)]
+    where = "the periods in bed"
+    out = pd.DataFrame({"start": local_times(periods["start"], column="start", where=where),
+                        "end": local_times(periods["end"], column="end", where=where)})
+    bad = ~(out["end"] > out["start"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{where}: row {i} ends ({out['end'].iloc[i]}) before it starts "
+                         f"({out['start'].iloc[i]}), or a time is missing.")
+    return out
 
 
 def _check_code_rules(**rules: Sequence[float]) -> None:

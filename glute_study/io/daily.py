@@ -8,13 +8,18 @@ calendar day the recording touches,
 * ``prolonged_sitting_h`` / ``prolonged_sitting_60_h``: hours inside sitting bouts lasting at
   least 30 / 60 minutes (a bout is judged on its whole length, then its time is split by day);
 * ``sitting_bouts``: bouts that start on that day;
-* ``breaks``: sit-to-upright transitions on that day (a bout followed directly by ``upright``);
-  a bout ending in lying, bed, non-wear or a gap in the recording is not a break;
+* ``breaks``: sit-to-upright transitions on that day (a bout followed directly by an upright
+  state: ``upright``, ``standing``, ``stepping`` or ``cycling``); a bout ending in lying, bed,
+  non-wear, other or a gap in the recording is not a break;
 * ``breaks_per_sitting_h``: breaks / sitting hours (NaN on a day without sitting);
 * ``wear_h``: waking wear hours (every state except ``in_bed`` and ``nonwear``; ``lying`` is
   lying awake and ``other`` is any other waking posture, e.g. seated transport when a rule
   keeps it out of sitting);
-* ``valid_day``: ``wear_h >= valid_day`` hours (the threshold is a stated argument).
+* ``valid_day``: ``wear_h >= valid_day`` hours (the threshold is a stated argument);
+* ``upright_h``: all upright time (``upright``, ``standing``, ``stepping`` and ``cycling``);
+  ``standing_h``, ``stepping_h`` (walking, running, stairs) and ``cycling_h`` where the device
+  tells them apart (``split_upright=True``), NaN where it does not; ``steps`` where the device
+  counts them (the per-interval ``steps`` given), else NaN.
 
 Intervals are split at midnight (device local clock), so an evening bout that runs past midnight
 adds its time to both days. Consecutive intervals less than ``tolerance_s`` apart count as
@@ -52,7 +57,8 @@ __all__ = [
 ]
 
 #: Posture states of an interval, in the order of their integer codes.
-STATES = ("sitting", "upright", "lying", "other", "in_bed", "nonwear")
+STATES = ("sitting", "upright", "lying", "other", "in_bed", "nonwear", "standing", "stepping",
+          "cycling")
 
 #: Columns of the daily table; the first nine are the codebook ``sitting`` table.
 DAILY_COLUMNS = (
@@ -74,11 +80,16 @@ DAILY_COLUMNS = (
     "in_bed_h",
     "nonwear_h",
     "recorded_h",
+    "standing_h",
+    "stepping_h",
+    "cycling_h",
+    "steps",
 )
 
 _DAY = 86400.0
 _LONG_GAP_S = 7 * _DAY  # a gap this long inside one recording is warned about
-_SIT, _UP = 0, 1
+_SIT = 0
+_UPRIGHT = tuple(STATES.index(s) for s in ("upright", "standing", "stepping", "cycling"))
 
 
 def daily_sitting(
@@ -89,6 +100,7 @@ def daily_sitting(
     valid_day: float = 10.0,
     tolerance_s: float = 1.0,
     rule: str = "",
+    split_upright: bool = False,
 ) -> pd.DataFrame:
     """Summarise posture intervals into one row per participant-day.
 
@@ -108,6 +120,10 @@ def daily_sitting(
         this are an error.
     rule : str
         The device-specific part of the rule sentence (how states were assigned).
+    split_upright : bool
+        Whether the device tells standing, stepping and cycling apart (then ``standing_h``,
+        ``stepping_h`` and ``cycling_h`` are reported; else they are NaN). An optional ``steps``
+        column of the intervals (steps in each interval) gives the daily ``steps``.
 
     Returns
     -------
@@ -147,10 +163,14 @@ def daily_sitting(
         )
     start = stamps.to_numpy("datetime64[ns]").astype(np.int64) / 1e9
     code = pd.Categorical(intervals["state"], categories=STATES).codes.astype(np.int8)
+    steps = None
+    if "steps" in intervals:
+        steps = column_numbers(intervals["steps"], column="steps", where=where)
     return summarise_intervals(
         start, dur, code, participant_id=participant_id, instrument=instrument,
         valid_day=valid_day, tolerance_s=tolerance_s, rule=rule,
-        source=str(intervals.attrs.get("path") or ""),
+        source=str(intervals.attrs.get("path") or ""), split_upright=split_upright,
+        steps=steps,
     )
 
 
@@ -252,28 +272,38 @@ def summarise_intervals(
     tolerance_s: float,
     rule: str,
     source: str = "",
+    split_upright: bool = False,
+    steps: np.ndarray | None = None,
+    bed_exit_break: bool = False,
 ) -> pd.DataFrame:
     """:func:`daily_sitting` on arrays: start (s since 1970), duration (s), state index.
 
-    ``source`` names the recording (a file path) in warnings.
+    ``source`` names the recording (a file path) in warnings; ``steps`` (per interval, counted
+    on the day the interval starts) gives the daily ``steps``; ``split_upright`` says whether
+    ``standing_h``, ``stepping_h`` and ``cycling_h`` are measured (else NaN); with
+    ``bed_exit_break`` a period in bed followed directly by upright time also counts as a break.
     """
     _check_hours(valid_day)
     order = np.argsort(start, kind="stable")
     start, dur, code = start[order], dur[order], code[order]
+    if steps is not None:
+        steps = np.asarray(steps, dtype=float)[order]
     rules = {
         "valid_day_min_wear_h": float(valid_day),
         "prolonged_min": (30, 60),
         "tolerance_s": float(tolerance_s),
         "split_at_midnight": True,
         "wear": "all states except in_bed and nonwear",
-        "break": "a sitting bout followed directly by upright",
+        "break": "a sitting bout followed directly by upright (standing, stepping, cycling)",
+        "upright_split": bool(split_upright),
+        "bed_exit_is_break": bool(bed_exit_break),
     }
     text = (
         f"{rule + ' ' if rule else ''}Days split at midnight (device clock); prolonged sitting = "
         "bouts >= 30 min (and >= 60 min), judged on the whole bout; a break = a sitting bout "
-        "followed directly by upright time; waking wear = all recorded time except in bed and "
-        "non-wear; valid "
-        f"day = waking wear >= {valid_day:g} h."
+        "followed directly by upright time (standing, stepping or cycling)"
+        f"{' (getting up from bed counts too)' if bed_exit_break else ''}; waking wear = all "
+        f"recorded time except in bed and non-wear; valid day = waking wear >= {valid_day:g} h."
     )
     if len(start) == 0:
         out = pd.DataFrame({c: pd.Series(dtype=float) for c in DAILY_COLUMNS})
@@ -314,7 +344,8 @@ def summarise_intervals(
     next_joined = np.r_[joined[first[1:] - 1], False]
     next_code = np.r_[run_code[1:], -1]
     is_bout = run_code == _SIT
-    is_break = is_bout & next_joined & (next_code == _UP)
+    froms = (_SIT, STATES.index("in_bed")) if bed_exit_break else (_SIT,)
+    is_break = np.isin(run_code, froms) & next_joined & np.isin(next_code, _UPRIGHT)
 
     # Split every interval at midnight.
     day_a = np.floor(start / _DAY).astype(np.int64)
@@ -359,12 +390,18 @@ def summarise_intervals(
             "prolonged_sitting_60_h": hours(sit & (plen >= 3600)),
             "breaks_per_sitting_h": per_h,
             "sitting_pct_wear": pct,
-            "upright_h": by_state["upright"],
+            "upright_h": sum(by_state[s] for s in ("upright", "standing", "stepping",
+                                                    "cycling")),
             "lying_h": by_state["lying"],
             "other_h": by_state["other"],
             "in_bed_h": by_state["in_bed"],
             "nonwear_h": by_state["nonwear"],
             "recorded_h": recorded,
+            "standing_h": by_state["standing"] if split_upright else np.nan,
+            "stepping_h": by_state["stepping"] if split_upright else np.nan,
+            "cycling_h": by_state["cycling"] if split_upright else np.nan,
+            "steps": (np.bincount(day_a - d0, weights=np.nan_to_num(steps), minlength=n_days)
+                      if steps is not None else np.nan),
         }
     )
     out.attrs.update(rule=text, rules=rules, start=_stamp(start.min()), end=_stamp(end.max()))

@@ -10,6 +10,7 @@ import pytest
 
 from glute_study.errors import GluteStudyError, InputError, StudyReadError
 from glute_study.io import FileFormatError, read_activpal, sitting_summary
+from glute_study.io.diary import read_bed_periods
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = Path(__file__).parents[1] / "reference" / "io"
@@ -461,3 +462,99 @@ def test_utf16_without_a_byte_order_mark_is_text_not_binary(tmp_path, samples):
     utf16 = tmp_path / "Test_Events.csv"
     utf16.write_bytes(src.read_bytes().decode("utf-8-sig").encode("utf-16-le"))
     pd.testing.assert_frame_equal(read_activpal(utf16), read_activpal(src), check_exact=True)
+
+
+# ------------------------------------------------------ standing, stepping, steps, waking day
+def test_sample_standing_stepping_and_steps_add_up_to_the_events(test_events):
+    ev = read_activpal(test_events)
+    d = sitting_summary(ev, participant_id="T")
+    secs = ev.groupby("activity_code")["duration_s"].sum()
+    assert d["standing_h"].sum() * 3600 == pytest.approx(secs[1.0], abs=1e-3)
+    assert d["stepping_h"].sum() * 3600 == pytest.approx(secs[2.0], abs=1e-3)
+    assert d["cycling_h"].sum() == 0
+    np.testing.assert_allclose(d["upright_h"], d["standing_h"] + d["stepping_h"] + d["cycling_h"])
+    # 13761 single-leg stepping events, each doubled (PAL: "must be doubled")
+    assert d["steps"].sum() == 2 * 13761
+    assert (ev["activity_code"] == 2).sum() == 13761
+    assert "steps = 2 x" in d.attrs["rule"]
+
+
+def events(rows, waking=None):
+    start = pd.Timestamp("2024-01-01 00:00")
+    t, out = start, []
+    for code, minutes, cum in rows:
+        out.append((t, minutes * 60.0, code, cum))
+        t += pd.Timedelta(minutes=minutes)
+    ev = pd.DataFrame(out, columns=["start", "duration_s", "activity_code",
+                                    "cumulative_step_count"])
+    if waking is not None:
+        ev["waking_day"] = waking
+    return ev
+
+
+# a night in bed as secondary lying (3.2: not the in-bed code), then a day
+NIGHT_DAY = [(3.2, 420, 0), (1.0, 10, 0), (2.0, 20, 1000), (0.0, 60, 1000), (2.1, 80, 1000),
+             (1.0, 10, 1000), (0.0, 120, 1000), (2.0, 10, 1600)]
+
+
+def test_waking_day_column_marks_time_in_bed():
+    ev = events(NIGHT_DAY, waking=[0, 1, 1, 1, 1, 1, 1, 1])
+    by_codes = sitting_summary(ev, valid_day=1).iloc[0]
+    by_column = sitting_summary(ev, valid_day=1, waking="waking_day").iloc[0]
+    assert by_codes["in_bed_h"] == 0 and by_codes["lying_h"] == 7
+    assert by_column["in_bed_h"] == 7 and by_column["lying_h"] == 0
+    assert by_column["wear_h"] == pytest.approx(310 / 60)
+    # cycling is not sitting, and neither is lying
+    assert by_column["sitting_h"] == 3 and by_column["cycling_h"] == pytest.approx(80 / 60)
+    assert by_column["stepping_h"] == pytest.approx(0.5)
+    assert by_column["standing_h"] == pytest.approx(20 / 60)
+    assert by_column["steps"] == 2 * 1600
+    # sitting -> cycling and sitting -> stepping are breaks; bed -> standing is not by default
+    assert by_column["breaks"] == 2
+    up = sitting_summary(ev, valid_day=1, waking="waking_day", bed_exit_break=True).iloc[0]
+    assert up["breaks"] == 3
+    assert "getting up from bed is a break" in up.attrs["rule"]
+    assert "Waking Day = 0" in sitting_summary(ev, waking="waking_day").attrs["rule"]
+
+
+def test_a_diary_cuts_events_at_its_edges(tmp_path):
+    ev = events(NIGHT_DAY)
+    p = tmp_path / "diary.csv"
+    p.write_text("ID;Bed time;Wake time\nP1;2023-12-31 22:00;2024-01-01 06:30\n"
+                 "P2;2024-01-01 00:00;2024-01-01 09:00\n")
+    periods = read_bed_periods(p)
+    assert periods["participant_id"].tolist() == ["P1", "P2"]
+    d = sitting_summary(ev, participant_id="P1", valid_day=1, waking=periods).iloc[0]
+    assert d["in_bed_h"] == pytest.approx(6.5)
+    assert d["lying_h"] == pytest.approx(0.5)  # 06:30-07:00 awake in bed posture
+    assert d["steps"] == 2 * 1600  # steps stay with their events
+    assert "diary period" in sitting_summary(ev, participant_id="P1", valid_day=1,
+                                             waking=periods).attrs["rule"]
+
+
+def test_bad_waking_options_and_step_counts():
+    ev = events(NIGHT_DAY)
+    with pytest.raises(InputError, match="`waking` must be"):
+        sitting_summary(ev, waking="sleep")
+    with pytest.raises(InputError, match="needs the EventsEx 'Waking Day' column"):
+        sitting_summary(ev, waking="waking_day")
+    bad = ev.assign(cumulative_step_count=[0, 0, 10, 5, 5, 5, 5, 5])
+    with pytest.raises(InputError, match="falls on row 3"):
+        sitting_summary(bad)
+    backwards = pd.DataFrame({"start": ["2024-01-01 08:00"], "end": ["2024-01-01 07:00"]})
+    with pytest.raises(InputError, match="row 0 ends"):
+        sitting_summary(ev, waking=backwards)
+
+
+def test_diary_errors_name_line_column_and_value(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("start,finish\n2024-01-01 22:00,2024-01-02 06:00\n")
+    with pytest.raises(FileFormatError, match="no end column"):
+        read_bed_periods(p)
+    p.write_text("start,end\n2024-01-01 22:00,2024-01-02 06:00\n01/01/2024 22:00,x\n")
+    with pytest.raises(FileFormatError, match=r"d.csv, line 3: column 'start' holds "
+                                              r"'01/01/2024 22:00'"):
+        read_bed_periods(p)
+    p.write_text("start,end\n2024-01-01 22:00,2024-01-01 06:00\n")
+    with pytest.raises(FileFormatError, match="line 2: the period in bed ends"):
+        read_bed_periods(p)

@@ -85,8 +85,8 @@ def test_overlapping_intervals_are_an_error():
 
 
 def test_bad_states_and_durations():
-    with pytest.raises(InputError, match="found standing"):
-        daily_sitting(intervals(("standing", 60)), instrument="x")
+    with pytest.raises(InputError, match="found seated"):
+        daily_sitting(intervals(("seated", 60)), instrument="x")
     bad = intervals(("sitting", 60)).assign(duration_s=-1.0)
     with pytest.raises(InputError, match="non-negative duration_s"):
         daily_sitting(bad, instrument="x")
