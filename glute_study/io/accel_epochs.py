@@ -457,5 +457,23 @@ def accel_daily(
         intervals, participant_id=participant_id, instrument=instrument, valid_day=valid_day,
         rule=epochs.attrs["rule"] + " No sleep detection (waking wear = wear).",
     )
+    daily.attrs["wear_site"] = _wear_site(samples, epochs)
     return daily
+
+
+def _wear_site(samples: object, epochs: pd.DataFrame) -> dict:
+    """The wear-site check of :mod:`glute_study.io.wear_site`, warned about when it fails."""
+    import warnings
+
+    from .accel import accel_metadata
+    from .wear_site import WearSiteWarning, wear_site_check
+
+    is_path = isinstance(samples, (str, Path))
+    site = (accel_metadata(samples) if is_path else getattr(samples, "attrs", {})).get(
+        "wear_site")
+    check = wear_site_check(epochs, wear_site=site)
+    if check["message"]:
+        where = f"{Path(samples).name}: " if is_path else ""  # type: ignore[arg-type]
+        warnings.warn(where + check["message"] + ".", WearSiteWarning, stacklevel=3)
+    return check
 
