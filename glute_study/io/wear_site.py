@@ -22,7 +22,6 @@ of the thigh. Two pieces of evidence are checked, and either one gives a
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..errors import GluteStudyWarning
@@ -63,6 +62,7 @@ def wear_site_check(epochs: pd.DataFrame, *, wear_site: str | None = None) -> di
 
     Examples
     --------
+    >>> import numpy as np
     >>> start = pd.date_range("2024-03-04 08:00", periods=7200, freq="s")
     >>> thigh = pd.DataFrame({"start": start, "state": "upright",
     ...                       "inclination_deg": np.where(np.arange(7200) < 3600, 85.0, 10.0)})
