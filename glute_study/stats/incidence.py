@@ -1,25 +1,23 @@
 r"""Incidence per 1000 h of exposure and incidence rate ratios (sports-injury convention).
 
 The IOC consensus (Bahr et al. 2020) and STROBE-SIIS report injuries - and here cramps - as
-events per 1000 h of exposure with exact Poisson confidence intervals, and compare groups by
-incidence rate ratios (IRR). This module does exactly that, from a table with one row per
-participant (or per session) holding an event count and exposure hours.
+events per 1000 h of exposure, and compare groups by incidence rate ratios (IRR). The data are
+one row per athlete (or per session) with an event count and exposure hours, and one athlete
+may have many cramps: cramps cluster within athletes (over-dispersion), and athletes within
+teams. Intervals that treat every cramp as independent (exact Poisson) are then too narrow, so
+the default here is a negative-binomial model of each athlete's count with the log exposure as
+offset, which estimates the over-dispersion; with ``cluster="team"`` the intervals also account
+for the teams (CR2 cluster-robust standard errors with Satterthwaite degrees of freedom).
+Quasi-Poisson, a BCa bootstrap over athletes (or teams), and the exact Poisson methods are
+options; the result always reports the dispersion it found (Pearson :math:`\hat\phi` of the
+Poisson model with one rate per group, and the negative-binomial :math:`\theta`).
 
-Formulas
---------
-With :math:`k` events in :math:`T` hours, the rate per ``per`` hours is :math:`k / T \times
-\mathrm{per}` and the exact (Garwood 1936) interval is
-
-.. math:: \left[\tfrac{1}{2}\chi^2_{2k,\,\alpha/2},\ \tfrac{1}{2}\chi^2_{2k+2,\,1-\alpha/2}\right]
-          \times \mathrm{per} / T,
-
-as R's ``poisson.test(k, T)``. Between a group (:math:`k_1, T_1`) and the reference
-(:math:`k_0, T_0`), conditional on :math:`K = k_1 + k_0` events,
-:math:`k_1 \sim \mathrm{Binomial}(K, \pi)` with
-:math:`\pi = T_1 \mathrm{IRR} / (T_1 \mathrm{IRR} + T_0)`; the *exact* method inverts the
-Clopper-Pearson interval and uses the two-sided binomial test (R's two-sample ``poisson.test``),
-the *score* method inverts the Wilson interval with the score test (R's ``prop.test`` without
-continuity correction), and *wald* uses :math:`\log \mathrm{IRR} \pm z \sqrt{1/k_1 + 1/k_0}`.
+The formulas of each method are in :mod:`glute_study.stats._rates`. Exact methods: with
+:math:`k` events in :math:`T` hours the Garwood (1936) interval is
+:math:`[\tfrac12\chi^2_{2k,\alpha/2}, \tfrac12\chi^2_{2k+2,1-\alpha/2}] \times \mathrm{per}/T`
+(R ``poisson.test(k, T)``), and a ratio is tested on :math:`k_1 \sim \mathrm{Binomial}(k_1 + k_0,
+\pi)`, :math:`\pi = T_1 \mathrm{IRR} / (T_1 \mathrm{IRR} + T_0)` (Clopper-Pearson interval,
+two-sided binomial test; R ``poisson.test(c(k1, k0), c(T1, T0))``).
 """
 
 from __future__ import annotations
@@ -28,14 +26,28 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .._checks import check_level, check_one_of, require_columns
+from .._checks import N_BOOT, check_count, check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
-from ._design import drop_incomplete
+from ..parallel import draw_seed
+from ._cluster import cluster_codes
+from ._design import drop_incomplete, group_levels
+from ._rates import RATE_METHODS, RATIO_METHODS, RateFit, fit_rates
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["incidence", "rate_ratio"]
+
+#: Pearson dispersion above which counts are called over-dispersed in the text.
+OVERDISPERSED = 1.2
+
+_METHOD_WORDS = {
+    "negbin": "negative-binomial model",
+    "quasipoisson": "quasi-Poisson model",
+    "bootstrap": "BCa bootstrap",
+    "exact": "exact Poisson",
+    "score": "score test on the conditional binomial",
+    "wald": "Wald test on the conditional binomial",
+}
 
 
 def _clean(data: pd.DataFrame, cols: list[str], events: str, exposure: str,
@@ -75,155 +87,6 @@ def _warn_missing_groups(df: pd.DataFrame, by: str, what: str) -> None:
         )
 
 
-def _garwood(k: float, t: float, per: float, level: float) -> tuple[float, float]:
-    a = 1 - level
-    low = 0.0 if k == 0 else stats.chi2.ppf(a / 2, 2 * k) / 2
-    high = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
-    return low / t * per, high / t * per
-
-
-def incidence(
-    data: pd.DataFrame,
-    *,
-    events: str,
-    exposure: str,
-    group: str | None = None,
-    per: float = 1000,
-    level: float = 0.95,
-) -> Result:
-    """Incidence (events per ``per`` hours of exposure) with exact Poisson (Garwood) intervals.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per participant (or per session).
-    events : str
-        Column with event counts (e.g. ``"hamstring_cramps"``).
-    exposure : str
-        Column with exposure hours (e.g. ``"exposure_h"``).
-    group : str, optional
-        Column whose groups get one row each (e.g. sitting tertile, trial arm).
-    per : float
-        Rate per this many hours (1000 by convention).
-    level : float
-        Confidence level.
-
-    Returns
-    -------
-    Result
-        ``.table`` has one row per group, then ``term = "overall"``; ``estimate`` is the rate per
-        ``per`` h and ``p_value`` is empty (no test here; see :func:`rate_ratio`). Extra columns:
-        ``events``, ``exposure_h``, ``n``, ``per``.
-
-    Notes
-    -----
-    Rows with missing events or exposure are dropped with a warning. Zero exposure with zero
-    events is allowed (a participant who never played); events without exposure are an error.
-    Same interval as R ``poisson.test(k, T)``.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"cramps": [0, 2, 1, 3], "exposure_h": [100.0, 120, 80, 150],
-    ...                    "arm": ["a", "a", "b", "b"]})
-    >>> res = incidence(df, events="cramps", exposure="exposure_h", group="arm")
-    >>> res.table[["term", "estimate", "ci_low", "ci_high", "events"]].round(2)
-          term  estimate  ci_low  ci_high  events
-    0        a      9.09    1.10    32.84     2.0
-    1        b     17.39    4.74    44.53     4.0
-    2  overall     13.33    4.89    29.02     6.0
-    >>> print(res.text.splitlines()[-1])
-    Overall, the incidence was 13.33 per 1000 h (95 % CI 4.89 to 29.02; 6 events in 450 h).
-    """
-    level = check_level(level)
-    if not per > 0:
-        raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
-    cols = [events, exposure] + ([group] if group is not None else [])
-    df, dropped = _clean(data, cols, events, exposure, "incidence")
-    rows = []
-    groups = []
-    if group is not None:
-        _warn_missing_groups(df, group, "counted in 'overall' only")
-        for key, sub in df.groupby(group, sort=True, observed=True):
-            groups.append((str(key), sub))
-    groups.append(("overall", df))
-    for label, sub in groups:
-        k = float(sub[events].sum())
-        t = float(sub[exposure].sum())
-        if t <= 0:
-            raise InputError(f"group {label!r} of {group!r} has no exposure hours.")
-        low, high = _garwood(k, t, per, level)
-        rows.append({
-            "term": label, "estimate": k / t * per, "ci_low": low, "ci_high": high,
-            "p_value": np.nan, "events": k, "exposure_h": t, "n": len(sub), "per": per,
-        })
-    table = pd.DataFrame(rows)
-    lines = []
-    for r in rows:
-        where = "Overall, the" if r["term"] == "overall" else f"In {group} = {r['term']}, the"
-        lines.append(
-            f"{where} incidence was {format_number(r['estimate'])} per {per:g} h "
-            f"({format_ci(r['ci_low'], r['ci_high'], level=level)}; {r['events']:.0f} events "
-            f"in {r['exposure_h']:,.0f} h)."
-        )
-    return Result(
-        table,
-        "\n".join(lines),
-        diagnostics={"n_rows": len(df), **dropped, "level": level},
-        name="incidence",
-        level=level,
-    )
-
-
-def _exact(k1, t1, k0, t0, level):
-    big_k = k1 + k0
-    pi0 = t1 / (t1 + t0)
-    if big_k == 0:
-        return np.nan, 0.0, np.inf, 1.0
-    test = stats.binomtest(int(k1), int(big_k), pi0)
-    a = 1 - level
-    lo = 0.0 if k1 == 0 else stats.beta.ppf(a / 2, k1, big_k - k1 + 1)
-    hi = 1.0 if k1 == big_k else stats.beta.ppf(1 - a / 2, k1 + 1, big_k - k1)
-    return lo, hi, test.pvalue, pi0
-
-
-def _to_irr(p, t1, t0):
-    with np.errstate(divide="ignore"):
-        return np.inf if p >= 1 else p / (1 - p) * t0 / t1
-
-
-def _pair(k1, t1, k0, t0, method, level):
-    """IRR of (k1, t1) against (k0, t0) with CI and p, by ``method``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        irr = np.float64(k1 / t1) / np.float64(k0 / t0)
-    z = stats.norm.ppf(1 - (1 - level) / 2)
-    if method == "wald":
-        if k1 == 0 or k0 == 0:
-            raise InputError(
-                "the Wald interval needs at least one event in each group; found "
-                f"{k1:.0f} and {k0:.0f}. Use method='exact'."
-            )
-        se = np.sqrt(1 / k1 + 1 / k0)
-        lo, hi = np.exp(np.log(irr) - z * se), np.exp(np.log(irr) + z * se)
-        p = 2 * stats.norm.sf(abs(np.log(irr)) / se)
-        return irr, lo, hi, p
-    big_k = k1 + k0
-    pi0 = t1 / (t1 + t0)
-    if big_k == 0:
-        return np.nan, 0.0, np.inf, 1.0
-    if method == "exact":
-        plo, phi, p, _ = _exact(k1, t1, k0, t0, level)
-    else:  # score: Wilson interval on the conditional binomial, score test
-        phat = k1 / big_k
-        centre = (phat + z**2 / (2 * big_k)) / (1 + z**2 / big_k)
-        half = z / (1 + z**2 / big_k) * np.sqrt(
-            phat * (1 - phat) / big_k + z**2 / (4 * big_k**2)
-        )
-        plo, phi = max(0.0, centre - half), min(1.0, centre + half)
-        stat = (k1 - big_k * pi0) / np.sqrt(big_k * pi0 * (1 - pi0))
-        p = 2 * stats.norm.sf(abs(stat))
-    return irr, _to_irr(plo, t1, t0), _to_irr(phi, t1, t0), min(1.0, p)
-
-
 def _change(irr: float) -> str:
     if not np.isfinite(irr):
         return "could not be compared"
@@ -233,101 +96,384 @@ def _change(irr: float) -> str:
     return f"was {abs(pct):.0f} % {'higher' if pct > 0 else 'lower'}"
 
 
+def _level_words(value: object) -> str:
+    """A group's value as prose: ``glute_training`` reads "glute training"."""
+    return str(value).replace("_", " ")
+
+
+def _by(by: str | None, group: str | None, required: bool) -> str | None:
+    if by is not None and group is not None and by != group:
+        raise InputError(f"give the grouping column once: `by={by!r}` or `group={group!r}` "
+                         "(an alias of `by`), not both.")
+    by = by if by is not None else group
+    if required and by is None:
+        raise InputError("rate_ratio needs `by`: the column with the groups to compare "
+                         "(trial arm, sitting tertile...).")
+    return by
+
+
+def _setup(data, *, events, exposure, by, method, methods, cluster, level, seed, n_boot, what):
+    """Checked options, clean rows, group codes and cluster codes."""
+    level = check_level(level)
+    if method is None:
+        method = "negbin"
+    check_one_of("method", method, list(methods))
+    if cluster is not None and method in ("exact", "score", "wald"):
+        raise InputError(
+            f"method={method!r} treats every event as independent and cannot account for "
+            f"the clusters in {cluster!r}; use method='negbin' (the default), 'quasipoisson' "
+            "or 'bootstrap' with `cluster`.")
+    n_boot = check_count("n_boot", n_boot, N_BOOT)
+    seed = draw_seed(seed) if method == "bootstrap" else seed
+    cols = [events, exposure] + [c for c in (by, cluster) if c is not None]
+    cols = list(dict.fromkeys(cols))
+    df, dropped = _clean(data, cols, events, exposure, what)
+    if cluster is not None:
+        n_missing = int(df[cluster].isna().sum())
+        if n_missing:
+            warnings.warn(
+                f"{n_missing} rows have no {cluster!r}; they are left out of the analysis. "
+                f"Fill {cluster!r} to keep them.", GluteStudyWarning, stacklevel=3)
+            df = df[df[cluster].notna()]
+        codes = cluster_codes(df[cluster].to_numpy(), name=cluster)[0]
+    else:
+        codes = None
+        _warn_repeated_athletes(data, df, method)
+    return df, dropped, method, level, seed, n_boot, codes
+
+
+def _warn_repeated_athletes(data: pd.DataFrame, df: pd.DataFrame, method: str) -> None:
+    if method in ("exact", "score", "wald") or "participant_id" not in data.columns:
+        return
+    ids = data.loc[df.index, "participant_id"]
+    if ids.notna().any() and ids.duplicated().any():
+        warnings.warn(
+            "the table has several rows for some participants (sessions?): each row is treated "
+            "as an independent athlete. Pass cluster='participant_id' (or sum the rows per "
+            "athlete) so the intervals account for the repeated rows.",
+            GluteStudyWarning, stacklevel=4)
+
+
+def _dispersion(fit: RateFit) -> dict:
+    theta = fit.info.get("theta", np.nan)
+    return {"pearson_phi": fit.info["pearson_phi"],
+            "theta": float(theta) if theta is not None else np.nan}
+
+
+def _method_sentence(fit: RateFit, method: str, cluster: str | None, kind: str) -> str:
+    """How the intervals were made, and the dispersion found, in words."""
+    phi = fit.info["pearson_phi"]
+    theta = fit.info.get("theta")
+    if method == "negbin":
+        how = ("Intervals are from a negative-binomial model of each row's count with the log "
+               "exposure as offset")
+    elif method == "quasipoisson":
+        how = ("Intervals are from a quasi-Poisson model with the log exposure as offset, "
+               "its variance scaled by the Pearson dispersion")
+    elif method == "bootstrap":
+        unit = "teams" if cluster is not None else "athletes"
+        how = (f"Intervals are bias-corrected and accelerated bootstrap intervals from "
+               f"{fit.info['n_boot']:,} resamples of {unit}"
+               + (" within groups" if fit.info.get("stratified") else "")
+               + f" (seed {fit.info['seed']})")
+    elif method == "exact":
+        how = ("Intervals are exact Poisson intervals (Garwood for rates, the conditional "
+               "binomial for ratios), which assume that every event is independent")
+    else:
+        how = f"The ratios use the {_METHOD_WORDS[method]}, which assumes independent events"
+    if cluster is not None and method in ("negbin", "quasipoisson"):
+        how += (f", with bias-reduced (CR2) cluster-robust standard errors for the "
+                f"{fit.info.get('n_clusters', '')} clusters of {cluster} and t on Satterthwaite "
+                "degrees of freedom")
+    parts = []
+    if np.isfinite(phi):
+        parts.append(f"Pearson dispersion {phi:.2f}")
+    if method == "negbin" and theta is not None:
+        parts.append("negative-binomial theta at its boundary" if not np.isfinite(theta)
+                     else f"negative-binomial theta {theta:.2f}")
+    said = "; ".join(parts)
+    if np.isfinite(phi) and phi > OVERDISPERSED:
+        disp = f"The counts were over-dispersed ({said})"
+        if method in ("exact", "score", "wald"):
+            disp += (", so these intervals are too narrow; the default negative-binomial "
+                     "method accounts for it")
+    elif said:
+        disp = f"The counts showed no over-dispersion ({said})"
+    else:
+        disp = ""
+    fallback = [m for m in fit.ratio_method if m == "exact"] if method not in (
+        "exact", "score", "wald") and kind == "rate_ratio" else []
+    text = how + "." + (f" {disp}." if disp else "")
+    if fallback:
+        text += (" A comparison with a group without events has no model interval; it uses the "
+                 "exact conditional interval.")
+    return text
+
+
+def incidence(
+    data: pd.DataFrame,
+    *,
+    events: str,
+    exposure: str,
+    by: str | None = None,
+    per: float = 1000,
+    method: str | None = None,
+    cluster: str | None = None,
+    level: float = 0.95,
+    seed: int | None = None,
+    n_boot: int = 2000,
+    group: str | None = None,
+) -> Result:
+    """Incidence (events per ``per`` hours of exposure) by group, with intervals that hold when
+    one athlete has many events.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per athlete (or per session, then give ``cluster="participant_id"``).
+    events : str
+        Column with event counts (e.g. ``"hamstring_cramps"``).
+    exposure : str
+        Column with exposure hours (e.g. ``"exposure_h"``).
+    by : str, optional
+        Column whose groups get one row each (e.g. sitting tertile, trial arm).
+    per : float
+        Rate per this many hours (1000 by convention).
+    method : {"negbin", "quasipoisson", "bootstrap", "exact"}, optional
+        How the intervals are made (module notes); default ``"negbin"``, a negative-binomial
+        model that estimates the over-dispersion. ``"exact"`` gives the exact Poisson (Garwood)
+        intervals, right only when events are independent.
+    cluster : str, optional
+        Column of clusters (``"team"``): the intervals account for them (CR2 and Satterthwaite
+        df for the models, resampled clusters for the bootstrap).
+    level : float
+        Confidence level.
+    seed : int, optional
+        Seed of the bootstrap (drawn and recorded when not given).
+    n_boot : int
+        Bootstrap replicates.
+    group : str, optional
+        Alias of ``by``.
+
+    Returns
+    -------
+    Result
+        ``.table`` has one row per group, then ``term = "overall"``; ``estimate`` is the rate per
+        ``per`` h (the model's rate for ``negbin``, the crude rate otherwise) and ``p_value`` is
+        empty (no test here; see :func:`rate_ratio`). Extra columns: ``events``,
+        ``exposure_h``, ``n``, ``per``, ``crude_rate`` (events / exposure x per), ``df`` (of the
+        t interval; inf for z), ``method``. ``.diagnostics`` has the dispersion
+        (``pearson_phi``, ``theta``) of the groups and of all rows (``overall_*``).
+
+    Notes
+    -----
+    Rows with missing events or exposure are dropped with a warning. Zero exposure with zero
+    events is allowed (a participant who never played; counted in ``n``, left out of the
+    models); events without exposure are an error. A group without events has rate 0 and an
+    upper limit from the method's distribution (:mod:`glute_study.stats._rates`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"cramps": [0, 2, 1, 3, 0, 5, 1, 0],
+    ...                    "exposure_h": [100.0, 120, 80, 150, 90, 110, 130, 100],
+    ...                    "arm": ["a", "a", "a", "a", "b", "b", "b", "b"]})
+    >>> res = incidence(df, events="cramps", exposure="exposure_h", by="arm")
+    >>> res.table[["term", "estimate", "ci_low", "ci_high", "events"]].round(2)
+          term  estimate  ci_low  ci_high  events
+    0        a     12.87     4.41    37.57     6.0
+    1        b     13.72     4.75    39.64     6.0
+    2  overall     13.29     6.25    28.25    12.0
+    >>> print(res.text.splitlines()[2])
+    Overall, the incidence was 13.29 per 1000 h (95 % CI 6.25 to 28.25; 12 events in 880 h).
+    >>> print(res.text.splitlines()[3])
+    Intervals are from a negative-binomial model of each row's count with the log exposure as
+    offset. The counts were over-dispersed (Pearson dispersion 2.13; negative-binomial theta 2.04).
+    >>> exact = incidence(df, events="cramps", exposure="exposure_h", method="exact")
+    >>> exact.table[["estimate", "ci_low", "ci_high"]].round(2)
+       estimate  ci_low  ci_high
+    0     13.64    7.05    23.82
+    """
+    by = _by(by, group, required=False)
+    if not (isinstance(per, (int, float)) and not isinstance(per, bool) and per > 0
+            and np.isfinite(per)):
+        raise InputError(f"`per` must be a positive number of hours; got {per!r}.")
+    df, dropped, method, level, seed, n_boot, codes = _setup(
+        data, events=events, exposure=exposure, by=by, method=method, methods=RATE_METHODS,
+        cluster=cluster, level=level, seed=seed, n_boot=n_boot, what="incidence")
+    k = df[events].to_numpy(dtype=float)
+    t = df[exposure].to_numpy(dtype=float)
+    pieces = []  # (labels, codes, fit) for the groups, then overall
+    opts = {"method": method, "level": level, "cluster": codes, "cluster_name": cluster,
+            "seed": seed, "n_boot": n_boot}
+    if by is not None:
+        _warn_missing_groups(df, by, "counted in 'overall' only")
+        has = df[by].notna().to_numpy()
+        levels = group_levels(df[by])
+        if not levels:
+            raise InputError(f"{by!r} has no values: every row's group is missing.")
+        g = pd.Categorical(df[by], categories=levels).codes[has]
+        labels = [str(v) for v in levels]
+        for j, lab in enumerate(labels):
+            if t[has][g == j].sum() <= 0:
+                raise InputError(f"group {lab!r} of {by!r} has no exposure hours.")
+        sub = {**opts, "cluster": None if codes is None else codes[has]}
+        fit = fit_rates(k[has], t[has], g, len(labels), reference=0, labels=labels, **sub)
+        pieces.append((labels, g, has, fit))
+    g0 = np.zeros(k.size, dtype=int)
+    overall = fit_rates(k, t, g0, 1, reference=0, labels=["overall"], **opts)
+    pieces.append((["overall"], g0, np.ones(k.size, bool), overall))
+    rows = []
+    for labels, g, has, fit in pieces:
+        kk, tt = k[has], t[has]
+        for j, lab in enumerate(labels):
+            ev, hours = float(kk[g == j].sum()), float(tt[g == j].sum())
+            rows.append({
+                "term": lab, "estimate": fit.rate[j] * per, "ci_low": fit.rate_low[j] * per,
+                "ci_high": fit.rate_high[j] * per, "p_value": np.nan, "events": ev,
+                "exposure_h": hours, "n": int((g == j).sum()), "per": per,
+                "crude_rate": ev / hours * per, "df": fit.rate_df[j], "method": method,
+            })
+    table = pd.DataFrame(rows)
+    lines = []
+    for r in rows:
+        where = ("Overall, the" if r["term"] == "overall"
+                 else f"In the {_level_words(r['term'])} group, the")
+        lines.append(
+            f"{where} incidence was {format_number(r['estimate'])} per {per:g} h "
+            f"({format_ci(r['ci_low'], r['ci_high'], level=level)}; {r['events']:.0f} events "
+            f"in {r['exposure_h']:,.0f} h).")
+    main = pieces[0][3]
+    lines.append(_method_sentence(main, method, cluster, "incidence"))
+    diag = {"n_rows": len(df), **dropped, "level": level, "method": method,
+            **_dispersion(main), **{f"overall_{key}": v for key, v in _dispersion(overall).items()}}
+    if cluster is not None:
+        diag.update(cluster=cluster, n_clusters=int(np.unique(codes).size))
+    if method == "bootstrap":
+        diag.update(seed=seed, n_boot=n_boot)
+    return Result(table, "\n".join(lines[:-1]) + "\n" + lines[-1], diagnostics=diag,
+                  name="incidence", level=level)
+
+
 def rate_ratio(
     data: pd.DataFrame,
     *,
     events: str,
     exposure: str,
-    group: str,
+    by: str | None = None,
     reference: object = None,
-    method: str = "exact",
+    method: str | None = None,
+    cluster: str | None = None,
     level: float = 0.95,
+    seed: int | None = None,
+    n_boot: int = 2000,
+    group: str | None = None,
 ) -> Result:
     """Incidence rate ratio of each group against a reference group.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per participant (or per session).
+        One row per athlete (or per session, then give ``cluster="participant_id"``).
     events, exposure : str
         Columns with event counts and exposure hours.
-    group : str
+    by : str
         Column with the groups (trial arm, sitting tertile...). At least two groups.
     reference : optional
         The reference group; by default the first in sorted (or categorical) order.
-    method : {"exact", "score", "wald"}
-        ``"exact"``: conditional binomial (Clopper-Pearson interval, two-sided binomial test), as
-        R ``poisson.test(c(k1, k0), c(T1, T0))``; ``"score"``: Wilson interval and score test on
-        the same conditional binomial; ``"wald"``: normal interval for the log IRR.
+    method : {"negbin", "quasipoisson", "bootstrap", "exact", "score", "wald"}, optional
+        Default ``"negbin"``: the IRR of a negative-binomial model with one rate per group and
+        the log exposure as offset (Wald interval, z test), as R ``MASS::glm.nb``;
+        ``"quasipoisson"``: the crude IRR with the Pearson-scaled variance (t test);
+        ``"bootstrap"``: BCa over athletes (or clusters); ``"exact"``: the conditional binomial
+        (Clopper-Pearson interval, two-sided binomial test), as R ``poisson.test(c(k1, k0),
+        c(T1, T0))``; ``"score"`` and ``"wald"`` on the same conditional binomial. The last
+        three assume independent events.
+    cluster : str, optional
+        Column of clusters (``"team"``); see :func:`incidence`.
     level : float
         Confidence level.
+    seed, n_boot : optional
+        Bootstrap seed and replicates.
+    group : str, optional
+        Alias of ``by``.
 
     Returns
     -------
     Result
         One row per non-reference group, ``term = "<group> vs <reference>"``, ``estimate`` =
         IRR. Extra columns: ``group``, ``reference``, ``events``, ``exposure_h``,
-        ``reference_events``, ``reference_exposure_h``, ``method``.
+        ``reference_events``, ``reference_exposure_h``, ``coef`` and ``se`` (log IRR and its
+        standard error where the method has one), ``df``, ``method`` (what each row used).
 
     Examples
     --------
     >>> df = pd.DataFrame({"cramps": [4, 6, 9, 11], "exposure_h": [1000.0, 1000, 1000, 1000],
     ...                    "arm": ["training", "training", "control", "control"]})
-    >>> res = rate_ratio(df, events="cramps", exposure="exposure_h", group="arm")
+    >>> res = rate_ratio(df, events="cramps", exposure="exposure_h", by="arm", method="exact")
     >>> res.table[["term", "estimate", "ci_low", "ci_high", "p_value"]].round(3)
                       term  estimate  ci_low  ci_high  p_value
     0  training vs control       0.5   0.209    1.119    0.099
-    >>> print(res.text)
+    >>> print(res.text.splitlines()[0])
     The event rate was 50 % lower in training than in control (IRR 0.50, 95 % CI 0.21 to 1.12,
     p = .099; exact conditional test).
     """
-    check_one_of("method", method, ["exact", "score", "wald"])
-    level = check_level(level)
-    df, dropped = _clean(data, [events, exposure, group], events, exposure, "rate_ratio")
-    _warn_missing_groups(df, group, "left out of every comparison")
-    if isinstance(df[group].dtype, pd.CategoricalDtype):
-        levels = [c for c in df[group].cat.categories if (df[group] == c).any()]
-    else:
-        levels = sorted(df[group].dropna().unique(), key=str)
+    by = _by(by, group, required=True)
+    df, dropped, method, level, seed, n_boot, codes = _setup(
+        data, events=events, exposure=exposure, by=by, method=method, methods=RATIO_METHODS,
+        cluster=cluster, level=level, seed=seed, n_boot=n_boot, what="rate_ratio")
+    _warn_missing_groups(df, by, "left out of every comparison")
+    has = df[by].notna().to_numpy()
+    levels = group_levels(df[by])
     if len(levels) < 2:
         raise InputError(
-            f"{group!r} must have at least two groups to compare; found {levels!r}."
-        )
+            f"{by!r} must have at least two groups to compare; found {levels!r}.")
     if reference is None:
         reference = levels[0]
     elif reference not in levels:
         raise InputError(
-            f"`reference` {reference!r} is not a group of {group!r} (groups: "
-            f"{', '.join(map(repr, levels))})."
-        )
-    ref = df[df[group] == reference]
-    k0, t0 = float(ref[events].sum()), float(ref[exposure].sum())
+            f"`reference` {reference!r} is not a group of {by!r} (groups: "
+            f"{', '.join(map(repr, levels))}).")
+    ref = levels.index(reference)
+    k = df[events].to_numpy(dtype=float)[has]
+    t = df[exposure].to_numpy(dtype=float)[has]
+    g = pd.Categorical(df[by], categories=levels).codes[has]
+    labels = [str(v) for v in levels]
+    fit = fit_rates(k, t, g, len(levels), reference=ref, method=method, level=level,
+                    cluster=None if codes is None else codes[has], cluster_name=cluster,
+                    labels=labels, seed=seed, n_boot=n_boot)
+    k0, t0 = float(k[g == ref].sum()), float(t[g == ref].sum())
     rows = []
-    for g in levels:
-        if g == reference:
+    for j, lev in enumerate(levels):
+        if j == ref:
             continue
-        sub = df[df[group] == g]
-        k1, t1 = float(sub[events].sum()), float(sub[exposure].sum())
-        irr, lo, hi, p = _pair(k1, t1, k0, t0, method, level)
+        has_se = np.isfinite(fit.ratio_se[j])
         rows.append({
-            "term": f"{g} vs {reference}", "estimate": irr, "ci_low": lo, "ci_high": hi,
-            "p_value": p, "group": str(g), "reference": str(reference), "events": k1,
-            "exposure_h": t1, "reference_events": k0, "reference_exposure_h": t0,
-            "method": method,
+            "term": f"{lev} vs {reference}", "estimate": fit.ratio[j],
+            "ci_low": fit.ratio_low[j], "ci_high": fit.ratio_high[j], "p_value": fit.ratio_p[j],
+            "group": str(lev), "reference": str(reference), "events": float(k[g == j].sum()),
+            "exposure_h": float(t[g == j].sum()), "reference_events": k0,
+            "reference_exposure_h": t0,
+            "coef": fit.ratio_coef[j] if has_se else np.nan,
+            "se": fit.ratio_se[j] if has_se else np.nan,
+            "df": fit.ratio_df[j], "method": fit.ratio_method[j],
         })
     table = pd.DataFrame(rows)
-    label = {"exact": "exact conditional test", "score": "score test", "wald": "Wald test"}
+    label = {"exact": "exact conditional test", "score": "score test", "wald": "Wald test",
+             "negbin": "negative-binomial model", "quasipoisson": "quasi-Poisson model",
+             "bootstrap": "BCa bootstrap"}
     lines = [
-        f"The event rate {_change(r['estimate'])} in {r['group']} than in {r['reference']} "
-        f"(IRR {format_number(r['estimate'])}, {format_ci(r['ci_low'], r['ci_high'], level=level)}"
-        f", {format_p(r['p_value'])}; {label[method]})."
+        f"The event rate {_change(r['estimate'])} in {_level_words(r['group'])} than in "
+        f"{_level_words(r['reference'])} (IRR {format_number(r['estimate'])}, "
+        f"{format_ci(r['ci_low'], r['ci_high'], level=level)}, {format_p(r['p_value'])}; "
+        f"{label[r['method']]}"
+        + (f", {cluster} clusters" if cluster is not None and r["method"] == method else "")
+        + ")."
         for r in rows
     ]
-    return Result(
-        table,
-        "\n".join(lines),
-        diagnostics={"n_rows": len(df), **dropped, "level": level,
-                     "method": method},
-        name="rate_ratio",
-        level=level,
-    )
+    lines.append(_method_sentence(fit, method, cluster, "rate_ratio"))
+    diag = {"n_rows": len(df), **dropped, "level": level, "method": method, **_dispersion(fit)}
+    if cluster is not None:
+        diag.update(cluster=cluster, n_clusters=int(np.unique(codes).size))
+    if method == "bootstrap":
+        diag.update(seed=seed, n_boot=n_boot)
+    return Result(table, "\n".join(lines), diagnostics=diag, name="rate_ratio", level=level)

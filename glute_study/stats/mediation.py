@@ -48,11 +48,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from .._checks import N_BOOT, check_count, check_level, check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
+from ._bootstrap import bca_limits, bca_p, boot_p, percentile_limits
 from ._design import covariate_matrix, drop_incomplete
 from ._kernels import BatchFit, fit_batch, single_threaded_blas
 from ._result import Result, format_ci, format_number, format_p, level_pct
@@ -221,66 +222,6 @@ def _task(task: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray]:
         counts[np.arange(size), first + np.arange(size)] = 0.0
     with single_threaded_blas():
         return _estimates(prob, _unit_weights(prob, counts))
-
-
-# ------------------------------------------------------------------------------------------------
-# intervals
-# ------------------------------------------------------------------------------------------------
-def _percentile(boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = np.full(boot.shape[1], np.nan), np.full(boot.shape[1], np.nan)
-    for q in range(boot.shape[1]):
-        col = boot[:, q][np.isfinite(boot[:, q])]
-        if col.size:
-            lo[q], hi[q] = np.quantile(col, [(1 - level) / 2, (1 + level) / 2])
-    return lo, hi
-
-
-def _bca(boot: np.ndarray, est: np.ndarray, jack: np.ndarray, level: float):
-    """BCa limits per column: bias correction from the bootstrap, acceleration from a jackknife.
-
-    Returns the limits and, per column, the bias correction ``z0`` and acceleration ``a``.
-    """
-    k = est.shape[0]
-    lo, hi, z0s, accs = (np.full(k, np.nan) for _ in range(4))
-    z = stats.norm.ppf([(1 - level) / 2, (1 + level) / 2])
-    for q in range(k):
-        col = boot[:, q]
-        col = col[np.isfinite(col)]
-        if col.size < 10 or not np.isfinite(est[q]):
-            continue
-        prop = (np.sum(col < est[q]) + 0.5 * np.sum(col == est[q])) / col.size
-        prop = min(max(prop, 1.0 / (col.size + 1)), col.size / (col.size + 1))
-        z0 = stats.norm.ppf(prop)
-        jq = jack[:, q][np.isfinite(jack[:, q])]
-        d = jq.mean() - jq
-        denom = 6.0 * np.sum(d * d) ** 1.5
-        acc = np.sum(d**3) / denom if denom > 0 else 0.0
-        adj = stats.norm.cdf(z0 + (z0 + z) / (1 - acc * (z0 + z)))
-        lo[q], hi[q] = np.quantile(col, adj)
-        z0s[q], accs[q] = z0, acc
-    return lo, hi, z0s, accs
-
-
-def _bca_p(boot: np.ndarray, null: float, z0: float, acc: float) -> float:
-    """Two-sided p-value that agrees with the BCa interval: the level at which a BCa limit
-    reaches ``null`` (the BCa percentile mapping inverted at the null's bootstrap percentile)."""
-    col = boot[np.isfinite(boot)]
-    if col.size == 0 or not np.isfinite(z0):
-        return float("nan")
-    share = (np.sum(col < null) + 0.5 * np.sum(col == null)) / col.size
-    share = min(max(share, 0.5 / col.size), 1 - 0.5 / col.size)
-    w = stats.norm.ppf(share) - z0
-    z_alpha = w / (1 + acc * w) - z0
-    return float(min(1.0, 2 * stats.norm.cdf(-abs(z_alpha))))
-
-
-def _boot_p(boot: np.ndarray, null: float) -> float:
-    col = boot[np.isfinite(boot)]
-    if col.size == 0:
-        return float("nan")
-    below = (np.sum(col <= null) + 1) / (col.size + 1)
-    above = (np.sum(col >= null) + 1) / (col.size + 1)
-    return float(min(1.0, 2 * min(below, above)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -527,11 +468,11 @@ def mediation(
         jack = np.concatenate([o[0] for o in out[len(sizes):]])
         jack_ok = np.concatenate([o[1] for o in out[len(sizes):]])
         jack[~jack_ok] = np.nan  # a leave-one-out fit that failed says nothing about skewness
-        lo, hi, z0, acc = _bca(boot_ok, est, jack, level)
+        lo, hi, z0, acc = bca_limits(boot_ok, est, jack, level)
         bca = (z0, acc)
     else:
         jack, bca = None, None
-        lo, hi = _percentile(boot_ok, level)
+        lo, hi = percentile_limits(boot_ok, level)
 
     table = _table(est, boot_ok, lo, hi, bca, family, exposure is not None, x, m, y)
     contrast_info = {"x0": x0, "x1": x1, "rule": rule}
@@ -600,9 +541,9 @@ def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y) -> pd.DataFram
         if null is None:
             p = np.nan
         elif bca is None:
-            p = _boot_p(boot[:, q], null)
+            p = boot_p(boot[:, q], null)
         else:
-            p = _bca_p(boot[:, q], null, bca[0][q], bca[1][q])
+            p = bca_p(boot[:, q], null, bca[0][q], bca[1][q])
         recs.append({"term": term, "estimate": est[q], "ci_low": lo[q], "ci_high": hi[q],
                      "p_value": p,
                      "scale": scale, "se": float(np.nanstd(boot[:, q], ddof=1)), "label": label})

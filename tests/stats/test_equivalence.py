@@ -143,7 +143,7 @@ def test_exact_rate_ratio_se_from_its_interval(ref):
     case = ref.loc["rate_ratio_exact"]
     data = pd.DataFrame({"arm": ["control", "training"], "cramps": [45, 30],
                          "exposure_h": [2600.0, 2400.0]})
-    rr = rate_ratio(data, events="cramps", exposure="exposure_h", group="arm")
+    rr = rate_ratio(data, events="cramps", exposure="exposure_h", by="arm", method="exact")
     assert_allclose(rr.table.loc[0, ["ci_low", "ci_high"]].to_numpy(float),
                     [case["exact_ci_low"], case["exact_ci_high"]], rtol=1e-6)
     out = equivalence(rr, term="training vs control", bounds=(0.8, 1.25))

@@ -14,7 +14,8 @@ from scipy import stats
 
 from glute_study.errors import GluteStudyWarning, InputError
 from glute_study.parallel import spawn_seeds
-from glute_study.stats.mediation import CHUNK, _bca, _evalue, _resample_indices, mediation
+from glute_study.stats._bootstrap import bca_limits
+from glute_study.stats.mediation import CHUNK, _evalue, _resample_indices, mediation
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "mediation"
 COVS = ["age", "male", "prior_cramps"]
@@ -125,7 +126,7 @@ def test_bca_matches_scipy():
     idx = _resample_indices(11, 2000, 60)
     boot = data[idx].mean(axis=1)[:, None]
     jack = np.array([np.delete(data, i).mean() for i in range(60)])[:, None]
-    lo, hi, _, _ = _bca(boot, np.array([data.mean()]), jack, 0.95)
+    lo, hi, _, _ = bca_limits(boot, np.array([data.mean()]), jack, 0.95)
     ref = stats.bootstrap((data,), np.mean, n_resamples=2000, method="BCa",
                           rng=np.random.default_rng(11), vectorized=True)
     assert lo[0] == pytest.approx(ref.confidence_interval.low, rel=1e-10)
