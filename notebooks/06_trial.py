@@ -59,9 +59,12 @@ design = measures.trial_design(trial)
 cluster = "team" if design in ("cluster", "individual_in_teams") else None
 method = {"cluster": "glmm", "individual_in_teams": "cr2"}.get(design)
 if trial["arm"].nunique() >= 2:
-    rates = incidence(trial, events="hamstring_cramps", exposure="exposure_h", group="arm",
-                      level=1 - alpha)
-    report.record(rates, name="rates", caption="Hamstring cramps per 1000 h by arm")
+    rates = incidence(trial, events="hamstring_cramps", exposure="exposure_h", by="arm",
+                      cluster=cluster, level=1 - alpha)
+    report.record(rates, name="rates", caption="Hamstring cramps per 1000 h by arm",
+                  methods="Cramp rates per arm are given with intervals from a negative-binomial "
+                          "model with the log exposure hours as offset"
+                          + (", cluster-robust (CR2) by team" if cluster else "") + ".")
     primary = trial_rate_effect(trial, events="hamstring_cramps", exposure="exposure_h",
                                 covariates=["prior_cramps"], cluster=cluster, method=method,
                                 level=1 - alpha)

@@ -1029,6 +1029,7 @@ def compare_count_models(
     *,
     exposure: str = "exposure_h",
     zero_formula: str | None = None,
+    planned: str = "negbin",
 ) -> Result:
     """Fit every count family on one formula and compare them (AIC, BIC, LR and Vuong tests).
 
@@ -1041,6 +1042,8 @@ def compare_count_models(
         Exposure-hours column (log offset).
     zero_formula : str, optional
         Zero part of the two-part families (default: the count part's terms).
+    planned : str
+        The family the analysis plan names; the text says whether the comparison supports it.
 
     Returns
     -------
@@ -1079,6 +1082,12 @@ def compare_count_models(
     4  hurdle_negbin   4   923.8   Vuong vs negbin
     >>> res.table.loc[res.table.aic.idxmin(), "term"]
     'zinb'
+    >>> print(res.text)
+    The counts were over-dispersed (likelihood-ratio test of the negative-binomial against the
+    Poisson model, chi-square 102.0, p < .001). The zero-inflated negative-binomial model had
+    the lowest AIC, 1.3 below the planned negative-binomial model (differences under 2 are
+    not meaningful); the planned model is reported as primary and the zero-inflated
+    negative-binomial model as a sensitivity analysis.
     """
     fits: dict[str, CountFit] = {}
     for fam in FAMILIES:
@@ -1124,21 +1133,50 @@ def compare_count_models(
         rows.append(row)
     table = pd.DataFrame(rows)
     table["delta_aic"] = table["aic"] - table["aic"].min()
-    ranked = [r for r in rows if r["ranked"]]
-    left_out = [r for r in rows if not r["ranked"]]
-    text = ""
-    if ranked:
-        best = table.loc[table["aic"].idxmin(), "term"]
-        text = (f"By AIC the {best} model fitted best; "
-                + "; ".join(f"{r['term']} AIC {r['aic']:.1f}" for r in ranked) + ".")
-    if left_out:
-        text += ((" " if text else "") + "Left out of the comparison: "
-                 + "; ".join(f"{r['term']} (did not converge: {fits[r['term']].message})"
-                             for r in left_out) + ".")
+    text = _choice_text(table, fits, planned)
     d = fits["poisson"].design
     diagnostics = {"n": d.n, "n_dropped": d.n_dropped, "dropped_by": d.dropped_by}
     return Result(table, text, diagnostics=diagnostics, model=fits, name="compare_count_models",
                   level=None)
+
+
+_FAMILY_WORDS = {"poisson": "Poisson", "negbin": "negative-binomial",
+                 "zip": "zero-inflated Poisson", "zinb": "zero-inflated negative-binomial",
+                 "hurdle_negbin": "hurdle negative-binomial"}
+
+
+def _choice_text(table: pd.DataFrame, fits: dict, planned: str) -> str:
+    """What the comparison found, in words: dispersion, the best family, the planned one."""
+    check_one_of("planned", planned, FAMILIES)
+    words = _FAMILY_WORDS
+    rows = table.set_index("term")
+    out = []
+    nb = rows.loc["negbin"]
+    if np.isfinite(nb["estimate"]):
+        said = ("were over-dispersed" if nb["p_value"] < 0.05
+                else "showed no significant over-dispersion")
+        out.append(f"The counts {said} (likelihood-ratio test of the negative-binomial against "
+                   f"the Poisson model, chi-square {nb['estimate']:.1f}, "
+                   f"{format_p(nb['p_value'])}).")
+    ranked = rows[rows["ranked"].astype(bool)]
+    if len(ranked):
+        best = str(ranked["aic"].idxmin())
+        if best == planned:
+            out.append(f"The planned {words[planned]} model had the lowest AIC.")
+        elif planned in ranked.index:
+            gap = float(ranked.loc[planned, "aic"] - ranked.loc[best, "aic"])
+            small = " (differences under 2 are not meaningful)" if gap < 2 else ""
+            out.append(f"The {words[best]} model had the lowest AIC, {gap:.1f} below the planned "
+                       f"{words[planned]} model{small}; the planned model is reported as "
+                       f"primary and the {words[best]} model as a sensitivity analysis.")
+        else:
+            out.append(f"The {words[best]} model had the lowest AIC.")
+    left_out = rows[~rows["ranked"].astype(bool)]
+    if len(left_out):
+        out.append("Left out of the comparison: " + "; ".join(
+            f"the {words[t]} model (did not converge: {fits[t].message})"
+            for t in left_out.index) + ".")
+    return " ".join(out)
 
 
 # --------------------------------------------------------------------------- prediction

@@ -154,6 +154,13 @@ def _warn_repeated_athletes(data: pd.DataFrame, df: pd.DataFrame, method: str) -
             GluteStudyWarning, stacklevel=4)
 
 
+def _clusters(n: int | None, cluster: str) -> str:
+    """The clusters in words: "20 teams", "athletes", or "12 clusters (column squad)"."""
+    words = {"team": "teams", "participant_id": "athletes"}.get(cluster)
+    said = words or f"clusters ({cluster})"
+    return said if n is None else f"{n} {said}"
+
+
 def _dispersion(fit: RateFit) -> dict:
     theta = fit.info.get("theta", np.nan)
     return {"pearson_phi": fit.info["pearson_phi"],
@@ -165,13 +172,13 @@ def _method_sentence(fit: RateFit, method: str, cluster: str | None, kind: str) 
     phi = fit.info["pearson_phi"]
     theta = fit.info.get("theta")
     if method == "negbin":
-        how = ("Intervals are from a negative-binomial model of each row's count with the log "
-               "exposure as offset")
+        how = ("Intervals are from a negative-binomial model of the event counts with the log "
+               "exposure hours as offset")
     elif method == "quasipoisson":
-        how = ("Intervals are from a quasi-Poisson model with the log exposure as offset, "
-               "its variance scaled by the Pearson dispersion")
+        how = ("Intervals are from a quasi-Poisson model with the log exposure hours as "
+               "offset, its variance scaled by the Pearson dispersion")
     elif method == "bootstrap":
-        unit = "teams" if cluster is not None else "athletes"
+        unit = _clusters(None, cluster) if cluster is not None else "athletes"
         how = (f"Intervals are bias-corrected and accelerated bootstrap intervals from "
                f"{fit.info['n_boot']:,} resamples of {unit}"
                + (" within groups" if fit.info.get("stratified") else "")
@@ -183,7 +190,7 @@ def _method_sentence(fit: RateFit, method: str, cluster: str | None, kind: str) 
         how = f"The ratios use the {_METHOD_WORDS[method]}, which assumes independent events"
     if cluster is not None and method in ("negbin", "quasipoisson"):
         how += (f", with bias-reduced (CR2) cluster-robust standard errors for the "
-                f"{fit.info.get('n_clusters', '')} clusters of {cluster} and t on Satterthwaite "
+                f"{_clusters(fit.info.get('n_clusters'), cluster)} and t on Satterthwaite "
                 "degrees of freedom")
     parts = []
     if np.isfinite(phi):
@@ -286,8 +293,9 @@ def incidence(
     >>> print(res.text.splitlines()[2])
     Overall, the incidence was 13.29 per 1000 h (95 % CI 6.25 to 28.25; 12 events in 880 h).
     >>> print(res.text.splitlines()[3])
-    Intervals are from a negative-binomial model of each row's count with the log exposure as
-    offset. The counts were over-dispersed (Pearson dispersion 2.13; negative-binomial theta 2.04).
+    Intervals are from a negative-binomial model of the event counts with the log exposure
+    hours as offset. The counts were over-dispersed (Pearson dispersion 2.13;
+    negative-binomial theta 2.04).
     >>> exact = incidence(df, events="cramps", exposure="exposure_h", method="exact")
     >>> exact.table[["estimate", "ci_low", "ci_high"]].round(2)
        estimate  ci_low  ci_high
@@ -466,7 +474,7 @@ def rate_ratio(
         f"{_level_words(r['reference'])} (IRR {format_number(r['estimate'])}, "
         f"{format_ci(r['ci_low'], r['ci_high'], level=level)}, {format_p(r['p_value'])}; "
         f"{label[r['method']]}"
-        + (f", {cluster} clusters" if cluster is not None and r["method"] == method else "")
+        + (", cluster-robust" if cluster is not None and r["method"] == method else "")
         + ")."
         for r in rows
     ]
