@@ -47,7 +47,8 @@ data = study.analysis_table()
 data["sitting_tertile"] = measures.sitting_tertiles(data)
 cluster = "team" if "team" in data and data["team"].nunique() > 1 else None
 by_team = (", with bias-reduced (CR2) cluster-robust standard errors by team and t intervals "
-           "on Satterthwaite degrees of freedom" if cluster else "")
+           "on Satterthwaite degrees of freedom" if cluster else ", with robust (HC2) standard "
+           "errors and t intervals on Satterthwaite degrees of freedom")
 rates = incidence(data, events="hamstring_cramps", exposure="exposure_h",
                   by="sitting_tertile", cluster=cluster, level=1 - alpha)
 dispersion = rates.diagnostics["pearson_phi"]

@@ -64,7 +64,8 @@ if trial["arm"].nunique() >= 2:
     report.record(rates, name="rates", caption="Hamstring cramps per 1000 h by arm",
                   methods="Cramp rates per arm are given with intervals from a negative-binomial "
                           "model with the log exposure hours as offset"
-                          + (", cluster-robust (CR2) by team" if cluster else "") + ".")
+                          + (", cluster-robust (CR2) by team" if cluster else
+                             ", with robust (HC2) standard errors") + ".")
     primary = trial_rate_effect(trial, events="hamstring_cramps", exposure="exposure_h",
                                 covariates=["prior_cramps"], cluster=cluster, method=method,
                                 level=1 - alpha)

@@ -216,3 +216,20 @@ def test_t_quantile_used_for_satterthwaite_df(data):
     row = res.table.iloc[0]
     q = stats.t.ppf(0.975, row.df)
     assert np.log(row.ci_high) - row.coef == pytest.approx(q * row.se, rel=1e-9)
+
+
+def test_default_is_negbin_with_hc2_per_athlete(data):
+    """The default equals the NB estimates with each athlete as its own CR2 cluster (HC2)."""
+    rows = data.assign(row=np.arange(len(data)))
+    default = rate_ratio(data, events="cramps", exposure="exposure_h", by="arm")
+    by_row = rate_ratio(rows, events="cramps", exposure="exposure_h", by="arm", method="negbin",
+                        cluster="row")
+    model = rate_ratio(data, events="cramps", exposure="exposure_h", by="arm", method="negbin")
+    cols = ["estimate", "ci_low", "ci_high", "p_value", "se", "df"]
+    np.testing.assert_allclose(default.table[cols].to_numpy(float),
+                               by_row.table[cols].to_numpy(float), rtol=1e-12)
+    assert default.table.se_type[0] == "HC2" and model.table.se_type[0] == "model"
+    assert default.table.estimate[0] == pytest.approx(model.table.estimate[0], rel=1e-12)
+    assert "robust (HC2)" in default.text and "HC2" not in model.text
+    inc = incidence(data, events="cramps", exposure="exposure_h", by="arm")
+    assert (inc.table.se_type == "HC2").all() and inc.diagnostics["se_type"] == "HC2"
