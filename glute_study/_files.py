@@ -133,6 +133,27 @@ def replacing(path: str | Path) -> Iterator[Path]:
         raise
 
 
+@contextmanager
+def writing(path: str | Path) -> Iterator:
+    """A binary file handle for writing ``path`` in pieces, whole or not at all.
+
+    The pieces go to a temporary file that replaces ``path`` when the block ends well (see
+    :func:`replacing`), so a large file can be streamed without holding it in memory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "x.bin"
+    >>> with writing(target) as fh:
+    ...     _ = fh.write(b"\\x00")
+    ...     _ = fh.write(b"\\x01")
+    >>> target.read_bytes()
+    b'\\x00\\x01'
+    """
+    with replacing(path) as tmp, open(tmp, "wb") as handle:
+        yield handle
+
+
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` whole (temporary file, then :func:`os.replace`); return the path.
 

@@ -420,7 +420,7 @@ SITTING = Table(
         ),
         *(
             Column(name, "number", what, "h", required=False, nullable=True, minimum=0,
-                   maximum=24, misreads=(Misread("min", 1 / 60),))
+                   maximum=24, misreads=(Misread("min", 1 / 60),), omit_empty=True)
             for name, what in (
                 ("standing_h", "Standing still (waking), where the device tells it apart."),
                 ("stepping_h", "Stepping: walking, running and stairs (waking), where the device "
@@ -438,6 +438,7 @@ SITTING = Table(
             nullable=True,
             minimum=0,
             maximum=200_000,
+            omit_empty=True,
         ),
     ),
     key=("participant_id", "date", "instrument"),

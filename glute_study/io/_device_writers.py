@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import write_bytes, writing
+
 CWA_PER_BLOCK = 120
 _TICKS_1970 = 621_355_968_000_000_000  # .NET ticks (100 ns since 0001-01-01) at 1970-01-01
 
@@ -72,7 +74,7 @@ def write_cwa(
     temp_raw = int(round((temperature_c + 50) * 256 / 75)) & 0x3FF  # T = raw * 75 / 256 - 50
     group = 4096  # blocks made at once
     n_blocks = -(-total // CWA_PER_BLOCK)
-    with open(path, "wb") as fh:
+    with writing(path) as fh:  # whole or not at all
         fh.write(header)
         for g0 in range(0, n_blocks, group):
             g1 = min(g0 + group, n_blocks)
@@ -225,5 +227,4 @@ def write_geneactiv(
             f"Page Time:{t:%Y-%m-%d %H:%M:%S}:{t.microsecond // 1000:03d}", "Unassigned:",
             "Temperature:31.5", "Battery voltage:4.1", "Device Status:Recording",
             f"Measurement Frequency:{rate_hz:g}", hexes, ""]))
-    Path(path).write_bytes("\r\n".join(out).encode("ascii"))
-    return Path(path)
+    return write_bytes(path, "\r\n".join(out).encode("ascii"))
