@@ -132,6 +132,9 @@ def cr2_vcov(design, weights, resid, codes, *, bread=None) -> ClusterVcov:
     codes = np.asarray(codes)
     K = int(codes.max()) + 1
     k = design.shape[1]
+    if design.shape[0] == K and not isinstance(weights, list) and np.array_equal(
+            np.sort(codes), np.arange(K)):
+        return _cr2_singletons(design, np.asarray(weights, dtype=float), resid, codes, bread)
     rows = [np.flatnonzero(codes == j) for j in range(K)]
     if isinstance(weights, list):
         w_blocks = [np.asarray(w, dtype=float) for w in weights]
@@ -159,10 +162,49 @@ def cr2_vcov(design, weights, resid, codes, *, bread=None) -> ClusterVcov:
     cov = B @ (comps @ comps.T) @ B
     df = np.empty(k)
     for i in range(k):
-        P = -(H[i].T @ H[i])
-        P[np.diag_indices(K)] += g_sq[i]
-        df[i] = np.trace(P) ** 2 / np.sum(P**2)
+        # P = diag(g^2) - H'H (K x K) is never formed: with K in the thousands (one athlete per
+        # cluster) it would not fit in memory. tr P = sum g^2 - ||H||^2 and
+        # ||P||^2 = sum g^4 - 2 sum_j g_j^2 ||H_j||^2 + ||H H'||^2 (H is k x K).
+        Hi, g2 = H[i], g_sq[i]
+        col = np.sum(Hi**2, axis=0)
+        trace = g2.sum() - col.sum()
+        frob = np.sum(g2**2) - 2 * np.sum(g2 * col) + np.sum((Hi @ Hi.T) ** 2)
+        df[i] = trace**2 / frob
     return ClusterVcov(cov=cov, df=df, type="CR2", n_clusters=K)
+
+
+def _cr2_singletons(design, w, resid, codes, bread) -> ClusterVcov:
+    """:func:`cr2_vcov` when every cluster is one row (HC2), vectorised over the rows.
+
+    With scalar blocks the adjustment is :math:`A_i = (1 - w_i d_i M d_i^\top)^{-1/2}` (0 where
+    the leverage is 1, as the eigenvalue cut-off gives), and the Satterthwaite pieces are rank
+    one per row; the numbers are those of the general loop (tests compare the two).
+    """
+    order = np.argsort(codes)
+    D, w, r = design[order], w[order], resid[order]
+    M = np.linalg.inv(D.T @ (D * w[:, None]))
+    B = M if bread is None else np.asarray(bread, dtype=float)
+    L = np.linalg.cholesky((M + M.T) / 2)
+    theta = 1 / w
+    g = theta * (theta - np.einsum("ij,jk,ik->i", D, M, D))  # G_i (scalar)
+    a = np.where(g > 1e-12, np.sqrt(theta**2 / np.where(g > 1e-12, g, 1.0)), 0.0)
+    E = D * (w * a)[:, None]  # row i: E_i (k)
+    comps = E * r[:, None]
+    ME = E @ B.T  # row i: B E_i
+    g_sq = ME**2 * theta[:, None]
+    DL = D @ L
+    cov = B @ (comps.T @ comps) @ B
+    k = D.shape[1]
+    df = np.empty(k)
+    dl2 = np.sum(DL**2, axis=1)
+    for i in range(k):
+        m2 = ME[:, i] ** 2
+        col = m2 * dl2
+        trace = g_sq[:, i].sum() - col.sum()
+        hh = (DL.T * m2) @ DL
+        frob = np.sum(g_sq[:, i] ** 2) - 2 * np.sum(g_sq[:, i] * col) + np.sum(hh**2)
+        df[i] = trace**2 / frob
+    return ClusterVcov(cov=cov, df=df, type="CR2", n_clusters=int(D.shape[0]))
 
 
 def crs_vcov(scores, codes, bread, *, type: str = "CR1") -> ClusterVcov:

@@ -233,3 +233,17 @@ def test_default_is_negbin_with_hc2_per_athlete(data):
     assert "robust (HC2)" in default.text and "HC2" not in model.text
     inc = incidence(data, events="cramps", exposure="exposure_h", by="arm")
     assert (inc.table.se_type == "HC2").all() and inc.diagnostics["se_type"] == "HC2"
+
+
+def test_cr2_singleton_fast_path_equals_the_general_loop():
+    from glute_study.stats import _cluster
+
+    rng = np.random.default_rng(2)
+    X = np.column_stack([np.ones(50), rng.normal(size=50), rng.integers(0, 2, 50)])
+    w, r = rng.uniform(0.5, 2, 50), rng.normal(size=50)
+    codes = rng.permutation(50)
+    fast = _cluster.cr2_vcov(X, w, r, codes)
+    blocks = [np.array([[w[codes == j][0]]]) for j in range(50)]  # dense blocks: the loop
+    slow = _cluster.cr2_vcov(X, blocks, r, codes)
+    np.testing.assert_allclose(fast.cov, slow.cov, rtol=1e-10)
+    np.testing.assert_allclose(fast.df, slow.df, rtol=1e-10)
