@@ -39,9 +39,14 @@ def actigraph_daily(
     Each epoch gets a state:
 
     * non-wear where :func:`nonwear` (``nonwear_method``, published parameters) says so;
-    * ``posture="counts"``: sitting ("sedentary") when ``axis1`` is below ``cutpoint`` counts
-      per minute scaled to the epoch length (100 cpm = 16.7 counts per 10-s epoch); else
-      upright. This is intensity, not posture.
+    * ``posture="counts"``: sitting ("sedentary") when the minute's ``axis1`` counts are below
+      ``cutpoint`` counts per minute; else upright. The cut-point is defined per minute, so
+      epochs shorter than a minute (1, 5, 10, 15, 30 s) are first summed into clock minutes and
+      every epoch of a minute takes that minute's state: a 1-s and a 60-s export of the same
+      movement give the same day. A minute only partly recorded (the first and last minute,
+      epochs without a count) is scaled to 60 s from the seconds it has. Epochs of a minute or
+      longer, or that do not divide a minute, use their own counts scaled to a minute. This is
+      intensity, not posture.
     * ``posture="inclinometer"`` (mode 61 files): the inclinometer state holding most seconds of
       the epoch (ties go to sitting, then standing, lying, off); "off" is non-wear.
 
@@ -98,10 +103,10 @@ def actigraph_daily(
             "would overlap the next. Set .attrs['epoch_s'] to the epoch length."
         )
     if posture == "counts":
-        threshold = cutpoint * epoch_s / 60.0
-        state = np.where(values["axis1"] < threshold, "sitting", "upright").astype(object)
+        cpm, per = _counts_per_minute(ts, values["axis1"], epoch_s)
+        state = np.where(cpm < cutpoint, "sitting", "upright").astype(object)
         missing = np.isnan(values["axis1"])
-        how = f"sitting = axis1 < {cutpoint:g} counts/min ({threshold:.3g} per {epoch_s:g}-s epoch)"
+        how = f"sitting = axis1 < {cutpoint:g} counts/min, {per}"
     else:
         order = ["incline_sitting", "incline_standing", "incline_lying", "incline_off"]
         secs = np.column_stack([values[c] for c in order])
@@ -109,6 +114,7 @@ def actigraph_daily(
         pick = np.argmax(np.where(np.isnan(secs), -1.0, secs), axis=1)
         state = np.array(["sitting", "upright", "lying", "nonwear"], dtype=object)[pick]
         how = "sitting = inclinometer sitting for most of the epoch"
+        per = None
     state[missing] = "nonwear"  # an epoch without a count is no data, as a gap is
     if missing.any():
         how += "; epochs without a count are non-wear"
@@ -132,4 +138,37 @@ def actigraph_daily(
         rule=f"ActiGraph: {how}; no sleep detection (waking wear = wear).",
     )
     daily.attrs["rules"].update(posture=posture, nonwear=nonwear_method, cutpoint_cpm=cutpoint)
+    if posture == "counts":
+        daily.attrs["rules"]["cutpoint_applied"] = per
     return daily
+
+
+def _counts_per_minute(ts: pd.Series, counts: np.ndarray,
+                       epoch_s: float) -> tuple[np.ndarray, str]:
+    """Counts per minute for each epoch, and the sentence saying how they were formed.
+
+    Epochs that divide a minute are summed into clock minutes (a partly recorded minute is
+    scaled to 60 s from the seconds with a count); other epochs are scaled to a minute alone.
+
+    Examples
+    --------
+    >>> ts = pd.Series(pd.date_range("2024-01-01 08:00", periods=4, freq="30s"))
+    >>> cpm, how = _counts_per_minute(ts, np.array([90.0, 20.0, 40.0, np.nan]), 30.0)
+    >>> cpm.tolist()
+    [110.0, 110.0, 80.0, 80.0]
+    """
+    per_minute = epoch_s <= 60 and np.isclose(60 / epoch_s, round(60 / epoch_s))
+    if not per_minute or epoch_s == 60:
+        what = "each 60-s epoch being one minute" if epoch_s == 60 else (
+            f"each {epoch_s:g}-s epoch's counts scaled to a minute (the epochs do not "
+            "divide a minute)")
+        return counts * 60.0 / epoch_s, what
+    minute = ts.dt.floor("min").to_numpy()
+    seen = ~np.isnan(counts)
+    frame = pd.DataFrame({"minute": minute, "counts": np.where(seen, counts, 0.0),
+                          "seconds": seen * epoch_s})
+    sums = frame.groupby("minute")[["counts", "seconds"]].transform("sum")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cpm = sums["counts"].to_numpy() * 60.0 / sums["seconds"].to_numpy()
+    return cpm, (f"counts summed into clock minutes ({epoch_s:g}-s epochs; a partly recorded "
+                 "minute scaled to 60 s)")

@@ -268,8 +268,8 @@ def test_nonwear_bad_arguments():
 
 
 # -------------------------------------------------------------------------------- daily
-def test_daily_counts_sedentary_scaled_to_epoch_length():
-    # 10-s epochs: 100 cpm = 16.67 counts per epoch. 16 -> sedentary, 17 -> not.
+def test_daily_counts_sedentary_summed_per_minute():
+    # 10-s epochs summed into minutes: 16 per epoch = 96 cpm -> sedentary, 17 = 102 -> not.
     counts = np.r_[np.full(360, 16), np.full(360, 17), np.full(360, 16)]
     ep = pd.DataFrame({"timestamp": pd.date_range("2024-01-15 08:00", periods=counts.size,
                                                   freq="10s"), "axis1": counts})
@@ -280,7 +280,7 @@ def test_daily_counts_sedentary_scaled_to_epoch_length():
     assert (d["sitting_bouts"].iloc[0], d["breaks"].iloc[0]) == (2, 1)
     assert d["prolonged_sitting_60_h"].iloc[0] == pytest.approx(2.0)
     assert d["valid_day"].iloc[0]
-    assert "16.7 per 10-s epoch" in d.attrs["rule"]
+    assert "counts summed into clock minutes (10-s epochs" in d.attrs["rule"]
 
 
 def test_daily_inclinometer_and_nonwear_by_construction():
