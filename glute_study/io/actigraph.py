@@ -41,7 +41,8 @@ from .._text import (
 )
 from ..errors import GluteStudyWarning, StudyReadError
 
-__all__ = ["INCLINE_COLUMNS", "epochs_closer_than", "mode_columns", "read_actigraph"]
+__all__ = ["INCLINE_COLUMNS", "epochs_closer_than", "is_actilife_header", "mode_columns",
+           "read_actigraph"]
 
 _TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000
 #: The four inclinometer columns of a mode-61 file (seconds of the epoch in each state).
@@ -410,9 +411,27 @@ def _parse_date(value: str, dotnet: str) -> datetime | None:
         return None
 
 
+def is_actilife_header(line: str) -> bool:
+    """Whether ``line`` is the first line of an ActiLife export header.
+
+    Every ActiLife product line writes ``------------ Data File Created By ActiGraph ...``, or a
+    variant of it (``Data Table File Created By Actigraph Link``, other device names), so the
+    test is "created by ActiGraph" or "ActiLife", in any case.
+
+    Examples
+    --------
+    >>> is_actilife_header("------------ Data Table File Created By Actigraph Link ActiLife v6")
+    True
+    >>> is_actilife_header("timestamp,axis1")
+    False
+    """
+    low = line.lower()
+    return bool(re.search(r"created\s+by\s+actigraph", low)) or "actilife" in low
+
+
 def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     first = text.lines[0]
-    if "actigraph" not in first.lower() or "data file created by" not in first.lower():
+    if not is_actilife_header(first):
         names = {_norm(f) for f in re.split(r"[,;\t]", first)}
         if {"timestamp", "axis1"} <= names:
             return _read_epoch_table(text)
@@ -422,7 +441,10 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         elif first.lstrip('"').lower().startswith(("time", "sep=")):
             hint = "it looks like an activPAL events export; read it with read_activpal."
         else:
-            hint = "expected the ActiLife header '------------ Data File Created By ActiGraph ...'."
+            hint = (f"its first line is {first[:60]!r}, but an ActiLife export starts with "
+                    "'------------ Data File Created By ActiGraph ...' (or another ActiLife "
+                    "product line), and a table of epochs names timestamp and axis1 in its "
+                    "first line. Export the epochs from ActiLife, or add those column names.")
         raise text.error(f"not an ActiGraph epoch CSV: {hint}", line=1)
     if len(text.lines) < 10:
         raise text.error(
@@ -453,7 +475,11 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     if epoch_s <= 0:
         raise text.error("the epoch period is zero.", line=5)
 
-    fmt, start_day = _check_date_format(text, declared, start_date, download_date)
+    try:
+        fmt, start_day = _check_date_format(text, declared, start_date, download_date)
+        header_problem = None
+    except FileFormatError as exc:  # the rows' ISO timestamps may still settle the dates
+        fmt, start_day, header_problem = declared, None, exc
 
     body = 10
     probe = text.lines[body] if body < len(text.lines) else ""
@@ -494,7 +520,7 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     out: dict[str, object] = {}
     n = len(raw)
     for j, name in enumerate(names):
-        if not name or name in ("date", "time"):
+        if not name or name in ("date", "time", "timestamp"):
             continue
         text_col = col = raw[j].str.strip()
         if decimal != ".":
@@ -518,9 +544,29 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
                 line=first_data + i,
             )
         out[name] = _as_counts(values.to_numpy(dtype=float))
-    start = pd.Timestamp(datetime.combine(start_day.date(), clock))
-    stamps = start + pd.to_timedelta(np.arange(n) * epoch_s, unit="s")
-    if "date" in names and "time" in names:
+    iso = _iso_stamps(raw[names.index("timestamp")]) if "timestamp" in names else None
+    if iso is None and header_problem is not None:
+        raise header_problem
+    date_source = "header"
+    if iso is not None:
+        stamps, start, date_source = iso, iso[0], "timestamp column"
+        _check_contiguous(text, stamps, epoch_s, first_data)
+        header_start = (None if start_day is None
+                        else pd.Timestamp(datetime.combine(start_day.date(), clock)))
+        if header_start != start:
+            said = (f"its Start Date {start_date!r} cannot be read with its date format "
+                    f"{declared}" if header_start is None
+                    else f"its Start Date and Time give {header_start}")
+            warnings.warn(
+                f"{text.path.name}: the header disagrees with the Timestamp column ({said}); "
+                f"the ISO timestamps of the rows settle the dates (first epoch {start}).",
+                GluteStudyWarning,
+                stacklevel=3,
+            )
+    else:
+        start = pd.Timestamp(datetime.combine(start_day.date(), clock))
+        stamps = start + pd.to_timedelta(np.arange(n) * epoch_s, unit="s")
+    if iso is None and "date" in names and "time" in names:
         dates, clocks = raw[names.index("date")].str.strip(), raw[names.index("time")].str.strip()
         clock_fmt = _clock_format(str(clocks.iloc[0])) or "%H:%M:%S"
         offsets = pd.to_timedelta(np.arange(n) * epoch_s, unit="s")
@@ -563,6 +609,7 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         serial=serial,
         start=str(start),
         date_format=fmt,
+        date_source=date_source,
         delimiter=sep,
         decimal=decimal,
         declared_date_format=declared,
@@ -570,6 +617,31 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
         settings=text.lines[:10],
     )
     return frame
+
+
+def _iso_stamps(column: pd.Series) -> pd.DatetimeIndex | None:
+    """The column as ISO date-times (a UTC offset dropped, keeping the clock), or None when any
+    row is not one (then the header's dates are used)."""
+    cells = column.str.strip().str.replace(UTC_OFFSET, r"\1", regex=True)
+    if not cells.str.match(r"\d{4}-\d\d-\d\d[ T]\d").all():
+        return None
+    stamps = pd.to_datetime(cells, format="ISO8601", errors="coerce")
+    return None if stamps.isna().any() else pd.DatetimeIndex(stamps)
+
+
+def _check_contiguous(text: TextFile, stamps: pd.DatetimeIndex, epoch_s: float,
+                      first_line: int) -> None:
+    """Refuse timestamps that are not one epoch apart, naming the first line that is not."""
+    steps = np.diff(stamps.asi8) / 1e9
+    wrong = steps != epoch_s
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0]) + 1
+        raise text.error(
+            f"the Timestamp {stamps[i]} is {steps[i - 1]:g} s after the one before, but the "
+            f"header's Epoch Period is {epoch_s:g} s; the epochs are not contiguous (a gap or "
+            "an edited file). Export the recording again from ActiLife.",
+            line=first_line + i,
+        )
 
 
 def _read_epoch_table(text: TextFile) -> pd.DataFrame:
