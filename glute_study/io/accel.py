@@ -9,6 +9,7 @@ in bounded memory: each chunk is reduced to per-epoch sums at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,6 @@ __all__ = ["NATIVE_FORMATS", "Chunk", "accel_metadata", "file_kind", "iter_accel
 
 
 _CHUNK_ROWS = 2_000_000
-_TIME_NAMES = ("time", "timestamp", "datetime", "time_s")
 
 
 @dataclass
@@ -57,16 +57,42 @@ class Chunk:
         return pd.DataFrame(cols)
 
 
+#: Column names read as time, x, y, z, compared without case, spaces or punctuation
+#: (``acc_x``, ``Accelerometer X``, ``x (g)`` and ``X`` are all x).
+_ALIASES = {
+    "time": ("time", "timestamp", "datetime", "time_s", "unix_time", "unixtime"),
+    "x": ("x", "acc_x", "accel_x", "acceleration_x", "accelerometer_x", "ax", "x_g", "x_axis"),
+    "y": ("y", "acc_y", "accel_y", "acceleration_y", "accelerometer_y", "ay", "y_g", "y_axis"),
+    "z": ("z", "acc_z", "accel_z", "acceleration_z", "accelerometer_z", "az", "z_g", "z_axis"),
+}
+
+
+def _squash(name: object) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
 def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
-    lower = {str(n).strip().lower(): str(n) for n in names}
+    """The columns holding time, x, y and z, by name or alias (:data:`_ALIASES`).
+
+    Examples
+    --------
+    >>> _find_columns(["Timestamp", "Accelerometer X", "Accelerometer Y", "Accelerometer Z"], "")
+    {'time': 'Timestamp', 'x': 'Accelerometer X', 'y': 'Accelerometer Y', 'z': 'Accelerometer Z'}
+    """
+    names = [str(n) for n in names]
+    squashed: dict[str, str] = {}
+    for n in names:
+        squashed.setdefault(_squash(n.strip()), n)
     found = {}
-    for want, options in (("time", _TIME_NAMES), ("x", ("x",)), ("y", ("y",)), ("z", ("z",))):
-        hit = next((lower[o] for o in options if o in lower), None)
+    for want, options in _ALIASES.items():
+        hit = next((squashed[_squash(o)] for o in options if _squash(o) in squashed), None)
         if hit is None:
             raise FileFormatError(
                 path,
-                f"no {want!r} column; expected columns time, x, y, z (acceleration in g); "
-                f"found: {', '.join(map(str, names))}.",
+                f"no {want!r} column; expected columns time, x, y, z (acceleration in g), "
+                f"also read under the names {', '.join(options[1:])}; found: "
+                f"{', '.join(names) or 'no columns'}. Rename the column, or export the file "
+                "with a time column and the three axes.",
                 line=1 if str(path).lower().endswith((".csv", ".txt", ".gz")) else None,
             )
         found[want] = hit
@@ -74,7 +100,8 @@ def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
 
 
 def _time_ns(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Times as int64 nanoseconds on the local clock: numbers are seconds since 1970.
+    """Times as int64 nanoseconds on the local clock: numbers are seconds since 1970 (to the
+    microsecond).
 
     A time written with a UTC offset keeps its clock time and drops the offset, as does a
     time-zone-aware column: days are cut at the wearer's local midnight, also across a change
@@ -87,7 +114,9 @@ def _time_ns(values: pd.Series | np.ndarray) -> np.ndarray:
     if s.dtype.kind == "M":
         return s.to_numpy("datetime64[ns]").astype(np.int64)
     if s.dtype.kind in "iuf":
-        return np.round(s.to_numpy(dtype=float) * 1e9).astype(np.int64)
+        # whole microseconds: a float64 of unix seconds (about 1.7e9) holds no finer digits,
+        # so 1709546400.010 is 10 ms, not 9.999872 ms
+        return np.round(s.to_numpy(dtype=float) * 1e6).astype(np.int64) * 1000
     text = s.astype("string").str.strip().str.replace(UTC_OFFSET, r"\1", regex=True)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     if parsed.isna().any():
@@ -306,6 +335,7 @@ class _CsvLayout:
     header: list[str]
     cols: dict[str, str]
     numeric_time: bool
+    skip: int = 1  # lines before the first sample: 1 (the column names) or 0 (headerless)
 
 
 def _csv_layout(path: Path) -> _CsvLayout:
@@ -336,17 +366,35 @@ def _csv_layout(path: Path) -> _CsvLayout:
         except ValueError as exc:
             raise FileFormatError(path, f"{exc}.", line=2) from None
     header = [h.strip().strip('"') for h in lines[0].split(sep)]
+    skip = 1
+    if _is_sample_row(header, decimal):  # headerless time,x,y,z (OmGui's CSV export)
+        header = ["time", "x", "y", "z", *(f"column_{i + 5}" for i in range(len(header) - 4))]
+        skip = 0
     cols = _find_columns(header, path)
     numeric_time = False
-    if len(lines) > 1:
-        fields = lines[1].split(sep)
+    if len(lines) > skip:
+        fields = lines[skip].split(sep)
         first = fields[header.index(cols["time"])] if len(fields) == len(header) else ""
-        try:
-            float(first.strip().strip('"').replace(decimal, "."))
-            numeric_time = True
-        except ValueError:
-            pass
-    return _CsvLayout(sep, decimal, encoding, header, cols, numeric_time)
+        numeric_time = _number(first, decimal)
+    return _CsvLayout(sep, decimal, encoding, header, cols, numeric_time, skip)
+
+
+def _number(field: str, decimal: str) -> bool:
+    try:
+        float(field.strip().strip('"').replace(decimal, "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_sample_row(fields: list[str], decimal: str) -> bool:
+    """Whether a first line is already a sample: a time (unix seconds or ``YYYY-MM-DD hh:mm:ss``)
+    and at least three numbers, as OmGui writes its CSV export without a header."""
+    if len(fields) < 4 or not all(_number(f, decimal) for f in fields[1:4]):
+        return False
+    first = fields[0].strip()
+    return _number(first, decimal) or bool(
+        re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d*)?)?", first))
 
 
 class _NotForArrow(Exception):
@@ -393,7 +441,8 @@ def _iter_csv_arrow(path: Path, layout: _CsvLayout, chunk_rows: int) -> Iterator
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
-                use_threads=False, block_size=block, column_names=layout.header, skip_rows=1
+                use_threads=False, block_size=block, column_names=layout.header,
+                skip_rows=layout.skip,
             ),
             parse_options=pacsv.ParseOptions(delimiter=layout.sep),
             convert_options=pacsv.ConvertOptions(
@@ -421,11 +470,11 @@ def _iter_csv_arrow(path: Path, layout: _CsvLayout, chunk_rows: int) -> Iterator
             while held >= chunk_rows:
                 chunk, pending = _take(pending, chunk_rows)
                 held -= chunk_rows
-                yield Chunk(*chunk, first_line=row + 2, first_row=row)
+                yield Chunk(*chunk, first_line=row + 1 + layout.skip, first_row=row)
                 row += chunk_rows
     if held:
         chunk, _ = _take(pending, held)
-        yield Chunk(*chunk, first_line=row + 2, first_row=row)
+        yield Chunk(*chunk, first_line=row + 1 + layout.skip, first_row=row)
 
 
 def _take(
@@ -456,11 +505,12 @@ def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: i
         sep=layout.sep,
         decimal=layout.decimal,
         usecols=list(cols.values()),
+        **({} if layout.skip else {"header": None, "names": layout.header}),
         chunksize=chunk_rows,
         encoding="utf-8-sig" if layout.encoding.startswith("utf-8") else layout.encoding,
         engine="c",
     )
-    line = 2
+    line = 1 + layout.skip
     with reader:
         try:
             for chunk in reader:
@@ -470,7 +520,7 @@ def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: i
                     continue
                 if skip:
                     chunk, line, skip = chunk.iloc[skip:], line + skip, 0
-                yield _csv_chunk(chunk, cols, path, line)
+                yield _csv_chunk(chunk, cols, path, line, head=layout.skip)
                 line += len(chunk)
         except pd.errors.ParserError as exc:
             raise FileFormatError(
@@ -478,7 +528,8 @@ def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: i
             ) from None
 
 
-def _csv_chunk(chunk: pd.DataFrame, cols: dict[str, str], path: Path, line: int) -> Chunk:
+def _csv_chunk(chunk: pd.DataFrame, cols: dict[str, str], path: Path, line: int, *,
+               head: int = 1) -> Chunk:
     try:
         tns = _time_ns(chunk[cols["time"]])
     except ValueError as exc:
@@ -498,7 +549,7 @@ def _csv_chunk(chunk: pd.DataFrame, cols: dict[str, str], path: Path, line: int)
             where = "truncated file?" if i == len(values) - 1 else "bad field"
             raise FileFormatError(path, f"{what} ({where}).", line=line + i)
         out[axis] = values
-    return Chunk(tns, out["x"], out["y"], out["z"], first_line=line, first_row=line - 2)
+    return Chunk(tns, out["x"], out["y"], out["z"], first_line=line, first_row=line - 1 - head)
 
 
 def read_accel(path: str | Path) -> pd.DataFrame:
