@@ -26,6 +26,7 @@ from .._text import (
     sniff_delimiter,
 )
 from ..errors import InputError, StudyReadError
+from .actigraph import actilife_raw_start, is_actilife_header
 
 __all__ = ["NATIVE_FORMATS", "Chunk", "accel_metadata", "file_kind", "iter_accel", "read_accel",
            "sample_chunks"]
@@ -71,7 +72,8 @@ def _squash(name: object) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
-def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
+def _find_columns(names: Iterable[str], path: str | Path, *,
+                  need_time: bool = True) -> dict[str, str | None]:
     """The columns holding time, x, y and z, by name or alias (:data:`_ALIASES`).
 
     Examples
@@ -86,6 +88,9 @@ def _find_columns(names: Iterable[str], path: str | Path) -> dict[str, str]:
     found = {}
     for want, options in _ALIASES.items():
         hit = next((squashed[_squash(o)] for o in options if _squash(o) in squashed), None)
+        if hit is None and want == "time" and not need_time:
+            found[want] = None
+            continue
         if hit is None:
             raise FileFormatError(
                 path,
@@ -336,6 +341,7 @@ class _CsvLayout:
     cols: dict[str, str]
     numeric_time: bool
     skip: int = 1  # lines before the first sample: 1 (the column names) or 0 (headerless)
+    clock: tuple[int, float] | None = None  # (first sample in ns, rate in Hz): no time column
 
 
 def _csv_layout(path: Path) -> _CsvLayout:
@@ -353,6 +359,8 @@ def _csv_layout(path: Path) -> _CsvLayout:
     lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
     if len(lines) > 2 and not text.endswith("\n"):
         lines = lines[:-1]
+    if is_actilife_header(lines[0]):
+        return _actilife_layout(path, text, encoding)
     try:
         sep = sniff_delimiter(lines[:2])
     except ValueError:
@@ -377,6 +385,37 @@ def _csv_layout(path: Path) -> _CsvLayout:
         first = fields[header.index(cols["time"])] if len(fields) == len(header) else ""
         numeric_time = _number(first, decimal)
     return _CsvLayout(sep, decimal, encoding, header, cols, numeric_time, skip)
+
+
+def _actilife_layout(path: Path, text: str, encoding: str) -> _CsvLayout:
+    """An ActiLife RAW CSV: the 10-line header, a column-name row (``Accelerometer X, ...``,
+    maybe ``Timestamp`` first), then one sample per row. The samples are timed from the header's
+    start and rate (the Timestamp column, when there, is written in the header's date format,
+    which the header already settles)."""
+    lines = text.splitlines()
+    start, rate, _ = actilife_raw_start(path, lines[:10])
+    probe = lines[10] if len(lines) > 10 else ""
+    if not probe.strip():
+        raise FileFormatError(path, "the ActiLife header is complete but there are no samples.",
+                              line=10)
+    sep = ";" if probe.count(";") > probe.count(",") else ","
+    decimal = "."
+    if sep == ";":
+        try:
+            decimal = sniff_decimal([f for ln in lines[11:60] for f in ln.split(sep)])
+        except ValueError as exc:
+            raise FileFormatError(path, f"{exc}.", line=12) from None
+    fields = [f.strip().strip('"') for f in probe.split(sep)]
+    named = any(ch.isalpha() for ch in probe)
+    if named:
+        header, skip = fields, 11
+    else:  # no column names: x, y, z in ActiLife's order
+        header = ["x", "y", "z", *(f"column_{i + 4}" for i in range(len(fields) - 3))]
+        skip = 10
+    cols = _find_columns(header, path, need_time=False)
+    cols["time"] = None
+    return _CsvLayout(sep, decimal, encoding, header, cols, True, skip,
+                      clock=(start.value, rate))
 
 
 def _number(field: str, decimal: str) -> bool:
@@ -428,11 +467,12 @@ def _iter_csv_arrow(path: Path, layout: _CsvLayout, chunk_rows: int) -> Iterator
     import pyarrow.csv as pacsv
 
     cols = layout.cols
-    names = [cols["time"], cols["x"], cols["y"], cols["z"]]
+    names = [cols[c] for c in ("time", "x", "y", "z") if cols[c] is not None]
     if len(set(layout.header)) != len(layout.header):
         raise _NotForArrow
-    types = {n: pa.float64() for n in names[1:]}
-    types[names[0]] = pa.float64() if layout.numeric_time else pa.timestamp("ns")
+    types = {cols[a]: pa.float64() for a in "xyz"}
+    if cols["time"] is not None:
+        types[cols["time"]] = pa.float64() if layout.numeric_time else pa.timestamp("ns")
     # 1 MB blocks, read on this thread (the files of a folder are already read in parallel
     # processes). The reader keeps a few dozen blocks in flight, so larger blocks cost memory
     # (about 300 MB at 32 MB blocks, measured) and saved no CPU that we could measure.
@@ -462,10 +502,14 @@ def _iter_csv_arrow(path: Path, layout: _CsvLayout, chunk_rows: int) -> Iterator
                 break
             except (pa.ArrowException, ValueError):
                 raise _NotForArrow from None
-            if any(batch.column(i).null_count for i in range(4)):
+            if any(batch.column(i).null_count for i in range(len(names))):
                 raise _NotForArrow
-            t = _time_ns(batch.column(0).to_numpy())
-            pending.append([t, *(batch.column(i).to_numpy() for i in (1, 2, 3))])
+            axes = [batch.column(cols[a]).to_numpy() for a in "xyz"]
+            if cols["time"] is None:
+                t = _clock_ns(layout.clock, row + held, batch.num_rows)
+            else:
+                t = _time_ns(batch.column(cols["time"]).to_numpy())
+            pending.append([t, *axes])
             held += batch.num_rows
             while held >= chunk_rows:
                 chunk, pending = _take(pending, chunk_rows)
@@ -504,8 +548,9 @@ def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: i
         path,
         sep=layout.sep,
         decimal=layout.decimal,
-        usecols=list(cols.values()),
-        **({} if layout.skip else {"header": None, "names": layout.header}),
+        usecols=[c for c in cols.values() if c is not None],
+        **({} if layout.skip == 1 else {"header": None, "names": layout.header,
+                                        "skiprows": layout.skip}),
         chunksize=chunk_rows,
         encoding="utf-8-sig" if layout.encoding.startswith("utf-8") else layout.encoding,
         engine="c",
@@ -520,7 +565,8 @@ def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: i
                     continue
                 if skip:
                     chunk, line, skip = chunk.iloc[skip:], line + skip, 0
-                yield _csv_chunk(chunk, cols, path, line, head=layout.skip)
+                yield _csv_chunk(chunk, cols, path, line, head=layout.skip,
+                                 clock=layout.clock)
                 line += len(chunk)
         except pd.errors.ParserError as exc:
             raise FileFormatError(
@@ -528,10 +574,19 @@ def _iter_csv_pandas(path: Path, layout: _CsvLayout, chunk_rows: int, *, skip: i
             ) from None
 
 
-def _csv_chunk(chunk: pd.DataFrame, cols: dict[str, str], path: Path, line: int, *,
-               head: int = 1) -> Chunk:
+def _clock_ns(clock: tuple[int, float] | None, row: int, n: int) -> np.ndarray:
+    """Times of ``n`` samples from 0-based ``row`` on, from (first sample in ns, rate in Hz)."""
+    start, rate = clock if clock is not None else (0, 1.0)
+    return start + np.round((row + np.arange(n)) * (1e9 / rate)).astype(np.int64)
+
+
+def _csv_chunk(chunk: pd.DataFrame, cols: dict[str, str | None], path: Path, line: int, *,
+               head: int = 1, clock: tuple[int, float] | None = None) -> Chunk:
     try:
-        tns = _time_ns(chunk[cols["time"]])
+        if cols["time"] is None:
+            tns = _clock_ns(clock, line - 1 - head, len(chunk))
+        else:
+            tns = _time_ns(chunk[cols["time"]])
     except ValueError as exc:
         i = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
         bad = chunk[cols["time"]].iloc[i]

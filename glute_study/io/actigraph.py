@@ -41,8 +41,8 @@ from .._text import (
 )
 from ..errors import GluteStudyWarning, StudyReadError
 
-__all__ = ["INCLINE_COLUMNS", "epochs_closer_than", "is_actilife_header", "mode_columns",
-           "read_actigraph"]
+__all__ = ["INCLINE_COLUMNS", "actilife_raw_start", "epochs_closer_than", "is_actilife_header",
+           "mode_columns", "read_actigraph"]
 
 _TICKS_AT_UNIX_EPOCH = 621_355_968_000_000_000
 #: The four inclinometer columns of a mode-61 file (seconds of the epoch in each state).
@@ -429,6 +429,48 @@ def is_actilife_header(line: str) -> bool:
     return bool(re.search(r"created\s+by\s+actigraph", low)) or "actilife" in low
 
 
+def actilife_raw_start(path: str | Path, lines: list[str]) -> tuple[pd.Timestamp, float, str]:
+    """Start, sample rate (Hz) and date format from the 10-line header of an ActiLife RAW CSV.
+
+    The first line states the rate (``... date format M/d/yyyy at 30 Hz ...``); Start Date and
+    Start Time give the first sample's clock time (device local clock), checked against the
+    declared date format as for epoch CSVs.
+
+    Examples
+    --------
+    >>> head = ["------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.3 date format "
+    ...         "d/M/yyyy at 30 Hz  Filter Normal -----------", "Serial Number: CLE0000",
+    ...         "Start Time 10:00:00", "Start Date 15/1/2024", "Epoch Period (hh:mm:ss) 00:00:00",
+    ...         "Download Time 10:00:00", "Download Date 16/1/2024", "Current Memory Address: 0",
+    ...         "Current Battery Voltage: 4.1     Mode = 12", "-" * 50]
+    >>> actilife_raw_start("raw.csv", head)
+    (Timestamp('2024-01-15 10:00:00'), 30.0, 'd/M/yyyy')
+    """
+    text = TextFile(Path(path), "utf-8", list(lines))
+    if len(lines) < 10:
+        raise text.error(f"the ActiLife header has {len(lines)} lines; expected 10 (truncated "
+                         "file?).", line=len(lines))
+    m = re.search(r"date format\s+(\S+)", lines[0])
+    declared = m.group(1) if m else "M/d/yyyy"
+    rate = re.search(r"\bat\s+(\d+(?:\.\d+)?)\s*Hz", lines[0], re.IGNORECASE)
+    if rate is None or float(rate.group(1)) <= 0:
+        raise text.error(
+            f"the ActiLife header states no sample rate ('at 30 Hz'); found {lines[0][:90]!r}. "
+            "A RAW CSV needs it to time the samples: export it again from ActiLife, or add a "
+            "time column in ISO form.",
+            line=1,
+        )
+    start_time = _header_value(text, 2, "Start Time")
+    fmt, day = _check_date_format(text, declared, _header_value(text, 3, "Start Date"),
+                                  _header_value(text, 6, "Download Date"))
+    try:
+        clock = _parse_clock(start_time)
+    except ValueError:
+        raise text.error(f"cannot read the start time {start_time!r} (expected hh:mm:ss).",
+                         line=3) from None
+    return pd.Timestamp(datetime.combine(day.date(), clock)), float(rate.group(1)), fmt
+
+
 def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
     first = text.lines[0]
     if not is_actilife_header(first):
@@ -473,7 +515,9 @@ def _read_epoch_csv(text: TextFile) -> pd.DataFrame:
             line=5,
         ) from None
     if epoch_s <= 0:
-        raise text.error("the epoch period is zero.", line=5)
+        raise text.error("the epoch period is zero: this is an ActiLife RAW CSV of acceleration "
+                         "samples, not epoch counts. Read it with read_accel (glute-study import "
+                         "accel), or export epochs (an AGD or epoch CSV) from ActiLife.", line=5)
 
     try:
         fmt, start_day = _check_date_format(text, declared, start_date, download_date)

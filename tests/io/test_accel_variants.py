@@ -64,3 +64,79 @@ def test_missing_axis_says_what_was_found_and_what_is_read(tmp_path):
                                               r"names acc_z, .*; found: time, x, y, vertical\. "
                                               r"Rename the column"):
         read_accel(path)
+
+
+def actilife_header(rate="30", start_date="3/4/2024"):
+    return ["------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.3 Firmware v3.2.1 "
+            f"date format M/d/yyyy at {rate} Hz  Filter Normal -----------",
+            "Serial Number: CLE2B00000", "Start Time 10:00:00", f"Start Date {start_date}",
+            "Epoch Period (hh:mm:ss) 00:00:00", "Download Time 12:00:00",
+            "Download Date 3/5/2024", "Current Memory Address: 0",
+            "Current Battery Voltage: 4.20     Mode = 12", "-" * 50]
+
+
+def raw_rows(n=90, stamps=False):
+    k = np.arange(n)
+    t = T0 + pd.to_timedelta(np.round(k * 1e9 / 30).astype(np.int64), unit="ns")
+    rows = [f"{0.01 * (i % 7):.3f},{-0.02 * (i % 5):.3f},{0.98:.3f}" for i in k]
+    if stamps:  # ActiLife writes the Timestamp in the header's date format
+        rows = [f"{a:%-m/%-d/%Y %H:%M:%S}.{a.microsecond // 1000:03d},{r}"
+                for a, r in zip(t, rows)]
+    return t, rows
+
+
+@pytest.mark.parametrize("stamps", [False, True])
+def test_actilife_raw_csv_is_timed_from_its_header(tmp_path, stamps):
+    t, rows = raw_rows(stamps=stamps)
+    names = "Accelerometer X,Accelerometer Y,Accelerometer Z"
+    lines = actilife_header() + [("Timestamp," if stamps else "") + names, *rows]
+    got = read_accel(write(tmp_path, lines))
+    assert got["time"].tolist() == list(t)  # 30 Hz from 2024-03-04 10:00:00
+    np.testing.assert_allclose(got["x"].to_numpy()[:8], 0.01 * (np.arange(8) % 7))
+    assert (got["z"] == 0.98).all()
+
+
+def test_actilife_raw_csv_without_a_rate_says_so(tmp_path):
+    lines = actilife_header(rate="")
+    lines[0] = lines[0].replace("at  Hz", "")
+    _, rows = raw_rows()
+    path = write(tmp_path, lines + ["Accelerometer X,Accelerometer Y,Accelerometer Z", *rows])
+    with pytest.raises(FileFormatError, match=r"line 1: the ActiLife header states no sample "
+                                              r"rate \('at 30 Hz'\)"):
+        read_accel(path)
+
+
+def test_actilife_raw_csv_errors_name_the_line(tmp_path):
+    _, rows = raw_rows()
+    rows[4] = "0.1,oops,0.9"
+    path = write(tmp_path, actilife_header() + ["Accelerometer X,Accelerometer Y,"
+                                                "Accelerometer Z", *rows])
+    with pytest.raises(FileFormatError, match=r"line 16: y is 'oops', not a number"):
+        read_accel(path)
+
+
+def test_a_raw_csv_given_to_the_epoch_reader_points_to_read_accel(tmp_path):
+    from glute_study.io import read_actigraph
+
+    _, rows = raw_rows()
+    path = write(tmp_path, actilife_header() + ["Accelerometer X,Accelerometer Y,"
+                                                "Accelerometer Z", *rows])
+    with pytest.raises(FileFormatError, match=r"line 5: the epoch period is zero: this is an "
+                                              r"ActiLife RAW CSV .* Read it with read_accel"):
+        read_actigraph(path)
+    assert len(read_accel(path)) == 90  # and read_accel does read it
+
+
+def test_actilife_raw_csv_timing_holds_across_chunks_and_blocks(tmp_path):
+    # 120 000 rows (> 1 MB, several pyarrow blocks), read in chunks of 7 777 rows
+    from glute_study.io import iter_accel
+
+    n = 120_000
+    rows = ["0.010,-0.020,0.980"] * n
+    path = write(tmp_path, actilife_header() + ["Accelerometer X,Accelerometer Y,"
+                                                "Accelerometer Z", *rows])
+    t = np.concatenate([c["time_ns"].to_numpy() for c in iter_accel(path, chunk_rows=7_777)])
+    t = t.astype("datetime64[ns]")
+    want = (T0 + pd.to_timedelta(np.round(np.arange(n) * 1e9 / 30).astype(np.int64),
+                                 unit="ns")).to_numpy()
+    np.testing.assert_array_equal(t, want)
