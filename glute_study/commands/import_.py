@@ -16,10 +16,12 @@ _OPTIONS = ("id_pattern", "valid_day", "skip_bad", "mapping", "keep", "test", "l
             "method", "emg_root")
 _DEVICE_OPTION_HELP = (
     "device files: NAME=VALUE for the daily summary, repeatable. activpal (sitting_summary): "
-    "sitting_codes=0,5 in_bed_codes=3.1 (or none) nonwear_codes=4; actigraph (actigraph_daily): "
+    "sitting_codes=0,5 in_bed_codes=3.1 (or none) nonwear_codes=4 waking=codes|waking_day "
+    "bed_exit_break=false; actigraph (actigraph_daily): "
     "nonwear_method=choi|troiano|none, posture=counts|inclinometer, cutpoint=100; accel "
-    "(thigh_posture): sitting_angle_deg=45, min_bout_s=10, long_axis=x, epoch_s=1, "
-    "nonwear_min=90|none")
+    "(thigh_posture): method=acti4|inclination, sitting_angle_deg=45, long_axis=x, "
+    "nonwear_min=90|none, reference_angle_deg=none (acti4: calibrate from walking), "
+    "min_bout_s=10 and epoch_s=1 (inclination)")
 
 
 def add_parser(subparsers) -> None:

@@ -26,11 +26,12 @@ import pandas as pd
 from .._checks import check_one_of
 from .._text import FileFormatError
 from ..errors import InputError
+from . import activity_types
 from .accel import Chunk, sample_chunks
 from .actigraph_nonwear import finite_number
 from .daily import daily_sitting
 
-__all__ = ["NONWEAR_SD_G", "POSTURE_OPTIONS", "accel_daily", "thigh_posture"]
+__all__ = ["ACTI4_STATES", "NONWEAR_SD_G", "POSTURE_OPTIONS", "accel_daily", "thigh_posture"]
 
 #: Standard deviation (g) under which an axis counts as still, for non-wear.
 NONWEAR_SD_G = 0.013
@@ -74,10 +75,17 @@ class _EpochSums:
     go). A week of 1-s epochs thus never sits in memory as a table of sums.
     """
 
-    def __init__(self, epoch_ns: int, path: str, *, long_axis: int = 0) -> None:
+    def __init__(self, epoch_ns: int, path: str, *, long_axis: int = 0,
+                 cross: bool = False) -> None:
         self.epoch_ns = epoch_ns
         self.path = path
         self.long_axis = long_axis
+        # with ``cross``: an 8th sum, of long axis x forward axis (for the Acti4 rotation), and
+        # every epoch's sums are kept (a week of 1-s epochs is 600 k rows of 8 numbers)
+        self.cross = cross
+        self.width = 8 if cross else 7
+        self.forward = (long_axis + 2) % 3
+        self.sums: list[np.ndarray] = []
         self.per_min = max(60_000_000_000 // epoch_ns, 1)  # epochs per clock minute
         self.last_t: int | None = None
         self.checked_units = False
@@ -131,7 +139,7 @@ class _EpochSums:
         longest = int((ends[eb[1:] - 1] - bounds[eb[:-1]]).max())
         if self._fbuf.size < longest:
             self._fbuf = np.empty(longest, dtype=np.float64)
-        sums = np.empty((bounds.size, 7))
+        sums = np.empty((bounds.size, self.width))
         for e0, e1 in zip(eb[:-1].tolist(), eb[1:].tolist()):
             s0, s1 = int(bounds[e0]), int(ends[e1 - 1])
             tb = t[s0 : min(s1 + 1, n)]
@@ -145,6 +153,9 @@ class _EpochSums:
                 sums[e0:e1, j] = np.add.reduceat(seg, at)
                 np.multiply(seg, seg, out=sq)
                 sums[e0:e1, 3 + j] = np.add.reduceat(sq, at)
+            if self.cross:
+                np.multiply(axes[self.long_axis][s0:s1], axes[self.forward][s0:s1], out=sq)
+                sums[e0:e1, 7] = np.add.reduceat(sq, at)
         self.last_t = int(t[-1])
         sums[:, 6] = np.diff(np.r_[bounds, n])
         if np.isnan(sums[:, :3]).any():
@@ -157,9 +168,9 @@ class _EpochSums:
                 if eidx.size == 1:  # ... and past its end
                     self._open = (open_id, head)
                     return
-                sums[0] = _one_epoch(head)
+                sums[0] = self._one_epoch(head)
             else:
-                self._finish(np.array([open_id]), _one_epoch(held)[None, :])
+                self._finish(np.array([open_id]), self._one_epoch(held)[None, :])
         self._open = (int(eidx[-1]), [a[int(bounds[-1]) :].copy() for a in axes])
         self._finish(eidx[:-1], sums[:-1])
 
@@ -172,6 +183,8 @@ class _EpochSums:
             return
         incl, sd = _epoch_stats(sums, self.long_axis)
         self.parts.append((eidx, incl, sd, sums[:, 6].astype(np.int64)))
+        if self.cross:
+            self.sums.append(sums)
         minute = eidx // self.per_min
         if self._open_minute is not None:
             held_idx, held_sums = self._open_minute
@@ -203,76 +216,131 @@ class _EpochSums:
         if self._open is None:
             raise InputError("the accelerometry holds no samples.")
         open_id, held = self._open
-        self._finish(np.array([open_id]), _one_epoch(held)[None, :], last=True)
+        self._finish(np.array([open_id]), self._one_epoch(held)[None, :], last=True)
         self._open = None
         epochs = [np.concatenate(col) for col in zip(*self.parts)]
         minutes = [np.concatenate(col) for col in zip(*self.minutes)]
         return epochs, minutes
 
+    def _one_epoch(self, axes: list[np.ndarray]) -> np.ndarray:
+        """The sums of one epoch's samples, added exactly as in :meth:`add`."""
+        at = np.zeros(1, dtype=np.intp)
+        out = np.empty(self.width)
+        for j, a in enumerate(axes):
+            out[j] = np.add.reduceat(a, at)[0]
+            out[3 + j] = np.add.reduceat(a * a, at)[0]
+        out[6] = axes[0].size
+        if self.cross:
+            out[7] = np.add.reduceat(axes[self.long_axis] * axes[self.forward], at)[0]
+        return out
 
-def _one_epoch(axes: list[np.ndarray]) -> np.ndarray:
-    """The 7 sums of one epoch's samples, added exactly as in :meth:`_EpochSums.add`."""
-    at = np.zeros(1, dtype=np.intp)
-    out = np.empty(7)
-    for j, a in enumerate(axes):
-        out[j] = np.add.reduceat(a, at)[0]
-        out[3 + j] = np.add.reduceat(a * a, at)[0]
-    out[6] = axes[0].size
-    return out
+    def all_sums(self) -> np.ndarray:
+        """Every epoch's sums (with ``cross``; after :meth:`result`), one row per epoch."""
+        return np.concatenate(self.sums) if self.sums else np.empty((0, self.width))
 
 
 def thigh_posture(
     samples: pd.DataFrame | str | Path,
     *,
+    method: str = "acti4",
     epoch_s: float = 1.0,
     long_axis: str = "x",
     sitting_angle_deg: float = 45.0,
-    min_bout_s: float = 10.0,
+    min_bout_s: float | None = None,
     nonwear_min: float | None = 90.0,
+    reference_angle_deg: float | None = None,
 ) -> pd.DataFrame:
-    """Classify thigh posture per epoch from raw acceleration (see the module docstring).
+    """Classify thigh posture per epoch from raw acceleration.
+
+    Two rules:
+
+    * ``method="acti4"`` (default): the activity types of Acti4 (Skotte et al. 2014, J Phys
+      Act Health 11:76-84) with the thresholds, bout lengths and per-wearer reference angle of
+      acti-motus, its open Python successor; see :mod:`glute_study.io.activity_types` for every
+      rule, threshold and where this departs from acti-motus. 1-s steps of 2-s windows; classes
+      sit, lie, stand, move, walk, run, stairs, cycle (column ``activity``). In ``state``
+      sitting is ``sit`` only: cycling and lying are kept out of it.
+    * ``method="inclination"``: the inclination-only rule (this package's earlier default):
+      per epoch, sitting/lying when the long axis is more than ``sitting_angle_deg`` from
+      vertical, else upright; posture changes shorter than ``min_bout_s`` (default 10 s, the
+      activPAL minimum sitting/upright bout, Edwardson et al. 2017) keep the previous posture.
+
+    Non-wear, in both: a run of at least ``nonwear_min`` minutes in which every minute has an
+    SD below :data:`NONWEAR_SD_G` (13 mg) on at least two axes.
 
     Parameters
     ----------
     samples : DataFrame or path
         Columns time, x, y, z (g), or a CSV/Parquet file read in chunks.
+    method : {"acti4", "inclination"}
+        The rule (above).
     epoch_s : float
-        Epoch length in seconds (it must divide 60).
+        Epoch length in seconds (it must divide 60; ``acti4`` needs 1).
     long_axis : {"x", "y", "z"}
-        The sensor axis along the thigh.
+        The sensor axis along the thigh; for ``acti4`` the axis after the next one (z for x,
+        x for y, y for z) points out of the thigh's front, as on an Axivity AX3 worn as in
+        ProPASS; the signs of a sensor worn upside down or inside out are found from the data.
     sitting_angle_deg : float
-        Inclination of the long axis from vertical above which the epoch is sitting/lying.
-    min_bout_s : float
-        Shortest accepted posture change; shorter ones keep the previous posture.
+        Inclination from vertical above which the thigh is seated (Acti4's 45 degrees).
+    min_bout_s : float, optional
+        ``inclination`` only: the shortest accepted posture change (default 10 s). Acti4 uses
+        its own bout lengths per class.
     nonwear_min : float or None
         Minimum still minutes for non-wear; None marks every epoch as worn.
+    reference_angle_deg : float, optional
+        ``acti4`` only: the reference angle (degrees) instead of calibrating it from walking.
 
     Returns
     -------
     DataFrame
-        One row per recorded epoch: ``start``, ``duration_s``, ``inclination_deg``, ``n``
-        (samples), ``state`` ("sitting" = sitting or lying, "upright" or "nonwear");
-        ``.attrs["rule"]`` states the rule.
+        One row per recorded epoch: ``start``, ``duration_s``, ``inclination_deg``, ``sd_g``
+        (largest axis SD), ``n`` (samples), ``state`` (a state of
+        :data:`glute_study.io.daily.STATES`) and, with ``acti4``, ``activity`` and
+        ``forward_deg``; ``.attrs["rule"]`` states the rule, ``.attrs["calibration"]`` (acti4)
+        the reference angle, orientation and stairs threshold used.
 
     Examples
     --------
     >>> t = np.arange(0, 60, 0.02)                          # 60 s at 50 Hz
     >>> sitting = (t >= 20) & (t < 50)                       # thigh horizontal for 30 s
     >>> x = np.where(sitting, 0.05, 0.98)
-    >>> z = np.where(sitting, 0.99, 0.10)
+    >>> z = np.where(sitting, -0.99, -0.10)
     >>> raw = pd.DataFrame({"time": t, "x": x, "y": 0.0, "z": z})
     >>> ep = thigh_posture(raw, nonwear_min=None)
-    >>> ep.groupby("state")["duration_s"].sum()
-    state
-    sitting    30.0
-    upright    30.0
+    >>> ep.groupby("activity", observed=True)["duration_s"].sum()  # 2-s windows: +-1 s at a change
+    activity
+    sit      31.0
+    stand    29.0
     Name: duration_s, dtype: float64
+    >>> thigh_posture(raw, method="inclination", nonwear_min=None)["state"].value_counts()
+    state
+    upright    30
+    sitting    30
+    Name: count, dtype: int64
     """
+    check_one_of("method", method, ["acti4", "inclination"])
     _check_posture_options(epoch_s=epoch_s, long_axis=long_axis,
-                           sitting_angle_deg=sitting_angle_deg, min_bout_s=min_bout_s,
+                           sitting_angle_deg=sitting_angle_deg,
+                           min_bout_s=10.0 if min_bout_s is None else min_bout_s,
                            nonwear_min=nonwear_min)
+    acti4 = method == "acti4"
+    if acti4:
+        if epoch_s != 1:
+            raise InputError(f"method='acti4' works on 1-s steps (2-s windows); got epoch_s="
+                             f"{epoch_s!r}. Leave epoch_s at 1, or use method='inclination'.")
+        if min_bout_s is not None:
+            raise InputError("min_bout_s belongs to method='inclination'; Acti4 has its own "
+                             "bout length per activity type (see glute_study.io.activity_types).")
+        if reference_angle_deg is not None and not (finite_number(reference_angle_deg)
+                                                    and -90 < reference_angle_deg < 90):
+            raise InputError(f"`reference_angle_deg` must be an angle in degrees (-16 is "
+                             f"Acti4's default), or None to calibrate from walking; got "
+                             f"{reference_angle_deg!r}.")
+    elif reference_angle_deg is not None:
+        raise InputError("reference_angle_deg belongs to method='acti4'.")
     chunks, path = sample_chunks(samples)
-    acc = _EpochSums(int(round(epoch_s * 1e9)), path, long_axis="xyz".index(long_axis))
+    acc = _EpochSums(int(round(epoch_s * 1e9)), path, long_axis="xyz".index(long_axis),
+                     cross=acti4)
     try:
         for chunk in chunks:
             acc.add(chunk)
@@ -280,18 +348,25 @@ def thigh_posture(
         if hasattr(chunks, "close"):
             chunks.close()  # release the file at once, also when a chunk is refused
     (idx, incl, sd, n), minutes = acc.result()
-    raw_sit = incl > sitting_angle_deg
-    min_epochs = int(np.ceil(min_bout_s / epoch_s))
-    sit = _hysteresis(raw_sit, idx, min_epochs)
-    state = np.array(["upright", "sitting"], dtype=object)[sit.view(np.int8)]
-    rule = (
-        f"thigh accelerometer: {epoch_s:g}-s epochs; sitting/lying when the {long_axis} axis is "
-        f"more than {sitting_angle_deg:g} deg from vertical; posture changes shorter than "
-        f"{min_bout_s:g} s ignored"
-    )
+    off = _still_nonwear(*minutes, nonwear_min) if nonwear_min is not None else None
+    extra: dict[str, np.ndarray] = {}
+    if acti4:
+        state, incl, extra, rule, info = _acti4_states(acc, idx, off, long_axis,
+                                                       sitting_angle_deg, reference_angle_deg)
+    else:
+        bout = 10.0 if min_bout_s is None else float(min_bout_s)
+        raw_sit = incl > sitting_angle_deg
+        sit = _hysteresis(raw_sit, idx, int(np.ceil(bout / epoch_s)))
+        state = np.array(["upright", "sitting"], dtype=object)[sit.view(np.int8)]
+        rule = (
+            f"thigh accelerometer, inclination rule: {epoch_s:g}-s epochs; sitting/lying when "
+            f"the {long_axis} axis is more than {sitting_angle_deg:g} deg from vertical; "
+            f"posture changes shorter than {bout:g} s ignored"
+        )
+        info = None
+        if off is not None:
+            state[off] = "nonwear"
     if nonwear_min is not None:
-        off = _still_nonwear(*minutes, nonwear_min)
-        state[off] = "nonwear"
         rule += (
             f"; non-wear = >= {nonwear_min:g} min with every minute's SD < "
             f"{NONWEAR_SD_G * 1000:g} mg on >= 2 axes"
@@ -304,11 +379,59 @@ def thigh_posture(
             "sd_g": sd,
             "n": n,
             "state": state,
+            **extra,
         },
         copy=False,  # fresh arrays of ours: consolidating them cost a copy of each
     )
     out.attrs["rule"] = rule + "."
+    if info is not None:
+        out.attrs["calibration"] = info
     return out
+
+
+#: Daily-table state of each Acti4 activity type (stepping = walk, run, stairs; move = upright).
+ACTI4_STATES = {"nonwear": "nonwear", "lie": "lying", "sit": "sitting", "stand": "standing",
+                "move": "upright", "walk": "stepping", "run": "stepping", "stairs": "stepping",
+                "cycle": "cycling"}
+
+
+def _acti4_states(acc: _EpochSums, idx: np.ndarray, off: np.ndarray | None, long_axis: str,
+                  stationary_deg: float, reference_deg: float | None):
+    """States, inclination, extra columns, rule and calibration of the Acti4-type rule."""
+    sums = acc.all_sums()
+    la = acc.long_axis
+    order = [la, (la + 1) % 3, (la + 2) % 3]  # long, side, forward -> x, y, z
+    feat_sums = np.column_stack([sums[:, order], sums[:, [3 + k for k in order]], sums[:, 7],
+                                 sums[:, 6]])
+    worn = np.ones(idx.size, dtype=bool) if off is None else ~off
+    feats = activity_types.second_features(feat_sums, idx)
+    codes, rot, info = activity_types.classify_seconds(
+        feats, idx, worn, stationary_deg=stationary_deg, reference_deg=reference_deg)
+    names = np.array(activity_types.ACTIVITY_TYPES, dtype=object)
+    state = np.array([ACTI4_STATES[a] for a in activity_types.ACTIVITY_TYPES],
+                     dtype=object)[codes]
+    extra = {"activity": pd.Categorical(names[codes],
+                                        categories=activity_types.ACTIVITY_TYPES),
+             "forward_deg": rot["forward"]}
+    t = activity_types.ACTI4
+    rule = (
+        "thigh accelerometer, Acti4-type activity types (Skotte et al. 2014; thresholds, bout "
+        "lengths and reference angle of acti-motus): 1-s steps of 2-s windows; "
+        f"{long_axis} axis along the thigh; reference angle {info['reference_deg']:.1f} deg "
+        f"({info['reference']}); sensor {', '.join(info['orientation'])}; sit = inclination > "
+        f"{stationary_deg:g} deg; stand = inclination < {stationary_deg:g} deg and every axis "
+        f"SD < {t['move_sd_g']:g} g; walk = SD x {t['move_sd_g']:g}-{t['run_sd_g']:g} g; run "
+        f"= SD x > {t['run_sd_g']:g} g; stairs = walking with the thigh forward above the "
+        f"stairs threshold ({info['stairs_threshold']}) and below {t['bicycle_deg']:g} deg; "
+        f"cycle = thigh forward > {t['bicycle_low_deg']:g} deg (with a low HL ratio, or > "
+        f"{t['bicycle_deg']:g} deg), inclination < {t['bicycle_max_incl_deg']:g} deg and SD x > "
+        f"{t['move_sd_g']:g} g; move = upright otherwise; lie = a sit bout in which the thigh "
+        f"rotates across {t['lie_low_deg']:g}-{t['lie_high_deg']:g} deg about its long axis; "
+        "minimum bouts (s): " + ", ".join(f"{k} {v}" for k, v in activity_types.BOUT_S.items())
+        + "; no 30-Hz resampling or 5-Hz filter, HL ratio approximated, no rowing or cadence "
+        "rule, no steps; sitting excludes cycling and lying"
+    )
+    return state, rot["incl"], extra, rule, info
 
 
 #: The options of :func:`thigh_posture` that :func:`accel_daily` passes on.
@@ -401,9 +524,14 @@ def accel_daily(
 ) -> pd.DataFrame:
     """Daily sitting from raw thigh accelerometry: the same daily table as activPAL.
 
-    Posture comes from :func:`thigh_posture` (``**posture`` passes its options); sitting
-    includes lying (inclination cannot tell them apart), and there is no sleep detection, so
-    waking wear is all wear time.
+    Posture comes from :func:`thigh_posture` (``**posture`` passes its options). With the
+    default Acti4-type rule, sitting is sitting only: cycling (``cycling_h``) and lying
+    (``lying_h``) are kept apart, and standing (``standing_h``) and stepping (walking, running
+    and stairs; ``stepping_h``) are reported; ``upright_h`` is all upright time (also "move").
+    A break is a sitting bout followed directly by standing, moving, stepping or cycling. No
+    steps are counted (``steps`` is NaN). With ``method="inclination"`` sitting includes lying
+    (inclination cannot tell them apart; ``lying_h`` is NaN) and only ``upright_h`` is given.
+    There is no sleep detection, so waking wear is all wear time.
 
     Parameters
     ----------
@@ -416,7 +544,8 @@ def accel_daily(
     instrument : str
         Written to ``instrument`` (e.g. "axivity").
     **posture
-        ``epoch_s``, ``long_axis``, ``sitting_angle_deg``, ``min_bout_s``, ``nonwear_min``.
+        ``method``, ``epoch_s``, ``long_axis``, ``sitting_angle_deg``, ``min_bout_s``,
+        ``nonwear_min``, ``reference_angle_deg``.
 
     Returns
     -------
@@ -428,7 +557,7 @@ def accel_daily(
     >>> t = np.arange(0, 3600, 0.1)                   # one hour at 10 Hz
     >>> sit = t < 2400                                 # 40 min sitting, then 20 min upright
     >>> raw = pd.DataFrame({"time": t, "x": np.where(sit, 0.0, 1.0), "y": 0.02,
-    ...                     "z": np.where(sit, 1.0, 0.0)})
+    ...                     "z": np.where(sit, -1.0, 0.0)})
     >>> d = accel_daily(raw, participant_id="T1", valid_day=0.5, nonwear_min=None)
     >>> d[["sitting_h", "prolonged_sitting_h", "sitting_bouts", "breaks", "wear_h"]].round(3)
        sitting_h  prolonged_sitting_h  sitting_bouts  breaks  wear_h
@@ -453,11 +582,17 @@ def accel_daily(
             "state": st[first],
         }
     )
+    acti4 = posture.get("method", "acti4") == "acti4"
     daily = daily_sitting(
         intervals, participant_id=participant_id, instrument=instrument, valid_day=valid_day,
         rule=epochs.attrs["rule"] + " No sleep detection (waking wear = wear).",
+        split_upright=acti4,
     )
     daily.attrs["wear_site"] = _wear_site(samples, epochs)
+    if not acti4:
+        daily["lying_h"] = np.nan  # inclination alone cannot tell lying from sitting
+    else:
+        daily.attrs["calibration"] = epochs.attrs["calibration"]
     return daily
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,11 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glute_study.errors import InputError
-from glute_study.io import FileFormatError, accel_daily, iter_accel, read_accel, thigh_posture
+from glute_study.io import FileFormatError, iter_accel, read_accel
 from glute_study.io import accel as accel_module
+from glute_study.io import accel_daily as _accel_daily
 from glute_study.io import accel_epochs as epochs_module
+from glute_study.io import thigh_posture as _thigh_posture
 
 T0 = pd.Timestamp("2024-05-06 22:00:00")
+
+# These tests check the inclination-only rule, the chunking and the input checks; the Acti4-type
+# default is checked in test_activity_types.py.
+thigh_posture = partial(_thigh_posture, method="inclination")
+accel_daily = partial(_accel_daily, method="inclination")
 
 
 def signal(angles_deg, *, hz=10, seed=1, noise=0.02, start=T0) -> pd.DataFrame:
@@ -394,8 +403,9 @@ def test_posture_options_out_of_range_are_refused_naming_the_option(option, valu
 
 
 def test_an_unknown_accel_option_lists_the_options():
-    with pytest.raises(InputError, match="unknown options: angle.*instrument, epoch_s, long_axis, "
-                                         "sitting_angle_deg, min_bout_s, nonwear_min"):
+    with pytest.raises(InputError, match="unknown options: angle.*instrument, method, epoch_s, "
+                                         "long_axis, sitting_angle_deg, min_bout_s, nonwear_min, "
+                                         "reference_angle_deg"):
         accel_daily(signal([10] * 5), angle=30)
 
 
