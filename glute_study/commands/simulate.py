@@ -30,6 +30,16 @@ def add_parser(subparsers) -> None:
                    help="a season of monitoring: a device week every K weeks (1 to 24) with "
                    "weekly sitting that varies within an athlete; default 0 (the baseline week "
                    "only)")
+    p.add_argument("--missing", choices=["mcar", "mar", "mnar"], default=None,
+                   help="make values missing the way real studies lose them: completely at "
+                   "random, depending on the cramp count (mar) or on the value itself (mnar); "
+                   "default: none beyond the design")
+    p.add_argument("--missing-share", type=float, default=0.15, metavar="SHARE",
+                   help="share of the athletes who lose each value (needs --missing; "
+                   "default 0.15)")
+    p.add_argument("--missing-in", action="append", default=None, metavar="COLUMN",
+                   help="analysis-table column to make missing (repeatable; needs --missing; "
+                   "default glute_nm_kg)")
     p.add_argument("--effect", action="append", default=[], metavar="NAME=VALUE",
                    help="override an assumption of the model, e.g. rr_training=0.7 (repeatable)")
     p.add_argument("--out", required=True, help="folder to write (new or empty)")
@@ -54,10 +64,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.overwrite:
         refuse_nonempty(args.out, doing="save the study", replace="its tables")
     check_writable(args.out)
+    if args.missing is None and (args.missing_in or args.missing_share != 0.15):
+        raise InputError("--missing-share and --missing-in need --missing (mcar, mar or mnar).")
+    missing = {}
+    if args.missing is not None:
+        missing = {"missing": args.missing, "missing_share": args.missing_share,
+                   "missing_in": tuple(args.missing_in or ("glute_nm_kg",))}
     trial = {"individual": True, "cluster": "cluster"}.get(args.trial, args.trial)
     study = simulate_study(n=args.n, seed=args.seed, scenario=args.scenario, trial=trial,
                            n_teams=args.n_teams, team_sd=args.team_sd,
-                           season=args.season or False, **effects)
+                           season=args.season or False, **missing, **effects)
     folder = study.save(args.out, overwrite=args.overwrite)
     print(f"wrote {study!r} to {folder}")
     return 0

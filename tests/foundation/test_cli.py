@@ -78,3 +78,25 @@ def test_committed_codebook_page_is_current():
 
     page = Path(__file__).resolve().parents[2] / "docs" / "codebook.md"
     assert page.read_text(encoding="utf-8") == codebook_markdown()
+
+
+def test_simulate_missing_values_from_the_command_line(tmp_path, capsys):
+    from glute_study import load_study, simulate_study
+
+    out = tmp_path / "mnar"
+    assert main(["simulate", "--n", "60", "--seed", "5", "--missing", "mnar", "--missing-share",
+                 "0.2", "--missing-in", "glute_nm_kg", "--out", str(out)]) == 0
+    made = load_study(out).analysis_table()
+    same = simulate_study(n=60, seed=5, missing="mnar", missing_share=0.2,
+                          missing_in=("glute_nm_kg",)).analysis_table()
+    assert made["glute_nm_kg"].isna().sum() == same["glute_nm_kg"].isna().sum() > 0
+    plain = load_study(_simulated(tmp_path / "plain")).analysis_table()
+    assert made["glute_nm_kg"].isna().sum() > plain["glute_nm_kg"].isna().sum()
+    assert main(["simulate", "--seed", "1", "--missing-in", "glute_nm_kg", "--out",
+                 str(tmp_path / "x")]) == 1
+    assert "need --missing" in capsys.readouterr().err
+
+
+def _simulated(folder):
+    assert main(["simulate", "--n", "60", "--seed", "5", "--out", str(folder)]) == 0
+    return folder
