@@ -13,12 +13,15 @@ cause (body mass in pounds, force in kilogram-force).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 __all__ = [
+    "ANALYSIS_LABELS",
     "CODEBOOK",
     "DEVICE_INSTRUMENTS",
     "HAMSTRING_MUSCLES",
+    "LEVEL_LABELS",
     "EXCEL_ERRORS",
     "MISSING_CODES",
     "MISSING_NUMBERS",
@@ -135,6 +138,10 @@ class Column:
         An optional column that a saved study folder leaves out when no row holds a value (a
         column added to the codebook after studies were saved without it, such as ``team``:
         those studies save byte for byte as before). Reading never needs it.
+    label : str, optional
+        What tables, figures and sentences call the column ("Body mass"), without the unit;
+        by default the description up to its first full stop or semicolon. Read it through
+        :func:`glute_study.labels.label`, which adds the unit and a study's own labels.
     """
 
     name: str
@@ -153,6 +160,7 @@ class Column:
     fold: bool = False
     known: tuple[str, ...] = ()
     omit_empty: bool = False
+    label: str | None = None
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -166,6 +174,19 @@ class Column:
         if self.omit_empty and (self.required or not self.nullable):
             raise ValueError(f"column {self.name}: only optional, nullable columns are omitted "
                              "when empty")
+
+    @property
+    def display_label(self) -> str:
+        """The column's label: :attr:`label`, else its description to the first stop.
+
+        Examples
+        --------
+        >>> Column("x", "number", "Sitting in bouts of 30 min or longer. Optional.").display_label
+        'Sitting in bouts of 30 min or longer'
+        """
+        if self.label:
+            return self.label
+        return re.split(r"[.;](?:\s|$)", self.description, maxsplit=1)[0].strip()
 
     @property
     def plausible(self) -> tuple[float, float]:
@@ -235,7 +256,7 @@ PARTICIPANTS = Table(
     "One row per enrolled participant: demographics, history and follow-up window.",
     (
         _PID,
-        Column("sex", "category", "Sex.", allowed=("female", "male"), nullable=True),
+        Column("sex", "category", "Sex.", allowed=("female", "male"), nullable=True, label="Sex"),
         Column(
             "age",
             "number",
@@ -248,6 +269,7 @@ PARTICIPANTS = Table(
             warn_below=14,
             warn_above=70,
             misreads=(Misread("months", 1 / 12),),
+            label="Age",
         ),
         Column(
             "birth_year",
@@ -272,6 +294,7 @@ PARTICIPANTS = Table(
             warn_above=215,
             hint="a height under 3 looks like metres: multiply by 100",
             misreads=(Misread("m", 100), Misread("in", 2.54)),
+            label="Height",
         ),
         Column(
             "body_mass_kg",
@@ -286,7 +309,8 @@ PARTICIPANTS = Table(
             hint="a body mass above 150 looks like pounds: divide by 2.2046",
             misreads=(Misread("lb", POUND_KG),),
         ),
-        Column("sport", "string", "Main sport.", required=False, nullable=True, fold=True),
+        Column("sport", "string", "Main sport.", required=False, nullable=True, fold=True,
+               label="Sport"),
         Column(
             "level",
             "category",
@@ -308,6 +332,7 @@ PARTICIPANTS = Table(
             "boolean",
             "Any exercise-associated cramp before follow-up.",
             nullable=True,
+            label="Previous cramping",
         ),
         Column(
             "prior_hamstring_injury",
@@ -315,6 +340,7 @@ PARTICIPANTS = Table(
             "Any hamstring injury before follow-up.",
             required=False,
             nullable=True,
+            label="Previous hamstring injury",
         ),
         Column("follow_up_start", "date", "First day of cramp and exposure follow-up."),
         Column("follow_up_end", "date", "Last day of cramp and exposure follow-up."),
@@ -325,6 +351,7 @@ PARTICIPANTS = Table(
             required=False,
             nullable=True,
             fold=True,
+            label="Trial arm",
         ),
         Column(
             "team",
@@ -335,6 +362,7 @@ PARTICIPANTS = Table(
             nullable=True,
             fold=True,
             omit_empty=True,
+            label="Team",
         ),
     ),
     key=("participant_id",),
@@ -370,6 +398,7 @@ SITTING = Table(
             maximum=24,
             warn_above=18,
             misreads=(Misread("min", 1 / 60),),
+            label="Daily sitting",
         ),
         Column(
             "prolonged_sitting_h",
@@ -381,6 +410,7 @@ SITTING = Table(
             minimum=0,
             maximum=24,
             misreads=(Misread("min", 1 / 60),),
+            label="Prolonged sitting (bouts of 30 min or longer)",
         ),
         Column(
             "sitting_bouts",
@@ -399,6 +429,7 @@ SITTING = Table(
             nullable=True,
             minimum=0,
             maximum=1000,
+            label="Breaks in sitting",
         ),
         Column(
             "wear_h",
@@ -417,6 +448,7 @@ SITTING = Table(
             "Whether the day meets the wear rule (device days).",
             required=False,
             nullable=True,
+            label="Valid day",
         ),
         *(
             Column(name, "number", what, "h", required=False, nullable=True, minimum=0,
@@ -482,6 +514,7 @@ STRENGTH = Table(
             warn_above=0.6,
             hint="a lever arm over 1.5 looks like centimetres: divide by 100",
             misreads=(Misread("cm", 0.01), Misread("mm", 0.001)),
+            label="Lever arm",
         ),
     ),
     key=("participant_id", "session", "test", "side", "trial"),
@@ -530,6 +563,7 @@ ACTIVATION = Table(
             minimum=-2000,
             maximum=5000,
             misreads=(Misread("s", 1000, below=2),),
+            label="Onset latency",
         ),
         Column(
             "amplitude_pct_mvic",
@@ -542,6 +576,7 @@ ACTIVATION = Table(
             maximum=1000,
             warn_above=250,
             misreads=(Misread("fraction of MVIC", 100, below=1.5),),
+            label="EMG amplitude",
         ),
     ),
     key=("participant_id", "session", "task", "muscle", "trial"),
@@ -566,6 +601,7 @@ EXPOSURE = Table(
             maximum=1440,
             warn_above=300,
             misreads=(Misread("h", 60, below=5), Misread("s", 1 / 60, above=300)),
+            label="Session duration",
         ),
     ),
     key=("participant_id", "session_id"),
@@ -584,6 +620,7 @@ CRAMPS = Table(
             "Exposure session in which it happened, if any.",
             required=False,
             nullable=True,
+            label="Session",
         ),
         Column(
             "muscle",
@@ -603,6 +640,7 @@ CRAMPS = Table(
             nullable=True,
             minimum=0,
             maximum=10,
+            label="Cramp severity",
         ),
         Column(
             "duration_s",
@@ -615,6 +653,7 @@ CRAMPS = Table(
             maximum=86400,
             warn_above=3600,
             misreads=(Misread("min", 60, below=5), Misread("ms", 0.001)),
+            label="Cramp duration",
         ),
         Column(
             "stopped_play",
@@ -622,6 +661,7 @@ CRAMPS = Table(
             "Whether the participant had to stop.",
             required=False,
             nullable=True,
+            label="Stopped play",
         ),
     ),
     key=("participant_id", "datetime", "muscle", "side"),
@@ -671,6 +711,54 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "cramps": "cramps inside follow-up (missing when there is no exposure)",
     "hamstring_cramps": "hamstring cramps inside follow-up (missing when there is no exposure)",
 }
+
+
+#: Label and unit of each variable the analyses use that is not a study-table column (the
+#: analysis table's derived measures, the counting-process and time-to-event columns, derived
+#: groupings). Study-table columns carry theirs on :class:`Column`; both are read through
+#: :mod:`glute_study.labels`, where a study's own labels override them.
+ANALYSIS_LABELS: dict[str, tuple[str, str | None]] = {
+    "follow_up_days": ("Follow-up", "days"),
+    "sitting_instrument": ("Sitting instrument", None),
+    "sitting_days": ("Valid device days", "days"),
+    "sitting_h_day": ("Device-measured sitting", "h/day"),
+    "prolonged_sitting_h_day": ("Device-measured prolonged sitting", "h/day"),
+    "breaks_per_sitting_h": ("Breaks in sitting", "per sitting hour"),
+    "self_report_sitting_h_day": ("Self-reported sitting", "h/day"),
+    "glute_nm_kg": ("Glute strength", "Nm/kg"),
+    "glute_nm_kg_post": ("Glute strength at post-test", "Nm/kg"),
+    "glute_change": ("Change in glute strength", "Nm/kg"),
+    "bridge_reps": ("Single-leg bridge", "repetitions"),
+    "glute_onset_delay_ms": ("Glute minus hamstring onset delay", "ms"),
+    "glute_pct_mvic": ("Glute activation", "%MVIC"),
+    "exposure_h": ("Exposure", "h"),
+    "sessions": ("Sessions", None),
+    "cramps": ("Cramps", None),
+    "hamstring_cramps": ("Hamstring cramps", None),
+    "sitting_tertile": ("Sitting tertile", None),
+    "sitting_h_day_window": ("Device-measured sitting over the preceding 7 days", "h/day"),
+    "sitting_days_window": ("Valid device days over the preceding 7 days", "days"),
+    "exposure_h_window": ("Exposure over the preceding 7 days", "h"),
+    "training_h_window": ("Training exposure over the preceding 7 days", "h"),
+    "match_h_window": ("Match exposure over the preceding 7 days", "h"),
+    "time": ("Time to first cramp", None),
+    "event": ("Cramp", None),
+    "start": ("Interval start", None),
+    "stop": ("Interval end", None),
+    "enum": ("Event number", None),
+}
+
+#: How the values of categorical variables read; others read as typed, underscores as spaces.
+LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "sex": {"female": "Female", "male": "Male"},
+    "arm": {"control": "Control", "glute_training": "Glute training"},
+    "sitting_tertile": {"low": "Low", "middle": "Middle", "high": "High"},
+    "instrument": {"activpal": "activPAL", "axivity": "Axivity", "actigraph": "ActiGraph",
+                   "thigh_accelerometer": "Thigh accelerometer", "self_report": "Self-report"},
+    "prior_cramps": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},
+    "prior_hamstring_injury": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},
+}
+LEVEL_LABELS["sitting_instrument"] = LEVEL_LABELS["instrument"]
 
 
 def codebook_markdown() -> str:

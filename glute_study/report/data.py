@@ -52,7 +52,9 @@ def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
     Returns
     -------
     Study
-        The study, with its tables, analysis table and exclusions.
+        The study, with its tables, analysis table and exclusions. Its own labels (the
+        ``"labels"`` object of ``study.json``, see :mod:`glute_study.labels`) are put in force
+        for the tables, figures and sentences that follow.
 
     Examples
     --------
@@ -63,10 +65,13 @@ def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
     'simulated (hypothesis, n=400, seed=2026, 20 teams, season (device 1 week in 4))'
     """
     import glute_study
+    from glute_study.labels import use_labels
 
     if study_dir:
-        return glute_study.load_study(study_dir)
-    folder = demo_folder(n=n, seed=seed, scenario=scenario)
-    if folder is not None:
-        return glute_study.load_study(folder)
-    return glute_study.simulate_study(n=n, seed=seed, scenario=scenario, **DEMO_DESIGN)
+        study = glute_study.load_study(study_dir)
+    elif (folder := demo_folder(n=n, seed=seed, scenario=scenario)) is not None:
+        study = glute_study.load_study(folder)
+    else:
+        study = glute_study.simulate_study(n=n, seed=seed, scenario=scenario, **DEMO_DESIGN)
+    use_labels(study)  # the study's own labels (study.json "labels") name its variables
+    return study

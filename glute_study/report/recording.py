@@ -113,9 +113,10 @@ class Recorder:
                 "record() takes a Result, a DataFrame, a matplotlib Figure or Axes, or a str; "
                 f"got {type(obj).__name__}."
             )
+        shown = obj if isinstance(obj, Result) else table  # a Result knows its reference levels
         if table is not None:
-            entry["html"] = apa_html(table)
-            apa = apa_table(table)  # the printed cells, for manuscript.docx and .pdf
+            entry["html"] = apa_html(shown)
+            apa = apa_table(shown)  # the printed cells, for manuscript.docx and .pdf
             entry["apa"] = {"columns": list(apa.columns),
                             "rows": [list(row) for row in apa.itertuples(index=False)]}
         if self.out is None:
@@ -132,7 +133,7 @@ class Recorder:
         if table is not None:
             number = f"{int(self.prefix)}.{sum(e['kind'] != 'figure' for e in self.entries) + 1}" \
                 if self.prefix.isdigit() else ""
-            paths = save_table(table, self.out / "tables" / stem, caption=caption, note=note,
+            paths = save_table(shown, self.out / "tables" / stem, caption=caption, note=note,
                                number=number)
             entry["files"] = [p.relative_to(self.out).as_posix() for p in paths]
         elif entry["kind"] == "figure":

@@ -19,6 +19,7 @@ import pandas as pd
 from .._escape import docx_text, html_text, latex_text, printable
 from .._files import make_folder, write_files
 from ..errors import InputError
+from ..labels import is_variable, label, level_label, term_label
 from ..stats._result import Result, format_number, format_p
 
 __all__ = ["TABLE_FORMATS", "apa_table", "docx_bytes", "docx_table", "new_docx", "save_table",
@@ -41,7 +42,52 @@ _LABELS = {
     "exposure_h": "Exposure (h)",
     "icc": "ICC",
     "sem": "SEM",
+    "df1": "df1",
+    "df2": "df2",
+    "mcgraw_wong": "ICC form (McGraw and Wong)",
+    "statistic": "Statistic",
+    "component": "Part",
+    "scale": "Scale",
+    "coef": "Coefficient (log)",
+    "se_naive": "SE (naive)",
+    "z": "z",
+    "t": "t",
+    "ubar": "Within-imputation variance",
+    "b": "Between-imputation variance",
+    "riv": "RIV",
+    "fmi": "FMI",
+    "lambda": "Lambda",
+    "dfcom": "df (complete data)",
+    "m": "Imputations",
+    "crude_rate": "Crude rate",
+    "per": "Per (h)",
+    "se_type": "SE type",
+    "n_missing": "Missing (n)",
+    "pct_missing": "Missing (%)",
+    "std": "SD",
+    "count": "n",
+    "mc_se": "Monte Carlo SE",
+    "n_analysed": "n analysed",
+    "delta_aic": "\u0394AIC",
+    "vuong_aic_z": "Vuong z (AIC)",
+    "vuong_aic_p": "Vuong p (AIC)",
+    "vuong_bic_z": "Vuong z (BIC)",
+    "vuong_bic_p": "Vuong p (BIC)",
+    "cv_pct": "CV (%)",
+    "events": "Events",
+    "reference_events": "Reference events",
+    "reference_exposure_h": "Reference exposure (h)",
+    "variable": "Variable",
+    "level": "Level",
+    "column": "Variable",
 }
+
+#: Result-table columns whose cells are model terms, variables or levels: shown as words.
+_TERM_COLUMNS = ("term",)
+_VARIABLE_COLUMNS = ("variable", "column", "outcome", "exposure", "mediator")
+_LEVEL_COLUMNS = ("group", "reference")
+#: Cells that mean "no value" and must not reach a reader.
+_EMPTY_CELLS = {"nan", "NaN", "NA", "<NA>", "None", "none"}
 
 
 def _is_p(column: str) -> bool:
@@ -51,8 +97,72 @@ def _is_p(column: str) -> bool:
 def _label(column: str) -> str:
     if column in _LABELS:
         return _LABELS[column]
+    if is_variable(column):
+        return label(column)
     text = str(column).replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def _references(result: Result | None) -> dict[str, str]:
+    """Reference levels of a result's factor terms, where its fitted design knows them."""
+    design = getattr(getattr(result, "model", None), "design", None)
+    find = getattr(design, "reference_level", None)
+    if find is None:
+        return {}
+    out = {}
+    for term in result.table["term"].astype(str):
+        try:
+            ref = find(term)
+        except Exception:
+            ref = None
+        if ref is not None:
+            out[term] = ref
+    return out
+
+
+def _words(data: pd.DataFrame, references: dict[str, str]) -> pd.DataFrame:
+    """The table with model terms, variables and levels in words and rates for intercepts.
+
+    The rows of a count model's intercept hold the rate per hour at zero covariates: shown as
+    a rate per 1000 h (estimate and interval times 1000), not as a rate ratio.
+    """
+    data = data.copy()
+    if "term" in data.columns:
+        terms = data["term"].astype(object)
+        rate = terms.eq("Intercept")
+        if "scale" in data.columns:
+            scale = data["scale"].astype(str)
+            per_h = rate & scale.eq("IRR")
+            for col in ("estimate", "ci_low", "ci_high"):
+                if col in data.columns and pd.api.types.is_numeric_dtype(data[col]):
+                    data[col] = data[col].astype(float).where(~per_h, data[col] * 1000)
+            data.loc[per_h, "scale"] = "rate per 1000 h"
+            odds = rate & scale.str.startswith("OR")
+            data.loc[odds, "scale"] = "odds"
+            words = [("Baseline rate (per 1000 h)" if per_h.iloc[i] else
+                      "Baseline odds (zero part)" if odds.iloc[i] else
+                      term_label(str(t), reference=references.get(str(t))) if pd.notna(t)
+                      else "") for i, t in enumerate(terms)]
+        else:
+            words = [term_label(str(t), reference=references.get(str(t))) if pd.notna(t)
+                     else "" for t in terms]
+        data["term"] = words
+    for col in _VARIABLE_COLUMNS:
+        if col in data.columns and data[col].dtype == object:
+            if col == "variable" and "level" in data.columns:
+                data["level"] = [level_label(v, lev) if isinstance(lev, str) and lev else lev
+                                 for v, lev in zip(data[col], data["level"])]
+            data[col] = [label(v) if isinstance(v, str) and is_variable(v) else v
+                         for v in data[col]]
+    for col in _LEVEL_COLUMNS:
+        if col in data.columns and data[col].dtype == object:
+            data[col] = [term_label(v) if isinstance(v, str) and v else v for v in data[col]]
+    if "covariates" in data.columns and data["covariates"].dtype == object:
+        data["covariates"] = [", ".join(label(c.strip(), unit=False).lower()
+                                        if is_variable(c.strip()) else c
+                                        for c in v.split(",")) if isinstance(v, str) and v
+                              else v for v in data["covariates"]]
+    return data
 
 
 def _apa_p(p: float) -> str:
@@ -62,7 +172,9 @@ def _apa_p(p: float) -> str:
     return format_p(p).removeprefix("p ").removeprefix("= ")
 
 
-_COUNT_NAMES = {"n", "events", "df", "k", "sessions", "records", "count", "excluded", "cramps"}
+_COUNT_NAMES = {"n", "events", "df", "k", "sessions", "records", "count", "excluded", "cramps",
+                "df1", "df2", "m", "dfcom", "usable", "zeros", "reference_events", "missing",
+                "hamstring_cramps", "sitting_days", "n_clusters"}
 
 
 def _is_count(name: str) -> bool:
@@ -82,15 +194,19 @@ def _format_column(values: pd.Series, digits: int) -> pd.Series:
             return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
         return values.map(lambda v: "" if pd.isna(v) else format_number(float(v), digits))
     return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
-                      else str(v))
+                      or str(v).strip() in _EMPTY_CELLS else str(v))
 
 
 def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
     """Return ``table`` as strings laid out the APA way, ready to print.
 
     A result table's ``ci_low`` and ``ci_high`` become one ``95 % CI`` column ``[low, high]``;
-    ``p_value`` becomes ``p`` without a leading zero; snake_case names become readable labels;
-    missing values become empty cells.
+    ``p_value`` becomes ``p`` without a leading zero; column names become their labels with
+    units (:func:`glute_study.labels.label`); model terms read as words
+    (:func:`glute_study.labels.term_label`: ``C(sex)[T.male]`` is "Male vs female"), as do
+    variables and levels; a count model's intercept is its baseline rate per 1000 h; counts
+    print without decimals; missing values (and "nan", "NA") become empty cells. The table
+    itself keeps its machine keys: only what is shown changes.
 
     Parameters
     ----------
@@ -109,10 +225,12 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
     >>> t = pd.DataFrame({"term": ["sitting_h_day"], "estimate": [1.0912], "ci_low": [1.0213],
     ...                   "ci_high": [1.1702], "p_value": [0.0109], "n": [400]})
     >>> apa_table(t).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
-    {'Term': 'sitting_h_day', 'Estimate': '1.09', '95 % CI': '[1.02, 1.17]', 'p': '.011',
-     'n': '400'}
+    {'Term': 'Device-measured sitting (per h/day)', 'Estimate': '1.09', '95 % CI': '[1.02, 1.17]',
+     'p': '.011', 'n': '400'}
     """
+    references: dict[str, str] = {}
     if isinstance(table, Result):
+        references = _references(table)
         table = table.table
     if not isinstance(table, pd.DataFrame):
         raise InputError(
@@ -120,7 +238,7 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
         )
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 6:
         raise InputError(f"`digits` must be a whole number from 0 to 6; got {digits!r}.")
-    data = table.reset_index(drop=True)
+    data = _words(table.reset_index(drop=True), references)
     out = {}
     has_ci = "ci_low" in data.columns and "ci_high" in data.columns
     for col in data.columns:
@@ -343,10 +461,10 @@ def save_table(
     ...     print([p.name for p in paths])
     ...     print(paths[1].read_text().splitlines()[8])
     ['irr.csv', 'irr.tex', 'irr.docx']
-    glute\\_nm\\_kg & 0.81 & [0.70, 0.94] & .004 \\\\
+    Glute strength (per Nm/kg) & 0.81 & [0.70, 0.94] & .004 \\\\
     """
     raw = table.table if isinstance(table, Result) else table
-    apa = apa_table(raw, digits=digits)
+    apa = apa_table(table, digits=digits)
     stem = Path(path_stem)
     paths = [stem.with_name(stem.name + "." + ext) for ext in TABLE_FORMATS]
     contents = [raw.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8"),
@@ -394,7 +512,7 @@ def table_one(
     >>> table_one(df, by="arm")  # doctest: +NORMALIZE_WHITESPACE
       variable   level       overall            a             b  missing
     0        n                    4            2             2        0
-    1      age          24.0 (5.3)   21.0 (1.4)  30.0 (NA)         1
+    1      age          24.0 (5.3)   21.0 (1.4)  30.0 (n = 1)       1
     2      sex  female    1 (25.0%)    1 (50.0%)     0 (0.0%)         0
     3      sex    male    3 (75.0%)    1 (50.0%)   2 (100.0%)         0
     """
@@ -413,9 +531,10 @@ def table_one(
     def mean_sd(x: pd.Series) -> str:
         x = x.dropna().astype(float)
         if x.empty:
-            return "NA"
-        sd = format_number(x.std(ddof=1), digits) if len(x) > 1 else "NA"
-        return f"{format_number(x.mean(), digits)} ({sd})"
+            return ""
+        if len(x) == 1:  # no SD of one value: say so rather than print NA
+            return f"{format_number(x.mean(), digits)} (n = 1)"
+        return f"{format_number(x.mean(), digits)} ({format_number(x.std(ddof=1), digits)})"
 
     rows = [{"variable": "n", "level": "",
              **{name: str(len(part)) for name, part in groups}, "missing": 0}]
@@ -436,8 +555,8 @@ def table_one(
                 present = part[col].dropna()
                 hits = int((present.astype(float) == 1).sum()) if binary else int(
                     (present.astype(str) == level).sum())
-                pct = 100 * hits / len(present) if len(present) else float("nan")
-                cells[name] = f"{hits} ({format_number(pct, 1)}%)"
+                cells[name] = (f"{hits} ({format_number(100 * hits / len(present), 1)}%)"
+                               if len(present) else "")
             rows.append({"variable": col, "level": "yes" if binary else level, **cells,
                          "missing": int(values.isna().sum())})
     out = pd.DataFrame(rows)

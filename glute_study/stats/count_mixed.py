@@ -72,6 +72,7 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
+from ..labels import outcome_phrase
 from ._count_mixed_kernels import (
     LOG_SD_MAX,
     LOG_SD_MIN,
@@ -86,7 +87,7 @@ from ._design import _used_columns, build_design, drop_incomplete
 from ._kernels import fit_batch, single_threaded_blas
 from ._negbin import THETA_BOUNDARY
 from ._result import Result, format_ci, format_number, z_of
-from .counts import _MIN_EVENTS_PER_PARAMETER, _OUTCOME_PHRASES, _sentence
+from .counts import _MIN_EVENTS_PER_PARAMETER, _sentence
 
 __all__ = ["BatchMixedFit", "MixedFit", "count_mixed_model", "fit_count_mixed_arrays",
            "fit_count_mixed_batch"]
@@ -623,7 +624,7 @@ def _warn(fit: MixedFit, names, n_levels, events_per_param):
 
 def _sd_sentence(row, name, outcome, level):
     what = _GROUP_PHRASES.get(name, f"levels of {name}")
-    outcome = _OUTCOME_PHRASES.get(outcome, outcome)
+    outcome = outcome_phrase(outcome)
     if row["estimate"] == 0:
         return (f"The {outcome} rate did not vary between {what} beyond chance (random-intercept "
                 "SD estimated at 0, a singular fit).")

@@ -58,6 +58,7 @@ from scipy import special, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
+from ..labels import outcome_phrase, term_phrase
 from ._cluster import cluster_codes, cr2_vcov
 from ._design import Design, build_design, drop_incomplete, new_matrix
 from ._negbin import THETA_BOUNDARY, THETA_MAX, fit_negbin, glm_cov, glm_fit
@@ -717,36 +718,14 @@ def _columns_of(data, formula, zero_formula, exposure):
 _FACTOR = re.compile(r"^(?:C\()?([A-Za-z_][A-Za-z0-9_]*)(?:,[^)]*)?\)?\[T\.(.+)\]$")
 
 
-#: How sentences name the analysis-table columns (codebook names); others read "each one-unit
-#: increase in <term>".
-_TERM_PHRASES = {
-    "sitting_h_day": "Each additional hour of daily sitting",
-    "prolonged_sitting_h_day": "Each additional hour of daily prolonged sitting",
-    "self_report_sitting_h_day": "Each additional self-reported hour of daily sitting",
-    "breaks_per_sitting_h": "Each additional break per sitting hour",
-    "glute_nm_kg": "Each additional Nm/kg of glute hip-extension torque",
-    "glute_nm_kg_post": "Each additional Nm/kg of glute hip-extension torque at post-test",
-    "bridge_reps": "Each additional single-leg-bridge repetition",
-    "glute_onset_delay_ms": "Each additional millisecond of glute onset delay",
-    "glute_pct_mvic": "Each additional %MVIC of glute activation",
-    "age": "Each additional year of age",
-    "prior_cramps": "A history of cramps",
-    "prior_hamstring_injury": "A prior hamstring injury",
-    "sitting_h_day_window": "Each additional hour of daily sitting over the preceding 7 days",
-    "exposure_h_window": "Each additional hour of training and matches over the preceding 7 "
-    "days",
-    "training_h_window": "Each additional hour of training over the preceding 7 days",
-    "match_h_window": "Each additional hour of matches over the preceding 7 days",
-}
-_OUTCOME_PHRASES = {"hamstring_cramps": "hamstring-cramp", "cramps": "cramp"}
-
-
 def _term_phrase(term: str, reference: str | None = None) -> str:
-    m = _FACTOR.match(term)
-    if m:
-        ref = "the reference level" if reference is None else f"{m.group(1)} = {reference}"
-        return f"Compared with {ref}, {m.group(1)} = {m.group(2)}"
-    return _TERM_PHRASES.get(term, f"Each one-unit increase in {term}")
+    """The subject of a sentence about ``term``, in the study's words (see
+    :func:`glute_study.labels.term_phrase`)."""
+    return term_phrase(term, reference=reference)
+
+
+def _outcome_phrase(outcome: str) -> str:
+    return outcome_phrase(outcome)
 
 
 def _pct(ratio: float, what: str) -> str:
@@ -760,7 +739,7 @@ def _pct(ratio: float, what: str) -> str:
 
 def _sentence(row, outcome, level, reference=None) -> str:
     phrase = _term_phrase(row["term"], reference)
-    outcome = _OUTCOME_PHRASES.get(outcome, outcome)
+    outcome = outcome_phrase(outcome)
     if row["component"] == "count":
         what = f"{outcome} rate" if row["family"] in ("poisson", "negbin") else (
             f"{outcome} rate among those at risk" if row["family"] != "hurdle_negbin"

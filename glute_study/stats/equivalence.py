@@ -124,7 +124,8 @@ class _Row:
 def _subject(row: pd.Series, result: Result) -> str:
     """How a sentence names the row: the codebook phrases count_model uses, the compared groups
     or the result's own row label, else the term."""
-    from .counts import _FACTOR, _TERM_PHRASES
+    from ..labels import is_variable, level_label, term_phrase
+    from .counts import _FACTOR
 
     term, kind = str(row["term"]), result.kind
     m = _FACTOR.match(term)
@@ -132,25 +133,36 @@ def _subject(row: pd.Series, result: Result) -> str:
         design = getattr(result.model, "design", None)
         ref = design.reference_level(term) if hasattr(design, "reference_level") else None
         ref = result.diagnostics.get("reference") if ref is None else ref
-        versus = "the reference level" if ref is None else f"{m.group(1)} = {ref}"
-        return f"for {m.group(1)} = {m.group(2)} compared with {versus}"
-    if term in _TERM_PHRASES:
-        phrase = _TERM_PHRASES[term]
+        phrase = term_phrase(term, reference=ref)
+        return "for " + phrase[0].lower() + phrase[1:]
+    if is_variable(term):
+        phrase = term_phrase(term)
         return "for " + phrase[0].lower() + phrase[1:]
     if kind == "rate_ratio" and {"group", "reference"} <= set(row.index):
-        return f"for {row['group']} compared with {row['reference']}"
+        return (f"for {_words(row['group'])} compared with "
+                f"{_words(row['reference'])}")
     if kind == "trial_effect" and "reference" in result.diagnostics:
         arm = term[len("hedges_g["):-1] if row.get("kind") == "hedges_g" else term.split(" - ")[0]
-        return f"for the {arm} arm compared with {result.diagnostics['reference']}"
+        return (f"for the {_words(level_label('arm', arm))} arm compared with "
+                f"{_words(level_label('arm', result.diagnostics['reference']))}")
     if kind in ("partial_correlation", "sitting_strength") and " ~ " in term:
         x, y = term.split(" ~ ", 1)
         covs = row.get("covariates")
-        adj = f" adjusted for {covs}" if isinstance(covs, str) and covs else ""
-        return f"for the correlation between {x} and {y}{adj}"
+        adj = (" adjusted for " + ", ".join(_words(c.strip()) for c in covs.split(","))
+               if isinstance(covs, str) and covs else "")
+        return f"for the correlation between {_words(x)} and {_words(y)}{adj}"
     label = row.get("label")
     if kind == "mediation" and isinstance(label, str) and label:
         return f"for path {label}" if ":" in label[:4] else f"for the {label}"
-    return f"for {term}"
+    return f"for {_words(term)}"
+
+
+def _words(text: object) -> str:
+    """A variable, level or term as a sentence names it mid-sentence ("device-measured
+    sitting", "glute training")."""
+    from ..labels import _lower_first, in_words
+
+    return _lower_first(in_words(text))
 
 
 def _pick(result: Result, term: str, where: Mapping[str, object] | None) -> pd.Series:

@@ -24,10 +24,11 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
+from ..labels import outcome_phrase
 from ._cox import Penalty, RiskSets, fit_cox, robust_cov
 from ._design import _used_columns, drop_incomplete
 from ._result import Result, format_ci, format_number, format_p, z_of
-from .counts import _OUTCOME_PHRASES, _pct, _term_phrase
+from .counts import _pct, _term_phrase
 from .survival import _check_rank, _cox_design, _rhs
 
 __all__ = ["recurrent_events"]
@@ -412,7 +413,7 @@ def recurrent_events(
                       "Newton steps); do not report it.", FitWarning, stacklevel=2)
     assumes = _ASSUMES[model] + (_FRAILTY_ASSUMES if frailty else "")
 
-    outcome = _OUTCOME_PHRASES.get(event, "event")
+    outcome = outcome_phrase(event)
     sentences = []
     for r in table.itertuples():
         ci = format_ci(r.ci_low, r.ci_high, level=level)

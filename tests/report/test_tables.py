@@ -47,12 +47,12 @@ def test_save_table_writes_three_formats_reproducibly(tmp_path):
     pd.testing.assert_frame_equal(csv, _result().table, check_exact=False, rtol=1e-9)
     tex = first[1].read_text()
     assert r"\toprule" in tex and r"\bottomrule" in tex and r"\caption{Rate ratios}" in tex
-    assert r"sitting\_h\_day & 1.09 & [1.02, 1.17] & .011 & 0.03 \\" in tex
-    assert r"prior\_cramps & 3.50 & [2.00, 6.10] & $<$ .001 & 0.20 \\" in tex
+    assert r"Device-measured sitting (per h/day) & 1.09 & [1.02, 1.17] & .011 & 0.03 \\" in tex
+    assert r"Previous cramping (yes vs no) & 3.50 & [2.00, 6.10] & $<$ .001 & 0.20 \\" in tex
     word = docx.Document(first[2])
     rows = [[c.text for c in r.cells] for r in word.tables[0].rows]
     assert rows[0] == ["Term", "Estimate", "95 % CI", "p", "SE"]
-    assert rows[2] == ["prior_cramps", "3.50", "[2.00, 6.10]", "< .001", "0.20"]
+    assert rows[2] == ["Previous cramping (yes vs no)", "3.50", "[2.00, 6.10]", "< .001", "0.20"]
     texts = [p.text for p in word.paragraphs]
     assert "Rate ratios" in texts and "Note. IRR." in texts
 

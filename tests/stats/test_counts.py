@@ -209,7 +209,7 @@ def test_table_shape_and_text(data):
     assert row.ci_low < row.estimate < row.ci_high
     assert "Each additional hour of daily sitting was associated with a 13 % higher " \
         "cramp rate (IRR 1.13, 95 % CI 1.03 to 1.24, p = .013)." in res.text
-    assert "Compared with sex = female, sex = male" in res.text
+    assert "Male sex (vs female) was associated with" in res.text
 
 
 def test_non_positive_exposure_raises(data):

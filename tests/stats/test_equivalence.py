@@ -135,8 +135,9 @@ def test_correlation_on_fisher_z_with_se_from_its_interval(ref):
     assert np.isnan(row["df"])  # Fisher z: a z test, not t with the correlation's df
     assert "Fisher-z" in out.diagnostics["se_source"]
     assert "not symmetric" not in out.diagnostics["se_source"]
-    assert out.text.startswith("For the correlation between sitting_h_day and glute_nm_kg "
-                               "adjusted for age, sex, r was -0.09 (90 % CI -0.17 to -0.01)")
+    assert out.text.startswith("For the correlation between device-measured sitting and glute "
+                               "strength adjusted for age, sex, r was -0.09 "
+                               "(90 % CI -0.17 to -0.01)")
 
 
 def test_exact_rate_ratio_se_from_its_interval(ref):
