@@ -36,6 +36,7 @@ __all__ = [
     "label",
     "labels_of",
     "level_label",
+    "mid_sentence",
     "outcome_phrase",
     "term_label",
     "term_phrase",
@@ -159,6 +160,18 @@ def _lower_first(text: str) -> str:
     return text
 
 
+def mid_sentence(text: str) -> str:
+    """``text`` for the middle of a sentence: a lower-case first letter unless it starts an
+    acronym or a brand ("HHD", "activPAL" stay).
+
+    Examples
+    --------
+    >>> mid_sentence("Glute training"), mid_sentence("HHD torque"), mid_sentence("activPAL")
+    ('glute training', 'HHD torque', 'activPAL')
+    """
+    return _lower_first(str(text))
+
+
 def unit_of(column: str) -> str | None:
     """The unit of ``column`` (``"h/day"``), or None for a count, a category or unknown.
 
@@ -173,7 +186,7 @@ def unit_of(column: str) -> str | None:
     return _DEFAULTS.get(column, ("", None))[1]
 
 
-def label(column: str, *, unit: bool = True) -> str:
+def label(column: str, *, unit: bool = True, mid: bool = False) -> str:
     """What a reader calls ``column``: its label and, with ``unit``, the unit in brackets.
 
     Parameters
@@ -183,6 +196,8 @@ def label(column: str, *, unit: bool = True) -> str:
         unknown name reads with spaces for underscores.
     unit : bool
         Add `` (unit)`` where the variable has one.
+    mid : bool
+        For the middle of a sentence: a lower-case first letter (not of an acronym).
 
     Examples
     --------
@@ -190,8 +205,8 @@ def label(column: str, *, unit: bool = True) -> str:
     'Device-measured sitting (h/day)'
     >>> label("sitting_h_day", unit=False)
     'Device-measured sitting'
-    >>> label("hamstring_cramps"), label("my_score")
-    ('Hamstring cramps', 'My score')
+    >>> label("hamstring_cramps"), label("my_score"), label("glute_nm_kg", mid=True)
+    ('Hamstring cramps', 'My score', 'glute strength (Nm/kg)')
     >>> with using_labels({"sitting_h_day": {"label": "Sitting (activPAL)", "unit": "h/d"}}):
     ...     label("sitting_h_day")
     'Sitting (activPAL) (h/d)'
@@ -199,6 +214,7 @@ def label(column: str, *, unit: bool = True) -> str:
     column = str(column)
     text = _active(column).label or _DEFAULTS.get(column, (None, None))[0] or _humanise(column)
     u = unit_of(column) if unit else None
+    text = _lower_first(text) if mid else text
     return f"{text} ({u})" if u else text
 
 
@@ -220,6 +236,8 @@ def level_label(column: str, value: object) -> str:
         return known[text]
     if re.fullmatch(r"-?\d+(\.0)?", text) and str(column) in LEVEL_LABELS:
         return known.get(text.removesuffix(".0"), text)
+    if not known and (word := _known_level(text)) is not None:  # a column of another name
+        return word
     return text.replace("_", " ")
 
 

@@ -115,3 +115,53 @@ def get_ax(ax=None, *, width_mm: float = SINGLE_COLUMN_MM, aspect: float = 0.75)
     width_in = width_mm / 25.4
     _, ax = plt.subplots(figsize=(width_in, width_in * aspect), layout="constrained")
     return ax
+
+
+#: Tick values a ratio axis may show: round numbers a reader knows on a log scale.
+_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0,
+                3.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+
+
+def ratio_ticks(low: float, high: float, *, most: int = 6) -> list[float]:
+    """Round tick values for a log ratio axis from ``low`` to ``high``: 1 and neighbours far
+    enough apart on the log scale that their labels never overlap (at most ``most``); 1-2-5
+    steps first, quarter steps (0.75, 1.5) only on a short axis.
+
+    Examples
+    --------
+    >>> ratio_ticks(0.5, 1.4)
+    [0.5, 0.8, 1.0, 1.25]
+    >>> ratio_ticks(0.05, 80)
+    [0.05, 0.2, 1.0, 5.0, 20.0]
+    """
+    import math
+
+    def thin(values: list[float]) -> list[float]:
+        inside = [t for t in values if low <= t <= high] or [1.0]
+        gap = math.log10(high / low) / (most - 0.5) if high > low else 1.0
+        keep = [1.0] if 1.0 in inside else [inside[0]]
+        for side in (sorted((t for t in inside if t < keep[0]), reverse=True),
+                     sorted(t for t in inside if t > keep[0])):
+            last = keep[0]
+            for t in side:
+                if abs(math.log10(t / last)) >= gap * 0.999:
+                    keep.append(t)
+                    last = t
+        return sorted(keep)
+
+    round_ones = thin([t for t in _RATIO_TICKS
+                       if round(t / 10 ** math.floor(math.log10(t)), 6) in (1, 2, 5)])
+    return round_ones if len(round_ones) >= 3 else thin(list(_RATIO_TICKS))
+
+
+def set_ratio_axis(ax, low: float, high: float, *, axis: str = "x") -> None:
+    """Put round, non-overlapping ticks (``0.5``, ``1``, ``2``) on a log ratio axis of ``ax``
+    and no minor labels (:func:`ratio_ticks`)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(FixedLocator(ratio_ticks(low, high)))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    target.set_minor_locator(NullLocator())
+    target.set_minor_formatter(NullFormatter())
+

@@ -18,6 +18,8 @@ import seaborn as sns
 
 from .._checks import check_one_of
 from .._escape import figure_text
+from ..labels import in_words, level_label, term_label, unit_of
+from ..labels import label as variable_label
 from ..stats._result import format_ci, format_number, level_pct
 from ._checks import require_result
 from ._theme import PALETTE, get_ax, group_colours, literal_text
@@ -117,7 +119,7 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
     ...                    "value": [2.1, 2.2, 2.8, 2.7, 1.9, 2.1, 3.2, 3.1, 2.5, 2.6]})
     >>> ax = reliability_plot(df)
     >>> [t.get_text() for t in ax.get_yticklabels()][:2]
-    ['ICC1 = ICC(1)', 'ICC2 = ICC(A,1)']
+    ['ICC(1)', 'ICC(A,1)']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     check_one_of("kind", kind, ["icc", "scatter"])
@@ -140,16 +142,17 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
         err = np.vstack([icc.estimate - icc.ci_low, icc.ci_high - icc.estimate])
         ax.errorbar(icc.estimate, y, xerr=err, fmt="o", color=PALETTE[0], ms=4, capsize=2,
                     lw=1.0, zorder=3)
-        ax.set_yticks(y, [figure_text(f"{t} = {m}") for t, m in zip(icc.term, icc.mcgraw_wong)])
+        ax.set_yticks(y, [figure_text(m if isinstance(m, str) and m else term_label(t))
+                          for t, m in zip(icc.term, icc.mcgraw_wong)])
         ax.set_xlim(min(0.0, float(icc.ci_low.min()) - 0.05), 1.0)
-        ax.set_xlabel(f"intraclass correlation ({level_pct(result.level)} % CI); "
+        ax.set_xlabel(f"Intraclass correlation ({level_pct(result.level)} % CI); "
                       f"n = {result.diagnostics['n']}, "
                       f"k = {result.diagnostics['k']}")
         literal_text(ax)
         return ax
     wide = result.frame("sessions")
     first = wide.columns[0]
-    later = [figure_text(f"session {col}") for col in wide.columns[1:]]
+    later = [figure_text(f"Session {col}") for col in wide.columns[1:]]
     long = pd.concat([pd.DataFrame({"first": wide[first].to_numpy(), "value": wide[col].to_numpy(),
                                     "session": label})
                       for col, label in zip(wide.columns[1:], later)], ignore_index=True)
@@ -164,8 +167,8 @@ def reliability_plot(result_or_data, *, kind="icc", ax=None):
     ax.set_xlim(*lims)
     ax.set_ylim(*lims)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel(figure_text(f"session {first}"))
-    ax.set_ylabel("later session")
+    ax.set_xlabel(figure_text(f"Session {first}"))
+    ax.set_ylabel("Later session")
     ax.legend(frameon=False, loc="upper left")
     literal_text(ax)
     return ax
@@ -196,7 +199,7 @@ def trial_plot(result, *, ax=None):
     >>> df["post"] = df.pre + 0.3 * (df.arm == "glute_training") + rng.normal(0, 0.2, 40)
     >>> ax = trial_plot(trial_effect(df, outcome="post", baseline="pre"))
     >>> [t.get_text() for t in ax.get_xticklabels()]
-    ['control', 'glute_training']
+    ['Control', 'Glute training']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     require_result(result, plot="trial_plot", producer="glute_study.stats.trial.trial_effect")
@@ -210,12 +213,19 @@ def trial_plot(result, *, ax=None):
     for i in range(len(arms)):
         ax.errorbar(x[i], means.estimate.iloc[i], yerr=err[:, [i]], fmt="o", ms=5,
                     capsize=3, lw=1.2, color=colours[i], zorder=3)
-    ax.set_xticks(x, [figure_text(a) for a in arms])
+    arm = result.diagnostics.get("arm", "arm")
+    arm = arm if isinstance(arm, str) else "arm"
+    ax.set_xticks(x, [figure_text(level_label(arm, a)) for a in arms])
     ax.set_xlim(-0.6, len(arms) - 0.4)
     diffs = result.table[result.table.kind == "difference"]
-    ax.set_title(figure_text("; ".join(f"{r.term}: {format_number(r.estimate)} "
+    ax.set_title(figure_text("; ".join(f"{in_words(r.term)}: {format_number(r.estimate)} "
                                        f"({format_ci(r.ci_low, r.ci_high, level=level)})"
                                        for r in diffs.itertuples())), fontsize=7)
-    ax.set_ylabel(f"adjusted mean ({level_pct(level)} % CI)")
+    outcome = result.diagnostics.get("outcome")
+    name = (" " + variable_label(outcome, unit=False, mid=True)
+            if isinstance(outcome, str) else "")
+    unit = unit_of(outcome) if isinstance(outcome, str) else None
+    ax.set_ylabel(figure_text(f"Adjusted mean{name} ({unit + ', ' if unit else ''}"
+                              f"{level_pct(level)} % CI)"))
     literal_text(ax)
     return ax

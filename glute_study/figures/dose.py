@@ -5,6 +5,7 @@ from __future__ import annotations
 import seaborn as sns
 
 from .._escape import figure_text
+from ..labels import label
 from ..stats._result import level_pct
 from ._checks import require_result
 from ._theme import PALETTE, get_ax, literal_text
@@ -43,8 +44,8 @@ def dose_response_plot(result, *, rug: bool = True, ax=None):
     >>> res = dose_response(pd.DataFrame({"sitting_h_day": sitting, "hamstring_cramps": cramps,
     ...                                   "exposure_h": hours}))
     >>> ax = dose_response_plot(res)
-    >>> ax.get_ylabel()
-    'hamstring_cramps per 1000 h'
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Device-measured sitting (h/day)', 'Hamstring cramps per 1000 h')
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     require_result(result, plot="dose_response_plot",
@@ -61,7 +62,7 @@ def dose_response_plot(result, *, rug: bool = True, ax=None):
         sns.rugplot(data=result.frame("observed"), x="x", height=0.03, color=PALETTE[7],
                     alpha=0.4, linewidth=0.6, clip_on=False, ax=ax, label="_rug")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(figure_text(fit.x))
-    ax.set_ylabel(figure_text(f"{fit.events} per 1000 h"))
+    ax.set_xlabel(figure_text(label(fit.x)))
+    ax.set_ylabel(figure_text(f"{label(fit.events, unit=False)} per 1000 h"))
     literal_text(ax)
     return ax

@@ -8,9 +8,10 @@ from matplotlib import transforms
 
 from .._escape import figure_text
 from ..errors import InputError
+from ..labels import label, term_label
 from ..stats._result import Result, level_pct
 from ._checks import level_of, require_result
-from ._theme import PALETTE, get_ax, group_colours, literal_text
+from ._theme import PALETTE, get_ax, group_colours, literal_text, set_ratio_axis
 
 __all__ = ["forest_plot", "rates_plot"]
 
@@ -24,6 +25,16 @@ def _table_of(result_or_table, *, plot: str, producer: str | tuple[str, ...]) ->
     if isinstance(result_or_table, pd.DataFrame):
         return result_or_table
     return result_or_table.table
+
+
+def _references(result) -> dict[str, str]:
+    """Reference levels of a result's factor terms, where its fitted design knows them."""
+    design = getattr(getattr(result, "model", None), "design", None)
+    find = getattr(design, "reference_level", None)
+    if find is None:
+        return {}
+    refs = {str(t): find(str(t)) for t in result.table["term"]}
+    return {t: r for t, r in refs.items() if r is not None}
 
 
 def _ratio_label(table: pd.DataFrame, kind: str, level: float) -> str:
@@ -49,8 +60,10 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
         :func:`~glute_study.stats.incidence.rate_ratio`,
         :func:`~glute_study.stats.logistic.logistic_model`, or any table with ``term,
         estimate, ci_low, ci_high``. ``Intercept`` rows are left out; two-part models get one
-        row per part, labelled ``term (zero)`` for the zero part. The axis label gives the
-        result's confidence level (a table's ``attrs["level"]``, else 95 %).
+        row per part, labelled "(zero part)" for the zero part. Rows are labelled in words
+        (:func:`glute_study.labels.term_label`: ``C(sex)[T.male]`` is "Male vs female"). The
+        axis label gives the result's confidence level (a table's ``attrs["level"]``, else
+        95 %); its ticks are round ratios that do not overlap.
     ax : matplotlib Axes, optional
     annotate : bool
         Write "estimate (low to high)" at the right of each row.
@@ -66,9 +79,9 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     ...                       "ci_high": [0.02, 1.17, 0.9], "p_value": [0.0, 0.01, 0.004]})
     >>> ax = forest_plot(table)
     >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['sitting_h_day', 'glute_nm_kg']
-    >>> ax.get_xscale()
-    'log'
+    ['Device-measured sitting (per h/day)', 'Glute strength (per Nm/kg)']
+    >>> ax.get_xscale(), [t.get_text() for t in ax.get_xticklabels()]
+    ('log', ['0.5', '0.8', '1', '1.25'])
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     kind = result_or_table.kind if isinstance(result_or_table, Result) else ""
@@ -79,10 +92,11 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     table = table[table["term"] != "Intercept"].reset_index(drop=True)
     if len(table) == 0:
         raise InputError("forest_plot has no rows to draw (only an intercept?).")
-    labels = list(table["term"])
+    references = _references(result_or_table)
+    labels = [term_label(str(t), reference=references.get(str(t))) for t in table["term"]]
     if "component" in table.columns and table["component"].nunique() > 1:
-        labels = [t if c == "count" else f"{t} ({c})"
-                  for t, c in zip(table["term"], table["component"])]
+        labels = [t if c == "count" else f"{t} ({c} part)"
+                  for t, c in zip(labels, table["component"])]
     est = table["estimate"].to_numpy(float)
     low = table["ci_low"].to_numpy(float)
     high = table["ci_high"].to_numpy(float)
@@ -102,6 +116,7 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     finite = finite[np.isfinite(finite)]
     lo, hi = min(finite.min(), 1.0), max(finite.max(), 1.0)
     ax.set_xlim(lo / 1.15, hi * 1.15)
+    set_ratio_axis(ax, lo / 1.15, hi * 1.15)
     if annotate:
         trans = transforms.blended_transform_factory(ax.transAxes, ax.transData)
         for yi, e, a, b in zip(y, est, low, high):
@@ -134,6 +149,9 @@ def rates_plot(incidence_result, *, ax=None):
     >>> ax = rates_plot(incidence(df, events="cramps", exposure="exposure_h", group="arm"))
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['a', 'b']
+    >>> ax.get_ylabel()
+    'Incidence per 1000 h (95 % CI)'
+
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     table = _table_of(incidence_result, plot="rates_plot",
@@ -157,10 +175,14 @@ def rates_plot(incidence_result, *, ax=None):
     for i in range(len(groups)):
         ax.errorbar(x[i], est[i], yerr=err[:, [i]], fmt="o",
                     color=colours[i], capsize=3, markersize=4)
-    ax.set_xticks(x, [figure_text(t) for t in groups["term"]])
+    ax.set_xticks(x, [figure_text(term_label(str(t))) for t in groups["term"]])
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(f"Incidence per {per:g} h ({level_pct(level_of(incidence_result))} % CI)")
+    events = (incidence_result.diagnostics.get("events")
+              if isinstance(incidence_result, Result) else None)
+    what = label(events, unit=False) if isinstance(events, str) else "Incidence"
+    ax.set_ylabel(figure_text(f"{what} per {per:g} h "
+                              f"({level_pct(level_of(incidence_result))} % CI)"))
     if len(overall):
         ax.legend(frameon=False, loc="upper right")
     literal_text(ax)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._escape import figure_text
+from ..labels import label as variable_label
+from ..labels import level_label
 from ._checks import require_result
 from ._theme import get_ax, group_colours, literal_text
 
@@ -54,7 +56,8 @@ def km_plot(result, *, ci: bool = True, ax=None):
         t = np.r_[0.0, g["time"].to_numpy()]
         s = np.r_[1.0, g["surv"].to_numpy()]
         n = int(ns[group])
-        label = figure_text(f"{group} (n = {n})") if fit.group is not None else f"n = {n}"
+        label = (figure_text(f"{level_label(fit.group, group)} (n = {n})")
+                 if fit.group is not None else f"n = {n}")
         ax.step(t, s, where="post", color=colour, label=label)
         if ci:
             low = np.r_[1.0, g["ci_low"].to_numpy()]
@@ -65,9 +68,18 @@ def km_plot(result, *, ci: bool = True, ax=None):
                 color=colour, label=f"_censored {group}")
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
-    ax.set_xlabel(figure_text(fit.time))
+    ax.set_xlabel(figure_text(_time_label(result)))
     ax.set_ylabel("Proportion without a cramp")
     if fit.group is not None:
-        ax.legend(title=figure_text(fit.group), frameon=False)
+        ax.legend(title=figure_text(variable_label(fit.group, unit=False)), frameon=False)
     literal_text(ax)
     return ax
+
+
+def _time_label(result) -> str:
+    """The time axis: the time column's label, with the scale's unit where the result says."""
+    fit = result.model
+    unit = result.diagnostics.get("time_unit") or result.diagnostics.get("unit")
+    text = variable_label(fit.time)
+    return f"{text} ({unit})" if isinstance(unit, str) and unit and "(" not in text else text
+

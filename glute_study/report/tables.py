@@ -65,7 +65,6 @@ _LABELS = {
     "n_missing": "Missing (n)",
     "pct_missing": "Missing (%)",
     "std": "SD",
-    "count": "n",
     "mc_se": "Monte Carlo SE",
     "n_analysed": "n analysed",
     "delta_aic": "\u0394AIC",

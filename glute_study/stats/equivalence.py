@@ -160,9 +160,9 @@ def _subject(row: pd.Series, result: Result) -> str:
 def _words(text: object) -> str:
     """A variable, level or term as a sentence names it mid-sentence ("device-measured
     sitting", "glute training")."""
-    from ..labels import _lower_first, in_words
+    from ..labels import in_words, mid_sentence
 
-    return _lower_first(in_words(text))
+    return mid_sentence(in_words(text))
 
 
 def _pick(result: Result, term: str, where: Mapping[str, object] | None) -> pd.Series:

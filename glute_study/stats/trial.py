@@ -19,6 +19,7 @@ from scipy import optimize, special, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
+from ..labels import label, level_label, mid_sentence, outcome_phrase, unit_of
 from ._design import drop_incomplete, formula_frames, frame_matrix, plain_dtypes
 from ._result import Result, format_ci, format_number, format_p, z_of
 from .cluster_trial import CLUSTER_METHODS, cluster_rate_fit
@@ -174,9 +175,14 @@ def trial_effect(data, *, outcome, baseline, group="arm", covariates=(), referen
         g_rows.append({"term": f"hedges_g[{a}]", "estimate": g, "ci_low": g - z * se_g,
                        "ci_high": g + z * se_g, "p_value": p, "kind": "hedges_g", "se": se_g,
                        "df": np.nan, "n": float(n1 + n2)})
-        adjusted = ", ".join([f"baseline {baseline}", *covariates])
+        adjusted = ", ".join([f"baseline {label(baseline, unit=False, mid=True)}",
+                              *(label(c, unit=False, mid=True) for c in covariates)])
+        unit = unit_of(outcome)
         sentences.append(
-            f"In the {a} arm, {outcome} differed from {ref} by {format_number(est)} "
+            f"In the {mid_sentence(level_label(arm, a))} arm, "
+            f"{label(outcome, unit=False, mid=True)} differed from "
+            f"{mid_sentence(level_label(arm, ref))} by {format_number(est)}"
+            f"{' ' + unit if unit else ''} "
             f"({format_ci(est - tq * se, est + tq * se, level=level)}, t({dfr:.0f}) = "
             f"{format_number(est / se)}, {format_p(p)}; Hedges' g = {format_number(g)}, "
             f"{format_ci(g - z * se_g, g + z * se_g, level=level)}) after adjustment for "
@@ -188,7 +194,7 @@ def trial_effect(data, *, outcome, baseline, group="arm", covariates=(), referen
     slopes_p = float(sm.stats.anova_lm(fit, inter).iloc[1]["Pr(>F)"])
     diagnostics = {
         "n": len(df), **complete.diagnostics, "arm_sizes": sizes.to_dict(), "reference": ref,
-        "formula": formula, "slopes_homogeneity_p": slopes_p,
+        "formula": formula, "slopes_homogeneity_p": slopes_p, "outcome": outcome, "arm": arm,
         # scipy's Shapiro-Wilk p is unreliable (and warns) above 5000 observations
         "residual_shapiro_p": (float(stats.shapiro(fit.resid).pvalue)
                                if 3 <= len(df) <= 5000 else np.nan),
@@ -322,11 +328,13 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
         stat = "" if "df" not in r or not np.isfinite(r.df) else (
             f"t({format_number(r.df, 0 if float(r.df).is_integer() else 1)}), ")
         sentences.append(
-            f"The {events} rate in the {a} arm was {format_number(abs(change), 0)} % {word} "
-            f"than in {ref} (IRR {format_number(r.estimate)}, "
+            f"The {outcome_phrase(events)} rate in the {mid_sentence(level_label(arm, a))} arm was "
+            f"{format_number(abs(change), 0)} % {word} than in the "
+            f"{mid_sentence(level_label(arm, ref))} arm (IRR {format_number(r.estimate)}, "
             f"{format_ci(r.ci_low, r.ci_high, level=level)}, {stat}{format_p(r.p_value)}; "
-            f"{how}log {exposure} offset"
-            + (f", adjusted for {', '.join(covariates)}" if covariates else "") + ")."
+            f"{how}log {label(exposure, unit=False, mid=True)} offset"
+            + (", adjusted for " + ", ".join(label(c, unit=False, mid=True) for c in covariates)
+               if covariates else "") + ")."
         )
     return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics,
                   model=fit.model, name="trial_rate_effect", level=level)

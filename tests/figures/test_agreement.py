@@ -71,7 +71,7 @@ def test_reliability_plot_icc_points_and_intervals():
     line = ax.containers[0].lines[0]  # the errorbar's data line
     np.testing.assert_allclose(np.asarray(line.get_xdata(), float), rel.table.estimate[:6])
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[::-1][0] == "ICC3k = ICC(C,k)" or labels[-1] == "ICC3k = ICC(C,k)"
+    assert labels[::-1][0] == "ICC(C,k)" or labels[-1] == "ICC(C,k)"
     assert "n = 30, k = 3" in ax.get_xlabel()
 
 
@@ -86,7 +86,7 @@ def test_reliability_plot_scatter_has_identity_line():
     np.testing.assert_allclose(offsets[:, 1], np.r_[wide[wide.columns[1]], wide[wide.columns[2]]])
     assert len(np.unique(colours[:30], axis=0)) == len(np.unique(colours[30:], axis=0)) == 1
     assert not np.allclose(colours[0], colours[30])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["session 2", "session 3",
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Session 2", "Session 3",
                                                                   "identity"]
     identity = [ln for ln in ax.get_lines() if ln.get_label() == "identity"][0]
     np.testing.assert_allclose(identity.get_xdata(), identity.get_ydata())
@@ -101,8 +101,9 @@ def test_trial_plot_shows_adjusted_means():
     means = anc.table[anc.table.kind == "adjusted_mean"]
     ys = [float(c.lines[0].get_ydata()[0]) for c in ax.containers]  # errorbar data lines
     np.testing.assert_allclose(ys, means.estimate)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["control", "glute_training"]
-    assert "glute_training - control" in ax.get_title()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Control", "Glute training"]
+    assert ax.get_ylabel().startswith("Adjusted mean")
+    assert "Glute training - control" in ax.get_title()
 
 
 def test_labels_follow_the_level():
@@ -113,11 +114,11 @@ def test_labels_follow_the_level():
     # the limits still cover 95 % of differences; their bands are 90 % CIs
     assert [t.get_text() for t in ax.get_legend().get_texts()][2] == "95 % LoA"
     rel = reliability(pd.read_csv(REF / "reliability" / "icc_three_sessions.csv"), level=0.9)
-    assert reliability_plot(rel).get_xlabel().startswith("intraclass correlation (90 % CI)")
+    assert reliability_plot(rel).get_xlabel().startswith("Intraclass correlation (90 % CI)")
     anc = trial_effect(pd.read_csv(REF / "trial" / "ancova.csv"), outcome="glute_nm_kg_post",
                        baseline="glute_nm_kg", level=0.9)
     ax = trial_plot(anc)
-    assert ax.get_ylabel() == "adjusted mean (90 % CI)"
+    assert ax.get_ylabel() == "Adjusted mean glute strength at post-test (Nm/kg, 90 % CI)"
     assert "90 % CI" in ax.get_title() and "95" not in ax.get_title()
 
 

@@ -39,7 +39,11 @@ def test_forest_plot_from_count_model(cohort):
     ax = forest_plot(res)
     assert ax.get_xscale() == "log"
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["C(arm)[T.glute_training]", "sitting_h_day"]  # intercept left out
+    assert labels == ["Glute training vs control",
+                      "Device-measured sitting (per h/day)"]  # intercept left out
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert "1" in ticks and len(ticks) <= 6 and not [t for t in ax.get_xticklabels(minor=True)
+                                                      if t.get_text()]
     # the reference line at 1 and one CI segment per row, ending at the table's limits
     assert any(np.allclose(line.get_xdata(), [1, 1]) for line in ax.get_lines())
     segs = ax.collections[0].get_segments()
@@ -61,14 +65,15 @@ def test_forest_plot_two_parts_and_given_ax(cohort):
     fig, ax = plt.subplots()
     out = forest_plot(res, ax=ax, annotate=False)
     assert out is ax
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["sitting_h_day"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Device-measured sitting (per h/day)"]
     assert len(ax.texts) == 0
 
 
 def test_forest_plot_from_rate_ratio(cohort):
     res = rate_ratio(cohort, events="cramps", exposure="exposure_h", group="arm")
     ax = forest_plot(res)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["glute_training vs control"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Glute training vs control"]
 
 
 def test_forest_plot_odds_ratio_label():
@@ -90,7 +95,7 @@ def test_forest_plot_rejects_bad_tables():
 def test_rates_plot_groups_and_overall(cohort):
     res = incidence(cohort, events="cramps", exposure="exposure_h", group="arm")
     ax = rates_plot(res)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["control", "glute_training"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Control", "Glute training"]
     overall = res.table.set_index("term").loc["overall"]
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 1 and dashed[0].get_ydata()[0] == pytest.approx(overall.estimate)

@@ -36,8 +36,8 @@ def test_km_plot_draws_each_group_curve(km_result):
     ax = km_plot(km_result)
     curve = km_result.frame("curve")
     labelled = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
-    assert [ln.get_label() for ln in labelled] == ["control (n = 86)",
-                                                   "glute_training (n = 64)"]
+    assert [ln.get_label() for ln in labelled] == ["Control (n = 86)",
+                                                   "Glute training (n = 64)"]
     for line, (_, g) in zip(labelled, curve.groupby("group", sort=False)):
         x, y = line.get_data()
         assert x[0] == 0 and y[0] == 1
@@ -47,7 +47,7 @@ def test_km_plot_draws_each_group_curve(km_result):
     n_cens = int((curve["n_censor"] > 0).sum())
     assert sum(len(ln.get_xdata()) for ln in censored) == n_cens
     assert len(ax.collections) == 2  # one CI band per group
-    assert ax.get_legend().get_title().get_text() == "group"
+    assert ax.get_legend().get_title().get_text() == "Group"
     assert ax.get_ylabel() == "Proportion without a cramp"
     plt.close(ax.figure)
 
@@ -81,8 +81,8 @@ def test_dose_plot_draws_curve_band_and_rug(dose_result):
     assert len(rug.get_segments()) == 300
     assert_allclose(sorted(seg[0, 0] for seg in rug.get_segments()),
                     np.sort(dose_result.frame("observed")["x"]))
-    assert ax.get_xlabel() == "sitting_h_day"
-    assert ax.get_ylabel() == "hamstring_cramps per 1000 h"
+    assert ax.get_xlabel() == "Device-measured sitting (h/day)"
+    assert ax.get_ylabel() == "Hamstring cramps per 1000 h"
     assert ax.get_ylim()[0] == 0
     plt.close(ax.figure)
 

@@ -107,7 +107,7 @@ def test_negbin_rate_ratio_matches_glm_nb():
     assert res.diagnostics["theta"] == pytest.approx(ref["theta"], rel=RTOL)
     assert res.diagnostics["theta_se"] == pytest.approx(ref["se_theta"], rel=RTOL)
     assert res.diagnostics["log_lik"] == pytest.approx(ref["loglik"], rel=RTOL)
-    assert "IRR" in res.text and "adjusted for prior_cramps" in res.text
+    assert "IRR" in res.text and "adjusted for previous cramping" in res.text
 
 
 def test_negbin_unadjusted():
