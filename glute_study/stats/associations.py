@@ -23,6 +23,7 @@ from scipy import interpolate, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
+from ..labels import label, outcome_phrase, term_phrase
 from ._design import covariate_matrix, drop_incomplete
 from ._negbin import fit_negbin
 from ._result import Result, format_ci, format_number, format_p, z_of
@@ -157,9 +158,11 @@ def partial_correlation(
          "covariates": [", ".join(covariates)]}
     )
     symbol = "r" if method == "pearson" else "r_s"
-    adj = f" adjusted for {', '.join(covariates)}" if covariates else ""
+    adj = (" adjusted for " + ", ".join(label(c, unit=False, mid=True) for c in covariates)
+           if covariates else "")
     text = (f"The {'partial ' if covariates else ''}{method.capitalize()} correlation between "
-            f"{x} and {y}{adj} was {symbol}({df}) = {format_number(r)} "
+            f"{label(x, unit=False, mid=True)} and {label(y, unit=False, mid=True)}{adj} was "
+            f"{symbol}({df}) = {format_number(r)} "
             f"({format_ci(low, high, level=level)}, {format_p(p)}; n = {n}).")
     diagnostics = {"n": n, **complete.diagnostics, "covariate_columns": k}
     return Result(table, text, diagnostics=diagnostics, name="partial_correlation",
@@ -502,10 +505,11 @@ def dose_response(
     irr = table.loc[0]
     pct = (irr["estimate"] - 1) * 100
     direction = "higher" if pct >= 0 else "lower"
-    adj = f", adjusted for {', '.join(covariates)}," if covariates else ""
+    adj = (", adjusted for " + ", ".join(label(c, unit=False, mid=True) for c in covariates)
+           + "," if covariates else "")
     ci = format_ci(irr["ci_low"], irr["ci_high"], level=level)
-    text = (f"Each additional unit of {dose}{adj} was associated with a "
-            f"{format_number(abs(pct), 0)} % {direction} {events} rate "
+    text = (f"{term_phrase(dose)}{adj} was associated with a "
+            f"{format_number(abs(pct), 0)} % {direction} {outcome_phrase(events)} rate "
             f"(IRR {format_number(irr['estimate'])}, {ci},"
             f" {format_p(irr['p_value'])}). A natural spline (df = {df}) showed "
             f"{'evidence' if p_nl < 0.05 else 'no clear evidence'} of a non-linear "

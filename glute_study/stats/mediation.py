@@ -52,6 +52,8 @@ from scipy import special
 
 from .._checks import N_BOOT, check_count, check_level, check_one_of, require_columns
 from ..errors import FitWarning, GluteStudyWarning, InputError
+from ..labels import label as label_of
+from ..labels import unit_of
 from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
 from ._bootstrap import bca_limits, bca_p, boot_p, percentile_limits
 from ._design import covariate_matrix, drop_incomplete
@@ -519,10 +521,17 @@ def _rows(family, has_exposure, x, m, y) -> list[tuple]:
     ratio, diff = _scales(family, has_exposure)
     link = {"gaussian": "per unit", "logistic": "log odds ratio per unit"}.get(
         family, "log rate ratio per unit")
+    xw, mw, yw = (label_of(c, unit=False, mid=True) for c in (x, m, y))
+
+    def per(col: str, words: str) -> str:
+        u = unit_of(col)
+        return words.replace("per unit", f"per {u}") if u else (
+            f"{words} of {label_of(col, unit=False, mid=True)}")
+
     rows = [
-        (_A, "a", "coefficient", f"a: {x} -> {m} (per unit of {x})", 0.0),
-        (_B, "b", "coefficient", f"b: {m} -> {y} ({link} of {m})", 0.0),
-        (_CP, "direct", "coefficient", f"c': {x} -> {y} given {m} ({link} of {x})", 0.0),
+        (_A, "a", "coefficient", f"a: {xw} -> {mw} ({per(x, 'per unit')})", 0.0),
+        (_B, "b", "coefficient", f"b: {mw} -> {yw} ({per(m, link)})", 0.0),
+        (_CP, "direct", "coefficient", f"c': {xw} -> {yw} given {mw} ({per(x, link)})", 0.0),
     ]
     if ratio:
         rows += [(_NDE_R, "direct", ratio, "natural direct effect", 1.0),
@@ -609,9 +618,14 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
     lab = {"rate_ratio": "RR", "risk_ratio": "risk ratio"}.get(ratio, "")
     unit = {"per_1000_h": " per 1000 h", "per_athlete": " per athlete"}.get(diff, "")
     citxt = "BCa" if ci == "bca" else "percentile"
-    boot_units = f"{n_units} clusters of {cluster!r}" if cluster else f"{n} rows"
-    parts = [f"Mediation of the effect of {x} on {y} through {m} ({family} outcome model, "
-             f"n = {n}), comparing {x} = {contrast['x0']:.3g} with {x} = {contrast['x1']:.3g} "
+    xw, mw, yw = (label_of(c, unit=False, mid=True) for c in (x, m, y))
+    boot_units = (f"{n_units} clusters ({label_of(cluster, unit=False, mid=True)})" if cluster
+                  else f"{n} rows")
+    xu = unit_of(x)
+    xu = f" {xu}" if xu else ""
+    parts = [f"Mediation of the effect of {xw} on {yw} through {mw} ({family} outcome model, "
+             f"n = {n}), comparing {xw} of {contrast['x0']:.3g}{xu} with "
+             f"{contrast['x1']:.3g}{xu} "
              f"({contrast['rule']}); {citxt} {level_pct(level)} % intervals from {n_boot} "
              f"bootstrap replicates resampling {boot_units} (seed {seed})."]
     for term, name in (("indirect", "Natural indirect effect"), ("direct", "natural direct "
@@ -632,7 +646,7 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
                  "the direct and indirect effects share a sign.")
     if sens.attrs.get("e_value") is not None and len(sens):
         parts.append(
-            f"Sensitivity: an unmeasured confounder of {m} and {y} would need to be associated "
+            f"Sensitivity: an unmeasured confounder of {mw} and {yw} would need to be associated "
             f"with both by a rate ratio of {format_number(sens.attrs['e_value'])} (E-value; "
             f"{format_number(sens.attrs['e_value_ci'])} to move the confidence limit to 1), "
             "over and above the covariates, to explain the indirect effect away.")
@@ -645,9 +659,9 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
         where = (f"a correlation of rho = {at:.2f}" if at is not None
                  else "no correlation within -0.9 to 0.9")
         parts.append(f"Sensitivity (Imai-Keele-Yamamoto): {where} between the errors of the "
-                     f"{m} and {y} models would make the indirect effect change sign.")
+                     f"{mw} and {yw} models would make the indirect effect change sign.")
     if same_time:
-        parts.append(f"Caution: {x} and {m} appear to have been measured over the same period, "
-                     f"so the order {x} -> {m} is assumed, not observed; reverse causation or a "
-                     "shared cause would produce the same pattern.")
+        parts.append(f"Caution: {xw} and {mw} appear to have been measured over the same "
+                     f"period, so the order {xw} -> {mw} is assumed, not observed; reverse "
+                     "causation or a shared cause would produce the same pattern.")
     return " ".join(parts)

@@ -23,6 +23,7 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import InputError
+from ..labels import is_variable, unit_of
 from ..measures import participant_values
 from ._design import drop_incomplete
 from ._result import Result, format_ci, format_number, format_p, level_pct
@@ -176,7 +177,8 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     level : float
         Confidence level of the ICC intervals.
     unit : str, optional
-        Unit of ``value`` (``"Nm/kg"`` for the analysed strength variable): written in the
+        Unit of ``value`` (``"Nm/kg"`` for the analysed strength variable; by default the
+        codebook's unit when ``value`` names a labelled column): written in the
         ``unit`` column of the rows measured in it (SEM, MDC95, SWC, bias) and after those
         numbers in ``.text``.
 
@@ -261,6 +263,8 @@ def reliability(data, *, subject="participant_id", session="session", value="val
             for t, e in extra]
     rows.append(_bias_row(x, list(wide.columns), level))
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    if unit is None and is_variable(value):  # a labelled column knows its unit
+        unit = unit_of(value)
     unit = "" if unit is None else str(unit)
     table["unit"] = np.where(table["term"].isin(["SEM", "MDC95", "SWC"])
                              | table["term"].str.startswith("bias"), unit, "")

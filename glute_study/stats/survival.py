@@ -25,6 +25,7 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
+from ..labels import level_label, mid_sentence, term_label
 from ..measures import first_cramp_times
 from ._cox import RiskSets, fit_cox
 from ._design import _used_columns, drop_incomplete, formula_frames, group_levels, term_columns
@@ -264,7 +265,7 @@ def kaplan_meier(
 
     parts = []
     for r in rows[: len(levels)]:
-        who = "" if group is None else f" in {r['term']}"
+        who = "" if group is None else f" in {mid_sentence(level_label(group, r['term']))}"
         if np.isfinite(r["estimate"]):
             parts.append(
                 f"median time to event{who} {format_number(r['estimate'], 1)} "
@@ -348,6 +349,21 @@ def _cox_design(frame: pd.DataFrame, rhs: str) -> tuple[pd.DataFrame, dict[str, 
             continue
         terms[term_name] = [i - 1 for i in range(sl.start, sl.stop)]
     return design, terms
+
+
+def _default_reference(frame: pd.DataFrame, term: str) -> str | None:
+    """The reference level patsy gives a factor term without ``Treatment``: the first level in
+    sorted order (the label of ``group[T.b]`` needs it: "b vs a")."""
+    if "[T." not in term or "Treatment" in term:
+        return None
+    column = term.split("[T.", 1)[0].removeprefix("C(").split(",")[0].rstrip(")").strip()
+    if column not in frame.columns:
+        return None
+    values = frame[column].dropna()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return str(values.cat.categories[0]) if len(values.cat.categories) else None
+    levels = sorted(pd.unique(values), key=lambda v: (str(type(v)), v))
+    return str(levels[0]) if levels else None
 
 
 def _check_rank(x: np.ndarray, rhs: str) -> None:
@@ -578,8 +594,9 @@ def cox_model(
             "over time.", FitWarning, stacklevel=2)
 
     sentences = [
-        f"{r.term}: HR {format_number(r.estimate)}, {format_ci(r.ci_low, r.ci_high, level=level)}, "
-        f"{format_p(r.p_value)}."
+        f"{term_label(r.term, reference=_default_reference(complete.frame, r.term))}: "
+        f"HR {format_number(r.estimate)}, "
+        f"{format_ci(r.ci_low, r.ci_high, level=level)}, {format_p(r.p_value)}."
         for r in table.itertuples()
     ]
     ph_text = (f" Schoenfeld-residual test of proportional hazards: global "

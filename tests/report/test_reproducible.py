@@ -55,7 +55,7 @@ def test_outputs_hold_the_seeded_values(two_reports):
     assert f"The mean of x was {x.mean():.2f}." in results
     word = docx.Document(a / "tables" / "01_mean_x.docx")
     cells = [c.text for c in word.tables[0].rows[1].cells]
-    assert cells[0] == "mean_x" and cells[3] == ".012"
+    assert cells[0] == "Mean x" and cells[3] == ".012"
 
 
 def test_provenance_records_inputs_parameters_versions_and_command(two_reports):

@@ -67,7 +67,8 @@ def test_partial_correlation_without_covariates_is_cor_test(data):
         res = partial_correlation(data, x="sitting_h_day", y="glute_nm_kg")
     ref = pd.read_csv(REF / "partial_correlation.csv").iloc[4]
     assert res.table["estimate"].iloc[0] == pytest.approx(ref["r"], rel=RTOL)
-    assert res.text.startswith("The Pearson correlation between sitting_h_day and glute_nm_kg")
+    assert res.text.startswith("The Pearson correlation between device-measured sitting and "
+                               "glute strength")
 
 
 def test_partial_correlation_agrees_with_pingouin(data):
@@ -182,7 +183,7 @@ def test_dose_response_matches_glm_nb(data, adjust, covariates):
 def test_dose_response_text(data):
     res = dose_response(data, covariates=["age", "sex"])
     # R: exp(0.105891) = 1.1117; LR 8.689 on 2 df, p = 0.0130
-    assert "11 % higher hamstring_cramps rate (IRR 1.11" in res.text
+    assert "11 % higher hamstring-cramp rate (IRR 1.11" in res.text
     assert "likelihood-ratio chi2(2) = 8.69, p = .013" in res.text
     assert res.diagnostics["n"] == 300 and res.diagnostics["n_dropped"] == 0
 

@@ -161,7 +161,8 @@ def test_cox_text_and_diagnostics(data):
     assert res.diagnostics["events"] == 106
     assert res.diagnostics["events_per_parameter"] == pytest.approx(106 / 3)
     # R (cox_efron.csv): exp(coef) 1.2192, 95 % CI 1.0754 to 1.3823, p = 0.00197
-    assert "sitting_h_day: HR 1.22, 95 % CI 1.08 to 1.38, p = .002." in res.text
+    assert ("Device-measured sitting (per h/day): HR 1.22, 95 % CI 1.08 to 1.38, p = .002."
+            in res.text)
     assert "global chi2(3) = 4.98, p = .174" in res.text
 
 
