@@ -115,6 +115,12 @@ _STAT_TERMS = {
     "direct": "Direct effect",
     "indirect": "Indirect effect",
     "total": "Total effect",
+    "adjusted_mean": "Adjusted mean",
+    "hedges_g": "Hedges' g",
+    "per_1000_h": "per 1000 h",
+    "per_athlete": "per athlete",
+    "rate_ratio": "rate ratio",
+    "risk_ratio": "risk ratio",
 }
 _SINGULAR = {"years": "year", "days": "day", "repetitions": "repetition", "h": "hour",
              "ms": "millisecond", "min": "minute", "s": "second"}
@@ -149,6 +155,9 @@ def is_variable(column: object) -> bool:
 
 
 def _humanise(name: str) -> str:
+    """A snake_case name with spaces and a capital; any other text stays as it was typed."""
+    if not _IDENT.fullmatch(name):
+        return name
     text = name.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
@@ -238,7 +247,7 @@ def level_label(column: str, value: object) -> str:
         return known.get(text.removesuffix(".0"), text)
     if not known and (word := _known_level(text)) is not None:  # a column of another name
         return word
-    return text.replace("_", " ")
+    return text.replace("_", " ") if _IDENT.fullmatch(text) else text
 
 
 def _levels_of(column: str) -> list[str]:

@@ -85,6 +85,8 @@ _LABELS = {
 _TERM_COLUMNS = ("term",)
 _VARIABLE_COLUMNS = ("variable", "column", "outcome", "exposure", "mediator")
 _LEVEL_COLUMNS = ("group", "reference")
+#: A machine key in a cell (``adjusted_mean``, ``self_report``): shown in words.
+_KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 #: Cells that mean "no value" and must not reach a reader.
 _EMPTY_CELLS = {"nan", "NaN", "NA", "<NA>", "None", "none"}
 
@@ -156,6 +158,12 @@ def _words(data: pd.DataFrame, references: dict[str, str]) -> pd.DataFrame:
     for col in _LEVEL_COLUMNS:
         if col in data.columns and data[col].dtype == object:
             data[col] = [term_label(v) if isinstance(v, str) and v else v for v in data[col]]
+    for col in data.columns:  # other keys (kind, instrument, method...) read as words too
+        if col in (*_TERM_COLUMNS, *_VARIABLE_COLUMNS, *_LEVEL_COLUMNS, "level") or \
+                data[col].dtype != object:
+            continue
+        data[col] = [(level_label(col, v) if is_variable(col) else term_label(v))
+                     if isinstance(v, str) and _KEY.fullmatch(v) else v for v in data[col]]
     if "covariates" in data.columns and data["covariates"].dtype == object:
         data["covariates"] = [", ".join(label(c.strip(), unit=False).lower()
                                         if is_variable(c.strip()) else c
@@ -191,7 +199,9 @@ def _format_column(values: pd.Series, digits: int) -> pd.Series:
             whole == np.round(whole)
         ) and (np.abs(whole) < 1e15).all():
             return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
-        return values.map(lambda v: "" if pd.isna(v) else format_number(float(v), digits))
+        # an infinite value (the df of a Wald z test) or a missing one is an empty cell
+        return values.map(lambda v: "" if pd.isna(v) or not np.isfinite(v)
+                          else format_number(float(v), digits))
     return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                       or str(v).strip() in _EMPTY_CELLS else str(v))
 
