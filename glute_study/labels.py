@@ -127,6 +127,8 @@ _SINGULAR = {"years": "year", "days": "day", "repetitions": "repetition", "h": "
 _PER = {"years": "year", "days": "day", "repetitions": "repetition"}
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: A snake_case name (read with spaces); "_control" or "__init__" are typed text and stay.
+_SNAKE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
 _FACTOR = re.compile(
     r"^(?:C\(\s*)?([A-Za-z_][A-Za-z0-9_]*)"
     r"(?:\s*,\s*Treatment\(\s*(?:reference\s*=\s*)?['\"]?([^'\")]*)['\"]?\s*\))?[^)\[]*\)?"
@@ -156,7 +158,7 @@ def is_variable(column: object) -> bool:
 
 def _humanise(name: str) -> str:
     """A snake_case name with spaces and a capital; any other text stays as it was typed."""
-    if not _IDENT.fullmatch(name):
+    if not _SNAKE.fullmatch(name):
         return name
     text = name.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
@@ -247,7 +249,7 @@ def level_label(column: str, value: object) -> str:
         return known.get(text.removesuffix(".0"), text)
     if not known and (word := _known_level(text)) is not None:  # a column of another name
         return word
-    return text.replace("_", " ") if _IDENT.fullmatch(text) else text
+    return text.replace("_", " ") if _SNAKE.fullmatch(text) else text
 
 
 def _levels_of(column: str) -> list[str]:

@@ -43,7 +43,7 @@ def test_mediation_on_a_study_folder_writes_its_files(study_dir, tmp_path, capsy
     table = pd.read_csv(out / "mediation.csv")
     assert set(table.term) == {"a", "b", "direct", "indirect", "total", "proportion_mediated"}
     assert (out / "mediation_sensitivity.svg").is_file()
-    assert "hamstring_cramps" in (out / "mediation.txt").read_text()
+    assert "on hamstring cramps through glute strength" in (out / "mediation.txt").read_text()
     assert "wrote the mediation results" in capsys.readouterr().out
 
 
@@ -58,7 +58,7 @@ def test_mediation_on_a_csv_with_explicit_columns(tmp_path, capsys):
     code = _run(["mediation", str(path), "--covariates", "age,male", "--contrast", "8", "10",
                  "--n-boot", "100", "--ci", "percentile", "--seed", "1"])
     assert code == 0
-    assert "comparing sitting_h_day = 8 with sitting_h_day = 10 (as given)" in \
+    assert "comparing device-measured sitting of 8 h/day with 10 h/day (as given)" in \
         capsys.readouterr().out
 
 
