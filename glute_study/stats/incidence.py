@@ -43,14 +43,10 @@ __all__ = ["incidence", "rate_ratio"]
 #: Pearson dispersion above which counts are called over-dispersed in the text.
 OVERDISPERSED = 1.2
 
-_METHOD_WORDS = {
-    "negbin": "negative-binomial model",
-    "quasipoisson": "quasi-Poisson model",
-    "bootstrap": "BCa bootstrap",
-    "exact": "exact Poisson",
-    "score": "score test on the conditional binomial",
-    "wald": "Wald test on the conditional binomial",
-}
+#: How each method is named after a ratio's numbers ("...; negative-binomial model").
+_RATIO_WORDS = {"exact": "exact conditional test", "score": "score test", "wald": "Wald test",
+                "negbin": "negative-binomial model", "quasipoisson": "quasi-Poisson model",
+                "bootstrap": "BCa bootstrap"}
 
 
 def _clean(data: pd.DataFrame, cols: list[str], events: str, exposure: str,
@@ -173,6 +169,18 @@ def _dispersion(fit: RateFit) -> dict:
             "theta": float(theta) if theta is not None else np.nan}
 
 
+def _diagnostics(df, dropped, level, method, se_type, cluster, codes, seed, n_boot,
+                 fit: RateFit) -> dict:
+    """The diagnostics both results carry: rows, drops, method, dispersion, clusters, seed."""
+    diag = {"n_rows": len(df), **dropped, "level": level, "method": method, "se_type": se_type,
+            **_dispersion(fit)}
+    if cluster is not None:
+        diag.update(cluster=cluster, n_clusters=int(np.unique(codes).size))
+    if method == "bootstrap":
+        diag.update(seed=seed, n_boot=n_boot)
+    return diag
+
+
 def _method_sentence(fit: RateFit, method: str, cluster: str | None, kind: str,
                      se_type: str = "model") -> str:
     """How the intervals were made, and the dispersion found, in words."""
@@ -194,7 +202,8 @@ def _method_sentence(fit: RateFit, method: str, cluster: str | None, kind: str,
         how = ("Intervals are exact Poisson intervals (Garwood for rates, the conditional "
                "binomial for ratios), which assume that every event is independent")
     else:
-        how = f"The ratios use the {_METHOD_WORDS[method]}, which assumes independent events"
+        how = (f"The ratios use the {_RATIO_WORDS[method]} on the conditional binomial, which "
+               "assumes independent events")
     if se_type == "HC2":
         how += (", with robust (HC2) standard errors, which do not rely on the negative-binomial "
                 "variance, and t on Satterthwaite degrees of freedom")
@@ -369,14 +378,9 @@ def incidence(
             f"in {r['exposure_h']:,.0f} h).")
     main = pieces[0][3]
     lines.append(_method_sentence(main, method, cluster, "incidence", se_type))
-    diag = {"n_rows": len(df), **dropped, "level": level, "method": method, "se_type": se_type,
-            **_dispersion(main), **{f"overall_{key}": v for key, v in _dispersion(overall).items()}}
-    if cluster is not None:
-        diag.update(cluster=cluster, n_clusters=int(np.unique(codes).size))
-    if method == "bootstrap":
-        diag.update(seed=seed, n_boot=n_boot)
-    return Result(table, "\n".join(lines[:-1]) + "\n" + lines[-1], diagnostics=diag,
-                  name="incidence", level=level)
+    diag = _diagnostics(df, dropped, level, method, se_type, cluster, codes, seed, n_boot, main)
+    diag.update({f"overall_{key}": v for key, v in _dispersion(overall).items()})
+    return Result(table, "\n".join(lines), diagnostics=diag, name="incidence", level=level)
 
 
 def rate_ratio(
@@ -488,23 +492,15 @@ def rate_ratio(
             "se_type": se_type if fit.ratio_method[j] in ("negbin", "quasipoisson") else "",
         })
     table = pd.DataFrame(rows)
-    label = {"exact": "exact conditional test", "score": "score test", "wald": "Wald test",
-             "negbin": "negative-binomial model", "quasipoisson": "quasi-Poisson model",
-             "bootstrap": "BCa bootstrap"}
     lines = [
         f"The event rate {_change(r['estimate'])} in {_level_words(r['group'])} than in "
         f"{_level_words(r['reference'])} (IRR {format_number(r['estimate'])}, "
         f"{format_ci(r['ci_low'], r['ci_high'], level=level)}, {format_p(r['p_value'])}; "
-        f"{label[r['method']]}"
+        f"{_RATIO_WORDS[r['method']]}"
         + (", cluster-robust" if cluster is not None and r["method"] == method else "")
         + ")."
         for r in rows
     ]
     lines.append(_method_sentence(fit, method, cluster, "rate_ratio", se_type))
-    diag = {"n_rows": len(df), **dropped, "level": level, "method": method, "se_type": se_type,
-            **_dispersion(fit)}
-    if cluster is not None:
-        diag.update(cluster=cluster, n_clusters=int(np.unique(codes).size))
-    if method == "bootstrap":
-        diag.update(seed=seed, n_boot=n_boot)
+    diag = _diagnostics(df, dropped, level, method, se_type, cluster, codes, seed, n_boot, fit)
     return Result(table, "\n".join(lines), diagnostics=diag, name="rate_ratio", level=level)
