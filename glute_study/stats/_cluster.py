@@ -160,17 +160,22 @@ def cr2_vcov(design, weights, resid, codes, *, bread=None) -> ClusterVcov:
         g_sq[:, j] = np.sum((ME @ R.T) ** 2, axis=1)
         H[:, :, j] = ME @ Dj @ L
     cov = B @ (comps @ comps.T) @ B
-    df = np.empty(k)
-    for i in range(k):
-        # P = diag(g^2) - H'H (K x K) is never formed: with K in the thousands (one athlete per
-        # cluster) it would not fit in memory. tr P = sum g^2 - ||H||^2 and
-        # ||P||^2 = sum g^4 - 2 sum_j g_j^2 ||H_j||^2 + ||H H'||^2 (H is k x K).
-        Hi, g2 = H[i], g_sq[i]
-        col = np.sum(Hi**2, axis=0)
-        trace = g2.sum() - col.sum()
-        frob = np.sum(g2**2) - 2 * np.sum(g2 * col) + np.sum((Hi @ Hi.T) ** 2)
-        df[i] = trace**2 / frob
+    df = np.array([_satterthwaite(g_sq[i], np.sum(H[i] ** 2, axis=0), H[i] @ H[i].T)
+                   for i in range(k)])
     return ClusterVcov(cov=cov, df=df, type="CR2", n_clusters=K)
+
+
+def _satterthwaite(g2: np.ndarray, col: np.ndarray, hh: np.ndarray) -> float:
+    """Satterthwaite df :math:`(\\operatorname{tr} P)^2 / \\lVert P \\rVert_F^2` of one coefficient.
+
+    :math:`P = \\operatorname{diag}(g^2) - H^\\top H` (K x K) is never formed: with K in the
+    thousands (one athlete per cluster) it would not fit in memory. With ``col`` the squared
+    column norms of H and ``hh`` = :math:`H H^\\top` (k x k), :math:`\\operatorname{tr} P =
+    \\sum g^2 - \\sum col` and :math:`\\lVert P \\rVert^2 = \\sum g^4 - 2 \\sum g^2 col +
+    \\lVert H H^\\top \\rVert^2`.
+    """
+    trace = g2.sum() - col.sum()
+    return float(trace**2 / (np.sum(g2**2) - 2 * np.sum(g2 * col) + np.sum(hh**2)))
 
 
 def _cr2_singletons(design, w, resid, codes, bread) -> ClusterVcov:
@@ -195,15 +200,9 @@ def _cr2_singletons(design, w, resid, codes, bread) -> ClusterVcov:
     DL = D @ L
     cov = B @ (comps.T @ comps) @ B
     k = D.shape[1]
-    df = np.empty(k)
     dl2 = np.sum(DL**2, axis=1)
-    for i in range(k):
-        m2 = ME[:, i] ** 2
-        col = m2 * dl2
-        trace = g_sq[:, i].sum() - col.sum()
-        hh = (DL.T * m2) @ DL
-        frob = np.sum(g_sq[:, i] ** 2) - 2 * np.sum(g_sq[:, i] * col) + np.sum(hh**2)
-        df[i] = trace**2 / frob
+    df = np.array([_satterthwaite(g_sq[:, i], ME[:, i] ** 2 * dl2, (DL.T * ME[:, i] ** 2) @ DL)
+                   for i in range(k)])
     return ClusterVcov(cov=cov, df=df, type="CR2", n_clusters=int(D.shape[0]))
 
 
