@@ -20,7 +20,9 @@ _DEVICE_OPTION_HELP = (
     "bed_exit_break=false; actigraph (actigraph_daily): "
     "nonwear_method=choi|troiano|none, posture=counts|inclinometer, cutpoint=100; accel "
     "(thigh_posture): method=acti4|inclination, sitting_angle_deg=45, long_axis=x, "
-    "nonwear_min=90|none, reference_angle_deg=none (acti4: calibrate from walking), "
+    "nonwear=still|ggir|actipass|temperature (or a comma list: any of them; none), "
+    "nonwear_min=90|none (the still rule), reference_angle_deg=none (acti4: calibrate from "
+    "walking), "
     "min_bout_s=10 and epoch_s=1 (inclination)")
 
 

@@ -663,13 +663,17 @@ def sample_chunks(samples: object) -> tuple[Iterable[Chunk], str]:
             raise InputError(f"row {exc.args[0]}: the time is not a date-time or number.") \
                 from None
         axes = [samples[cols[a]].to_numpy(dtype=np.float64) for a in "xyz"]
-        return _slices(tns, axes), ""
+        temp = (samples["temperature"].to_numpy(dtype=np.float64)
+                if "temperature" in samples.columns else None)
+        return _slices(tns, axes, temp), ""
     raise InputError(
         f"samples must be a DataFrame (time, x, y, z) or a file path; got {type(samples).__name__}."
     )
 
 
-def _slices(t: np.ndarray, axes: list[np.ndarray]) -> Iterator[Chunk]:
+def _slices(t: np.ndarray, axes: list[np.ndarray], temp: np.ndarray | None = None
+            ) -> Iterator[Chunk]:
     for a in range(0, t.size, _CHUNK_ROWS):
         b = a + _CHUNK_ROWS
-        yield Chunk(t[a:b], axes[0][a:b], axes[1][a:b], axes[2][a:b], first_row=a)
+        yield Chunk(t[a:b], axes[0][a:b], axes[1][a:b], axes[2][a:b], first_row=a,
+                    temperature=None if temp is None else temp[a:b])

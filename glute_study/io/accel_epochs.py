@@ -5,9 +5,11 @@ stands (the long axis is near vertical) and across it when they sit or lie (the 
 horizontal). Per epoch (1 s by default) the mean acceleration vector gives the inclination of the
 long axis from vertical; above ``sitting_angle_deg`` (45 degrees) the epoch is sitting/lying,
 otherwise upright. A change of posture is accepted only when the new posture lasts at least
-``min_bout_s`` (10 s); shorter changes keep the previous posture. Non-wear is a run of at least
-``nonwear_min`` (90) minutes in which every minute has a standard deviation below
-:data:`NONWEAR_SD_G` (13 mg) on at least two of the three axes.
+``min_bout_s`` (10 s); shorter changes keep the previous posture. Non-wear comes from the rules
+of :mod:`glute_study.io.raw_nonwear` chosen with ``nonwear`` (by default a run of at least
+``nonwear_min``, 90, minutes in which every minute has a standard deviation below
+:data:`NONWEAR_SD_G`, 13 mg, on at least two of the three axes; also GGIR's SD-and-range rule,
+the Acti4/ActiPASS short-removal rule and a temperature rule).
 
 Samples come in chunks from :mod:`glute_study.io.accel` (Parquet row batches, CSV chunks, or a
 DataFrame cut up), and each chunk is reduced to per-epoch sums at once, so a week at 100 Hz
@@ -18,6 +20,7 @@ sitting table of :mod:`glute_study.io.daily`.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,15 +29,14 @@ import pandas as pd
 from .._checks import check_one_of
 from .._text import FileFormatError
 from ..errors import InputError
-from . import activity_types
+from . import activity_types, raw_nonwear
 from .accel import Chunk, sample_chunks
 from .actigraph_nonwear import finite_number
 from .daily import daily_sitting
+from .raw_nonwear import NONWEAR_SD_G
 
 __all__ = ["ACTI4_STATES", "NONWEAR_SD_G", "POSTURE_OPTIONS", "accel_daily", "thigh_posture"]
 
-#: Standard deviation (g) under which an axis counts as still, for non-wear.
-NONWEAR_SD_G = 0.013
 _BLOCK = 1 << 16  # samples per cache-sized block of the epoch sums
 
 
@@ -76,14 +78,23 @@ class _EpochSums:
     """
 
     def __init__(self, epoch_ns: int, path: str, *, long_axis: int = 0,
-                 cross: bool = False) -> None:
+                 cross: bool = False, keep: bool = False, extremes: bool = False,
+                 temperature: bool = False) -> None:
         self.epoch_ns = epoch_ns
         self.path = path
         self.long_axis = long_axis
-        # with ``cross``: an 8th sum, of long axis x forward axis (for the Acti4 rotation), and
-        # every epoch's sums are kept (a week of 1-s epochs is 600 k rows of 8 numbers)
+        # with ``cross``: an 8th sum, of long axis x forward axis (for the Acti4 rotation); with
+        # ``cross`` or ``keep`` every epoch's sums are kept (a week of 1-s epochs is 600 k rows
+        # of 8 numbers); ``extremes`` adds each epoch's min and max of x, y, z (6 columns, for
+        # GGIR's range) and ``temperature`` the sum of the samples' temperatures (1 column)
         self.cross = cross
-        self.width = 8 if cross else 7
+        self.keep = keep or cross
+        width = 8 if cross else 7
+        self.ext_at = width if extremes else None
+        width += 6 if extremes else 0
+        self.temp_at = width if temperature else None
+        self.width = width + (1 if temperature else 0)
+        self.has_temperature = False
         self.forward = (long_axis + 2) % 3
         self.sums: list[np.ndarray] = []
         self.per_min = max(60_000_000_000 // epoch_ns, 1)  # epochs per clock minute
@@ -101,6 +112,14 @@ class _EpochSums:
         if n == 0:
             return
         axes = [np.ascontiguousarray(a, dtype=np.float64) for a in (chunk.x, chunk.y, chunk.z)]
+        arrays = axes  # the arrays an epoch held back for the next chunk keeps
+        if self.temp_at is not None:
+            if chunk.temperature is None:
+                temp = np.full(n, np.nan)
+            else:
+                temp = np.ascontiguousarray(chunk.temperature, dtype=np.float64)
+                self.has_temperature = self.has_temperature or bool(np.isfinite(temp).any())
+            arrays = [*axes, temp]
         if not self.checked_units:
             # gravity alone is 1 g; even running keeps the median |a| of 10 s well under 3 g
             level = float(np.median(np.sqrt(sum(a[:1000] ** 2 for a in axes))))
@@ -156,6 +175,12 @@ class _EpochSums:
             if self.cross:
                 np.multiply(axes[self.long_axis][s0:s1], axes[self.forward][s0:s1], out=sq)
                 sums[e0:e1, 7] = np.add.reduceat(sq, at)
+            if self.ext_at is not None:
+                for j, a in enumerate(axes):
+                    sums[e0:e1, self.ext_at + j] = np.minimum.reduceat(a[s0:s1], at)
+                    sums[e0:e1, self.ext_at + 3 + j] = np.maximum.reduceat(a[s0:s1], at)
+            if self.temp_at is not None:
+                sums[e0:e1, self.temp_at] = np.add.reduceat(arrays[3][s0:s1], at)
         self.last_t = int(t[-1])
         sums[:, 6] = np.diff(np.r_[bounds, n])
         if np.isnan(sums[:, :3]).any():
@@ -164,14 +189,14 @@ class _EpochSums:
         if self._open is not None:
             open_id, held = self._open
             if eidx[0] == open_id:  # the held-back epoch goes on in this chunk
-                head = [np.concatenate([h, a[: int(ends[0])]]) for h, a in zip(held, axes)]
+                head = [np.concatenate([h, a[: int(ends[0])]]) for h, a in zip(held, arrays)]
                 if eidx.size == 1:  # ... and past its end
                     self._open = (open_id, head)
                     return
                 sums[0] = self._one_epoch(head)
             else:
                 self._finish(np.array([open_id]), self._one_epoch(held)[None, :])
-        self._open = (int(eidx[-1]), [a[int(bounds[-1]) :].copy() for a in axes])
+        self._open = (int(eidx[-1]), [a[int(bounds[-1]) :].copy() for a in arrays])
         self._finish(eidx[:-1], sums[:-1])
 
     def _finish(self, eidx: np.ndarray, sums: np.ndarray, *, last: bool = False) -> None:
@@ -183,7 +208,7 @@ class _EpochSums:
             return
         incl, sd = _epoch_stats(sums, self.long_axis)
         self.parts.append((eidx, incl, sd, sums[:, 6].astype(np.int64)))
-        if self.cross:
+        if self.keep:
             self.sums.append(sums)
         minute = eidx // self.per_min
         if self._open_minute is not None:
@@ -223,19 +248,26 @@ class _EpochSums:
         return epochs, minutes
 
     def _one_epoch(self, axes: list[np.ndarray]) -> np.ndarray:
-        """The sums of one epoch's samples, added exactly as in :meth:`add`."""
+        """The sums of one epoch's samples (x, y, z and, when kept, temperature), added
+        exactly as in :meth:`add`."""
         at = np.zeros(1, dtype=np.intp)
         out = np.empty(self.width)
-        for j, a in enumerate(axes):
+        for j, a in enumerate(axes[:3]):
             out[j] = np.add.reduceat(a, at)[0]
             out[3 + j] = np.add.reduceat(a * a, at)[0]
+            if self.ext_at is not None:
+                out[self.ext_at + j] = a.min()
+                out[self.ext_at + 3 + j] = a.max()
         out[6] = axes[0].size
         if self.cross:
             out[7] = np.add.reduceat(axes[self.long_axis] * axes[self.forward], at)[0]
+        if self.temp_at is not None:
+            out[self.temp_at] = np.add.reduceat(axes[3], at)[0]
         return out
 
     def all_sums(self) -> np.ndarray:
-        """Every epoch's sums (with ``cross``; after :meth:`result`), one row per epoch."""
+        """Every epoch's sums (with ``cross`` or ``keep``; after :meth:`result`), one row per
+        epoch."""
         return np.concatenate(self.sums) if self.sums else np.empty((0, self.width))
 
 
@@ -248,6 +280,7 @@ def thigh_posture(
     sitting_angle_deg: float = 45.0,
     min_bout_s: float | None = None,
     nonwear_min: float | None = 90.0,
+    nonwear: str | Sequence[str] | None = "still",
     reference_angle_deg: float | None = None,
 ) -> pd.DataFrame:
     """Classify thigh posture per epoch from raw acceleration.
@@ -265,8 +298,14 @@ def thigh_posture(
       vertical, else upright; posture changes shorter than ``min_bout_s`` (default 10 s, the
       activPAL minimum sitting/upright bout, Edwardson et al. 2017) keep the previous posture.
 
-    Non-wear, in both: a run of at least ``nonwear_min`` minutes in which every minute has an
-    SD below :data:`NONWEAR_SD_G` (13 mg) on at least two axes.
+    Non-wear, in both, by the rules named in ``nonwear`` (any of them; see
+    :mod:`glute_study.io.raw_nonwear` for each rule, its parameters and its source):
+    ``"still"`` (the default: a run of at least ``nonwear_min`` minutes in which every minute
+    has an SD below :data:`NONWEAR_SD_G`, 13 mg, on at least two axes), ``"ggir"`` (GGIR's
+    2013 SD-and-range rule in 60-min windows every 15 min), ``"actipass"`` (Acti4/ActiPASS:
+    long still periods, and short removals with the sensor flat after handling) and
+    ``"temperature"`` (Zhou et al. 2015: the sensor's temperature, where the file has it). Each
+    rule applied is named with its parameters in ``.attrs["rule"]``.
 
     Parameters
     ----------
@@ -286,7 +325,11 @@ def thigh_posture(
         ``inclination`` only: the shortest accepted posture change (default 10 s). Acti4 uses
         its own bout lengths per class.
     nonwear_min : float or None
-        Minimum still minutes for non-wear; None marks every epoch as worn.
+        Minimum still minutes of the ``"still"`` rule; None turns that rule off (with the
+        default ``nonwear``, every epoch is then worn).
+    nonwear : str, sequence of str, or None
+        The non-wear rules: one of, or a sequence (or comma list) of, ``"still"``, ``"ggir"``,
+        ``"actipass"``, ``"temperature"``; None or ``"none"`` marks every epoch as worn.
     reference_angle_deg : float, optional
         ``acti4`` only: the reference angle (degrees) instead of calibrating it from walking.
 
@@ -319,6 +362,12 @@ def thigh_posture(
     Name: count, dtype: int64
     """
     check_one_of("method", method, ["acti4", "inclination"])
+    rules = raw_nonwear.check_rules(nonwear)
+    if nonwear_min is None:
+        rules = tuple(r for r in rules if r != "still")
+    if "actipass" in rules and epoch_s != 1:
+        raise InputError(f"nonwear rule 'actipass' works on 1-s epochs (2-s windows); got "
+                         f"epoch_s={epoch_s!r}. Leave epoch_s at 1, or use another rule.")
     _check_posture_options(epoch_s=epoch_s, long_axis=long_axis,
                            sitting_angle_deg=sitting_angle_deg,
                            min_bout_s=10.0 if min_bout_s is None else min_bout_s,
@@ -340,7 +389,8 @@ def thigh_posture(
         raise InputError("reference_angle_deg belongs to method='acti4'.")
     chunks, path = sample_chunks(samples)
     acc = _EpochSums(int(round(epoch_s * 1e9)), path, long_axis="xyz".index(long_axis),
-                     cross=acti4)
+                     cross=acti4, keep="actipass" in rules or "ggir" in rules,
+                     extremes="ggir" in rules, temperature="temperature" in rules)
     try:
         for chunk in chunks:
             acc.add(chunk)
@@ -348,7 +398,7 @@ def thigh_posture(
         if hasattr(chunks, "close"):
             chunks.close()  # release the file at once, also when a chunk is refused
     (idx, incl, sd, n), minutes = acc.result()
-    off = _still_nonwear(*minutes, nonwear_min) if nonwear_min is not None else None
+    off = _nonwear(acc, rules, idx, minutes, nonwear_min)
     extra: dict[str, np.ndarray] = {}
     if acti4:
         state, incl, extra, rule, info = _acti4_states(acc, idx, off, long_axis,
@@ -366,11 +416,9 @@ def thigh_posture(
         info = None
         if off is not None:
             state[off] = "nonwear"
-    if nonwear_min is not None:
-        rule += (
-            f"; non-wear = >= {nonwear_min:g} min with every minute's SD < "
-            f"{NONWEAR_SD_G * 1000:g} mg on >= 2 axes"
-        )
+    if rules:
+        rule += "; " + raw_nonwear.describe_rules(
+            rules, nonwear_min=nonwear_min, temperature_recorded=acc.has_temperature)
     out = pd.DataFrame(
         {
             "start": (idx * acc.epoch_ns).astype("datetime64[ns]"),
@@ -384,6 +432,7 @@ def thigh_posture(
         copy=False,  # fresh arrays of ours: consolidating them cost a copy of each
     )
     out.attrs["rule"] = rule + "."
+    out.attrs["nonwear"] = list(rules)
     if info is not None:
         out.attrs["calibration"] = info
     return out
@@ -497,21 +546,26 @@ def _hysteresis(raw: np.ndarray, idx: np.ndarray, min_epochs: int) -> np.ndarray
     return np.repeat(kept, lengths)
 
 
-def _still_nonwear(
-    mins: np.ndarray, msum: np.ndarray, epochs: np.ndarray, minutes: float
-) -> np.ndarray:
-    """Epochs in runs of at least ``minutes`` still clock minutes, from the minute sums."""
-    n = msum[:, 6:7]
-    sd = np.sqrt(np.maximum(msum[:, 3:6] / n - (msum[:, 0:3] / n) ** 2, 0.0))
-    still = (sd < NONWEAR_SD_G).sum(axis=1) >= 2
-    new = np.r_[True, (still[1:] != still[:-1]) | (np.diff(mins) != 1)]
-    rs = np.flatnonzero(new)
-    rl = np.diff(np.r_[rs, still.size])
-    off_min = np.zeros(still.size, dtype=bool)
-    for s, length in zip(rs, rl):
-        if still[s] and length >= minutes:
-            off_min[s : s + length] = True
-    return np.repeat(off_min, epochs)
+def _nonwear(acc: _EpochSums, rules: tuple[str, ...], idx: np.ndarray,
+             minutes: list[np.ndarray], nonwear_min: float | None) -> np.ndarray | None:
+    """The epochs that any of ``rules`` (:mod:`glute_study.io.raw_nonwear`) marks as non-wear;
+    None without rules."""
+    if not rules:
+        return None
+    mins, msum, epochs = minutes
+    off = np.zeros(idx.size, dtype=bool)
+    sums = acc.all_sums() if acc.keep else None
+    for rule in rules:
+        if rule == "still":
+            off |= raw_nonwear.still_minutes(mins, msum, epochs, nonwear_min)
+        elif rule == "ggir":
+            ext = acc.ext_at
+            off |= raw_nonwear.ggir_2013(idx, sums, sums[:, ext : ext + 6], acc.epoch_ns)
+        elif rule == "actipass":
+            off |= raw_nonwear.actipass(idx, sums, long_axis=acc.long_axis)
+        elif rule == "temperature" and acc.has_temperature:
+            off |= raw_nonwear.zhou_temperature(mins, msum, msum[:, acc.temp_at], epochs)
+    return off
 
 
 def accel_daily(
@@ -545,7 +599,8 @@ def accel_daily(
         Written to ``instrument`` (e.g. "axivity").
     **posture
         ``method``, ``epoch_s``, ``long_axis``, ``sitting_angle_deg``, ``min_bout_s``,
-        ``nonwear_min``, ``reference_angle_deg``.
+        ``nonwear_min``, ``nonwear`` (the non-wear rules, e.g. ``("ggir", "actipass")``),
+        ``reference_angle_deg``.
 
     Returns
     -------
@@ -588,6 +643,7 @@ def accel_daily(
         rule=epochs.attrs["rule"] + " No sleep detection (waking wear = wear).",
         split_upright=acti4,
     )
+    daily.attrs["rules"]["nonwear"] = epochs.attrs["nonwear"]
     daily.attrs["wear_site"] = _wear_site(samples, epochs)
     if not acti4:
         daily["lying_h"] = np.nan  # inclination alone cannot tell lying from sitting

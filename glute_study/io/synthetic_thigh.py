@@ -21,6 +21,9 @@ cycle      72 rpm: the thigh swings through 30-90 deg (phi = 60 + 30 sin(2 pi 1.
 lie        thigh horizontal, rolling onto its side over the first 5 s (psi 0 -> 90 deg), then
            lying on the side with slow sway
 nonwear    the sensor still on a table (z up), noise 2 mg
+handle     the sensor in the hand as it is taken off or put on: the thigh angle swept
+           through 0-90 deg at 0.5 Hz and 0.6 g of shaking at 3 Hz on every axis (a
+           shower-length removal is ``handle``, ``nonwear``, ``handle``)
 =========  ===========================================================================
 
 These are illustrations of the signals' geometry and rhythm, not models of real gait.
@@ -37,7 +40,8 @@ from ..errors import InputError
 
 __all__ = ["SYNTHETIC_ACTIVITIES", "synthetic_thigh"]
 
-SYNTHETIC_ACTIVITIES = ("sit", "stand", "walk", "run", "stairs", "cycle", "lie", "nonwear")
+SYNTHETIC_ACTIVITIES = ("sit", "stand", "walk", "run", "stairs", "cycle", "lie", "nonwear",
+                        "handle")
 
 
 def _pose(kind: str, t: np.ndarray, rng: np.random.Generator):
@@ -65,6 +69,10 @@ def _pose(kind: str, t: np.ndarray, rng: np.random.Generator):
     if kind == "cycle":
         phi = np.radians(60 + 30 * np.sin(two_pi * 1.2 * t))
         return phi, zero, 0.05 * np.sin(two_pi * 2.4 * t), zero, zero
+    if kind == "handle":
+        phi = np.radians(45 + 45 * np.sin(two_pi * 0.5 * t))
+        shake = [0.6 * np.sin(two_pi * 3.0 * t + k) for k in (0.0, 2.1, 4.2)]
+        return phi, zero, *shake
     if kind == "lie":
         psi = np.radians(90.0) * np.clip(t / 5.0, 0, 1) + sway
         return np.full(t.size, np.radians(90.0)), psi, zero, zero, zero
