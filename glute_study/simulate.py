@@ -11,6 +11,12 @@ The model (every number is an assumption the user can change; defaults follow
     prior cramps, prior hamstring injury ───────────────────────────┘     │
     randomised glute training (optional trial arm) ── total effect ───────┘
 
+The same model as a causal diagram, its nodes named as the analysis-table columns, is
+:data:`glute_study.causal.STUDY_DAG`, the one home of its arrows: analyses take their adjustment
+sets from it by the backdoor criterion, and ``tests/test_causal.py`` checks that each variable
+drawn here depends on its parents in that diagram and on no other variable. Change an arrow here
+and there together.
+
 * True daily sitting varies between athletes; each monitored day adds day-to-day noise (single-day
   ICC 0.35) and some days are too short to be valid, so the measured mean is noisy, as in a real
   study. Self-report is device sitting minus about 2 h plus noise (r about 0.3 with the device).
