@@ -6,11 +6,15 @@ Three steps, each a function:
    here) reduces trial-level data to one value per participant, session and side with a stated
    rule (best trial, mean of trials, ...); :func:`glute_study.measures.strength_sessions` gives
    the analysed strength variable (Nm/kg, best trial per side, mean of sides) per session.
-2. :func:`reliability` takes one value per subject and session (test-retest) and returns the six
+2. :func:`retest_sessions` keeps the sessions that count as test-retest: those meant for
+   reliability (repeated before follow-up began), else the control arm's; a trial's post-test
+   in a trained arm is refused, since its change holds the training effect.
+3. :func:`reliability` takes one value per subject and session (test-retest) and returns the six
    Shrout-Fleiss intraclass correlations with their F tests and 95 % intervals, the standard error
    of measurement, the minimal detectable change, the typical error as a coefficient of variation,
-   the smallest worthwhile change and a check for systematic bias between sessions.
-3. :func:`bland_altman` compares two methods (or two sessions): bias, 95 % limits of agreement with
+   the smallest worthwhile change and a check for systematic bias between sessions;
+   :func:`against_change` sets its MDC95 and SWC against a change of interest (the trial's).
+4. :func:`bland_altman` compares two methods (or two sessions): bias, 95 % limits of agreement with
    their confidence intervals, and a test for proportional bias.
 """
 
@@ -23,12 +27,13 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import InputError
-from ..labels import is_variable, unit_of
+from ..labels import is_variable, level_label, mid_sentence, unit_of
 from ..measures import participant_values
 from ._design import drop_incomplete
 from ._result import Result, format_ci, format_number, format_p, level_pct
 
-__all__ = ["bland_altman", "participant_values", "reliability"]
+__all__ = ["against_change", "bland_altman", "participant_values", "reliability",
+           "retest_sessions"]
 
 #: Share of differences the limits of agreement cover: bias -/+ 1.96 SD (Bland & Altman 1986).
 _LOA_COVERAGE = 0.95
@@ -160,7 +165,7 @@ def _bias_row(x, sessions, level):
 
 
 def reliability(data, *, subject="participant_id", session="session", value="value",
-                form="ICC3", level=0.95, unit=None):
+                form="ICC2", level=0.95, unit=None):
     """Test-retest reliability: six ICC forms, SEM, MDC95, CV %, SWC and systematic bias.
 
     Parameters
@@ -170,10 +175,12 @@ def reliability(data, *, subject="participant_id", session="session", value="val
         :func:`participant_values`).
     subject, session, value : str
         Columns naming the subject, the session (or rater/occasion) and the measured value.
-    form : {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}
-        The ICC reported in ``.text`` and used for nothing else (every form is in ``.table``).
-        ICC3 = ICC(C,1) is the usual test-retest choice when sessions are fixed occasions;
-        use ICC2 = ICC(A,1) when a learning effect should count as error.
+    form : {"ICC2", "ICC1", "ICC3", "ICC1k", "ICC2k", "ICC3k"}
+        The ICC reported first in ``.text`` and used for nothing else (every form is in
+        ``.table``). The default ICC2 = ICC(A,1), two-way random effects, absolute agreement,
+        single measurement, is the test-retest form GRRAS and Koo & Li (2016) ask for: a
+        systematic change between sessions (learning, fatigue) counts as error. The text then
+        gives the consistency form ICC3 = ICC(C,1), which ignores such a shift, beside it.
     level : float
         Confidence level of the ICC intervals.
     unit : str, optional
@@ -201,9 +208,15 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     - ICC2 = (MS_R - MS_E) / (MS_R + (k-1) MS_E + k (MS_C - MS_E) / n)
     - ICC3 = (MS_R - MS_E) / (MS_R + (k-1) MS_E), and the k forms for the mean of k sessions.
 
-    Intervals follow McGraw & Wong (1996) exactly as ``psych::ICC(lmer = FALSE)``.
-    SEM = sqrt(MS_E) (Weir 2005); MDC95 = 1.96 x sqrt(2) x SEM. CV % is Hopkins' (2000) typical
-    error on the log scale, 100 (exp(sqrt(MS_E of log values)) - 1), and needs positive values.
+    Intervals follow McGraw & Wong (1996) exactly as ``psych::ICC(lmer = FALSE)`` and
+    ``irr::icc``: F-based for the consistency and one-way forms, and for ICC(A,1) the F
+    quantiles at Satterthwaite's degrees of freedom (their Table 7, case 2A).
+    SEM = sqrt(MS_E), the square root of the residual mean square (Weir 2005), not
+    SD x sqrt(1 - ICC), which mixes in the between-subject spread of the sample; a systematic
+    shift between sessions is not in it but in the bias row. MDC95 = 1.96 x sqrt(2) x SEM, the
+    smallest change in one subject larger than measurement error with 95 % confidence. CV % is
+    Hopkins' (2000) typical error on the log scale, 100 (exp(sqrt(MS_E of log values)) - 1), and
+    needs positive values.
     SWC = 0.2 x between-subject SD, the SD being the root mean of the per-session variances.
     Systematic bias: paired t test (two sessions; estimate = mean difference) or the
     repeated-measures ANOVA F test of sessions (more sessions; estimate = range of the session
@@ -227,7 +240,7 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     1  ICC2     0.963
     2  ICC3     0.959
     >>> print(res.text)  # doctest: +ELLIPSIS
-    Test-retest reliability was ICC(C,1) = 0.96 (95 % CI 0.66 to 1.00, n = 5, k = 2 sessions); ...
+    Test-retest reliability was ICC(A,1) = 0.96 (95 % CI 0.74 to 1.00, n = 5, k = 2 sessions; ...
     >>> res = reliability(df, unit="Nm/kg")
     >>> res.table.set_index("term").loc[["ICC3", "SEM", "CV_pct"], "unit"].tolist()
     ['', 'Nm/kg', '%']
@@ -282,9 +295,15 @@ def reliability(data, *, subject="participant_id", session="session", value="val
                     f"(F({bias['df1']:.0f}, {bias['df2']:.0f}) = "
                     f"{format_number(bias['statistic'])}, {format_p(bias['p_value'])})")
     cv_txt = f", CV {format_number(cv, 1)} %" if np.isfinite(cv) else ""
+    second = ""
+    if form == "ICC2":  # the consistency form beside absolute agreement: a shift shows as a gap
+        c1 = table.set_index("term").loc["ICC3"]
+        second = (f"; consistency ICC(C,1) = {format_number(c1['estimate'])}, "
+                  f"{format_ci(c1['ci_low'], c1['ci_high'], level=level)}")
     text = (
         f"Test-retest reliability was {row['mcgraw_wong']} = {format_number(row['estimate'])} "
-        f"({format_ci(row['ci_low'], row['ci_high'], level=level)}, n = {n}, k = {k} sessions); "
+        f"({format_ci(row['ci_low'], row['ci_high'], level=level)}, n = {n}, k = {k} sessions"
+        f"{second}); "
         f"SEM {format_number(sem)}{u}, MDC95 {format_number(mdc)}{u}{cv_txt}, smallest "
         f"worthwhile change {format_number(swc)}{u}; {bias_txt}."
     )
@@ -292,9 +311,259 @@ def reliability(data, *, subject="participant_id", session="session", value="val
         "n": n, "k": k, **dropped.diagnostics, **ms,
         "session_means": pd.Series(x.mean(axis=0), index=wide.columns, name=value),
         "between_subject_sd": between_sd, "form": form, "level": level, "unit": unit,
+        "sem_definition": "sqrt(MS_error), the residual mean square of the two-way ANOVA "
+                          "(Weir 2005)",
     }
     return Result(table=table, text=text, diagnostics=diagnostics, model=None,
                   name="reliability", level=level, frames={"sessions": wide})
+
+
+def _sessions_words(sessions):
+    """``[1]`` -> "session 1"; ``[1, 2]`` -> "sessions 1 and 2"; ``[1, 2, 3]`` -> "1, 2 and 3"."""
+    names = [str(s) for s in sessions]
+    if len(names) == 1:
+        return f"session {names[0]}"
+    return f"sessions {', '.join(names[:-1])} and {names[-1]}"
+
+
+def _interval(rows):
+    """Days between consecutive chosen sessions of each participant: median, min and max."""
+    dated = rows.dropna(subset=["date"]).sort_values(["participant_id", "session"])
+    gaps = dated.groupby("participant_id")["date"].diff().dt.days.dropna()
+    if gaps.empty:
+        return None
+    return {"median": float(gaps.median()), "min": float(gaps.min()), "max": float(gaps.max())}
+
+
+def _interval_words(interval):
+    if interval is None:
+        return "the data do not date the sessions"
+    med, lo, hi = (format_number(interval[k], 0) for k in ("median", "min", "max"))
+    spread = "" if lo == hi else f", range {lo} to {hi}"
+    return f"median {med} days apart{spread}"
+
+
+def retest_sessions(values, participants, *, sessions=None, control="control"):
+    """The strength sessions that count as test-retest, and why.
+
+    Test-retest reliability is measurement error between sessions in which the measured
+    quality did not change. Sessions meant for it are those repeated before follow-up (and any
+    training) began; a trial's post-test is not one of them: in a trained arm its change from
+    baseline holds the training effect as well as measurement error.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        One row per participant and session with ``participant_id``, ``session`` and ``date``,
+        as :func:`glute_study.measures.strength_sessions` returns.
+    participants : pandas.DataFrame
+        The codebook ``participants`` table: ``participant_id``, ``follow_up_start`` and, in a
+        trial, ``arm`` (empty outside the trial).
+    sessions : sequence of int, optional
+        Sessions to compare. By default: every session held before follow-up began when there
+        are two or more; otherwise, in a trial, the control arm's sessions (baseline and
+        post-test); otherwise (no trial) every session. Given sessions are refused when one of
+        them is a post-test of participants in a trained arm.
+    control : str
+        The ``arm`` level of the untrained arm.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``values`` that count, with ``.attrs`` ``sessions`` (the session numbers),
+        ``design`` (``"before follow-up"``, ``"control arm"``, ``"no intervention"`` or
+        ``"as given"``), ``interval_days`` (median, min and max days between consecutive
+        sessions of a participant, or None without dates), ``reason`` (a sentence for the
+        methods: which sessions count and why, and what was left out) and the ``unit`` and
+        ``rule`` of ``values``.
+
+    Raises
+    ------
+    InputError
+        A session that is not in the data; given sessions that include a trained arm's
+        post-test; or no two sessions that can count.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["P1", "P2"],
+    ...     "follow_up_start": pd.to_datetime(["2025-02-01"] * 2),
+    ...     "arm": ["control", "glute_training"]})
+    >>> values = pd.DataFrame({"participant_id": ["P1"] * 3 + ["P2"] * 3,
+    ...     "session": [1, 2, 3] * 2, "value": [2.4, 2.5, 2.5, 2.2, 2.3, 2.6],
+    ...     "date": pd.to_datetime(["2025-01-25", "2025-01-29", "2025-07-01"] * 2)})
+    >>> retest = retest_sessions(values, people)
+    >>> retest.attrs["sessions"], retest.attrs["design"]
+    ([1, 2], 'before follow-up')
+    >>> print(retest.attrs["reason"])  # doctest: +NORMALIZE_WHITESPACE
+    Test-retest reliability used sessions 1 and 2, both before follow-up began (median 4 days
+    apart) and so meant for reliability; session 3 was left out: it is the trial's post-test,
+    whose change from baseline holds the training effect in the glute training arm.
+    >>> retest_sessions(values, people, sessions=[1, 3])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: sessions 1 and 3 cannot count as test-retest: session 3 is ...
+    """
+    require_columns(values, ["participant_id", "session", "date"], where="the session values")
+    require_columns(participants, ["participant_id", "follow_up_start"], where="participants")
+    people = participants.set_index("participant_id")
+    start = pd.to_datetime(values["participant_id"].map(people["follow_up_start"]))
+    date = pd.to_datetime(values["date"])
+    after = (date.dt.normalize() > start.dt.normalize()).to_numpy(bool)  # NaT -> not after
+    dated = (date.notna() & start.notna()).to_numpy(bool)
+    if "arm" in people.columns:
+        arm = values["participant_id"].map(people["arm"]).fillna("").astype(str)
+    else:
+        arm = pd.Series("", index=values.index)
+    trained = (arm.ne("") & arm.ne(str(control))).to_numpy(bool)
+    session = values["session"]
+    present = sorted(pd.unique(session.dropna()).tolist())
+    before = [s for s in present
+              if dated[session.eq(s).to_numpy(bool)].any()
+              and not after[session.eq(s).to_numpy(bool)].any()]
+    trained_post = {s: int(values.loc[session.eq(s).to_numpy(bool) & trained & after,
+                                      "participant_id"].nunique()) for s in present}
+    trained_arms = sorted(set(arm[trained & after]))
+    arm_words = " and ".join(mid_sentence(level_label("arm", a)) for a in trained_arms)
+
+    def _keep(mask, chosen, design, reason):
+        out = values[mask & session.isin(chosen).to_numpy(bool)].copy()
+        out.attrs.update({k: values.attrs[k] for k in ("unit", "rule") if k in values.attrs})
+        interval = _interval(out)
+        out.attrs.update(sessions=list(chosen), design=design, interval_days=interval,
+                         reason=reason.replace("{interval}", _interval_words(interval)))
+        return out
+
+    everyone = np.ones(len(values), dtype=bool)
+    left = [s for s in present if s not in before]
+    if sessions is not None:
+        chosen = sorted(int(s) for s in sessions)
+        missing = [s for s in chosen if s not in present]
+        if missing:
+            raise InputError(f"{_sessions_words(missing)} not in the data; sessions present: "
+                             f"{', '.join(str(s) for s in present) or 'none'}.")
+        if len(chosen) < 2:
+            raise InputError(f"test-retest needs at least 2 sessions; got {chosen}.")
+        bad = [s for s in chosen if trained_post[s] and s != chosen[0]]
+        if bad:
+            m = trained_post[bad[0]]
+            meant = (f"here {_sessions_words(before)}, before follow-up" if len(before) >= 2
+                     else "none in these data")
+            raise InputError(
+                f"{_sessions_words(chosen)} cannot count as test-retest: session {bad[0]} is "
+                f"the post-test of {m} participant{'s' if m != 1 else ''} in the {arm_words} "
+                "arm, after follow-up (and training) began, so its change from an earlier "
+                "session holds the training effect as well as measurement error. Use sessions "
+                f"meant for reliability ({meant}), or keep only the {control} arm's rows."
+            )
+        return _keep(everyone, chosen, "as given",
+                     f"Test-retest reliability used {_sessions_words(chosen)} ({{interval}}), "
+                     "as chosen; no trained participant was measured after follow-up began "
+                     "in them.")
+    if len(before) >= 2:
+        why = ""
+        if left:
+            why = (f"; {_sessions_words(left)} {'was' if len(left) == 1 else 'were'} left "
+                   "out: " + ("it is" if len(left) == 1 else "they are") + " the trial's "
+                   "post-test, whose change from baseline holds the training effect in the "
+                   f"{arm_words} arm" if trained_arms else
+                   f"; {_sessions_words(left)} came after follow-up began and "
+                   f"{'was' if len(left) == 1 else 'were'} left out")
+        return _keep(everyone, before, "before follow-up",
+                     f"Test-retest reliability used {_sessions_words(before)}, "
+                     f"{'both' if len(before) == 2 else 'all'} before follow-up began "
+                     "({interval}) and so meant for reliability" + why + ".")
+    in_control = arm.eq(str(control)).to_numpy(bool)
+    control_sessions = sorted(pd.unique(session[in_control].dropna()).tolist())
+    if trained.any():
+        if len(control_sessions) >= 2:
+            n_control = values.loc[in_control, "participant_id"].nunique()
+            control_words = mid_sentence(level_label("arm", control))
+            return _keep(in_control, control_sessions, "control arm",
+                         "No two strength sessions came before follow-up, so test-retest "
+                         f"reliability used the {control_words} arm only "
+                         f"(n = {n_control}), {_sessions_words(control_sessions)} "
+                         "({interval}): untrained, but any true change over that time counts "
+                         f"as error. The {arm_words or 'trained'} arm was left out: its change "
+                         "holds the training effect.")
+        raise InputError(
+            "no sessions count as test-retest: fewer than two strength sessions came before "
+            f"follow-up began (sessions before: {before or 'none'}), and the {control!r} arm "
+            f"has {len(control_sessions)} session(s). Test-retest needs two sessions without "
+            "training between them."
+        )
+    if len(present) < 2:
+        raise InputError(f"test-retest needs at least 2 sessions; found {present}.")
+    return _keep(everyone, present, "no intervention",
+                 f"Test-retest reliability used {_sessions_words(present)} ({{interval}}); "
+                 "no one was trained between them, but any true change over that time counts "
+                 "as error.")
+
+
+def against_change(result, *, change, ci=None, what="the change"):
+    """A sentence setting a reliability result's MDC95 and SWC against a change of interest.
+
+    Parameters
+    ----------
+    result : Result
+        From :func:`reliability`, on the variable the change is measured in.
+    change : float
+        The change of interest in the same unit, e.g. the trial's adjusted difference between
+        arms.
+    ci : tuple of float, optional
+        Its confidence interval (at ``result.level``).
+    what : str
+        How the sentence names the change ("the trial's adjusted difference in glute
+        strength").
+
+    Returns
+    -------
+    str
+        Whether the change exceeds the MDC95 (then a change that size in one athlete is beyond
+        measurement error) or not (then the group difference may still be real, but one athlete's
+        change of that size cannot be told from error), and where it stands against the SWC.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"participant_id": np.repeat(np.arange(6), 2), "session": [1, 2] * 6,
+    ...                    "value": [2.1, 2.2, 2.8, 2.7, 1.9, 2.1, 3.2, 3.1, 2.5, 2.6, 2.2, 2.4]})
+    >>> rel = reliability(df, unit="Nm/kg")
+    >>> print(against_change(rel, change=0.26, ci=(0.2, 0.32),
+    ...       what="the trial's difference in glute strength"))  # doctest: +NORMALIZE_WHITESPACE
+    The MDC95 (0.27 Nm/kg) is larger than the trial's difference in glute strength (0.26 Nm/kg,
+    95 % CI 0.20 to 0.32): the group difference can be real, but in one athlete a change of that
+    size cannot be told from measurement error; it exceeds the smallest worthwhile change
+    (0.09 Nm/kg).
+    >>> print(against_change(rel, change=0.3, what="the trial's difference"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    The MDC95 (0.27 Nm/kg) is smaller than the trial's difference (0.30 Nm/kg): a change of that
+    size in one athlete exceeds measurement error (95 % confidence); it also exceeds the smallest
+    worthwhile change (0.09 Nm/kg).
+    """
+    if not isinstance(result, Result) or result.kind != "reliability":
+        got = f"Result {result.kind!r}" if isinstance(result, Result) else type(result).__name__
+        raise InputError(f"against_change needs the Result of reliability(); got {got}.")
+    change = float(change)
+    if not np.isfinite(change):
+        raise InputError(f"`change` must be a finite number; got {change!r}.")
+    t = result.table.set_index("term")["estimate"]
+    unit = result.diagnostics.get("unit", "")
+    u = f" {unit}" if unit else ""
+    mdc, swc = float(t["MDC95"]), float(t["SWC"])
+    size = abs(change)
+    where = f"{format_number(change)}{u}"
+    if ci is not None:
+        where += f", {format_ci(ci[0], ci[1], level=result.level)}"
+    if size > mdc:
+        head = (f"The MDC95 ({format_number(mdc)}{u}) is smaller than {what} ({where}): a change "
+                "of that size in one athlete exceeds measurement error (95 % confidence)")
+    else:
+        head = (f"The MDC95 ({format_number(mdc)}{u}) is larger than {what} ({where}): the "
+                "group difference can be real, but in one athlete a change of that size cannot "
+                "be told from measurement error")
+    also = "it also exceeds" if size > mdc else "it exceeds"
+    tail = (f"{also} the smallest worthwhile change ({format_number(swc)}{u})" if size > swc
+            else f"it is below the smallest worthwhile change ({format_number(swc)}{u})")
+    return f"{head}; {tail}."
 
 
 def _pairs_from_long(data, subject, method, value):

@@ -1,8 +1,11 @@
 """Reliability and agreement against R (tests/reference/reliability/reference.R).
 
-The R script runs psych::ICC(lmer = FALSE), t.test, aov(... + Error()) and lm on the seeded CSVs
-written by make_data.py and stores what they printed in reference.json. Tolerance: 1e-5 relative
-(closed-form statistics; the only differences are floating-point and quantile algorithms).
+The R script runs psych::ICC(lmer = FALSE), the McGraw & Wong (1996) ICC(A,1)/ICC(C,1) formulas
+as irr::icc codes them, lme4 REML variance components, t.test, aov(... + Error()) and lm on the
+seeded CSVs written by make_data.py (plus Shrout & Fleiss's 1979 Table 2 data and a set with a
+systematic session shift) and stores what they printed in reference.json. Tolerance: 1e-6
+relative (closed-form statistics; the only differences are floating-point and quantile
+algorithms), 1e-5 for the REML fit.
 """
 
 from __future__ import annotations
@@ -17,11 +20,17 @@ from numpy.testing import assert_allclose
 
 from glute_study.errors import GluteStudyWarning, InputError
 from glute_study.stats import Result
-from glute_study.stats.reliability import bland_altman, participant_values, reliability
+from glute_study.stats.reliability import (
+    against_change,
+    bland_altman,
+    participant_values,
+    reliability,
+    retest_sessions,
+)
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "reliability"
 R = json.loads((REF / "reference.json").read_text())
-RTOL = 1e-5
+RTOL = 1e-6
 
 
 @pytest.fixture(params=[("three", "icc_three_sessions.csv"), ("two", "icc_two_sessions.csv")])
@@ -302,3 +311,189 @@ def test_interval_coverage_by_simulation():
         hit_loa += up.ci_low <= true_upper_loa <= up.ci_high
     assert 0.934 <= hit_icc / reps <= 0.966
     assert 0.934 <= hit_loa / reps <= 0.966
+
+
+# --- ICC(A,1), the test-retest form (GRRAS; Koo & Li 2016) -------------------------------------
+
+AGREEMENT_CASES = ["icc_three_sessions", "icc_two_sessions", "icc_shift", "shrout_fleiss_1979"]
+RTOL_MW = 1e-6
+
+
+@pytest.mark.parametrize("name", AGREEMENT_CASES)
+def test_icc_a1_and_c1_match_the_mcgraw_wong_formulas(name):
+    # R: the irr::icc(model = "twoway", type = "agreement"/"consistency", unit = "single")
+    # formulas (McGraw & Wong 1996, Table 7) typed out in reference.R, and psych::ICC
+    ref = R["agreement"][name]
+    data = pd.read_csv(REF / f"{name}.csv")
+    t = reliability(data).table.set_index("term")
+    assert t.loc["ICC2", ["estimate", "ci_low", "ci_high"]].astype(float).tolist() == \
+        pytest.approx([ref["a1"], ref["a1_lower"], ref["a1_upper"]], rel=RTOL_MW)
+    assert t.loc["ICC3", ["estimate", "ci_low", "ci_high"]].astype(float).tolist() == \
+        pytest.approx([ref["c1"], ref["c1_lower"], ref["c1_upper"]], rel=RTOL_MW)
+    assert t.loc["ICC2", "statistic"] == pytest.approx(ref["f"], rel=RTOL_MW)
+    assert t.loc["ICC2", "p_value"] == pytest.approx(ref["p"], rel=RTOL_MW, abs=1e-300)
+    psych = ref["psych"]  # rows ICC2, ICC3 of psych::ICC(lmer = FALSE)$results
+    assert_allclose(t.loc[["ICC2", "ICC3"], "estimate"], psych["ICC"], rtol=RTOL_MW)
+    assert_allclose(t.loc[["ICC2", "ICC3"], "ci_low"], psych["lower"], rtol=RTOL_MW)
+    assert_allclose(t.loc[["ICC2", "ICC3"], "ci_high"], psych["upper"], rtol=RTOL_MW)
+    ninety = reliability(data, level=0.90).table.set_index("term").loc["ICC2"]
+    assert [ninety.ci_low, ninety.ci_high] == pytest.approx(
+        [ref["level90"]["a1_lower"], ref["level90"]["a1_upper"]], rel=RTOL_MW)
+
+
+@pytest.mark.parametrize("name", AGREEMENT_CASES)
+def test_icc_a1_equals_the_reml_variance_share(name):
+    # R: lme4::lmer(value ~ 1 + (1 | participant_id) + (1 | session), REML = TRUE):
+    # s2_subject / (s2_subject + s2_session + s2_error). On balanced data it equals the ANOVA
+    # estimator unless REML truncates the session variance at 0 (MS_C < MS_E), as in the
+    # two-session set (a singular fit); tolerance 1e-5 for the optimiser's convergence.
+    ref = R["agreement"][name]
+    res = reliability(pd.read_csv(REF / f"{name}.csv"))
+    a1 = res.table.set_index("term").loc["ICC2", "estimate"]
+    if ref["reml"]["singular"]:
+        assert res.diagnostics["msc"] < res.diagnostics["mse"]
+        assert a1 < ref["reml"]["icc_a1"]
+    else:
+        assert a1 == pytest.approx(ref["reml"]["icc_a1"], rel=1e-5)
+
+
+def test_a_systematic_shift_lowers_absolute_agreement_only():
+    # icc_shift.csv: session 2 is 0.3 Nm/kg higher for everyone (a learning effect)
+    data = pd.read_csv(REF / "icc_shift.csv")
+    res = reliability(data, unit="Nm/kg")
+    t = res.table.set_index("term")
+    assert t.loc["ICC2", "estimate"] == pytest.approx(R["agreement"]["icc_shift"]["a1"],
+                                                      rel=RTOL_MW)
+    assert t.loc["ICC3", "estimate"] - t.loc["ICC2", "estimate"] > 0.3
+    assert res.text.startswith("Test-retest reliability was ICC(A,1) = 0.43 (95 % CI -0.09 to "
+                               "0.78, n = 24, k = 2 sessions; consistency ICC(C,1) = 0.79, "
+                               "95 % CI 0.57 to 0.90)")
+    assert t.loc["bias: session 2 - session 1", "p_value"] < 0.001
+
+
+def test_shrout_fleiss_table_2_as_published():
+    # Shrout PE, Fleiss JL (1979) Psychol Bull 86:420-428, Table 2 data (6 targets x 4 judges)
+    # and the estimates they print (Table 4): ICC(1,1) .17, ICC(2,1) .29, ICC(3,1) .71,
+    # ICC(1,4) .44, ICC(2,4) .62, ICC(3,4) .91. psych::ICC gives the unrounded values.
+    res = reliability(pd.read_csv(REF / "shrout_fleiss_1979.csv"))
+    est = res.table.set_index("term").loc[["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"],
+                                          "estimate"]
+    assert est.round(2).tolist() == [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
+    assert_allclose(est, R["shrout_fleiss"]["icc"], rtol=RTOL_MW)
+
+
+def test_absolute_agreement_is_the_default_form():
+    data = pd.read_csv(REF / "icc_three_sessions.csv")
+    res = reliability(data)
+    assert res.diagnostics["form"] == "ICC2"
+    a1, c1 = R["three"]["icc"][1], R["three"]["icc"][2]
+    assert res.text.startswith(f"Test-retest reliability was ICC(A,1) = {a1:.2f} ")
+    assert f"consistency ICC(C,1) = {c1:.2f}" in res.text
+    assert "consistency" not in reliability(data, form="ICC3").text
+    assert "sqrt(MS_error)" in res.diagnostics["sem_definition"]
+
+
+# --- which sessions count as test-retest ---------------------------------------------------------
+
+def _trial_values(*, baseline_sessions=2):
+    """Four participants, two per arm: baseline session(s) before follow-up, a post-test after."""
+    people = pd.DataFrame({"participant_id": ["C1", "C2", "T1", "T2"],
+                           "follow_up_start": pd.to_datetime(["2025-02-01"] * 4),
+                           "arm": ["control", "control", "glute_training", "glute_training"]})
+    days = ["2025-01-24", "2025-01-28"][:baseline_sessions] + ["2025-07-20"]
+    rows = [{"participant_id": p, "session": s + 1, "date": pd.Timestamp(d),
+             "value": 2.0 + 0.1 * i + 0.01 * s}
+            for i, p in enumerate(people.participant_id) for s, d in enumerate(days)]
+    values = pd.DataFrame(rows)
+    values.attrs.update(unit="Nm/kg", rule="best (largest) trial per side, mean of sides")
+    return values, people
+
+
+def test_retest_uses_the_sessions_before_follow_up_and_says_why():
+    values, people = _trial_values()
+    retest = retest_sessions(values, people)
+    assert retest.attrs["sessions"] == [1, 2]
+    assert retest.attrs["design"] == "before follow-up"
+    assert retest.attrs["interval_days"] == {"median": 4.0, "min": 4.0, "max": 4.0}
+    assert retest.attrs["unit"] == "Nm/kg"
+    assert set(retest["session"]) == {1, 2} and len(retest) == 8
+    reason = retest.attrs["reason"]
+    assert "sessions 1 and 2, both before follow-up began (median 4 days apart)" in reason
+    assert "session 3 was left out" in reason and "glute training arm" in reason
+
+
+def test_retest_refuses_a_trained_arm_post_test():
+    values, people = _trial_values()
+    with pytest.raises(InputError) as info:
+        retest_sessions(values, people, sessions=[1, 3])
+    msg = str(info.value)
+    assert msg.startswith("sessions 1 and 3 cannot count as test-retest: session 3 is the "
+                          "post-test of 2 participants in the glute training arm")
+    assert "training effect" in msg and "here sessions 1 and 2, before follow-up" in msg
+    # the control arm's own pre/post pair is allowed when asked for
+    control = values[values.participant_id.str.startswith("C")]
+    kept = retest_sessions(control, people, sessions=[1, 3])
+    assert kept.attrs["design"] == "as given" and kept.attrs["sessions"] == [1, 3]
+
+
+def test_retest_falls_back_to_the_control_arm():
+    values, people = _trial_values(baseline_sessions=1)
+    retest = retest_sessions(values, people)
+    assert retest.attrs["design"] == "control arm"
+    assert set(retest.participant_id) == {"C1", "C2"} and retest.attrs["sessions"] == [1, 2]
+    assert retest.attrs["interval_days"]["median"] == 177.0
+    assert "control arm only (n = 2)" in retest.attrs["reason"]
+    assert "glute training arm was left out" in retest.attrs["reason"]
+
+
+def test_retest_without_a_trial_and_errors():
+    values, people = _trial_values(baseline_sessions=1)
+    observational = people.drop(columns="arm")
+    retest = retest_sessions(values, observational)
+    assert retest.attrs["design"] == "no intervention" and retest.attrs["sessions"] == [1, 2]
+    assert "true change over that time counts as error" in retest.attrs["reason"]
+    with pytest.raises(InputError, match="session 7 not in the data; sessions present: 1, 2"):
+        retest_sessions(values, people, sessions=[1, 7])
+    trained_only = people.assign(arm="glute_training")
+    with pytest.raises(InputError, match="no sessions count as test-retest"):
+        retest_sessions(values, trained_only)
+    with pytest.raises(InputError, match="no column 'follow_up_start'"):
+        retest_sessions(values, people.drop(columns="follow_up_start"))
+
+
+def test_retest_sessions_feed_reliability_on_the_demo_study():
+    from glute_study import measures
+    from glute_study.study import load_study
+
+    demo = Path(__file__).resolve().parents[2] / "datasets" / "demo"
+    if not demo.is_dir():
+        pytest.skip(f"demo study not found at {demo}")
+    study = load_study(demo)
+    values = measures.strength_sessions(study.strength, study.participants)
+    retest = retest_sessions(values, study.participants)
+    assert retest.attrs["sessions"] == [1, 2]  # the post-test (session 3) is left out
+    res = reliability(retest, unit=retest.attrs["unit"])
+    assert res.diagnostics["n"] == retest.participant_id.nunique()
+    assert "SEM" in res.text and "Nm/kg" in res.text
+
+
+# --- MDC95 against the trial's effect ------------------------------------------------------------
+
+def test_against_change_both_ways():
+    res = reliability(pd.read_csv(REF / "icc_three_sessions.csv"), unit="Nm/kg")
+    mdc = R["three"]["mdc95"]  # 0.447: qnorm(.975) * sqrt(2) * sqrt(MS_E)
+    big = against_change(res, change=0.6, ci=(0.5, 0.7), what="the trial's difference")
+    assert big.startswith(f"The MDC95 ({mdc:.2f} Nm/kg) is smaller than the trial's difference "
+                          "(0.60 Nm/kg, 95 % CI 0.50 to 0.70): a change of that size in one "
+                          "athlete exceeds measurement error")
+    small = against_change(res, change=-0.25, what="the trial's difference")
+    assert "is larger than the trial's difference (-0.25 Nm/kg)" in small
+    assert "the group difference can be real" in small
+    assert "exceeds the smallest worthwhile change (0.08 Nm/kg)" in small
+    tiny = against_change(res, change=0.05)
+    assert "below the smallest worthwhile change" in tiny
+    with pytest.raises(InputError, match="needs the Result of reliability"):
+        against_change(bland_altman(pd.read_csv(REF / "bland_altman.csv"), x="hhd_nm",
+                                    y="isokinetic_nm"), change=0.2)
+    with pytest.raises(InputError, match="finite number"):
+        against_change(res, change=float("nan"))

@@ -45,6 +45,27 @@ def main() -> None:
     })
     wide.to_csv(HERE / "bland_altman.csv", index=False)
 
+    # A systematic shift between sessions (a learning effect of 0.3 Nm/kg), 24 athletes x 2
+    # sessions: absolute agreement ICC(A,1) counts the shift as error, consistency ICC(C,1)
+    # does not, so the two differ clearly. Its own generator, so the sets above stay as they were.
+    rng = np.random.default_rng(20261207)
+    n4 = 24
+    true4 = rng.normal(2.5, 0.4, n4)
+    rows = []
+    for i in range(n4):
+        for s in range(2):
+            value = true4[i] + 0.3 * s + rng.normal(0, 0.12)
+            rows.append({"participant_id": f"S{i + 1:02d}", "session": s + 1,
+                         "value": round(value, 4)})
+    pd.DataFrame(rows).to_csv(HERE / "icc_shift.csv", index=False)
+
+    # Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges (the paper's own data).
+    ratings = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9],
+               [6, 2, 4, 7]]
+    rows = [{"participant_id": f"T{t + 1}", "session": j + 1, "value": float(v)}
+            for t, judged in enumerate(ratings) for j, v in enumerate(judged)]
+    pd.DataFrame(rows).to_csv(HERE / "shrout_fleiss_1979.csv", index=False)
+
 
 if __name__ == "__main__":
     main()

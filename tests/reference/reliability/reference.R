@@ -1,9 +1,11 @@
-# Reference values for glute_study.stats.reliability (psych::ICC, t.test, aov, lm).
+# Reference values for glute_study.stats.reliability (psych::ICC, the McGraw & Wong formulas of
+# irr::icc, lme4 REML variance components, t.test, aov, lm).
 # Run from the repository root:  Rscript tests/reference/reliability/reference.R
 # Writes tests/reference/reliability/reference.json; the tests read that file, never R.
 suppressPackageStartupMessages({library(psych); library(jsonlite)})
 here <- "tests/reference/reliability"
-out <- list(r_version = R.version.string, psych = as.character(packageVersion("psych")))
+out <- list(r_version = R.version.string, psych = as.character(packageVersion("psych")),
+            lme4 = as.character(packageVersion("lme4")))
 
 icc_block <- function(file) {
   long <- read.csv(file.path(here, file))
@@ -49,6 +51,71 @@ l3 <- read.csv(file.path(here, "icc_three_sessions.csv"))
 w3 <- reshape(l3, idvar = "participant_id", timevar = "session", direction = "wide")[, -1]
 r90 <- ICC(w3, lmer = FALSE, alpha = 0.10)$results
 out$three_level90 <- list(lower = r90[["lower bound"]], upper = r90[["upper bound"]])
+
+# ICC(A,1) and ICC(C,1) with their intervals, a second time and independently of psych: the
+# McGraw & Wong (1996) Table 7 formulas as irr::icc(model = "twoway", type = "agreement" or
+# "consistency", unit = "single") codes them (irr is not packaged for this machine's R, so its
+# formulas are typed out here), plus ICC(A,1) from REML variance components (lme4), which equals
+# the ANOVA estimator on balanced data when no component is truncated at zero.
+suppressPackageStartupMessages(library(lme4))
+mcgraw_wong <- function(x, conf.level = 0.95) {
+  x <- as.matrix(x); ns <- nrow(x); raters <- ncol(x); alpha <- 1 - conf.level
+  SStotal <- var(as.numeric(x)) * (ns * raters - 1)
+  MSr <- var(apply(x, 1, mean)) * raters
+  MSc <- var(apply(x, 2, mean)) * ns
+  MSe <- (SStotal - MSr * (ns - 1) - MSc * (raters - 1)) / ((ns - 1) * (raters - 1))
+  # agreement
+  a1 <- (MSr - MSe) / (MSr + (raters - 1) * MSe + raters / ns * (MSc - MSe))
+  FJ <- MSc / MSe
+  vn <- (raters - 1) * (ns - 1) * ((raters * a1 * FJ + ns * (1 + (raters - 1) * a1) -
+                                      raters * a1))^2
+  vd <- (ns - 1) * raters^2 * a1^2 * FJ^2 + (ns * (1 + (raters - 1) * a1) - raters * a1)^2
+  v <- vn / vd
+  FL <- qf(1 - alpha / 2, ns - 1, v)
+  FU <- qf(1 - alpha / 2, v, ns - 1)
+  a1_lower <- (ns * (MSr - FL * MSe)) /
+    (FL * (raters * MSc + (raters * ns - raters - ns) * MSe) + ns * MSr)
+  a1_upper <- (ns * (FU * MSr - MSe)) /
+    (raters * MSc + (raters * ns - raters - ns) * MSe + ns * FU * MSr)
+  # consistency
+  c1 <- (MSr - MSe) / (MSr + (raters - 1) * MSe)
+  Fv <- MSr / MSe; df1 <- ns - 1; df2 <- (ns - 1) * (raters - 1)
+  FLc <- Fv / qf(1 - alpha / 2, df1, df2); FUc <- Fv * qf(1 - alpha / 2, df2, df1)
+  list(a1 = a1, a1_lower = a1_lower, a1_upper = a1_upper, a1_df = v,
+       c1 = c1, c1_lower = (FLc - 1) / (FLc + (raters - 1)),
+       c1_upper = (FUc - 1) / (FUc + (raters - 1)),
+       f = Fv, df1 = df1, df2 = df2, p = pf(Fv, df1, df2, lower.tail = FALSE),
+       msr = MSr, msc = MSc, mse = MSe)
+}
+reml_agreement <- function(long) {
+  long$participant_id <- factor(long$participant_id); long$session <- factor(long$session)
+  fit <- lmer(value ~ 1 + (1 | participant_id) + (1 | session), data = long, REML = TRUE)
+  vc <- as.data.frame(VarCorr(fit))
+  s2 <- setNames(vc$vcov, vc$grp)
+  list(icc_a1 = unname(s2["participant_id"] / sum(s2)), session_var = unname(s2["session"]),
+       singular = isSingular(fit))
+}
+agreement <- list()
+for (name in c("icc_three_sessions", "icc_two_sessions", "icc_shift", "shrout_fleiss_1979")) {
+  long <- read.csv(file.path(here, paste0(name, ".csv")))
+  wide <- reshape(long, idvar = "participant_id", timevar = "session", direction = "wide")[, -1]
+  blk <- mcgraw_wong(wide)
+  blk$level90 <- mcgraw_wong(wide, conf.level = 0.90)[c("a1_lower", "a1_upper")]
+  ps <- ICC(wide, lmer = FALSE)$results
+  ps <- ps[match(c("ICC2", "ICC3"), ps$type), ]
+  blk$psych <- list(ICC = ps$ICC, lower = ps[["lower bound"]], upper = ps[["upper bound"]])
+  blk$reml <- reml_agreement(long)
+  agreement[[name]] <- blk
+  cat(name, ": ICC(A,1) =", blk$a1, "[", blk$a1_lower, ",", blk$a1_upper, "]; ICC(C,1) =",
+      blk$c1, "[", blk$c1_lower, ",", blk$c1_upper, "]; REML ICC(A,1) =", blk$reml$icc_a1, "\n")
+}
+out$agreement <- agreement
+# The six Shrout & Fleiss forms on their own Table 2 data (psych's own example data set).
+sf <- read.csv(file.path(here, "shrout_fleiss_1979.csv"))
+sfw <- reshape(sf, idvar = "participant_id", timevar = "session", direction = "wide")[, -1]
+out$shrout_fleiss <- list(type = ICC(sfw, lmer = FALSE)$results$type,
+                          icc = ICC(sfw, lmer = FALSE)$results$ICC)
+print(ICC(sfw, lmer = FALSE))
 
 # Bland-Altman: difference = isokinetic - hhd.
 ba <- read.csv(file.path(here, "bland_altman.csv"))
