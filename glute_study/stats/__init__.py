@@ -25,7 +25,13 @@ from .mediation import mediation
 from .multiplicity import adjust_p
 from .pooling import pool
 from .recurrent import recurrent_events
-from .reliability import bland_altman, participant_values, reliability
+from .reliability import (
+    against_change,
+    bland_altman,
+    participant_values,
+    reliability,
+    retest_sessions,
+)
 from .repeated import gee_counts, mixed_model
 from .simulation_power import power
 from .survival import cox_model, first_cramp_times, kaplan_meier
@@ -36,6 +42,7 @@ __all__ = [
     "Imputations",
     "Result",
     "adjust_p",
+    "against_change",
     "bland_altman",
     "compare_count_models",
     "count_mixed_model",
@@ -66,6 +73,7 @@ __all__ = [
     "rate_ratio",
     "recurrent_events",
     "reliability",
+    "retest_sessions",
     "sample_size_ancova",
     "sample_size_correlation",
     "sample_size_two_rates",
