@@ -18,7 +18,7 @@ _DEVICE_OPTION_HELP = (
     "device files: NAME=VALUE for the daily summary, repeatable. activpal (sitting_summary): "
     "sitting_codes=0,5 in_bed_codes=3.1 (or none) nonwear_codes=4 waking=codes|waking_day "
     "bed_exit_break=false; actigraph (actigraph_daily): "
-    "nonwear_method=choi|troiano|none, posture=counts|inclinometer, cutpoint=100; accel "
+    "nonwear_method=choi|troiano|capsense|none, posture=counts|inclinometer, cutpoint=100; accel "
     "(thigh_posture): method=acti4|inclination, sitting_angle_deg=45, long_axis=x, "
     "nonwear=still|ggir|actipass|temperature (or a comma list: any of them; none), "
     "nonwear_min=90|none (the still rule), reference_angle_deg=none (acti4: calibrate from "

@@ -9,7 +9,10 @@ inclinometer columns (bit 32); so mode 13 is axis1-3 + steps and mode 61 adds lu
 inclinometer. The column count is checked against the mode.
 
 AGD: an SQLite file with ``settings(settingName, settingValue)`` and ``data(dataTimestamp, axis1,
-...)``; timestamps are .NET ticks (100 ns since 0001-01-01, device local clock).
+...)``; timestamps are .NET ticks (100 ns since 0001-01-01, device local clock). Devices with a
+wear sensor (wGT3X-BT, GT9X) add a ``capsense`` table of ``timeStamp`` and ``state`` (1 = worn,
+0 = not worn); each epoch takes the state of the last record at or before its start, as column
+``wear_sensor`` (a ``Capsense`` or ``Wear Sensor`` column of a CSV export is read the same way).
 
 Timestamps are the device's local clock without a time zone, as ActiLife writes them.
 
@@ -64,6 +67,8 @@ _NAME_MAP = {
     "inclinelying": "incline_lying",
     "inclinometerlying": "incline_lying",
     "vectormagnitude": "vector_magnitude",
+    "capsense": "wear_sensor",
+    "wearsensor": "wear_sensor",
     "date": "date",
     "time": "time",
     "datatimestamp": "timestamp",
@@ -121,7 +126,9 @@ def read_actigraph(path: str | Path) -> pd.DataFrame:
     DataFrame
         ``timestamp`` (datetime64, device local clock), ``axis1``, ``axis2``, ``axis3``,
         ``steps``, and ``lux``, ``incline_off``, ``incline_standing``, ``incline_sitting``,
-        ``incline_lying`` (seconds per epoch) where the mode records them. ``.attrs`` holds
+        ``incline_lying`` (seconds per epoch) where the mode records them, and
+        ``wear_sensor`` (1 worn, 0 not worn, NaN before the first record) where the device's
+        wear sensor (capsense) was recorded. ``.attrs`` holds
         ``path``, ``format`` ("csv", "agd" or "table"), ``epoch_s``, ``mode``, ``serial``,
         ``start`` and ``settings`` (the header lines or the AGD settings table, as text). Other
         columns of a named CSV export are kept (text columns as text); NULL counts in an AGD
@@ -214,6 +221,7 @@ def _read_agd(path: Path) -> pd.DataFrame:
                 f"{', '.join(columns) or 'no columns'}); is this an ActiGraph AGD?",
             )
         data = pd.read_sql_query("SELECT * FROM data", con)  # storage order, to number epochs
+        capsense = _capsense_table(con, tables, path)
     except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
         raise FileFormatError(path, f"the AGD database is damaged or truncated ({exc}).") from None
     finally:
@@ -250,6 +258,8 @@ def _read_agd(path: Path) -> pd.DataFrame:
     for col in data.columns:
         values = _agd_numbers(path, data[col], col, stamps)
         out[col] = _as_counts(values[order])
+    if capsense is not None and "wear_sensor" not in out:
+        out["wear_sensor"] = _wear_sensor_per_epoch(out["timestamp"].to_numpy(), *capsense)
     mode = int(number("modenumber")) if settings.get("modenumber") else None
     start_ticks = settings.get("startdatetime")
     out.attrs.update(
@@ -269,6 +279,47 @@ def _read_agd(path: Path) -> pd.DataFrame:
 _FIRST_TICKS = _TICKS_AT_UNIX_EPOCH + 315_532_800 * 10_000_000
 _LAST_TICKS = _TICKS_AT_UNIX_EPOCH + 4_102_444_800 * 10_000_000
 _COUNT_COLUMNS = frozenset(_NAME_MAP.values()) - {"date", "time", "timestamp"}
+
+
+def _capsense_table(con: sqlite3.Connection, tables: set[str], path: Path
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The AGD's ``capsense`` table (the wear sensor of wGT3X-BT and GT9X devices): record
+    times and states (1 = worn, 0 = not worn), sorted by time; None when the file has none."""
+    name = next((t for t in tables if _norm(t) == "capsense"), None)
+    if name is None:
+        return None
+    table = pd.read_sql_query(f'SELECT * FROM "{name}"', con)
+    cols = {_norm(c): c for c in table.columns}
+    t_col = cols.get("timestamp") or cols.get("datatimestamp")
+    s_col = cols.get("state") or cols.get("wear")
+    if t_col is None or s_col is None:
+        raise FileFormatError(
+            path, f"the AGD '{name}' (wear sensor) table has no timeStamp and state columns (it "
+            f"has: {', '.join(table.columns) or 'no columns'}).")
+    if table.empty:
+        return None
+    ticks = pd.to_numeric(table[t_col], errors="coerce").to_numpy(dtype=float)
+    state = pd.to_numeric(table[s_col], errors="coerce").to_numpy(dtype=float)
+    dated = (ticks >= _FIRST_TICKS) & (ticks < _LAST_TICKS)
+    bad = np.flatnonzero(~dated | ~np.isin(state, (0, 1)))
+    if bad.size:
+        i = int(bad[0])
+        raise FileFormatError(
+            path, f"the AGD '{name}' (wear sensor) table, row {i + 1}: timeStamp "
+            f"{table[t_col].iloc[i]}, state {table[s_col].iloc[i]}; expected .NET ticks "
+            "between 1980 and 2100 and a state of 1 (worn) or 0 (not worn).")
+    as_int = table[t_col].to_numpy(dtype=np.int64)
+    stamps = ((as_int - _TICKS_AT_UNIX_EPOCH) * 100).astype("datetime64[ns]")
+    order = np.argsort(stamps, kind="stable")
+    return stamps[order], state[order]
+
+
+def _wear_sensor_per_epoch(epochs: np.ndarray, stamps: np.ndarray, state: np.ndarray
+                           ) -> np.ndarray:
+    """Each epoch's wear-sensor state: that of the last record at or before the epoch's start
+    (NaN before the first record)."""
+    pos = np.searchsorted(stamps, epochs, side="right") - 1
+    return np.where(pos >= 0, state[np.maximum(pos, 0)], np.nan)
 
 
 def _agd_timestamps(path: Path, ticks: pd.Series) -> np.ndarray:

@@ -38,7 +38,10 @@ def actigraph_daily(
 
     Each epoch gets a state:
 
-    * non-wear where :func:`nonwear` (``nonwear_method``, published parameters) says so;
+    * non-wear where :func:`nonwear` (``nonwear_method``, published parameters) says so, or,
+      with ``nonwear_method="capsense"``, where the device's wear sensor (the AGD's capsense
+      table, column ``wear_sensor``) reads "not worn" (a capacitive sensor against the skin,
+      ActiGraph wGT3X-BT and GT9X; epochs before its first record count as worn);
     * ``posture="counts"``: sitting ("sedentary") when the minute's ``axis1`` counts are below
       ``cutpoint`` counts per minute; else upright. The cut-point is defined per minute, so
       epochs shorter than a minute (1, 5, 10, 15, 30 s) are first summed into clock minutes and
@@ -62,8 +65,8 @@ def actigraph_daily(
         Written to ``participant_id``.
     posture : {"counts", "inclinometer"}
         How sitting is found.
-    nonwear_method : {"choi", "troiano"} or None
-        The non-wear algorithm; None treats every epoch as worn.
+    nonwear_method : {"choi", "troiano", "capsense"} or None
+        The non-wear algorithm, or the wear sensor; None treats every epoch as worn.
     valid_day : float
         Minimum wear hours for a valid day (10 h).
     cutpoint : float
@@ -89,10 +92,16 @@ def actigraph_daily(
         raise InputError(f"`cutpoint` must be a number of counts per minute (>= 0; 100 is the "
                          f"common sedentary cut-point); got {cutpoint!r}.")
     if nonwear_method is not None:
-        check_one_of("nonwear_method", nonwear_method, list(NONWEAR_PARAMETERS))
+        check_one_of("nonwear_method", nonwear_method, [*NONWEAR_PARAMETERS, "capsense"])
+    if nonwear_method == "capsense" and "wear_sensor" not in epochs:
+        raise InputError(
+            "nonwear_method='capsense' needs the wear sensor (the AGD's capsense table, column "
+            "wear_sensor); these epochs have none (a device without a wear sensor, or an export "
+            "that leaves it out). Use nonwear_method='choi' or 'troiano'.")
     if posture == "inclinometer":
         require_columns(epochs, list(INCLINE_COLUMNS), where="the ActiGraph epochs (inclinometer)")
-    used = ["axis1", *(INCLINE_COLUMNS if posture == "inclinometer" else ())]
+    used = ["axis1", *(INCLINE_COLUMNS if posture == "inclinometer" else ()),
+            *(["wear_sensor"] if nonwear_method == "capsense" else [])]
     ts, values = checked_epochs(epochs, used)
     n = len(epochs)
     epoch_s = epoch_seconds(epochs, ts) if n else float(epochs.attrs.get("epoch_s", 60.0))
@@ -118,7 +127,12 @@ def actigraph_daily(
     state[missing] = "nonwear"  # an epoch without a count is no data, as a gap is
     if missing.any():
         how += "; epochs without a count are non-wear"
-    if nonwear_method is not None and n:
+    if nonwear_method == "capsense" and n:
+        off = values["wear_sensor"] == 0
+        state[off] = "nonwear"
+        how += (f"; non-wear = the wear sensor (capsense) reading not worn ({int(off.sum())} "
+                "epochs; epochs before its first record worn)")
+    elif nonwear_method is not None and n:
         periods = nonwear(epochs, method=nonwear_method)
         minute = ts.dt.floor("min").to_numpy()
         off = np.zeros(n, dtype=bool)
