@@ -43,6 +43,7 @@ __all__ = [
     "unit_of",
     "use_labels",
     "using_labels",
+    "word_list",
 ]
 
 
@@ -154,6 +155,20 @@ def is_variable(column: object) -> bool:
     (True, False)
     """
     return isinstance(column, str) and (column in _DEFAULTS or _active(column).label is not None)
+
+
+def word_list(items: list[str]) -> str:
+    """Items as a sentence lists them: "age", "age and sex", "age, sex and previous cramping".
+
+    Examples
+    --------
+    >>> word_list(["age", "sex", "previous cramping"])
+    'age, sex and previous cramping'
+    >>> word_list([])
+    ''
+    """
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _humanise(name: str) -> str:
