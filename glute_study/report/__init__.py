@@ -24,6 +24,8 @@ _LAZY = {
     "apa_table": "tables",
     "save_table": "tables",
     "table_one": "tables",
+    "record_hypothesis": "hypotheses",
+    "record_untested": "hypotheses",
 }
 
 
@@ -54,4 +56,6 @@ __all__ = [
     "save_table",
     "start",
     "table_one",
+    "record_hypothesis",
+    "record_untested",
 ]

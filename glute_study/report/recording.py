@@ -49,6 +49,7 @@ class Recorder:
     out_dir: str | Path
     notebook: str
     entries: list[dict] = field(default_factory=list)
+    hypotheses: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not isinstance(self.notebook, str) or not self.notebook:
@@ -70,8 +71,17 @@ class Recorder:
         path = self.records_path
         make_folder(path.parent)
         body = {"notebook": self.notebook, "entries": self.entries,
-                "claimed": sorted(self.claimed)}
+                "hypotheses": self.hypotheses, "claimed": sorted(self.claimed)}
         write_text(path, json.dumps(body, indent=1, sort_keys=True) + "\n")
+
+    def add_hypothesis(self, entry: dict) -> None:
+        """Keep what :func:`glute_study.report.record_hypothesis` found for a planned hypothesis."""
+        if any(h["hypothesis"] == entry["hypothesis"] for h in self.hypotheses):
+            raise InputError(f"{self.notebook} already recorded hypothesis "
+                             f"{entry['hypothesis']!r}; test each planned hypothesis once.")
+        self.hypotheses.append(entry)
+        if self.out is not None:
+            self._save()
 
     def record(
         self,

@@ -33,6 +33,7 @@ from .._files import (
 )
 from ..errors import GluteStudyError, InputError
 from ..parallel import local_process_pool
+from ..plan import analysis_plan
 from ..study import load_study
 from ._owned import OVERWRITE_ENV, report_owned
 from .checklists import checklist_tables, evaluate, study_design, write_checklists
@@ -158,7 +159,8 @@ def _own_outputs(stem: str) -> list[str]:
 
 #: The report's own files beside the notebooks'.
 REPORT_FILES = ("methods.md", "results.md", "index.html", "provenance.json", "checklists.md",
-                *MANUSCRIPT_FILES)
+                *MANUSCRIPT_FILES,
+                *(f"tables/primary_hypotheses.{ext}" for ext in ("csv", "tex", "docx")))
 
 
 def _clear_outputs_of(out: Path, stem: str) -> None:
@@ -410,6 +412,7 @@ def run_report(
     if values["study_dir"]:  # an invalid study is one error here, not one per notebook
         study = load_study(values["study_dir"])
         name = str(study.metadata.get("name") or Path(values["study_dir"]).name)
+    plan = analysis_plan(study)  # a faulty plan in study.json, too, stops the report here
 
     inputs = file_hashes(values["study_dir"] or None)
     code = code_hash()
@@ -441,10 +444,22 @@ def run_report(
     reports = [NotebookReport.load(out, p.stem) for p in current]
     notebooks = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in current}
     data, software = _data_sentence(values, inputs), _software_sentence()
-    write_methods(reports, out / "methods.md", data=data, software=software)
-    write_results(reports, out / "results.md")
+    from .hypotheses import hypotheses_section  # the statistics load only when they are needed
+
+    # The plan's primary hypotheses come first, adjusted together, in every reader's file
+    # (when the notebooks test any: a folder of other notebooks has no plan to report).
+    planned = reports
+    if any(rep.hypotheses for rep in reports):
+        planned = [hypotheses_section(reports, plan, out, alpha=values["alpha"],
+                                      sesoi=values["sesoi"]), *reports]
+    else:
+        for stale in REPORT_FILES:
+            if stale.startswith("tables/primary_hypotheses."):
+                (out / stale).unlink(missing_ok=True)
+    write_methods(planned, out / "methods.md", data=data, software=software)
+    write_results(planned, out / "results.md")
     shown = {k: v for k, v in values.items() if k != "out_dir"}
-    write_index(reports, out / "index.html", title=f"glute_study report: {name}",
+    write_index(planned, out / "index.html", title=f"glute_study report: {name}",
                 summary=_parameters_sentence(values))
     write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks, code=code,
                           command=sys.argv if sys.argv and sys.argv[0] else None),
@@ -454,9 +469,9 @@ def run_report(
         study = open_study("", n=min(values["n"], 40), seed=values["seed"],
                            scenario=values["scenario"])
     design = study_design(study)
-    checklists = evaluate(reports, out, design=design, data=data, software=software)
+    checklists = evaluate(planned, out, design=design, data=data, software=software)
     write_checklists(checklists, out / "checklists.md", design=design)
-    write_manuscript(reports, out, title=name, data=data, software=software,
+    write_manuscript(planned, out, title=name, data=data, software=software,
                      appendix=checklist_tables(checklists))
     _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})
     # The list is committed with the report: it names every file this report may replace.

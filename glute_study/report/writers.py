@@ -37,6 +37,10 @@ class NotebookReport:
     entries: list[dict[str, Any]] = field(default_factory=list)
     cells: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    #: The planned hypotheses the notebook tested (:mod:`glute_study.report.hypotheses`).
+    hypotheses: list[dict[str, Any]] = field(default_factory=list)
+    #: False for a section the report writes itself (no executed notebook to link to).
+    notebook: bool = True
 
     @property
     def prefix(self) -> str:
@@ -47,12 +51,13 @@ class NotebookReport:
         """Read the executed notebook ``out/stem.ipynb`` and its records."""
         nb = json.loads((out / f"{stem}.ipynb").read_text(encoding="utf-8"))
         records_path = out / RECORDS_DIR / f"{stem}.json"
-        entries = []
+        records: dict[str, Any] = {}
         if records_path.is_file():
-            entries = json.loads(records_path.read_text(encoding="utf-8"))["entries"]
+            records = json.loads(records_path.read_text(encoding="utf-8"))
         caught = nb.get("metadata", {}).get("glute_study", {}).get("warnings", [])
-        return cls(stem=stem, title=notebook_title(nb, stem), entries=entries, cells=nb["cells"],
-                   warnings=caught)
+        return cls(stem=stem, title=notebook_title(nb, stem), entries=records.get("entries", []),
+                   cells=nb["cells"], warnings=caught,
+                   hypotheses=records.get("hypotheses", []))
 
 
 def warning_lines(rep: NotebookReport) -> list[str]:
@@ -95,7 +100,9 @@ def _labels(reports: list[NotebookReport]) -> dict[tuple[str, str], str]:
     """Number the tables and figures of each notebook: Table 4.1, Figure 4.1, ..."""
     out = {}
     for rep in reports:
-        number = str(int(rep.prefix)) if rep.prefix.isdigit() else rep.prefix
+        # a section the report writes itself (the primary hypotheses) numbers its tables P.1
+        number = str(int(rep.prefix)) if rep.prefix.isdigit() else "P" if not rep.notebook \
+            else rep.prefix
         tables = figures = 0
         for e in rep.entries:
             if e["kind"] in ("result", "table"):
@@ -214,8 +221,9 @@ def _entry_html(out_entry: dict[str, Any], label: str) -> str:
         if e.get("note"):
             parts.append(f"<p class='files'><i>Note.</i> {html_text(e['note'])}</p>")
         parts.append("</div>")
-    if e.get("text"):
-        parts.append(f'<p class="result-text">{html_text(e["text"])}</p>')
+    for paragraph in str(e.get("text") or "").split("\n\n"):  # a blank line parts paragraphs
+        if paragraph.strip():
+            parts.append(f'<p class="result-text">{html_text(paragraph.strip())}</p>')
     return "\n".join(parts)
 
 
@@ -225,6 +233,8 @@ def _notebook_html(rep: NotebookReport, labels: dict[tuple[str, str], str]) -> s
     links = (f'<p class="notebook-links">Notebook: <a href="{html_href(rep.stem + ".html")}">'
              f'{html_text(rep.stem)}.html</a> <a href="{html_href(rep.stem + ".ipynb")}">'
              f"{html_text(rep.stem)}.ipynb</a></p>")
+    if not rep.notebook:
+        links = ""
     parts = [f'<section id="nb-{html_text(rep.stem)}">']
     for cell in rep.cells:
         if cell["cell_type"] == "markdown":

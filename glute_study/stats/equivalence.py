@@ -124,7 +124,7 @@ class _Row:
 def _subject(row: pd.Series, result: Result) -> str:
     """How a sentence names the row: the codebook phrases count_model uses, the compared groups
     or the result's own row label, else the term."""
-    from ..labels import is_variable, level_label, term_phrase
+    from ..labels import is_variable, level_label, term_phrase, word_list
     from .counts import _FACTOR
 
     term, kind = str(row["term"]), result.kind
@@ -148,7 +148,7 @@ def _subject(row: pd.Series, result: Result) -> str:
     if kind in ("partial_correlation", "sitting_strength") and " ~ " in term:
         x, y = term.split(" ~ ", 1)
         covs = row.get("covariates")
-        adj = (" adjusted for " + ", ".join(_words(c.strip()) for c in covs.split(","))
+        adj = (" adjusted for " + word_list([_words(c.strip()) for c in covs.split(",")])
                if isinstance(covs, str) and covs else "")
         return f"for the correlation between {_words(x)} and {_words(y)}{adj}"
     label = row.get("label")
@@ -165,7 +165,17 @@ def _words(text: object) -> str:
     return mid_sentence(in_words(text))
 
 
-def _pick(result: Result, term: str, where: Mapping[str, object] | None) -> pd.Series:
+def result_row(result: Result, term: str, where: Mapping[str, object] | None = None
+               ) -> pd.Series:
+    """The one row of ``result`` with ``term`` (and the column values in ``where``), or refuse.
+
+    Examples
+    --------
+    >>> fit = Result(pd.DataFrame({"term": ["x"], "estimate": [1.2], "ci_low": [1.0],
+    ...                            "ci_high": [1.4], "p_value": [0.04]}), "", level=0.95)
+    >>> float(result_row(fit, "x")["estimate"])
+    1.2
+    """
     if not isinstance(result, Result):
         raise InputError(f"`result` must be a glute_study Result; got {type(result).__name__}.")
     if result.level is None or result.table[["ci_low", "ci_high"]].isna().all().all():
@@ -250,7 +260,7 @@ def _scale_of(row: pd.Series, kind: str) -> tuple[str, str, str | None]:
 
 
 def _row(result: Result, term: str, where: Mapping[str, object] | None) -> _Row:
-    row = _pick(result, term, where)
+    row = result_row(result, term, where)
     kind = result.kind
     if term in ("Intercept", "const"):
         raise InputError(
@@ -473,6 +483,7 @@ def equivalence(
         "null": null, "beyond_bound": beyond, "reference_distribution":
             "normal" if row.df is None else f"t with {row.df:g} df",
         "source": row.source, "source_level": result.level,
+        "measure": row.label, "subject": row.subject,
     }
     return Result(table, text, diagnostics=diagnostics, name=f"equivalence ({row.source})",
                   kind="equivalence", level=level)
