@@ -27,6 +27,7 @@ seed = 2026
 n = 400
 scenario = "hypothesis"
 alpha = 0.05
+sesoi = 1.1
 
 # %%
 import matplotlib.pyplot as plt
@@ -34,11 +35,13 @@ import matplotlib.pyplot as plt
 from glute_study import report
 from glute_study.figures import PALETTE, get_ax
 from glute_study.figures.dose import dose_response_plot
+from glute_study.plan import analysis_plan
 from glute_study.stats.associations import dose_response, sitting_strength
 
 report.start(out_dir, notebook="03_sitting_glute")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
+plan = analysis_plan(study)  # the declared primary hypotheses and adjustment sets
 
 # %%
 described = data[["sitting_h_day", "sitting_days", "self_report_sitting_h_day",
@@ -69,13 +72,16 @@ plt.show()
 # sex; the two instruments are never pooled.
 
 # %%
-partial = sitting_strength(data, strength="glute_nm_kg", covariates=("age", "sex"),
+hypothesis = plan["sitting_glute"]
+partial = sitting_strength(data, strength=hypothesis.outcome, covariates=hypothesis.adjust,
                            level=1 - alpha)
 report.record(partial, name="partial_correlation",
               caption="Partial correlations of glute strength with daily sitting",
               methods="Glute strength (HHD hip extension, Nm/kg) was related to device-measured "
                       "and to self-reported sitting separately by partial Pearson correlations "
-                      "adjusted for age and sex, with Fisher-z intervals.")
+                      f"adjusted for {hypothesis.adjustment_words()}, with Fisher-z intervals.")
+report.record_hypothesis(partial, hypothesis, term="sitting_h_day ~ glute_nm_kg", sesoi=sesoi,
+                         alpha=alpha)
 partial
 
 # %% [markdown]

@@ -28,17 +28,20 @@ n = 400
 scenario = "hypothesis"
 alpha = 0.05
 n_boot = 500
+sesoi = 1.1
 
 # %%
 import matplotlib.pyplot as plt
 
 from glute_study import report
 from glute_study.figures.mediation import mediation_sensitivity_plot
+from glute_study.plan import analysis_plan
 from glute_study.stats.mediation import mediation
 
 report.start(out_dir, notebook="05_mediation")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
+plan = analysis_plan(study)  # the declared primary hypotheses and adjustment sets
 data[["sitting_h_day", "glute_nm_kg", "hamstring_cramps", "exposure_h"]].describe()
 
 # %% [markdown]
@@ -49,16 +52,20 @@ data[["sitting_h_day", "glute_nm_kg", "hamstring_cramps", "exposure_h"]].describ
 # is linear. Intervals are BCa bootstrap intervals.
 
 # %%
-med = mediation(data, x="sitting_h_day", m="glute_nm_kg", y="hamstring_cramps",
-                covariates=["age", "sex", "prior_cramps"], exposure="exposure_h",
+hypothesis = plan["indirect"]
+med = mediation(data, x=hypothesis.exposure, m="glute_nm_kg", y=hypothesis.outcome,
+                covariates=list(hypothesis.adjust), exposure="exposure_h",
                 family="negbin", n_boot=n_boot, seed=seed, executor="serial", level=1 - alpha)
 report.record(med, name="mediation", caption="Mediation of the sitting-cramp association by "
               "glute strength (rate ratios per interquartile range of sitting)",
               methods=f"Natural direct and indirect effects of device sitting on the hamstring "
                       f"cramp rate through glute strength were estimated by the g-formula "
                       f"(linear mediator model, negative-binomial outcome model with a "
-                      f"log-exposure offset, adjusted for age, sex and previous cramping), with "
+                      f"log-exposure offset, adjusted for {hypothesis.adjustment_words()}), "
+                      f"with "
                       f"BCa intervals from {n_boot} bootstrap replicates (seed {seed}).")
+report.record_hypothesis(med, hypothesis, term="indirect", where={"scale": "rate_ratio"},
+                         sesoi=sesoi, alpha=alpha)
 med
 
 # %% [markdown]

@@ -26,6 +26,7 @@ seed = 2026
 n = 400
 scenario = "hypothesis"
 alpha = 0.05
+sesoi = 1.1
 
 # %%
 import matplotlib.pyplot as plt
@@ -35,6 +36,7 @@ from glute_study import measures, report
 from glute_study._escape import figure_text
 from glute_study.figures import get_ax
 from glute_study.figures.agreement import trial_plot
+from glute_study.plan import analysis_plan
 from glute_study.stats.incidence import incidence
 from glute_study.stats.trial import trial_effect, trial_rate_effect
 
@@ -42,6 +44,8 @@ report.start(out_dir, notebook="06_trial")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
 trial = data[measures.randomised(data)]
+plan = analysis_plan(study)  # the declared primary hypotheses and adjustment sets
+hypothesis = plan["trial"]
 trial["arm"].value_counts()
 
 # %% [markdown]
@@ -67,8 +71,8 @@ if trial["arm"].nunique() >= 2:
                           + (", cluster-robust (CR2) by team" if cluster else
                              ", with robust (HC2) standard errors") + ".")
     primary = trial_rate_effect(trial, events="hamstring_cramps", exposure="exposure_h",
-                                covariates=["prior_cramps"], cluster=cluster, method=method,
-                                level=1 - alpha)
+                                covariates=list(hypothesis.adjust), cluster=cluster,
+                                method=method, level=1 - alpha)
     how = {None: "", "glmm": " with a random intercept per team (teams were randomised)",
            "cr2": " with CR2 cluster-robust standard errors by team (athletes were randomised "
                   "within teams)"}[method]
@@ -76,11 +80,14 @@ if trial["arm"].nunique() >= 2:
                   "ratio, glute training vs control",
                   methods="The primary outcome, hamstring cramps per exposure hour, was "
                           "compared between arms by intention to treat with negative-binomial "
-                          f"regression{how}, a log-exposure offset and adjustment for previous "
-                          "cramping.")
+                          f"regression{how}, a log-exposure offset and adjustment for "
+                          f"{hypothesis.adjustment_words()}.")
+    contrast = next(t for t in primary.table["term"] if t.startswith("arm[T."))
+    report.record_hypothesis(primary, hypothesis, term=contrast, sesoi=sesoi, alpha=alpha)
     display(rates)
     display(primary)
 else:
+    report.record_untested(hypothesis, reason="the study has no trial arms")
     print("This study has no trial arms.")
 
 # %%

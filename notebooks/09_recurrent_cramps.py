@@ -39,10 +39,14 @@ sesoi = 1.1
 from IPython.display import display
 
 from glute_study import report
+from glute_study.labels import label, mid_sentence, word_list
+from glute_study.plan import analysis_plan
 from glute_study.stats import equivalence, recurrent_events
 
 report.start(out_dir, notebook="09_recurrent_cramps")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
+plan = analysis_plan(study)  # the declared hypotheses and adjustment sets
+hypothesis = plan["recent_sitting"]
 intervals = study.counting_process(time_scale="exposure_h", window_days=7)
 left_out = intervals.attrs.get("left_out", {})
 n_left = sum(len(v) for v in left_out.values())
@@ -61,15 +65,18 @@ print(f"{intervals['participant_id'].nunique()} athletes, {len(intervals)} inter
 recent = intervals["sitting_h_day_window"].notna()
 followed = int(intervals.loc[recent, "event"].sum())
 sitting = "sitting_h_day_window" if followed >= 50 else "sitting_h_day"
-covariates = [sitting, *(["sitting_h_day"] if sitting != "sitting_h_day" else []),
-              "exposure_h_window", "prior_cramps", "age", "C(sex)"]
+terms = hypothesis.terms()  # recent sitting, then the plan's adjustment set
+covariates = terms if sitting == hypothesis.exposure else [sitting] + [
+    t for t in terms[1:] if t != sitting]
 formula = " + ".join(covariates)
 used = intervals[recent] if sitting == "sitting_h_day_window" else intervals
 what = ("device sitting over the preceding 7 days (in the intervals that followed monitored "
         "days, adjusted for the athlete's usual sitting, so a within-athlete contrast)"
         if sitting == "sitting_h_day_window" else
         "each athlete's usual device sitting (fewer than 50 cramps followed monitored days)")
-print(f"{followed} cramps follow monitored days; sitting measure: {sitting}")
+others = word_list([mid_sentence(label(c, unit=False)) for c in hypothesis.adjust
+                    if c != "sitting_h_day"])
+print(f"{followed} cramps follow monitored days; sitting measure: {label(sitting)}")
 
 # %%
 ag = recurrent_events(used, formula, start="start", stop="stop", event="event",
@@ -78,8 +85,8 @@ report.record(ag, name="andersen_gill", caption="Recurrent hamstring cramps: haz
               "(Andersen-Gill, robust standard errors)",
               methods="Recurrent hamstring cramps were analysed on the exposure-hours time "
                       "scale with an Andersen-Gill Cox model of counting-process intervals, with "
-                      f"{what}, training load over the preceding 7 days, previous cramping, age "
-                      "and sex as covariates and standard errors robust to clustering within "
+                      f"{what}, adjusted for {others}, and standard errors robust to "
+                      "clustering within "
                       "athletes; a Prentice-Williams-Peterson gap-time model stratified by cramp "
                       "number was the sensitivity analysis.")
 display(ag)
@@ -105,4 +112,9 @@ report.record(eq, name="sitting_equivalence", caption="Equivalence test of the s
                       f"tests against bounds of 1/{sesoi:g} and {sesoi:g} per h/day (the "
                       f"smallest effect of interest), with the {100 * (1 - 2 * alpha):g} % "
                       "interval.")
+if sitting == hypothesis.exposure:
+    report.record_hypothesis(ag, hypothesis, term=sitting, sesoi=sesoi, alpha=alpha)
+else:
+    report.record_untested(hypothesis, reason="fewer than 50 cramps followed monitored days, "
+                           "so recent sitting could not be told from usual sitting")
 display(eq)
