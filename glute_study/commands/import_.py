@@ -63,6 +63,10 @@ def add_parser(subparsers) -> None:
                    "each channel the sensor names do not identify)")
     p.add_argument("--option", action="append", default=None, metavar="NAME=VALUE",
                    help=_DEVICE_OPTION_HELP)
+    p.add_argument("--diary", default=None, metavar="FILE",
+                   help="activpal, accel: a time-in-bed diary (CSV: participant_id, bed_time, "
+                   "wake_time as yyyy-mm-dd hh:mm on the device clock; one row per night): time "
+                   "in bed is left out of waking wear (see glute_study.io.diary)")
     p.add_argument("--skip-bad", action="store_true",
                    help="device files: record unreadable files and recordings that overlap "
                    "another of the same participant in the QC report, and import the others")
@@ -124,6 +128,36 @@ def device_options(pairs: list[str]) -> dict[str, object]:
     return out
 
 
+def diary_option(source: str, path: str, given: dict) -> dict[str, object]:
+    """``--diary FILE`` as the device option ``waking`` (the periods in bed it lists).
+
+    The diary is read (and refused with its file, line, column and value when it cannot be)
+    before any device file is.
+
+    Examples
+    --------
+    >>> diary_option("activpal", "diary.csv", {"waking": "waking_day"})
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: --diary and --option waking=... both say where time in bed \
+comes from; give one.
+    >>> diary_option("actigraph", "diary.csv", {})
+    Traceback (most recent call last):
+    ...
+    glute_study.errors.InputError: --diary is for activpal and accel files (thigh-worn devices \
+whose waking day it cuts), not actigraph.
+    """
+    from ..io.diary import read_bed_periods
+
+    if source not in ("activpal", "accel"):
+        raise InputError(f"--diary is for activpal and accel files (thigh-worn devices whose "
+                         f"waking day it cuts), not {source}.")
+    if "waking" in given:
+        raise InputError("--diary and --option waking=... both say where time in bed comes "
+                         "from; give one.")
+    return {"waking": read_bed_periods(path)}
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the import; returns the exit code."""
     options = {name: getattr(args, name) for name in _OPTIONS}
@@ -134,6 +168,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--option is for device files (activpal, actigraph, accel), not "
                              f"{args.source}.")
         options["device_options"] = device_options(args.option)
+    if args.diary:
+        options["device_options"] = {**options.get("device_options", {}),
+                                     **diary_option(args.source, args.diary,
+                                                    options.get("device_options", {}))}
     result = import_to_study(args.source, args.inputs, out=args.out, executor=args.scheduler,
                              **options)
     for line in result["summary"]:

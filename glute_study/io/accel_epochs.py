@@ -574,6 +574,7 @@ def accel_daily(
     participant_id: object = None,
     valid_day: float = 10.0,
     instrument: str = "thigh_accelerometer",
+    waking: pd.DataFrame | None = None,
     **posture: object,
 ) -> pd.DataFrame:
     """Daily sitting from raw thigh accelerometry: the same daily table as activPAL.
@@ -585,7 +586,10 @@ def accel_daily(
     A break is a sitting bout followed directly by standing, moving, stepping or cycling. No
     steps are counted (``steps`` is NaN). With ``method="inclination"`` sitting includes lying
     (inclination cannot tell them apart; ``lying_h`` is NaN) and only ``upright_h`` is given.
-    There is no sleep detection, so waking wear is all wear time.
+    There is no sleep detection: waking wear is all wear time, unless ``waking`` gives the
+    periods in bed (a sleep diary, :func:`glute_study.io.diary.read_bed_periods`): time inside
+    them is in bed, outside waking wear (non-wear stays non-wear), and getting up is not a
+    break, as in :func:`glute_study.io.activpal.sitting_summary`.
 
     Parameters
     ----------
@@ -597,6 +601,9 @@ def accel_daily(
         Minimum wear hours for a valid day.
     instrument : str
         Written to ``instrument`` (e.g. "axivity").
+    waking : DataFrame, optional
+        Periods in bed (``start``, ``end``; with a ``participant_id`` column only the rows of
+        ``participant_id`` apply).
     **posture
         ``method``, ``epoch_s``, ``long_axis``, ``sitting_angle_deg``, ``min_bout_s``,
         ``nonwear_min``, ``nonwear`` (the non-wear rules, e.g. ``("ggir", "actipass")``),
@@ -621,7 +628,7 @@ def accel_daily(
     unknown = set(posture) - set(POSTURE_OPTIONS)
     if unknown:
         raise InputError(f"accel_daily got unknown options: {', '.join(sorted(unknown))} (its "
-                         f"options: valid_day, instrument, {', '.join(POSTURE_OPTIONS)}).")
+                         f"options: valid_day, instrument, waking, {', '.join(POSTURE_OPTIONS)}).")
     epochs = thigh_posture(samples, **posture)  # type: ignore[arg-type]
     # collapse runs of one state into intervals before the daily summary
     st = epochs["state"].to_numpy()
@@ -638,11 +645,14 @@ def accel_daily(
         }
     )
     acti4 = posture.get("method", "acti4") == "acti4"
+    waking_rule = " No sleep detection (waking wear = wear)."
+    if waking is not None:
+        intervals, waking_rule = _in_bed(intervals, waking, participant_id)
     daily = daily_sitting(
         intervals, participant_id=participant_id, instrument=instrument, valid_day=valid_day,
-        rule=epochs.attrs["rule"] + " No sleep detection (waking wear = wear).",
-        split_upright=acti4,
+        rule=epochs.attrs["rule"] + waking_rule, split_upright=acti4,
     )
+    daily.attrs["rules"]["waking"] = "all wear" if waking is None else "diary"
     daily.attrs["rules"]["nonwear"] = epochs.attrs["nonwear"]
     daily.attrs["wear_site"] = _wear_site(samples, epochs)
     if not acti4:
@@ -650,6 +660,28 @@ def accel_daily(
     else:
         daily.attrs["calibration"] = epochs.attrs["calibration"]
     return daily
+
+
+def _in_bed(intervals: pd.DataFrame, waking: object, participant_id: object
+            ) -> tuple[pd.DataFrame, str]:
+    """The intervals with the diary's periods in bed marked, and the rule sentence."""
+    from .daily import STATES
+    from .diary import bed_periods_of, mark_in_bed
+
+    if not isinstance(waking, pd.DataFrame):
+        raise InputError(f"`waking` must be a table of periods in bed (start, end), e.g. from "
+                         f"read_bed_periods(); got {type(waking).__name__}.")
+    periods = bed_periods_of(waking, participant_id)
+    code = pd.Categorical(intervals["state"], categories=STATES).codes.astype(np.int8)
+    start = intervals["start"].to_numpy("datetime64[ns]").astype(np.int64) / 1e9
+    s, d, c, _ = mark_in_bed(start, intervals["duration_s"].to_numpy(dtype=float), code,
+                             periods)
+    out = pd.DataFrame({"start": pd.to_datetime(np.round(s * 1e6).astype(np.int64) * 1000),
+                        "duration_s": d, "state": np.array(STATES, dtype=object)[c]})
+    where = waking.attrs.get("path")
+    source = f" ({Path(where).name})" if where else ""
+    return out, (f" Time in bed from the diary{source}: {len(periods)} period(s) for this "
+                 "participant, outside waking wear; getting up is not a break.")
 
 
 def _wear_site(samples: object, epochs: pd.DataFrame) -> dict:

@@ -42,7 +42,7 @@ from .._text import (
 )
 from ..errors import InputError
 from .daily import STATES, column_numbers, local_times, summarise_intervals
-from .diary import mark_in_bed
+from .diary import bed_periods_of, mark_in_bed
 
 __all__ = ["ACTIVPAL_CODES", "read_activpal", "sitting_summary"]
 
@@ -601,7 +601,7 @@ def sitting_summary(
     seconds = start.to_numpy("datetime64[ns]").astype(np.int64) / 1e9
     waking_rule = "in bed = codes " + _codes(in_bed_codes)
     if isinstance(waking, pd.DataFrame):
-        periods = _diary_rows(waking, participant_id)
+        periods = bed_periods_of(waking, participant_id)
         seconds, dur, state, steps = mark_in_bed(seconds, dur, state, periods, steps=steps)
         waking_rule += f" and the {len(periods)} diary period(s) in bed"
     elif waking == "waking_day":
@@ -657,23 +657,6 @@ def _event_steps(events: pd.DataFrame, codes: np.ndarray, *, where: str) -> np.n
             f"{cum[i]:g}): two recordings joined, or the column is not cumulative?"
         )
     return 2.0 * rise
-
-
-def _diary_rows(periods: pd.DataFrame, participant_id: object) -> pd.DataFrame:
-    from .._checks import require_columns
-
-    require_columns(periods, ["start", "end"], where="the periods in bed")
-    if "participant_id" in periods and participant_id is not None:
-        periods = periods[periods["participant_id"].astype(str) == str(participant_id)]
-    where = "the periods in bed"
-    out = pd.DataFrame({"start": local_times(periods["start"], column="start", where=where),
-                        "end": local_times(periods["end"], column="end", where=where)})
-    bad = ~(out["end"] > out["start"])
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{where}: row {i} ends ({out['end'].iloc[i]}) before it starts "
-                         f"({out['start'].iloc[i]}), or a time is missing.")
-    return out
 
 
 def _check_code_rules(**rules: Sequence[float]) -> None:

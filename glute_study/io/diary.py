@@ -24,11 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._checks import require_columns
 from .._text import read_text, sniff_delimiter
 from ..errors import InputError
-from .daily import STATES
+from .daily import STATES, local_times
 
-__all__ = ["mark_in_bed", "read_bed_periods"]
+__all__ = ["bed_periods_of", "mark_in_bed", "read_bed_periods"]
 
 _START = ("start", "inbed", "bedtime", "sleeponset", "timeinbed", "lightsoff", "begin")
 _END = ("end", "outofbed", "waketime", "getup", "risetime", "lightson", "wake", "stop")
@@ -76,7 +77,12 @@ def read_bed_periods(path: str | Path) -> pd.DataFrame:
     if not lines or not lines[0].strip():
         raise text.error("the diary is empty: expected a header with start and end columns.",
                          line=1)
-    sep = sniff_delimiter(lines[:20])
+    try:  # the header sets the delimiter: a short data line is then named, line by line
+        sep = sniff_delimiter(lines[:1])
+    except ValueError:
+        raise text.error(f"the header {lines[0].strip()!r} is not comma, semicolon or tab "
+                         "separated: expected a header with start and end columns, e.g. "
+                         "participant_id,bed_time,wake_time.", line=1) from None
     header = [f.strip().strip('"') for f in lines[0].split(sep)]
     keys = [_norm(h) for h in header]
 
@@ -177,3 +183,32 @@ def mark_in_bed(
     new_code[inside & (new_code != STATES.index("nonwear"))] = STATES.index("in_bed")
     new_steps = None if steps is None else np.where(is_first, steps[rep], 0.0)
     return s, e - s, new_code, new_steps
+
+
+def bed_periods_of(periods: pd.DataFrame, participant_id: object) -> pd.DataFrame:
+    """The periods in bed of one participant, checked: ``start`` and ``end`` (device clock).
+
+    With a ``participant_id`` column only that participant's rows apply; without one, every row
+    applies (a diary of one participant, or one kept for everyone).
+
+    Examples
+    --------
+    >>> diary = pd.DataFrame({"participant_id": ["P1", "P2"],
+    ...                       "start": pd.to_datetime(["2024-01-01 23:00", "2024-01-01 22:00"]),
+    ...                       "end": pd.to_datetime(["2024-01-02 07:00", "2024-01-02 06:00"])})
+    >>> bed_periods_of(diary, "P2")
+                    start                 end
+    0 2024-01-01 22:00:00 2024-01-02 06:00:00
+    """
+    where = "the periods in bed"
+    require_columns(periods, ["start", "end"], where=where)
+    if "participant_id" in periods and participant_id is not None:
+        periods = periods[periods["participant_id"].astype(str) == str(participant_id)]
+    out = pd.DataFrame({"start": local_times(periods["start"], column="start", where=where),
+                        "end": local_times(periods["end"], column="end", where=where)})
+    bad = ~(out["end"] > out["start"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{where}: row {i} ends ({out['end'].iloc[i]}) before it starts "
+                         f"({out['start'].iloc[i]}), or a time is missing.")
+    return out.reset_index(drop=True)

@@ -403,9 +403,9 @@ def test_posture_options_out_of_range_are_refused_naming_the_option(option, valu
 
 
 def test_an_unknown_accel_option_lists_the_options():
-    with pytest.raises(InputError, match="unknown options: angle.*instrument, method, epoch_s, "
-                                         "long_axis, sitting_angle_deg, min_bout_s, nonwear_min, "
-                                         "nonwear, reference_angle_deg"):
+    with pytest.raises(InputError, match="unknown options: angle.*instrument, waking, method, "
+                                         "epoch_s, long_axis, sitting_angle_deg, min_bout_s, "
+                                         "nonwear_min, nonwear, reference_angle_deg"):
         accel_daily(signal([10] * 5), angle=30)
 
 
