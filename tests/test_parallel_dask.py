@@ -85,3 +85,45 @@ def test_a_real_scheduler_passes_the_reachability_check(dask_cluster):
     cluster, client = dask_cluster
     check_executor(cluster.scheduler_address)
     check_executor(client)
+
+
+def test_a_folder_of_accel_files_imports_the_same_on_dask_and_local_processes(dask_cluster,
+                                                                               tmp_path):
+    """``glute-study import accel --scheduler ADDRESS`` gives the tables local processes give."""
+    import argparse
+
+    from glute_study.commands import import_
+    from glute_study.io.device_folder import import_device_folder
+    from glute_study.io.synthetic_thigh import synthetic_thigh
+
+    cluster, _ = dask_cluster
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    plans = {"P1": [("sit", 600), ("walk", 120), ("stand", 300)],
+             "P2": [("stand", 200), ("sit", 900), ("cycle", 120)],
+             "P3": [("walk", 300), ("handle", 20), ("nonwear", 700), ("handle", 20),
+                    ("sit", 400)]}
+    for k, (pid, plan) in enumerate(plans.items()):
+        raw, _ = synthetic_thigh(plan, hz=10, seed=k, start=f"2024-05-0{k + 6} 09:00:00")
+        raw.to_csv(inbox / f"{pid}_thigh.csv", index=False)
+    options = {"valid_day": 0.1, "nonwear": ("still", "actipass")}
+    local = import_device_folder(inbox, reader="accel", executor="processes", options=options)
+    remote = import_device_folder(inbox, reader="accel", executor=cluster.scheduler_address,
+                                  options=options)
+    pd.testing.assert_frame_equal(remote.daily, local.daily, check_exact=True)
+    pd.testing.assert_frame_equal(remote.files, local.files, check_exact=True)
+    assert local.daily["nonwear_h"].sum() > 0.15  # P3's removal, so the rule ran on the workers
+
+    def cli(out, *extra):
+        parser = argparse.ArgumentParser(prog="glute-study")
+        import_.add_parser(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(["import", "accel", str(inbox), "--out", str(out),
+                                  "--valid-day", "0.1", "--option", "nonwear=still,actipass",
+                                  *extra])
+        return args.func(args)
+
+    assert cli(tmp_path / "local") == 0
+    assert cli(tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 0
+    for name in ("sitting.csv", "qc_report.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask" / name),
+                                      pd.read_csv(tmp_path / "local" / name), check_exact=True)
