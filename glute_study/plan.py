@@ -13,22 +13,25 @@ them under ``"plan"``::
     {"plan": {"multiplicity": "fixed_sequence",
               "primary": ["trial", "sitting_cramps"],
               "bounds": {"trial": [0.8, 1.25]},
-              "adjust": {"sitting_cramps": ["age", "sex", "prior_cramps", "team"]}}}
+              "adjust": {"sitting_cramps": ["age", "sex", "team"]},
+              "precision": {"trial": ["prior_cramps", "age"]}}}
 
 ``primary`` is the family (and, for a fixed sequence, its testing order); ``bounds`` the
 equivalence bounds on the hypothesis' scale (ratios for rate ratios, correlations for
-correlations); ``adjust`` the adjustment set (analysis-table columns). A rate-ratio hypothesis
+correlations); ``adjust`` the confounders and ``precision`` the prognostic covariates
+(analysis-table columns). A rate-ratio hypothesis
 without declared bounds takes ``(1/sesoi, sesoi)`` from the report's ``sesoi`` parameter.
 
 The notebooks read the plan (:func:`analysis_plan`) for their adjustment sets; the report
 states it in ``methods.md`` (:meth:`AnalysisPlan.methods_text`) and sets out the primary
 hypotheses first in ``results.md``, adjusted as declared, each with its equivalence statement.
 
-The default adjustment sets are the minimal sufficient sets of the backdoor criterion on the
-causal diagram the simulator draws its data from: age, sex and previous cramping confound
-sitting and the cramp rate, and glute strength, a mediator, is not adjusted for in the total
-effect of sitting. Sitting confounds glute strength and the cramp rate, so it is adjusted for in
-that link.
+The default confounders are the minimal sufficient sets of the backdoor criterion on the causal
+diagram the simulator draws its data from (:data:`glute_study.causal.STUDY_DAG`): age and sex
+for the total effect of sitting on the cramp rate, never glute strength, the mediator; sex and
+sitting for glute strength and the cramp rate; none for the randomised arm. Previous cramping
+(and, for the cramp rate, age) is adjusted for as a prognostic covariate, for precision, as the
+sample-size calculation assumes; a precision covariate caused by the exposure is refused.
 """
 
 from __future__ import annotations
@@ -76,7 +79,8 @@ class Hypothesis:
     exposure, outcome : str
         Analysis-table columns.
     adjust : tuple of str
-        The adjustment set (analysis-table columns).
+        The confounders adjusted for (analysis-table columns): by default the minimal sufficient
+        set of the backdoor criterion on :data:`~glute_study.causal.STUDY_DAG`.
     estimand : str
         What is estimated, in words ("total effect of sitting").
     analysis : str
@@ -91,6 +95,11 @@ class Hypothesis:
         The planned sensitivity analyses, in words.
     direction : {1, -1}
         The claim's prediction: an estimate above the null (1) or below it (-1).
+    precision : tuple of str
+        Prognostic covariates of the outcome adjusted for precision (not confounders; never
+        caused by the exposure).
+    adjust_source : str
+        Where the confounders come from, in words (the causal diagram, or the study's plan).
     """
 
     key: str
@@ -106,6 +115,8 @@ class Hypothesis:
     primary: bool = True
     sensitivity: tuple[str, ...] = ()
     direction: int = 1
+    precision: tuple[str, ...] = ()
+    adjust_source: str = "the backdoor criterion on the study's causal diagram"
 
     def equivalence_bounds(self, sesoi: float) -> tuple[float, float]:
         """The bounds declared, or ``(1/sesoi, sesoi)`` for a ratio.
@@ -141,17 +152,44 @@ class Hypothesis:
         >>> DEFAULT_HYPOTHESES["trial"].terms()
         ['C(arm)', 'prior_cramps']
         """
-        return [f"C({c})" if _categorical(c) else c for c in (self.exposure, *self.adjust)]
+        return [f"C({c})" if _categorical(c) else c
+                for c in (self.exposure, *self.covariates)]
 
-    def adjustment_words(self) -> str:
-        """The adjustment set in the codebook's words ("age, sex and previous cramping").
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """Everything adjusted for: the confounders, then the precision covariates."""
+        return (*self.adjust, *(c for c in self.precision if c not in self.adjust))
+
+    def adjustment_words(self, *, why: bool = False) -> str:
+        """What is adjusted for, in the codebook's words; with ``why``, and why.
 
         Examples
         --------
-        >>> DEFAULT_HYPOTHESES["sitting_glute"].adjustment_words()
-        'age and sex'
+        >>> h = DEFAULT_HYPOTHESES["sitting_cramps"]
+        >>> h.adjustment_words()
+        'age, sex and previous cramping'
+        >>> print(h.adjustment_words(why=True))
+        the confounders age and sex (by the backdoor criterion on the study's causal diagram)
+        and, for precision, previous cramping (prognostic of the outcome)
+        >>> print(DEFAULT_HYPOTHESES["trial"].adjustment_words(why=True))
+        previous cramping (prognostic of the outcome, for precision; no confounders, by the
+        backdoor criterion on the study's causal diagram)
         """
-        return word_list([mid_sentence(label(c, unit=False)) for c in self.adjust]) or "nothing"
+        def words(cols):
+            return word_list([mid_sentence(label(c, unit=False)) for c in cols])
+
+        if not why:
+            return words(self.covariates) or "nothing"
+        precision = [c for c in self.precision if c not in self.adjust]
+        if self.adjust:
+            which = "the confounder" if len(self.adjust) == 1 else "the confounders"
+            text = f"{which} {words(self.adjust)} (by {self.adjust_source})"
+            return text + (f" and, for precision, {words(precision)} (prognostic of the "
+                           "outcome)" if precision else "")
+        if precision:
+            return (f"{words(precision)} (prognostic of the outcome, for precision; no "
+                    f"confounders, by {self.adjust_source})")
+        return f"nothing (no confounders, by {self.adjust_source})"
 
 
 def _categorical(column: str) -> bool:
@@ -164,55 +202,71 @@ def _categorical(column: str) -> bool:
     return False
 
 
-_CONFOUNDERS = ("age", "sex", "prior_cramps")
+def _backdoor(exposure: str, outcome: str, *, mediator: str | None = None) -> tuple[str, ...]:
+    """The minimal sufficient set of the simulator's causal diagram (for a mediation, the sets
+    of exposure-outcome and mediator-outcome together, less the exposure)."""
+    from .causal import STUDY_DAG
+
+    found = list(STUDY_DAG.adjustment_set(exposure, outcome))
+    if mediator is not None:
+        found += STUDY_DAG.adjustment_set(mediator, outcome)
+    return tuple(c for c in dict.fromkeys(found) if c not in (exposure, mediator))
+
+
+#: Prognostic covariates of the cramp rate that the sample-size calculation assumes.
+_PROGNOSTIC = ("prior_cramps",)
 
 #: The package's default plan, one primary hypothesis per link of the claim, in chain order.
 DEFAULT_HYPOTHESES: dict[str, Hypothesis] = {h.key: h for h in [
     Hypothesis(
         "sitting_glute", "More daily sitting goes with weaker glutes", "03",
-        "sitting_h_day", "glute_nm_kg", ("age", "sex"),
+        "sitting_h_day", "glute_nm_kg", _backdoor("sitting_h_day", "glute_nm_kg"),
         "association of device-measured sitting with glute strength",
         "partial Pearson correlation with a Fisher-z interval", scale="correlation",
         bounds=(-0.1, 0.1), direction=-1,
         sensitivity=("self-reported sitting in place of device-measured sitting",)),
     Hypothesis(
         "glute_cramps", "Weaker glutes go with more hamstring cramps", "04",
-        "glute_nm_kg", "hamstring_cramps", ("sitting_h_day", *_CONFOUNDERS),
+        "glute_nm_kg", "hamstring_cramps", _backdoor("glute_nm_kg", "hamstring_cramps"),
         "rate ratio of hamstring cramps per Nm/kg of glute strength",
         "negative-binomial regression with a log-exposure offset", direction=-1,
+        precision=("age", *_PROGNOSTIC),
         sensitivity=("complete cases (multiple imputation of missing values is primary)",
                      "Poisson, zero-inflated and hurdle count models")),
     Hypothesis(
         "sitting_cramps", "More daily sitting raises the hamstring-cramp rate", "04",
-        "sitting_h_day", "hamstring_cramps", _CONFOUNDERS,
+        "sitting_h_day", "hamstring_cramps", _backdoor("sitting_h_day", "hamstring_cramps"),
         "total effect of device-measured sitting on the cramp rate (glute strength, a "
         "mediator, not adjusted for)",
-        "negative-binomial regression with a log-exposure offset",
+        "negative-binomial regression with a log-exposure offset", precision=_PROGNOSTIC,
         sensitivity=("sitting tertiles in place of the linear term",
                      "a natural spline of sitting (dose-response)")),
     Hypothesis(
         "indirect", "Sitting raises the cramp rate through weaker glutes", "05",
-        "sitting_h_day", "hamstring_cramps", _CONFOUNDERS,
+        "sitting_h_day", "hamstring_cramps",
+        _backdoor("sitting_h_day", "hamstring_cramps", mediator="glute_nm_kg"),
         "natural indirect effect of sitting through glute strength (rate ratio per "
         "interquartile range of sitting)",
         "g-formula mediation with a negative-binomial outcome model and BCa bootstrap "
-        "intervals",
+        "intervals", precision=_PROGNOSTIC,
         sensitivity=("E-values for unmeasured mediator-outcome confounding",)),
     Hypothesis(
         "trial", "Glute training lowers the hamstring-cramp rate", "06",
-        "arm", "hamstring_cramps", ("prior_cramps",),
+        "arm", "hamstring_cramps", _backdoor("arm", "hamstring_cramps"),
         "intention-to-treat rate ratio, glute training vs control",
         "negative-binomial regression with a log-exposure offset and CR2 cluster-robust "
-        "standard errors by team", direction=-1,
+        "standard errors by team", direction=-1, precision=_PROGNOSTIC,
         sensitivity=("ANCOVA of post-test glute strength (the mechanism)",)),
     Hypothesis(
         "recent_sitting", "A week of more sitting than usual raises the cramp hazard", "09",
-        "sitting_h_day_window", "hamstring_cramps",
-        ("sitting_h_day", "exposure_h_window", "prior_cramps", "age", "sex"),
+        "sitting_h_day_window", "hamstring_cramps", ("sitting_h_day", "exposure_h_window"),
         "within-athlete hazard ratio of a hamstring cramp per h/day of device sitting over "
         "the preceding 7 days, the athlete's usual sitting held fixed",
         "an Andersen-Gill Cox model of recurrent cramps on the exposure-hours scale with "
         "standard errors robust to clustering within athletes", primary=False,
+        precision=("prior_cramps", "age", "sex"),
+        adjust_source="design: the athlete's usual sitting makes it a within-athlete contrast, "
+                      "and recent training load drives both recent sitting and exposure",
         sensitivity=("a Prentice-Williams-Peterson gap-time model stratified by cramp number",)),
 ]}
 
@@ -257,7 +311,7 @@ class AnalysisPlan:
         for i, h in enumerate(self.hypotheses, 1):
             low, high = h.equivalence_bounds(sesoi)
             item = (f"H{i}, {mid_sentence(h.link)}: {h.estimand}, by {h.analysis}, adjusted "
-                    f"for {h.adjustment_words()}; equivalence bounds {_num(low)} to "
+                    f"for {h.adjustment_words(why=True)}; equivalence bounds {_num(low)} to "
                     f"{_num(high)}" + ("" if h.primary else "; secondary, outside the primary "
                                        "family") + ".")
             if h.sensitivity:
@@ -280,9 +334,11 @@ def _num(x: float) -> str:
     return f"{x:.2f}"
 
 
-_DEFAULT_COLUMNS = sorted({c for h in DEFAULT_HYPOTHESES.values()
-                           for c in (h.exposure, h.outcome, *h.adjust)})
-_KEYS = ("multiplicity", "primary", "bounds", "adjust")
+def _variables() -> list[str]:
+    from .codebook import ANALYSIS_LABELS, CODEBOOK
+
+    return sorted({c.name for t in CODEBOOK.values() for c in t.columns} | set(ANALYSIS_LABELS))
+_KEYS = ("multiplicity", "primary", "bounds", "adjust", "precision")
 
 
 def analysis_plan(study: Any = None) -> AnalysisPlan:
@@ -311,8 +367,8 @@ def analysis_plan(study: Any = None) -> AnalysisPlan:
     ...                       "multiplicity": "fixed_sequence"})
     >>> [h.key for h in plan.primary]
     ['trial', 'sitting_cramps']
-    >>> plan["sitting_cramps"].adjust
-    ('age', 'sex', 'prior_cramps')
+    >>> plan["sitting_cramps"].adjust, plan["sitting_cramps"].precision
+    (('age', 'sex'), ('prior_cramps',))
     >>> analysis_plan({"bounds": {"trial": [1.2, 0.8]}})
     Traceback (most recent call last):
     ...
@@ -342,7 +398,12 @@ def analysis_plan(study: Any = None) -> AnalysisPlan:
         hyps[key] = replace(h, bounds=_bounds(bounds, h, f'{where} > "bounds" > "{key}"'))
     for key, cols in _object(raw, "adjust", where).items():
         h = hyps[_hypothesis(key, f'{where} > "adjust"')]
-        hyps[key] = replace(h, adjust=_adjust(cols, h, f'{where} > "adjust" > "{key}"'))
+        hyps[key] = replace(h, adjust=_adjust(cols, h, f'{where} > "adjust" > "{key}"'),
+                            adjust_source="the study's own plan in study.json")
+    for key, cols in _object(raw, "precision", where).items():
+        h = hyps[_hypothesis(key, f'{where} > "precision"')]
+        hyps[key] = replace(h, precision=_adjust(cols, h, f'{where} > "precision" > "{key}"',
+                                                 precision=True))
     order = list(hyps)
     if "primary" in raw:
         primary = raw["primary"]
@@ -396,18 +457,29 @@ def _bounds(value: object, h: Hypothesis, where: str) -> tuple[float, float]:
     return (float(value[0]), float(value[1]))
 
 
-def _adjust(value: object, h: Hypothesis, where: str) -> tuple[str, ...]:
+def _adjust(value: object, h: Hypothesis, where: str, *, precision: bool = False
+            ) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
         raise InputError(f"{where}: expected a list of analysis-table columns such as "
                          f'["age", "sex"]; got {value!r}.')
     for c in value:
         if not is_variable(c):
             raise InputError(f"{where}: {c!r} is not a variable of the codebook"
-                             f"{_close(c, _DEFAULT_COLUMNS)}.")
+                             f"{_close(c, _variables())}.")
         if c in (h.exposure, h.outcome):
             raise InputError(f"{where}: {c!r} is the hypothesis' "
                              f"{'exposure' if c == h.exposure else 'outcome'}; an adjustment "
                              f"set holds other variables.")
     if len(set(value)) != len(value):
         raise InputError(f"{where} names a column twice: {value!r}.")
+    if precision:
+        from .causal import STUDY_DAG
+
+        if h.exposure in STUDY_DAG.nodes:
+            caused = [c for c in value if c in STUDY_DAG.descendants(h.exposure)]
+            if caused:
+                raise InputError(
+                    f"{where}: {', '.join(map(repr, caused))} is caused by the exposure "
+                    f"{h.exposure!r} in the study's causal diagram (a mediator or its "
+                    "consequence); adjusting for it would take part of the effect away.")
     return tuple(value)

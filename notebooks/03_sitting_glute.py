@@ -73,7 +73,7 @@ plt.show()
 
 # %%
 hypothesis = plan["sitting_glute"]
-partial = sitting_strength(data, strength=hypothesis.outcome, covariates=hypothesis.adjust,
+partial = sitting_strength(data, strength=hypothesis.outcome, covariates=hypothesis.covariates,
                            level=1 - alpha)
 report.record(partial, name="partial_correlation",
               caption="Partial correlations of glute strength with daily sitting",

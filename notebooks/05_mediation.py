@@ -54,7 +54,7 @@ data[["sitting_h_day", "glute_nm_kg", "hamstring_cramps", "exposure_h"]].describ
 # %%
 hypothesis = plan["indirect"]
 med = mediation(data, x=hypothesis.exposure, m="glute_nm_kg", y=hypothesis.outcome,
-                covariates=list(hypothesis.adjust), exposure="exposure_h",
+                covariates=list(hypothesis.covariates), exposure="exposure_h",
                 family="negbin", n_boot=n_boot, seed=seed, executor="serial", level=1 - alpha)
 report.record(med, name="mediation", caption="Mediation of the sitting-cramp association by "
               "glute strength (rate ratios per interquartile range of sitting)",

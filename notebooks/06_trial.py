@@ -71,7 +71,7 @@ if trial["arm"].nunique() >= 2:
                           + (", cluster-robust (CR2) by team" if cluster else
                              ", with robust (HC2) standard errors") + ".")
     primary = trial_rate_effect(trial, events="hamstring_cramps", exposure="exposure_h",
-                                covariates=list(hypothesis.adjust), cluster=cluster,
+                                covariates=list(hypothesis.covariates), cluster=cluster,
                                 method=method, level=1 - alpha)
     how = {None: "", "glmm": " with a random intercept per team (teams were randomised)",
            "cr2": " with CR2 cluster-robust standard errors by team (athletes were randomised "

@@ -74,7 +74,7 @@ what = ("device sitting over the preceding 7 days (in the intervals that followe
         "days, adjusted for the athlete's usual sitting, so a within-athlete contrast)"
         if sitting == "sitting_h_day_window" else
         "each athlete's usual device sitting (fewer than 50 cramps followed monitored days)")
-others = word_list([mid_sentence(label(c, unit=False)) for c in hypothesis.adjust
+others = word_list([mid_sentence(label(c, unit=False)) for c in hypothesis.covariates
                     if c != "sitting_h_day"])
 print(f"{followed} cramps follow monitored days; sitting measure: {label(sitting)}")
 

@@ -14,10 +14,17 @@ def test_default_plan_has_one_primary_hypothesis_per_link_in_chain_order():
     assert plan.multiplicity == "holm"
 
 
-def test_total_effect_of_sitting_is_not_adjusted_for_the_mediator():
+def test_confounders_come_from_the_causal_diagram_and_never_hold_the_mediator():
+    from glute_study.causal import STUDY_DAG
+
     plan = analysis_plan()
-    assert "glute_nm_kg" not in plan["sitting_cramps"].adjust
-    assert "glute_nm_kg" not in plan["indirect"].adjust
+    for h in plan.hypotheses:
+        if h.exposure in STUDY_DAG.nodes:
+            assert STUDY_DAG.is_adjustment_set(h.exposure, h.outcome, h.covariates), h.key
+            assert not set(h.covariates) & set(STUDY_DAG.descendants(h.exposure)), h.key
+    assert plan["sitting_cramps"].adjust == ("age", "sex")
+    assert plan["trial"].adjust == ()  # randomised
+    assert "glute_nm_kg" not in plan["indirect"].covariates
     # sitting confounds glute strength and the cramp rate: adjusted for in that link
     assert "sitting_h_day" in plan["glute_cramps"].adjust
     assert plan["sitting_cramps"].formula() == (
@@ -36,7 +43,10 @@ def test_study_json_overrides_family_order_bounds_and_adjustment():
     assert plan["trial"].equivalence_bounds(1.1) == (0.8, 1.25)
     assert plan["sitting_glute"].equivalence_bounds(1.1) == (-0.2, 0.15)
     assert plan["sitting_cramps"].equivalence_bounds(1.25) == (0.8, 1.25)
-    assert plan["sitting_cramps"].formula().endswith("+ C(team)")
+    assert plan["sitting_cramps"].formula() == (
+        "hamstring_cramps ~ sitting_h_day + age + C(sex) + prior_cramps + C(team)")
+    assert "(by the study's own plan in study.json)" in \
+        plan["sitting_cramps"].adjustment_words(why=True)
     text = plan.methods_text(alpha=0.05, sesoi=1.1)
     assert "as amended in the study's study.json" in text
     assert "fixed testing sequence" in text
@@ -61,6 +71,8 @@ def test_study_json_overrides_family_order_bounds_and_adjustment():
                                              "(did you mean 'prior_cramps'?)"),
     ({"adjust": {"sitting_cramps": ["sitting_h_day"]}}, "is the hypothesis' exposure"),
     ({"adjust": {"trial": ["age", "age"]}}, "names a column twice"),
+    ({"precision": {"sitting_cramps": ["glute_nm_kg"]}}, "'glute_nm_kg' is caused by the "
+                                                         "exposure 'sitting_h_day'"),
     ("holm", "expected an object with keys"),
 ])
 def test_bad_plan_names_where_and_what_is_expected(raw, expected):
