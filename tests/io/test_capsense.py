@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from glute_study._text import FileFormatError
@@ -108,3 +109,16 @@ def test_a_damaged_capsense_table_names_the_row(samples, tmp_path):
     con.close()
     with pytest.raises(FileFormatError, match="capsense' .wear sensor. table, row 3: .*state 7"):
         read_actigraph(path)
+
+
+def test_a_wear_sensor_column_of_a_tidy_export_is_read(tmp_path):
+    p = tmp_path / "A3.csv"
+    stamps = pd.date_range("2024-02-01 10:00", periods=120, freq="min")
+    worn = np.r_[np.ones(50), np.zeros(20), np.ones(50)].astype(int)
+    pd.DataFrame({"timestamp": stamps.strftime("%Y-%m-%dT%H:%M:%S"), "axis1": 300,
+                  "Capsense": worn}).to_csv(p, index=False)
+    ep = read_actigraph(p)
+    assert ep["wear_sensor"].tolist() == worn.tolist()
+    day = actigraph_daily(ep, valid_day=0.5, nonwear_method="capsense")
+    assert day["nonwear_h"].sum() == pytest.approx(20 / 60)
+    assert actigraph_daily(ep, valid_day=0.5)["nonwear_h"].sum() == 0  # Choi: counts all day

@@ -71,6 +71,53 @@ def test_ggir_2013_flags_blocks_whose_centred_hour_is_still():
     assert "GGIR 2013" in ep.attrs["rule"] and "range < 50 mg" in ep.attrs["rule"]
 
 
+def _ggir_reference(xyz: np.ndarray, sf: int) -> np.ndarray:
+    """GGIR's ``detect_nonwear_clipping()`` (nonwear_approach "2013", R/detect_nonwear_clipping.R
+    of wadpac/GGIR) transcribed line by line on the samples, R's 1-based indices kept: the
+    non-wear flag of each 15-min block (``NWav > 1`` after the lone-1 rule)."""
+    window2, window = 900 * sf, 3600 * sf
+    nmin = xyz.shape[0] // window2
+    crit = (window / window2) / 2 + 1
+    nwav = np.zeros(nmin)
+    for h in range(1, nmin + 1):
+        if h <= crit:
+            hoc1, hoc2 = 1, window
+        elif h >= nmin - crit:
+            hoc1, hoc2 = (nmin - crit) * window2, nmin * window2
+        else:
+            hoc1 = ((h - 1) * window2 + window2 * 0.5) - window * 0.5
+            hoc2 = ((h - 1) * window2 + window2 * 0.5) + window * 0.5
+        rows = xyz[int(hoc1) : int(hoc2)]  # R's (1 + hoc1):hoc2, 0-based
+        for jj in range(3):
+            v = rows[:, jj]
+            if abs(v.max() - v.min()) < 0.05 and np.std(v, ddof=1) < 0.013:
+                nwav[h - 1] += 1
+    for one in np.flatnonzero(nwav == 1):
+        if 0 < one < nmin - 1 and nwav[one - 1] > 1 and nwav[one + 1] > 1:
+            nwav[one] = 2
+    return nwav > 1
+
+
+def test_ggir_rule_agrees_with_ggir_s_own_loop_block_by_block():
+    # still stretches of several lengths, a bump on one axis (2 axes still: non-wear), a bump
+    # on all three (worn), walking between; 5 Hz keeps the sample-level loop quick
+    plan = [("walk", 1500), ("nonwear", 4000), ("walk", 700), ("nonwear", 2900),
+            ("sit", 1300), ("nonwear", 6200), ("walk", 900), ("nonwear", 4500)]
+    raw, _ = synthetic_thigh(plan, hz=5, seed=8)
+    xyz = raw[["x", "y", "z"]].to_numpy().copy()
+    xyz[5 * 12000, 0] += 0.08                 # inside the 6200-s stretch, x only
+    xyz[5 * 18000, :] += 0.08                 # inside the last stretch, every axis
+    ep = thigh_posture(raw.assign(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2]),
+                       method="inclination", nonwear="ggir")
+    blocks = _ggir_reference(xyz, 5)
+    got = ep["state"].to_numpy() == "nonwear"
+    want = np.repeat(blocks, 900)
+    assert 0 < blocks.sum() < blocks.size
+    np.testing.assert_array_equal(got[: want.size], want)
+    # the last, partial block takes the score of the block before it
+    assert (got[want.size :] == blocks[-1]).all()
+
+
 def test_ggir_range_criterion_keeps_a_still_but_bumped_sensor_worn():
     # still except a 0.1 g blip every 5 min: every minute's SD is under 13 mg (the still rule
     # calls it non-wear) but each window's range is 100 mg, over GGIR's 50 mg
@@ -153,6 +200,8 @@ def test_cli_option_names_the_rules_in_the_qc_report(tmp_path):
     assert args.func(args) == 0
     report = (tmp_path / "s" / "qc_report.md").read_text()
     assert "Acti4/ActiPASS/acti-motus" in report and ">= 90 min" in report
+    log = pd.read_csv(tmp_path / "s" / "import_log.csv")
+    assert log["rule"].str.contains("Acti4/ActiPASS/acti-motus").all()
 
 
 def test_bad_rules_are_refused_with_the_rules_that_exist():
@@ -163,3 +212,14 @@ def test_bad_rules_are_refused_with_the_rules_that_exist():
         thigh_posture(raw, method="inclination", epoch_s=2, nonwear="actipass")
     assert check_rules("none") == () and check_rules(("ggir", "ggir")) == ("ggir",)
     assert (thigh_posture(raw, nonwear=None)["state"] != "nonwear").all()
+
+
+def test_a_warm_geneactiv_file_is_worn_by_temperature(tmp_path):
+    from glute_study.io._device_writers import write_geneactiv
+
+    n = 50 * 1500  # 25 min at 50 Hz, still and flat, the page temperature 31.5 deg C
+    still = np.tile([0.0, 0.0, 1.0], (n, 1))
+    p = write_geneactiv(tmp_path / "P1_thigh.bin", still)
+    warm = thigh_posture(p, nonwear="temperature")
+    assert (warm["state"] == "nonwear").sum() == 0 and "not applied" not in warm.attrs["rule"]
+    assert (thigh_posture(p, nonwear_min=20)["state"] == "nonwear").sum() > 0
