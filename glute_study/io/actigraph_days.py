@@ -130,8 +130,8 @@ def actigraph_daily(
     if nonwear_method == "capsense" and n:
         off = values["wear_sensor"] == 0
         state[off] = "nonwear"
-        how += (f"; non-wear = the wear sensor (capsense) reading not worn ({int(off.sum())} "
-                "epochs; epochs before its first record worn)")
+        how += ("; non-wear = the wear sensor (capsense) reading not worn (epochs before its "
+                "first record worn)")
     elif nonwear_method is not None and n:
         periods = nonwear(epochs, method=nonwear_method)
         minute = ts.dt.floor("min").to_numpy()
