@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..plan import AnalysisPlan, Hypothesis
+from ..labels import word_list
+from ..plan import AnalysisPlan, Hypothesis, true_value
 from ..stats._result import Result, format_p, level_pct
 from ..stats.equivalence import equivalence, result_row
 from ..stats.multiplicity import adjust_p
@@ -102,6 +103,7 @@ def record_hypothesis(
             "ci_high": float(e["ci_high"]), "p_tost": float(e["p_value"]),
             "level": float(eq.level), "text": eq.text},
         "text": _sentence(eq.diagnostics, row, float(result.level)),
+        "contrast": _contrast(result),
     })
     return eq
 
@@ -120,6 +122,15 @@ def record_untested(hypothesis: Hypothesis, *, reason: str) -> None:
         raise InputError("`reason` must say, in words, why the hypothesis was not tested.")
     _recorder().add_hypothesis({"hypothesis": hypothesis.key, "tested": False,
                                    "reason": reason.strip()})
+
+
+def _contrast(result: Result) -> dict[str, float] | None:
+    """The exposure contrast a mediation result is per (x0 -> x1), for the true value."""
+    found = result.diagnostics.get("contrast") if isinstance(result.diagnostics, dict) else None
+    try:
+        return {"x0": float(found["x0"]), "x1": float(found["x1"])}
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _float(value: Any) -> float | None:
@@ -149,7 +160,7 @@ def _interval(low: float | None, high: float | None) -> str:
 
 def hypotheses_section(
     reports: list[NotebookReport], plan: AnalysisPlan, out: Path | None, *,
-    alpha: float = 0.05, sesoi: float = 1.1,
+    alpha: float = 0.05, sesoi: float = 1.1, truth: Mapping[str, Any] | None = None,
 ) -> NotebookReport:
     """The report's first section: the plan's hypotheses, adjusted as declared, with equivalence.
 
@@ -164,6 +175,9 @@ def hypotheses_section(
         nothing).
     alpha, sesoi : float
         The report's parameters.
+    truth : mapping, optional
+        The simulator's truth of a simulated study (``Study.truth``): each estimate is set
+        beside the value that generated the data.
 
     Returns
     -------
@@ -181,7 +195,7 @@ def hypotheses_section(
     ...                     "ci_low": 0.6, "ci_high": 0.99, "p_tost": 0.6, "level": 0.9,
     ...                     "text": "Inconclusive."}, "text": "IRR 0.77."}]
     >>> sec = hypotheses_section([rep], analysis_plan(), None)
-    >>> sec.entries[0]["text"].split(". ")[0]
+    >>> sec.entries[0]["text"].split("\\n\\n")[1].split(". ")[0]
     'Of the 5 primary hypotheses of the plan, 1 was tested in this report and 4 were not'
     """
     found: dict[str, dict[str, Any]] = {}
@@ -212,6 +226,10 @@ def hypotheses_section(
             row["status"] = "tested"
         rows.append(row)
     table = pd.DataFrame(rows)
+    if truth:
+        table["true_value"] = [
+            true_value(h, truth, (found.get(h.key) or {}).get("contrast")) for h in plan.hypotheses]
+        table["true_value"] = table["true_value"].astype(float)
     tested = table[(table["status"] == "tested") & table["p_value"].notna()]
     primary = tested[tested["family"] == "primary"]
     table["p_adjusted"] = np.nan
@@ -229,8 +247,12 @@ def hypotheses_section(
             table.at[idx, "decision"] = ("rejected" if bool(adj.at[r["term"], "rejected"])
                                          else "not rejected")
     text = _section_text(table, plan, found, alpha, adjusted)
-    shown = table[["term", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted", "decision",
-                   "bounds", "equivalence", "equivalence_ci"]].copy()
+    if truth:
+        text += "\n\n" + _truth_text(table, truth)
+    text = plan.evidence_text() + "\n\n" + text
+    columns = ["term", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted", "decision",
+               "bounds", "equivalence", "equivalence_ci"]
+    shown = table[columns + (["true_value"] if truth else [])].copy()
     shown["equivalence"] = [e or s for e, s in zip(table["equivalence"], table["status"])]
     level = next((g["level"] for g in found.values() if g.get("tested")), 1 - alpha)
     res = Result(shown, text, name="primary hypotheses", kind="hypotheses", level=level)
@@ -311,6 +333,26 @@ def _equivalence_words(eq: Mapping[str, Any]) -> str:
                 f"({tost}); the data neither show an effect nor rule out one of interest.")
     return (f"Not equivalent: {ci}, does not lie inside the bounds of {bounds} ({tost}); an "
             "effect as large as the smallest effect of interest is not ruled out.")
+
+
+def _truth_text(table: pd.DataFrame, truth: Mapping[str, Any]) -> str:
+    """How the estimates compare with the values the simulator used."""
+    known = table[table["true_value"].notna() & table["ci_low"].notna()]
+    scenario = truth.get("scenario", "")
+    head = (f"These data are simulated (scenario '{scenario}'): the table sets each estimate "
+            "beside the value the simulator used, which no real study knows.")
+    if not len(known):
+        return head
+    covered = ((known["ci_low"] <= known["true_value"])
+               & (known["true_value"] <= known["ci_high"]))
+    missed = [f"{r['term'].split(':')[0]} (true {r['true_value']:.2f})"
+              for _, r in known[~covered].iterrows()]
+    return (head + f" The interval holds the true value for {int(covered.sum())} of the "
+            f"{len(known)} hypotheses that have one"
+            + (f"; it misses it for {word_list(missed)}." if missed else ".")
+            + (" The partial correlation has no single true value (it depends on the "
+               "measurement error of both variables)."
+               if table["true_value"].isna().any() else ""))
 
 
 def _lower(text: str) -> str:

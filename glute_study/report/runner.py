@@ -285,11 +285,19 @@ def _progress_bar(total: int, progress: bool | None, desc: str):
     return tqdm(total=total, desc=desc, unit="notebook", disable=disable)
 
 
-def _data_sentence(values: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
+def _data_sentence(values: Mapping[str, Any], inputs: Mapping[str, str],
+                   truth: Mapping[str, Any] | None = None) -> str:
     version = package_versions()["glute_study"]
     if values["study_dir"]:
-        return (f"Data were read from the study folder '{Path(values['study_dir']).name}' "
+        text = (f"Data were read from the study folder '{Path(values['study_dir']).name}' "
                 f"({len(inputs)} files; their SHA-256 hashes are listed in provenance.json).")
+        if truth:
+            text += (f" The data in it are simulated: glute_study's simulator wrote them "
+                     f"(scenario '{truth.get('scenario', '')}', n = {truth.get('n', '')} "
+                     f"participants, seed {truth.get('seed', '')}) and left its truth in "
+                     "study.json, so every effect in them is an assumption set by the "
+                     "simulator, not an empirical finding.")
+        return text
     return (f"The demonstration cohort was simulated with glute_study {version} "
             f"(scenario '{values['scenario']}', n = {values['n']} participants, seed "
             f"{values['seed']}); every effect in it is an assumption set by the simulator, "
@@ -443,7 +451,12 @@ def run_report(
         out, p.stem, _cache_key(p.read_bytes(), values, inputs, code))]
     reports = [NotebookReport.load(out, p.stem) for p in current]
     notebooks = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in current}
-    data, software = _data_sentence(values, inputs), _software_sentence()
+    if study is None:  # the notebooks simulated their cohort: its design (arms, strength
+        # sessions) and truth (the effects set) do not depend on its size: a small one tells them
+        study = open_study("", n=min(values["n"], 40), seed=values["seed"],
+                           scenario=values["scenario"])
+    data = _data_sentence(values, inputs, study.truth)
+    software = _software_sentence()
     from .hypotheses import hypotheses_section  # the statistics load only when they are needed
 
     # The plan's primary hypotheses come first, adjusted together, in every reader's file
@@ -451,7 +464,8 @@ def run_report(
     planned = reports
     if any(rep.hypotheses for rep in reports):
         planned = [hypotheses_section(reports, plan, out, alpha=values["alpha"],
-                                      sesoi=values["sesoi"]), *reports]
+                                      sesoi=values["sesoi"], truth=study.truth),
+                   *reports]
     else:
         for stale in REPORT_FILES:
             if stale.startswith("tables/primary_hypotheses."):
@@ -464,10 +478,6 @@ def run_report(
     write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks, code=code,
                           command=sys.argv if sys.argv and sys.argv[0] else None),
                out / "provenance.json")
-    if study is None:  # the notebooks simulated their cohort: the checklists follow its design,
-        # which (arms, strength sessions) does not depend on its size: a small one tells it
-        study = open_study("", n=min(values["n"], 40), seed=values["seed"],
-                           scenario=values["scenario"])
     design = study_design(study)
     checklists = evaluate(planned, out, design=design, data=data, software=software)
     write_checklists(checklists, out / "checklists.md", design=design)

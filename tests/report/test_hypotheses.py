@@ -102,3 +102,27 @@ def test_record_hypothesis_needs_a_plan_hypothesis():
     fit = _ratio_fit("sitting_h_day", 1.0, 0.1, 0.9)
     with pytest.raises(InputError, match="one of the analysis plan's hypotheses"):
         report.record_hypothesis(fit, "sitting_cramps", term="sitting_h_day")
+
+
+def test_simulated_study_sets_each_estimate_beside_its_true_value(tmp_path):
+    fits = [(_ratio_fit("glute_nm_kg", 0.78, 0.19, 0.18), "glute_cramps", "glute_nm_kg"),
+            (_ratio_fit("sitting_h_day", 1.50, 0.05, 1e-6), "sitting_cramps", "sitting_h_day")]
+    rep = _record(tmp_path, "04_cramp_incidence", fits)
+    truth = {"scenario": "null", "irr_glute_per_nm_kg": 1.0, "irr_sitting_per_h": 1.0,
+             "irr_training": 1.0, "glute_per_sitting_h": -0.08}
+    sec = hypotheses_section([rep], analysis_plan(), tmp_path, truth=truth)
+    table = pd.read_csv(tmp_path / "tables" / "primary_hypotheses.csv")
+    assert list(table["true_value"][:5].fillna(-9)) == [-9, 1.0, 1.0, -9, 1.0]
+    text = sec.entries[0]["text"]
+    assert "These data are simulated (scenario 'null')" in text
+    assert "holds the true value for 1 of the 2 hypotheses that have one; it misses it for H3 " \
+        "(true 1.00)" in text
+    assert text.startswith("Evidence before this study: every link of the claim is a hypothesis")
+
+
+def test_real_data_have_no_true_value_column(tmp_path):
+    rep = _record(tmp_path, "04_cramp_incidence",
+                  [(_ratio_fit("glute_nm_kg", 0.78, 0.19, 0.18), "glute_cramps", "glute_nm_kg")])
+    sec = hypotheses_section([rep], analysis_plan(), tmp_path, truth=None)
+    assert "true_value" not in pd.read_csv(tmp_path / "tables" / "primary_hypotheses.csv")
+    assert "simulated" not in sec.entries[0]["text"]
