@@ -121,6 +121,18 @@ negbin
 # the confounders of the plan (the backdoor set of the study's causal diagram).
 
 # %%
+from glute_study.causal import STUDY_DAG
+from glute_study.figures import dag_plot
+
+ax = dag_plot(STUDY_DAG, exposure=sitting_link.exposure, outcome=sitting_link.outcome,
+              adjust=sitting_link.adjust)
+report.record(ax, name="causal_diagram", width="double", caption="The study's causal diagram "
+              "(the model the simulator draws its data from) for the effect of "
+              "device-measured sitting on hamstring cramps: the covariates adjusted for and the "
+              "mediator left out of the total effect")
+plt.show()
+
+# %%
 total_formula = sitting_link.formula()
 total = count_model(data, total_formula, exposure="exposure_h", family="negbin", cluster=cluster,
                     level=1 - alpha)

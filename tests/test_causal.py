@@ -277,3 +277,17 @@ def test_every_node_is_checked_against_the_simulator():
     checked = (set(TRUE_VALUES) | OUTSIDE_RATES
                | {"hamstring_cramps", "cramps", "glute_pct_mvic", "self_report_sitting_h_day"})
     assert set(STUDY_DAG.nodes) == checked
+
+
+def test_default_plan_adjusts_by_the_diagram():
+    """Each default hypothesis of the plan is identified on STUDY_DAG by its adjustment set."""
+    from glute_study.plan import DEFAULT_HYPOTHESES
+
+    outside = set()
+    for key, h in DEFAULT_HYPOTHESES.items():
+        if not {h.exposure, h.outcome} <= set(STUDY_DAG.nodes):
+            outside.add(key)
+            continue
+        assert STUDY_DAG.is_adjustment_set(h.exposure, h.outcome, h.covariates), key
+        assert not set(h.covariates) & set(STUDY_DAG.mediators(h.exposure, h.outcome)), key
+    assert outside == {"recent_sitting"}  # a within-athlete window, not a node of the diagram

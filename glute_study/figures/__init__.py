@@ -5,6 +5,7 @@
 
 from ._theme import PALETTE, get_ax, set_theme
 from .agreement import bland_altman_plot, reliability_plot, trial_plot
+from .causal import dag_plot
 from .dose import dose_response_plot
 from .mediation import mediation_sensitivity_plot
 from .power import power_plot
@@ -15,6 +16,7 @@ from .survival import km_plot
 __all__ = [
     "PALETTE",
     "bland_altman_plot",
+    "dag_plot",
     "dose_response_plot",
     "forest_plot",
     "get_ax",

@@ -287,7 +287,7 @@ GRRAS = Checklist(
         Item("8", "The measurement process: interval between sessions, blinding to earlier "
              "results", (_m(r"days? (apart|between)|interval between|retest interval"),)),
         Item("9", "Whether the measurements were made independently",
-             (_m(r"independen.*(rater|session|measure)|blind"),)),
+             (_m(r"independen[^.]*(rater|session|measure)|blind"),)),
         Item("10", "The statistical analysis: the ICC model, type and definition; SEM, MDC",
              (_m(r"\bicc\b|intraclass|shrout|mcgraw"),)),
         Item("11", "Numbers of raters, subjects and repeated measurements actually included",

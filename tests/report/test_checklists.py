@@ -159,3 +159,19 @@ def test_demo_report_checklists_and_manuscript(tmp_path):
                         re.MULTILINE)
     texts = [p.text for p in docx.Document(rep / "manuscript.docx").paragraphs]
     assert [t for t in texts if re.fullmatch(r"(Table|Figure) \d+\.\d+", t)] == labels
+
+
+def test_an_item_is_answered_within_one_sentence(tmp_path):
+    """GRRAS 9 (independent measurements) is not answered by 'independent events' in one
+    sentence and 'device-measured' in the next; it is by a sentence that says so."""
+    def grras_9(methods: str) -> str:
+        rep = NotebookReport("04_x", "04 Cramps", entries=[
+            {"name": "r", "kind": "text", "text": "", "caption": "", "methods": methods,
+             "files": []}])
+        found = dict((c.name, rows) for c, rows in
+                     evaluate([rep], tmp_path, design={"strength_sessions": 2}))
+        return dict((item.number, place) for item, place in found["GRRAS"])["9"]
+
+    assert grras_9("The dispersion was 2.8 (1 for independent events). "
+                   "Device-measured sitting was averaged.") == []
+    assert grras_9("The two sessions were measured independently by two raters.") != []
