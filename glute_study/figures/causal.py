@@ -7,6 +7,7 @@ import textwrap
 from matplotlib.patches import Patch
 
 from ..causal import Dag
+from ..errors import InputError
 from ..labels import label
 from ._theme import DOUBLE_COLUMN_MM, PALETTE, get_ax, literal_text
 
@@ -78,6 +79,9 @@ def dag_plot(dag: Dag, *, exposure: str, outcome: str, adjust=(), ax=None):
     ['Age', 'Cramp proneness', 'Device-measured sitting']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
+    if not isinstance(dag, Dag):
+        raise InputError(f"dag_plot draws a glute_study.causal.Dag (e.g. STUDY_DAG); got "
+                         f"{type(dag).__name__}.")
     dag.is_adjustment_set(exposure, outcome, ())  # checks the nodes and their order
     nodes = dag._sorted({exposure, outcome, *dag.ancestors({exposure, outcome})})
     adjust = set(adjust) & set(nodes)

@@ -50,3 +50,5 @@ def test_diagram_without_mediator_or_latent_has_no_such_legend_entries():
 def test_unknown_node_is_refused():
     with pytest.raises(InputError, match="not in the causal diagram"):
         dag_plot(STUDY_DAG, exposure="sitting", outcome="hamstring_cramps")
+    with pytest.raises(InputError, match="draws a glute_study.causal.Dag"):
+        dag_plot([("a", "b")], exposure="a", outcome="b")
