@@ -125,7 +125,7 @@ from glute_study.causal import STUDY_DAG
 from glute_study.figures import dag_plot
 
 ax = dag_plot(STUDY_DAG, exposure=sitting_link.exposure, outcome=sitting_link.outcome,
-              adjust=sitting_link.adjust)
+              adjust=sitting_link.covariates)
 report.record(ax, name="causal_diagram", width="double", caption="The study's causal diagram "
               "(the model the simulator draws its data from) for the effect of "
               "device-measured sitting on hamstring cramps: the covariates adjusted for and the "
