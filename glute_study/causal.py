@@ -103,6 +103,13 @@ class Dag:
                                      f"diagram; nodes: {list(self.nodes)}.")
             if a == b:
                 raise InputError(f"an edge from {a!r} to itself is not allowed in a DAG.")
+        parents: dict[str, list[str]] = {n: [] for n in self.nodes}
+        children: dict[str, list[str]] = {n: [] for n in self.nodes}
+        for a, b in self.edges:
+            parents[b].append(a)
+            children[a].append(b)
+        object.__setattr__(self, "_parents", {n: self._sorted(v) for n, v in parents.items()})
+        object.__setattr__(self, "_children", {n: self._sorted(v) for n, v in children.items()})
         order = self._topological()
         if order is None:
             raise InputError("the diagram has a cycle: a DAG's edges may not lead back to "
@@ -119,7 +126,7 @@ class Dag:
         while ready:
             node = ready.pop(0)
             order.append(node)
-            for child in self.children(node):
+            for child in self._children[node]:
                 indegree[child] -= 1
                 if indegree[child] == 0:
                     ready.append(child)
@@ -139,12 +146,12 @@ class Dag:
     def parents(self, node: str) -> tuple[str, ...]:
         """The direct causes of ``node``, in node order."""
         self._check_nodes(node)
-        return self._sorted(a for a, b in self.edges if b == node)
+        return self._parents[node]
 
     def children(self, node: str) -> tuple[str, ...]:
         """The direct effects of ``node``, in node order."""
         self._check_nodes(node)
-        return self._sorted(b for a, b in self.edges if a == node)
+        return self._children[node]
 
     def _reach(self, start: frozenset[str], step) -> set[str]:
         seen: set[str] = set()
@@ -166,14 +173,14 @@ class Dag:
         """
         start = _as_set(nodes)
         self._check_nodes(start)
-        return self._sorted(self._reach(start, self.parents) - start)
+        return self._sorted(self._reach(start, self._parents.__getitem__) - start)
 
     def descendants(self, nodes: str | Iterable[str]) -> tuple[str, ...]:
         """Every node reached from ``nodes`` along directed edges (the nodes themselves excluded).
         """
         start = _as_set(nodes)
         self._check_nodes(start)
-        return self._sorted(self._reach(start, self.children) - start)
+        return self._sorted(self._reach(start, self._children.__getitem__) - start)
 
     def _without(self, edges: Iterable[tuple[str, str]]) -> Dag:
         drop = set(edges)
@@ -206,14 +213,14 @@ class Dag:
             raise InputError(f"x, y and given must not share nodes; got x={sorted(xs)}, "
                              f"y={sorted(ys)}, given={sorted(zs)}.")
         keep = xs | ys | zs
-        keep |= self._reach(keep, self.parents)
+        keep |= self._reach(keep, self._parents.__getitem__)
         neighbours: dict[str, set[str]] = {n: set() for n in keep}
         for a, b in self.edges:
             if a in keep and b in keep:
                 neighbours[a].add(b)
                 neighbours[b].add(a)
         for child in keep:
-            parents = [p for p in self.parents(child) if p in keep]
+            parents = [p for p in self._parents[child] if p in keep]
             for p, q in combinations(parents, 2):
                 neighbours[p].add(q)
                 neighbours[q].add(p)
