@@ -320,11 +320,21 @@ class Dag:
         [()]
         """
         self._check_effect(exposure, outcome, effect)
+        return self._minimal(exposure, outcome, self._observed(observed), effect)
+
+    def _observed(self, observed: Iterable[str] | None) -> set[str]:
         seen = set(self.nodes) - self.latent if observed is None else set(_as_set(observed))
         self._check_nodes(seen)
+        return seen
+
+    def _minimal(self, exposure: str, outcome: str, seen: set[str], effect: str,
+                 forced: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+        """The minimal sufficient sets among ``seen`` that hold ``forced``."""
+        if not forced <= seen:
+            return []
         forbidden = set(self.descendants(exposure if effect == "total" else outcome))
         candidates = self._sorted((set(self.ancestors({exposure, outcome})) & seen)
-                                  - forbidden - {exposure, outcome})
+                                  - forbidden - {exposure, outcome} - forced)
         if len(candidates) > _MOST_CANDIDATES:
             raise InputError(f"{len(candidates)} candidate covariates are more than the "
                              f"{_MOST_CANDIDATES} this search handles; give `observed` to "
@@ -334,13 +344,39 @@ class Dag:
             for subset in combinations(candidates, size):
                 if any(set(f) <= set(subset) for f in found):
                     continue
-                if self.is_adjustment_set(exposure, outcome, subset, effect=effect):
+                if self.is_adjustment_set(exposure, outcome, forced | set(subset),
+                                          effect=effect):
                     found.append(subset)
-        return found
+        return [self._sorted(forced | set(f)) for f in found]
+
+    def _check_mediators(self, exposure: str, outcome: str, effect: str,
+                         mediators: Iterable[str] | None) -> frozenset[str]:
+        if mediators is None:
+            return frozenset()
+        named = _as_set(mediators)
+        self._check_nodes(named)
+        if effect != "direct":
+            raise InputError("`mediators` names what a direct effect is not through; the total "
+                             "effect never adjusts for a mediator: drop `mediators` or give "
+                             "effect='direct'.")
+        on_path = self.mediators(exposure, outcome)
+        wrong = [m for m in self._sorted(named) if m not in on_path]
+        if wrong:
+            raise InputError(f"{', '.join(wrong)} not on a causal path from {exposure!r} to "
+                             f"{outcome!r}; its mediators: {', '.join(on_path) or 'none'}.")
+        rest = Dag(tuple(n for n in self.nodes if n not in named),
+                   tuple((a, b) for a, b in self.edges
+                         if not {a, b} & named and (a, b) != (exposure, outcome)))
+        if outcome in rest.descendants(exposure):
+            others = rest.mediators(exposure, outcome)
+            raise InputError(f"causal paths through {', '.join(others)} reach {outcome!r} "
+                             f"without passing {', '.join(sorted(named))}: name the mediators "
+                             "of every indirect path (or none, for all of them).")
+        return named
 
     def adjustment_set(self, exposure: str, outcome: str, *,
-                       observed: Iterable[str] | None = None,
-                       effect: str = "total") -> tuple[str, ...]:
+                       observed: Iterable[str] | None = None, effect: str = "total",
+                       mediators: Iterable[str] | None = None) -> tuple[str, ...]:
         """The covariates to adjust for: one minimal sufficient set, chosen by a fixed rule.
 
         Rule: among the minimal sets of :meth:`minimal_adjustment_sets`, the one holding the
@@ -360,6 +396,10 @@ class Dag:
             ``"total"``: the effect of the exposure, by the backdoor criterion (mediators are
             never adjusted for). ``"direct"``: the effect not through any mediator, by the
             single-door criterion (the set holds the mediators).
+        mediators : iterable of str, optional
+            With ``effect="direct"``: the mediators to adjust for, which must lie on every
+            indirect path (the direct effect "not through glute strength" holds glute strength
+            itself, not a later mediator that would also block the path). Default: any.
 
         Returns
         -------
@@ -375,6 +415,9 @@ class Dag:
         --------
         >>> STUDY_DAG.adjustment_set("arm", "hamstring_cramps")
         ()
+        >>> chain = Dag(("x", "m", "w", "y"), (("x", "m"), ("m", "w"), ("w", "y"), ("x", "y")))
+        >>> chain.adjustment_set("x", "y", effect="direct", mediators=["m"])
+        ('m',)
         >>> observed = set(STUDY_DAG.nodes) - {"age", "cramp_proneness"}
         >>> STUDY_DAG.adjustment_set("sitting_h_day", "hamstring_cramps", observed=observed)
         Traceback (most recent call last):
@@ -383,12 +426,14 @@ class Dag:
 of 'sitting_h_day' on 'hamstring_cramps' in the causal diagram: a path through age is open and \
 it is not observed. Measure it, or state the effect as not identified.
         """
-        sets = self.minimal_adjustment_sets(exposure, outcome, observed=observed, effect=effect)
+        self._check_effect(exposure, outcome, effect)
+        forced = self._check_mediators(exposure, outcome, effect, mediators)
+        seen = self._observed(observed)
+        sets = self._minimal(exposure, outcome, seen, effect, forced)
         if not sets:
-            seen = set(self.nodes) - self.latent if observed is None else set(_as_set(observed))
             hidden = [n for n in self.ancestors({exposure, outcome}) if n not in seen]
-            needed = [n for n in hidden if self.minimal_adjustment_sets(
-                exposure, outcome, observed=seen | {n}, effect=effect)]
+            needed = [n for n in hidden
+                      if self._minimal(exposure, outcome, seen | {n}, effect, forced)]
             if needed:
                 where = (f"a path through {' or '.join(needed)} is open and "
                          f"{'it is' if len(needed) == 1 else 'they are'} not observed")

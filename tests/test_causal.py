@@ -291,3 +291,29 @@ def test_default_plan_adjusts_by_the_diagram():
         assert STUDY_DAG.is_adjustment_set(h.exposure, h.outcome, h.covariates), key
         assert not set(h.covariates) & set(STUDY_DAG.mediators(h.exposure, h.outcome)), key
     assert outside == {"recent_sitting"}  # a within-athlete window, not a node of the diagram
+
+
+def test_direct_effect_not_through_named_mediators():
+    chain = Dag(("x", "m", "w", "y"), (("x", "m"), ("m", "w"), ("w", "y"), ("x", "y")))
+    # dagitty: adjustmentSets(g, "x", "y", effect = "direct") lists {m} and {w}
+    assert {frozenset(s) for s in chain.minimal_adjustment_sets("x", "y", effect="direct")} \
+        == {frozenset({"m"}), frozenset({"w"})}
+    assert chain.adjustment_set("x", "y", effect="direct", mediators=["w"]) == ("w",)
+    assert chain.adjustment_set("x", "y", effect="direct", mediators="m") == ("m",)
+    # the confounded mediator: naming m brings its confounder c along
+    g = _dag("confounded_mediator")
+    assert g.adjustment_set("x", "y", effect="direct", mediators=["m"]) == ("w", "c", "m")
+    with pytest.raises(InputError, match="through c is open"):
+        _dag("latent_mediator_confounder").adjustment_set("x", "y", effect="direct",
+                                                          mediators=["m"])
+    two = Dag(("x", "m", "k", "y"), (("x", "m"), ("m", "y"), ("x", "k"), ("k", "y"),
+                                     ("x", "y")))
+    assert two.adjustment_set("x", "y", effect="direct") == ("m", "k")
+    with pytest.raises(InputError, match="paths through k reach 'y' without passing m"):
+        two.adjustment_set("x", "y", effect="direct", mediators=["m"])
+    with pytest.raises(InputError, match="the total effect never adjusts for a mediator"):
+        two.adjustment_set("x", "y", mediators=["m"])
+    with pytest.raises(InputError, match="x not on a causal path from 'm' to 'y'"):
+        two.adjustment_set("m", "y", effect="direct", mediators=["x"])
+    assert STUDY_DAG.adjustment_set("sitting_h_day", "hamstring_cramps", effect="direct",
+                                    mediators=["glute_nm_kg"]) == ("age", "sex", "glute_nm_kg")
