@@ -499,16 +499,16 @@ def retest_sessions(values, participants, *, sessions=None, control="control"):
                  "as error.")
 
 
-def against_change(result, *, change, ci=None, what="the change"):
-    """A sentence setting a reliability result's MDC95 and SWC against a change of interest.
+def against_change(result, *, change=None, ci=None, what="the change"):
+    """A sentence setting a reliability result's MDC95 against a change of interest, or the SWC.
 
     Parameters
     ----------
     result : Result
         From :func:`reliability`, on the variable the change is measured in.
-    change : float
+    change : float, optional
         The change of interest in the same unit, e.g. the trial's adjusted difference between
-        arms.
+        arms. Without it the MDC95 is set against the smallest worthwhile change.
     ci : tuple of float, optional
         Its confidence interval (at ``result.level``).
     what : str
@@ -533,6 +533,10 @@ def against_change(result, *, change, ci=None, what="the change"):
     95 % CI 0.20 to 0.32): the group difference can be real, but in one athlete a change of that
     size cannot be told from measurement error; it exceeds the smallest worthwhile change
     (0.09 Nm/kg).
+    >>> print(against_change(rel))  # doctest: +NORMALIZE_WHITESPACE
+    The MDC95 (0.27 Nm/kg) is 3.1 times the smallest worthwhile change (0.09 Nm/kg): a
+    worthwhile change in one athlete cannot be told from measurement error; group means can
+    still show it.
     >>> print(against_change(rel, change=0.3, what="the trial's difference"))
     ... # doctest: +NORMALIZE_WHITESPACE
     The MDC95 (0.27 Nm/kg) is smaller than the trial's difference (0.30 Nm/kg): a change of that
@@ -542,13 +546,22 @@ def against_change(result, *, change, ci=None, what="the change"):
     if not isinstance(result, Result) or result.kind != "reliability":
         got = f"Result {result.kind!r}" if isinstance(result, Result) else type(result).__name__
         raise InputError(f"against_change needs the Result of reliability(); got {got}.")
-    change = float(change)
-    if not np.isfinite(change):
-        raise InputError(f"`change` must be a finite number; got {change!r}.")
     t = result.table.set_index("term")["estimate"]
     unit = result.diagnostics.get("unit", "")
     u = f" {unit}" if unit else ""
     mdc, swc = float(t["MDC95"]), float(t["SWC"])
+    if change is None:
+        ratio = mdc / swc
+        if ratio > 1:
+            verdict = ("a worthwhile change in one athlete cannot be told from measurement "
+                       "error; group means can still show it")
+        else:
+            verdict = "a worthwhile change in one athlete exceeds measurement error"
+        return (f"The MDC95 ({format_number(mdc)}{u}) is {format_number(ratio, 1)} times the "
+                f"smallest worthwhile change ({format_number(swc)}{u}): {verdict}.")
+    change = float(change)
+    if not np.isfinite(change):
+        raise InputError(f"`change` must be a finite number; got {change!r}.")
     size = abs(change)
     where = f"{format_number(change)}{u}"
     if ci is not None:

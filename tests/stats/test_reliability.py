@@ -497,3 +497,13 @@ def test_against_change_both_ways():
                                     y="isokinetic_nm"), change=0.2)
     with pytest.raises(InputError, match="finite number"):
         against_change(res, change=float("nan"))
+
+
+def test_against_change_without_a_trial_uses_the_swc():
+    # R reference values: mdc95 0.447 and swc 0.0828 of icc_three_sessions (reference.json)
+    res = reliability(pd.read_csv(REF / "icc_three_sessions.csv"), unit="Nm/kg")
+    ratio = R["three"]["mdc95"] / R["three"]["swc"]
+    assert against_change(res) == (
+        f"The MDC95 (0.45 Nm/kg) is {ratio:.1f} times the smallest worthwhile change (0.08 Nm/kg)"
+        ": a worthwhile change in one athlete cannot be told from measurement error; group "
+        "means can still show it.")
