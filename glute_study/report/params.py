@@ -60,7 +60,7 @@ PARAMETERS: dict[str, Parameter] = {
                   choices=("hypothesis", "null")),
         Parameter("alpha", float, 0.05, "significance level (CI level = 1 - alpha; between 0 "
                   "and 0.5)", check=_between(0, 0.5)),
-        Parameter("n_boot", int, 500, "bootstrap resamples of the mediation analysis "
+        Parameter("n_boot", int, 5000, "bootstrap resamples of the mediation analysis "
                   f"({N_BOOT[0]} to {N_BOOT[1]:,})", check=_whole(*N_BOOT)),
         Parameter("n_sims", int, 100, "simulated studies per point of a power curve "
                   f"({REPS[0]} to {REPS[1]:,})", check=_whole(*REPS)),

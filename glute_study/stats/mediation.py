@@ -69,9 +69,9 @@ _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
 _GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
 
 # columns of the per-replicate estimates array
-_A, _B, _CP, _NDE_R, _NIE_R, _TE_R, _NDE_D, _NIE_D, _TE_D, _PM = range(10)
-_N_Q = 10
-_IKT = slice(10, 14)  # gaussian outcome and mediator: beta2 (= a), sigma1, sigma2, rho_tilde
+_A, _B, _CP, _NDE_R, _NIE_R, _TE_R, _NDE_D, _NIE_D, _TE_D, _PM, _XM = range(11)
+_N_Q = 11
+_IKT = slice(11, 15)  # gaussian outcome and mediator: beta2 (= a), sigma1, sigma2, rho_tilde
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +80,7 @@ class _Problem:
 
     Xm: np.ndarray  # mediator design: 1, x, covariates
     m: np.ndarray
-    Xy: np.ndarray  # outcome design: 1, x, m, covariates
+    Xy: np.ndarray  # outcome design: 1, x, m, (x * m,) covariates
     y: np.ndarray
     offset: np.ndarray
     exposure: np.ndarray  # ones without exposure
@@ -92,6 +92,7 @@ class _Problem:
     units: np.ndarray | None  # cluster code of each row, or None for rows
     n_units: int
     rate_scale: float  # 1000 (per 1000 h) with an exposure, else 1
+    interaction: bool = False  # the outcome model holds an x * m term (column 3 of Xy)
     start_m: BatchFit | None = None
     start_y: BatchFit | None = None
 
@@ -110,9 +111,15 @@ def _estimates(prob: _Problem, w: np.ndarray | None) -> tuple[np.ndarray, np.nda
     ww = np.ones((B, prob.Xm.shape[0])) if w is None else np.broadcast_to(w, (B, prob.Xm.shape[0]))
     alpha, beta = fm.coef, fy.coef
     a, b, cp = alpha[:, 1], beta[:, 2], beta[:, 1]
-    # covariate part of each linear predictor (x and m terms taken out)
+    xm = beta[:, 3] if prob.interaction else np.zeros_like(b)
+    # covariate part of each linear predictor (x, m and x * m terms taken out)
     Xc = np.delete(prob.Xm, 1, axis=1)  # 1, covariates
-    coef_y, coef_m = np.delete(beta, [1, 2], axis=1), np.delete(alpha, 1, axis=1)
+    coef_y = np.delete(beta, [1, 2, 3] if prob.interaction else [1, 2], axis=1)
+    coef_m = np.delete(alpha, 1, axis=1)
+
+    def slope(x: float) -> np.ndarray:
+        """The mediator's coefficient in the outcome model at x: b + (x * m term) x."""
+        return b + xm * x
     x0, x1 = prob.x0, prob.x1
     sum_wt = ww @ prob.exposure
 
@@ -120,14 +127,22 @@ def _estimates(prob: _Problem, w: np.ndarray | None) -> tuple[np.ndarray, np.nda
         # Log link, normal mediator: E[exp(b M)] = exp(b mu_m + b^2 sigma^2 / 2) exactly, so x,
         # x* and the mediator variance factor out of the sum over athletes, which is left with
         # sum_i w_i t_i exp(lin_y_i + b lin_m_i) = sum_i w_i t_i exp(Xc_i (coef_y + b coef_m)):
-        # one small GEMM and one exp over (B, n), shared by the three counterfactual means.
-        e = np.exp((coef_y + b[:, None] * coef_m) @ Xc.T)
-        e *= prob.exposure
-        base = np.einsum("bn,bn->b", ww, e) / sum_wt
+        # one small GEMM and one exp over (B, n), shared by the three counterfactual means
+        # (with an x * m term the mediator's slope depends on x: one sum per value of x).
+        bases: dict[float, np.ndarray] = {}
+
+        def base(bx: np.ndarray, x: float) -> np.ndarray:
+            key = x if prob.interaction else 0.0
+            if key not in bases:
+                e = np.exp((coef_y + bx[:, None] * coef_m) @ Xc.T)
+                e *= prob.exposure
+                bases[key] = np.einsum("bn,bn->b", ww, e) / sum_wt
+            return bases[key]
 
         def mean_y(x: float, xs: float) -> np.ndarray:
             """E[Y(x, M(xs))] per unit of exposure, averaged with weights w."""
-            return base * np.exp(cp * x + b * a * xs + 0.5 * b * b * fm.scale)
+            bx = slope(x)
+            return base(bx, x) * np.exp(cp * x + bx * a * xs + 0.5 * bx * bx * fm.scale)
     else:
         lin_y, lin_m = coef_y @ Xc.T, coef_m @ Xc.T  # (B, n)
         wt = ww * prob.exposure
@@ -135,21 +150,22 @@ def _estimates(prob: _Problem, w: np.ndarray | None) -> tuple[np.ndarray, np.nda
         def mean_y(x: float, xs: float) -> np.ndarray:
             """E[Y(x, M(xs))] per unit of exposure, averaged with weights w."""
             eta = lin_y + (cp * x)[:, None]
+            bx = slope(x)  # the mediator's slope at this x
             if prob.binary_m:
                 pm = special.expit(lin_m + (a * xs)[:, None])
                 if prob.family == "gaussian":
-                    per = eta + b[:, None] * pm
+                    per = eta + bx[:, None] * pm
                 elif prob.family == "logistic":
-                    per = (1 - pm) * special.expit(eta) + pm * special.expit(eta + b[:, None])
+                    per = (1 - pm) * special.expit(eta) + pm * special.expit(eta + bx[:, None])
                 else:
-                    per = np.exp(eta) * (1 - pm + pm * np.exp(b)[:, None])
+                    per = np.exp(eta) * (1 - pm + pm * np.exp(bx)[:, None])
             else:
                 mu_m = lin_m + (a * xs)[:, None]
                 if prob.family == "gaussian":
-                    per = eta + b[:, None] * mu_m
+                    per = eta + bx[:, None] * mu_m
                 else:
                     sd = np.sqrt(fm.scale)[:, None, None]
-                    nodes = (mu_m[:, :, None] + sd * _GH_NODES) * b[:, None, None]
+                    nodes = (mu_m[:, :, None] + sd * _GH_NODES) * bx[:, None, None]
                     per = special.expit(eta[:, :, None] + nodes) @ _GH_WEIGHTS
             return np.einsum("bn,bn->b", wt, per) / sum_wt
 
@@ -157,6 +173,7 @@ def _estimates(prob: _Problem, w: np.ndarray | None) -> tuple[np.ndarray, np.nda
     scale = prob.rate_scale
     out = np.full((B, _N_Q + (4 if prob.ikt else 0)), np.nan)
     out[:, _A], out[:, _B], out[:, _CP] = a, b, cp
+    out[:, _XM] = xm if prob.interaction else np.nan
     if prob.family != "gaussian":
         with np.errstate(divide="ignore", invalid="ignore"):
             out[:, _NDE_R], out[:, _NIE_R], out[:, _TE_R] = m10 / m00, m11 / m10, m11 / m00
@@ -263,6 +280,7 @@ def mediation(
     exposure: str | None = None,
     family: str = "negbin",
     contrast: tuple[float, float] | None = None,
+    interaction: bool = False,
     n_boot: int = 5000,
     ci: str = "bca",
     cluster: str | None = None,
@@ -294,6 +312,12 @@ def mediation(
     contrast : (float, float), optional
         ``(x0, x1)`` in the units of ``x``. Default: the two levels of a binary ``x``, else its
         interquartile range; the contrast used is stated in ``.text``.
+    interaction : bool
+        Add the exposure-by-mediator product ``x * m`` to the outcome model (VanderWeele 2015,
+        ch. 2), so that the mediator's effect on the outcome may depend on ``x``. The natural
+        direct effect is then the pure direct effect (the mediator at its distribution under
+        ``x0``) and the indirect effect the total indirect effect; the table gains an
+        ``interaction`` coefficient row.
     n_boot : int
         Bootstrap replicates, from 100 to 100,000 (5000 for publication).
     ci : {"bca", "percentile"}
@@ -414,7 +438,10 @@ def mediation(
                          "drop them from `covariates`.")
     one = np.ones((len(frame), 1))
     Xm = np.column_stack([one, xv, Xc])
-    Xy = np.column_stack([one, xv, mv, Xc])
+    if not isinstance(interaction, bool):
+        raise InputError(f"`interaction` must be True or False; got {interaction!r}.")
+    Xy = (np.column_stack([one, xv, mv, xv * mv, Xc]) if interaction
+          else np.column_stack([one, xv, mv, Xc]))
 
     rule = "as given"
     if contrast is None:
@@ -438,9 +465,10 @@ def mediation(
             raise InputError(f"a cluster bootstrap needs at least 10 clusters; {cluster!r} has "
                              f"{n_units}. Drop `cluster=` or pool more participants.")
 
-    ikt = family == "gaussian" and not binary_m
+    # Imai-Keele-Yamamoto's sensitivity analysis assumes no x * m interaction
+    ikt = family == "gaussian" and not binary_m and not interaction
     prob = _Problem(Xm, mv, Xy, yv, np.log(ev), ev, family, binary_m, x0, x1, ikt, units, n_units,
-                    1000.0 if exposure is not None else 1.0)
+                    1000.0 if exposure is not None else 1.0, interaction=interaction)
     full_m = fit_batch(Xm, mv, family="logistic" if binary_m else "gaussian")
     full_y = fit_batch(Xy, yv, family=family, offset=prob.offset)
     if not (full_m.converged.all() and full_y.converged.all()):
@@ -476,12 +504,15 @@ def mediation(
         jack, bca = None, None
         lo, hi = percentile_limits(boot_ok, level)
 
-    table = _table(est, boot_ok, lo, hi, bca, family, exposure is not None, x, m, y)
+    table = _table(est, boot_ok, lo, hi, bca, family, exposure is not None, x, m, y,
+                   interaction)
+    e_values = _e_values(table, x, m, y) if family != "gaussian" else None
     contrast_info = {"x0": x0, "x1": x1, "rule": rule}
     sens = _sensitivity(prob, est, boot_ok, lo, hi, level)
     text = _text(table, sens, x=x, m=m, y=y, family=family, contrast=contrast_info, ci=ci,
                  n_boot=n_boot, seed=seed, cluster=cluster, n=len(frame), n_units=n_units,
-                 same_time=_same_time(data, x, m), level=level)
+                 same_time=_same_time(data, x, m), level=level, interaction=interaction,
+                 e_values=e_values)
     diagnostics = {
         "n": len(frame),
         **complete.diagnostics,
@@ -498,11 +529,22 @@ def mediation(
         "bootstrap": boot,
         "bootstrap_ok": ok,
         # the column of `bootstrap` that holds each table row (pooling over imputations)
-        "bootstrap_index": [r[0] for r in _rows(family, exposure is not None, x, m, y)],
+        "bootstrap_index": [r[0] for r in _rows(family, exposure is not None, x, m, y,
+                                                 interaction)],
+        "interaction": interaction,
+        "proportion_mediated": float(est[_PM]),
+        # every row's estimate before the proportion mediated is blanked (pooling uses them)
+        "estimates": np.array([est[r[0]] for r in _rows(family, exposure is not None, x, m, y,
+                                                        interaction)]),
+        "assumptions": assumptions_text(x=x, m=m, y=y, covariates=covariates,
+                                        interaction=interaction),
         "jackknife": jack,
     }
+    frames = {"sensitivity": sens}
+    if e_values is not None:
+        frames["e_values"] = e_values
     return Result(table, text, diagnostics, model={"mediator": full_m, "outcome": full_y},
-                  name="mediation", level=level, frames={"sensitivity": sens})
+                  name="mediation", level=level, frames=frames)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -516,7 +558,7 @@ def _scales(family: str, has_exposure: bool) -> tuple[str | None, str]:
     return "rate_ratio", "per_1000_h" if has_exposure else "per_athlete"
 
 
-def _rows(family, has_exposure, x, m, y) -> list[tuple]:
+def _rows(family, has_exposure, x, m, y, interaction=False) -> list[tuple]:
     """(column of the estimates array, term, scale, label, null) of each table row, in order."""
     ratio, diff = _scales(family, has_exposure)
     link = {"gaussian": "per unit", "logistic": "log odds ratio per unit"}.get(
@@ -528,11 +570,16 @@ def _rows(family, has_exposure, x, m, y) -> list[tuple]:
         return words.replace("per unit", f"per {u}") if u else (
             f"{words} of {label_of(col, unit=False, mid=True)}")
 
+    at = f" at {xw} of 0" if interaction else ""
     rows = [
         (_A, "a", "coefficient", f"a: {xw} -> {mw} ({per(x, 'per unit')})", 0.0),
-        (_B, "b", "coefficient", f"b: {mw} -> {yw} ({per(m, link)})", 0.0),
-        (_CP, "direct", "coefficient", f"c': {xw} -> {yw} given {mw} ({per(x, link)})", 0.0),
+        (_B, "b", "coefficient", f"b: {mw} -> {yw}{at} ({per(m, link)})", 0.0),
+        (_CP, "direct", "coefficient", f"c': {xw} -> {yw} given {mw}"
+         + (" of 0" if interaction else "") + f" ({per(x, link)})", 0.0),
     ]
+    if interaction:
+        rows.append((_XM, "interaction", "coefficient",
+                     f"{xw} x {mw} on {yw} (change in b per unit of {xw})", 0.0))
     if ratio:
         rows += [(_NDE_R, "direct", ratio, "natural direct effect", 1.0),
                  (_NIE_R, "indirect", ratio, "natural indirect effect", 1.0),
@@ -544,9 +591,10 @@ def _rows(family, has_exposure, x, m, y) -> list[tuple]:
     return rows
 
 
-def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y) -> pd.DataFrame:
+def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y, interaction=False
+           ) -> pd.DataFrame:
     recs = []
-    for q, term, scale, label, null in _rows(family, has_exposure, x, m, y):
+    for q, term, scale, label, null in _rows(family, has_exposure, x, m, y, interaction):
         if null is None:
             p = np.nan
         elif bca is None:
@@ -555,8 +603,89 @@ def _table(est, boot, lo, hi, bca, family, has_exposure, x, m, y) -> pd.DataFram
             p = bca_p(boot[:, q], null, bca[0][q], bca[1][q])
         recs.append({"term": term, "estimate": est[q], "ci_low": lo[q], "ci_high": hi[q],
                      "p_value": p,
-                     "scale": scale, "se": float(np.nanstd(boot[:, q], ddof=1)), "label": label})
-    return pd.DataFrame.from_records(recs)
+                     "scale": scale, "se": float(np.nanstd(boot[:, q], ddof=1)), "label": label,
+                     "note": ""})
+    return gate_proportion(pd.DataFrame.from_records(recs))
+
+
+def gate_proportion(table: pd.DataFrame) -> pd.DataFrame:
+    """Blank the proportion mediated, with the reason in ``note``, where it means nothing
+    (AGReMA: report it only when it is a share of the total); other rows stay as they are."""
+    why = _no_proportion(table)
+    if why:
+        pm = table["term"] == "proportion_mediated"
+        table.loc[pm, [c for c in ("estimate", "ci_low", "ci_high", "se", "ci_low_pooled",
+                                   "ci_high_pooled") if c in table]] = np.nan
+        table.loc[pm, "note"] = f"not reported: {why}"
+    return table
+
+
+def _no_proportion(table: pd.DataFrame) -> str:
+    """Why the proportion mediated means nothing here ("" when it does): the direct and indirect
+    effects point different ways, or the total effect is not told from none."""
+    diff = table[(table["scale"] != "coefficient") & (table["scale"] != "proportion")
+                 & ~table["scale"].isin(("rate_ratio", "risk_ratio"))]
+    rows = {t: r for t, r in zip(diff["term"], diff.itertuples())}
+    if not {"direct", "indirect", "total"} <= set(rows):
+        return ""
+    nde, nie = rows["direct"].estimate, rows["indirect"].estimate
+    if np.sign(nde) * np.sign(nie) < 0:
+        return ("the direct and indirect effects have opposite signs (inconsistent mediation), "
+                "so the indirect effect is not a share of the total")
+    lo, hi = rows["total"].ci_low, rows["total"].ci_high
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 0 <= hi:
+        return ("the total effect's interval includes no effect, so a share of it is not "
+                "estimable with useful precision")
+    return ""
+
+
+def assumptions_text(*, x: str, m: str, y: str, covariates: Sequence[str] = (),
+                     interaction: bool = False) -> str:
+    """The identification assumptions of a natural-effects mediation, in words (AGReMA item 9).
+
+    Examples
+    --------
+    >>> print(assumptions_text(x="sitting_h_day", m="glute_nm_kg", y="hamstring_cramps",
+    ...                        covariates=["age", "sex"])[:88])
+    The natural direct and indirect effects are identified only if, given age and sex, there
+    """
+    from ..labels import word_list
+
+    xw, mw, yw = (label_of(c, unit=False, mid=True) for c in (x, m, y))
+    given = word_list([label_of(c, unit=False, mid=True) for c in covariates]) or "nothing"
+    return (f"The natural direct and indirect effects are identified only if, given {given}, "
+            f"there is no unmeasured confounding of {xw} and {yw}, of {xw} and {mw}, and of "
+            f"{mw} and {yw}; no confounder of {mw} and {yw} is itself affected by {xw}; "
+            f"{xw} comes before {mw} and {mw} before {yw}; and both models are correctly "
+            "specified"
+            + (", the outcome model with an exposure-by-mediator interaction."
+               if interaction else ", with no exposure-by-mediator interaction in the outcome "
+               "model (assumed, not modelled).")
+            + " None of these can be tested from the data; the sensitivity analyses say how "
+            "strong a violation would have to be.")
+
+
+def _e_values(table: pd.DataFrame, x: str, m: str, y: str) -> pd.DataFrame:
+    """E-values of the total, direct and indirect effects on the ratio scale, each with the
+    confounding it guards against (Ding & VanderWeele 2016; Smith & VanderWeele 2019)."""
+    ratio = table[table["scale"].isin(("rate_ratio", "risk_ratio"))].set_index("term")
+    xw, mw, yw = (label_of(c, unit=False, mid=True) for c in (x, m, y))
+    against = {"total": f"{xw} and {yw}", "direct": f"{xw} and {yw} (or {mw} and {yw})",
+               "indirect": f"{mw} and {yw}"}
+    rows = []
+    for term in ("total", "direct", "indirect"):
+        if term not in ratio.index:
+            continue
+        r = ratio.loc[term]
+        lo, hi = float(r["ci_low"]), float(r["ci_high"])
+        crosses = not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 1 <= hi
+        near = lo if r["estimate"] >= 1 else hi
+        rows.append({"term": term, "estimate": float(r["estimate"]),
+                     "e_value": _evalue(float(r["estimate"])),
+                     "e_value_ci": 1.0 if crosses else _evalue(near),
+                     "confounding": against[term]})
+    return pd.DataFrame(rows, columns=["term", "estimate", "e_value", "e_value_ci",
+                                       "confounding"])
 
 
 def _evalue(rr: float) -> float:
@@ -609,7 +738,7 @@ def _same_time(data: pd.DataFrame, x: str, m: str) -> bool:
 
 
 def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, n, n_units,
-          same_time, level) -> str:
+          same_time, level, interaction=False, e_values=None) -> str:
     def row(term, scale):
         r = table[(table.term == term) & (table.scale == scale)]
         return r.iloc[0] if len(r) else None
@@ -627,7 +756,10 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
              f"n = {n}), comparing {xw} of {contrast['x0']:.3g}{xu} with "
              f"{contrast['x1']:.3g}{xu} "
              f"({contrast['rule']}); {citxt} {level_pct(level)} % intervals from {n_boot} "
-             f"bootstrap replicates resampling {boot_units} (seed {seed})."]
+             f"bootstrap replicates resampling {boot_units} (seed {seed})"
+             + (f"; the outcome model holds the {xw}-by-{mw} interaction, so the direct "
+                "effect is the pure natural direct effect and the indirect effect the total "
+                "natural indirect effect" if interaction else "") + "."]
     for term, name in (("indirect", "Natural indirect effect"), ("direct", "natural direct "
                                                                  "effect"), ("total",
                                                                              "total effect")):
@@ -641,16 +773,32 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
                     f"{format_ci(d.ci_low, d.ci_high, level=level)}")
         parts.append(f"{name[0].upper() + name[1:]}: " + "; ".join(bits) + ".")
     pm = row("proportion_mediated", "proportion")
-    parts.append(f"Proportion mediated {format_number(pm.estimate)} "
-                 f"({format_ci(pm.ci_low, pm.ci_high, level=level)}); meaningful only when "
-                 "the direct and indirect effects share a sign.")
+    if pm.note:
+        parts.append(f"The proportion mediated is {pm.note}.")
+    else:
+        parts.append(f"Proportion mediated {format_number(pm.estimate)} "
+                     f"({format_ci(pm.ci_low, pm.ci_high, level=level)}).")
+    if interaction:
+        r = row("interaction", "coefficient")
+        parts.append(f"Exposure-by-mediator interaction: {format_number(r.estimate)} "
+                     f"({format_ci(r.ci_low, r.ci_high, level=level)}, {format_p(r.p_value)}).")
     if sens.attrs.get("e_value") is not None and len(sens):
         parts.append(
             f"Sensitivity: an unmeasured confounder of {mw} and {yw} would need to be associated "
             f"with both by a rate ratio of {format_number(sens.attrs['e_value'])} (E-value; "
             f"{format_number(sens.attrs['e_value_ci'])} to move the confidence limit to 1), "
             "over and above the covariates, to explain the indirect effect away.")
-    elif len(sens):
+    if e_values is not None and len(e_values):
+        ev = e_values.set_index("term")
+        bits = [f"{'the total' if t == 'total' else 'the direct'} effect away would need a "
+                f"confounder of {ev.at[t, 'confounding']} associated with both by a rate ratio "
+                f"of {format_number(ev.at[t, 'e_value'])} "
+                f"({format_number(ev.at[t, 'e_value_ci'])} for the confidence limit)"
+                for t in ("total", "direct") if t in ev.index]
+        if bits:
+            parts.append("Exposure-outcome confounding (E-values): to explain "
+                         + "; to explain ".join(bits) + ".")
+    if sens.attrs.get("e_value") is None and len(sens):
         point = sens["indirect"].to_numpy()
         rho = sens["value"].to_numpy()
         sign = np.sign(point[np.argmin(np.abs(rho))])

@@ -260,7 +260,8 @@ def _pool_bootstrap(results, keys, dfcom, level) -> Result:
         boot = np.asarray(r.diagnostics["bootstrap"], float)
         ok = np.asarray(r.diagnostics.get("bootstrap_ok", np.ones(len(boot), bool)), bool)
         d = scale(boot[ok][:, index])
-        est.append(scale(r.table["estimate"].to_numpy(float)))
+        raw = r.diagnostics.get("estimates")  # mediation: before a blanked proportion
+        est.append(scale(r.table["estimate"].to_numpy(float) if raw is None else raw))
         var.append(np.nanvar(d, axis=0, ddof=1))
         draws.append(d)
     if dfcom is None:
@@ -283,6 +284,11 @@ def _pool_bootstrap(results, keys, dfcom, level) -> Result:
     table.loc[untested, "p_value"] = np.nan
     table.loc[untested, "ci_low"] = table.loc[untested, "ci_low_pooled"]
     table.loc[untested, "ci_high"] = table.loc[untested, "ci_high_pooled"]
+    if first.name == "mediation":
+        from .mediation import gate_proportion
+
+        table["note"] = ""
+        table = gate_proportion(table)
     diag = _diagnostics(results, df_c)
     diag["n_boot"] = [int(len(d)) for d in draws]
     return Result(table, _text(first, table, len(results), level,

@@ -60,7 +60,7 @@ def test_point_estimates_match_r(cohort, ref, case):
            "c_prime": _pick(res, "direct", "coefficient"),
            "nde_diff": _pick(res, "direct", diff), "nie_diff": _pick(res, "indirect", diff),
            "te_diff": _pick(res, "total", diff),
-           "pm": _pick(res, "proportion_mediated", "proportion")}
+           "pm": res.diagnostics["proportion_mediated"]}
     if ratio:
         got |= {"nde_ratio": _pick(res, "direct", ratio),
                 "nie_ratio": _pick(res, "indirect", ratio), "te_ratio": _pick(res, "total", ratio)}
