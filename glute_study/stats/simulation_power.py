@@ -57,6 +57,7 @@ from ..errors import InputError
 from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
 from ..simulate import Effects, draw_cohorts, team_icc
 from ._kernels import fit_batch, single_threaded_blas
+from ._proportions import wilson_interval as _wilson
 from ._result import Result
 from .count_mixed import fit_count_mixed_batch
 
@@ -187,13 +188,6 @@ def _truth(analysis: str, fx: Effects) -> list[tuple[float, str]]:
                  "{v:.3f} per +1 h/day of sitting through glute strength")]
     return [(t["irr_training"], "a training-arm hamstring-cramp rate ratio of {v:.2f}"),
             (t["training_gain_nm_kg"], "a training gain in glute strength of {v:.2f} Nm/kg")]
-
-
-def _wilson(p: np.ndarray, n: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    z = stats.norm.ppf((1 + level) / 2)
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
 
 
 def _crossing(ns: np.ndarray, pw: np.ndarray, target: float) -> float | None:
