@@ -21,7 +21,7 @@ from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
 from ..labels import label, level_label, mid_sentence, outcome_phrase, unit_of
 from ._design import drop_incomplete, formula_frames, frame_matrix, plain_dtypes
-from ._result import Result, format_ci, format_number, format_p, z_of
+from ._result import Result, format_ci, format_number, format_p
 from .cluster_trial import CLUSTER_METHODS, cluster_rate_fit
 from .counts import count_model
 
@@ -61,6 +61,33 @@ def _hedges_j(df: float) -> float:
                         - special.gammaln((df - 1) / 2)))
 
 
+def _nct_limits(t: float, df: float, level: float) -> tuple[float, float]:
+    """Confidence limits of a non-central t's non-centrality, given the observed ``t``.
+
+    The limits solve ``P(T <= t | ncp) = (1 + level) / 2`` and ``(1 - level) / 2`` (Steiger and
+    Fouladi 1997; R: ``uniroot`` on ``pt(t, df, ncp)``). At ``ncp = 0`` the distribution is the
+    central t, so the interval excludes 0 exactly when the t test rejects at ``1 - level``.
+    """
+
+    if t < 0:  # T(-ncp) is -T(ncp): solve on the positive side (scipy's cdf can be NaN there)
+        low, high = _nct_limits(-t, df, level)
+        return -high, -low
+
+    def solve(prob):
+        def f(ncp):
+            return stats.nct.cdf(t, df, ncp) - prob
+
+        width = 10.0 + abs(t)
+        lo, hi = t - width, t + width
+        while f(lo) < 0:
+            lo -= width
+        while f(hi) > 0:
+            hi += width
+        return optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12)
+
+    return solve((1 + level) / 2), solve((1 - level) / 2)
+
+
 def trial_effect(data, *, outcome, baseline, group="arm", covariates=(), reference=None,
                  level=0.95):
     """ANCOVA of a post-test outcome: adjusted means per arm, their difference and Hedges' g.
@@ -98,9 +125,12 @@ def trial_effect(data, *, outcome, baseline, group="arm", covariates=(), referen
     Notes
     -----
     Hedges' g = J x (adjusted difference) / s_p, where s_p is the pooled within-arm SD of the
-    outcome and J the exact correction with n1 + n2 - 2 df; its CI is the normal approximation
-    g +/- z sqrt((n1 + n2) / (n1 n2) + g^2 / (2 (n1 + n2))) (Hedges & Olkin 1985), z = 1.96 at
-    95 %.
+    outcome and J the exact correction with n1 + n2 - 2 df. Its CI inverts the non-central t of
+    the ANCOVA contrast itself: the non-centrality limits of the observed t (residual df) are
+    scaled by J se / s_p (Steiger & Fouladi 1997), so the interval excludes 0 exactly when the
+    ANCOVA p is below 1 - level (a normal-approximation interval for an unadjusted d would
+    ignore the precision the baseline adds and can cross 0 beside a small ANCOVA p). The ``se``
+    of the ``hedges_g`` row is that scale, J se / s_p.
 
     References
     ----------
@@ -169,12 +199,13 @@ def trial_effect(data, *, outcome, baseline, group="arm", covariates=(), referen
         ya, yr = y[(df[arm] == a).to_numpy()], y[(df[arm] == ref).to_numpy()]
         n1, n2 = len(yr), len(ya)
         sp = np.sqrt(((n1 - 1) * yr.var(ddof=1) + (n2 - 1) * ya.var(ddof=1)) / (n1 + n2 - 2))
-        g = _hedges_j(n1 + n2 - 2) * est / sp
-        se_g = np.sqrt((n1 + n2) / (n1 * n2) + g**2 / (2 * (n1 + n2)))
-        z = z_of(level)
-        g_rows.append({"term": f"hedges_g[{a}]", "estimate": g, "ci_low": g - z * se_g,
-                       "ci_high": g + z * se_g, "p_value": p, "kind": "hedges_g", "se": se_g,
-                       "df": np.nan, "n": float(n1 + n2)})
+        scale = _hedges_j(n1 + n2 - 2) * se / sp
+        g = scale * est / se
+        ncp_low, ncp_high = _nct_limits(est / se, dfr, level)
+        g_low, g_high = scale * ncp_low, scale * ncp_high
+        g_rows.append({"term": f"hedges_g[{a}]", "estimate": g, "ci_low": g_low,
+                       "ci_high": g_high, "p_value": p, "kind": "hedges_g", "se": scale,
+                       "df": dfr, "n": float(n1 + n2)})
         adjusted = ", ".join([f"baseline {label(baseline, unit=False, mid=True)}",
                               *(label(c, unit=False, mid=True) for c in covariates)])
         unit = unit_of(outcome)
@@ -185,7 +216,7 @@ def trial_effect(data, *, outcome, baseline, group="arm", covariates=(), referen
             f"{' ' + unit if unit else ''} "
             f"({format_ci(est - tq * se, est + tq * se, level=level)}, t({dfr:.0f}) = "
             f"{format_number(est / se)}, {format_p(p)}; Hedges' g = {format_number(g)}, "
-            f"{format_ci(g - z * se_g, g + z * se_g, level=level)}) after adjustment for "
+            f"{format_ci(g_low, g_high, level=level)}) after adjustment for "
             f"{adjusted}."
         )
     table = pd.DataFrame(rows + g_rows)

@@ -21,6 +21,8 @@ from glute_study.stats.trial import pre_post_anova, trial_effect, trial_rate_eff
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "trial"
 R = json.loads((REF / "reference.json").read_text())
+#: Hedges' g with its non-central t interval (tests/reference/trial/hedges_nct.R).
+NCT = json.loads((REF / "hedges_nct.json").read_text())
 RTOL = 1e-5
 
 
@@ -51,8 +53,11 @@ def test_ancova_matches_lm_and_emmeans(ancova, key, covariates):
     assert d.df == ref["df"]
     g = t.loc["hedges_g[glute_training]"]
     assert g.estimate == pytest.approx(ref["g"], rel=RTOL)
-    assert g.ci_low == pytest.approx(ref["g_lower"], rel=RTOL)
-    assert g.ci_high == pytest.approx(ref["g_upper"], rel=RTOL)
+    # R (hedges_nct.R): J se / s_p x uniroot(pt(t, df, ncp) - 0.975 / 0.025)
+    assert g.estimate == pytest.approx(NCT[key]["g"], rel=RTOL)
+    assert g.ci_low == pytest.approx(NCT[key]["g_lower"], rel=1e-7)
+    assert g.ci_high == pytest.approx(NCT[key]["g_upper"], rel=1e-7)
+    assert g.p_value == pytest.approx(NCT[key]["p"], rel=RTOL)
     # The OLS coefficients themselves; patsy puts factor terms first, R keeps formula order
     # (Intercept, arm, baseline, age, sexmale).
     order = [0, 1, 4, 2, 3] if covariates else [0, 1, 2]
@@ -209,3 +214,13 @@ def test_mixed_anova_three_times_greenhouse_geisser():
     assert res.diagnostics["sphericity_w"] == pytest.approx(ref["mauchly_w"], rel=RTOL)
     assert res.diagnostics["sphericity_p"] == pytest.approx(ref["mauchly_p"], rel=RTOL)
     assert "Greenhouse-Geisser epsilon" in res.text
+
+
+def test_hedges_g_interval_agrees_with_the_ancova_test(ancova):
+    # The interval inverts the ANCOVA's own t: it excludes 0 exactly when p < 1 - level.
+    ref = NCT["ancova_90"]
+    res = trial_effect(ancova, outcome="glute_nm_kg_post", baseline="glute_nm_kg", level=0.90)
+    g = res.table.set_index("term").loc["hedges_g[glute_training]"]
+    assert g.ci_low == pytest.approx(ref["g_lower"], rel=1e-7)
+    assert g.ci_high == pytest.approx(ref["g_upper"], rel=1e-7)
+    assert (g.ci_low > 0) == (g.p_value < 0.10)
