@@ -75,14 +75,16 @@ def _nct_limits(t: float, df: float, level: float) -> tuple[float, float]:
 
     def solve(prob):
         def f(ncp):
-            return stats.nct.cdf(t, df, ncp) - prob
+            cdf = stats.nct.cdf(t, df, ncp)
+            if np.isnan(cdf):  # scipy's series fails far in a tail: the cdf is 1 or 0 there
+                cdf = 1.0 if ncp < t else 0.0
+            return cdf - prob
 
-        width = 10.0 + abs(t)
-        lo, hi = t - width, t + width
+        lo, hi = t - 10.0, t + 10.0
         while f(lo) < 0:
-            lo -= width
+            lo -= 10.0
         while f(hi) > 0:
-            hi += width
+            hi += 10.0
         return optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12)
 
     return solve((1 + level) / 2), solve((1 - level) / 2)
