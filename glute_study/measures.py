@@ -37,6 +37,7 @@ __all__ = [
     "exposure_hours",
     "exposure_measures",
     "first_cramp_times",
+    "follow_up_week",
     "follow_up_window",
     "inside_follow_up",
     "outside_follow_up",
@@ -325,6 +326,31 @@ def outside_follow_up(frame: pd.DataFrame, column: str, window: pd.DataFrame) ->
     """
     start, end, time = _window_of_rows(frame, column, window)
     return (time < start) | (time >= end)
+
+
+def follow_up_week(frame: pd.DataFrame, column: str, window: pd.DataFrame) -> pd.Series:
+    """Week of follow-up of each row's time: 1 for days 1-7 of the participant's window, 2 for
+    days 8-14, and so on (the IOC consensus's weekly prevalence counts athletes by this week).
+
+    ``window`` is :func:`follow_up_window` of the participants table. Rows outside the window,
+    without a time or of a participant without a window get a missing week.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-01"]),
+    ...     "follow_up_end": pd.to_datetime(["2025-01-20"])})
+    >>> rows = pd.DataFrame({"participant_id": ["a", "a", "a", "a"],
+    ...     "date": pd.to_datetime(["2025-01-01", "2025-01-07", "2025-01-08", "2025-01-21"])})
+    >>> follow_up_week(rows, "date", follow_up_window(people)).tolist()
+    [1, 1, 2, <NA>]
+    """
+    start, end, time = _window_of_rows(frame, column, window)
+    days = (time - start) // np.timedelta64(1, "D")
+    week = pd.array(np.asarray(days // 7 + 1, dtype=float), dtype="Float64").astype("Int64")
+    inside = (time >= start) & (time < end)
+    week[~inside] = pd.NA
+    return pd.Series(week, index=frame.index, name="week")
 
 
 def _window_of_rows(frame: pd.DataFrame, column: str, window: pd.DataFrame):

@@ -216,7 +216,9 @@ class Study:
         covariates from :meth:`analysis_table`.
 
         Cramps without a ``session_id`` are not in this table (they are in the participant
-        counts of the analysis table). ``team`` is carried when the analysis table has it.
+        counts of the analysis table). ``week`` is the week of follow-up
+        (:func:`glute_study.measures.follow_up_week`); ``team`` is carried when the analysis
+        table has it.
 
         Parameters
         ----------
@@ -237,6 +239,7 @@ class Study:
         inside = measures.inside_follow_up(self.exposure, "date", window)
         sessions = self.exposure[inside].copy()
         sessions["exposure_h"] = measures.exposure_hours(sessions)
+        sessions["week"] = measures.follow_up_week(sessions, "date", window)
         cramps = self.cramps[self.cramps["session_id"].notna().to_numpy()]
         count = cramps.groupby(["participant_id", "session_id"]).size()
         ham = cramps[cramps["muscle"].eq("hamstring").to_numpy()].groupby(

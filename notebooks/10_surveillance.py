@@ -31,8 +31,6 @@ scenario = "hypothesis"
 alpha = 0.05
 
 # %%
-import pandas as pd
-
 from glute_study import report
 from glute_study.stats.incidence import incidence, rate_ratio
 from glute_study.stats.surveillance import cramp_severity, weekly_prevalence
@@ -94,10 +92,6 @@ severity
 # exposure in it; the weekly prevalence is the share of those athletes with at least one cramp.
 
 # %%
-start = study.participants.set_index("participant_id")["follow_up_start"]
-days = (pd.to_datetime(sessions["date"])
-        - pd.to_datetime(sessions["participant_id"].map(start))).dt.days
-sessions["week"] = days // 7 + 1
 prevalence = weekly_prevalence(sessions, week="week", events="cramps", level=1 - alpha)
 report.record(prevalence, name="weekly_prevalence", caption="Weekly prevalence of cramping: "
               "athletes with at least one cramp among those with exposure in the week",
