@@ -38,6 +38,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from glute_study import measures, report
+from glute_study.conduct import study_conduct
 from glute_study.errors import InputError
 from glute_study.figures.agreement import bland_altman_plot
 from glute_study.labels import label
@@ -95,6 +96,18 @@ if retest is not None:
                           "data do not record the tester (rater), so reliability between "
                           "testers is not estimated.")
     display(rel)
+
+# %% [markdown]
+# How the tests were run (testers, sampling, independence) is not in the strength table; the
+# study states it in `study.json` "conduct" > "reliability" (simulated data: the simulator's
+# account), and what nobody stated is listed here and flagged in the GRRAS checklist.
+
+# %%
+conduct = study_conduct(study)
+if retest is not None and conduct.methods_text("reliability"):
+    report.record("", name="conduct", methods=conduct.methods_text("reliability"))
+for what in conduct.missing("reliability"):
+    print('Not stated (study.json "conduct" > "reliability"):', what)
 
 # %% [markdown]
 # ## The MDC95 against the trial's effect

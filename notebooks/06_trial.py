@@ -34,6 +34,7 @@ from IPython.display import display
 
 from glute_study import measures, report
 from glute_study._escape import figure_text
+from glute_study.conduct import study_conduct
 from glute_study.figures import get_ax
 from glute_study.figures.agreement import trial_plot
 from glute_study.plan import analysis_plan
@@ -47,6 +48,25 @@ trial = data[measures.randomised(data)]
 plan = analysis_plan(study)  # the declared primary hypotheses and adjustment sets
 hypothesis = plan["trial"]
 trial["arm"].value_counts()
+
+# %% [markdown]
+# ## How the trial was run
+#
+# What the tables cannot say (the programme of each arm, how the sequence was made and
+# concealed, who was blinded) comes from the study's `study.json` "conduct" (for simulated
+# data, what the simulator did). Fields nobody stated are listed here, and the CONSORT checklist
+# flags the items they answer.
+
+# %%
+conduct = study_conduct(study)
+if trial["arm"].nunique() >= 2:
+    people = study.participants[study.participants["participant_id"].isin(
+        trial["participant_id"])]
+    methods = conduct.methods_text("trial", participants=people)
+    report.record(conduct.harms_text(), name="conduct", methods=methods)
+    print(methods)
+    for what in conduct.missing("trial"):
+        print("Not stated (study.json \"conduct\" > \"trial\"):", what)
 
 # %% [markdown]
 # ## Primary outcome: hamstring cramps per exposure hour

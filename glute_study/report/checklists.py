@@ -78,13 +78,16 @@ class Item:
     """A checklist item: its number, a short paraphrase, and the rules that find its answer.
 
     ``author`` marks an item that a generated report cannot answer (the title, the
-    discussion...): it says which part of the paper the authors must write.
+    discussion...): it says which part of the paper the authors must write. ``conduct`` names
+    the field of ``study.json`` "conduct" (:mod:`glute_study.conduct`) that answers it, which
+    the checklist names when the item is not reported.
     """
 
     number: str
     text: str
     look: tuple[Look, ...] = ()
     author: str = ""
+    conduct: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,22 +217,32 @@ CONSORT = Checklist(
         Item("4a", "Eligibility criteria for participants", (_FLOW, _t(r"exclu"))),
         Item("4b", "Settings and locations of data collection", (Look("data"),)),
         Item("5", "The interventions of each group, in detail",
-             (_m(r"intervention|programme|program\b|sessions? per week"),)),
+             (_m(r"intervention|programme|program\b|sessions? per week"),),
+             conduct="trial.interventions"),
         Item("6a", "Pre-specified primary and secondary outcomes, how and when assessed",
              (_m(r"primary outcome|secondary outcome"),)),
         Item("6b", "Changes to trial outcomes after the trial began", author=_OTHER),
         Item("7a", "How the sample size was determined",
              (_t(r"power.*trial|trial.*power"), _f(r"power.*trial"))),
-        Item("7b", "Interim analyses and stopping guidelines", (_m(r"interim|stopping"),)),
+        Item("7b", "Interim analyses and stopping guidelines", (_m(r"interim|stopping"),),
+             conduct="trial.interim"),
         Item("8a", "Method used to generate the random allocation sequence",
-             (_m(r"sequence|random number|computer-generated"),)),
+             (_m(r"sequence|random number|computer-generated"),),
+             conduct="trial.sequence"),
         Item("8b", "Type of randomisation; blocking and block size",
-             (_m(r"\bblock|stratified randomi|cluster.randomi|randomi[sz]ed by team"),)),
-        Item("9", "Allocation concealment", (_m(r"conceal"),)),
+             (_m(r"\bblock|stratified randomi|cluster.randomi|randomi[sz]ed by team|"
+                 r"type of randomi[sz]ation"),),
+             conduct="trial.allocation"),
+        Item("9", "Allocation concealment", (_m(r"conceal"),),
+             conduct="trial.concealment"),
         Item("10", "Who generated the sequence, enrolled and assigned participants",
-             author="methods (trial conduct)"),
-        Item("11a", "Blinding: who was blinded and how", (_m(r"blind|mask"),)),
-        Item("11b", "Similarity of interventions", author="methods (trial conduct)"),
+             (_m(r"\bimplementation:"),), author="methods (trial conduct)",
+             conduct="trial.implementation"),
+        Item("11a", "Blinding: who was blinded and how", (_m(r"blind|mask"),),
+             conduct="trial.blinding"),
+        Item("11b", "Similarity of interventions",
+             (_m(r"similarity of the interventions"),), author="methods (trial conduct)",
+             conduct="trial.similarity"),
         Item("12a", "Statistical methods to compare groups for primary and secondary outcomes",
              (_m(r"between arms|by arm|\barms?\b"),)),
         Item("12b", "Additional analyses (subgroups, adjusted analyses)",
@@ -240,7 +253,8 @@ CONSORT = Checklist(
               _f(r"\bflow\b|consort"))),
         Item("13b", "Losses and exclusions after randomisation, per group, with reasons",
              (_t(r"exclu.*\b(arm|control|glute_training)\b", cells=True),)),
-        Item("14a", "Dates of recruitment and follow-up", author=_OTHER),
+        Item("14a", "Dates of recruitment and follow-up", (_m(r"follow-up ran from"),),
+             author=_OTHER),
         Item("14b", "Why the trial ended or was stopped", author=_OTHER),
         Item("15", "Baseline characteristics of each group (Table 1)",
              (_t(r"characteristics.*\b(by arm|control|glute_training)\b"),)),
@@ -253,7 +267,8 @@ CONSORT = Checklist(
              (_r(r"rate difference|absolute"), _t(r"rate difference|absolute"))),
         Item("18", "Results of other analyses (subgroups, adjusted analyses)",
              (_t(r"ancova|adjusted"),)),
-        Item("19", "All important harms or unintended effects", (_r(r"harm|adverse"),)),
+        Item("19", "All important harms or unintended effects", (_r(r"harm|adverse"),),
+             conduct="trial.harms"),
         Item("20", "Limitations", author=_DISCUSSION),
         Item("21", "Generalisability of the findings", author=_DISCUSSION),
         Item("22", "Interpretation consistent with the results", author=_DISCUSSION),
@@ -278,16 +293,20 @@ GRRAS = Checklist(
              (_m(r"(hhd|dynamomet|hip extension).*(reliab|icc)|(reliab|icc).*(hhd|dynamomet)"),)),
         Item("3", "The population of subjects of interest", (_TABLE1,)),
         Item("4", "The population of raters (testers) of interest",
-             (_m(r"\brater|tester|assessor|examiner"),)),
+             (_m(r"\brater|tester|assessor|examiner"),),
+             conduct="reliability.raters"),
         Item("5", "What is already known about the reliability and agreement", author=_INTRO),
         Item("6", "How the numbers of subjects, raters and repeated measurements were chosen",
-             (_m(r"(sample size|power).*(reliab|icc)"),)),
+             (_m(r"(sample size|power).*(reliab|icc)"),),
+             conduct="reliability.sample_size"),
         Item("7", "How subjects and raters were sampled",
-             (_m(r"(sampl|recruit).*(rater|tester)"),)),
+             (_m(r"(sampl|recruit).*(rater|tester)"),),
+             conduct="reliability.sampling"),
         Item("8", "The measurement process: interval between sessions, blinding to earlier "
              "results", (_m(r"days? (apart|between)|interval between|retest interval"),)),
         Item("9", "Whether the measurements were made independently",
-             (_m(r"independen[^.]*(rater|session|measure)|blind"),)),
+             (_m(r"independen[^.]*(rater|session|measure)|blind"),),
+             conduct="reliability.independence"),
         Item("10", "The statistical analysis: the ICC model, type and definition; SEM, MDC",
              (_m(r"\bicc\b|intraclass|shrout|mcgraw"),)),
         Item("11", "Numbers of raters, subjects and repeated measurements actually included",
@@ -506,18 +525,23 @@ def evaluate(
 def _answer(item: Item, places: list[str]) -> str:
     if places:
         return "; ".join(places)
+    how = ""
+    if item.conduct:
+        part, key = item.conduct.split(".")
+        how = f'; state it in study.json "conduct" > "{part}" > "{key}"'
     if item.author:
-        return f"{NOT_REPORTED}: for the authors to write ({item.author})"
-    return f"{NOT_REPORTED} in this report"
+        return f"{NOT_REPORTED}: for the authors to write ({item.author}){how}"
+    return f"{NOT_REPORTED} in this report{how}"
 
 
 def _summary(items: list[tuple[Item, list[str]]]) -> str:
     found = sum(bool(p) for _, p in items)
     authors = sum(not p and bool(i.author) for i, p in items)
     missing = len(items) - found - authors
-    return (f"{found} of {len(items)} items are answered in this report; {missing} are not "
-            f"reported although the analysis could answer them, and {authors} are for the "
-            f"authors to write.")
+    return (f"{found} of {len(items)} items are answered in this report; {missing} "
+            f"{'is' if missing == 1 else 'are'} not reported although the analysis could "
+            f"answer {'it' if missing == 1 else 'them'}, and {authors} "
+            f"{'is' if authors == 1 else 'are'} for the authors to write.")
 
 
 def write_checklists(

@@ -31,6 +31,7 @@ from .._files import (
     replacing,
     write_text,
 )
+from ..conduct import study_conduct
 from ..errors import GluteStudyError, InputError
 from ..parallel import local_process_pool
 from ..plan import analysis_plan
@@ -421,6 +422,7 @@ def run_report(
         study = load_study(values["study_dir"])
         name = str(study.metadata.get("name") or Path(values["study_dir"]).name)
     plan = analysis_plan(study)  # a faulty plan in study.json, too, stops the report here
+    study_conduct(study)  # and so does a faulty "conduct"
 
     inputs = file_hashes(values["study_dir"] or None)
     code = code_hash()
