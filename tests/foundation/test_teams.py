@@ -62,7 +62,8 @@ def test_without_teams_every_output_is_what_it_was_before_teams(tmp_path, trial)
     got = {
         "folder": _sha(files),
         "analysis": _sha(study.analysis_table().to_csv().encode()),
-        "session": _sha(study.session_table().to_csv().encode()),
+        # (the session table's week of follow-up came later too)
+        "session": _sha(study.session_table().drop(columns=["week"]).to_csv().encode()),
         "tables": _sha(tables),
         "cohorts": _sha(b"".join(k.encode() + np.ascontiguousarray(cohorts[k]).tobytes()
                                  for k in sorted(cohorts))),
