@@ -12,12 +12,14 @@ Everything is built from files on disk and contains no dates, so equal inputs gi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._escape import html_href, html_text, markdown_link, markdown_text
 from .._files import write_text
+from ..labels import in_words
 
 __all__ = ["NotebookReport", "write_index", "write_methods", "write_results"]
 
@@ -69,8 +71,27 @@ def warning_lines(rep: NotebookReport) -> list[str]:
     ...                                               "message": "no convergence", "cell": 3}])
     >>> warning_lines(rep)
     ['FitWarning: no convergence']
+
+    The message speaks to readers: the analysis that warned and the variables it names read
+    in words (the notebook's own output keeps the names a programmer types).
+
+    >>> rep.warnings[0]["message"] = "count_model: dropped 2 rows (sitting_h_day: 2)"
+    >>> warning_lines(rep)
+    ['FitWarning: Count model: dropped 2 rows (device-measured sitting: 2)']
     """
-    return [f"{w['category']}: {' '.join(str(w['message']).split())}" for w in rep.warnings]
+    return [f"{w['category']}: {_reader_words(w['message'])}" for w in rep.warnings]
+
+
+_CALLER = re.compile(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+): ")
+
+
+def _reader_words(message: object) -> str:
+    text = " ".join(str(message).split())
+    caller = _CALLER.match(text)
+    if caller:  # "count_model: ..." names the function that warned
+        name = caller.group(1).replace("_", " ")
+        return f"{name[:1].upper()}{name[1:]}: {in_words(text[caller.end():])}"
+    return in_words(text)
 
 
 def notebook_title(nb: dict[str, Any], stem: str) -> str:

@@ -58,6 +58,7 @@ from scipy import stats
 
 from .._checks import check_level
 from ..errors import InputError
+from ..labels import term_label
 from ._result import Result, format_ci, format_number, format_p
 
 __all__ = ["pool", "rubin"]
@@ -323,16 +324,25 @@ def _diagnostics(results, dfcom) -> dict:
     return diag
 
 
+_PARTS = {"zero": "zero part", "dispersion": "dispersion", "random": "random effects"}
+# How a row's scale or kind reads before its estimate; per_1000_h reads after it.
+_SCALES = {"rate_ratio": "RR", "coefficient": "B", "adjusted_mean": "adjusted mean",
+           "hedges_g": "Hedges' g", "per_1000_h": ""}
+
+
 def _text(first: Result, table: pd.DataFrame, m: int, level: float, how: str) -> str:
-    parts = [f"{first.name} pooled over m = {m} imputed data sets by {how}, with Barnard-Rubin "
-             "degrees of freedom."]
+    parts = [f"Pooled over m = {m} imputed data sets by {how}, with Barnard-Rubin degrees of "
+             "freedom."]
     for _, row in table.iterrows():
         if str(row["term"]).lower() in ("intercept", "(intercept)"):
             continue
-        where = ", ".join(f"{row[k]}" for k in ("component", "scale", "kind")
-                          if k in table.columns and isinstance(row[k], str))
-        name = f"{row['term']} ({where})" if where else str(row["term"])
-        parts.append(f"{name}: {format_number(row['estimate'])}, "
+        part = _PARTS.get(row["component"]) if "component" in table.columns else None
+        scale = next((str(row[k]) for k in ("scale", "kind")
+                      if k in table.columns and isinstance(row[k], str) and row[k]), None)
+        name = term_label(str(row["term"])) + (f" ({part})" if part else "")
+        word = _SCALES.get(scale, str(scale).replace("_", " ")) if scale else ""
+        value = format_number(row["estimate"]) + (" per 1000 h" if scale == "per_1000_h" else "")
+        parts.append(f"{name}: {word + ' ' if word else ''}{value}, "
                      f"{format_ci(row['ci_low'], row['ci_high'], level=level)}, "
                      f"{format_p(row['p_value'])}, fraction of missing information "
                      f"{format_number(row['fmi'])}.")

@@ -114,7 +114,9 @@ def test_pool_matches_mice(model, completed):
     np.testing.assert_allclose(high, ref.conf_high, rtol=1e-6, atol=1e-6)
     if ratio:
         np.testing.assert_allclose(ours.estimate, np.exp(ours.coef), rtol=1e-12)
-    assert res.table.m.eq(5).all() and "pooled over m = 5" in res.text
+    assert res.table.m.eq(5).all() and "Pooled over m = 5" in res.text
+    # the sentence speaks in labels, never in column names or formula terms
+    assert not re.search(r"\w_\w|C\(|\[T\.|count_model|\bnan\b", res.text), res.text
 
 
 def test_rubin_closed_form():
