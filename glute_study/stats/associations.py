@@ -23,7 +23,7 @@ from scipy import interpolate, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
-from ..labels import label, outcome_phrase, term_phrase
+from ..labels import label, outcome_phrase, term_phrase, word_list
 from ._design import covariate_matrix, drop_incomplete
 from ._negbin import fit_negbin
 from ._result import Result, format_ci, format_number, format_p, z_of
@@ -158,7 +158,7 @@ def partial_correlation(
          "covariates": [", ".join(covariates)]}
     )
     symbol = "r" if method == "pearson" else "r_s"
-    adj = (" adjusted for " + ", ".join(label(c, unit=False, mid=True) for c in covariates)
+    adj = (" adjusted for " + word_list([label(c, unit=False, mid=True) for c in covariates])
            if covariates else "")
     text = (f"The {'partial ' if covariates else ''}{method.capitalize()} correlation between "
             f"{label(x, unit=False, mid=True)} and {label(y, unit=False, mid=True)}{adj} was "
@@ -505,7 +505,7 @@ def dose_response(
     irr = table.loc[0]
     pct = (irr["estimate"] - 1) * 100
     direction = "higher" if pct >= 0 else "lower"
-    adj = (", adjusted for " + ", ".join(label(c, unit=False, mid=True) for c in covariates)
+    adj = (", adjusted for " + word_list([label(c, unit=False, mid=True) for c in covariates])
            + "," if covariates else "")
     ci = format_ci(irr["ci_low"], irr["ci_high"], level=level)
     text = (f"{term_phrase(dose)}{adj} was associated with a "
