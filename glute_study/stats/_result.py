@@ -214,3 +214,24 @@ def z_of(level: float) -> float:
     (1.96, 1.6449)
     """
     return float(stats.norm.ppf((1 + level) / 2))
+
+
+def percent_change(ratio: float, what: str) -> str:
+    """The change a ratio means, in words, with its article: "an 11 % lower cramp rate".
+
+    Examples
+    --------
+    >>> [percent_change(r, "rate") for r in (1.03, 0.89, 1.18)]
+    ['a 3 % higher rate', 'an 11 % lower rate', 'an 18 % higher rate']
+    >>> [percent_change(r, "rate") for r in (1.8, 9.0, 1.004)]
+    ['an 80 % higher rate', 'an 800 % higher rate', 'no change in rate']
+    """
+    pct = (ratio - 1) * 100
+    if not np.isfinite(pct):
+        return f"an undefined change in {what}"
+    if round(abs(pct)) == 0:
+        return f"no change in {what}"
+    number = f"{abs(pct):.0f}"
+    # "an" where the number is said with a vowel first: 8, 11, 18, 80-89, 800-899, 11000...
+    an = number.startswith("8") or (number[:2] in ("11", "18") and len(number) % 3 == 2)
+    return f"{'an' if an else 'a'} {number} % {'higher' if pct > 0 else 'lower'} {what}"

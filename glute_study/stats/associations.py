@@ -26,7 +26,7 @@ from ..errors import FitWarning, InputError
 from ..labels import label, outcome_phrase, term_phrase, word_list
 from ._design import covariate_matrix, drop_incomplete
 from ._negbin import fit_negbin
-from ._result import Result, format_ci, format_number, format_p, z_of
+from ._result import Result, format_ci, format_number, format_p, percent_change, z_of
 
 __all__ = [
     "DoseResponseFit",
@@ -503,13 +503,11 @@ def dose_response(
                           "ci_high": np.exp(eta + zq * se_eta)})
 
     irr = table.loc[0]
-    pct = (irr["estimate"] - 1) * 100
-    direction = "higher" if pct >= 0 else "lower"
     adj = (", adjusted for " + word_list([label(c, unit=False, mid=True) for c in covariates])
            + "," if covariates else "")
     ci = format_ci(irr["ci_low"], irr["ci_high"], level=level)
-    text = (f"{term_phrase(dose)}{adj} was associated with a "
-            f"{format_number(abs(pct), 0)} % {direction} {outcome_phrase(events)} rate "
+    text = (f"{term_phrase(dose)}{adj} was associated with "
+            f"{percent_change(irr['estimate'], outcome_phrase(events) + ' rate')} "
             f"(IRR {format_number(irr['estimate'])}, {ci},"
             f" {format_p(irr['p_value'])}). A natural spline (df = {df}) showed "
             f"{'evidence' if p_nl < 0.05 else 'no clear evidence'} of a non-linear "

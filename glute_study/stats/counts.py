@@ -63,7 +63,7 @@ from ._cluster import cluster_codes, cr2_vcov
 from ._design import Design, build_design, drop_incomplete, new_matrix
 from ._negbin import THETA_BOUNDARY, THETA_MAX, fit_negbin, glm_cov, glm_fit
 from ._negbin import nb_loglik_obs as _ll_nb
-from ._result import Result, format_ci, format_number, format_p
+from ._result import Result, format_ci, format_number, format_p, percent_change
 
 __all__ = ["CountFit", "FAMILIES", "compare_count_models", "count_model", "predict_rates"]
 
@@ -728,15 +728,6 @@ def _outcome_phrase(outcome: str) -> str:
     return outcome_phrase(outcome)
 
 
-def _pct(ratio: float, what: str) -> str:
-    pct = (ratio - 1) * 100
-    if not np.isfinite(pct):
-        return f"an undefined change in {what}"
-    if round(abs(pct)) == 0:
-        return f"no change in {what}"
-    return f"a {abs(pct):.0f} % {'higher' if pct > 0 else 'lower'} {what}"
-
-
 def _sentence(row, outcome, level, reference=None) -> str:
     phrase = _term_phrase(row["term"], reference)
     outcome = outcome_phrase(outcome)
@@ -750,7 +741,7 @@ def _sentence(row, outcome, level, reference=None) -> str:
                 else "odds of any event")
         label = "OR"
     ci = format_ci(row["ci_low"], row["ci_high"], level=level)
-    return (f"{phrase} was associated with {_pct(row['estimate'], what)} ({label} "
+    return (f"{phrase} was associated with {percent_change(row['estimate'], what)} ({label} "
             f"{format_number(row['estimate'])}, {ci}, {format_p(row['p_value'])}).")
 
 

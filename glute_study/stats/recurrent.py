@@ -27,8 +27,8 @@ from ..errors import FitWarning, InputError
 from ..labels import outcome_phrase
 from ._cox import Penalty, RiskSets, fit_cox, robust_cov
 from ._design import _used_columns, drop_incomplete
-from ._result import Result, format_ci, format_number, format_p, z_of
-from .counts import _pct, _term_phrase
+from ._result import Result, format_ci, format_number, format_p, percent_change, z_of
+from .counts import _term_phrase
 from .survival import _check_rank, _cox_design, _rhs
 
 __all__ = ["recurrent_events"]
@@ -417,9 +417,9 @@ def recurrent_events(
     sentences = []
     for r in table.itertuples():
         ci = format_ci(r.ci_low, r.ci_high, level=level)
-        sentences.append(f"{_term_phrase(r.term)} was associated with "
-                         f"{_pct(r.estimate, outcome + ' hazard')} (HR {format_number(r.estimate)}"
-                         f", {ci}, {format_p(r.p_value)}).")
+        change = percent_change(r.estimate, outcome + " hazard")
+        sentences.append(f"{_term_phrase(r.term)} was associated with {change} (HR "
+                         f"{format_number(r.estimate)}, {ci}, {format_p(r.p_value)}).")
     se_words = ("model-based standard errors" if frailty else
                 "standard errors robust to clustering within athletes")
     what = f"{_NAMES[model]} recurrent-event Cox model"
