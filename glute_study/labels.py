@@ -137,9 +137,11 @@ _FACTOR = re.compile(
 _SPLINE = re.compile(r"^(?:ns|cr|bs|cc)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*df\s*=\s*(\d+)\s*\)"
                      r"(?:\[(\d+)\])?$")
 _PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*) ~ ([A-Za-z_][A-Za-z0-9_]*)$")
-_INDEXED = re.compile(r"^(mean|hedges_g|rate|difference)\[(.+)\]$")
+_INDEXED = re.compile(
+    r"^(mean|hedges_g|rate|difference|adjusted_rate|rate_difference)\[(.+)\]$")
 _INDEXED_WORDS = {"mean": "Adjusted mean", "hedges_g": "Hedges' g", "rate": "Rate",
-                  "difference": "Difference"}
+                  "difference": "Difference", "adjusted_rate": "Adjusted rate per 1000 h",
+                  "rate_difference": "Rate difference per 1000 h"}
 
 
 def _active(column: str) -> Label:
@@ -322,6 +324,8 @@ def term_label(term: str, *, reference: str | None = None) -> str:
     ('Age (per year)', 'Glute strength (per Nm/kg)')
     >>> term_label("prior_cramps"), term_label("ns(sitting_h_day, df=3)")
     ('Previous cramping (yes vs no)', 'Device-measured sitting (natural spline, 3 df)')
+    >>> term_label("rate_difference[glute_training]")
+    'Rate difference per 1000 h: glute training vs control'
     """
     term = str(term)
     if term in _STAT_TERMS:
@@ -352,11 +356,25 @@ def term_label(term: str, *, reference: str | None = None) -> str:
         return f"{label(m.group(1), unit=False)} (natural spline, {m.group(2)} df{basis})"
     m = _INDEXED.match(term)
     if m:
-        return f"{_INDEXED_WORDS[m.group(1)]}: {_mid(_level_anywhere(m.group(2)))}"
+        words = f"{_INDEXED_WORDS[m.group(1)]}: {_mid(_level_anywhere(m.group(2)))}"
+        if m.group(1) == "rate_difference":  # a contrast: name what it is against
+            ref = reference if reference is not None else _other_level(m.group(2))
+            if ref is not None:
+                words += f" vs {_mid(_level_anywhere(ref))}"
+        return words
     pair = _PAIR.match(term)
     if pair:
         return f"{in_words(pair.group(1))} and {_mid(in_words(pair.group(2)))}"
     return in_words(term)
+
+
+def _other_level(value: str) -> str | None:
+    """The other level of the one two-level labelled variable that has ``value`` as a level."""
+    owners = {col for col, words in LEVEL_LABELS.items() if value in words}
+    if len(owners) != 1:
+        return None
+    (column,) = owners
+    return _reference(column, value, None)
 
 
 def _level_anywhere(value: str) -> str:

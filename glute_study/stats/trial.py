@@ -3,7 +3,8 @@
 - :func:`trial_effect`: the recommended analysis of a continuous outcome (post-test adjusted for
   baseline, ANCOVA), with emmeans-style adjusted means per arm, their difference and Hedges' g.
 - :func:`trial_rate_effect`: cramp counts over unequal exposure, negative binomial with the
-  log-exposure offset, incidence rate ratio between arms.
+  log-exposure offset, incidence rate ratio between arms and the covariate-adjusted rate
+  difference per 1000 h (marginal standardisation, CONSORT 17b's absolute effect).
 - :func:`pre_post_anova`: the arm x time mixed ANOVA that many readers still expect to see.
 """
 
@@ -20,7 +21,14 @@ from scipy import optimize, special, stats
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
 from ..labels import label, level_label, mid_sentence, outcome_phrase, unit_of
-from ._design import drop_incomplete, formula_frames, frame_matrix, plain_dtypes
+from ._design import (
+    build_design,
+    drop_incomplete,
+    formula_frames,
+    frame_matrix,
+    new_matrix,
+    plain_dtypes,
+)
 from ._result import Result, format_ci, format_number, format_p
 from .cluster_trial import CLUSTER_METHODS, cluster_rate_fit
 from .counts import count_model
@@ -251,7 +259,7 @@ def _term(name: str) -> str:
 
 def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), reference=None,
                       cluster=None, method=None, level=0.95):
-    """Incidence rate ratio between trial arms: negative binomial with a log-exposure offset.
+    r"""Incidence rate ratio between trial arms: negative binomial with a log-exposure offset.
 
     With ``cluster=`` (a trial randomised by team) the model respects the teams: a
     negative-binomial mixed model, GEE or CR2 cluster-robust errors, with t intervals (see
@@ -288,7 +296,10 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
         rate per exposure hour in the reference arm) with its CI and p (Wald z; with
         ``cluster``, t with the ``df`` column's degrees of freedom); extra columns as the
         fitted model gives them (``coef``, ``se``, ...). With ``cluster="team"`` and
-        ``"glmm"`` the table also holds ``sd_team`` and ``theta``.
+        ``"glmm"`` the table also holds ``sd_team`` and ``theta``. The last rows are the
+        absolute effect (see Notes): ``adjusted_rate[<arm>]`` (standardised rate per 1000 h of
+        each arm, interval on the log scale) and ``rate_difference[<arm>]`` (each arm minus the
+        reference arm, per 1000 h, Wald interval and p); their ``scale`` is ``"per 1000 h"``.
         ``.diagnostics``: those of the fitted model (theta, over-dispersion tests, AIC, events
         per parameter, ...) plus ``reference``, ``n_dropped``, ``by_arm`` (events, exposure and
         crude rate per 1000 h per arm), and with ``cluster`` the number and sizes of the
@@ -301,6 +312,20 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
     offset(log(exposure)))``; intervals are Wald intervals (R: ``confint.default``). With
     ``cluster`` it is a layer over :func:`glute_study.stats.cluster_trial.cluster_rate_fit`.
 
+    The rate difference is standardised over the analysed athletes (marginal standardisation,
+    g-computation): every athlete is set to each arm in turn at their own covariates, the
+    predicted rates per 1000 h are averaged, :math:`R_a = \frac{1000}{n}\sum_i
+    \exp(x_{ia}^\top\beta)`, and :math:`R_a - R_{ref}` is the difference. Its standard error
+    is the delta method with the covariance the rate ratio uses (model-based, CR2 or the GEE's
+    bias-reduced sandwich): gradient :math:`\frac{1000}{n}\sum_i \exp(x_{ia}^\top\beta)
+    x_{ia}` minus the same for the reference arm. The interval uses the rate ratio's reference
+    distribution (normal, or t on the arm term's degrees of freedom with ``cluster``). With
+    the mixed model (``"glmm"``) the rates are *marginal* over teams, the mean rate of a team
+    drawn at random, :math:`\exp(x^\top\beta + \sigma^2/2)`, not the rate of a team whose
+    effect is 0 (the median team, which understates the mean rate); the variance of
+    :math:`\log\sigma` enters the delta method. R: ``mean(predict(fit, newdata, type =
+    "response"))`` over the data with ``arm`` set to each arm (``tests/reference/trial``).
+
     Examples
     --------
     >>> rng = np.random.default_rng(7)
@@ -311,6 +336,11 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
     >>> res = trial_rate_effect(df, events="cramps", exposure="exposure_h")
     >>> print(res.table.loc[1, "term"], round(res.table.loc[1, "estimate"], 2))
     arm[T.glute_training] 0.42
+    >>> res.table[["term", "estimate", "ci_low", "ci_high"]].tail(3).round(1)
+                                  term  estimate  ci_low  ci_high
+    2           adjusted_rate[control]      11.7     9.5     14.5
+    3    adjusted_rate[glute_training]       5.0     3.7      6.7
+    4  rate_difference[glute_training]      -6.8    -9.7     -3.9
     """
     covariates = list(covariates)
     level = check_level(level)
@@ -349,6 +379,9 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
     table = fit.table.copy()
     table["term"] = [f"{arm}[T.{t[len(arm_term) + 3:-1]}]" if t.startswith(arm_term) else t
                      for t in table["term"]]
+    absolute = _rate_difference(df, formula, exposure=exposure, arm=arm, arms=arms,
+                                model=fit.model, table=table, level=level)
+    table = pd.concat([table, absolute], ignore_index=True)
     by_arm = df.groupby(arm)[[events, exposure]].sum()
     by_arm["rate_per_1000h"] = by_arm[events] / by_arm[exposure] * 1000
     diagnostics = {**fit.diagnostics, "reference": ref, **complete.diagnostics, "by_arm": by_arm,
@@ -368,9 +401,113 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
             f"{how}log {label(exposure, unit=False, mid=True)} offset"
             + (", adjusted for " + ", ".join(label(c, unit=False, mid=True) for c in covariates)
                if covariates else "") + ")."
+            + _difference_sentence(table, events=events, arm=arm, arms=(ref, a),
+                                   adjusted=bool(covariates), marginal=method == "glmm",
+                                   level=level)
         )
     return Result(table=table, text=" ".join(sentences), diagnostics=diagnostics,
                   model=fit.model, name="trial_rate_effect", level=level)
+
+
+#: The absolute effect is per this many exposure hours (IOC 2020: rates per 1000 h).
+_PER_HOURS = 1000.0
+
+
+def _coefficients(model, terms, p):
+    """Fixed effects, their covariance and (GLMM) the team SD's gradient pieces, by ``terms``.
+
+    Returns ``(beta, cov, sigma2, cov_sigma)``: ``cov`` the covariance of ``(beta, log sd)``
+    when the mixed model's team SD is estimated off its boundary (else of ``beta`` alone), and
+    ``sigma2`` the team variance (0 without a random team intercept).
+    """
+    from .count_mixed import MixedFit
+    from .counts import CountFit
+
+    if isinstance(model, CountFit):
+        return model.params[:p], model.cov[:p, :p], 0.0, False
+    if isinstance(model, MixedFit):
+        sd = float(model.sd[0]) if len(model.sd) else 0.0
+        block = model.cov[: p + 1, : p + 1]
+        if sd > 0 and np.all(np.isfinite(block)):
+            return model.coef[:p], block, sd**2, True
+        return model.coef[:p], model.cov[:p, :p], sd**2, False
+    # statsmodels GEE results: the Mancl-DeRouen bias-reduced sandwich the rate ratio uses
+    names = list(getattr(model.params, "index", terms))
+    order = [names.index(t) for t in terms]
+    beta = np.asarray(model.params, dtype=float)[order]
+    cov = np.asarray(model.cov_robust_bc, dtype=float)[np.ix_(order, order)]
+    return beta, cov, 0.0, False
+
+
+def _rate_difference(df, formula, *, exposure, arm, arms, model, table, level):
+    """Rows of the standardised rates per 1000 h per arm and their differences (delta method)."""
+    design = getattr(model, "design", None)
+    if design is None:
+        design = build_design(df, formula, exposure=exposure, what="trial_rate_effect")
+    p = len(design.terms)
+    beta, cov, sigma2, with_sd = _coefficients(model, design.terms, p)
+    rows = df.loc[design.rows]
+    rates, grads = {}, {}
+    for a in arms:
+        X = new_matrix(design, rows.assign(**{arm: a}))
+        r = _PER_HOURS * np.exp(X @ beta + sigma2 / 2)
+        g = (r[:, None] * X).mean(axis=0)
+        if with_sd:  # d(sigma^2 / 2) / d(log sigma) = sigma^2
+            g = np.append(g, sigma2 * r.mean())
+        rates[a], grads[a] = float(r.mean()), g
+    terms = table.set_index("term")
+    df_col = "df" in terms.columns
+    out = []
+
+    def quantile(dof):
+        return stats.norm.ppf((1 + level) / 2) if not np.isfinite(dof) else stats.t.ppf(
+            (1 + level) / 2, dof)
+
+    dof = {a: float(terms.loc[f"{arm}[T.{a}]", "df"]) if df_col else np.inf for a in arms[1:]}
+    ref_dof = min(dof.values())  # a rate of the reference arm: the most cautious contrast df
+    for a in arms:
+        est, g = rates[a], grads[a]
+        se = float(np.sqrt(g @ cov @ g))
+        d = ref_dof if a == arms[0] else dof[a]
+        q = quantile(d)
+        out.append({"term": f"adjusted_rate[{a}]", "estimate": est,
+                    "ci_low": est * np.exp(-q * se / est), "ci_high": est * np.exp(q * se / est),
+                    "p_value": np.nan, "se": se, "df": d, "scale": "per 1000 h"})
+    for a in arms[1:]:
+        g = grads[a] - grads[arms[0]]
+        est = rates[a] - rates[arms[0]]
+        se = float(np.sqrt(g @ cov @ g))
+        q = quantile(dof[a])
+        z = est / se
+        p_val = 2 * (stats.norm.sf(abs(z)) if not np.isfinite(dof[a]) else
+                     stats.t.sf(abs(z), dof[a]))
+        out.append({"term": f"rate_difference[{a}]", "estimate": est, "ci_low": est - q * se,
+                    "ci_high": est + q * se, "p_value": p_val, "se": se, "df": dof[a],
+                    "scale": "per 1000 h"})
+    out = pd.DataFrame(out)
+    if not df_col:
+        out = out.drop(columns="df")
+    return out
+
+
+def _difference_sentence(table, *, events, arm, arms, adjusted, marginal, level):
+    """The absolute effect in words: "..., 1.3 fewer hamstring cramps per 1000 h (...)"."""
+    ref, a = arms
+    rows = table.set_index("term")
+    d = rows.loc[f"rate_difference[{a}]"]
+    r_a, r_ref = (rows.loc[f"adjusted_rate[{x}]", "estimate"] for x in (a, ref))
+    if not np.isfinite(d.estimate):
+        return " The rate difference was not estimable."
+    word = "fewer" if d.estimate < 0 else "more"
+    what = label(events, unit=False, mid=True)
+    how = [("standardised to the analysed athletes' covariates" if adjusted else ""),
+           ("marginal over teams" if marginal else "")]
+    how = ", ".join(h for h in how if h)
+    return (f" In absolute terms that is {format_number(abs(d.estimate), 1)} {word} {what} per "
+            f"1000 h (rate difference {format_number(d.estimate, 1)}, "
+            f"{format_ci(d.ci_low, d.ci_high, digits=1, level=level)}; "
+            f"{format_number(r_a, 1)} vs {format_number(r_ref, 1)} per 1000 h"
+            + (f", {how}" if how else "") + ").")
 
 
 def _np2_ci(f, df1, df2, level=0.95):
