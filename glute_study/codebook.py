@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ANALYSIS_LABELS",
+    "BASELINE_COLUMNS",
     "CODEBOOK",
     "DEVICE_INSTRUMENTS",
     "HAMSTRING_MUSCLES",
     "LEVEL_LABELS",
     "EXCEL_ERRORS",
+    "FOLLOW_UP_COLUMNS",
     "MISSING_CODES",
     "MISSING_NUMBERS",
+    "SITTING_BASELINE_COLUMNS",
     "Column",
     "Misread",
     "Table",
@@ -711,6 +714,25 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "cramps": "cramps inside follow-up (missing when there is no exposure)",
     "hamstring_cramps": "hamstring cramps inside follow-up (missing when there is no exposure)",
 }
+
+
+#: Analysis-table columns measured after randomisation, during or at the end of follow-up:
+#: outcomes and exposure, never in a baseline Table 1 (CONSORT 15, STROBE 14a); they belong
+#: to the outcome tables (by arm in a trial, CONSORT 17a).
+FOLLOW_UP_COLUMNS: tuple[str, ...] = ("glute_nm_kg_post", "exposure_h", "sessions", "cramps",
+                                      "hamstring_cramps")
+
+#: The characteristics a Table 1 describes, all measured at baseline (before follow-up and
+#: randomisation): demographics, history, baseline sitting and baseline strength.
+BASELINE_COLUMNS: tuple[str, ...] = (
+    "sex", "age", "height_cm", "body_mass_kg", "sport", "level", "prior_cramps",
+    "prior_hamstring_injury", "sitting_h_day", "sitting_days", "self_report_sitting_h_day",
+    "glute_nm_kg", "bridge_reps")
+
+#: The columns of :data:`BASELINE_COLUMNS` drawn from the sitting table: baseline only when
+#: every sitting day was monitored before follow-up began (a season-long monitoring is not).
+SITTING_BASELINE_COLUMNS: tuple[str, ...] = ("sitting_h_day", "sitting_days",
+                                             "self_report_sitting_h_day")
 
 
 #: Label and unit of each variable the analyses use that is not a study-table column (the

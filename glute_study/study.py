@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import measures
 from ._files import make_folder, refuse_nonempty, write_files
-from .codebook import ANALYSIS_COLUMNS, CODEBOOK
+from .codebook import ANALYSIS_COLUMNS, BASELINE_COLUMNS, CODEBOOK, SITTING_BASELINE_COLUMNS
 from .errors import StudyReadError
 from .study_folder import read_metadata, study_files
 from .validate import (
@@ -210,6 +210,46 @@ class Study:
         ]
         return pd.DataFrame([(s, n, enrolled - n if i else 0, r) for i, (s, n, r) in
                              enumerate(rows)], columns=["stage", "n", "excluded", "reason"])
+
+    def baseline_columns(self) -> list[str]:
+        """The analysis-table columns a Table 1 may describe: measured at baseline.
+
+        :data:`glute_study.codebook.BASELINE_COLUMNS` (never follow-up exposure, cramps or the
+        post-test), except the sitting measures when any sitting day lies inside the
+        participant's follow-up: sitting monitored over the season is measured after
+        randomisation, so it is not a baseline characteristic of a trial.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> cols = simulate_study(n=20, seed=1).baseline_columns()
+        >>> "hamstring_cramps" in cols, "glute_nm_kg" in cols
+        (False, True)
+        """
+        window = measures.follow_up_window(self.participants)
+        during = bool(measures.inside_follow_up(self.sitting, "date", window).any())
+        return [c for c in BASELINE_COLUMNS
+                if not (during and c in SITTING_BASELINE_COLUMNS)]
+
+    def trial_flow(self, *, covariates=(), min_valid_days: int = 4) -> pd.DataFrame:
+        """CONSORT flow of the trial by arm (:func:`glute_study.measures.trial_flow`).
+
+        Parameters
+        ----------
+        covariates : sequence of str
+            The planned adjustment covariates of the primary analysis.
+        min_valid_days : int, default 4
+            Passed to :meth:`analysis_table`.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> flow = simulate_study(n=30, seed=1).trial_flow(covariates=["prior_cramps"])
+        >>> flow.loc[flow["stage"].eq("allocated"), ["arm", "n"]].to_numpy().tolist()
+        [['control', 15], ['glute_training', 15]]
+        """
+        table = self.analysis_table(min_valid_days=min_valid_days)
+        return measures.trial_flow(table, covariates=covariates)
 
     def session_table(self, *, min_valid_days: int = 4) -> pd.DataFrame:
         """One row per exposure session inside follow-up, with its cramps and the participant's

@@ -59,20 +59,27 @@ excluded
 # %% [markdown]
 # ## Table 1
 #
-# Characteristics overall and by trial arm (by sex when the study has no trial).
+# Baseline characteristics overall and by trial arm (by sex when the study has no trial): only
+# what was measured before follow-up and randomisation. Follow-up exposure, cramps and the
+# post-test are outcomes; in a trial they are reported by arm with the trial's results
+# (notebook 06).
 
 # %%
+from glute_study.codebook import BASELINE_COLUMNS, SITTING_BASELINE_COLUMNS
+
 group = "arm" if measures.randomised(data).any() else "sex"
-columns = [c for c in ["sex", "age", "height_cm", "body_mass_kg", "sport", "level",
-                       "prior_cramps", "prior_hamstring_injury", "sitting_h_day",
-                       "sitting_days", "self_report_sitting_h_day", "glute_nm_kg",
-                       "bridge_reps", "exposure_h", "cramps", "hamstring_cramps"]
-           if c in data.columns and c != group]
+# a trial's Table 1 holds what was measured before randomisation (CONSORT 15)
+baseline = study.baseline_columns() if group == "arm" else list(BASELINE_COLUMNS)
+columns = [c for c in baseline if c in data.columns and c != group]
+later = "" if set(SITTING_BASELINE_COLUMNS) <= set(baseline) else (
+    " Sitting was monitored during follow-up, so it is not a baseline measure and is "
+    "described with its analyses (notebook 03).")
 table1 = report.table_one(data, by=group, columns=columns)
-report.record(table1, name="table1", caption=f"Participant characteristics by {group}",
+report.record(table1, name="table1", caption=f"Baseline characteristics by {group}",
               note="Mean (SD) for numbers, n (%) of non-missing values for categories; "
-                   "'missing' counts missing values overall.",
-              methods="Participant characteristics are described as mean (SD) or n (%).")
+                   "'missing' counts missing values overall. Baseline measures only." + later,
+              methods="Baseline participant characteristics are described as mean (SD) or "
+                      "n (%); outcomes are not part of Table 1.")
 table1
 
 # %% [markdown]

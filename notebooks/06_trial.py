@@ -16,8 +16,10 @@
 # %% [markdown]
 # # 06 The glute-training trial
 #
-# Randomised comparison of glute training with control: hamstring cramp rates by arm, and the
-# change in glute strength from baseline to post-test.
+# Randomised comparison of glute training with control, reported as CONSORT asks: the flow of
+# athletes by arm, the primary outcome (hamstring cramps per exposure hour) by intention to
+# treat with its relative and absolute effect, and the change in glute strength from baseline
+# to post-test.
 
 # %% tags=["parameters"]
 study_dir = ""  # study folder; "" opens the demo cohort
@@ -34,6 +36,7 @@ from IPython.display import display
 
 from glute_study import measures, report
 from glute_study._escape import figure_text
+from glute_study.codebook import FOLLOW_UP_COLUMNS
 from glute_study.conduct import study_conduct
 from glute_study.figures import get_ax
 from glute_study.figures.agreement import trial_plot
@@ -69,6 +72,27 @@ if trial["arm"].nunique() >= 2:
         print("Not stated (study.json \"conduct\" > \"trial\"):", what)
 
 # %% [markdown]
+# ## Participant flow by arm
+#
+# Every randomised athlete stays in the arm they were randomised to (intention to treat); an
+# athlete leaves the primary analysis only for want of data: no exposure in follow-up (no rate
+# can be formed) or a missing planned covariate. Baseline characteristics by arm are Table 1
+# (notebook 01).
+
+# %%
+flow = study.trial_flow(covariates=hypothesis.covariates)
+if trial["arm"].nunique() >= 2:
+    report.record(flow, name="flow_by_arm", caption="Participant flow by arm (CONSORT): "
+                  "enrolled, randomised, allocated, followed up and analysed, with the "
+                  "exclusions after randomisation and their reasons",
+                  methods="The primary analysis was by intention to treat: every randomised "
+                          "athlete was analysed in the arm they were randomised to, whatever "
+                          "the training they did; athletes without exposure in follow-up or "
+                          "with a planned covariate missing could not enter the rate model "
+                          "and are counted, with the reason, in the flow by arm.")
+flow
+
+# %% [markdown]
 # ## Primary outcome: hamstring cramps per exposure hour
 #
 # One answer: the rate ratio of glute training against control from a negative-binomial model
@@ -96,16 +120,32 @@ if trial["arm"].nunique() >= 2:
     how = {None: "", "glmm": " with a random intercept per team (teams were randomised)",
            "cr2": " with CR2 cluster-robust standard errors by team (athletes were randomised "
                   "within teams)"}[method]
+    absolute = ("marginal over teams (the mean rate of a team drawn at random, not the rate "
+                "of a team whose effect is 0)" if method == "glmm" else "")
     report.record(primary, name="primary", caption="Primary outcome: hamstring cramp rate "
-                  "ratio, glute training vs control",
-                  methods="The primary outcome, hamstring cramps per exposure hour, was "
-                          "compared between arms by intention to treat with negative-binomial "
-                          f"regression{how}, a log-exposure offset and adjustment for "
-                          f"{hypothesis.adjustment_words()}.")
+                  "ratio and rate difference per 1000 h, glute training vs control",
+                  methods="The primary outcome was the hamstring-cramp rate (cramps per "
+                          "exposure hour in follow-up). It was compared between arms by "
+                          f"intention to treat with negative-binomial regression{how}, a "
+                          "log-exposure offset and adjustment for the planned prognostic "
+                          f"covariates, {hypothesis.adjustment_words(why=True)}. The relative "
+                          "effect is the rate ratio; the absolute effect is the rate "
+                          "difference per 1000 h, standardised to the covariates of the "
+                          "analysed athletes (every athlete's predicted rate with each arm, "
+                          "averaged over athletes"
+                          + (f", {absolute}" if absolute else "") + "), with a delta-method "
+                          "interval from the same covariance as the rate ratio.")
     contrast = next(t for t in primary.table["term"] if t.startswith("arm[T."))
     report.record_hypothesis(primary, hypothesis, term=contrast, sesoi=sesoi, alpha=alpha)
     display(rates)
     display(primary)
+    followed = [c for c in FOLLOW_UP_COLUMNS if c in trial.columns]
+    outcomes = report.table_one(trial, by="arm", columns=followed)
+    report.record(outcomes, name="outcomes_by_arm", caption="Follow-up and outcomes by arm",
+                  note="Mean (SD); 'missing' counts athletes without the value (no exposure "
+                       "in follow-up, no post-test). Measured after randomisation, so not "
+                       "part of Table 1.")
+    display(outcomes)
 else:
     report.record_untested(hypothesis, reason="the study has no trial arms")
     print("This study has no trial arms.")

@@ -84,7 +84,7 @@ _LABELS = {
 #: Result-table columns whose cells are model terms, variables or levels: shown as words.
 _TERM_COLUMNS = ("term",)
 _VARIABLE_COLUMNS = ("variable", "column", "outcome", "exposure", "mediator")
-_LEVEL_COLUMNS = ("group", "reference")
+_LEVEL_COLUMNS = ("group", "reference", "arm")
 #: A machine key in a cell (``adjusted_mean``, ``self_report``): shown in words.
 _KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 #: Cells that mean "no value" and must not reach a reader.
