@@ -66,7 +66,7 @@ if trial["arm"].nunique() >= 2:
     people = study.participants[study.participants["participant_id"].isin(
         trial["participant_id"])]
     methods = conduct.methods_text("trial", participants=people)
-    report.record(conduct.harms_text(), name="conduct", methods=methods)
+    report.record("", name="conduct", methods=methods)
     print(methods)
     for what in conduct.missing("trial"):
         print("Not stated (study.json \"conduct\" > \"trial\"):", what)
@@ -180,3 +180,15 @@ if trial["arm"].nunique() >= 2:
                   f"({strength.level_pct} % CI)")
     plt.show()
     display(strength)
+
+# %% [markdown]
+# ## Harms
+#
+# Harms and unintended effects in each arm (CONSORT 19), as the study stated them in
+# `study.json` "conduct" > "trial" > "harms".
+
+# %%
+if trial["arm"].nunique() >= 2:
+    harms = conduct.harms_text() or "Harms were not reported."
+    report.record(harms, name="harms")
+    print(harms)

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._escape import html_href, html_text, markdown_link, markdown_text
 from .._files import write_text
-from ..labels import in_words
+from ..labels import in_words, mid_sentence
 
 __all__ = ["NotebookReport", "write_index", "write_methods", "write_results"]
 
@@ -70,7 +70,7 @@ def warning_lines(rep: NotebookReport) -> list[str]:
     >>> rep = NotebookReport("04_x", "04", warnings=[{"category": "FitWarning",
     ...                                               "message": "no convergence", "cell": 3}])
     >>> warning_lines(rep)
-    ['FitWarning: no convergence']
+    ['FitWarning: No convergence']
 
     The message speaks to readers: the analysis that warned and the variables it names read
     in words (the notebook's own output keeps the names a programmer types).
@@ -82,16 +82,31 @@ def warning_lines(rep: NotebookReport) -> list[str]:
     return [f"{w['category']}: {_reader_words(w['message'])}" for w in rep.warnings]
 
 
-_CALLER = re.compile(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+): ")
+_CALLER = re.compile(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)*): ")
+_CODE_NAME = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
 def _reader_words(message: object) -> str:
+    """A warning in a reader's words: the analysis that warned (``count_model: ``) and the
+    codebook variables it names (``sitting_h_day``) read as words; plain words stay as they are
+    ("value", "arm" are also codebook columns, but here they are English).
+
+    Examples
+    --------
+    >>> _reader_words("count_model: dropped 2 rows with a missing value (sitting_h_day: 2)")
+    'Count model: dropped 2 rows with a missing value (device-measured sitting: 2)'
+    >>> _reader_words("10 rows have no 'sitting_tertile'; the control arm has no events")
+    "10 rows have no 'sitting tertile'; the control arm has no events"
+    """
     text = " ".join(str(message).split())
     caller = _CALLER.match(text)
+    head = ""
     if caller:  # "count_model: ..." names the function that warned
         name = caller.group(1).replace("_", " ")
-        return f"{name[:1].upper()}{name[1:]}: {in_words(text[caller.end():])}"
-    return in_words(text)
+        head, text = f"{name[:1].upper()}{name[1:]}: ", text[caller.end():]
+    body = _CODE_NAME.sub(lambda m: mid_sentence(in_words(m.group(0))), text)
+    line = head + body
+    return line[:1].upper() + line[1:]
 
 
 def notebook_title(nb: dict[str, Any], stem: str) -> str:
