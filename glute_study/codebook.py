@@ -782,6 +782,18 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
 }
 LEVEL_LABELS["sitting_instrument"] = LEVEL_LABELS["instrument"]
 
+#: How a sentence names the athletes (or sessions) of one level of a grouping variable: "In the
+#: lowest sitting tertile, ...", "... higher in matches than in training sessions". A string
+#: holds ``{level}`` (the level's label, mid-sentence); other variables read "the <level> group".
+GROUP_PHRASES: dict[str, str | dict[str, str]] = {
+    "arm": "the {level} arm",
+    "sitting_tertile": {"low": "the lowest sitting tertile", "middle": "the middle sitting tertile",
+                        "high": "the highest sitting tertile"},
+    "session_type": {"match": "matches", "training": "training sessions",
+                     "other": "other sessions"},
+    "sex": {"female": "female athletes", "male": "male athletes"},
+}
+
 
 def codebook_markdown() -> str:
     """Render the codebook as a Markdown page for people.

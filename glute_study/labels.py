@@ -26,11 +26,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .codebook import ANALYSIS_LABELS, CODEBOOK, LEVEL_LABELS
+from .codebook import ANALYSIS_LABELS, CODEBOOK, GROUP_PHRASES, LEVEL_LABELS
 from .errors import InputError
 
 __all__ = [
     "Label",
+    "group_phrase",
     "in_words",
     "is_variable",
     "label",
@@ -267,6 +268,30 @@ def level_label(column: str, value: object) -> str:
     if not known and (word := _known_level(text)) is not None:  # a column of another name
         return word
     return text.replace("_", " ") if _SNAKE.fullmatch(text) else text
+
+
+def group_phrase(column: str | None, value: object) -> str:
+    """How a sentence names one group: the athletes (or sessions) with ``value`` of ``column``.
+
+    From :data:`~glute_study.codebook.GROUP_PHRASES`; a level the study renamed in its
+    ``study.json``, or a variable without a phrase, reads "the <level> group".
+
+    Examples
+    --------
+    >>> group_phrase("sitting_tertile", "low"), group_phrase("arm", "glute_training")
+    ('the lowest sitting tertile', 'the glute training arm')
+    >>> group_phrase("session_type", "match"), group_phrase("team", "t02")
+    ('matches', 'the t02 group')
+    """
+    text = str(value)
+    phrase = GROUP_PHRASES.get(str(column)) if column is not None else None
+    renamed = column is not None and text in dict(_active(str(column)).levels)
+    word = _mid(level_label(column, text)) if column is not None else text.replace("_", " ")
+    if isinstance(phrase, str):
+        return phrase.format(level=word)
+    if isinstance(phrase, dict) and text in phrase and not renamed:
+        return phrase[text]
+    return f"the {word} group"
 
 
 def _levels_of(column: str) -> list[str]:

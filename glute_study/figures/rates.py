@@ -9,7 +9,7 @@ from matplotlib import transforms
 from .._escape import figure_text
 from ..errors import InputError
 from ..labels import label, term_label
-from ..stats._result import Result, level_pct
+from ..stats._result import Result, format_number, level_pct
 from ._checks import level_of, require_result
 from ._theme import PALETTE, get_ax, group_colours, literal_text, set_ratio_axis
 
@@ -120,7 +120,8 @@ def forest_plot(result_or_table, *, ax=None, annotate: bool = True):
     if annotate:
         trans = transforms.blended_transform_factory(ax.transAxes, ax.transData)
         for yi, e, a, b in zip(y, est, low, high):
-            ax.text(1.02, yi, f"{e:.2f} ({a:.2f} to {b:.2f})", transform=trans,
+            ax.text(1.02, yi, f"{format_number(e)} ({format_number(a)} to {format_number(b)})",
+                    transform=trans,
                     va="center", ha="left", fontsize=7)
     literal_text(ax)
     return ax

@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import InputError
 from ..labels import word_list
 from ..plan import AnalysisPlan, Hypothesis, true_value
-from ..stats._result import Result, format_p, level_pct
+from ..stats._result import Result, format_number, format_p, level_pct
 from ..stats.equivalence import equivalence, result_row
 from ..stats.multiplicity import adjust_p
 from .writers import NotebookReport
@@ -146,16 +146,18 @@ def _sentence(diag: Mapping[str, Any], row: pd.Series, level: float) -> str:
     p = .636)": the row at the result's own level."""
     subject = str(diag["subject"])
     est, lo, hi, p = (_float(row[c]) for c in ("estimate", "ci_low", "ci_high", "p_value"))
-    ci = (f"{level_pct(level)} % CI {lo:.2f} to {hi:.2f}" if lo is not None and hi is not None
-          else "no interval")
+    ci = (f"{level_pct(level)} % CI {format_number(lo)} to {format_number(hi)}"
+          if lo is not None and hi is not None else "no interval")
     pv = f", {format_p(p)}" if p is not None else ""
-    what = (f"r was {est:.2f}" if diag["measure"] in ("r", "r_s")
-            else f"the {diag['measure']} was {est:.2f}")
+    what = (f"r was {format_number(est)}" if diag["measure"] in ("r", "r_s")
+            else f"the {diag['measure']} was {format_number(est)}")
     return f"{subject[:1].upper()}{subject[1:]}, {what} ({ci}{pv})"
 
 
 def _interval(low: float | None, high: float | None) -> str:
-    return f"[{low:.2f}, {high:.2f}]" if low is not None and high is not None else ""
+    if low is None or high is None:
+        return ""
+    return f"[{format_number(low)}, {format_number(high)}]"
 
 
 def hypotheses_section(
@@ -210,7 +212,7 @@ def hypotheses_section(
                "p_value": np.nan, "equivalence": "", "equivalence_ci": "", "bounds": "",
                "status": ""}
         low, high = h.equivalence_bounds(sesoi)
-        row["bounds"] = f"{low:.2f} to {high:.2f}"
+        row["bounds"] = f"{format_number(low)} to {format_number(high)}"
         if got is None:
             row["status"] = f"not tested: notebook {h.notebook} is not in this report"
         elif not got.get("tested"):
@@ -322,8 +324,9 @@ def _section_text(table: pd.DataFrame, plan: AnalysisPlan, found: dict, alpha: f
 
 def _equivalence_words(eq: Mapping[str, Any]) -> str:
     """The equivalence test in one sentence, without a second test of no effect."""
-    ci = (f"the {level_pct(eq['level'])} % CI, {eq['ci_low']:.2f} to {eq['ci_high']:.2f}")
-    bounds = f"{eq['lower']:.2f} to {eq['upper']:.2f}"
+    ci = (f"the {level_pct(eq['level'])} % CI, {format_number(eq['ci_low'])} to "
+          f"{format_number(eq['ci_high'])}")
+    bounds = f"{format_number(eq['lower'])} to {format_number(eq['upper'])}"
     tost = format_p(eq["p_tost"]).replace("p", "TOST p", 1)
     if eq["conclusion"] == "equivalent":
         return (f"Equivalence: {ci}, lies inside the bounds of {bounds} ({tost}), so an effect "
@@ -345,7 +348,7 @@ def _truth_text(table: pd.DataFrame, truth: Mapping[str, Any]) -> str:
         return head
     covered = ((known["ci_low"] <= known["true_value"])
                & (known["true_value"] <= known["ci_high"]))
-    missed = [f"{r['term'].split(':')[0]} (true {r['true_value']:.2f})"
+    missed = [f"{r['term'].split(':')[0]} (true {format_number(r['true_value'])})"
               for _, r in known[~covered].iterrows()]
     return (head + f" The interval holds the true value for {int(covered.sum())} of the "
             f"{len(known)} hypotheses that have one"

@@ -275,17 +275,26 @@ class CoxCore:
     info: np.ndarray
     frailty: np.ndarray | None = None
 
+    runaway: np.ndarray | None = None
+
     @property
     def infinite(self) -> np.ndarray:
         """Which coefficients run off to infinity: R ``coxph.fit``'s monotone-likelihood check.
 
         The Newton step still left, ``|U V|``, is not negligible next to the coefficient
-        (``eps = 1e-9``, ``toler.inf = sqrt(eps)``).
+        (``eps = 1e-9``, ``toler.inf = sqrt(eps)``), judged where R stops iterating (the
+        log-likelihood changes by less than ``eps`` relative): iterating on, the score of a
+        runaway coefficient underflows to 0 and the step would look negligible.
         """
-        p = len(self.coef)
-        with np.errstate(invalid="ignore", over="ignore"):
-            step = np.abs(self.score[:p] @ self.cov)
-            return (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(self.coef))
+        if self.runaway is not None:
+            return self.runaway
+        return _runaway(self.score[: len(self.coef)], self.cov, self.coef)
+
+
+def _runaway(score: np.ndarray, cov: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        step = np.abs(score @ cov)
+        return (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(coef))
 
 
 def fit_cox(rs: RiskSets, x: np.ndarray, *, offset: np.ndarray | None = None,
@@ -328,6 +337,7 @@ def fit_cox(rs: RiskSets, x: np.ndarray, *, offset: np.ndarray | None = None,
     loglik0 = cox_sums(rs, xc, off).loglik
     pl, u, h, s = evaluate(par)
     converged = False
+    runaway = None
     it = 0
     while it < maxiter:
         it += 1
@@ -349,14 +359,21 @@ def fit_cox(rs: RiskSets, x: np.ndarray, *, offset: np.ndarray | None = None,
                 break
             step = step / 2
         par = new
+        r_stop = runaway is None and abs(res[0] - pl) <= 1e-9 * max(abs(res[0]), 1e-300)
         pl, u, h, s = res
+        if r_stop:  # where R coxph.fit stops: its monotone-likelihood check is read here
+            try:
+                runaway = _runaway(u[:p], np.linalg.solve(h, np.eye(p + q)[:, :p])[:p],
+                                   par[:p])
+            except np.linalg.LinAlgError:
+                runaway = None
     try:
         cov = np.linalg.solve(h, np.eye(p + q)[:, :p])[:p]
     except np.linalg.LinAlgError:
         cov = np.full((p, p), np.nan)
     return CoxCore(coef=par[:p], cov=cov, loglik=s.loglik, loglik0=loglik0,
                    iterations=it, converged=converged, score=u, info=h,
-                   frailty=par[p:] if q else None)
+                   frailty=par[p:] if q else None, runaway=runaway)
 
 
 def robust_cov(rs: RiskSets, x: np.ndarray, fit: CoxCore, cluster: np.ndarray,

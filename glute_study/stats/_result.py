@@ -177,10 +177,16 @@ def format_number(x: float, digits: int = 2) -> str:
     '1.09'
     >>> format_number(float("nan"))
     'NA'
+
+    A value that rounds to zero has no sign ("-0.00" would say a direction the digits do not):
+
+    >>> format_number(-0.0012), format_number(-0.0012, 3)
+    ('0.00', '-0.001')
     """
     if x is None or not np.isfinite(x):
         return "NA"
-    return f"{x:.{digits}f}"
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def format_ci(low: float, high: float, digits: int = 2, level: float = 0.95) -> str:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from .._checks import N_BOOT, check_count, check_level, check_one_of, require_columns
 from ..errors import GluteStudyWarning, InputError
+from ..labels import group_phrase, outcome_phrase
 from ..parallel import draw_seed
 from ._cluster import cluster_codes
 from ._design import drop_incomplete, group_levels
@@ -93,11 +94,6 @@ def _change(irr: float) -> str:
     if round(abs(pct)) == 0:
         return "was about the same"
     return f"was {abs(pct):.0f} % {'higher' if pct > 0 else 'lower'}"
-
-
-def _level_words(value: object) -> str:
-    """A group's value as prose: ``glute_training`` reads "glute training"."""
-    return str(value).replace("_", " ")
 
 
 def _by(by: str | None, group: str | None, required: bool) -> str | None:
@@ -314,7 +310,8 @@ def incidence(
     1        b     13.72     1.09   172.63     6.0
     2  overall     13.29     5.07    34.81    12.0
     >>> print(res.text.splitlines()[2])
-    Overall, the incidence was 13.29 per 1000 h (95 % CI 5.07 to 34.81; 12 events in 880 h).
+    Overall, the cramp incidence was 13.29 per 1000 h (95 % CI 5.07 to 34.81; 12 events in
+    880 h).
     >>> print(res.text.splitlines()[3])
     Intervals are from a negative-binomial model of the event counts with the log exposure
     hours as offset, with robust (HC2) standard errors, which do not rely on the
@@ -370,10 +367,10 @@ def incidence(
     table = pd.DataFrame(rows)
     lines = []
     for r in rows:
-        where = ("Overall, the" if r["term"] == "overall"
-                 else f"In the {_level_words(r['term'])} group, the")
+        where = "Overall" if r["term"] == "overall" else f"In {group_phrase(by, r['term'])}"
         lines.append(
-            f"{where} incidence was {format_number(r['estimate'])} per {per:g} h "
+            f"{where}, the {outcome_phrase(events)} incidence was {format_number(r['estimate'])} "
+            f"per {per:g} h "
             f"({format_ci(r['ci_low'], r['ci_high'], level=level)}; {r['events']:.0f} events "
             f"in {r['exposure_h']:,.0f} h).")
     main = pieces[0][3]
@@ -446,7 +443,8 @@ def rate_ratio(
                       term  estimate  ci_low  ci_high  p_value
     0  training vs control       0.5   0.209    1.119    0.099
     >>> print(res.text.splitlines()[0])
-    The event rate was 50 % lower in training than in control (IRR 0.50, 95 % CI 0.21 to 1.12,
+    The cramp rate was 50 % lower in the training arm than in the control arm (IRR 0.50,
+    95 % CI 0.21 to 1.12,
     p = .099; exact conditional test).
     """
     by = _by(by, group, required=True)
@@ -493,8 +491,9 @@ def rate_ratio(
         })
     table = pd.DataFrame(rows)
     lines = [
-        f"The event rate {_change(r['estimate'])} in {_level_words(r['group'])} than in "
-        f"{_level_words(r['reference'])} (IRR {format_number(r['estimate'])}, "
+        f"The {outcome_phrase(events)} rate {_change(r['estimate'])} in "
+        f"{group_phrase(by, r['group'])} than in {group_phrase(by, r['reference'])} "
+        f"(IRR {format_number(r['estimate'])}, "
         f"{format_ci(r['ci_low'], r['ci_high'], level=level)}, {format_p(r['p_value'])}; "
         f"{_RATIO_WORDS[r['method']]}"
         + (", cluster-robust" if cluster is not None and r["method"] == method else "")

@@ -99,7 +99,8 @@ def test_categorical_order_sets_default_reference(data):
 def test_text_sentence(data):
     res = rate_ratio(data, events="cramps", exposure="exposure_h", by="arm", method="exact")
     first, method = res.text.split("\n")
-    assert first == ("The event rate was 5 % lower in glute training than in control "
+    assert first == ("The cramp rate was 5 % lower in the glute training arm than in the "
+                     "control arm "
                      "(IRR 0.95, 95 % CI 0.73 to 1.23, p = .701; exact conditional test).")
     assert method.startswith("Intervals are exact Poisson intervals")
 
