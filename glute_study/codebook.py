@@ -764,6 +764,7 @@ ANALYSIS_LABELS: dict[str, tuple[str, str | None]] = {
     "training_h_window": ("Training exposure over the preceding 7 days", "h"),
     "match_h_window": ("Match exposure over the preceding 7 days", "h"),
     "time": ("Time to first cramp", None),
+    "cumulative_exposure_h": ("Cumulative exposure", "h"),
     "event": ("Cramp", None),
     "start": ("Interval start", None),
     "stop": ("Interval end", None),

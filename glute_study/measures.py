@@ -31,6 +31,7 @@ __all__ = [
     "TERTILE_LABELS",
     "TRIAL_RULES",
     "COUNTING_SCALES",
+    "LEFT_OUT_REASONS",
     "WINDOW_COLUMNS",
     "activation_measures",
     "counting_process",
@@ -411,6 +412,14 @@ def exposure_measures(participants: pd.DataFrame, exposure: pd.DataFrame, exposu
     return out.astype(float), _concat(parts)
 
 
+#: Why :func:`first_cramp_times` leaves an athlete out of a time-to-cramp analysis (the
+#: ``left_out`` column), and how a sentence names those athletes.
+LEFT_OUT_REASONS = {
+    "no follow-up dates": "without follow-up dates",
+    "no exposure in follow-up": "without any training or match exposure in follow-up",
+}
+
+
 def first_cramp_times(
     participants: pd.DataFrame,
     exposure: pd.DataFrame,
@@ -441,8 +450,11 @@ def first_cramp_times(
     -------
     DataFrame
         One row per participant: ``participant_id``, ``time``, ``event`` (1 = a cramp, 0 =
-        censored). Participants without a follow-up start or end get NaN ``time`` and
-        ``event``; :func:`kaplan_meier` and :func:`cox_model` leave them out and count them.
+        censored) and ``left_out``, the reason the athlete is not at risk (a key of
+        :data:`LEFT_OUT_REASONS`; ``""`` for an athlete at risk). An athlete left out has NaN
+        ``time`` and ``event``; :func:`~glute_study.stats.survival.kaplan_meier` and
+        :func:`~glute_study.stats.survival.cox_model` given ``left_out="left_out"`` leave them
+        out and count them.
 
     Notes
     -----
@@ -460,8 +472,14 @@ def first_cramp_times(
       ``start_time`` column (clipped to 0..duration), else the whole session. A cramp whose
       ``session_id`` is missing or unknown counts at the end of all sessions on or before its
       date.
-      Censoring time: total exposure hours in follow-up (0 for a participant with no
-      sessions).
+      Censoring time: total exposure hours in follow-up.
+
+    *Who is at risk.* An athlete without a follow-up start or end has no window: ``"no
+    follow-up dates"``. On the exposure scale, an athlete with no exposure hours inside
+    follow-up (no session, or sessions of 0 minutes) is never on the clock, so is not at risk of
+    a cramp at any exposure time: ``"no exposure in follow-up"`` (the rule of the trial's flow,
+    :func:`trial_flow`, and of the rate analyses). On the calendar scale every athlete with a
+    window is at risk for all of it.
 
     Examples
     --------
@@ -477,13 +495,13 @@ def first_cramp_times(
     ...     "participant_id": ["a"], "datetime": pd.to_datetime(["2025-01-04 18:00"]),
     ...     "session_id": ["s2"], "muscle": ["hamstring"]})
     >>> first_cramp_times(participants, exposure, cramps, scale="calendar")
-      participant_id  time  event
+      participant_id  time  event left_out
     0              a  3.75    1.0
     1              b 10.00    0.0
-    >>> first_cramp_times(participants, exposure, cramps, scale="exposure")
-      participant_id  time  event
+    >>> first_cramp_times(participants, exposure.iloc[:2], cramps, scale="exposure")
+      participant_id  time  event                  left_out
     0              a   2.5    1.0
-    1              b   2.0    0.0
+    1              b   NaN    NaN  no exposure in follow-up
     """
     check_one_of("scale", scale, ["calendar", "exposure"])
     require_columns(
@@ -527,8 +545,10 @@ def first_cramp_times(
         out["event"] = first_dt.notna().astype(float)
     else:
         out = _exposure_times(people, window, exposure, events)
+    out["left_out"] = out.pop("left_out") if "left_out" in out else ""
     missing = people["fu_start"].isna().to_numpy() | people["fu_end"].isna().to_numpy()
-    out.loc[missing, ["time", "event"]] = np.nan
+    out.loc[missing, "left_out"] = "no follow-up dates"
+    out.loc[out["left_out"].ne("").to_numpy(), ["time", "event"]] = np.nan
     return out.reset_index(drop=True)
 
 
@@ -565,6 +585,8 @@ def _exposure_times(people: pd.DataFrame, window: pd.DataFrame, exposure: pd.Dat
         out["participant_id"].map(total).fillna(0.0),
     ).astype(float)
     out["event"] = has_event.astype(float)
+    exposed = out["participant_id"].map(total).fillna(0.0).to_numpy() > 0
+    out["left_out"] = np.where(exposed, "", "no exposure in follow-up")
     return out
 
 

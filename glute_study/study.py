@@ -297,13 +297,15 @@ class Study:
         """Time from the start of follow-up to each participant's first cramp, or to censoring.
 
         :func:`glute_study.measures.first_cramp_times` of this study's tables (its Notes give
-        the rules): ``participant_id, time, event``, to merge into :meth:`analysis_table`.
+        the rules): ``participant_id, time, event, left_out``, to merge into
+        :meth:`analysis_table`. ``left_out`` is the reason an athlete is not at risk (on the
+        exposure scale, no exposure in follow-up), ``""`` for those at risk.
 
         Examples
         --------
         >>> from glute_study import simulate_study
         >>> simulate_study(n=30, seed=1).cramp_times(scale="exposure").columns.tolist()
-        ['participant_id', 'time', 'event']
+        ['participant_id', 'time', 'event', 'left_out']
         """
         return measures.first_cramp_times(self.participants, self.exposure, self.cramps,
                                           muscle=muscle, scale=scale)

@@ -1,13 +1,19 @@
 """Time to first cramp: event times, Kaplan-Meier curves with the log-rank test, Cox models.
 
-The three public functions follow one another (:func:`first_cramp_times` is a derived measure:
+The public functions follow one another (:func:`first_cramp_times` is a derived measure:
 it lives in :mod:`glute_study.measures`, is re-exported here and is
 :meth:`glute_study.Study.cramp_times` on a study)::
 
     times = first_cramp_times(participants, exposure, cramps, scale="exposure")
     data = times.merge(analysis_table, on="participant_id")
-    kaplan_meier(data, time="time", event="event", group="arm")
-    cox_model(data, ["sitting_h_day", "prior_cramps"], time="time", event="event")
+    km = kaplan_meier(data, time="time", event="event", group="arm", left_out="left_out",
+                      scale="exposure")
+    numbers_at_risk(km)              # the risk table under the curves, as a tidy table
+    cox_model(data, "C(arm) + prior_cramps", time="time", event="event", left_out="left_out")
+
+Athletes who are not at risk (on the exposure scale, those without any exposure in follow-up:
+the rule of :func:`first_cramp_times`) are left out of both and counted, by group, in the
+sentence (:func:`left_out_text`).
 
 Every number is checked against R ``survival`` (``survfit``, ``survdiff``, ``coxph``,
 ``cox.zph``); the R script and its stored output live in ``tests/reference/survival/``.
@@ -26,12 +32,19 @@ from scipy import stats
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
 from ..labels import level_label, mid_sentence, term_label
-from ..measures import first_cramp_times
+from ..measures import LEFT_OUT_REASONS, first_cramp_times
 from ._cox import RiskSets, fit_cox
 from ._design import _used_columns, drop_incomplete, formula_frames, group_levels, term_columns
-from ._result import Result, format_ci, format_number, format_p, z_of
+from ._result import Result, format_ci, format_number, format_p, level_pct, z_of
 
-__all__ = ["CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times", "kaplan_meier"]
+__all__ = ["TIME_SCALES", "CoxFit", "KaplanMeierFit", "cox_model", "first_cramp_times",
+           "kaplan_meier", "left_out_text", "numbers_at_risk", "risk_times"]
+
+#: The time scales a Kaplan-Meier result may name (``scale=``): the column a table of times
+#: on that scale is called by (its label is what a reader sees: "Cumulative exposure (h)") and
+#: the unit of the times.
+TIME_SCALES = {"exposure": ("cumulative_exposure_h", "h"),
+               "calendar": ("follow_up_days", "days")}
 
 _Z95 = stats.norm.ppf(0.975)
 #: Tolerance R's ``survmean`` uses to decide that a curve sits exactly on 0.5.
@@ -122,6 +135,21 @@ def _median_row(curve: pd.DataFrame) -> tuple[float, float, float]:
             _minmin(curve["ci_high"].to_numpy(), x))
 
 
+def _median_ci(low: float, high: float, level: float, unit: str = "") -> str:
+    """The median's interval in words; a limit the curve never reaches is "not reached".
+
+    Examples
+    --------
+    >>> _median_ci(10.0, float("nan"), 0.95, " h")
+    '95 % CI 10.0 h to not reached'
+    """
+    if np.isfinite(low) and np.isfinite(high):
+        return f"{format_ci(low, high, 1, level)}{unit}"
+    def one(x):
+        return f"{format_number(x, 1)}{unit}" if np.isfinite(x) else "not reached"
+    return f"{level_pct(level)} % CI {one(low)} to {one(high)}"
+
+
 def _logrank(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> dict:
     """The k-group log-rank test (R ``survdiff`` with rho = 0)."""
     levels, gi = np.unique(g, return_inverse=True)
@@ -176,8 +204,84 @@ def _complete(data: pd.DataFrame, cols: Sequence[str], *, time: str, event: str,
     return used, t, e, dropped
 
 
+def _reasons(data: pd.DataFrame, left_out: str) -> pd.Series:
+    """The ``left_out`` column as stripped text, ``""`` for an athlete at risk."""
+    require_columns(data, [left_out], where="data")
+    col = data[left_out]
+    return col.where(col.notna(), "").astype(str).str.strip()
+
+
+def _split_left_out(data: pd.DataFrame, left_out: str | None):
+    """The rows at risk, and the left-out counts by reason (``{}`` without ``left_out``)."""
+    if left_out is None:
+        return data, {}
+    reasons = _reasons(data, left_out)
+    out = reasons[reasons.ne("")]
+    return data[reasons.eq("").to_numpy()], {str(k): int(v) for k, v in
+                                            out.value_counts(sort=False).items()}
+
+
+def left_out_text(data: pd.DataFrame, *, left_out: str = "left_out",
+                  group: str | None = None) -> str:
+    """The sentence that counts the athletes left out of a time-to-cramp analysis, by group.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per athlete, with the column ``left_out`` (the reason an athlete is not at risk,
+        ``""`` or missing when at risk; :func:`first_cramp_times` gives it).
+    left_out : str
+        The column of reasons. Reasons of :data:`glute_study.measures.LEFT_OUT_REASONS` read in
+        words; any other reason is quoted.
+    group : str, optional
+        Count by this column too (``"arm"``): every level of it is named, with 0 where none.
+
+    Returns
+    -------
+    str
+        ``""`` when nobody is left out.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"arm": ["control", "control", "glute_training", "glute_training"],
+    ...                      "left_out": ["", "no exposure in follow-up", "", ""]})
+    >>> print(left_out_text(data, group="arm"))  # doctest: +NORMALIZE_WHITESPACE
+    1 athlete without any training or match exposure in follow-up was left out (1 in control,
+    0 in glute training).
+    >>> left_out_text(data.assign(left_out=""))
+    ''
+    """
+    reasons = _reasons(data, left_out)
+    if group is not None:
+        require_columns(data, [group], where="data")
+    keys = [k for k in LEFT_OUT_REASONS if reasons.eq(k).any()]
+    keys += [k for k in pd.unique(reasons[reasons.ne("")]) if k not in keys]
+    if not keys:
+        return ""
+    levels = [] if group is None else [str(v) for v in group_levels(data[group].dropna())]
+    clauses = []
+    for key in keys:
+        mine = reasons.eq(key).to_numpy()
+        n = int(mine.sum())
+        words = LEFT_OUT_REASONS.get(key, f"left out as {key!r}")
+        clause = f"{n} athlete{'s' if n != 1 else ''} {words}"
+        if levels:
+            by = data.loc[mine, group].astype(str).value_counts()
+            clause += " (" + ", ".join(
+                f"{int(by.get(lev, 0))} in {mid_sentence(level_label(group, lev))}"
+                for lev in levels) + ")"
+        clauses.append(clause)
+    total = int(reasons.ne("").sum())
+    verb = "was" if total == 1 else "were"
+    if len(clauses) == 1:
+        head, _, counts = clauses[0].partition(" (")
+        return f"{head} {verb} left out" + (f" ({counts}" if counts else "") + "."
+    return ", ".join(clauses[:-1]) + f" and {clauses[-1]} {verb} left out."
+
+
 def kaplan_meier(
-    data: pd.DataFrame, *, time: str, event: str, group: str | None = None, level: float = 0.95
+    data: pd.DataFrame, *, time: str, event: str, group: str | None = None, level: float = 0.95,
+    left_out: str | None = None, scale: str | None = None,
 ) -> Result:
     """Kaplan-Meier survival curves, median times with CIs, and the log-rank test.
 
@@ -193,6 +297,15 @@ def kaplan_meier(
         Column defining the groups to compare (e.g. ``"arm"``).
     level : float
         Confidence level of the pointwise bands and of the medians' intervals.
+    left_out : str, optional
+        Column of the reason each athlete is not at risk (``"left_out"`` of
+        :func:`first_cramp_times`): rows with a reason are left out without a warning, counted by
+        reason in ``diagnostics["left_out"]`` and named, by group, in the sentence
+        (:func:`left_out_text`, also ``diagnostics["left_out_text"]``).
+    scale : {"exposure", "calendar"}, optional
+        The time scale of ``time`` (cumulative exposure hours, or days of follow-up): the
+        sentence gives times in its unit, and :func:`numbers_at_risk` and the plot's axis name
+        it in words (:data:`TIME_SCALES`).
 
     Returns
     -------
@@ -228,6 +341,11 @@ def kaplan_meier(
     2  log_rank       NaN  8       5  0.545707
     """
     level = check_level(level)
+    if scale is not None:
+        check_one_of("scale", scale, list(TIME_SCALES))
+    unit = f" {TIME_SCALES[scale][1]}" if scale is not None else ""
+    why_out = left_out_text(data, left_out=left_out, group=group) if left_out else ""
+    data, n_left = _split_left_out(data, left_out)
     cols = [time, event] + ([group] if group is not None else [])
     used, t, e, dropped = _complete(data, cols, time=time, event=event, what="kaplan_meier")
     if group is None:
@@ -267,10 +385,10 @@ def kaplan_meier(
     for r in rows[: len(levels)]:
         who = "" if group is None else f" in {mid_sentence(level_label(group, r['term']))}"
         if np.isfinite(r["estimate"]):
+            ci = _median_ci(r["ci_low"], r["ci_high"], level, unit)
             parts.append(
-                f"median time to event{who} {format_number(r['estimate'], 1)} "
-                f"({format_ci(r['ci_low'], r['ci_high'], 1, level)}; {r['events']} events in "
-                f"{r['n']})"
+                f"median time to event{who} {format_number(r['estimate'], 1)}{unit} "
+                f"({ci}; {r['events']} events in {r['n']})"
             )
         else:
             parts.append(f"median time to event{who} not reached ({r['events']} events in "
@@ -282,8 +400,12 @@ def kaplan_meier(
                      f"{format_p(lr['p_value'])}.")
         else:
             text += " Log-rank test not possible: fewer than two groups have events at risk."
+    if why_out:
+        text += " " + why_out
     diagnostics = {"n": len(used), "events": int(e.sum()), **dropped.diagnostics,
-                   "conf_type": "log", "variance": "greenwood"}
+                   "conf_type": "log", "variance": "greenwood", "left_out": n_left,
+                   "left_out_text": why_out, "time_scale": scale,
+                   "time_unit": TIME_SCALES[scale][1] if scale is not None else None}
     if lr is not None:
         diagnostics["observed"] = lr["observed"]
         diagnostics["expected"] = lr["expected"]
@@ -292,6 +414,103 @@ def kaplan_meier(
                          group=group)
     return Result(table, text, diagnostics=diagnostics, model=fit, name="kaplan_meier",
                   level=level, frames={"curve": curve})
+
+
+def risk_times(end: float, *, most: int = 7) -> np.ndarray:
+    """Round times from 0 to ``end`` at which to give the numbers at risk (and the axis ticks).
+
+    A step of 1, 2, 2.5 or 5 times a power of ten, the smallest giving at most ``most`` times.
+
+    Examples
+    --------
+    >>> risk_times(255.0)
+    array([  0.,  50., 100., 150., 200., 250.])
+    >>> risk_times(168.0)
+    array([  0.,  50., 100., 150.])
+    >>> risk_times(0.0)
+    array([0.])
+    """
+    if not np.isfinite(end) or end <= 0:
+        return np.array([0.0])
+    if isinstance(most, bool) or not isinstance(most, int) or most < 2:
+        raise InputError(f"`most` must be a whole number of at least 2; got {most!r}.")
+    raw = end / (most - 1)
+    mag = 10.0 ** np.floor(np.log10(raw))
+    step = next(f * mag for f in (1.0, 2.0, 2.5, 5.0, 10.0) if f * mag >= raw * (1 - 1e-12))
+    return np.arange(0.0, end * (1 + 1e-12) + step / 2, step)[: int(np.floor(end / step)) + 1]
+
+
+def numbers_at_risk(result: Result, times: Sequence[float] | None = None) -> pd.DataFrame:
+    """The numbers at risk, events so far and survival of each group at given times.
+
+    The table under a Kaplan-Meier plot (R ``survminer``'s risk table), read from a
+    :func:`kaplan_meier` result: what R's ``summary(survfit(...), times = times, extend =
+    TRUE)`` gives.
+
+    Parameters
+    ----------
+    result : Result
+        What :func:`kaplan_meier` returned.
+    times : sequence of float, optional
+        Times (on the result's time scale) to report at; by default :func:`risk_times` up to the
+        last follow-up time, the times the plot's axis is ticked at.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and time: ``group``, the time (the column is named by the result's
+        scale, :data:`TIME_SCALES`: ``cumulative_exposure_h`` or ``follow_up_days``, else
+        ``time``), ``n_risk`` (athletes still followed at that time: time >= t), ``events``
+        (events at or before t), ``censored`` (censored at or before t), ``surv`` (the
+        Kaplan-Meier estimate at t) and its pointwise interval ``ci_low``, ``ci_high`` at the
+        result's level. Past a group's last time, ``n_risk`` is 0 and the estimate stays at
+        its last value.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"time": [2, 3, 3, 5, 8, 9, 12, 15],
+    ...                      "event": [1, 1, 0, 1, 1, 0, 1, 0], "arm": ["a", "b"] * 4})
+    >>> km = kaplan_meier(data, time="time", event="event", group="arm")
+    >>> numbers_at_risk(km, [0, 5, 10])[["group", "time", "n_risk", "events", "surv"]]
+      group  time  n_risk  events   surv
+    0     a   0.0       4       0  1.000
+    1     a   5.0       2       1  0.750
+    2     a  10.0       1       2  0.375
+    3     b   0.0       4       0  1.000
+    4     b   5.0       3       2  0.500
+    5     b  10.0       1       2  0.500
+    """
+    if not isinstance(result, Result) or result.kind != "kaplan_meier":
+        got = f"Result {result.kind!r}" if isinstance(result, Result) else type(result).__name__
+        raise InputError(f"numbers_at_risk needs the result of kaplan_meier; got {got}.")
+    curve = result.frame("curve")
+    if times is None:
+        times = risk_times(float(curve["time"].max()))
+    try:
+        at = np.asarray(list(times), dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"`times` must be numbers >= 0; got {times!r}.") from None
+    if at.size == 0 or not np.isfinite(at).all() or (at < 0).any():
+        raise InputError(f"`times` must be one or more finite numbers >= 0; got {list(at)}.")
+    at = np.unique(at)
+    scale = result.diagnostics.get("time_scale")
+    column = TIME_SCALES[scale][0] if scale in TIME_SCALES else "time"
+    rows = []
+    for group, g in curve.groupby("group", sort=False):
+        tj = g["time"].to_numpy(float)
+        n_risk = g["n_risk"].to_numpy(float)
+        after = np.searchsorted(tj, at, side="left")  # first time >= t
+        upto = np.searchsorted(tj, at, side="right") - 1  # last time <= t
+        ev = np.r_[0.0, np.cumsum(g["n_event"].to_numpy(float))]
+        ce = np.r_[0.0, np.cumsum(g["n_censor"].to_numpy(float))]
+        surv, low, high = (np.r_[1.0, g[c].to_numpy(float)] for c in ("surv", "ci_low", "ci_high"))
+        rows.append(pd.DataFrame({
+            "group": group, column: at,
+            "n_risk": np.where(after < len(tj), n_risk[np.minimum(after, len(tj) - 1)], 0.0
+                               ).astype(int),
+            "events": ev[upto + 1].astype(int), "censored": ce[upto + 1].astype(int),
+            "surv": surv[upto + 1], "ci_low": low[upto + 1], "ci_high": high[upto + 1]}))
+    return pd.concat(rows, ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,6 +680,7 @@ def cox_model(
     event: str,
     ties: str = "efron",
     level: float = 0.95,
+    left_out: str | None = None,
 ) -> Result:
     """Cox proportional-hazards model with hazard ratios and a Schoenfeld-residual PH check.
 
@@ -478,6 +698,10 @@ def cox_model(
         Handling of tied event times (R ``coxph``'s default is Efron).
     level : float
         Confidence level of the hazard ratios' Wald intervals.
+    left_out : str, optional
+        Column of the reason each athlete is not at risk (``"left_out"`` of
+        :func:`first_cramp_times`): those rows are left out without a warning and counted in
+        the sentence and in ``diagnostics["left_out"]``, as in :func:`kaplan_meier`.
 
     Returns
     -------
@@ -521,6 +745,8 @@ def cox_model(
     check_one_of("ties", ties, ["efron", "breslow"])
     level = check_level(level)
     rhs = _rhs(formula_or_covariates)
+    why_out = left_out_text(data, left_out=left_out) if left_out else ""
+    data, n_left = _split_left_out(data, left_out)
     require_columns(data, [time, event], where="data")
     cols = list(dict.fromkeys([time, event, *_used_columns(data, [rhs])]))
     complete = drop_incomplete(data, cols, what="cox_model", stacklevel=3)
@@ -604,7 +830,8 @@ def cox_model(
                f"{format_p(glob['p_value'])}." if np.isfinite(glob["p_value"]) else
                " The Schoenfeld-residual test of proportional hazards was not estimable.")
     text = (f"Cox proportional-hazards model ({len(design)} participants, {n_events} events, "
-            f"{ties} ties): " + " ".join(sentences) + ph_text)
+            f"{ties} ties): " + " ".join(sentences) + ph_text
+            + (f" {why_out}" if why_out else ""))
     diagnostics = {
         "n": len(design),
         "n_dropped": len(data) - len(design),
@@ -616,6 +843,8 @@ def cox_model(
         "infinite_terms": [n for n, f in zip(names, infinite) if f],
         "ties": ties,
         "ph_test": ph,
+        "left_out": n_left,
+        "left_out_text": why_out,
     }
     fit = CoxFit(results=res, ph_test=ph,
                  design_terms={k: [names[i] for i in v] for k, v in terms.items()})

@@ -247,8 +247,12 @@ def test_exposure_times_whole_session(tables):
     assert out.loc["p1", "time"] == pytest.approx(2.5)
     # p2: cramp without a session id on 10 March: end of all sessions to that day, 1.25 + 0.75
     assert out.loc["p2", "time"] == pytest.approx(2.0)
-    # p3: the only session is after follow-up; censored at 0 h of exposure
-    assert out.loc["p3", "time"] == 0 and out.loc["p3", "event"] == 0
+    # p3: the only session is after follow-up: never on the exposure clock, so not at risk;
+    # left out (time and event missing) with the reason
+    assert np.isnan(out.loc["p3", "time"]) and np.isnan(out.loc["p3", "event"])
+    assert out.loc["p3", "left_out"] == "no exposure in follow-up"
+    assert out.loc["p4", "left_out"] == "no follow-up dates"
+    assert (out.loc[["p1", "p2"], "left_out"] == "").all()
 
 
 def test_exposure_times_with_session_start(tables):
@@ -297,7 +301,8 @@ def test_first_cramp_times_on_simulated_study(study):
     inside = ham[(ham["datetime"] >= ham["follow_up_start"])
                  & (ham["datetime"] < ham["follow_up_end"] + pd.Timedelta(days=1))]
     assert set(cal.index[cal["event"] == 1]) == set(inside["participant_id"])
-    assert (expo["event"] == cal["event"]).all()
+    at_risk = expo["left_out"].eq("")
+    assert (expo.loc[at_risk, "event"] == cal.loc[at_risk, "event"]).all()
     days = (fu["follow_up_end"] - fu["follow_up_start"]).dt.days + 1
     assert (cal["time"] <= days.loc[cal.index] + 1e-9).all()
     assert (cal.loc[cal["event"] == 0, "time"] == days.loc[cal["event"] == 0]).all()
@@ -306,22 +311,29 @@ def test_first_cramp_times_on_simulated_study(study):
     xx = xx[(xx["date"] >= xx["follow_up_start"]) & (xx["date"] <= xx["follow_up_end"])]
     total = (xx.groupby("participant_id")["duration_min"].sum() / 60).reindex(expo.index,
                                                                                fill_value=0.0)
-    cens = expo["event"] == 0
+    # athletes without exposure in follow-up are not at risk: left out, not censored at 0 h
+    assert set(expo.index[~at_risk]) == set(total.index[total == 0])
+    assert expo.loc[~at_risk, ["time", "event"]].isna().all().all()
+    cens = at_risk & (expo["event"] == 0)
     assert_allclose(expo.loc[cens, "time"], total[cens], rtol=1e-12)
-    assert (expo.loc[~cens, "time"] <= total[~cens] + 1e-9).all()
+    assert (expo.loc[at_risk & ~cens, "time"] <= total[at_risk & ~cens] + 1e-9).all()
 
 
 def test_km_and_cox_run_on_simulated_study(study):
     times = first_cramp_times(study.participants, study.exposure, study.cramps,
                               scale="exposure")
     data = times.merge(study.analysis_table(), on="participant_id")
-    km = kaplan_meier(data, time="time", event="event", group="arm")
+    km = kaplan_meier(data, time="time", event="event", group="arm", left_out="left_out",
+                      scale="exposure")
     assert list(km.table["term"]) == ["control", "glute_training", "log_rank"]
-    assert km.table["n"].iloc[:2].sum() == len(data)
-    n_missing = int(data["sitting_h_day"].isna().sum())  # days without device wear
+    n_out = int(data["left_out"].ne("").sum())
+    assert km.table["n"].iloc[:2].sum() == len(data) - n_out
+    assert km.diagnostics["left_out"] == ({"no exposure in follow-up": n_out} if n_out else {})
+    at_risk = data[data["left_out"].eq("")]
+    n_missing = int(at_risk["sitting_h_day"].isna().sum())  # days without device wear
     with pytest.warns(GluteStudyWarning, match=f"cox_model: dropped {n_missing} of"):
         cox = cox_model(data, "sitting_h_day + prior_cramps + C(arm)", time="time",
-                        event="event")
+                        event="event", left_out="left_out")
     assert cox.diagnostics["n_dropped"] == n_missing
     assert list(cox.table["term"]) == ["C(arm)[T.glute_training]", "sitting_h_day",
                                        "prior_cramps"]
