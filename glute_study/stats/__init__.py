@@ -34,7 +34,7 @@ from .reliability import (
 )
 from .repeated import gee_counts, mixed_model
 from .simulation_power import power
-from .survival import cox_model, first_cramp_times, kaplan_meier
+from .survival import cox_model, first_cramp_times, kaplan_meier, numbers_at_risk
 from .trial import pre_post_anova, trial_effect, trial_rate_effect
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "mixed_model",
     "multiple_imputation",
     "natural_spline_basis",
+    "numbers_at_risk",
     "participant_values",
     "partial_correlation",
     "pool",
