@@ -263,7 +263,7 @@ def left_out_text(data: pd.DataFrame, *, left_out: str = "left_out",
     for key in keys:
         mine = reasons.eq(key).to_numpy()
         n = int(mine.sum())
-        words = LEFT_OUT_REASONS.get(key, f"left out as {key!r}")
+        words = LEFT_OUT_REASONS.get(key, f"marked {key!r}")
         clause = f"{n} athlete{'s' if n != 1 else ''} {words}"
         if levels:
             by = data.loc[mine, group].astype(str).value_counts()
