@@ -62,7 +62,8 @@ print(left_out or "Every athlete was at risk.")
 
 # %%
 by = label(group, unit=False, mid=True)
-as_randomised = " as randomised (intention to treat)" if group == "arm" else ""
+as_randomised = (" by intention to treat (each athlete in the arm they were randomised to)"
+                 if group == "arm" else "")
 timed = ("hours played up to it (its session's start time is known)"
          if "start_time" in study.exposure.columns and study.exposure["start_time"].notna().any()
          else "end of its session (session start times were not recorded)")

@@ -60,6 +60,87 @@ def test_km_plot_without_ci_on_given_axes(km_result):
     plt.close(fig)
 
 
+def _risk_table(ax):
+    return next(a for a in ax.figure.axes if a.get_label() == "risk table")
+
+
+def test_km_plot_numbers_at_risk_beneath_the_axes(km_result):
+    from glute_study.stats.survival import numbers_at_risk
+
+    ax = km_plot(km_result)
+    table = _risk_table(ax)
+    ticks = ax.get_xticks()
+    risk = numbers_at_risk(km_result)  # the default times are the ticks
+    assert_allclose(ticks, risk["time"].unique())
+    # one row per group, named in the codebook's words, in the group's colour
+    names = [t.get_text() for t in table.get_yticklabels()]
+    assert names == ["Control", "Glute training"]
+    curves = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    for tick, line in zip(table.get_yticklabels(), curves):
+        assert tick.get_color() == line.get_color()
+    # each number sits under its tick, in its group's row
+    texts = [(t.get_position(), t.get_text()) for t in table.texts]
+    assert [txt for _, txt in texts] == [str(n) for n in risk["n_risk"]]
+    assert_allclose([pos[0] for pos, _ in texts], np.tile(ticks, 2))
+    assert [pos[1] for pos, _ in texts] == [0] * len(ticks) + [1] * len(ticks)
+    assert table.get_xlim() == ax.get_xlim()  # shared: the columns stay under the ticks
+    assert table.get_title(loc="left") == "Number at risk"
+    assert table.get_position().y1 < ax.get_position().y0  # beneath the curves
+    plt.close(ax.figure)
+
+
+def test_km_plot_risk_table_fits_one_column_when_saved(km_result, tmp_path):
+    from glute_study.figures.save import save_figure
+
+    ax = km_plot(km_result)
+    save_figure(ax, tmp_path / "km", formats=("png",))
+    fig = ax.figure
+    assert round(fig.get_figwidth() * 25.4) == 85
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    table = _risk_table(ax)
+    for artist in [*table.texts, *table.get_yticklabels(), table.title, table._left_title,
+                   ax.xaxis.label]:
+        if not artist.get_text():
+            continue
+        ext = artist.get_window_extent(renderer)
+        assert box.x0 - 1 <= ext.x0 and ext.x1 <= box.x1 + 1
+        assert box.y0 - 1 <= ext.y0 and ext.y1 <= box.y1 + 1
+        assert artist.get_fontsize() >= 7
+    # the row names do not run into the first column of numbers
+    first = min((t for t in table.texts if t.get_position()[1] == 0),
+                key=lambda t: t.get_position()[0])
+    name = table.get_yticklabels()[0]
+    assert name.get_window_extent(renderer).x1 < first.get_window_extent(renderer).x0
+    # and the x label of the curves stays above the table's title
+    assert ax.xaxis.label.get_window_extent(renderer).y0 > \
+        table._left_title.get_window_extent(renderer).y1
+    plt.close(fig)
+
+
+def test_km_plot_without_risk_table_and_at_given_times(km_result):
+    ax = km_plot(km_result, risk_table=False)
+    assert len(ax.figure.axes) == 1
+    plt.close(ax.figure)
+    ax = km_plot(km_result, times=[0, 30, 60, 90])
+    assert_allclose(ax.get_xticks(), [0, 30, 60, 90])
+    assert len(_risk_table(ax).texts) == 8
+    plt.close(ax.figure)
+
+
+def test_km_plot_names_the_exposure_scale():
+    data = pd.read_csv(REF / "survival" / "exposure_km_cox_data.csv")
+    km = kaplan_meier(data, time="time", event="event", group="arm", left_out="left_out",
+                      scale="exposure")
+    ax = km_plot(km)
+    assert ax.get_xlabel() == "Cumulative exposure (h)"
+    assert [t.get_text() for t in _risk_table(ax).get_yticklabels()] == ["Control",
+                                                                         "Glute training"]
+    assert [t.get_text() for t in _risk_table(ax).texts][:6] == ["196", "150", "106", "33",
+                                                                 "12", "1"]
+    plt.close(ax.figure)
+
+
 def test_km_plot_rejects_other_results(dose_result):
     with pytest.raises(InputError, match=re.escape(
             "km_plot needs the result of glute_study.stats.survival.kaplan_meier; "

@@ -175,3 +175,36 @@ def test_an_item_is_answered_within_one_sentence(tmp_path):
     assert grras_9("The dispersion was 2.8 (1 for independent events). "
                    "Device-measured sitting was averaged.") == []
     assert grras_9("The two sessions were measured independently by two raters.") != []
+
+
+def test_time_to_cramp_answers_consort_13b_and_strobe_14c(tmp_path):
+    """Notebook 07's sentence that counts the athletes left out, by arm and with the reason,
+    answers CONSORT 13b; its numbers-at-risk table on the exposure scale answers STROBE-SIIS
+    14c (follow-up and exposure time)."""
+    import pandas as pd
+
+    from glute_study.stats.survival import kaplan_meier, numbers_at_risk
+
+    data = pd.read_csv(Path(__file__).parents[1] / "reference" / "survival"
+                       / "exposure_km_cox_data.csv")
+    km = kaplan_meier(data, time="time", event="event", group="arm", left_out="left_out",
+                      scale="exposure")
+    risk = numbers_at_risk(km)
+    (tmp_path / "tables").mkdir()
+    risk.to_csv(tmp_path / "tables" / "07_numbers_at_risk.csv", index=False)
+    rep = NotebookReport("07_time_to_cramp", "07 Time to first hamstring cramp", entries=[
+        {"name": "kaplan_meier", "kind": "result", "text": km.text, "caption": "",
+         "methods": "", "files": []},
+        {"name": "numbers_at_risk", "kind": "table", "text": "",
+         "caption": "Numbers at risk by trial arm at cumulative exposure times",
+         "methods": "", "files": ["tables/07_numbers_at_risk.csv"]}])
+    found = dict((c.name, dict((i.number, p) for i, p in rows)) for c, rows in
+                 evaluate([rep], tmp_path, design={"trial": True}))
+    assert found["CONSORT 2010"]["13b"] == [
+        "results.md, 07 Time to first hamstring cramp (with Table 7.1)"]
+    assert found["STROBE-SIIS"]["14c"] == ["Table 7.2 (tables/07_numbers_at_risk.csv)"]
+    # a sentence without the per-arm counts does not answer 13b
+    rep.entries[0]["text"] = "9 athletes were left out."
+    again = dict((c.name, dict((i.number, p) for i, p in rows)) for c, rows in
+                 evaluate([rep], tmp_path, design={"trial": True}))
+    assert again["CONSORT 2010"]["13b"] == []
