@@ -92,8 +92,7 @@ display(km)
 risk
 
 # %%
-ax = km_plot(km)
-ax.set_ylabel("Proportion without a hamstring cramp")
+ax = km_plot(km)  # y: proportion without a cramp; x: the result's time scale in words
 report.record(ax, name="kaplan_meier_plot",
               caption=f"Time to first hamstring cramp by {by}, on the exposure-hours scale, with "
                       f"the numbers at risk ({km.level_pct} % pointwise confidence bands)")

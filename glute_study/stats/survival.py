@@ -532,11 +532,25 @@ class CoxFit:
         ``GLOBAL`` row.
     design_terms : dict
         Formula term -> the coefficient names it spans.
+    design : object
+        Knows each factor coefficient's reference level (``design.reference_level(term)``),
+        so that a table of the fit reads "High vs low sitting tertile".
     """
 
     results: object
     ph_test: pd.DataFrame
     design_terms: dict = field(default_factory=dict)
+    design: object = None
+
+
+@dataclass(frozen=True)
+class _References:
+    """The reference level of each treatment-coded coefficient of a Cox design."""
+
+    levels: dict
+
+    def reference_level(self, term: str) -> str | None:
+        return self.levels.get(term)
 
 
 def _rhs(formula_or_covariates: str | Sequence[str]) -> str:
@@ -819,8 +833,10 @@ def cox_model(
             f" = {glob['chisq']:.2f}, p = {glob['p_value']:.3g}); hazard ratios are averages "
             "over time.", FitWarning, stacklevel=2)
 
+    references = {n: r for n in names
+                  if (r := _default_reference(complete.frame, n)) is not None}
     sentences = [
-        f"{term_label(r.term, reference=_default_reference(complete.frame, r.term))}: "
+        f"{term_label(r.term, reference=references.get(r.term))}: "
         f"HR {format_number(r.estimate)}, "
         f"{format_ci(r.ci_low, r.ci_high, level=level)}, {format_p(r.p_value)}."
         for r in table.itertuples()
@@ -847,6 +863,7 @@ def cox_model(
         "left_out_text": why_out,
     }
     fit = CoxFit(results=res, ph_test=ph,
-                 design_terms={k: [names[i] for i in v] for k, v in terms.items()})
+                 design_terms={k: [names[i] for i in v] for k, v in terms.items()},
+                 design=_References(references))
     return Result(table, text, diagnostics=diagnostics, model=fit, name="cox_model",
                   level=level)

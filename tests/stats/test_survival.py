@@ -425,3 +425,18 @@ def test_cox_with_every_event_at_one_time_warns_instead_of_crashing():
         res = cox_model(df, "x", time="days", event="event")
     assert res.diagnostics["ph_test"]["p_value"].isna().all()
     assert "not estimable" in res.text and "nan" not in res.text.lower()
+
+
+def test_cox_table_names_the_reference_level_of_a_factor(data):
+    """A three-level factor's rows read "middle vs low" in the report's table, as in the
+    sentence, not "vs reference"."""
+    from glute_study.report.tables import apa_table
+
+    d = data.assign(tertile=pd.Categorical(
+        pd.qcut(data["sitting_h_day"], 3, labels=["low", "middle", "high"]),
+        categories=["low", "middle", "high"]))
+    cox = cox_model(d, "C(tertile) + C(sex)", time="time", event="event")
+    terms = apa_table(cox)["Term"].tolist()
+    assert terms[:2] == ["Tertile: middle vs low", "Tertile: high vs low"]
+    assert "Tertile: middle vs low: HR" in cox.text
+    assert cox.model.design.reference_level("C(tertile)[T.high]") == "low"
