@@ -709,6 +709,10 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "glute_onset_delay_ms": "prone_hip_extension at the first EMG session: per trial, "
     "gluteus_maximus onset minus the mean onset of the hamstring muscles; mean over trials",
     "glute_pct_mvic": "mean gluteus_maximus amplitude_pct_mvic in that task and session",
+    "hamstring_pct_mvic": "mean amplitude_pct_mvic of the hamstring muscles (over muscles and "
+    "trials) in that task and session",
+    "hamstring_glute_ratio": "hamstring_pct_mvic / glute_pct_mvic (the ratio of the two means; "
+    "missing when either is)",
     "exposure_h": "sum of duration_min / 60 of sessions inside follow-up (missing when none)",
     "sessions": "number of those sessions",
     "cramps": "cramps inside follow-up (missing when there is no exposure)",
@@ -753,6 +757,10 @@ ANALYSIS_LABELS: dict[str, tuple[str, str | None]] = {
     "bridge_reps": ("Single-leg bridge", "repetitions"),
     "glute_onset_delay_ms": ("Glute minus hamstring onset delay", "ms"),
     "glute_pct_mvic": ("Glute activation", "%MVIC"),
+    "hamstring_pct_mvic": ("Hamstring activation", "%MVIC"),
+    "hamstring_glute_ratio": ("Hamstring:glute amplitude ratio", None),
+    "onset_order": ("Onset order", None),
+    "glute_onset_delay_sd": ("Glute minus hamstring onset delay", "SD"),
     "exposure_h": ("Exposure", "h"),
     "sessions": ("Sessions", None),
     "cramps": ("Cramps", None),
@@ -776,6 +784,8 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
     "sex": {"female": "Female", "male": "Male"},
     "arm": {"control": "Control", "glute_training": "Glute training"},
     "sitting_tertile": {"low": "Low", "middle": "Middle", "high": "High"},
+    "onset_order": {"hamstrings_first": "Hamstrings first", "glute_first": "Glute first or "
+                    "together"},
     "instrument": {"activpal": "activPAL", "axivity": "Axivity", "actigraph": "ActiGraph",
                    "thigh_accelerometer": "Thigh accelerometer", "self_report": "Self-report"},
     "prior_cramps": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},

@@ -82,6 +82,8 @@ _PHRASES = {
     "bridge_reps": "Each additional single-leg-bridge repetition",
     "glute_onset_delay_ms": "Each additional millisecond of glute onset delay",
     "glute_pct_mvic": "Each additional %MVIC of glute activation",
+    "hamstring_pct_mvic": "Each additional %MVIC of hamstring activation",
+    "glute_onset_delay_sd": "Each SD more glute minus hamstring onset delay",
     "age": "Each additional year of age",
     "prior_cramps": "A history of cramps",
     "prior_hamstring_injury": "A prior hamstring injury",
@@ -95,7 +97,8 @@ _PHRASES = {
 #: Contrasts that read without the variable's name ("Male vs female").
 _SELF_EVIDENT = {"sex", "arm"}
 #: How a level of a factor is named as a sentence subject ("Male sex (vs female)").
-_NOUNS = {"sex": "{level} sex", "arm": "{level}", "sitting_tertile": "The {level} sitting tertile"}
+_NOUNS = {"sex": "{level} sex", "arm": "{level}", "sitting_tertile": "The {level} sitting tertile",
+          "onset_order": "{level} onset"}
 #: Row keys of result tables that are statistics, not variables.
 _STAT_TERMS = {
     "Intercept": "Intercept",

@@ -33,7 +33,11 @@ __all__ = [
     "COUNTING_SCALES",
     "LEFT_OUT_REASONS",
     "WINDOW_COLUMNS",
+    "EMG_REASONS",
+    "EMG_TASK",
+    "ONSET_ORDER_LABELS",
     "activation_measures",
+    "emg_coverage",
     "counting_process",
     "exposure_hours",
     "exposure_measures",
@@ -41,6 +45,7 @@ __all__ = [
     "follow_up_week",
     "follow_up_window",
     "inside_follow_up",
+    "onset_order",
     "outside_follow_up",
     "participant_values",
     "randomised",
@@ -244,21 +249,146 @@ def strength_sessions(strength: pd.DataFrame, participants: pd.DataFrame, *,
     return out.reset_index(drop=True)
 
 
-def activation_measures(activation: pd.DataFrame, *, task: str = "prone_hip_extension"):
-    """Gluteus maximus minus hamstring onset and gluteus amplitude at the first EMG session."""
-    rows = activation[activation["task"].eq(task).to_numpy()]
-    out = pd.DataFrame(columns=["glute_onset_delay_ms", "glute_pct_mvic"], dtype=float)
-    if rows.empty:
-        return out
+#: The EMG task of the analysis table's activation measures.
+EMG_TASK = "prone_hip_extension"
+
+#: Why a participant has no glute minus hamstring onset delay (:func:`emg_coverage`), in the
+#: order the rule meets them; ``with_onset_delay`` for those who have one.
+EMG_REASONS = {
+    "with_onset_delay": "onset delay measured",
+    "no_emg": "no EMG recorded",
+    "other_task": "EMG recorded, but not in prone hip extension",
+    "no_glute_onset": "no gluteus maximus onset at the first EMG session",
+    "no_hamstring_onset": "no hamstring onset at the first EMG session",
+    "no_common_trial": "no trial with both a gluteus maximus and a hamstring onset",
+}
+
+#: The levels of :func:`onset_order`: the glute minus hamstring onset delay above 0 (the
+#: hamstrings fire first) or not.
+ONSET_ORDER_LABELS = ("hamstrings_first", "glute_first")
+
+
+def _first_session(activation: pd.DataFrame, task: str) -> pd.DataFrame:
+    rows = activation[activation["task"].eq(task).to_numpy(bool)]
     first = rows.groupby("participant_id")["session"].transform("min")
-    rows = rows[(rows["session"] == first).to_numpy()]
-    glute = rows[rows["muscle"].eq("gluteus_maximus").to_numpy()]
-    ham = rows[rows["muscle"].isin(HAMSTRING_MUSCLES).to_numpy()]
-    g = glute.groupby(["participant_id", "trial"])["onset_ms"].mean()
-    h = ham.groupby(["participant_id", "trial"])["onset_ms"].mean()
+    return rows[(rows["session"] == first).to_numpy(bool)]
+
+
+def _onsets(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per participant and trial: the gluteus maximus onset and the mean hamstring onset."""
+    glute = rows[rows["muscle"].eq("gluteus_maximus").to_numpy(bool)]
+    ham = rows[rows["muscle"].isin(HAMSTRING_MUSCLES).to_numpy(bool)]
+    return (glute.groupby(["participant_id", "trial"])["onset_ms"].mean(),
+            ham.groupby(["participant_id", "trial"])["onset_ms"].mean())
+
+
+def activation_measures(activation: pd.DataFrame, *, task: str = EMG_TASK) -> pd.DataFrame:
+    """Onset delay and amplitudes of the first EMG session, per participant.
+
+    The rules of :data:`glute_study.codebook.ANALYSIS_COLUMNS`: in ``task`` at each
+    participant's first session, the gluteus maximus onset minus the mean onset of the
+    hamstring muscles per trial, averaged over trials (positive: the hamstrings fire first);
+    the mean gluteus maximus and the mean hamstring amplitude (%MVIC) over trials (and
+    hamstring muscles); and the hamstring:glute amplitude ratio, the ratio of those two means.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"participant_id": "P1", "session": 1,
+    ...     "task": "prone_hip_extension", "trial": [1, 1, 1, 2, 2, 2],
+    ...     "muscle": ["gluteus_maximus", "biceps_femoris", "semitendinosus"] * 2,
+    ...     "onset_ms": [300.0, 200.0, 220.0, 310.0, 250.0, 250.0],
+    ...     "amplitude_pct_mvic": [40.0, 30.0, 50.0, 44.0, 34.0, 46.0]})
+    >>> activation_measures(rows).loc["P1"].round(3).to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'glute_onset_delay_ms': 75.0, 'glute_pct_mvic': 42.0, 'hamstring_pct_mvic': 40.0,
+     'hamstring_glute_ratio': 0.952}
+    """
+    columns = ["glute_onset_delay_ms", "glute_pct_mvic", "hamstring_pct_mvic",
+               "hamstring_glute_ratio"]
+    rows = _first_session(activation, task)
+    if rows.empty:
+        return pd.DataFrame(columns=columns, dtype=float)
+    g, h = _onsets(rows)
     delay = (g - h).dropna().groupby("participant_id").mean()
+    glute = rows[rows["muscle"].eq("gluteus_maximus").to_numpy(bool)]
+    ham = rows[rows["muscle"].isin(HAMSTRING_MUSCLES).to_numpy(bool)]
     amp = glute.groupby("participant_id")["amplitude_pct_mvic"].mean()
-    return pd.DataFrame({"glute_onset_delay_ms": delay, "glute_pct_mvic": amp}).astype(float)
+    amp_ham = ham.groupby("participant_id")["amplitude_pct_mvic"].mean()
+    out = pd.DataFrame({"glute_onset_delay_ms": delay, "glute_pct_mvic": amp,
+                        "hamstring_pct_mvic": amp_ham}).astype(float)
+    ratio = out["hamstring_pct_mvic"] / out["glute_pct_mvic"]
+    out["hamstring_glute_ratio"] = ratio.where(out["glute_pct_mvic"] > 0)
+    return out[columns]
+
+
+def emg_coverage(activation: pd.DataFrame, participant_ids, *, task: str = EMG_TASK) -> pd.Series:
+    """Why each participant has a glute minus hamstring onset delay, or why not.
+
+    One code of :data:`EMG_REASONS` per participant, following the rule of
+    :func:`activation_measures`: no EMG rows at all; rows, but none in ``task``; no gluteus
+    maximus onset or no hamstring onset at the first session of the task; or no trial with
+    both.
+
+    Parameters
+    ----------
+    activation : pandas.DataFrame
+        The codebook ``activation`` table (may be empty).
+    participant_ids : sequence of str
+        The participants to account for (e.g. the analysis table's ``participant_id``).
+    task : str
+        The EMG task of the measures.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by participant id; codes of :data:`EMG_REASONS` (read them with that dict).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"participant_id": ["P1", "P1", "P2", "P3"], "session": 1,
+    ...     "task": ["prone_hip_extension"] * 2 + ["hip_thrust", "prone_hip_extension"],
+    ...     "trial": 1, "muscle": ["gluteus_maximus", "biceps_femoris"] * 2,
+    ...     "onset_ms": [300.0, 200.0, 250.0, 210.0]})
+    >>> emg_coverage(rows, ["P1", "P2", "P3", "P4"]).tolist()
+    ['with_onset_delay', 'other_task', 'no_glute_onset', 'no_emg']
+    """
+    ids = pd.Index(pd.unique(pd.Series(list(participant_ids), dtype=object)),
+                   name="participant_id")
+    out = pd.Series("no_emg", index=ids, dtype=object)
+    if activation.empty:
+        return out
+    out[ids.isin(activation["participant_id"])] = "other_task"
+    rows = _first_session(activation, task)
+    rows = rows[rows["onset_ms"].notna().to_numpy(bool)]
+    in_task = ids.isin(_first_session(activation, task)["participant_id"])
+    g, h = _onsets(rows)
+    has_g = ids.isin(g.index.get_level_values("participant_id"))
+    has_h = ids.isin(h.index.get_level_values("participant_id"))
+    both = ids.isin((g - h).dropna().index.get_level_values("participant_id"))
+    out[in_task] = "no_common_trial"
+    out[in_task & ~has_h] = "no_hamstring_onset"
+    out[in_task & ~has_g] = "no_glute_onset"
+    out[both] = "with_onset_delay"
+    return out
+
+
+def onset_order(data: pd.DataFrame, *, column: str = "glute_onset_delay_ms") -> pd.Series:
+    """Which muscle fired first: ``hamstrings_first`` (delay above 0) or ``glute_first``.
+
+    A description of the onset order, not a diagnosis: in healthy adults the hamstrings
+    usually fire before the gluteus maximus in prone hip extension. A delay of exactly 0 (the
+    two together) counts as ``glute_first``; participants without the delay stay missing.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"glute_onset_delay_ms": [120.0, -30.0, 0.0, np.nan]})
+    >>> onset_order(data).tolist()
+    ['hamstrings_first', 'glute_first', 'glute_first', nan]
+    """
+    require_columns(data, [column], where="the analysis table")
+    delay = pd.to_numeric(data[column], errors="coerce")
+    order = pd.Series(np.where(delay > 0, ONSET_ORDER_LABELS[0], ONSET_ORDER_LABELS[1]),
+                      index=data.index, dtype=object).where(delay.notna())
+    return order
 
 
 # -- follow-up, exposure and cramps -----------------------------------------------------------

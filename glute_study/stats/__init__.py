@@ -14,7 +14,14 @@ from .analytic_power import (
     sample_size_correlation,
     sample_size_two_rates,
 )
-from .associations import dose_response, natural_spline_basis, partial_correlation, sitting_strength
+from .associations import (
+    dose_response,
+    linear_model,
+    natural_spline_basis,
+    partial_correlation,
+    proportion,
+    sitting_strength,
+)
 from .count_mixed import count_mixed_model
 from .counts import compare_count_models, count_model, predict_rates
 from .equivalence import equivalence, minimal_detectable_effect
@@ -55,6 +62,7 @@ __all__ = [
     "gee_counts",
     "incidence",
     "kaplan_meier",
+    "linear_model",
     "logistic_model",
     "mediation",
     "minimal_detectable_effect",
@@ -70,6 +78,7 @@ __all__ = [
     "power_correlation",
     "power_two_rates",
     "pre_post_anova",
+    "proportion",
     "predict_rates",
     "rate_ratio",
     "recurrent_events",

@@ -6,9 +6,15 @@
   separately (the two are different variables; never pool them).
 * :func:`dose_response`: a negative-binomial model of the cramp rate on a natural cubic spline
   of sitting, its predicted rate per 1000 h with CIs, and a test of non-linearity.
+* :func:`linear_model`: a continuous measure (an EMG onset delay, an amplitude) on sitting and
+  covariates by least squares, with CR2 cluster-robust (or HC2) standard errors and
+  Satterthwaite degrees of freedom.
+* :func:`proportion`: the share of participants with a level of a category (e.g. hamstrings
+  first), with Wilson score intervals.
 
-Every number is checked against R (``lm`` residuals, ``MASS::glm.nb``, ``splines::ns``); the
-script and stored output are in ``tests/reference/associations/``.
+Every number is checked against R (``lm`` residuals, ``MASS::glm.nb``, ``splines::ns``,
+``clubSandwich``, ``prop.test``); the scripts and stored output are in
+``tests/reference/associations/``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from scipy import interpolate, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
-from ..labels import label, outcome_phrase, term_phrase, word_list
+from ..labels import label, level_label, outcome_phrase, term_phrase, unit_of, word_list
 from ._design import covariate_matrix, drop_incomplete
 from ._negbin import fit_negbin
 from ._result import Result, format_ci, format_number, format_p, percent_change, z_of
@@ -31,8 +37,10 @@ from ._result import Result, format_ci, format_number, format_p, percent_change,
 __all__ = [
     "DoseResponseFit",
     "dose_response",
+    "linear_model",
     "natural_spline_basis",
     "partial_correlation",
+    "proportion",
     "sitting_strength",
 ]
 
@@ -536,3 +544,220 @@ def dose_response(
     )
     return Result(table, text, diagnostics=diagnostics, model=fit, name="dose_response",
                   level=level, frames={"curve": curve, "observed": observed})
+
+
+# ---------------------------------------------------------------------------------------------
+# Linear model with robust standard errors, and a share with its Wilson interval
+# ---------------------------------------------------------------------------------------------
+
+
+def _difference_sentence(term: str, reference: str | None, outcome: str, row: dict,
+                         level: float) -> str:
+    unit = unit_of(outcome)
+    unit_text = f" {unit}" if unit else ""
+    ci = format_ci(row["ci_low"], row["ci_high"], level=level)
+    return (f"{term_phrase(term, reference=reference)} went with a difference of "
+            f"{format_number(row['estimate'])}{unit_text} in "
+            f"{label(outcome, unit=False, mid=True)} ({ci}, t({row['df']:.1f}) = "
+            f"{format_number(row['statistic'])}, {format_p(row['p_value'])}).")
+
+
+def linear_model(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    cluster: str | None = None,
+    level: float = 0.95,
+) -> Result:
+    """Least-squares regression of a continuous outcome with robust standard errors.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per participant (the analysis table); rows missing a value the formula uses
+        (or the cluster id) are left out with one warning.
+    formula : str
+        ``"glute_onset_delay_ms ~ sitting_h_day + age + C(sex)"`` (patsy syntax).
+    cluster : str, optional
+        Column of cluster ids (``"team"``): bias-reduced cluster-robust (CR2) standard errors.
+        Without it every row is its own cluster, which makes CR2 the heteroskedasticity-
+        consistent HC2. Either way t intervals and p values use Satterthwaite degrees of
+        freedom (column ``df``).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    Result
+        ``.table``: one row per coefficient (``term`` as the formula names it), ``estimate``
+        the coefficient in the outcome's unit per unit of the term, then ``se``, ``df``,
+        ``statistic`` (t). ``.diagnostics``: ``n``, ``n_dropped``, ``dropped_by``,
+        ``r_squared``, ``residual_sd``, ``vcov_type`` ("HC2" or "CR2"), ``cluster``,
+        ``n_clusters``, ``outcome``. ``.model``: the statsmodels OLS fit (model-based
+        covariance; the table's is the robust one).
+
+    Notes
+    -----
+    The coefficients are ordinary least squares. The covariance is CR2 (Bell & McCaffrey
+    2002): the residuals of cluster :math:`j` are adjusted by :math:`(I - H_{jj})^{-1/2}`, with
+    :math:`H` the hat matrix, and the Satterthwaite degrees of freedom are those of Pustejovsky
+    & Tipton (2018). This is R ``clubSandwich::coef_test(lm, vcov = "CR2", cluster = team,
+    test = "Satterthwaite")`` and its ``conf_int``; without ``cluster`` the covariance equals
+    ``sandwich::vcovHC(type = "HC2")`` (``tests/reference/associations/linear_model.R``).
+
+    Raises
+    ------
+    InputError
+        A column is missing, the outcome is not one numeric column, the terms are collinear,
+        too few rows for the terms, fewer than two clusters.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> df = pd.DataFrame({"sitting_h_day": rng.normal(9, 1.5, 120),
+    ...                    "team": np.repeat(["A", "B", "C", "D", "E", "F"], 20)})
+    >>> df["glute_onset_delay_ms"] = 100 + 10 * (df.sitting_h_day - 9) + rng.normal(0, 100, 120)
+    >>> res = linear_model(df, "glute_onset_delay_ms ~ sitting_h_day", cluster="team")
+    >>> res.table[["term", "estimate", "ci_low", "ci_high"]].round(1)
+                term  estimate  ci_low  ci_high
+    0      Intercept      67.5   -15.5    150.6
+    1  sitting_h_day       4.0    -3.0     10.9
+    >>> print(res.text)  # doctest: +NORMALIZE_WHITESPACE
+    Each additional hour of daily sitting went with a difference of 3.96 ms in glute minus
+    hamstring onset delay (95 % CI -2.95 to 10.87, t(4.7) = 1.50, p = .197). Standard errors
+    are cluster-robust over 6 teams (bias-reduced CR2), with t intervals and p values on
+    Satterthwaite degrees of freedom.
+    """
+    import statsmodels.api as sm
+
+    from ._cluster import cluster_codes, cr2_vcov
+    from ._design import build_design
+
+    level = check_level(level)
+    if cluster is not None:
+        if not isinstance(cluster, str):
+            raise InputError(f"`cluster` must name a column (e.g. 'team'); got {cluster!r}.")
+        require_columns(data, [cluster], where="data")
+        data = drop_incomplete(data, [cluster], what="linear_model", stacklevel=3,
+                               why="rows without a cluster id cannot be assigned to a "
+                                   "cluster; fill them in to keep them").frame
+    d = build_design(data, formula, what="linear_model", stacklevel=3)
+    n, k = d.X.shape
+    if np.linalg.matrix_rank(d.X) < k:
+        raise InputError(f"the terms of {formula!r} are collinear (design rank "
+                         f"{np.linalg.matrix_rank(d.X)} < {k} columns); drop a redundant term.")
+    if n <= k + 1:
+        raise InputError(f"linear_model needs more than {k + 1} complete rows for {k} "
+                         f"coefficients; found {n}. Drop terms or add data.")
+    fit = sm.OLS(d.y, d.X).fit()
+    resid = d.y - d.X @ fit.params
+    if cluster is not None:
+        codes, n_clusters = cluster_codes(data.loc[d.rows, cluster].to_numpy(), name=cluster)
+    else:
+        codes, n_clusters = np.arange(n), n
+    v = cr2_vcov(d.X, np.ones(n), resid, codes)
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(v.cov))
+    beta = np.asarray(fit.params, dtype=float)
+    t = beta / se
+    q = stats.t.ppf((1 + level) / 2, v.df)
+    table = pd.DataFrame({
+        "term": d.terms, "estimate": beta, "ci_low": beta - q * se, "ci_high": beta + q * se,
+        "p_value": 2 * stats.t.sf(np.abs(t), v.df), "se": se, "df": v.df, "statistic": t})
+    sentences = [_difference_sentence(r["term"], d.reference_level(r["term"]), d.outcome, r,
+                                      level)
+                 for r in table.to_dict("records") if r["term"] != "Intercept"]
+    vcov_type = "CR2" if cluster is not None else "HC2"
+    if cluster is not None:
+        sentences.append(f"Standard errors are cluster-robust over {n_clusters} "
+                         f"{'teams' if cluster == 'team' else 'clusters'} (bias-reduced CR2), "
+                         "with t intervals and p values on Satterthwaite degrees of freedom.")
+    else:
+        sentences.append("Standard errors are heteroskedasticity-consistent (HC2), with t "
+                         "intervals and p values on Satterthwaite degrees of freedom.")
+    diagnostics = {"n": n, "n_dropped": d.n_dropped, "dropped_by": dict(d.dropped_by),
+                   "r_squared": float(fit.rsquared), "residual_sd": float(np.sqrt(fit.scale)),
+                   "vcov_type": vcov_type, "cluster": cluster, "n_clusters": int(n_clusters),
+                   "outcome": d.outcome, "formula": formula, "level": level}
+    return Result(table, " ".join(sentences), diagnostics=diagnostics, model=fit,
+                  name="linear_model", level=level)
+
+
+def proportion(
+    data: pd.DataFrame,
+    *,
+    column: str,
+    value: object,
+    by: str | None = None,
+    level: float = 0.95,
+) -> Result:
+    """Share of participants whose ``column`` is ``value``, with Wilson score intervals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per participant; rows missing ``column`` are not counted (nor in ``n``).
+    column : str
+        The categorical column (e.g. ``"onset_order"``).
+    value : object
+        The level whose share is wanted (e.g. ``"hamstrings_first"``).
+    by : str, optional
+        A grouping column: one row per group (in the order of its levels) after the overall
+        row.
+    level : float
+        Confidence level of the Wilson intervals.
+
+    Returns
+    -------
+    Result
+        ``.table``: ``term`` ("overall", then each level of ``by``), ``estimate`` the share (a
+        proportion), Wilson ``ci_low``/``ci_high``, empty ``p_value``, then ``cases`` and
+        ``n``.
+
+    Notes
+    -----
+    The Wilson score interval is R ``prop.test(cases, n, correct = FALSE)$conf.int``
+    (``tests/reference/surveillance/wilson.R``): it keeps its coverage for shares near 0 or 1
+    where the Wald interval fails.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"onset_order": ["hamstrings_first"] * 8 + ["glute_first"] * 2
+    ...                    + [None]})
+    >>> res = proportion(df, column="onset_order", value="hamstrings_first")
+    >>> res.table[["term", "estimate", "ci_low", "ci_high", "cases", "n"]].round(3)
+          term  estimate  ci_low  ci_high  cases   n
+    0  overall       0.8   0.490    0.943      8  10
+    >>> print(res.text)  # doctest: +NORMALIZE_WHITESPACE
+    Hamstrings first (onset order): 8 of 10 participants (80.0 %, 95 % CI 49.0 to 94.3 %).
+    """
+    from ._proportions import wilson_interval
+
+    level = check_level(level)
+    require_columns(data, [column] + ([by] if by else []), where="data")
+    known = data[data[column].notna().to_numpy(bool)]
+    if known.empty:
+        raise InputError(f"no participant has a value of {column!r}; there is no share to "
+                         "estimate.")
+    groups = [("overall", known)]
+    if by is not None:
+        keep = known[known[by].notna().to_numpy(bool)]
+        groups += [(str(g), part) for g, part in keep.groupby(by, sort=True, observed=True)]
+    n = np.array([len(part) for _, part in groups], dtype=float)
+    k = np.array([float((part[column].astype(str) == str(value)).sum()) for _, part in groups])
+    low, high = wilson_interval(k / n, n, level)
+    table = pd.DataFrame({"term": [g for g, _ in groups], "estimate": k / n, "ci_low": low,
+                          "ci_high": high, "p_value": np.nan, "cases": k.astype(int),
+                          "n": n.astype(int)})
+    what = f"{level_label(column, value)} ({label(column, unit=False, mid=True)})"
+    parts = []
+    for row in table.to_dict("records"):
+        where = "" if row["term"] == "overall" else (
+            f" in the {level_label(by, row['term'])} group" if by else "")
+        parts.append(f"{row['cases']} of {row['n']} participants{where} "
+                     f"({format_number(100 * row['estimate'], 1)} %, "
+                     f"{format_ci(100 * row['ci_low'], 100 * row['ci_high'], 1, level)} %)")
+    text = f"{what}: " + "; ".join(parts) + "."
+    return Result(table, text, diagnostics={"n": int(n[0]), "level": level, "column": column,
+                                            "value": value, "by": by},
+                  name="proportion", level=level)

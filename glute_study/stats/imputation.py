@@ -99,6 +99,7 @@ _DERIVED = {
     "prolonged_sitting_h_day": ("sitting", "prolonged_sitting_h"),
     "self_report_sitting_h_day": ("sitting", "sitting_h"),
     "glute_pct_mvic": ("activation", "amplitude_pct_mvic"),
+    "hamstring_pct_mvic": ("activation", "amplitude_pct_mvic"),
 }
 #: Limits (and whole-number flag) of derived columns with no codebook column of their own.
 _DERIVED_LIMITS = {
@@ -106,6 +107,7 @@ _DERIVED_LIMITS = {
     "glute_nm_kg_post": (0.0, None, False),
     "bridge_reps": (0.0, None, False),
     "glute_onset_delay_ms": (-7000.0, 7000.0, False),
+    "hamstring_glute_ratio": (0.0, None, False),
     "exposure_h": (0.0, None, False),
     "sessions": (0.0, None, True),
     "cramps": (0.0, None, True),

@@ -1,4 +1,5 @@
-"""Associations: checked against R (tests/reference/associations/associations.R).
+"""Associations: checked against R (tests/reference/associations/associations.R; the linear
+model against clubSandwich in linear_model.R, the Wilson interval against prop.test).
 
 Tolerance: 1e-5 relative (rtol=1e-5) for correlations, p-values, intervals, coefficients,
 standard errors, theta, log-likelihoods and predicted rates; 1e-10 absolute for the spline basis.
@@ -17,8 +18,10 @@ from numpy.testing import assert_allclose
 from glute_study.errors import FitWarning, GluteStudyWarning, InputError
 from glute_study.stats.associations import (
     dose_response,
+    linear_model,
     natural_spline_basis,
     partial_correlation,
+    proportion,
     sitting_strength,
 )
 
@@ -254,3 +257,76 @@ def test_dose_response_warns_on_few_events(data):
     with pytest.warns(FitWarning) as record:
         dose_response(small, covariates=["age", "sex"])
     assert any("per coefficient, under 10" in str(w.message) for w in record)
+
+
+# ---------------------------------------------------------------- linear model (robust SE)
+
+_LM = "glute_onset_delay_ms ~ sitting_h_day + age + C(sex)"
+
+
+@pytest.fixture(scope="module")
+def lm_data() -> pd.DataFrame:
+    return pd.read_csv(REF / "linear_model_data.csv")
+
+
+@pytest.mark.parametrize("cluster, ref_file", [("team", "linear_model_cr2.csv"),
+                                               (None, "linear_model_hc2.csv")])
+def test_linear_model_matches_clubsandwich(lm_data, cluster, ref_file):
+    # R: coef_test(lm(...), vcov = vcovCR(fit, cluster, type = "CR2"), test = "Satterthwaite")
+    # and conf_int(...); without a cluster every row is one (CR2 = sandwich's HC2)
+    names = {"(Intercept)": "Intercept", "sexmale": "C(sex)[T.male]"}
+    ref = pd.read_csv(REF / ref_file).replace({"term": names}).set_index("term")
+    with pytest.warns(GluteStudyWarning, match="dropped 2 of 150 rows"):
+        res = linear_model(lm_data, _LM, cluster=cluster)
+    t = res.table
+    assert sorted(t["term"]) == sorted(ref.index)
+    ref = ref.loc[t["term"]]
+    for col in ("estimate", "se", "df", "p_value", "ci_low", "ci_high"):
+        assert_allclose(t[col], ref[col], rtol=RTOL, err_msg=col)
+    assert res.diagnostics["n"] == 148 and res.diagnostics["n_dropped"] == 2
+    assert res.diagnostics["vcov_type"] == ("CR2" if cluster else "HC2")
+    assert "nan" not in res.text and "sitting" in res.text and "ms" in res.text
+
+
+def test_linear_model_level_and_errors(lm_data):
+    complete = lm_data.dropna()
+    wide = linear_model(complete, "glute_onset_delay_ms ~ sitting_h_day", level=0.99)
+    narrow = linear_model(complete, "glute_onset_delay_ms ~ sitting_h_day", level=0.9)
+    assert (wide.table["ci_high"] - wide.table["ci_low"] >
+            narrow.table["ci_high"] - narrow.table["ci_low"]).all()
+    assert "99 % CI" in wide.text and wide.level == 0.99
+    with pytest.raises(InputError, match="at least 2 clusters"):
+        linear_model(complete.assign(team="T01"), "glute_onset_delay_ms ~ age", cluster="team")
+    with pytest.raises(InputError, match="collinear"):
+        linear_model(complete.assign(a2=complete["age"] * 2),
+                     "glute_onset_delay_ms ~ age + a2")
+    with pytest.raises(InputError, match="more than"):
+        linear_model(complete.head(3), "glute_onset_delay_ms ~ age + sitting_h_day")
+    with pytest.raises(InputError, match="cluster"):
+        linear_model(complete, "glute_onset_delay_ms ~ age", cluster=3)
+
+
+# ---------------------------------------------------------------- proportion (Wilson)
+
+
+def test_proportion_matches_prop_test():
+    # R: prop.test(k, n, correct = FALSE)$conf.int (tests/reference/surveillance/wilson.R):
+    # 10 of 50 -> 0.112437500157761 to 0.330371059322254
+    df = pd.DataFrame({"onset_order": ["hamstrings_first"] * 10 + ["glute_first"] * 40 + [None],
+                       "arm": ["control", "glute_training"] * 25 + ["control"]})
+    res = proportion(df, column="onset_order", value="hamstrings_first", by="arm")
+    overall = res.table.iloc[0]
+    assert overall["term"] == "overall" and overall["cases"] == 10 and overall["n"] == 50
+    assert_allclose([overall["ci_low"], overall["ci_high"]],
+                    [0.112437500157761, 0.330371059322254], atol=1e-9)
+    assert res.table["term"].tolist() == ["overall", "control", "glute_training"]
+    assert res.table["n"].tolist() == [50, 25, 25]
+    assert "Hamstrings first" in res.text and "Glute training" in res.text.replace(
+        "glute training", "Glute training") and "nan" not in res.text
+
+
+def test_proportion_errors():
+    with pytest.raises(InputError, match="no participant has a value"):
+        proportion(pd.DataFrame({"x": [None, None]}), column="x", value="a")
+    with pytest.raises(InputError, match="no column 'y'"):
+        proportion(pd.DataFrame({"x": ["a"]}), column="y", value="a")
