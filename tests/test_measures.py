@@ -191,3 +191,61 @@ def test_validator_warns_about_exactly_the_rows_the_analysis_leaves_out():
     assert set(warned["table"]) == {"exposure", "cramps"}
     left_out = study.exclusions[study.exclusions["reason"].str.endswith("outside follow-up")]
     assert sorted(left_out["table"].value_counts().items()) == [("cramps", 2), ("exposure", 4)]
+
+
+# ---------------------------------------------------------------- EMG
+
+
+def _emg_rows():
+    return pd.DataFrame({
+        "participant_id": ["A"] * 6 + ["B"] * 2 + ["C"] * 2 + ["D"] * 2 + ["E"],
+        "session": [2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+        "task": ["prone_hip_extension"] * 10 + ["hip_thrust"] * 2 + ["prone_hip_extension"],
+        "muscle": ["gluteus_maximus", "biceps_femoris", "semitendinosus"] * 2
+        + ["gluteus_maximus", "biceps_femoris"] * 3 + ["gluteus_maximus"],
+        "trial": [1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1],
+        "onset_ms": [999.0, 1.0, 1.0, 300.0, 200.0, 240.0, 250.0, 300.0, 280.0, None, 200.0,
+                     100.0, 260.0],
+        "amplitude_pct_mvic": [1.0, 1.0, 1.0, 40.0, 30.0, 50.0, 45.0, 35.0, 20.0, 60.0, 1.0,
+                               1.0, 50.0]})
+
+
+def test_activation_measures_use_the_first_session_and_both_amplitudes():
+    m = measures.activation_measures(_emg_rows())
+    # A: session 1 only (session 2 is later): 300 - mean(200, 240); amplitudes 40 and 40
+    assert m.loc["A", "glute_onset_delay_ms"] == pytest.approx(80)
+    assert m.loc["A", "glute_pct_mvic"] == 40 and m.loc["A", "hamstring_pct_mvic"] == 40
+    assert m.loc["A", "hamstring_glute_ratio"] == pytest.approx(1.0)
+    # B: glute and hamstring onsets in different trials: no delay, amplitudes still measured
+    assert np.isnan(m.loc["B", "glute_onset_delay_ms"])
+    assert m.loc["B", "hamstring_glute_ratio"] == pytest.approx(35 / 45)
+    assert "D" not in m.index  # hip thrust only
+
+
+def test_emg_coverage_gives_one_reason_per_participant():
+    reasons = measures.emg_coverage(_emg_rows(), ["A", "B", "C", "D", "E", "F"])
+    assert reasons.to_dict() == {
+        "A": "with_onset_delay", "B": "no_common_trial", "C": "no_hamstring_onset",
+        "D": "other_task", "E": "no_hamstring_onset", "F": "no_emg"}
+    assert set(reasons) <= set(measures.EMG_REASONS)
+    # the participants with an onset delay are exactly those of the measures
+    m = measures.activation_measures(_emg_rows())
+    assert set(reasons[reasons == "with_onset_delay"].index) == set(
+        m["glute_onset_delay_ms"].dropna().index)
+    empty = measures.emg_coverage(_emg_rows().iloc[:0], ["A"])
+    assert empty.tolist() == ["no_emg"]
+
+
+def test_emg_coverage_matches_the_analysis_table_of_a_simulated_study():
+    study = simulate_study(n=60, seed=5)
+    table = study.analysis_table()
+    reasons = measures.emg_coverage(study.activation, table["participant_id"])
+    has = table.set_index("participant_id")["glute_onset_delay_ms"].notna()
+    assert (reasons.reindex(has.index).eq("with_onset_delay") == has).all()
+
+
+def test_onset_order_describes_the_sign_of_the_delay():
+    data = pd.DataFrame({"glute_onset_delay_ms": [120.0, -30.0, 0.0, np.nan]})
+    assert measures.onset_order(data).tolist()[:3] == ["hamstrings_first", "glute_first",
+                                                       "glute_first"]
+    assert pd.isna(measures.onset_order(data).iloc[3])
