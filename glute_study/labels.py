@@ -423,7 +423,9 @@ def in_words(text: object) -> str:
     """Text with the variable names and level codes in it read as words, without units.
 
     A lone unknown identifier reads with spaces for underscores; in longer text only known
-    variable names and level codes are replaced (a person's text stays as typed).
+    variable names written as code (snake_case, with an underscore) and level codes are
+    replaced: a plain word that happens to name a column (``value``, ``trial``) is English in a
+    sentence, and ``True``/``False`` are Python's; they stay as typed, as does a person's text.
 
     Examples
     --------
@@ -431,6 +433,8 @@ def in_words(text: object) -> str:
     ('Device-measured sitting rate ratio', 'Glute training - control')
     >>> in_words("my_score"), in_words("50% of a_b")
     ('My score', '50% of a_b')
+    >>> in_words("dropped 3 rows with a missing value (sitting_h_day: 3); observed=False")
+    'dropped 3 rows with a missing value (device-measured sitting: 3); observed=False'
     """
     text = str(text)
     if _IDENT.fullmatch(text):
@@ -440,6 +444,8 @@ def in_words(text: object) -> str:
 
     def swap(m: re.Match) -> str:
         token = m.group(0)
+        if "_" not in token and (is_variable(token) or token in ("True", "False")):
+            return token  # a plain word that names a column ("value"), or Python's bool
         if is_variable(token):
             word = label(token, unit=False)
         else:

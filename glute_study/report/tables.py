@@ -538,7 +538,8 @@ def table_one(
     groups: list[tuple[str, pd.DataFrame]] = [("overall", data)]
     if by is not None:
         keep = data[by].notna() & (data[by].astype(str) != "")
-        groups += [(str(g), part) for g, part in data[keep].groupby(by, sort=True)]
+        groups += [(str(g), part) for g, part in data[keep].groupby(by, sort=True,
+                                                                       observed=True)]
 
     def mean_sd(x: pd.Series) -> str:
         x = x.dropna().astype(float)
