@@ -94,7 +94,7 @@ else:
             f"the {len(data)} athletes has a glute minus hamstring onset delay (reasons: "
             f"{why}). The EMG analyses were not done.")
 report.record(coverage, name="emg_coverage", caption="Athletes with a glute minus hamstring "
-              "onset delay, and why the others have none", methods=said)
+              "onset delay, and the reason each of the others has none", methods=said)
 if not len(emg):
     report.record(said, name="no_emg")
 print(said)
@@ -113,7 +113,13 @@ if len(emg):
     report.record(by_tertile, name="by_sitting_tertile", caption="EMG onset delay and "
                   "amplitudes by tertile of device-measured sitting, athletes with an onset "
                   "delay", note="Mean (SD). Athletes without device sitting are in the overall "
-                  "column only; 'missing' counts athletes without the value.")
+                  "column only; 'missing' counts athletes without the value.",
+                  methods="The EMG measures were described as mean (SD) by tertile of "
+                          "device-measured sitting (thirds of the whole cohort) and, in a "
+                          "trial, by arm; in the models sitting and the onset delay were "
+                          "continuous (the delay per SD for the cramp rate), and the onset "
+                          "order was grouped as hamstrings first (delay above 0) or glute "
+                          "first or together.")
     display(by_tertile)
     trial = emg[measures.randomised(emg)]
     if trial["arm"].nunique() >= 2:
@@ -139,7 +145,8 @@ if len(emg):
                           "hamstrings fired first (glute minus hamstring onset delay above 0), "
                           "with Wilson score intervals; hamstring-first onset is common in "
                           "people without pain or cramps (in healthy adults the glute onset "
-                          "follows by about 100 ms) and was not treated as abnormal.")
+                          "follows by about 100 ms), so the share describes the onset order "
+                          "and is not a diagnosis.")
     print(share.text)
 
 # %% [markdown]

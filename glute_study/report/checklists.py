@@ -151,13 +151,14 @@ STROBE_SIIS = Checklist(
              "definition; exposure as training and match hours",
              (_m(r"per 1000 h|exposure"), _m(r"adjusted for"))),
         Item("8", "Sources of data and methods of measurement for each variable",
-             (_m(r"device|activpal|accelerom|\bhhd\b|dynamomet|self-report"),)),
+             (_m(r"device|activpal|accelerom|\bhhd\b|dynamomet|self-report|\bemg\b|"
+                 r"electromyograph"),)),
         Item("9", "Efforts to address sources of bias",
              (_m(r"\bbias\b|confound|e-value|sensitivity"),)),
         Item("10", "How the study size was arrived at",
              (_m(r"\bpower\b|sample size"), _t(r"\bpower\b"))),
         Item("11", "How quantitative variables were handled; groupings chosen and why",
-             (_m(r"tertile|spline|categor|per (additional|unit)"),)),
+             (_m(r"tertile|spline|categor|per (additional|unit|sd\b)"),)),
         Item("12a", "Statistical methods, including control of confounding; how incidence, "
              "severity and burden were calculated",
              (_m(r"adjusted for|regression|model"), _m(r"per 1000 h"))),

@@ -12,7 +12,8 @@ from glute_study.report.runner import find_notebooks
 #: study, so notebook 08 passes ``alpha`` to the planned test instead).
 WITH_LEVEL = {
     "bland_altman", "count_model", "cox_model", "dose_response", "gee_counts", "incidence",
-    "kaplan_meier", "logistic_model", "mediation", "mixed_model", "partial_correlation",
+    "kaplan_meier", "linear_model", "logistic_model", "mediation", "mixed_model",
+    "partial_correlation", "proportion",
     "pre_post_anova", "rate_ratio", "reliability", "sitting_strength", "trial_effect",
     "trial_rate_effect",
 }

@@ -15,8 +15,8 @@ from glute_study.report.runner import NOTEBOOKS_DIR, find_notebooks
 STUDY_NOTEBOOKS = find_notebooks()
 
 
-def test_all_eleven_study_notebooks_exist():
-    assert [p.stem[:2] for p in STUDY_NOTEBOOKS] == [f"{i:02d}" for i in range(11)]
+def test_all_twelve_study_notebooks_exist():
+    assert [p.stem[:2] for p in STUDY_NOTEBOOKS] == [f"{i:02d}" for i in range(12)]
 
 
 @pytest.mark.parametrize("path", STUDY_NOTEBOOKS, ids=lambda p: p.stem)
