@@ -435,6 +435,8 @@ def in_words(text: object) -> str:
     ('My score', '50% of a_b')
     >>> in_words("dropped 3 rows with a missing value (sitting_h_day: 3); observed=False")
     'dropped 3 rows with a missing value (device-measured sitting: 3); observed=False'
+    >>> in_words("glute strength at post-test")  # a hyphenated word is a word
+    'glute strength at post-test'
     """
     text = str(text)
     if _IDENT.fullmatch(text):
@@ -446,6 +448,8 @@ def in_words(text: object) -> str:
         token = m.group(0)
         if "_" not in token and (is_variable(token) or token in ("True", "False")):
             return token  # a plain word that names a column ("value"), or Python's bool
+        if text[m.start() - 1:m.start()] == "-" or text[m.end():m.end() + 1] == "-":
+            return token  # part of a hyphenated word ("post-test", "hamstring-cramp")
         if is_variable(token):
             word = label(token, unit=False)
         else:

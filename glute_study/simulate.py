@@ -72,6 +72,14 @@ _TRAINING_DAYS = (1, 3, 0, 2, 4)  # Tue, Thu, Mon, Wed, Fri (first k are used)
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _START = pd.Timestamp("2025-01-06")  # a Monday
 _DROPOUT = 0.02  # guessed: share who withdraw before follow-up starts (no exposure, no cramps)
+#: Mean exposure hours of the session plan: 24 weeks of 2 to 5 training sessions (90 %
+#: attended, 60 to 120 min, mean 90) and a 90-min match in 75 % of weeks:
+#: (24 x 3.5 x 0.9 x 90 + 24 x 0.75 x 90) / 60 = 140.4 h.
+_EXPOSURE_H_MEAN = (_WEEKS * 3.5 * 0.9 * 90 + _WEEKS * 0.75 * 90) / 60
+#: Fields of :class:`Effects` that describe the cohort's make-up; a simulated study records
+#: each only when it differs from its default, so a default study records what it always did.
+_COHORT_EFFECTS = ("prior_cramps_share", "exposure_h_mean", "dropout_share",
+                   "glute_change_sd_nm_kg")
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,16 @@ class Effects:
     # the acute form of the claim: hamstring-cramp rate ratio per 1 h/day more sitting in the
     # 7 days before the session than the athlete's usual (within athlete; null scenario 1.0)
     rr_recent_sitting_per_h: float = 1.15  # guessed
+    # the cohort's make-up, for planning a study like an observed one (study planning sets
+    # them from a study's data; a simulated study records them only when they differ from
+    # these defaults)
+    prior_cramps_share: float = 0.30  # guessed: share with previous cramping at age 25
+    # (+1 percentage point a year of age, between 5 % and 90 %)
+    exposure_h_mean: float = _EXPOSURE_H_MEAN  # mean training and match hours per athlete
+    # over follow-up (the default is that of the session plan); sessions scale with it
+    dropout_share: float = _DROPOUT
+    glute_change_sd_nm_kg: float = 0.1  # guessed: SD of the true change in glute strength
+    # from baseline to post-test within an arm (sets the pre-post correlation)
 
     @classmethod
     def for_scenario(cls, scenario: str, **overrides: float) -> Effects:
@@ -168,6 +186,18 @@ class Effects:
         if not 0 <= self.sitting_week_ar1 < 1:
             raise InputError(f"effect `sitting_week_ar1` must be in [0, 1); got "
                              f"{self.sitting_week_ar1!r}.")
+        if not 0 <= self.prior_cramps_share <= 1:
+            raise InputError(f"effect `prior_cramps_share` must be in [0, 1]; got "
+                             f"{self.prior_cramps_share!r}.")
+        if not 0 <= self.dropout_share < 1:
+            raise InputError(f"effect `dropout_share` must be in [0, 1); got "
+                             f"{self.dropout_share!r}.")
+        if not (math.isfinite(self.exposure_h_mean) and self.exposure_h_mean > 0):
+            raise InputError(f"effect `exposure_h_mean` must be a positive number of hours; got "
+                             f"{self.exposure_h_mean!r}.")
+        if not (math.isfinite(self.glute_change_sd_nm_kg) and self.glute_change_sd_nm_kg >= 0):
+            raise InputError(f"effect `glute_change_sd_nm_kg` must be a number of at least 0; "
+                             f"got {self.glute_change_sd_nm_kg!r}.")
         if not 0 <= self.glute_trial_cv < 0.5:
             raise InputError(f"effect `glute_trial_cv` must be in [0, 0.5); got "
                              f"{self.glute_trial_cv!r}.")
@@ -211,7 +241,7 @@ def _participants(rng: np.random.Generator, shape: tuple[int, int], fx: Effects,
     reps, n = shape
     male = rng.random(shape) < 0.5
     age = np.floor(np.clip(rng.normal(25.0, 5.0, shape), 18, 40))
-    prior = rng.random(shape) < np.clip(0.30 + 0.01 * (age - 25), 0.05, 0.9)
+    prior = rng.random(shape) < np.clip(fx.prior_cramps_share + 0.01 * (age - 25), 0.05, 0.9)
     injury = rng.random(shape) < 0.2
     mass = np.round(np.clip(np.where(male, rng.normal(80, 9, shape), rng.normal(65, 7, shape)),
                             45, 130), 1)
@@ -227,7 +257,8 @@ def _participants(rng: np.random.Generator, shape: tuple[int, int], fx: Effects,
         arm = np.zeros(shape)
     if team_arm is not None:
         arm = team_arm
-    glute_post = np.maximum(0.5, glute + fx.training_gain_nm_kg * arm + rng.normal(0, 0.1, shape))
+    glute_post = np.maximum(0.5, glute + fx.training_gain_nm_kg * arm
+                            + rng.normal(0, fx.glute_change_sd_nm_kg, shape))
     delay = (fx.onset_delay_mean_ms + fx.sitting_on_onset_ms_per_h * (sitting - fx.sitting_mean_h)
              + rng.normal(0, fx.onset_delay_sd_ms, shape))
     z_glute = (glute - fx.glute_mean_nm_kg) / fx.glute_sd_nm_kg
@@ -731,13 +762,15 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
     total_min = (n_train * minutes + 10 * np.sqrt(n_train) * rng.normal(0, 1, shape)
                  + 90 * n_match)
     exposure_h = total_min / 60
+    if fx.exposure_h_mean != _EXPOSURE_H_MEAN:
+        exposure_h = exposure_h * (fx.exposure_h_mean / _EXPOSURE_H_MEAN)
     ham_rate, other_rate = _cramp_rates(p, fx)
     frailty = rng.gamma(fx.dispersion_theta, 1 / fx.dispersion_theta, shape)
     if team is not None:
         frailty = frailty * np.exp(athlete_effect)
     ham = rng.poisson(ham_rate * exposure_h * frailty).astype(float)
     other = rng.poisson(other_rate * exposure_h * frailty).astype(float)
-    dropout = rng.random(shape) < _DROPOUT
+    dropout = rng.random(shape) < fx.dropout_share
     exposure_h, ham, other = (np.where(dropout, np.nan, a) for a in (exposure_h, ham, other))
     teams = ({} if team is None else
              {"team": team.astype(np.int64), "team_effect": athlete_effect})
@@ -931,8 +964,8 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
                              offsets)
     strength = _strength_table(rng, ids, start, end, p, fx, trial)
     activation = _activation_table(rng, ids, start, p)
-    exposure = _exposure_table(rng, ids, start)
-    dropout = rng.random(n) < _DROPOUT
+    exposure = _exposure_table(rng, ids, start, fx.exposure_h_mean / _EXPOSURE_H_MEAN)
+    dropout = rng.random(n) < fx.dropout_share
     exposure = exposure[~exposure["participant_id"].isin(ids[dropout])].reset_index(drop=True)
     ham_rate, other_rate = _cramp_rates({k: v for k, v in p.items()}, fx)
     hours = exposure.groupby("participant_id", sort=False)["duration_min"].sum().reindex(ids)
@@ -953,6 +986,9 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     effects_record = asdict(fx)
     if not every:  # a study without a season records the effects it had before seasons
         for name in _SEASON_EFFECTS:
+            effects_record.pop(name)
+    for name in _COHORT_EFFECTS:  # recorded only when set, so a default study is as it was
+        if effects_record[name] == getattr(Effects, name):
             effects_record.pop(name)
     truth = {"scenario": scenario, "seed": seed, "n": n, "trial": trial,
              "effects": effects_record, **fx.truth(),
@@ -1084,13 +1120,17 @@ def _activation_table(rng, ids, start, p):
     }).astype({"task": object})
 
 
-def _exposure_table(rng, ids, start):
+def _exposure_table(rng, ids, start, scale: float = 1.0):
+    """Training sessions and matches; ``scale`` stretches every session's planned length
+    (and the 90-min match) so that the mean exposure scales with it (about: lengths are
+    rounded to 5 min and kept within 30 to 180 min)."""
     n = len(ids)
     per_week, minutes = _training_plan(rng, (n,))
     slots = np.array(_TRAINING_DAYS)
     planned = np.arange(5)[None, :] < per_week[:, None]  # (n, 5) which weekday slots are used
     attend = rng.random((n, _WEEKS, 5)) < 0.9
-    length = np.clip(np.round((minutes[:, None, None] + rng.normal(0, 10, (n, _WEEKS, 5))) / 5)
+    planned_min = minutes[:, None, None] if scale == 1.0 else minutes[:, None, None] * scale
+    length = np.clip(np.round((planned_min + rng.normal(0, 10, (n, _WEEKS, 5))) / 5)
                      * 5, 30, 180)
     match = rng.random((n, _WEEKS)) < 0.75
     rows_p, rows_w, rows_d, rows_min, rows_type = [], [], [], [], []
@@ -1105,7 +1145,7 @@ def _exposure_table(rng, ids, start):
     rows_p.append(pm)
     rows_w.append(wm)
     rows_d.append(np.full(len(pm), 5))
-    rows_min.append(np.full(len(pm), 90.0))
+    rows_min.append(np.full(len(pm), 90.0 * scale))
     rows_type.append(np.full(len(pm), "match", dtype=object))
     pidx, week, dow = (np.concatenate(a) for a in (rows_p, rows_w, rows_d))
     order = np.lexsort((dow, week, pidx))

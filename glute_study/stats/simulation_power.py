@@ -54,14 +54,16 @@ from scipy import stats
 
 from .._checks import POWER_N, REPS, check_count, check_level, check_one_of
 from ..errors import InputError
+from ..labels import label, mid_sentence, outcome_phrase, term_label, unit_of
 from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
+from ..plan import DEFAULT_HYPOTHESES
 from ..simulate import Effects, draw_cohorts, team_icc
 from ._kernels import fit_batch, single_threaded_blas
 from ._proportions import wilson_interval as _wilson
 from ._result import Result
 from .count_mixed import fit_count_mixed_batch
 
-__all__ = ["ANALYSES", "power"]
+__all__ = ["ANALYSES", "HYPOTHESES", "power", "title"]
 
 #: The analyses :func:`power` can plan.
 ANALYSES = ("cohort_sitting", "cohort_glute", "indirect", "trial")
@@ -122,16 +124,60 @@ def _ols_test(d, outcome: str, columns, test_col: int, alpha: float):
     return reject, fit.coef[:, test_col], good, w.sum(axis=1)
 
 
+#: The hypothesis of the analysis plan (:data:`glute_study.plan.DEFAULT_HYPOTHESES`) each
+#: analysis tests; its ``link`` titles the power curve.
+HYPOTHESES = {"cohort_sitting": "sitting_cramps", "cohort_glute": "glute_cramps",
+              "indirect": "indirect", "trial": "trial"}
+
+
+def _words() -> dict[str, str]:
+    """The variables and the outcome as the labels in force name them."""
+    ham = outcome_phrase("hamstring_cramps")
+    return {"sit": label("sitting_h_day", unit=False, mid=True),
+            "glute": label("glute_nm_kg", unit=False, mid=True),
+            "post": label("glute_nm_kg_post", unit=False, mid=True),
+            "sit_unit": unit_of("sitting_h_day") or "unit",
+            "glute_unit": unit_of("glute_nm_kg") or "unit",
+            "ham": ham, "Ham": ham[:1].upper() + ham[1:],
+            "arm": term_label("C(arm)[T.glute_training]", reference="control")}
+
+
 def _tests(analysis: str, design: str = "individual"):
-    """(label, kind) of every test an analysis runs."""
+    """(label, kind) of every test an analysis runs, in the codebook's words.
+
+    Examples
+    --------
+    >>> _tests("cohort_sitting")
+    [('Total effect of device-measured sitting on the hamstring-cramp rate', 'nb')]
+    >>> [t for t, _ in _tests("trial")]  # doctest: +NORMALIZE_WHITESPACE
+    ['Glute training vs control: hamstring-cramp rate ratio',
+     'Glute training vs control: glute strength at post-test (ANCOVA)']
+    """
+    w = _words()
     if design == "cluster_trial":
-        return [("arm rate ratio (teams randomised)", "glmm")]
+        return [(f"{w['arm']}, teams randomised: {w['ham']} rate ratio", "glmm")]
     return {
-        "cohort_sitting": [("sitting_h_day rate ratio", "nb")],
-        "cohort_glute": [("glute_nm_kg rate ratio", "nb")],
-        "indirect": [("indirect effect (joint significance)", "joint")],
-        "trial": [("arm rate ratio", "nb"), ("arm ANCOVA on glute_nm_kg_post", "ols")],
+        "cohort_sitting": [(f"Total effect of {w['sit']} on the {w['ham']} rate", "nb")],
+        "cohort_glute": [(f"{w['Ham']} rate ratio per {w['glute_unit']} of {w['glute']}", "nb")],
+        "indirect": [(f"Indirect effect of {w['sit']} through {w['glute']}, joint significance "
+                      "of both paths", "joint")],
+        "trial": [(f"{w['arm']}: {w['ham']} rate ratio", "nb"),
+                  (f"{w['arm']}: {w['post']} (ANCOVA)", "ols")],
     }[analysis]
+
+
+def title(analysis: str, plan: Any = None) -> str:
+    """The plan's title of the hypothesis an analysis tests (its link of the claim).
+
+    Examples
+    --------
+    >>> title("cohort_sitting")
+    'More daily sitting raises the hamstring-cramp rate'
+    """
+    check_one_of("analysis", analysis, ANALYSES)
+    hyp = (plan[HYPOTHESES[analysis]] if plan is not None
+           else DEFAULT_HYPOTHESES[HYPOTHESES[analysis]])
+    return hyp.link
 
 
 def _task(task: tuple[Any, ...]) -> np.ndarray:
@@ -176,18 +222,24 @@ def _run(analysis, n, seed, size, alpha, scenario, effects, teams=None) -> np.nd
 def _truth(analysis: str, fx: Effects) -> list[tuple[float, str]]:
     """True effect of each test and how a sentence names it."""
     t = fx.truth()
+    w = _words()
     log_glute = math.log(t["irr_glute_per_nm_kg"])
     if analysis == "cohort_sitting":
-        return [(t["irr_sitting_per_h"], "a hamstring-cramp rate ratio of {v:.3f} per +1 h/day of "
-                 "device sitting")]
+        return [(t["irr_sitting_per_h"], f"a {w['ham']} rate ratio of {{v:.3f}} per +1 "
+                 f"{w['sit_unit']} of {w['sit']}")]
     if analysis == "cohort_glute":
-        return [(t["irr_glute_per_nm_kg"], "a hamstring-cramp rate ratio of {v:.3f} per +1 Nm/kg "
-                 "of glute strength")]
+        return [(t["irr_glute_per_nm_kg"], f"a {w['ham']} rate ratio of {{v:.3f}} per +1 "
+                 f"{w['glute_unit']} of {w['glute']}")]
     if analysis == "indirect":
         return [(math.exp(t["glute_per_sitting_h"] * log_glute), "an indirect rate ratio of "
-                 "{v:.3f} per +1 h/day of sitting through glute strength")]
-    return [(t["irr_training"], "a training-arm hamstring-cramp rate ratio of {v:.2f}"),
-            (t["training_gain_nm_kg"], "a training gain in glute strength of {v:.2f} Nm/kg")]
+                 f"{{v:.3f}} per +1 {w['sit_unit']} of {w['sit']} through {w['glute']}, from "
+                 f"a slope of {t['glute_per_sitting_h']:.3f} {w['glute_unit']} per "
+                 f"{w['sit_unit']} and a rate ratio of {t['irr_glute_per_nm_kg']:.3f} per "
+                 f"{w['glute_unit']}")]
+    return [(t["irr_training"], f"a {w['ham']} rate ratio of {{v:.2f}} for "
+             f"{mid_sentence(w['arm'])}"),
+            (t["training_gain_nm_kg"], f"a training gain in {w['glute']} of {{v:.2f}} "
+             f"{w['glute_unit']}")]
 
 
 def _crossing(ns: np.ndarray, pw: np.ndarray, target: float) -> float | None:
@@ -214,7 +266,8 @@ def power(
     level: float = 0.95,
     design: str = "individual",
     team_size: int = 20,
-    team_sd: float = 0.3,
+    team_sd: float | None = None,
+    inputs: Result | None = None,
     **effects: float,
 ) -> Result:
     """Monte Carlo power of a planned analysis over a range of sample sizes.
@@ -248,10 +301,14 @@ def power(
     team_size : int
         Athletes per team in a cluster trial (2 to 1000); each ``n`` makes ``n // team_size``
         teams, at least 4 and an even number (half of them per arm).
-    team_sd : float
-        SD of the team effect on the log cramp rate in a cluster trial (0.3 by default, a
-        guess: no published figure); ``.diagnostics["icc"]`` gives the intracluster
-        correlation it implies.
+    team_sd : float, optional
+        SD of the team effect on the log cramp rate in a cluster trial: the one observed in
+        ``inputs`` where there is one, else 0.3 (a guess: no published figure);
+        ``.diagnostics["icc"]`` gives the intracluster correlation it implies.
+    inputs : Result, optional
+        Planning inputs from a study (:func:`glute_study.stats.planning.planning_inputs`): its
+        observed rates, dispersion, exposure, spreads and dropout, and the plan's smallest
+        effects of interest, drive the simulated cohorts (``effects`` still override them).
     **effects : float
         Assumptions of the causal model to change (fields of :class:`glute_study.simulate.Effects`,
         e.g. ``rr_glute_deficit_per_sd=1.3``).
@@ -285,6 +342,19 @@ def power(
     check_one_of("analysis", analysis, ANALYSES)
     check_one_of("design", design, DESIGNS)
     check_one_of("scenario", scenario, ("hypothesis", "null"))
+    plan = None
+    if inputs is not None:
+        if getattr(inputs, "kind", None) != "planning_inputs":
+            raise InputError("`inputs` must be what glute_study.stats.planning.planning_inputs "
+                             f"returned; got {type(inputs).__name__}.")
+        if scenario == "null":
+            raise InputError('`inputs` sets the effects to detect; scenario="null" removes '
+                             "them. Leave `inputs` out to simulate the null world.")
+        effects = {**inputs.diagnostics["effects"], **effects}
+        plan = inputs.diagnostics.get("plan")
+        if team_sd is None and inputs.diagnostics.get("team_sd") is not None:
+            team_sd = float(inputs.diagnostics["team_sd"])
+    team_sd = 0.3 if team_sd is None else team_sd
     fx = Effects.for_scenario(scenario, **effects)
     sizes = sorted({check_count("n", v, POWER_N) for v in np.atleast_1d(n).tolist()})
     if not sizes:
@@ -312,20 +382,20 @@ def power(
     rows = []
     for i, size in enumerate(sizes):
         block = np.concatenate(out[i * len(chunks):(i + 1) * len(chunks)])
-        for t, (label, _kind) in enumerate(tests):
+        for t, (test, _kind) in enumerate(tests):
             reject, est, good = block[:, 3 * t], block[:, 3 * t + 1], block[:, 3 * t + 2]
             p = float(reject.mean())
             lo, hi = _wilson(np.array(p), reps, level)
-            rows.append({"term": label, "estimate": p, "ci_low": float(lo), "ci_high": float(hi),
+            rows.append({"term": test, "estimate": p, "ci_low": float(lo), "ci_high": float(hi),
                          "p_value": np.nan, "n": size, "power": p,
-                         "mc_se": math.sqrt(p * (1 - p) / reps), "test": label,
+                         "mc_se": math.sqrt(p * (1 - p) / reps), "test": test,
                          "true_effect": truths[t][0],
                          "mean_estimate": float(np.mean(est[good == 1])) if good.any() else np.nan,
                          "usable": float(good.mean()), "n_analysed": float(block[:, -1].mean()),
                          **({} if teams is None else {"n_teams": teams[size]})})
     table = pd.DataFrame(rows)
     text = _text(table, tests, truths, analysis=analysis, alpha=alpha, reps=reps,
-                 scenario=scenario) + f" Simulated with seed {seed}."
+                 scenario=scenario, observed=inputs is not None) + f" Simulated with seed {seed}."
     cluster = {}
     if teams is not None:
         icc = team_icc(team_sd, theta=fx.dispersion_theta)
@@ -334,12 +404,14 @@ def power(
         text = (f"Teams of {team_size} athletes were randomised, half to each arm, with a team "
                 f"effect of SD {team_sd:g} on the log cramp rate (intracluster correlation "
                 f"{icc:.3f} on the log-rate scale). " + text)
-    diagnostics = {"analysis": analysis, "reps": reps, "alpha": alpha, "scenario": scenario,
-                   "seed": seed, "design": design, **cluster,
+    diagnostics = {"analysis": analysis, "title": title(analysis, plan),
+                   "hypothesis": HYPOTHESES[analysis], "reps": reps, "alpha": alpha,
+                   "scenario": scenario, "seed": seed, "design": design, **cluster,
+                   "inputs": "observed" if inputs is not None else "simulator defaults",
                    "effects": fx, "target": 0.8,
-                   "n_for_80": {label: _crossing(table[table.test == label].n.to_numpy(),
-                                                 table[table.test == label].power.to_numpy(), 0.8)
-                                for label, _ in tests}}
+                   "n_for_80": {test: _crossing(table[table.test == test].n.to_numpy(),
+                                                table[table.test == test].power.to_numpy(), 0.8)
+                                for test, _ in tests}}
     return Result(table, text, diagnostics, name=f"power ({analysis})", kind="power",
                   level=level)
 
@@ -366,16 +438,17 @@ def _cluster_design(analysis, design, sizes, team_size, team_sd) -> dict[int, in
     return teams
 
 
-def _text(table, tests, truths, *, analysis, alpha, reps, scenario) -> str:
+def _text(table, tests, truths, *, analysis, alpha, reps, scenario, observed=False) -> str:
     alpha_txt = f"{alpha:.3f}".rstrip("0").lstrip("0")
     parts = []
-    for (label, _), (value, what) in zip(tests, truths):
-        sub = table[table.test == label]
+    for (name, _), (value, what) in zip(tests, truths):
+        sub = table[table.test == name]
+        what_test = mid_sentence(name)
         ns, pw = sub.n.to_numpy(), sub.power.to_numpy()
         effect = what.format(v=value)
         if scenario == "null":
             worst = sub.loc[sub.power.idxmax()]
-            parts.append(f"Under the null scenario the test of the {label} rejected in "
+            parts.append(f"Under the null scenario the test of the {what_test} rejected in "
                          f"{100 * sub.power.min():.1f} % to {100 * sub.power.max():.1f} % of "
                          f"{reps} simulated studies per size (nominal {100 * alpha:g} %; largest "
                          f"at n = {int(worst.n)}, Monte Carlo SE {worst.mc_se:.3f}).")
@@ -386,13 +459,19 @@ def _text(table, tests, truths, *, analysis, alpha, reps, scenario) -> str:
                f"SE at most {se:.3f}")
         if n80 is None:
             parts.append(f"None of the sizes tried (up to {ns[-1]} athletes) reached 80 % power to "
-                         f"detect {effect} ({label}); the largest gave {100 * pw[-1]:.0f} % "
+                         f"detect {effect} ({what_test}); the largest gave {100 * pw[-1]:.0f} % "
                          f"({how}).")
         elif n80 == ns[0]:
             parts.append(f"Already {ns[0]} athletes give {100 * pw[0]:.0f} % power to detect "
-                         f"{effect} ({label}; {how}).")
+                         f"{effect} ({what_test}; {how}).")
         else:
             parts.append(f"About {math.ceil(n80 / 10) * 10} athletes give 80 % power to detect "
-                         f"{effect} ({label}; interpolated between the simulated sizes; {how}).")
-    parts.append("Effects are assumptions of the simulator, not published estimates.")
+                         f"{effect} ({what_test}; interpolated between the simulated sizes; "
+                         f"{how}).")
+    if observed:
+        parts.append("The cramp rate, its dispersion, exposure, spreads and dropout were those "
+                     "observed in this study; each effect to detect is the analysis plan's "
+                     "smallest effect of interest, not an estimate.")
+    else:
+        parts.append("Effects are assumptions of the simulator, not published estimates.")
     return " ".join(parts)
