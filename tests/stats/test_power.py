@@ -4,6 +4,7 @@ and the sentence."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -180,3 +181,70 @@ def test_a_run_without_seed_records_the_seed_it_drew_and_repeats_from_it():
     again = power("trial", n=(60,), reps=100, seed=seed, executor="serial")
     pd.testing.assert_frame_equal(again.table, first.table)
     assert again.text == first.text
+
+
+# --- planning from a study's observed inputs --------------------------------------------------
+
+_IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+@pytest.fixture(scope="module")
+def demo_inputs():
+    from glute_study import report
+    from glute_study.stats.planning import planning_inputs
+
+    study = report.open_study("")
+    return planning_inputs(study.analysis_table(), seed=2026)
+
+
+@pytest.mark.parametrize("analysis", ["cohort_sitting", "cohort_glute", "indirect", "trial"])
+def test_power_speaks_in_codebook_words_and_plan_titles(analysis):
+    from glute_study.plan import DEFAULT_HYPOTHESES
+
+    res = power(analysis, n=(60,), reps=100, seed=3, executor="serial")
+    words = " ".join([res.text, *res.table["test"], res.diagnostics["title"]])
+    assert not _IDENTIFIER.findall(words), _IDENTIFIER.findall(words)
+    assert res.diagnostics["title"] == DEFAULT_HYPOTHESES[P.HYPOTHESES[analysis]].link
+    if analysis == "cohort_sitting":
+        assert res.table["test"].iloc[0] == ("Total effect of device-measured sitting on the "
+                                             "hamstring-cramp rate")
+
+
+def test_power_with_observed_inputs_uses_them_and_says_so(demo_inputs):
+    res = power("trial", n=(100,), reps=100, seed=3, executor="serial", inputs=demo_inputs)
+    fx = res.diagnostics["effects"]
+    for name, value in demo_inputs.diagnostics["effects"].items():
+        assert getattr(fx, name) == pytest.approx(value)
+    assert res.diagnostics["inputs"] == "observed"
+    assert "observed in this study" in res.text and "smallest effect of interest" in res.text
+    assert "assumptions of the simulator" not in res.text
+    with pytest.raises(InputError, match="scenario"):
+        power("trial", n=(100,), reps=100, scenario="null", inputs=demo_inputs)
+    with pytest.raises(InputError, match="planning_inputs"):
+        power("trial", n=(100,), reps=100, inputs=res)
+
+
+def test_simulated_trial_power_at_observed_inputs_agrees_with_the_closed_forms(demo_inputs):
+    # Zhu & Lakkis (2014) for the rate ratio and the noncentral-t ANCOVA (Borm et al. 2007),
+    # both checked against R in tests/reference/power_analytic, at the demo's observed inputs:
+    # control mean count = control rate x mean exposure, k = 1 / theta of the count model,
+    # SD of glute strength and its pre-post correlation. The simulated analysis adjusts for
+    # previous cramping and exposure varies between athletes, so the rate test may differ by a
+    # little more than Monte Carlo error; 4 Monte Carlo SEs (about 0.04) bound both.
+    from glute_study.stats.analytic_power import power_ancova, power_two_rates
+
+    t = demo_inputs.table.set_index("term")
+    rate = t.loc["Hamstring-cramp rate, control athletes", "estimate"]
+    expo = t.loc["Exposure per athlete (mean)", "estimate"]
+    theta = t.loc["Negative-binomial dispersion (theta)", "estimate"]
+    sd = t.loc["SD of glute strength", "estimate"]
+    rho = t.loc["Pre-post correlation of glute strength, control athletes", "estimate"]
+    res = power("trial", n=(800,), reps=1000, seed=5, executor="serial", inputs=demo_inputs,
+                rr_training=0.7, training_gain_nm_kg=0.04)
+    rate_row, ancova_row = res.table.iloc[0], res.table.iloc[1]
+    closed_rate = power_two_rates(mean0=rate / 1000 * expo, rate_ratio=0.7,
+                                  n_per_group=rate_row.n_analysed / 2,
+                                  dispersion=1 / theta).table.estimate.iloc[0]
+    closed_ancova = power_ancova(delta=0.04, sd=sd, rho=rho, n_per_group=400).table.estimate.iloc[0]
+    assert abs(rate_row.power - closed_rate) < 4 * rate_row.mc_se
+    assert abs(ancova_row.power - closed_ancova) < 4 * ancova_row.mc_se

@@ -1,0 +1,124 @@
+"""Tests of glute_study.stats.planning: the calibration recovers the simulator's own inputs
+from a simulated study (the known truth is the reference), each row says where it comes from,
+the effects to detect come from the plan, and a study without teams, trial or post-test falls
+back to stated defaults."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glute_study import simulate_study
+from glute_study.errors import InputError
+from glute_study.plan import analysis_plan
+from glute_study.simulate import Effects
+from glute_study.stats.planning import SOURCES, planning_inputs
+
+TRUTH = {"dispersion_theta": 1.5, "sitting_sd_h": 1.2, "glute_sd_nm_kg": 0.4,
+         "hamstring_rate_per_1000h": 4.0, "prior_cramps_share": 0.45, "dropout_share": 0.05,
+         "exposure_h_mean": 180.0, "glute_change_sd_nm_kg": 0.2, "rr_prior_cramps": 2.0}
+
+
+@pytest.fixture(scope="module")
+def known():
+    study = simulate_study(n=3000, seed=11, trial=True, **TRUTH)
+    return planning_inputs(study.analysis_table(), seed=3)
+
+
+def test_calibration_recovers_the_simulators_inputs(known):
+    # A study simulated with known inputs: planning_inputs must give them back, within the
+    # sampling error of 3000 athletes (theta and the rate are the least precise).
+    fx = known.diagnostics["effects"]
+    tol = {"dispersion_theta": 0.2, "sitting_sd_h": 0.05, "glute_sd_nm_kg": 0.08,
+           "hamstring_rate_per_1000h": 0.15, "prior_cramps_share": 0.1, "dropout_share": 0.3,
+           "exposure_h_mean": 0.03, "glute_change_sd_nm_kg": 0.15, "rr_prior_cramps": 0.15}
+    for name, value in TRUTH.items():
+        assert fx[name] == pytest.approx(value, rel=tol[name]), name
+
+
+def test_every_row_says_where_it_comes_from_and_effects_come_from_the_plan(known):
+    table = known.table
+    assert list(table.columns[:5]) == ["term", "estimate", "ci_low", "ci_high", "p_value"]
+    assert set(table.source) <= set(SOURCES.values())
+    observed = table[table.source == SOURCES["observed"]]
+    assert len(observed) == 10  # a trial with a post-test, no teams: all but the team SD
+    assert (observed.ci_low <= observed.estimate).all() and \
+        (observed.estimate <= observed.ci_high).all()
+    plan_rows = table[table.source == SOURCES["plan"]]
+    assert plan_rows.estimate.round(6).tolist() == [-0.1, round(1 / 1.1, 6), 1.1,
+                                                    round(1 / 1.1, 6)]
+    fx = known.diagnostics["effects"]
+    assert fx["rr_training"] == pytest.approx(1 / 1.1)
+    # the total effect of sitting is the plan's 1.1 per h/day: direct times indirect
+    t = Effects(**{k: v for k, v in fx.items()}).truth()
+    assert t["irr_sitting_per_h"] == pytest.approx(1.1)
+    assert t["irr_glute_per_nm_kg"] == pytest.approx(1 / 1.1)
+    team = table[table.term.str.startswith("Between-team")].iloc[0]
+    assert team.source == SOURCES["default"] and "no teams" in team.note
+    assert "nan" not in known.text.lower() and "_" not in known.text
+    assert "circular" in known.diagnostics["methods"]
+
+
+def test_bounds_declared_in_the_plan_are_the_effects_to_detect():
+    data = simulate_study(n=300, seed=2).analysis_table()
+    plan = analysis_plan({"bounds": {"trial": [0.8, 1.25], "sitting_glute": [-0.2, 0.2]}})
+    res = planning_inputs(data, plan=plan, seed=1)
+    assert res.diagnostics["effects"]["rr_training"] == 0.8
+    assert res.diagnostics["targets"]["sitting_glute"] == -0.2
+
+
+def test_an_observational_study_without_post_test_or_teams_falls_back_to_defaults():
+    data = simulate_study(n=300, seed=5, trial=False).analysis_table()
+    res = planning_inputs(data, seed=1)
+    rows = res.table.set_index("term")
+    assert not any("control" in t for t in rows.index)  # no arms: the rate of all athletes
+    pre_post = rows.loc["Pre-post correlation of glute strength"]
+    assert pre_post.source == SOURCES["default"] and pre_post.note.startswith("not estimable")
+    assert "glute_change_sd_nm_kg" not in res.diagnostics["effects"]
+    assert rows.loc["Negative-binomial dispersion (theta)"].source == SOURCES["observed"]
+
+
+def test_teams_give_an_observed_between_team_sd():
+    data = simulate_study(n=600, seed=5, n_teams=20, team_sd=0.5).analysis_table()
+    res = planning_inputs(data, seed=1)
+    row = res.table[res.table.term.str.startswith("Between-team")].iloc[0]
+    assert row.source == SOURCES["observed"]
+    assert row.ci_low < 0.5 < row.ci_high
+    assert res.diagnostics["team_sd"] == pytest.approx(row.estimate)
+
+
+def test_bad_input():
+    data = simulate_study(n=60, seed=1).analysis_table()
+    with pytest.raises(InputError, match="analysis table"):
+        planning_inputs(data.to_dict())
+    with pytest.raises(InputError, match="`sesoi`"):
+        planning_inputs(data, sesoi=0.9)
+    with pytest.raises(InputError, match="AnalysisPlan"):
+        planning_inputs(data, plan={"primary": ["trial"]})
+    empty = data.assign(exposure_h=np.nan)
+    with pytest.raises(InputError, match="exposure hours"):
+        planning_inputs(empty)
+
+
+def test_a_default_simulated_study_records_no_cohort_fields_and_a_set_one_does():
+    # The cohort fields are new; a default study's truth (and so the demo) is as before.
+    plain = simulate_study(n=20, seed=1).truth["effects"]
+    assert not {"prior_cramps_share", "dropout_share", "exposure_h_mean",
+                "glute_change_sd_nm_kg"} & set(plain)
+    shifted = simulate_study(n=20, seed=1, exposure_h_mean=200.0).truth["effects"]
+    assert shifted["exposure_h_mean"] == 200.0 and "dropout_share" not in shifted
+    assert math.isclose(Effects().exposure_h_mean, 140.4)
+    with pytest.raises(InputError, match="dropout_share"):
+        simulate_study(n=20, seed=1, dropout_share=1.5)
+
+
+def test_exposure_scale_moves_the_mean_exposure():
+    # sessions stretch by the ratio (within the 30-180 min a session may last)
+    base = simulate_study(n=400, seed=4).analysis_table()["exposure_h"]
+    more = simulate_study(n=400, seed=4, exposure_h_mean=1.25 * 140.4).analysis_table()[
+        "exposure_h"]
+    assert more.mean() / base.mean() == pytest.approx(1.25, rel=0.02)
+    assert pd.isna(more).sum() == pd.isna(base).sum()
