@@ -53,11 +53,32 @@ def test_sensitivity_plot_for_a_linear_outcome_uses_rho(cohort):
 def test_power_plot_draws_each_test():
     res = power("trial", n=(60, 120, 240), reps=100, seed=1, executor="serial")
     ax = power_plot(res)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(res.table.test.unique())
-    first = res.table[res.table.test == "arm rate ratio"]
+    # legend entries are the tests in words, wrapped onto short lines
+    assert [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()] == \
+        list(res.table.test.unique())
+    first = res.table[res.table.test == res.table.test.iloc[0]]
+    assert first.test.iloc[0] == "Glute training vs control: hamstring-cramp rate ratio"
     np.testing.assert_allclose(ax.lines[0].get_ydata(), first.power)
     assert ax.get_ylim() == (0.0, 1.0)
+    assert ax.get_title() == "Glute training lowers the hamstring-cramp rate"
     plt.close(ax.figure)
+
+
+def test_power_panels_draw_one_titled_panel_per_result():
+    from glute_study.figures.power import power_panels
+
+    res = [power(a, n=(60, 120), reps=100, seed=1, executor="serial")
+           for a in ("cohort_sitting", "indirect", "trial")]
+    fig = power_panels(res)
+    assert len(fig.axes) == 3
+    titles = [ax.get_title().replace("\n", " ") for ax in fig.axes]
+    assert titles == [r.diagnostics["title"] for r in res]
+    for ax, r in zip(fig.axes, res):
+        np.testing.assert_allclose(ax.lines[0].get_ydata(),
+                                   r.table[r.table.test == r.table.test.iloc[0]].power)
+    plt.close(fig)
+    with pytest.raises(InputError, match="at least one"):
+        power_panels([])
 
 
 def test_plots_reject_other_results():
