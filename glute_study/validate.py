@@ -1252,6 +1252,7 @@ def _check_ranges(numbers: np.ndarray, cells, lines, col: Column, table: Table, 
 def _readings(value: float, col: Column) -> str:
     """'; as lb it is 79.8 kg' for each misread unit that makes ``value`` plausible."""
     low, high = col.plausible
+    value = float(value)  # a Python float: a huge typed value reads as inf, without a warning
     out = [f"as {m.unit} it is {value * m.factor:.4g} {col.unit}" for m in col.misreads
            if low <= value * m.factor <= high]
     return "; " + "; ".join(out) if out else ""
