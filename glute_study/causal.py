@@ -285,7 +285,7 @@ class Dag:
         Examples
         --------
         >>> STUDY_DAG.mediators("sitting_h_day", "hamstring_cramps")
-        ('glute_nm_kg',)
+        ('glute_nm_kg', 'glute_nm_kg_post')
         """
         self._check_nodes(exposure, outcome)
         return self._sorted(set(self.descendants(exposure)) & set(self.ancestors(outcome)))
@@ -523,13 +523,14 @@ def describe_adjustment(dag: Dag, exposure: str, outcome: str, *, adjust: Iterab
     >>> describe_adjustment(STUDY_DAG, "sitting_h_day", "hamstring_cramps", adjust=adjust)
     "The total effect of device-measured sitting on hamstring cramps was adjusted for age and \
 sex (a minimal sufficient set by the backdoor criterion on the study's causal diagram); glute \
-strength, a mediator, was not adjusted for."
+strength and glute strength at post-test, mediators, were not adjusted for."
     >>> direct = STUDY_DAG.adjustment_set("sitting_h_day", "hamstring_cramps", effect="direct")
     >>> describe_adjustment(STUDY_DAG, "sitting_h_day", "hamstring_cramps", adjust=direct,
     ...                     effect="direct")
     "The direct effect of device-measured sitting on hamstring cramps not through glute strength \
-was estimated adjusted for age, sex and glute strength (single-door criterion on the study's \
-causal diagram); it is not the effect of device-measured sitting."
+and glute strength at post-test was estimated adjusted for age, sex and glute strength \
+(single-door criterion on the study's causal diagram); it is not the effect of device-measured \
+sitting."
     """
     adjust = dag._sorted(_as_set(adjust))
     if not dag.is_adjustment_set(exposure, outcome, adjust, effect=effect):
@@ -579,7 +580,8 @@ STUDY_DAG = Dag(
         ("age", "hamstring_cramps"), ("sex", "hamstring_cramps"),
         ("prior_cramps", "hamstring_cramps"), ("prior_hamstring_injury", "hamstring_cramps"),
         ("glute_nm_kg", "hamstring_cramps"), ("sitting_h_day", "hamstring_cramps"),
-        ("arm", "hamstring_cramps"), ("exposure_h", "hamstring_cramps"),
+        ("glute_nm_kg_post", "hamstring_cramps"), ("arm", "hamstring_cramps"),
+        ("exposure_h", "hamstring_cramps"),
         ("team", "hamstring_cramps"), ("cramp_proneness", "hamstring_cramps"),
         ("hamstring_cramps", "cramps"), ("age", "cramps"), ("sex", "cramps"),
         ("prior_cramps", "cramps"), ("exposure_h", "cramps"), ("team", "cramps"),

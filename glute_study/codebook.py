@@ -717,6 +717,11 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "sessions": "number of those sessions",
     "cramps": "cramps inside follow-up (missing when there is no exposure)",
     "hamstring_cramps": "hamstring cramps inside follow-up (missing when there is no exposure)",
+    "exposure_h_after_post": "sum of duration_min / 60 of sessions inside follow-up dated after "
+    "the glute_nm_kg_post session (missing without a post-test inside follow-up or without such "
+    "sessions): the outcome window of a mediation within the trial",
+    "hamstring_cramps_after_post": "hamstring cramps inside follow-up dated after that session "
+    "(missing when exposure_h_after_post is)",
 }
 
 
@@ -724,7 +729,8 @@ ANALYSIS_COLUMNS: dict[str, str] = {
 #: outcomes and exposure, never in a baseline Table 1 (CONSORT 15, STROBE 14a); they belong
 #: to the outcome tables (by arm in a trial, CONSORT 17a).
 FOLLOW_UP_COLUMNS: tuple[str, ...] = ("glute_nm_kg_post", "exposure_h", "sessions", "cramps",
-                                      "hamstring_cramps")
+                                      "hamstring_cramps", "exposure_h_after_post",
+                                      "hamstring_cramps_after_post")
 
 #: The characteristics a Table 1 describes, all measured at baseline (before follow-up and
 #: randomisation): demographics, history, baseline sitting and baseline strength.
@@ -765,6 +771,9 @@ ANALYSIS_LABELS: dict[str, tuple[str, str | None]] = {
     "sessions": ("Sessions", None),
     "cramps": ("Cramps", None),
     "hamstring_cramps": ("Hamstring cramps", None),
+    "glute_training": ("Glute training", None),
+    "exposure_h_after_post": ("Exposure after the post-test", "h"),
+    "hamstring_cramps_after_post": ("Hamstring cramps after the post-test", None),
     "sitting_tertile": ("Sitting tertile", None),
     "sitting_h_day_window": ("Device-measured sitting over the preceding 7 days", "h/day"),
     "sitting_days_window": ("Valid device days over the preceding 7 days", "days"),
@@ -792,6 +801,8 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
     "prior_hamstring_injury": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},
 }
 LEVEL_LABELS["sitting_instrument"] = LEVEL_LABELS["instrument"]
+#: The randomised arm coded 0/1 for analyses that need a number (mediation within the trial).
+LEVEL_LABELS["glute_training"] = {"0": "control", "1": "glute training"}
 
 #: How a sentence names the athletes (or sessions) of one level of a grouping variable: "In the
 #: lowest sitting tertile, ...", "... higher in matches than in training sessions". A string

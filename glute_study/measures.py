@@ -550,6 +550,84 @@ LEFT_OUT_REASONS = {
 }
 
 
+def post_test_dates(strength: pd.DataFrame, participants: pd.DataFrame) -> pd.Series:
+    """Date of each participant's post-test: the ``hhd_hip_extension`` session that gives
+    ``glute_nm_kg_post`` (the last session after ``follow_up_start``, as
+    :data:`glute_study.codebook.ANALYSIS_COLUMNS` says).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a", "b"],
+    ...                        "follow_up_start": pd.to_datetime(["2025-01-06", "2025-01-06"])})
+    >>> rows = pd.DataFrame({"participant_id": ["a", "a", "b"], "session": [1, 3, 1],
+    ...     "test": "hhd_hip_extension",
+    ...     "date": pd.to_datetime(["2024-12-30", "2025-03-31", "2024-12-30"])})
+    >>> post_test_dates(rows, people)
+    participant_id
+    a   2025-03-31
+    Name: post_test_date, dtype: datetime64[ns]
+    """
+    rows = strength[strength["test"].eq("hhd_hip_extension").to_numpy(bool)]
+    start = participants.set_index("participant_id")["follow_up_start"]
+    _, post = _sessions(rows, start)
+    dates = rows.groupby(["participant_id", "session"])["date"].min()
+    chosen = pd.MultiIndex.from_arrays([post.index, post.to_numpy()])
+    out = pd.Series(dates.reindex(chosen).to_numpy(), index=post.index, name="post_test_date")
+    return out.rename_axis("participant_id")
+
+
+def after_post_test(participants: pd.DataFrame, exposure: pd.DataFrame, cramps: pd.DataFrame,
+                    post_dates: pd.Series) -> pd.DataFrame:
+    """Exposure hours and hamstring cramps inside follow-up after each participant's post-test.
+
+    The outcome window of a mediation within a trial, whose mediator (glute strength at the
+    post-test) must be measured before the cramps it is to explain. Sessions and cramps dated
+    after the post-test's date count (those of the post-test's own day do not: the order of
+    test and session on that day is unknown). Participants without a post-test inside
+    follow-up, or without a session after it, get missing values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``participant_id``: ``exposure_h_after_post``,
+        ``hamstring_cramps_after_post``.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a", "b"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-06"] * 2),
+    ...     "follow_up_end": pd.to_datetime(["2025-06-22"] * 2)})
+    >>> sessions = pd.DataFrame({"participant_id": ["a", "a", "a", "b"],
+    ...     "session_id": ["s1", "s2", "s3", "s1"], "duration_min": [60.0, 90, 30, 60],
+    ...     "date": pd.to_datetime(["2025-02-01", "2025-03-31", "2025-04-02", "2025-04-02"])})
+    >>> cramps = pd.DataFrame({"participant_id": ["a", "a"], "muscle": "hamstring",
+    ...     "datetime": pd.to_datetime(["2025-02-01 18:10", "2025-04-02 18:20"])})
+    >>> after_post_test(people, sessions, cramps, pd.Series(
+    ...     pd.to_datetime(["2025-03-31"]), index=pd.Index(["a"], name="participant_id")))
+                    exposure_h_after_post  hamstring_cramps_after_post
+    participant_id
+    a                                 0.5                          1.0
+    b                                 NaN                          NaN
+    """
+    window = follow_up_window(participants)
+    ids = pd.Index(participants["participant_id"].drop_duplicates(), name="participant_id")
+    post = post_dates.reindex(ids)
+    post = post.where((post >= window["start"].reindex(ids))
+                      & (post < window["end"].reindex(ids)))
+
+    def after(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        frame = frame[inside_follow_up(frame, column, window)]
+        day = pd.to_datetime(frame[column]).dt.normalize()
+        return frame[(day > frame["participant_id"].map(post)).to_numpy(bool)]
+
+    expo = after(exposure, "date")
+    hours = exposure_hours(expo, by="participant_id").reindex(ids)
+    ham = after(cramps[cramps["muscle"].eq("hamstring").to_numpy(bool)], "datetime")
+    count = ham.groupby("participant_id").size().reindex(ids, fill_value=0).astype(float)
+    return pd.DataFrame({"exposure_h_after_post": hours.astype(float),
+                         "hamstring_cramps_after_post": count.where(hours.notna())})
+
+
 def first_cramp_times(
     participants: pd.DataFrame,
     exposure: pd.DataFrame,

@@ -21,8 +21,17 @@ and there together.
   ICC 0.35) and some days are too short to be valid, so the measured mean is noisy, as in a real
   study. Self-report is device sitting minus about 2 h plus noise (r about 0.3 with the device).
 * Glute strength is measured with a hand-held dynamometer: force at the pad over a lever arm,
-  three trials per side, trial-to-trial CV 6 %, two baseline sessions (test-retest) and a post-test
-  in a trial.
+  three trials per side, trial-to-trial CV 6 %, two baseline sessions (test-retest) and, in a
+  trial, a post-test at mid-follow-up (day 84 of 168), so that a mediation analysis within the
+  trial has its mediator measured before the outcome window it explains (the second half).
+* The trial works through the glutes: glute training raises true glute strength by
+  ``training_gain_nm_kg`` on average (athletes differ, SD ``glute_change_sd_nm_kg``; the control
+  arm's strength drifts by the same noise), the gain building up linearly until the post-test and
+  held after it. An athlete's hamstring-cramp rate is multiplied by ``rr_training ** (gain /
+  training_gain_nm_kg)`` once the gain is complete (``rr_training`` at the average gain, none
+  without a gain), and by ``rr_training_direct`` for any effect of training that bypasses the
+  glutes (none by default). The rate ratio over the whole follow-up is therefore closer to 1 than
+  ``rr_training`` (:meth:`Effects.truth` gives both).
 * Cramp counts are negative binomial: Poisson given a gamma frailty shared by hamstring and other
   muscles, with the participant's exposure hours as the time at risk. Each cramp falls in one of
   the participant's sessions (chance proportional to its duration) at a uniform time within it.
@@ -52,6 +61,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from scipy.special import polygamma
 
 from ._checks import REPS, SEED, SIMULATE_N, check_count, check_one_of
@@ -80,6 +90,7 @@ _EXPOSURE_H_MEAN = (_WEEKS * 3.5 * 0.9 * 90 + _WEEKS * 0.75 * 90) / 60
 #: each only when it differs from its default, so a default study records what it always did.
 _COHORT_EFFECTS = ("prior_cramps_share", "exposure_h_mean", "dropout_share",
                    "glute_change_sd_nm_kg")
+_POST_TEST_DAY = _WEEKS * 7 // 2  # the trial's post-test, at mid-follow-up (days from start)
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,9 @@ class Effects:
     sitting_on_onset_ms_per_h: float = 10.0  # guessed
     rr_glute_deficit_per_sd: float = 1.2  # derived-ish: about 1.2 per SD of deficit
     rr_sitting_direct_per_h: float = 1.0  # guessed: no path that bypasses the glutes
-    rr_training: float = 0.8  # derived-ish: about 0.8 for glute training on cramps
+    rr_training: float = 0.8  # derived-ish: about 0.8 for glute training on cramps, through
+    # the glute gain (at the average gain, once the gain is complete; see the module notes)
+    rr_training_direct: float = 1.0  # guessed: no effect of training that bypasses the glutes
     training_gain_nm_kg: float = 0.25  # guessed
     # the season (``season=`` of simulate_study only; recorded in the truth only then).
     # Weekly sitting varies around the athlete's usual level as an AR(1) across weeks, on top
@@ -159,7 +172,7 @@ class Effects:
         if scenario == "null":
             base = replace(base, sitting_on_glute_nm_kg_per_h=0.0, sitting_on_onset_ms_per_h=0.0,
                            rr_glute_deficit_per_sd=1.0, rr_sitting_direct_per_h=1.0,
-                           rr_training=1.0, training_gain_nm_kg=0.0,
+                           rr_training=1.0, rr_training_direct=1.0, training_gain_nm_kg=0.0,
                            rr_recent_sitting_per_h=1.0)
         effects = replace(base, **{k: float(v) for k, v in overrides.items()})
         effects.check()
@@ -171,7 +184,7 @@ class Effects:
                     "onset_delay_sd_ms", "hamstring_rate_per_1000h", "other_rate_per_1000h",
                     "dispersion_theta", "rr_prior_cramps", "rr_prior_injury", "rr_male",
                     "rr_age_per_10y", "rr_glute_deficit_per_sd", "rr_sitting_direct_per_h",
-                    "rr_training", "rr_recent_sitting_per_h")
+                    "rr_training", "rr_training_direct", "rr_recent_sitting_per_h")
         for name in positive:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
@@ -213,14 +226,31 @@ class Effects:
         few days and measured strength carries dynamometer error (test-retest ICC about 0.95),
         so regressions on the measured values are attenuated towards 1, a little for strength
         (about 5 % on the log scale) and more for sitting, exactly as in a real study.
-        ``irr_training``: rate ratio of the training arm against control.
+        ``irr_training``: rate ratio of the training arm against control over the whole
+        follow-up (what the trial's primary analysis estimates; the training effect builds up
+        until the post-test at mid-follow-up, for exposure spread evenly over follow-up as the
+        simulator spreads it). ``irr_training_after_post_test``: the same after the post-test,
+        once the gain is complete, split into ``irr_training_indirect`` (through the gain in
+        glute strength: the natural indirect effect of a mediation within the trial on the
+        cramps after the post-test) and ``irr_training_direct``.
+
+        Examples
+        --------
+        >>> t = Effects().truth()
+        >>> round(t["irr_training_after_post_test"], 3), round(t["irr_training"], 3)
+        (0.8, 0.848)
+        >>> Effects.for_scenario("null").truth()["irr_training"]
+        1.0
         """
         log_per_nm_kg = -math.log(self.rr_glute_deficit_per_sd) / self.glute_sd_nm_kg
         return {
             "irr_glute_per_nm_kg": math.exp(log_per_nm_kg),
             "irr_sitting_per_h": math.exp(self.sitting_on_glute_nm_kg_per_h * log_per_nm_kg)
             * self.rr_sitting_direct_per_h,
-            "irr_training": self.rr_training,
+            "irr_training": _season_training_ratio(self),
+            "irr_training_after_post_test": self.rr_training * self.rr_training_direct,
+            "irr_training_indirect": self.rr_training,
+            "irr_training_direct": self.rr_training_direct,
             "glute_per_sitting_h": self.sitting_on_glute_nm_kg_per_h,
             "onset_per_sitting_h": self.sitting_on_onset_ms_per_h,
             "training_gain_nm_kg": self.training_gain_nm_kg,
@@ -259,6 +289,8 @@ def _participants(rng: np.random.Generator, shape: tuple[int, int], fx: Effects,
         arm = team_arm
     glute_post = np.maximum(0.5, glute + fx.training_gain_nm_kg * arm
                             + rng.normal(0, fx.glute_change_sd_nm_kg, shape))
+    if not trial:  # no programme and no post-test (the draws above keep the stream as it was)
+        glute_post = np.full(shape, np.nan)
     delay = (fx.onset_delay_mean_ms + fx.sitting_on_onset_ms_per_h * (sitting - fx.sitting_mean_h)
              + rng.normal(0, fx.onset_delay_sd_ms, shape))
     z_glute = (glute - fx.glute_mean_nm_kg) / fx.glute_sd_nm_kg
@@ -314,8 +346,80 @@ def _bridge_reps(rng, bridge_true, fx: Effects, gain):
                             0, 100))
 
 
-def _cramp_rates(p: dict, fx: Effects):
-    """Hamstring and other-muscle cramp rates per exposure hour (before the frailty)."""
+def _training_effect(p: dict, fx: Effects) -> np.ndarray:
+    """Log multiplier of the hamstring-cramp rate once the training gain is complete: through
+    the athlete's gain in glute strength and any direct path; 0 outside a trial (no post-test).
+    """
+    gain = p["glute_post_true"] - p["glute_true"]
+    if fx.training_gain_nm_kg > 0:
+        through = math.log(fx.rr_training) * gain / fx.training_gain_nm_kg
+    else:  # no gain to carry the effect: rr_training acts on the arm itself
+        through = math.log(fx.rr_training) * p["arm"]
+    c = through + math.log(fx.rr_training_direct) * p["arm"]
+    return np.where(np.isfinite(gain), c, 0.0)
+
+
+def _season_average(c: np.ndarray) -> np.ndarray:
+    """Mean of ``exp(c * ramp(t))`` over follow-up, the ramp rising linearly from 0 to 1 at the
+    post-test (mid-follow-up) and held at 1 after it."""
+    h = _POST_TEST_DAY / (_WEEKS * 7)
+    c = np.asarray(c, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ramp = np.where(c == 0, 1.0, np.expm1(c) / np.where(c == 0, 1.0, c))
+    return h * ramp + (1 - h) * np.exp(c)
+
+
+def _ramp(days: np.ndarray) -> np.ndarray:
+    """The share of the training gain reached ``days`` after the start of follow-up."""
+    return np.clip(np.asarray(days, float) / _POST_TEST_DAY, 0.0, 1.0)
+
+
+def _season_training_ratio(fx: Effects) -> float:
+    """Rate ratio of training vs control over follow-up, averaged over the athletes' gains."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(40)
+    weights = weights / weights.sum()
+    gain = nodes * fx.glute_change_sd_nm_kg
+
+    def mean_rate(arm: float) -> float:
+        p = {"glute_true": np.zeros_like(gain), "arm": np.full_like(gain, arm),
+             "glute_post_true": gain + fx.training_gain_nm_kg * arm}
+        return float(weights @ _season_average(_training_effect(p, fx)))
+
+    return mean_rate(1.0) / mean_rate(0.0)
+
+
+def rr_training_for(irr: float, fx: Effects | None = None) -> float:
+    """The ``rr_training`` whose rate ratio over the whole follow-up is ``irr`` (the effect a
+    trial's primary analysis estimates, :meth:`Effects.truth`'s ``irr_training``), given the
+    other effects of ``fx`` (the gain, its spread and any direct path).
+
+    Examples
+    --------
+    >>> r = rr_training_for(0.9)
+    >>> round(r, 4), round(Effects(rr_training=r).truth()["irr_training"], 6)
+    (0.8677, 0.9)
+    """
+    fx = Effects() if fx is None else fx
+    if not (math.isfinite(irr) and irr > 0):
+        raise InputError(f"a rate ratio must be a positive number; got {irr!r}.")
+
+    def gap(log_rr: float) -> float:
+        return math.log(_season_training_ratio(replace(fx, rr_training=math.exp(log_rr)))) \
+            - math.log(irr)
+
+    target = math.log(irr)
+    if target == 0 and fx.rr_training_direct == 1:
+        return 1.0
+    low, high = -8.0, 8.0
+    return math.exp(optimize.brentq(gap, low, high, xtol=1e-12))
+
+
+def _cramp_rates(p: dict, fx: Effects, *, training: bool = True):
+    """Hamstring and other-muscle cramp rates per exposure hour (before the frailty).
+
+    ``training`` includes the trial's effect as its average over follow-up (the cohort draws);
+    :func:`simulate_study` leaves it out and weights each session by the gain reached by then.
+    """
     common = (math.log(fx.rr_prior_cramps) * p["prior_cramps"]
               + math.log(fx.rr_male) * p["male"]
               + math.log(fx.rr_age_per_10y) * (p["age"] - 25) / 10)
@@ -325,7 +429,8 @@ def _cramp_rates(p: dict, fx: Effects):
                        + math.log(fx.rr_glute_deficit_per_sd) * deficit
                        + math.log(fx.rr_sitting_direct_per_h) * (p["sitting_true"]
                                                                  - fx.sitting_mean_h)
-                       + math.log(fx.rr_training) * p["arm"])
+                       + (np.log(_season_average(_training_effect(p, fx))) if training
+                          else 0.0))
     other = np.exp(math.log(fx.other_rate_per_1000h / 1000) + common)
     return hamstring, other
 
@@ -822,7 +927,7 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         the claim to no effect.
     trial : {True, False, "cluster"}, default True
         ``True`` randomises half the participants to glute training (arm ``glute_training``,
-        the rest ``control``) with a post-test at the end of follow-up; ``"cluster"`` randomises
+        the rest ``control``) with a post-test at mid-follow-up; ``"cluster"`` randomises
         whole teams instead, half of them to each arm (needs an even ``n_teams`` of at least 4);
         ``False`` is an observational cohort.
     n_teams : int, optional
@@ -967,7 +1072,7 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     exposure = _exposure_table(rng, ids, start, fx.exposure_h_mean / _EXPOSURE_H_MEAN)
     dropout = rng.random(n) < fx.dropout_share
     exposure = exposure[~exposure["participant_id"].isin(ids[dropout])].reset_index(drop=True)
-    ham_rate, other_rate = _cramp_rates({k: v for k, v in p.items()}, fx)
+    ham_rate, other_rate = _cramp_rates(p, fx, training=False)
     hours = exposure.groupby("participant_id", sort=False)["duration_min"].sum().reindex(ids)
     exposure_h = hours.fillna(0).to_numpy(dtype=float) / 60
     frailty = rng.gamma(fx.dispersion_theta, 1 / fx.dispersion_theta, n)
@@ -977,6 +1082,12 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     ham_hours = exposure_h
     if every:
         ham_weight = _recent_multiplier(exposure, ids, start, actual, p["sitting_true"], fx)
+    if trial:
+        who = pd.Index(ids).get_indexer(exposure["participant_id"])
+        day = (exposure["date"].to_numpy() - start.to_numpy()[who]) / np.timedelta64(1, "D")
+        gained = np.exp(_training_effect(p, fx)[who] * _ramp(day))
+        ham_weight = gained if ham_weight is None else ham_weight * gained
+    if ham_weight is not None:
         weighted = pd.Series(exposure["duration_min"].to_numpy(float) * ham_weight / 60)
         ham_hours = weighted.groupby(exposure["participant_id"].to_numpy()).sum().reindex(
             ids).fillna(0).to_numpy(float)
@@ -1062,7 +1173,8 @@ def _strength_table(rng, ids, start, end, p, fx: Effects, trial: bool):
     sessions = [(1, start - pd.Timedelta(days=7), p["glute_true"], 0.0),
                 (2, start - pd.Timedelta(days=3), p["glute_true"], 0.0)]
     if trial:
-        sessions.append((3, end, p["glute_post_true"], 3.0 * p["arm"]))
+        post = start + pd.Timedelta(days=_POST_TEST_DAY)
+        sessions.append((3, post, p["glute_post_true"], 3.0 * p["arm"]))
     frames = []
     for session, date, glute, gain in sessions:
         force = _hhd_forces(rng, glute[None], p["body_mass_kg"][None], p["lever_arm_m"][None],

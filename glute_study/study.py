@@ -11,7 +11,7 @@ import pandas as pd
 from . import measures
 from ._files import make_folder, refuse_nonempty, write_files
 from .codebook import ANALYSIS_COLUMNS, BASELINE_COLUMNS, CODEBOOK, SITTING_BASELINE_COLUMNS
-from .errors import StudyReadError
+from .errors import InputError, StudyReadError
 from .study_folder import read_metadata, study_files
 from .validate import (
     ValidationError,
@@ -251,6 +251,50 @@ class Study:
         table = self.analysis_table(min_valid_days=min_valid_days)
         return measures.trial_flow(table, covariates=covariates)
 
+    def trial_mediation_table(self, *, min_valid_days: int = 4) -> pd.DataFrame:
+        """The randomised athletes, for a mediation within the trial (arm -> glute strength at
+        the post-test -> hamstring cramps after the post-test).
+
+        The rows of :meth:`analysis_table` with an arm, plus ``glute_training``: 1 for the arm
+        that is not ``control`` (the first arm in order without one), 0 for the other. Its
+        ``attrs["measured_at"]`` holds when the arm was fixed (the first ``follow_up_start``)
+        and when the mediator was measured (the first post-test date), so that
+        :func:`glute_study.stats.mediation` knows the order. The outcome window is
+        ``hamstring_cramps_after_post`` over ``exposure_h_after_post``.
+
+        Raises
+        ------
+        InputError
+            When the study has more than two arms.
+
+        Examples
+        --------
+        >>> from glute_study import simulate_study
+        >>> t = simulate_study(n=30, seed=1).trial_mediation_table()
+        >>> t.groupby("arm")["glute_training"].first().to_dict()
+        {'control': 0.0, 'glute_training': 1.0}
+        >>> sorted(t.attrs["measured_at"])
+        ['glute_nm_kg_post', 'glute_training']
+        """
+        table = self.analysis_table(min_valid_days=min_valid_days)
+        out = table[measures.randomised(table).to_numpy(bool)].copy()
+        arms = sorted(out["arm"].dropna().unique())
+        if len(arms) > 2:
+            raise InputError(f"participants: column 'arm' holds {len(arms)} arms ({arms}); a "
+                             "mediation within the trial compares two.")
+        reference = "control" if "control" in arms else (arms[0] if arms else None)
+        out["glute_training"] = out["arm"].ne(reference).astype(float)
+        people = self.participants[self.participants["participant_id"].isin(
+            out["participant_id"])]
+        posts = measures.post_test_dates(self.strength, people)
+        when = {}
+        if len(people) and people["follow_up_start"].notna().any():
+            when["glute_training"] = str(pd.Timestamp(people["follow_up_start"].min()).date())
+        if len(posts.dropna()):
+            when["glute_nm_kg_post"] = str(pd.Timestamp(posts.min()).date())
+        out.attrs["measured_at"] = when
+        return out.reset_index(drop=True)
+
     def session_table(self, *, min_valid_days: int = 4) -> pd.DataFrame:
         """One row per exposure session inside follow-up, with its cramps and the participant's
         covariates from :meth:`analysis_table`.
@@ -426,7 +470,10 @@ def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFra
     activation = measures.activation_measures(study.activation)
     expo, ex_expo = measures.exposure_measures(parts, study.exposure, study.lines["exposure"],
                                                study.cramps, study.lines["cramps"])
-    table = base.join([sit, strength, activation, expo])
+    after = measures.after_post_test(
+        parts, study.exposure, study.cramps,
+        measures.post_test_dates(study.strength, parts))
+    table = base.join([sit, strength, activation, expo, after])
     missing_expo = table["exposure_h"].isna().to_numpy()
     ex_part = measures._exclusions("participants", parts, study.lines["participants"],
                                    missing_expo, "no exposure inside follow-up: left out of "

@@ -127,7 +127,8 @@ def test_study_dag_sets_and_sentences():
     assert STUDY_DAG.adjustment_set("glute_nm_kg", "hamstring_cramps") == \
         ("sex", "sitting_h_day")
     text = describe_adjustment(STUDY_DAG, "sitting_h_day", "hamstring_cramps", adjust=total)
-    assert "sitting_h_day" not in text and "glute strength, a mediator" in text
+    assert "sitting_h_day" not in text and "glute strength and glute strength at post-test, " \
+        "mediators," in text
     # a larger set with precision covariates is still sufficient, and says so
     more = ("age", "sex", "prior_cramps", "prior_hamstring_injury")
     assert STUDY_DAG.is_adjustment_set("sitting_h_day", "hamstring_cramps", more)
@@ -155,8 +156,9 @@ TRUE_VALUES = {"age": "age", "sex": "male", "prior_cramps": "prior_cramps",
 #: Inputs of the cramp counts that are not participant draws (simulate_study, draw_cohorts:
 #: Poisson(rate x exposure hours x frailty x exp(team effect))).
 OUTSIDE_RATES = {"exposure_h", "team", "cramp_proneness"}
-#: Every edge that every scenario draws switched on (the direct path is off by default).
-ALL_ON = simulate.Effects.for_scenario("hypothesis", rr_sitting_direct_per_h=1.3)
+#: Every edge that every scenario draws switched on (the direct paths are off by default).
+ALL_ON = simulate.Effects.for_scenario("hypothesis", rr_sitting_direct_per_h=1.3,
+                                       rr_training_direct=0.9)
 
 
 @pytest.fixture(scope="module")

@@ -79,7 +79,9 @@ def test_power_writes_table_text_and_plot(tmp_path, capsys):
     table = pd.read_csv(out / "power.csv")
     assert list(table.n.unique()) == [60, 120]
     assert (out / "power.svg").is_file() and (out / "power.png").is_file()
-    assert "rate ratio of 0.50" in (out / "power.txt").read_text()
+    # rr_training is the effect once the glute gain is complete; over the whole follow-up,
+    # which the trial's analysis estimates, the gain builds up first: 0.61
+    assert "rate ratio of 0.61" in (out / "power.txt").read_text()
     assert "wrote the power results" in capsys.readouterr().out
 
 

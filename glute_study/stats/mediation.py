@@ -51,6 +51,7 @@ import pandas as pd
 from scipy import special
 
 from .._checks import N_BOOT, check_count, check_level, check_one_of, require_columns
+from ..codebook import LEVEL_LABELS
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ..labels import label as label_of
 from ..labels import unit_of
@@ -748,14 +749,23 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
     unit = {"per_1000_h": " per 1000 h", "per_athlete": " per athlete"}.get(diff, "")
     citxt = "BCa" if ci == "bca" else "percentile"
     xw, mw, yw = (label_of(c, unit=False, mid=True) for c in (x, m, y))
-    boot_units = (f"{n_units} clusters ({label_of(cluster, unit=False, mid=True)})" if cluster
+    boot_units = (f"{n_units} teams" if cluster == "team" else f"{n_units} athletes"
+                  if cluster == "participant_id" else
+                  f"{n_units} clusters ({label_of(cluster, unit=False, mid=True)})" if cluster
                   else f"{n} rows")
+    model = {"negbin": "negative-binomial", "poisson": "Poisson", "gaussian": "linear"}.get(
+        family, family)
     xu = unit_of(x)
     xu = f" {xu}" if xu else ""
-    parts = [f"Mediation of the effect of {xw} on {yw} through {mw} ({family} outcome model, "
-             f"n = {n}), comparing {xw} of {contrast['x0']:.3g}{xu} with "
-             f"{contrast['x1']:.3g}{xu} "
-             f"({contrast['rule']}); {citxt} {level_pct(level)} % intervals from {n_boot} "
+    levels = LEVEL_LABELS.get(x, {})
+    if {contrast["x0"], contrast["x1"]} == {0.0, 1.0} and {"0", "1"} <= set(levels):
+        compared = (f"comparing {levels[str(int(contrast['x1']))]} with "
+                    f"{levels[str(int(contrast['x0']))]}")  # a coded group, such as the arm
+    else:
+        compared = (f"comparing {xw} of {contrast['x0']:.3g}{xu} with {contrast['x1']:.3g}{xu} "
+                    f"({contrast['rule']})")
+    parts = [f"Mediation of the effect of {xw} on {yw} through {mw} ({model} outcome model, "
+             f"n = {n}), {compared}; {citxt} {level_pct(level)} % intervals from {n_boot} "
              f"bootstrap replicates resampling {boot_units} (seed {seed})"
              + (f"; the outcome model holds the {xw}-by-{mw} interaction, so the direct "
                 "effect is the pure natural direct effect and the indirect effect the total "

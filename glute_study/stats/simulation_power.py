@@ -328,18 +328,18 @@ def power(
     --------
     >>> res = power("trial", n=(100, 200), reps=100, seed=1, executor="serial")
     >>> print(res.table[["n", "test", "power", "mc_se"]].to_string(index=False))
-      n                                                            test  power    mc_se
-    100           Glute training vs control: hamstring-cramp rate ratio   0.11 0.031289
-    100 Glute training vs control: glute strength at post-test (ANCOVA)   1.00 0.000000
-    200           Glute training vs control: hamstring-cramp rate ratio   0.17 0.037563
-    200 Glute training vs control: glute strength at post-test (ANCOVA)   1.00 0.000000
+      n                                                            test  power   mc_se
+    100           Glute training vs control: hamstring-cramp rate ratio   0.10 0.03000
+    100 Glute training vs control: glute strength at post-test (ANCOVA)   1.00 0.00000
+    200           Glute training vs control: hamstring-cramp rate ratio   0.13 0.03363
+    200 Glute training vs control: glute strength at post-test (ANCOVA)   1.00 0.00000
     >>> res.diagnostics["title"]  # the plan's hypothesis
     'Glute training lowers the hamstring-cramp rate'
     >>> res = power("trial", design="cluster_trial", n=(400,), team_size=20, reps=100, seed=1,
     ...             executor="serial")
     >>> print(res.table[["n", "n_teams", "power"]].to_string(index=False))
       n  n_teams  power
-    400       20   0.22
+    400       20   0.13
     """
     check_one_of("analysis", analysis, ANALYSES)
     check_one_of("design", design, DESIGNS)

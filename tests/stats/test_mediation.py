@@ -199,7 +199,7 @@ def test_cluster_bootstrap_resamples_whole_teams(cohort):
     pd.testing.assert_series_equal(rows.table.estimate, teams.table.estimate)
     assert not np.allclose(rows.table.ci_low, teams.table.ci_low)
     assert teams.diagnostics["n_clusters"] == 40
-    assert "40 clusters (team)" in teams.text
+    assert "resampling 40 teams" in teams.text
     few = cohort.assign(team=cohort.team % 5)
     with pytest.raises(InputError, match="at least 10 clusters; 'team' has 5"):
         mediation(few, cluster="team", **kw)

@@ -51,7 +51,8 @@ def test_every_row_says_where_it_comes_from_and_effects_come_from_the_plan(known
     assert plan_rows.estimate.round(6).tolist() == [-0.1, round(1 / 1.1, 6), 1.1,
                                                     round(1 / 1.1, 6)]
     fx = known.diagnostics["effects"]
-    assert fx["rr_training"] == pytest.approx(1 / 1.1)
+    # the trial's rate ratio over the whole follow-up (its effect builds up until the post-test)
+    assert Effects(**fx).truth()["irr_training"] == pytest.approx(1 / 1.1)
     # the total effect of sitting is the plan's 1.1 per h/day: direct times indirect
     t = Effects(**{k: v for k, v in fx.items()}).truth()
     assert t["irr_sitting_per_h"] == pytest.approx(1.1)
@@ -66,7 +67,8 @@ def test_bounds_declared_in_the_plan_are_the_effects_to_detect():
     data = simulate_study(n=300, seed=2).analysis_table()
     plan = analysis_plan({"bounds": {"trial": [0.8, 1.25], "sitting_glute": [-0.2, 0.2]}})
     res = planning_inputs(data, plan=plan, seed=1)
-    assert res.diagnostics["effects"]["rr_training"] == 0.8
+    fx = Effects(**res.diagnostics["effects"])
+    assert fx.truth()["irr_training"] == pytest.approx(0.8)
     assert res.diagnostics["targets"]["sitting_glute"] == -0.2
 
 

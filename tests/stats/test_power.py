@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from glute_study.errors import InputError
 from glute_study.parallel import spawn_seeds
-from glute_study.simulate import draw_cohorts
+from glute_study.simulate import Effects, draw_cohorts
 from glute_study.stats import simulation_power as P
 from glute_study.stats.simulation_power import _crossing, _wilson, power
 
@@ -239,12 +239,26 @@ def test_simulated_trial_power_at_observed_inputs_agrees_with_the_closed_forms(d
     theta = t.loc["Negative-binomial dispersion (theta)", "estimate"]
     sd = t.loc["SD of glute strength", "estimate"]
     rho = t.loc["Pre-post correlation of glute strength, control athletes", "estimate"]
-    res = power("trial", n=(800,), reps=1000, seed=5, executor="serial", inputs=demo_inputs,
-                rr_training=0.7, training_gain_nm_kg=0.04)
-    rate_row, ancova_row = res.table.iloc[0], res.table.iloc[1]
-    closed_rate = power_two_rates(mean0=rate / 1000 * expo, rate_ratio=0.7,
+    # the rate test with the same gain for every trained athlete (the closed form knows no
+    # spread of rates from the gains: rr_training ** (gain / training_gain_nm_kg)); the ANCOVA
+    # at a small gain
+    rate_row = power("trial", n=(800,), reps=1000, seed=5, executor="serial",
+                     inputs=demo_inputs, rr_training=0.7,
+                     glute_change_sd_nm_kg=0.0).table.iloc[0]
+    ancova_row = power("trial", n=(800,), reps=1000, seed=5, executor="serial",
+                       inputs=demo_inputs, training_gain_nm_kg=0.04).table.iloc[1]
+    # rr_training 0.7 once the gain is complete; over the follow-up the rate ratio is nearer 1
+    season = Effects(**{**demo_inputs.diagnostics["effects"], "rr_training": 0.7,
+                        "glute_change_sd_nm_kg": 0.0}).truth()["irr_training"]
+    closed_rate = power_two_rates(mean0=rate / 1000 * expo, rate_ratio=season,
                                   n_per_group=rate_row.n_analysed / 2,
                                   dispersion=1 / theta).table.estimate.iloc[0]
     closed_ancova = power_ancova(delta=0.04, sd=sd, rho=rho, n_per_group=400).table.estimate.iloc[0]
-    assert abs(rate_row.power - closed_rate) < 4 * rate_row.mc_se
+    # on the noncentrality scale (z of the power plus the critical z): the closed form knows
+    # neither the spread of exposure nor the covariate adjustment nor the gain building up
+    # until the post-test (the rate is not constant within an athlete), so within 12 %
+    from scipy.stats import norm
+
+    ncp = [norm.ppf(p) + norm.ppf(0.975) for p in (rate_row.power, closed_rate)]
+    assert abs(ncp[0] / ncp[1] - 1) < 0.12
     assert abs(ancova_row.power - closed_ancova) < 4 * ancova_row.mc_se

@@ -331,7 +331,9 @@ def test_km_and_cox_run_on_simulated_study(study):
     assert km.diagnostics["left_out"] == ({"no exposure in follow-up": n_out} if n_out else {})
     at_risk = data[data["left_out"].eq("")]
     n_missing = int(at_risk["sitting_h_day"].isna().sum())  # days without device wear
-    with pytest.warns(GluteStudyWarning, match=f"cox_model: dropped {n_missing} of"):
+    # the training effect builds up until the post-test: its hazard ratio changes over time
+    with pytest.warns(GluteStudyWarning, match=f"cox_model: dropped {n_missing} of"), \
+            pytest.warns(FitWarning, match="proportional hazards look violated"):
         cox = cox_model(data, "sitting_h_day + prior_cramps + C(arm)", time="time",
                         event="event", left_out="left_out")
     assert cox.diagnostics["n_dropped"] == n_missing
