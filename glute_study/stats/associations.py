@@ -29,7 +29,15 @@ from scipy import interpolate, stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
-from ..labels import label, level_label, outcome_phrase, term_phrase, unit_of, word_list
+from ..labels import (
+    group_phrase,
+    label,
+    level_label,
+    outcome_phrase,
+    term_phrase,
+    unit_of,
+    word_list,
+)
 from ._design import covariate_matrix, drop_incomplete
 from ._negbin import fit_negbin
 from ._result import Result, format_ci, format_number, format_p, percent_change, z_of
@@ -753,7 +761,7 @@ def proportion(
     parts = []
     for row in table.to_dict("records"):
         where = "" if row["term"] == "overall" else (
-            f" in the {level_label(by, row['term'])} group" if by else "")
+            f" in {group_phrase(by, row['term'])}" if by else "")
         parts.append(f"{row['cases']} of {row['n']} participants{where} "
                      f"({format_number(100 * row['estimate'], 1)} %, "
                      f"{format_ci(100 * row['ci_low'], 100 * row['ci_high'], 1, level)} %)")

@@ -427,7 +427,7 @@ def recurrent_events(
         theta = float(history["theta"].iloc[-1])
         what += f" with a shared gamma frailty of variance {format_number(theta)}"
     text = (f"{what} ({n_athletes} athletes, {len(checked)} intervals, {n_events} events; "
-            f"{ties} ties, {se_words}): " + " ".join(sentences))
+            f"{ties.capitalize()} ties, {se_words}): " + " ".join(sentences))
 
     diagnostics = {
         "n_athletes": n_athletes,

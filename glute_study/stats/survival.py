@@ -846,7 +846,7 @@ def cox_model(
                f"{format_p(glob['p_value'])}." if np.isfinite(glob["p_value"]) else
                " The Schoenfeld-residual test of proportional hazards was not estimable.")
     text = (f"Cox proportional-hazards model ({len(design)} participants, {n_events} events, "
-            f"{ties} ties): " + " ".join(sentences) + ph_text
+            f"{ties.capitalize()} ties): " + " ".join(sentences) + ph_text
             + (f" {why_out}" if why_out else ""))
     diagnostics = {
         "n": len(design),
