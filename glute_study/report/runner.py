@@ -159,8 +159,10 @@ def _own_outputs(stem: str) -> list[str]:
 
 
 #: The report's own files beside the notebooks'.
+#: What the manuscript was last written from (:func:`write_manuscript`'s ``cache``).
+MANUSCRIPT_KEY = (KEYS_DIR / "manuscript.json").as_posix()
 REPORT_FILES = ("methods.md", "results.md", "index.html", "provenance.json", "checklists.md",
-                *MANUSCRIPT_FILES,
+                *MANUSCRIPT_FILES, MANUSCRIPT_KEY,
                 *(f"tables/primary_hypotheses.{ext}" for ext in ("csv", "tex", "docx")))
 
 
@@ -484,7 +486,8 @@ def run_report(
     checklists = evaluate(planned, out, design=design, data=data, software=software)
     write_checklists(checklists, out / "checklists.md", design=design)
     write_manuscript(planned, out, title=name, data=data, software=software,
-                     appendix=checklist_tables(checklists))
+                     appendix=checklist_tables(checklists), cache=out / MANUSCRIPT_KEY,
+                     code=code)
     _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})
     # The list is committed with the report: it names every file this report may replace.
     record_owned(out, report_owned(out), keep_missing=False)

@@ -147,3 +147,26 @@ def test_wide_tables_go_on_a_landscape_page_and_a_missing_png_is_said(tmp_path):
     assert "(The figure's PNG file is missing from the report.)" in [
         p.text for p in document.paragraphs]
     assert len(document.inline_shapes) == 0
+
+
+def test_an_unchanged_manuscript_is_not_built_again(tmp_path):
+    out, rep = _hostile_report(tmp_path)
+    cache = out / "_cache" / "keys" / "manuscript.json"
+    kw = {"title": "T", "data": "d", "software": "s", "cache": cache, "code": "c1"}
+    docx_path, pdf_path = write_manuscript([rep], out, **kw)
+    first = cache.read_text()
+    stamp = {p: p.stat().st_mtime_ns for p in (docx_path, pdf_path)}
+    write_manuscript([rep], out, **kw)  # the same blocks, figures and code: nothing written
+    assert {p: p.stat().st_mtime_ns for p in stamp} == stamp and cache.read_text() == first
+    for change in ({"data": "other data"}, {"code": "c2"}):  # text or code: written again
+        write_manuscript([rep], out, **{**kw, **change})
+        assert cache.read_text() != first
+        write_manuscript([rep], out, **kw)
+        assert cache.read_text() == first
+    pdf_path.write_bytes(b"edited")  # a changed file is rewritten, not trusted
+    write_manuscript([rep], out, **kw)
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    png = next((out / "figures").glob("*.png"))
+    png.write_bytes(png.read_bytes() + b"\0")  # a figure's bytes are part of the key
+    write_manuscript([rep], out, **kw)
+    assert cache.read_text() != first
