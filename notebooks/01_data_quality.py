@@ -48,6 +48,13 @@ report.record(flow, name="flow", caption="Participant flow",
 flow
 
 # %%
+from glute_study.figures import flow_diagram
+
+ax = flow_diagram(flow)
+report.record(ax, name="flow_diagram", caption="Participant flow diagram: athletes enrolled, "
+              "left out of the analyses (with the reasons) and analysed")
+
+# %%
 exclusions = study.exclusions
 excluded = (exclusions.groupby(["table", "reason"], sort=True).size()
             .rename("records").reset_index())

@@ -65,6 +65,9 @@ report.record(med, name="mediation", caption="Mediation of the sitting-cramp ass
                       f"log-exposure offset, adjusted for {hypothesis.adjustment_words()}), "
                       f"with "
                       f"BCa intervals from {n_boot} bootstrap replicates (seed {seed}). "
+                      "Device sitting and glute strength were measured at baseline, before "
+                      "the follow-up in which cramps were counted; that sitting precedes "
+                      "strength is assumed, not observed. "
                       + med.diagnostics["assumptions"])
 report.record_hypothesis(med, hypothesis, term="indirect", where={"scale": "rate_ratio"},
                          sesoi=sesoi, alpha=alpha)
@@ -138,7 +141,9 @@ if trial["arm"].nunique() >= 2 and has_window:
                 "after the post-test (mid-follow-up) was decomposed into a natural indirect "
                 "effect through glute strength at the post-test and a natural direct effect, "
                 "by the same g-formula (linear mediator model, negative-binomial outcome "
-                "model with the log exposure hours after the post-test as offset), adjusted "
+                "model with the log exposure hours after the post-test as offset; the "
+                "mediator was measured before the outcome window, which starts after the "
+                "post-test), adjusted "
                 "for baseline glute strength (a mediator-outcome confounder) and "
                 f"{trial_plan.adjustment_words()}, with BCa intervals from {n_boot} bootstrap "
                 "replicates" + (" resampling teams" if team else "") + f" (seed {seed}). "

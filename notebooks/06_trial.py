@@ -38,7 +38,7 @@ from glute_study import measures, report
 from glute_study._escape import figure_text
 from glute_study.codebook import FOLLOW_UP_COLUMNS
 from glute_study.conduct import study_conduct
-from glute_study.figures import get_ax
+from glute_study.figures import flow_diagram, get_ax
 from glute_study.figures.agreement import trial_plot
 from glute_study.plan import analysis_plan
 from glute_study.stats.incidence import incidence
@@ -90,6 +90,9 @@ if trial["arm"].nunique() >= 2:
                           "the training they did; athletes without exposure in follow-up or "
                           "with a planned covariate missing could not enter the rate model "
                           "and are counted, with the reason, in the flow by arm.")
+    ax = flow_diagram(flow)
+    report.record(ax, name="flow_by_arm_diagram", width="double",
+                  caption="CONSORT flow diagram by arm")
 flow
 
 # %% [markdown]

@@ -7,6 +7,7 @@ from ._theme import PALETTE, get_ax, set_theme
 from .agreement import bland_altman_plot, reliability_plot, trial_plot
 from .causal import dag_plot
 from .dose import dose_response_plot
+from .flow import flow_diagram
 from .mediation import mediation_sensitivity_plot
 from .power import power_plot
 from .rates import forest_plot, rates_plot
@@ -18,6 +19,7 @@ __all__ = [
     "bland_altman_plot",
     "dag_plot",
     "dose_response_plot",
+    "flow_diagram",
     "forest_plot",
     "get_ax",
     "km_plot",

@@ -28,7 +28,8 @@ PRODUCERS = {
     "trial_plot": ["glute_study.stats.trial.trial_effect"],
 }
 #: Exports that draw no result.
-NOT_RESULT_PLOTS = {"PALETTE", "dag_plot", "get_ax", "save_figure", "set_theme"}
+NOT_RESULT_PLOTS = {"PALETTE", "dag_plot", "flow_diagram", "get_ax", "save_figure",
+                    "set_theme"}
 #: Plots that also draw any Result's interval table, or a DataFrame with these columns.
 TABLE_PLOTS = {"forest_plot", "rates_plot"}
 TABLE_COLUMNS = "term, estimate, ci_low, ci_high"

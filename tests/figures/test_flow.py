@@ -1,0 +1,48 @@
+"""The participant flow diagram: the boxes hold the flow table's counts and reasons."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from glute_study import InputError, simulate_study
+from glute_study.figures import flow_diagram
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts if t.get_text()]
+
+
+def test_cohort_flow_boxes_hold_the_counts_and_reasons():
+    study = simulate_study(n=60, seed=3, trial=False)
+    flow = study.flow()
+    ax = flow_diagram(flow)
+    texts = _texts(ax)
+    assert texts[0] == f"Enrolled\n(n = {int(flow.n.iloc[0])})"
+    assert texts[1].endswith(f"(n = {int(flow.n.iloc[-1])})")
+    lost = flow.iloc[1:-1]
+    for reason, n in zip(lost.reason, lost.excluded):
+        if n:
+            assert f"(n = {int(n)})" in " ".join(texts[2].split())
+            assert reason.split()[0].lower() in texts[2].lower()
+    plt.close(ax.figure)
+
+
+def test_trial_flow_has_a_column_per_arm_in_words():
+    study = simulate_study(n=60, seed=3)
+    flow = study.trial_flow(covariates=["prior_cramps"])
+    ax = flow_diagram(flow)
+    texts = _texts(ax)
+    assert any(t.startswith("Allocated to glute training") for t in texts)
+    assert any(t.startswith("Allocated to control") for t in texts)
+    analysed = flow[flow.stage.str.startswith("analysed")]
+    for n in analysed.n:
+        assert any(t == f"Analysed (intention to treat)\n(n = {int(n)})" for t in texts)
+    assert not any("glute_training" in t for t in texts)
+    plt.close(ax.figure)
+
+
+def test_a_table_that_is_no_flow_is_refused():
+    with pytest.raises(InputError, match="stage, n, excluded"):
+        flow_diagram(pd.DataFrame({"x": [1]}))
