@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .._escape import docx_text, pdf_text, printable
-from .._files import write_files
+from .._files import make_folder, write_files
 from .tables import numeric_columns
 from .writers import NotebookReport, _labels, warning_lines
 
@@ -472,7 +472,7 @@ def write_manuscript(
     if cache is not None:
         record = {"key": key, "files": {p.name: _sha(b) for p, b in files.items()}}
         files[Path(cache)] = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
-        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(Path(cache).parent)
     return write_files(files)[:2]
 
 

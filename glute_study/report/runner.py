@@ -249,10 +249,17 @@ def _notebook_env(*, overwrite: bool = False) -> dict[str, str]:
             "TQDM_DISABLE": "1"}
 
 
+#: The workers' environment: string hashing fixed, so that every run orders sets alike, and one
+#: BLAS thread, so that sums are made in the same order on a machine with any number of cores
+#: (and two workers on two cores do not fight over them).
+_WORKER_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1"}
+
+
 def _start_fork_server() -> None:
     """Start the fork server the notebook workers are forked from, with the scientific stack
-    imported (:mod:`._preload`) and string hashing fixed (``PYTHONHASHSEED=0``), so that every
-    run orders sets alike. It inherits this process's ``sys.path``, so the workers import the
+    imported (:mod:`._preload`) and the environment of :data:`_WORKER_ENV` (string hashing
+    fixed, one BLAS thread). It inherits this process's ``sys.path``, so the workers import the
     very glute_study the cache key hashed. Nothing happens where the server runs already (a
     pool started it earlier in this process) or where there is none (Windows spawns)."""
     import multiprocessing
@@ -262,15 +269,16 @@ def _start_fork_server() -> None:
         return
     multiprocessing.get_context("forkserver").set_forkserver_preload(
         ["glute_study.report._preload"])
-    saved = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = "0"
+    saved = {name: os.environ.get(name) for name in _WORKER_ENV}
+    os.environ.update(_WORKER_ENV)
     try:
         forkserver.ensure_running()
     finally:
-        if saved is None:
-            del os.environ["PYTHONHASHSEED"]
-        else:
-            os.environ["PYTHONHASHSEED"] = saved
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 def _write_notebook_html(nb: Any, path: Path) -> None:
