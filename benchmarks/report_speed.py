@@ -94,7 +94,8 @@ def main() -> int:
         notebooks = find_notebooks(only=[s for s in args.only.split(",") if s] or None)
         cold = _report(tmp / "report", args.only, True)
         warm = _report(tmp / "report", args.only, False)
-        keys = sorted((tmp / "report" / "_cache" / "keys").glob("*.json"))
+        keys = sorted((tmp / "report" / "_cache" / "keys").glob("[0-9][0-9]_*.json"))  # notebooks
+
         per = {k.stem: json.loads(k.read_text()) for k in keys}
         (tmp / "peer").mkdir()
         peer = _nbconvert(notebooks, tmp / "peer")
