@@ -95,7 +95,6 @@ def main() -> int:
         cold = _report(tmp / "report", args.only, True)
         warm = _report(tmp / "report", args.only, False)
         keys = sorted((tmp / "report" / "_cache" / "keys").glob("[0-9][0-9]_*.json"))  # notebooks
-
         per = {k.stem: json.loads(k.read_text()) for k in keys}
         (tmp / "peer").mkdir()
         peer = _nbconvert(notebooks, tmp / "peer")
