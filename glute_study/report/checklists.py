@@ -131,7 +131,7 @@ STROBE_SIIS = Checklist(
     reference=("Bahr R, et al. International Olympic Committee consensus statement: methods for "
                "recording and reporting of epidemiological data on injury and illness in sport "
                "2020 (including STROBE-SIIS). Br J Sports Med 2020;54:372-389."),
-    applies=lambda design: True, why="every study of cramps in sport",
+    applies=lambda design: True, why="the study follows athletes for cramps in sport",
     items=(
         Item("1a", "Name the study design in the title or abstract", author=_FRONT),
         Item("1b", "Balanced abstract; sport, athletes (sex, age, region), level of play and "
