@@ -31,7 +31,7 @@ from scipy import stats
 
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import FitWarning, InputError
-from ..labels import level_label, mid_sentence, term_label
+from ..labels import group_phrase, level_label, mid_sentence, term_label
 from ..measures import LEFT_OUT_REASONS, first_cramp_times
 from ._cox import RiskSets, fit_cox
 from ._design import _used_columns, drop_incomplete, formula_frames, group_levels, term_columns
@@ -246,8 +246,8 @@ def left_out_text(data: pd.DataFrame, *, left_out: str = "left_out",
     >>> data = pd.DataFrame({"arm": ["control", "control", "glute_training", "glute_training"],
     ...                      "left_out": ["", "no exposure in follow-up", "", ""]})
     >>> print(left_out_text(data, group="arm"))  # doctest: +NORMALIZE_WHITESPACE
-    1 athlete without any training or match exposure in follow-up was left out (1 in control,
-    0 in glute training).
+    1 athlete without any training or match exposure in follow-up was left out (1 in the
+    control arm, 0 in the glute training arm).
     >>> left_out_text(data.assign(left_out=""))
     ''
     """
@@ -268,7 +268,7 @@ def left_out_text(data: pd.DataFrame, *, left_out: str = "left_out",
         if levels:
             by = data.loc[mine, group].astype(str).value_counts()
             clause += " (" + ", ".join(
-                f"{int(by.get(lev, 0))} in {mid_sentence(level_label(group, lev))}"
+                f"{int(by.get(lev, 0))} in {group_phrase(group, lev)}"
                 for lev in levels) + ")"
         clauses.append(clause)
     total = int(reasons.ne("").sum())

@@ -58,7 +58,7 @@ def test_left_out_athletes_are_counted_not_analysed(data, km, ref):
     assert km.diagnostics["left_out"] == {"no exposure in follow-up": 9}
     assert km.diagnostics["n_dropped"] == 0  # left out by rule, not dropped as missing
     sentence = ("9 athletes without any training or match exposure in follow-up were left out "
-                "(4 in control, 5 in glute training).")
+                "(4 in the control arm, 5 in the glute training arm).")
     assert km.text.endswith(sentence)
     assert left_out_text(data, group="arm") == sentence
     assert km.diagnostics["conf_type"] == ref["conf_type"] == "log"
@@ -154,9 +154,10 @@ def test_left_out_text_names_each_reason_and_every_group():
                                       "no exposure in follow-up", None]})
     # in the order of measures.LEFT_OUT_REASONS: no window first, then no exposure in it
     assert left_out_text(data, group="arm") == (
-        "1 athlete without follow-up dates (1 in control, 0 in glute training) and 2 athletes "
-        "without any training or match exposure in follow-up (1 in control, 1 in glute "
-        "training) were left out.")
+        "1 athlete without follow-up dates (1 in the control arm, 0 in the glute training arm) "
+        "and 2 athletes "
+        "without any training or match exposure in follow-up (1 in the control arm, 1 in the "
+        "glute training arm) were left out.")
     assert left_out_text(data) == ("1 athlete without follow-up dates and 2 athletes without "
                                    "any training or match exposure in follow-up were left out.")
     assert left_out_text(data.assign(left_out=["", "", "withdrew", ""])) == (
