@@ -432,7 +432,7 @@ def _join_kept(story: list[Any]) -> list[Any]:
 def write_manuscript(
     reports: list[NotebookReport], out: Path, *, title: str, data: str, software: str,
     appendix: list[tuple[str, str, Table]] | None = None, cache: Path | None = None,
-    code: str = "",
+    code: str = "", parallel: bool = False,
 ) -> list[Path]:
     """Write ``manuscript.docx`` and ``manuscript.pdf`` into the report folder ``out``.
 
@@ -454,6 +454,9 @@ def write_manuscript(
         (building the PDF is most of a report run whose notebooks all come from the cache).
     code : str
         The package's code hash, part of the key.
+    parallel : bool
+        Build the PDF in a worker process while this one builds the Word file (the report
+        does, once its fork server runs; the bytes are the same).
 
     Returns
     -------
@@ -467,8 +470,16 @@ def write_manuscript(
     key = _manuscript_key(blocks, out, code) if cache is not None else ""
     if cache is not None and _unchanged(cache, key, paths):
         return paths
-    files: dict[Path, bytes] = {paths[0]: docx_manuscript(blocks, title=title),
-                                paths[1]: pdf_manuscript(blocks, title=title)}
+    if parallel:  # the PDF in a worker of the report's fork server while the Word file is made
+        from ..parallel import local_process_pool
+
+        with local_process_pool(1) as pool:
+            pdf = pool.submit(pdf_manuscript, blocks, title=title)
+            files: dict[Path, bytes] = {paths[0]: docx_manuscript(blocks, title=title),
+                                        paths[1]: pdf.result()}
+    else:
+        files = {paths[0]: docx_manuscript(blocks, title=title),
+                 paths[1]: pdf_manuscript(blocks, title=title)}
     if cache is not None:
         record = {"key": key, "files": {p.name: _sha(b) for p, b in files.items()}}
         files[Path(cache)] = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()

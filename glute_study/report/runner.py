@@ -495,7 +495,7 @@ def run_report(
     write_checklists(checklists, out / "checklists.md", design=design)
     write_manuscript(planned, out, title=name, data=data, software=software,
                      appendix=checklist_tables(checklists), cache=out / MANUSCRIPT_KEY,
-                     code=code)
+                     code=code, parallel=bool(jobs) and os.name != "nt")
     _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})
     # The list is committed with the report: it names every file this report may replace.
     record_owned(out, report_owned(out), keep_missing=False)

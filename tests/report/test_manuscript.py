@@ -170,3 +170,14 @@ def test_an_unchanged_manuscript_is_not_built_again(tmp_path):
     png.write_bytes(png.read_bytes() + b"\0")  # a figure's bytes are part of the key
     write_manuscript([rep], out, **kw)
     assert cache.read_text() != first
+
+
+def test_the_pdf_built_in_a_worker_is_the_same(tmp_path):
+    from glute_study.report.runner import _start_fork_server
+
+    _start_fork_server()  # the report's fork server (its environment), as a report run has it
+    out, rep = _hostile_report(tmp_path)
+    kw = {"title": "T", "data": "d", "software": "s"}
+    here = [p.read_bytes() for p in write_manuscript([rep], out, **kw)]
+    there = [p.read_bytes() for p in write_manuscript([rep], out, parallel=True, **kw)]
+    assert here == there
