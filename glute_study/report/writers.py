@@ -19,7 +19,7 @@ from typing import Any
 
 from .._escape import html_href, html_text, markdown_link, markdown_text
 from .._files import write_text
-from ..labels import in_words, mid_sentence
+from ..labels import in_words
 
 __all__ = ["NotebookReport", "write_index", "write_methods", "write_results"]
 
@@ -83,13 +83,13 @@ def warning_lines(rep: NotebookReport) -> list[str]:
 
 
 _CALLER = re.compile(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)*): ")
-_CODE_NAME = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
 def _reader_words(message: object) -> str:
-    """A warning in a reader's words: the analysis that warned (``count_model: ``) and the
-    codebook variables it names (``sitting_h_day``) read as words; plain words stay as they are
-    ("value", "arm" are also codebook columns, but here they are English).
+    """A warning in a reader's words: the analysis that warned (``count_model: ``) and, by
+    :func:`~glute_study.labels.in_words`, the codebook variables it names (``sitting_h_day``)
+    read as words; plain words stay as they are ("value", "arm" are also codebook columns, but
+    here they are English), and so do names a user types (``zero_formula``).
 
     Examples
     --------
@@ -97,6 +97,8 @@ def _reader_words(message: object) -> str:
     'Count model: dropped 2 rows with a missing value (device-measured sitting: 2)'
     >>> _reader_words("10 rows have no 'sitting_tertile'; the control arm has no events")
     "10 rows have no 'sitting tertile'; the control arm has no events"
+    >>> _reader_words("count_model: simplify `zero_formula` or use family='negbin'")
+    "Count model: simplify `zero_formula` or use family='negbin'"
     """
     text = " ".join(str(message).split())
     caller = _CALLER.match(text)
@@ -104,8 +106,7 @@ def _reader_words(message: object) -> str:
     if caller:  # "count_model: ..." names the function that warned
         name = caller.group(1).replace("_", " ")
         head, text = f"{name[:1].upper()}{name[1:]}: ", text[caller.end():]
-    body = _CODE_NAME.sub(lambda m: mid_sentence(in_words(m.group(0))), text)
-    line = head + body
+    line = head + in_words(text)
     return line[:1].upper() + line[1:]
 
 
