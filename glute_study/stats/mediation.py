@@ -51,10 +51,9 @@ import pandas as pd
 from scipy import special
 
 from .._checks import N_BOOT, check_count, check_level, check_one_of, require_columns
-from ..codebook import LEVEL_LABELS
 from ..errors import FitWarning, GluteStudyWarning, InputError
 from ..labels import label as label_of
-from ..labels import unit_of
+from ..labels import level_label, unit_of
 from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
 from ._bootstrap import bca_limits, bca_p, boot_p, percentile_limits
 from ._design import covariate_matrix, drop_incomplete
@@ -757,10 +756,10 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
         family, family)
     xu = unit_of(x)
     xu = f" {xu}" if xu else ""
-    levels = LEVEL_LABELS.get(x, {})
-    if {contrast["x0"], contrast["x1"]} == {0.0, 1.0} and {"0", "1"} <= set(levels):
-        compared = (f"comparing {levels[str(int(contrast['x1']))]} with "
-                    f"{levels[str(int(contrast['x0']))]}")  # a coded group, such as the arm
+    coded = {v: level_label(x, str(int(v))) for v in (0.0, 1.0)}
+    if {contrast["x0"], contrast["x1"]} == set(coded) and coded != {0.0: "0", 1.0: "1"}:
+        # a group coded 0/1 with labelled levels, such as the arm (the study's labels first)
+        compared = f"comparing {coded[contrast['x1']]} with {coded[contrast['x0']]}"
     else:
         compared = (f"comparing {xw} of {contrast['x0']:.3g}{xu} with {contrast['x1']:.3g}{xu} "
                     f"({contrast['rule']})")
