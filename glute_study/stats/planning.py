@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -47,8 +46,6 @@ from ..simulate import Effects, draw_cohorts, rr_training_for
 from ._kernels import fit_batch
 from ._proportions import wilson_interval
 from ._result import Result, format_number
-
-_EFFECT_FIELDS = {f.name for f in fields(Effects)}
 
 __all__ = ["SOURCES", "planning_inputs"]
 
@@ -291,8 +288,7 @@ def _plan_effects(fx: dict[str, float], targets: dict[str, float]) -> dict[str, 
             "rr_sitting_direct_per_h": targets["sitting_cramps"] / math.exp(a * log_b),
             # the trial's effect builds up until the post-test: the rr_training whose rate
             # ratio over the whole follow-up is the one to detect
-            "rr_training": rr_training_for(targets["trial"], Effects(**{
-                k: v for k, v in fx.items() if k in _EFFECT_FIELDS}))}
+            "rr_training": rr_training_for(targets["trial"], Effects(**fx))}
 
 
 def _calibrate(obs: _Observed, targets, *, seed: int, n: int, rounds: int
