@@ -364,8 +364,7 @@ def _season_average(c: np.ndarray) -> np.ndarray:
     post-test (mid-follow-up) and held at 1 after it."""
     h = _POST_TEST_DAY / (_WEEKS * 7)
     c = np.asarray(c, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ramp = np.where(c == 0, 1.0, np.expm1(c) / np.where(c == 0, 1.0, c))
+    ramp = np.where(c == 0, 1.0, np.expm1(c) / np.where(c == 0, 1.0, c))  # (e^c - 1) / c
     return h * ramp + (1 - h) * np.exp(c)
 
 
@@ -403,15 +402,15 @@ def rr_training_for(irr: float, fx: Effects | None = None) -> float:
     if not (math.isfinite(irr) and irr > 0):
         raise InputError(f"a rate ratio must be a positive number; got {irr!r}.")
 
-    def gap(log_rr: float) -> float:
-        return math.log(_season_training_ratio(replace(fx, rr_training=math.exp(log_rr)))) \
-            - math.log(irr)
-
     target = math.log(irr)
     if target == 0 and fx.rr_training_direct == 1:
-        return 1.0
-    low, high = -8.0, 8.0
-    return math.exp(optimize.brentq(gap, low, high, xtol=1e-12))
+        return 1.0  # exactly: no effect to route
+
+    def gap(log_rr: float) -> float:
+        return math.log(_season_training_ratio(replace(fx, rr_training=math.exp(log_rr)))) \
+            - target
+
+    return math.exp(optimize.brentq(gap, -8.0, 8.0, xtol=1e-12))
 
 
 def _cramp_rates(p: dict, fx: Effects, *, training: bool = True):
