@@ -10,22 +10,27 @@ from .errors import (
     StudyReadError,
     WriteError,
 )
-from .simulate import Effects, draw_cohorts, simulate_study
 from .study import Study, load_study
 from .validate import ValidationError
 
 __version__ = "0.1.0"
 
-# The analysis layers load on first use (``glute_study.stats.count_model(...)``), so that
-# ``import glute_study`` stays light for worker processes and the command line.
+# The analysis layers and the simulator (which needs the statistics) load on first use
+# (``glute_study.stats.count_model(...)``, ``glute_study.simulate_study(...)``), so that
+# ``import glute_study`` stays light for the command line and the report runner.
 _SUBPACKAGES = ("figures", "io", "report", "stats")
+_SIMULATOR = ("Effects", "draw_cohorts", "simulate_study")
 
 
 def __getattr__(name: str):
-    if name in _SUBPACKAGES:
-        import importlib
+    import importlib
 
+    if name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _SIMULATOR:
+        value = getattr(importlib.import_module(f"{__name__}.simulate"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [

@@ -3,11 +3,14 @@ for these imports again: each worker is a fork of a process that has them (see
 :mod:`glute_study.report.executor`). Besides importing, it renders one empty notebook to HTML,
 which compiles the exporter's templates for every worker, and saves one small figure in each
 format the report writes, which loads the fonts and the backends (0.2 s a worker otherwise).
+Last, it opens the report's study (:func:`glute_study.report.data.preload_study`), which every
+notebook would otherwise read, check and derive again.
 """
 
 from __future__ import annotations
 
 import io
+import os
 
 import IPython.core.interactiveshell
 import IPython.display  # noqa: F401
@@ -25,6 +28,7 @@ from nbconvert import HTMLExporter
 
 import glute_study.figures
 import glute_study.report
+import glute_study.report.data
 import glute_study.simulate
 import glute_study.stats
 import glute_study.study
@@ -45,3 +49,5 @@ with matplotlib.rc_context():  # the settings go back as they were: every worker
         buffer = io.BytesIO()  # in memory: nothing is written
         _figure.savefig(buffer, format=_format, dpi=300)
     matplotlib.pyplot.close(_figure)
+
+glute_study.report.data.preload_study(os.environ.get(glute_study.report.data.PRELOAD_ENV, "{}"))

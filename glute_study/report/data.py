@@ -1,11 +1,21 @@
-"""Where a notebook's study comes from: the user's folder, the shipped demo, or a simulation."""
+"""Where a notebook's study comes from: the user's folder, the shipped demo, or a simulation.
+
+A report runs each notebook in a process forked from one server (:mod:`._preload`). That server
+also opens the report's study once (:func:`preload_study`), so that the notebooks do not each
+read, check and derive the same tables again: :func:`open_study` takes the preloaded study when
+it was opened the same way from files with the same SHA-256 hashes, once per process (each
+notebook has a process of its own), and otherwise opens the study itself.
+"""
 
 from __future__ import annotations
 
+import json
+import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEMO", "DEMO_DESIGN", "DEMO_DIR", "demo_folder", "open_study"]
+__all__ = ["DEMO", "DEMO_DESIGN", "DEMO_DIR", "PRELOAD_ENV", "demo_folder", "open_study",
+           "preload_study"]
 
 #: The simulator's settings of the demo cohort in ``datasets/demo`` (``make demo``): the report
 #: parameters ``n``, ``seed`` and ``scenario``, and its design (20 teams, a team effect of SD
@@ -30,6 +40,75 @@ def demo_folder(*, n: int, seed: int, scenario: str) -> Path | None:
     if {"n": n, "seed": seed, "scenario": scenario} == DEMO and (DEMO_DIR / "study.json").is_file():
         return DEMO_DIR
     return None
+
+
+#: Environment variable naming the study the fork server preloads: a JSON object of
+#: :func:`open_study`'s arguments (``study_dir``, ``n``, ``seed``, ``scenario``).
+PRELOAD_ENV = "GLUTE_STUDY_PRELOAD"
+
+# How a preloaded study was opened -> (the hashes of its files then, the study).
+_PRELOADED: dict[tuple, tuple[dict[str, str], Any]] = {}
+
+
+def _how(study_dir: str, n: int, seed: int, scenario: str) -> tuple:
+    if study_dir:
+        return ("folder", str(Path(study_dir).resolve()))
+    return ("demo or simulated", n, seed, scenario)
+
+
+def _source_hashes(study_dir: str, n: int, seed: int, scenario: str) -> dict[str, str]:
+    from .provenance import file_hashes
+
+    return file_hashes(study_dir or demo_folder(n=n, seed=seed, scenario=scenario))
+
+
+def preload_study(arguments: str) -> bool:
+    """Open the study that ``arguments`` (the JSON of :data:`PRELOAD_ENV`) names, with its
+    analysis table derived, for :func:`open_study` to hand to the next notebook.
+
+    Nothing is kept when the study cannot be opened, when opening it warned (the notebook
+    opens it again and shows the warning), or when its files changed meanwhile.
+
+    Examples
+    --------
+    >>> preload_study('{"study_dir": "", "n": 30, "seed": 1, "scenario": "null"}')
+    True
+    >>> open_study("", n=30, seed=1, scenario="null") is open_study("", n=30, seed=1,
+    ...                                                             scenario="null")
+    False
+    """
+    try:
+        args = json.loads(arguments)
+        how = _how(**args)
+        before = _source_hashes(**args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            study = _open(**args)
+            study.analysis_table()
+    except Exception:  # noqa: BLE001 - the notebook opens it and reports what is wrong
+        return False
+    if caught or _source_hashes(**args) != before:
+        return False
+    _PRELOADED[how] = (before, study)
+    return True
+
+
+def _open(study_dir: str, n: int, seed: int, scenario: str) -> Any:
+    import glute_study
+
+    if study_dir:
+        return glute_study.load_study(study_dir)
+    if (folder := demo_folder(n=n, seed=seed, scenario=scenario)) is not None:
+        return glute_study.load_study(folder)
+    return glute_study.simulate_study(n=n, seed=seed, scenario=scenario, **DEMO_DESIGN)
+
+
+def _take_preloaded(study_dir: str, n: int, seed: int, scenario: str) -> Any | None:
+    """The preloaded study opened this way, once, if its files are still the same."""
+    found = _PRELOADED.pop(_how(study_dir, n, seed, scenario), None)
+    if found is None or _source_hashes(study_dir, n, seed, scenario) != found[0]:
+        return None
+    return found[1]
 
 
 def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
@@ -64,14 +143,10 @@ def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
     >>> open_study("").metadata["name"]
     'simulated (hypothesis, n=400, seed=2026, 20 teams, season (device 1 week in 4))'
     """
-    import glute_study
     from glute_study.labels import use_labels
 
-    if study_dir:
-        study = glute_study.load_study(study_dir)
-    elif (folder := demo_folder(n=n, seed=seed, scenario=scenario)) is not None:
-        study = glute_study.load_study(folder)
-    else:
-        study = glute_study.simulate_study(n=n, seed=seed, scenario=scenario, **DEMO_DESIGN)
+    study = _take_preloaded(study_dir, n, seed, scenario)
+    if study is None:
+        study = _open(study_dir, n, seed, scenario)
     use_labels(study)  # the study's own labels (study.json "labels") name its variables
     return study

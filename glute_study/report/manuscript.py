@@ -36,7 +36,6 @@ from typing import Any
 
 from .._escape import docx_text, pdf_text, printable
 from .._files import make_folder, write_files
-from .tables import numeric_columns
 from .writers import NotebookReport, _labels, warning_lines
 
 __all__ = ["MANUSCRIPT_FILES", "manuscript_blocks", "write_manuscript"]
@@ -358,6 +357,8 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
                       for j, c in enumerate(block.columns)]
             scale = min(1.0, width_mm / sum(widths)) if widths else 1.0
             italic = {"p", "n", "SE", "df"}
+            from .tables import numeric_columns  # the statistics load only when needed
+
             numeric = numeric_columns(_frame(block))
             header = [RLParagraph(f"<i>{pdf_text(c)}</i>" if c in italic else pdf_text(c),
                                   cell_right if numeric[j] else cell)

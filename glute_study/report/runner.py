@@ -38,7 +38,7 @@ from ..plan import analysis_plan
 from ..study import load_study
 from ._owned import OVERWRITE_ENV, report_owned
 from .checklists import checklist_tables, evaluate, study_design, write_checklists
-from .data import demo_folder, open_study
+from .data import PRELOAD_ENV, demo_folder, open_study
 from .manuscript import MANUSCRIPT_FILES, write_manuscript
 from .params import PARAMETERS, check_parameters
 from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
@@ -256,12 +256,14 @@ _WORKER_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THRE
                "MKL_NUM_THREADS": "1"}
 
 
-def _start_fork_server() -> None:
+def _start_fork_server(values: Mapping[str, Any] | None = None) -> None:
     """Start the fork server the notebook workers are forked from, with the scientific stack
-    imported (:mod:`._preload`) and the environment of :data:`_WORKER_ENV` (string hashing
-    fixed, one BLAS thread). It inherits this process's ``sys.path``, so the workers import the
-    very glute_study the cache key hashed. Nothing happens where the server runs already (a
-    pool started it earlier in this process) or where there is none (Windows spawns)."""
+    imported and the study of ``values`` (the report parameters) opened (:mod:`._preload`),
+    and the environment of :data:`_WORKER_ENV` (string hashing fixed, one BLAS thread). It
+    inherits this process's ``sys.path``, so the workers import the very glute_study the cache
+    key hashed. It returns at once: the server imports while this process goes on. Nothing
+    happens where the server runs already (a pool started it earlier in this process) or where
+    there is none (Windows spawns)."""
     import multiprocessing
     from multiprocessing import forkserver
 
@@ -269,8 +271,12 @@ def _start_fork_server() -> None:
         return
     multiprocessing.get_context("forkserver").set_forkserver_preload(
         ["glute_study.report._preload"])
-    saved = {name: os.environ.get(name) for name in _WORKER_ENV}
-    os.environ.update(_WORKER_ENV)
+    env = dict(_WORKER_ENV)
+    if values is not None:
+        env[PRELOAD_ENV] = json.dumps({k: values[k] for k in ("study_dir", "n", "seed",
+                                                              "scenario")})
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         forkserver.ensure_running()
     finally:
@@ -450,6 +456,9 @@ def run_report(
     claimed = [*REPORT_FILES, *(name for job in jobs for name in _own_outputs(job.path.stem))]
     refuse_foreign(out, claimed, overwrite=overwrite, owned=report_owned(out))
     record_owned(out, claimed)
+    if jobs:  # the workers' server imports the stack (one core) while this process imports
+        _start_fork_server(values)  # what it needs after the notebooks (the other)
+        from . import hypotheses  # noqa: F401
 
     failures = _run_jobs(jobs, progress=progress)
     if failures:
