@@ -3,15 +3,25 @@
 :func:`save_figure` writes SVG, PDF, PNG (300 dpi) and TIFF (300 dpi, LZW) at a journal column
 width, with every font at least 7 pt, and with no creation dates, software stamps or random ids
 in the files, so that the same figure gives the same bytes on every run.
+
+It draws the raster once: the TIFF holds the pixels of the PNG. And the PDF's fonts are embedded
+without their OpenType layout tables (GSUB, GPOS, GDEF): the PDF places glyphs that matplotlib
+has already laid out, so a viewer never reads them, and decompiling them to subset them was most
+of the time a PDF figure took.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import fontTools.subset
 import matplotlib as mpl
+import numpy as np
+from matplotlib.backends import _backend_pdf_ps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -56,6 +66,46 @@ def _stable_svg_ids(svg: bytes) -> bytes:
     for old, new in seen.items():
         svg = svg.replace(old, new)
     return svg
+
+
+class _LeanSubset:
+    """:mod:`fontTools.subset`, whose options also drop the OpenType layout tables."""
+
+    def __getattr__(self, name: str):
+        return getattr(fontTools.subset, name)
+
+    @staticmethod
+    def Options(**kwargs) -> fontTools.subset.Options:  # noqa: N802 - the name matplotlib calls
+        options = fontTools.subset.Options(**kwargs)
+        options.drop_tables += ["GSUB", "GPOS", "GDEF"]
+        return options
+
+
+@contextlib.contextmanager
+def _lean_pdf_fonts() -> Iterator[None]:
+    """Inside the block, matplotlib's PDF backend subsets fonts through :class:`_LeanSubset`."""
+    saved = getattr(_backend_pdf_ps, "subset", None)
+    if saved is not fontTools.subset:  # another matplotlib than the one this was written for
+        yield
+        return
+    _backend_pdf_ps.subset = _LeanSubset()
+    try:
+        yield
+    finally:
+        _backend_pdf_ps.subset = saved
+
+
+def _tiff_from_png(png: bytes, dpi: int) -> bytes:
+    """The TIFF (LZW) of the pixels of ``png``: what ``savefig(format="tiff")`` would write,
+    without drawing the figure again."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        rgba = np.asarray(image.convert("RGBA"))
+    buffer = io.BytesIO()
+    mpl.image.imsave(buffer, rgba, format="tiff", dpi=dpi,
+                     pil_kwargs={"compression": "tiff_lzw"})
+    return buffer.getvalue()
 
 
 def _width_mm(width: str | float) -> float:
@@ -145,19 +195,20 @@ def save_figure(
     _raise_small_fonts(fig, MIN_FONT_PT)
 
     stem = Path(path_stem)
-    contents = {}
-    with mpl.rc_context(_RC):
-        for fmt in formats:
-            kwargs: dict = {"format": fmt, "metadata": _METADATA.get(fmt)}
-            if fmt in ("png", "tiff"):
-                kwargs["dpi"] = dpi
-            if fmt == "tiff":
-                kwargs["pil_kwargs"] = {"compression": "tiff_lzw"}
-                del kwargs["metadata"]
-            buffer = io.BytesIO()
-            fig.savefig(buffer, **kwargs)
-            data = buffer.getvalue()
-            contents[stem.with_name(stem.name + "." + fmt)] = (
-                _stable_svg_ids(data) if fmt == "svg" else data)
+    drawn: dict[str, bytes] = {}
+    with mpl.rc_context(_RC), _lean_pdf_fonts():
+        for fmt in ("svg", "pdf", "png"):
+            if fmt in formats or (fmt == "png" and "tiff" in formats):
+                kwargs: dict = {"format": fmt, "metadata": _METADATA[fmt]}
+                if fmt == "png":
+                    kwargs["dpi"] = dpi
+                buffer = io.BytesIO()
+                fig.savefig(buffer, **kwargs)
+                drawn[fmt] = buffer.getvalue()
+    if "svg" in drawn:
+        drawn["svg"] = _stable_svg_ids(drawn["svg"])
+    if "tiff" in formats:
+        drawn["tiff"] = _tiff_from_png(drawn["png"], dpi)
+    contents = {stem.with_name(stem.name + "." + fmt): drawn[fmt] for fmt in formats}
     make_folder(stem.parent)
     return write_files(contents)  # every format, or (a full disk) none
