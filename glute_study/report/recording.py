@@ -151,7 +151,25 @@ class Recorder:
             entry["files"] = [p.relative_to(self.out).as_posix() for p in paths]
         self.entries.append(entry)
         self._save()
+        if entry["kind"] == "figure":
+            _show_saved(obj, self.out / entry["files"][0])
         _leave_marker(self.notebook, name, entry["files"])
+
+
+def _show_saved(fig: Figure, svg: Path) -> None:
+    """In a running notebook, show the figure as saved (its SVG, at the journal width) and close
+    it, so that the inline backend does not draw it a second time when the cell ends."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import SVG, display
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return
+    if get_ipython() is None or svg.suffix != ".svg":
+        return
+    import matplotlib.pyplot as plt
+
+    display(SVG(data=svg.read_bytes()))
+    plt.close(fig)
 
 
 def _leave_marker(notebook: str, name: str, files: list[str]) -> None:
@@ -216,7 +234,9 @@ def record(
 
     A :class:`~glute_study.stats.Result` gives a table (CSV, LaTeX, Word) and its ``.text``
     sentences for ``results.md``; a DataFrame gives a table; a Figure or Axes gives the figure
-    files; a ``str`` gives a results paragraph.
+    files; a ``str`` gives a results paragraph. In a running notebook a recorded figure is shown
+    as saved (its SVG, at the journal width) and closed, so that it is drawn once, not again
+    when the cell ends.
 
     Parameters
     ----------
