@@ -21,8 +21,8 @@ from pathlib import Path
 import fontTools.subset
 import matplotlib as mpl
 import numpy as np
-from matplotlib.backends import _backend_pdf_ps
 from matplotlib.axes import Axes
+from matplotlib.backends import _backend_pdf_ps
 from matplotlib.figure import Figure
 
 from .._checks import check_one_of
@@ -75,7 +75,7 @@ class _LeanSubset:
         return getattr(fontTools.subset, name)
 
     @staticmethod
-    def Options(**kwargs) -> fontTools.subset.Options:  # noqa: N802 - the name matplotlib calls
+    def Options(**kwargs) -> fontTools.subset.Options:
         options = fontTools.subset.Options(**kwargs)
         options.drop_tables += ["GSUB", "GPOS", "GDEF"]
         return options

@@ -85,7 +85,7 @@ def preload_study(arguments: str) -> bool:
             warnings.simplefilter("always")
             study = _open(**args)
             study.analysis_table()
-    except Exception:  # noqa: BLE001 - the notebook opens it and reports what is wrong
+    except Exception:
         return False
     if caught or _source_hashes(**args) != before:
         return False
