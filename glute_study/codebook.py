@@ -706,8 +706,10 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "per side, mean of the sides, divided by body_mass_kg",
     "glute_nm_kg_post": "the same rule at the last session after follow_up_start",
     "bridge_reps": "single_leg_bridge at the baseline session: best trial per side, mean of sides",
-    "glute_onset_delay_ms": "prone_hip_extension at the first EMG session: per trial, "
-    "gluteus_maximus onset minus the mean onset of the hamstring muscles; mean over trials",
+    "glute_onset_delay_ms": "prone_hip_extension at the baseline EMG session (the first on or "
+    "before follow_up_start; missing when every session of the task is later, never taken from "
+    "a later session): per trial, gluteus_maximus onset minus the mean onset of the hamstring "
+    "muscles; mean over trials",
     "glute_pct_mvic": "mean gluteus_maximus amplitude_pct_mvic in that task and session",
     "hamstring_pct_mvic": "mean amplitude_pct_mvic of the hamstring muscles (over muscles and "
     "trials) in that task and session",

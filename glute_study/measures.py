@@ -38,6 +38,7 @@ __all__ = [
     "ONSET_ORDER_LABELS",
     "activation_measures",
     "emg_coverage",
+    "emg_sessions",
     "counting_process",
     "exposure_hours",
     "exposure_measures",
@@ -144,9 +145,27 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _follow_up_starts(participants: pd.DataFrame) -> pd.Series:
+    """``follow_up_start`` by participant id (the first row of a repeated id), as a day."""
+    require_columns(participants, ["participant_id", "follow_up_start"], where="participants")
+    people = participants.drop_duplicates("participant_id")
+    return pd.Series(pd.to_datetime(people["follow_up_start"]).dt.normalize().to_numpy(),
+                     index=pd.Index(people["participant_id"].to_numpy(), name="participant_id"))
+
+
+def _on_or_before_start(frame: pd.DataFrame, follow_up_start: pd.Series) -> np.ndarray:
+    """The baseline rule of every repeated test: whether each row's ``date`` is on or before
+    its participant's ``follow_up_start`` (the first day of follow-up counts as baseline,
+    the test being taken before that day's training). A row whose participant has no start,
+    or without a date, is not baseline."""
+    day = pd.to_datetime(frame["date"]).dt.normalize()
+    start = frame["participant_id"].map(follow_up_start)
+    return (day <= pd.to_datetime(start)).to_numpy(bool)
+
+
 def _sessions(frame: pd.DataFrame, follow_up_start: pd.Series):
     """Baseline and post session number per participant (see ANALYSIS_COLUMNS)."""
-    on_or_before = (frame["date"] <= frame["participant_id"].map(follow_up_start)).to_numpy()
+    on_or_before = _on_or_before_start(frame, follow_up_start)
     first = frame.groupby("participant_id")["session"].min()
     before = frame[on_or_before].groupby("participant_id")["session"].min()
     baseline = before.reindex(first.index).fillna(first)
@@ -162,7 +181,7 @@ def strength_measures(strength: pd.DataFrame, lines: np.ndarray, participants: p
     sides, per kg of body mass); the baseline and post sessions are chosen as
     :data:`glute_study.codebook.ANALYSIS_COLUMNS` says.
     """
-    start = participants.set_index("participant_id")["follow_up_start"]
+    start = _follow_up_starts(participants)
     frame = trial_torque(strength)
     torque = frame["result"].to_numpy(float)
     hhd = strength["test"].eq("hhd_hip_extension").to_numpy()
@@ -258,8 +277,9 @@ EMG_REASONS = {
     "with_onset_delay": "onset delay measured",
     "no_emg": "no EMG recorded",
     "other_task": "EMG recorded, but not in prone hip extension",
-    "no_glute_onset": "no gluteus maximus onset at the first EMG session",
-    "no_hamstring_onset": "no hamstring onset at the first EMG session",
+    "after_follow_up_start": "EMG recorded only after follow-up began",
+    "no_glute_onset": "no gluteus maximus onset at the baseline EMG session",
+    "no_hamstring_onset": "no hamstring onset at the baseline EMG session",
     "no_common_trial": "no trial with both a gluteus maximus and a hamstring onset",
 }
 
@@ -268,10 +288,82 @@ EMG_REASONS = {
 ONSET_ORDER_LABELS = ("hamstrings_first", "glute_first")
 
 
-def _first_session(activation: pd.DataFrame, task: str) -> pd.DataFrame:
+def emg_sessions(activation: pd.DataFrame, participants: pd.DataFrame, *,
+                 task: str = EMG_TASK) -> pd.DataFrame:
+    """The EMG session each participant's activation measures come from, and its timing.
+
+    The one rule of when EMG counts as a baseline measure: a session of ``task`` is a
+    **baseline** session when its date (the latest date of its rows) is on or before the
+    participant's ``follow_up_start``, the day cramp and exposure counting (and, in a trial,
+    the randomised training) begins; the same rule as the baseline strength session. The
+    measures use the first baseline session. A participant whose sessions of the task all
+    lie after ``follow_up_start`` has no baseline session: the EMG was recorded after
+    randomisation and after part of the cramps it would be set against, so it is not used
+    (:func:`activation_measures` leaves the participant out and :func:`emg_coverage` says
+    ``after_follow_up_start``); a later session is never used in its place.
+
+    Parameters
+    ----------
+    activation : pandas.DataFrame
+        The codebook ``activation`` table (may be empty).
+    participants : pandas.DataFrame
+        With ``participant_id`` and ``follow_up_start``.
+    task : str
+        The EMG task of the measures.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``participant_id``, one row per participant with EMG in ``task``:
+        ``session`` (the first baseline session, else the first session), ``date`` (its
+        date), ``days_before_follow_up`` (``follow_up_start`` minus that date in days:
+        0 on the first day of follow-up, negative after it; missing without a start) and
+        ``baseline`` (whether that session is a baseline session).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a", "b"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-06", "2025-01-06"])})
+    >>> rows = pd.DataFrame({"participant_id": ["a", "a", "b"], "session": [1, 2, 1],
+    ...     "task": "prone_hip_extension",
+    ...     "date": pd.to_datetime(["2024-12-30", "2025-04-01", "2025-02-03"])})
+    >>> emg_sessions(rows, people)
+                    session       date  days_before_follow_up  baseline
+    participant_id
+    a                     1 2024-12-30                    7.0      True
+    b                     1 2025-02-03                  -28.0     False
+    """
+    start = _follow_up_starts(participants)
     rows = activation[activation["task"].eq(task).to_numpy(bool)]
-    first = rows.groupby("participant_id")["session"].transform("min")
-    return rows[(rows["session"] == first).to_numpy(bool)]
+    columns = ["session", "date", "days_before_follow_up", "baseline"]
+    if rows.empty:
+        return pd.DataFrame({"session": pd.Series(dtype="Int64"),
+                             "date": pd.Series(dtype="datetime64[ns]"),
+                             "days_before_follow_up": pd.Series(dtype=float),
+                             "baseline": pd.Series(dtype=bool)},
+                            index=pd.Index([], dtype=object, name="participant_id"))
+    per = (rows.groupby(["participant_id", "session"])["date"].max().reset_index())
+    per["baseline"] = _on_or_before_start(per, start)
+    per = per.sort_values(["participant_id", "baseline", "session"],
+                          ascending=[True, False, True], kind="stable")
+    out = per.drop_duplicates("participant_id").set_index("participant_id")
+    days = (out.index.map(start).to_series(index=out.index)
+            - pd.to_datetime(out["date"]).dt.normalize()) / pd.Timedelta(days=1)
+    out["days_before_follow_up"] = days.astype(float)
+    out["session"] = out["session"].astype("Int64")
+    return out[columns]
+
+
+def _baseline_rows(activation: pd.DataFrame, participants: pd.DataFrame,
+                   task: str) -> pd.DataFrame:
+    """The rows of ``task`` at each participant's baseline EMG session (:func:`emg_sessions`)."""
+    sessions = emg_sessions(activation, participants, task=task)
+    chosen = sessions.loc[sessions["baseline"].to_numpy(bool), "session"].astype(float)
+    if chosen.empty:
+        return activation.iloc[:0]
+    rows = activation[activation["task"].eq(task).to_numpy(bool)]
+    wanted = rows["participant_id"].map(chosen).to_numpy(float)
+    return rows[rows["session"].astype(float).to_numpy() == wanted]
 
 
 def _onsets(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -282,29 +374,41 @@ def _onsets(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
             ham.groupby(["participant_id", "trial"])["onset_ms"].mean())
 
 
-def activation_measures(activation: pd.DataFrame, *, task: str = EMG_TASK) -> pd.DataFrame:
-    """Onset delay and amplitudes of the first EMG session, per participant.
+def activation_measures(activation: pd.DataFrame, participants: pd.DataFrame, *,
+                        task: str = EMG_TASK) -> pd.DataFrame:
+    """Onset delay and amplitudes of the baseline EMG session, per participant.
 
     The rules of :data:`glute_study.codebook.ANALYSIS_COLUMNS`: in ``task`` at each
-    participant's first session, the gluteus maximus onset minus the mean onset of the
-    hamstring muscles per trial, averaged over trials (positive: the hamstrings fire first);
-    the mean gluteus maximus and the mean hamstring amplitude (%MVIC) over trials (and
-    hamstring muscles); and the hamstring:glute amplitude ratio, the ratio of those two means.
+    participant's baseline session (the first on or before ``follow_up_start``, as
+    :func:`emg_sessions` says; participants with EMG only after it are left out), the gluteus
+    maximus onset minus the mean onset of the hamstring muscles per trial, averaged over
+    trials (positive: the hamstrings fire first); the mean gluteus maximus and the mean
+    hamstring amplitude (%MVIC) over trials (and hamstring muscles); and the hamstring:glute
+    amplitude ratio, the ratio of those two means.
 
     Examples
     --------
+    >>> people = pd.DataFrame({"participant_id": ["P1"],
+    ...     "follow_up_start": pd.to_datetime(["2026-03-09"])})
     >>> rows = pd.DataFrame({"participant_id": "P1", "session": 1,
-    ...     "task": "prone_hip_extension", "trial": [1, 1, 1, 2, 2, 2],
+    ...     "date": pd.Timestamp("2026-03-02"), "task": "prone_hip_extension",
+    ...     "trial": [1, 1, 1, 2, 2, 2],
     ...     "muscle": ["gluteus_maximus", "biceps_femoris", "semitendinosus"] * 2,
     ...     "onset_ms": [300.0, 200.0, 220.0, 310.0, 250.0, 250.0],
     ...     "amplitude_pct_mvic": [40.0, 30.0, 50.0, 44.0, 34.0, 46.0]})
-    >>> activation_measures(rows).loc["P1"].round(3).to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    >>> activation_measures(rows, people).loc["P1"].round(3).to_dict()
+    ... # doctest: +NORMALIZE_WHITESPACE
     {'glute_onset_delay_ms': 75.0, 'glute_pct_mvic': 42.0, 'hamstring_pct_mvic': 40.0,
      'hamstring_glute_ratio': 0.952}
+
+    Recorded only after follow-up began, the same session gives no measures:
+
+    >>> activation_measures(rows.assign(date=pd.Timestamp("2026-04-06")), people).empty
+    True
     """
     columns = ["glute_onset_delay_ms", "glute_pct_mvic", "hamstring_pct_mvic",
                "hamstring_glute_ratio"]
-    rows = _first_session(activation, task)
+    rows = _baseline_rows(activation, participants, task)
     if rows.empty:
         return pd.DataFrame(columns=columns, dtype=float)
     g, h = _onsets(rows)
@@ -320,20 +424,37 @@ def activation_measures(activation: pd.DataFrame, *, task: str = EMG_TASK) -> pd
     return out[columns]
 
 
-def emg_coverage(activation: pd.DataFrame, participant_ids, *, task: str = EMG_TASK) -> pd.Series:
+def _late_emg_exclusions(activation: pd.DataFrame, lines: np.ndarray,
+                         participants: pd.DataFrame, *, task: str = EMG_TASK) -> pd.DataFrame:
+    """The ``task`` rows of participants with EMG only after follow-up began (left out)."""
+    if activation.empty:
+        return _concat([])
+    sessions = emg_sessions(activation, participants, task=task)
+    late = sessions.index[~sessions["baseline"].to_numpy(bool)]
+    mask = (activation["task"].eq(task).to_numpy(bool)
+            & activation["participant_id"].isin(late).to_numpy(bool))
+    return _exclusions("activation", activation, lines, mask,
+                       f"{EMG_REASONS['after_follow_up_start']}: no baseline EMG, so no onset "
+                       "delay or amplitudes")
+
+
+def emg_coverage(activation: pd.DataFrame, participants: pd.DataFrame, *,
+                 task: str = EMG_TASK) -> pd.Series:
     """Why each participant has a glute minus hamstring onset delay, or why not.
 
     One code of :data:`EMG_REASONS` per participant, following the rule of
-    :func:`activation_measures`: no EMG rows at all; rows, but none in ``task``; no gluteus
-    maximus onset or no hamstring onset at the first session of the task; or no trial with
+    :func:`activation_measures`: no EMG rows at all; rows, but none in ``task``; EMG in
+    ``task`` only after ``follow_up_start`` (no baseline session, :func:`emg_sessions`); no
+    gluteus maximus onset or no hamstring onset at the baseline session; or no trial with
     both.
 
     Parameters
     ----------
     activation : pandas.DataFrame
         The codebook ``activation`` table (may be empty).
-    participant_ids : sequence of str
-        The participants to account for (e.g. the analysis table's ``participant_id``).
+    participants : pandas.DataFrame
+        The participants to account for, with ``participant_id`` and ``follow_up_start``
+        (the study's ``participants`` table).
     task : str
         The EMG task of the measures.
 
@@ -344,29 +465,36 @@ def emg_coverage(activation: pd.DataFrame, participant_ids, *, task: str = EMG_T
 
     Examples
     --------
-    >>> rows = pd.DataFrame({"participant_id": ["P1", "P1", "P2", "P3"], "session": 1,
-    ...     "task": ["prone_hip_extension"] * 2 + ["hip_thrust", "prone_hip_extension"],
-    ...     "trial": 1, "muscle": ["gluteus_maximus", "biceps_femoris"] * 2,
-    ...     "onset_ms": [300.0, 200.0, 250.0, 210.0]})
-    >>> emg_coverage(rows, ["P1", "P2", "P3", "P4"]).tolist()
-    ['with_onset_delay', 'other_task', 'no_glute_onset', 'no_emg']
+    >>> people = pd.DataFrame({"participant_id": ["P1", "P2", "P3", "P4", "P5"],
+    ...     "follow_up_start": pd.Timestamp("2026-03-09")})
+    >>> rows = pd.DataFrame({"participant_id": ["P1", "P1", "P2", "P3", "P5", "P5"],
+    ...     "session": 1, "date": pd.Timestamp("2026-03-02"),
+    ...     "task": ["prone_hip_extension"] * 2 + ["hip_thrust"] + ["prone_hip_extension"] * 3,
+    ...     "trial": 1, "muscle": ["gluteus_maximus", "biceps_femoris"] * 3,
+    ...     "onset_ms": [300.0, 200.0, 250.0, 210.0, 300.0, 200.0]})
+    >>> rows.loc[rows["participant_id"].eq("P5"), "date"] = pd.Timestamp("2026-05-04")
+    >>> emg_coverage(rows, people).tolist()
+    ['with_onset_delay', 'other_task', 'no_glute_onset', 'no_emg', 'after_follow_up_start']
     """
-    ids = pd.Index(pd.unique(pd.Series(list(participant_ids), dtype=object)),
+    require_columns(participants, ["participant_id", "follow_up_start"], where="participants")
+    ids = pd.Index(pd.unique(participants["participant_id"].astype(object)),
                    name="participant_id")
     out = pd.Series("no_emg", index=ids, dtype=object)
     if activation.empty:
         return out
     out[ids.isin(activation["participant_id"])] = "other_task"
-    rows = _first_session(activation, task)
+    sessions = emg_sessions(activation, participants, task=task)
+    out[ids.isin(sessions.index)] = "after_follow_up_start"
+    at_baseline = ids.isin(sessions.index[sessions["baseline"].to_numpy(bool)])
+    rows = _baseline_rows(activation, participants, task)
     rows = rows[rows["onset_ms"].notna().to_numpy(bool)]
-    in_task = ids.isin(_first_session(activation, task)["participant_id"])
     g, h = _onsets(rows)
     has_g = ids.isin(g.index.get_level_values("participant_id"))
     has_h = ids.isin(h.index.get_level_values("participant_id"))
     both = ids.isin((g - h).dropna().index.get_level_values("participant_id"))
-    out[in_task] = "no_common_trial"
-    out[in_task & ~has_h] = "no_hamstring_onset"
-    out[in_task & ~has_g] = "no_glute_onset"
+    out[at_baseline] = "no_common_trial"
+    out[at_baseline & ~has_h] = "no_hamstring_onset"
+    out[at_baseline & ~has_g] = "no_glute_onset"
     out[both] = "with_onset_delay"
     return out
 
@@ -568,7 +696,7 @@ def post_test_dates(strength: pd.DataFrame, participants: pd.DataFrame) -> pd.Se
     Name: post_test_date, dtype: datetime64[ns]
     """
     rows = strength[strength["test"].eq("hhd_hip_extension").to_numpy(bool)]
-    start = participants.set_index("participant_id")["follow_up_start"]
+    start = _follow_up_starts(participants)
     _, post = _sessions(rows, start)
     dates = rows.groupby(["participant_id", "session"])["date"].min()
     chosen = pd.MultiIndex.from_arrays([post.index, post.to_numpy()])

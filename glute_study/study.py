@@ -467,7 +467,8 @@ def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFra
     sit, ex_sit = measures.sitting_measures(study.sitting, study.lines["sitting"],
                                             min_valid_days=min_valid_days)
     strength, ex_str = measures.strength_measures(study.strength, study.lines["strength"], parts)
-    activation = measures.activation_measures(study.activation)
+    activation = measures.activation_measures(study.activation, parts)
+    ex_emg = measures._late_emg_exclusions(study.activation, study.lines["activation"], parts)
     expo, ex_expo = measures.exposure_measures(parts, study.exposure, study.lines["exposure"],
                                                study.cramps, study.lines["cramps"])
     after = measures.after_post_test(
@@ -488,5 +489,5 @@ def _derive(study: Study, min_valid_days: int) -> tuple[pd.DataFrame, pd.DataFra
         if col not in table.columns and col != "participant_id":
             table[col] = np.nan
     table = table.reset_index()[order]
-    exclusions = measures._concat([ex_part, ex_mass, ex_sit, ex_str, ex_expo])
+    exclusions = measures._concat([ex_part, ex_mass, ex_sit, ex_str, ex_emg, ex_expo])
     return table, exclusions.reset_index(drop=True)

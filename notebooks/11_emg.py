@@ -25,6 +25,11 @@
 # without pain or cramps, so it is described here, never labelled as a fault. The analysis
 # asks whether onset and amplitude go with device-measured sitting, and whether the onset delay
 # goes with the hamstring-cramp rate.
+#
+# EMG is used as a baseline measure only: from an athlete's first EMG session on or before the
+# first day of follow-up (the day cramp and exposure counting, and in a trial the randomised
+# training, begins). EMG recorded only after follow-up began would follow randomisation and
+# part of the cramps it is set against, so it is left out (and counted) rather than used.
 
 # %% tags=["parameters"]
 study_dir = ""  # study folder; "" opens the demo cohort
@@ -46,7 +51,7 @@ from glute_study._escape import figure_text
 from glute_study.causal import STUDY_DAG
 from glute_study.figures import PALETTE, get_ax
 from glute_study.figures.rates import rates_plot
-from glute_study.labels import label, word_list
+from glute_study.labels import label
 from glute_study.plan import analysis_plan
 from glute_study.stats.associations import linear_model, proportion
 from glute_study.stats.counts import count_model
@@ -70,29 +75,66 @@ modelled = len(emg) >= MIN_ATHLETES
 # ## Who has EMG
 #
 # Every athlete of the study is accounted for: those with a glute minus hamstring onset delay
-# from prone hip extension at their first EMG session, and for the others the reason the
-# delay is missing.
+# from prone hip extension at their baseline EMG session (the first on or before the first
+# day of follow-up), and for the others the reason the delay is missing, among them EMG
+# recorded only after follow-up began. Then when the EMG used was recorded.
 
 # %%
-reasons = measures.emg_coverage(study.activation, data["participant_id"])
+reasons = measures.emg_coverage(study.activation, study.participants)
+timing = measures.emg_sessions(study.activation, study.participants)
 coverage = (reasons.map(measures.EMG_REASONS).value_counts()
             .reindex(list(measures.EMG_REASONS.values()), fill_value=0))
 coverage = coverage[coverage > 0].rename_axis("reason").reset_index(name="athletes")
 coverage["percent"] = (100 * coverage["athletes"] / len(data)).round(1)
 lacking = coverage[coverage["reason"] != measures.EMG_REASONS["with_onset_delay"]]
-why = word_list([f"{r.reason}, {r.athletes}" for r in lacking.itertuples()]) or "none"
+why = "; ".join(f"{r.reason}, {r.athletes}" for r in lacking.itertuples()) or "none"
+
+# When the EMG used was recorded, relative to the first day of follow-up
+days = timing["days_before_follow_up"]
+used = days.reindex(emg["participant_id"])
+late = -days[~timing["baseline"] & timing.index.isin(reasons.index)]  # no baseline session
+trial_study = bool(measures.randomised(data).any())
+began = "follow-up (and the randomised training)" if trial_study else "follow-up"
+
+
+def spread(d, side):
+    """How many days before or after the first day of follow-up, in words."""
+    if d.min() == d.max():
+        return f"{d.min():.0f} days {side} it"
+    return f"a median of {d.median():.0f} days (range {d.min():.0f} to {d.max():.0f}) {side} it"
+
+
+when = ""
+if len(used):
+    when = (f"EMG was a baseline measure: the EMG session used was on or before the first day "
+            f"of follow-up for every athlete analysed, {spread(used, 'before')}, so before "
+            f"{began} began and before any cramp or exposure hour was counted; the onset delay "
+            "therefore precedes the cramps it is related to (the temporal order of exposure, "
+            "mediator and outcome that STROBE and AGReMA ask to be stated).")
+    if (same_day := int((used == 0).sum())):
+        when += (f" Of them, {same_day} {'were' if same_day > 1 else 'was'} tested on the first "
+                 "day of follow-up itself, which counts as baseline (as for glute strength).")
+if len(late):
+    when += (f" EMG was recorded only after {began} began for {len(late)} "
+             f"athlete{'s' if len(late) > 1 else ''} ({spread(late, 'after')}): such EMG is "
+             f"measured {'after randomisation and ' if trial_study else ''}after part of the "
+             "cramps it would be set against, so it was left out of every EMG analysis, and no "
+             "later session was used in place of a missing baseline one.")
+elif len(used):
+    when += " No athlete had EMG recorded only after follow-up began."
 if len(emg):
     said = (f"Of the {len(data)} athletes, {len(emg)} ({100 * len(emg) / len(data):.1f} %) had "
             "a glute minus hamstring onset delay from surface EMG in prone hip extension at "
-            "their first EMG session: per trial the gluteus maximus onset minus the mean onset "
-            "of the hamstring muscles, averaged over trials (positive when the hamstrings fire "
-            "first). Glute and hamstring activation are the mean amplitudes (%MVIC) of the same "
-            "trials, and the hamstring:glute amplitude ratio is the ratio of the two means. "
-            f"The others lacked it (reasons, athletes): {why}.")
+            "their baseline EMG session (the first on or before the first day of follow-up): "
+            "per trial the gluteus maximus onset minus the mean onset of the hamstring "
+            "muscles, averaged over trials (positive when the hamstrings fire first). Glute and "
+            "hamstring activation are the mean amplitudes (%MVIC) of the same trials, and the "
+            "hamstring:glute amplitude ratio is the ratio of the two means. The others lacked "
+            f"it (reasons, athletes): {why}. {when.strip()}")
 else:
     said = (f"The study has no EMG data from which an onset delay could be formed: none of "
-            f"the {len(data)} athletes has a glute minus hamstring onset delay (reasons: "
-            f"{why}). The EMG analyses were not done.")
+            f"the {len(data)} athletes has a glute minus hamstring onset delay at a baseline "
+            f"EMG session (reasons: {why}). The EMG analyses were not done. {when.strip()}")
 report.record(coverage, name="emg_coverage", caption="Athletes with a glute minus hamstring "
               "onset delay, and the reason each of the others has none", methods=said)
 if not len(emg):
@@ -104,8 +146,9 @@ coverage
 # ## Description by sitting tertile and by arm
 #
 # Onset delay and amplitudes by tertile of device-measured sitting (the thirds of the whole
-# cohort, as in notebook 04) and, in a trial, by arm: the first EMG session is the one before
-# follow-up began when the study tested athletes at baseline.
+# cohort, as in notebook 04) and, in a trial, by arm. Only baseline EMG sessions (on or before
+# the first day of follow-up, before the randomised training) are used, so the table by arm
+# describes the arms at baseline, as a CONSORT baseline table does.
 
 # %%
 if len(emg):
@@ -125,7 +168,9 @@ if len(emg):
     if trial["arm"].nunique() >= 2:
         by_arm = report.table_one(trial, by="arm", columns=EMG)
         report.record(by_arm, name="by_arm", caption="EMG onset delay and amplitudes by arm at "
-                      "the first EMG session", note="Mean (SD).")
+                      "the baseline EMG session (before follow-up and the randomised training "
+                      "began)", note="Mean (SD). Athletes with EMG recorded only after "
+                      "follow-up began are not in the table.")
         display(by_arm)
 
 # %% [markdown]
@@ -181,7 +226,8 @@ else:
 # ## Onset delay and the hamstring-cramp rate
 #
 # A negative-binomial model of each athlete's hamstring cramps with the log exposure hours as
-# offset, on the onset delay per SD (the SD of the athletes with EMG, in ms), adjusted for the
+# offset, on the onset delay per SD (the SD of the athletes with EMG, in ms; baseline EMG
+# only, so the delay was measured before every cramp it is set against), adjusted for the
 # confounders of the delay in the causal diagram (device-measured sitting, its only cause) and,
 # for precision, the prognostic covariates of the plan; standard errors cluster-robust by team.
 # Then the cramp rate per 1000 h of hamstring-first and glute-first athletes.

@@ -199,6 +199,7 @@ def test_validator_warns_about_exactly_the_rows_the_analysis_leaves_out():
 def _emg_rows():
     return pd.DataFrame({
         "participant_id": ["A"] * 6 + ["B"] * 2 + ["C"] * 2 + ["D"] * 2 + ["E"],
+        "date": pd.Timestamp("2025-01-01"),
         "session": [2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
         "task": ["prone_hip_extension"] * 10 + ["hip_thrust"] * 2 + ["prone_hip_extension"],
         "muscle": ["gluteus_maximus", "biceps_femoris", "semitendinosus"] * 2
@@ -210,8 +211,14 @@ def _emg_rows():
                                1.0, 50.0]})
 
 
+def _people(ids=("A", "B", "C", "D", "E", "F"), start="2025-01-08"):
+    return pd.DataFrame({"participant_id": list(ids),
+                         "follow_up_start": pd.Timestamp(start),
+                         "follow_up_end": pd.Timestamp("2025-06-30")})
+
+
 def test_activation_measures_use_the_first_session_and_both_amplitudes():
-    m = measures.activation_measures(_emg_rows())
+    m = measures.activation_measures(_emg_rows(), _people())
     # A: session 1 only (session 2 is later): 300 - mean(200, 240); amplitudes 40 and 40
     assert m.loc["A", "glute_onset_delay_ms"] == pytest.approx(80)
     assert m.loc["A", "glute_pct_mvic"] == 40 and m.loc["A", "hamstring_pct_mvic"] == 40
@@ -223,25 +230,98 @@ def test_activation_measures_use_the_first_session_and_both_amplitudes():
 
 
 def test_emg_coverage_gives_one_reason_per_participant():
-    reasons = measures.emg_coverage(_emg_rows(), ["A", "B", "C", "D", "E", "F"])
+    reasons = measures.emg_coverage(_emg_rows(), _people())
     assert reasons.to_dict() == {
         "A": "with_onset_delay", "B": "no_common_trial", "C": "no_hamstring_onset",
         "D": "other_task", "E": "no_hamstring_onset", "F": "no_emg"}
     assert set(reasons) <= set(measures.EMG_REASONS)
     # the participants with an onset delay are exactly those of the measures
-    m = measures.activation_measures(_emg_rows())
+    m = measures.activation_measures(_emg_rows(), _people())
     assert set(reasons[reasons == "with_onset_delay"].index) == set(
         m["glute_onset_delay_ms"].dropna().index)
-    empty = measures.emg_coverage(_emg_rows().iloc[:0], ["A"])
+    empty = measures.emg_coverage(_emg_rows().iloc[:0], _people(["A"]))
     assert empty.tolist() == ["no_emg"]
+
+
+def _timed_emg():
+    """Two athletes with the same EMG: "early" tested a week before follow-up began, "late"
+    only five weeks after it (once the randomised training had begun); "both" has a baseline
+    session and a later one, "same_day" was tested on the first day of follow-up."""
+    one = _emg_rows()[lambda d: d["participant_id"].eq("A") & d["session"].eq(1)]
+    parts = []
+    for pid, sessions in (("early", [("2025-01-01", 1)]), ("late", [("2025-02-12", 1)]),
+                          ("both", [("2025-01-01", 1), ("2025-04-02", 2)]),
+                          ("same_day", [("2025-01-08", 1)])):
+        for date, session in sessions:
+            shift = 0.0 if session == 1 else 500.0  # the later session would differ
+            parts.append(one.assign(participant_id=pid, session=session,
+                                    date=pd.Timestamp(date),
+                                    onset_ms=one["onset_ms"] + np.where(
+                                        one["muscle"].eq("gluteus_maximus"), shift, 0.0)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_emg_sessions_say_whether_the_first_emg_session_is_baseline():
+    people = _people(["early", "late", "both", "same_day"])
+    sessions = measures.emg_sessions(_timed_emg(), people)
+    assert sessions["baseline"].to_dict() == {"both": True, "early": True, "late": False,
+                                              "same_day": True}
+    assert sessions["days_before_follow_up"].to_dict() == {"both": 7.0, "early": 7.0,
+                                                           "late": -35.0, "same_day": 0.0}
+    assert sessions["session"].tolist() == [1, 1, 1, 1]
+    # a session whose only dates are after the start is not baseline, even if numbered 1
+    renumbered = _timed_emg().assign(session=lambda d: d["session"].map({1: 2, 2: 1}))
+    again = measures.emg_sessions(renumbered, people)
+    assert again.loc["both", "session"] == 2 and again.loc["both", "baseline"]
+
+
+def test_emg_recorded_only_after_follow_up_began_gives_no_measure_and_its_own_reason():
+    people = _people(["early", "late", "both", "same_day", "none"])
+    m = measures.activation_measures(_timed_emg(), people)
+    # the later session is never used in place of a missing baseline one
+    assert "late" not in m.index
+    assert m.loc["early", "glute_onset_delay_ms"] == pytest.approx(80)
+    assert m.loc["both", "glute_onset_delay_ms"] == pytest.approx(80)  # not 580: session 1
+    assert m.loc["same_day", "glute_onset_delay_ms"] == pytest.approx(80)
+    reasons = measures.emg_coverage(_timed_emg(), people)
+    assert reasons.to_dict() == {"early": "with_onset_delay", "late": "after_follow_up_start",
+                                 "both": "with_onset_delay", "same_day": "with_onset_delay",
+                                 "none": "no_emg"}
+    assert measures.EMG_REASONS["after_follow_up_start"] == (
+        "EMG recorded only after follow-up began")
+
+
+def test_the_analysis_table_leaves_late_emg_out_and_says_why():
+    base = simulate_study(n=40, seed=3)
+    tables = {name: t.copy() for name, t in base.tables.items()}
+    act, people = tables["activation"], tables["participants"]
+    start = people.set_index("participant_id")["follow_up_start"]
+    with_emg = list(pd.unique(act["participant_id"]))
+    late, early = with_emg[0], with_emg[1]
+    is_late = act["participant_id"].eq(late)
+    act.loc[is_late, "date"] = start[late] + pd.Timedelta(days=21)
+    study = type(base).from_tables(tables, metadata=base.metadata)
+    table = study.analysis_table().set_index("participant_id")
+    assert table.loc[late, ["glute_onset_delay_ms", "glute_pct_mvic"]].isna().all()
+    assert table.loc[early, "glute_onset_delay_ms"] == pytest.approx(
+        base.analysis_table().set_index("participant_id").loc[early, "glute_onset_delay_ms"])
+    left = study.exclusions[study.exclusions["table"].eq("activation")]
+    assert set(left["participant_id"]) == {late} and len(left) == int(is_late.sum())
+    assert left["reason"].str.startswith("EMG recorded only after follow-up began").all()
+    reasons = measures.emg_coverage(study.activation, study.participants)
+    assert reasons[late] == "after_follow_up_start" and reasons[early] == "with_onset_delay"
 
 
 def test_emg_coverage_matches_the_analysis_table_of_a_simulated_study():
     study = simulate_study(n=60, seed=5)
     table = study.analysis_table()
-    reasons = measures.emg_coverage(study.activation, table["participant_id"])
+    reasons = measures.emg_coverage(study.activation, study.participants)
+    assert list(reasons.index) == list(table["participant_id"])
     has = table.set_index("participant_id")["glute_onset_delay_ms"].notna()
     assert (reasons.reindex(has.index).eq("with_onset_delay") == has).all()
+    # the simulator records EMG before follow-up: every session is baseline
+    sessions = measures.emg_sessions(study.activation, study.participants)
+    assert sessions["baseline"].all() and (sessions["days_before_follow_up"] >= 0).all()
 
 
 def test_onset_order_describes_the_sign_of_the_delay():
