@@ -57,6 +57,7 @@ model.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
@@ -64,8 +65,9 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import polygamma
 
+from . import causal
 from ._checks import REPS, SEED, SIMULATE_N, check_count, check_one_of
-from .codebook import DEVICE_INSTRUMENTS
+from .codebook import ANALYSIS_COLUMNS, CODEBOOK, DEVICE_INSTRUMENTS
 from .errors import InputError
 from .study import Study
 
@@ -907,6 +909,41 @@ def _check_size(n: int, reps: int = 1) -> None:
     check_count("reps", reps, (1, REPS[1]))
 
 
+#: The effect whose adjustment set ``Study.truth["adjust_for"]`` records: the total effect of
+#: daily sitting on the hamstring-cramp count (the claim's "sitting_cramps" link).
+_TRUTH_EFFECT = ("sitting_h_day", "hamstring_cramps")
+
+
+def _truth_adjustment() -> list[str]:
+    """The covariates that identify the total effect of sitting on hamstring cramps, as
+    dataset columns.
+
+    The minimal sufficient set of the backdoor criterion on
+    :data:`glute_study.causal.STUDY_DAG` (:meth:`~glute_study.causal.Dag.adjustment_set`, the
+    function the analysis plan takes its confounders from), read when a study is simulated.
+    Each node is an analysis-table column taken straight from one dataset column
+    (:data:`glute_study.codebook.ANALYSIS_COLUMNS`: ``"participants.sex"``, ...), and the truth
+    names that column. Precision covariates (causes of the outcome alone, such as previous
+    cramping) are not confounders and are not in it.
+
+    Examples
+    --------
+    >>> _truth_adjustment()
+    ['age', 'sex']
+    """
+    columns = []
+    for node in causal.STUDY_DAG.adjustment_set(*_TRUTH_EFFECT):
+        source = re.match(r"(\w+)\.(\w+)", ANALYSIS_COLUMNS.get(node, ""))
+        table, column = source.groups() if source else ("", "")
+        if table not in CODEBOOK or column not in {c.name for c in CODEBOOK[table].columns}:
+            exposure, outcome = _TRUTH_EFFECT
+            raise InputError(f"the causal diagram adjusts the total effect of {exposure!r} on "
+                             f"{outcome!r} for {node!r}, which is not one column of a study "
+                             "table; the simulator's truth cannot name it.")
+        columns.append(column)
+    return columns
+
+
 def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hypothesis",
                    trial: bool | str = True, n_teams: int | None = None, team_sd: float = 0.0,
                    missing: str | None = None, missing_share: float = 0.15,
@@ -976,10 +1013,14 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
     Returns
     -------
     Study
-        With ``study.truth`` holding the scenario, the seed, every effect and the derived
-        rate ratios the analyses should recover. With ``n_teams`` also ``design``
-        (``"individual"``, ``"cluster"`` or ``"observational"``), ``n_teams``, ``team_sd``,
-        ``team_effects`` (team name to its drawn effect on the log rate), the intracluster
+        With ``study.truth`` holding the scenario, the seed, every effect, the derived
+        rate ratios the analyses should recover and ``adjust_for``: the participants columns
+        that identify the total effect of sitting on hamstring cramps, the minimal sufficient
+        set of the backdoor criterion on :data:`glute_study.causal.STUDY_DAG` (the analysis
+        plan's confounders of that link; its precision covariates are not in it). With
+        ``n_teams`` also ``design`` (``"individual"``, ``"cluster"`` or
+        ``"observational"``), ``n_teams``, ``team_sd``, ``team_effects`` (team name to its
+        drawn effect on the log rate), the intracluster
         correlations ``icc_log_rate``, ``icc_hamstring_cramps`` and ``icc_cramps`` (see
         :func:`team_icc`: the count ICCs over this cohort's athletes and their expected
         counts), ``icc_hamstring_cramps_at_mean`` and ``icc_cramps_at_mean`` (every athlete at
@@ -1102,7 +1143,7 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
             effects_record.pop(name)
     truth = {"scenario": scenario, "seed": seed, "n": n, "trial": trial,
              "effects": effects_record, **fx.truth(),
-             "adjust_for": ["age", "sex", "prior_cramps", "prior_hamstring_injury"],
+             "adjust_for": _truth_adjustment(),
              "note": "Every effect is an assumption of the simulator, not a finding."}
     if every:
         truth["hr_recent_sitting_per_h"] = fx.rr_recent_sitting_per_h

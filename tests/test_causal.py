@@ -136,11 +136,29 @@ def test_study_dag_sets_and_sentences():
         STUDY_DAG, "sitting_h_day", "hamstring_cramps", adjust=more).lower()
 
 
-def test_simulator_truth_adjusts_by_the_diagram():
+def test_simulator_truth_adjusts_by_the_diagram(monkeypatch):
     truth = simulate.simulate_study(n=20, seed=1).truth
+    # the backdoor set the plan takes for the same link, named as participants.csv columns
+    assert truth["adjust_for"] == list(STUDY_DAG.adjustment_set("sitting_h_day",
+                                                                "hamstring_cramps"))
+    from glute_study.plan import DEFAULT_HYPOTHESES
+
+    assert tuple(truth["adjust_for"]) == DEFAULT_HYPOTHESES["sitting_cramps"].adjust
     assert STUDY_DAG.is_adjustment_set("sitting_h_day", "hamstring_cramps", truth["adjust_for"])
     assert STUDY_DAG.is_adjustment_set("glute_nm_kg", "hamstring_cramps",
                                        [*truth["adjust_for"], "sitting_h_day"])
+    # derived, not written down: a diagram in which previous cramping also drives sitting
+    # makes it a confounder, and the truth follows the diagram
+    confounded = Dag(STUDY_DAG.nodes, (*STUDY_DAG.edges, ("prior_cramps", "sitting_h_day")),
+                     STUDY_DAG.latent)
+    monkeypatch.setattr("glute_study.causal.STUDY_DAG", confounded)
+    assert simulate.simulate_study(n=20, seed=1).truth["adjust_for"] == \
+        ["age", "sex", "prior_cramps"]
+    # a node that is no single study-table column cannot be named in the truth
+    monkeypatch.setattr("glute_study.causal.STUDY_DAG", Dag(
+        STUDY_DAG.nodes, (*STUDY_DAG.edges, ("exposure_h", "sitting_h_day")), STUDY_DAG.latent))
+    with pytest.raises(InputError, match="'exposure_h', which is not one column"):
+        simulate.simulate_study(n=20, seed=1)
 
 
 # ---------------------------------------------------------------------------------------------
