@@ -71,8 +71,8 @@ from .codebook import ANALYSIS_COLUMNS, CODEBOOK, DEVICE_INSTRUMENTS
 from .errors import InputError
 from .study import Study
 
-__all__ = ["MISSING_VARIABLES", "MISSING_WEIGHT_RATIO", "Effects", "draw_cohorts", "simulate_study",
-           "team_icc"]
+__all__ = ["COHORT_COVARIATES", "MISSING_VARIABLES", "MISSING_WEIGHT_RATIO", "Effects",
+           "draw_cohorts", "simulate_study", "team_icc"]
 
 SCENARIOS = ("hypothesis", "null")
 TRIALS = (True, False, "cluster")
@@ -902,6 +902,16 @@ def draw_cohorts(n: int = 400, *, reps: int = 1000, seed: int | None = None,
 
 _COHORT_MISSING = ("glute_nm_kg", "sitting_h_day", "self_report_sitting_h_day",
                    "glute_onset_delay_ms")
+
+#: The analysis-table columns that :func:`draw_cohorts` draws for every athlete before follow-up,
+#: each with the array that holds it (sex as the 0/1 ``male``): the covariates a simulated
+#: analysis can adjust for. The randomised arm, follow-up measures and the teams are not in it
+#: (a simulated cohort is observational and has no teams unless a trial of teams is planned).
+COHORT_COVARIATES = {"age": "age", "sex": "male", "prior_cramps": "prior_cramps",
+                     "prior_hamstring_injury": "prior_hamstring_injury",
+                     "sitting_h_day": "sitting_h_day",
+                     "self_report_sitting_h_day": "self_report_sitting_h_day",
+                     "glute_nm_kg": "glute_nm_kg", "glute_onset_delay_ms": "glute_onset_delay_ms"}
 
 
 def _check_size(n: int, reps: int = 1) -> None:

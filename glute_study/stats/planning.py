@@ -40,9 +40,9 @@ from scipy import stats
 
 from .._checks import SEED, check_count, check_level
 from ..errors import InputError
-from ..labels import label, level_label, mid_sentence, outcome_phrase, unit_of
+from ..labels import label, level_label, mid_sentence, outcome_phrase, unit_of, word_list
 from ..plan import AnalysisPlan, analysis_plan
-from ..simulate import Effects, draw_cohorts, rr_training_for
+from ..simulate import COHORT_COVARIATES, Effects, draw_cohorts, rr_training_for
 from ._kernels import fit_batch
 from ._proportions import wilson_interval
 from ._result import Result, format_number
@@ -155,12 +155,19 @@ class _Observed:
     def _count_model(self, rows: pd.DataFrame, plan: AnalysisPlan) -> None:
         """The negative-binomial model of notebook 04 (glute strength, adjusted as planned),
         with the trial arm added when there is one: its dispersion and its rate ratio of
-        previous cramping."""
+        previous cramping. The same model is fitted to the simulated cohorts, so a planned
+        covariate missing from the data or not drawn by the simulator is left out of both and
+        recorded in ``left_out``."""
         from .counts import count_model
 
         h = plan["glute_cramps"]
-        columns = [h.exposure, *h.covariates] + (["arm"] if self.trial else [])
-        columns = [c for c in dict.fromkeys(columns) if c in rows.columns]
+        wanted = list(dict.fromkeys([h.exposure, *h.covariates]))
+        self.left_out = {
+            "absent": [c for c in wanted if c not in rows.columns],
+            "not_simulated": [c for c in wanted
+                              if c in rows.columns and c not in COHORT_COVARIATES]}
+        columns = [c for c in wanted if c in rows.columns and c in COHORT_COVARIATES]
+        columns += ["arm"] if self.trial else []
         formula = f"{h.outcome} ~ " + " + ".join(
             f"C({c})" if c in ("sex", "arm") or rows[c].dtype == object else c for c in columns)
         complete = rows.dropna(subset=[*columns, "hamstring_cramps", "exposure_h"])
@@ -247,8 +254,9 @@ def _sim_summaries(d: dict[str, np.ndarray], columns: list[str], trial: bool) ->
     if ok.sum() > 10:
         slope, intercept = np.polyfit(pre[ok], post[ok], 1)
         out["residual_sd"] = float(np.std(post[ok] - (intercept + slope * pre[ok]), ddof=2))
-    # the count model of the observed study, on the simulated cohort
-    cols = [k for k in ({"sex": "male"}.get(c, c) for c in columns) if k in d]
+    # the count model of the observed study, on the simulated cohort (its columns are all
+    # simulated: _Observed._count_model leaves out the others)
+    cols = [{"arm": "arm", **COHORT_COVARIATES}[c] for c in columns]
     rows = exposed if trial else c
     X = np.column_stack([np.ones(rows.sum()), *[d[k][rows] for k in cols]])
     keep = np.isfinite(X).all(axis=1)
@@ -387,8 +395,11 @@ def planning_inputs(
         :class:`~glute_study.simulate.Effects` fields to pass to
         :func:`~glute_study.stats.simulation_power.power`), ``team_sd`` (observed, or None),
         ``targets`` (the smallest effects of interest), ``simulated`` (the calibrated cohort's
-        summaries), ``notes`` (why an input is not estimable), ``warnings`` and ``methods``
-        (a methods paragraph). ``.text``: the inputs in a sentence.
+        summaries), ``notes`` (why an input is not estimable), ``warnings``, ``methods``
+        (a methods paragraph), ``plan`` and ``left_out``: the plan's covariates of the count
+        model that were left out of it on both sides, ``"absent"`` from the data or
+        ``"not_simulated"`` (not drawn by the simulator; the methods name both). ``.text``:
+        the inputs in a sentence.
 
     Examples
     --------
@@ -425,7 +436,8 @@ def planning_inputs(
     diagnostics = {"effects": effects, "team_sd": team_sd, "n_teams": obs.n_teams,
                    "targets": targets, "simulated": sim, "notes": obs.notes,
                    "warnings": obs.warnings, "trial": obs.trial, "seed": seed,
-                   "methods": _methods(obs, plan), "sesoi": float(sesoi), "plan": plan}
+                   "methods": _methods(obs, plan), "sesoi": float(sesoi), "plan": plan,
+                   "left_out": obs.left_out}
     return Result(table, text, diagnostics, name="planning inputs", kind="planning_inputs",
                   level=level)
 
@@ -559,12 +571,20 @@ def _text(obs: _Observed, table: pd.DataFrame) -> str:
 def _methods(obs: _Observed, plan: AnalysisPlan) -> str:
     covs = [label(c, unit=False, mid=True) for c in obs.model_columns]
     control = "the control arm's" if obs.trial else "the athletes'"
+    left = ""
+    for key, why in (("absent", "not in this study's data"),
+                     ("not_simulated", "not drawn by the simulator")):
+        cols = obs.left_out[key]
+        if cols:
+            left += (f"; the plan's {word_list([label(c, unit=False, mid=True) for c in cols])}"
+                     f" {'was' if len(cols) == 1 else 'were'} left out, {why}")
     return (
         "Sample sizes were planned by simulating whole studies like this one. The simulator's "
         f"inputs were estimated from this study: {control} hamstring-cramp rate per 1000 h "
         "(negative-binomial model with a log-exposure offset), the negative-binomial "
         "dispersion and the rate ratio of previous cramping from the count model of "
-        f"hamstring cramps on {', '.join(covs)}, the mean exposure hours, the SDs of "
+        f"hamstring cramps on {', '.join(covs)}" + (f" ({left[2:]})" if left else "")
+        + ", the mean exposure hours, the SDs of "
         "device-measured sitting and glute strength, the pre-post correlation of glute "
         "strength in the control arm, the share with previous cramping and the share without "
         "exposure in follow-up"

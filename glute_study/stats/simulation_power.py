@@ -8,28 +8,41 @@ error is ``sqrt(p (1 - p) / reps)``.
 
 Analyses
 --------
+Each analysis is adjusted as the analysis plan (:mod:`glute_study.plan`) declares for the
+hypothesis it tests (:data:`HYPOTHESES`): for that hypothesis' covariates, the confounders of
+the backdoor criterion on :data:`glute_study.causal.STUDY_DAG` and then the prognostic
+covariates, each read from the simulated array of :data:`glute_study.simulate.COHORT_COVARIATES`
+(sex as 0/1). With the package's default plan:
+
 ``"cohort_sitting"``
     Negative-binomial regression of hamstring cramps on device sitting (h/day) with the
-    log-exposure offset, adjusted for age, sex, prior cramps and prior hamstring injury; Wald test
-    of the sitting rate ratio (the total effect of sitting).
+    log-exposure offset, adjusted for age and sex (confounders) and previous cramping
+    (precision); Wald test of the sitting rate ratio (the total effect of sitting).
 ``"cohort_glute"``
-    The same model with baseline glute strength (Nm/kg) added; Wald test of its rate ratio.
+    Negative-binomial regression of hamstring cramps on baseline glute strength (Nm/kg),
+    adjusted for sex and device sitting (confounders), age and previous cramping (precision);
+    Wald test of its rate ratio.
 ``"indirect"``
     The indirect effect sitting -> glute strength -> hamstring cramps by the joint-significance
-    test (MacKinnon et al., 2002): the a path (linear model of glute strength on sitting and the
-    covariates) and the b path (glute strength in the negative-binomial model above) must both be
-    significant. It has about the power of a bootstrap test at a fraction of the cost.
+    test (MacKinnon et al., 2002): the a path (linear model of glute strength on sitting) and the
+    b path (glute strength in the negative-binomial model of hamstring cramps on glute strength
+    and sitting), both adjusted for age, sex and previous cramping, must both be significant. It
+    has about the power of a bootstrap test at a fraction of the cost.
 ``"trial"``
     The glute-training trial, two tests: the arm rate ratio on hamstring cramps (negative
-    binomial, offset, adjusted for prior cramps) and ANCOVA of post-test glute strength on arm
-    adjusted for baseline strength (t test).
+    binomial, offset, adjusted for previous cramping) and ANCOVA of post-test glute strength on
+    arm adjusted for baseline strength (t test).
 ``"trial"`` with ``design="cluster_trial"``
     The trial randomised by team: ``n`` athletes in teams of ``team_size``, half the teams to
     glute training, a normal team effect with SD ``team_sd`` on the log cramp rate. The test is
     that of ``trial_rate_effect(cluster="team")``: the arm rate ratio in a negative-binomial mixed
-    model with a random team intercept (offset, adjusted for prior cramps), Wald statistic on t
-    with the between-within degrees of freedom (teams - 2). Every simulated trial is fitted at
-    once by :func:`glute_study.stats.count_mixed.fit_count_mixed_batch`.
+    model with a random team intercept (offset, adjusted for previous cramping), Wald statistic
+    on t with the between-within degrees of freedom (teams - 2). Every simulated trial is fitted
+    at once by :func:`glute_study.stats.count_mixed.fit_count_mixed_batch`.
+
+A covariate of the plan that the simulator does not draw (body mass, sport, team in a cohort,
+...) cannot be adjusted for in a simulated cohort: it is left out of the simulated analysis and
+named in the result's ``.text`` and ``.diagnostics["not_simulated"]``.
 
 Participants without the analysed values (no valid device days, withdrawn before follow-up) are
 left out of each simulated analysis, as they would be in the real one.
@@ -54,10 +67,10 @@ from scipy import stats
 
 from .._checks import POWER_N, REPS, check_count, check_level, check_one_of
 from ..errors import InputError
-from ..labels import label, mid_sentence, outcome_phrase, term_label, unit_of
+from ..labels import label, mid_sentence, outcome_phrase, term_label, unit_of, word_list
 from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
-from ..plan import DEFAULT_HYPOTHESES
-from ..simulate import Effects, draw_cohorts, team_icc
+from ..plan import DEFAULT_HYPOTHESES, AnalysisPlan, analysis_plan
+from ..simulate import COHORT_COVARIATES, Effects, draw_cohorts, team_icc
 from ._kernels import fit_batch, single_threaded_blas
 from ._proportions import wilson_interval as _wilson
 from ._result import Result
@@ -71,7 +84,6 @@ ANALYSES = ("cohort_sitting", "cohort_glute", "indirect", "trial")
 DESIGNS = ("individual", "cluster_trial")
 #: Simulated cohorts per task; fixed so results do not depend on the executor.
 CHUNK = 250
-_COVARIATES = ("age", "male", "prior_cramps", "prior_hamstring_injury")
 
 
 def _design(d: dict[str, np.ndarray], columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -180,6 +192,45 @@ def title(analysis: str, plan: Any = None) -> str:
     return hyp.link
 
 
+def _adjustment(analysis: str, plan: AnalysisPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The plan's covariates of the hypothesis an analysis tests: (adjusted for in the
+    simulated cohorts, not drawn by the simulator), both as analysis-table columns in the
+    plan's order (confounders, then precision covariates).
+
+    Examples
+    --------
+    >>> _adjustment("cohort_glute", analysis_plan(None))
+    (('sex', 'sitting_h_day', 'age', 'prior_cramps'), ())
+    >>> plan = analysis_plan({"adjust": {"sitting_cramps": ["age", "sex", "body_mass_kg"]}})
+    >>> _adjustment("cohort_sitting", plan)
+    (('age', 'sex', 'prior_cramps'), ('body_mass_kg',))
+    """
+    h = plan[HYPOTHESES[analysis]]
+    model = {h.exposure, *(("glute_nm_kg",) if analysis == "indirect" else ())}
+    wanted = [c for c in h.covariates if c not in model]
+    return (tuple(c for c in wanted if c in COHORT_COVARIATES),
+            tuple(c for c in wanted if c not in COHORT_COVARIATES))
+
+
+def _models(analysis: str, covariates: Sequence[str], design: str = "individual"
+            ) -> tuple[tuple[str, ...], ...]:
+    """The simulated arrays of each model an analysis fits, the tested term first.
+
+    Examples
+    --------
+    >>> _models("indirect", ("age", "sex", "prior_cramps"))  # the a path, then the b path
+    (('sitting_h_day', 'age', 'male', 'prior_cramps'), ('glute_nm_kg', 'sitting_h_day', 'age', \
+'male', 'prior_cramps'))
+    """
+    cov = tuple(COHORT_COVARIATES[c] for c in covariates)
+    if design == "cluster_trial":
+        return (("arm", *cov),)
+    return {"cohort_sitting": (("sitting_h_day", *cov),),
+            "cohort_glute": (("glute_nm_kg", *cov),),
+            "indirect": (("sitting_h_day", *cov), ("glute_nm_kg", "sitting_h_day", *cov)),
+            "trial": (("arm", *cov), ("arm", "glute_nm_kg"))}[analysis]
+
+
 def _task(task: tuple[Any, ...]) -> np.ndarray:
     """Simulate ``size`` cohorts of ``n`` and run the analysis: (size, 3 * tests) array of
     [reject, estimate, usable] per test, plus the analysed n of the first test."""
@@ -187,31 +238,33 @@ def _task(task: tuple[Any, ...]) -> np.ndarray:
         return _run(*task)
 
 
-def _run(analysis, n, seed, size, alpha, scenario, effects, teams=None) -> np.ndarray:
+def _run(analysis, n, seed, size, alpha, scenario, effects, teams=None, models=None
+         ) -> np.ndarray:
+    """``models``: the arrays of each model (:func:`_models`); the default plan's without."""
+    if models is None:
+        design = "individual" if teams is None else "cluster_trial"
+        models = _models(analysis, _adjustment(analysis, analysis_plan(None))[0], design)
     if teams is not None:  # the cluster trial: (n_teams, team_sd)
         d = draw_cohorts(n, reps=size, seed=seed, scenario=scenario, trial="cluster",
                          n_teams=teams[0], team_sd=teams[1], **effects)
     else:
         d = draw_cohorts(n, reps=size, seed=seed, scenario=scenario, trial=analysis == "trial",
                          **effects)
-    cov = list(_COVARIATES)
     if teams is not None:
-        results = [_glmm_test(d, ["arm", "prior_cramps"], 1, alpha, teams[0])]
-    elif analysis == "cohort_sitting":
-        results = [_nb_test(d, ["sitting_h_day", *cov], 1, alpha)]
-    elif analysis == "cohort_glute":
-        results = [_nb_test(d, ["glute_nm_kg", "sitting_h_day", *cov], 1, alpha)]
+        results = [_glmm_test(d, models[0], 1, alpha, teams[0])]
+    elif analysis in ("cohort_sitting", "cohort_glute"):
+        results = [_nb_test(d, models[0], 1, alpha)]
     elif analysis == "indirect":
         # the a path on the same complete rows as the b path
         d = dict(d)
         miss = ~(np.isfinite(d["hamstring_cramps"]) & np.isfinite(d["exposure_h"]))
         d_a = {k: np.where(miss, np.nan, v) for k, v in d.items()}
-        ra, ea, ga, _ = _ols_test(d_a, "glute_nm_kg", ["sitting_h_day", *cov], 1, alpha)
-        rb, eb, gb, nb = _nb_test(d, ["glute_nm_kg", "sitting_h_day", *cov], 1, alpha)
+        ra, ea, ga, _ = _ols_test(d_a, "glute_nm_kg", models[0], 1, alpha)
+        rb, eb, gb, nb = _nb_test(d, models[1], 1, alpha)
         results = [(ra & rb, ea * eb, ga & gb, nb)]
     else:
-        results = [_nb_test(d, ["arm", "prior_cramps"], 1, alpha),
-                   _ols_test(d, "glute_nm_kg_post", ["arm", "glute_nm_kg"], 1, alpha)]
+        results = [_nb_test(d, models[0], 1, alpha),
+                   _ols_test(d, "glute_nm_kg_post", models[1], 1, alpha)]
     cols = []
     for reject, est, good, _ in results:
         cols += [reject.astype(float), est, good.astype(float)]
@@ -268,6 +321,7 @@ def power(
     team_size: int = 20,
     team_sd: float | None = None,
     inputs: Result | None = None,
+    plan: AnalysisPlan | None = None,
     **effects: float,
 ) -> Result:
     """Monte Carlo power of a planned analysis over a range of sample sizes.
@@ -309,6 +363,12 @@ def power(
         Planning inputs from a study (:func:`glute_study.stats.planning.planning_inputs`): its
         observed rates, dispersion, exposure, spreads and dropout, and the plan's smallest
         effects of interest, drive the simulated cohorts (``effects`` still override them).
+    plan : AnalysisPlan, optional
+        The analysis plan (:func:`glute_study.plan.analysis_plan`): each simulated analysis is
+        adjusted for the covariates it declares for the hypothesis tested, and its title is the
+        hypothesis' link. Default: the plan ``inputs`` were estimated for, else the package's
+        default plan. A covariate the simulator does not draw is left out and named in
+        ``.text``.
     **effects : float
         Assumptions of the causal model to change (fields of :class:`glute_study.simulate.Effects`,
         e.g. ``rr_glute_deficit_per_sd=1.3``).
@@ -322,7 +382,9 @@ def power(
         ``mean_estimate`` (mean estimated coefficient: log rate ratio, or the strength
         difference), ``usable`` (share of simulated analyses that converged) and ``n_analysed``
         (mean athletes with complete data); for a cluster trial also ``n_teams``. ``.text``
-        gives the sample size for 80 % power.
+        gives the sample size for 80 % power and what the analyses were adjusted for;
+        ``.diagnostics["covariates"]`` the plan's covariates adjusted for and
+        ``.diagnostics["not_simulated"]`` those the simulator does not draw.
 
     Examples
     --------
@@ -344,7 +406,9 @@ def power(
     check_one_of("analysis", analysis, ANALYSES)
     check_one_of("design", design, DESIGNS)
     check_one_of("scenario", scenario, ("hypothesis", "null"))
-    plan = None
+    if plan is not None and not isinstance(plan, AnalysisPlan):
+        raise InputError(f"`plan` must be an AnalysisPlan (glute_study.plan.analysis_plan); got "
+                         f"{type(plan).__name__}.")
     if inputs is not None:
         if getattr(inputs, "kind", None) != "planning_inputs":
             raise InputError("`inputs` must be what glute_study.stats.planning.planning_inputs "
@@ -353,9 +417,17 @@ def power(
             raise InputError('`inputs` sets the effects to detect; scenario="null" removes '
                              "them. Leave `inputs` out to simulate the null world.")
         effects = {**inputs.diagnostics["effects"], **effects}
-        plan = inputs.diagnostics.get("plan")
+        planned = inputs.diagnostics.get("plan")
+        if plan is not None and planned is not None and plan != planned:
+            raise InputError("`plan` is not the plan `inputs` were estimated for (its smallest "
+                             "effects of interest set the effects to detect); pass the same "
+                             "plan to planning_inputs and power, or leave `plan` out.")
+        plan = planned if plan is None else plan
         if team_sd is None and inputs.diagnostics.get("team_sd") is not None:
             team_sd = float(inputs.diagnostics["team_sd"])
+    plan = analysis_plan(None) if plan is None else plan
+    covariates, not_simulated = _adjustment(analysis, plan)
+    models = _models(analysis, covariates, design)
     team_sd = 0.3 if team_sd is None else team_sd
     fx = Effects.for_scenario(scenario, **effects)
     sizes = sorted({check_count("n", v, POWER_N) for v in np.atleast_1d(n).tolist()})
@@ -375,7 +447,8 @@ def power(
     for i, size in enumerate(sizes):
         for j, k in enumerate(chunks):
             tasks.append((analysis, size, seeds[i * len(chunks) + j], k, alpha, scenario,
-                          dict(effects), None if teams is None else (teams[size], team_sd)))
+                          dict(effects), None if teams is None else (teams[size], team_sd),
+                          models))
     with single_threaded_blas():
         out = run_tasks(_task, tasks, executor="threads" if executor is None else executor,
                         desc=f"power ({analysis})")
@@ -397,7 +470,9 @@ def power(
                          **({} if teams is None else {"n_teams": teams[size]})})
     table = pd.DataFrame(rows)
     text = _text(table, tests, truths, analysis=analysis, alpha=alpha, reps=reps,
-                 scenario=scenario, observed=inputs is not None) + f" Simulated with seed {seed}."
+                 scenario=scenario, observed=inputs is not None,
+                 adjusted=_adjustment_text(analysis, design, covariates, not_simulated)
+                 ) + f" Simulated with seed {seed}."
     cluster = {}
     if teams is not None:
         icc = team_icc(team_sd, theta=fx.dispersion_theta)
@@ -410,12 +485,44 @@ def power(
                    "hypothesis": HYPOTHESES[analysis], "reps": reps, "alpha": alpha,
                    "scenario": scenario, "seed": seed, "design": design, **cluster,
                    "inputs": "observed" if inputs is not None else "simulator defaults",
+                   "covariates": covariates, "not_simulated": not_simulated,
                    "effects": fx, "target": 0.8,
                    "n_for_80": {test: _crossing(table[table.test == test].n.to_numpy(),
                                                 table[table.test == test].power.to_numpy(), 0.8)
                                 for test, _ in tests}}
     return Result(table, text, diagnostics, name=f"power ({analysis})", kind="power",
                   level=level)
+
+
+def _adjustment_text(analysis: str, design: str, covariates: Sequence[str],
+                     not_simulated: Sequence[str]) -> str:
+    """What the simulated analyses were adjusted for, and what of the plan they could not be.
+
+    Examples
+    --------
+    >>> print(_adjustment_text("trial", "individual", ["prior_cramps"], ["sport"]))
+    As the analysis plan declares, the simulated rate ratio was adjusted for previous cramping
+    (the ANCOVA for baseline glute strength). The plan also adjusts for sport, which the
+    simulator does not draw: it was left out of the simulated analyses.
+    """
+    def words(cols):
+        return word_list([mid_sentence(label(c, unit=False)) for c in cols])
+
+    what = {"cohort_sitting": "the simulated analysis was", "cohort_glute": "the simulated "
+            "analysis was", "indirect": "both simulated paths were"}.get(
+        analysis, "the simulated rate ratio was")
+    adjusted = (f"adjusted for {words(covariates)}" if covariates
+                else "not adjusted for any covariate")
+    text = f"As the analysis plan declares, {what} {adjusted}"
+    if analysis == "trial" and design == "individual":
+        text += f" (the ANCOVA for baseline {label('glute_nm_kg', unit=False, mid=True)})"
+    text += "."
+    if not_simulated:
+        one = len(not_simulated) == 1
+        text += (f" The plan also adjusts for {words(not_simulated)}, which the simulator does "
+                 f"not draw: {'it was' if one else 'they were'} left out of the simulated "
+                 "analyses.")
+    return text
 
 
 def _cluster_design(analysis, design, sizes, team_size, team_sd) -> dict[int, int] | None:
@@ -440,7 +547,8 @@ def _cluster_design(analysis, design, sizes, team_size, team_sd) -> dict[int, in
     return teams
 
 
-def _text(table, tests, truths, *, analysis, alpha, reps, scenario, observed=False) -> str:
+def _text(table, tests, truths, *, analysis, alpha, reps, scenario, observed=False,
+          adjusted="") -> str:
     alpha_txt = f"{alpha:.3f}".rstrip("0").lstrip("0")
     parts = []
     for (name, _), (value, what) in zip(tests, truths):
@@ -470,6 +578,8 @@ def _text(table, tests, truths, *, analysis, alpha, reps, scenario, observed=Fal
             parts.append(f"About {math.ceil(n80 / 10) * 10} athletes give 80 % power to detect "
                          f"{effect} ({what_test}; interpolated between the simulated sizes; "
                          f"{how}).")
+    if adjusted:
+        parts.append(adjusted)
     if observed:
         parts.append("The cramp rate, its dispersion, exposure, spreads and dropout were those "
                      "observed in this study; each effect to detect is the analysis plan's "

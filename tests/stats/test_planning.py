@@ -92,6 +92,25 @@ def test_teams_give_an_observed_between_team_sd():
     assert res.diagnostics["team_sd"] == pytest.approx(row.estimate)
 
 
+def test_a_planned_covariate_absent_or_not_simulated_is_left_out_by_name():
+    # The count model is fitted alike to the data and the simulated cohorts, so it holds only
+    # covariates that both have; the others are named in the methods, not dropped silently.
+    data = simulate_study(n=300, seed=2).analysis_table().drop(columns="prior_hamstring_injury")
+    plan = analysis_plan({"adjust": {"glute_cramps": ["sex", "sitting_h_day",
+                                                      "prior_hamstring_injury", "body_mass_kg"]}})
+    res = planning_inputs(data, plan=plan, seed=1)
+    assert res.diagnostics["left_out"] == {"absent": ["prior_hamstring_injury"],
+                                           "not_simulated": ["body_mass_kg"]}
+    methods = res.diagnostics["methods"]
+    assert ("hamstring cramps on glute strength, sex, device-measured sitting, age, previous "
+            "cramping, trial arm (the plan's previous hamstring injury was left out, not in "
+            "this study's data; the plan's body mass was left out, not drawn by the "
+            "simulator)") in methods
+    default = planning_inputs(data, seed=1)
+    assert default.diagnostics["left_out"] == {"absent": [], "not_simulated": []}
+    assert "left out" not in default.diagnostics["methods"]
+
+
 def test_bad_input():
     data = simulate_study(n=60, seed=1).analysis_table()
     with pytest.raises(InputError, match="analysis table"):

@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from glute_study.errors import InputError
 from glute_study.parallel import spawn_seeds
+from glute_study.plan import analysis_plan
 from glute_study.simulate import Effects, draw_cohorts
 from glute_study.stats import simulation_power as P
 from glute_study.stats.simulation_power import _crossing, _wilson, power
@@ -42,6 +43,13 @@ def _sm_nb_z(d, b, columns):
     return glm.params[1] / glm.bse[1]
 
 
+def _arrays(key, plan=None):
+    """The simulated arrays of a plan hypothesis' covariates, in the plan's order (sex is the
+    0/1 ``male``), written out here rather than taken from the module under test."""
+    h = (plan or analysis_plan(None))[key]
+    return [{"sex": "male"}.get(c, c) for c in h.covariates]
+
+
 def _sm_ols_t(d, b, outcome, columns):
     ok = np.isfinite(d[outcome][b])
     for c in columns:
@@ -59,13 +67,14 @@ def test_each_simulated_test_equals_statsmodels_on_the_same_cohorts(analysis):
     seed = spawn_seeds(7, 1)[0]
     ours = P._task((analysis, n, seed, reps, alpha, "hypothesis", {}))
     d = draw_cohorts(n, reps=reps, seed=seed, trial=analysis == "trial")
-    cov = list(P._COVARIATES)
+    cov = _arrays("indirect")
     zcrit = stats.norm.ppf(1 - alpha / 2)
     for b in range(0, reps, 11):
         if analysis == "cohort_sitting":
-            decisions = [abs(_sm_nb_z(d, b, ["sitting_h_day", *cov])) > zcrit]
+            decisions = [abs(_sm_nb_z(d, b, ["sitting_h_day", *_arrays("sitting_cramps")]))
+                         > zcrit]
         elif analysis == "cohort_glute":
-            decisions = [abs(_sm_nb_z(d, b, ["glute_nm_kg", "sitting_h_day", *cov])) > zcrit]
+            decisions = [abs(_sm_nb_z(d, b, ["glute_nm_kg", *_arrays("glute_cramps")])) > zcrit]
         elif analysis == "indirect":
             zb = _sm_nb_z(d, b, ["glute_nm_kg", "sitting_h_day", *cov])
             da = {k: np.where(np.isfinite(d["hamstring_cramps"]) & np.isfinite(d["exposure_h"]),
@@ -73,7 +82,7 @@ def test_each_simulated_test_equals_statsmodels_on_the_same_cohorts(analysis):
             ta, df = _sm_ols_t(da, b, "glute_nm_kg", ["sitting_h_day", *cov])
             decisions = [abs(zb) > zcrit and abs(ta) > stats.t.ppf(1 - alpha / 2, df)]
         else:
-            z = _sm_nb_z(d, b, ["arm", "prior_cramps"])
+            z = _sm_nb_z(d, b, ["arm", *_arrays("trial")])
             t, df = _sm_ols_t(d, b, "glute_nm_kg_post", ["arm", "glute_nm_kg"])
             decisions = [abs(z) > zcrit, abs(t) > stats.t.ppf(1 - alpha / 2, df)]
         for k, decided in enumerate(decisions):
@@ -82,7 +91,7 @@ def test_each_simulated_test_equals_statsmodels_on_the_same_cohorts(analysis):
 
 def test_nb_wald_statistic_matches_statsmodels_exactly():
     d = draw_cohorts(200, reps=5, seed=3)
-    cols = ["glute_nm_kg", "sitting_h_day", *P._COVARIATES]
+    cols = ["glute_nm_kg", *_arrays("glute_cramps")]
     X, ok = P._design(d, cols)
     ok &= np.isfinite(d["hamstring_cramps"]) & np.isfinite(d["exposure_h"])
     from glute_study.stats._kernels import fit_batch
@@ -93,6 +102,74 @@ def test_nb_wald_statistic_matches_statsmodels_exactly():
         z = fit.coef[b, 1] / fit.se[b, 1]
         # statsmodels' optimiser stops at about 1e-6 relative accuracy of alpha
         assert z == pytest.approx(_sm_nb_z(d, b, cols), rel=1e-5)
+
+
+def test_default_plan_covariates_are_the_diagrams_sets_plus_precision():
+    # what the simulated analyses of the default plan adjust for, spelled out: a change of the
+    # plan or the diagram shows here
+    assert _arrays("sitting_cramps") == ["age", "male", "prior_cramps"]
+    assert _arrays("glute_cramps") == ["male", "sitting_h_day", "age", "prior_cramps"]
+    assert _arrays("indirect") == ["age", "male", "prior_cramps"]
+    assert _arrays("trial") == ["prior_cramps"]
+
+
+#: A plan whose adjustment sets differ from the default ones for every link.
+_OTHER_PLAN = {"adjust": {"sitting_cramps": ["age"],
+                          "glute_cramps": ["sex", "sitting_h_day", "prior_hamstring_injury"],
+                          "indirect": ["sex"]},
+               "precision": {"sitting_cramps": ["prior_hamstring_injury"],
+                             "glute_cramps": [], "indirect": ["prior_cramps", "age"],
+                             "trial": ["prior_cramps", "age", "sex"]}}
+
+
+@pytest.mark.parametrize("plan", [None, _OTHER_PLAN], ids=["default plan", "other plan"])
+@pytest.mark.parametrize(("analysis", "design"), [
+    ("cohort_sitting", "individual"), ("cohort_glute", "individual"),
+    ("indirect", "individual"), ("trial", "individual"), ("trial", "cluster_trial")])
+def test_simulated_analyses_adjust_for_the_plans_set(analysis, design, plan, monkeypatch):
+    # Every design matrix the simulation builds is recorded: each must be the tested term and
+    # the plan's covariates of the hypothesis, in the plan's order, and nothing else.
+    built = []
+    design_matrix = P._design
+
+    def spy(d, columns):
+        built.append(tuple(columns))
+        return design_matrix(d, columns)
+
+    monkeypatch.setattr(P, "_design", spy)
+    given = None if plan is None else analysis_plan(plan)
+    res = power(analysis, n=(80,), reps=100, seed=4, executor="serial", design=design,
+                team_size=20, plan=given)
+    key = P.HYPOTHESES[analysis]
+    cov = _arrays(key, given)
+    expected = {
+        "cohort_sitting": [("sitting_h_day", *cov)],
+        "cohort_glute": [("glute_nm_kg", *cov)],
+        "indirect": [("sitting_h_day", *cov), ("glute_nm_kg", "sitting_h_day", *cov)],
+        "trial": ([("arm", *cov)] if design == "cluster_trial"
+                  else [("arm", *cov), ("arm", "glute_nm_kg")]),
+    }[analysis]
+    assert built == expected
+    assert res.diagnostics["covariates"] == (given or analysis_plan(None))[key].covariates
+    assert res.diagnostics["not_simulated"] == ()
+    assert "As the analysis plan declares" in res.text
+    if plan is not None:  # the sets really differ from the default plan's
+        assert cov != _arrays(key)
+
+
+def test_a_plan_covariate_the_simulator_does_not_draw_is_named_not_dropped(monkeypatch):
+    plan = analysis_plan({"adjust": {"sitting_cramps": ["age", "sex", "body_mass_kg"]},
+                          "precision": {"sitting_cramps": ["prior_cramps", "sport"]}})
+    res = power("cohort_sitting", n=(80,), reps=100, seed=4, executor="serial", plan=plan)
+    assert res.diagnostics["covariates"] == ("age", "sex", "prior_cramps")
+    assert res.diagnostics["not_simulated"] == ("body_mass_kg", "sport")
+    assert ("As the analysis plan declares, the simulated analysis was adjusted for age, sex "
+            "and previous cramping. The plan also adjusts for body mass and sport, which the "
+            "simulator does not draw: they were left out of the simulated analyses.") in res.text
+    same = power("cohort_sitting", n=(80,), reps=100, seed=4, executor="serial")
+    pd.testing.assert_frame_equal(res.table, same.table)  # the default plan's model, same seed
+    with pytest.raises(InputError, match="`plan` must be an AnalysisPlan"):
+        power("cohort_sitting", n=(80,), reps=100, plan={"adjust": {}})
 
 
 def test_null_scenario_rejects_at_about_alpha():
@@ -111,7 +188,7 @@ def test_power_grows_with_n_and_text_states_the_size():
     pw = res.table.power.to_numpy()
     assert pw[0] < pw[1] < pw[2]
     n80 = res.diagnostics["n_for_80"][P._tests("cohort_glute")[0][0]]
-    assert n80 is not None and 200 < n80 < 400
+    assert n80 is not None and 200 < n80 <= 400  # 80.0 % at 400 with the plan's covariates
     assert f"About {int(np.ceil(n80 / 10) * 10)} athletes give 80 % power to detect a " \
         "hamstring-cramp rate ratio of 0.592 per +1 Nm/kg" in res.text
     assert list(res.table.columns[:8]) == ["term", "estimate", "ci_low", "ci_high", "p_value",
@@ -222,6 +299,14 @@ def test_power_with_observed_inputs_uses_them_and_says_so(demo_inputs):
         power("trial", n=(100,), reps=100, scenario="null", inputs=demo_inputs)
     with pytest.raises(InputError, match="planning_inputs"):
         power("trial", n=(100,), reps=100, inputs=res)
+    # the plan of the inputs is the default; another plan would mix two plans' assumptions
+    assert res.diagnostics["title"] == demo_inputs.diagnostics["plan"]["trial"].link
+    with pytest.raises(InputError, match="not the plan `inputs` were estimated for"):
+        power("trial", n=(100,), reps=100, inputs=demo_inputs,
+              plan=analysis_plan({"primary": ["trial"]}))
+    again = power("trial", n=(100,), reps=100, seed=3, executor="serial", inputs=demo_inputs,
+                  plan=demo_inputs.diagnostics["plan"])
+    pd.testing.assert_frame_equal(again.table, res.table)
 
 
 def test_simulated_trial_power_at_observed_inputs_agrees_with_the_closed_forms(demo_inputs):
