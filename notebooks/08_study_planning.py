@@ -52,9 +52,10 @@ plan = analysis_plan(study)  # the smallest effects of interest (equivalence bou
 # ## Planning inputs
 #
 # Each input is estimated from this study and calibrated into the simulator (which draws true
-# sitting and strength and then measures them with error); the table says where each comes
-# from: observed in this study, the simulator's default, or the plan's smallest effect of
-# interest.
+# sitting and strength and then measures them with error); the first table says where each
+# comes from: observed in this study, the simulator's default, or the plan's smallest effect of
+# interest. The second says what each input sets in the simulator and the calibrated value it
+# was given.
 
 # %%
 inputs = planning_inputs(data, plan=plan, sesoi=sesoi, seed=seed, level=1 - alpha)
@@ -62,6 +63,12 @@ report.record(inputs, name="planning_inputs", caption="Planning inputs: what the
               "studies take from this study, and the effects they are planned to detect",
               methods=inputs.diagnostics["methods"])
 inputs.table
+
+# %%
+simulator = inputs.frame("simulator")
+report.record(simulator, name="planning_simulator", caption="What each planning input sets in "
+              "the simulator, and the calibrated true-scale value it was given")
+simulator
 
 # %% [markdown]
 # ## Power curves

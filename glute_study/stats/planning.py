@@ -49,7 +49,7 @@ from ._result import Result, format_number
 
 __all__ = ["SOURCES", "planning_inputs"]
 
-#: Where a planning input comes from, as the table says it.
+#: Where a planning input comes from, as the table's ``source`` says it (first, before any note).
 SOURCES = {"observed": "observed in this study", "default": "assumed: simulator default",
            "plan": "assumption: smallest effect of interest from the plan"}
 #: Athletes simulated per round of the calibration, and the rounds.
@@ -386,12 +386,15 @@ def planning_inputs(
     Returns
     -------
     Result
-        ``.table``: one row per input, ``term`` (the input in words), ``estimate`` (the
-        observed value, or the assumed one), ``ci_low``/``ci_high`` (its interval where it was
-        observed), ``p_value`` (NaN), ``unit``, ``source`` (one of :data:`SOURCES`: observed in
-        this study, assumed: simulator default, or the plan's smallest effect of interest),
-        ``simulator`` (the simulator's input it sets) and ``simulator_value`` (the value given
-        to it: the calibrated true-scale value). ``.diagnostics``: ``effects`` (the
+        ``.table``: one row per input, ``term`` (the input in words, its unit in parentheses),
+        ``estimate`` (the observed value, or the assumed one), ``ci_low``/``ci_high`` (its
+        interval where it was observed), ``p_value`` (NaN: no input is a test) and ``source``
+        (one of :data:`SOURCES`: observed in this study, assumed: simulator default, or the
+        plan's smallest effect of interest; followed, in parentheses, by why an input was not
+        estimable or what to know of it). ``.frame("simulator")``: for each input that sets
+        one, ``term``, ``simulator`` (the simulator's input it sets, in words) and
+        ``simulator_value`` (the value given to it: the calibrated true-scale value). The two
+        are apart so that each fits a portrait page. ``.diagnostics``: ``effects`` (the
         :class:`~glute_study.simulate.Effects` fields to pass to
         :func:`~glute_study.stats.simulation_power.power`), ``team_sd`` (observed, or None),
         ``targets`` (the smallest effects of interest), ``simulated`` (the calibrated cohort's
@@ -407,10 +410,12 @@ def planning_inputs(
     >>> data = simulate_study(n=300, seed=4).analysis_table()
     >>> res = planning_inputs(data, seed=1)
     >>> print(res.table[["term", "estimate", "source"]].head(3).round(2).to_string(index=False))
-                                      term  estimate                 source
-        Hamstring-cramp rate, all athletes      5.57 observed in this study
-    Hamstring-cramp rate, control athletes      5.76 observed in this study
-      Negative-binomial dispersion (theta)      1.37 observed in this study
+                                                   term  estimate                 source
+        Hamstring-cramp rate, all athletes (per 1000 h)      5.57 observed in this study
+    Hamstring-cramp rate, control athletes (per 1000 h)      5.76 observed in this study
+                   Negative-binomial dispersion (theta)      1.37 observed in this study
+    >>> res.frame("simulator").simulator.iloc[1]  # what the dispersion sets in the simulator
+    "gamma frailty shape (theta), calibrated to the count model's"
     >>> from glute_study.simulate import Effects  # the trial's 1 / sesoi, from the plan:
     >>> round(Effects(**res.diagnostics["effects"]).truth()["irr_training"], 3)
     0.909
@@ -430,8 +435,9 @@ def planning_inputs(
     targets = _targets(plan, float(sesoi))
     effects, sim = _calibrate(obs, targets, seed=seed, n=CALIBRATION_N,
                               rounds=CALIBRATION_ROUNDS)
-    table = _table(obs, effects, targets, plan)
-    text = _text(obs, table)
+    rows = _rows(obs, effects, targets, plan)
+    table = _table(rows)
+    text = _text(rows)
     team_sd = obs.values["team_sd"][0] if obs.values["team_sd"] is not None else None
     diagnostics = {"effects": effects, "team_sd": team_sd, "n_teams": obs.n_teams,
                    "targets": targets, "simulated": sim, "notes": obs.notes,
@@ -439,10 +445,18 @@ def planning_inputs(
                    "methods": _methods(obs, plan), "sesoi": float(sesoi), "plan": plan,
                    "left_out": obs.left_out}
     return Result(table, text, diagnostics, name="planning inputs", kind="planning_inputs",
-                  level=level)
+                  level=level, frames={"simulator": _simulator_frame(rows)})
+
+
+def _term(term: str, unit: str) -> str:
+    """The input in words with its unit, as the codebook's labels give one."""
+    return f"{term} ({unit})" if unit else term
 
 
 def _rows(obs: _Observed, effects: dict[str, float], targets, plan: AnalysisPlan) -> list[dict]:
+    """One dict per input: its ``term`` (``words`` with the ``unit``), value, interval, source
+    key (of :data:`SOURCES`), note, and what it sets in the simulator (``simulator`` None: it
+    sets nothing of its own)."""
     v, base = obs.values, Effects()
     ham = outcome_phrase("hamstring_cramps")
     ham_cap = ham[:1].upper() + ham[1:]
@@ -460,7 +474,7 @@ def _rows(obs: _Observed, effects: dict[str, float], targets, plan: AnalysisPlan
     ]
     if obs.trial:
         rows.append((f"{ham_cap} rate, {control} athletes", v["rate_control"], "per 1000 h",
-                     "(sets the rate above)", math.nan, "rate_control"))
+                     None, math.nan, "rate_control"))
     rows += [
         ("Negative-binomial dispersion (theta)", v["theta"], "",
          "gamma frailty shape (theta), calibrated to the count model's",
@@ -468,7 +482,7 @@ def _rows(obs: _Observed, effects: dict[str, float], targets, plan: AnalysisPlan
         (f"Rate ratio of {prior}", v["rr_prior"], "",
          "rate ratio of previous cramping, calibrated",
          effects.get("rr_prior_cramps", base.rr_prior_cramps), "rr_prior"),
-        (f"{label('exposure_h', unit=False)} per athlete (mean)", v["exposure"], "h",
+        (f"Mean {mid_sentence(label('exposure_h', unit=False))} per athlete", v["exposure"], "h",
          "mean exposure hours per athlete",
          effects.get("exposure_h_mean", base.exposure_h_mean), "exposure"),
         ("Between-team SD of the log cramp rate", v["team_sd"], "",
@@ -499,71 +513,84 @@ def _rows(obs: _Observed, effects: dict[str, float], targets, plan: AnalysisPlan
                        "sitting_sd": base.sitting_sd_h, "glute_sd": base.glute_sd_nm_kg,
                        "pre_post_r": math.nan, "prior_share": math.nan,
                        "rate_control": math.nan}.get(key, math.nan)
-            out.append({"term": term, "estimate": default, "ci_low": math.nan,
-                        "ci_high": math.nan, "unit": unit, "source": SOURCES["default"],
+            out.append({"term": _term(term, unit), "words": term, "unit": unit,
+                        "estimate": default, "ci_low": math.nan,
+                        "ci_high": math.nan, "source": "default",
                         "note": obs.notes.get(key, "not estimable from this study"),
                         "simulator": sim_words, "simulator_value": sim_value})
         else:
-            out.append({"term": term, "estimate": value[0], "ci_low": value[1],
-                        "ci_high": value[2], "unit": unit, "source": SOURCES["observed"],
+            out.append({"term": _term(term, unit), "words": term, "unit": unit,
+                        "estimate": value[0], "ci_low": value[1],
+                        "ci_high": value[2], "source": "observed",
                         "note": obs.notes.get(key, ""), "simulator": sim_words,
                         "simulator_value": sim_value})
     hyp = {k: plan[k] for k in ("sitting_glute", "glute_cramps", "sitting_cramps", "trial")}
     out += [
         {"term": f"Effect to detect: {mid_sentence(hyp['sitting_glute'].link)} (correlation)",
-         "estimate": targets["sitting_glute"], "unit": "",
+         "estimate": targets["sitting_glute"],
          "simulator": "slope of true strength on true sitting (Nm/kg per h/day)",
          "simulator_value": effects["sitting_on_glute_nm_kg_per_h"]},
-        {"term": f"Effect to detect: {mid_sentence(hyp['glute_cramps'].link)} (rate ratio)",
-         "estimate": targets["glute_cramps"], "unit": f"per {unit_of('glute_nm_kg')}",
+        {"term": f"Effect to detect: {mid_sentence(hyp['glute_cramps'].link)} (rate ratio per "
+                 f"{unit_of('glute_nm_kg')})", "estimate": targets["glute_cramps"],
          "simulator": "rate ratio per SD of glute deficit",
          "simulator_value": effects["rr_glute_deficit_per_sd"]},
         {"term": f"Effect to detect: {mid_sentence(hyp['sitting_cramps'].link)} (total rate "
-                 "ratio)", "estimate": targets["sitting_cramps"],
-         "unit": f"per {unit_of('sitting_h_day')}",
+                 f"ratio per {unit_of('sitting_h_day')})", "estimate": targets["sitting_cramps"],
          "simulator": "direct rate ratio of sitting (the rest of the total runs through the "
                       "glutes)", "simulator_value": effects["rr_sitting_direct_per_h"]},
         {"term": f"Effect to detect: {mid_sentence(hyp['trial'].link)} (rate ratio)",
-         "estimate": targets["trial"], "unit": "",
+         "estimate": targets["trial"],
          "simulator": "rate ratio of glute training once the glute gain is complete (it builds "
                       "up until the post-test)", "simulator_value": effects["rr_training"]},
     ]
     for row in out[-4:]:
-        row.update(ci_low=math.nan, ci_high=math.nan, source=SOURCES["plan"], note="")
-    out.append({"term": f"Training gain in {glute}", "estimate": base.training_gain_nm_kg,
-                "ci_low": math.nan, "ci_high": math.nan, "unit": unit_of("glute_nm_kg") or "",
-                "source": SOURCES["default"],
-                "note": "the plan sets no smallest effect of interest for it",
+        row.update(ci_low=math.nan, ci_high=math.nan, source="plan", note="")
+    gain_unit = unit_of("glute_nm_kg") or ""
+    out.append({"term": _term(f"Training gain in {glute}", gain_unit),
+                "words": f"Training gain in {glute}", "unit": gain_unit,
+                "estimate": base.training_gain_nm_kg, "ci_low": math.nan, "ci_high": math.nan,
+                "source": "default", "note": "the plan sets no smallest effect of interest for it",
                 "simulator": "true gain of the training arm",
                 "simulator_value": base.training_gain_nm_kg})
     return out
 
 
-def _table(obs, effects, targets, plan) -> pd.DataFrame:
-    rows = _rows(obs, effects, targets, plan)
-    table = pd.DataFrame(rows)
-    table.insert(4, "p_value", math.nan)
-    return table[["term", "estimate", "ci_low", "ci_high", "p_value", "unit", "source",
-                  "simulator", "simulator_value", "note"]]
+def _table(rows: list[dict]) -> pd.DataFrame:
+    """The planning inputs: what each is, its value and where it comes from (with why, when it
+    could not be estimated), narrow enough for a portrait page."""
+    source = [SOURCES[r["source"]] + (f" ({r['note']})" if r["note"] else "") for r in rows]
+    return pd.DataFrame({"term": [r["term"] for r in rows],
+                         "estimate": [r["estimate"] for r in rows],
+                         "ci_low": [r["ci_low"] for r in rows],
+                         "ci_high": [r["ci_high"] for r in rows],
+                         "p_value": math.nan, "source": source})
 
 
-def _text(obs: _Observed, table: pd.DataFrame) -> str:
-    observed = table[table.source == SOURCES["observed"]]
-    if observed.empty:
+def _simulator_frame(rows: list[dict]) -> pd.DataFrame:
+    """What each input sets in the simulator, and the value given to it."""
+    rows = [r for r in rows if r["simulator"] is not None]
+    return pd.DataFrame({"term": [r["term"] for r in rows],
+                         "simulator": [r["simulator"] for r in rows],
+                         "simulator_value": [float(r["simulator_value"]) for r in rows]})
+
+
+def _text(rows: list[dict]) -> str:
+    observed = [r for r in rows if r["source"] == "observed"]
+    if not observed:
         return ("No planning input could be estimated from this study; the simulation used the "
                 "simulator's defaults.")
     parts = []
-    for row in observed.itertuples():
-        unit = f" {row.unit}" if row.unit else ""
-        ci = (f" ({format_number(row.ci_low)} to {format_number(row.ci_high)})"
-              if np.isfinite(row.ci_low) and np.isfinite(row.ci_high) else "")
-        parts.append(f"{mid_sentence(row.term)} {format_number(row.estimate)}{unit}{ci}")
-    assumed = table[table.source == SOURCES["default"]]
+    for r in observed:
+        ci = (f" ({format_number(r['ci_low'])} to {format_number(r['ci_high'])})"
+              if np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]) else "")
+        unit = f" {r['unit']}" if r["unit"] else ""
+        parts.append(f"{mid_sentence(r['words'])} {format_number(r['estimate'])}{unit}{ci}")
+    assumed = [r for r in rows if r["source"] == "default"]
     text = ("Observed in this study, and used to plan the next one: " + "; ".join(parts) + ".")
-    if len(assumed):
+    if assumed:
         text += (" Assumed from the simulator's defaults: "
-                 + "; ".join(f"{mid_sentence(t)} ({n})" if n else mid_sentence(t)
-                             for t, n in zip(assumed.term, assumed.note)) + ".")
+                 + "; ".join(f"{mid_sentence(r['words'])} ({r['note']})" if r["note"]
+                             else mid_sentence(r["words"]) for r in assumed) + ".")
     return text + (" The effects to detect are the analysis plan's smallest effects of "
                    "interest, not this study's estimates.")
 

@@ -42,12 +42,13 @@ def test_calibration_recovers_the_simulators_inputs(known):
 def test_every_row_says_where_it_comes_from_and_effects_come_from_the_plan(known):
     table = known.table
     assert list(table.columns[:5]) == ["term", "estimate", "ci_low", "ci_high", "p_value"]
-    assert set(table.source) <= set(SOURCES.values())
-    observed = table[table.source == SOURCES["observed"]]
+    # the source, then (in parentheses) why an input could not be estimated
+    assert table.source.str.startswith(tuple(SOURCES.values())).all()
+    observed = table[table.source.str.startswith(SOURCES["observed"])]
     assert len(observed) == 10  # a trial with a post-test, no teams: all but the team SD
     assert (observed.ci_low <= observed.estimate).all() and \
         (observed.estimate <= observed.ci_high).all()
-    plan_rows = table[table.source == SOURCES["plan"]]
+    plan_rows = table[table.source.str.startswith(SOURCES["plan"])]
     assert plan_rows.estimate.round(6).tolist() == [-0.1, round(1 / 1.1, 6), 1.1,
                                                     round(1 / 1.1, 6)]
     fx = known.diagnostics["effects"]
@@ -58,9 +59,32 @@ def test_every_row_says_where_it_comes_from_and_effects_come_from_the_plan(known
     assert t["irr_sitting_per_h"] == pytest.approx(1.1)
     assert t["irr_glute_per_nm_kg"] == pytest.approx(1 / 1.1)
     team = table[table.term.str.startswith("Between-team")].iloc[0]
-    assert team.source == SOURCES["default"] and "no teams" in team.note
+    assert team.source == f"{SOURCES['default']} (not estimable: the study records no teams)"
     assert "nan" not in known.text.lower() and "_" not in known.text
     assert "circular" in known.diagnostics["methods"]
+
+
+def test_both_tables_fit_a_portrait_page_and_no_column_is_always_empty(known):
+    # The manuscript's rule (report.manuscript.Table.wide): wider than the portrait text block
+    # at 9 pt, text wrapped at 30 characters, goes on a landscape page.
+    from glute_study.report.manuscript import Table
+    from glute_study.report.tables import apa_table
+
+    inputs, simulator = apa_table(known), apa_table(known.frame("simulator"))
+    assert list(inputs.columns) == ["Term", "Estimate", "95 % CI", "p", "Source"]
+    assert list(simulator.columns) == ["Term", "Simulator", "Simulator value"]
+    for apa in (inputs, simulator):
+        table = Table("8.1", "", tuple(apa.columns), tuple(map(tuple, apa.to_numpy())))
+        assert not table.wide, list(apa.columns)
+        # every column holds something, but p: a Result always has p_value, and no input is
+        # a test
+        empty = [c for c in apa.columns if not apa[c].str.strip().any()]
+        assert empty == (["p"] if apa is inputs else [])
+    # units go with the words, as the codebook's labels write them; each input that sets the
+    # simulator is in the second table under the same words
+    assert "SD of glute strength (Nm/kg)" in set(known.table.term)
+    assert set(known.frame("simulator").term) <= set(known.table.term)
+    assert np.isfinite(known.frame("simulator").simulator_value).all()
 
 
 def test_bounds_declared_in_the_plan_are_the_effects_to_detect():
@@ -78,7 +102,7 @@ def test_an_observational_study_without_post_test_or_teams_falls_back_to_default
     rows = res.table.set_index("term")
     assert not any("control" in t for t in rows.index)  # no arms: the rate of all athletes
     pre_post = rows.loc["Pre-post correlation of glute strength"]
-    assert pre_post.source == SOURCES["default"] and pre_post.note.startswith("not estimable")
+    assert pre_post.source.startswith(f"{SOURCES['default']} (not estimable")
     assert "glute_change_sd_nm_kg" not in res.diagnostics["effects"]
     assert rows.loc["Negative-binomial dispersion (theta)"].source == SOURCES["observed"]
 

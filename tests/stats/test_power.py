@@ -319,10 +319,10 @@ def test_simulated_trial_power_at_observed_inputs_agrees_with_the_closed_forms(d
     from glute_study.stats.analytic_power import power_ancova, power_two_rates
 
     t = demo_inputs.table.set_index("term")
-    rate = t.loc["Hamstring-cramp rate, control athletes", "estimate"]
-    expo = t.loc["Exposure per athlete (mean)", "estimate"]
+    rate = t.loc["Hamstring-cramp rate, control athletes (per 1000 h)", "estimate"]
+    expo = t.loc["Mean exposure per athlete (h)", "estimate"]
     theta = t.loc["Negative-binomial dispersion (theta)", "estimate"]
-    sd = t.loc["SD of glute strength", "estimate"]
+    sd = t.loc["SD of glute strength (Nm/kg)", "estimate"]
     rho = t.loc["Pre-post correlation of glute strength, control athletes", "estimate"]
     # the rate test with the same gain for every trained athlete (the closed form knows no
     # spread of rates from the gains: rr_training ** (gain / training_gain_nm_kg)); the ANCOVA
