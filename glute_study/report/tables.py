@@ -51,7 +51,6 @@ _LABELS = {
     "coef": "Coefficient (log)",
     "se_naive": "SE (naive)",
     "z": "z",
-    "t": "t",
     "ubar": "Within-imputation variance",
     "b": "Between-imputation variance",
     "riv": "RIV",
@@ -66,7 +65,7 @@ _LABELS = {
     "pct_missing": "Missing (%)",
     "std": "SD",
     "mc_se": "Monte Carlo SE",
-    "n_analysed": "n analysed",
+    "n_analysed": "n analysed (mean)",
     "delta_aic": "\u0394AIC",
     "vuong_aic_z": "Vuong z (AIC)",
     "vuong_aic_p": "Vuong p (AIC)",
@@ -82,6 +81,28 @@ _LABELS = {
     "variable": "Variable",
     "level": "Level",
     "column": "Variable",
+    # generic result columns that share a name with a study-table column: the codebook's
+    # label of that column ("Unit of `value`: N ..." for `unit`) does not describe them
+    "unit": "Unit",
+    "value": "Value",
+    "test": "Test",
+    # Rubin's rules: t is the total variance, not a t statistic
+    "t": "Total variance",
+    "e_value": "E-value",
+    "e_value_ci": "E-value of the CI limit",
+    "p_adjusted": "p (adjusted)",
+    "equivalence_ci": "Equivalence CI",
+    "true_value": "True value",
+    "p_lower": "p (lower bound)",
+    "p_upper": "p (upper bound)",
+    "p_null": "p (no effect)",
+    "statistic_lower": "Statistic (lower bound)",
+    "statistic_upper": "Statistic (upper bound)",
+    "lower": "Lower bound",
+    "upper": "Upper bound",
+    "usable": "Usable analyses (share)",
+    "mean_estimate": "Mean estimated coefficient",
+    "true_effect": "True effect",
 }
 
 #: Result-table columns whose cells are model terms, variables or levels: shown as words.

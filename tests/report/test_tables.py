@@ -80,3 +80,15 @@ def test_table_one_against_hand_computation():
     assert t1.loc[("prior_cramps", "yes"), "control"] == f"{yes} ({100 * yes / 29:.1f}%)"
     males = int((data.sex == "male").sum())
     assert t1.loc[("sex", "male"), "overall"] == f"{males} ({100 * males / 60:.1f}%)"
+
+
+def test_generic_columns_do_not_borrow_a_study_column_label():
+    # `unit`, `value` and `test` are also strength-table columns, whose codebook labels
+    # ("Unit of `value`: N (force at the pad), ...", "Strength test") describe that table only
+    table = pd.DataFrame({"term": ["SEM"], "estimate": [0.13], "unit": ["Nm/kg"],
+                          "value": [1.0], "test": ["ANCOVA"], "ubar": [0.1], "b": [0.0],
+                          "t": [0.1], "n_analysed": [195.7]})
+    assert list(apa_table(table).columns) == [
+        "Term", "Estimate", "Unit", "Value", "Test", "Within-imputation variance",
+        "Between-imputation variance", "Total variance", "n analysed (mean)"]
+
