@@ -795,6 +795,7 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
     "sex": {"female": "Female", "male": "Male"},
     "arm": {"control": "Control", "glute_training": "Glute training"},
     "sitting_tertile": {"low": "Low", "middle": "Middle", "high": "High"},
+    "session_type": {"match": "Match", "training": "Training", "other": "Other"},
     "onset_order": {"hamstrings_first": "Hamstrings first", "glute_first": "Glute first or "
                     "together"},
     "instrument": {"activpal": "activPAL", "axivity": "Axivity", "actigraph": "ActiGraph",

@@ -126,6 +126,14 @@ _STAT_TERMS = {
     "per_athlete": "per athlete",
     "rate_ratio": "rate ratio",
     "risk_ratio": "risk ratio",
+    "overall": "Overall",
+    "confounder_rr": "Confounder rate ratio",
+    # count-model families, as the model-comparison table names its rows
+    "poisson": "Poisson",
+    "negbin": "Negative binomial",
+    "zip": "Zero-inflated Poisson",
+    "zinb": "Zero-inflated negative binomial",
+    "hurdle_negbin": "Hurdle negative binomial",
 }
 _SINGULAR = {"years": "year", "days": "day", "repetitions": "repetition", "h": "hour",
              "ms": "millisecond", "min": "minute", "s": "second"}

@@ -111,6 +111,8 @@ _VARIABLE_COLUMNS = ("variable", "column", "outcome", "exposure", "mediator")
 _LEVEL_COLUMNS = ("group", "reference", "arm")
 #: A machine key in a cell (``adjusted_mean``, ``self_report``): shown in words.
 _KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+#: A count-model family's key in a cell ("negbin", "LR vs poisson"): its name in words.
+_FAMILY = re.compile(r"\b(?:hurdle_negbin|negbin|poisson|zinb|zip)\b")
 #: Cells that mean "no value" and must not reach a reader.
 _EMPTY_CELLS = {"nan", "NaN", "NA", "<NA>", "None", "none"}
 
@@ -188,12 +190,21 @@ def _words(data: pd.DataFrame, references: dict[str, str]) -> pd.DataFrame:
             continue
         data[col] = [(level_label(col, v) if is_variable(col) else term_label(v))
                      if isinstance(v, str) and _KEY.fullmatch(v) else v for v in data[col]]
+    for col in ("favours", "comparison", "method"):  # model families ("LR vs poisson")
+        if col in data.columns and data[col].dtype == object:
+            data[col] = [_FAMILY.sub(_family_name, v) if isinstance(v, str) else v
+                         for v in data[col]]
     if "covariates" in data.columns and data["covariates"].dtype == object:
         data["covariates"] = [", ".join(label(c.strip(), unit=False).lower()
                                         if is_variable(c.strip()) else c
                                         for c in v.split(",")) if isinstance(v, str) and v
                               else v for v in data["covariates"]]
     return data
+
+
+def _family_name(m: re.Match) -> str:
+    word = term_label(m.group(0))
+    return word if m.start() == 0 or word.startswith("Poisson") else word[0].lower() + word[1:]
 
 
 def _apa_p(p: float) -> str:

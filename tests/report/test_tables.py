@@ -92,3 +92,21 @@ def test_generic_columns_do_not_borrow_a_study_column_label():
         "Term", "Estimate", "Unit", "Value", "Test", "Within-imputation variance",
         "Between-imputation variance", "Total variance", "n analysed (mean)"]
 
+
+
+def test_rows_name_models_levels_and_overall_in_words():
+    table = pd.DataFrame({"term": ["poisson", "negbin", "zinb", "hurdle_negbin", "overall",
+                                   "match", "confounder_rr"], "estimate": [1.0] * 7})
+    assert apa_table(table)["Term"].tolist() == [
+        "Poisson", "Negative binomial", "Zero-inflated negative binomial",
+        "Hurdle negative binomial", "Overall", "Match", "Confounder rate ratio"]
+
+
+def test_model_families_in_cells_read_as_names():
+    table = pd.DataFrame({"term": ["negbin", "zinb"],
+                          "comparison": ["LR vs poisson", "Vuong vs negbin"],
+                          "favours": ["negbin", "zinb"], "method": ["negbin", "negbin"]})
+    assert apa_table(table).values.tolist() == [
+        ["Negative binomial", "LR vs Poisson", "Negative binomial", "Negative binomial"],
+        ["Zero-inflated negative binomial", "Vuong vs negative binomial",
+         "Zero-inflated negative binomial", "Negative binomial"]]
