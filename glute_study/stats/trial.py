@@ -392,7 +392,8 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
         change = (1 - r.estimate) * 100
         word = "lower" if change > 0 else "higher"
         stat = "" if "df" not in r or not np.isfinite(r.df) else (
-            f"t({format_number(r.df, 0 if float(r.df).is_integer() else 1)}), ")
+            f"t({format_number(r.df, 0 if float(r.df).is_integer() else 1)}) = "
+            f"{format_number(r.z)}, ")
         sentences.append(
             f"The {outcome_phrase(events)} rate in the {mid_sentence(level_label(arm, a))} arm was "
             f"{format_number(abs(change), 0)} % {word} than in the "

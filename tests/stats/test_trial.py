@@ -225,3 +225,14 @@ def test_hedges_g_interval_agrees_with_the_ancova_test(ancova):
     assert g.ci_low == pytest.approx(ref["g_lower"], rel=1e-7)
     assert g.ci_high == pytest.approx(ref["g_upper"], rel=1e-7)
     assert (g.ci_low > 0) == (g.p_value < 0.10)
+
+
+def test_cluster_robust_rate_effect_reports_its_t_statistic():
+    # APA: a t test is reported as t(df) = value, p = ...; "t(18.8), p = .43" lacks the value
+    rates = pd.read_csv(REF / "rates.csv")
+    rates["team"] = np.arange(len(rates)) % 12
+    res = trial_rate_effect(rates, events="cramps", exposure="exposure_h", cluster="team",
+                            method="cr2")
+    r = res.table.set_index("term").loc["arm[T.glute_training]"]
+    assert np.isfinite(r.df)
+    assert f"t({r.df:.1f}) = {r.z:.2f}, p" in res.text
