@@ -194,8 +194,9 @@ def _humanise(name: str) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """``text`` with a lower-case first letter, unless it starts an acronym (HHD, ICC)."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
+    """``text`` with a lower-case first letter, unless it starts an acronym (HHD, ICC); the
+    article "A" is a word, not an acronym."""
+    if len(text) > 1 and text[0].isupper() and (text[1].islower() or text[:2] == "A "):
         return text[0].lower() + text[1:]
     return text
 

@@ -16,6 +16,7 @@ from glute_study.labels import (
     label,
     labels_of,
     level_label,
+    mid_sentence,
     term_label,
     term_phrase,
     unit_of,
@@ -265,3 +266,11 @@ def test_the_demo_analyses_speak_in_words(cohort):
         if code_in(text):
             found.setdefault("table_one", []).append((text, code_in(text)))
     assert not found, found
+
+
+def test_mid_sentence_lowers_the_article_a():
+    # "H6, A week of more sitting ..." read in methods.md and results.md
+    assert mid_sentence("A week of more sitting") == "a week of more sitting"
+    assert mid_sentence("A history of cramps") == "a history of cramps"
+    assert mid_sentence("HHD torque") == "HHD torque"
+    assert mid_sentence("ICC(A,1)") == "ICC(A,1)"
