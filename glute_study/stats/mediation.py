@@ -565,12 +565,18 @@ def _rows(family, has_exposure, x, m, y, interaction=False) -> list[tuple]:
         family, "log rate ratio per unit")
     xw, mw, yw = (label_of(c, unit=False, mid=True) for c in (x, m, y))
 
+    coded = {v: level_label(x, v) for v in ("0", "1")}
+    group = coded != {"0": "0", "1": "1"}  # a 0/1 group with labelled levels (the arm)
+
     def per(col: str, words: str) -> str:
+        if col == x and group:  # a contrast, not a dose: "glute training vs control"
+            vs = f"{coded['1']} vs {coded['0']}"
+            return vs if words == "per unit" else words.replace(" per unit", f", {vs}")
         u = unit_of(col)
         return words.replace("per unit", f"per {u}") if u else (
             f"{words} of {label_of(col, unit=False, mid=True)}")
 
-    at = f" at {xw} of 0" if interaction else ""
+    at = (f" for {coded['0']}" if group else f" at {xw} of 0") if interaction else ""
     rows = [
         (_A, "a", "coefficient", f"a: {xw} -> {mw} ({per(x, 'per unit')})", 0.0),
         (_B, "b", "coefficient", f"b: {mw} -> {yw}{at} ({per(m, link)})", 0.0),
@@ -579,7 +585,8 @@ def _rows(family, has_exposure, x, m, y, interaction=False) -> list[tuple]:
     ]
     if interaction:
         rows.append((_XM, "interaction", "coefficient",
-                     f"{xw} x {mw} on {yw} (change in b per unit of {xw})", 0.0))
+                     f"{xw} x {mw} on {yw} (change in b"
+                     + (", " if group else " ") + f"{per(x, 'per unit')})", 0.0))
     if ratio:
         rows += [(_NDE_R, "direct", ratio, "natural direct effect", 1.0),
                  (_NIE_R, "indirect", ratio, "natural indirect effect", 1.0),

@@ -290,3 +290,15 @@ def test_a_run_without_seed_records_its_seed_and_repeats_from_it(cohort):
     again = mediation(cohort, **(kw | {"seed": seed}))
     pd.testing.assert_frame_equal(again.table, first.table)
     assert again.text == first.text
+
+
+def test_a_group_coded_0_1_reads_as_a_contrast_in_the_path_labels(cohort):
+    # the trial's mediation: "a: glute training -> glute strength (per unit of glute training)"
+    # read as if the arm were a dose; a 0/1 group with labelled levels is a contrast
+    data = cohort.assign(glute_training=(np.arange(len(cohort)) % 2).astype(float))
+    res = mediation(data, x="glute_training", m="glute_nm_kg", y="cramps", covariates=COVS,
+                    exposure="exposure_h", contrast=(0, 1), n_boot=100, ci="percentile",
+                    seed=1, executor="serial")
+    paths = res.table.set_index("term")["label"]
+    assert "per unit" not in " ".join(paths.dropna())
+    assert paths["a"] == "a: glute training -> glute strength (glute training vs control)"
