@@ -144,7 +144,8 @@ STROBE_SIIS = Checklist(
              "how they were classified (SIIS-4.1 to 4.4)",
              (Look("data"), _m(_DESIGN))),
         Item("5", "Setting, locations and dates of recruitment, exposure and follow-up",
-             (_t(r"\bsport\b", cells=True), _m(r"follow.?up (period|from|of)"))),
+             (_t(r"\bsport\b", cells=True),
+              _m(r"follow.?up (period|from|of|ran from)|recruit(ed|ment) (from|between|in)"))),
         Item("6a", "Eligibility, selection of participants and methods of follow-up",
              (_FLOW, _t(r"exclu"), _m(r"exclusion|eligib"))),
         Item("7", "Define outcomes, exposures, confounders and effect modifiers; cramp case "
@@ -217,7 +218,9 @@ CONSORT = Checklist(
              (_m(r"randomi[sz]|parallel|allocat"),)),
         Item("3b", "Important changes to methods after the trial began", author=_OTHER),
         Item("4a", "Eligibility criteria for participants", (_FLOW, _t(r"exclu"))),
-        Item("4b", "Settings and locations of data collection", (Look("data"),)),
+        Item("4b", "Settings and locations of data collection",
+             (Look("data", r"\bsimulated\b|\bclubs?\b|\bsetting\b|\blocation|\bcountr|"
+                           r"\brecruited\b"),), author="methods (setting and locations)"),
         Item("5", "The interventions of each group, in detail",
              (_m(r"intervention|programme|program\b|sessions? per week"),),
              conduct="trial.interventions"),

@@ -208,3 +208,17 @@ def test_time_to_cramp_answers_consort_13b_and_strobe_14c(tmp_path):
     again = dict((c.name, dict((i.number, p) for i, p in rows)) for c, rows in
                  evaluate([rep], tmp_path, design={"trial": True}))
     assert again["CONSORT 2010"]["13b"] == []
+
+
+def test_dates_and_setting_are_found_where_they_are_stated(tmp_path):
+    """STROBE-SIIS 5 asks for dates: the trial's "Follow-up ran from ..." sentence answers it,
+    not Table 1 alone; CONSORT 4b (setting) is not answered by a data paragraph that names
+    only the study folder."""
+    rep = NotebookReport("06_trial", "06 Trial", entries=[
+        {"name": "r", "kind": "text", "text": "", "caption": "", "files": [],
+         "methods": "Follow-up ran from 6 January 2025 to 10 August 2025."}])
+    found = dict((c.name, dict((i.number, p) for i, p in rows)) for c, rows in evaluate(
+        [rep], tmp_path, design={"trial": True},
+        data="Data were read from the study folder 'my_study' (7 files)."))
+    assert found["STROBE-SIIS"]["5"] == ["methods.md, Statistical analysis: 06 Trial"]
+    assert found["CONSORT 2010"]["4b"] == []
