@@ -59,8 +59,8 @@ exclusions = study.exclusions
 excluded = (exclusions.groupby(["table", "reason"], sort=True).size()
             .rename("records").reset_index())
 report.record(excluded, name="exclusions", caption="Records excluded, by table and reason",
-              note="Every excluded record, with its line and participant, is listed in "
-                   "Study.exclusions.")
+              note="Every excluded record is listed, with its file, line and participant, in "
+                   "the exclusions file that glute-study summary writes.")
 excluded
 
 # %% [markdown]

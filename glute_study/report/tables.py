@@ -19,7 +19,7 @@ import pandas as pd
 from .._escape import docx_text, html_text, latex_text, printable
 from .._files import make_folder, write_files
 from ..errors import InputError
-from ..labels import is_variable, label, level_label, term_label
+from ..labels import in_words, is_variable, label, level_label, term_label
 from ..stats._result import Result, format_number, format_p
 
 __all__ = ["TABLE_FORMATS", "apa_table", "docx_bytes", "docx_table", "new_docx", "save_table",
@@ -190,6 +190,9 @@ def _words(data: pd.DataFrame, references: dict[str, str]) -> pd.DataFrame:
             continue
         data[col] = [(level_label(col, v) if is_variable(col) else term_label(v))
                      if isinstance(v, str) and _KEY.fullmatch(v) else v for v in data[col]]
+    for col in ("reason", "note"):  # free text that names columns ("exposure_h missing")
+        if col in data.columns and data[col].dtype == object:
+            data[col] = [in_words(v) if isinstance(v, str) and v else v for v in data[col]]
     for col in ("favours", "comparison", "method"):  # model families ("LR vs poisson")
         if col in data.columns and data[col].dtype == object:
             data[col] = [_FAMILY.sub(_family_name, v) if isinstance(v, str) else v

@@ -110,3 +110,13 @@ def test_model_families_in_cells_read_as_names():
         ["Negative binomial", "LR vs Poisson", "Negative binomial", "Negative binomial"],
         ["Zero-inflated negative binomial", "Vuong vs negative binomial",
          "Zero-inflated negative binomial", "Negative binomial"]]
+
+
+def test_reasons_and_notes_name_variables_in_words():
+    # Table 1.2 read "left out of rate analyses (exposure_h and cramps missing)"
+    table = pd.DataFrame({"table": ["participants"], "reason": [
+        "no exposure inside follow-up: left out of rate analyses (exposure_h and cramps "
+        "missing)"], "records": [9]})
+    assert apa_table(table)["Reason"].tolist() == [
+        "no exposure inside follow-up: left out of rate analyses (exposure and cramps "
+        "missing)"]
