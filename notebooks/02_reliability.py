@@ -79,7 +79,8 @@ else:
 if retest is not None:
     pair = " and ".join(str(s) for s in retest.attrs["sessions"])
     rel = reliability(retest, subject="participant_id", session="session", value="value",
-                      form="ICC2", level=1 - alpha, unit=unit)
+                      form="ICC2", level=1 - alpha, unit=unit,
+                      what=f"HHD hip extension ({values.attrs['rule']})")
     report.record(rel, name="icc", caption=f"Test-retest reliability of HHD hip extension "
                   f"({unit}, {values.attrs['rule']}), sessions {pair}",
                   methods=f"{retest.attrs['reason']} Test-retest reliability of HHD hip "
@@ -137,7 +138,8 @@ if retest is not None:
 if retest is not None:
     for side in ("left", "right"):
         res = reliability(retest, subject="participant_id", session="session", value=side,
-                          form="ICC2", level=1 - alpha, unit=unit)
+                          form="ICC2", level=1 - alpha, unit=unit,
+                          what=f"{side}-side HHD hip extension (best trial)")
         report.record(res, name=f"icc_{side}", caption=f"Test-retest reliability of HHD hip "
                       f"extension ({unit}), {side} side (best trial), sessions {pair}")
         display(res)

@@ -165,7 +165,7 @@ def _bias_row(x, sessions, level):
 
 
 def reliability(data, *, subject="participant_id", session="session", value="value",
-                form="ICC2", level=0.95, unit=None):
+                form="ICC2", level=0.95, unit=None, what=None):
     """Test-retest reliability: six ICC forms, SEM, MDC95, CV %, SWC and systematic bias.
 
     Parameters
@@ -188,6 +188,10 @@ def reliability(data, *, subject="participant_id", session="session", value="val
         codebook's unit when ``value`` names a labelled column): written in the
         ``unit`` column of the rows measured in it (SEM, MDC95, SWC, bias) and after those
         numbers in ``.text``.
+    what : str, optional
+        What was measured, for the sentence ("HHD hip extension, left side": "Test-retest
+        reliability of HHD hip extension, left side, was ..."), so that the sentences of
+        several measures can be told apart.
 
     Returns
     -------
@@ -246,8 +250,12 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     ['', 'Nm/kg', '%']
     >>> "SEM 0.09 Nm/kg, MDC95 0.26 Nm/kg" in res.text
     True
+    >>> print(reliability(df, what="the left side").text[:50])
+    Test-retest reliability of the left side was ICC(A
     """
     check_one_of("form", form, list(ICC_FORMS))
+    if what is not None and not (isinstance(what, str) and what.strip()):
+        raise InputError(f"`what` must be a non-empty text naming the measure; got {what!r}.")
     level = check_level(level)
     wide, dropped = _wide(data, subject, session, value)
     x = wide.to_numpy(dtype=float)
@@ -301,7 +309,8 @@ def reliability(data, *, subject="participant_id", session="session", value="val
         second = (f"; consistency ICC(C,1) = {format_number(c1['estimate'])}, "
                   f"{format_ci(c1['ci_low'], c1['ci_high'], level=level)}")
     text = (
-        f"Test-retest reliability was {row['mcgraw_wong']} = {format_number(row['estimate'])} "
+        f"Test-retest reliability{f' of {what}' if what else ''} was {row['mcgraw_wong']} = "
+        f"{format_number(row['estimate'])} "
         f"({format_ci(row['ci_low'], row['ci_high'], level=level)}, n = {n}, k = {k} sessions"
         f"{second}); "
         f"SEM {format_number(sem)}{u}, MDC95 {format_number(mdc)}{u}{cv_txt}, smallest "

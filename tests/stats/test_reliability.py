@@ -104,6 +104,16 @@ def test_text_reports_chosen_form():
     assert res.text.startswith(f"Test-retest reliability was ICC(A,1) = {est:.2f}")
 
 
+def test_text_names_the_measure_when_told():
+    # notebook 02 reports three ICC sentences (mean of sides, left, right) that read alike
+    data = pd.read_csv(REF / "icc_three_sessions.csv")
+    res = reliability(data, form="ICC2", what="HHD hip extension, left side")
+    assert res.text.startswith("Test-retest reliability of HHD hip extension, left side was "
+                               "ICC(A,1) = ")
+    with pytest.raises(InputError, match="`what` must be a non-empty text"):
+        reliability(data, what=" ")
+
+
 def test_incomplete_subjects_dropped_with_warning():
     data = pd.read_csv(REF / "icc_three_sessions.csv")
     data.loc[0, "value"] = np.nan
