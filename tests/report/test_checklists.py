@@ -222,3 +222,25 @@ def test_dates_and_setting_are_found_where_they_are_stated(tmp_path):
         data="Data were read from the study folder 'my_study' (7 files)."))
     assert found["STROBE-SIIS"]["5"] == ["methods.md, Statistical analysis: 06 Trial"]
     assert found["CONSORT 2010"]["4b"] == []
+
+
+def test_study_size_is_not_answered_by_planning_the_next_study(tmp_path):
+    """CONSORT 7a and STROBE 10 ask how this study's size was arrived at; notebook 08's power
+    curves plan the next study from this one's data and do not answer it."""
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "08_power_trial.csv").write_text("term,estimate,n,power\n")
+    rep = NotebookReport("08_study_planning", "08 Study planning", entries=[
+        {"name": "power_trial", "kind": "table", "text": "", "files":
+         ["tables/08_power_trial.csv"], "caption": "Simulated power: glute training lowers "
+         "the hamstring-cramp rate", "methods": "Power was estimated for each primary "
+         "hypothesis by simulating 100 studies per sample size."}])
+    found = dict((c.name, dict((i.number, p) for i, p in rows)) for c, rows in evaluate(
+        [rep], tmp_path, design={"trial": True}))
+    assert found["CONSORT 2010"]["7a"] == []
+    assert found["STROBE-SIIS"]["10"] == []
+    stated = NotebookReport("02_reliability", "02 Reliability", entries=[
+        {"name": "c", "kind": "text", "text": "", "caption": "", "files": [], "methods":
+         "The sample size of 400 was chosen to detect a rate ratio of 0.7 with 80 % power."}])
+    found = dict((c.name, dict((i.number, p) for i, p in rows)) for c, rows in evaluate(
+        [stated], tmp_path, design={"trial": True}))
+    assert found["CONSORT 2010"]["7a"] == ["methods.md, Statistical analysis: 02 Reliability"]
