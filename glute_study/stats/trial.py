@@ -391,9 +391,10 @@ def trial_rate_effect(data, *, events, exposure, group="arm", covariates=(), ref
         r = table.set_index("term").loc[f"{arm}[T.{a}]"]
         change = (1 - r.estimate) * 100
         word = "lower" if change > 0 else "higher"
+        value = r.z if "z" in r.index else r.coef / r.se  # GEE's table has no z column
         stat = "" if "df" not in r or not np.isfinite(r.df) else (
             f"t({format_number(r.df, 0 if float(r.df).is_integer() else 1)}) = "
-            f"{format_number(r.z)}, ")
+            f"{format_number(value)}, ")
         sentences.append(
             f"The {outcome_phrase(events)} rate in the {mid_sentence(level_label(arm, a))} arm was "
             f"{format_number(abs(change), 0)} % {word} than in the "
