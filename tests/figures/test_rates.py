@@ -111,5 +111,5 @@ def test_rates_plot_groups_and_overall(cohort):
 def test_rates_plot_overall_only(cohort):
     res = incidence(cohort, events="cramps", exposure="exposure_h", per=100)
     ax = rates_plot(res)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["overall"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Overall"]
     assert ax.get_ylabel() == "Incidence per 100 h (95 % CI)"
