@@ -96,7 +96,7 @@ def _lean_pdf_fonts() -> Iterator[None]:
 
 
 def _tiff_from_png(png: bytes, dpi: int) -> bytes:
-    """The TIFF (LZW) of the pixels of ``png``: what ``savefig(format="tiff")`` would write,
+    """The TIFF (LZW) of the pixels of ``png``: what matplotlib writes for a TIFF figure,
     without drawing the figure again."""
     from PIL import Image
 

@@ -7,17 +7,28 @@ Last, it opens the report's study (:func:`glute_study.report.data.preload_study`
 notebook would otherwise read, check and derive again.
 """
 
+# ruff: noqa: E402 - the imports come after the lines that keep rfc3987_syntax out of nbformat
+
 from __future__ import annotations
 
 import io
 import os
+import sys
+
+# jsonschema (under nbformat) imports rfc3987_syntax, when it is installed, for IRI format
+# checks that nbformat's schema never asks for; building its grammar takes about 0.9 s, a
+# quarter of this whole preload. It is kept out while nbformat loads and importable after.
+sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+try:
+    import nbformat
+finally:
+    del sys.modules["rfc3987_syntax"]
 
 import IPython.core.interactiveshell
 import IPython.display  # noqa: F401
 import ipywidgets  # noqa: F401
 import matplotlib
 import matplotlib_inline.backend_inline  # noqa: F401
-import nbformat
 import numpy  # noqa: F401
 import pandas  # noqa: F401
 import pingouin  # noqa: F401
