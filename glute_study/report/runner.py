@@ -140,6 +140,14 @@ def _cache_key(nb_bytes: bytes, values: Mapping[str, Any], inputs: Mapping[str, 
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def _last_seconds(out: Path, stem: str) -> float:
+    """How long the notebook took the last time it ran into ``out`` (0 when unknown)."""
+    try:
+        return float(json.loads((out / KEYS_DIR / f"{stem}.json").read_text())["seconds_execute"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
 def _is_cached(out: Path, stem: str, key: str) -> bool:
     key_file = out / KEYS_DIR / f"{stem}.json"
     records = out / RECORDS_DIR / f"{stem}.json"
@@ -459,6 +467,9 @@ def run_report(
     if jobs:  # the workers' server imports the stack (one core) while this process imports
         _start_fork_server(values)  # what it needs after the notebooks (the other)
         from . import hypotheses  # noqa: F401
+    # The longest first (by their last run here, when there was one), so that no long notebook
+    # is left running alone at the end while the other worker waits.
+    jobs.sort(key=lambda job: -_last_seconds(out, job.path.stem))
 
     failures = _run_jobs(jobs, progress=progress)
     if failures:
@@ -508,7 +519,7 @@ def run_report(
     _prune_stale(out, {p.stem for p in find_notebooks(notebooks_dir)})
     # The list is committed with the report: it names every file this report may replace.
     record_owned(out, report_owned(out), keep_missing=False)
-    return RunSummary(out=out, executed=[j.path.stem for j in jobs], cached=cached)
+    return RunSummary(out=out, executed=sorted(j.path.stem for j in jobs), cached=cached)
 
 
 def _run_jobs(jobs: list[_Job], *, progress: bool | None) -> list[str]:

@@ -113,3 +113,22 @@ def test_only_runs_the_selection_but_the_report_keeps_current_notebooks(report_c
                       progress=False)
     results = (out / "results.md").read_text()
     assert "## 01 Tables" not in results and "## 02 Figure test notebook" in results
+
+
+def test_the_notebook_that_took_longest_last_time_starts_first(tmp_path, monkeypatch):
+    out = tmp_path / "rep"
+    keys = out / runner.KEYS_DIR
+    keys.mkdir(parents=True)
+    stems = [p.stem for p in runner.find_notebooks(NOTEBOOKS)]
+    for seconds, stem in enumerate(stems):  # the last notebook was the slowest
+        (keys / f"{stem}.json").write_text(f'{{"key": "old", "seconds_execute": {seconds}}}')
+    order = []
+
+    def record_order(jobs, **kwargs):
+        order.extend(job.path.stem for job in jobs)
+        raise runner.ReportError("stopped here")
+
+    monkeypatch.setattr(runner, "_run_jobs", record_order)
+    with pytest.raises(runner.ReportError):  # (the key files written here are not the report's)
+        runner.run_report(out, notebooks_dir=NOTEBOOKS, progress=False, overwrite=True)
+    assert order == stems[::-1]
