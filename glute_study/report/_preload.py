@@ -31,7 +31,6 @@ import matplotlib
 import matplotlib_inline.backend_inline  # noqa: F401
 import numpy  # noqa: F401
 import pandas  # noqa: F401
-import pingouin  # noqa: F401
 import scipy.stats  # noqa: F401
 import seaborn  # noqa: F401
 import statsmodels.api  # noqa: F401
