@@ -10,16 +10,16 @@ from .errors import (
     StudyReadError,
     WriteError,
 )
-from .study import Study, load_study
-from .validate import ValidationError
 
 __version__ = "0.1.0"
 
-# The analysis layers and the simulator (which needs the statistics) load on first use
-# (``glute_study.stats.count_model(...)``, ``glute_study.simulate_study(...)``), so that
-# ``import glute_study`` stays light for the command line and the report runner.
+# The analysis layers, the simulator (which needs the statistics) and the study (which needs
+# pandas) load on first use (``glute_study.stats.count_model(...)``,
+# ``glute_study.load_study(...)``), so that ``import glute_study`` stays light for the command
+# line and the report runner, which starts its workers before it loads them.
 _SUBPACKAGES = ("figures", "io", "report", "stats")
-_SIMULATOR = ("Effects", "draw_cohorts", "simulate_study")
+_LAZY = {"Effects": "simulate", "draw_cohorts": "simulate", "simulate_study": "simulate",
+         "Study": "study", "load_study": "study", "ValidationError": "validate"}
 
 
 def __getattr__(name: str):
@@ -27,8 +27,8 @@ def __getattr__(name: str):
 
     if name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
-    if name in _SIMULATOR:
-        value = getattr(importlib.import_module(f"{__name__}.simulate"), name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

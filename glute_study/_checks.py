@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Ranges of the counts people type, each checked before any work. Below a range an analysis
 # cannot run; above it a value can only be a typo (it would run for days, or fill the memory).
@@ -47,6 +49,7 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str], *, where: str = 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [1]})
     >>> require_columns(df, ["a"])
     >>> require_columns(df, ["a", "b"], where="the analysis table")
@@ -54,6 +57,8 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str], *, where: str = 
     ...
     glute_study.errors.InputError: the analysis table has no column 'b' (it has: 'a').
     """
+    import pandas as pd  # here: the command line and the report runner start without pandas
+
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"{where} must be a pandas DataFrame; got {type(data).__name__}.")
     missing = [c for c in columns if c not in data.columns]

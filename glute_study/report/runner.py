@@ -31,11 +31,8 @@ from .._files import (
     replacing,
     write_text,
 )
-from ..conduct import study_conduct
 from ..errors import GluteStudyError, InputError
 from ..parallel import local_process_pool
-from ..plan import analysis_plan
-from ..study import load_study
 from ._owned import OVERWRITE_ENV, report_owned
 from .checklists import checklist_tables, evaluate, study_design, write_checklists
 from .data import PRELOAD_ENV, demo_folder, open_study
@@ -440,6 +437,15 @@ def run_report(
         refuse_inside(out, values["study_dir"])
     for path in paths:  # check every parameters cell before running anything
         _parameters_cell(json.loads(path.read_text(encoding="utf-8")), path)
+    # A notebook without a cache key (or every one, with force) will run: its workers' server
+    # starts now and imports the scientific stack while this process imports and checks the
+    # study (pandas included: the runner's own imports leave it out for this).
+    if force or any(not (out / KEYS_DIR / f"{p.stem}.json").is_file() for p in paths):
+        _start_fork_server(values)
+    from ..conduct import study_conduct
+    from ..plan import analysis_plan
+    from ..study import load_study
+
     name = f"simulated ({values['scenario']}, n={values['n']}, seed={values['seed']})"
     study = None
     if values["study_dir"]:  # an invalid study is one error here, not one per notebook
