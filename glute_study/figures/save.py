@@ -4,10 +4,10 @@
 width, with every font at least 7 pt, and with no creation dates, software stamps or random ids
 in the files, so that the same figure gives the same bytes on every run.
 
-It draws the raster once: the TIFF holds the pixels of the PNG. And the PDF's fonts are embedded
-without their OpenType layout tables (GSUB, GPOS, GDEF): the PDF places glyphs that matplotlib
-has already laid out, so a viewer never reads them, and decompiling them to subset them was most
-of the time a PDF figure took.
+It works out the layout once (the first format's), draws the raster once (the TIFF holds the
+pixels of the PNG), and embeds the PDF's fonts without their OpenType layout tables (GSUB, GPOS,
+GDEF): the PDF places glyphs that matplotlib has already laid out, so a viewer never reads them,
+and decompiling them to subset them was most of the time a PDF figure took.
 """
 
 from __future__ import annotations
@@ -93,6 +93,23 @@ def _lean_pdf_fonts() -> Iterator[None]:
         yield
     finally:
         _backend_pdf_ps.subset = saved
+
+
+@contextlib.contextmanager
+def _laid_out_once(fig: Figure) -> Iterator:
+    """Yield a function that keeps the figure's layout as it was last drawn: the later formats
+    are drawn without working out the (constrained) layout again. Its engine is back after."""
+    engine = fig.get_layout_engine()
+
+    def freeze() -> None:
+        if engine is not None:
+            fig.set_layout_engine("none")
+
+    try:
+        yield freeze
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
 
 
 def _tiff_from_png(png: bytes, dpi: int) -> bytes:
@@ -196,7 +213,7 @@ def save_figure(
 
     stem = Path(path_stem)
     drawn: dict[str, bytes] = {}
-    with mpl.rc_context(_RC), _lean_pdf_fonts():
+    with mpl.rc_context(_RC), _lean_pdf_fonts(), _laid_out_once(fig) as freeze:
         for fmt in ("svg", "pdf", "png"):
             if fmt in formats or (fmt == "png" and "tiff" in formats):
                 kwargs: dict = {"format": fmt, "metadata": _METADATA[fmt]}
@@ -205,6 +222,7 @@ def save_figure(
                 buffer = io.BytesIO()
                 fig.savefig(buffer, **kwargs)
                 drawn[fmt] = buffer.getvalue()
+                freeze()
     if "svg" in drawn:
         drawn["svg"] = _stable_svg_ids(drawn["svg"])
     if "tiff" in formats:

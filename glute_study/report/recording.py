@@ -161,14 +161,16 @@ def _show_saved(fig: Figure, svg: Path) -> None:
     it, so that the inline backend does not draw it a second time when the cell ends."""
     try:
         from IPython import get_ipython
-        from IPython.display import SVG, display
+        from IPython.display import display
     except ImportError:  # pragma: no cover - IPython ships with ipykernel
         return
     if get_ipython() is None or svg.suffix != ".svg":
         return
     import matplotlib.pyplot as plt
 
-    display(SVG(data=svg.read_bytes()))
+    # as raw output: IPython's SVG object would parse the file again only to find its root
+    display({"image/svg+xml": svg.read_text(encoding="utf-8"), "text/plain": "<Figure>"},
+            raw=True)
     plt.close(fig)
 
 
