@@ -78,3 +78,35 @@ def test_svg_ids_do_not_hang_on_the_last_bit_of_a_float(tmp_path):
         plt.close(fig)
     assert b'clip-path="url(#gs' in files[0]
     assert files[0] == files[1]
+
+
+def test_the_tiff_holds_the_pixels_of_the_png_and_the_layout_engine_is_kept(tmp_path):
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    ax.plot([0, 1, 2], [1, 3, 2])
+    ax.set_xlabel("Device-measured sitting (h/day)")
+    engine = fig.get_layout_engine()
+    _, _, png, tiff = save_figure(fig, tmp_path / "fig")
+    with Image.open(png) as a, Image.open(tiff) as b:
+        assert np.array_equal(np.asarray(a.convert("RGBA")), np.asarray(b.convert("RGBA")))
+        assert b.info["compression"] == "tiff_lzw"
+    assert fig.get_layout_engine() is engine  # the figure lays itself out again when redrawn
+    plt.close(fig)
+
+
+def test_pdf_fonts_are_embedded_without_layout_tables(tmp_path):
+    import io
+    import re
+    import zlib
+
+    from fontTools.ttLib import TTFont
+
+    fig = _figure()
+    pdf = save_figure(fig, tmp_path / "fig", formats=("pdf",))[0].read_bytes()
+    plt.close(fig)
+    streams = re.findall(rb"/Length1 \d+.*?stream\r?\n(.*?)endstream", pdf, re.S)
+    assert streams
+    for data in streams:
+        font = TTFont(io.BytesIO(zlib.decompress(data)))
+        assert "glyf" in font and not {"GSUB", "GPOS", "GDEF"} & set(font.keys())
