@@ -98,12 +98,15 @@ def _lean_pdf_fonts() -> Iterator[None]:
 @contextlib.contextmanager
 def _laid_out_once(fig: Figure) -> Iterator:
     """Yield a function that keeps the figure's layout as it was last drawn: the later formats
-    are drawn without working out the (constrained) layout again. Its engine is back after."""
+    are drawn without a layout engine, so matplotlib neither works the (constrained) layout out
+    again nor draws the figure once more, unrendered, to do so. Its engine is back after."""
     engine = fig.get_layout_engine()
 
     def freeze() -> None:
         if engine is not None:
-            fig.set_layout_engine("none")
+            with mpl.rc_context({"figure.autolayout": False,
+                                 "figure.constrained_layout.use": False}):
+                fig.set_layout_engine(None)  # (with these settings: no engine at all)
 
     try:
         yield freeze
