@@ -772,6 +772,31 @@ def _overdispersion(d: Design, nb=None) -> dict[str, float]:
     }
 
 
+def _singular(fit: CountFit) -> bool:
+    """The covariance matrix of the coefficients is not positive definite (no SEs)."""
+    k = fit.design.X.shape[1] + (0 if fit.design.Z is None else fit.design.Z.shape[1])
+    var = np.diag(fit.cov)[:k]
+    return bool(not np.all(np.isfinite(var)) or np.any(var <= 0))
+
+
+def _runaway_zero_part(fit: CountFit) -> bool:
+    """A zero-part (logit) coefficient is beyond +-15: running off to infinity."""
+    if fit.design.Z is None:
+        return False
+    p, q = fit.design.X.shape[1], fit.design.Z.shape[1]
+    return bool(np.any(np.abs(fit.params[p:p + q]) > 15))
+
+
+def _degenerate(fit: CountFit) -> str:
+    """Why a converged fit still cannot be read, in words ("" when it can)."""
+    if _runaway_zero_part(fit):
+        return ("one of its zero-part coefficients ran off to infinity (no excess zeros in some "
+                "group, or separation)")
+    if _singular(fit):
+        return "its covariance matrix is not positive definite (no standard errors)"
+    return ""
+
+
 def _warn_fit(fit: CountFit, events_per_param: float) -> None:
     if not fit.converged:
         warnings.warn(
@@ -784,13 +809,11 @@ def _warn_fit(fit: CountFit, events_per_param: float) -> None:
             "i.e. no over-dispersion): the model has reduced to Poisson; use "
             "family='poisson' (or 'zip') instead.",
             FitWarning, stacklevel=3)
-    k = fit.design.X.shape[1] + (0 if fit.design.Z is None else fit.design.Z.shape[1])
-    var = np.diag(fit.cov)[:k]
-    if not np.all(np.isfinite(var)) or np.any(var <= 0):
+    if _singular(fit):
         warnings.warn(
             f"the {fit.family} model's covariance matrix is not positive definite; standard "
             "errors and intervals are not available.", FitWarning, stacklevel=3)
-    if fit.design.Z is not None and np.any(np.abs(fit.params[fit.design.X.shape[1]:k]) > 15):
+    if _runaway_zero_part(fit):
         warnings.warn(
             f"a zero-part coefficient of the {fit.family} model is running off to infinity "
             "(no excess zeros in some group, or separation); its odds ratio is meaningless. "
@@ -1056,8 +1079,8 @@ def compare_count_models(
     The counts were over-dispersed (likelihood-ratio test of the negative-binomial against the
     Poisson model, chi-square 102.0, p < .001). The zero-inflated negative-binomial model had
     the lowest AIC, 1.3 below the planned negative-binomial model (differences under 2 are
-    not meaningful); the planned model is reported as primary and the zero-inflated
-    negative-binomial model as a sensitivity analysis.
+    not meaningful); the planned model is reported as primary, and the zero-inflated
+    negative-binomial model's fit is in the comparison.
     """
     fits: dict[str, CountFit] = {}
     for fam in FAMILIES:
@@ -1136,11 +1159,20 @@ def _choice_text(table: pd.DataFrame, fits: dict, planned: str) -> str:
         elif planned in ranked.index:
             gap = float(ranked.loc[planned, "aic"] - ranked.loc[best, "aic"])
             small = " (differences under 2 are not meaningful)" if gap < 2 else ""
-            out.append(f"The {words[best]} model had the lowest AIC, {gap:.1f} below the planned "
-                       f"{words[planned]} model{small}; the planned model is reported as "
-                       f"primary and the {words[best]} model as a sensitivity analysis.")
+            why = _degenerate(fits[best])
+            if why:
+                out.append(f"The {words[best]} model had the lowest AIC, {gap:.1f} below the "
+                           f"planned {words[planned]} model{small}, but {why}, so its estimates "
+                           f"cannot be read; the planned model is reported as primary.")
+            else:
+                out.append(f"The {words[best]} model had the lowest AIC, {gap:.1f} below the "
+                           f"planned {words[planned]} model{small}; the planned model is "
+                           f"reported as primary, and the {words[best]} model's fit is in the "
+                           "comparison.")
         else:
-            out.append(f"The {words[best]} model had the lowest AIC.")
+            why = _degenerate(fits[best])
+            out.append(f"The {words[best]} model had the lowest AIC"
+                       + (f", but {why}, so its estimates cannot be read." if why else "."))
     left_out = rows[~rows["ranked"].astype(bool)]
     if len(left_out):
         out.append("Left out of the comparison: " + "; ".join(

@@ -182,3 +182,20 @@ def test_compare_leaves_out_a_family_that_did_not_converge(no_convergence):
     assert t.loc["negbin", "ranked"] and np.isfinite(t.loc["negbin", "aic"])
     assert "nan" not in res.text.lower() and "favours" not in res.text
     assert "The planned negative-binomial model had the lowest AIC" in res.text
+
+
+def test_a_lowest_aic_model_whose_zero_part_runs_off_is_not_offered_as_readable():
+    # Structural zeros in one group only: the other group's zero-inflation logit runs to -inf.
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"g": rng.integers(0, 2, 400).astype(float),
+                       "exposure_h": rng.uniform(50, 150, 400)})
+    mu = df.exposure_h / 100 * 30
+    y = rng.negative_binomial(5.0, 5.0 / (5.0 + mu))
+    df["y"] = np.where((df.g == 0) & (rng.random(400) < 0.5), 0, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)
+        res = compare_count_models(df, "y ~ g", zero_formula="g")
+    assert res.table.set_index("term")["aic"].idxmin() == "zinb"
+    assert ("zero-inflated negative-binomial model had the lowest AIC" in res.text
+            and "ran off to infinity" in res.text and "cannot be read" in res.text)
+    assert "sensitivity analysis" not in res.text
