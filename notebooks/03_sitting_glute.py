@@ -101,7 +101,13 @@ report.record(dose, name="dose_response",
               methods="The dose-response of the cramp rate on sitting was modelled by negative-"
                       "binomial regression with a log-exposure offset and a natural cubic "
                       f"spline (3 df), adjusted for {total.adjustment_words()}; non-linearity "
-                      "was tested by a likelihood-ratio test.")
+                      "was tested by a likelihood-ratio test. Its intervals are model-based "
+                      "Wald intervals, which do not allow for clustering by team: the planned "
+                      "estimate of the total effect of sitting, with cluster-robust intervals, "
+                      "is the one in the cramp-incidence section (the same estimate, with a "
+                      "different interval).",
+              note="Model-based Wald intervals (not cluster-robust); the planned estimate of "
+                   "the total effect of sitting is in the cramp-incidence section.")
 ax = dose_response_plot(dose)
 report.record(ax, name="dose_response_plot",
               caption="Hamstring cramps per 1000 h against device sitting "
