@@ -80,7 +80,9 @@ class Item:
     ``author`` marks an item that a generated report cannot answer (the title, the
     discussion...): it says which part of the paper the authors must write. ``conduct`` names
     the field of ``study.json`` "conduct" (:mod:`glute_study.conduct`) that answers it, which
-    the checklist names when the item is not reported.
+    the checklist names when the item is not reported. ``also`` names the part of an item that
+    the report answers only in part (the code and data, not the funding): the authors must
+    write it even when the rest is found.
     """
 
     number: str
@@ -88,6 +90,7 @@ class Item:
     look: tuple[Look, ...] = ()
     author: str = ""
     conduct: str = ""
+    also: str = ""
 
 
 @dataclass(frozen=True)
@@ -386,7 +389,7 @@ AGREMA = Checklist(
         Item("23", "Interpretation, in the light of the assumptions", author=_DISCUSSION),
         Item("24", "Limitations, including untestable assumptions", author=_DISCUSSION),
         Item("25", "Funding, conflicts of interest and availability of data and code",
-             (Look("file", r"provenance\.json"),)),
+             (Look("file", r"provenance\.json"),), also="funding and conflicts of interest"),
     ),
 )
 
@@ -535,7 +538,8 @@ def evaluate(
 
 def _answer(item: Item, places: list[str]) -> str:
     if places:
-        return "; ".join(places)
+        rest = f"; {item.also}: for the authors to write" if item.also else ""
+        return "; ".join(places) + rest
     how = ""
     if item.conduct:
         part, key = item.conduct.split(".")
