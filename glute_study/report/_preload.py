@@ -1,7 +1,7 @@
 """Imported once by the fork server the report's workers start from, so that no notebook pays
 for these imports again: each worker is a fork of a process that has them (see
 :mod:`glute_study.report.executor`). Besides importing, it renders one empty notebook to HTML,
-which compiles the exporter's templates for every worker, and saves one small figure in each
+which compiles the templates of the exporter every worker uses, and saves one small figure in each
 format the report writes, which loads the fonts and the backends (0.2 s a worker otherwise).
 Last, it opens the report's study (:func:`glute_study.report.data.preload_study`), which every
 notebook would otherwise read, check and derive again.
@@ -29,16 +29,17 @@ import IPython.display  # noqa: F401
 import ipywidgets  # noqa: F401
 import matplotlib
 import matplotlib_inline.backend_inline  # noqa: F401
+import nbconvert  # noqa: F401
 import numpy  # noqa: F401
 import pandas  # noqa: F401
 import scipy.stats  # noqa: F401
 import seaborn  # noqa: F401
 import statsmodels.api  # noqa: F401
-from nbconvert import HTMLExporter
 
 import glute_study.figures
 import glute_study.report
 import glute_study.report.data
+import glute_study.report.runner
 import glute_study.simulate
 import glute_study.stats
 import glute_study.study
@@ -46,7 +47,7 @@ import glute_study.study
 matplotlib.use("module://matplotlib_inline.backend_inline")
 import matplotlib.pyplot
 
-HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(
+glute_study.report.runner.html_exporter().from_notebook_node(nbformat.v4.new_notebook(
     cells=[nbformat.v4.new_markdown_cell("warm-up"), nbformat.v4.new_code_cell("1")]))
 
 with matplotlib.rc_context():  # the settings go back as they were: every worker starts clean

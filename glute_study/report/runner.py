@@ -11,6 +11,7 @@ the parameters, of the input data files and of the package code.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -292,11 +293,17 @@ def _start_fork_server(values: Mapping[str, Any] | None = None) -> None:
                 os.environ[name] = value
 
 
-def _write_notebook_html(nb: Any, path: Path) -> None:
+@functools.cache
+def html_exporter() -> Any:
+    """The one HTML exporter of this process: its templates are compiled on first use, once
+    (in the fork server, before the workers are forked from it), not once per notebook."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter()
-    body, _ = exporter.from_notebook_node(nb)
+    return HTMLExporter()
+
+
+def _write_notebook_html(nb: Any, path: Path) -> None:
+    body, _ = html_exporter().from_notebook_node(nb)
     write_text(path, body)
 
 
