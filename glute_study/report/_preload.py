@@ -2,7 +2,8 @@
 for these imports again: each worker is a fork of a process that has them (see
 :mod:`glute_study.report.executor`). Besides importing, it renders one empty notebook to HTML,
 which compiles the templates of the exporter every worker uses, and saves one small figure in each
-format the report writes, which loads the fonts and the backends (0.2 s a worker otherwise).
+format the report writes, which loads the fonts and the backends (0.2 s a worker otherwise),
+and one Word document.
 Last, it opens the report's study (:func:`glute_study.report.data.preload_study`), which every
 notebook would otherwise read, check and derive again.
 """
@@ -40,6 +41,7 @@ import glute_study.figures
 import glute_study.report
 import glute_study.report.data
 import glute_study.report.runner
+import glute_study.report.tables
 import glute_study.simulate
 import glute_study.stats
 import glute_study.study
@@ -60,5 +62,8 @@ with matplotlib.rc_context():  # the settings go back as they were: every worker
         buffer = io.BytesIO()  # in memory: nothing is written
         _figure.savefig(buffer, format=_format, dpi=300)
     matplotlib.pyplot.close(_figure)
+
+# One Word table, in memory: python-docx reads its template's parts once for every worker.
+glute_study.report.tables.docx_bytes(glute_study.report.tables.new_docx())
 
 glute_study.report.data.preload_study(os.environ.get(glute_study.report.data.PRELOAD_ENV, "{}"))
