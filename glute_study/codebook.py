@@ -702,10 +702,13 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "breaks_per_sitting_h": "sum of breaks / sum of sitting_h over the same days",
     "self_report_sitting_h_day": "mean sitting_h of self_report rows",
     "glute_nm_kg": "hhd_hip_extension at the baseline session (the first on or before "
-    "follow_up_start): torque per trial (value x lever_arm_m for N, value for Nm), best trial "
+    "follow_up_start; missing when every session of the test is later, never taken from a "
+    "later session): torque per trial (value x lever_arm_m for N, value for Nm), best trial "
     "per side, mean of the sides, divided by body_mass_kg",
-    "glute_nm_kg_post": "the same rule at the last session after follow_up_start",
-    "bridge_reps": "single_leg_bridge at the baseline session: best trial per side, mean of sides",
+    "glute_nm_kg_post": "the same rule at the post-test: the last session after "
+    "follow_up_start other than the first session",
+    "bridge_reps": "single_leg_bridge at the baseline session (the same rule as glute_nm_kg): "
+    "best trial per side, mean of sides",
     "glute_onset_delay_ms": "prone_hip_extension at the baseline EMG session (the first on or "
     "before follow_up_start; missing when every session of the task is later, never taken from "
     "a later session): per trial, gluteus_maximus onset minus the mean onset of the hamstring "

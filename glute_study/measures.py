@@ -36,7 +36,9 @@ __all__ = [
     "EMG_REASONS",
     "EMG_TASK",
     "ONSET_ORDER_LABELS",
+    "LATE_STRENGTH_REASON",
     "activation_measures",
+    "baseline_sessions",
     "emg_coverage",
     "emg_sessions",
     "counting_process",
@@ -163,15 +165,101 @@ def _on_or_before_start(frame: pd.DataFrame, follow_up_start: pd.Series) -> np.n
     return (day <= pd.to_datetime(start)).to_numpy(bool)
 
 
+def _session_table(rows: pd.DataFrame, follow_up_start: pd.Series) -> pd.DataFrame:
+    """One row per participant and session of ``rows``: its ``date`` (the latest date of its
+    rows) and whether it is a ``baseline`` session (:func:`_on_or_before_start` on that date)."""
+    per = rows.groupby(["participant_id", "session"])["date"].max().reset_index()
+    per["baseline"] = _on_or_before_start(per, follow_up_start)
+    return per
+
+
+def baseline_sessions(rows: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
+    """The baseline session of a repeated test per participant, and its timing.
+
+    The one rule of when a repeated test (a strength test, an EMG task) counts as a baseline
+    measure: a session is a **baseline** session when its date (the latest date of its rows)
+    is on or before the participant's ``follow_up_start``, the day cramp and exposure counting
+    (and, in a trial, the randomised training) begins; the first day of follow-up counts, the
+    test being taken before that day's training. The measures use the first baseline session.
+    A participant whose sessions all lie after ``follow_up_start`` has no baseline session:
+    the test was taken after randomisation and after part of the cramps it would be set
+    against, so its value is left missing; a later session is never used in its place
+    (``glute_nm_kg``, ``bridge_reps`` and the EMG measures of
+    :data:`glute_study.codebook.ANALYSIS_COLUMNS`).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        The rows of one test: ``participant_id``, ``session`` and ``date``.
+    participants : pandas.DataFrame
+        With ``participant_id`` and ``follow_up_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``participant_id``, one row per participant in ``rows``: ``session`` (the
+        first baseline session, else the first session), ``date`` (its date),
+        ``days_before_follow_up`` (``follow_up_start`` minus that date in days: 0 on the
+        first day of follow-up, negative after it; missing without a start) and ``baseline``
+        (whether that session is a baseline session).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a", "b"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-06", "2025-01-06"])})
+    >>> rows = pd.DataFrame({"participant_id": ["a", "a", "b"], "session": [1, 2, 1],
+    ...     "date": pd.to_datetime(["2024-12-30", "2025-04-01", "2025-02-03"])})
+    >>> baseline_sessions(rows, people)
+                    session       date  days_before_follow_up  baseline
+    participant_id
+    a                     1 2024-12-30                    7.0      True
+    b                     1 2025-02-03                  -28.0     False
+    """
+    start = _follow_up_starts(participants)
+    columns = ["session", "date", "days_before_follow_up", "baseline"]
+    if rows.empty:
+        return pd.DataFrame({"session": pd.Series(dtype="Int64"),
+                             "date": pd.Series(dtype="datetime64[ns]"),
+                             "days_before_follow_up": pd.Series(dtype=float),
+                             "baseline": pd.Series(dtype=bool)},
+                            index=pd.Index([], dtype=object, name="participant_id"))
+    per = _session_table(rows, start)
+    per = per.sort_values(["participant_id", "baseline", "session"],
+                          ascending=[True, False, True], kind="stable")
+    out = per.drop_duplicates("participant_id").set_index("participant_id")
+    days = (out.index.map(start).to_series(index=out.index)
+            - pd.to_datetime(out["date"]).dt.normalize()) / pd.Timedelta(days=1)
+    out["days_before_follow_up"] = days.astype(float)
+    out["session"] = out["session"].astype("Int64")
+    return out[columns]
+
+
 def _sessions(frame: pd.DataFrame, follow_up_start: pd.Series):
-    """Baseline and post session number per participant (see ANALYSIS_COLUMNS)."""
-    on_or_before = _on_or_before_start(frame, follow_up_start)
-    first = frame.groupby("participant_id")["session"].min()
-    before = frame[on_or_before].groupby("participant_id")["session"].min()
-    baseline = before.reindex(first.index).fillna(first)
-    after = frame[~on_or_before].groupby("participant_id")["session"].max()
-    post = after[after.ne(baseline.reindex(after.index))]
+    """Baseline and post session number per participant (see ANALYSIS_COLUMNS).
+
+    The baseline session is the first baseline session of :func:`baseline_sessions`; a
+    participant without one has none (never a later session). The post-test is a repeat
+    test: the last session after ``follow_up_start`` other than the participant's first
+    session (a participant tested once, late, has neither)."""
+    per = _session_table(frame, follow_up_start)
+    first = per.groupby("participant_id")["session"].min()
+    baseline = per[per["baseline"].to_numpy(bool)].groupby("participant_id")["session"].min()
+    after = per[~per["baseline"].to_numpy(bool)]
+    after = after[after["session"].to_numpy() != after["participant_id"].map(first).to_numpy()]
+    post = after.groupby("participant_id")["session"].max()
     return baseline, post
+
+
+#: Why a participant's baseline strength is missing although the test was done: every session
+#: of it lies after ``follow_up_start`` (:func:`baseline_sessions`). Exclusion rows of
+#: :func:`strength_measures` begin with it, and :meth:`glute_study.Study.flow` counts it.
+LATE_STRENGTH_REASON = "strength tested only after follow-up began"
+
+
+def _late_reason(column: str) -> str:
+    """The exclusion reason of :func:`strength_measures` for a late test of ``column``."""
+    words = {"glute_nm_kg": "glute strength", "bridge_reps": "single-leg bridge"}[column]
+    return f"{LATE_STRENGTH_REASON}: no baseline {words}"
 
 
 def strength_measures(strength: pd.DataFrame, lines: np.ndarray, participants: pd.DataFrame):
@@ -179,7 +267,26 @@ def strength_measures(strength: pd.DataFrame, lines: np.ndarray, participants: p
 
     The session values are those of :func:`strength_summary` (best trial per side, mean of the
     sides, per kg of body mass); the baseline and post sessions are chosen as
-    :data:`glute_study.codebook.ANALYSIS_COLUMNS` says.
+    :data:`glute_study.codebook.ANALYSIS_COLUMNS` says. A participant tested only after
+    ``follow_up_start`` has no baseline value (:func:`baseline_sessions`): the rows of that
+    test not used for a post-test are returned as exclusions, with a reason beginning with
+    :data:`LATE_STRENGTH_REASON`.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["early", "late"], "body_mass_kg": 80.0,
+    ...     "follow_up_start": pd.Timestamp("2025-01-06")})
+    >>> rows = pd.DataFrame({"participant_id": ["early"] * 2 + ["late"] * 2,
+    ...     "date": pd.to_datetime(["2025-01-06"] * 2 + ["2025-01-20"] * 2), "session": 1,
+    ...     "test": "hhd_hip_extension", "side": ["left", "right"] * 2, "trial": 1,
+    ...     "value": 400.0, "unit": "N", "lever_arm_m": 0.5})
+    >>> values, left_out = strength_measures(rows, np.arange(2, 6), people)
+    >>> values["glute_nm_kg"].tolist()
+    [2.5, nan]
+    >>> left_out[["line", "participant_id"]].to_numpy().tolist()
+    [[4, 'late'], [5, 'late']]
+    >>> left_out["reason"].iloc[0]
+    'strength tested only after follow-up began: no baseline glute strength'
     """
     start = _follow_up_starts(participants)
     frame = trial_torque(strength)
@@ -193,6 +300,8 @@ def strength_measures(strength: pd.DataFrame, lines: np.ndarray, participants: p
         ("hhd_hip_extension", "glute_nm_kg", "glute_nm_kg_post", "nm_kg"),
         ("single_leg_bridge", "bridge_reps", None, "mean_of_sides"),
     ):
+        parts.append(_late_strength(strength, lines, participants, test=test, usable=~no_arm,
+                                    reason=_late_reason(column)))
         rows = strength[strength["test"].eq(test).to_numpy() & ~np.isnan(torque)]
         if rows.empty:
             out[column] = np.nan
@@ -209,6 +318,26 @@ def strength_measures(strength: pd.DataFrame, lines: np.ndarray, participants: p
             value = pd.Series(values.reindex(chosen).to_numpy(float), index=sessions.index)
             out[name] = value.reindex(out.index).astype(float)
     return out, _concat(parts)
+
+
+def _late_strength(strength: pd.DataFrame, lines: np.ndarray, participants: pd.DataFrame, *,
+                   test: str, usable: np.ndarray, reason: str) -> pd.DataFrame:
+    """The ``test`` rows of participants tested only after follow-up began
+    (:func:`baseline_sessions`) that no post-test uses, as exclusions with ``reason``."""
+    mask = strength["test"].eq(test).to_numpy(bool) & usable
+    rows = strength[mask]
+    if rows.empty:
+        return _concat([])
+    timing = baseline_sessions(rows, participants)
+    late = timing.index[~timing["baseline"].to_numpy(bool)]
+    if late.empty:
+        return _concat([])
+    _, post = _sessions(rows, _follow_up_starts(participants))
+    pid = strength["participant_id"]
+    at_post = strength["session"].astype(float).to_numpy() == pid.map(post).astype(
+        float).to_numpy()
+    mask = mask & pid.isin(late).to_numpy(bool) & ~at_post
+    return _exclusions("strength", strength, lines, mask, reason)
 
 
 def strength_sessions(strength: pd.DataFrame, participants: pd.DataFrame, *,
@@ -292,10 +421,10 @@ def emg_sessions(activation: pd.DataFrame, participants: pd.DataFrame, *,
                  task: str = EMG_TASK) -> pd.DataFrame:
     """The EMG session each participant's activation measures come from, and its timing.
 
-    The one rule of when EMG counts as a baseline measure: a session of ``task`` is a
-    **baseline** session when its date (the latest date of its rows) is on or before the
-    participant's ``follow_up_start``, the day cramp and exposure counting (and, in a trial,
-    the randomised training) begins; the same rule as the baseline strength session. The
+    The rule of :func:`baseline_sessions`, the one rule of every repeated test: a session
+    of ``task`` is a **baseline** session when its date (the latest date of its rows) is on
+    or before the participant's ``follow_up_start``, the day cramp and exposure counting (and,
+    in a trial, the randomised training) begins; the same rule as the baseline strength. The
     measures use the first baseline session. A participant whose sessions of the task all
     lie after ``follow_up_start`` has no baseline session: the EMG was recorded after
     randomisation and after part of the cramps it would be set against, so it is not used
@@ -333,25 +462,8 @@ def emg_sessions(activation: pd.DataFrame, participants: pd.DataFrame, *,
     a                     1 2024-12-30                    7.0      True
     b                     1 2025-02-03                  -28.0     False
     """
-    start = _follow_up_starts(participants)
     rows = activation[activation["task"].eq(task).to_numpy(bool)]
-    columns = ["session", "date", "days_before_follow_up", "baseline"]
-    if rows.empty:
-        return pd.DataFrame({"session": pd.Series(dtype="Int64"),
-                             "date": pd.Series(dtype="datetime64[ns]"),
-                             "days_before_follow_up": pd.Series(dtype=float),
-                             "baseline": pd.Series(dtype=bool)},
-                            index=pd.Index([], dtype=object, name="participant_id"))
-    per = (rows.groupby(["participant_id", "session"])["date"].max().reset_index())
-    per["baseline"] = _on_or_before_start(per, start)
-    per = per.sort_values(["participant_id", "baseline", "session"],
-                          ascending=[True, False, True], kind="stable")
-    out = per.drop_duplicates("participant_id").set_index("participant_id")
-    days = (out.index.map(start).to_series(index=out.index)
-            - pd.to_datetime(out["date"]).dt.normalize()) / pd.Timedelta(days=1)
-    out["days_before_follow_up"] = days.astype(float)
-    out["session"] = out["session"].astype("Int64")
-    return out[columns]
+    return baseline_sessions(rows, participants)
 
 
 def _baseline_rows(activation: pd.DataFrame, participants: pd.DataFrame,
@@ -680,7 +792,7 @@ LEFT_OUT_REASONS = {
 
 def post_test_dates(strength: pd.DataFrame, participants: pd.DataFrame) -> pd.Series:
     """Date of each participant's post-test: the ``hhd_hip_extension`` session that gives
-    ``glute_nm_kg_post`` (the last session after ``follow_up_start``, as
+    ``glute_nm_kg_post`` (the last session after ``follow_up_start`` other than the first, as
     :data:`glute_study.codebook.ANALYSIS_COLUMNS` says).
 
     Examples

@@ -187,6 +187,12 @@ class Study:
     def flow(self, *, min_valid_days: int = 4) -> pd.DataFrame:
         """CONSORT-style counts: enrolled, with each kind of data, analysed.
 
+        The baseline glute strength step names why strength is missing; when some athletes
+        were tested only after follow-up began (no baseline session,
+        :func:`glute_study.measures.baseline_sessions`), it counts each reason, e.g.
+        ``'no usable hip-extension test or body mass (2); strength tested only after
+        follow-up began (1)'``.
+
         Examples
         --------
         >>> from glute_study import simulate_study
@@ -199,13 +205,22 @@ class Study:
         has_sitting = table["sitting_h_day"].notna()
         has_glute = table["glute_nm_kg"].notna()
         analysed = has_exposure & has_sitting & has_glute
+        excl = self.exclusions_for(min_valid_days=min_valid_days)
+        late_ids = excl.loc[excl["table"].eq("strength").to_numpy(bool)
+                            & excl["reason"].eq(measures._late_reason("glute_nm_kg")).to_numpy(
+                                bool), "participant_id"]
+        late = int((~has_glute & table["participant_id"].isin(late_ids)).sum())
+        other = int((~has_glute).sum()) - late
+        glute_why = "no usable hip-extension test or body mass"
+        if late:  # each reason with its count, as the trial flow's covariates
+            glute_why = "; ".join(f"{why} ({k})" for why, k in (
+                (glute_why, other), (measures.LATE_STRENGTH_REASON, late)) if k)
         rows = [
             ("enrolled", enrolled, ""),
             ("with exposure in follow-up", int(has_exposure.sum()), "no exposure recorded"),
             ("with device sitting", int(has_sitting.sum()),
              f"fewer than {min_valid_days} valid device days"),
-            ("with baseline glute strength", int(has_glute.sum()),
-             "no usable hip-extension test or body mass"),
+            ("with baseline glute strength", int(has_glute.sum()), glute_why),
             ("analysed (all three)", int(analysed.sum()), "any of the above missing"),
         ]
         return pd.DataFrame([(s, n, enrolled - n if i else 0, r) for i, (s, n, r) in
