@@ -46,7 +46,16 @@ plan = analysis_plan(study)  # the declared primary hypotheses and adjustment se
 # %%
 described = data[["sitting_h_day", "sitting_days", "self_report_sitting_h_day",
                   "glute_nm_kg"]].describe().T.reset_index(names="variable")
-report.record(described, name="describe", caption="Sitting and glute strength: description")
+# who has baseline glute strength, and why the others do not (the flow's counted reasons)
+strength_step = study.flow().set_index("stage").loc["with baseline glute strength"]
+strength_lacking = int(strength_step["excluded"])
+lacking_words = f"{strength_lacking} {'does' if strength_lacking == 1 else 'do'} not"
+strength_note = (f"Glute strength is the baseline test, on or before the first day of "
+                 f"follow-up (never a later test): {int(strength_step['n'])} of {len(data)} "
+                 "athletes have it" + (f"; {lacking_words}: {strength_step['reason']}."
+                                       if strength_lacking else "."))
+report.record(described, name="describe", caption="Sitting and glute strength: description",
+              note=strength_note)
 described
 
 # %% [markdown]

@@ -3,6 +3,7 @@ athletes left out at each step in boxes beside them, one column per arm in a tri
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pandas as pd
@@ -29,11 +30,23 @@ def _count(row: pd.Series) -> str:
     return f"{_stage(row['stage'])}\n(n = {int(row['n'])})"
 
 
+_COUNTED = re.compile(r"^(.+) \((\d+)\)$")
+
+
+def _reason_lines(reason: str, n: int) -> list[str]:
+    """One step's reason as lines: a reason that counts its parts (``'a (2); b (1)'``, as
+    ``Study.flow`` and ``Study.trial_flow`` write it) gives a line per part with its count."""
+    parts = [_COUNTED.match(part.strip()) for part in reason.split("; ")]
+    if all(parts):
+        return [f"{_stage(m.group(1))} (n = {int(m.group(2))})" for m in parts]
+    return [f"{_stage(reason)} (n = {int(n)})"]
+
+
 def _left_out(rows: pd.DataFrame, width: int) -> str:
     """The athletes a column loses, one line per reason (the lines a box holds)."""
-    lines = [f"{_stage(reason)} (n = {int(n)})"
-             for reason, n in zip(rows["reason"], rows["excluded"])
-             if n and str(reason) and str(reason) != "nan"]
+    lines = [line for reason, n in zip(rows["reason"], rows["excluded"])
+             if n and str(reason) and str(reason) != "nan"
+             for line in _reason_lines(str(reason), n)]
     if not lines:
         return ""
     head = "Left out (an athlete may lack more than one):" if len(lines) > 1 else "Left out:"

@@ -46,3 +46,18 @@ def test_trial_flow_has_a_column_per_arm_in_words():
 def test_a_table_that_is_no_flow_is_refused():
     with pytest.raises(InputError, match="stage, n, excluded"):
         flow_diagram(pd.DataFrame({"x": [1]}))
+
+
+def test_a_counted_reason_gives_a_line_per_reason_with_its_count():
+    flow = pd.DataFrame({
+        "stage": ["enrolled", "with baseline glute strength", "with exposure", "analysed"],
+        "n": [40, 37, 36, 35], "excluded": [0, 3, 4, 5],
+        "reason": ["", "no usable hip-extension test or body mass (1); strength tested only "
+                   "after follow-up began (2)", "no exposure recorded", ""]})
+    ax = flow_diagram(flow)
+    box = " ".join(_texts(ax)[2].split())
+    assert "No usable hip-extension test or body mass (n = 1)" in box
+    assert "Strength tested only after follow-up began (n = 2)" in box
+    assert "No exposure recorded (n = 4)" in box
+    assert "(2) (n =" not in box and "(n = 3)" not in box
+    plt.close(ax.figure)
