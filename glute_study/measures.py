@@ -48,6 +48,7 @@ __all__ = [
     "follow_up_week",
     "follow_up_window",
     "inside_follow_up",
+    "on_or_before_follow_up_start",
     "onset_order",
     "outside_follow_up",
     "participant_values",
@@ -163,6 +164,27 @@ def _on_or_before_start(frame: pd.DataFrame, follow_up_start: pd.Series) -> np.n
     day = pd.to_datetime(frame["date"]).dt.normalize()
     start = frame["participant_id"].map(follow_up_start)
     return (day <= pd.to_datetime(start)).to_numpy(bool)
+
+
+def on_or_before_follow_up_start(rows: pd.DataFrame, participants: pd.DataFrame) -> np.ndarray:
+    """Whether each row's ``date`` is on or before its participant's ``follow_up_start``.
+
+    The baseline rule of every repeated test, row by row (:func:`baseline_sessions` applies it
+    to sessions): the first day of follow-up counts, the test being taken before that day's
+    training. A row without a date, or whose participant has no start, is not on or before.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant_id": ["a"],
+    ...     "follow_up_start": pd.to_datetime(["2025-01-06"])})
+    >>> rows = pd.DataFrame({"participant_id": "a",
+    ...     "date": pd.to_datetime(["2025-01-05 09:00", "2025-01-06 18:00", "2025-01-07 09:00",
+    ...                             None])})
+    >>> on_or_before_follow_up_start(rows, people).tolist()
+    [True, True, False, False]
+    """
+    require_columns(rows, ["participant_id", "date"], where="the dated rows")
+    return _on_or_before_start(rows, _follow_up_starts(participants))
 
 
 def _session_table(rows: pd.DataFrame, follow_up_start: pd.Series) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from scipy import stats
 from .._checks import check_level, check_one_of, require_columns
 from ..errors import InputError
 from ..labels import is_variable, level_label, mid_sentence, unit_of
-from ..measures import participant_values
+from ..measures import on_or_before_follow_up_start, participant_values
 from ._design import drop_incomplete
 from ._result import Result, format_ci, format_number, format_p, level_pct
 
@@ -417,8 +417,8 @@ def retest_sessions(values, participants, *, sessions=None, control="control"):
     people = participants.set_index("participant_id")
     start = pd.to_datetime(values["participant_id"].map(people["follow_up_start"]))
     date = pd.to_datetime(values["date"])
-    after = (date.dt.normalize() > start.dt.normalize()).to_numpy(bool)  # NaT -> not after
     dated = (date.notna() & start.notna()).to_numpy(bool)
+    after = dated & ~on_or_before_follow_up_start(values, participants)  # the baseline rule
     if "arm" in people.columns:
         arm = values["participant_id"].map(people["arm"]).fillna("").astype(str)
     else:
