@@ -706,7 +706,7 @@ ANALYSIS_COLUMNS: dict[str, str] = {
     "later session): torque per trial (value x lever_arm_m for N, value for Nm), best trial "
     "per side, mean of the sides, divided by body_mass_kg",
     "glute_nm_kg_post": "the same rule at the post-test: the last session after "
-    "follow_up_start other than the first session",
+    "follow_up_start (not the first session of an athlete without a baseline one)",
     "bridge_reps": "single_leg_bridge at the baseline session (the same rule as glute_nm_kg): "
     "best trial per side, mean of sides",
     "glute_onset_delay_ms": "prone_hip_extension at the baseline EMG session (the first on or "

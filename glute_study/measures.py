@@ -261,13 +261,14 @@ def _sessions(frame: pd.DataFrame, follow_up_start: pd.Series):
 
     The baseline session is the first baseline session of :func:`baseline_sessions`; a
     participant without one has none (never a later session). The post-test is a repeat
-    test: the last session after ``follow_up_start`` other than the participant's first
-    session (a participant tested once, late, has neither)."""
+    test: the last session after ``follow_up_start``, other than the first session of a
+    participant without a baseline one (a participant tested once, late, has neither)."""
     per = _session_table(frame, follow_up_start)
     first = per.groupby("participant_id")["session"].min()
     baseline = per[per["baseline"].to_numpy(bool)].groupby("participant_id")["session"].min()
     after = per[~per["baseline"].to_numpy(bool)]
-    after = after[after["session"].to_numpy() != after["participant_id"].map(first).to_numpy()]
+    not_repeat = after["participant_id"].map(first.drop(baseline.index)).to_numpy(float)
+    after = after[after["session"].to_numpy(float) != not_repeat]
     post = after.groupby("participant_id")["session"].max()
     return baseline, post
 
@@ -814,7 +815,7 @@ LEFT_OUT_REASONS = {
 
 def post_test_dates(strength: pd.DataFrame, participants: pd.DataFrame) -> pd.Series:
     """Date of each participant's post-test: the ``hhd_hip_extension`` session that gives
-    ``glute_nm_kg_post`` (the last session after ``follow_up_start`` other than the first, as
+    ``glute_nm_kg_post`` (the last session after ``follow_up_start`` that is a repeat test, as
     :data:`glute_study.codebook.ANALYSIS_COLUMNS` says).
 
     Examples

@@ -104,3 +104,18 @@ def test_the_flow_counts_each_reason_when_both_apply(late_strength):
     row = both.flow().set_index("stage").loc["with baseline glute strength"]
     assert row["excluded"] == 3
     assert row["reason"] == f"no usable hip-extension test or body mass (1); {REASON} (2)"
+
+
+def test_the_post_test_is_a_repeat_test():
+    people = pd.DataFrame({"participant_id": ["pre_post", "late_twice", "late_once", "renumbered"],
+                           "follow_up_start": pd.Timestamp("2025-01-06")})
+    rows = pd.DataFrame({
+        "participant_id": ["pre_post"] * 2 + ["late_twice"] * 2 + ["late_once"]
+        + ["renumbered"] * 2,
+        "session": pd.array([1, 2, 1, 2, 1, 1, 2], dtype="Int64"),
+        "date": pd.to_datetime(["2024-12-30", "2025-03-31", "2025-01-13", "2025-03-31",
+                                "2025-01-13", "2025-03-31", "2024-12-30"])})
+    baseline, post = measures._sessions(rows, measures._follow_up_starts(people))
+    assert baseline.to_dict() == {"pre_post": 1, "renumbered": 2}
+    # a late first test is neither baseline nor post-test; a later repeat is the post-test
+    assert post.to_dict() == {"late_twice": 2, "pre_post": 2, "renumbered": 1}
