@@ -363,11 +363,15 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
             header = [RLParagraph(f"<i>{pdf_text(c)}</i>" if c in italic else pdf_text(c),
                                   cell_right if numeric[j] else cell)
                       for j, c in enumerate(block.columns)]
-            rows = [[RLParagraph(pdf_text(v), cell_right if numeric[j] else cell)
+            columns_mm = [max(w * scale, 7.0) for w in widths]
+            rows = [[_pdf_cell(v, columns_mm[j], cell_right if numeric[j] else cell)
                      for j, v in enumerate(r)] for r in block.rows]
-            grid = RLTable([header, *rows], colWidths=[max(w * scale, 7.0) * mm for w in widths],
+            grid = RLTable([header, *rows], colWidths=[w * mm for w in columns_mm],
                            repeatRows=1, hAlign="LEFT")
             grid.setStyle(TableStyle([
+                ("FONT", (0, 1), (-1, -1), _FONT, cell.fontSize, cell.leading),
+                *(("ALIGN", (j, 1), (j, -1), "RIGHT") for j in range(len(numeric))
+                  if numeric[j]),
                 ("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
                 ("LINEBELOW", (0, -1), (-1, -1), 1.0, colors.black),
@@ -405,6 +409,17 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
     finally:
         rl_config.useA85 = ascii85
     return raw.getvalue()
+
+
+def _pdf_cell(value: str, width_mm: float, style: Any) -> Any:
+    """A table cell: its text as it is when it fits the column on one line (reportlab draws
+    it directly), else a paragraph that wraps it (most of a table's build time goes to those)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph as RLParagraph
+
+    text = printable(value).replace("\t", " ")
+    fits = stringWidth(text, _FONT, style.fontSize) * 25.4 / 72 + _CELL_PAD_MM <= width_mm
+    return text if fits and "\n" not in text else RLParagraph(pdf_text(value), style)
 
 
 _KEEP = object()  # in a story: keep the flowables either side of it together
