@@ -3,16 +3,19 @@
 The manuscript holds what ``methods.md`` and ``results.md`` hold, in their order: the methods
 sentences, then each notebook's results with its numbered tables (APA style, the numbers of
 ``results.md``: Table 4.1, ...) and figures (the 300-dpi PNG of ``figures/``, as wide as the
-page allows) with their captions, the warnings the notebooks raised, and, as an appendix, the
-reporting checklists (:mod:`glute_study.report.checklists`). Headings use Word's built-in
-styles (Title, Heading 1-3), so a journal template restyles them on paste.
+page allows) with their legends below them, the warnings the notebooks raised, and, as an
+appendix, the reporting checklists (:mod:`glute_study.report.checklists`). Headings use Word's
+built-in styles (Title, Heading 1-3), so a journal template restyles them on paste.
 
 Both files are built from one list of blocks (heading, paragraph, table, figure), so they agree.
 Everything a person typed (study name, captions, labels, sentences) goes in as text: python-docx
 writes runs, whose XML it escapes (:func:`~glute_study._escape.docx_text` drops what XML cannot
 hold), and the PDF's paragraphs go through :func:`~glute_study._escape.pdf_text`. Tables wider
-than a portrait page are set on landscape pages. The Word tables come from the one builder of
-:mod:`glute_study.report.tables`.
+than a portrait page are set on landscape pages; one wider than a landscape page is split into
+parts by columns, each repeating the first (stub) column, the parts after the first headed
+"Table 4.3 (continued)" (:func:`split_wide`). What a table shows is decided once, by
+:func:`~glute_study.report.tables.apa_table`; how wide it is, here (:func:`table_width_mm`). The
+Word tables come from the one builder of :mod:`glute_study.report.tables`.
 
 Equal inputs give equal bytes: the .docx is a zip written with fixed member dates and core
 properties without a clock; the PDF is written by reportlab in its ``invariant`` mode (fixed
@@ -38,7 +41,8 @@ from .._escape import docx_text, pdf_text, printable
 from .._files import make_folder, write_files
 from .writers import NotebookReport, _labels, warning_lines
 
-__all__ = ["MANUSCRIPT_FILES", "manuscript_blocks", "write_manuscript"]
+__all__ = ["MANUSCRIPT_FILES", "manuscript_blocks", "split_wide", "table_width_mm",
+           "write_manuscript"]
 
 #: The files :func:`write_manuscript` writes into the report folder.
 MANUSCRIPT_FILES = ("manuscript.docx", "manuscript.pdf")
@@ -72,11 +76,17 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     note: str = ""
+    continued: bool = False  # a later part of a table split by columns (:func:`split_wide`)
 
     @property
     def wide(self) -> bool:
         """Too wide for a portrait page at 9 pt: set on a landscape page."""
-        return _table_width_mm(self.columns, self.rows) > _TEXT_MM
+        return table_width_mm(self.columns, self.rows) > _TEXT_MM
+
+    @property
+    def heading(self) -> str:
+        """What the bold line above the table says: "Table 4.3" or "Table 4.3 (continued)"."""
+        return f"Table {self.number}".strip() + (" (continued)" if self.continued else "")
 
 
 @dataclass(frozen=True)
@@ -99,9 +109,62 @@ def _column_mm(column: str, cells: list[str], *, wrap: int = 60) -> float:
     return widest * 25.4 / 72 + _CELL_PAD_MM
 
 
-def _table_width_mm(columns, rows) -> float:
-    """The narrowest a table can well be: text wrapped at 30 characters."""
-    return sum(_column_mm(c, [r[j] for r in rows], wrap=30) for j, c in enumerate(columns))
+def _column_widths_mm(columns, rows) -> list[float]:
+    return [_column_mm(c, [r[j] for r in rows], wrap=30) for j, c in enumerate(columns)]
+
+
+def table_width_mm(columns, rows) -> float:
+    """The narrowest a table can well be, in mm: text wrapped at 30 characters, 9 pt.
+
+    The one width rule: a table wider than the portrait text block (160 mm) is set on a
+    landscape page, one wider than the landscape text block (247 mm) is split
+    (:func:`split_wide`).
+
+    Examples
+    --------
+    >>> round(table_width_mm(("Term", "p"), (("Age (per year)", ".011"),)))
+    34
+    """
+    return sum(_column_widths_mm(columns, rows))
+
+
+def split_wide(table: Table) -> list[Table]:
+    """``table`` in parts that each fit a landscape page, split by columns.
+
+    Each part repeats the first column (the stub: term, variable or group), so that every row
+    of every part says what it is; the columns keep their order, the first part its title, the
+    later ones read "Table 4.3 (continued)", and the note goes under the last. A table that fits
+    is returned as it is.
+
+    Examples
+    --------
+    >>> wide = Table("4.3", "Rates", ("Term", *[f"Column {k}" for k in range(30)]),
+    ...              (("Age", *["1.00"] * 30),), note="A note.")
+    >>> parts = split_wide(wide)
+    >>> [p.heading for p in parts]
+    ['Table 4.3', 'Table 4.3 (continued)', 'Table 4.3 (continued)']
+    >>> [p.columns[0] for p in parts], [bool(p.note) for p in parts]
+    (['Term', 'Term', 'Term'], [False, False, True])
+    >>> all(table_width_mm(p.columns, p.rows) <= 247 for p in parts)
+    True
+    """
+    widths = _column_widths_mm(table.columns, table.rows)
+    if sum(widths) <= _TEXT_LANDSCAPE_MM or len(widths) < 3:
+        return [table]
+    groups: list[list[int]] = [[0]]
+    used = widths[0]
+    for j in range(1, len(widths)):
+        if used + widths[j] > _TEXT_LANDSCAPE_MM and len(groups[-1]) > 1:
+            groups.append([0])
+            used = widths[0]
+        groups[-1].append(j)
+        used += widths[j]
+    last = len(groups) - 1
+    return [Table(table.number, table.caption if k == 0 else "",
+                  tuple(table.columns[j] for j in group),
+                  tuple(tuple(r[j] for j in group) for r in table.rows),
+                  table.note if k == last else "", continued=k > 0)
+            for k, group in enumerate(groups)]
 
 
 _Cells = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
@@ -179,7 +242,8 @@ def manuscript_blocks(
             blocks.append(Paragraph(text))
         if table is not None:
             blocks.append(table)
-    return blocks
+    return [part for block in blocks
+            for part in (split_wide(block) if isinstance(block, Table) else [block])]
 
 
 def _one_line(text: object) -> str:
@@ -237,23 +301,30 @@ def docx_manuscript(blocks: list[Block], *, title: str) -> bytes:
             document.add_paragraph(docx_text(block.text), style=style)
         elif isinstance(block, Table):
             docx_table(document, _frame(block), caption=block.caption, note=block.note,
-                       number=block.number, font_pt=_TABLE_PT)
+                       number=block.number + (" (continued)" if block.continued else ""),
+                       font_pt=_TABLE_PT)
             document.add_paragraph()
         elif isinstance(block, Figure):
-            head = document.add_paragraph()
-            head.add_run(f"Figure {block.number}").bold = True
-            head.paragraph_format.keep_with_next = True
-            if block.caption:
-                cap = document.add_paragraph()
-                cap.add_run(docx_text(block.caption)).italic = True
-                cap.paragraph_format.keep_with_next = True
+            # the figure, then its legend below it (as journals print them), kept together
             if block.image is None:
-                document.add_paragraph("(The figure's PNG file is missing from the report.)")
-                continue
-            width, _ = _image_mm(block.image, max_mm=_TEXT_MM)
-            document.add_picture(str(block.image), width=Mm(width))
-            document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+                missing = document.add_paragraph(
+                    "(The figure's PNG file is missing from the report.)")
+                missing.paragraph_format.keep_with_next = True
+            else:
+                width, _ = _image_mm(block.image, max_mm=_TEXT_MM)
+                document.add_picture(str(block.image), width=Mm(width))
+                document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+                document.paragraphs[-1].paragraph_format.keep_with_next = True
+            legend = document.add_paragraph()
+            legend.add_run(_figure_label(block)).bold = True
+            if block.caption:
+                legend.add_run(" " + docx_text(block.caption))
     return docx_bytes(document)
+
+
+def _figure_label(figure: Figure) -> str:
+    """The bold start of a figure's legend: "Figure 4.1." """
+    return f"Figure {figure.number}."
 
 
 def _frame(table: Table):
@@ -379,7 +450,7 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
                 ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
             ]))
-            head = [RLParagraph(f"<b>Table {pdf_text(block.number)}</b>", body)]
+            head = [RLParagraph(f"<b>{pdf_text(block.heading)}</b>", body)]
             if block.caption:
                 head.append(RLParagraph(f"<i>{pdf_text(block.caption)}</i>", body))
             # a short table stays with its title; a long one may break, its header repeated
@@ -388,15 +459,17 @@ def pdf_manuscript(blocks: list[Block], *, title: str) -> bytes:
                 story.append(RLParagraph(f"<i>Note.</i> {pdf_text(block.note)}", body))
             story.append(Spacer(1, 4 * mm))
         elif isinstance(block, Figure):
-            parts = [RLParagraph(f"<b>Figure {pdf_text(block.number)}</b>", body)]
-            if block.caption:
-                parts.append(RLParagraph(f"<i>{pdf_text(block.caption)}</i>", body))
             if block.image is None:
-                parts.append(RLParagraph("(The figure's PNG file is missing from the report.)",
-                                         body))
+                parts = [RLParagraph("(The figure's PNG file is missing from the report.)",
+                                     body)]
             else:
                 w, h = _image_mm(block.image, max_mm=width_mm)
-                parts.append(Image(str(block.image), width=w * mm, height=h * mm))
+                parts = [Image(str(block.image), width=w * mm, height=h * mm)]
+            # the legend below the figure, as journals print it
+            legend = f"<b>{pdf_text(_figure_label(block))}</b>"
+            if block.caption:
+                legend += " " + pdf_text(block.caption)
+            parts.append(RLParagraph(legend, body))
             story += [KeepTogether(parts), Spacer(1, 4 * mm)]
     story += headings
     from reportlab import rl_config

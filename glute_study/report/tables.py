@@ -244,16 +244,107 @@ def _format_column(values: pd.Series, digits: int) -> pd.Series:
                       or str(v).strip() in _EMPTY_CELLS else str(v))
 
 
-def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
+#: Columns a reader of the printed table does not need: the CSV keeps them. The rate's unit
+#: (``per``: the caption says "per 1000 h"), the model and SE type (the methods say them), the
+#: log coefficient beside its exponentiated estimate, Rubin's variance parts and df details, the
+#: equivalence test's one-sided statistics (their p-values stay), the Vuong z values (their
+#: p-values stay), and the simulation's mean log coefficient.
+_TECHNICAL = ("per", "method", "se_type", "coef", "ubar", "b", "t", "riv", "lambda", "dfcom",
+              "m", "statistic_lower", "statistic_upper", "vuong_aic_z", "vuong_bic_z",
+              "mean_estimate", "family")
+#: Columns printed only when they say something: when not all their values are the same.
+_IF_VARIED = ("component", "scale", "converged", "ranked", "usable", "source")
+#: The columns every result table prints, even when empty (a test without an estimate).
+_CORE = ("term", "estimate", "ci_low", "ci_high", "p_value")
+#: Rows whose p-value tests nothing a reader asks (a baseline rate against 1 per hour).
+_NO_TEST_TERMS = {"Intercept", "const"}
+#: Results whose missing median (and interval limit) means the curve never came down to it.
+_NOT_REACHED_KINDS = {"kaplan_meier"}
+_NOT_REACHED = "not reached"
+#: The cell of a p-value that is not given (an intercept's): APA's dash for "not applicable".
+NO_P = "\u2014"
+
+
+def _reader_columns(data: pd.DataFrame, *, kind: str = "") -> list[str]:
+    """The columns of a result table that its printed version shows (see :func:`apa_table`)."""
+    keep = []
+    has_term = "term" in data.columns
+    no_ci = kind not in _NOT_REACHED_KINDS and all(
+        c in data.columns and not np.isfinite(data[c].astype(float)).any()
+        for c in ("ci_low", "ci_high"))  # no interval anywhere (a model comparison's)
+    for col in data.columns:
+        values = data[col]
+        if col in _CORE:
+            if not (no_ci and col in ("ci_low", "ci_high")):
+                keep.append(col)
+            continue
+        if col in _TECHNICAL or (has_term and col in ("group", "reference")):
+            continue  # the term says "Middle vs low": group and reference repeat it
+        filled = values.dropna()
+        if pd.api.types.is_float_dtype(values):
+            filled = filled[np.isfinite(filled)]  # an infinite df (a Wald z) prints empty
+        elif values.dtype == object:
+            filled = filled[filled.astype(str).str.strip().ne("") &
+                            ~filled.astype(str).str.strip().isin(_EMPTY_CELLS)]
+        if filled.empty and len(data):
+            continue  # nothing in it
+        if col in _IF_VARIED and len(data) > 1 and filled.astype(str).nunique() <= 1 \
+                and len(filled) == len(values):
+            continue
+        if has_term and col == "test" and values.astype(str).equals(data["term"].astype(str)):
+            continue  # the term again (a power table's test)
+        if "estimate" in data.columns and pd.api.types.is_numeric_dtype(values) and \
+                values.astype(float).equals(data["estimate"].astype(float)):
+            continue  # the estimate again, under its own name: see _estimate_label
+        keep.append(col)
+    return keep
+
+
+def _estimate_label(data: pd.DataFrame) -> str:
+    """The estimate's header: a column that repeats it names it ("Power")."""
+    if "estimate" in data.columns:
+        for col in data.columns:
+            if col not in _CORE and col not in _TECHNICAL and \
+                    pd.api.types.is_numeric_dtype(data[col]) and \
+                    data[col].astype(float).equals(data["estimate"].astype(float)):
+                return _label(col)
+    return _LABELS["estimate"]
+
+
+def _statistic_label(data: pd.DataFrame) -> str:
+    """The header of a ``z`` column: ``t`` where its reference is a t on the ``df`` column's
+    degrees of freedom (the CR2 Satterthwaite df), ``z`` where it is the normal."""
+    if "df" in data.columns and pd.api.types.is_numeric_dtype(data["df"]):
+        df = data["df"].astype(float)
+        finite = np.isfinite(df.to_numpy())
+        if finite.all():
+            return "t"
+        if finite.any():
+            return "z or t"
+    return "z"
+
+
+def apa_table(table: pd.DataFrame | Result, *, digits: int = 2,
+              every_column: bool = False) -> pd.DataFrame:
     """Return ``table`` as strings laid out the APA way, ready to print.
 
     A result table's ``ci_low`` and ``ci_high`` become one ``95 % CI`` column ``[low, high]``;
     ``p_value`` becomes ``p`` without a leading zero; column names become their labels with
     units (:func:`glute_study.labels.label`); model terms read as words
     (:func:`glute_study.labels.term_label`: ``C(sex)[T.male]`` is "Male vs female"), as do
-    variables and levels; a count model's intercept is its baseline rate per 1000 h; counts
-    print without decimals; missing values (and "nan", "NA") become empty cells. The table
-    itself keeps its machine keys: only what is shown changes.
+    variables and levels; a count model's intercept is its baseline rate per 1000 h, and its
+    p-value (which tests a rate of 1 per hour, or a coefficient of 0) is a dash; counts print
+    without decimals; missing values (and "nan", "NA") become empty cells, but a survival
+    median the curve never came down to reads "not reached". The table itself keeps its machine
+    keys: only what is shown changes.
+
+    The printed table shows the reader's columns: technical ones (the rate's unit ``per``,
+    ``method``, ``se_type``, the log coefficient, Rubin's variance parts and df details, ...)
+    stay in the CSV only, as do empty columns (an interval column too, but not the estimate or
+    p), columns that repeat another (``group`` and
+    ``reference`` beside a contrast's term), and ``component``, ``scale`` ... where every row
+    holds the same value. A ``z`` column whose reference is a t (finite ``df``) is headed
+    ``t``; the standard error beside a log coefficient left out reads "SE (log scale)".
 
     Parameters
     ----------
@@ -261,6 +352,8 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
         A result (its ``.table`` is used) or any tidy DataFrame.
     digits : int
         Decimals shown for non-integer numbers (p-values always get three).
+    every_column : bool
+        Print every column of the table (default: the reader's columns only, see above).
 
     Returns
     -------
@@ -274,10 +367,22 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
     >>> apa_table(t).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
     {'Term': 'Device-measured sitting (per h/day)', 'Estimate': '1.09', '95 % CI': '[1.02, 1.17]',
      'p': '.011', 'n': '400'}
+    >>> rates = pd.DataFrame({"term": ["Intercept", "sitting_h_day"], "estimate": [0.004, 1.1],
+    ...                       "ci_low": [0.002, 1.0], "ci_high": [0.008, 1.2],
+    ...                       "p_value": [1e-9, 0.04], "scale": ["IRR", "IRR"],
+    ...                       "coef": [-5.5, 0.1], "se": [0.3, 0.05], "z": [-18.3, 2.0],
+    ...                       "df": [17.2, 17.2], "method": ["negbin", "negbin"]})
+    >>> shown = apa_table(rates)
+    >>> list(shown.columns)
+    ['Term', 'Estimate', '95 % CI', 'p', 'Scale', 'SE (log scale)', 't', 'df']
+    >>> shown["Term"].tolist(), shown["p"].tolist()
+    (['Baseline rate (per 1000 h)', 'Device-measured sitting (per h/day)'], ['—', '.040'])
     """
     references: dict[str, str] = {}
+    kind = ""
     if isinstance(table, Result):
         references = _references(table)
+        kind = table.kind
         table = table.table
     if not isinstance(table, pd.DataFrame):
         raise InputError(
@@ -285,7 +390,20 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
         )
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 6:
         raise InputError(f"`digits` must be a whole number from 0 to 6; got {digits!r}.")
-    data = _words(table.reset_index(drop=True), references)
+    table = table.reset_index(drop=True)
+    no_test = (table["term"].astype(str).isin(_NO_TEST_TERMS) if "term" in table.columns
+               else pd.Series(False, index=table.index))
+    data = _words(table, references)
+    columns = list(data.columns) if every_column else _reader_columns(data, kind=kind)
+    labels = {col: _label(col) for col in columns}
+    if not every_column:
+        labels["estimate"] = _estimate_label(data)
+        if "coef" in data.columns and "se" in labels:
+            labels["se"] = "SE (log scale)"
+    if "z" in labels:
+        labels["z"] = _statistic_label(data)
+    data = data[columns]
+    not_reached = kind in _NOT_REACHED_KINDS
     out = {}
     has_ci = "ci_low" in data.columns and "ci_high" in data.columns
     for col in data.columns:
@@ -294,12 +412,34 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2) -> pd.DataFrame:
         if has_ci and col == "ci_low":
             low = _format_column(data["ci_low"].astype(float), digits)
             high = _format_column(data["ci_high"].astype(float), digits)
-            out[_LABELS["ci"]] = [f"[{a}, {b}]" if a and b else "" for a, b in zip(low, high)]
+            cells = [f"[{a}, {b}]" if a and b else "" for a, b in zip(low, high)]
+            if not_reached:
+                cells = [_not_reached_ci(a, b) if median else c for a, b, c, median in
+                         zip(low, high, cells, _median_rows(table))]
+            out[_LABELS["ci"]] = cells
         elif _is_p(str(col)) and pd.api.types.is_numeric_dtype(data[col]):
-            out[_label(col)] = [_apa_p(float(p)) if pd.notna(p) else "" for p in data[col]]
+            out[labels[col]] = [NO_P if col == "p_value" and none else
+                                _apa_p(float(p)) if pd.notna(p) else ""
+                                for p, none in zip(data[col], no_test)]
         else:
-            out[_label(col)] = list(_format_column(data[col], digits))
+            cells = list(_format_column(data[col], digits))
+            if not_reached and col == "estimate":
+                cells = [c or (_NOT_REACHED if median else "") for c, median in
+                         zip(cells, _median_rows(table))]
+            out[labels[col]] = cells
     return pd.DataFrame(out, columns=list(out))
+
+
+def _median_rows(table: pd.DataFrame) -> list[bool]:
+    """The rows of a Kaplan-Meier table that hold a group's median (not the log-rank test)."""
+    return [str(t) != "log_rank" for t in table["term"]]
+
+
+def _not_reached_ci(low: str, high: str) -> str:
+    """A median's interval whose limits may never have been reached: "201.60 to not reached"."""
+    if low and high:
+        return f"[{low}, {high}]"
+    return f"{low or _NOT_REACHED} to {high or _NOT_REACHED}" if low else _NOT_REACHED
 
 
 _NUMERIC_CELL = re.compile(r"^(?:[<>]\s)?[-\u2212]?\[?[-\d.]+(?:[,\s%()\d.\-\]]*)$")
@@ -310,12 +450,22 @@ def numeric_columns(apa: pd.DataFrame) -> list[bool]:
 
     Examples
     --------
-    >>> numeric_columns(pd.DataFrame({"Term": ["a"], "95 % CI": ["[1.00, 2.00]"],
-    ...                               "p": ["< .001"], "Reason": ["left the club"]}))
-    [False, True, True, False]
+    >>> numeric_columns(pd.DataFrame({"Term": ["a", "b"], "95 % CI": ["[1.00, 2.00]", ""],
+    ...                               "p": ["< .001", NO_P], "Reason": ["left the club", ""],
+    ...                               "Estimate": ["213.75", "not reached"],
+    ...                               "CI": ["201.60 to not reached", "not reached"]}))
+    [False, True, True, False, True, True]
     """
-    return [bool(len(apa)) and all(v == "" or bool(_NUMERIC_CELL.match(str(v))) for v in apa[c])
-            for c in apa.columns]
+    return [bool(len(apa)) and all(_numeric_cell(str(v)) for v in apa[c]) for c in apa.columns]
+
+
+def _numeric_cell(cell: str) -> bool:
+    """A number, an interval, or a cell that stands for one: empty, a dash, "not reached"."""
+    if cell in ("", NO_P, _NOT_REACHED):
+        return True
+    if cell.endswith(" to " + _NOT_REACHED):
+        cell = cell.removesuffix(" to " + _NOT_REACHED)
+    return bool(_NUMERIC_CELL.match(cell))
 
 
 def _tex_label(name: str) -> str:

@@ -43,9 +43,13 @@ def test_manuscript_holds_every_table_and_figure_in_report_order(two_reports):
     assert body[start + 1:start + 3] == ["Mean of x", "<table 0>"]
     second = body.index("Table 1.2")
     assert body[second + 1:second + 3] == ["Counts", "<table 1>"]
-    figure = body.index("Figure 2.1")
+    # the figure, then its legend below it: "Figure 2.1." in bold, then the caption
+    figure = body.index("Figure 2.1. A seeded random walk")
     assert start < second < figure
-    assert body[figure + 1] == "A seeded random walk"
+    assert body[figure - 1] == ""  # the picture's paragraph
+    legend = next(p for p in document.paragraphs if p.text.startswith("Figure 2.1."))
+    assert [(r.text, bool(r.bold)) for r in legend.runs] == [
+        ("Figure 2.1.", True), (" A seeded random walk", False)]
     assert "The mean of x was" in " ".join(body[body.index("Results"):start])
     assert body.index("The walk ended where it ended.") > figure
     # the cells are those of the per-table Word file (one table builder)
@@ -181,3 +185,40 @@ def test_the_pdf_built_in_a_worker_is_the_same(tmp_path):
     here = [p.read_bytes() for p in write_manuscript([rep], out, **kw)]
     there = [p.read_bytes() for p in write_manuscript([rep], out, parallel=True, **kw)]
     assert here == there
+
+
+def test_a_table_wider_than_a_landscape_page_is_split_into_parts(tmp_path):
+    # 04_count_model_choice printed 18 columns, 398 mm at the manuscript's width rule: it ran
+    # off even a landscape page (247 mm). Split by columns, each part repeats the term.
+    import pandas as pd
+
+    from glute_study.report.manuscript import _TEXT_LANDSCAPE_MM, table_width_mm
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    apa = apa_table(pd.DataFrame({"term": ["Age (per year)", "Sex"],
+                                  **{f"measure_{k}": [1.5, 2.25] for k in range(40)}}))
+    assert table_width_mm(tuple(apa.columns), tuple(map(tuple, apa.to_numpy()))) > 2 * 247
+    entry = {"name": "tab", "kind": "table", "caption": "Many measures", "note": "The note.",
+             "text": "", "methods": "", "files": ["tables/01_tab.csv"],
+             "apa": {"columns": list(apa.columns), "rows": [list(r) for r in apa.itertuples(
+                 index=False)]}}
+    rep = NotebookReport("01_wide", "01 Wide", entries=[entry])
+    write_manuscript([rep], out, title="Wide", data="d", software="s")
+    document = docx.Document(out / "manuscript.docx")
+    body = _body(document)
+    heads = [t for t in body if t.startswith("Table 1.1")]
+    assert heads[0] == "Table 1.1" and len(heads) >= 3
+    assert set(heads[1:]) == {"Table 1.1 (continued)"}
+    assert body[body.index("Table 1.1") + 1] == "Many measures"  # the title once, above
+    shown = []
+    for grid in document.tables:
+        cells = [[c.text for c in r.cells] for r in grid.rows]
+        assert cells[0][0] == "Term" and [r[0] for r in cells[1:]] == ["Age (per year)", "Sex"]
+        assert table_width_mm(tuple(cells[0]), tuple(map(tuple, cells[1:]))) <= \
+            _TEXT_LANDSCAPE_MM
+        shown += cells[0][1:]
+    assert shown == list(apa.columns)[1:]  # every column once, in order
+    assert [t for t in body if t.startswith("Note.")] == ["Note. The note."]  # below the last
+    assert body.index("Note. The note.") > body.index(f"<table {len(document.tables) - 1}>")
+    assert all(s.orientation == WD_ORIENT.LANDSCAPE for s in document.sections[1:])
