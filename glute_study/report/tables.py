@@ -258,6 +258,8 @@ _IF_VARIED = ("component", "scale", "converged", "ranked", "usable", "source")
 _CORE = ("term", "estimate", "ci_low", "ci_high", "p_value")
 #: Rows whose p-value tests nothing a reader asks (a baseline rate against 1 per hour).
 _NO_TEST_TERMS = {"Intercept", "const"}
+#: The columns of a row's test statistic (dashed with its p-value in an intercept's row).
+_TEST_STATISTICS = ("z", "statistic")
 #: Results whose missing median (and interval limit) means the curve never came down to it.
 _NOT_REACHED_KINDS = {"kaplan_meier"}
 _NOT_REACHED = "not reached"
@@ -272,8 +274,12 @@ def _reader_columns(data: pd.DataFrame, *, kind: str = "") -> list[str]:
     no_ci = kind not in _NOT_REACHED_KINDS and all(
         c in data.columns and not np.isfinite(data[c].astype(float)).any()
         for c in ("ci_low", "ci_high"))  # no interval anywhere (a model comparison's)
+    log_se = _se_of_coef(data)
     for col in data.columns:
         values = data[col]
+        if col == "coef" and not log_se:
+            keep.append(col)  # some SEs are of the coefficient, some not: show which
+            continue
         if col in _CORE:
             if not (no_ci and col in ("ci_low", "ci_high")):
                 keep.append(col)
@@ -298,6 +304,15 @@ def _reader_columns(data: pd.DataFrame, *, kind: str = "") -> list[str]:
             continue  # the estimate again, under its own name: see _estimate_label
         keep.append(col)
     return keep
+
+
+def _se_of_coef(data: pd.DataFrame) -> bool:
+    """Every standard error of the table is that of its log coefficient (left out in print)."""
+    if "coef" not in data.columns or "se" not in data.columns:
+        return False
+    coef = pd.to_numeric(data["coef"], errors="coerce").astype(float).to_numpy()
+    se = pd.to_numeric(data["se"], errors="coerce").astype(float).to_numpy()
+    return bool((np.isfinite(coef) | ~np.isfinite(se)).all())
 
 
 def _estimate_label(data: pd.DataFrame) -> str:
@@ -333,7 +348,8 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2,
     units (:func:`glute_study.labels.label`); model terms read as words
     (:func:`glute_study.labels.term_label`: ``C(sex)[T.male]`` is "Male vs female"), as do
     variables and levels; a count model's intercept is its baseline rate per 1000 h, and its
-    p-value (which tests a rate of 1 per hour, or a coefficient of 0) is a dash; counts print
+    p-value (which tests a rate of 1 per hour, or a coefficient of 0) and test statistic are a
+    dash; counts print
     without decimals; missing values (and "nan", "NA") become empty cells, but a survival
     median the curve never came down to reads "not reached". The table itself keeps its machine
     keys: only what is shown changes.
@@ -375,8 +391,10 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2,
     >>> shown = apa_table(rates)
     >>> list(shown.columns)
     ['Term', 'Estimate', '95 % CI', 'p', 'Scale', 'SE (log scale)', 't', 'df']
-    >>> shown["Term"].tolist(), shown["p"].tolist()
-    (['Baseline rate (per 1000 h)', 'Device-measured sitting (per h/day)'], ['—', '.040'])
+    >>> shown["Term"].tolist()
+    ['Baseline rate (per 1000 h)', 'Device-measured sitting (per h/day)']
+    >>> shown["p"].tolist(), shown["t"].tolist()
+    (['—', '.040'], ['—', '2.00'])
     """
     references: dict[str, str] = {}
     kind = ""
@@ -398,7 +416,7 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2,
     labels = {col: _label(col) for col in columns}
     if not every_column:
         labels["estimate"] = _estimate_label(data)
-        if "coef" in data.columns and "se" in labels:
+        if "se" in labels and _se_of_coef(data):
             labels["se"] = "SE (log scale)"
     if "z" in labels:
         labels["z"] = _statistic_label(data)
@@ -423,6 +441,8 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2,
                                 for p, none in zip(data[col], no_test)]
         else:
             cells = list(_format_column(data[col], digits))
+            if col in _TEST_STATISTICS:  # an intercept's statistic tests what its p does
+                cells = [NO_P if none and c else c for c, none in zip(cells, no_test)]
             if not_reached and col == "estimate":
                 cells = [c or (_NOT_REACHED if median else "") for c, median in
                          zip(cells, _median_rows(table))]

@@ -164,6 +164,7 @@ def test_intercept_rows_print_no_p_value():
     apa = apa_table(_rate_ratios())
     assert apa["Term"].tolist()[0] == "Baseline rate (per 1000 h)"
     assert apa["p"].tolist() == ["\u2014", ".395"]
+    assert apa["t"].tolist() == ["\u2014", "0.87"]  # and nor does the statistic of that test
     assert numeric_columns(apa)[list(apa.columns).index("p")]  # still right-aligned
 
 
@@ -187,3 +188,14 @@ def test_kaplan_meier_medians_not_reached_say_so():
     assert numeric_columns(apa)[1:3] == [True, True]
     # elsewhere an empty cell is no estimate, not a median never reached
     assert apa_table(table)["Estimate"].tolist() == ["", "213.75", ""]
+
+
+def test_se_is_said_to_be_on_the_log_scale_only_where_every_se_is():
+    # the trial's table: log-scale IRR rows, then adjusted rates whose SE is per 1000 h
+    mixed = pd.concat([_rate_ratios(), pd.DataFrame({
+        "term": ["adjusted_rate[control]"], "estimate": [6.1], "ci_low": [4.2], "ci_high": [9.0],
+        "p_value": [np.nan], "scale": ["per 1000 h"], "coef": [np.nan], "se": [1.12],
+        "df": [18.8]})], ignore_index=True)
+    apa = apa_table(mixed)
+    assert "SE" in apa.columns and "Coefficient (log)" in apa.columns
+    assert "SE (log scale)" in apa_table(_rate_ratios()).columns
