@@ -31,6 +31,10 @@ __all__ = ["hypotheses_section", "record_hypothesis", "record_untested"]
 TABLE_STEM = "primary_hypotheses"
 
 
+#: Measures that cannot exceed 1 in absolute value: printed without a leading zero (APA).
+_BOUNDED = ("r", "r_s")
+
+
 def _recorder():
     from .recording import _CURRENT
 
@@ -101,7 +105,8 @@ def record_hypothesis(
             "conclusion": str(e["conclusion"]), "lower": float(e["lower"]),
             "upper": float(e["upper"]), "ci_low": float(e["ci_low"]),
             "ci_high": float(e["ci_high"]), "p_tost": float(e["p_value"]),
-            "level": float(eq.level), "text": eq.text},
+            "level": float(eq.level), "text": eq.text,
+            "measure": str(eq.diagnostics["measure"])},
         "text": _sentence(eq.diagnostics, row, float(result.level)),
         "contrast": _contrast(result),
     })
@@ -146,10 +151,12 @@ def _sentence(diag: Mapping[str, Any], row: pd.Series, level: float) -> str:
     p = .636)": the row at the result's own level."""
     subject = str(diag["subject"])
     est, lo, hi, p = (_float(row[c]) for c in ("estimate", "ci_low", "ci_high", "p_value"))
-    ci = (f"{level_pct(level)} % CI {format_number(lo)} to {format_number(hi)}"
-          if lo is not None and hi is not None else "no interval")
+    r = diag["measure"] in _BOUNDED
+    ci = (f"{level_pct(level)} % CI {format_number(lo, bounded=r)} to "
+          f"{format_number(hi, bounded=r)}" if lo is not None and hi is not None
+          else "no interval")
     pv = f", {format_p(p)}" if p is not None else ""
-    what = (f"r was {format_number(est)}" if diag["measure"] in ("r", "r_s")
+    what = (f"r was {format_number(est, bounded=True)}" if r
             else f"the {diag['measure']} was {format_number(est)}")
     return f"{subject[:1].upper()}{subject[1:]}, {what} ({ci}{pv})"
 
@@ -212,7 +219,9 @@ def hypotheses_section(
                "p_value": np.nan, "equivalence": "", "equivalence_ci": "", "bounds": "",
                "status": ""}
         low, high = h.equivalence_bounds(sesoi)
-        row["bounds"] = f"{format_number(low)} to {format_number(high)}"
+        r = h.scale == "correlation"
+        row["bounds"] = (f"{format_number(low, bounded=r)} to "
+                         f"{format_number(high, bounded=r)}")
         if got is None:
             row["status"] = f"not tested: notebook {h.notebook} is not in this report"
         elif not got.get("tested"):
@@ -324,9 +333,11 @@ def _section_text(table: pd.DataFrame, plan: AnalysisPlan, found: dict, alpha: f
 
 def _equivalence_words(eq: Mapping[str, Any]) -> str:
     """The equivalence test in one sentence, without a second test of no effect."""
-    ci = (f"the {level_pct(eq['level'])} % CI, {format_number(eq['ci_low'])} to "
-          f"{format_number(eq['ci_high'])}")
-    bounds = f"{format_number(eq['lower'])} to {format_number(eq['upper'])}"
+    r = eq.get("measure") in _BOUNDED
+    ci = (f"the {level_pct(eq['level'])} % CI, {format_number(eq['ci_low'], bounded=r)} to "
+          f"{format_number(eq['ci_high'], bounded=r)}")
+    bounds = (f"{format_number(eq['lower'], bounded=r)} to "
+              f"{format_number(eq['upper'], bounded=r)}")
     tost = format_p(eq["p_tost"]).replace("p", "TOST p", 1)
     if eq["conclusion"] == "equivalent":
         return (f"Equivalence: {ci}, lies inside the bounds of {bounds} ({tost}), so an effect "

@@ -168,8 +168,11 @@ def format_p(p: float) -> str:
     return "p = " + f"{p:.3f}".lstrip("0")
 
 
-def format_number(x: float, digits: int = 2) -> str:
+def format_number(x: float, digits: int = 2, *, bounded: bool = False) -> str:
     """Format a number with a fixed count of decimals; a true minus sign is left to LaTeX.
+
+    ``bounded=True`` is for a statistic that cannot exceed 1 in absolute value (a correlation,
+    an ICC, a proportion of variance): APA prints it without the leading zero, as p-values.
 
     Examples
     --------
@@ -182,22 +185,57 @@ def format_number(x: float, digits: int = 2) -> str:
 
     >>> format_number(-0.0012), format_number(-0.0012, 3)
     ('0.00', '-0.001')
+
+    A correlation or an ICC has no leading zero (1.00 keeps its one):
+
+    >>> format_number(-0.2312, bounded=True), format_number(0.85, bounded=True)
+    ('-.23', '.85')
+    >>> format_number(1.0, bounded=True)
+    '1.00'
     """
     if x is None or not np.isfinite(x):
         return "NA"
     text = f"{x:.{digits}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+    if text.startswith("-") and not text.strip("-0."):
+        text = text[1:]
+    if bounded and text.lstrip("-").startswith("0."):
+        text = text.replace("0.", ".", 1)
+    return text
 
 
-def format_ci(low: float, high: float, digits: int = 2, level: float = 0.95) -> str:
+def format_count(n: float) -> str:
+    """Format a count for prose and printed tables: a comma between thousands, as APA asks.
+
+    Only for what a reader sees; CSV files keep their plain numbers.
+
+    Examples
+    --------
+    >>> format_count(16043), format_count(999), format_count(5000.0)
+    ('16,043', '999', '5,000')
+    >>> format_count(float("nan"))
+    'NA'
+    """
+    if n is None or not np.isfinite(n):
+        return "NA"
+    return f"{int(round(float(n))):,}"
+
+
+def format_ci(low: float, high: float, digits: int = 2, level: float = 0.95, *,
+              bounded: bool = False) -> str:
     """Format a confidence interval as in APA: ``95 % CI 1.02 to 1.17``.
+
+    ``bounded`` as in :func:`format_number` (a correlation's or an ICC's interval).
 
     Examples
     --------
     >>> format_ci(1.0213, 1.1702)
     '95 % CI 1.02 to 1.17'
+    >>> format_ci(-0.32, -0.13, bounded=True)
+    '95 % CI -.32 to -.13'
     """
-    return f"{level_pct(level)} % CI {format_number(low, digits)} to {format_number(high, digits)}"
+    lo = format_number(low, digits, bounded=bounded)
+    hi = format_number(high, digits, bounded=bounded)
+    return f"{level_pct(level)} % CI {lo} to {hi}"
 
 
 def level_pct(level: float) -> str:

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..errors import InputError
-from ._result import Result, format_number
+from ._result import Result, format_count, format_number
 
 __all__ = [
     "power_ancova",
@@ -277,7 +277,8 @@ def power_ancova(
               "effect_size": abs(delta) / sd}
     text = (f"With {format_number(n_per_group, 0)} participants per arm, an ANCOVA detects a "
             f"difference of {format_number(delta)} (SD {format_number(sd)}, baseline "
-            f"correlation {format_number(rho)}) with {format_number(100 * pw, 0)} % power "
+            f"correlation {format_number(rho, bounded=True)}) with "
+            f"{format_number(100 * pw, 0)} % power "
             f"(two-sided alpha = {alpha:g}).")
     return _result("power", pw, inputs, text, "power_ancova")
 
@@ -309,7 +310,8 @@ def sample_size_ancova(
               "effect_size": abs(delta) / sd, "n_per_group_ceiling": int(np.ceil(n - 1e-9))}
     text = (f"An ANCOVA needs {inputs['n_per_group_ceiling']} participants per arm to detect a "
             f"difference of {format_number(delta)} (SD {format_number(sd)}, baseline "
-            f"correlation {format_number(rho)}) with {format_number(100 * power, 0)} % power "
+            f"correlation {format_number(rho, bounded=True)}) with "
+            f"{format_number(100 * power, 0)} % power "
             f"(two-sided alpha = {alpha:g}).")
     return _result("n_per_group", n, inputs, text, "sample_size_ancova")
 
@@ -368,7 +370,8 @@ def power_correlation(*, r: float, n: float, alpha: float = 0.05) -> Result:
     if n is None or n <= 3:
         raise InputError(f"`n` must be more than 3; got {n!r}.")
     pw = _corr_power(n, r, alpha)
-    text = (f"With {format_number(n, 0)} participants, a correlation of {format_number(r)} is "
+    text = (f"With {format_count(n)} participants, a correlation of "
+            f"{format_number(r, bounded=True)} is "
             f"detected with {format_number(100 * pw, 0)} % power (two-sided alpha = {alpha:g}).")
     return _result("power", pw, {"r": r, "n": n, "alpha": alpha}, text, "power_correlation")
 
@@ -391,7 +394,9 @@ def sample_size_correlation(*, r: float, power: float = 0.8, alpha: float = 0.05
     _check_prob("power", power)
     n = _solve_n(lambda m: _corr_power(m, r, alpha), power, 4.0)
     inputs = {"r": r, "power": power, "alpha": alpha, "n_ceiling": int(np.ceil(n - 1e-9))}
-    text = (f"{inputs['n_ceiling']} participants are needed to detect a correlation of "
-            f"{format_number(r)} with {format_number(100 * power, 0)} % power (two-sided alpha "
+    text = (f"{format_count(inputs['n_ceiling'])} participants are needed to detect a "
+            "correlation of "
+            f"{format_number(r, bounded=True)} with {format_number(100 * power, 0)} % power "
+            "(two-sided alpha "
             f"= {alpha:g}).")
     return _result("n", n, inputs, text, "sample_size_correlation")

@@ -40,7 +40,15 @@ from ..labels import (
 )
 from ._design import covariate_matrix, drop_incomplete
 from ._negbin import fit_negbin
-from ._result import Result, format_ci, format_number, format_p, percent_change, z_of
+from ._result import (
+    Result,
+    format_ci,
+    format_count,
+    format_number,
+    format_p,
+    percent_change,
+    z_of,
+)
 
 __all__ = [
     "DoseResponseFit",
@@ -178,8 +186,9 @@ def partial_correlation(
            if covariates else "")
     text = (f"The {'partial ' if covariates else ''}{method.capitalize()} correlation between "
             f"{label(x, unit=False, mid=True)} and {label(y, unit=False, mid=True)}{adj} was "
-            f"{symbol}({df}) = {format_number(r)} "
-            f"({format_ci(low, high, level=level)}, {format_p(p)}; n = {n}).")
+            f"{symbol}({df}) = {format_number(r, bounded=True)} "
+            f"({format_ci(low, high, level=level, bounded=True)}, {format_p(p)}; "
+            f"n = {format_count(n)}).")
     diagnostics = {"n": n, **complete.diagnostics, "covariate_columns": k}
     return Result(table, text, diagnostics=diagnostics, name="partial_correlation",
                   level=level)

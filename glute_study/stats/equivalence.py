@@ -492,9 +492,12 @@ def equivalence(
 def _equivalence_text(row, level, lower, upper, t_low, p_low, t_up, p_up, p_tost, p_null,
                       conclusion, different, beyond, ci_low, ci_high, null) -> str:
     subject = row.subject[0].upper() + row.subject[1:]
-    ci = f"{level_pct(level)} % CI {format_number(ci_low)} to {format_number(ci_high)}"
-    head = (f"{subject}, {_the(row.label)} was {format_number(row.estimate)} ({ci}). Against "
-            f"equivalence bounds of {format_number(lower)} and {format_number(upper)}, the two "
+    b = row.scale == "correlation"  # no leading zero on a correlation (APA)
+    ci = (f"{level_pct(level)} % CI {format_number(ci_low, bounded=b)} to "
+          f"{format_number(ci_high, bounded=b)}")
+    head = (f"{subject}, {_the(row.label)} was {format_number(row.estimate, bounded=b)} ({ci}). "
+            f"Against equivalence bounds of {format_number(lower, bounded=b)} and "
+            f"{format_number(upper, bounded=b)}, the two "
             f"one-sided tests gave {_stat(t_low, row.df)}, {format_p(p_low)} at the lower bound "
             f"and {_stat(t_up, row.df)}, {format_p(p_up)} at the upper bound (TOST "
             f"{format_p(p_tost)}).")
@@ -588,11 +591,12 @@ def minimal_detectable_effect(
     on = {"ratio": " on the log scale", "difference": "",
           "correlation": " on the Fisher-z scale"}[row.scale]
     subject = row.subject[0].upper() + row.subject[1:]
+    b = row.scale == "correlation"  # no leading zero on a correlation (APA)
     text = (f"{subject}, the study had {power * 100:g} % power (two-sided alpha = "
             f"{f'{alpha:g}'.lstrip('0')}) to detect {_article(row.label)} {row.label} of "
-            f"{format_number(hi)} or {format_number(lo)} (standard error "
-            f"{format_number(row.se, 3)}{on}); the observed {row.label} was "
-            f"{format_number(row.estimate)}.")
+            f"{format_number(hi, bounded=b)} or {format_number(lo, bounded=b)} (standard "
+            f"error {format_number(row.se, 3)}{on}); the observed {row.label} was "
+            f"{format_number(row.estimate, bounded=b)}.")
     diagnostics = {"scale": row.scale, "se_source": row.se_note, "mde_tested_scale": m,
                    "reference_distribution":
                        "normal" if row.df is None else f"t with {row.df:g} df",

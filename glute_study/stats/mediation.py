@@ -58,7 +58,14 @@ from ..parallel import check_executor, draw_seed, run_tasks, spawn_seeds
 from ._bootstrap import bca_limits, bca_p, boot_p, percentile_limits
 from ._design import covariate_matrix, drop_incomplete
 from ._kernels import BatchFit, fit_batch, single_threaded_blas
-from ._result import Result, format_ci, format_number, format_p, level_pct
+from ._result import (
+    Result,
+    format_ci,
+    format_count,
+    format_number,
+    format_p,
+    level_pct,
+)
 
 __all__ = ["mediation"]
 
@@ -771,7 +778,8 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
         compared = (f"comparing {xw} of {contrast['x0']:.3g}{xu} with {contrast['x1']:.3g}{xu} "
                     f"({contrast['rule']})")
     parts = [f"Mediation of the effect of {xw} on {yw} through {mw} ({model} outcome model, "
-             f"n = {n}), {compared}; {citxt} {level_pct(level)} % intervals from {n_boot} "
+             f"n = {n}), {compared}; {citxt} {level_pct(level)} % intervals from "
+             f"{format_count(n_boot)} "
              f"bootstrap replicates resampling {boot_units} (seed {seed})"
              + (f"; the outcome model holds the {xw}-by-{mw} interaction, so the direct "
                 "effect is the pure natural direct effect and the indirect effect the total "
@@ -820,8 +828,8 @@ def _text(table, sens, *, x, m, y, family, contrast, ci, n_boot, seed, cluster, 
         sign = np.sign(point[np.argmin(np.abs(rho))])
         flips = rho[np.sign(point) != sign]
         at = flips[np.argmin(np.abs(flips))] if flips.size else None
-        where = (f"a correlation of rho = {at:.2f}" if at is not None
-                 else "no correlation within -0.9 to 0.9")
+        where = (f"a correlation of rho = {format_number(at, bounded=True)}" if at is not None
+                 else "no correlation within -.9 to .9")
         parts.append(f"Sensitivity (Imai-Keele-Yamamoto): {where} between the errors of the "
                      f"{mw} and {yw} models would make the indirect effect change sign.")
     if same_time:

@@ -27,7 +27,15 @@ from ..errors import FitWarning, InputError
 from ..labels import outcome_phrase
 from ._cox import Penalty, RiskSets, fit_cox, robust_cov
 from ._design import _used_columns, drop_incomplete
-from ._result import Result, format_ci, format_number, format_p, percent_change, z_of
+from ._result import (
+    Result,
+    format_ci,
+    format_count,
+    format_number,
+    format_p,
+    percent_change,
+    z_of,
+)
 from .counts import _term_phrase
 from .survival import _check_rank, _cox_design, _rhs
 
@@ -426,7 +434,8 @@ def recurrent_events(
     if frailty:
         theta = float(history["theta"].iloc[-1])
         what += f" with a shared gamma frailty of variance {format_number(theta)}"
-    text = (f"{what} ({n_athletes} athletes, {len(checked)} intervals, {n_events} events; "
+    text = (f"{what} ({format_count(n_athletes)} athletes, {format_count(len(checked))} "
+            f"intervals, {format_count(n_events)} events; "
             f"{ties.capitalize()} ties, {se_words}): " + " ".join(sentences))
 
     diagnostics = {

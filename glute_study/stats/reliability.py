@@ -30,7 +30,14 @@ from ..errors import InputError
 from ..labels import is_variable, level_label, mid_sentence, unit_of
 from ..measures import on_or_before_follow_up_start, participant_values
 from ._design import drop_incomplete
-from ._result import Result, format_ci, format_number, format_p, level_pct
+from ._result import (
+    Result,
+    format_ci,
+    format_count,
+    format_number,
+    format_p,
+    level_pct,
+)
 
 __all__ = ["against_change", "bland_altman", "participant_values", "reliability",
            "retest_sessions"]
@@ -244,7 +251,7 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     1  ICC2     0.963
     2  ICC3     0.959
     >>> print(res.text)  # doctest: +ELLIPSIS
-    Test-retest reliability was ICC(A,1) = 0.96 (95 % CI 0.74 to 1.00, n = 5, k = 2 sessions; ...
+    Test-retest reliability was ICC(A,1) = .96 (95 % CI .74 to 1.00, n = 5, k = 2 sessions; ...
     >>> res = reliability(df, unit="Nm/kg")
     >>> res.table.set_index("term").loc[["ICC3", "SEM", "CV_pct"], "unit"].tolist()
     ['', 'Nm/kg', '%']
@@ -306,12 +313,13 @@ def reliability(data, *, subject="participant_id", session="session", value="val
     second = ""
     if form == "ICC2":  # the consistency form beside absolute agreement: a shift shows as a gap
         c1 = table.set_index("term").loc["ICC3"]
-        second = (f"; consistency ICC(C,1) = {format_number(c1['estimate'])}, "
-                  f"{format_ci(c1['ci_low'], c1['ci_high'], level=level)}")
+        second = (f"; consistency ICC(C,1) = {format_number(c1['estimate'], bounded=True)}, "
+                  f"{format_ci(c1['ci_low'], c1['ci_high'], level=level, bounded=True)}")
     text = (
         f"Test-retest reliability{f' of {what}' if what else ''} was {row['mcgraw_wong']} = "
-        f"{format_number(row['estimate'])} "
-        f"({format_ci(row['ci_low'], row['ci_high'], level=level)}, n = {n}, k = {k} sessions"
+        f"{format_number(row['estimate'], bounded=True)} "
+        f"({format_ci(row['ci_low'], row['ci_high'], level=level, bounded=True)}, "
+        f"n = {format_count(n)}, k = {k} sessions"
         f"{second}); "
         f"SEM {format_number(sem)}{u}, MDC95 {format_number(mdc)}{u}{cv_txt}, smallest "
         f"worthwhile change {format_number(swc)}{u}; {bias_txt}."

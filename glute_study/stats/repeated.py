@@ -26,7 +26,7 @@ from ._design import (
     formula_frames,
     plain_dtypes,
 )
-from ._result import Result, format_ci, format_number, format_p
+from ._result import Result, format_ci, format_count, format_number, format_p
 from .counts import count_model
 
 __all__ = ["gee_counts", "mixed_model"]
@@ -273,7 +273,8 @@ def gee_counts(data, formula, *, exposure="exposure_h", cluster="participant_id"
              f"({format_ci(r.ci_low, r.ci_high, level=level)}, "
              f"{format_p(r.p_value)})" for r in table.iloc[1:].itertuples()]
     text = (f"In a {family} GEE with {cov_struct} working correlation ({sizes.size} "
-            f"participants, {len(yv)} sessions, log {exposure} offset, robust errors): "
+            f"participants, {format_count(len(yv))} sessions, log {exposure} offset, robust "
+            "errors): "
             + "; ".join(parts) + ".")
     return Result(table=table, text=text, diagnostics=diagnostics, model=fit, name="gee_counts",
                   level=level)
@@ -433,10 +434,11 @@ def mixed_model(data, formula, *, cluster="participant_id", re_formula=None, lev
     parts = [f"{r.term} {format_number(r.estimate, 3)} "
              f"({format_ci(r.ci_low, r.ci_high, 3, level)}, "
              f"{format_p(r.p_value)})" for r in fixed.itertuples()]
-    text = (f"In a linear mixed model (REML; {n_groups} participants, {len(df)} observations, "
+    text = (f"In a linear mixed model (REML; {format_count(n_groups)} participants, "
+            f"{format_count(len(df))} observations, "
             f"random {'intercept' if re_formula is None else re_formula.lstrip('~ ')} by "
             f"{cluster}), the fixed effects were: " + "; ".join(parts) + ".")
     if re_formula is None:
-        text += f" The intraclass correlation was {format_number(icc)}."
+        text += f" The intraclass correlation was {format_number(icc, bounded=True)}."
     return Result(table=table, text=text, diagnostics=diagnostics, model=fit,
                   name="mixed_model", level=level)
