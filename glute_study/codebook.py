@@ -803,6 +803,11 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
                     "together"},
     "instrument": {"activpal": "activPAL", "axivity": "Axivity", "actigraph": "ActiGraph",
                    "thigh_accelerometer": "Thigh accelerometer", "self_report": "Self-report"},
+    "level": {"recreational": "Recreational", "amateur": "Amateur",
+              "semi_professional": "Semi-professional", "professional": "Professional",
+              "elite": "Elite"},
+    "sport": {"football": "Football", "rugby": "Rugby", "basketball": "Basketball",
+              "athletics": "Athletics"},
     "prior_cramps": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},
     "prior_hamstring_injury": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},
 }

@@ -20,7 +20,7 @@ from .._escape import docx_text, html_text, latex_text, printable
 from .._files import make_folder, write_files
 from ..errors import InputError
 from ..labels import in_words, is_variable, label, level_label, term_label
-from ..stats._result import Result, format_number, format_p
+from ..stats._result import Result, format_count, format_number, format_p
 
 __all__ = ["TABLE_FORMATS", "apa_table", "docx_bytes", "docx_table", "new_docx", "save_table",
            "table_one"]
@@ -229,14 +229,16 @@ def _is_count(name: str) -> bool:
 def _format_column(values: pd.Series, digits: int) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return values.map(lambda v: "yes" if v else "no")
+    count = _is_count(str(values.name))  # a count reads 16,043; a code or a year stays 2026
+    whole_number = format_count if count else (lambda v: str(int(v)))
     if pd.api.types.is_integer_dtype(values):
-        return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
+        return values.map(lambda v: "" if pd.isna(v) else whole_number(v))
     if pd.api.types.is_float_dtype(values):
         whole = values.dropna()
-        if _is_count(str(values.name)) and len(whole) and np.all(np.isfinite(whole)) and np.all(
+        if count and len(whole) and np.all(np.isfinite(whole)) and np.all(
             whole == np.round(whole)
         ) and (np.abs(whole) < 1e15).all():
-            return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
+            return values.map(lambda v: "" if pd.isna(v) else format_count(v))
         # an infinite value (the df of a Wald z test) or a missing one is an empty cell
         return values.map(lambda v: "" if pd.isna(v) or not np.isfinite(v)
                           else format_number(float(v), digits))
@@ -702,7 +704,11 @@ def table_one(
 
     Numbers are shown as *mean (SD)* with the count of missing values noted, yes/no and text
     columns as *n (%)* of the non-missing values of the column. Missing values are never counted
-    as zeros.
+    as zeros. Each variable gets ``digits`` decimals, or more where its overall SD is below 1, so
+    that the SD keeps two significant figures (glute strength ``2.61 (0.58)`` Nm/kg, not
+    ``2.6 (0.6)``); every group of a variable shares its decimals. Levels keep their codes
+    (``semi_professional``); :func:`apa_table` prints them as the codebook's labels
+    ("Semi-professional"). Counts of 1,000 and more have a thousands separator.
 
     Parameters
     ----------
@@ -714,7 +720,7 @@ def table_one(
     columns : list of str, optional
         Variables to describe (all but ``by`` and ``participant_id`` by default).
     digits : int
-        Decimals of means and SDs.
+        Fewest decimals of means and SDs (more for a variable whose SD is below 1).
 
     Returns
     -------
@@ -732,6 +738,11 @@ def table_one(
     1      age          24.0 (5.3)   21.0 (1.4)  30.0 (n = 1)       1
     2      sex  female    1 (25.0%)    1 (50.0%)     0 (0.0%)         0
     3      sex    male    3 (75.0%)    1 (50.0%)   2 (100.0%)         0
+
+    A variable with an SD below 1 keeps two significant figures of it:
+
+    >>> table_one(pd.DataFrame({"glute_nm_kg": [2.0, 2.5, 3.3]})).loc[1, "overall"]
+    '2.60 (0.66)'
     """
     from .._checks import require_columns
 
@@ -746,24 +757,32 @@ def table_one(
         groups += [(str(g), part) for g, part in data[keep].groupby(by, sort=True,
                                                                        observed=True)]
 
-    def mean_sd(x: pd.Series) -> str:
+    def decimals(x: pd.Series) -> int:
+        """``digits``, or more for an SD below 1: two significant figures of it (at most 4)."""
+        sd = float(x.dropna().astype(float).std(ddof=1)) if x.notna().sum() > 1 else np.nan
+        if not np.isfinite(sd) or sd <= 0:
+            return digits
+        return int(min(max(digits, 1 - np.floor(np.log10(sd))), 4))
+
+    def mean_sd(x: pd.Series, places: int) -> str:
         x = x.dropna().astype(float)
         if x.empty:
             return ""
         if len(x) == 1:  # no SD of one value: say so rather than print NA
-            return f"{format_number(x.mean(), digits)} (n = 1)"
-        return f"{format_number(x.mean(), digits)} ({format_number(x.std(ddof=1), digits)})"
+            return f"{format_number(x.mean(), places)} (n = 1)"
+        return f"{format_number(x.mean(), places)} ({format_number(x.std(ddof=1), places)})"
 
     rows = [{"variable": "n", "level": "",
-             **{name: str(len(part)) for name, part in groups}, "missing": 0}]
+             **{name: format_count(len(part)) for name, part in groups}, "missing": 0}]
     for col in columns:
         values = data[col]
         binary = pd.api.types.is_bool_dtype(values) or (
             pd.api.types.is_numeric_dtype(values) and set(values.dropna().unique()) <= {0, 1}
             and values.notna().any())
         if pd.api.types.is_numeric_dtype(values) and not binary:
+            places = decimals(values)
             rows.append({"variable": col, "level": "",
-                         **{name: mean_sd(part[col]) for name, part in groups},
+                         **{name: mean_sd(part[col], places) for name, part in groups},
                          "missing": int(values.isna().sum())})
             continue
         levels = [1] if binary else sorted(values.dropna().astype(str).unique())
@@ -773,9 +792,10 @@ def table_one(
                 present = part[col].dropna()
                 hits = int((present.astype(float) == 1).sum()) if binary else int(
                     (present.astype(str) == level).sum())
-                cells[name] = (f"{hits} ({format_number(100 * hits / len(present), 1)}%)"
+                cells[name] = (f"{format_count(hits)} "
+                               f"({format_number(100 * hits / len(present), 1)}%)"
                                if len(present) else "")
-            rows.append({"variable": col, "level": "yes" if binary else level, **cells,
+            rows.append({"variable": col, "level": "Yes" if binary else level, **cells,
                          "missing": int(values.isna().sum())})
     out = pd.DataFrame(rows)
     order = ["variable", "level"] + [name for name, _ in groups] + ["missing"]

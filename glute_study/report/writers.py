@@ -62,24 +62,35 @@ class NotebookReport:
                    hypotheses=records.get("hypotheses", []))
 
 
+#: How a warning's class reads to a reader; any other class (``UserWarning``,
+#: ``GluteStudyWarning``, a library's own) is plainly a "Warning".
+_WARNING_WORDS = {"FitWarning": "Model-fit warning"}
+
+
 def warning_lines(rep: NotebookReport) -> list[str]:
-    """The warnings a notebook raised, one plain-text line each (``FitWarning: ...``).
+    """The warnings a notebook raised, one plain-text line each (``Warning: ...``).
+
+    A reader sees no class names: a model that should not be trusted as it stands
+    (:class:`~glute_study.errors.FitWarning`) says "Model-fit warning", every other warning
+    "Warning".
 
     Examples
     --------
     >>> rep = NotebookReport("04_x", "04", warnings=[{"category": "FitWarning",
     ...                                               "message": "no convergence", "cell": 3}])
     >>> warning_lines(rep)
-    ['FitWarning: No convergence']
+    ['Model-fit warning: No convergence']
 
     The message speaks to readers: the analysis that warned and the variables it names read
     in words (the notebook's own output keeps the names a programmer types).
 
-    >>> rep.warnings[0]["message"] = "count_model: dropped 2 rows (sitting_h_day: 2)"
+    >>> rep.warnings[0] |= {"category": "GluteStudyWarning",
+    ...                     "message": "count_model: dropped 2 rows (sitting_h_day: 2)"}
     >>> warning_lines(rep)
-    ['FitWarning: Count model: dropped 2 rows (device-measured sitting: 2)']
+    ['Warning: Count model: dropped 2 rows (device-measured sitting: 2)']
     """
-    return [f"{w['category']}: {_reader_words(w['message'])}" for w in rep.warnings]
+    return [f"{_WARNING_WORDS.get(str(w['category']), 'Warning')}: "
+            f"{_reader_words(w['message'])}" for w in rep.warnings]
 
 
 _CALLER = re.compile(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)*): ")

@@ -130,7 +130,7 @@ def test_typed_text_goes_in_as_text(tmp_path):
     assert texts[0] == shown  # the title
     assert texts.count(shown) >= 5  # data, methods, software, the result, the table's title
     assert document.tables[0].rows[1].cells[0].text == shown
-    assert "FitWarning: " + " ".join(shown.split()) in texts
+    assert "Model-fit warning: " + " ".join(shown.split()) in texts
     with zipfile.ZipFile(paths[0]) as zf:
         xml = zf.read("word/document.xml").decode("utf-8")
         core = zf.read("docProps/core.xml").decode("utf-8")

@@ -46,9 +46,11 @@ def study_report(tmp_path, monkeypatch):
 def test_warnings_reach_results_and_index(study_report):
     results = (study_report / "results.md").read_text()
     assert "Warnings raised while this notebook ran" in results
-    assert "- FitWarning: The model did not converge" in results
+    assert "- Model-fit warning: The model did not converge" in results
     index = (study_report / "index.html").read_text()
-    assert '<div class="warnings">' in index and "FitWarning: The model did not converge" in index
+    assert '<div class="warnings">' in index
+    assert "Model-fit warning: The model did not converge" in index
+    assert "FitWarning" not in results and "FitWarning" not in index
 
 
 def test_title_and_parameters_are_about_the_users_study(study_report):
