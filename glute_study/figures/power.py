@@ -57,7 +57,8 @@ def power_plot(result, *, ax=None, target: float = 0.8):
     require_result(result, plot="power_plot",
                    producer="glute_study.stats.simulation_power.power")
     table = result.table.assign(test=[textwrap.fill(figure_text(t), _WRAP, break_on_hyphens=False)
-                                      for t in result.table["test"]])
+                                      for t in result.table["term"]],
+                                power=result.table["estimate"])
     tests = list(dict.fromkeys(table["test"]))
     colours = dict(zip(tests, group_colours(len(tests))))
     ax = get_ax(ax)

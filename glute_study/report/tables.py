@@ -100,8 +100,8 @@ _LABELS = {
     "statistic_upper": "Statistic (upper bound)",
     "lower": "Lower bound",
     "upper": "Upper bound",
-    "usable": "Usable analyses (share)",
-    "mean_estimate": "Mean estimated coefficient",
+    "usable": "Share of simulated analyses that converged",
+    "mean_estimate": "Mean estimate (on the scale of the true effect)",
     "true_effect": "True effect",
 }
 
@@ -218,7 +218,7 @@ def _apa_p(p: float) -> str:
 
 
 _COUNT_NAMES = {"n", "events", "df", "k", "sessions", "records", "count", "excluded", "cramps",
-                "df1", "df2", "m", "dfcom", "usable", "zeros", "reference_events", "missing",
+                "df1", "df2", "m", "dfcom", "zeros", "reference_events", "missing",
                 "hamstring_cramps", "sitting_days", "n_clusters"}
 
 

@@ -58,6 +58,7 @@ Methodology*, 11, 94.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,7 +74,7 @@ from ..plan import DEFAULT_HYPOTHESES, AnalysisPlan, analysis_plan
 from ..simulate import COHORT_COVARIATES, Effects, draw_cohorts, team_icc
 from ._kernels import fit_batch, single_threaded_blas
 from ._proportions import wilson_interval as _wilson
-from ._result import Result
+from ._result import Result, format_count, format_number
 from .count_mixed import fit_count_mixed_batch
 
 __all__ = ["ANALYSES", "HYPOTHESES", "power", "title"]
@@ -273,26 +274,80 @@ def _run(analysis, n, seed, size, alpha, scenario, effects, teams=None, models=N
 
 
 def _truth(analysis: str, fx: Effects) -> list[tuple[float, str]]:
-    """True effect of each test and how a sentence names it."""
+    """True effect of each test and how a sentence names it (``{v}``: the effect, formatted).
+
+    Ratios read as :func:`_ratio` gives them, differences in Nm/kg at two decimals.
+    """
     t = fx.truth()
     w = _words()
     log_glute = math.log(t["irr_glute_per_nm_kg"])
     if analysis == "cohort_sitting":
-        return [(t["irr_sitting_per_h"], f"a {w['ham']} rate ratio of {{v:.3f}} per +1 "
+        return [(t["irr_sitting_per_h"], f"a {w['ham']} rate ratio of {{v}} per +1 "
                  f"{w['sit_unit']} of {w['sit']}")]
     if analysis == "cohort_glute":
-        return [(t["irr_glute_per_nm_kg"], f"a {w['ham']} rate ratio of {{v:.3f}} per +1 "
+        return [(t["irr_glute_per_nm_kg"], f"a {w['ham']} rate ratio of {{v}} per +1 "
                  f"{w['glute_unit']} of {w['glute']}")]
     if analysis == "indirect":
         return [(math.exp(t["glute_per_sitting_h"] * log_glute), "an indirect rate ratio of "
-                 f"{{v:.3f}} per +1 {w['sit_unit']} of {w['sit']} through {w['glute']}, from "
-                 f"a slope of {t['glute_per_sitting_h']:.3f} {w['glute_unit']} per "
-                 f"{w['sit_unit']} and a rate ratio of {t['irr_glute_per_nm_kg']:.3f} per "
-                 f"{w['glute_unit']}")]
-    return [(t["irr_training"], f"a {w['ham']} rate ratio of {{v:.2f}} for "
+                 f"{{v}} per +1 {w['sit_unit']} of {w['sit']} through {w['glute']}, from "
+                 f"a slope of {format_number(t['glute_per_sitting_h'], 2)} {w['glute_unit']} "
+                 f"per {w['sit_unit']} and a rate ratio of {_ratio(t['irr_glute_per_nm_kg'])} "
+                 f"per {w['glute_unit']}")]
+    return [(t["irr_training"], f"a {w['ham']} rate ratio of {{v}} for "
              f"{mid_sentence(w['arm'])}"),
-            (t["training_gain_nm_kg"], f"a training gain in {w['glute']} of {{v:.2f}} "
+            (t["training_gain_nm_kg"], f"a training gain in {w['glute']} of {{v}} "
              f"{w['glute_unit']}")]
+
+
+def _ratio(v: float) -> str:
+    """A rate ratio in a planning sentence: two decimals, as every ratio the report prints;
+    three only where two would round a planned effect to no effect (1.004, not 1.00).
+
+    Examples
+    --------
+    >>> _ratio(1.1), _ratio(1 / 1.1), _ratio(1.0037)
+    ('1.10', '0.91', '1.004')
+    """
+    two = format_number(v, 2)
+    return format_number(v, 3) if two == "1.00" and round(v, 3) != 1 else two
+
+
+def _mc_se_words(se: float, reps: int, *, most: bool = False) -> str:
+    """The Monte Carlo SE of a simulated power, in words where three decimals would read 0.000.
+
+    At a power of 0 or 1 the binomial SE is 0 (every simulated study agreed); a smaller SE than
+    0.001 is said to be below it.
+
+    Examples
+    --------
+    >>> _mc_se_words(0.0483, 100, most=True), _mc_se_words(0.0, 100)
+    ('Monte Carlo SE at most 0.048', 'Monte Carlo SE 0 (all 100 simulated studies agreed)')
+    >>> _mc_se_words(0.0003, 100_000, most=True)
+    'Monte Carlo SE below 0.001'
+    """
+    if se == 0:
+        return f"Monte Carlo SE 0 (all {format_count(reps)} simulated studies agreed)"
+    if se < 0.0005:
+        return "Monte Carlo SE below 0.001"
+    return f"Monte Carlo SE {'at most ' if most else ''}{format_number(se, 3)}"
+
+
+def _restates(test: str, effect: str) -> bool:
+    """Whether the effect phrase already says every word of the test's name.
+
+    Examples
+    --------
+    >>> _restates("Hamstring-cramp rate ratio per Nm/kg of glute strength",
+    ...           "a hamstring-cramp rate ratio of 0.91 per +1 Nm/kg of glute strength")
+    True
+    >>> _restates("Total effect of device-measured sitting on the hamstring-cramp rate",
+    ...           "a hamstring-cramp rate ratio of 1.10 per +1 h/day of device-measured sitting")
+    False
+    """
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z][a-z/-]*", text.lower()))
+
+    return words(test) <= words(effect)
 
 
 def _crossing(ns: np.ndarray, pw: np.ndarray, target: float) -> float | None:
@@ -378,9 +433,10 @@ def power(
     Result
         ``.table`` with one row per sample size and test: ``term`` (the test), ``estimate`` (the
         power), ``ci_low``/``ci_high`` (Wilson interval of the Monte Carlo estimate at ``level``),
-        ``p_value`` (NaN), then ``n``, ``power``, ``mc_se``, ``test``, ``true_effect``,
-        ``mean_estimate`` (mean estimated coefficient: log rate ratio, or the strength
-        difference), ``usable`` (share of simulated analyses that converged) and ``n_analysed``
+        ``p_value`` (NaN), then ``n``, ``mc_se``, ``true_effect``, ``mean_estimate`` (the
+        mean estimate on the scale of ``true_effect``: for a rate ratio the geometric mean, the
+        exponential of the mean log rate ratio; for the strength difference the mean), ``usable``
+        (share of simulated analyses that converged) and ``n_analysed``
         (mean athletes with complete data); for a cluster trial also ``n_teams``. ``.text``
         gives the sample size for 80 % power and what the analyses were adjusted for;
         ``.diagnostics["covariates"]`` the plan's covariates adjusted for and
@@ -389,19 +445,19 @@ def power(
     Examples
     --------
     >>> res = power("trial", n=(100, 200), reps=100, seed=1, executor="serial")
-    >>> print(res.table[["n", "test", "power", "mc_se"]].to_string(index=False))
-      n                                                            test  power   mc_se
-    100           Glute training vs control: hamstring-cramp rate ratio   0.10 0.03000
-    100 Glute training vs control: glute strength at post-test (ANCOVA)   1.00 0.00000
-    200           Glute training vs control: hamstring-cramp rate ratio   0.13 0.03363
-    200 Glute training vs control: glute strength at post-test (ANCOVA)   1.00 0.00000
+    >>> print(res.table[["n", "term", "estimate", "mc_se"]].to_string(index=False))
+      n                                                            term  estimate   mc_se
+    100           Glute training vs control: hamstring-cramp rate ratio      0.10 0.03000
+    100 Glute training vs control: glute strength at post-test (ANCOVA)      1.00 0.00000
+    200           Glute training vs control: hamstring-cramp rate ratio      0.13 0.03363
+    200 Glute training vs control: glute strength at post-test (ANCOVA)      1.00 0.00000
     >>> res.diagnostics["title"]  # the plan's hypothesis
     'Glute training lowers the hamstring-cramp rate'
     >>> res = power("trial", design="cluster_trial", n=(400,), team_size=20, reps=100, seed=1,
     ...             executor="serial")
-    >>> print(res.table[["n", "n_teams", "power"]].to_string(index=False))
-      n  n_teams  power
-    400       20   0.13
+    >>> print(res.table[["n", "n_teams", "estimate"]].to_string(index=False))
+      n  n_teams  estimate
+    400       20      0.13
     """
     check_one_of("analysis", analysis, ANALYSES)
     check_one_of("design", design, DESIGNS)
@@ -457,15 +513,18 @@ def power(
     rows = []
     for i, size in enumerate(sizes):
         block = np.concatenate(out[i * len(chunks):(i + 1) * len(chunks)])
-        for t, (test, _kind) in enumerate(tests):
+        for t, (test, kind) in enumerate(tests):
             reject, est, good = block[:, 3 * t], block[:, 3 * t + 1], block[:, 3 * t + 2]
             p = float(reject.mean())
             lo, hi = _wilson(np.array(p), reps, level)
+            mean = float(np.mean(est[good == 1])) if good.any() else np.nan
+            if kind != "ols":  # a log rate ratio: back to the ratio scale of true_effect
+                mean = math.exp(mean) if np.isfinite(mean) else np.nan
+            # the power is the estimate and the test the term: no second copy of either
             rows.append({"term": test, "estimate": p, "ci_low": float(lo), "ci_high": float(hi),
-                         "p_value": np.nan, "n": size, "power": p,
-                         "mc_se": math.sqrt(p * (1 - p) / reps), "test": test,
-                         "true_effect": truths[t][0],
-                         "mean_estimate": float(np.mean(est[good == 1])) if good.any() else np.nan,
+                         "p_value": np.nan, "n": size,
+                         "mc_se": math.sqrt(p * (1 - p) / reps),
+                         "true_effect": truths[t][0], "mean_estimate": mean,
                          "usable": float(good.mean()), "n_analysed": float(block[:, -1].mean()),
                          **({} if teams is None else {"n_teams": teams[size]})})
     table = pd.DataFrame(rows)
@@ -487,8 +546,9 @@ def power(
                    "inputs": "observed" if inputs is not None else "simulator defaults",
                    "covariates": covariates, "not_simulated": not_simulated,
                    "effects": fx, "target": 0.8,
-                   "n_for_80": {test: _crossing(table[table.test == test].n.to_numpy(),
-                                                table[table.test == test].power.to_numpy(), 0.8)
+                   "n_for_80": {test: _crossing(table[table.term == test].n.to_numpy(),
+                                                table[table.term == test].estimate.to_numpy(),
+                                                0.8)
                                 for test, _ in tests}}
     return Result(table, text, diagnostics, name=f"power ({analysis})", kind="power",
                   level=level)
@@ -551,33 +611,36 @@ def _text(table, tests, truths, *, analysis, alpha, reps, scenario, observed=Fal
           adjusted="") -> str:
     alpha_txt = f"{alpha:.3f}".rstrip("0").lstrip("0")
     parts = []
-    for (name, _), (value, what) in zip(tests, truths):
-        sub = table[table.test == name]
+    for (name, kind), (value, what) in zip(tests, truths):
+        sub = table[table.term == name]
         what_test = mid_sentence(name)
-        ns, pw = sub.n.to_numpy(), sub.power.to_numpy()
-        effect = what.format(v=value)
+        ns, pw = sub.n.to_numpy(), sub.estimate.to_numpy()
+        effect = what.format(v=format_number(value, 2) if kind == "ols" else _ratio(value))
         if scenario == "null":
-            worst = sub.loc[sub.power.idxmax()]
+            worst = sub.loc[sub.estimate.idxmax()]
             parts.append(f"Under the null scenario the test of the {what_test} rejected in "
-                         f"{100 * sub.power.min():.1f} % to {100 * sub.power.max():.1f} % of "
-                         f"{reps} simulated studies per size (nominal {100 * alpha:g} %; largest "
-                         f"at n = {int(worst.n)}, Monte Carlo SE {worst.mc_se:.3f}).")
+                         f"{100 * sub.estimate.min():.1f} % to {100 * sub.estimate.max():.1f} % "
+                         f"of {format_count(reps)} simulated studies per size (nominal "
+                         f"{100 * alpha:g} %; largest at n = {format_count(worst.n)}, "
+                         f"{_mc_se_words(worst.mc_se, reps)}).")
             continue
         n80 = _crossing(ns, pw, 0.8)
-        se = sub.mc_se.max()
-        how = (f"two-sided alpha = {alpha_txt}, {reps} simulated studies per size, Monte Carlo "
-               f"SE at most {se:.3f}")
+        how = (f"two-sided alpha = {alpha_txt}, {format_count(reps)} simulated studies per size, "
+               f"{_mc_se_words(sub.mc_se.max(), reps, most=True)}")
+        # the test's name in brackets only where it says more than the effect does
+        named = "" if _restates(name, effect) else f" ({what_test})"
+        named_in = "" if not named else f" ({what_test}; "
         if n80 is None:
-            parts.append(f"None of the sizes tried (up to {ns[-1]} athletes) reached 80 % power to "
-                         f"detect {effect} ({what_test}); the largest gave {100 * pw[-1]:.0f} % "
-                         f"({how}).")
+            parts.append(f"None of the sizes tried (up to {format_count(ns[-1])} athletes) "
+                         f"reached 80 % power to detect {effect}{named}; the largest gave "
+                         f"{100 * pw[-1]:.0f} % ({how}).")
         elif n80 == ns[0]:
-            parts.append(f"Already {ns[0]} athletes give {100 * pw[0]:.0f} % power to detect "
-                         f"{effect} ({what_test}; {how}).")
+            parts.append(f"Already {format_count(ns[0])} athletes give {100 * pw[0]:.0f} % power "
+                         f"to detect {effect}{named_in or ' ('}{how}).")
         else:
-            parts.append(f"About {math.ceil(n80 / 10) * 10} athletes give 80 % power to detect "
-                         f"{effect} ({what_test}; interpolated between the simulated sizes; "
-                         f"{how}).")
+            parts.append(f"About {format_count(math.ceil(n80 / 10) * 10)} athletes give 80 % "
+                         f"power to detect {effect}{named_in or ' ('}interpolated between the "
+                         f"simulated sizes; {how}).")
     if adjusted:
         parts.append(adjusted)
     if observed:

@@ -55,10 +55,10 @@ def test_power_plot_draws_each_test():
     ax = power_plot(res)
     # legend entries are the tests in words, wrapped onto short lines
     assert [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()] == \
-        list(res.table.test.unique())
-    first = res.table[res.table.test == res.table.test.iloc[0]]
-    assert first.test.iloc[0] == "Glute training vs control: hamstring-cramp rate ratio"
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), first.power)
+        list(res.table.term.unique())
+    first = res.table[res.table.term == res.table.term.iloc[0]]
+    assert first.term.iloc[0] == "Glute training vs control: hamstring-cramp rate ratio"
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), first.estimate)
     assert ax.get_ylim() == (0.0, 1.0)
     assert ax.get_title() == "Glute training lowers the hamstring-cramp rate"
     plt.close(ax.figure)
@@ -75,7 +75,7 @@ def test_power_panels_draw_one_titled_panel_per_result():
     assert titles == [r.diagnostics["title"] for r in res]
     for ax, r in zip(fig.axes, res):
         np.testing.assert_allclose(ax.lines[0].get_ydata(),
-                                   r.table[r.table.test == r.table.test.iloc[0]].power)
+                                   r.table[r.table.term == r.table.term.iloc[0]].estimate)
     plt.close(fig)
     with pytest.raises(InputError, match="at least one"):
         power_panels([])

@@ -177,7 +177,7 @@ def test_null_scenario_rejects_at_about_alpha():
     # is deterministic; the bound is 3 Monte Carlo SEs.
     res = power("cohort_glute", n=(300,), reps=400, scenario="null", seed=11,
                 executor="serial")
-    p = res.table.power.iloc[0]
+    p = res.table.estimate.iloc[0]
     assert abs(p - 0.05) < 3 * np.sqrt(0.05 * 0.95 / 400)
     assert "Under the null scenario" in res.text
 
@@ -185,14 +185,17 @@ def test_null_scenario_rejects_at_about_alpha():
 def test_power_grows_with_n_and_text_states_the_size():
     res = power("cohort_glute", n=(100, 200, 400), reps=200, seed=2, executor="serial",
                 rr_glute_deficit_per_sd=1.3)
-    pw = res.table.power.to_numpy()
+    pw = res.table.estimate.to_numpy()
     assert pw[0] < pw[1] < pw[2]
     n80 = res.diagnostics["n_for_80"][P._tests("cohort_glute")[0][0]]
     assert n80 is not None and 200 < n80 <= 400  # 80.0 % at 400 with the plan's covariates
     assert f"About {int(np.ceil(n80 / 10) * 10)} athletes give 80 % power to detect a " \
-        "hamstring-cramp rate ratio of 0.592 per +1 Nm/kg" in res.text
+        "hamstring-cramp rate ratio of 0.59 per +1 Nm/kg of glute strength (interpolated" \
+        in res.text  # two decimals, and no bracket that repeats the test's name
+    # the power is the estimate, the test the term: no second copy of either to print
     assert list(res.table.columns[:8]) == ["term", "estimate", "ci_low", "ci_high", "p_value",
-                                           "n", "power", "mc_se"]
+                                           "n", "mc_se", "true_effect"]
+    assert not {"power", "test"} & set(res.table.columns)
     np.testing.assert_allclose(res.table.mc_se, np.sqrt(pw * (1 - pw) / 200))
 
 
@@ -200,7 +203,7 @@ def test_same_seed_same_table_on_any_executor():
     kw = dict(n=(100, 150), reps=300, seed=5)
     a = power("trial", executor="serial", **kw)
     b = power("trial", executor="threads", **kw)
-    np.testing.assert_array_equal(a.table.power, b.table.power)
+    np.testing.assert_array_equal(a.table.estimate, b.table.estimate)
     np.testing.assert_array_equal(a.table.mean_estimate, b.table.mean_estimate)
 
 
@@ -279,11 +282,11 @@ def test_power_speaks_in_codebook_words_and_plan_titles(analysis):
     from glute_study.plan import DEFAULT_HYPOTHESES
 
     res = power(analysis, n=(60,), reps=100, seed=3, executor="serial")
-    words = " ".join([res.text, *res.table["test"], res.diagnostics["title"]])
+    words = " ".join([res.text, *res.table["term"], res.diagnostics["title"]])
     assert not _IDENTIFIER.findall(words), _IDENTIFIER.findall(words)
     assert res.diagnostics["title"] == DEFAULT_HYPOTHESES[P.HYPOTHESES[analysis]].link
     if analysis == "cohort_sitting":
-        assert res.table["test"].iloc[0] == ("Total effect of device-measured sitting on the "
+        assert res.table["term"].iloc[0] == ("Total effect of device-measured sitting on the "
                                              "hamstring-cramp rate")
 
 
@@ -344,6 +347,6 @@ def test_simulated_trial_power_at_observed_inputs_agrees_with_the_closed_forms(d
     # until the post-test (the rate is not constant within an athlete), so within 12 %
     from scipy.stats import norm
 
-    ncp = [norm.ppf(p) + norm.ppf(0.975) for p in (rate_row.power, closed_rate)]
+    ncp = [norm.ppf(p) + norm.ppf(0.975) for p in (rate_row.estimate, closed_rate)]
     assert abs(ncp[0] / ncp[1] - 1) < 0.12
-    assert abs(ancova_row.power - closed_ancova) < 4 * ancova_row.mc_se
+    assert abs(ancova_row.estimate - closed_ancova) < 4 * ancova_row.mc_se
