@@ -118,7 +118,9 @@ class _Observed:
                              f"{int(exposed.sum())}.")
         self.values["dropout"] = _ci_share(int(n - exposed.sum()), n, level)
         self.values["exposure"] = _ci_mean(expo[exposed], level)
-        self.values["rate_all"] = self._rate(data.loc[exposed])
+        self.unadjusted_theta: float | None = None
+        self.rate_clustered = False
+        self.values["rate_all"] = self._rate(data.loc[exposed], overall=True)
         self.values["rate_control"] = (self._rate(data.loc[exposed & self.control])
                                        if self.trial else None)
         if self.trial and self.values["rate_control"] is None:
@@ -141,16 +143,27 @@ class _Observed:
         self.values["prior_share"] = (_ci_share(int(prior.sum()), len(prior), level)
                                       if len(prior) >= 2 else None)
 
-    def _rate(self, rows: pd.DataFrame) -> tuple[float, float, float] | None:
-        from .counts import count_model
+    def _rate(self, rows: pd.DataFrame, *, overall: bool = False
+              ) -> tuple[float, float, float] | None:
+        """The rate per 1000 h as notebook 04's incidence gives it: the same negative-binomial
+        model, and the same cluster-robust (CR2) interval by team where the study records
+        teams, so the report shows one interval for one rate. The intercept-only model's
+        dispersion is kept (``unadjusted_theta``) for the methods to set beside the adjusted
+        one the simulator takes."""
+        from .incidence import incidence
 
         if len(rows) < 2 or float(rows["hamstring_cramps"].sum()) == 0:
             return None
-        fit, caught = _quiet_fit(count_model, rows, "hamstring_cramps ~ 1", exposure="exposure_h",
-                                 family="negbin", level=self.level)
+        teams = rows["team"].dropna().nunique() if "team" in rows.columns else 0
+        fit, caught = _quiet_fit(incidence, rows, events="hamstring_cramps",
+                                 exposure="exposure_h", cluster="team" if teams > 1 else None,
+                                 level=self.level)
         self.warnings += caught
+        if overall:
+            self.unadjusted_theta = fit.diagnostics.get("overall_theta")
+            self.rate_clustered = teams > 1
         row = fit.table.iloc[0]
-        return 1000 * float(row.estimate), 1000 * float(row.ci_low), 1000 * float(row.ci_high)
+        return float(row.estimate), float(row.ci_low), float(row.ci_high)
 
     def _count_model(self, rows: pd.DataFrame, plan: AnalysisPlan) -> None:
         """The negative-binomial model of notebook 04 (glute strength, adjusted as planned),
@@ -409,11 +422,12 @@ def planning_inputs(
     >>> from glute_study import simulate_study
     >>> data = simulate_study(n=300, seed=4).analysis_table()
     >>> res = planning_inputs(data, seed=1)
-    >>> print(res.table[["term", "estimate", "source"]].head(3).round(2).to_string(index=False))
+    >>> print(res.table[["term", "estimate", "source"]].head(2).round(2).to_string(index=False))
                                                    term  estimate                 source
         Hamstring-cramp rate, all athletes (per 1000 h)      5.57 observed in this study
     Hamstring-cramp rate, control athletes (per 1000 h)      5.76 observed in this study
-                   Negative-binomial dispersion (theta)      1.37 observed in this study
+    >>> res.table.loc[2, "term"], round(float(res.table.loc[2, "estimate"]), 2)
+    ('Negative-binomial dispersion (theta), covariate-adjusted', 1.37)
     >>> res.frame("simulator").simulator.iloc[1]  # what the dispersion sets in the simulator
     "gamma frailty shape (theta), calibrated to the count model's"
     >>> from glute_study.simulate import Effects  # the trial's 1 / sesoi, from the plan:
@@ -476,7 +490,7 @@ def _rows(obs: _Observed, effects: dict[str, float], targets, plan: AnalysisPlan
         rows.append((f"{ham_cap} rate, {control} athletes", v["rate_control"], "per 1000 h",
                      None, math.nan, "rate_control"))
     rows += [
-        ("Negative-binomial dispersion (theta)", v["theta"], "",
+        ("Negative-binomial dispersion (theta), covariate-adjusted", v["theta"], "",
          "gamma frailty shape (theta), calibrated to the count model's",
          effects.get("dispersion_theta", base.dispersion_theta), "theta"),
         (f"Rate ratio of {prior}", v["rr_prior"], "",
@@ -595,6 +609,36 @@ def _text(rows: list[dict]) -> str:
                    "interest, not this study's estimates.")
 
 
+def _same_quantities(obs: _Observed) -> str:
+    """Why the planning dispersion differs from the incidence analysis's, and that the rate's
+    interval is the same one (a reader sees both in the report).
+
+    Examples
+    --------
+    >>> class Obs:
+    ...     values = {"theta": (0.72, 0.5, 1.04)}
+    ...     unadjusted_theta, rate_clustered = 0.4828, True
+    >>> print(_same_quantities(Obs()))  # doctest: +NORMALIZE_WHITESPACE
+    The hamstring-cramp rate and its interval are those of the incidence analysis (the same
+    negative-binomial model, with cluster-robust standard errors by team). The dispersion
+    (theta 0.72) is that of the adjusted count model: its covariates explain part of the
+    differences between athletes, so less over-dispersion remains than in the incidence
+    analysis's model without covariates (theta 0.48); a larger theta means less
+    over-dispersion (variance = mean + mean squared / theta in both).
+    """
+    robust = ", with cluster-robust standard errors by team" if obs.rate_clustered else ""
+    text = ("The hamstring-cramp rate and its interval are those of the incidence analysis "
+            f"(the same negative-binomial model{robust}).")
+    theta, raw = obs.values.get("theta"), obs.unadjusted_theta
+    if theta is not None and raw is not None and np.isfinite(raw):
+        text += (f" The dispersion (theta {format_number(theta[0])}) is that of the adjusted "
+                 "count model: its covariates explain part of the differences between "
+                 "athletes, so less over-dispersion remains than in the incidence analysis's "
+                 f"model without covariates (theta {format_number(raw)}); a larger theta "
+                 "means less over-dispersion (variance = mean + mean squared / theta in both).")
+    return text
+
+
 def _methods(obs: _Observed, plan: AnalysisPlan) -> str:
     covs = [label(c, unit=False, mid=True) for c in obs.model_columns]
     control = "the control arm's" if obs.trial else "the athletes'"
@@ -617,7 +661,8 @@ def _methods(obs: _Observed, plan: AnalysisPlan) -> str:
         "exposure in follow-up"
         + (", and the between-team SD from a negative-binomial model with a random team "
            "intercept" if obs.values["team_sd"] is not None else "")
-        + ". Because the simulator draws true sitting and strength and measures them with "
+        + ". " + _same_quantities(obs)
+        + " Because the simulator draws true sitting and strength and measures them with "
         "error, each input was calibrated so that simulated cohorts of "
         f"{CALIBRATION_N:,} athletes reproduced the observed value (moment matching, "
         f"{CALIBRATION_ROUNDS} rounds). The effects to detect were not taken from this study: "

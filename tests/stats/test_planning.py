@@ -104,7 +104,8 @@ def test_an_observational_study_without_post_test_or_teams_falls_back_to_default
     pre_post = rows.loc["Pre-post correlation of glute strength"]
     assert pre_post.source.startswith(f"{SOURCES['default']} (not estimable")
     assert "glute_change_sd_nm_kg" not in res.diagnostics["effects"]
-    assert rows.loc["Negative-binomial dispersion (theta)"].source == SOURCES["observed"]
+    theta = rows.loc["Negative-binomial dispersion (theta), covariate-adjusted"]
+    assert theta.source == SOURCES["observed"]
 
 
 def test_teams_give_an_observed_between_team_sd():

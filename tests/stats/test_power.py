@@ -324,7 +324,7 @@ def test_simulated_trial_power_at_observed_inputs_agrees_with_the_closed_forms(d
     t = demo_inputs.table.set_index("term")
     rate = t.loc["Hamstring-cramp rate, control athletes (per 1000 h)", "estimate"]
     expo = t.loc["Mean exposure per athlete (h)", "estimate"]
-    theta = t.loc["Negative-binomial dispersion (theta)", "estimate"]
+    theta = t.loc["Negative-binomial dispersion (theta), covariate-adjusted", "estimate"]
     sd = t.loc["SD of glute strength (Nm/kg)", "estimate"]
     rho = t.loc["Pre-post correlation of glute strength, control athletes", "estimate"]
     # the rate test with the same gain for every trained athlete (the closed form knows no
