@@ -72,7 +72,7 @@ from .errors import InputError
 from .study import Study
 
 __all__ = ["COHORT_COVARIATES", "MISSING_VARIABLES", "MISSING_WEIGHT_RATIO", "Effects",
-           "draw_cohorts", "simulate_study", "team_icc"]
+           "draw_cohorts", "simulate_study", "study_title", "team_icc"]
 
 SCENARIOS = ("hypothesis", "null")
 TRIALS = (True, False, "cluster")
@@ -954,6 +954,49 @@ def _truth_adjustment() -> list[str]:
     return columns
 
 
+#: The scenario of a simulated study in words, for its title.
+SCENARIO_WORDS = {"hypothesis": "the world where the coaching claim is true",
+                  "null": "the world where the coaching claim is false"}
+
+
+def study_title(*, n: int, seed: int | None, scenario: str = "hypothesis",
+                trial: bool | str = True, n_teams: int | None = None, every: int | None = None,
+                missing: str | None = None, missing_share: float = 0.15,
+                missing_in: tuple[str, ...] = ()) -> str:
+    """The title of a simulated study, in words (its ``study.json`` name, the report's title).
+
+    Examples
+    --------
+    >>> study_title(n=400, seed=2026, n_teams=20, every=4)  # doctest: +NORMALIZE_WHITESPACE
+    'Simulated cohort of 400 athletes in 20 teams, device sitting 1 week in 4 (the world where
+     the coaching claim is true, seed 2026)'
+    >>> study_title(n=80, seed=9, scenario="null", trial="cluster", n_teams=4)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'Simulated cohort of 80 athletes in 4 teams, training randomised by team (the world where
+     the coaching claim is false, seed 9)'
+    >>> study_title(n=1000, seed=3, trial=False, missing="mar", missing_share=0.2,
+    ...             missing_in=("glute_nm_kg",))  # doctest: +NORMALIZE_WHITESPACE
+    'Simulated cohort of 1,000 athletes, 20 % of glute strength missing at random (the world
+     where the coaching claim is true, seed 3)'
+    """
+    from .labels import label
+
+    parts = [f"Simulated cohort of {n:,} athletes"
+             + (f" in {n_teams:,} teams" if n_teams is not None else "")]
+    if trial == "cluster":
+        parts.append("training randomised by team")
+    if every:
+        parts.append(f"device sitting 1 week in {every}")
+    if missing is not None:
+        how = {"mcar": "completely at random", "mar": "at random",
+               "mnar": "not at random"}.get(str(missing).lower(), str(missing))
+        what = ", ".join(label(c, unit=False, mid=True) for c in missing_in)
+        parts.append(f"{100 * missing_share:g} % of {what} missing {how}")
+    world = SCENARIO_WORDS.get(scenario, scenario)
+    seed_words = "" if seed is None else f", seed {seed}"
+    return ", ".join(parts) + f" ({world}{seed_words})"
+
+
 def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hypothesis",
                    trial: bool | str = True, n_teams: int | None = None, team_sd: float = 0.0,
                    missing: str | None = None, missing_share: float = 0.15,
@@ -1163,18 +1206,15 @@ def simulate_study(n: int = 400, *, seed: int | None = None, scenario: str = "hy
         truth.update(_team_truth(cluster, trial, n_teams, team_sd, names, team_effect, fx,
                                  (ham_rate * exposure_h)[exposed],
                                  ((ham_rate + other_rate) * exposure_h)[exposed]))
-    label = f"{scenario}, n={n}, seed={seed}"
-    if team is not None:
-        label += f", {n_teams} teams" + (", cluster trial" if cluster else "")
-    if every:
-        label += f", season (device 1 week in {every})"
     tables = {"participants": participants, "sitting": sitting, "strength": strength,
               "activation": activation, "exposure": exposure, "cramps": cramps}
     if missing is not None:
         tables, truth["missing"] = _make_missing(missing_rng, tables, missing,
                                                  float(missing_share), columns)
-        label += f", {missing.upper()} {100 * missing_share:g} % of {', '.join(columns)}"
-    metadata = {"name": f"simulated ({label})", "truth": truth}
+    name = study_title(n=n, seed=seed, scenario=scenario, trial=trial,
+                       n_teams=n_teams if team is not None else None, every=every,
+                       missing=missing, missing_share=missing_share, missing_in=columns)
+    metadata = {"name": name, "truth": truth}
     return Study.from_tables(tables, metadata=metadata)
 
 

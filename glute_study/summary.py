@@ -26,8 +26,9 @@ def summary_markdown(study: Study, *, min_valid_days: int = 4) -> str:
     --------
     >>> from glute_study import simulate_study
     >>> text = summary_markdown(simulate_study(n=20, seed=1))
-    >>> text.splitlines()[0]
-    '# Study summary: simulated (hypothesis, n=20, seed=1)'
+    >>> print(text.splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
+    # Study summary: Simulated cohort of 20 athletes (the world where the coaching claim is
+    true, seed 1)
     """
     table = study.analysis_table(min_valid_days=min_valid_days)
     flow = study.flow(min_valid_days=min_valid_days)

@@ -340,18 +340,26 @@ def _parameters_sentence(values: Mapping[str, Any]) -> str:
     Examples
     --------
     >>> v = {"study_dir": "/data/my_study", "out_dir": "/r", "seed": 7, "n": 400,
-    ...      "scenario": "hypothesis", "alpha": 0.05, "n_boot": 500, "n_sims": 100}
-    >>> _parameters_sentence(v)
-    "Study folder 'my_study'; alpha = 0.05, n_boot = 500, n_sims = 100, seed = 7 (resampling)."
-    >>> print(_parameters_sentence({**v, "study_dir": ""}))
-    Simulated cohort: scenario = hypothesis, n = 400, seed = 7; alpha = 0.05, n_boot = 500, ...
+    ...      "scenario": "hypothesis", "alpha": 0.05, "n_boot": 5000, "n_sims": 100}
+    >>> print(_parameters_sentence(v))  # doctest: +NORMALIZE_WHITESPACE
+    Study folder 'my_study'; significance level 5 %; 5,000 bootstrap replicates; 100 simulated
+    studies per sample size in the power analyses; random seed 7 for resampling.
+    >>> print(_parameters_sentence({**v, "study_dir": ""}))  # doctest: +NORMALIZE_WHITESPACE
+    Simulated cohort of 400 athletes (the world where the coaching claim is true), random seed 7
+    for the cohort and for resampling; significance level 5 %; 5,000 bootstrap replicates; 100
+    simulated studies per sample size in the power analyses.
     """
-    rest = ", ".join(f"{k} = {values[k]!r}" for k in ("alpha", "n_boot", "n_sims"))
+    from ..simulate import SCENARIO_WORDS
+
+    rest = (f"significance level {100 * float(values['alpha']):g} %; "
+            f"{int(values['n_boot']):,} bootstrap replicates; "
+            f"{int(values['n_sims']):,} simulated studies per sample size in the power analyses")
     if values["study_dir"]:
-        return (f"Study folder '{Path(values['study_dir']).name}'; {rest}, seed = "
-                f"{values['seed']} (resampling).")
-    return (f"Simulated cohort: scenario = {values['scenario']}, n = {values['n']}, seed = "
-            f"{values['seed']}; {rest}.")
+        return (f"Study folder '{Path(values['study_dir']).name}'; {rest}; random seed "
+                f"{values['seed']} for resampling.")
+    world = SCENARIO_WORDS.get(values["scenario"], f"scenario {values['scenario']!r}")
+    return (f"Simulated cohort of {int(values['n']):,} athletes ({world}), random seed "
+            f"{values['seed']} for the cohort and for resampling; {rest}.")
 
 
 def _software_sentence() -> str:

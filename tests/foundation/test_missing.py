@@ -123,7 +123,7 @@ def test_missing_study_saves_and_loads_back_equal(tmp_path):
     study = simulate_study(n=40, seed=3, missing="mnar", missing_in="sitting_h_day")
     loaded = load_study(study.save(tmp_path / "m"))
     assert loaded.equals(study)
-    assert "MNAR 15 % of sitting_h_day" in study.metadata["name"]
+    assert "15 % of device-measured sitting missing not at random" in study.metadata["name"]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
