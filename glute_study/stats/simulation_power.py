@@ -321,12 +321,12 @@ def _mc_se_words(se: float, reps: int, *, most: bool = False) -> str:
     Examples
     --------
     >>> _mc_se_words(0.0483, 100, most=True), _mc_se_words(0.0, 100)
-    ('Monte Carlo SE at most 0.048', 'Monte Carlo SE 0 (all 100 simulated studies agreed)')
+    ('Monte Carlo SE at most 0.048', 'Monte Carlo SE 0, since all 100 simulated studies agreed')
     >>> _mc_se_words(0.0003, 100_000, most=True)
     'Monte Carlo SE below 0.001'
     """
     if se == 0:
-        return f"Monte Carlo SE 0 (all {format_count(reps)} simulated studies agreed)"
+        return f"Monte Carlo SE 0, since all {format_count(reps)} simulated studies agreed"
     if se < 0.0005:
         return "Monte Carlo SE below 0.001"
     return f"Monte Carlo SE {'at most ' if most else ''}{format_number(se, 3)}"
