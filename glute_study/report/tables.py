@@ -400,9 +400,11 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2,
     """
     references: dict[str, str] = {}
     kind = ""
+    bounded = None
     if isinstance(table, Result):
         references = _references(table)
         kind = table.kind
+        bounded = _bounded_rows(table)
         table = table.table
     if not isinstance(table, pd.DataFrame):
         raise InputError(
@@ -449,6 +451,11 @@ def apa_table(table: pd.DataFrame | Result, *, digits: int = 2,
                 cells = [c or (_NOT_REACHED if median else "") for c, median in
                          zip(cells, _median_rows(table))]
             out[labels[col]] = cells
+    if bounded is not None:  # correlations and ICCs: no leading zero, as APA prints them
+        for col in (_LABELS["estimate"], _LABELS["ci"]):
+            if col in out:
+                out[col] = [_LEADING_ZERO.sub(r"\1.", v) if hit else v
+                            for v, hit in zip(out[col], bounded)]
     return pd.DataFrame(out, columns=list(out))
 
 
@@ -462,6 +469,31 @@ def _not_reached_ci(low: str, high: str) -> str:
     if low and high:
         return f"[{low}, {high}]"
     return f"{low or _NOT_REACHED} to {high or _NOT_REACHED}" if low else _NOT_REACHED
+
+
+#: Result kinds whose estimates cannot exceed 1 in absolute value: every row (None) or the
+#: rows of these terms.
+_BOUNDED_KINDS: dict[str, tuple[str, ...] | None] = {
+    "partial_correlation": None, "sitting_strength": None,
+    "reliability": ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")}
+_LEADING_ZERO = re.compile(r"(?<![\d.])(-?)0\.(?=\d)")
+
+
+def _bounded_rows(result: Result) -> list[bool] | None:
+    """Which rows of a result hold a correlation or an ICC (printed without a leading zero).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["ICC2", "SEM"], "estimate": [0.95, 0.13],
+    ...                   "ci_low": [0.94, 0.1], "ci_high": [0.96, 0.2], "p_value": [0.0, 1]})
+    >>> apa_table(Result(t, "", kind="reliability"))["Estimate"].tolist()
+    ['.95', '0.13']
+    """
+    kind = getattr(result, "kind", "")
+    if kind not in _BOUNDED_KINDS:
+        return None
+    terms = _BOUNDED_KINDS[kind]
+    return [terms is None or str(t) in terms for t in result.table["term"]]
 
 
 _NUMERIC_CELL = re.compile(r"^(?:[<>]\s)?[-\u2212]?\[?[-\d.]+(?:[,\s%()\d.\-\]]*)$")

@@ -43,6 +43,10 @@ def test_icc_and_correlation_sentences_drop_the_leading_zero():
     r = partial_correlation(data, x="sitting_h_day", y="glute_nm_kg")
     assert "r(198) = -." in r.text and "95 % CI -." in r.text
     assert "-0." not in r.text
+    shown = apa_table(r).iloc[0]  # the printed table too
+    assert shown["Estimate"].startswith("-.") and shown["95 % CI"].startswith("[-.")
+    icc_table = apa_table(icc).set_index("Term")
+    assert all(v.startswith(".") for v in icc_table["Estimate"].iloc[:6])
 
 
 # -- 2. counts with thousands separators in prose and printed tables, not in CSV -----------
