@@ -808,8 +808,10 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
               "elite": "Elite"},
     "sport": {"football": "Football", "rugby": "Rugby", "basketball": "Basketball",
               "athletics": "Athletics"},
-    "prior_cramps": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},
-    "prior_hamstring_injury": {"0": "No", "1": "Yes", "False": "No", "True": "Yes"},
+    # "yes": Table 1's row of a yes/no column (a "no" would turn a sentence's first word)
+    "prior_cramps": {"0": "No", "1": "Yes", "False": "No", "True": "Yes", "yes": "Yes"},
+    "prior_hamstring_injury": {"0": "No", "1": "Yes", "False": "No", "True": "Yes",
+                               "yes": "Yes"},
 }
 LEVEL_LABELS["sitting_instrument"] = LEVEL_LABELS["instrument"]
 #: The randomised arm coded 0/1 for analyses that need a number (mediation within the trial).

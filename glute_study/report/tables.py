@@ -827,7 +827,7 @@ def table_one(
                 cells[name] = (f"{format_count(hits)} "
                                f"({format_number(100 * hits / len(present), 1)}%)"
                                if len(present) else "")
-            rows.append({"variable": col, "level": "Yes" if binary else level, **cells,
+            rows.append({"variable": col, "level": "yes" if binary else level, **cells,
                          "missing": int(values.isna().sum())})
     out = pd.DataFrame(rows)
     order = ["variable", "level"] + [name for name, _ in groups] + ["missing"]
