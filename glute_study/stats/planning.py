@@ -56,6 +56,8 @@ SOURCES = {"observed": "observed in this study", "default": "assumed: simulator 
 CALIBRATION_N = 40_000
 CALIBRATION_ROUNDS = 4
 _CONTROL = "control"
+#: Inputs that cannot exceed 1 (a correlation, shares): printed without a leading zero.
+_BOUNDED = ("pre_post_r", "prior_share", "dropout")
 
 
 def _ci_mean(x: np.ndarray, z_level: float) -> tuple[float, float, float]:
@@ -537,7 +539,7 @@ def _rows(obs: _Observed, effects: dict[str, float], targets, plan: AnalysisPlan
                         "estimate": value[0], "ci_low": value[1],
                         "ci_high": value[2], "source": "observed",
                         "note": obs.notes.get(key, ""), "simulator": sim_words,
-                        "simulator_value": sim_value})
+                        "simulator_value": sim_value, "bounded": key in _BOUNDED})
     hyp = {k: plan[k] for k in ("sitting_glute", "glute_cramps", "sitting_cramps", "trial")}
     out += [
         {"term": f"Effect to detect: {mid_sentence(hyp['sitting_glute'].link)} (correlation)",
@@ -595,10 +597,13 @@ def _text(rows: list[dict]) -> str:
                 "simulator's defaults.")
     parts = []
     for r in observed:
-        ci = (f" ({format_number(r['ci_low'])} to {format_number(r['ci_high'])})"
+        b = r.get("bounded", False)  # a correlation or a share: no leading zero (APA)
+        ci = (f" ({format_number(r['ci_low'], bounded=b)} to "
+              f"{format_number(r['ci_high'], bounded=b)})"
               if np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]) else "")
         unit = f" {r['unit']}" if r["unit"] else ""
-        parts.append(f"{mid_sentence(r['words'])} {format_number(r['estimate'])}{unit}{ci}")
+        parts.append(f"{mid_sentence(r['words'])} {format_number(r['estimate'], bounded=b)}"
+                     f"{unit}{ci}")
     assumed = [r for r in rows if r["source"] == "default"]
     text = ("Observed in this study, and used to plan the next one: " + "; ".join(parts) + ".")
     if assumed:

@@ -137,6 +137,8 @@ def test_planning_rate_interval_is_the_incidence_one_and_theta_is_explained():
     want = inc.table.iloc[0]
     np.testing.assert_allclose([got.estimate, got.ci_low, got.ci_high],
                                [want.estimate, want.ci_low, want.ci_high], rtol=1e-9)
+    assert "pre-post correlation of glute strength, control athletes ." in res.text
+    assert "share with previous cramping ." in res.text
     methods = res.diagnostics["methods"]
     assert "cluster-robust standard errors by team" in methods
     assert f"model without covariates (theta {inc.diagnostics['overall_theta']:.2f})" in methods
