@@ -474,7 +474,7 @@ def _not_reached_ci(low: str, high: str) -> str:
 #: Result kinds whose estimates cannot exceed 1 in absolute value: every row (None) or the
 #: rows of these terms.
 _BOUNDED_KINDS: dict[str, tuple[str, ...] | None] = {
-    "partial_correlation": None, "sitting_strength": None,
+    "partial_correlation": None, "sitting_strength": None, "power": None,
     "reliability": ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")}
 _LEADING_ZERO = re.compile(r"(?<![\d.])(-?)0\.(?=\d)")
 
