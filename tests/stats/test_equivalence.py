@@ -136,8 +136,8 @@ def test_correlation_on_fisher_z_with_se_from_its_interval(ref):
     assert "Fisher-z" in out.diagnostics["se_source"]
     assert "not symmetric" not in out.diagnostics["se_source"]
     assert out.text.startswith("For the correlation between device-measured sitting and glute "
-                               "strength adjusted for age and sex, r was -0.09 "
-                               "(90 % CI -0.17 to -0.01)")
+                               "strength adjusted for age and sex, r was -.09 "
+                               "(90 % CI -.17 to -.01)")
 
 
 def test_exact_rate_ratio_se_from_its_interval(ref):
