@@ -774,6 +774,7 @@ ANALYSIS_LABELS: dict[str, tuple[str, str | None]] = {
     "glute_onset_delay_sd": ("Glute minus hamstring onset delay", "SD"),
     "exposure_h": ("Exposure", "h"),
     "sessions": ("Sessions", None),
+    "week": ("Week of follow-up", None),
     "cramps": ("Cramps", None),
     "hamstring_cramps": ("Hamstring cramps", None),
     "glute_training": ("Glute training", None),

@@ -22,8 +22,102 @@ from .._checks import check_level, require_columns
 from ..errors import InputError
 from ._proportions import wilson_interval
 from ._result import Result, format_number
+from .incidence import incidence
 
-__all__ = ["cramp_severity", "weekly_prevalence"]
+__all__ = ["cramp_severity", "session_incidence", "weekly_prevalence"]
+
+
+def session_incidence(data: pd.DataFrame, *, events: str, exposure: str = "exposure_h",
+                      session_type: str = "session_type", participant: str = "participant_id",
+                      cluster: str | None = None, per: float = 1000,
+                      level: float = 0.95) -> Result:
+    """Incidence per ``per`` hours by session type (match, training), and overall, per athlete.
+
+    Each session type's rate comes from the negative-binomial model of
+    :func:`~glute_study.stats.incidence.incidence` fitted to one count per athlete and session
+    type (an athlete contributes a match and a training count, so the standard errors are
+    cluster-robust by ``cluster``, or by athlete). The ``overall`` row is the same model fitted
+    to one count per athlete (all sessions together), which is the overall rate of the
+    incidence analysis of the cohort: the negative-binomial rate is not the crude ratio of
+    events to hours but weights athletes by their exposure and the over-dispersion, so a model
+    of the athlete-by-session-type counts would give a slightly different overall rate for the
+    same events and hours. ``n`` counts athletes in every row.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per session (or per athlete and session type) with the athlete, the session
+        type, exposure hours and the event count.
+    events, exposure, session_type, participant : str
+        Columns of the event count, exposure hours, session type and athlete.
+    cluster : str, optional
+        Column of teams: standard errors cluster-robust (CR2) by team. Without it the session
+        type rates are cluster-robust by athlete and the overall rate uses robust (HC2) errors,
+        as :func:`~glute_study.stats.incidence.incidence` does for one row per athlete.
+    per : float
+        Rate per this many hours.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    Result
+        The table of :func:`~glute_study.stats.incidence.incidence`: one row per session type,
+        then ``overall``; ``n`` is athletes with exposure in that session type (all athletes
+        for ``overall``) and ``crude_rate`` the events per ``per`` h. ``diagnostics`` add
+        ``events`` and ``overall_of_session_model``, the overall rate the athlete-by-session-type
+        model would have given.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"participant_id": list("aabbccdd") * 2,
+    ...                   "session_type": ["match", "training"] * 8,
+    ...                   "exposure_h": [1.5, 2.0] * 8,
+    ...                   "cramps": [1, 0, 0, 1, 0, 0, 2, 1, 0, 0, 1, 0, 0, 1, 0, 0]})
+    >>> res = session_incidence(s, events="cramps")
+    >>> res.table[["term", "events", "exposure_h", "n"]]
+           term  events  exposure_h  n
+    0     match     4.0        12.0  4
+    1  training     3.0        16.0  4
+    2   overall     7.0        28.0  4
+    """
+    level = check_level(level)
+    keys = [participant] + ([cluster] if cluster not in (None, participant) else [])
+    require_columns(data, [*keys, session_type, exposure, events])
+    df = data[[*keys, session_type, exposure, events]]
+    by_type = df.groupby([*keys, session_type], as_index=False, sort=True,
+                         dropna=False)[[exposure, events]].sum(min_count=1)
+    totals = df.groupby(keys, as_index=False, sort=True,
+                        dropna=False)[[exposure, events]].sum(min_count=1)
+    by_type = by_type[by_type[exposure].fillna(0) > 0]
+    totals = totals[totals[exposure].fillna(0) > 0]
+    if totals.empty:
+        raise InputError(f"no rows with positive {exposure!r}: no athlete was at risk.")
+    team = cluster if cluster not in (None, participant) else None
+    rates = incidence(by_type, events=events, exposure=exposure, by=session_type,
+                      cluster=team or participant, per=per, level=level)
+    whole = incidence(totals, events=events, exposure=exposure, cluster=team, per=per,
+                      level=level)
+    groups = rates.table[rates.table["term"] != "overall"]
+    table = pd.concat([groups, whole.table], ignore_index=True)
+    lines = rates.text.splitlines()
+    overall_line = whole.text.splitlines()[0]
+    crude = float(table["crude_rate"].iloc[-1])
+    if overall_line.endswith(")."):
+        overall_line = (overall_line[:-2] + f", {int(table['n'].iloc[-1])} athletes; crude rate "
+                        f"{format_number(crude)} per {per:g} h).")
+    lines = [*lines[:len(groups)], overall_line, lines[-1]
+             + " The overall rate is from the same model of each athlete's total count over all "
+               "sessions, the overall rate of the cohort's incidence analysis; the "
+               "negative-binomial rate weights athletes by their exposure and the "
+               "over-dispersion, so it differs a little from the crude rate."]
+    of_sessions = float(rates.table["estimate"].iloc[-1])
+    diag = {**rates.diagnostics, "events": events,
+            "overall_of_session_model": of_sessions,
+            **{f"overall_{k}": v for k, v in whole.diagnostics.items()
+               if k in ("pearson_phi", "theta", "n_rows")}}
+    return Result(table, "\n".join(lines), diagnostics=diag, name="session_incidence",
+                  kind="incidence", level=level)
 
 
 def weekly_prevalence(data: pd.DataFrame, *, week: str, events: str = "cramps",
