@@ -12,11 +12,13 @@ from .mediation import mediation_sensitivity_plot
 from .power import power_plot
 from .rates import forest_plot, rates_plot
 from .save import save_figure
+from .surveillance import cramp_duration_plot, prevalence_plot, session_rates_plot, severity_plot
 from .survival import km_plot
 
 __all__ = [
     "PALETTE",
     "bland_altman_plot",
+    "cramp_duration_plot",
     "dag_plot",
     "dose_response_plot",
     "flow_diagram",
@@ -25,9 +27,12 @@ __all__ = [
     "km_plot",
     "mediation_sensitivity_plot",
     "power_plot",
+    "prevalence_plot",
     "rates_plot",
     "reliability_plot",
     "save_figure",
+    "session_rates_plot",
     "set_theme",
+    "severity_plot",
     "trial_plot",
 ]
