@@ -20,7 +20,9 @@
 # 1000 h with match and training exposure apart, the severity of the health problems, and their
 # prevalence over the season. Incidence by session type uses the same negative-binomial rate
 # model as notebook 04; each athlete contributes a match and a training count, so the intervals
-# are cluster-robust by team (athletes are nested in teams) or, without teams, by athlete.
+# are cluster-robust by team (athletes are nested in teams) or, without teams, by athlete. The
+# overall rate is the model of each athlete's total count, as in notebook 04, so the two
+# notebooks report one overall rate.
 
 # %% tags=["parameters"]
 study_dir = ""  # study folder; "" opens the demo cohort
@@ -31,40 +33,63 @@ scenario = "hypothesis"
 alpha = 0.05
 
 # %%
+import matplotlib.pyplot as plt
+
 from glute_study import report
-from glute_study.stats.incidence import incidence, rate_ratio
-from glute_study.stats.surveillance import cramp_severity, weekly_prevalence
+from glute_study.figures.surveillance import (
+    cramp_duration_plot,
+    prevalence_plot,
+    session_rates_plot,
+    severity_plot,
+)
+from glute_study.stats._result import format_number
+from glute_study.stats.incidence import rate_ratio
+from glute_study.stats.surveillance import cramp_severity, session_incidence, weekly_prevalence
 
 report.start(out_dir, notebook="10_surveillance")
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 sessions = study.session_table()
-cluster = "team" if "team" in sessions and sessions["team"].nunique() > 1 else "participant_id"
-keys = ["participant_id", "session_type"] + (["team"] if cluster == "team" else [])
+team = "team" if "team" in sessions and sessions["team"].nunique() > 1 else None
+keys = ["participant_id", "session_type"] + (["team"] if team else [])
 by_type = sessions.groupby(keys, as_index=False)[["exposure_h", "cramps",
                                                   "hamstring_cramps"]].sum()
-robust = ("bias-reduced (CR2) cluster-robust standard errors by team" if cluster == "team"
+robust = ("bias-reduced (CR2) cluster-robust standard errors by team" if team
           else "bias-reduced (CR2) cluster-robust standard errors by athlete")
+overall_se = ("the same cluster-robust standard errors by team" if team
+              else "robust (HC2) standard errors")
 
 # %%
-rates = incidence(by_type, events="cramps", exposure="exposure_h", by="session_type",
-                  cluster=cluster, level=1 - alpha)
+rates = session_incidence(sessions, events="cramps", cluster=team, level=1 - alpha)
+ham = session_incidence(sessions, events="hamstring_cramps", cluster=team, level=1 - alpha)
+crude = ham.table["crude_rate"].iloc[-1]
 report.record(rates, name="rates_by_session", caption="Cramps (any muscle) per 1000 h of match "
-              "and of training exposure",
+              "and of training exposure, and overall",
               methods="Following the IOC consensus (Bahr et al. 2020), cramps were expressed per "
                       "1000 h of match and of training exposure apart, from a negative-binomial "
                       "model of each athlete's count in each session type with the log exposure "
-                      f"hours as offset and {robust}.")
-ham = incidence(by_type, events="hamstring_cramps", exposure="exposure_h", by="session_type",
-                cluster=cluster, level=1 - alpha)
+                      f"hours as offset and {robust}. The overall rate is the same model of "
+                      f"each athlete's total count over all sessions, with {overall_se}, the "
+                      "estimate of the incidence analysis (notebook 04); it differs a little "
+                      "from the crude rate (all cramps over all exposure hours; for hamstring "
+                      f"cramps {format_number(crude)} per 1000 h) because the negative-binomial "
+                      "model weights athletes by their exposure and the over-dispersion. Every "
+                      "row counts athletes.")
 report.record(ham, name="hamstring_rates_by_session", caption="Hamstring cramps per 1000 h of "
-              "match and of training exposure")
+              "match and of training exposure, and overall")
 ratio = rate_ratio(by_type, events="cramps", exposure="exposure_h", by="session_type",
-                   reference="training", cluster=cluster, level=1 - alpha)
+                   reference="training", cluster=team or "participant_id", level=1 - alpha)
 report.record(ratio, name="match_vs_training", caption="Incidence rate ratio of cramps in "
               "matches against training",
               methods="Match and training incidence were compared by the incidence rate ratio "
                       "of the same model, the athletes' own training as the reference.")
 rates
+
+# %%
+ax = session_rates_plot([rates, ham])
+report.record(ax, name="session_rates_plot", caption="Incidence of cramps (any muscle) and of "
+              "hamstring cramps per 1000 h in matches and in training, and over all sessions, "
+              f"with {100 * (1 - alpha):g} % confidence intervals")
+plt.show()
 
 # %% [markdown]
 # ## Severity
@@ -85,6 +110,22 @@ report.record(severity, name="severity", caption="Severity of cramps by session 
                       "that stopped play, by session type; time lost (days) was not recorded.")
 severity
 
+# %%
+if "severity" in cramps and cramps["severity"].notna().any():
+    ax = severity_plot(cramps, by="session_type")
+    report.record(ax, name="severity_plot", caption="Distribution of the self-rated severity "
+                  "of cramps (0-10) in matches and in training, as a percentage of the cramps "
+                  "in each session type; time lost in days was not recorded")
+    plt.show()
+
+# %%
+if "duration_s" in cramps and (cramps["duration_s"] > 0).any():
+    ax = cramp_duration_plot(cramps, by="session_type")
+    report.record(ax, name="duration_plot", caption="Duration of cramps in matches and in "
+                  "training (log scale): each cramp a dot, boxes the median and interquartile "
+                  "range, whiskers the 5th to 95th percentiles")
+    plt.show()
+
 # %% [markdown]
 # ## Prevalence over the season
 #
@@ -99,3 +140,10 @@ report.record(prevalence, name="weekly_prevalence", caption="Weekly prevalence o
                       "week of follow-up who had at least one cramp in it, with Wilson score "
                       "intervals (each athlete counts once per week).")
 prevalence
+
+# %%
+ax = prevalence_plot(prevalence)
+report.record(ax, name="prevalence_plot", caption="Weekly prevalence of cramping over the "
+              "season: the percentage of athletes with exposure in the week who had at least "
+              f"one cramp in it, with {100 * (1 - alpha):g} % Wilson score intervals (band)")
+plt.show()

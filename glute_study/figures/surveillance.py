@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .._escape import figure_text
 from ..errors import InputError
@@ -126,8 +126,8 @@ def prevalence_plot(prevalence_result, *, ax=None):
     ...                    "week": [1, 1, 1, 1, 2, 2], "exposure_h": [1.5, 2, 2, 1, 2, 2],
     ...                    "cramps": [1, 0, 0, 0, 0, 1]})
     >>> ax = prevalence_plot(weekly_prevalence(df, week="week"))
-    >>> ax.get_xlabel(), ax.get_ylabel()
-    ('Week of follow-up', 'Athletes with at least one cramp (% of those at risk, 95 % CI)')
+    >>> ax.get_xlabel(), ax.get_ylabel().splitlines()
+    ('Week of follow-up', ['Athletes with a cramp', '(% of those at risk, 95 % CI)'])
     >>> [round(float(y), 1) for y in ax.lines[0].get_ydata()]
     [33.3, 50.0]
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
@@ -147,10 +147,14 @@ def prevalence_plot(prevalence_result, *, ax=None):
                     step=None)
     ax.plot(week, est, "o-", color=PALETTE[0], markersize=3, linewidth=1.0)
     ax.set_xlabel(figure_text(label("week", unit=False)))
-    ax.set_ylabel(figure_text("Athletes with at least one cramp (% of those at risk, "
+    ax.set_ylabel(figure_text("Athletes with a cramp\n(% of those at risk, "
                               f"{level_pct(level_of(prevalence_result))} % CI)"))
     ax.set_xlim(week.min() - 0.5, week.max() + 0.5)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True, min_n_ticks=1))
+    span = int(week.max() - week.min()) + 1
+    step = next(s for s in (1, 2, 4, 5, 10, 13, 26, 52, 104) if span / s <= 13)
+    first = int(week.min())
+    ax.xaxis.set_major_locator(FixedLocator(
+        [first] + [w for w in range(step, int(week.max()) + 1, step) if w - first > step / 2]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_ylim(0, max(float(np.nanmax(high)) * 1.1, 1.0))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -239,8 +243,7 @@ def severity_plot(cramps: pd.DataFrame, *, by: str | None = "session_type",
 
 
 #: Round durations (s) a reader knows, for a log duration axis.
-_DURATION_TICKS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 43200,
-                   86400)
+_DURATION_TICKS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400)
 
 
 def cramp_duration_plot(cramps: pd.DataFrame, *, by: str | None = "session_type",
@@ -300,8 +303,8 @@ def cramp_duration_plot(cramps: pd.DataFrame, *, by: str | None = "session_type"
     lo, hi = float(every.min()) / 1.3, float(every.max()) * 1.3
     ax.set_ylim(lo, hi)
     ticks = [t for t in _DURATION_TICKS if lo <= t <= hi]
-    if len(ticks) > 6:  # keep labels apart on the log axis
-        step = int(np.ceil(len(ticks) / 6))
+    if len(ticks) > 7:  # keep labels apart on the log axis
+        step = int(np.ceil(len(ticks) / 7))
         ticks = ticks[::step]
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
