@@ -22,7 +22,7 @@
 # model as notebook 04; each athlete contributes a match and a training count, so the intervals
 # are cluster-robust by team (athletes are nested in teams) or, without teams, by athlete. The
 # overall rate is the model of each athlete's total count, as in notebook 04, so the two
-# notebooks report one overall rate.
+# notebooks report one overall rate (the crude rate, events over hours, differs a little).
 
 # %% tags=["parameters"]
 study_dir = ""  # study folder; "" opens the demo cohort
@@ -68,12 +68,13 @@ report.record(rates, name="rates_by_session", caption="Cramps (any muscle) per 1
                       "1000 h of match and of training exposure apart, from a negative-binomial "
                       "model of each athlete's count in each session type with the log exposure "
                       f"hours as offset and {robust}. The overall rate is the same model of "
-                      f"each athlete's total count over all sessions, with {overall_se}, the "
-                      "estimate of the incidence analysis (notebook 04); it differs a little "
+                      f"each athlete's total count over all sessions, with {overall_se}: the "
+                      "overall rate of the cramp incidence analysis (section 04), not a second "
+                      "estimate of it. It differs a little "
                       "from the crude rate (all cramps over all exposure hours; for hamstring "
                       f"cramps {format_number(crude)} per 1000 h) because the negative-binomial "
-                      "model weights athletes by their exposure and the over-dispersion. Every "
-                      "row counts athletes.")
+                      "model weights athletes by their exposure and the over-dispersion. In "
+                      "every row, n is the number of athletes.")
 report.record(ham, name="hamstring_rates_by_session", caption="Hamstring cramps per 1000 h of "
               "match and of training exposure, and overall")
 ratio = rate_ratio(by_type, events="cramps", exposure="exposure_h", by="session_type",

@@ -130,6 +130,9 @@ _DESIGN = r"\bcohort\b|randomi[sz]|prospective|\bthe trial\b|trial arms?"
 #: this one's data, so they do not answer it).
 _SIZE = (r"sample size (of (the|this)|was)|study size|cohort's size|size of the (study|cohort|"
          r"trial)|(was|were) (chosen|calculated|planned) to detect")
+#: A table or figure of incidence (or its ratio) in matches and in training apart.
+_MATCH_TRAINING = (r"(per 1000 h|incidence|rate ratio)\b.*\bmatch(es)?\b.*\btraining|"
+                   r"\bmatch(es)?\b.*\btraining\b.*per 1000 h")
 _INTRO, _DISCUSSION, _FRONT, _OTHER = ("introduction", "discussion", "title page and abstract",
                                        "declarations (registration, protocol, funding)")
 
@@ -184,10 +187,13 @@ STROBE_SIIS = Checklist(
         Item("14c", "Follow-up and exposure time (training and match hours)",
              (_t(r"", "exposure_h"), _r(r"events in [\d,]+ h"),
               _t(r"numbers at risk.*cumulative exposure"))),
-        Item("15", "Outcome events: cramps and incidence per 1000 h; match and training "
-             "exposure apart (SIIS)", (_t(r"", "events"), _r(r"per 1000 h"))),
+        Item("15", "Outcome events: cramps and incidence per 1000 h",
+             (_t(r"", "events"), _r(r"per 1000 h"))),
+        Item("15 (SIIS)", "Incidence with match and training exposure apart",
+             (_f(_MATCH_TRAINING), _t(_MATCH_TRAINING))),
         Item("15.1 (SIIS)", "Severity (time lost) and burden of the health problems",
-             (_t(r"severity|time.loss|burden|days lost"), _r(r"severity|time lost|burden"))),
+             (_t(r"severity|time.loss|burden|days lost"), _f(r"severity|time lost|duration"),
+              _r(r"severity|time lost|burden"))),
         Item("15.2 (SIIS)", "Prevalence of the health problems over the season",
              (_t(r"prevalence"), _f(r"prevalence"), _r(r"prevalence"))),
         Item("16a", "Unadjusted and adjusted estimates with their precision (95 % CI), and "

@@ -224,7 +224,7 @@ def cramp_severity(cramps: pd.DataFrame, *, by: str | None = None) -> pd.DataFra
         return (f"{format_number(q2, digits)} ({format_number(q1, digits)} to "
                 f"{format_number(q3, digits)}); n = {len(x)}")
 
-    rows = [{"variable": "n", "level": "", **{g: str(len(p)) for g, p in groups}}]
+    rows = [{"variable": "cramps", "level": "n", **{g: str(len(p)) for g, p in groups}}]
     for col, digits in (("severity", 1), ("duration_s", 1)):
         if col in cramps:
             rows.append({"variable": col, "level": "median (IQR)",
