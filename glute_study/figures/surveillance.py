@@ -176,8 +176,12 @@ def _cramp_groups(cramps: pd.DataFrame, by: str | None, column: str, plot: str):
     return [(level_label(by, g), part) for g, part in cramps.groupby(by, sort=True)]
 
 
+def _cramps_n(n: int) -> str:
+    return f"{n} cramp" if n == 1 else f"{n} cramps"
+
+
 def _legend_label(name: str, part: pd.DataFrame, values: pd.Series) -> str:
-    text = f"{name} ({len(values)} cramps"
+    text = f"{name} ({_cramps_n(len(values))}"
     if "stopped_play" in part.columns:
         stop = part["stopped_play"].dropna().astype(bool)
         if len(stop):
@@ -286,7 +290,7 @@ def cramp_duration_plot(cramps: pd.DataFrame, *, by: str | None = "session_type"
         values = part[column].dropna().astype(float)
         values = values[values > 0]
         data.append(values.to_numpy())
-        names.append(f"{name} ({len(values)} cramps)")
+        names.append(f"{name} ({_cramps_n(len(values))})")
         jitter = rng.uniform(-0.18, 0.18, size=len(values))
         ax.plot(i + jitter, values, "o", color=colours[i], alpha=0.35, markersize=2.5,
                 markeredgewidth=0, linestyle="none")

@@ -112,7 +112,7 @@ def test_severity_plot_shares_are_hand_counted_percentages():
     assert sum(match) == pytest.approx(100) and sum(training) == pytest.approx(100)
     assert ax.get_xlabel() == "Cramp severity (0-10)"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "Match (3 cramps; 33 % stopped play)", "Training (1 cramps; 50 % stopped play)"]
+        "Match (3 cramps; 33 % stopped play)", "Training (1 cramp; 50 % stopped play)"]
     assert not _CODE.findall(" ".join(_texts(ax)))
     plt.close(ax.figure)
 
