@@ -50,15 +50,19 @@ def session_rates_plot(results, *, session_type: str = "session_type", ax=None):
     ['Match', 'Training', 'All sessions']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    results = [results] if isinstance(results, (Result, pd.DataFrame)) else list(results)
-    if not results:
-        raise InputError("session_rates_plot needs at least one incidence result.")
+    check = {"plot": "session_rates_plot",
+             "producer": ("glute_study.stats.surveillance.session_incidence",
+                          "glute_study.stats.incidence.incidence"),
+             "or_table": ("term", "estimate", "ci_low", "ci_high")}
+    if isinstance(results, (list, tuple)) and results and all(
+            isinstance(r, (Result, pd.DataFrame)) for r in results):
+        results = list(results)
+    else:
+        require_result(results, **check)  # one result, or a refusal naming what came
+        results = [results]
     tables, names = [], []
     for res in results:
-        require_result(res, plot="session_rates_plot",
-                       producer=("glute_study.stats.surveillance.session_incidence",
-                                 "glute_study.stats.incidence.incidence"),
-                       or_table=("term", "estimate", "ci_low", "ci_high"))
+        require_result(res, **check)
         table = res.table if isinstance(res, Result) else res
         events = res.diagnostics.get("events") if isinstance(res, Result) else None
         tables.append(table)
@@ -110,8 +114,7 @@ def prevalence_plot(prevalence_result, *, ax=None):
     Parameters
     ----------
     prevalence_result : Result
-        From :func:`~glute_study.stats.surveillance.weekly_prevalence` (a table with ``week``,
-        ``estimate``, ``ci_low``, ``ci_high`` as proportions will do).
+        From :func:`~glute_study.stats.surveillance.weekly_prevalence`.
     ax : matplotlib Axes, optional
 
     Returns
@@ -133,11 +136,8 @@ def prevalence_plot(prevalence_result, *, ax=None):
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     require_result(prevalence_result, plot="prevalence_plot",
-                   producer="glute_study.stats.surveillance.weekly_prevalence",
-                   or_table=("week", "estimate", "ci_low", "ci_high"))
-    table = (prevalence_result.table if isinstance(prevalence_result, Result)
-             else prevalence_result)
-    table = table.sort_values("week")
+                   producer="glute_study.stats.surveillance.weekly_prevalence")
+    table = prevalence_result.table.sort_values("week")
     week = table["week"].to_numpy(float)
     est = 100 * table["estimate"].to_numpy(float)
     low = 100 * table["ci_low"].to_numpy(float)

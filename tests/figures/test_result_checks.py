@@ -23,15 +23,18 @@ PRODUCERS = {
     "km_plot": ["glute_study.stats.survival.kaplan_meier"],
     "mediation_sensitivity_plot": ["glute_study.stats.mediation.mediation"],
     "power_plot": ["glute_study.stats.simulation_power.power"],
+    "prevalence_plot": ["glute_study.stats.surveillance.weekly_prevalence"],
     "rates_plot": ["glute_study.stats.incidence.incidence"],
     "reliability_plot": ["glute_study.stats.reliability.reliability"],
+    "session_rates_plot": ["glute_study.stats.surveillance.session_incidence",
+                           "glute_study.stats.incidence.incidence"],
     "trial_plot": ["glute_study.stats.trial.trial_effect"],
 }
 #: Exports that draw no result.
-NOT_RESULT_PLOTS = {"PALETTE", "dag_plot", "flow_diagram", "get_ax", "save_figure",
-                    "set_theme"}
+NOT_RESULT_PLOTS = {"PALETTE", "cramp_duration_plot", "dag_plot", "flow_diagram", "get_ax",
+                    "save_figure", "set_theme", "severity_plot"}
 #: Plots that also draw any Result's interval table, or a DataFrame with these columns.
-TABLE_PLOTS = {"forest_plot", "rates_plot"}
+TABLE_PLOTS = {"forest_plot", "rates_plot", "session_rates_plot"}
 TABLE_COLUMNS = "term, estimate, ci_low, ci_high"
 
 OTHER = Result(pd.DataFrame({"term": ["x"], "estimate": [1.0], "ci_low": [0.5],

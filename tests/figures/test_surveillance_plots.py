@@ -17,6 +17,7 @@ from glute_study.figures.surveillance import (
     session_rates_plot,
     severity_plot,
 )
+from glute_study.stats._result import Result
 from glute_study.stats.surveillance import session_incidence, weekly_prevalence
 
 #: A column name or formula term showing through (``session_type``, ``duration_s``).
@@ -58,9 +59,10 @@ def test_prevalence_plot_draws_the_hand_counted_shares_and_wilson_band():
 
 
 def test_prevalence_plot_ticks_stay_apart_over_a_season():
-    table = pd.DataFrame({"week": np.arange(1, 25), "estimate": 0.05, "ci_low": 0.03,
-                          "ci_high": 0.08})
-    ax = prevalence_plot(table)
+    weeks = np.arange(1, 25)
+    table = pd.DataFrame({"term": [f"Week {w}" for w in weeks], "estimate": 0.05,
+                          "ci_low": 0.03, "ci_high": 0.08, "p_value": np.nan, "week": weeks})
+    ax = prevalence_plot(Result(table, "", name="weekly_prevalence", level=0.95))
     ticks = [int(t) for t in ax.get_xticks()]
     assert ticks[0] == 1 and ticks[-1] == 24 and len(ticks) <= 13
     assert min(np.diff(ticks)) >= 2
@@ -135,3 +137,5 @@ def test_cramp_plots_refuse_a_missing_column():
         cramp_duration_plot(_cramps().drop(columns="duration_s"))
     with pytest.raises(InputError, match="prevalence_plot needs"):
         prevalence_plot(pd.DataFrame({"week": [1]}))
+    with pytest.raises(InputError, match="session_rates_plot needs.*got list"):
+        session_rates_plot([1.0, 2.0])
