@@ -140,8 +140,9 @@ def open_study(study_dir: str, *, n: int = DEMO["n"], seed: int = DEMO["seed"],
     >>> study = open_study("", n=60, seed=2)
     >>> len(study.analysis_table())
     60
-    >>> open_study("").metadata["name"]
-    'simulated (hypothesis, n=400, seed=2026, 20 teams, season (device 1 week in 4))'
+    >>> open_study("").metadata["name"]  # doctest: +NORMALIZE_WHITESPACE
+    'Simulated cohort of 400 athletes in 20 teams, device sitting 1 week in 4 (the world where
+     the coaching claim is true, seed 2026)'
     """
     from glute_study.labels import use_labels
 

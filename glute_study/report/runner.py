@@ -36,7 +36,7 @@ from ..errors import GluteStudyError, InputError
 from ..parallel import local_process_pool
 from ._owned import OVERWRITE_ENV, report_owned
 from .checklists import checklist_tables, evaluate, study_design, write_checklists
-from .data import PRELOAD_ENV, demo_folder, open_study
+from .data import DEMO_DESIGN, PRELOAD_ENV, demo_folder, open_study
 from .manuscript import MANUSCRIPT_FILES, write_manuscript
 from .params import PARAMETERS, check_parameters
 from .provenance import code_hash, file_hashes, package_versions, provenance, write_json
@@ -461,11 +461,15 @@ def run_report(
     from ..plan import analysis_plan
     from ..study import load_study
 
-    name = f"simulated ({values['scenario']}, n={values['n']}, seed={values['seed']})"
     study = None
     if values["study_dir"]:  # an invalid study is one error here, not one per notebook
         study = load_study(values["study_dir"])
         name = str(study.metadata.get("name") or Path(values["study_dir"]).name)
+    else:  # the notebooks simulate a cohort of the demo's design: its title, in words
+        from ..simulate import study_title
+
+        name = study_title(n=values["n"], seed=values["seed"], scenario=values["scenario"],
+                           n_teams=DEMO_DESIGN["n_teams"], every=DEMO_DESIGN["season"])
     plan = analysis_plan(study)  # a faulty plan in study.json, too, stops the report here
     study_conduct(study)  # and so does a faulty "conduct"
 

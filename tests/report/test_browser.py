@@ -74,7 +74,8 @@ def test_index_renders_with_every_figure_and_link(two_reports, tmp_path):
     assert parser.text != "pending", "the report page never finished loading"
     page = json.loads(parser.text)
 
-    title = "glute_study report: simulated (hypothesis, n=400, seed=3)"
+    title = ("glute_study report: Simulated cohort of 400 athletes in 20 teams, device sitting "
+             "1 week in 4 (the world where the coaching claim is true, seed 3)")
     assert page["title"] == page["h1"] == title
     assert [img["src"] for img in page["images"]] == ["figures/02_walk.svg"]
     for img in page["images"]:

@@ -35,8 +35,9 @@ def test_manuscript_holds_every_table_and_figure_in_report_order(two_reports):
     body = _body(document)
     headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading",
                                                                                   "Title"))]
-    assert headings[:4] == ["simulated (hypothesis, n=400, seed=3)", "Methods", "Data",
-                            "Statistical analysis"]
+    assert headings[:4] == ["Simulated cohort of 400 athletes in 20 teams, device sitting 1 "
+                            "week in 4 (the world where the coaching claim is true, seed 3)",
+                            "Methods", "Data", "Statistical analysis"]
     assert headings.index("Results") < headings.index("01 Tables test notebook", 5)
     # Table 1.1, its title, the table; Table 1.2 ...; then Figure 2.1 with its caption
     start = body.index("Table 1.1")

@@ -69,6 +69,7 @@ def test_without_a_folder_the_notebooks_open_the_shipped_demo():
     study = open_study("")
     assert study.source.resolve() == DEMO_DIR.resolve()
     assert study.metadata["name"].startswith(
-        f"simulated ({DEMO['scenario']}, n={DEMO['n']}, seed={DEMO['seed']}, 20 teams")
+        f"Simulated cohort of {DEMO['n']} athletes in 20 teams")
+    assert f"seed {DEMO['seed']}" in study.metadata["name"]
     other = open_study("", seed=DEMO["seed"] + 1, n=40)
     assert other.source is None and len(other.analysis_table()) == 40
