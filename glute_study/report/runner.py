@@ -492,6 +492,14 @@ def run_report(
     if jobs:  # the workers' server imports the stack (one core) while this process imports
         _start_fork_server(values)  # what it needs after the notebooks (the other)
         from . import hypotheses  # noqa: F401
+        from .tables import docx_bytes, new_docx
+
+        docx_bytes(new_docx())  # python-docx reads its template's parts now, not at the end
+    if study is None:  # the notebooks simulate their cohort: its design (arms, strength
+        # sessions) and truth (the effects set) do not depend on its size: a small one tells them
+        study = open_study("", n=min(values["n"], 40), seed=values["seed"],
+                           scenario=values["scenario"])
+    design = study_design(study)  # which checklists apply (here: while the server imports)
     # The longest first (by their last run here, when there was one), so that no long notebook
     # is left running alone at the end while the other worker waits.
     jobs.sort(key=lambda job: -_last_seconds(out, job.path.stem))
@@ -508,10 +516,6 @@ def run_report(
         out, p.stem, _cache_key(p.read_bytes(), values, inputs, code))]
     reports = [NotebookReport.load(out, p.stem) for p in current]
     notebooks = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in current}
-    if study is None:  # the notebooks simulated their cohort: its design (arms, strength
-        # sessions) and truth (the effects set) do not depend on its size: a small one tells them
-        study = open_study("", n=min(values["n"], 40), seed=values["seed"],
-                           scenario=values["scenario"])
     data = _data_sentence(values, inputs, study.truth)
     software = _software_sentence()
     from .hypotheses import hypotheses_section  # the statistics load only when they are needed
@@ -535,7 +539,6 @@ def run_report(
     write_json(provenance(parameters=shown, inputs=inputs, notebooks=notebooks, code=code,
                           command=sys.argv if sys.argv and sys.argv[0] else None),
                out / "provenance.json")
-    design = study_design(study)
     checklists = evaluate(planned, out, design=design, data=data, software=software)
     write_checklists(checklists, out / "checklists.md", design=design)
     write_manuscript(planned, out, title=name, data=data, software=software,
