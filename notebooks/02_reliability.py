@@ -17,8 +17,9 @@
 # # 02 Reliability of the strength tests
 #
 # Test-retest reliability of hand-held dynamometer (HHD) hip extension on the variable every
-# other analysis uses: torque per kg of body mass (Nm/kg), best trial per side, mean of the sides
-# (`glute_study.measures.strength_sessions`). Only sessions meant for reliability count: those
+# other analysis uses: torque per kg of body mass (Nm/kg), best trial per side, mean of the
+# sides, worked out for each session by the same rule as the analysis table. Only sessions meant
+# for reliability count: those
 # repeated before follow-up began, or, without them, the control arm's; a trial's post-test is
 # left out, because in the trained arm its change holds the training effect. The statistic is
 # ICC(A,1) (two-way random effects, absolute agreement, single measurement), as GRRAS and Koo &

@@ -17,9 +17,10 @@
 # # 08 Study planning
 #
 # How many athletes would a study like this one need? Power curves come from simulating whole
-# studies with the causal model (`glute_study.simulate`) and analysing each as planned. The
+# studies with the package's simulator, whose causal model is the study's causal diagram, and
+# analysing each as planned. The
 # simulated cohorts take their cramp rate, dispersion, exposure, spreads and dropout from this
-# study's data (`planning_inputs`); the effects to detect are the analysis plan's smallest
+# study's data (the planning inputs below); the effects to detect are the analysis plan's smallest
 # effects of interest, never this study's estimates (power at an observed effect only restates
 # its p-value).
 
@@ -73,7 +74,8 @@ simulator
 # %% [markdown]
 # ## Power curves
 #
-# Each point simulates `n_sims` whole studies and analyses each one as planned: the total
+# Each point simulates whole studies (the number is in each curve's sentence) and analyses each
+# one as planned: the total
 # effect of sitting, the glute-strength link, the indirect effect through the glutes (the
 # joint-significance test of both paths; AGReMA item 17) and the trial, each adjusted for the
 # covariates the analysis plan declares for its hypothesis (the confounders of the causal

@@ -798,9 +798,10 @@ def _degenerate(fit: CountFit) -> str:
 
 
 def _warn_fit(fit: CountFit, events_per_param: float) -> None:
+    model = f"{_FAMILY_WORDS.get(fit.family, fit.family)} model (family='{fit.family}')"
     if not fit.converged:
         warnings.warn(
-            f"the {fit.family} model did not converge ({fit.message}); its estimates cannot "
+            f"the {model} did not converge ({fit.message}); its estimates cannot "
             "be trusted. Simplify the model (fewer terms) or try another family.",
             FitWarning, stacklevel=3)
     if fit.theta is not None and fit.theta > THETA_BOUNDARY:
@@ -811,11 +812,11 @@ def _warn_fit(fit: CountFit, events_per_param: float) -> None:
             FitWarning, stacklevel=3)
     if _singular(fit):
         warnings.warn(
-            f"the {fit.family} model's covariance matrix is not positive definite; standard "
+            f"the covariance matrix of the {model} is not positive definite; standard "
             "errors and intervals are not available.", FitWarning, stacklevel=3)
     if _runaway_zero_part(fit):
         warnings.warn(
-            f"a zero-part coefficient of the {fit.family} model is running off to infinity "
+            f"a zero-part coefficient of the {model} is running off to infinity "
             "(no excess zeros in some group, or separation); its odds ratio is meaningless. "
             "Simplify `zero_formula` or use family='negbin'.",
             FitWarning, stacklevel=3)
