@@ -7,16 +7,21 @@ in the files, so that the same figure gives the same bytes on every run.
 It works out the layout once (the first format's), draws the raster once (the TIFF holds the
 pixels of the PNG), and embeds the PDF's fonts without their OpenType layout tables (GSUB, GPOS,
 GDEF): the PDF places glyphs that matplotlib has already laid out, so a viewer never reads them,
-and decompiling them to subset them was most of the time a PDF figure took.
+and decompiling them to subset them was most of the time a PDF figure took. A figure whose text
+is all of common characters (:data:`_COMMON_TEXT`) embeds one subset of each font to those
+characters, made once per process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
-from collections.abc import Iterator
+import string
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import fontTools.subset
 import matplotlib as mpl
@@ -81,18 +86,58 @@ class _LeanSubset:
         return options
 
 
+#: Text most figures draw: its glyphs are embedded in every PDF figure (a few kB more), so that
+#: one subset of each font serves every figure a process saves.
+_COMMON_TEXT = (string.ascii_letters + string.digits + string.punctuation + " "
+                "\u00b0\u00b1\u00d7\u00b5\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
+                "\u2212\u2264\u2265\u2248\u00b7\u03b1\u03b2\u03b8\u03bc\u03c7")
+
+# (font file, face) -> (the glyphs of its common subset, the subset's bytes, its glyph map)
+_SUBSETS: dict[tuple[str, int], tuple[frozenset[int], bytes, dict[int, int]]] = {}
+
+
+def _common_subset(fontfile: Any, glyphs: Any, subset: Callable) -> Any:
+    """What matplotlib's ``get_glyphs_subset`` returns (the subset font and the map of its
+    glyph indices): for glyphs all of :data:`_COMMON_TEXT`, the one subset of the font to its
+    glyphs, made once and kept (subsetting a font for each figure was most of the time its PDF
+    took); for others, a subset of their own, as matplotlib makes it. Which a figure gets does
+    not depend on the figures saved before it, so its bytes do not either."""
+    from fontTools.ttLib import TTFont
+    from matplotlib.font_manager import get_font
+
+    key = (str(fontfile), getattr(fontfile, "face_index", 0))
+    if key not in _SUBSETS:
+        font = get_font(fontfile)
+        common = frozenset({font.get_char_index(ord(c)) for c in _COMMON_TEXT} - {0})
+        with subset(fontfile, common) as made:
+            data = _backend_pdf_ps.font_as_file(made.font).getvalue()
+            _SUBSETS[key] = (common, data, dict(made.glyph_index_map))
+    common, data, index_map = _SUBSETS[key]
+    if not set(glyphs) <= common:
+        return subset(fontfile, glyphs)
+    return _backend_pdf_ps.SubsetResults(TTFont(io.BytesIO(data)), dict(index_map))._as_cm()
+
+
 @contextlib.contextmanager
 def _lean_pdf_fonts() -> Iterator[None]:
-    """Inside the block, matplotlib's PDF backend subsets fonts through :class:`_LeanSubset`."""
+    """Inside the block, matplotlib's PDF backend subsets fonts through :class:`_LeanSubset`,
+    once per font (:func:`_common_subset`)."""
     saved = getattr(_backend_pdf_ps, "subset", None)
-    if saved is not fontTools.subset:  # another matplotlib than the one this was written for
-        yield
+    original = getattr(_backend_pdf_ps, "get_glyphs_subset", None)
+    if saved is not fontTools.subset or not hasattr(_backend_pdf_ps, "SubsetResults"):
+        yield  # another matplotlib than the one this was written for: its own subsets
         return
     _backend_pdf_ps.subset = _LeanSubset()
+    _backend_pdf_ps.get_glyphs_subset = functools.partial(_common_subset_of, original)
     try:
         yield
     finally:
         _backend_pdf_ps.subset = saved
+        _backend_pdf_ps.get_glyphs_subset = original
+
+
+def _common_subset_of(original: Callable, fontfile: Any, glyphs: Any) -> Any:
+    return _common_subset(fontfile, glyphs, original)
 
 
 @contextlib.contextmanager

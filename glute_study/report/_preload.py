@@ -57,6 +57,7 @@ with matplotlib.rc_context():  # the settings go back as they were: every worker
     _figure, _axes = matplotlib.pyplot.subplots(figsize=(2, 1.5))
     _axes.plot([0, 1], [0, 1], label="warm-up")
     _axes.set_xlabel("x (h)")
+    _axes.set_title("warm-up", weight="bold")  # both fonts: their PDF subsets are kept
     _axes.legend()
     for _format in ("svg", "pdf", "png", "tiff"):
         buffer = io.BytesIO()  # in memory: nothing is written

@@ -110,3 +110,22 @@ def test_pdf_fonts_are_embedded_without_layout_tables(tmp_path):
     for data in streams:
         font = TTFont(io.BytesIO(zlib.decompress(data)))
         assert "glyf" in font and not {"GSUB", "GPOS", "GDEF"} & set(font.keys())
+
+
+def test_a_pdf_figure_does_not_depend_on_the_figures_saved_before_it(tmp_path):
+    from glute_study.figures import save
+
+    def pdf(title: str, name: str) -> bytes:
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.set_title(title, weight="bold")
+        ax.set_xlabel("Device-measured sitting (h/day)")
+        data = save_figure(fig, tmp_path / name, formats=("pdf",))[0].read_bytes()
+        plt.close(fig)
+        return data
+
+    save._SUBSETS.clear()
+    first = pdf("Hamstring cramps per 1000 h", "a")
+    pdf("Omega \u03a9 and a check \u2713", "b")  # glyphs outside the common subset
+    again = pdf("Hamstring cramps per 1000 h", "c")
+    assert first == again
+    assert len(save._SUBSETS) == 2  # regular and bold, each subset once
