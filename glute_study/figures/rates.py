@@ -172,13 +172,18 @@ def rates_plot(incidence_result, *, ax=None):
         o = overall.iloc[0]
         ax.axhspan(o["ci_low"], o["ci_high"], color=PALETTE[7], alpha=0.08, linewidth=0)
         ax.axhline(o["estimate"], color=PALETTE[7], linewidth=0.8, linestyle="--",
-                   label="overall")
+                   label=f"Overall ({level_pct(level_of(incidence_result))} % CI band)")
     for i in range(len(groups)):
         ax.errorbar(x[i], est[i], yerr=err[:, [i]], fmt="o",
                     color=colours[i], capsize=3, markersize=4)
     ax.set_xticks(x, [figure_text(term_label(str(t))) for t in groups["term"]])
     ax.set_xlim(-0.6, len(groups) - 0.4)
-    ax.set_ylim(bottom=0)
+    tops = [*groups["ci_high"].to_numpy(float), *overall["ci_high"].to_numpy(float)]
+    tops = [t for t in tops if np.isfinite(t)]
+    if len(overall) and tops:  # room above the intervals for the legend, so it covers none
+        ax.set_ylim(0, max(tops) * 1.2)
+    else:
+        ax.set_ylim(bottom=0)
     events = (incidence_result.diagnostics.get("events")
               if isinstance(incidence_result, Result) else None)
     what = label(events, unit=False) if isinstance(events, str) else "Incidence"

@@ -106,6 +106,8 @@ def test_rates_plot_groups_and_overall(cohort):
     for bar, (_, row) in zip(bars, groups.iterrows()):
         np.testing.assert_allclose(bar.get_segments()[0][:, 1], [row.ci_low, row.ci_high])
     assert ax.get_ylabel() == "Incidence per 1000 h (95 % CI)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Overall (95 % CI band)"]
+    assert ax.get_ylim()[1] >= 1.15 * groups.ci_high.max()  # the legend has room above the bars
 
 
 def test_rates_plot_overall_only(cohort):
