@@ -40,6 +40,7 @@ from glute_study.codebook import FOLLOW_UP_COLUMNS
 from glute_study.conduct import study_conduct
 from glute_study.figures import flow_diagram, get_ax
 from glute_study.figures.agreement import trial_plot
+from glute_study.labels import label, level_label
 from glute_study.plan import analysis_plan
 from glute_study.stats.incidence import incidence
 from glute_study.stats.trial import trial_effect, trial_rate_effect
@@ -158,10 +159,10 @@ if trial["arm"].nunique() >= 2:
     ax = get_ax()
     for arm, part in trial.groupby("arm"):
         ax.scatter(part["glute_nm_kg"], part["glute_nm_kg_post"], s=5, alpha=0.5,
-                   label=figure_text(arm))
-    ax.set_xlabel("Baseline HHD hip extension (Nm/kg)")
-    ax.set_ylabel("Post-test (Nm/kg)")
-    ax.legend(frameon=False)
+                   label=figure_text(level_label("arm", arm)))
+    ax.set_xlabel(figure_text(label("glute_nm_kg")))
+    ax.set_ylabel(figure_text(label("glute_nm_kg_post")))
+    ax.legend(frameon=False, title=figure_text(label("arm", unit=False)))
     report.record(ax, name="strength_change", caption="Glute strength before and after, by arm")
     plt.show()
 

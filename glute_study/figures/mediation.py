@@ -63,7 +63,7 @@ def mediation_sensitivity_plot(result, *, ax=None):
                     color=PALETTE[0], alpha=0.2, linewidth=0,
                     label=f"{level_pct(result.level)} % CI")
     sns.lineplot(x=x, y=sens["indirect"].to_numpy(dtype=float), color=PALETTE[0], sort=False,
-                 errorbar=None, label="indirect effect", legend=False, ax=ax)
+                 errorbar=None, label="Indirect effect", legend=False, ax=ax)
     null = sens.attrs.get("null", 0.0)
     ax.axhline(null, color=PALETTE[7], linewidth=0.8)
     if sens["parameter"].iloc[0] == "rho":
