@@ -218,14 +218,16 @@ def trial_plot(result, *, ax=None):
     ax.set_xticks(x, [figure_text(level_label(arm, a)) for a in arms])
     ax.set_xlim(-0.6, len(arms) - 0.4)
     diffs = result.table[result.table.kind == "difference"]
-    ax.set_title(figure_text("; ".join(f"{in_words(r.term)}: {format_number(r.estimate)} "
-                                       f"({format_ci(r.ci_low, r.ci_high, level=level)})"
-                                       for r in diffs.itertuples())), fontsize=7)
     outcome = result.diagnostics.get("outcome")
     name = (" " + variable_label(outcome, unit=False, mid=True)
             if isinstance(outcome, str) else "")
     unit = unit_of(outcome) if isinstance(outcome, str) else None
-    ax.set_ylabel(figure_text(f"Adjusted mean{name} ({unit + ', ' if unit else ''}"
+    ax.set_title(figure_text("\n".join(f"{in_words(r.term)}: {format_number(r.estimate)}"
+                                        f"{' ' + unit if unit else ''}\n"
+                                        f"({format_ci(r.ci_low, r.ci_high, level=level)})"
+                                        for r in diffs.itertuples())), fontsize=7)
+    # on two lines: a variable's name and its unit do not fit the height of one axis
+    ax.set_ylabel(figure_text(f"Adjusted mean{name}\n({unit + ', ' if unit else ''}"
                               f"{level_pct(level)} % CI)"))
     literal_text(ax)
     return ax

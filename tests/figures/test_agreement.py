@@ -118,8 +118,9 @@ def test_labels_follow_the_level():
     anc = trial_effect(pd.read_csv(REF / "trial" / "ancova.csv"), outcome="glute_nm_kg_post",
                        baseline="glute_nm_kg", level=0.9)
     ax = trial_plot(anc)
-    assert ax.get_ylabel() == "Adjusted mean glute strength at post-test (Nm/kg, 90 % CI)"
+    assert ax.get_ylabel() == "Adjusted mean glute strength at post-test\n(Nm/kg, 90 % CI)"
     assert "90 % CI" in ax.get_title() and "95" not in ax.get_title()
+    assert "Nm/kg\n(90 % CI" in ax.get_title()  # the difference has its unit
 
 
 def test_proportional_bias_line_is_the_regression_of_the_result(ba):
