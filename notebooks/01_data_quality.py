@@ -92,16 +92,28 @@ table1
 # %% [markdown]
 # ## Missing data
 #
-# The share of participants with each analysis variable missing.
+# The share of participants with each analysis variable missing: the baseline characteristics
+# and the measures the analyses use (sitting, strength, EMG onset, exposure and cramps).
 
 # %%
 import matplotlib.pyplot as plt
 
+from glute_study._escape import figure_text
 from glute_study.figures import get_ax
+from glute_study.labels import label
 
-missing = data[columns].isna().mean().sort_values() * 100
-ax = get_ax(aspect=0.9)
-ax.barh(missing.index, missing.to_numpy())
-ax.set_xlabel("Participants missing (%)")
-report.record(ax, name="missing", caption="Missing values per analysis variable")
+measures_used = ("sitting_h_day", "self_report_sitting_h_day", "glute_nm_kg_post",
+                 "glute_onset_delay_ms", "exposure_h", "hamstring_cramps")
+shown = [*columns, *(c for c in measures_used if c in data.columns and c not in columns)]
+shown = [c for c in shown if data[c].notna().any()]  # (a measure the study has none of is
+missing = data[shown].isna().mean().sort_values() * 100  # not in this study's design)
+ax = get_ax(aspect=0.55)
+ax.barh([figure_text(label(c, unit=False)) for c in missing.index], missing.to_numpy())
+for y, (column, share) in enumerate(missing.items()):
+    count = int(data[column].isna().sum())
+    ax.text(share, y, f" {count} ({share:.1f} %)", va="center", fontsize=7)
+ax.set_xlim(0, max(10.0, float(missing.max()) * 1.3))
+ax.set_xlabel("Participants with the value missing (%)")
+report.record(ax, name="missing", caption="Missing values per analysis variable: participants "
+              "with the value missing, n (%)", width="double")
 plt.show()
