@@ -54,7 +54,7 @@ def bland_altman_plot(result, *, ax=None):
     ...                    "iso": [104.0, 121, 147, 163, 186, 203]})
     >>> ax = bland_altman_plot(bland_altman(df, x="hhd", y="iso"))
     >>> ax.get_ylabel()
-    'iso minus hhd'
+    'Iso minus hhd'
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     require_result(result, plot="bland_altman_plot", frames={"pairs": ["mean", "difference"]},
@@ -82,12 +82,16 @@ def bland_altman_plot(result, *, ax=None):
     ax.axhline(0.0, color="0.7", lw=0.6, zorder=0)
     ax.set_xlim(*xs)
     xl, yl = (figure_text(result.diagnostics[k]) for k in ("x_label", "y_label"))
-    ax.set_xlabel(f"mean of {xl} and {yl}")
-    ax.set_ylabel(f"{yl} minus {xl}")
+    unit = result.diagnostics.get("unit") or ""
+    in_unit = f" ({figure_text(unit)})" if unit else ""
+    ax.set_xlabel(f"Mean of {xl} and {yl}{in_unit}")
+    ax.set_ylabel(f"{yl[:1].upper() + yl[1:]} minus {xl}{in_unit}")
     handles = dict(zip(*reversed(ax.get_legend_handles_labels())))
     order = [k for k in ("pairs", "bias", loa, "proportional bias") if k in handles]
-    ax.legend([handles[k] for k in order], order, frameon=False, loc="lower center",
-              bbox_to_anchor=(0.5, 1.0), ncols=2)
+    words = {"pairs": "Pairs", "bias": "Bias (mean difference)",
+             "proportional bias": "Proportional bias"}
+    ax.legend([handles[k] for k in order], [words.get(k, k) for k in order], frameon=False,
+              loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
     literal_text(ax)
     return ax
 

@@ -49,10 +49,10 @@ def test_bland_altman_plot_draws_points_bias_and_limits(ba):
         assert any(np.isclose(y, t[term]) for y in lines), term
     # three CI bands (bias and both limits)
     assert len(ax.patches) == 3
-    assert ax.get_xlabel() == "mean of hhd_nm and isokinetic_nm"
-    assert ax.get_ylabel() == "isokinetic_nm minus hhd_nm"
+    assert ax.get_xlabel() == "Mean of hhd_nm and isokinetic_nm"  # (the names given)
+    assert ax.get_ylabel() == "Isokinetic_nm minus hhd_nm"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["pairs", "bias", "95 % LoA", "proportional bias"]
+    assert labels == ["Pairs", "Bias (mean difference)", "95 % LoA", "Proportional bias"]
 
 
 def test_plots_use_the_axes_given(ba):
