@@ -109,6 +109,7 @@ def dag_plot(dag: Dag, *, exposure: str, outcome: str, adjust=(), ax=None):
                           if n not in (a, b))
             ax.annotate("", xy=where[b], xytext=where[a], zorder=2,
                         arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.7,
+                                    "mutation_scale": 8,  # the head's size (it was 1: unseen)
                                     "patchA": boxes[a].get_bbox_patch(),
                                     "patchB": boxes[b].get_bbox_patch(),
                                     "shrinkA": 1, "shrinkB": 1,
