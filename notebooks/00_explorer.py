@@ -36,6 +36,8 @@ from IPython.display import display
 from glute_study import report
 from glute_study._escape import figure_text
 from glute_study.figures import get_ax
+from glute_study.labels import label, level_label, unit_of
+from glute_study.stats._result import format_number
 
 study = report.open_study(study_dir, n=n, seed=seed, scenario=scenario)
 data = study.analysis_table()
@@ -47,17 +49,21 @@ def draw(exposure="sitting_h_day", outcome="glute_nm_kg", grouping="(none)"):
     """Scatter of outcome against exposure, by group, with the least-squares slope in the title."""
     ax = get_ax(aspect=0.8)
     groups = [("all", data)] if grouping == "(none)" else list(data.groupby(grouping))
-    for label, part in groups:
-        ax.scatter(part[exposure], part[outcome], s=6, alpha=0.5, label=figure_text(label))
-    ax.set_xlabel(exposure)
-    ax.set_ylabel(outcome)
+    for name, part in groups:
+        shown = name if grouping == "(none)" else level_label(grouping, name)
+        ax.scatter(part[exposure], part[outcome], s=6, alpha=0.5, label=figure_text(shown))
+    ax.set_xlabel(figure_text(label(exposure)))
+    ax.set_ylabel(figure_text(label(outcome)))
     if grouping != "(none)":
-        ax.legend(frameon=False, title=grouping)
+        ax.legend(frameon=False, title=figure_text(label(grouping, unit=False)))
     fit = smf.ols(f"{outcome} ~ {exposure}", data=data[[exposure, outcome]].dropna()).fit()
     low, high = fit.conf_int(alpha=alpha).loc[exposure]
-    ax.set_title(f"slope {fit.params[exposure]:.3f} ({100 * (1 - alpha):g} % CI {low:.3f} to "
-                 f"{high:.3f}), "
-                 f"n = {int(fit.nobs)}")
+    slope_unit = f" {unit_of(outcome)} per {unit_of(exposure)}" if (
+        unit_of(outcome) and unit_of(exposure)) else ""
+    ax.set_title(figure_text(f"Slope {format_number(fit.params[exposure], digits=3)}"
+                             f"{slope_unit}\n({100 * (1 - alpha):g} % CI "
+                             f"{format_number(low, digits=3)} to "
+                             f"{format_number(high, digits=3)}), n = {int(fit.nobs)}"))
     return ax
 
 
