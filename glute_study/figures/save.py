@@ -115,7 +115,9 @@ def _common_subset(fontfile: Any, glyphs: Any, subset: Callable) -> Any:
     common, data, index_map = _SUBSETS[key]
     if not set(glyphs) <= common:
         return subset(fontfile, glyphs)
-    return _backend_pdf_ps.SubsetResults(TTFont(io.BytesIO(data)), dict(index_map))._as_cm()
+    # (recalcTimestamp off: saved again, the font would otherwise take the time of day)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    return _backend_pdf_ps.SubsetResults(font, dict(index_map))._as_cm()
 
 
 @contextlib.contextmanager

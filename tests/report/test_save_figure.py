@@ -129,3 +129,19 @@ def test_a_pdf_figure_does_not_depend_on_the_figures_saved_before_it(tmp_path):
     again = pdf("Hamstring cramps per 1000 h", "c")
     assert first == again
     assert len(save._SUBSETS) == 2  # regular and bold, each subset once
+
+
+def test_a_pdf_figure_does_not_take_the_time_of_day(tmp_path, monkeypatch):
+    import time
+
+    from glute_study.figures import save
+
+    save._SUBSETS.clear()
+    fig = _figure()
+    first = save_figure(fig, tmp_path / "a", formats=("pdf",))[0].read_bytes()
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 86400 * 400)  # a year and more later
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    later = save_figure(fig, tmp_path / "b", formats=("pdf",))[0].read_bytes()
+    plt.close(fig)
+    assert first == later
