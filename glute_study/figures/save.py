@@ -35,7 +35,7 @@ from .._files import make_folder, write_files
 from ..errors import InputError
 from ._theme import DOUBLE_COLUMN_MM, MIN_FONT_PT, SINGLE_COLUMN_MM
 
-__all__ = ["FIGURE_FORMATS", "save_figure"]
+__all__ = ["FIGURE_FORMATS", "figure_bytes", "save_figure"]
 
 #: The file types :func:`save_figure` writes, in order.
 FIGURE_FORMATS = ("svg", "pdf", "png", "tiff")
@@ -96,7 +96,7 @@ _COMMON_TEXT = (string.ascii_letters + string.digits + string.punctuation + " "
 _SUBSETS: dict[tuple[str, int], tuple[frozenset[int], bytes, dict[int, int]]] = {}
 
 
-def _common_subset(fontfile: Any, glyphs: Any, subset: Callable) -> Any:
+def _common_subset(fontfile: Any, glyphs: Any, *, subset: Callable) -> Any:
     """What matplotlib's ``get_glyphs_subset`` returns (the subset font and the map of its
     glyph indices): for glyphs all of :data:`_COMMON_TEXT`, the one subset of the font to its
     glyphs, made once and kept (subsetting a font for each figure was most of the time its PDF
@@ -130,16 +130,13 @@ def _lean_pdf_fonts() -> Iterator[None]:
         yield  # another matplotlib than the one this was written for: its own subsets
         return
     _backend_pdf_ps.subset = _LeanSubset()
-    _backend_pdf_ps.get_glyphs_subset = functools.partial(_common_subset_of, original)
+    _backend_pdf_ps.get_glyphs_subset = functools.partial(_common_subset, subset=original)
     try:
         yield
     finally:
         _backend_pdf_ps.subset = saved
         _backend_pdf_ps.get_glyphs_subset = original
 
-
-def _common_subset_of(original: Callable, fontfile: Any, glyphs: Any) -> Any:
-    return _common_subset(fontfile, glyphs, original)
 
 
 @contextlib.contextmanager
@@ -262,6 +259,25 @@ def save_figure(
     _raise_small_fonts(fig, MIN_FONT_PT)
 
     stem = Path(path_stem)
+    drawn = figure_bytes(fig, formats=formats, dpi=dpi)
+    contents = {stem.with_name(stem.name + "." + fmt): data for fmt, data in drawn.items()}
+    make_folder(stem.parent)
+    return write_files(contents)  # every format, or (a full disk) none
+
+
+def figure_bytes(fig: Figure, *, formats: tuple[str, ...] = FIGURE_FORMATS,
+                 dpi: int = 300) -> dict[str, bytes]:
+    """The bytes of ``fig`` in each of ``formats``, in that order, as :func:`save_figure`
+    writes them (it checks the arguments and sizes the figure first); nothing is written.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> list(figure_bytes(fig, formats=("png", "svg")))
+    ['png', 'svg']
+    >>> plt.close(fig)
+    """
     drawn: dict[str, bytes] = {}
     with mpl.rc_context(_RC), _lean_pdf_fonts(), _laid_out_once(fig) as freeze:
         for fmt in ("svg", "pdf", "png"):
@@ -277,6 +293,4 @@ def save_figure(
         drawn["svg"] = _stable_svg_ids(drawn["svg"])
     if "tiff" in formats:
         drawn["tiff"] = _tiff_from_png(drawn["png"], dpi)
-    contents = {stem.with_name(stem.name + "." + fmt): drawn[fmt] for fmt in formats}
-    make_folder(stem.parent)
-    return write_files(contents)  # every format, or (a full disk) none
+    return {fmt: drawn[fmt] for fmt in formats}

@@ -2,8 +2,8 @@
 for these imports again: each worker is a fork of a process that has them (see
 :mod:`glute_study.report.executor`). Besides importing, it renders one empty notebook to HTML,
 which compiles the templates of the exporter every worker uses, and saves one small figure in each
-format the report writes, which loads the fonts and the backends (0.2 s a worker otherwise),
-and one Word document.
+format the report writes, as the report saves them, which loads the fonts and the backends
+and makes the fonts' PDF subsets (0.3 s a worker otherwise), and one Word document.
 Last, it opens the report's study (:func:`glute_study.report.data.preload_study`), which every
 notebook would otherwise read, check and derive again.
 """
@@ -12,7 +12,6 @@ notebook would otherwise read, check and derive again.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 
@@ -38,6 +37,7 @@ import seaborn  # noqa: F401
 import statsmodels.api  # noqa: F401
 
 import glute_study.figures
+import glute_study.figures.save
 import glute_study.report
 import glute_study.report.data
 import glute_study.report.runner
@@ -59,9 +59,7 @@ with matplotlib.rc_context():  # the settings go back as they were: every worker
     _axes.set_xlabel("x (h)")
     _axes.set_title("warm-up", weight="bold")  # both fonts: their PDF subsets are kept
     _axes.legend()
-    for _format in ("svg", "pdf", "png", "tiff"):
-        buffer = io.BytesIO()  # in memory: nothing is written
-        _figure.savefig(buffer, format=_format, dpi=300)
+    glute_study.figures.save.figure_bytes(_figure)  # as the report saves figures; in memory
     matplotlib.pyplot.close(_figure)
 
 # One Word table, in memory: python-docx reads its template's parts once for every worker.

@@ -47,3 +47,15 @@ def test_a_study_that_cannot_be_opened_is_left_to_the_notebook(tmp_path):
     assert not data.preload_study(_arguments(tmp_path))
     assert not data.preload_study("not json")
     assert not data._PRELOADED
+
+
+def test_the_server_keeps_the_pdf_font_subsets_for_its_workers():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import glute_study.report._preload, glute_study.figures.save as s; "
+            "print(sorted(k[0].rsplit('/', 1)[-1] for k in s._SUBSETS))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, data.PRELOAD_ENV: "{}"})
+    assert out.stdout.strip() == "['DejaVuSans-Bold.ttf', 'DejaVuSans.ttf']"
