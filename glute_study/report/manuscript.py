@@ -84,9 +84,14 @@ class Table:
         return table_width_mm(self.columns, self.rows) > _TEXT_MM
 
     @property
+    def shown_number(self) -> str:
+        """The number as the table prints it: "4.3", or "4.3 (continued)" for a later part."""
+        return self.number + (" (continued)" if self.continued else "")
+
+    @property
     def heading(self) -> str:
         """What the bold line above the table says: "Table 4.3" or "Table 4.3 (continued)"."""
-        return f"Table {self.number}".strip() + (" (continued)" if self.continued else "")
+        return f"Table {self.shown_number}".strip()
 
 
 @dataclass(frozen=True)
@@ -301,8 +306,7 @@ def docx_manuscript(blocks: list[Block], *, title: str) -> bytes:
             document.add_paragraph(docx_text(block.text), style=style)
         elif isinstance(block, Table):
             docx_table(document, _frame(block), caption=block.caption, note=block.note,
-                       number=block.number + (" (continued)" if block.continued else ""),
-                       font_pt=_TABLE_PT)
+                       number=block.shown_number, font_pt=_TABLE_PT)
             document.add_paragraph()
         elif isinstance(block, Figure):
             # the figure, then its legend below it (as journals print them), kept together
